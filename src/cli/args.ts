@@ -1,0 +1,67 @@
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.js';
+
+export interface FlagSpec {
+  name: string;
+  /** Placeholder for the value in --help; absent for a boolean switch. */
+  value?: string;
+  help: string;
+  default?: string;
+}
+
+/** Parses argv against the flags; unknown flags, missing values and stray arguments become one-line UserErrors. */
+export function parseFlags(argv: string[], flags: FlagSpec[], command: string): Record<string, string | boolean | undefined> {
+  const options = Object.fromEntries(
+    flags.map((f) => [f.name, { type: f.value ? ('string' as const) : ('boolean' as const) }]),
+  );
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    if (positionals.length > 0) {
+      throw new UserError(`unexpected argument "${positionals[0]}": see ${command} --help`);
+    }
+    return values;
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    // node:util's messages are one line already, but mention the way out.
+    const message = (error as Error).message.split('\n')[0].replace(/\. To specify.*$/, '');
+    throw new UserError(`${message}: see ${command} --help`);
+  }
+}
+
+export function helpText(usage: string, summary: string, flags: FlagSpec[]): string {
+  const width = Math.max(...flags.map((f) => `--${f.name}${f.value ? ` ${f.value}` : ''}`.length));
+  const lines = flags.map((f) => {
+    const left = `--${f.name}${f.value ? ` ${f.value}` : ''}`.padEnd(width);
+    return `  ${left}  ${f.help}${f.default !== undefined ? ` (default ${f.default})` : ''}`;
+  });
+  return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${lines.join('\n')}\n`;
+}
+
+/** An integer flag value in [min, max]. */
+export function intFlag(name: string, text: string | undefined, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\s*-?\d+\s*$/.test(text) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in ${min}..${max}`;
+    throw new UserError(`--${name} "${text}" is not valid: use ${range}`);
+  }
+  return value;
+}
+
+/** A finite, positive number flag value. */
+export function positiveFlag(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new UserError(`--${name} "${text}" is not valid: use a positive number such as ${fallback}`);
+  }
+  return value;
+}
+
+export function choiceFlag<T extends string>(name: string, text: string | undefined, choices: readonly T[], fallback: T): T {
+  if (text === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new UserError(`--${name} "${text}" is not one of ${choices.join(', ')}`);
+  }
+  return text as T;
+}

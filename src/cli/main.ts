@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import { UserError } from '../errors.js';
+import { trainCommand } from './train.js';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  train: trainCommand,
+};
+
+const USAGE = `Usage: webgpu-mlp <command> [options]
+
+Commands:
+  train    train an MLP on MNIST (or any folder of MNIST-style IDX files)
+
+Run "webgpu-mlp <command> --help" for a command's options.
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new UserError(`unknown command "${command}": use one of ${Object.keys(COMMANDS).join(', ')}`);
+  await run(rest);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UserError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`internal error (please report): ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  }
+});

@@ -1,0 +1,38 @@
+import type { EpochRecord, Progress } from '../train/trainer.js';
+
+const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+export function epochLine(record: EpochRecord, epochs: number): string {
+  return `epoch ${record.epoch}/${epochs}  train loss ${record.trainLoss.toFixed(4)}  ` +
+    `test loss ${record.testLoss.toFixed(4)}  test accuracy ${percent(record.testAccuracy)}  ${record.seconds.toFixed(1)} s`;
+}
+
+/**
+ * Per-epoch lines everywhere; on a terminal also a progress bar that redraws in place with samples/s and the loss of
+ * the last chunk of steps.
+ */
+export class ProgressPrinter {
+  private drawn = false;
+
+  constructor(private readonly out: NodeJS.WriteStream, private readonly epochs: number) {}
+
+  get interactive(): boolean {
+    return this.out.isTTY === true;
+  }
+
+  progress(p: Progress): void {
+    if (!this.interactive) return;
+    const width = 30;
+    const done = Math.round((width * p.step) / p.stepsPerEpoch);
+    const bar = '#'.repeat(done) + '.'.repeat(width - done);
+    const rate = Math.round(p.samplesPerSecond).toLocaleString('en-US');
+    this.out.write(`\repoch ${p.epoch}/${p.epochs} [${bar}] ${p.step}/${p.stepsPerEpoch}  ${rate} samples/s  loss ${p.loss.toFixed(4)}\x1b[K`);
+    this.drawn = true;
+  }
+
+  epoch(record: EpochRecord): void {
+    if (this.drawn) this.out.write('\r\x1b[K');
+    this.drawn = false;
+    this.out.write(epochLine(record, this.epochs) + '\n');
+  }
+}

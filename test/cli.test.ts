@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../src/io/model-file.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+
+/** Runs the CLI as a person would (through tsx, as `npm run train` does), without a terminal. */
+export function cli(...args: string[]) {
+  const result = spawnSync(tsx, [path.join(root, 'src/cli/main.ts'), ...args], { encoding: 'utf8', cwd: root });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('train CLI', () => {
+  it('documents every flag in --help', () => {
+    const { code, stdout } = cli('train', '--help');
+    expect(code).toBe(0);
+    for (const flag of ['--layers', '--epochs', '--batch', '--lr', '--seed', '--backend', '--data', '--train-limit', '--out', '--report', '--help']) {
+      expect(stdout).toContain(flag);
+    }
+  });
+
+  it.each([
+    [['train', '--lr', '0'], /--lr "0" is not valid/],
+    [['train', '--lr', 'fast'], /--lr "fast" is not valid/],
+    [['train', '--batch', '0'], /--batch "0" is not valid/],
+    [['train', '--epochs', '1.5'], /--epochs "1.5" is not valid/],
+    [['train', '--layers', '784,abc'], /--layers "784,abc" is not a list of sizes/],
+    [['train', '--layers', '100,10'], /input size 100 does not match the training images \(784 pixels\)/],
+    [['train', '--backend', 'tpu'], /--backend "tpu" is not one of auto, cpu, webgpu/],
+    [['train', '--bogus'], /Unknown option '--bogus'.*see train --help/],
+    [['train', '--batch', '100000'], /--batch 100000 is larger than the training set \(60000 samples\)/],
+    [['train', '--train-limit', '70000'], /train limit 70000 must be .* 1 to 60000/],
+    [['train', '--data', '/nonexistent/mnist'], /\/nonexistent\/mnist/],
+    [['train', '--out', '/nonexistent/m.safetensors'], /--out .* folder \/nonexistent does not exist/],
+    [['fly'], /unknown command "fly"/],
+  ])('%j fails with exit code 2 and one line', (args, message) => {
+    const { code, stderr, stdout } = cli(...args);
+    expect(stderr).toMatch(message);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stdout).toBe('');
+  });
+
+  it('trains on a subset, prints per-epoch lines, and writes the report and a loadable model', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
+    const report = path.join(dir, 'report.json');
+    const model = path.join(dir, 'model.safetensors');
+    const { code, stdout, stderr } = cli('train', '--backend', 'cpu', '--train-limit', '3000', '--epochs', '2',
+      '--layers', '784,32,10', '--seed', '3', '--report', report, '--out', model);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/epoch 1\/2 .*test accuracy/);
+    expect(stdout).toMatch(/epoch 2\/2 .*test accuracy/);
+    expect(stdout).toMatch(/done: test accuracy/);
+    const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+    expect(json).toMatchObject({ backend: 'cpu', layers: [784, 32, 10], epochs: 2, batch: 64, lr: 0.1, seed: 3, trainSamples: 3000 });
+    expect(json.device).toMatch(/CPU/);
+    expect(json.testAccuracy).toBeGreaterThan(0.8);
+    expect(json.testAccuracy).toBeLessThanOrEqual(1);
+    expect(json.testLoss).toBeGreaterThan(0);
+    expect(json.seconds).toBeGreaterThan(0);
+    expect(json.history).toHaveLength(2);
+    expect(Object.keys(json.history[0]).sort()).toEqual(['epoch', 'seconds', 'testAccuracy', 'testLoss', 'trainLoss']);
+    expect(json.history[1].testAccuracy).toBe(json.testAccuracy);
+    expect(loadModel(model).spec.layers).toEqual([784, 32, 10]);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
