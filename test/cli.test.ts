@@ -1,18 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/io/model-file.js';
-
-const root = path.resolve(import.meta.dirname, '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-
-/** Runs the CLI as a person would (through tsx, as `npm run train` does), without a terminal. */
-export function cli(...args: string[]) {
-  const result = spawnSync(tsx, [path.join(root, 'src/cli/main.ts'), ...args], { encoding: 'utf8', cwd: root });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { cli } from './cli-runner.js';
 
 describe('train CLI', () => {
   it('documents every flag in --help', () => {
