@@ -1,4 +1,3 @@
-import os from 'node:os';
 import type { Backend, Dataset, Metrics, SessionOptions, TrainingSession } from '../backend.js';
 import type { ModelSpec } from '../model/spec.js';
 import { CpuNetwork } from './network.js';
@@ -10,7 +9,8 @@ const EVAL_ROWS = 256;
 /** The reference backend: plain TypeScript over Float32Array, one thread. */
 export class CpuBackend implements Backend {
   readonly kind = 'cpu';
-  readonly device = cpuDescription();
+
+  constructor(readonly device = cpuDescription()) {}
 
   async createSession(options: SessionOptions): Promise<TrainingSession> {
     return new CpuSession(options);
@@ -20,8 +20,9 @@ export class CpuBackend implements Backend {
 }
 
 function cpuDescription(): string {
-  const model = os.cpus()[0]?.model?.trim() || os.arch();
-  return `CPU reference (${model}, 1 thread, Node ${process.versions.node})`;
+  // Also runs in the browser demo, where there is no process object.
+  const node = globalThis.process?.versions?.node;
+  return node ? `CPU reference (1 thread, Node ${node}, ${process.arch})` : 'CPU reference (1 thread, in the browser)';
 }
 
 class CpuSession implements TrainingSession {
