@@ -1,0 +1,56 @@
+// argmax_count: for one evaluation batch, the number of rows whose largest logit is at the label (the first maximum
+// wins on ties) and the summed softmax-cross-entropy loss of its rows, written into out[entry.slot].
+// CPU reference: ops.countCorrect (and ops.softmaxCrossEntropy(null, ...) · rows for the loss).
+//
+// Bindings (outputs, inputs, sizes), row-major:
+//   0 out:    [batches] {loss_sum: f32, correct: u32} read_write; one slot per evaluation batch, so one read back
+//             after the whole test set returns every batch's numbers
+//   1 logits: [rows, classes] read
+//   2 labels: [rows] u32 read
+//   3 d:      Dims uniform
+//   4 step:   Step uniform, dynamic offset (see gather.wgsl: the step table)
+// Dispatch: exactly one workgroup of 256 threads; per-thread sums are reduced in a fixed tree in workgroup memory,
+// so both results are deterministic.
+
+struct Dims { rows: u32, classes: u32 }
+struct Step { start: u32, slot: u32 }
+struct Result { loss_sum: f32, correct: u32 }
+
+@group(0) @binding(0) var<storage, read_write> out: array<Result>;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> labels: array<u32>;
+@group(0) @binding(3) var<uniform> d: Dims;
+@group(0) @binding(4) var<uniform> entry: Step;
+
+var<workgroup> loss_part: array<f32, 256>;
+var<workgroup> correct_part: array<u32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) t: u32) {
+  var loss = 0.0;
+  var correct = 0u;
+  for (var r = t; r < d.rows; r += 256u) {
+    let row = r * d.classes;
+    var best = 0u;
+    for (var c = 1u; c < d.classes; c++) {
+      if (logits[row + c] > logits[row + best]) { best = c; }
+    }
+    let top = logits[row + best];
+    var sum_exp = 0.0;
+    for (var c = 0u; c < d.classes; c++) { sum_exp += exp(logits[row + c] - top); }
+    let label = labels[r];
+    loss += log(sum_exp) - (logits[row + label] - top);
+    correct += select(0u, 1u, best == label);
+  }
+  loss_part[t] = loss;
+  correct_part[t] = correct;
+  workgroupBarrier();
+  for (var width = 128u; width > 0u; width /= 2u) {
+    if (t < width) {
+      loss_part[t] += loss_part[t + width];
+      correct_part[t] += correct_part[t + width];
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u) { out[entry.slot] = Result(loss_part[0], correct_part[0]); }
+}

@@ -1,0 +1,51 @@
+// gather: builds a batch from the byte data set that lives on the GPU: x[r, f] = normalise(pixels[sample, f]) and
+// labels_out[r] = labels[sample], where sample = order[start + r] (or start + r for the test set, which is read in
+// its stored order). CPU reference: ops.gather.
+//
+// Bindings (outputs, inputs, sizes), row-major:
+//   0 x:          [rows, features] f32 read_write
+//   1 labels_out: [rows] u32 read_write
+//   2 pixels:     [samples, features] bytes, packed 4 to a u32 little-endian (byte i is byte i % 4 of word i / 4;
+//                 rows need not start on a word)
+//   3 labels:     [samples] bytes, packed the same way
+//   4 order:      [samples] u32, the epoch's sample order (ignored when d.use_order is 0)
+//   5 lut:        [256] f32, lut[v] = v / (255·std) - mean/std rounded to f32 on the CPU, exactly the value
+//                 ops.gather stores for byte v. A table rather than arithmetic here, because f32 arithmetic on the GPU
+//                 (and a possible fused multiply-add) can differ from the CPU's float64-then-round by an ulp, and the
+//                 two backends should see bit-identical inputs.
+//   6 d:          Dims uniform (per dispatch, written once at set-up)
+//   7 step:       Step uniform, bound with a dynamic offset
+// Why a dynamic offset: a chunk of training steps is recorded into one command buffer, and queue.writeBuffer lands
+// before the whole submission runs, so a per-step start cannot be written from the CPU between steps. Instead the
+// session writes, once at set-up, a table with one 256-byte entry per step of the epoch ({start = step·batch,
+// slot = step}) and per evaluation batch; recording step s passes s·256 as the dynamic offset. The table never
+// changes (the order buffer does, once per epoch), so recording needs no writes and creates no objects; the same
+// entry tells softmax_xent / argmax_count which loss slot to fill.
+// Dispatch: min(ceil(rows·features / 256), 4096) workgroups of 256 threads, a grid-stride loop over x's elements.
+
+struct Dims { rows: u32, features: u32, use_order: u32 }
+struct Step { start: u32, slot: u32 }
+
+@group(0) @binding(0) var<storage, read_write> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> labels_out: array<u32>;
+@group(0) @binding(2) var<storage, read> pixels: array<u32>;
+@group(0) @binding(3) var<storage, read> labels: array<u32>;
+@group(0) @binding(4) var<storage, read> order: array<u32>;
+@group(0) @binding(5) var<storage, read> lut: array<f32, 256>;
+@group(0) @binding(6) var<uniform> d: Dims;
+@group(0) @binding(7) var<uniform> entry: Step;
+
+fn pixel(i: u32) -> u32 { return (pixels[i / 4u] >> ((i % 4u) * 8u)) & 0xffu; }
+fn label(i: u32) -> u32 { return (labels[i / 4u] >> ((i % 4u) * 8u)) & 0xffu; }
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  for (var i = gid.x; i < d.rows * d.features; i += groups.x * 256u) {
+    let r = i / d.features;
+    let f = i - r * d.features;
+    var sample = entry.start + r;
+    if (d.use_order != 0u) { sample = order[sample]; }
+    x[i] = lut[pixel(sample * d.features + f)];
+    if (f == 0u) { labels_out[r] = label(sample); }
+  }
+}

@@ -1,0 +1,53 @@
+// softmax_xent: fused softmax and cross-entropy over a training batch. Writes the gradient of the logits,
+// (softmax - onehot(label)) / rows, and the batch's mean loss, -mean(log softmax(logits)[label]), into
+// losses[entry.slot]. Each row's maximum is subtracted first so exp() stays finite for any logits.
+// CPU reference: ops.softmaxCrossEntropy.
+//
+// Bindings (outputs, inputs, sizes), row-major:
+//   0 d_logits: [rows, classes] read_write
+//   1 losses:   [slots] read_write; slot entry.slot gets this batch's mean loss, so one read back after a chunk of
+//               steps returns every step's loss
+//   2 logits:   [rows, classes] read
+//   3 labels:   [rows] u32 read
+//   4 d:        Dims uniform
+//   5 step:     Step uniform, dynamic offset (see gather.wgsl: the step table)
+// Dispatch: exactly one workgroup of 256 threads. Thread t handles rows t, t + 256, ...; the per-thread loss sums
+// are then added in a fixed tree in workgroup memory, so the loss is deterministic (no atomics, no ordering races).
+
+struct Dims { rows: u32, classes: u32 }
+struct Step { start: u32, slot: u32 }
+
+@group(0) @binding(0) var<storage, read_write> d_logits: array<f32>;
+@group(0) @binding(1) var<storage, read_write> losses: array<f32>;
+@group(0) @binding(2) var<storage, read> logits: array<f32>;
+@group(0) @binding(3) var<storage, read> labels: array<u32>;
+@group(0) @binding(4) var<uniform> d: Dims;
+@group(0) @binding(5) var<uniform> entry: Step;
+
+var<workgroup> partial: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) t: u32) {
+  let rows = f32(d.rows);
+  var sum = 0.0;
+  for (var r = t; r < d.rows; r += 256u) {
+    let row = r * d.classes;
+    var top = logits[row];
+    for (var c = 1u; c < d.classes; c++) { top = max(top, logits[row + c]); }
+    var sum_exp = 0.0;
+    for (var c = 0u; c < d.classes; c++) { sum_exp += exp(logits[row + c] - top); }
+    let label = labels[r];
+    sum += log(sum_exp) - (logits[row + label] - top);
+    for (var c = 0u; c < d.classes; c++) {
+      let p = exp(logits[row + c] - top) / sum_exp;
+      d_logits[row + c] = (p - select(0.0, 1.0, c == label)) / rows;
+    }
+  }
+  partial[t] = sum;
+  workgroupBarrier();
+  for (var width = 128u; width > 0u; width /= 2u) {
+    if (t < width) { partial[t] += partial[t + width]; }
+    workgroupBarrier();
+  }
+  if (t == 0u) { losses[entry.slot] = partial[0] / rows; }
+}

@@ -1,0 +1,117 @@
+import { UserError } from '../errors.js';
+
+export interface GpuOptions {
+  /** Dawn toggles for Node's `webgpu` package, e.g. ['backend=vulkan', 'adapter=NVIDIA H100']. Ignored in browsers. */
+  dawnOptions?: string[];
+  powerPreference?: GPUPowerPreference;
+}
+
+/** What the adapter says about itself; Dawn's fields are getters, so they are copied out explicitly. */
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
+/**
+ * A device and what went wrong with it. WebGPU reports validation errors, out-of-memory and device loss
+ * asynchronously; they are kept here and thrown by check(), which the session calls after every read back, so a
+ * failure surfaces as an exception from the call that caused it rather than a line on stderr and wrong numbers.
+ * The caller owns the device: destroy() it when done (a live Dawn device keeps Node from exiting).
+ */
+export class Gpu {
+  private error: Error | null = null;
+  private destroyed = false;
+
+  /** `instance` is the GPU object the device came from, held so that it lives exactly as long as this handle. */
+  constructor(readonly device: GPUDevice, readonly adapter: AdapterDescription, readonly instance?: GPU) {
+    device.addEventListener('uncapturederror', (event) => {
+      const { error } = event as GPUUncapturedErrorEvent;
+      this.error ??= new Error(`WebGPU ${error.constructor.name}: ${error.message}`);
+    });
+    void device.lost.then((info) => {
+      if (this.destroyed) return;
+      this.error ??= new Error(
+        `the GPU device was lost (${info.reason}): ${info.message || 'no message'}. ` +
+          'A driver reset or a kernel running too long can cause this; restart the run.',
+      );
+    });
+  }
+
+  /** "NVIDIA H100 (nvidia, hopper)": for people. */
+  get description(): string {
+    const { vendor, architecture, device, description } = this.adapter;
+    const name = description || device || 'unknown adapter';
+    const detail = [vendor, architecture].filter(Boolean).join(', ');
+    return `WebGPU: ${name}${detail ? ` (${detail})` : ''}`;
+  }
+
+  /** Throws the first uncaptured error or device loss seen so far. */
+  check(): void {
+    if (this.error) throw this.error;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.device.destroy();
+  }
+}
+
+/**
+ * Limits raised to the adapter's maximum: big layers and data sets need large storage bindings and buffers, the
+ * kernels use 256 invocations and up to 8 KiB of workgroup memory. Everything else stays at the defaults.
+ */
+const RAISED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+const NO_ADAPTER_HELP =
+  'no WebGPU adapter found. In a browser, use one with WebGPU enabled (Chrome 113+, or a flag elsewhere). ' +
+  'In Node on a machine with a GPU, install its Vulkan driver (Linux) and the loader (apt-get install libvulkan1). ' +
+  'Without a GPU, Linux can use the SwiftShader software driver from Chromium: apt-get install chromium libvulkan1, ' +
+  'then set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (slow, but correct); or use --backend cpu';
+
+/** Finds an adapter (navigator.gpu in browsers, Dawn from the `webgpu` package in Node) and opens a device on it. */
+export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
+  const gpu = await findGpuApi(options);
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  if (!adapter) throw new UserError(NO_ADAPTER_HELP);
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const device = await adapter.requestDevice({ requiredLimits });
+  const info = adapter.info;
+  return new Gpu(device, {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+  }, gpu);
+}
+
+async function findGpuApi(options: GpuOptions): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode) throw new UserError(`${NO_ADAPTER_HELP} (this browser has no navigator.gpu)`);
+  // A computed specifier keeps bundlers from pulling Dawn into a browser build.
+  const specifier = 'webgpu';
+  let dawn: { create(options: string[]): GPU; globals: object };
+  try {
+    dawn = await import(/* @vite-ignore */ specifier);
+  } catch (error) {
+    throw new UserError(`cannot load the "webgpu" package (Dawn for Node): ${(error as Error).message}; run npm ci`);
+  }
+  // GPUBufferUsage, GPUMapMode and friends are globals in browsers; Node gets them from Dawn.
+  for (const [name, value] of Object.entries(dawn.globals)) {
+    if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
+  }
+  return dawn.create(options.dawnOptions ?? []);
+}

@@ -1,0 +1,32 @@
+/**
+ * WGSL comes from shaders/<name>.wgsl and nowhere else. Node reads the files (shaders-node.ts); a browser build
+ * supplies a loader over Vite's `import.meta.glob('../../shaders/*.wgsl', { query: '?raw', eager: true,
+ * import: 'default' })`, keyed by the same names. Either way there is one copy of each shader.
+ */
+export type ShaderLoader = (name: KernelName) => string;
+
+/** Every kernel, by file name (the snake_case of its CPU reference function in src/cpu/ops.ts). */
+export const KERNEL_NAMES = [
+  'gather',
+  'matmul_nt',
+  'matmul_tn',
+  'matmul_nn',
+  'bias_add',
+  'relu',
+  'relu_backward',
+  'softmax_xent',
+  'column_sum',
+  'sgd_update',
+  'argmax_count',
+] as const;
+
+export type KernelName = (typeof KERNEL_NAMES)[number];
+
+/** A loader over a map from file path (anything ending in /<name>.wgsl) to source, as import.meta.glob returns. */
+export function loaderFromFiles(files: Record<string, string>): ShaderLoader {
+  return (name) => {
+    const path = Object.keys(files).find((p) => p.endsWith(`/${name}.wgsl`));
+    if (path === undefined) throw new Error(`shader ${name}.wgsl is not among the ${Object.keys(files).length} loaded`);
+    return files[path];
+  };
+}

@@ -1,0 +1,250 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ops from '../src/cpu/ops.js';
+import type { Gpu } from '../src/gpu/device.js';
+import { BIAS, launch, MASK, RELU } from '../src/gpu/kernels.js';
+import { Rng } from '../src/model/rng.js';
+import { expectClose, randomArray, randomLabels } from './helpers.js';
+import { KernelRunner, openTestGpu } from './gpu-setup.js';
+
+/**
+ * Every kernel against its CPU reference (src/cpu/ops.ts) on fresh seeded inputs, at awkward sizes (1, 7, 33, 130:
+ * partial tiles, k not a multiple of the 16-wide k tile) and tile-aligned ones. Outputs start as NaN, so an element a
+ * kernel fails to write fails the comparison. The CPU sums in float64, so its side is the accurate one; each
+ * tolerance below is sized to fp32 rounding on the GPU side and is orders of magnitude below what a wrong index, a
+ * missed tile or a dropped term produces (errors of order 0.01..1 on these inputs).
+ */
+
+let gpu: Gpu;
+let run: KernelRunner;
+
+beforeAll(async () => {
+  gpu = await openTestGpu();
+  run = await KernelRunner.create(gpu);
+});
+
+afterAll(() => {
+  run?.destroy();
+  gpu?.destroy();
+});
+
+/**
+ * Dot products of k terms, each |a·b| <= 1, accumulated in fp32: the rounding error is at most about k · 2^-24 per
+ * unit of Σ|a·b| (about 6e-8 · k) and typically √k times smaller. atol 1e-6 · k leaves a 16x margin on the worst case
+ * and is still 1e-4 at k = 130, far below any real bug; rtol 1e-5 covers the large outputs.
+ */
+const matmulTol = (k: number) => ({ atol: 1e-6 * k, rtol: 1e-5 });
+
+/** An input buffer with `pad` leading junk floats, so element offsets in the Dims are exercised too. */
+function padded(values: Float32Array, pad: number): Float32Array {
+  const out = new Float32Array(pad + values.length).fill(1e30);
+  out.set(values, pad);
+  return out;
+}
+
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [7, 33, 130], [33, 7, 17], [130, 1, 33], [1, 130, 7], [64, 64, 16], [128, 64, 48], [65, 130, 129],
+];
+
+describe('matmul_nt (forward: c = a · bᵀ + bias, ReLU)', () => {
+  it.each(SHAPES)('m %i, n %i, k %i: plain, then with the bias + ReLU epilogue', async (m, n, k) => {
+    const rng = new Rng(m * 1000 + n * 10 + k);
+    const a = randomArray(rng, m * k);
+    const b = randomArray(rng, n * k);
+    const bias = randomArray(rng, n);
+    const expected = new Float32Array(m * n);
+    ops.matmulNT(expected, a, b, m, n, k);
+
+    // The weight and its bias share one buffer, as they do in the flat parameter vector.
+    const aBuf = run.input(padded(a, 3));
+    const params = run.input(padded(Float32Array.of(...b, ...bias), 5));
+    const c = run.output(2 + m * n);
+    await run.run('matmul_nt', [c], [aBuf, params], launch.matmul('nt', { m, n, k, cOff: 2, aOff: 3, bOff: 5 }));
+    const got = await run.readF32(c, 2 + m * n);
+    expect(Number.isNaN(got[0]) && Number.isNaN(got[1]), 'nothing written before c_off').toBe(true);
+    expectClose(got.subarray(2), expected, matmulTol(k), 'matmul_nt');
+
+    ops.biasAdd(expected, bias, m, n);
+    ops.relu(expected, expected, m * n);
+    const fused = run.output(m * n);
+    const flags = BIAS | RELU;
+    await run.run('matmul_nt', [fused], [aBuf, params],
+      launch.matmul('nt', { m, n, k, flags, aOff: 3, bOff: 5, eOff: 5 + n * k }));
+    expectClose(await run.readF32(fused, m * n), expected, matmulTol(k), 'matmul_nt + bias + relu');
+  });
+});
+
+describe('matmul_tn (weight gradient: c = aᵀ · b, bias gradient folded in)', () => {
+  // [m, 64, k] makes the virtual bias column start a new column of workgroups.
+  it.each([...SHAPES, [10, 64, 7] as [number, number, number]])('m %i, n %i, k %i', async (m, n, k) => {
+    const rng = new Rng(7 + m * 1000 + n * 10 + k);
+    const a = randomArray(rng, k * m);
+    const b = randomArray(rng, k * n);
+    const expected = new Float32Array(m * n);
+    const expectedBias = new Float32Array(m);
+    ops.matmulTN(expected, a, b, m, n, k);
+    ops.columnSum(expectedBias, a, k, m);
+
+    const aBuf = run.input(padded(a, 1));
+    const bBuf = run.input(padded(b, 2));
+    const plain = run.output(m * n);
+    await run.run('matmul_tn', [plain], [aBuf, bBuf], launch.matmul('tn', { m, n, k, aOff: 1, bOff: 2 }));
+    expectClose(await run.readF32(plain, m * n), expected, matmulTol(k), 'matmul_tn');
+
+    // Weight then bias gradient in one buffer, as in the flat gradient vector.
+    const grads = run.output(m * n + m);
+    await run.run('matmul_tn', [grads], [aBuf, bBuf],
+      launch.matmul('tn', { m, n, k, flags: BIAS, aOff: 1, bOff: 2, eOff: m * n }));
+    const got = await run.readF32(grads, m * n + m);
+    expectClose(got.subarray(0, m * n), expected, matmulTol(k), 'matmul_tn weight part');
+    expectClose(got.subarray(m * n), expectedBias, matmulTol(k), 'matmul_tn bias column');
+  });
+});
+
+describe('matmul_nn (input gradient: c = a · b, ReLU mask)', () => {
+  it.each(SHAPES)('m %i, n %i, k %i: plain, then masked', async (m, n, k) => {
+    const rng = new Rng(11 + m * 1000 + n * 10 + k);
+    const a = randomArray(rng, m * k);
+    const b = randomArray(rng, k * n);
+    const mask = randomArray(rng, m * n);
+    const expected = new Float32Array(m * n);
+    ops.matmulNN(expected, a, b, m, n, k);
+
+    const aBuf = run.input(a);
+    const bBuf = run.input(padded(b, 4));
+    const maskBuf = run.input(padded(mask, 6));
+    const plain = run.output(m * n);
+    await run.run('matmul_nn', [plain], [aBuf, bBuf, aBuf], launch.matmul('nn', { m, n, k, bOff: 4 }));
+    expectClose(await run.readF32(plain, m * n), expected, matmulTol(k), 'matmul_nn');
+
+    ops.reluBackward(expected, expected, mask, m * n);
+    const masked = run.output(m * n);
+    await run.run('matmul_nn', [masked], [aBuf, bBuf, maskBuf],
+      launch.matmul('nn', { m, n, k, flags: MASK, bOff: 4, eOff: 6 }));
+    expectClose(await run.readF32(masked, m * n), expected, matmulTol(k), 'matmul_nn masked');
+  });
+});
+
+describe('elementwise kernels', () => {
+  // One correctly rounded fp32 operation (or none): the CPU's float64 add of two floats rounds to the same float, so
+  // these must match exactly. 1_100_000 elements exceed 4096 workgroups x 256 threads: the grid-stride loop wraps.
+  const exact = { atol: 0, rtol: 0 };
+
+  it.each([1, 7, 130, 1_100_000])('relu and relu_backward, %i elements', async (count) => {
+    const rng = new Rng(count);
+    const x = randomArray(rng, count);
+    const dy = randomArray(rng, count);
+    const y = new Float32Array(count);
+    const dx = new Float32Array(count);
+    ops.relu(y, x, count);
+    ops.reluBackward(dx, dy, y, count);
+    const yBuf = run.output(count);
+    await run.run('relu', [yBuf], [run.input(x)], launch.relu(count));
+    expectClose(await run.readF32(yBuf, count), y, exact, 'relu');
+    const dxBuf = run.output(count);
+    await run.run('relu_backward', [dxBuf], [run.input(dy), run.input(y)], launch.reluBackward(count));
+    expectClose(await run.readF32(dxBuf, count), dx, exact, 'relu_backward');
+  });
+
+  it.each([[1, 1], [7, 33], [130, 10]])('bias_add, %i rows x %i', async (rows, n) => {
+    const rng = new Rng(rows + n);
+    const y = randomArray(rng, rows * n);
+    const bias = randomArray(rng, n);
+    const yBuf = run.res.buffer('y', y.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, y);
+    await run.run('bias_add', [yBuf], [run.input(padded(bias, 3))], launch.biasAdd(rows, n, 3));
+    ops.biasAdd(y, bias, rows, n);
+    expectClose(await run.readF32(yBuf, rows * n), y, exact, 'bias_add');
+  });
+
+  it.each([1, 33, 1_100_000])('sgd_update, %i parameters', async (count) => {
+    const rng = new Rng(count + 5);
+    const params = randomArray(rng, count);
+    const grads = randomArray(rng, count);
+    const lr = 0.1;
+    const pBuf = run.res.buffer('params', params.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, params);
+    await run.run('sgd_update', [pBuf], [run.input(grads)], launch.sgdUpdate(count, lr));
+    ops.sgdUpdate(params, grads, lr, count);
+    // lr rounds to fp32 (relative 1.5e-9) and p - lr·g rounds once, maybe fused: within an ulp or two of |p| <= 1.
+    expectClose(await run.readF32(pBuf, count), params, { atol: 2e-7, rtol: 1e-6 }, 'sgd_update');
+  });
+
+  it.each([[1, 1], [7, 33], [130, 300]])('column_sum, %i rows x %i', async (rows, n) => {
+    const rng = new Rng(rows * 3 + n);
+    const x = randomArray(rng, rows * n);
+    const expected = new Float32Array(n);
+    ops.columnSum(expected, x, rows, n);
+    const out = run.output(n);
+    await run.run('column_sum', [out], [run.input(x)], launch.columnSum(rows, n));
+    // A sum of `rows` terms in [-1, 1] in fp32: the same bound as a dot product of length rows.
+    expectClose(await run.readF32(out, n), expected, matmulTol(rows), 'column_sum');
+  });
+});
+
+describe('gather (bytes on the GPU to a normalised batch)', () => {
+  it.each([[50, 33], [40, 784], [9, 1]])('%i samples x %i features: exact', async (samples, features) => {
+    const rng = new Rng(samples + features);
+    const pixels = Uint8Array.from({ length: samples * features }, () => rng.below(256));
+    const labels = Uint8Array.from({ length: samples }, () => rng.below(10));
+    const order = rng.shuffle(Uint32Array.from({ length: samples }, (_, i) => i));
+    const [mean, std] = [0.1307, 0.3081];
+    const lut = Float32Array.from({ length: 256 }, (_, v) => v / (255 * std) - mean / std);
+    const rows = Math.min(13, samples - 2);
+    const start = samples - rows; // ends exactly at the last sample: no reads past the data
+
+    for (const useOrder of [true, false]) {
+      const expectedX = new Float32Array(rows * features);
+      const expectedLabels = new Uint32Array(rows);
+      const identity = Uint32Array.from({ length: samples }, (_, i) => i);
+      ops.gather(expectedX, expectedLabels, pixels, labels, useOrder ? order : identity, start, rows, features,
+        mean, std);
+      const x = run.output(rows * features);
+      const labelsOut = run.output(rows);
+      // The start comes from entry 2 of a step table, through the dynamic offset, as in training.
+      const table = [{ start: 0, slot: 0 }, { start: 1, slot: 1 }, { start, slot: 2 }];
+      await run.run('gather', [x, labelsOut],
+        [run.input(pixels), run.input(labels), run.input(order), run.input(lut)],
+        launch.gather(rows, features, useOrder), { table, entry: 2 });
+      expect(Array.from(await run.readF32(x, rows * features))).toEqual(Array.from(expectedX));
+      expect(Array.from(await run.readU32(labelsOut, rows))).toEqual(Array.from(expectedLabels));
+    }
+  });
+});
+
+describe('softmax_xent (loss and logit gradient)', () => {
+  it.each([[1, 10], [7, 10], [33, 1], [300, 33]])('%i rows x %i classes', async (rows, classes) => {
+    const rng = new Rng(rows * 7 + classes);
+    // Logits up to ±50: exp() would overflow fp32 at 88 without the max subtraction on rows that hold both ends.
+    const logits = randomArray(rng, rows * classes, -50, 50);
+    const labels = randomLabels(rng, rows, classes);
+    const expectedGrad = new Float32Array(rows * classes);
+    const expectedLoss = ops.softmaxCrossEntropy(expectedGrad, logits, labels, rows, classes);
+    const grad = run.output(rows * classes);
+    const losses = run.output(4);
+    await run.run('softmax_xent', [grad, losses], [run.input(logits), run.input(labels)],
+      launch.softmaxXent(rows, classes), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 3 }], entry: 1 });
+    const gotLosses = await run.readF32(losses, 4);
+    expect(gotLosses.subarray(0, 3).every(Number.isNaN), 'only the step\'s slot is written').toBe(true);
+    // log and exp are a few ulp in fp32 and the loss sums rows terms in a tree: 1e-5 relative is ample.
+    expectClose([gotLosses[3]], [expectedLoss], { atol: 1e-6, rtol: 1e-5 }, 'mean loss');
+    // Gradients are (p - onehot) / rows with p from exp (WGSL allows a few ulp more for large |x|): rtol 1e-4, and
+    // atol 1e-6 / rows for p - 1 near zero, where the cancellation leaves only the absolute error.
+    expectClose(await run.readF32(grad, rows * classes), expectedGrad, { atol: 1e-6 / rows, rtol: 1e-4 }, 'dLogits');
+  });
+});
+
+describe('argmax_count (evaluation: correct count and loss sum)', () => {
+  it.each([[1, 10], [7, 10], [300, 10], [130, 3]])('%i rows x %i classes, with ties', async (rows, classes) => {
+    const rng = new Rng(rows * 11 + classes);
+    // Small integers make ties common: the first maximum must win, as in ops.countCorrect.
+    const logits = Float32Array.from({ length: rows * classes }, () => rng.below(4));
+    const labels = randomLabels(rng, rows, classes);
+    const expectedCorrect = ops.countCorrect(logits, labels, rows, classes);
+    const expectedLoss = ops.softmaxCrossEntropy(null, logits, labels, rows, classes) * rows;
+    const out = run.output(2 * 3);
+    await run.run('argmax_count', [out], [run.input(logits), run.input(labels)],
+      launch.argmaxCount(rows, classes), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
+    const raw = await run.read(out, 6);
+    expect(new Uint32Array(raw)[5], 'correct count').toBe(expectedCorrect);
+    expect(new Float32Array(raw).subarray(0, 4).every(Number.isNaN), 'only the batch\'s slot is written').toBe(true);
+    expectClose([new Float32Array(raw)[4]], [expectedLoss], { atol: 1e-6, rtol: 1e-5 }, 'loss sum');
+  });
+});

@@ -1,0 +1,92 @@
+import { requestGpu, type Gpu } from '../src/gpu/device.js';
+import { createKernels, type Kernels, type Launch } from '../src/gpu/kernels.js';
+import { buildDispatches, createStepTable, record, Resources, uniformStride } from '../src/gpu/program.js';
+import type { KernelName } from '../src/gpu/shaders.js';
+import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
+
+/**
+ * GPU tests run everywhere: with no Vulkan driver chosen, they use SwiftShader, the software Vulkan driver that
+ * Debian's chromium package ships. Set VK_ICD_FILENAMES or VK_DRIVER_FILES to test on a real GPU. This must run
+ * before Dawn creates its instance (the Vulkan loader reads the variable then), so it runs on import.
+ */
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+
+/** A device for tests. No adapter fails the suite with the way to get one: GPU tests never skip. */
+export async function openTestGpu(): Promise<Gpu> {
+  try {
+    return await requestGpu();
+  } catch (error) {
+    throw new Error(
+      `the GPU tests need a WebGPU adapter and could not get one (they fail rather than skip): ${(error as Error).message}`,
+    );
+  }
+}
+
+/** NaN as a u32 bit pattern: poisons float and integer outputs alike, so an element nobody wrote fails. */
+const POISON = 0x7fc00000;
+
+/** Runs single kernels on small buffers: upload inputs, poison outputs, dispatch, read back. */
+export class KernelRunner {
+  readonly res: Resources;
+
+  private constructor(readonly gpu: Gpu, readonly kernels: Kernels) {
+    this.res = new Resources(gpu.device);
+  }
+
+  static async create(gpu: Gpu): Promise<KernelRunner> {
+    return new KernelRunner(gpu, await createKernels(gpu.device, nodeShaderLoader));
+  }
+
+  input(data: ArrayBufferView): GPUBuffer {
+    return this.res.buffer('input', data.byteLength, GPUBufferUsage.STORAGE, data);
+  }
+
+  /** An output of `words` 32-bit elements, every one poisoned. */
+  output(words: number): GPUBuffer {
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
+    return this.res.buffer('output', words * 4, usage, new Uint32Array(words).fill(POISON));
+  }
+
+  /** Dispatches one kernel; kernels that read the step table get `steps`, recorded at entry `entry`. */
+  async run(
+    kernel: KernelName, outputs: GPUBuffer[], inputs: GPUBuffer[], launch: Launch,
+    steps?: { table: { start: number; slot: number }[]; entry: number },
+  ): Promise<void> {
+    const { device } = this.gpu;
+    const table = steps ? createStepTable(this.res, steps.table) : null;
+    const [dispatch] = buildDispatches(this.res, this.kernels, [{ kernel, outputs, inputs, launch }], table, kernel);
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    record(pass, [dispatch], steps?.entry ?? 0, uniformStride(device), this.res.stats);
+    pass.end();
+    device.pushErrorScope('validation');
+    device.queue.submit([encoder.finish()]);
+    const error = await device.popErrorScope();
+    if (error) throw new Error(`${kernel}: ${error.message}`);
+  }
+
+  async read(buffer: GPUBuffer, words: number): Promise<ArrayBuffer> {
+    const staging = this.res.buffer('staging', words * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    const encoder = this.gpu.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(buffer, 0, staging, 0, words * 4);
+    this.gpu.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const copy = staging.getMappedRange().slice(0, words * 4);
+    staging.unmap();
+    this.gpu.check();
+    return copy;
+  }
+
+  async readF32(buffer: GPUBuffer, length: number): Promise<Float32Array> {
+    return new Float32Array(await this.read(buffer, length));
+  }
+
+  async readU32(buffer: GPUBuffer, length: number): Promise<Uint32Array> {
+    return new Uint32Array(await this.read(buffer, length));
+  }
+
+  destroy(): void {
+    this.res.destroy();
+  }
+}
