@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ops from '../src/cpu/ops.js';
 import type { Gpu } from '../src/gpu/device.js';
-import { BIAS, launch, MASK, RELU } from '../src/gpu/kernels.js';
+import { BIAS, launch, MASK, normalisationTable, RELU } from '../src/gpu/kernels.js';
 import { Rng } from '../src/model/rng.js';
 import { expectClose, randomArray, randomLabels } from './helpers.js';
 import { KernelRunner, openTestGpu } from './gpu-setup.js';
@@ -186,7 +186,7 @@ describe('gather (bytes on the GPU to a normalised batch)', () => {
     const labels = Uint8Array.from({ length: samples }, () => rng.below(10));
     const order = rng.shuffle(Uint32Array.from({ length: samples }, (_, i) => i));
     const [mean, std] = [0.1307, 0.3081];
-    const lut = Float32Array.from({ length: 256 }, (_, v) => v / (255 * std) - mean / std);
+    const lut = normalisationTable(mean, std);
     const rows = Math.min(13, samples - 2);
     const start = samples - rows; // ends exactly at the last sample: no reads past the data
 

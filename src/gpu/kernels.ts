@@ -64,6 +64,16 @@ export interface Launch {
   groups: [number, number, number];
 }
 
+/**
+ * gather's byte-to-input table: entry v is exactly what ops.gather stores for byte v (the same float64 expression,
+ * rounded to fp32 once), so both backends train on bit-identical inputs.
+ */
+export function normalisationTable(mean: number, std: number): Float32Array {
+  const scale = 1 / (255 * std);
+  const shift = mean / std;
+  return Float32Array.from({ length: 256 }, (_, v) => v * scale - shift);
+}
+
 /** matmul flags, as in the WGSL. */
 export const BIAS = 1;
 export const RELU = 2;

@@ -1,0 +1,56 @@
+import type { Backend, SessionOptions } from '../backend.js';
+import { requestGpu, type Gpu, type GpuOptions } from './device.js';
+import { createKernels, type Kernels } from './kernels.js';
+import { WebGpuSession } from './session.js';
+import type { ShaderLoader } from './shaders.js';
+
+export interface WebGpuBackendOptions extends GpuOptions {
+  /** Train on this device instead of opening one; dispose() then leaves it open for its owner to destroy. */
+  gpu?: Gpu;
+  /** Test rows per evaluation batch (default DEFAULT_EVAL_ROWS); the last batch takes whatever is left. */
+  evalRows?: number;
+}
+
+/** Training on a WebGPU device: the kernels are compiled once per backend and shared by its sessions. */
+export class WebGpuBackend implements Backend {
+  readonly kind = 'webgpu';
+  readonly device: string;
+  private readonly sessions = new Set<WebGpuSession>();
+
+  constructor(
+    readonly gpu: Gpu,
+    private readonly kernels: Kernels,
+    private readonly ownsGpu: boolean,
+    private readonly evalRows?: number,
+  ) {
+    this.device = gpu.description;
+  }
+
+  async createSession(options: SessionOptions): Promise<WebGpuSession> {
+    this.gpu.check();
+    const session: WebGpuSession = await WebGpuSession.create(this.gpu, this.kernels, options, this.evalRows,
+      () => this.sessions.delete(session));
+    this.sessions.add(session);
+    return session;
+  }
+
+  /** Disposes the sessions still open, then destroys the device if this backend opened it. */
+  dispose(): void {
+    for (const session of [...this.sessions]) session.dispose();
+    if (this.ownsGpu) this.gpu.destroy();
+  }
+}
+
+/**
+ * Opens a device (unless one is given) and compiles every kernel from `loader`: nodeShaderLoader in Node
+ * (./shaders-node.js), a loader over import.meta.glob in a browser build (see ./shaders.js).
+ */
+export async function createWebGpuBackend(loader: ShaderLoader, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+  const gpu = options.gpu ?? (await requestGpu(options));
+  try {
+    return new WebGpuBackend(gpu, await createKernels(gpu.device, loader), !options.gpu, options.evalRows);
+  } catch (error) {
+    if (!options.gpu) gpu.destroy();
+    throw error;
+  }
+}

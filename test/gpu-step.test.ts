@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dataset, Metrics } from '../src/backend.js';
+import { CpuNetwork } from '../src/cpu/network.js';
+import * as ops from '../src/cpu/ops.js';
+import { UserError } from '../src/errors.js';
+import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/backend.js';
+import type { Gpu } from '../src/gpu/device.js';
+import type { WebGpuSession } from '../src/gpu/session.js';
+import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
+import { initParams, paramTable, view } from '../src/model/params.js';
+import { Rng } from '../src/model/rng.js';
+import { makeSpec } from '../src/model/spec.js';
+import { expectClose, relativeError } from './helpers.js';
+import { openTestGpu } from './gpu-setup.js';
+
+/**
+ * A 3-layer net trained on the GPU against CpuNetwork + ops.gather + ops.sgdUpdate driven the same way on the CPU.
+ * Odd sizes on purpose: 20 and 33 and 17 are not multiples of the 64-wide tiles or the 16-deep k tile, batch 7 is
+ * not a multiple of anything, and the 23 test rows in batches of 8 end with a partial batch of 7.
+ */
+const spec = makeSpec([20, 33, 17, 10]);
+const table = paramTable(spec);
+const batch = 7;
+const learningRate = 0.1;
+const EVAL_ROWS = 8;
+
+function randomSet(rng: Rng, count: number): Dataset {
+  const features = spec.layers[0];
+  return {
+    pixels: Uint8Array.from({ length: count * features }, () => rng.below(256)),
+    labels: Uint8Array.from({ length: count }, () => rng.below(10)),
+    count,
+    features,
+  };
+}
+
+const rng = new Rng(2024);
+const train = randomSet(rng, 75); // 10 full batches of 7, and 5 samples the epoch drops
+const test = randomSet(rng, 23);
+const params = initParams(table, 7);
+const order = rng.shuffle(Uint32Array.from({ length: train.count }, (_, i) => i));
+
+/** The CPU side: the same steps, in plain loops, with float64 sums. */
+class CpuReference {
+  readonly params = params.slice();
+  private readonly net = new CpuNetwork(spec, Math.max(batch, test.count));
+  private readonly labels = new Uint32Array(Math.max(batch, test.count));
+
+  step(s: number): number {
+    ops.gather(this.net.input, this.labels, train.pixels, train.labels, order, s * batch, batch, train.features,
+      spec.inputMean, spec.inputStd);
+    this.net.forward(this.params, batch);
+    const loss = this.net.backward(this.params, this.labels, batch);
+    ops.sgdUpdate(this.params, this.net.grads, learningRate, table.total);
+    return loss;
+  }
+
+  /** The whole test set as one batch: a different batching from the GPU's, the same result. */
+  evaluate(): Metrics {
+    const identity = Uint32Array.from({ length: test.count }, (_, i) => i);
+    ops.gather(this.net.input, this.labels, test.pixels, test.labels, identity, 0, test.count, test.features,
+      spec.inputMean, spec.inputStd);
+    const logits = this.net.forward(this.params, test.count);
+    const loss = ops.softmaxCrossEntropy(null, logits, this.labels, test.count, 10);
+    return { loss, accuracy: ops.countCorrect(logits, this.labels, test.count, 10) / test.count };
+  }
+}
+
+/**
+ * Five fp32 SGD steps drift from the float64 reference by rounding only: relative errors around 1e-7 per tensor.
+ * 1e-4 per tensor (and per element, with atol for values near zero) would still catch a wrong gradient term, which
+ * shows up at 1e-2 or more after one step.
+ */
+function expectParamsClose(got: Float32Array, want: Float32Array, when: string): void {
+  for (const entry of table.entries) {
+    const error = relativeError(view(got, entry), view(want, entry));
+    expect(error, `${entry.name} ${when}: relative error`).toBeLessThan(1e-4);
+    expectClose(view(got, entry), view(want, entry), { atol: 1e-6, rtol: 1e-4 }, `${entry.name} ${when}`);
+  }
+}
+
+/** Losses are a log of a sum of exps over fp32 logits: 1e-5 relative. */
+const lossTol = { atol: 1e-6, rtol: 1e-5 };
+
+let gpu: Gpu;
+let backend: WebGpuBackend;
+
+beforeAll(async () => {
+  gpu = await openTestGpu();
+  backend = await createWebGpuBackend(nodeShaderLoader, { gpu, evalRows: EVAL_ROWS });
+});
+
+afterAll(() => {
+  backend?.dispose();
+  gpu?.destroy();
+});
+
+const open = (b = backend): Promise<WebGpuSession> =>
+  b.createSession({ spec, params, batch, learningRate, train, test });
+
+describe('GPU training session against the CPU reference', () => {
+  it('trains two chunks of 5 steps, evaluates with a partial last batch, and counts its work', async () => {
+    const cpu = new CpuReference();
+    const session = await open();
+    try {
+      expect(session.dispatchesPerStep).toBe(3 * 3 + 2);
+      expect(session.stats.setupBuffers).toBeGreaterThan(0);
+      session.setEpochOrder(order);
+
+      for (const first of [0, 5]) {
+        const before = { ...session.stats };
+        const loss = await session.trainSteps(first, 5);
+        const cpuLosses = [0, 1, 2, 3, 4].map((i) => cpu.step(first + i));
+        expectClose([loss], [cpuLosses.reduce((a, b) => a + b) / 5], lossTol, `mean loss of steps ${first}..${first + 4}`);
+        expectParamsClose(await session.readParams(), cpu.params, `after step ${first + 4}`);
+
+        // One compute pass, one submit and one read back per chunk; every step's dispatches; nothing created.
+        expect(session.stats.computePasses - before.computePasses).toBe(1);
+        expect(session.stats.submits - before.submits).toBe(2); // trainSteps + readParams
+        expect(session.stats.readBacks - before.readBacks).toBe(2);
+        expect(session.stats.dispatches - before.dispatches).toBe(5 * session.dispatchesPerStep);
+      }
+
+      const before = { ...session.stats };
+      const metrics = await session.evaluate();
+      const want = cpu.evaluate();
+      expectClose([metrics.loss], [want.loss], lossTol, 'test loss');
+      expect(metrics.accuracy).toBe(want.accuracy);
+      expect(session.stats.submits - before.submits).toBe(1);
+      expect(session.stats.readBacks - before.readBacks).toBe(1);
+      expect(session.stats.dispatches - before.dispatches).toBe(3 * (1 + 3 + 1)); // 3 batches: gather, 3 layers, count
+
+      expect(session.stats.buffersAfterSetup).toBe(0);
+      expect(session.stats.bindGroupsAfterSetup).toBe(0);
+    } finally {
+      session.dispose();
+    }
+  });
+
+  it('gives each step\'s loss when chunks are single steps, bit-identical to one 5-step chunk', async () => {
+    const cpu = new CpuReference();
+    // The default evaluation batch holds all 23 test rows: the no-partial-batch path.
+    const oneBatch = await createWebGpuBackend(nodeShaderLoader, { gpu });
+    const single = await open(oneBatch);
+    const chunked = await open();
+    try {
+      single.setEpochOrder(order);
+      chunked.setEpochOrder(order);
+      for (let s = 0; s < 5; s++) {
+        const before = single.stats.submits;
+        expectClose([await single.trainSteps(s, 1)], [cpu.step(s)], lossTol, `loss of step ${s}`);
+        expect(single.stats.submits - before).toBe(1);
+      }
+      await chunked.trainSteps(0, 5);
+      // Every kernel is deterministic (fixed reduction orders, no atomics): chunking must not change a bit.
+      expect(await single.readParams()).toEqual(await chunked.readParams());
+      const metrics = await single.evaluate();
+      const want = cpu.evaluate();
+      expectClose([metrics.loss], [want.loss], lossTol, 'test loss, one batch');
+      expect(metrics.accuracy).toBe(want.accuracy);
+    } finally {
+      single.dispose();
+      chunked.dispose();
+      oneBatch.dispose();
+    }
+  });
+
+  it('a 2-layer net (two linear layers) records 8 dispatches per step', async () => {
+    const small = makeSpec([20, 33, 10]);
+    const session = await backend.createSession({
+      spec: small, params: initParams(paramTable(small), 1), batch, learningRate, train, test,
+    });
+    expect(session.dispatchesPerStep).toBe(8);
+    session.dispose();
+  });
+
+  it('refuses steps before an epoch order, and models beyond the device limits with the limit named', async () => {
+    const session = await open();
+    await expect(session.trainSteps(0, 1)).rejects.toThrow(/setEpochOrder/);
+    session.dispose();
+    // 4.2 billion parameters: beyond any device's binding size. The limits are checked before anything else is
+    // looked at or allocated, so the (empty) parameter vector is never reached.
+    const huge = makeSpec([20, 200_000_000, 10]);
+    const tooBig = backend.createSession({ spec: huge, params: new Float32Array(0), batch, learningRate, train, test });
+    await expect(tooBig).rejects.toThrow(UserError);
+    await expect(tooBig).rejects.toThrow(/maxStorageBufferBindingSize|maxBufferSize/);
+  });
+});
