@@ -248,3 +248,22 @@ describe('argmax_count (evaluation: correct count and loss sum)', () => {
     expectClose([new Float32Array(raw)[4]], [expectedLoss], { atol: 1e-6, rtol: 1e-5 }, 'loss sum');
   });
 });
+
+describe('device errors', () => {
+  it('an uncaptured validation error surfaces from check(); our own destroy() is not reported as a loss', async () => {
+    const other = await openTestGpu(); // a device of its own: a recorded error stays recorded
+    try {
+      expect(() => other.check()).not.toThrow();
+      // MAP_READ may only be combined with COPY_DST: an invalid buffer, reported asynchronously.
+      other.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
+      await other.device.queue.onSubmittedWorkDone();
+      expect(() => other.check()).toThrow(/GPUValidationError/);
+    } finally {
+      other.destroy();
+    }
+    const quiet = await openTestGpu();
+    quiet.destroy();
+    await quiet.device.lost;
+    expect(() => quiet.check()).not.toThrow();
+  });
+});
