@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CpuBackend } from '../src/cpu/backend.js';
+import { loadMnist } from '../src/data/mnist.js';
+import type { Gpu } from '../src/gpu/device.js';
+import { createWebGpuBackend } from '../src/gpu/backend.js';
+import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
+import { makeSpec } from '../src/model/spec.js';
+import { DEFAULT_TRAIN_OPTIONS, train } from '../src/train/trainer.js';
+import { cli } from './cli-runner.js';
+import { openTestGpu } from './gpu-setup.js';
+
+// Whole runs on real MNIST data, GPU (SwiftShader in CI) against the CPU reference.
+describe('training on WebGPU against the CPU backend', () => {
+  let gpu: Gpu;
+  beforeAll(async () => {
+    gpu = await openTestGpu();
+  });
+  afterAll(() => gpu?.destroy());
+
+  it('gives the same loss curve and accuracy on an MNIST subset', async () => {
+    const data = loadMnist(undefined, { trainLimit: 1500 });
+    const spec = makeSpec([784, 48, 10]);
+    const options = { ...DEFAULT_TRAIN_OPTIONS, epochs: 2, batch: 50, logEvery: 6 };
+    const run = async (backend: CpuBackend | Awaited<ReturnType<typeof createWebGpuBackend>>) => {
+      const curve: number[] = [];
+      const result = await train(backend, spec, data, options, { onProgress: (p) => curve.push(p.loss) });
+      backend.dispose();
+      return { curve, result };
+    };
+    const cpu = await run(new CpuBackend());
+    const webgpu = await run(await createWebGpuBackend(nodeShaderLoader, { gpu }));
+    // 2 epochs of 30 steps, read every 6 steps: 10 points.
+    expect(webgpu.curve).toHaveLength(10);
+    // float32 sums in a different order drift apart slowly over 60 SGD steps; 1e-4 relative still catches any
+    // wrong index, missing term or stale buffer, which move the loss by percent.
+    for (let i = 0; i < cpu.curve.length; i++) {
+      expect(Math.abs(webgpu.curve[i] - cpu.curve[i]) / cpu.curve[i], `loss point ${i}`).toBeLessThan(1e-4);
+    }
+    expect(webgpu.curve[9]).toBeLessThan(0.5 * webgpu.curve[0]);
+    for (const [g, c] of webgpu.result.history.map((h, i) => [h, cpu.result.history[i]])) {
+      expect(Math.abs(g.testLoss - c.testLoss) / c.testLoss).toBeLessThan(1e-4);
+      // At most a couple of the 10,000 test digits may flip on a near-tie.
+      expect(Math.abs(g.testAccuracy - c.testAccuracy)).toBeLessThanOrEqual(2e-4);
+    }
+  });
+
+  it('train --backend webgpu ends within 0.5 points of --backend cpu with the same seed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-cli-'));
+    const reports = ['cpu', 'webgpu'].map((backend) => {
+      const report = path.join(dir, `${backend}.json`);
+      const { code, stderr, stdout } = cli('train', '--backend', backend, '--train-limit', '3000', '--layers', '784,64,10',
+        '--seed', '7', '--report', report);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/done: test accuracy/);
+      return JSON.parse(fs.readFileSync(report, 'utf8'));
+    });
+    const [cpu, webgpu] = reports;
+    expect(webgpu.backend).toBe('webgpu');
+    expect(webgpu.device).toMatch(/^WebGPU: /);
+    expect(webgpu.trainSamples).toBe(3000);
+    expect(cpu.testAccuracy).toBeGreaterThan(0.85);
+    expect(Math.abs(webgpu.testAccuracy - cpu.testAccuracy)).toBeLessThanOrEqual(0.005);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
