@@ -1,4 +1,4 @@
-import type { Backend, Dataset, Metrics } from '../backend.js';
+import type { Backend, Dataset, Metrics, TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
 import { initParams, paramTable } from '../model/params.js';
 import { Rng } from '../model/rng.js';
@@ -37,6 +37,12 @@ export interface Progress {
 export interface TrainCallbacks {
   onProgress?: (progress: Progress) => void;
   onEpoch?: (record: EpochRecord) => void;
+  /**
+   * Awaited after every chunk of steps and after every epoch (after onProgress / onEpoch), with the session: a page
+   * yields to the browser here so training never freezes it, holds the promise while paused, or reads the
+   * parameters. Throwing stops the run: train() disposes the session and rejects with that error.
+   */
+  yieldPoint?: (session: TrainingSession) => Promise<void>;
 }
 
 export interface TrainResult {
@@ -126,6 +132,7 @@ export async function train(
           epoch, epochs, step: step + count, stepsPerEpoch, loss,
           samplesPerSecond: (count * batch) / ((performance.now() - chunkStart) / 1000),
         });
+        await callbacks.yieldPoint?.(session);
       }
       test = await session.evaluate();
       const record: EpochRecord = {
@@ -137,6 +144,7 @@ export async function train(
       };
       history.push(record);
       callbacks.onEpoch?.(record);
+      await callbacks.yieldPoint?.(session);
     }
     return { params: await session.readParams(), history, test, seconds: (performance.now() - runStart) / 1000 };
   } finally {

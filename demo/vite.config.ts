@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { mnistData } from './mnist-plugin.js';
+
+const demo = fileURLToPath(new URL('.', import.meta.url));
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+/** `npm run demo` serves this folder; `npm run build:demo` writes a static site to demo/dist. */
+export default defineConfig({
+  root: demo,
+  // Relative asset paths: the built site works from any folder of any static server.
+  base: './',
+  plugins: [mnistData()],
+  server: { fs: { allow: [repo] } },
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024 },
+});

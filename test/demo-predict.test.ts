@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '../src/cpu/backend.js';
+import { initParams, paramTable } from '../src/model/params.js';
+import { makeSpec } from '../src/model/spec.js';
+import { train } from '../src/train/trainer.js';
+import { analyseTestSet, Predictor, softmax } from '../demo/src/predict.js';
+import { parseHidden, parseSettings } from '../demo/src/settings.js';
+import type { Dataset } from '../src/backend.js';
+import { Rng } from '../src/model/rng.js';
+
+/** 16 random bytes per sample; the label is which quarter of them is brightest: learnable, but not at once. */
+function quarters(seed: number, count: number): Dataset {
+  const rng = new Rng(seed);
+  const pixels = Uint8Array.from({ length: count * 16 }, () => rng.below(256));
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const sums = [0, 1, 2, 3].map((q) => pixels.subarray(i * 16 + q * 4, i * 16 + q * 4 + 4).reduce((a, b) => a + b, 0));
+    labels[i] = sums.indexOf(Math.max(...sums));
+  }
+  return { pixels, labels, count, features: 16 };
+}
+
+describe('the page’s predictions', () => {
+  it('softmax is stable for large logits and sums to one', () => {
+    const p = softmax([1000, 1001, 999]);
+    expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(p[1]).toBeGreaterThan(p[0]);
+  });
+
+  it('analyseTestSet counts what the CPU backend evaluates, and the confusion matrix adds up', async () => {
+    const spec = makeSpec([16, 12, 4]);
+    const data = { train: quarters(1, 512), test: quarters(2, 700) };
+    const result = await train(new CpuBackend(), spec, data, { epochs: 2, batch: 32, learningRate: 0.05, seed: 3, logEvery: 4 });
+    let pauses = 0;
+    const analysis = await analyseTestSet(spec, result.params, data.test, async () => void pauses++);
+    expect(analysis.correct / analysis.count).toBeCloseTo(result.test.accuracy, 10);
+    expect(pauses).toBe(2); // 700 rows in batches of 500
+    expect(analysis.confusion.reduce((a, b) => a + b, 0)).toBe(700);
+    let diagonal = 0;
+    for (let c = 0; c < 4; c++) diagonal += analysis.confusion[c * 4 + c];
+    expect(diagonal).toBe(analysis.correct);
+
+    // One image at a time gives the same answer as the batch.
+    const predictor = new Predictor(spec, result.params);
+    for (let i = 0; i < 20; i++) {
+      const probs = predictor.probabilities(data.test.pixels.subarray(i * 16, (i + 1) * 16));
+      expect(probs.indexOf(Math.max(...probs))).toBe(analysis.predicted[i]);
+      expect(Math.max(...probs)).toBeCloseTo(analysis.confidence[i], 5);
+    }
+  });
+
+  it('refuses parameters of the wrong size', () => {
+    const spec = makeSpec([16, 4]);
+    expect(() => new Predictor(spec, initParams(paramTable(makeSpec([16, 5])), 1))).toThrow(/85 parameters for layers 16,4, need 68/);
+  });
+});
+
+describe('the page’s settings form', () => {
+  const good = { hidden: '256, 128', batch: '64', learningRate: '0.1', epochs: '3', seed: '1', backend: 'webgpu' };
+
+  it('reads good settings', () => {
+    expect(parseSettings(good, 60000)).toEqual({
+      ok: true, value: { hidden: [256, 128], batch: 64, learningRate: 0.1, epochs: 3, seed: 1, backend: 'webgpu' },
+    });
+    expect(parseHidden('')).toEqual({ ok: true, value: [] });
+  });
+
+  it('names the field and the fix in one sentence', () => {
+    const bad = (field: Partial<typeof good>, trainCount = 60000) => {
+      const parsed = parseSettings({ ...good, ...field }, trainCount);
+      return parsed.ok ? 'ok' : parsed.error;
+    };
+    expect(bad({ hidden: '128, x' })).toBe('Hidden layers: "x" is not a width from 1 to 4096. Write widths separated by commas, like 256, 128.');
+    expect(bad({ batch: '0' })).toBe('Batch size: "0" is not a whole number from 1 to 60000.');
+    expect(bad({ batch: '600' }, 500)).toBe('Batch size: "600" is not a whole number from 1 to 500.');
+    expect(bad({ learningRate: '-1' })).toMatch(/^Learning rate: "-1" is not a number above 0/);
+    expect(bad({ epochs: '2.5' })).toBe('Epochs: "2.5" is not a whole number from 1 to 100.');
+    expect(bad({ seed: '' })).toBe('Seed: "" is not a whole number from 0 to 4294967295.');
+  });
+});

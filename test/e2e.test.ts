@@ -1,0 +1,218 @@
+/**
+ * The browser demo, end to end: Vite builds it, a plain static server serves it on 127.0.0.1, and Debian's Chromium
+ * (headless, driven by playwright-core) uses it as a person would: it trains a small network on WebGPU (SwiftShader)
+ * on a subset of MNIST, draws a digit with the mouse, saves and loads the model, and, in a second browser without
+ * WebGPU, reads the message that says so and trains on the CPU instead. Screenshots go to test/output/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeModel } from '../src/io/model-codec.js';
+import { buildDemo, launchChromium, ROOT, watchPage, WEBGPU } from './e2e-browser.js';
+import { serveStatic, type StaticServer } from './e2e-server.js';
+
+const OUTPUT = path.join(ROOT, 'test', 'output');
+const BUILD = path.join(OUTPUT, 'demo-build');
+/** A small run SwiftShader trains in seconds: 2,000 training digits, 500 test digits, 784-32-10, two epochs. */
+const SMALL_RUN = '?train=2000&test=500';
+const SETTINGS = { hidden: '32', batch: '32', lr: '0.1', epochs: '2', seed: '1' };
+
+let server: StaticServer;
+
+beforeAll(async () => {
+  fs.mkdirSync(OUTPUT, { recursive: true });
+  buildDemo(BUILD);
+  server = await serveStatic(BUILD);
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+const stateOf = (page: Page) => page.getAttribute('#status', 'data-state');
+
+async function waitForState(page: Page, states: string[], timeout: number): Promise<string> {
+  await page.waitForFunction((wanted) => wanted.includes(document.getElementById('status')?.dataset.state ?? ''), states, { timeout, polling: 100 });
+  return (await stateOf(page))!;
+}
+
+async function fill(page: Page, settings: Record<string, string>): Promise<void> {
+  for (const [id, value] of Object.entries(settings)) await page.fill(`#${id}`, value);
+}
+
+/** A vertical stroke down the middle of the pad, as a person draws a 1: press, eleven moves, release. */
+async function drawOne(page: Page): Promise<void> {
+  const box = (await page.locator('#pad').boundingBox())!;
+  const x = box.x + box.width * 0.52;
+  await page.mouse.move(x - box.width * 0.04, box.y + box.height * 0.2);
+  await page.mouse.down();
+  for (let i = 1; i <= 11; i++) await page.mouse.move(x - box.width * 0.04 * (1 - i / 11), box.y + box.height * (0.2 + 0.055 * i));
+  await page.mouse.up();
+}
+
+async function probabilities(page: Page): Promise<number[]> {
+  return page.$$eval('#probabilities .prob', (rows) => rows.map((row) => Number((row as HTMLElement).dataset.p)));
+}
+
+describe('the demo with WebGPU (SwiftShader)', () => {
+  let browser: Browser;
+  let page: Page;
+  let watch: ReturnType<typeof watchPage>;
+
+  beforeAll(async () => {
+    browser = await launchChromium(WEBGPU);
+    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+    watch = watchPage(page, server.url.slice(0, -1));
+    await page.goto(server.url + SMALL_RUN);
+    await waitForState(page, ['ready', 'error'], 60_000);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('loads MNIST from its own server and shows the WebGPU adapter', async () => {
+    expect(await page.textContent('#status')).toMatch(/^Ready/);
+    expect(await page.getAttribute('#adapter', 'data-kind')).toBe('webgpu');
+    expect(await page.textContent('#adapter')).toMatch(/WebGPU · .*swiftshader/i);
+    expect(await page.isHidden('#notice')).toBe(true);
+    expect(await page.inputValue('#backend')).toBe('webgpu');
+    expect(await page.textContent('#data-note')).toContain('first 2,000 of 60,000 training digits and 500 of 10,000 test digits');
+    expect(server.requests).toContain('/mnist/train-images-idx3-ubyte.gz');
+  });
+
+  it('trains without freezing the page: the loss falls, it pauses and resumes, and an accuracy appears', async () => {
+    await fill(page, SETTINGS);
+    expect(await page.textContent('#architecture')).toBe('784 → 32 → 10 · 25,450 parameters');
+    await page.click('#start');
+    await page.waitForFunction(() => document.getElementById('stat-loss')?.dataset.last !== undefined, null, { timeout: 60_000 });
+
+    // The page answers while the GPU trains: a round trip through its main thread stays short.
+    let slowest = 0;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await page.evaluate(() => document.getElementById('stat-step')?.textContent);
+      slowest = Math.max(slowest, performance.now() - t0);
+    }
+    expect(slowest, 'main-thread round trip during training, ms').toBeLessThan(2000);
+
+    await page.click('#pause');
+    expect(await waitForState(page, ['paused'], 10_000)).toBe('paused');
+    expect(await page.textContent('#pause')).toBe('Resume');
+    await page.waitForTimeout(400); // the chunk in flight when Pause was pressed may still land
+    const stepWhenPaused = await page.textContent('#stat-step');
+    await page.waitForTimeout(800);
+    expect(await page.textContent('#stat-step'), 'no steps while paused').toBe(stepWhenPaused);
+    await page.click('#pause');
+
+    expect(await waitForState(page, ['done', 'error'], 120_000), (await page.textContent('#status'))!).toBe('done');
+    const first = Number(await page.getAttribute('#stat-loss', 'data-first'));
+    const last = Number(await page.getAttribute('#stat-loss', 'data-last'));
+    expect(first).toBeGreaterThan(1); // near ln 10 = 2.3 at the start
+    expect(last, `loss ${first} → ${last}`).toBeLessThan(0.6 * first);
+    const accuracy = Number(await page.getAttribute('#stat-accuracy', 'data-value'));
+    expect(await page.textContent('#stat-accuracy')).toMatch(/^\d+\.\d\d%$/);
+    expect(accuracy).toBeGreaterThan(0.75); // 85% with these settings; chance is 10%
+    expect(await page.textContent('#stat-epoch')).toBe('2 / 2');
+    expect(Number(await page.getAttribute('#stat-speed', 'data-value'))).toBeGreaterThan(0);
+
+    // The confusion matrix is counted on the CPU from the weights the GPU trained: it agrees with the GPU's own
+    // evaluation (to a tie or two in the argmax).
+    const correct = Number(await page.getAttribute('#confusion', 'data-correct'));
+    expect(Number(await page.getAttribute('#confusion', 'data-total'))).toBe(500);
+    expect(Math.abs(correct / 500 - accuracy)).toBeLessThanOrEqual(2 / 500);
+    expect(await page.locator('#confusion tr').count()).toBe(11);
+    expect(Number(await page.getAttribute('#mistakes', 'data-count'))).toBe(500 - correct);
+    expect(await page.locator('#mistakes figure').count()).toBe(Math.min(40, 500 - correct));
+  });
+
+  it('reads a digit drawn with the mouse', async () => {
+    expect(await page.getAttribute('#prediction', 'data-digit')).toBe('');
+    await drawOne(page);
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit !== '', null, { timeout: 10_000 });
+    const probs = await probabilities(page);
+    expect(probs).toHaveLength(10);
+    expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(await page.getAttribute('#prediction', 'data-digit'), `probabilities ${probs.map((p) => p.toFixed(3))}`).toBe('1');
+    expect(await page.textContent('#prediction')).toBe('1');
+    await page.screenshot({ path: path.join(OUTPUT, 'demo-e2e.png'), fullPage: true });
+  });
+
+  it('saves the model as the CLI does, and loads it back', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+    expect(download.suggestedFilename()).toBe('mnist-784-32-10.safetensors');
+    const file = path.join(OUTPUT, 'demo-e2e-model.safetensors');
+    await download.saveAs(file);
+    const { spec, params } = decodeModel(new Uint8Array(fs.readFileSync(file)), file);
+    expect(spec.layers).toEqual([784, 32, 10]);
+    expect(params.every(Number.isFinite)).toBe(true);
+
+    const correctBefore = await page.getAttribute('#confusion', 'data-correct');
+    await page.click('#reset');
+    expect(await stateOf(page)).toBe('ready');
+    expect(await page.textContent('#stat-accuracy')).toBe('–');
+    // No model, so no answer (the prediction is redrawn on the next animation frame).
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit === '', null, { timeout: 5_000 });
+
+    await page.setInputFiles('#load', file);
+    await page.waitForFunction(() => document.getElementById('model-status')?.dataset.loaded !== undefined, null, { timeout: 30_000 });
+    expect(await page.textContent('#model-status')).toMatch(/^Loaded demo-e2e-model\.safetensors \(784-32-10\): \d+\.\d\d% of 500/);
+    expect(await page.getAttribute('#confusion', 'data-correct')).toBe(correctBefore);
+    expect(await page.getAttribute('#prediction', 'data-digit')).toBe('1'); // the drawing is still there
+  });
+
+  it('asked nothing of any other server, and logged no errors', () => {
+    expect(watch.outside).toEqual([]);
+    expect(watch.errors).toEqual([]);
+  });
+});
+
+describe('the demo without WebGPU', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // No --enable-unsafe-webgpu: headless Chromium on a machine without a GPU then offers no adapter.
+    browser = await launchChromium([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('says there is no adapter, in plain words, and trains on the CPU instead', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const watch = watchPage(page, server.url.slice(0, -1));
+    await page.goto(`${server.url}${SMALL_RUN}&hidden=16&batch=32&epochs=1`);
+    await waitForState(page, ['ready', 'error'], 60_000);
+    expect(await page.isVisible('#notice')).toBe(true);
+    expect(await page.textContent('#notice-headline')).toBe('This browser has WebGPU, but it found no graphics adapter to use.');
+    expect(await page.getAttribute('#adapter', 'data-kind')).toBe('none');
+    expect(await page.inputValue('#backend')).toBe('cpu');
+    expect(await page.locator('#backend option[value="webgpu"]').isDisabled()).toBe(true);
+
+    await page.click('#use-cpu');
+    expect(await waitForState(page, ['done', 'error'], 60_000), (await page.textContent('#status'))!).toBe('done');
+    expect(await page.getAttribute('#adapter', 'data-kind')).toBe('cpu');
+    expect(await page.textContent('#adapter')).toBe('CPU reference (1 thread, in the browser)');
+    expect(Number(await page.getAttribute('#stat-accuracy', 'data-value'))).toBeGreaterThan(0.6);
+    await drawOne(page);
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit !== '', null, { timeout: 10_000 });
+    await page.screenshot({ path: path.join(OUTPUT, 'demo-e2e-no-webgpu.png'), fullPage: true });
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('says the browser has no WebGPU at all where navigator.gpu is missing', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(() => {
+      delete (Navigator.prototype as { gpu?: unknown }).gpu;
+    });
+    await page.goto(server.url + SMALL_RUN);
+    await page.waitForSelector('#notice:not([hidden])', { timeout: 30_000 });
+    expect(await page.evaluate(() => 'gpu' in navigator)).toBe(false);
+    expect(await page.textContent('#notice-headline')).toBe('This browser does not offer WebGPU, so the network cannot train on your GPU here.');
+    expect(await page.textContent('#use-cpu')).toBe('Train on the CPU instead');
+    await page.close();
+  });
+});
