@@ -26,6 +26,19 @@ function fit(chart: uPlot, container: HTMLElement): void {
   resize();
 }
 
+/** Calls `draw` on the next animation frame, once however often it is asked for before then. */
+function coalesced(draw: () => void): () => void {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      draw();
+    });
+  };
+}
+
 const fixed = (digits: number) => (_: uPlot, value: number | null) => (value == null ? '–' : value.toFixed(digits));
 
 /** Training loss of every chunk of steps, and the test loss at the end of every epoch, against the step count. */
@@ -76,9 +89,8 @@ export class LossChart {
     this.redraw();
   }
 
-  private redraw(): void {
-    this.chart.setData([this.steps, this.train, this.test]);
-  }
+  // A fast GPU reports many chunks a frame: draw at most once per frame.
+  private readonly redraw = coalesced(() => this.chart.setData([this.steps, this.train, this.test]));
 }
 
 /** Test accuracy (right axis, %) and test and training loss (left axis) after every epoch. */
@@ -138,7 +150,5 @@ export class EpochChart {
     this.redraw();
   }
 
-  private redraw(): void {
-    this.chart.setData([this.epochs, this.accuracy, this.testLoss, this.trainLoss]);
-  }
+  private readonly redraw = coalesced(() => this.chart.setData([this.epochs, this.accuracy, this.testLoss, this.trainLoss]));
 }

@@ -37,6 +37,7 @@ export class DrawingPad {
   clear(): void {
     this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.inked = false;
+    this.canvas.dataset.empty = 'true';
     this.last = null;
     this.onChange();
   }
@@ -80,6 +81,7 @@ export class DrawingPad {
     ctx.lineTo(to.x, to.y);
     ctx.stroke();
     this.inked = true;
+    this.canvas.dataset.empty = 'false';
     this.onChange();
   }
 }
