@@ -100,7 +100,9 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     await page.click('#pause');
     expect(await waitForState(page, ['paused'], 10_000)).toBe('paused');
     expect(await page.textContent('#pause')).toBe('Resume');
-    await page.waitForTimeout(400); // the chunk in flight when Pause was pressed may still land
+    // The steps in flight when Pause was pressed land first; then the page says it stands still.
+    await page.waitForSelector('#status[data-halted="true"]', { timeout: 30_000 });
+    expect(await page.textContent('#status')).toMatch(/^Paused at epoch 1, step \d+\./);
     const stepWhenPaused = await page.textContent('#stat-step');
     await page.waitForTimeout(800);
     expect(await page.textContent('#stat-step'), 'no steps while paused').toBe(stepWhenPaused);
@@ -160,6 +162,19 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     expect(await page.textContent('#model-status')).toMatch(/^Loaded demo-e2e-model\.safetensors \(784-32-10\): \d+\.\d\d% of 500/);
     expect(await page.getAttribute('#confusion', 'data-correct')).toBe(correctBefore);
     expect(await page.getAttribute('#prediction', 'data-digit')).toBe('1'); // the drawing is still there
+  });
+
+  it('stops a run part-way on Reset, and clears what it showed', async () => {
+    await page.click('#start');
+    await page.waitForFunction(() => document.getElementById('stat-loss')?.dataset.last !== undefined, null, { timeout: 60_000 });
+    await page.click('#reset');
+    expect(await stateOf(page)).toBe('ready');
+    await page.waitForTimeout(1500); // long enough for a chunk in flight to land, and be ignored
+    expect(await stateOf(page)).toBe('ready');
+    expect(await page.textContent('#stat-step')).toBe('–');
+    expect(await page.getAttribute('#stat-loss', 'data-last')).toBeNull();
+    expect(await page.isDisabled('#save')).toBe(true);
+    expect(await page.isEnabled('#start')).toBe(true);
   });
 
   it('asked nothing of any other server, and logged no errors', () => {

@@ -56,6 +56,7 @@ function setState(next: State, message: string): void {
   state = next;
   const status = $('status');
   status.dataset.state = next;
+  delete status.dataset.halted;
   status.textContent = message;
   const busy = next === 'training' || next === 'paused';
   buttons.start.disabled = busy || next === 'loading';
@@ -181,7 +182,12 @@ async function start(): Promise<void> {
   const settings = readSettings();
   if (!settings) return;
   if (run) await run.done; // a stopped run may still be finishing its last chunk
-  const control = new RunControl();
+  const control = new RunControl(() => {
+    if (state !== 'paused') return;
+    const status = $('status');
+    status.dataset.halted = 'true';
+    status.textContent = `Paused at epoch ${stats.epoch.textContent?.split(' ')[0] ?? '1'}, step ${stats.step.textContent?.split(' ')[0] ?? '0'}. Resume to go on, or Reset to start over.`;
+  });
   let finish!: () => void;
   run = { control, done: new Promise((resolve) => (finish = resolve)) };
   clearResults();
@@ -271,7 +277,7 @@ function togglePause(): void {
     setState('training', 'Training resumed.');
   } else {
     control.pause();
-    setState('paused', 'Paused. Resume to go on, or Reset to start over.');
+    setState('paused', 'Pausing after the steps in flight…');
   }
 }
 

@@ -25,6 +25,9 @@ export class RunControl {
   private readonly startedAt = performance.now();
   private pausedMs = 0;
 
+  /** `onHalt` runs when a paused run has finished its chunk in flight and really stands still. */
+  constructor(private readonly onHalt: () => void = () => {}) {}
+
   get paused(): boolean {
     return this.pausedAt !== null;
   }
@@ -56,6 +59,7 @@ export class RunControl {
 
   async gate(): Promise<void> {
     await nextTask();
+    if (this.paused && !this.stopFlag) this.onHalt();
     while (this.paused && !this.stopFlag) await new Promise<void>((resolve) => (this.wake = resolve));
     if (this.stopFlag) throw new Stopped('training was stopped');
   }
