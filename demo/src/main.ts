@@ -181,32 +181,37 @@ async function start(): Promise<void> {
   if (!data || state === 'training' || state === 'paused') return;
   const settings = readSettings();
   if (!settings) return;
-  if (run) await run.done; // a stopped run may still be finishing its last chunk
+  setState('training', 'Preparing the network…');
+  if (run) {
+    await run.done; // a stopped run may still be finishing its last chunk
+    if ((state as State) !== 'training') return; // Reset was pressed meanwhile (TS cannot see the await change it)
+  }
+  const live = { epoch: 1, step: 0, first: NaN, speed: 0, pendingEpoch: null as EpochRecord | null, lastRead: performance.now() };
   const control = new RunControl(() => {
     if (state !== 'paused') return;
     const status = $('status');
     status.dataset.halted = 'true';
-    status.textContent = `Paused at epoch ${stats.epoch.textContent?.split(' ')[0] ?? '1'}, step ${stats.step.textContent?.split(' ')[0] ?? '0'}. Resume to go on, or Reset to start over.`;
+    status.textContent = `Paused at epoch ${live.epoch}, step ${number(live.step)}. Resume to go on, or Reset to start over.`;
   });
   let finish!: () => void;
   run = { control, done: new Promise((resolve) => (finish = resolve)) };
   clearResults();
   setModel(null, 'Training…');
   epochChart.plan(settings.epochs);
-  setState('training', 'Preparing the network…');
   const spec = makeSpec([INPUT, ...settings.hidden, CLASSES]);
   const timer = setInterval(() => (stats.time.textContent = `${control.activeSeconds.toFixed(1)} s`), 250);
   try {
     const backend = await backendFor(settings);
     showAdapter(backend.kind === 'webgpu' ? 'webgpu' : 'cpu', backend.kind === 'webgpu' ? `WebGPU · ${gpuAdapter}` : backend.device);
     const logEvery = stepsPerChunk(backend, spec, settings.batch, data.train.count);
-    const live = { first: NaN, speed: 0, pendingEpoch: null as EpochRecord | null, lastRead: performance.now() };
     const result = await train(backend, spec, data, {
       epochs: settings.epochs, batch: settings.batch, learningRate: settings.learningRate, seed: settings.seed, logEvery,
     }, {
       onProgress: (p) => {
         if (control.stopped) return;
         const global = (p.epoch - 1) * p.stepsPerEpoch + p.step;
+        live.epoch = p.epoch;
+        live.step = p.step;
         lossChart.addTraining(global, p.loss);
         if (Number.isNaN(live.first)) live.first = p.loss;
         stats.loss.textContent = p.loss.toFixed(3);
@@ -260,7 +265,8 @@ async function start(): Promise<void> {
         gpuBackend = null;
       }
       setModel(model, model ? 'The weights from before the failure.' : 'No model yet.');
-      setState('error', `Training failed: ${(error as Error).message}`);
+      const hint = settings.backend === 'webgpu' ? ' The CPU backend trains without the GPU.' : '';
+      setState('error', `Training failed: ${(error as Error).message}${hint}`);
     }
   } finally {
     clearInterval(timer);
