@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ops from '../src/cpu/ops.js';
 import type { Gpu } from '../src/gpu/device.js';
-import { BIAS, launch, MASK, normalisationTable, RELU } from '../src/gpu/kernels.js';
+import { launch, normalisationTable } from '../src/gpu/kernels.js';
 import { Rng } from '../src/model/rng.js';
 import { expectClose, randomArray, randomLabels } from './helpers.js';
-import { KernelRunner, openTestGpu } from './gpu-setup.js';
+import { KernelRunner, matmulTol, openTestGpu, padded } from './gpu-setup.js';
 
 /**
- * Every kernel against its CPU reference (src/cpu/ops.ts) on fresh seeded inputs, at awkward sizes (1, 7, 33, 130:
- * partial tiles, k not a multiple of the 16-wide k tile) and tile-aligned ones. Outputs start as NaN, so an element a
+ * Every kernel but the matmul family (test/gpu-matmul.test.ts) against its CPU reference (src/cpu/ops.ts) on fresh
+ * seeded inputs, at awkward sizes and round ones. Outputs start as NaN, so an element a
  * kernel fails to write fails the comparison. The CPU sums in float64, so its side is the accurate one; each
  * tolerance below is sized to fp32 rounding on the GPU side and is orders of magnitude below what a wrong index, a
  * missed tile or a dropped term produces (errors of order 0.01..1 on these inputs).
@@ -25,103 +25,6 @@ beforeAll(async () => {
 afterAll(() => {
   run?.destroy();
   gpu?.destroy();
-});
-
-/**
- * Dot products of k terms, each |a·b| <= 1, accumulated in fp32: the rounding error is at most about k · 2^-24 per
- * unit of Σ|a·b| (about 6e-8 · k) and typically √k times smaller. atol 1e-6 · k leaves a 16x margin on the worst case
- * and is still 1e-4 at k = 130, far below any real bug; rtol 1e-5 covers the large outputs.
- */
-const matmulTol = (k: number) => ({ atol: 1e-6 * k, rtol: 1e-5 });
-
-/** An input buffer with `pad` leading junk floats, so element offsets in the Dims are exercised too. */
-function padded(values: Float32Array, pad: number): Float32Array {
-  const out = new Float32Array(pad + values.length).fill(1e30);
-  out.set(values, pad);
-  return out;
-}
-
-const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [7, 33, 130], [33, 7, 17], [130, 1, 33], [1, 130, 7], [64, 64, 16], [128, 64, 48], [65, 130, 129],
-];
-
-describe('matmul_nt (forward: c = a · bᵀ + bias, ReLU)', () => {
-  it.each(SHAPES)('m %i, n %i, k %i: plain, then with the bias + ReLU epilogue', async (m, n, k) => {
-    const rng = new Rng(m * 1000 + n * 10 + k);
-    const a = randomArray(rng, m * k);
-    const b = randomArray(rng, n * k);
-    const bias = randomArray(rng, n);
-    const expected = new Float32Array(m * n);
-    ops.matmulNT(expected, a, b, m, n, k);
-
-    // The weight and its bias share one buffer, as they do in the flat parameter vector.
-    const aBuf = run.input(padded(a, 3));
-    const params = run.input(padded(Float32Array.of(...b, ...bias), 5));
-    const c = run.output(2 + m * n);
-    await run.run('matmul_nt', [c], [aBuf, params], launch.matmul('nt', { m, n, k, cOff: 2, aOff: 3, bOff: 5 }));
-    const got = await run.readF32(c, 2 + m * n);
-    expect(Number.isNaN(got[0]) && Number.isNaN(got[1]), 'nothing written before c_off').toBe(true);
-    expectClose(got.subarray(2), expected, matmulTol(k), 'matmul_nt');
-
-    ops.biasAdd(expected, bias, m, n);
-    ops.relu(expected, expected, m * n);
-    const fused = run.output(m * n);
-    const flags = BIAS | RELU;
-    await run.run('matmul_nt', [fused], [aBuf, params],
-      launch.matmul('nt', { m, n, k, flags, aOff: 3, bOff: 5, eOff: 5 + n * k }));
-    expectClose(await run.readF32(fused, m * n), expected, matmulTol(k), 'matmul_nt + bias + relu');
-  });
-});
-
-describe('matmul_tn (weight gradient: c = aᵀ · b, bias gradient folded in)', () => {
-  // [m, 64, k] makes the virtual bias column start a new column of workgroups.
-  it.each([...SHAPES, [10, 64, 7] as [number, number, number]])('m %i, n %i, k %i', async (m, n, k) => {
-    const rng = new Rng(7 + m * 1000 + n * 10 + k);
-    const a = randomArray(rng, k * m);
-    const b = randomArray(rng, k * n);
-    const expected = new Float32Array(m * n);
-    const expectedBias = new Float32Array(m);
-    ops.matmulTN(expected, a, b, m, n, k);
-    ops.columnSum(expectedBias, a, k, m);
-
-    const aBuf = run.input(padded(a, 1));
-    const bBuf = run.input(padded(b, 2));
-    const plain = run.output(m * n);
-    await run.run('matmul_tn', [plain], [aBuf, bBuf], launch.matmul('tn', { m, n, k, aOff: 1, bOff: 2 }));
-    expectClose(await run.readF32(plain, m * n), expected, matmulTol(k), 'matmul_tn');
-
-    // Weight then bias gradient in one buffer, as in the flat gradient vector.
-    const grads = run.output(m * n + m);
-    await run.run('matmul_tn', [grads], [aBuf, bBuf],
-      launch.matmul('tn', { m, n, k, flags: BIAS, aOff: 1, bOff: 2, eOff: m * n }));
-    const got = await run.readF32(grads, m * n + m);
-    expectClose(got.subarray(0, m * n), expected, matmulTol(k), 'matmul_tn weight part');
-    expectClose(got.subarray(m * n), expectedBias, matmulTol(k), 'matmul_tn bias column');
-  });
-});
-
-describe('matmul_nn (input gradient: c = a · b, ReLU mask)', () => {
-  it.each(SHAPES)('m %i, n %i, k %i: plain, then masked', async (m, n, k) => {
-    const rng = new Rng(11 + m * 1000 + n * 10 + k);
-    const a = randomArray(rng, m * k);
-    const b = randomArray(rng, k * n);
-    const mask = randomArray(rng, m * n);
-    const expected = new Float32Array(m * n);
-    ops.matmulNN(expected, a, b, m, n, k);
-
-    const aBuf = run.input(a);
-    const bBuf = run.input(padded(b, 4));
-    const maskBuf = run.input(padded(mask, 6));
-    const plain = run.output(m * n);
-    await run.run('matmul_nn', [plain], [aBuf, bBuf, aBuf], launch.matmul('nn', { m, n, k, bOff: 4 }));
-    expectClose(await run.readF32(plain, m * n), expected, matmulTol(k), 'matmul_nn');
-
-    ops.reluBackward(expected, expected, mask, m * n);
-    const masked = run.output(m * n);
-    await run.run('matmul_nn', [masked], [aBuf, bBuf, maskBuf],
-      launch.matmul('nn', { m, n, k, flags: MASK, bOff: 4, eOff: 6 }));
-    expectClose(await run.readF32(masked, m * n), expected, matmulTol(k), 'matmul_nn masked');
-  });
 });
 
 describe('elementwise kernels', () => {
@@ -246,6 +149,15 @@ describe('argmax_count (evaluation: correct count and loss sum)', () => {
     expect(new Uint32Array(raw)[5], 'correct count').toBe(expectedCorrect);
     expect(new Float32Array(raw).subarray(0, 4).every(Number.isNaN), 'only the batch\'s slot is written').toBe(true);
     expectClose([new Float32Array(raw)[4]], [expectedLoss], { atol: 1e-6, rtol: 1e-5 }, 'loss sum');
+  });
+});
+
+describe('noop (the benchmark\'s overhead baseline)', () => {
+  it('each dispatch adds one to the word it writes', async () => {
+    const out = run.res.buffer('out', 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, Uint32Array.of(5));
+    await run.run('noop', [out], [], launch.noop());
+    await run.run('noop', [out], [], launch.noop());
+    expect((await run.readU32(out, 1))[0]).toBe(7);
   });
 });
 

@@ -55,7 +55,7 @@ export class KernelRunner {
   ): Promise<void> {
     const { device } = this.gpu;
     const table = steps ? createStepTable(this.res, steps.table) : null;
-    const [dispatch] = buildDispatches(this.res, this.kernels, [{ kernel, outputs, inputs, launch }], table, kernel);
+    const [dispatch] = await buildDispatches(this.res, this.kernels, [{ kernel, outputs, inputs, launch }], table, kernel);
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     record(pass, [dispatch], steps?.entry ?? 0, uniformStride(device), this.res.stats);
@@ -89,4 +89,18 @@ export class KernelRunner {
   destroy(): void {
     this.res.destroy();
   }
+}
+
+/**
+ * Dot products of k terms, each |a·b| <= 1, accumulated in fp32: the rounding error is at most about k · 2^-24 per
+ * unit of Σ|a·b| (about 6e-8 · k) and typically √k times smaller. atol 1e-6 · k leaves a 16x margin on the worst case
+ * and is still 1e-4 at k = 130, far below any real bug; rtol 1e-5 covers the large outputs.
+ */
+export const matmulTol = (k: number) => ({ atol: 1e-6 * k, rtol: 1e-5 });
+
+/** An input with `pad` leading junk floats, so element offsets in the Dims are exercised too. */
+export function padded(values: Float32Array, pad: number): Float32Array {
+  const out = new Float32Array(pad + values.length).fill(1e30);
+  out.set(values, pad);
+  return out;
 }

@@ -1,15 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset, Metrics } from '../src/backend.js';
+import type { Backend, Dataset, Metrics } from '../src/backend.js';
+import { CpuBackend } from '../src/cpu/backend.js';
 import { CpuNetwork } from '../src/cpu/network.js';
 import * as ops from '../src/cpu/ops.js';
 import { UserError } from '../src/errors.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/backend.js';
 import type { Gpu } from '../src/gpu/device.js';
+import type { GpuStats } from '../src/gpu/program.js';
 import type { WebGpuSession } from '../src/gpu/session.js';
+import { MATMUL_TILE_NAMES } from '../src/gpu/matmul.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { initParams, paramTable, view } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
+import { train as trainRun } from '../src/train/trainer.js';
 import { expectClose, relativeError } from './helpers.js';
 import { openTestGpu } from './gpu-setup.js';
 
@@ -103,7 +107,7 @@ describe('GPU training session against the CPU reference', () => {
     const cpu = new CpuReference();
     const session = await open();
     try {
-      expect(session.dispatchesPerStep).toBe(3 * 3 + 2);
+      expect(session.dispatchesPerStep).toBe(3 * 3 + 1);
       expect(session.stats.setupBuffers).toBeGreaterThan(0);
       session.setEpochOrder(order);
 
@@ -165,13 +169,34 @@ describe('GPU training session against the CPU reference', () => {
     }
   });
 
-  it('a 2-layer net (two linear layers) records 8 dispatches per step', async () => {
+  it('a 2-layer net (two linear layers) records 7 dispatches per step', async () => {
     const small = makeSpec([20, 33, 10]);
     const session = await backend.createSession({
       spec: small, params: initParams(paramTable(small), 1), batch, learningRate, train, test,
     });
-    expect(session.dispatchesPerStep).toBe(8);
+    // gather, 2 forward matmuls, softmax_xent, the input gradient of layer 2, 2 weight gradients with the SGD update.
+    expect(session.dispatchesPerStep).toBe(7);
     session.dispose();
+  });
+
+  it('every matmul tile, forced through the whole training step, matches the CPU', async () => {
+    // Each tile in the real graph (fused epilogues, offsets into the flat parameter vector, the split-K tiles on a
+    // batch of 7): two steps and an evaluation against the CPU reference.
+    for (const tile of MATMUL_TILE_NAMES) {
+      const cpu = new CpuReference();
+      const forced = await createWebGpuBackend(nodeShaderLoader, { gpu, evalRows: EVAL_ROWS, matmul: { tile } });
+      const session = await open(forced);
+      try {
+        session.setEpochOrder(order);
+        const loss = await session.trainSteps(0, 2);
+        expectClose([loss], [(cpu.step(0) + cpu.step(1)) / 2], lossTol, `${tile}: mean loss of steps 0..1`);
+        expectParamsClose(await session.readParams(), cpu.params, `${tile}, after step 1`);
+        const metrics = await session.evaluate();
+        expectClose([metrics.loss], [cpu.evaluate().loss], lossTol, `${tile}: test loss`);
+      } finally {
+        forced.dispose();
+      }
+    }
   });
 
   it('refuses steps before an epoch order, and models beyond the device limits with the limit named', async () => {
@@ -184,5 +209,94 @@ describe('GPU training session against the CPU reference', () => {
     const tooBig = backend.createSession({ spec: huge, params: new Float32Array(0), batch, learningRate, train, test });
     await expect(tooBig).rejects.toThrow(UserError);
     await expect(tooBig).rejects.toThrow(/maxStorageBufferBindingSize|maxBufferSize/);
+  });
+});
+
+/**
+ * The whole-epoch structure, through the trainer: what a run costs in passes, submits, read backs, writes and
+ * objects is what predicts its speed on a GPU (a submit + read back is about 0.05 ms, a dispatch about 6 us), so it
+ * is asserted here, where no GPU is needed. 2 layers, 75 samples in batches of 7: 10 steps per epoch.
+ */
+describe('counts per chunk and per epoch, through train()', () => {
+  const small = makeSpec([20, 33, 10]);
+  const STEPS = 10;
+
+  /** Runs train() on the GPU, snapshotting the session's counts after every chunk and every epoch. */
+  async function countedRun(logEvery: number, epochs = 2) {
+    let session: WebGpuSession | undefined;
+    // A backend that hands out the GPU session, so its counts can be read from the callbacks.
+    const spy: Backend = {
+      kind: 'webgpu',
+      device: backend.device,
+      createSession: async (options) => (session = await backend.createSession(options)),
+      dispose: () => {},
+    };
+    const snapshots: { at: string; stats: GpuStats }[] = [];
+    const snap = (at: string) => snapshots.push({ at, stats: { ...session!.stats } });
+    const result = await trainRun(spy, small, { train, test }, { epochs, batch, learningRate, seed: 3, logEvery }, {
+      onProgress: (p) => snap(`epoch ${p.epoch} step ${p.step}`),
+      onEpoch: (r) => snap(`epoch ${r.epoch} evaluated`),
+    });
+    return { result, snapshots, session: session!, final: { ...session!.stats } };
+  }
+
+  const delta = (after: GpuStats, before: GpuStats) => ({
+    dispatches: after.dispatches - before.dispatches,
+    computePasses: after.computePasses - before.computePasses,
+    submits: after.submits - before.submits,
+    readBacks: after.readBacks - before.readBacks,
+    writes: after.writes - before.writes,
+  });
+
+  it('one pass, one submit and one read back per chunk; one write (the order) per epoch; nothing created', async () => {
+    const { result, snapshots, session, final } = await countedRun(4);
+    const perStep = session.dispatchesPerStep;
+    expect(perStep).toBeLessThanOrEqual(8);
+    // Per epoch: chunks of 4, 4 and 2 steps, then the evaluation (3 test batches of 8, 8 and 7 rows).
+    expect(snapshots.map((s) => s.at)).toEqual([
+      'epoch 1 step 4', 'epoch 1 step 8', 'epoch 1 step 10', 'epoch 1 evaluated',
+      'epoch 2 step 4', 'epoch 2 step 8', 'epoch 2 step 10', 'epoch 2 evaluated',
+    ]);
+    let before = snapshots[0].stats;
+    // The first chunk's counts include set-up: nothing is submitted before it, so its counts are its own.
+    expect(delta(before, { ...before, dispatches: 0, computePasses: 0, submits: 0, readBacks: 0, writes: 0 }))
+      .toEqual({ dispatches: 4 * perStep, computePasses: 1, submits: 1, readBacks: 1, writes: 1 });
+    const expected = [
+      { dispatches: 4 * perStep, computePasses: 1, submits: 1, readBacks: 1, writes: 0 },
+      { dispatches: 2 * perStep, computePasses: 1, submits: 1, readBacks: 1, writes: 0 },
+      { dispatches: 3 * (1 + 2 + 1), computePasses: 1, submits: 1, readBacks: 1, writes: 0 }, // evaluation
+      { dispatches: 4 * perStep, computePasses: 1, submits: 1, readBacks: 1, writes: 1 }, // new epoch: its order
+      { dispatches: 4 * perStep, computePasses: 1, submits: 1, readBacks: 1, writes: 0 },
+      { dispatches: 2 * perStep, computePasses: 1, submits: 1, readBacks: 1, writes: 0 },
+      { dispatches: 3 * (1 + 2 + 1), computePasses: 1, submits: 1, readBacks: 1, writes: 0 },
+    ];
+    snapshots.slice(1).forEach(({ at, stats }, i) => {
+      expect(delta(stats, before), at).toEqual(expected[i]);
+      before = stats;
+    });
+    // After the last epoch, train() reads the parameters once.
+    expect(delta(final, before)).toEqual({ dispatches: 0, computePasses: 0, submits: 1, readBacks: 1, writes: 0 });
+    expect(final.buffersAfterSetup).toBe(0);
+    expect(final.bindGroupsAfterSetup).toBe(0);
+    expect(result.history).toHaveLength(2);
+  });
+
+  it('with the log interval at or past the epoch, an epoch is one submit of training and one of evaluation', async () => {
+    const { snapshots, session, final } = await countedRun(100, 1);
+    expect(snapshots.map((s) => s.at)).toEqual(['epoch 1 step 10', 'epoch 1 evaluated']);
+    expect(snapshots[0].stats.submits).toBe(1);
+    expect(snapshots[0].stats.readBacks).toBe(1);
+    expect(snapshots[0].stats.dispatches).toBe(STEPS * session.dispatchesPerStep);
+    expect(snapshots[1].stats.submits).toBe(2);
+    expect(snapshots[1].stats.readBacks).toBe(2);
+    expect(final.buffersAfterSetup + final.bindGroupsAfterSetup).toBe(0);
+  });
+
+  it('trains to the CPU backend\'s parameters', async () => {
+    const { result } = await countedRun(4);
+    const cpu = await trainRun(new CpuBackend(), small, { train, test }, { epochs: 2, batch, learningRate, seed: 3, logEvery: 4 });
+    // 20 fp32 SGD steps against float64 sums: the same bound as expectParamsClose.
+    expect(relativeError(result.params, cpu.params)).toBeLessThan(1e-4);
+    expect(result.test.accuracy).toBe(cpu.test.accuracy);
   });
 });

@@ -1,5 +1,6 @@
 import type { Backend, SessionOptions } from '../backend.js';
 import { requestGpu, type Gpu, type GpuOptions } from './device.js';
+import { SOFTWARE_CHOICE, type MatmulChoice } from './matmul.js';
 import { createKernels, type Kernels } from './kernels.js';
 import { WebGpuSession } from './session.js';
 import type { ShaderLoader } from './shaders.js';
@@ -9,6 +10,8 @@ export interface WebGpuBackendOptions extends GpuOptions {
   gpu?: Gpu;
   /** Test rows per evaluation batch (default DEFAULT_EVAL_ROWS); the last batch takes whatever is left. */
   evalRows?: number;
+  /** One matmul tile or mode everywhere instead of the one picked by shape (the benchmark's comparisons). */
+  matmul?: MatmulChoice;
 }
 
 /** Training on a WebGPU device: the kernels are compiled once per backend and shared by its sessions. */
@@ -21,15 +24,16 @@ export class WebGpuBackend implements Backend {
     readonly gpu: Gpu,
     private readonly kernels: Kernels,
     private readonly ownsGpu: boolean,
-    private readonly evalRows?: number,
+    private readonly tuning: Pick<WebGpuBackendOptions, 'evalRows' | 'matmul'> = {},
   ) {
     this.device = gpu.description;
   }
 
   async createSession(options: SessionOptions): Promise<WebGpuSession> {
     this.gpu.check();
-    const session: WebGpuSession = await WebGpuSession.create(this.gpu, this.kernels, options, this.evalRows,
-      () => this.sessions.delete(session));
+    const session: WebGpuSession = await WebGpuSession.create(this.gpu, this.kernels, options, {
+      ...this.tuning, onDispose: () => this.sessions.delete(session),
+    });
     this.sessions.add(session);
     return session;
   }
@@ -48,7 +52,10 @@ export class WebGpuBackend implements Backend {
 export async function createWebGpuBackend(loader: ShaderLoader, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const gpu = options.gpu ?? (await requestGpu(options));
   try {
-    return new WebGpuBackend(gpu, await createKernels(gpu.device, loader), !options.gpu, options.evalRows);
+    const { evalRows } = options;
+    // A software adapter runs workgroups on a few CPU cores: fewer, larger matmul tiles suit it (see matmul.ts).
+    const matmul = { ...(gpu.adapter.software ? SOFTWARE_CHOICE : {}), ...options.matmul };
+    return new WebGpuBackend(gpu, await createKernels(gpu.device, loader), !options.gpu, { evalRows, matmul });
   } catch (error) {
     if (!options.gpu) gpu.destroy();
     throw error;

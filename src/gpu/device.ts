@@ -1,9 +1,14 @@
 import { UserError } from '../errors.js';
 
 export interface GpuOptions {
-  /** Dawn toggles for Node's `webgpu` package, e.g. ['backend=vulkan', 'adapter=NVIDIA H100']. Ignored in browsers. */
+  /**
+   * Options for Node's `webgpu` package (Dawn), e.g. ['backend=vulkan', 'enable-dawn-features=disable_robustness'].
+   * Ignored in browsers.
+   */
   dawnOptions?: string[];
   powerPreference?: GPUPowerPreference;
+  /** Optional features to turn on where the adapter has them (e.g. 'timestamp-query' for the benchmark). */
+  features?: GPUFeatureName[];
 }
 
 /** What the adapter says about itself; Dawn's fields are getters, so they are copied out explicitly. */
@@ -12,6 +17,8 @@ export interface AdapterDescription {
   architecture: string;
   device: string;
   description: string;
+  /** A software adapter (SwiftShader, or whatever a browser falls back to): CPU cores, not a GPU. */
+  software: boolean;
 }
 
 /**
@@ -89,14 +96,16 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
     const value = adapter.limits[name];
     if (typeof value === 'number') requiredLimits[name] = value;
   }
-  const device = await adapter.requestDevice({ requiredLimits });
+  const requiredFeatures = (options.features ?? []).filter((name) => adapter.features.has(name));
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   // Older browsers lack adapter.info; a description is only for people, so fall back to blanks.
-  const info: Partial<GPUAdapterInfo> = (adapter as { info?: GPUAdapterInfo }).info ?? {};
+  const info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean } = (adapter as { info?: GPUAdapterInfo }).info ?? {};
   return new Gpu(device, {
     vendor: info.vendor ?? '',
     architecture: info.architecture ?? '',
     device: info.device ?? '',
     description: info.description ?? '',
+    software: info.isFallbackAdapter === true || info.architecture === 'swiftshader',
   }, gpu);
 }
 

@@ -1,3 +1,7 @@
+import {
+  MATMUL_TILES, MIN_TILE_EDGE, pickMatmul, specialise, variantConstants, variantKey,
+  type MatmulForm, type MatmulMode, type MatmulTile, type MatmulVariant,
+} from './matmul.js';
 import { KERNEL_NAMES, type KernelName, type ShaderLoader } from './shaders.js';
 
 /**
@@ -7,9 +11,7 @@ import { KERNEL_NAMES, type KernelName, type ShaderLoader } from './shaders.js';
  */
 export const BINDINGS: Record<KernelName, { outputs: number; inputs: number; step: boolean }> = {
   gather: { outputs: 2, inputs: 4, step: true },
-  matmul_nt: { outputs: 1, inputs: 2, step: false },
-  matmul_tn: { outputs: 1, inputs: 2, step: false },
-  matmul_nn: { outputs: 1, inputs: 3, step: false },
+  matmul: { outputs: 1, inputs: 3, step: false },
   bias_add: { outputs: 1, inputs: 1, step: false },
   relu: { outputs: 1, inputs: 1, step: false },
   relu_backward: { outputs: 1, inputs: 2, step: false },
@@ -17,6 +19,7 @@ export const BINDINGS: Record<KernelName, { outputs: number; inputs: number; ste
   column_sum: { outputs: 1, inputs: 1, step: false },
   sgd_update: { outputs: 1, inputs: 1, step: false },
   argmax_count: { outputs: 1, inputs: 2, step: true },
+  noop: { outputs: 1, inputs: 0, step: false },
 };
 
 export interface Kernel {
@@ -25,43 +28,98 @@ export interface Kernel {
   layout: GPUBindGroupLayout;
 }
 
-export type Kernels = Record<KernelName, Kernel>;
+/**
+ * Every pipeline of a device, compiled once. The fixed kernels are compiled when this is made; matmul variants
+ * when a session (or a test, or the benchmark) first asks for them through prepare(), since a run needs only a
+ * few of the family's 36.
+ */
+export class Kernels {
+  private readonly layouts = new Map<KernelName, GPUBindGroupLayout>();
+  private readonly built = new Map<string, Kernel>();
+  private readonly pending = new Map<string, Promise<Kernel>>();
 
-/** Compiles every kernel once; a WGSL or layout error names the file. */
-export async function createKernels(device: GPUDevice, loader: ShaderLoader): Promise<Kernels> {
-  const built = await Promise.all(KERNEL_NAMES.map((name) => createKernel(device, name, loader(name))));
-  return Object.fromEntries(built.map((k) => [k.name, k])) as Kernels;
+  constructor(readonly device: GPUDevice, private readonly loader: ShaderLoader) {}
+
+  /** The pipeline of a kernel, or of one matmul variant; it must have been compiled (prepare). */
+  get(name: KernelName, variant?: MatmulVariant): Kernel {
+    const key = keyOf(name, variant);
+    const kernel = this.built.get(key);
+    if (!kernel) throw new Error(`kernel ${key} has not been compiled: call prepare() first`);
+    return kernel;
+  }
+
+  /** Compiles whatever these launches need that is not compiled yet; a WGSL or layout error names the file. */
+  async prepare(launches: { kernel: KernelName; launch: Launch }[]): Promise<void> {
+    await Promise.all(launches.map(({ kernel, launch }) => this.compile(kernel, launch.variant)));
+  }
+
+  compile(name: KernelName, variant?: MatmulVariant): Promise<Kernel> {
+    if (name === 'matmul' && !variant) throw new Error('a matmul launch must name its variant');
+    const key = keyOf(name, variant);
+    let job = this.pending.get(key);
+    if (!job) {
+      const source = this.loader(name);
+      job = createKernel(this.device, name, this.layout(name), variant ? specialise(source, variantConstants(variant)) : source, key)
+        .then((kernel) => {
+          this.built.set(key, kernel);
+          return kernel;
+        });
+      this.pending.set(key, job);
+    }
+    return job;
+  }
+
+  private layout(name: KernelName): GPUBindGroupLayout {
+    let layout = this.layouts.get(name);
+    if (!layout) {
+      const { outputs, inputs, step } = BINDINGS[name];
+      const entries: GPUBindGroupLayoutEntry[] = [];
+      const add = (buffer: GPUBufferBindingLayout) =>
+        entries.push({ binding: entries.length, visibility: GPUShaderStage.COMPUTE, buffer });
+      for (let i = 0; i < outputs; i++) add({ type: 'storage' });
+      for (let i = 0; i < inputs; i++) add({ type: 'read-only-storage' });
+      add({ type: 'uniform' });
+      if (step) add({ type: 'uniform', hasDynamicOffset: true });
+      layout = this.device.createBindGroupLayout({ label: name, entries });
+      this.layouts.set(name, layout);
+    }
+    return layout;
+  }
 }
 
-async function createKernel(device: GPUDevice, name: KernelName, code: string): Promise<Kernel> {
-  const { outputs, inputs, step } = BINDINGS[name];
-  const entries: GPUBindGroupLayoutEntry[] = [];
-  const add = (buffer: GPUBufferBindingLayout) =>
-    entries.push({ binding: entries.length, visibility: GPUShaderStage.COMPUTE, buffer });
-  for (let i = 0; i < outputs; i++) add({ type: 'storage' });
-  for (let i = 0; i < inputs; i++) add({ type: 'read-only-storage' });
-  add({ type: 'uniform' });
-  if (step) add({ type: 'uniform', hasDynamicOffset: true });
-  const layout = device.createBindGroupLayout({ label: name, entries });
+const keyOf = (name: KernelName, variant?: MatmulVariant): string => (variant ? variantKey(variant) : name);
+
+/** Compiles every fixed kernel (matmul variants come later, as needed). */
+export async function createKernels(device: GPUDevice, loader: ShaderLoader): Promise<Kernels> {
+  const kernels = new Kernels(device, loader);
+  await Promise.all(KERNEL_NAMES.filter((name) => name !== 'matmul').map((name) => kernels.compile(name)));
+  return kernels;
+}
+
+async function createKernel(
+  device: GPUDevice, name: KernelName, layout: GPUBindGroupLayout, code: string, label: string,
+): Promise<Kernel> {
   const module = device.createShaderModule({ label: `${name}.wgsl`, code });
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === 'error');
   if (errors.length > 0) {
-    const text = errors.map((m) => `${name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
+    const text = errors.map((m) => `${name}.wgsl (${label}):${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
     throw new Error(`WGSL compilation failed:\n${text}`);
   }
   const pipeline = await device.createComputePipelineAsync({
-    label: name,
-    layout: device.createPipelineLayout({ label: name, bindGroupLayouts: [layout] }),
+    label,
+    layout: device.createPipelineLayout({ label, bindGroupLayouts: [layout] }),
     compute: { module, entryPoint: 'main' },
   });
   return { name, pipeline, layout };
 }
 
-/** A kernel's Dims uniform (u32 words; floats as their bit patterns) and its workgroup counts. */
+/** A kernel's Dims uniform (u32 words; floats as their bit patterns), its workgroup counts, and for a matmul the
+ * variant that runs it. */
 export interface Launch {
   dims: Uint32Array;
   groups: [number, number, number];
+  variant?: MatmulVariant;
 }
 
 /**
@@ -74,13 +132,16 @@ export function normalisationTable(mean: number, std: number): Float32Array {
   return Float32Array.from({ length: 256 }, (_, v) => v * scale - shift);
 }
 
-/** matmul flags, as in the WGSL. */
+/** matmul epilogue flags, as in matmul.wgsl. */
 export const BIAS = 1;
 export const RELU = 2;
 export const MASK = 4;
+export const BIAS_GRAD = 8;
+export const UPDATE = 16;
 
-/** Output block of one matmul workgroup (see matmul_nt.wgsl). */
-export const MATMUL_TILE = 64;
+/** The most workgroups a matmul asks for along one dimension, for a side of `size`. */
+export const matmulGroupsAlong = (size: number): number => Math.ceil(size / MIN_TILE_EDGE);
+
 /** Threads per workgroup of the 1-D kernels. */
 const WORKGROUP = 256;
 /** Grid-stride kernels cap their workgroup count: far more threads than any GPU runs at once, within every limit. */
@@ -106,6 +167,14 @@ export interface MatmulArgs {
   aOff?: number;
   bOff?: number;
   eOff?: number;
+  /** The SGD learning rate, for UPDATE. */
+  lr?: number;
+  /** Force a tile or a mode instead of the one picked by shape (the benchmark, the tests). */
+  tile?: MatmulTile;
+  mode?: MatmulMode;
+  /** The device's parallelism and tiles, for the pick (see MatmulChoice). */
+  minWorkgroups?: number;
+  tiles?: MatmulTile[];
 }
 
 /** Geometry and uniforms of every kernel, from the sizes its CPU reference takes. */
@@ -114,14 +183,19 @@ export const launch = {
     dims: words(rows, features, useOrder ? 1 : 0),
     groups: strided(rows * features),
   }),
-  /** matmul_nt, matmul_tn and matmul_nn share one argument block; matmul_tn's BIAS adds a column of workgroups. */
-  matmul: (kind: 'nt' | 'tn' | 'nn', { m, n, k, flags = 0, cOff = 0, aOff = 0, bOff = 0, eOff = 0 }: MatmulArgs): Launch => {
-    const columns = kind === 'tn' && flags & BIAS ? n + 1 : n;
+  /** Every matmul form takes one argument block; the variant is picked by shape (matmul.ts, pickMatmul). */
+  matmul: (form: MatmulForm, args: MatmulArgs): Launch => {
+    const { m, n, k, flags = 0, cOff = 0, aOff = 0, bOff = 0, eOff = 0, lr = 0 } = args;
+    const variant = pickMatmul(form, { m, n, k, aOff, bOff }, args);
+    const { tm, tn } = MATMUL_TILES[variant.tile];
     return {
-      dims: words(m, n, k, flags, cOff, aOff, bOff, eOff),
-      groups: [Math.ceil(columns / MATMUL_TILE), Math.ceil(m / MATMUL_TILE), 1],
+      dims: words(m, n, k, flags, cOff, aOff, bOff, eOff, f32Bits(lr)),
+      groups: [Math.ceil(n / tn), Math.ceil(m / tm), 1],
+      variant,
     };
   },
+  /** The overhead baseline: one thread writes one word. */
+  noop: (): Launch => ({ dims: words(0), groups: [1, 1, 1] }),
   biasAdd: (rows: number, n: number, biasOff = 0): Launch => ({ dims: words(rows, n, biasOff), groups: strided(rows * n) }),
   relu: (count: number): Launch => ({ dims: words(count), groups: strided(count) }),
   reluBackward: (count: number): Launch => ({ dims: words(count), groups: strided(count) }),

@@ -1,12 +1,17 @@
 import { BINDINGS, type Kernels, type Launch } from './kernels.js';
+import type { MatmulVariant } from './matmul.js';
 import type { KernelName } from './shaders.js';
 
-/** What predicts speed, counted as it happens. Everything but the *AfterSetup counts is cumulative. */
+/** What predicts speed, counted as it happens. Everything but the setup* counts is cumulative. */
 export interface GpuStats {
   dispatches: number;
   computePasses: number;
   submits: number;
   readBacks: number;
+  /** queue.writeBuffer calls (the epoch order, once per epoch). */
+  writes: number;
+  /** Milliseconds spent on the CPU recording commands (encoding), so the benchmark can tell it from GPU time. */
+  recordMs: number;
   /** Objects made while building the session (buffers include the uniform and staging buffers). */
   setupBuffers: number;
   setupBindGroups: number;
@@ -16,7 +21,7 @@ export interface GpuStats {
 }
 
 export const emptyStats = (): GpuStats => ({
-  dispatches: 0, computePasses: 0, submits: 0, readBacks: 0,
+  dispatches: 0, computePasses: 0, submits: 0, readBacks: 0, writes: 0, recordMs: 0,
   setupBuffers: 0, setupBindGroups: 0, buffersAfterSetup: 0, bindGroupsAfterSetup: 0,
 });
 
@@ -28,9 +33,12 @@ export class Resources {
 
   constructor(readonly device: GPUDevice) {}
 
-  /** A buffer of at least `size` bytes (rounded up to 4, at least 16), optionally filled with `data` at creation. */
+  /**
+   * A buffer of at least `size` bytes, optionally filled with `data` at creation. Sizes round up to 16 bytes, so a
+   * kernel that reads it as array<vec4f> (matmul.wgsl) reaches every element.
+   */
   buffer(label: string, size: number, usage: GPUBufferUsageFlags, data?: ArrayBufferView): GPUBuffer {
-    const bytes = Math.max(16, Math.ceil(size / 4) * 4);
+    const bytes = Math.max(16, Math.ceil(size / 16) * 16);
     const buffer = this.device.createBuffer({ label, size: bytes, usage, mappedAtCreation: !!data });
     if (data) {
       new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -75,6 +83,8 @@ export interface Dispatch {
   groups: [number, number, number];
   /** Reads the step table: recorded with the step's dynamic offset. */
   step: boolean;
+  /** For a matmul, the variant picked for its shape. */
+  variant?: MatmulVariant;
 }
 
 /** Bytes between uniform entries: the device's offset alignment (256 at most, by the WebGPU spec). */
@@ -95,12 +105,14 @@ export function createStepTable(res: Resources, entries: { start: number; slot: 
 }
 
 /**
- * Builds the bind groups of a fixed sequence of dispatches. Their Dims go into one uniform buffer, one aligned slot
- * per dispatch, written here once; the step table (when a kernel needs it) is bound with a dynamic offset.
+ * Compiles what a fixed sequence of dispatches needs and builds its bind groups. Their Dims go into one uniform
+ * buffer, one aligned slot per dispatch, written here once; the step table (when a kernel needs it) is bound with a
+ * dynamic offset.
  */
-export function buildDispatches(
+export async function buildDispatches(
   res: Resources, kernels: Kernels, specs: DispatchSpec[], stepTable: GPUBuffer | null, label: string,
-): Dispatch[] {
+): Promise<Dispatch[]> {
+  await kernels.prepare(specs);
   const stride = uniformStride(res.device);
   const slot = (i: number) => i * stride;
   const dims = new Uint32Array((specs.length * stride) / 4);
@@ -122,9 +134,9 @@ export function buildDispatches(
       if (!stepTable) throw new Error(`${spec.kernel} reads the step table, but none was given`);
       entries.push({ binding: entries.length, resource: { buffer: stepTable, offset: 0, size: STEP_BINDING } });
     }
-    const kernel = kernels[spec.kernel];
+    const kernel = kernels.get(spec.kernel, spec.launch.variant);
     const bindGroup = res.bindGroup({ label: `${label}: ${spec.kernel} #${i}`, layout: kernel.layout, entries });
-    return { kernel: spec.kernel, pipeline: kernel.pipeline, bindGroup, groups: spec.launch.groups, step };
+    return { kernel: spec.kernel, pipeline: kernel.pipeline, bindGroup, groups: spec.launch.groups, step, variant: spec.launch.variant };
   });
 }
 

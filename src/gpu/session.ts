@@ -3,13 +3,23 @@ import { UserError } from '../errors.js';
 import { paramTable, type ParamTable } from '../model/params.js';
 import type { Gpu } from './device.js';
 import { evalBatch, trainStep, type NetBuffers } from './graph.js';
-import { MATMUL_TILE, normalisationTable, type Kernels } from './kernels.js';
+import type { MatmulChoice } from './matmul.js';
+import { matmulGroupsAlong, normalisationTable, type Kernels } from './kernels.js';
 import {
   buildDispatches, createStepTable, record, Resources, uniformStride, type Dispatch, type GpuStats,
 } from './program.js';
 
 /** Test rows per evaluation batch when none is asked for: few dispatches for MNIST's 10,000, small activations. */
 export const DEFAULT_EVAL_ROWS = 1024;
+
+export interface SessionTuning {
+  /** Test rows per evaluation batch (default DEFAULT_EVAL_ROWS); the last batch takes whatever is left. */
+  evalRows?: number;
+  /** One matmul tile or mode for every matmul instead of the one picked by shape (the benchmark's comparisons). */
+  matmul?: MatmulChoice;
+  /** Called once when the session is disposed. */
+  onDispose?: () => void;
+}
 
 /** Sizes of a session, worked out (and checked against the device) before anything is allocated. */
 interface Plan {
@@ -34,7 +44,7 @@ export class WebGpuSession implements TrainingSession {
   readonly stats: GpuStats;
   readonly stepsPerEpoch: number;
   readonly evalRows: number;
-  /** Dispatches recorded per training step: 3 · layers + 2. */
+  /** Dispatches recorded per training step: 3 · layers + 1. */
   readonly dispatchesPerStep: number;
   private readonly device: GPUDevice;
   private readonly stride: number;
@@ -62,10 +72,9 @@ export class WebGpuSession implements TrainingSession {
     this.dispatchesPerStep = step.length;
   }
 
-  static async create(
-    gpu: Gpu, kernels: Kernels, options: SessionOptions, evalRows = DEFAULT_EVAL_ROWS, onDispose = () => {},
-  ): Promise<WebGpuSession> {
+  static async create(gpu: Gpu, kernels: Kernels, options: SessionOptions, tuning: SessionTuning = {}): Promise<WebGpuSession> {
     const { device } = gpu;
+    const { evalRows = DEFAULT_EVAL_ROWS, matmul = {}, onDispose = () => {} } = tuning;
     const plan = makePlan(options, evalRows, device);
     const { table, stepsPerEpoch, evalBatches, maxRows } = plan;
     const { spec, train, test } = options;
@@ -81,7 +90,6 @@ export class WebGpuSession implements TrainingSession {
       for (let l = 1; l < spec.layers.length; l++) deltas[l] = res.buffer(`delta ${l}`, floats(maxRows, spec.layers[l]), S);
       const buffers: NetBuffers = {
         params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, options.params),
-        grads: res.buffer('grads', table.total * 4, S),
         acts: spec.layers.map((width, l) => res.buffer(`acts ${l}`, floats(maxRows, width), S)),
         deltas,
         batchLabels: res.buffer('batch labels', maxRows * 4, S),
@@ -99,9 +107,11 @@ export class WebGpuSession implements TrainingSession {
       ]);
       const build = (specs: Parameters<typeof buildDispatches>[2], label: string) =>
         buildDispatches(res, kernels, specs, stepTable, label);
-      const step = build(trainStep(table, buffers, options.batch, options.learningRate), 'train step');
-      const evalFull = build(evalBatch(table, buffers, plan.evalRows), 'eval batch');
-      const evalLast = plan.lastRows === plan.evalRows ? evalFull : build(evalBatch(table, buffers, plan.lastRows), 'last eval batch');
+      const step = await build(trainStep(table, buffers, options.batch, options.learningRate, matmul), 'train step');
+      const evalFull = await build(evalBatch(table, buffers, plan.evalRows, matmul), 'eval batch');
+      const evalLast = plan.lastRows === plan.evalRows
+        ? evalFull
+        : await build(evalBatch(table, buffers, plan.lastRows, matmul), 'last eval batch');
       const stagingBytes = Math.max(stepsPerEpoch * 4, evalBatches * 8, table.total * 4);
       const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
       session = new WebGpuSession(gpu, res, plan, options, buffers, staging, step, evalFull, evalLast, onDispose);
@@ -133,7 +143,10 @@ export class WebGpuSession implements TrainingSession {
     }
     // After any call still pending, so the order changes between chunks exactly where the caller said.
     const copy = order.slice();
-    void this.serial(async () => this.device.queue.writeBuffer(this.buffers.order, 0, copy));
+    void this.serial(async () => {
+      this.device.queue.writeBuffer(this.buffers.order, 0, copy);
+      this.stats.writes++;
+    });
     this.orderSteps = Math.min(this.plan.stepsPerEpoch, Math.floor(order.length / batch));
   }
 
@@ -147,11 +160,13 @@ export class WebGpuSession implements TrainingSession {
         `the current one covers ${this.orderSteps} steps (call setEpochOrder first)`);
     }
     return this.serial(async () => {
+      const start = performance.now();
       const encoder = this.device.createCommandEncoder();
       const pass = encoder.beginComputePass();
       this.stats.computePasses++;
       for (let s = first; s < first + count; s++) record(pass, this.step, s, this.stride, this.stats);
       pass.end();
+      this.stats.recordMs += performance.now() - start;
       const losses = new Float32Array(await this.readBack(encoder, this.buffers.losses, first * 4, count * 4));
       let sum = 0;
       for (const loss of losses) sum += loss;
@@ -281,8 +296,7 @@ function makePlan(options: SessionOptions, evalRowsWanted: number, device: GPUDe
   if (tableBytes > limits.maxBufferSize) {
     throw new UserError(`the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than this GPU's maxBufferSize: use a larger --batch`);
   }
-  const widest = Math.max(...spec.layers) + 1; // matmul_tn's bias column
-  const groups = Math.ceil(Math.max(widest, maxRows) / MATMUL_TILE);
+  const groups = matmulGroupsAlong(Math.max(...spec.layers, maxRows));
   if (groups > limits.maxComputeWorkgroupsPerDimension) {
     throw new UserError(`a matmul would need ${groups} workgroups in one dimension, more than this GPU's maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${hint}`);
   }

@@ -5,12 +5,13 @@
  */
 export type ShaderLoader = (name: KernelName) => string;
 
-/** Every kernel, by file name (the snake_case of its CPU reference function in src/cpu/ops.ts). */
+/**
+ * Every kernel, by file name: the snake_case of its CPU reference function in src/cpu/ops.ts, except `matmul` (the
+ * family of matmulNT, matmulTN and matmulNN, see src/gpu/matmul.ts) and `noop` (the benchmark's overhead baseline).
+ */
 export const KERNEL_NAMES = [
   'gather',
-  'matmul_nt',
-  'matmul_tn',
-  'matmul_nn',
+  'matmul',
   'bias_add',
   'relu',
   'relu_backward',
@@ -18,6 +19,7 @@ export const KERNEL_NAMES = [
   'column_sum',
   'sgd_update',
   'argmax_count',
+  'noop',
 ] as const;
 
 export type KernelName = (typeof KERNEL_NAMES)[number];

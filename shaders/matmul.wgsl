@@ -1,0 +1,308 @@
+// matmul: the matrix-product family, c = op(a) · op(b) with a fused epilogue. One file for every variant: the
+// constants marked `// variant` are replaced per variant by src/gpu/matmul.ts (specialise), so every size below is a
+// compile-time constant, loops over them unroll and register arrays have fixed sizes. As written, the file is the
+// "large" tile of the nt form in the fast mode. CPU references, by operand layout:
+//   nt (A_KM false, B_KN false): c = a · bᵀ  ops.matmulNT: a layer's forward pass y = x · Wᵀ (+ bias, ReLU)
+//   tn (A_KM true,  B_KN true):  c = aᵀ · b  ops.matmulTN: the weight gradient dW = dYᵀ · x (+ bias gradient, SGD)
+//   nn (A_KM false, B_KN true):  c = a · b   ops.matmulNN: the input gradient dx = dY · W (+ the ReLU's mask)
+// Epilogue flags (d.flags), applied in this order:
+//   BIAS      c[i, j] += e[e_off + j]                                     ops.biasAdd
+//   RELU      c = max(c, 0)                                               ops.relu
+//   MASK      c[i, j] = 0 where !(e[e_off + i·n + j] > 0)                 ops.reluBackward
+//   BIAS_GRAD c[e_off + i] = Σ_p a[p, i] (tn only: a is [k, m])           ops.columnSum
+//   UPDATE    c -= lr · result instead of c = result, bias gradient too   ops.sgdUpdate
+//
+// Bindings (outputs, inputs, sizes), row-major, offsets in elements:
+//   0 c: [m, n] read_write at d.c_off
+//   1 a: [m, k] (or [k, m] with A_KM) read at d.a_off, as vec4: buffers are sized in 16-byte units
+//   2 b: [n, k] (or [k, n] with B_KN) read at d.b_off, as vec4
+//   3 e: the epilogue operand, read at d.e_off: the bias [n] (BIAS) or the mask [m, n] (MASK); bind any buffer otherwise
+//   4 d: Dims uniform
+// Dispatch: (ceil(n / TN), ceil(m / TM), 1) workgroups of WG = (TM / RM) · (TN / RN) · SK threads.
+//
+// A workgroup owns a TM x TN block of c and walks k in tiles TK deep. Each tile is loaded from memory into registers
+// while the previous one is being multiplied (prefetch), then stored into workgroup memory as [TK][TM] and [TK][TN],
+// each row padded by one vec4 (so the transposing stores below do not all hit one bank). The threads form SK slices of
+// (TM / RM) x (TN / RN); slice s multiplies k rows s·TK/SK .. (s+1)·TK/SK - 1 of every tile (split-K inside the
+// workgroup: small outputs still keep many threads busy on a long k). Thread (tx, ty) accumulates RM x RN results in
+// registers: rows 4·(ty + WM·h) + 0..3 and columns 4·(tx + WN·g) + 0..3, so neighbouring threads read neighbouring
+// 16-byte words of workgroup memory. At the end, slices 1.. hand their sums to slice 0 through workgroup memory, and
+// slice 0 adds them in slice order (deterministic) and runs the epilogue.
+// Loads: an operand stored along m or n (tn's a, b; nn's b) loads quads, 4 consecutive elements along that dimension,
+// stored as one vec4. An operand stored along k (nt's a and b, nn's a) loads 4 x 4 blocks (4 rows, 4 consecutive k),
+// transposed in registers so workgroup memory is written in whole vec4s too.
+// Modes: VEC4 and not CHECKED is the fast path, for m % TM, n % TN and k % TK all 0 and vec4-aligned operands (offsets
+// and contiguous dimensions multiples of 4). VEC4 and CHECKED (edge) loads whole quads with bounds checks: with the
+// contiguous dimension a multiple of 4, a quad is either all inside or all outside. Without VEC4 (scalar) every
+// element is loaded and checked on its own: any shape, any offset. Outside the matrices, loads read zero and nothing
+// is stored.
+
+struct Dims { m: u32, n: u32, k: u32, flags: u32, c_off: u32, a_off: u32, b_off: u32, e_off: u32, lr: f32 }
+
+const TM = 128u; // variant: rows of c per workgroup
+const TN = 128u; // variant: columns of c per workgroup
+const TK = 8u; // variant: depth of a k tile
+const RM = 8u; // variant: rows per thread, 4 or 8
+const RN = 8u; // variant: columns per thread, 4 or 8
+const SK = 1u; // variant: k slices per workgroup
+const A_KM = false; // variant: a is stored [k, m] (else [m, k])
+const B_KN = false; // variant: b is stored [k, n] (else [n, k])
+const VEC4 = true; // variant: operands are loaded as whole vec4
+const CHECKED = false; // variant: tiles may cross the matrices' edges
+
+const BIAS = 1u;
+const RELU = 2u;
+const MASK = 4u;
+const BIAS_GRAD = 8u;
+const UPDATE = 16u;
+
+const WM = TM / RM; // threads of a slice along m
+const WN = TN / RN; // threads of a slice along n
+const SLICE = WM * WN;
+const WG = SLICE * SK;
+const KS = TK / SK; // k rows of each tile per slice
+const SA = TM / 4u + 1u; // vec4 per padded row of the a tile
+const SB = TN / 4u + 1u;
+const B_BASE = TK * SA; // the b tile follows the a tile in workgroup memory
+// Load units per tile: quads along m (n), or 4 x 4 blocks when the operand is stored along k. One unit per thread at
+// most, so the prefetch registers are four named vec4 per operand.
+const UA = select(TM * TK / 16u, TM * TK / 4u, A_KM);
+const UB = select(TN * TK / 16u, TN * TK / 4u, B_KN);
+const NV = RM * RN / 4u; // vec4 accumulators per thread
+// Workgroup memory: the two tiles, reused after the k loop for the slices' partial sums.
+const SMEM = max(TK * (SA + SB), (SK - 1u) * NV * SLICE);
+
+const_assert (RM == 4u || RM == 8u) && (RN == 4u || RN == 8u) && TM % RM == 0u && TN % RN == 0u;
+const_assert TK % SK == 0u && TK % 4u == 0u && UA <= WG && UB <= WG;
+const_assert TM <= SLICE; // the bias-gradient threads (one per row of the tile) are all in slice 0
+const_assert VEC4 || CHECKED;
+
+@group(0) @binding(0) var<storage, read_write> c: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<vec4f>;
+@group(0) @binding(2) var<storage, read> b: array<vec4f>;
+@group(0) @binding(3) var<storage, read> e: array<f32>;
+@group(0) @binding(4) var<uniform> d: Dims;
+
+var<workgroup> smem: array<vec4f, SMEM>;
+
+// Elements col..col+3 of row `row` of a, seen as stored: [rows, width] at d.a_off. Zero outside.
+fn fetch_a(row: u32, col: u32, rows: u32, width: u32) -> vec4f {
+  let at = d.a_off + row * width + col;
+  if (VEC4) {
+    if (CHECKED && (row >= rows || col >= width)) { return vec4f(); }
+    return a[at / 4u];
+  }
+  var v = vec4f();
+  if (row < rows) {
+    if (col < width) { v.x = a[at / 4u][at % 4u]; }
+    if (col + 1u < width) { v.y = a[(at + 1u) / 4u][(at + 1u) % 4u]; }
+    if (col + 2u < width) { v.z = a[(at + 2u) / 4u][(at + 2u) % 4u]; }
+    if (col + 3u < width) { v.w = a[(at + 3u) / 4u][(at + 3u) % 4u]; }
+  }
+  return v;
+}
+
+fn fetch_b(row: u32, col: u32, rows: u32, width: u32) -> vec4f {
+  let at = d.b_off + row * width + col;
+  if (VEC4) {
+    if (CHECKED && (row >= rows || col >= width)) { return vec4f(); }
+    return b[at / 4u];
+  }
+  var v = vec4f();
+  if (row < rows) {
+    if (col < width) { v.x = b[at / 4u][at % 4u]; }
+    if (col + 1u < width) { v.y = b[(at + 1u) / 4u][(at + 1u) % 4u]; }
+    if (col + 2u < width) { v.z = b[(at + 2u) / 4u][(at + 2u) % 4u]; }
+    if (col + 3u < width) { v.w = b[(at + 3u) / 4u][(at + 3u) % 4u]; }
+  }
+  return v;
+}
+
+// The 4 x 4 block of products a[r] · b[s]: column r of the matrix is row r of the block.
+fn outer(av: vec4f, bv: vec4f) -> mat4x4f {
+  return mat4x4f(bv * av.x, bv * av.y, bv * av.z, bv * av.w);
+}
+
+// A slice's block parked in workgroup memory for slice 0, and read back: 4 vec4 SLICE apart from `at`.
+fn park(at: u32, m: mat4x4f) {
+  smem[at] = m[0];
+  smem[at + SLICE] = m[1];
+  smem[at + 2u * SLICE] = m[2];
+  smem[at + 3u * SLICE] = m[3];
+}
+
+fn unpark(at: u32) -> mat4x4f {
+  return mat4x4f(smem[at], smem[at + SLICE], smem[at + 2u * SLICE], smem[at + 3u * SLICE]);
+}
+
+// The epilogue for one 4 x 4 block of results at rows i0.., columns j0...
+fn emit(m: mat4x4f, i0: u32, j0: u32) {
+  let flags = d.flags;
+  for (var r = 0u; r < 4u; r++) {
+    let i = i0 + r;
+    for (var s = 0u; s < 4u; s++) {
+      let j = j0 + s;
+      if (!CHECKED || (i < d.m && j < d.n)) {
+        var v = m[r][s];
+        if ((flags & BIAS) != 0u) { v += e[d.e_off + j]; }
+        if ((flags & RELU) != 0u) { v = select(0.0, v, v > 0.0); }
+        if ((flags & MASK) != 0u && !(e[d.e_off + i * d.n + j] > 0.0)) { v = 0.0; }
+        let at = d.c_off + i * d.n + j;
+        if ((flags & UPDATE) != 0u) { c[at] -= d.lr * v; } else { c[at] = v; }
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let row0 = wg.y * TM;
+  let col0 = wg.x * TN;
+  let slice = li / SLICE;
+  let lane = li % SLICE;
+  let tx = lane % WN;
+  let ty = lane / WN;
+  // The operands as stored.
+  let a_rows = select(d.m, d.k, A_KM);
+  let a_width = select(d.k, d.m, A_KM);
+  let b_rows = select(d.n, d.k, B_KN);
+  let b_width = select(d.k, d.n, B_KN);
+  // Which load unit this thread takes: b's are counted from the middle of the workgroup, so that when there are
+  // fewer units than threads, different threads load a and b.
+  let ua = li;
+  let ub = (li + WG / 2u) % WG;
+  // One thread per row of the tile sums a's columns for the bias gradient, in the first column of workgroups only.
+  let bias_grad = (d.flags & BIAS_GRAD) != 0u && wg.x == 0u && li < TM;
+  var col_sum = 0.0;
+
+  // Results: the 4 x 4 blocks (h, g) at rows 4·(ty + WM·h), columns 4·(tx + WN·g); h, g < 2 used as RM, RN say.
+  var c00: mat4x4f;
+  var c01: mat4x4f;
+  var c10: mat4x4f;
+  var c11: mat4x4f;
+  // Prefetch registers: one quad (ra0) or one 4 x 4 block (ra0..ra3, one row each) per operand.
+  var ra0: vec4f;
+  var ra1: vec4f;
+  var ra2: vec4f;
+  var ra3: vec4f;
+  var rb0: vec4f;
+  var rb1: vec4f;
+  var rb2: vec4f;
+  var rb3: vec4f;
+  let tiles = (d.k + TK - 1u) / TK;
+
+  for (var t = 0u; t <= tiles; t++) {
+    if (t > 0u) {
+      // Registers (tile t - 1) to workgroup memory.
+      if (ua < UA) {
+        if (A_KM) {
+          smem[(ua / (TM / 4u)) * SA + ua % (TM / 4u)] = ra0;
+        } else {
+          let ib = ua / (TK / 4u);
+          let p4 = (ua % (TK / 4u)) * 4u;
+          smem[p4 * SA + ib] = vec4f(ra0.x, ra1.x, ra2.x, ra3.x);
+          smem[(p4 + 1u) * SA + ib] = vec4f(ra0.y, ra1.y, ra2.y, ra3.y);
+          smem[(p4 + 2u) * SA + ib] = vec4f(ra0.z, ra1.z, ra2.z, ra3.z);
+          smem[(p4 + 3u) * SA + ib] = vec4f(ra0.w, ra1.w, ra2.w, ra3.w);
+        }
+      }
+      if (ub < UB) {
+        if (B_KN) {
+          smem[B_BASE + (ub / (TN / 4u)) * SB + ub % (TN / 4u)] = rb0;
+        } else {
+          let jb = ub / (TK / 4u);
+          let p4 = (ub % (TK / 4u)) * 4u;
+          smem[B_BASE + p4 * SB + jb] = vec4f(rb0.x, rb1.x, rb2.x, rb3.x);
+          smem[B_BASE + (p4 + 1u) * SB + jb] = vec4f(rb0.y, rb1.y, rb2.y, rb3.y);
+          smem[B_BASE + (p4 + 2u) * SB + jb] = vec4f(rb0.z, rb1.z, rb2.z, rb3.z);
+          smem[B_BASE + (p4 + 3u) * SB + jb] = vec4f(rb0.w, rb1.w, rb2.w, rb3.w);
+        }
+      }
+      workgroupBarrier();
+    }
+    if (t < tiles) {
+      // Tile t from memory into registers: in flight while tile t - 1 is multiplied below.
+      let k0 = t * TK;
+      if (ua < UA) {
+        if (A_KM) {
+          ra0 = fetch_a(k0 + ua / (TM / 4u), row0 + (ua % (TM / 4u)) * 4u, a_rows, a_width);
+        } else {
+          let i = row0 + (ua / (TK / 4u)) * 4u;
+          let p = k0 + (ua % (TK / 4u)) * 4u;
+          ra0 = fetch_a(i, p, a_rows, a_width);
+          ra1 = fetch_a(i + 1u, p, a_rows, a_width);
+          ra2 = fetch_a(i + 2u, p, a_rows, a_width);
+          ra3 = fetch_a(i + 3u, p, a_rows, a_width);
+        }
+      }
+      if (ub < UB) {
+        if (B_KN) {
+          rb0 = fetch_b(k0 + ub / (TN / 4u), col0 + (ub % (TN / 4u)) * 4u, b_rows, b_width);
+        } else {
+          let j = col0 + (ub / (TK / 4u)) * 4u;
+          let p = k0 + (ub % (TK / 4u)) * 4u;
+          rb0 = fetch_b(j, p, b_rows, b_width);
+          rb1 = fetch_b(j + 1u, p, b_rows, b_width);
+          rb2 = fetch_b(j + 2u, p, b_rows, b_width);
+          rb3 = fetch_b(j + 3u, p, b_rows, b_width);
+        }
+      }
+    }
+    if (t > 0u) {
+      if (bias_grad) {
+        for (var p = 0u; p < TK; p++) { col_sum += smem[p * SA + li / 4u][li % 4u]; }
+      }
+      for (var kk = 0u; kk < KS; kk++) {
+        let p = slice * KS + kk;
+        let a0 = smem[p * SA + ty];
+        let b0 = smem[B_BASE + p * SB + tx];
+        c00 += outer(a0, b0);
+        if (RN > 4u) {
+          let b1 = smem[B_BASE + p * SB + tx + WN];
+          c01 += outer(a0, b1);
+          if (RM > 4u) {
+            let a1 = smem[p * SA + ty + WM];
+            c10 += outer(a1, b0);
+            c11 += outer(a1, b1);
+          }
+        } else if (RM > 4u) {
+          c10 += outer(smem[p * SA + ty + WM], b0);
+        }
+      }
+      workgroupBarrier();
+    }
+  }
+
+  if (SK > 1u) {
+    // Slices 1.. park their blocks; slice 0 adds them in slice order.
+    if (slice > 0u) {
+      let at = (slice - 1u) * NV * SLICE + lane;
+      park(at, c00);
+      if (RN > 4u) { park(at + 4u * SLICE, c01); }
+      if (RM > 4u) { park(at + RN * SLICE, c10); }
+      if (RM > 4u && RN > 4u) { park(at + 12u * SLICE, c11); }
+    }
+    workgroupBarrier();
+    if (slice == 0u) {
+      for (var s = 1u; s < SK; s++) {
+        let at = (s - 1u) * NV * SLICE + lane;
+        c00 += unpark(at);
+        if (RN > 4u) { c01 += unpark(at + 4u * SLICE); }
+        if (RM > 4u) { c10 += unpark(at + RN * SLICE); }
+        if (RM > 4u && RN > 4u) { c11 += unpark(at + 12u * SLICE); }
+      }
+    }
+  }
+  if (slice > 0u) { return; }
+
+  let i0 = row0 + 4u * ty;
+  let j0 = col0 + 4u * tx;
+  emit(c00, i0, j0);
+  if (RN > 4u) { emit(c01, i0, j0 + 4u * WN); }
+  if (RM > 4u) { emit(c10, i0 + 4u * WM, j0); }
+  if (RM > 4u && RN > 4u) { emit(c11, i0 + 4u * WM, j0 + 4u * WN); }
+  if (bias_grad && row0 + li < d.m) {
+    let at = d.e_off + row0 + li;
+    if ((d.flags & UPDATE) != 0u) { c[at] -= d.lr * col_sum; } else { c[at] = col_sum; }
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The matmul family (shaders/matmul.wgsl): its variants, the one place a variant is picked by shape, and the
+ * specialisation of the WGSL source per variant. Every variant has the same contract (the Dims block and the flags),
+ * so any of them can run any matmul the CPU reference can; they differ only in speed.
+ */
+
+/** c = a · bᵀ (forward), aᵀ · b (weight gradient) or a · b (input gradient): which operands are stored transposed. */
+export type MatmulForm = 'nt' | 'tn' | 'nn';
+
+/** Work per workgroup. `large` and `medium` fill a big GPU on big outputs; `small` and `tiny` split k inside the
+ * workgroup, so outputs of a few tiles (a layer at batch 64) still keep many threads busy on a long k. */
+export type MatmulTile = 'large' | 'medium' | 'small' | 'tiny';
+
+/** How a variant loads: `fast` (vec4, no bounds checks), `edge` (vec4, checked), `scalar` (per element, checked). */
+export type MatmulMode = 'fast' | 'edge' | 'scalar';
+
+export interface MatmulVariant {
+  form: MatmulForm;
+  tile: MatmulTile;
+  mode: MatmulMode;
+}
+
+export interface TileShape {
+  /** Rows and columns of c per workgroup, depth of a k tile. */
+  tm: number;
+  tn: number;
+  tk: number;
+  /** Results per thread along m and n. */
+  rm: number;
+  rn: number;
+  /** k slices per workgroup (split-K inside the workgroup). */
+  sk: number;
+}
+
+/** Every tile keeps 256 threads (the portable maximum) and under 16 KiB of workgroup memory (the default limit). */
+export const MATMUL_TILES: Record<MatmulTile, TileShape> = {
+  large: { tm: 128, tn: 128, tk: 8, rm: 8, rn: 8, sk: 1 },
+  medium: { tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, sk: 1 },
+  small: { tm: 32, tn: 32, tk: 32, rm: 4, rn: 4, sk: 4 },
+  tiny: { tm: 16, tn: 16, tk: 64, rm: 4, rn: 4, sk: 16 },
+};
+
+export const MATMUL_TILE_NAMES = Object.keys(MATMUL_TILES) as MatmulTile[];
+export const MATMUL_MODES: MatmulMode[] = ['fast', 'edge', 'scalar'];
+
+/** The smallest tile edge: the most workgroups any matmul dispatch asks for along one dimension is ceil(size / this). */
+export const MIN_TILE_EDGE = 16;
+
+/**
+ * The workgroups a dispatch should have before a larger tile is worth it: about one per streaming multiprocessor of a
+ * big GPU (132 on an H100). Fewer, larger tiles leave most of the chip idle; the next smaller tile then wins.
+ */
+export const MIN_WORKGROUPS = 128;
+
+/**
+ * The choice for a software adapter (SwiftShader): a few CPU cores run the workgroups, and every workgroup barrier
+ * costs a switch of all its invocations, so the split-K tiles only add work there (measured on SwiftShader, 2 cores:
+ * a 1024x64x784 matmul took 0.2 s with the medium tile and 1 s with the tiny one).
+ */
+export const SOFTWARE_CHOICE: MatmulChoice = { tiles: ['large', 'medium'], minWorkgroups: 4 };
+
+/** Operand layouts per form, as matmul.wgsl's A_KM and B_KN. */
+const LAYOUT: Record<MatmulForm, { aKM: boolean; bKN: boolean }> = {
+  nt: { aKM: false, bKN: false },
+  tn: { aKM: true, bKN: true },
+  nn: { aKM: false, bKN: true },
+};
+
+export interface MatmulShape {
+  m: number;
+  n: number;
+  k: number;
+  /** Element offsets of a and b (vec4 loads need multiples of 4). */
+  aOff: number;
+  bOff: number;
+}
+
+export const workgroupsFor = (tile: MatmulTile, m: number, n: number): number =>
+  Math.ceil(m / MATMUL_TILES[tile].tm) * Math.ceil(n / MATMUL_TILES[tile].tn);
+
+/** Whether both operands can be loaded as whole vec4: offsets and the dimension each is contiguous along, all % 4. */
+export function vec4Aligned(form: MatmulForm, { m, n, k, aOff, bOff }: MatmulShape): boolean {
+  const { aKM, bKN } = LAYOUT[form];
+  const aWidth = aKM ? m : k;
+  const bWidth = bKN ? n : k;
+  return aOff % 4 === 0 && bOff % 4 === 0 && aWidth % 4 === 0 && bWidth % 4 === 0;
+}
+
+/** The fastest mode that is correct for this shape and tile. */
+export function modeFor(form: MatmulForm, tile: MatmulTile, shape: MatmulShape): MatmulMode {
+  if (!vec4Aligned(form, shape)) return 'scalar';
+  const { tm, tn, tk } = MATMUL_TILES[tile];
+  return shape.m % tm === 0 && shape.n % tn === 0 && shape.k % tk === 0 ? 'fast' : 'edge';
+}
+
+/** Whether `mode` computes this shape correctly with this tile (any mode may be slower than needed, never wrong). */
+export function modeFits(form: MatmulForm, tile: MatmulTile, mode: MatmulMode, shape: MatmulShape): boolean {
+  const best = modeFor(form, tile, shape);
+  return MATMUL_MODES.indexOf(mode) >= MATMUL_MODES.indexOf(best);
+}
+
+/** How to choose: a forced tile or mode (the benchmark, the tests), and the device's parallelism. */
+export interface MatmulChoice {
+  tile?: MatmulTile;
+  mode?: MatmulMode;
+  /** Workgroups a tile must give to be chosen (default MIN_WORKGROUPS). */
+  minWorkgroups?: number;
+  /** The tiles to choose from, largest first (default all); the last is taken when none gives enough workgroups. */
+  tiles?: MatmulTile[];
+}
+
+/**
+ * Picks the variant for a shape: the largest tile that still gives `minWorkgroups` workgroups (else the smallest
+ * tile), and the fastest mode that shape allows. This is the only place variants are chosen; a forced tile or mode
+ * overrides the choice, and a mode that would be wrong for the shape is refused.
+ */
+export function pickMatmul(form: MatmulForm, shape: MatmulShape, choice: MatmulChoice = {}): MatmulVariant {
+  const enough = choice.minWorkgroups ?? MIN_WORKGROUPS;
+  const tiles = choice.tiles ?? MATMUL_TILE_NAMES;
+  const tile = choice.tile ?? tiles.find((t) => workgroupsFor(t, shape.m, shape.n) >= enough) ?? tiles[tiles.length - 1];
+  const mode = choice.mode ?? modeFor(form, tile, shape);
+  if (!modeFits(form, tile, mode, shape)) {
+    const { m, n, k, aOff, bOff } = shape;
+    throw new Error(`matmul ${form} ${tile} cannot run ${m}x${n}x${k} (offsets ${aOff}, ${bOff}) in mode ${mode}`);
+  }
+  return { form, tile, mode };
+}
+
+export const variantKey = ({ form, tile, mode }: MatmulVariant): string => `matmul.${form}.${tile}.${mode}`;
+
+/** The constants matmul.wgsl declares with `// variant`, for one variant. */
+export function variantConstants({ form, tile, mode }: MatmulVariant): Record<string, number | boolean> {
+  const { tm, tn, tk, rm, rn, sk } = MATMUL_TILES[tile];
+  const { aKM, bKN } = LAYOUT[form];
+  return {
+    TM: tm, TN: tn, TK: tk, RM: rm, RN: rn, SK: sk,
+    A_KM: aKM, B_KN: bKN, VEC4: mode !== 'scalar', CHECKED: mode !== 'fast',
+  };
+}
+
+/**
+ * Replaces the value of each `const NAME = value; // variant` line of a WGSL source. Every name must be declared
+ * exactly once that way, and every variant line must be given a value, so a renamed constant fails loudly.
+ */
+export function specialise(source: string, constants: Record<string, number | boolean>): string {
+  const declared = [...source.matchAll(/^const (\w+) = [^;]+; \/\/ variant/gm)].map((match) => match[1]);
+  const missing = declared.filter((name) => !(name in constants));
+  const unknown = Object.keys(constants).filter((name) => !declared.includes(name));
+  if (missing.length > 0 || unknown.length > 0 || new Set(declared).size !== declared.length) {
+    throw new Error(`WGSL variant constants do not match: missing ${missing.join(', ') || 'none'}, ` +
+      `not declared ${unknown.join(', ') || 'none'}`);
+  }
+  return source.replace(/^const (\w+) = [^;]+; \/\/ variant/gm, (_, name: string) => {
+    const value = constants[name];
+    if (typeof value === 'boolean') return `const ${name} = ${value}; // variant`;
+    if (!Number.isInteger(value) || value < 0) throw new Error(`variant constant ${name} must be a u32, got ${value}`);
+    return `const ${name} = ${value}u; // variant`;
+  });
+}
