@@ -22,7 +22,8 @@ export class WebGpuBackend implements Backend {
 
   constructor(
     readonly gpu: Gpu,
-    private readonly kernels: Kernels,
+    /** The device's compiled kernels, shared by its sessions (the benchmark times them directly too). */
+    readonly kernels: Kernels,
     private readonly ownsGpu: boolean,
     private readonly tuning: Pick<WebGpuBackendOptions, 'evalRows' | 'matmul'> = {},
   ) {
@@ -53,11 +54,16 @@ export async function createWebGpuBackend(loader: ShaderLoader, options: WebGpuB
   const gpu = options.gpu ?? (await requestGpu(options));
   try {
     const { evalRows } = options;
-    // A software adapter runs workgroups on a few CPU cores: fewer, larger matmul tiles suit it (see matmul.ts).
-    const matmul = { ...(gpu.adapter.software ? SOFTWARE_CHOICE : {}), ...options.matmul };
+    const matmul = { ...defaultMatmulChoice(gpu), ...options.matmul };
     return new WebGpuBackend(gpu, await createKernels(gpu.device, loader), !options.gpu, { evalRows, matmul });
   } catch (error) {
     if (!options.gpu) gpu.destroy();
     throw error;
   }
+}
+
+/** How matmul variants are picked on this device: a software adapter runs workgroups on a few CPU cores, where
+ * fewer, larger tiles win (see SOFTWARE_CHOICE); a GPU takes the defaults of pickMatmul. */
+export function defaultMatmulChoice(gpu: Gpu): MatmulChoice {
+  return gpu.adapter.software ? SOFTWARE_CHOICE : {};
 }

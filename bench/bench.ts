@@ -1,0 +1,211 @@
+/**
+ * CPU vs GPU benchmark (issue 4): a no-op dispatch baseline, the matmul family at several sizes, and whole training
+ * epochs of workloads A-D on synthetic data of MNIST's shape, with the counts that predict speed; optionally
+ * PyTorch on the same workloads in the same run. A table on stdout, JSON with --json, an SVG chart with --plot.
+ *
+ *   npm run bench -- --quick                     # small sizes, under a minute, SwiftShader too
+ *   node dist/bench/bench.js --peer torch --json bench.json --plot bench.svg   # the whole table (after npm run build)
+ *
+ * Progress goes to stderr; the table to stdout.
+ */
+import { writeFileSync } from 'node:fs';
+import { createWebGpuBackend, defaultMatmulChoice } from '../src/gpu/backend.js';
+import { requestGpu } from '../src/gpu/device.js';
+import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
+import { GpuTimer, matmulForms, measureMatmul, measureNoop, type MatmulResult } from './gpu-timing.js';
+import { runTorchPeer } from './peer.js';
+import { formatSvg, formatTable, type BenchResult, type SweepResult, type WorkloadResult } from './report.js';
+import {
+  floors, measureCpuEpoch, measureGpuEpochs, QUICK_WORKLOADS, REFERENCE_MS, stepsPerEpoch, WORKLOADS, type Workload,
+} from './workloads.js';
+import { Resources } from '../src/gpu/program.js';
+
+/** The Dawn toggles the issue asks to measure; any other Dawn toggle name is passed on as given. */
+export const DAWN_FEATURES = ['disable_robustness', 'skip_validation', 'disable_workgroup_init'];
+
+const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch] [--dawn FEATURES] [--dawn-sweep]
+             [--workloads A,B,C,D] [--matmul 1024,2048,4096] [--epochs N] [--no-cpu] [--no-timestamps]
+  --quick          small sizes (scaled workloads, a 128^3 matmul): under a minute, on SwiftShader too
+  --json FILE      write every figure as JSON
+  --plot FILE      write an SVG chart
+  --peer torch     run bench/peers/torch_mlp.py with python3 on the same workloads (CUDA, fp32, TF32 off)
+  --dawn LIST      Dawn features to enable, comma-separated (${DAWN_FEATURES.join(', ')}); default none
+  --dawn-sweep     also time A, B, C and the largest matmul with each of those features alone and all together
+  --no-timestamps  time on the wall clock even where the device has timestamp-query`;
+
+interface Args {
+  quick: boolean;
+  json?: string;
+  plot?: string;
+  peer?: 'torch';
+  dawn: string[];
+  sweep: boolean;
+  workloads?: string[];
+  matmul?: number[];
+  epochs?: number;
+  cpu: boolean;
+  timestamps: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, dawn: [], sweep: false, cpu: true, timestamps: true };
+  const value = (i: number) => {
+    if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value\n${USAGE}`);
+    return argv[i + 1];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--quick') args.quick = true;
+    else if (flag === '--json') args.json = value(i++);
+    else if (flag === '--plot') args.plot = value(i++);
+    else if (flag === '--peer') {
+      if (value(i) !== 'torch') throw new Error(`--peer: only "torch" is known, got ${value(i)}`);
+      args.peer = 'torch';
+      i++;
+    } else if (flag === '--dawn') args.dawn = value(i++).split(',').filter(Boolean);
+    else if (flag === '--dawn-sweep') args.sweep = true;
+    else if (flag === '--workloads') args.workloads = value(i++).split(',');
+    else if (flag === '--matmul') args.matmul = value(i++).split(',').map(Number);
+    else if (flag === '--epochs') args.epochs = Number(value(i++));
+    else if (flag === '--no-cpu') args.cpu = false;
+    else if (flag === '--no-timestamps') args.timestamps = false;
+    else if (flag === '--help' || flag === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown flag ${flag}\n${USAGE}`);
+  }
+  if (args.matmul?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--matmul takes sizes like 1024,4096');
+  if (args.epochs !== undefined && !(Number.isInteger(args.epochs) && args.epochs >= 1)) throw new Error('--epochs takes a positive integer');
+  return args;
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+function dawnOptions(features: string[], timestamps: boolean): string[] {
+  const options: string[] = [];
+  if (features.length > 0) options.push(`enable-dawn-features=${features.join(',')}`);
+  // Dawn rounds timestamps to about 65 us unless this toggle is off: too coarse for one dispatch.
+  if (timestamps) options.push('disable-dawn-features=timestamp_quantization');
+  return options;
+}
+
+/** Everything measured on one device (one set of Dawn options). */
+async function measureDevice(args: Args, features: string[], plan: { workloads: Workload[]; sizes: number[]; allTiles: boolean; cpu: boolean; noop: boolean }) {
+  const options = dawnOptions(features, args.timestamps);
+  const gpu = await requestGpu({ dawnOptions: options, features: ['timestamp-query'] });
+  const backend = await createWebGpuBackend(nodeShaderLoader, { gpu });
+  const res = new Resources(gpu.device);
+  const timer = new GpuTimer(gpu, res, args.timestamps);
+  try {
+    const samples = args.quick ? 3 : 7;
+    let noop = null;
+    if (plan.noop) {
+      say('no-op dispatches ...');
+      noop = await measureNoop(gpu, backend.kernels, timer, args.quick ? 200 : 10_000, samples);
+    }
+    const matmul: MatmulResult[] = [];
+    for (const size of plan.sizes) {
+      for (const form of matmulForms) {
+        say(`matmul ${form} ${size}^3 ...`);
+        matmul.push(...await measureMatmul(gpu, backend.kernels, timer, form, { m: size, n: size, k: size }, {
+          choice: defaultMatmulChoice(gpu), allTiles: plan.allTiles, samples, targetMs: args.quick ? 2 : 50, seed: size,
+        }));
+      }
+    }
+    const workloads: WorkloadResult[] = [];
+    for (const w of plan.workloads) {
+      say(`workload ${w.name} (${w.layers.join('-')}, batch ${w.batch}): GPU ...`);
+      const gpuEpoch = await measureGpuEpochs(backend, w, args.epochs ?? (args.quick ? 2 : 5), 17);
+      let cpu = null;
+      if (plan.cpu) {
+        say(`workload ${w.name}: CPU ...`);
+        cpu = await measureCpuEpoch(w, args.quick ? 300 : 2000, 17);
+      }
+      workloads.push({
+        name: w.name, layers: w.layers, batch: w.batch, trainSamples: w.trainSamples, testSamples: w.testSamples,
+        steps: stepsPerEpoch(w), scaled: w.scaled,
+        gpu: gpuEpoch,
+        cpu,
+        gpuSpeedupOverCpu: cpu ? cpu.epochMs / gpuEpoch.epochMs : null,
+        floors: floors(w, gpuEpoch.counts.dispatchesPerStep, gpuEpoch.counts.submits),
+        reference: w.scaled ? null : REFERENCE_MS[w.name] ?? null,
+        peer: null,
+      });
+    }
+    const adapter = gpu.adapter;
+    const device = { ...adapter, description: gpu.description, features: [...gpu.device.features].sort() };
+    return { options, timing: timer.source, noop, matmul, workloads, device };
+  } finally {
+    timer.destroy();
+    res.destroy();
+    backend.dispose();
+    gpu.destroy();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const all = args.quick ? QUICK_WORKLOADS : WORKLOADS;
+  const chosen = args.workloads ? all.filter((w) => args.workloads!.includes(w.name)) : all;
+  if (args.workloads && chosen.length !== args.workloads.length) throw new Error(`--workloads: choose from ${all.map((w) => w.name).join(',')}`);
+  const sizes = args.matmul ?? (args.quick ? [128] : [1024, 2048, 4096]);
+
+  const main = await measureDevice(args, args.dawn, { workloads: chosen, sizes, allTiles: !args.quick, cpu: args.cpu, noop: true });
+
+  let peer = null;
+  if (args.peer === 'torch') {
+    say('peer: PyTorch ...');
+    peer = runTorchPeer(chosen, sizes, args.epochs ?? (args.quick ? 2 : 5));
+    if (peer.available) {
+      for (const w of main.workloads) {
+        const p = peer.workloads.find((x) => x.name === w.name);
+        if (p) w.peer = { epochMs: p.epochMs, oursOverPeer: w.gpu.epochMs / p.epochMs };
+      }
+    }
+  }
+
+  let dawnSweep: SweepResult[] | null = null;
+  if (args.sweep) {
+    dawnSweep = [];
+    const sweepLoads = chosen.filter((w) => ['A', 'B', 'C'].includes(w.name));
+    const largest = Math.max(...sizes);
+    for (const features of [[], ...DAWN_FEATURES.map((f) => [f]), DAWN_FEATURES]) {
+      say(`Dawn features: ${features.join(',') || 'none'} ...`);
+      const run = await measureDevice({ ...args, epochs: args.epochs ?? 3 }, features,
+        { workloads: sweepLoads, sizes: [largest], allTiles: false, cpu: false, noop: false });
+      const nt = run.matmul.find((m) => m.form === 'nt');
+      dawnSweep.push({
+        dawnFeatures: features,
+        workloads: run.workloads.map((w) => ({ name: w.name, epochMs: w.gpu.epochMs })),
+        matmul: nt ? { form: 'nt', size: largest, tflops: nt.tflops } : null,
+      });
+    }
+  }
+
+  const result: BenchResult = {
+    version: 1,
+    date: new Date().toISOString(),
+    command: process.argv.slice(1).join(' '),
+    quick: args.quick,
+    node: process.versions.node,
+    device: main.device,
+    dawnOptions: main.options,
+    timing: main.timing,
+    noop: main.noop!,
+    matmul: main.matmul,
+    workloads: main.workloads,
+    peer,
+    dawnSweep,
+  };
+  console.log(formatTable(result));
+  if (args.json) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
+  if (args.plot) writeFileSync(args.plot, formatSvg(result));
+}
+
+main().then(
+  () => process.exit(0), // a Dawn instance can keep Node's event loop alive after the device is destroyed
+  (error: unknown) => {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { BenchResult } from '../bench/report.js';
+import { QUICK_WORKLOADS } from '../bench/workloads.js';
+import './gpu-setup.js'; // points Vulkan at SwiftShader unless a driver is chosen; the child inherits it
+
+/**
+ * The benchmark itself, in CI: `bench.ts --quick` (through tsx, as `npm run bench -- --quick` runs it) must finish,
+ * print its table, and write JSON with every field and sane values, and the counts that the GPU tests assert
+ * (test/gpu-step.test.ts) must be the ones it reports. The times come from SwiftShader and are checked only for being
+ * positive and finite. `--peer torch` must either run or say in one line why not, without failing the run.
+ */
+describe('npm run bench -- --quick', () => {
+  it('prints the table and writes complete JSON and an SVG chart', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    const json = path.join(dir, 'bench.json');
+    const plot = path.join(dir, 'bench.svg');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bench.ts', '--quick', '--peer', 'torch',
+      '--json', json, '--plot', plot], { encoding: 'utf8', timeout: 240_000 });
+    expect(run.stderr, 'no failure line').not.toMatch(/^bench: /m);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^workload \(one epoch\)/m);
+    expect(run.stdout).toMatch(/^counts per epoch/m);
+
+    const r = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchResult;
+    const positive = (x: unknown, what: string) => {
+      expect(typeof x, what).toBe('number');
+      expect(Number.isFinite(x as number) && (x as number) > 0, `${what} = ${x}`).toBe(true);
+    };
+    expect(r.version).toBe(1);
+    expect(r.quick).toBe(true);
+    expect(r.device.description).toMatch(/^WebGPU: /);
+    expect(['gpu-timestamps', 'wall-clock']).toContain(r.timing);
+    expect(r.dawnOptions.join(' ')).not.toMatch(/enable-dawn-features/); // off by default
+    for (const key of ['usPerDispatchOnePass', 'usPerDispatchPassEach', 'roundTripMs', 'usRecordPerDispatch'] as const) {
+      positive(r.noop[key], `noop.${key}`);
+    }
+
+    expect(r.matmul.map((m) => m.form).sort()).toEqual(['nn', 'nt', 'tn']);
+    for (const m of r.matmul) {
+      expect(m.picked).toBe(true);
+      positive(m.ms, 'matmul ms');
+      positive(m.tflops, 'matmul TFLOP/s');
+      expect(m.maxError, `${m.form}: the timed kernel's outputs against float64`).toBeLessThan(1e-5);
+    }
+
+    expect(r.workloads.map((w) => w.name)).toEqual(['A', 'B', 'C', 'D']);
+    r.workloads.forEach((w, i) => {
+      const layers = QUICK_WORKLOADS[i].layers.length - 1;
+      const c = w.gpu.counts;
+      // The same counts test/gpu-step.test.ts asserts through train(): 3·layers + 1 dispatches per step, and a whole
+      // epoch recorded as one pass, one submit, one read back, one write (the order), nothing created.
+      expect(c.dispatchesPerStep, w.name).toBe(3 * layers + 1);
+      expect(c.dispatches, w.name).toBe(w.steps * c.dispatchesPerStep);
+      expect([c.computePasses, c.submits, c.readBacks, c.writes], w.name).toEqual([1, 1, 1, 1]);
+      expect(c.buffersAfterSetup + c.bindGroupsAfterSetup, w.name).toBe(0);
+      expect(w.scaled).toBe(true);
+      expect(w.reference).toBeNull();
+      for (const [key, value] of Object.entries({
+        epochMs: w.gpu.epochMs, samplesPerSec: w.gpu.samplesPerSec, tflops: w.gpu.tflops, evalMs: w.gpu.evalMs,
+        recordMs: w.gpu.recordMs, cpuEpochMs: w.cpu?.epochMs, cpuSamplesPerSec: w.cpu?.samplesPerSec,
+        speedup: w.gpuSpeedupOverCpu, arithmeticFloor: w.floors.arithmeticMs, dispatchFloor: w.floors.dispatchMs,
+      })) positive(value, `${w.name} ${key}`);
+      expect(Number.isFinite(w.gpu.loss), `${w.name}: training loss`).toBe(true);
+      expect(w.cpu!.extrapolatedFrom.steps).toBeGreaterThanOrEqual(1);
+    });
+
+    expect(r.peer?.name).toBe('torch');
+    if (r.peer && !r.peer.available) {
+      expect(r.peer.reason.length).toBeGreaterThan(0);
+      expect(run.stdout).toMatch(/^peer torch: not run: .+$/m);
+    }
+    const svg = fs.readFileSync(plot, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('A: 784-128-10, batch 64');
+    fs.rmSync(dir, { recursive: true });
+  });
+});
