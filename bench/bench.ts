@@ -24,14 +24,15 @@ import { Resources } from '../src/gpu/program.js';
 export const DAWN_FEATURES = ['disable_robustness', 'skip_validation', 'disable_workgroup_init'];
 
 const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch] [--dawn FEATURES] [--dawn-sweep]
-             [--workloads A,B,C,D] [--matmul 1024,2048,4096] [--epochs N] [--no-cpu] [--no-timestamps]
+             [--workloads A,B,C,D] [--matmul 1024,2048,4096] [--epochs N] [--no-cpu] [--no-timestamps] [--no-prerecord]
   --quick          small sizes (scaled workloads, a 128^3 matmul): under a minute, on SwiftShader too
   --json FILE      write every figure as JSON
   --plot FILE      write an SVG chart
   --peer torch     run bench/peers/torch_mlp.py with python3 on the same workloads (CUDA, fp32, TF32 off)
   --dawn LIST      Dawn features to enable, comma-separated (${DAWN_FEATURES.join(', ')}); default none
   --dawn-sweep     also time A, B, C and the largest matmul with each of those features alone and all together
-  --no-timestamps  time on the wall clock even where the device has timestamp-query`;
+  --no-timestamps  time on the wall clock even where the device has timestamp-query
+  --no-prerecord   record each chunk when it is asked for, not while the GPU runs the one before (to measure that)`;
 
 interface Args {
   quick: boolean;
@@ -45,10 +46,11 @@ interface Args {
   epochs?: number;
   cpu: boolean;
   timestamps: boolean;
+  prerecord: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, dawn: [], sweep: false, cpu: true, timestamps: true };
+  const args: Args = { quick: false, dawn: [], sweep: false, cpu: true, timestamps: true, prerecord: true };
   const value = (i: number) => {
     if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value\n${USAGE}`);
     return argv[i + 1];
@@ -69,6 +71,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--epochs') args.epochs = Number(value(i++));
     else if (flag === '--no-cpu') args.cpu = false;
     else if (flag === '--no-timestamps') args.timestamps = false;
+    else if (flag === '--no-prerecord') args.prerecord = false;
     else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -93,7 +96,7 @@ function dawnOptions(features: string[], timestamps: boolean): string[] {
 async function measureDevice(args: Args, features: string[], plan: { workloads: Workload[]; sizes: number[]; allTiles: boolean; cpu: boolean; noop: boolean }) {
   const options = dawnOptions(features, args.timestamps);
   const gpu = await requestGpu({ dawnOptions: options, features: ['timestamp-query'] });
-  const backend = await createWebGpuBackend(nodeShaderLoader, { gpu });
+  const backend = await createWebGpuBackend(nodeShaderLoader, { gpu, prerecord: args.prerecord });
   const res = new Resources(gpu.device);
   const timer = new GpuTimer(gpu, res, args.timestamps);
   try {
@@ -190,6 +193,7 @@ async function main(): Promise<void> {
     node: process.versions.node,
     device: main.device,
     dawnOptions: main.options,
+    prerecord: args.prerecord,
     timing: main.timing,
     noop: main.noop!,
     matmul: main.matmul,

@@ -41,6 +41,8 @@ export interface BenchResult {
   device: AdapterDescription & { description: string; features: string[] };
   /** What was passed to Dawn's create(): enable-dawn-features=..., disable-dawn-features=timestamp_quantization. */
   dawnOptions: string[];
+  /** Whether sessions recorded the next chunk while the GPU ran the current one (--no-prerecord turns it off). */
+  prerecord: boolean;
   timing: TimingSource;
   noop: NoopResult;
   matmul: MatmulResult[];
@@ -104,11 +106,12 @@ export function formatTable(r: BenchResult): string {
   out.push('');
   out.push(table(
     ['counts per epoch', 'dispatches/step', 'dispatches', 'passes', 'submits', 'read backs', 'writes', 'objects after set-up',
-      'recording ms', 'chunks of 100 ms', 'eval ms'],
+      'recording ms', 'recorded ahead ms', 'chunks of 100 ms', 'eval ms'],
     r.workloads.map((w) => {
       const c = w.gpu.counts;
       return [w.name, String(c.dispatchesPerStep), String(c.dispatches), String(c.computePasses), String(c.submits),
         String(c.readBacks), String(c.writes), String(c.buffersAfterSetup + c.bindGroupsAfterSetup), sig(w.gpu.recordMs),
+        sig(w.gpu.prerecordMs),
         sig(w.gpu.epochMsChunks100), sig(w.gpu.evalMs)];
     }),
   ));

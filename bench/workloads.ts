@@ -92,8 +92,10 @@ export interface GpuEpoch {
   epochSamples: number[];
   /** The same epoch in chunks of 100 steps (the CLI's default --log-every): one submit and read back each. */
   epochMsChunks100: number | null;
-  /** CPU time spent recording the epoch's commands (inside epochMs). */
+  /** CPU time spent recording commands before they could be submitted (inside epochMs). */
   recordMs: number;
+  /** CPU time spent recording the next chunk while the GPU ran this one (hidden, unless the GPU finishes first). */
+  prerecordMs: number;
   evalMs: number;
   samplesPerSec: number;
   tflops: number;
@@ -136,6 +138,7 @@ export async function measureGpuEpochs(backend: WebGpuBackend, w: Workload, epoc
     const after = { ...session.stats };
     const per = (key: 'dispatches' | 'computePasses' | 'submits' | 'readBacks' | 'writes') => (after[key] - before[key]) / epochs;
     const recordMs = (after.recordMs - before.recordMs) / epochs;
+    const prerecordMs = (after.prerecordMs - before.prerecordMs) / epochs;
     let epochMsChunks100: number | null = null;
     if (steps > 100) {
       const chunked: number[] = [];
@@ -154,6 +157,7 @@ export async function measureGpuEpochs(backend: WebGpuBackend, w: Workload, epoc
       epochSamples: times,
       epochMsChunks100,
       recordMs,
+      prerecordMs,
       evalMs: median(evals),
       samplesPerSec: (steps * w.batch) / (epochMs / 1000),
       tflops: (stepFlops(w) * steps) / (epochMs * 1e9),

@@ -35,6 +35,7 @@ describe('npm run bench -- --quick', () => {
     expect(r.device.description).toMatch(/^WebGPU: /);
     expect(['gpu-timestamps', 'wall-clock']).toContain(r.timing);
     expect(r.dawnOptions.join(' ')).not.toMatch(/enable-dawn-features/); // off by default
+    expect(r.prerecord).toBe(true);
     for (const key of ['usPerDispatchOnePass', 'usPerDispatchPassEach', 'roundTripMs', 'usRecordPerDispatch'] as const) {
       positive(r.noop[key], `noop.${key}`);
     }
@@ -61,7 +62,7 @@ describe('npm run bench -- --quick', () => {
       expect(w.reference).toBeNull();
       for (const [key, value] of Object.entries({
         epochMs: w.gpu.epochMs, samplesPerSec: w.gpu.samplesPerSec, tflops: w.gpu.tflops, evalMs: w.gpu.evalMs,
-        recordMs: w.gpu.recordMs, cpuEpochMs: w.cpu?.epochMs, cpuSamplesPerSec: w.cpu?.samplesPerSec,
+        prerecordMs: w.gpu.prerecordMs, cpuEpochMs: w.cpu?.epochMs, cpuSamplesPerSec: w.cpu?.samplesPerSec,
         speedup: w.gpuSpeedupOverCpu, arithmeticFloor: w.floors.arithmeticMs, dispatchFloor: w.floors.dispatchMs,
       })) positive(value, `${w.name} ${key}`);
       expect(Number.isFinite(w.gpu.loss), `${w.name}: training loss`).toBe(true);

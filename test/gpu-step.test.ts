@@ -169,6 +169,39 @@ describe('GPU training session against the CPU reference', () => {
     }
   });
 
+  it('records the next chunk while the GPU runs the current one: same bits, recording off the critical path', async () => {
+    const ahead = await open();
+    const plain = await createWebGpuBackend(nodeShaderLoader, { gpu, evalRows: EVAL_ROWS, prerecord: false });
+    const inline = await open(plain);
+    try {
+      for (const session of [ahead, inline]) {
+        for (let epoch = 0; epoch < 2; epoch++) {
+          session.setEpochOrder(order);
+          await session.trainSteps(0, 5);
+          await session.trainSteps(5, 5);
+        }
+      }
+      expect(await ahead.readParams()).toEqual(await inline.readParams());
+      expect(ahead.stats.dispatches).toBe(inline.stats.dispatches);
+      expect(ahead.stats.submits).toBe(inline.stats.submits);
+      // Only the very first chunk was recorded when asked for; the other three were ready when their call came.
+      expect(ahead.stats.prerecordMs).toBeGreaterThan(0);
+      expect(inline.stats.prerecordMs).toBe(0);
+      const firstChunkOnly = await open();
+      firstChunkOnly.setEpochOrder(order);
+      await firstChunkOnly.trainSteps(0, 5);
+      const recordedOnce = firstChunkOnly.stats.recordMs;
+      await firstChunkOnly.trainSteps(5, 5);
+      expect(firstChunkOnly.stats.recordMs).toBe(recordedOnce);
+      await firstChunkOnly.trainSteps(5, 2); // not the chunk guessed: recorded when asked, still right
+      expect(firstChunkOnly.stats.recordMs).toBeGreaterThan(recordedOnce);
+      firstChunkOnly.dispose();
+    } finally {
+      ahead.dispose();
+      plain.dispose();
+    }
+  });
+
   it('a 2-layer net (two linear layers) records 7 dispatches per step', async () => {
     const small = makeSpec([20, 33, 10]);
     const session = await backend.createSession({

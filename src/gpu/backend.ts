@@ -12,6 +12,8 @@ export interface WebGpuBackendOptions extends GpuOptions {
   evalRows?: number;
   /** One matmul tile or mode everywhere instead of the one picked by shape (the benchmark's comparisons). */
   matmul?: MatmulChoice;
+  /** Record the next chunk of steps while the GPU runs the current one (default true). */
+  prerecord?: boolean;
 }
 
 /** Training on a WebGPU device: the kernels are compiled once per backend and shared by its sessions. */
@@ -25,7 +27,7 @@ export class WebGpuBackend implements Backend {
     /** The device's compiled kernels, shared by its sessions (the benchmark times them directly too). */
     readonly kernels: Kernels,
     private readonly ownsGpu: boolean,
-    private readonly tuning: Pick<WebGpuBackendOptions, 'evalRows' | 'matmul'> = {},
+    private readonly tuning: Pick<WebGpuBackendOptions, 'evalRows' | 'matmul' | 'prerecord'> = {},
   ) {
     this.device = gpu.description;
   }
@@ -53,9 +55,9 @@ export class WebGpuBackend implements Backend {
 export async function createWebGpuBackend(loader: ShaderLoader, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const gpu = options.gpu ?? (await requestGpu(options));
   try {
-    const { evalRows } = options;
+    const { evalRows, prerecord } = options;
     const matmul = { ...defaultMatmulChoice(gpu), ...options.matmul };
-    return new WebGpuBackend(gpu, await createKernels(gpu.device, loader), !options.gpu, { evalRows, matmul });
+    return new WebGpuBackend(gpu, await createKernels(gpu.device, loader), !options.gpu, { evalRows, matmul, prerecord });
   } catch (error) {
     if (!options.gpu) gpu.destroy();
     throw error;

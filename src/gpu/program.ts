@@ -10,8 +10,10 @@ export interface GpuStats {
   readBacks: number;
   /** queue.writeBuffer calls (the epoch order, once per epoch). */
   writes: number;
-  /** Milliseconds spent on the CPU recording commands (encoding), so the benchmark can tell it from GPU time. */
+  /** Milliseconds the CPU spent recording training chunks before it could submit them (on the critical path). */
   recordMs: number;
+  /** Milliseconds spent recording the next chunk while the GPU ran the current one (off the critical path). */
+  prerecordMs: number;
   /** Objects made while building the session (buffers include the uniform and staging buffers). */
   setupBuffers: number;
   setupBindGroups: number;
@@ -21,7 +23,7 @@ export interface GpuStats {
 }
 
 export const emptyStats = (): GpuStats => ({
-  dispatches: 0, computePasses: 0, submits: 0, readBacks: 0, writes: 0, recordMs: 0,
+  dispatches: 0, computePasses: 0, submits: 0, readBacks: 0, writes: 0, recordMs: 0, prerecordMs: 0,
   setupBuffers: 0, setupBindGroups: 0, buffersAfterSetup: 0, bindGroupsAfterSetup: 0,
 });
 

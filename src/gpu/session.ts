@@ -6,7 +6,7 @@ import { evalBatch, trainStep, type NetBuffers } from './graph.js';
 import type { MatmulChoice } from './matmul.js';
 import { matmulGroupsAlong, normalisationTable, type Kernels } from './kernels.js';
 import {
-  buildDispatches, createStepTable, record, Resources, uniformStride, type Dispatch, type GpuStats,
+  buildDispatches, createStepTable, emptyStats, record, Resources, uniformStride, type Dispatch, type GpuStats,
 } from './program.js';
 
 /** Test rows per evaluation batch when none is asked for: few dispatches for MNIST's 10,000, small activations. */
@@ -19,6 +19,16 @@ export interface SessionTuning {
   matmul?: MatmulChoice;
   /** Called once when the session is disposed. */
   onDispose?: () => void;
+  /** Record the next chunk while the GPU runs this one (default true; off only to measure what it saves). */
+  prerecord?: boolean;
+}
+
+/** A chunk of training steps recorded into a finished command buffer, ready to submit. */
+interface RecordedChunk {
+  first: number;
+  count: number;
+  commands: GPUCommandBuffer;
+  dispatches: number;
 }
 
 /** Sizes of a session, worked out (and checked against the device) before anything is allocated. */
@@ -49,6 +59,9 @@ export class WebGpuSession implements TrainingSession {
   private readonly device: GPUDevice;
   private readonly stride: number;
   private orderSteps = 0;
+  /** The chunk recorded ahead of its call, and the size of the chunk that began the current epoch. */
+  private ahead: RecordedChunk | null = null;
+  private epochChunk = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private disposed = false;
 
@@ -63,6 +76,7 @@ export class WebGpuSession implements TrainingSession {
     private readonly evalFull: Dispatch[],
     private readonly evalLast: Dispatch[],
     private readonly onDispose: () => void,
+    private readonly prerecord: boolean,
   ) {
     this.stats = res.stats;
     this.device = gpu.device;
@@ -74,7 +88,7 @@ export class WebGpuSession implements TrainingSession {
 
   static async create(gpu: Gpu, kernels: Kernels, options: SessionOptions, tuning: SessionTuning = {}): Promise<WebGpuSession> {
     const { device } = gpu;
-    const { evalRows = DEFAULT_EVAL_ROWS, matmul = {}, onDispose = () => {} } = tuning;
+    const { evalRows = DEFAULT_EVAL_ROWS, matmul = {}, onDispose = () => {}, prerecord = true } = tuning;
     const plan = makePlan(options, evalRows, device);
     const { table, stepsPerEpoch, evalBatches, maxRows } = plan;
     const { spec, train, test } = options;
@@ -114,7 +128,7 @@ export class WebGpuSession implements TrainingSession {
         : await build(evalBatch(table, buffers, plan.lastRows, matmul), 'last eval batch');
       const stagingBytes = Math.max(stepsPerEpoch * 4, evalBatches * 8, table.total * 4);
       const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-      session = new WebGpuSession(gpu, res, plan, options, buffers, staging, step, evalFull, evalLast, onDispose);
+      session = new WebGpuSession(gpu, res, plan, options, buffers, staging, step, evalFull, evalLast, onDispose, prerecord);
     } catch (error) {
       failure = error;
     }
@@ -160,18 +174,48 @@ export class WebGpuSession implements TrainingSession {
         `the current one covers ${this.orderSteps} steps (call setEpochOrder first)`);
     }
     return this.serial(async () => {
-      const start = performance.now();
-      const encoder = this.device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
+      let chunk = this.ahead;
+      this.ahead = null;
+      if (!chunk || chunk.first !== first || chunk.count !== count) {
+        const start = performance.now();
+        chunk = this.recordChunk(first, count);
+        this.stats.recordMs += performance.now() - start;
+      }
       this.stats.computePasses++;
-      for (let s = first; s < first + count; s++) record(pass, this.step, s, this.stride, this.stats);
-      pass.end();
-      this.stats.recordMs += performance.now() - start;
-      const losses = new Float32Array(await this.readBack(encoder, this.buffers.losses, first * 4, count * 4));
+      this.stats.dispatches += chunk.dispatches;
+      if (first === 0) this.epochChunk = count;
+      const raw = await this.readBack(this.buffers.losses, first * 4, count * 4, [chunk.commands], () => this.recordAhead(first, count));
       let sum = 0;
-      for (const loss of losses) sum += loss;
+      for (const loss of new Float32Array(raw)) sum += loss;
       return sum / count;
     });
+  }
+
+  /** Steps first .. first+count-1 in one compute pass of one finished command buffer; nothing is created but it. */
+  private recordChunk(first: number, count: number): RecordedChunk {
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    const counted = emptyStats();
+    for (let s = first; s < first + count; s++) record(pass, this.step, s, this.stride, counted);
+    pass.end();
+    return { first, count, commands: encoder.finish(), dispatches: counted.dispatches };
+  }
+
+  /**
+   * Called right after a chunk is submitted: records the chunk the trainer asks for next (the following one of the
+   * same size, or the first of the next epoch) while the GPU runs this one, so that recording, which costs the CPU
+   * a few microseconds per dispatch, is off the critical path. A guess that misses is recorded again when asked for.
+   * Recording reads nothing that changes between chunks: the epoch order and the parameters are read by the GPU.
+   */
+  private recordAhead(first: number, count: number): void {
+    if (!this.prerecord || this.disposed) return;
+    const steps = this.plan.stepsPerEpoch;
+    const next = first + count;
+    const start = performance.now();
+    this.ahead = next < steps
+      ? this.recordChunk(next, Math.min(count, steps - next))
+      : this.recordChunk(0, Math.min(this.epochChunk || count, steps));
+    this.stats.prerecordMs += performance.now() - start;
   }
 
   async evaluate(): Promise<Metrics> {
@@ -188,7 +232,7 @@ export class WebGpuSession implements TrainingSession {
         record(pass, dispatches, stepsPerEpoch + b, this.stride, this.stats);
       }
       pass.end();
-      const raw = await this.readBack(encoder, this.buffers.evalOut, 0, evalBatches * 8);
+      const raw = await this.readBack(this.buffers.evalOut, 0, evalBatches * 8, [], undefined, encoder);
       const lossSums = new Float32Array(raw);
       const corrects = new Uint32Array(raw);
       let loss = 0;
@@ -204,7 +248,7 @@ export class WebGpuSession implements TrainingSession {
   async readParams(): Promise<Float32Array> {
     this.live();
     return this.serial(async () => {
-      const raw = await this.readBack(this.device.createCommandEncoder(), this.buffers.params, 0, this.plan.table.total * 4);
+      const raw = await this.readBack(this.buffers.params, 0, this.plan.table.total * 4);
       return new Float32Array(raw);
     });
   }
@@ -212,6 +256,7 @@ export class WebGpuSession implements TrainingSession {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.ahead = null;
     this.res.destroy();
     this.onDispose();
   }
@@ -226,15 +271,22 @@ export class WebGpuSession implements TrainingSession {
     return run;
   }
 
-  /** Appends a copy of `bytes` of `source` to the staging buffer, submits the encoder, and returns the bytes. */
-  private async readBack(encoder: GPUCommandEncoder, source: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+  /**
+   * Submits `commands` and then a copy of `bytes` of `source` to the staging buffer (appended to `encoder`), all in
+   * one submit; calls `afterSubmit` while the GPU works; returns the bytes.
+   */
+  private async readBack(
+    source: GPUBuffer, offset: number, bytes: number, commands: GPUCommandBuffer[] = [], afterSubmit?: () => void,
+    encoder = this.device.createCommandEncoder(),
+  ): Promise<ArrayBuffer> {
     encoder.copyBufferToBuffer(source, offset, this.staging, 0, bytes);
     this.device.pushErrorScope('validation');
-    this.device.queue.submit([encoder.finish()]);
+    this.device.queue.submit([...commands, encoder.finish()]);
     this.stats.submits++;
     const invalid = this.device.popErrorScope();
     const mapped = this.staging.mapAsync(GPUMapMode.READ, 0, bytes).then(() => null, (error: Error) => error);
     this.stats.readBacks++;
+    afterSubmit?.();
     const [error, mapError] = await Promise.all([invalid, mapped]);
     const copy = mapError ? null : this.staging.getMappedRange(0, bytes).slice(0);
     if (!mapError) this.staging.unmap();
