@@ -25,8 +25,10 @@
 // each row padded by one vec4 (so the transposing stores below do not all hit one bank). The threads form SK slices of
 // (TM / RM) x (TN / RN); slice s multiplies k rows s·TK/SK .. (s+1)·TK/SK - 1 of every tile (split-K inside the
 // workgroup: small outputs still keep many threads busy on a long k). Thread (tx, ty) accumulates RM x RN results in
-// registers: rows 4·(ty + WM·h) + 0..3 and columns 4·(tx + WN·g) + 0..3, so neighbouring threads read neighbouring
-// 16-byte words of workgroup memory. At the end, slices 1.. hand their sums to slice 0 through workgroup memory, and
+// registers, as up to four 4 x 4 blocks (h, g < RM / 4, RN / 4): rows 4·(ty + WM·h) + 0..3 and columns
+// 4·(tx + WN·g) + 0..3, so neighbouring threads read neighbouring 16-byte words of workgroup memory. The blocks and the
+// prefetch registers are named variables, not arrays indexed in loops: a compiler that does not unroll (SwiftShader)
+// would otherwise keep them in memory. At the end, slices 1.. hand their sums to slice 0 through workgroup memory, and
 // slice 0 adds them in slice order (deterministic) and runs the epilogue.
 // Loads: an operand stored along m or n (tn's a, b; nn's b) loads quads, 4 consecutive elements along that dimension,
 // stored as one vec4. An operand stored along k (nt's a and b, nn's a) loads 4 x 4 blocks (4 rows, 4 consecutive k),
