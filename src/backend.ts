@@ -1,3 +1,5 @@
+import type { OptimizerConfig } from './model/optimizer.js';
+import type { Schedule } from './model/schedule.js';
 import type { ModelSpec } from './model/spec.js';
 
 /** A labelled image set as it is stored: raw bytes, normalised only when a batch is gathered. */
@@ -11,21 +13,50 @@ export interface Dataset {
 }
 
 export interface Metrics {
-  /** Mean softmax-cross-entropy over the set. */
+  /** Mean loss over the set, by the model's loss (softmax-cross-entropy or MSE). */
   loss: number;
-  /** Fraction classified correctly, 0..1. */
+  /** Fraction classified correctly (largest output at the label, the first maximum winning), 0..1. */
   accuracy: number;
 }
 
+/** Dropout on the hidden layers' outputs at training time (inverted: kept values are scaled by 1 / (1 − rate)). */
+export interface DropoutConfig {
+  /** Probability of dropping each element, 0 <= rate < 1. */
+  rate: number;
+  /** Key of the counter-based hash that draws the masks (src/model/counter-hash.ts). */
+  seed: number;
+}
+
+/**
+ * Everything a session needs for its whole life. The fields after `test` were added for issue 6; each is optional
+ * and its absence means what the first sessions did (plain SGD at a constant rate, no dropout, no validation set).
+ */
 export interface SessionOptions {
   spec: ModelSpec;
   /** Initial parameters, laid out by paramTable(spec). The session keeps its own copy. */
   params: Float32Array;
   batch: number;
+  /** The base learning rate: the schedule's rate at step 0. */
   learningRate: number;
   train: Dataset;
   test: Dataset;
+  /** A held-out validation set, evaluated by evaluate('val'). */
+  val?: Dataset;
+  /** The optimiser (default: plain SGD, no weight decay). */
+  optimizer?: OptimizerConfig;
+  /**
+   * Initial optimiser state, one array per slot of optimizerSlots(optimizer.name), each laid out like the
+   * parameters (default: zeros). The session keeps its own copies.
+   */
+  optimizerState?: Float32Array[];
+  /** The learning-rate schedule, resolved into steps (default constant): learningRateAt(learningRate, schedule, step). */
+  schedule?: Schedule;
+  /** Dropout on hidden layers during training steps (default none). */
+  dropout?: DropoutConfig;
 }
+
+/** Which of a session's labelled sets to evaluate. */
+export type EvalSet = 'test' | 'val';
 
 /**
  * A model being trained on one backend. Everything the run needs (parameters, gradients, activations, both data sets)
@@ -35,15 +66,28 @@ export interface SessionOptions {
 export interface TrainingSession {
   /**
    * Sets the sample order for the coming epoch: indices into the training set, at least steps × batch of them.
-   * Step s of the epoch trains on order[s·batch .. (s+1)·batch).
+   * Step s of the epoch trains on order[s·batch .. (s+1)·batch). firstStep is the run's step count at the epoch's
+   * step 0 (default 0): step s of the epoch is step firstStep + s of the run, which picks its learning rate, Adam's
+   * bias correction (t = firstStep + s + 1) and its dropout masks.
    */
-  setEpochOrder(order: Uint32Array): void;
-  /** Runs SGD steps first .. first+count-1 of the epoch; resolves to their mean training loss. */
+  setEpochOrder(order: Uint32Array, firstStep?: number): void;
+  /** Runs training steps first .. first+count-1 of the epoch; resolves to their mean training loss. */
   trainSteps(first: number, count: number): Promise<number>;
-  /** Loss and accuracy on the test set with the current parameters. */
-  evaluate(): Promise<Metrics>;
+  /** Loss and accuracy on the test set (or the validation set) with the current parameters, without dropout. */
+  evaluate(set?: EvalSet): Promise<Metrics>;
   /** A copy of the current parameters. */
   readParams(): Promise<Float32Array>;
+  /**
+   * Copies of the optimiser state, one array per slot of optimizerSlots(name), laid out like the parameters (none
+   * for plain SGD). Optional until the WebGPU session has it; the trainer needs it only for checkpoints of
+   * optimisers with state.
+   */
+  readOptimizerState?(): Promise<Float32Array[]>;
+  /**
+   * The last layer's outputs (logits, or MSE outputs) for every sample of `set`, with the current parameters and
+   * no dropout: [set.count, classes]. eval and predict use it. Optional until the WebGPU session has it.
+   */
+  predict?(set: Dataset): Promise<Float32Array>;
   /** Frees everything the session holds. */
   dispose(): void;
 }

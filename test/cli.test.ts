@@ -56,7 +56,7 @@ describe('train CLI', () => {
     expect(json.testLoss).toBeGreaterThan(0);
     expect(json.seconds).toBeGreaterThan(0);
     expect(json.history).toHaveLength(2);
-    expect(Object.keys(json.history[0]).sort()).toEqual(['epoch', 'seconds', 'testAccuracy', 'testLoss', 'trainLoss']);
+    expect(Object.keys(json.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testAccuracy', 'testLoss', 'trainLoss']);
     expect(json.history[1].testAccuracy).toBe(json.testAccuracy);
     expect(loadModel(model).spec.layers).toEqual([784, 32, 10]);
     fs.rmSync(dir, { recursive: true });

@@ -65,3 +65,21 @@ export function choiceFlag<T extends string>(name: string, text: string | undefi
   }
   return text as T;
 }
+
+/** A finite number flag value; the caller checks its range (optimiser settings may be 0). */
+export function numberFlag(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) {
+    throw new UserError(`--${name} "${text}" is not valid: use a number such as ${fallback}`);
+  }
+  return value;
+}
+
+/** A true/false flag value (--shuffle false). */
+export function booleanFlag(name: string, text: string | undefined, fallback: boolean): boolean {
+  if (text === undefined) return fallback;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new UserError(`--${name} "${text}" is not valid: use true or false`);
+}

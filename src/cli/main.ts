@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 import { UserError } from '../errors.js';
+import { evalCommand } from './eval.js';
+import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   train: trainCommand,
+  eval: evalCommand,
+  predict: predictCommand,
 };
 
 const USAGE = `Usage: webgpu-mlp <command> [options]
 
 Commands:
   train    train an MLP on MNIST (or any folder of MNIST-style IDX files)
+  eval     evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix
+  predict  classify one digit (a PNG image, or a test-set sample) with a saved model
 
 Run "webgpu-mlp <command> --help" for a command's options.
 `;

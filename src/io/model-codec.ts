@@ -1,31 +1,37 @@
 import { UserError } from '../errors.js';
 import { paramTable, view } from '../model/params.js';
 import { type ModelSpec, makeSpec } from '../model/spec.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
 
-/** Tensors named as PyTorch names an nn.Sequential of nn.Linear layers, plus the spec in __metadata__. */
-export function encodeModel(spec: ModelSpec, params: Float32Array): Uint8Array {
-  const table = paramTable(spec);
-  const tensors = table.entries.map((e) => ({ name: e.name, shape: e.shape, data: view(params, e) }));
-  return encodeSafetensors(tensors, {
-    format: 'webgpu-mlp',
-    version: '1',
+/** The format names in __metadata__: a model file (train --out) and a checkpoint (train --checkpoint). */
+export const MODEL_FORMAT = 'webgpu-mlp';
+export const CHECKPOINT_FORMAT = 'webgpu-mlp-checkpoint';
+
+/** The spec as __metadata__ strings: layer sizes, activation, loss, input normalisation. */
+export function specMetadata(spec: ModelSpec): Record<string, string> {
+  return {
     layers: spec.layers.join(','),
     activation: spec.activation,
     loss: spec.loss,
     input_mean: String(spec.inputMean),
     input_std: String(spec.inputStd),
-  });
+  };
 }
 
-export function decodeModel(bytes: Uint8Array, file: string): { spec: ModelSpec; params: Float32Array } {
-  const { tensors, metadata } = decodeSafetensors(bytes, file);
-  if (metadata.format !== 'webgpu-mlp') {
-    throw new UserError(`${file}: safetensors file without webgpu-mlp metadata: save models with train --out`);
-  }
-  let spec: ModelSpec;
+/** The parameters as tensors named as PyTorch names an nn.Sequential of nn.Linear and activation modules. */
+export function paramTensors(spec: ModelSpec, params: Float32Array, prefix = ''): Tensor[] {
+  return paramTable(spec).entries.map((e) => ({ name: prefix + e.name, shape: e.shape, data: view(params, e) }));
+}
+
+/** Tensors named as PyTorch names an nn.Sequential of nn.Linear layers, plus the spec in __metadata__. */
+export function encodeModel(spec: ModelSpec, params: Float32Array): Uint8Array {
+  return encodeSafetensors(paramTensors(spec, params), { format: MODEL_FORMAT, version: '1', ...specMetadata(spec) });
+}
+
+export function specFromMetadata(metadata: Record<string, string>, file: string): ModelSpec {
   try {
-    spec = makeSpec(metadata.layers.split(',').map(Number), {
+    if (typeof metadata.layers !== 'string') throw new UserError('no layer sizes');
+    return makeSpec(metadata.layers.split(',').map(Number), {
       activation: metadata.activation as ModelSpec['activation'],
       loss: metadata.loss as ModelSpec['loss'],
       inputMean: Number(metadata.input_mean),
@@ -34,15 +40,30 @@ export function decodeModel(bytes: Uint8Array, file: string): { spec: ModelSpec;
   } catch (error) {
     throw new UserError(`${file}: bad model metadata: ${(error as Error).message}`);
   }
+}
+
+/** Gathers the tensors `prefix` + each parameter's name into one flat vector laid out by the spec's table. */
+export function flatFromTensors(spec: ModelSpec, tensors: Map<string, Tensor>, file: string, prefix = ''): Float32Array {
   const table = paramTable(spec);
-  const params = new Float32Array(table.total);
+  const flat = new Float32Array(table.total);
   for (const entry of table.entries) {
-    const tensor = tensors.get(entry.name);
-    if (!tensor) throw new UserError(`${file}: tensor "${entry.name}" is missing for layers ${spec.layers.join(',')}`);
+    const name = prefix + entry.name;
+    const tensor = tensors.get(name);
+    if (!tensor) throw new UserError(`${file}: tensor "${name}" is missing for layers ${spec.layers.join(',')}`);
     if (tensor.shape.join(',') !== entry.shape.join(',')) {
-      throw new UserError(`${file}: tensor "${entry.name}" has shape [${tensor.shape}], layers ${spec.layers.join(',')} need [${entry.shape}]`);
+      throw new UserError(`${file}: tensor "${name}" has shape [${tensor.shape}], layers ${spec.layers.join(',')} need [${entry.shape}]`);
     }
-    params.set(tensor.data, entry.offset);
+    flat.set(tensor.data, entry.offset);
   }
-  return { spec, params };
+  return flat;
+}
+
+/** Reads a model file, or the model inside a checkpoint (its optimiser state is ignored). */
+export function decodeModel(bytes: Uint8Array, file: string): { spec: ModelSpec; params: Float32Array } {
+  const { tensors, metadata } = decodeSafetensors(bytes, file);
+  if (metadata.format !== MODEL_FORMAT && metadata.format !== CHECKPOINT_FORMAT) {
+    throw new UserError(`${file}: safetensors file without webgpu-mlp metadata: save models with train --out`);
+  }
+  const spec = specFromMetadata(metadata, file);
+  return { spec, params: flatFromTensors(spec, tensors, file) };
 }

@@ -1,7 +1,27 @@
 import { UserError } from '../errors.js';
 
-export type Activation = 'relu';
-export type Loss = 'softmax-cross-entropy';
+/** Hidden-layer activations, named as the --activation flag and the model file's metadata name them. */
+export const ACTIVATIONS = ['relu', 'leaky-relu', 'sigmoid', 'tanh', 'gelu'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+/** The PyTorch module each activation is, for the nn.Sequential that loads a model file. */
+export const TORCH_ACTIVATION: Record<Activation, string> = {
+  relu: 'nn.ReLU()',
+  'leaky-relu': 'nn.LeakyReLU(0.01)',
+  sigmoid: 'nn.Sigmoid()',
+  tanh: 'nn.Tanh()',
+  gelu: 'nn.GELU()',
+};
+
+/** nn.LeakyReLU's default negative_slope, the one leaky-relu uses. */
+export const LEAKY_SLOPE = 0.01;
+
+/**
+ * Losses on the last layer's outputs against the label: softmax-cross-entropy (nn.CrossEntropyLoss on the logits)
+ * or mse (nn.MSELoss between the outputs and the one-hot label, mean over every element).
+ */
+export const LOSSES = ['softmax-cross-entropy', 'mse'] as const;
+export type Loss = (typeof LOSSES)[number];
 
 /**
  * What a model is: layer sizes, the hidden activation, the loss, and the input normalisation that maps raw pixels
@@ -43,6 +63,12 @@ export function validateSpec(spec: ModelSpec): void {
     if (!Number.isInteger(size) || size < 1) {
       throw new UserError(`layer size ${size} is not a positive integer: use e.g. 784,128,10`);
     }
+  }
+  if (!(ACTIVATIONS as readonly string[]).includes(spec.activation)) {
+    throw new UserError(`activation "${spec.activation}" is not one of ${ACTIVATIONS.join(', ')}`);
+  }
+  if (!(LOSSES as readonly string[]).includes(spec.loss)) {
+    throw new UserError(`loss "${spec.loss}" is not one of ${LOSSES.join(', ')}`);
   }
   if (!(spec.inputStd > 0) || !Number.isFinite(spec.inputMean)) {
     throw new UserError(`input normalisation mean ${spec.inputMean}, std ${spec.inputStd} is invalid: std must be positive`);

@@ -1,0 +1,23 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+
+/**
+ * Fails before any work, not after an hour of it, when an output file cannot be written (or, given `extensions`, is
+ * not of a kind we write).
+ */
+export function checkOutputFile(flag: string, file: string | undefined, extensions?: string[]): void {
+  if (file === undefined) return;
+  if (extensions && !extensions.includes(path.extname(file).toLowerCase())) {
+    throw new UserError(`--${flag} ${file}: only ${extensions.join(', ')} files are written: name it e.g. ${flag}${extensions[0]}`);
+  }
+  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) || '/' : '.';
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new UserError(`--${flag} ${file}: folder ${dir} does not exist or is not writable`);
+  }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+    throw new UserError(`--${flag} ${file} is a folder: give a file name`);
+  }
+}

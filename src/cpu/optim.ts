@@ -1,0 +1,70 @@
+/**
+ * Optimiser updates of the CPU reference: one plain loop over the whole flat parameter vector per step, in the
+ * order of operations of PyTorch's single-tensor implementations (torch/optim/sgd.py and adam.py), in float64 with
+ * each stored value rounded to float32 once, as the state lives in float32 on both backends. Plain SGD is
+ * ops.sgdUpdate. Every array is laid out like the parameters: [count].
+ */
+import { adamBiasCorrection } from '../model/optimizer.js';
+
+/** The scalars of one momentum step; a GPU kernel takes the same as uniforms. */
+export interface MomentumStep {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** 1-based step count: at step 1 the buffer is set to the gradient (torch.clone), not blended. */
+  step: number;
+}
+
+/**
+ * torch.optim.SGD with momentum: g = grad + wd·p; buf = g at step 1, else momentum·buf + (1 − dampening)·g;
+ * nesterov: g = g + momentum·buf, else g = buf; p −= lr·g. Kernel: shaders/momentum_update.wgsl.
+ */
+export function momentumUpdate(
+  params: Float32Array, buffer: Float32Array, grads: Float32Array, h: MomentumStep, count: number,
+): void {
+  const { lr, momentum, dampening, weightDecay, nesterov } = h;
+  const first = h.step === 1;
+  for (let i = 0; i < count; i++) {
+    const g = grads[i] + weightDecay * params[i];
+    buffer[i] = first ? g : momentum * buffer[i] + (1 - dampening) * g;
+    const direction = nesterov ? g + momentum * buffer[i] : buffer[i];
+    params[i] -= lr * direction;
+  }
+}
+
+/** The scalars of one Adam or AdamW step. */
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: p *= 1 − lr·wd before the step, instead of adding wd·p to the gradient. */
+  decoupled: boolean;
+  /** 1-based step count, for the bias corrections. */
+  step: number;
+}
+
+/**
+ * torch.optim.Adam / AdamW: (Adam) g = grad + wd·p, or (AdamW) p *= 1 − lr·wd; m = β1·m + (1 − β1)·g;
+ * v = β2·v + (1 − β2)·g²; p −= lr / (1 − β1^t) · m / (√v / √(1 − β2^t) + eps), eps outside the square root.
+ * Kernel: shaders/adam_update.wgsl.
+ */
+export function adamUpdate(
+  params: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, grads: Float32Array, h: AdamStep, count: number,
+): void {
+  const { lr, beta1, beta2, eps, weightDecay, decoupled } = h;
+  const { stepSize, bc2Sqrt } = adamBiasCorrection(lr, beta1, beta2, h.step);
+  const decay = decoupled ? 1 - lr * weightDecay : 1;
+  const coupled = decoupled ? 0 : weightDecay;
+  for (let i = 0; i < count; i++) {
+    if (decoupled) params[i] *= decay;
+    const g = grads[i] + coupled * params[i];
+    expAvg[i] = beta1 * expAvg[i] + (1 - beta1) * g;
+    expAvgSq[i] = beta2 * expAvgSq[i] + (1 - beta2) * g * g;
+    const denom = Math.sqrt(expAvgSq[i]) / bc2Sqrt + eps;
+    params[i] -= (stepSize * expAvg[i]) / denom;
+  }
+}

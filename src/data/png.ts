@@ -1,0 +1,54 @@
+/**
+ * A digit image from a PNG file, made into an MNIST input (predict --image). Node only: pngjs decodes the file
+ * (every PNG colour type and bit depth, to 8-bit RGBA); src/data/digit.ts does MNIST's own preparation.
+ */
+import fs from 'node:fs';
+import { PNG } from 'pngjs';
+import { UserError } from '../errors.js';
+import { preprocessDigit } from './digit.js';
+
+/** Ink below this (0..1) is taken for paper: the noise and faint shading of scans and photos. */
+const PAPER = 0.1;
+
+/**
+ * Ink coverage 0..1 of an RGBA image, whichever way it is drawn: where the border is mostly transparent (a canvas
+ * export) ink is the alpha; otherwise ink is the distance of each pixel's grey level from the border's median grey,
+ * so that black on white and white on black (MNIST's way) both work. Ink below PAPER counts as none.
+ */
+export function inkFromImage(rgba: Uint8Array, width: number, height: number): Float32Array {
+  const count = width * height;
+  const border: number[] = [];
+  for (let x = 0; x < width; x++) border.push(x, (height - 1) * width + x);
+  for (let y = 1; y + 1 < height; y++) border.push(y * width, y * width + width - 1);
+  const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
+  const ink = new Float32Array(count);
+  if (median(border.map((i) => rgba[4 * i + 3])) < 128) {
+    for (let i = 0; i < count; i++) ink[i] = rgba[4 * i + 3] / 255;
+  } else {
+    const grey = (i: number) => 0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2];
+    const paper = median(border.map(grey));
+    const range = paper >= 128 ? paper : 255 - paper; // the distance to full ink
+    for (let i = 0; i < count; i++) ink[i] = range > 0 ? Math.min(1, Math.abs(grey(i) - paper) / range) : 0;
+  }
+  for (let i = 0; i < count; i++) if (ink[i] < PAPER) ink[i] = 0;
+  return ink;
+}
+
+/** Reads a PNG of one digit and prepares it like MNIST's: [28·28] bytes, 0 background, 255 full ink. */
+export function readDigitPng(file: string): Uint8Array {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (error) {
+    throw new UserError(`${file}: cannot read the image (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let png: PNG;
+  try {
+    png = PNG.sync.read(bytes);
+  } catch (error) {
+    throw new UserError(`${file}: not a PNG image this program can read (${(error as Error).message.split('\n')[0]})`);
+  }
+  const digit = preprocessDigit(inkFromImage(png.data, png.width, png.height), png.width, png.height);
+  if (!digit) throw new UserError(`${file}: the image is blank: no digit to read`);
+  return digit;
+}

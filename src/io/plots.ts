@@ -1,0 +1,148 @@
+/**
+ * Hand-written SVG plots: the training curves per epoch (train --plot) and the confusion matrix (eval --plot). Pure
+ * functions returning the SVG text; no Node imports, so a page could use them too.
+ */
+import type { EpochRecord } from '../train/trainer.js';
+
+const FONT = 'font-family="system-ui, sans-serif" font-size="12"';
+const COLOURS = { train: '#1f77b4', test: '#d62728', val: '#2ca02c' };
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Round tick values covering [low, high]: steps of 1, 2 or 5 times a power of ten, about `count` of them. */
+export function ticks(low: number, high: number, count = 5): number[] {
+  if (!(high > low)) return [low];
+  const raw = (high - low) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const out: number[] = [];
+  for (let v = Math.ceil(low / step - 1e-9) * step; v <= high + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+interface Series {
+  name: string;
+  colour: string;
+  points: [number, number][];
+}
+
+/** One panel of line series over shared axes, at (x, y) with the given size. */
+function panel(
+  x: number, y: number, width: number, height: number, title: string, yLabel: string, series: Series[],
+  yRange: [number, number], format: (v: number) => string,
+): string {
+  const left = 56, right = 12, top = 28, bottom = 40;
+  const w = width - left - right;
+  const h = height - top - bottom;
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  const x0 = Math.min(...xs, 1);
+  const x1 = Math.max(...xs, x0 + 1);
+  const [y0, y1] = yRange;
+  const px = (v: number) => x + left + ((v - x0) / (x1 - x0)) * w;
+  const py = (v: number) => y + top + h - ((v - y0) / (y1 - y0)) * h;
+  const parts: string[] = [];
+  parts.push(`<text x="${x + left + w / 2}" y="${y + 18}" text-anchor="middle" font-weight="bold">${escape(title)}</text>`);
+  for (const t of ticks(y0, y1)) {
+    parts.push(`<line x1="${x + left}" x2="${x + left + w}" y1="${py(t)}" y2="${py(t)}" stroke="#ddd"/>`);
+    parts.push(`<text x="${x + left - 6}" y="${py(t) + 4}" text-anchor="end">${format(t)}</text>`);
+  }
+  const xTicks = ticks(x0, x1, Math.min(10, Math.max(1, Math.round(x1 - x0)))).filter((t) => Number.isInteger(t));
+  for (const t of xTicks) parts.push(`<text x="${px(t)}" y="${y + top + h + 16}" text-anchor="middle">${t}</text>`);
+  parts.push(`<text x="${x + left + w / 2}" y="${y + height - 6}" text-anchor="middle">epoch</text>`);
+  parts.push(`<text transform="translate(${x + 14},${y + top + h / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>`);
+  parts.push(`<rect x="${x + left}" y="${y + top}" width="${w}" height="${h}" fill="none" stroke="#888"/>`);
+  series.forEach((s, i) => {
+    if (s.points.length === 0) return;
+    const path = s.points.map(([a, b]) => `${px(a).toFixed(1)},${py(b).toFixed(1)}`).join(' ');
+    parts.push(`<polyline points="${path}" fill="none" stroke="${s.colour}" stroke-width="2"/>`);
+    for (const [a, b] of s.points) parts.push(`<circle cx="${px(a).toFixed(1)}" cy="${py(b).toFixed(1)}" r="3" fill="${s.colour}"/>`);
+    const ly = y + top + 14 + 16 * i;
+    parts.push(`<line x1="${x + left + w - 70}" x2="${x + left + w - 52}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.colour}" stroke-width="2"/>`);
+    parts.push(`<text x="${x + left + w - 46}" y="${ly}">${escape(s.name)}</text>`);
+  });
+  return parts.join('\n');
+}
+
+/**
+ * Loss (train, test, validation) and accuracy (test, validation) per epoch, side by side. A partial last epoch sits
+ * at its fraction of an epoch.
+ */
+export function curvesSvg(history: EpochRecord[], title: string): string {
+  const fullSteps = Math.max(...history.map((r) => r.steps));
+  const at = (r: EpochRecord) => r.epoch - 1 + r.steps / fullSteps;
+  const pick = (f: (r: EpochRecord) => number | undefined): [number, number][] =>
+    history.filter((r) => f(r) !== undefined).map((r) => [at(r), f(r)!]);
+  const loss: Series[] = [
+    { name: 'train', colour: COLOURS.train, points: pick((r) => r.trainLoss) },
+    { name: 'test', colour: COLOURS.test, points: pick((r) => r.testLoss) },
+    { name: 'val', colour: COLOURS.val, points: pick((r) => r.valLoss) },
+  ].filter((s) => s.points.length > 0);
+  const accuracy: Series[] = [
+    { name: 'test', colour: COLOURS.test, points: pick((r) => r.testAccuracy) },
+    { name: 'val', colour: COLOURS.val, points: pick((r) => r.valAccuracy) },
+  ].filter((s) => s.points.length > 0);
+  const losses = loss.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
+  const accuracies = accuracy.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
+  const lossTop = Math.max(...losses, 1e-3) * 1.05;
+  const accLow = Math.max(0, Math.floor((Math.min(...accuracies, 1) - 0.005) * 100) / 100);
+  const width = 900;
+  const height = 380;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${escape(title)}</text>`,
+    panel(0, 24, width / 2, height - 24, 'loss', 'mean loss', loss, [0, lossTop], (v) => v.toFixed(2)),
+    panel(width / 2, 24, width / 2, height - 24, 'accuracy', 'accuracy (%)', accuracy, [accLow, 1], (v) => (100 * v).toFixed(0)),
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The confusion matrix: row = true class, column = predicted, each cell its count, shaded by its share of the row;
+ * per-class accuracy (the diagonal over the row's total) at the right.
+ */
+export function confusionSvg(confusion: ArrayLike<number>, classes: number, title: string): string {
+  const cell = 44;
+  const left = 70, top = 70, extra = 80;
+  const width = left + classes * cell + extra;
+  const height = top + classes * cell + 20;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${escape(title)}</text>`,
+    `<text x="${left + (classes * cell) / 2}" y="${top - 30}" text-anchor="middle">predicted</text>`,
+    `<text transform="translate(20,${top + (classes * cell) / 2}) rotate(-90)" text-anchor="middle">true class</text>`,
+    `<text x="${left + classes * cell + extra / 2}" y="${top - 12}" text-anchor="middle">accuracy</text>`,
+  ];
+  for (let c = 0; c < classes; c++) {
+    parts.push(`<text x="${left + c * cell + cell / 2}" y="${top - 10}" text-anchor="middle">${c}</text>`);
+    parts.push(`<text x="${left - 10}" y="${top + c * cell + cell / 2 + 4}" text-anchor="end">${c}</text>`);
+  }
+  for (let t = 0; t < classes; t++) {
+    let total = 0;
+    for (let p = 0; p < classes; p++) total += confusion[t * classes + p];
+    for (let p = 0; p < classes; p++) {
+      const count = confusion[t * classes + p];
+      const share = total > 0 ? count / total : 0;
+      // Diagonal cells shade blue, mistakes red; a small share is still visible (square root).
+      const strength = Math.sqrt(share);
+      const [r, g, b] = t === p ? [31, 119, 180] : [214, 39, 40];
+      const mix = (v: number) => Math.round(255 - (255 - v) * strength);
+      const x = left + p * cell;
+      const y = top + t * cell;
+      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="rgb(${mix(r)},${mix(g)},${mix(b)})" stroke="#eee"/>`);
+      if (count > 0) {
+        const ink = strength > 0.6 ? 'white' : 'black';
+        parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${ink}" font-size="11">${count}</text>`);
+      }
+    }
+    const accuracy = total > 0 ? confusion[t * classes + t] / total : NaN;
+    const label = Number.isNaN(accuracy) ? '-' : `${(100 * accuracy).toFixed(1)}%`;
+    parts.push(`<text x="${left + classes * cell + extra / 2}" y="${top + t * cell + cell / 2 + 4}" text-anchor="middle">${label}</text>`);
+  }
+  parts.push('</svg>', '');
+  return parts.join('\n');
+}

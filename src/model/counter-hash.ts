@@ -1,0 +1,61 @@
+/**
+ * The counter-based random numbers behind dropout: a pure function of (seed, step, layer, element index) with no
+ * state to carry, so any step can be repeated (resume, a GPU replaying the CPU) and every element is drawn
+ * independently, in parallel.
+ *
+ * It is MurmurHash3's 32-bit hash (Austin Appleby, public domain) of the three little-endian words step, layer,
+ * index, keyed by the seed: multiplies wrap modulo 2^32, shifts and rotations are on u32, nothing else. The WGSL
+ * kernels that drop units (shaders/dropout*.wgsl) must compute exactly this, bit for bit: `x * c` on u32 is
+ * Math.imul(x, c) >>> 0 here, and rotl is (x << k) | (x >> (32 - k)). test/dropout.test.ts pins it to MurmurHash3's
+ * published test vectors.
+ */
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** One 4-byte block of MurmurHash3_x86_32's body. */
+function mixWord(h: number, word: number): number {
+  let k = Math.imul(word >>> 0, C1);
+  k = rotl(k, 15);
+  k = Math.imul(k, C2);
+  h = rotl((h ^ k) >>> 0, 13);
+  return (Math.imul(h, 5) + 0xe6546b64) >>> 0;
+}
+
+/** MurmurHash3_x86_32's finaliser: every input bit reaches every output bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** MurmurHash3_x86_32 of whole u32 words (their little-endian bytes), with a seed. */
+export function murmur3Words(seed: number, words: ArrayLike<number>): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < words.length; i++) h = mixWord(h, words[i]);
+  return fmix32((h ^ (4 * words.length)) >>> 0);
+}
+
+/** The dropout draw of one element: a uniform u32. Equal to murmur3Words(seed, [step, layer, index]), unrolled. */
+export function dropoutHash(seed: number, step: number, layer: number, index: number): number {
+  let h = seed >>> 0;
+  h = mixWord(h, step);
+  h = mixWord(h, layer);
+  h = mixWord(h, index);
+  return fmix32((h ^ 12) >>> 0);
+}
+
+/**
+ * The u32 below which an element is dropped: an element is kept when dropoutHash(...) >= threshold, which happens
+ * with probability 1 - rate to within 2^-32. Computed once on the host; a GPU kernel compares against it as a u32.
+ */
+export function dropoutThreshold(rate: number): number {
+  return Math.min(0xffffffff, Math.round(rate * 4294967296));
+}

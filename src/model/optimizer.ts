@@ -1,0 +1,94 @@
+/**
+ * Optimiser settings with PyTorch's update rules and defaults (torch.optim.SGD, Adam, AdamW), the names of the state
+ * each keeps, and the per-step scalars a kernel needs. The updates themselves are in src/cpu/optim.ts (and their GPU
+ * twins in shaders/); their state is one flat Float32Array per slot, laid out like the parameters (the parameter
+ * table drives it), so checkpoints name each slot's tensors after the parameters they belong to.
+ */
+import { UserError } from '../errors.js';
+
+export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+export interface OptimizerConfig {
+  name: OptimizerName;
+  /** SGD's momentum factor (momentum, nesterov). */
+  momentum: number;
+  /** SGD's dampening of the new gradient in the momentum buffer (0; nesterov requires 0). */
+  dampening: number;
+  /** sgd, momentum, nesterov, adam: wd · param is added to the gradient; adamw: param *= 1 − lr · wd (decoupled). */
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/**
+ * PyTorch's defaults: SGD momentum 0, dampening 0, weight decay 0; Adam betas (0.9, 0.999), eps 1e-8, weight decay 0;
+ * AdamW the same with weight decay 0.01. Only momentum differs: torch.optim.SGD's default of 0 would make
+ * "momentum" plain SGD, so momentum and nesterov default to 0.9, the value nearly everyone passes.
+ */
+export function makeOptimizer(name: OptimizerName, overrides: Partial<Omit<OptimizerConfig, 'name'>> = {}): OptimizerConfig {
+  const config: OptimizerConfig = {
+    name,
+    momentum: name === 'momentum' || name === 'nesterov' ? 0.9 : 0,
+    dampening: 0,
+    weightDecay: name === 'adamw' ? 0.01 : 0,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    ...overrides,
+  };
+  validateOptimizer(config);
+  return config;
+}
+
+export const PLAIN_SGD: OptimizerConfig = makeOptimizer('sgd');
+
+/**
+ * The default --lr of each optimiser: 0.1 for plain SGD (this project's default since the start), 0.01 with
+ * momentum (which multiplies the step by about 1 / (1 − momentum)), and PyTorch's 0.001 for Adam and AdamW.
+ */
+export function defaultLearningRate(name: OptimizerName): number {
+  return name === 'sgd' ? 0.1 : name === 'momentum' || name === 'nesterov' ? 0.01 : 0.001;
+}
+
+/** The state an optimiser keeps per parameter, named as PyTorch's optimizer.state_dict() names it. */
+export function optimizerSlots(name: OptimizerName): string[] {
+  switch (name) {
+    case 'sgd': return [];
+    case 'momentum':
+    case 'nesterov': return ['momentum_buffer'];
+    case 'adam':
+    case 'adamw': return ['exp_avg', 'exp_avg_sq'];
+  }
+}
+
+export function validateOptimizer(config: OptimizerConfig): void {
+  if (!(OPTIMIZERS as readonly string[]).includes(config.name)) {
+    throw new UserError(`--optimizer "${config.name}" is not one of ${OPTIMIZERS.join(', ')}`);
+  }
+  const inRange = (flag: string, value: number, low: number, high: number, highOpen: boolean) => {
+    const ok = Number.isFinite(value) && value >= low && (highOpen ? value < high : value <= high);
+    if (!ok) throw new UserError(`--${flag} ${value} is out of range: use a number in [${low}, ${high}${highOpen ? ')' : ']'}`);
+  };
+  inRange('momentum', config.momentum, 0, 1, true);
+  inRange('dampening', config.dampening, 0, 1, false);
+  inRange('weight-decay', config.weightDecay, 0, Infinity, true);
+  inRange('beta1', config.beta1, 0, 1, true);
+  inRange('beta2', config.beta2, 0, 1, true);
+  if (!(config.eps > 0) || !Number.isFinite(config.eps)) throw new UserError(`--eps ${config.eps} must be a positive number`);
+  if (config.name === 'nesterov' && (config.momentum <= 0 || config.dampening !== 0)) {
+    throw new UserError('--optimizer nesterov needs --momentum above 0 and --dampening 0 (as torch.optim.SGD does)');
+  }
+  if (config.name === 'momentum' && config.momentum <= 0) {
+    throw new UserError('--optimizer momentum needs --momentum above 0: use --optimizer sgd for plain SGD');
+  }
+}
+
+/**
+ * Adam's bias corrections at 1-based step t, computed on the host in float64 as torch.optim.Adam does:
+ * stepSize = lr / (1 − β1^t) and bc2Sqrt = √(1 − β2^t). A GPU backend puts these per step into its step table.
+ */
+export function adamBiasCorrection(lr: number, beta1: number, beta2: number, step: number): { stepSize: number; bc2Sqrt: number } {
+  return { stepSize: lr / (1 - beta1 ** step), bc2Sqrt: Math.sqrt(1 - beta2 ** step) };
+}

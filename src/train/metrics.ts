@@ -1,0 +1,49 @@
+/** Host-side metrics over a set's outputs (TrainingSession.predict): the confusion matrix and what follows from it. */
+
+/** Index of the largest value, the first one winning a tie (as countCorrect and the GPU's argmax do). */
+export function argmax(values: ArrayLike<number>, start = 0, length = values.length - start): number {
+  let best = 0;
+  for (let i = 1; i < length; i++) if (values[start + i] > values[start + best]) best = i;
+  return best;
+}
+
+/** Softmax of `length` values from `start`, in float64, the maximum subtracted first. */
+export function softmax(values: ArrayLike<number>, start = 0, length = values.length - start): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < length; i++) max = Math.max(max, values[start + i]);
+  const out = new Float64Array(length);
+  let sum = 0;
+  for (let i = 0; i < length; i++) sum += out[i] = Math.exp(values[start + i] - max);
+  for (let i = 0; i < length; i++) out[i] /= sum;
+  return out;
+}
+
+/** [true, predicted] counts, row-major classes x classes. outputs: [count, classes]; labels: [count]. */
+export function confusionMatrix(outputs: Float32Array, labels: ArrayLike<number>, count: number, classes: number): Uint32Array {
+  const confusion = new Uint32Array(classes * classes);
+  for (let r = 0; r < count; r++) confusion[labels[r] * classes + argmax(outputs, r * classes, classes)]++;
+  return confusion;
+}
+
+/** Per true class, the fraction predicted right (NaN for a class the set does not hold). */
+export function perClassAccuracy(confusion: ArrayLike<number>, classes: number): number[] {
+  return Array.from({ length: classes }, (_, t) => {
+    let total = 0;
+    for (let p = 0; p < classes; p++) total += confusion[t * classes + p];
+    return total > 0 ? confusion[t * classes + t] / total : NaN;
+  });
+}
+
+/** The confusion matrix as a text table, with each row's total and accuracy. */
+export function confusionTable(confusion: ArrayLike<number>, classes: number): string {
+  const width = Math.max(5, String(Math.max(...Array.from(confusion))).length + 1);
+  const pad = (s: string | number) => String(s).padStart(width);
+  const accuracy = perClassAccuracy(confusion, classes);
+  const lines = [`true\\pred${Array.from({ length: classes }, (_, c) => pad(c)).join('')}  accuracy`];
+  for (let t = 0; t < classes; t++) {
+    const row = Array.from({ length: classes }, (_, p) => pad(confusion[t * classes + p])).join('');
+    const acc = Number.isNaN(accuracy[t]) ? '-' : `${(100 * accuracy[t]).toFixed(2)}%`;
+    lines.push(`${String(t).padStart(9)}${row}  ${acc.padStart(8)}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../src/errors.js';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../src/io/checkpoint.js';
+import { decodeSafetensors } from '../src/io/safetensors.js';
+import { makeOptimizer } from '../src/model/optimizer.js';
+import { initParams, paramTable } from '../src/model/params.js';
+import { makeSpec } from '../src/model/spec.js';
+import { confusionMatrix, confusionTable, perClassAccuracy } from '../src/train/metrics.js';
+import { confusionSvg, curvesSvg, ticks } from '../src/io/plots.js';
+
+const spec = makeSpec([13, 7, 3], { activation: 'leaky-relu', loss: 'mse' });
+const table = paramTable(spec);
+const params = initParams(table, 2);
+const checkpoint: Checkpoint = {
+  spec,
+  options: { epochs: 4, batch: 8, learningRate: 0.003, seed: 9, logEvery: 5, optimizer: makeOptimizer('adamw'),
+    schedule: { name: 'step', stepSize: 2, gamma: 0.3 }, dropout: 0.25, shuffle: false, checkpointEvery: 10 },
+  data: { trainSamples: 400, trainLimit: 500, val: 100 },
+  state: {
+    params, optimizer: [params.map((x) => x / 3), params.map((x) => x * x)], step: 70, epoch: 2, epochStep: 20,
+    shuffleState: [1, 0xffffffff, 3, 4], epochLossSum: 12.345678901234567,
+    history: [{ epoch: 1, steps: 50, trainLoss: 0.5, testLoss: 0.4, testAccuracy: 0.9, valLoss: 0.45, valAccuracy: 0.88, seconds: 1.5 }],
+  },
+};
+
+describe('checkpoint files', () => {
+  it('round-trip the spec, options, data, position, history, parameters and optimiser state exactly', () => {
+    expect(decodeCheckpoint(encodeCheckpoint(checkpoint), 'c')).toEqual(checkpoint);
+  });
+
+  it("name the optimiser's tensors after PyTorch's state and the parameters", () => {
+    const { tensors, metadata } = decodeSafetensors(encodeCheckpoint(checkpoint), 'c');
+    expect([...tensors.keys()]).toEqual([
+      '0.weight', '0.bias', '2.weight', '2.bias',
+      'optimizer.exp_avg.0.weight', 'optimizer.exp_avg.0.bias', 'optimizer.exp_avg.2.weight', 'optimizer.exp_avg.2.bias',
+      'optimizer.exp_avg_sq.0.weight', 'optimizer.exp_avg_sq.0.bias', 'optimizer.exp_avg_sq.2.weight', 'optimizer.exp_avg_sq.2.bias',
+    ]);
+    expect(metadata).toMatchObject({ format: 'webgpu-mlp-checkpoint', version: '1', layers: '13,7,3', activation: 'leaky-relu', loss: 'mse' });
+  });
+
+  it('refuse damaged or foreign files with a one-line error naming the file', () => {
+    const good = encodeCheckpoint(checkpoint);
+    const patch = (from: string, to: string) => {
+      const text = new TextDecoder('latin1').decode(good);
+      expect(text).toContain(from);
+      expect(to.length).toBeLessThanOrEqual(from.length); // padded with spaces: the file keeps its layout
+      return Uint8Array.from(text.replace(from, to.padEnd(from.length, ' ')), (c) => c.charCodeAt(0));
+    };
+    const cases: [string, Uint8Array][] = [
+      ['version', patch('"version":"1"', '"version":"9"')],
+      ['options', patch('"options":"{', '"options":"[')],
+      ['optimizer', patch('\\"name\\":\\"adamw\\"', '\\"name\\":\\"lion\\"')],
+      ['shuffle state', patch('[1,4294967295,3,4]', '[1,2,3]')],
+      ['history', patch('\\"trainLoss\\":0.5', '\\"trainLoss\\":[]')],
+      ['missing tensor', patch('"optimizer.exp_avg_sq.2.bias"', '"optimizer.exp_avg_sq.2.bia"')],
+      ['truncated', good.subarray(0, good.length - 8)],
+    ];
+    for (const [what, bytes] of cases) {
+      let error: unknown;
+      try {
+        decodeCheckpoint(bytes, 'bad.ckpt');
+      } catch (e) {
+        error = e;
+      }
+      expect(error, what).toBeInstanceOf(UserError);
+      expect((error as Error).message, what).toMatch(/^bad\.ckpt: /);
+      expect((error as Error).message, what).not.toContain('\n');
+    }
+  });
+});
+
+describe('metrics and plots', () => {
+  it('count a confusion matrix from outputs, first maximum winning', () => {
+    const outputs = Float32Array.from([1, 2, 0, /**/ 5, 5, 0, /**/ 0, 0, 3, /**/ 2, 1, 0]);
+    const confusion = confusionMatrix(outputs, [1, 1, 2, 0], 4, 3);
+    expect(Array.from(confusion)).toEqual([1, 0, 0, 1, 1, 0, 0, 0, 1]);
+    expect(perClassAccuracy(confusion, 3)).toEqual([1, 0.5, 1]);
+    expect(confusionTable(confusion, 3).split('\n')).toHaveLength(4);
+  });
+
+  it('pick round ticks and draw well-formed SVG', () => {
+    expect(ticks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(ticks(0.96, 1)).toEqual([0.96, 0.97, 0.98, 0.99, 1]);
+    const svg = curvesSvg(checkpoint.state.history.concat([{ ...checkpoint.state.history[0], epoch: 2, steps: 25 }]), 'a <title> & more');
+    expect(svg).toContain('a &lt;title&gt; &amp; more');
+    expect(svg).not.toContain('NaN');
+    expect(svg.match(/<svg /g)).toHaveLength(1);
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    const matrix = confusionSvg([5, 1, 0, 7], 2, 'm');
+    expect(matrix.match(/<rect /g)).toHaveLength(5); // background and 4 cells
+    expect(matrix).toContain('83.3%');
+  });
+});
