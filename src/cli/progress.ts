@@ -2,8 +2,10 @@ import type { EpochRecord, Progress } from '../train/trainer.js';
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-export function epochLine(record: EpochRecord, epochs: number): string {
-  return `epoch ${record.epoch}/${epochs}  train loss ${record.trainLoss.toFixed(4)}  ` +
+/** One epoch's results; stepsPerEpoch, when known, marks an epoch that --steps cut short. */
+export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: number): string {
+  const partial = stepsPerEpoch !== undefined && record.steps < stepsPerEpoch ? ` (stopped at step ${record.steps} of ${stepsPerEpoch})` : '';
+  return `epoch ${record.epoch}/${epochs}${partial}  train loss ${record.trainLoss.toFixed(4)}  ` +
     `test loss ${record.testLoss.toFixed(4)}  test accuracy ${percent(record.testAccuracy)}  ` +
     (record.valAccuracy !== undefined ? `val loss ${record.valLoss!.toFixed(4)}  val accuracy ${percent(record.valAccuracy)}  ` : '') +
     `${record.seconds.toFixed(1)} s`;
@@ -15,6 +17,7 @@ export function epochLine(record: EpochRecord, epochs: number): string {
  */
 export class ProgressPrinter {
   private drawn = false;
+  private stepsPerEpoch: number | undefined;
 
   constructor(private readonly out: NodeJS.WriteStream, private readonly epochs: number) {}
 
@@ -23,6 +26,7 @@ export class ProgressPrinter {
   }
 
   progress(p: Progress): void {
+    this.stepsPerEpoch = p.stepsPerEpoch;
     if (!this.interactive) return;
     const width = 30;
     const done = Math.round((width * p.step) / p.stepsPerEpoch);
@@ -35,6 +39,6 @@ export class ProgressPrinter {
   epoch(record: EpochRecord): void {
     if (this.drawn) this.out.write('\r\x1b[K');
     this.drawn = false;
-    this.out.write(epochLine(record, this.epochs) + '\n');
+    this.out.write(epochLine(record, this.epochs, this.stepsPerEpoch) + '\n');
   }
 }

@@ -102,7 +102,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     }
     const plotFile = str('plot');
     if (plotFile) {
-      writeFileAtomic(plotFile, curvesSvg(result.history, `${spec.layers.join('-')} ${spec.activation}, ${options.optimizer?.name ?? 'sgd'} lr ${options.learningRate}`));
+      writeFileAtomic(plotFile, curvesSvg(result.history, describeRun(config)));
       say(`curves drawn in ${plotFile}`);
     }
     const reportFile = str('report');

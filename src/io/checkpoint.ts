@@ -79,12 +79,12 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   const options = readOptions(json('options'), bad);
   const data = json('data');
   const position = json('position');
-  const num = (object: Record<string, unknown>, key: string, optional = false): number => {
+  const num = (object: Record<string, unknown>, key: string): number => {
     const value = object[key];
-    if (optional && value === undefined) return undefined as unknown as number;
     if (typeof value !== 'number' || !Number.isFinite(value)) bad(`${key} is not a number`);
     return value as number;
   };
+  const optionalNum = (object: Record<string, unknown>, key: string) => (object[key] === undefined ? undefined : num(object, key));
   const shuffleState = position.shuffleState;
   if (!Array.isArray(shuffleState) || shuffleState.length !== 4 || !shuffleState.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
     bad('shuffleState is not 4 unsigned 32-bit words');
@@ -114,7 +114,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   };
   return {
     spec, options, state,
-    data: { trainSamples: num(data, 'trainSamples'), trainLimit: num(data, 'trainLimit', true), val: num(data, 'val', true) },
+    data: { trainSamples: num(data, 'trainSamples'), trainLimit: optionalNum(data, 'trainLimit'), val: optionalNum(data, 'val') },
   };
 }
 
