@@ -18,9 +18,10 @@
 // Why a dynamic offset: a chunk of training steps is recorded into one command buffer, and queue.writeBuffer lands
 // before the whole submission runs, so a per-step start cannot be written from the CPU between steps. Instead the
 // session writes, once at set-up, a table with one 256-byte entry per step of the epoch ({start = step·batch,
-// slot = step}) and per evaluation batch; recording step s passes s·256 as the dynamic offset. The table never
-// changes (the order buffer does, once per epoch), so recording needs no writes and creates no objects; the same
-// entry tells softmax_xent / argmax_count which loss slot to fill.
+// slot = step, and the run's step count and learning rate}) and per evaluation batch; recording step s passes
+// s·256 as the dynamic offset (struct Step: src/gpu/program.ts, StepEntry). Recording needs no writes and creates
+// no objects; the table changes only between epochs, with the order buffer, and only where a kernel reads its
+// run-dependent fields; the same entry tells softmax_xent / argmax_count which loss slot to fill.
 // Dispatch: min(ceil(rows·features / 256), 4096) workgroups of 256 threads, a grid-stride loop over x's elements.
 
 struct Dims { rows: u32, features: u32, use_order: u32 }

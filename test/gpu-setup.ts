@@ -1,6 +1,6 @@
 import { requestGpu, type Gpu } from '../src/gpu/device.js';
 import { createKernels, type Kernels, type Launch } from '../src/gpu/kernels.js';
-import { buildDispatches, createStepTable, record, Resources, uniformStride } from '../src/gpu/program.js';
+import { buildDispatches, createStepTable, record, Resources, uniformStride, type StepEntry } from '../src/gpu/program.js';
 import type { KernelName } from '../src/gpu/shaders.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 
@@ -51,7 +51,7 @@ export class KernelRunner {
   /** Dispatches one kernel; kernels that read the step table get `steps`, recorded at entry `entry`. */
   async run(
     kernel: KernelName, outputs: GPUBuffer[], inputs: GPUBuffer[], launch: Launch,
-    steps?: { table: { start: number; slot: number }[]; entry: number },
+    steps?: { table: StepEntry[]; entry: number },
   ): Promise<void> {
     const { device } = this.gpu;
     const table = steps ? createStepTable(this.res, steps.table) : null;

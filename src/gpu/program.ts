@@ -92,18 +92,48 @@ export interface Dispatch {
 /** Bytes between uniform entries: the device's offset alignment (256 at most, by the WebGPU spec). */
 export const uniformStride = (device: GPUDevice): number => device.limits.minUniformBufferOffsetAlignment;
 
-/** Bytes of one step-table entry: struct Step { start: u32, slot: u32 }, bound as 16 bytes. */
-const STEP_BINDING = 16;
+/**
+ * One step-table entry, as WGSL's struct Step { start: u32, slot: u32, run: u32, lr: f32, opt: vec4f }:
+ * - start: the first row of the epoch order (or of the test set) this step or evaluation batch reads;
+ * - slot: where it writes its result (the loss of training step s, the counts of evaluation batch b);
+ * - run: the run's step count, 0-based (learning-rate schedule, optimiser bias corrections, dropout masks);
+ * - lr: the learning rate of that step, the schedule evaluated on the CPU in float64 and rounded once;
+ * - opt: four per-step values of the optimiser (its kernel's header says which), e.g. Adam's bias corrections.
+ * Kernels that need fewer fields declare a shorter struct: the binding is STEP_BINDING bytes either way.
+ */
+export interface StepEntry {
+  start: number;
+  slot: number;
+  run?: number;
+  lr?: number;
+  opt?: readonly number[];
+}
+
+/** Bytes of one step-table entry as bound: the whole struct Step. */
+const STEP_BINDING = 32;
+
+/** Writes `entries` into a step table's bytes, entry i at i · stride. */
+export function encodeStepTable(entries: readonly StepEntry[], stride: number): ArrayBuffer {
+  const bytes = new ArrayBuffer(Math.max(1, entries.length) * stride);
+  const words = new Uint32Array(bytes);
+  const floats = new Float32Array(bytes);
+  entries.forEach(({ start, slot, run = 0, lr = 0, opt = [] }, i) => {
+    const at = (i * stride) / 4;
+    words.set([start, slot, run], at);
+    floats[at + 3] = lr;
+    floats.set(opt.slice(0, 4), at + 4);
+  });
+  return bytes;
+}
 
 /**
- * The step table that gather, softmax_xent and argmax_count read through a dynamic offset (see gather.wgsl for why):
- * entry i, at i · stride bytes, holds { start, slot }. Written once, at set-up.
+ * The step table that the kernels with a Step binding read through a dynamic offset (see gather.wgsl for why):
+ * entry i at i · stride bytes. Written at set-up; a session rewrites its training entries when the run-dependent
+ * fields change (once per epoch, before the epoch's first chunk is submitted).
  */
-export function createStepTable(res: Resources, entries: { start: number; slot: number }[]): GPUBuffer {
-  const stride = uniformStride(res.device);
-  const data = new Uint32Array((entries.length * stride) / 4);
-  entries.forEach(({ start, slot }, i) => data.set([start, slot], (i * stride) / 4));
-  return res.buffer('step table', data.byteLength, GPUBufferUsage.UNIFORM, data);
+export function createStepTable(res: Resources, entries: readonly StepEntry[]): GPUBuffer {
+  const data = new Uint32Array(encodeStepTable(entries, uniformStride(res.device)));
+  return res.buffer('step table', data.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data);
 }
 
 /**

@@ -1,12 +1,14 @@
 import type { Dataset, Metrics, SessionOptions, TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
 import { paramTable, type ParamTable } from '../model/params.js';
+import { learningRateAt } from '../model/schedule.js';
 import type { Gpu } from './device.js';
 import { evalBatch, trainStep, type NetBuffers } from './graph.js';
 import type { MatmulChoice } from './matmul.js';
 import { matmulGroupsAlong, normalisationTable, type Kernels } from './kernels.js';
 import {
-  buildDispatches, createStepTable, emptyStats, record, Resources, uniformStride, type Dispatch, type GpuStats,
+  buildDispatches, createStepTable, emptyStats, encodeStepTable, record, Resources, uniformStride,
+  type Dispatch, type GpuStats, type StepEntry,
 } from './program.js';
 
 /** Test rows per evaluation batch when none is asked for: few dispatches for MNIST's 10,000, small activations. */
@@ -59,6 +61,8 @@ export class WebGpuSession implements TrainingSession {
   private readonly device: GPUDevice;
   private readonly stride: number;
   private orderSteps = 0;
+  /** The run step that the step table's training entries start at. */
+  private tableFirstStep = 0;
   /** The chunk recorded ahead of its call, and the size of the chunk that began the current epoch. */
   private ahead: RecordedChunk | null = null;
   private epochChunk = 0;
@@ -72,6 +76,7 @@ export class WebGpuSession implements TrainingSession {
     private readonly options: SessionOptions,
     private readonly buffers: NetBuffers,
     private readonly staging: GPUBuffer,
+    private readonly stepTable: GPUBuffer,
     private readonly step: Dispatch[],
     private readonly evalFull: Dispatch[],
     private readonly evalLast: Dispatch[],
@@ -116,7 +121,7 @@ export class WebGpuSession implements TrainingSession {
       };
       // Entries 0 .. steps-1: training step s starts at s·batch, loss slot s. Then one per evaluation batch.
       const stepTable = createStepTable(res, [
-        ...Array.from({ length: stepsPerEpoch }, (_, s) => ({ start: s * options.batch, slot: s })),
+        ...trainingEntries(options, stepsPerEpoch, 0),
         ...Array.from({ length: evalBatches }, (_, b) => ({ start: b * plan.evalRows, slot: b })),
       ]);
       const build = (specs: Parameters<typeof buildDispatches>[2], label: string) =>
@@ -128,7 +133,7 @@ export class WebGpuSession implements TrainingSession {
         : await build(evalBatch(table, buffers, plan.lastRows, matmul), 'last eval batch');
       const stagingBytes = Math.max(stepsPerEpoch * 4, evalBatches * 8, table.total * 4);
       const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-      session = new WebGpuSession(gpu, res, plan, options, buffers, staging, step, evalFull, evalLast, onDispose, prerecord);
+      session = new WebGpuSession(gpu, res, plan, options, buffers, staging, stepTable, step, evalFull, evalLast, onDispose, prerecord);
     } catch (error) {
       failure = error;
     }
@@ -146,7 +151,7 @@ export class WebGpuSession implements TrainingSession {
     return session;
   }
 
-  setEpochOrder(order: Uint32Array): void {
+  setEpochOrder(order: Uint32Array, firstStep = 0): void {
     this.live();
     const { batch, train } = this.options;
     if (order.length > train.count) {
@@ -157,9 +162,18 @@ export class WebGpuSession implements TrainingSession {
     }
     // After any call still pending, so the order changes between chunks exactly where the caller said.
     const copy = order.slice();
+    // The run-dependent fields of the step table follow the epoch's first step, when a kernel reads them.
+    const table = runDependent(this.options) && firstStep !== this.tableFirstStep
+      ? encodeStepTable(trainingEntries(this.options, this.plan.stepsPerEpoch, firstStep), this.stride)
+      : null;
+    this.tableFirstStep = firstStep;
     void this.serial(async () => {
       this.device.queue.writeBuffer(this.buffers.order, 0, copy);
       this.stats.writes++;
+      if (table) {
+        this.device.queue.writeBuffer(this.stepTable, 0, table);
+        this.stats.writes++;
+      }
     });
     this.orderSteps = Math.min(this.plan.stepsPerEpoch, Math.floor(order.length / batch));
   }
@@ -295,6 +309,27 @@ export class WebGpuSession implements TrainingSession {
     if (!copy) throw mapError;
     return copy;
   }
+}
+
+/**
+ * The step table's entries for the training steps of an epoch whose step 0 is run step `firstStep`: step s reads
+ * the order from s · batch, writes loss slot s, and runs at the scheduled rate of run step firstStep + s.
+ */
+function trainingEntries(options: SessionOptions, stepsPerEpoch: number, firstStep: number): StepEntry[] {
+  const schedule = options.schedule ?? { name: 'constant' };
+  return Array.from({ length: stepsPerEpoch }, (_, s) => ({
+    start: s * options.batch,
+    slot: s,
+    run: firstStep + s,
+    lr: learningRateAt(options.learningRate, schedule, firstStep + s),
+  }));
+}
+
+/** Whether any kernel reads the step table's run-dependent fields (else they are written once, at set-up). */
+function runDependent(options: SessionOptions): boolean {
+  return (options.schedule !== undefined && options.schedule.name !== 'constant')
+    || (options.optimizer !== undefined && options.optimizer.name !== 'sgd')
+    || (options.dropout?.rate ?? 0) > 0;
 }
 
 function upload(res: Resources, name: string, set: Dataset): { pixels: GPUBuffer; labels: GPUBuffer } {
