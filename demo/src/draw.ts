@@ -3,7 +3,7 @@
  * light on dark), drawn with mouse, pen or touch through pointer events. Strokes are round lines as thick as a
  * felt pen relative to the pad, which preprocessing turns into MNIST's 2–3 pixel strokes.
  */
-import { inkFromRgba } from './preprocess.js';
+import { inkFromRgba } from '../../src/data/digit.js';
 
 /** Stroke width as a fraction of the pad's side. */
 const PEN = 0.075;

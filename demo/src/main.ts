@@ -8,6 +8,7 @@
 import './style.css';
 import type { Backend, TrainingSession } from '../../src/backend.js';
 import { CpuBackend } from '../../src/cpu/backend.js';
+import { preprocessDigit } from '../../src/data/digit.js';
 import { decodeModel, encodeModel } from '../../src/io/model-codec.js';
 import { paramTable } from '../../src/model/params.js';
 import { type ModelSpec, makeSpec } from '../../src/model/spec.js';
@@ -17,7 +18,6 @@ import { EpochChart, LossChart } from './charts.js';
 import { type DemoData, loadMnist } from './data.js';
 import { DrawingPad } from './draw.js';
 import { analyseTestSet, argmax, Predictor, type TestAnalysis } from './predict.js';
-import { preprocessDigit } from './preprocess.js';
 import { RunControl, Stopped, nextTask } from './run-control.js';
 import { DEFAULT_SETTINGS, limitsFromUrl, parseHidden, parseSettings, type Settings, settingsFromUrl } from './settings.js';
 import { drawDigit, ProbabilityBars, renderConfusion, renderMistakes } from './views.js';

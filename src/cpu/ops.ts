@@ -31,7 +31,7 @@ export function gather(
 }
 
 /**
- * c = a · bᵀ. c: [m, n], a: [m, k], b: [n, k]. Forward pass of a layer. Kernel: shaders/matmul_nt.wgsl.
+ * c = a · bᵀ. c: [m, n], a: [m, k], b: [n, k]. Forward pass of a layer. Kernel: shaders/matmul.wgsl (nt form).
  * Both operands are read along contiguous rows. A block of 2 × 4 outputs c[i..i+1, j..j+3] is computed together:
  * each value loaded from a is used four times and each from b twice, and the eight independent sums do not wait on
  * each other's additions.
@@ -93,12 +93,14 @@ export function matmulNT(c: Float32Array, a: Float32Array, b: Float32Array, m: n
   }
 }
 
-/** c = aᵀ · b. c: [m, n], a: [k, m], b: [k, n]. Weight gradient dW = dYᵀ · x. Kernel: shaders/matmul_tn.wgsl. */
+/**
+ * c = aᵀ · b. c: [m, n], a: [k, m], b: [k, n]. Weight gradient dW = dYᵀ · x. Kernel: shaders/matmul.wgsl (tn form).
+ */
 export function matmulTN(c: Float32Array, a: Float32Array, b: Float32Array, m: number, n: number, k: number): void {
   matmulRowsOfB(c, a, b, m, n, k, 1, m); // a(i, p) = a[p·m + i]
 }
 
-/** c = a · b. c: [m, n], a: [m, k], b: [k, n]. Input gradient dx = dY · W. Kernel: shaders/matmul_nn.wgsl. */
+/** c = a · b. c: [m, n], a: [m, k], b: [k, n]. Input gradient dx = dY · W. Kernel: shaders/matmul.wgsl (nn form). */
 export function matmulNN(c: Float32Array, a: Float32Array, b: Float32Array, m: number, n: number, k: number): void {
   matmulRowsOfB(c, a, b, m, n, k, k, 1); // a(i, p) = a[i·k + p]
 }

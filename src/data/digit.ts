@@ -2,10 +2,9 @@
  * A drawn digit made into an MNIST input the way MNIST's digits were made (LeCun, Bottou, Bengio, Haffner 1998):
  * the digit's bounding box is scaled, keeping its aspect ratio, to fit a 20x20 box, with anti-aliasing that turns the
  * strokes' edges into grey levels; then the result is placed in a 28x28 field so that its centre of mass lands on the
- * centre of the field. Pure functions over arrays, so they are tested in Node (test/demo-preprocess.test.ts).
+ * centre of the field. Pure functions over arrays, so they are tested in Node (test/digit.test.ts).
  *
- * Shared by the demo's drawing pad and the CLI's predict --image (src/data/png.ts); moved here from
- * demo/src/preprocess.ts, which can re-export it.
+ * Shared by the demo's drawing pad and the CLI's predict --image (src/data/png.ts).
  */
 
 /** MNIST's field and the box the digit is scaled into. */

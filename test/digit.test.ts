@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/mnist.js';
 import {
   BOX, boundingBox, CENTRE, centreOfMass, FIELD, inkFromRgba, preprocessDigit,
-} from '../demo/src/preprocess.js';
+} from '../src/data/digit.js';
 
 /** A blank canvas of ink coverage with filled rectangles [x, y, w, h] at full ink. */
 function canvas(width: number, height: number, rects: [number, number, number, number][]): Float32Array {
