@@ -1,21 +1,28 @@
-// sgd_update: params -= lr · grads over the whole flat parameter vector (every layer's weight and bias) in one
-// dispatch. CPU reference: ops.sgdUpdate.
+// sgd_update: params -= lr · (grads + weight_decay · params) over the whole flat parameter vector (every layer's
+// weight and bias) in one dispatch, torch.optim.SGD without momentum. The rate is the step's, from the step table
+// (a schedule changes it between the steps of one command buffer). CPU reference: ops.sgdUpdate.
+// (Plain SGD at a constant rate without weight decay never runs this: the weight-gradient matmuls apply it in their
+// epilogue, see matmul.wgsl's UPDATE.)
 //
 // Bindings (outputs, inputs, sizes):
 //   0 params: [count] read_write
 //   1 grads:  [count] read (laid out like params, by paramTable)
 //   2 d:      Dims uniform
+//   3 step:   Step uniform, dynamic offset (see gather.wgsl: the step table); reads entry.lr
 // Dispatch: min(ceil(count / 256), 4096) workgroups of 256 threads, a grid-stride loop.
 
-struct Dims { count: u32, lr: f32 }
+struct Dims { count: u32, weight_decay: f32 }
+struct Step { start: u32, slot: u32, run: u32, lr: f32 }
 
 @group(0) @binding(0) var<storage, read_write> params: array<f32>;
 @group(0) @binding(1) var<storage, read> grads: array<f32>;
 @group(0) @binding(2) var<uniform> d: Dims;
+@group(0) @binding(3) var<uniform> entry: Step;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   for (var i = gid.x; i < d.count; i += groups.x * 256u) {
-    params[i] -= d.lr * grads[i];
+    let p = params[i];
+    params[i] = p - entry.lr * (grads[i] + d.weight_decay * p);
   }
 }

@@ -63,7 +63,7 @@ describe('train, eval and predict flags', () => {
     [['train', '--steps', '0'], /--steps "0" is not valid/],
     [['train', '--checkpoint-every', '10'], /--checkpoint-every needs --checkpoint FILE/],
     [['train', '--plot', file('curves.png')], /--plot .*curves\.png: only \.svg files are written/],
-    [['train', '--backend', 'webgpu', '--optimizer', 'adam'], /^error: --optimizer adam is not on the WebGPU backend yet: use --backend cpu$/m],
+    [['train', '--backend', 'webgpu', '--activation', 'tanh'], /^error: --activation tanh is not on the WebGPU backend yet: use --backend cpu$/m],
     [['train', '--backend', 'webgpu', '--dropout', '0.1'], /--dropout is not on the WebGPU backend yet: use --backend cpu/],
     [['train', '--resume', file('missing.safetensors')], /missing\.safetensors: cannot read the checkpoint \(ENOENT\)/],
     [['train', '--resume', m], /small\.safetensors: not a checkpoint/],
@@ -88,10 +88,10 @@ describe('train, eval and predict flags', () => {
   });
 
   it('train --backend auto picks the CPU for settings the WebGPU backend lacks, and says so', () => {
-    const { code, stdout, stderr } = cli('train', '--optimizer', 'adam', '--train-limit', '640', '--layers', '784,8,10', '--steps', '2');
+    const { code, stdout, stderr } = cli('train', '--activation', 'tanh', '--train-limit', '640', '--layers', '784,8,10', '--steps', '2');
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/backend auto: --optimizer adam is not on the WebGPU backend yet, training on the CPU/);
+    expect(stdout).toMatch(/backend auto: --activation tanh is not on the WebGPU backend yet, training on the CPU/);
   });
 });
 

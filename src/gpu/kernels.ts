@@ -3,6 +3,7 @@ import {
   type MatmulForm, type MatmulMode, type MatmulTile, type MatmulVariant,
 } from './matmul.js';
 import { KERNEL_NAMES, type KernelName, type ShaderLoader } from './shaders.js';
+import { adamBiasCorrection, type OptimizerConfig } from '../model/optimizer.js';
 
 /**
  * How each kernel binds, in the order of its WGSL header (the CPU argument order): outputs (read_write storage),
@@ -17,7 +18,9 @@ export const BINDINGS: Record<KernelName, { outputs: number; inputs: number; ste
   relu_backward: { outputs: 1, inputs: 2, step: false },
   softmax_xent: { outputs: 2, inputs: 2, step: true },
   column_sum: { outputs: 1, inputs: 1, step: false },
-  sgd_update: { outputs: 1, inputs: 1, step: false },
+  sgd_update: { outputs: 1, inputs: 1, step: true },
+  momentum_update: { outputs: 2, inputs: 1, step: true },
+  adam_update: { outputs: 3, inputs: 1, step: true },
   argmax_count: { outputs: 1, inputs: 2, step: true },
   noop: { outputs: 1, inputs: 0, step: false },
 };
@@ -201,6 +204,30 @@ export const launch = {
   reluBackward: (count: number): Launch => ({ dims: words(count), groups: strided(count) }),
   softmaxXent: (rows: number, classes: number): Launch => ({ dims: words(rows, classes), groups: [1, 1, 1] }),
   columnSum: (rows: number, n: number): Launch => ({ dims: words(rows, n), groups: [Math.ceil(n / WORKGROUP), 1, 1] }),
-  sgdUpdate: (count: number, lr: number): Launch => ({ dims: words(count, f32Bits(lr)), groups: strided(count) }),
+  /** The optimisers' updates over the flat parameter vector: settings in the Dims, the rate from the step table. */
+  sgdUpdate: (count: number, weightDecay: number): Launch => ({
+    dims: words(count, f32Bits(weightDecay)), groups: strided(count),
+  }),
+  momentumUpdate: (count: number, o: OptimizerConfig): Launch => ({
+    dims: words(count, f32Bits(o.momentum), f32Bits(1 - o.dampening), f32Bits(o.weightDecay), o.name === 'nesterov' ? 1 : 0),
+    groups: strided(count),
+  }),
+  adamUpdate: (count: number, o: OptimizerConfig): Launch => ({
+    dims: words(count, f32Bits(o.beta1), f32Bits(o.beta2), f32Bits(1 - o.beta1), f32Bits(1 - o.beta2), f32Bits(o.eps),
+      f32Bits(o.name === 'adamw' ? 0 : o.weightDecay)),
+    groups: strided(count),
+  }),
   argmaxCount: (rows: number, classes: number): Launch => ({ dims: words(rows, classes), groups: [1, 1, 1] }),
 };
+
+/**
+ * The optimiser's values of one step-table entry (Step.opt) for run step `run` (0-based) at rate `lr`: computed on
+ * the CPU in float64 as PyTorch computes its host scalars, rounded to f32 once when the table is written. Only
+ * adam_update reads them: [step_size = lr / (1 − β1^t), bc2_sqrt = √(1 − β2^t), decay = 1 − lr · wd for AdamW (1 for
+ * Adam), 0] with t = run + 1. The other optimisers need no more than the entry's run and lr.
+ */
+export function optimizerStepValues(o: OptimizerConfig, lr: number, run: number): number[] {
+  if (o.name !== 'adam' && o.name !== 'adamw') return [];
+  const { stepSize, bc2Sqrt } = adamBiasCorrection(lr, o.beta1, o.beta2, run + 1);
+  return [stepSize, bc2Sqrt, o.name === 'adamw' ? 1 - lr * o.weightDecay : 1, 0];
+}

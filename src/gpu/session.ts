@@ -1,11 +1,12 @@
 import type { Dataset, Metrics, SessionOptions, TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
+import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
 import { paramTable, type ParamTable } from '../model/params.js';
 import { learningRateAt } from '../model/schedule.js';
 import type { Gpu } from './device.js';
-import { evalBatch, trainStep, type NetBuffers } from './graph.js';
+import { evalBatch, trainStep, updateRule, type NetBuffers } from './graph.js';
 import type { MatmulChoice } from './matmul.js';
-import { matmulGroupsAlong, normalisationTable, type Kernels } from './kernels.js';
+import { matmulGroupsAlong, normalisationTable, optimizerStepValues, type Kernels } from './kernels.js';
 import {
   buildDispatches, createStepTable, emptyStats, encodeStepTable, record, Resources, uniformStride,
   type Dispatch, type GpuStats, type StepEntry,
@@ -56,7 +57,7 @@ export class WebGpuSession implements TrainingSession {
   readonly stats: GpuStats;
   readonly stepsPerEpoch: number;
   readonly evalRows: number;
-  /** Dispatches recorded per training step: 3 · layers + 1. */
+  /** Dispatches recorded per training step: 3 · layers + 1 for plain SGD at a constant rate (fused), else + 2. */
   readonly dispatchesPerStep: number;
   private readonly device: GPUDevice;
   private readonly stride: number;
@@ -105,10 +106,13 @@ export class WebGpuSession implements TrainingSession {
     let failure: unknown;
     try {
       const floats = (rows: number, width: number) => rows * width * 4;
+      const update = updateRule(options.optimizer ?? PLAIN_SGD, options.schedule ?? { name: 'constant' }, options.learningRate);
       const deltas: GPUBuffer[] = []; // deltas[0] would be the input's gradient, which nothing needs
       for (let l = 1; l < spec.layers.length; l++) deltas[l] = res.buffer(`delta ${l}`, floats(maxRows, spec.layers[l]), S);
       const buffers: NetBuffers = {
         params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, options.params),
+        grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
+        optState: optimizerStateBuffers(res, options, table.total),
         acts: spec.layers.map((width, l) => res.buffer(`acts ${l}`, floats(maxRows, width), S)),
         deltas,
         batchLabels: res.buffer('batch labels', maxRows * 4, S),
@@ -126,7 +130,7 @@ export class WebGpuSession implements TrainingSession {
       ]);
       const build = (specs: Parameters<typeof buildDispatches>[2], label: string) =>
         buildDispatches(res, kernels, specs, stepTable, label);
-      const step = await build(trainStep(table, buffers, options.batch, options.learningRate, matmul), 'train step');
+      const step = await build(trainStep(table, buffers, options.batch, update, matmul), 'train step');
       const evalFull = await build(evalBatch(table, buffers, plan.evalRows, matmul), 'eval batch');
       const evalLast = plan.lastRows === plan.evalRows
         ? evalFull
@@ -267,6 +271,18 @@ export class WebGpuSession implements TrainingSession {
     });
   }
 
+  /** Copies of the optimiser's state (one per slot of optimizerSlots, none for plain SGD): one read back per slot. */
+  async readOptimizerState(): Promise<Float32Array[]> {
+    this.live();
+    return this.serial(async () => {
+      const slots: Float32Array[] = [];
+      for (const buffer of this.buffers.optState) {
+        slots.push(new Float32Array(await this.readBack(buffer, 0, this.plan.table.total * 4)));
+      }
+      return slots;
+    });
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -313,16 +329,36 @@ export class WebGpuSession implements TrainingSession {
 
 /**
  * The step table's entries for the training steps of an epoch whose step 0 is run step `firstStep`: step s reads
- * the order from s · batch, writes loss slot s, and runs at the scheduled rate of run step firstStep + s.
+ * the order from s · batch, writes loss slot s, and runs at the scheduled rate of run step firstStep + s, with that
+ * step's optimiser values (Adam's bias corrections).
  */
 function trainingEntries(options: SessionOptions, stepsPerEpoch: number, firstStep: number): StepEntry[] {
   const schedule = options.schedule ?? { name: 'constant' };
-  return Array.from({ length: stepsPerEpoch }, (_, s) => ({
-    start: s * options.batch,
-    slot: s,
-    run: firstStep + s,
-    lr: learningRateAt(options.learningRate, schedule, firstStep + s),
-  }));
+  const optimizer = options.optimizer ?? PLAIN_SGD;
+  return Array.from({ length: stepsPerEpoch }, (_, s) => {
+    const run = firstStep + s;
+    const lr = learningRateAt(options.learningRate, schedule, run);
+    return { start: s * options.batch, slot: s, run, lr, opt: optimizerStepValues(optimizer, lr, run) };
+  });
+}
+
+/**
+ * One buffer per slot of the optimiser's state, from options.optimizerState (a resumed run) or zeros (WebGPU
+ * buffers start zeroed), checked as CpuSession checks it.
+ */
+function optimizerStateBuffers(res: Resources, options: SessionOptions, total: number): GPUBuffer[] {
+  const name = (options.optimizer ?? PLAIN_SGD).name;
+  const slots = optimizerSlots(name);
+  const given = options.optimizerState ?? [];
+  if (given.length !== 0 && given.length !== slots.length) {
+    throw new Error(`optimizer ${name} keeps ${slots.length} state arrays, got ${given.length}`);
+  }
+  return slots.map((slot, i) => {
+    if (given[i] && given[i].length !== total) {
+      throw new Error(`optimizer state ${slot} has ${given[i].length} values, the model has ${total}`);
+    }
+    return res.buffer(`optimizer ${slot}`, total * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, given[i]);
+  });
 }
 
 /** Whether any kernel reads the step table's run-dependent fields (else they are written once, at set-up). */

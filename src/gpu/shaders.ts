@@ -6,8 +6,9 @@
 export type ShaderLoader = (name: KernelName) => string;
 
 /**
- * Every kernel, by file name: the snake_case of its CPU reference function in src/cpu/ops.ts, except `matmul` (the
- * family of matmulNT, matmulTN and matmulNN, see src/gpu/matmul.ts) and `noop` (the benchmark's overhead baseline).
+ * Every kernel, by file name: the snake_case of its CPU reference function in src/cpu/ops.ts (src/cpu/optim.ts for
+ * momentum_update and adam_update), except `matmul` (the family of matmulNT, matmulTN and matmulNN, see
+ * src/gpu/matmul.ts) and `noop` (the benchmark's overhead baseline).
  */
 export const KERNEL_NAMES = [
   'gather',
@@ -18,6 +19,8 @@ export const KERNEL_NAMES = [
   'softmax_xent',
   'column_sum',
   'sgd_update',
+  'momentum_update',
+  'adam_update',
   'argmax_count',
   'noop',
 ] as const;

@@ -21,9 +21,6 @@ export function webGpuGaps(run: RunSettings): string[] {
   const gaps: string[] = [];
   if (run.spec.activation !== 'relu') gaps.push(`--activation ${run.spec.activation}`);
   if (run.spec.loss !== 'softmax-cross-entropy') gaps.push(`--loss ${run.spec.loss}`);
-  if (run.optimizer && run.optimizer.name !== 'sgd') gaps.push(`--optimizer ${run.optimizer.name}`);
-  if (run.optimizer && run.optimizer.weightDecay !== 0) gaps.push('--weight-decay');
-  if (run.schedule && run.schedule.name !== 'constant') gaps.push(`--schedule ${run.schedule.name}`);
   if (run.dropout) gaps.push('--dropout');
   if (run.val) gaps.push('--val');
   return gaps;
