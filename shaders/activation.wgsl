@@ -6,7 +6,9 @@
 //   backward (d.backward 1): y = f'(x) · dropout(y): dropoutBackward, then activationBackward
 // with f by d.kind: 0 relu (ops.relu), 1 leaky relu (leakyRelu, slope d.slope), 2 sigmoid, 3 tanh, 4 gelu (the exact
 // form x·Φ(x), with the CPU's erf: Abramowitz and Stegun 7.1.26, see erfc_as below). Every backward takes the
-// forward's input x, the pre-activation, as the CPU's does.
+// forward's input x, the pre-activation, as the CPU's does. The CPU evaluates its formulas in float64; where the same
+// formula would lose precision in fp32 (tanh near 0, σ' and tanh' where σ and tanh round to 1, Φ far below 0), this
+// kernel evaluates an equal expression that keeps it (see each function).
 // Dropout: element i (its position in [rows, width]) of hidden layer d.layer (1 for the first) at run step entry.run
 // is kept when dropout_hash(d.seed, entry.run, d.layer, i) >= d.threshold, and then scaled by d.scale = 1 / (1 - rate).
 // The hash is src/model/counter-hash.ts's dropoutHash, MurmurHash3_x86_32 of the words (step, layer, index) keyed by
@@ -40,6 +42,7 @@ const SQRT1_2 = 0.7071067811865476;
 const INV_SQRT_2PI = 0.3989422804014327; // the standard normal density at 0
 
 // ---- the counter hash (MurmurHash3_x86_32, as src/model/counter-hash.ts) ----
+// test/gpu-layers.test.ts compiles this section on its own and checks it against the TS, bit for bit.
 const C1 = 0xcc9e2d51u;
 const C2 = 0x1b873593u;
 
@@ -124,7 +127,7 @@ fn forward(v: f32) -> f32 {
     case LEAKY_RELU: { return select(d.slope * v, v, v > 0.0); }
     case SIGMOID: { return sigmoid(v); }
     case TANH: { return tanh_of(v); }
-    default: { return v * normal_cdf(v); } // GELU
+    case GELU, default: { return v * normal_cdf(v); }
   }
 }
 
@@ -135,7 +138,7 @@ fn backward(dy: f32, v: f32) -> f32 {
     case LEAKY_RELU: { return select(d.slope * dy, dy, v > 0.0); }
     case SIGMOID: { return dy * sigmoid_slope(v); }
     case TANH: { return dy * tanh_slope(v); }
-    default: { return dy * (normal_cdf(v) + v * INV_SQRT_2PI * exp(-0.5 * v * v)); } // GELU
+    case GELU, default: { return dy * (normal_cdf(v) + v * INV_SQRT_2PI * exp(-0.5 * v * v)); }
   }
 }
 

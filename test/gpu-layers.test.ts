@@ -420,6 +420,22 @@ describe('training sessions against CpuSession: 3 layers, 5 steps, evaluate(test
   });
 });
 
+describe('a whole run through train(), GPU against CPU', () => {
+  it('tanh, dropout 0.2 and a validation set over 2 epochs of 10 steps in chunks of 4: parameters and history', async () => {
+    const spec = makeSpec(LAYERS, { activation: 'tanh' });
+    const options = { epochs: 2, batch, learningRate: 0.1, seed: 4, logEvery: 4, dropout: 0.2 };
+    const data = { train: trainSet, test: testSet, val: valSet };
+    const [gpuRun, cpuRun] = [await trainRun(backend, spec, data, options), await trainRun(new CpuBackend(), spec, data, options)];
+    expectParamsClose(spec, gpuRun.params, cpuRun.params, 'after 20 steps');
+    gpuRun.history.forEach((epoch, i) => {
+      const want = cpuRun.history[i];
+      expectClose([epoch.trainLoss, epoch.testLoss, epoch.valLoss!], [want.trainLoss, want.testLoss, want.valLoss!], lossTol,
+        `epoch ${i + 1}: train, test and validation loss`);
+      expect([epoch.testAccuracy, epoch.valAccuracy]).toEqual([want.testAccuracy, want.valAccuracy]);
+    });
+  });
+});
+
 describe('predict() and evaluate() edge cases', () => {
   it('a session without a validation set refuses evaluate("val"); predict checks the set and the device limits', async () => {
     const spec = makeSpec(LAYERS, { activation: 'tanh' });

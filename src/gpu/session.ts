@@ -61,7 +61,7 @@ interface EvalDispatches {
 }
 
 /**
- * A model training on one GPU device. Parameters, gradients, activations, both data sets (as bytes) and the epoch
+ * A model training on one GPU device. Parameters, gradients, activations, the data sets (as bytes) and the epoch
  * order live in GPU buffers for the whole session; pipelines, buffers, uniforms and bind groups are made once, here.
  * A chunk of steps is recorded into one compute pass of one command encoder, submitted once, and its losses read
  * back once. Calls are serialised, so they may be issued without awaiting each other.
