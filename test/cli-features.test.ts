@@ -168,7 +168,7 @@ describe('a run with every new feature, then eval and predict on its model', () 
       }
     }
     fs.writeFileSync(file('seven.png'), PNG.sync.write(png));
-    const byImage = cli('predict', '--model', model, '--image', file('seven.png'));
+    const byImage = cli('predict', '--model', model, '--image', file('seven.png'), '--backend', 'cpu');
     expect(byImage.stderr).toBe('');
     expect(byImage.code).toBe(0);
     expect(byImage.stdout).toMatch(/seven\.png: class 7 \(probability/);
