@@ -1,10 +1,11 @@
-// argmax_count: for one evaluation batch, the number of rows whose largest logit is at the label (the first maximum
-// wins on ties) and the summed softmax-cross-entropy loss of its rows, written into out[entry.slot].
-// CPU reference: ops.countCorrect (and ops.softmaxCrossEntropy(null, ...) · rows for the loss).
+// argmax_count: for one evaluation batch, the number of rows whose largest output is at the label (the first maximum
+// wins on ties) and the summed loss of its rows by the model's loss (d.loss: 0 softmax-cross-entropy, 1 mse, whose
+// row loss is the mean of the row's squared errors), written into out[entry.slot].
+// CPU reference: ops.countCorrect, and lossForward(loss, null, ...) · rows (src/cpu/losses.ts) for the loss.
 //
 // Bindings (outputs, inputs, sizes), row-major:
-//   0 out:    [batches] {loss_sum: f32, correct: u32} read_write; one slot per evaluation batch, so one read back
-//             after the whole test set returns every batch's numbers
+//   0 out:    [batches] {loss_sum: f32, correct: u32} read_write; one slot per evaluation batch (of the test set, then
+//             the validation set), so one read back after a whole set returns every batch's numbers
 //   1 logits: [rows, classes] read
 //   2 labels: [rows] u32 read
 //   3 d:      Dims uniform
@@ -12,7 +13,7 @@
 // Dispatch: exactly one workgroup of 256 threads; per-thread sums are reduced in a fixed tree in workgroup memory,
 // so both results are deterministic.
 
-struct Dims { rows: u32, classes: u32 }
+struct Dims { rows: u32, classes: u32, loss: u32 }
 struct Step { start: u32, slot: u32 }
 struct Result { loss_sum: f32, correct: u32 }
 
@@ -21,6 +22,8 @@ struct Result { loss_sum: f32, correct: u32 }
 @group(0) @binding(2) var<storage, read> labels: array<u32>;
 @group(0) @binding(3) var<uniform> d: Dims;
 @group(0) @binding(4) var<uniform> entry: Step;
+
+const SOFTMAX_XENT = 0u;
 
 var<workgroup> loss_part: array<f32, 256>;
 var<workgroup> correct_part: array<u32, 256>;
@@ -35,11 +38,20 @@ fn main(@builtin(local_invocation_index) t: u32) {
     for (var c = 1u; c < d.classes; c++) {
       if (logits[row + c] > logits[row + best]) { best = c; }
     }
-    let top = logits[row + best];
-    var sum_exp = 0.0;
-    for (var c = 0u; c < d.classes; c++) { sum_exp += exp(logits[row + c] - top); }
     let label = labels[r];
-    loss += log(sum_exp) - (logits[row + label] - top);
+    if (d.loss == SOFTMAX_XENT) {
+      let top = logits[row + best];
+      var sum_exp = 0.0;
+      for (var c = 0u; c < d.classes; c++) { sum_exp += exp(logits[row + c] - top); }
+      loss += log(sum_exp) - (logits[row + label] - top);
+    } else {
+      var squares = 0.0;
+      for (var c = 0u; c < d.classes; c++) {
+        let diff = logits[row + c] - select(0.0, 1.0, c == label);
+        squares += diff * diff;
+      }
+      loss += squares / f32(d.classes);
+    }
     correct += select(0u, 1u, best == label);
   }
   loss_part[t] = loss;

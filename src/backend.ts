@@ -85,9 +85,9 @@ export interface TrainingSession {
   readOptimizerState?(): Promise<Float32Array[]>;
   /**
    * The last layer's outputs (logits, or MSE outputs) for every sample of `set`, with the current parameters and
-   * no dropout: [set.count, classes]. eval and predict use it. Optional until the WebGPU session has it.
+   * no dropout: [set.count, classes]. eval and predict use it.
    */
-  predict?(set: Dataset): Promise<Float32Array>;
+  predict(set: Dataset): Promise<Float32Array>;
   /** Frees everything the session holds. */
   dispose(): void;
 }

@@ -63,8 +63,6 @@ describe('train, eval and predict flags', () => {
     [['train', '--steps', '0'], /--steps "0" is not valid/],
     [['train', '--checkpoint-every', '10'], /--checkpoint-every needs --checkpoint FILE/],
     [['train', '--plot', file('curves.png')], /--plot .*curves\.png: only \.svg files are written/],
-    [['train', '--backend', 'webgpu', '--activation', 'tanh'], /^error: --activation tanh is not on the WebGPU backend yet: use --backend cpu$/m],
-    [['train', '--backend', 'webgpu', '--dropout', '0.1'], /--dropout is not on the WebGPU backend yet: use --backend cpu/],
     [['train', '--resume', file('missing.safetensors')], /missing\.safetensors: cannot read the checkpoint \(ENOENT\)/],
     [['train', '--resume', m], /small\.safetensors: not a checkpoint/],
     [['train', '--resume', file('checkpoint.safetensors'), '--lr', '0.5'], /--lr 0\.5 differs from the checkpoint .*'s 0\.1: leave --lr out/],
@@ -73,12 +71,10 @@ describe('train, eval and predict flags', () => {
     [['train', '--init', m, '--layers', '784,32,10'], /--layers 784,32,10 differs from the model .*'s 784,16,10/],
     [['eval'], /eval needs --model FILE/],
     [['eval', '--model', file('missing.safetensors')], /missing\.safetensors: cannot read the model file/],
-    [['eval', '--model', m, '--backend', 'webgpu'], /eval is not on the WebGPU backend yet: use --backend cpu/],
     [['eval', '--model', m, '--plot', file('cm.pdf')], /only \.svg files are written/],
     [['predict', '--model', m], /predict needs one of --image FILE\.png or --index N/],
     [['predict', '--model', m, '--index', '10000'], /--index "10000" is not valid: use an integer in 0\.\.9999/],
     [['predict', '--model', m, '--image', file('note.png')], /note\.png: not a PNG image/],
-    [['predict', '--model', m, '--index', '3', '--backend', 'webgpu'], /predict is not on the WebGPU backend yet/],
   ])('%j fails with exit code 2 and one line', (args, message) => {
     const { code, stderr, stdout } = cli(...args);
     expect(stderr).toMatch(message);
@@ -171,7 +167,7 @@ describe('a run with every new feature, then eval and predict on its model', () 
       }
     }
     fs.writeFileSync(file('seven.png'), PNG.sync.write(png));
-    const byImage = cli('predict', '--model', model, '--image', file('seven.png'));
+    const byImage = cli('predict', '--model', model, '--image', file('seven.png'), '--backend', 'cpu');
     expect(byImage.stderr).toBe('');
     expect(byImage.code).toBe(0);
     expect(byImage.stdout).toMatch(/seven\.png: class 7 \(probability/);

@@ -132,7 +132,7 @@ describe('argmax_count (evaluation: correct count and loss sum)', () => {
     const expectedLoss = ops.softmaxCrossEntropy(null, logits, labels, rows, classes) * rows;
     const out = run.output(2 * 3);
     await run.run('argmax_count', [out], [run.input(logits), run.input(labels)],
-      launch.argmaxCount(rows, classes), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
+      launch.argmaxCount(rows, classes, 'softmax-cross-entropy'), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
     const raw = await run.read(out, 6);
     expect(new Uint32Array(raw)[5], 'correct count').toBe(expectedCorrect);
     expect(new Float32Array(raw).subarray(0, 4).every(Number.isNaN), 'only the batch\'s slot is written').toBe(true);

@@ -6,6 +6,7 @@ import { confusionSvg } from '../io/plots.js';
 import { outputSize } from '../model/spec.js';
 import { evaluateModel } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
+import { webGpuGaps } from '../train/support.js';
 import { type FlagSpec, choiceFlag, helpText, parseFlags } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
 import { checkOutputFile } from './output.js';
@@ -38,7 +39,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const { spec, params } = loadModel(modelFile);
   const { test, dir } = loadMnist(str('data'));
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say, 'eval', 'evaluating');
+  const backend = await openBackend(backendChoice, say, webGpuGaps({ spec })[0], 'evaluating');
   try {
     say(`model ${modelFile}: ${spec.layers.join('-')} (${spec.activation}, ${spec.loss}) on ${test.count} test samples`);
     say(`device: ${backend.device}`);

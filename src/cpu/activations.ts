@@ -6,17 +6,20 @@
  *
  * ReLU's pair (relu, reluBackward) is in ops.ts with the kernels that predate these; reluBackward reads the sign of
  * its third argument, which is the same for the input and the output.
+ *
+ * On the GPU one kernel, shaders/activation.wgsl, runs every one of them forward and backward (with dropout when
+ * training), except ReLU without dropout, which runs in the matmul epilogues (shaders/matmul.wgsl: RELU and MASK).
  */
 import type { Activation } from '../model/spec.js';
 import { LEAKY_SLOPE } from '../model/spec.js';
 import { relu, reluBackward } from './ops.js';
 
-/** y = x for x > 0, else slope · x. Kernel: shaders/leaky_relu.wgsl. */
+/** y = x for x > 0, else slope · x. Kernel: shaders/activation.wgsl. */
 export function leakyRelu(y: Float32Array, x: Float32Array, slope: number, count: number): void {
   for (let i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : slope * x[i];
 }
 
-/** dx = dy where x > 0, else slope · dy (PyTorch's choice at x = 0 too). Kernel: shaders/leaky_relu_backward.wgsl. */
+/** dx = dy where x > 0, else slope · dy (PyTorch's choice at x = 0 too). Kernel: shaders/activation.wgsl. */
 export function leakyReluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, slope: number, count: number): void {
   for (let i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];
 }
@@ -28,12 +31,12 @@ function sigmoidOf(x: number): number {
   return e / (1 + e);
 }
 
-/** y = σ(x). Kernel: shaders/sigmoid.wgsl. */
+/** y = σ(x). Kernel: shaders/activation.wgsl. */
 export function sigmoid(y: Float32Array, x: Float32Array, count: number): void {
   for (let i = 0; i < count; i++) y[i] = sigmoidOf(x[i]);
 }
 
-/** dx = dy · σ(x)(1 − σ(x)). Kernel: shaders/sigmoid_backward.wgsl. */
+/** dx = dy · σ(x)(1 − σ(x)). Kernel: shaders/activation.wgsl. */
 export function sigmoidBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
   for (let i = 0; i < count; i++) {
     const s = sigmoidOf(x[i]);
@@ -41,12 +44,12 @@ export function sigmoidBackward(dx: Float32Array, dy: Float32Array, x: Float32Ar
   }
 }
 
-/** y = tanh(x). Kernel: shaders/tanh.wgsl. */
+/** y = tanh(x). Kernel: shaders/activation.wgsl. */
 export function tanh(y: Float32Array, x: Float32Array, count: number): void {
   for (let i = 0; i < count; i++) y[i] = Math.tanh(x[i]);
 }
 
-/** dx = dy · (1 − tanh²(x)). Kernel: shaders/tanh_backward.wgsl. */
+/** dx = dy · (1 − tanh²(x)). Kernel: shaders/activation.wgsl. */
 export function tanhBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
   for (let i = 0; i < count; i++) {
     const t = Math.tanh(x[i]);
@@ -74,7 +77,7 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /**
  * GELU in its exact form, PyTorch's default (nn.GELU(approximate='none')): y = x · Φ(x) = x/2 · (1 + erf(x/√2)).
- * With erf above it differs from the exact function by at most 0.75e-7·|x|. Kernel: shaders/gelu.wgsl.
+ * With erf above it differs from the exact function by at most 0.75e-7·|x|. Kernel: shaders/activation.wgsl.
  */
 export function gelu(y: Float32Array, x: Float32Array, count: number): void {
   for (let i = 0; i < count; i++) {
@@ -83,7 +86,7 @@ export function gelu(y: Float32Array, x: Float32Array, count: number): void {
   }
 }
 
-/** dx = dy · (Φ(x) + x·φ(x)), φ the standard normal density. Kernel: shaders/gelu_backward.wgsl. */
+/** dx = dy · (Φ(x) + x·φ(x)), φ the standard normal density. Kernel: shaders/activation.wgsl. */
 export function geluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
   for (let i = 0; i < count; i++) {
     const v = x[i];

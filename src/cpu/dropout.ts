@@ -7,7 +7,10 @@
  */
 import { dropoutHash, dropoutThreshold } from '../model/counter-hash.js';
 
-/** y = x · keep / (1 − rate) (y may be x). layer: the hidden layer's index, 1 for the first. Kernel: shaders/dropout.wgsl. */
+/**
+ * y = x · keep / (1 − rate) (y may be x). layer: the hidden layer's index, 1 for the first.
+ * Kernel: shaders/activation.wgsl (after the activation).
+ */
 export function dropout(
   y: Float32Array, x: Float32Array, seed: number, step: number, layer: number, rate: number, count: number,
 ): void {
@@ -16,7 +19,10 @@ export function dropout(
   for (let i = 0; i < count; i++) y[i] = dropoutHash(seed, step, layer, i) >= threshold ? x[i] * scale : 0;
 }
 
-/** dx = dy · keep / (1 − rate), with the mask of the same (seed, step, layer). Kernel: shaders/dropout_backward.wgsl. */
+/**
+ * dx = dy · keep / (1 − rate), with the mask of the same (seed, step, layer).
+ * Kernel: shaders/activation.wgsl (before the activation's backward).
+ */
 export function dropoutBackward(
   dx: Float32Array, dy: Float32Array, seed: number, step: number, layer: number, rate: number, count: number,
 ): void {

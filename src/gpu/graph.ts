@@ -1,7 +1,9 @@
+import type { DropoutConfig } from '../backend.js';
 import type { OptimizerConfig } from '../model/optimizer.js';
 import type { LayerParams, ParamTable } from '../model/params.js';
 import type { Schedule } from '../model/schedule.js';
-import { BIAS, BIAS_GRAD, launch, MASK, RELU, UPDATE } from './kernels.js';
+import type { Activation, Loss } from '../model/spec.js';
+import { BIAS, BIAS_GRAD, launch, MASK, RELU, UPDATE, type LayerDropout } from './kernels.js';
 import type { MatmulChoice } from './matmul.js';
 import type { DispatchSpec } from './program.js';
 
@@ -20,15 +22,19 @@ export interface NetBuffers {
   grads?: GPUBuffer;
   /** One [total] buffer per slot of optimizerSlots(name), laid out like params (none for plain SGD). */
   optState: GPUBuffer[];
-  /** acts[0]: the gathered input [rows, layers[0]]; acts[l]: layer l's output [rows, layers[l]] (after ReLU, logits last). */
+  /** acts[0]: the gathered input [rows, layers[0]]; acts[l]: layer l's output [rows, layers[l]] (after the activation
+   * and dropout, logits last). */
   acts: GPUBuffer[];
+  /** pre[l], hidden layers l only: layer l's output before its activation [rows, layers[l]], which the activation
+   * kernel reads, forward and backward. Empty when every hidden layer runs the fused ReLU (see fusedRelu). */
+  pre: GPUBuffer[];
   /** deltas[l], l >= 1: the loss gradient with respect to layer l's pre-activation output, [rows, layers[l]]. */
   deltas: GPUBuffer[];
   /** [rows] u32: the gathered batch's labels. */
   batchLabels: GPUBuffer;
   /** [steps per epoch] f32: each training step's mean loss, at slot = step. */
   losses: GPUBuffer;
-  /** [evaluation batches] {loss sum, correct}. */
+  /** [evaluation batches of the test set, then of the validation set] {loss sum, correct}. */
   evalOut: GPUBuffer;
   /** [samples] u32: the epoch's order of the training set. */
   order: GPUBuffer;
@@ -36,23 +42,30 @@ export interface NetBuffers {
   lut: GPUBuffer;
   train: DataBuffers;
   test: DataBuffers;
+  val?: DataBuffers;
+}
+
+/** What the graph needs of the model beyond its parameter table. */
+export interface NetConfig {
+  activation: Activation;
+  loss: Loss;
+  /** Dropout on the hidden layers' outputs in training steps (none at evaluation). */
+  dropout?: DropoutConfig;
 }
 
 /**
- * The forward pass on `rows` gathered rows: one nt matmul per layer, with the bias and (for hidden layers) the ReLU
- * in its epilogue. The same order as CpuNetwork.forward.
+ * Whether the hidden layers of a training step (or, with training false, of an evaluation) run ReLU in the matmul
+ * epilogues, RELU forward and MASK backward: the fastest path, which needs no pre-activation. Any other activation,
+ * or dropout, runs the activation kernel after the forward matmul and after the input-gradient matmul instead.
  */
-function forward(table: ParamTable, b: NetBuffers, rows: number, force: MatmulChoice): DispatchSpec[] {
-  const last = table.layers.length - 1;
-  return table.layers.map(({ inSize, outSize, weight, bias }, l) => ({
-    kernel: 'matmul',
-    outputs: [b.acts[l + 1]],
-    inputs: [b.acts[l], b.params, b.params],
-    launch: launch.matmul('nt', {
-      m: rows, n: outSize, k: inSize, flags: l < last ? BIAS | RELU : BIAS, bOff: weight.offset, eOff: bias.offset,
-      ...force,
-    }),
-  }));
+export function fusedRelu(net: NetConfig, training: boolean): boolean {
+  return net.activation === 'relu' && !(training && (net.dropout?.rate ?? 0) > 0);
+}
+
+/** The dropout of hidden layer `layer` in a training step, if any. */
+function layerDropout(net: NetConfig, training: boolean, layer: number): LayerDropout | undefined {
+  const { rate = 0, seed = 0 } = net.dropout ?? {};
+  return training && rate > 0 ? { rate, seed, layer } : undefined;
 }
 
 /**
@@ -71,39 +84,92 @@ export function updateRule(optimizer: OptimizerConfig, schedule: Schedule, learn
 }
 
 /**
- * One training step on a full batch, as CpuNetwork.forward + backward + the optimiser's update: gather, forward,
- * softmax_xent, then per layer from the top the input gradient through the ReLU below (nn matmul with the mask; not
- * for the first layer) and the weight + bias gradient (tn matmul), then the update (see UpdateRule). Fused, the tn
- * matmul updates the layer's parameters in its epilogue, so the input gradient comes first: it reads the layer's
- * weight before that update, as the CPU's backward pass does (it finishes every gradient before the update).
- * 3·layers + 1 dispatches fused, 3·layers + 2 with the optimiser's dispatch; the step's start, loss slot, rate and
- * optimiser values come from the step table.
+ * The forward pass on `rows` gathered rows: one nt matmul per layer with the bias in its epilogue, and for hidden
+ * layers either ReLU in the same epilogue (fusedRelu) or the activation kernel (with dropout when training) reading
+ * the pre-activation the matmul wrote. The same order as CpuNetwork.forward.
+ */
+function forward(table: ParamTable, net: NetConfig, b: NetBuffers, rows: number, force: MatmulChoice, training: boolean): DispatchSpec[] {
+  const last = table.layers.length - 1;
+  const fused = fusedRelu(net, training);
+  return table.layers.flatMap(({ inSize, outSize, weight, bias }, l): DispatchSpec[] => {
+    const hidden = l < last;
+    const out = hidden && !fused ? b.pre[l + 1] : b.acts[l + 1];
+    const matmul: DispatchSpec = {
+      kernel: 'matmul',
+      outputs: [out],
+      inputs: [b.acts[l], b.params, b.params],
+      launch: launch.matmul('nt', {
+        m: rows, n: outSize, k: inSize, flags: hidden && fused ? BIAS | RELU : BIAS, bOff: weight.offset, eOff: bias.offset,
+        ...force,
+      }),
+    };
+    if (!hidden || fused) return [matmul];
+    return [matmul, {
+      kernel: 'activation',
+      outputs: [b.acts[l + 1]],
+      inputs: [b.pre[l + 1]],
+      launch: launch.activation(rows * outSize, net.activation, false, layerDropout(net, training, l + 1)),
+    }];
+  });
+}
+
+/** The loss of a training batch and the gradient of the last layer's outputs, mean loss into the step's slot. */
+function lossGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: number): DispatchSpec {
+  const last = table.layers.length - 1;
+  const classes = table.layers[last].outSize;
+  return {
+    kernel: net.loss === 'mse' ? 'mse_onehot' : 'softmax_xent',
+    outputs: [b.deltas[last + 1], b.losses],
+    inputs: [b.acts[last + 1], b.batchLabels],
+    launch: net.loss === 'mse' ? launch.mseOnehot(rows, classes) : launch.softmaxXent(rows, classes),
+  };
+}
+
+/**
+ * The gradient of the pre-activation of hidden layer l (the input of linear layer l), from that of layer l + 1:
+ * the nn matmul through the weight, with ReLU's mask in its epilogue (fusedRelu), or followed by the activation
+ * kernel's backward (dropout's mask, then the derivative at the pre-activation), as CpuNetwork.backward.
+ */
+function inputGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: number, l: number, force: MatmulChoice): DispatchSpec[] {
+  const { inSize, outSize, weight } = table.layers[l];
+  const fused = fusedRelu(net, true);
+  const matmul: DispatchSpec = {
+    kernel: 'matmul',
+    outputs: [b.deltas[l]],
+    inputs: [b.deltas[l + 1], b.params, b.acts[l]],
+    launch: launch.matmul('nn', { m: rows, n: inSize, k: outSize, flags: fused ? MASK : 0, bOff: weight.offset, ...force }),
+  };
+  if (fused) return [matmul];
+  return [matmul, {
+    kernel: 'activation',
+    outputs: [b.deltas[l]],
+    inputs: [b.pre[l]],
+    launch: launch.activation(rows * inSize, net.activation, true, layerDropout(net, true, l)),
+  }];
+}
+
+/**
+ * One training step on a full batch, as CpuNetwork.forward + backward + the optimiser's update: gather, forward, the
+ * loss (softmax_xent or mse_onehot), then per layer from the top the input gradient through the activation below
+ * (inputGradient; not for the first layer) and the weight + bias gradient (weightGradient), then the update (see
+ * UpdateRule). Fused, the tn matmul updates the layer's parameters in its epilogue, so the input gradient comes
+ * first: it reads the layer's weight before that update, as the CPU's backward pass does (it finishes every gradient
+ * before the update). 3·layers + 1 dispatches with fused ReLU and the fused update; 2 more per hidden layer for
+ * another activation or dropout, 1 more for the optimiser's dispatch. The step's start, loss slot, run step (dropout's
+ * masks), rate and optimiser values come from the step table.
  */
 export function trainStep(
-  table: ParamTable, b: NetBuffers, rows: number, update: UpdateRule, force: MatmulChoice = {},
+  table: ParamTable, net: NetConfig, b: NetBuffers, rows: number, update: UpdateRule, force: MatmulChoice = {},
 ): DispatchSpec[] {
   const { layers } = table;
   const last = layers.length - 1;
   const specs: DispatchSpec[] = [
     gather(table, b, b.train, rows, true),
-    ...forward(table, b, rows, force),
-    {
-      kernel: 'softmax_xent',
-      outputs: [b.deltas[last + 1], b.losses],
-      inputs: [b.acts[last + 1], b.batchLabels],
-      launch: launch.softmaxXent(rows, layers[last].outSize),
-    },
+    ...forward(table, net, b, rows, force, true),
+    lossGradient(table, net, b, rows),
   ];
   for (let l = last; l >= 0; l--) {
-    const { inSize, outSize, weight } = layers[l];
-    if (l > 0) {
-      specs.push({
-        kernel: 'matmul',
-        outputs: [b.deltas[l]],
-        inputs: [b.deltas[l + 1], b.params, b.acts[l]],
-        launch: launch.matmul('nn', { m: rows, n: inSize, k: outSize, flags: MASK, bOff: weight.offset, ...force }),
-      });
-    }
+    if (l > 0) specs.push(...inputGradient(table, net, b, rows, l, force));
     specs.push(weightGradient(layers[l], l, b, rows, update, force));
   }
   if (update.kind === 'optimizer') specs.push(optimizerUpdate(table, b, update.optimizer));
@@ -152,17 +218,26 @@ function gradients(b: NetBuffers): GPUBuffer {
   return b.grads;
 }
 
-/** One evaluation batch of `rows` test rows: gather (in stored order), forward, argmax_count into the batch's slot. */
-export function evalBatch(table: ParamTable, b: NetBuffers, rows: number, force: MatmulChoice = {}): DispatchSpec[] {
+/** The last layer's outputs for `rows` rows of `set` from entry.start, in stored order, without dropout. */
+export function predictBatch(
+  table: ParamTable, net: NetConfig, b: NetBuffers, set: DataBuffers, rows: number, force: MatmulChoice = {},
+): DispatchSpec[] {
+  return [gather(table, b, set, rows, false), ...forward(table, net, b, rows, force, false)];
+}
+
+/** One evaluation batch of `rows` rows of `set` (test or validation): predictBatch, then argmax_count (with the
+ * model's loss) into the batch's slot. */
+export function evalBatch(
+  table: ParamTable, net: NetConfig, b: NetBuffers, set: DataBuffers, rows: number, force: MatmulChoice = {},
+): DispatchSpec[] {
   const last = table.layers.length - 1;
   return [
-    gather(table, b, b.test, rows, false),
-    ...forward(table, b, rows, force),
+    ...predictBatch(table, net, b, set, rows, force),
     {
       kernel: 'argmax_count',
       outputs: [b.evalOut],
       inputs: [b.acts[last + 1], b.batchLabels],
-      launch: launch.argmaxCount(rows, table.layers[last].outSize),
+      launch: launch.argmaxCount(rows, table.layers[last].outSize, net.loss),
     },
   ];
 }

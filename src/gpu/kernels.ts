@@ -1,3 +1,5 @@
+import { dropoutThreshold } from '../model/counter-hash.js';
+import { LEAKY_SLOPE, type Activation, type Loss } from '../model/spec.js';
 import {
   MATMUL_TILES, MIN_TILE_EDGE, pickMatmul, specialise, variantConstants, variantKey,
   type MatmulForm, type MatmulMode, type MatmulTile, type MatmulVariant,
@@ -17,6 +19,8 @@ export const BINDINGS: Record<KernelName, { outputs: number; inputs: number; ste
   relu: { outputs: 1, inputs: 1, step: false },
   relu_backward: { outputs: 1, inputs: 2, step: false },
   softmax_xent: { outputs: 2, inputs: 2, step: true },
+  mse_onehot: { outputs: 2, inputs: 2, step: true },
+  activation: { outputs: 1, inputs: 1, step: true },
   column_sum: { outputs: 1, inputs: 1, step: false },
   sgd_update: { outputs: 1, inputs: 1, step: true },
   momentum_update: { outputs: 2, inputs: 1, step: true },
@@ -142,6 +146,16 @@ export const MASK = 4;
 export const BIAS_GRAD = 8;
 export const UPDATE = 16;
 
+/** activation.wgsl's d.kind of each activation. */
+const ACTIVATION_KINDS: Record<Activation, number> = { relu: 0, 'leaky-relu': 1, sigmoid: 2, tanh: 3, gelu: 4 };
+
+/** Dropout on one hidden layer's output: the rate, the hash's key, and the layer's index (1 for the first). */
+export interface LayerDropout {
+  rate: number;
+  seed: number;
+  layer: number;
+}
+
 /** The most workgroups a matmul asks for along one dimension, for a side of `size`. */
 export const matmulGroupsAlong = (size: number): number => Math.ceil(size / MIN_TILE_EDGE);
 
@@ -203,6 +217,17 @@ export const launch = {
   relu: (count: number): Launch => ({ dims: words(count), groups: strided(count) }),
   reluBackward: (count: number): Launch => ({ dims: words(count), groups: strided(count) }),
   softmaxXent: (rows: number, classes: number): Launch => ({ dims: words(rows, classes), groups: [1, 1, 1] }),
+  mseOnehot: (rows: number, classes: number): Launch => ({ dims: words(rows, classes), groups: [1, 1, 1] }),
+  /** The activation over `count` values, forward or backward, with the dropout of one hidden layer when given. */
+  activation: (count: number, kind: Activation, backward: boolean, dropout?: LayerDropout): Launch => {
+    // Rate 0 is threshold 0 (keep everything): the kernel then skips the hash.
+    const { rate = 0, seed = 0, layer = 0 } = dropout ?? {};
+    return {
+      dims: words(count, ACTIVATION_KINDS[kind], backward ? 1 : 0, layer, seed, dropoutThreshold(rate),
+        f32Bits(1 / (1 - rate)), f32Bits(LEAKY_SLOPE)),
+      groups: strided(count),
+    };
+  },
   columnSum: (rows: number, n: number): Launch => ({ dims: words(rows, n), groups: [Math.ceil(n / WORKGROUP), 1, 1] }),
   /** The optimisers' updates over the flat parameter vector: settings in the Dims, the rate from the step table. */
   sgdUpdate: (count: number, weightDecay: number): Launch => ({
@@ -217,7 +242,9 @@ export const launch = {
       f32Bits(o.name === 'adamw' ? 0 : o.weightDecay)),
     groups: strided(count),
   }),
-  argmaxCount: (rows: number, classes: number): Launch => ({ dims: words(rows, classes), groups: [1, 1, 1] }),
+  argmaxCount: (rows: number, classes: number, loss: Loss): Launch => ({
+    dims: words(rows, classes, loss === 'mse' ? 1 : 0), groups: [1, 1, 1],
+  }),
 };
 
 /**

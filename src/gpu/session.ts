@@ -1,10 +1,12 @@
-import type { Dataset, Metrics, SessionOptions, TrainingSession } from '../backend.js';
+import type { Dataset, EvalSet, Metrics, SessionOptions, TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
 import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
 import { paramTable, type ParamTable } from '../model/params.js';
 import { learningRateAt } from '../model/schedule.js';
 import type { Gpu } from './device.js';
-import { evalBatch, trainStep, updateRule, type NetBuffers } from './graph.js';
+import {
+  evalBatch, fusedRelu, predictBatch, trainStep, updateRule, type DataBuffers, type NetBuffers, type NetConfig,
+} from './graph.js';
 import type { MatmulChoice } from './matmul.js';
 import { matmulGroupsAlong, normalisationTable, optimizerStepValues, type Kernels } from './kernels.js';
 import {
@@ -34,20 +36,35 @@ interface RecordedChunk {
   dispatches: number;
 }
 
+/** How a labelled set is evaluated (or predicted): in batches of evalRows rows. */
+interface EvalPlan {
+  count: number;
+  batches: number;
+  /** Rows of the final batch: a set need not be a multiple of evalRows. */
+  lastRows: number;
+  /** The slot of its first batch in evalOut; batch b reads step-table entry stepsPerEpoch + firstSlot + b. */
+  firstSlot: number;
+}
+
 /** Sizes of a session, worked out (and checked against the device) before anything is allocated. */
 interface Plan {
   table: ParamTable;
   stepsPerEpoch: number;
   evalRows: number;
-  evalBatches: number;
-  /** Rows of the final evaluation batch: the test set need not be a multiple of evalRows. */
-  lastRows: number;
+  test: EvalPlan;
+  val?: EvalPlan;
   /** Rows the activation buffers hold: the larger of the batch and the evaluation batch. */
   maxRows: number;
 }
 
+/** A set's evaluation dispatches: a batch of evalRows rows, and the final batch of lastRows. */
+interface EvalDispatches {
+  full: Dispatch[];
+  last: Dispatch[];
+}
+
 /**
- * A model training on one GPU device. Parameters, gradients, activations, both data sets (as bytes) and the epoch
+ * A model training on one GPU device. Parameters, gradients, activations, the data sets (as bytes) and the epoch
  * order live in GPU buffers for the whole session; pipelines, buffers, uniforms and bind groups are made once, here.
  * A chunk of steps is recorded into one compute pass of one command encoder, submitted once, and its losses read
  * back once. Calls are serialised, so they may be issued without awaiting each other.
@@ -57,7 +74,8 @@ export class WebGpuSession implements TrainingSession {
   readonly stats: GpuStats;
   readonly stepsPerEpoch: number;
   readonly evalRows: number;
-  /** Dispatches recorded per training step: 3 · layers + 1 for plain SGD at a constant rate (fused), else + 2. */
+  /** Dispatches recorded per training step: 3 · layers + 1 with fused ReLU and the fused SGD update; 2 more per
+   * hidden layer for another activation or dropout, 1 more for an optimiser's dispatch. */
   readonly dispatchesPerStep: number;
   private readonly device: GPUDevice;
   private readonly stride: number;
@@ -79,10 +97,13 @@ export class WebGpuSession implements TrainingSession {
     private readonly staging: GPUBuffer,
     private readonly stepTable: GPUBuffer,
     private readonly step: Dispatch[],
-    private readonly evalFull: Dispatch[],
-    private readonly evalLast: Dispatch[],
+    private readonly evals: { test: EvalDispatches; val?: EvalDispatches },
     private readonly onDispose: () => void,
     private readonly prerecord: boolean,
+    /** What predict() builds its own dispatches with. */
+    private readonly kernels: Kernels,
+    private readonly net: NetConfig,
+    private readonly matmul: MatmulChoice,
   ) {
     this.stats = res.stats;
     this.device = gpu.device;
@@ -96,8 +117,10 @@ export class WebGpuSession implements TrainingSession {
     const { device } = gpu;
     const { evalRows = DEFAULT_EVAL_ROWS, matmul = {}, onDispose = () => {}, prerecord = true } = tuning;
     const plan = makePlan(options, evalRows, device);
-    const { table, stepsPerEpoch, evalBatches, maxRows } = plan;
-    const { spec, train, test } = options;
+    const { table, stepsPerEpoch, maxRows } = plan;
+    const { spec, train, test, val } = options;
+    const net: NetConfig = { activation: spec.activation, loss: spec.loss, dropout: options.dropout };
+    const evalSlots = plan.test.batches + (plan.val?.batches ?? 0);
     const res = new Resources(device);
     const S = GPUBufferUsage.STORAGE;
     device.pushErrorScope('out-of-memory');
@@ -109,35 +132,53 @@ export class WebGpuSession implements TrainingSession {
       const update = updateRule(options.optimizer ?? PLAIN_SGD, options.schedule ?? { name: 'constant' }, options.learningRate);
       const deltas: GPUBuffer[] = []; // deltas[0] would be the input's gradient, which nothing needs
       for (let l = 1; l < spec.layers.length; l++) deltas[l] = res.buffer(`delta ${l}`, floats(maxRows, spec.layers[l]), S);
+      const pre: GPUBuffer[] = []; // hidden layers only, and only for the activation kernel
+      if (!fusedRelu(net, true)) {
+        for (let l = 1; l + 1 < spec.layers.length; l++) pre[l] = res.buffer(`pre ${l}`, floats(maxRows, spec.layers[l]), S);
+      }
       const buffers: NetBuffers = {
         params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, options.params),
         grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
         optState: optimizerStateBuffers(res, options, table.total),
-        acts: spec.layers.map((width, l) => res.buffer(`acts ${l}`, floats(maxRows, width), S)),
+        // The last layer's outputs are copied out by predict().
+        acts: spec.layers.map((width, l) => res.buffer(`acts ${l}`, floats(maxRows, width),
+          l === spec.layers.length - 1 ? S | GPUBufferUsage.COPY_SRC : S)),
+        pre,
         deltas,
         batchLabels: res.buffer('batch labels', maxRows * 4, S),
         losses: res.buffer('losses', stepsPerEpoch * 4, S | GPUBufferUsage.COPY_SRC),
-        evalOut: res.buffer('eval results', evalBatches * 8, S | GPUBufferUsage.COPY_SRC),
+        evalOut: res.buffer('eval results', evalSlots * 8, S | GPUBufferUsage.COPY_SRC),
         order: res.buffer('epoch order', train.count * 4, S | GPUBufferUsage.COPY_DST),
         lut: res.buffer('normalisation', 256 * 4, S, normalisationTable(spec.inputMean, spec.inputStd)),
         train: upload(res, 'train', train),
         test: upload(res, 'test', test),
+        val: val && upload(res, 'val', val),
       };
-      // Entries 0 .. steps-1: training step s starts at s·batch, loss slot s. Then one per evaluation batch.
+      // Entries 0 .. steps-1: training step s starts at s·batch, loss slot s. Then one per evaluation batch, of the
+      // test set and then of the validation set.
       const stepTable = createStepTable(res, [
         ...trainingEntries(options, stepsPerEpoch, 0),
-        ...Array.from({ length: evalBatches }, (_, b) => ({ start: b * plan.evalRows, slot: b })),
+        ...evalEntries(plan.test, plan.evalRows),
+        ...(plan.val ? evalEntries(plan.val, plan.evalRows) : []),
       ]);
       const build = (specs: Parameters<typeof buildDispatches>[2], label: string) =>
         buildDispatches(res, kernels, specs, stepTable, label);
-      const step = await build(trainStep(table, buffers, options.batch, update, matmul), 'train step');
-      const evalFull = await build(evalBatch(table, buffers, plan.evalRows, matmul), 'eval batch');
-      const evalLast = plan.lastRows === plan.evalRows
-        ? evalFull
-        : await build(evalBatch(table, buffers, plan.lastRows, matmul), 'last eval batch');
-      const stagingBytes = Math.max(stepsPerEpoch * 4, evalBatches * 8, table.total * 4);
+      const step = await build(trainStep(table, net, buffers, options.batch, update, matmul), 'train step');
+      const evalLists = async (set: DataBuffers, { lastRows }: EvalPlan, name: string): Promise<EvalDispatches> => {
+        const full = await build(evalBatch(table, net, buffers, set, plan.evalRows, matmul), `${name} eval batch`);
+        const last = lastRows === plan.evalRows
+          ? full
+          : await build(evalBatch(table, net, buffers, set, lastRows, matmul), `last ${name} eval batch`);
+        return { full, last };
+      };
+      const evals = {
+        test: await evalLists(buffers.test, plan.test, 'test'),
+        val: buffers.val && plan.val ? await evalLists(buffers.val, plan.val, 'val') : undefined,
+      };
+      const stagingBytes = Math.max(stepsPerEpoch * 4, evalSlots * 8, table.total * 4);
       const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-      session = new WebGpuSession(gpu, res, plan, options, buffers, staging, stepTable, step, evalFull, evalLast, onDispose, prerecord);
+      session = new WebGpuSession(gpu, res, plan, options, buffers, staging, stepTable, step, evals, onDispose, prerecord,
+        kernels, net, matmul);
     } catch (error) {
       failure = error;
     }
@@ -236,30 +277,87 @@ export class WebGpuSession implements TrainingSession {
     this.stats.prerecordMs += performance.now() - start;
   }
 
-  async evaluate(): Promise<Metrics> {
+  async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
     this.live();
-    const { count } = this.options.test;
-    const { evalBatches, stepsPerEpoch } = this.plan;
+    const plan = which === 'val' ? this.plan.val : this.plan.test;
+    const lists = which === 'val' ? this.evals.val : this.evals.test;
+    if (!plan || !lists) throw new Error('evaluate("val") on a session without a validation set');
+    const { count, batches, firstSlot } = plan;
     if (count === 0) return { loss: NaN, accuracy: NaN };
     return this.serial(async () => {
       const encoder = this.device.createCommandEncoder();
       const pass = encoder.beginComputePass();
       this.stats.computePasses++;
-      for (let b = 0; b < evalBatches; b++) {
-        const dispatches = b === evalBatches - 1 ? this.evalLast : this.evalFull;
-        record(pass, dispatches, stepsPerEpoch + b, this.stride, this.stats);
+      for (let b = 0; b < batches; b++) {
+        const dispatches = b === batches - 1 ? lists.last : lists.full;
+        record(pass, dispatches, this.plan.stepsPerEpoch + firstSlot + b, this.stride, this.stats);
       }
       pass.end();
-      const raw = await this.readBack(this.buffers.evalOut, 0, evalBatches * 8, [], undefined, encoder);
+      const raw = await this.readBack(this.buffers.evalOut, firstSlot * 8, batches * 8, [], undefined, encoder);
       const lossSums = new Float32Array(raw);
       const corrects = new Uint32Array(raw);
       let loss = 0;
       let correct = 0;
-      for (let b = 0; b < evalBatches; b++) {
+      for (let b = 0; b < batches; b++) {
         loss += lossSums[2 * b];
         correct += corrects[2 * b + 1];
       }
       return { loss: loss / count, accuracy: correct / count };
+    });
+  }
+
+  /**
+   * The last layer's outputs for every sample of `set`, in batches of evalRows through the evaluation's forward
+   * pass (no dropout), each batch's outputs copied out after its pass; one submit, one read back. This is outside
+   * training, so it uploads the set and makes its own step table, dispatches and read-back buffers, all destroyed
+   * before it returns; their sizes are checked against the device's limits first.
+   */
+  async predict(set: Dataset): Promise<Float32Array> {
+    this.live();
+    const { table, evalRows } = this.plan;
+    const classes = table.layers[table.layers.length - 1].outSize;
+    checkSet('prediction', set, table.layers[0].inSize);
+    const bytes = set.count * classes * 4;
+    if (set.count === 0) return new Float32Array(0);
+    const plan = evalPlan(set.count, evalRows, 0);
+    const fix = 'predict fewer images at once';
+    checkStorage(this.device, [
+      ['the images to predict', set.count * set.features, fix],
+      ['the predictions', bytes, fix],
+      ["the prediction's step table", plan.batches * this.stride, fix],
+    ]);
+    return this.serial(async () => {
+      const res = new Resources(this.device);
+      try {
+        const { lists, outputs, staging } = await scoped(this.device, 'the prediction', fix, async () => {
+          const data = upload(res, 'predict', set);
+          const stepTable = createStepTable(res, evalEntries(plan, evalRows));
+          const build = (rows: number) => buildDispatches(res, this.kernels,
+            predictBatch(table, this.net, this.buffers, data, rows, this.matmul), stepTable, 'predict batch');
+          const full = await build(evalRows);
+          return {
+            lists: { full, last: plan.lastRows === evalRows ? full : await build(plan.lastRows) },
+            outputs: res.buffer('predictions', bytes, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
+            staging: res.buffer('predictions read back', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
+          };
+        });
+        // The last layer's outputs of each batch lie in acts[last] only until the next batch: copy them out between
+        // the batches' passes.
+        const logits = this.buffers.acts[table.layers.length];
+        const encoder = this.device.createCommandEncoder();
+        for (let b = 0; b < plan.batches; b++) {
+          const last = b === plan.batches - 1;
+          const pass = encoder.beginComputePass();
+          record(pass, last ? lists.last : lists.full, b, this.stride, this.stats);
+          pass.end();
+          this.stats.computePasses++;
+          const rows = last ? plan.lastRows : evalRows;
+          encoder.copyBufferToBuffer(logits, 0, outputs, b * evalRows * classes * 4, rows * classes * 4);
+        }
+        return new Float32Array(await this.readBack(outputs, 0, bytes, [], undefined, encoder, staging));
+      } finally {
+        res.destroy();
+      }
     });
   }
 
@@ -307,19 +405,19 @@ export class WebGpuSession implements TrainingSession {
    */
   private async readBack(
     source: GPUBuffer, offset: number, bytes: number, commands: GPUCommandBuffer[] = [], afterSubmit?: () => void,
-    encoder = this.device.createCommandEncoder(),
+    encoder = this.device.createCommandEncoder(), staging = this.staging,
   ): Promise<ArrayBuffer> {
-    encoder.copyBufferToBuffer(source, offset, this.staging, 0, bytes);
+    encoder.copyBufferToBuffer(source, offset, staging, 0, bytes);
     this.device.pushErrorScope('validation');
     this.device.queue.submit([...commands, encoder.finish()]);
     this.stats.submits++;
     const invalid = this.device.popErrorScope();
-    const mapped = this.staging.mapAsync(GPUMapMode.READ, 0, bytes).then(() => null, (error: Error) => error);
+    const mapped = staging.mapAsync(GPUMapMode.READ, 0, bytes).then(() => null, (error: Error) => error);
     this.stats.readBacks++;
     afterSubmit?.();
     const [error, mapError] = await Promise.all([invalid, mapped]);
-    const copy = mapError ? null : this.staging.getMappedRange(0, bytes).slice(0);
-    if (!mapError) this.staging.unmap();
+    const copy = mapError ? null : staging.getMappedRange(0, bytes).slice(0);
+    if (!mapError) staging.unmap();
     this.gpu.check();
     if (error) throw new Error(`WebGPU validation error: ${error.message}`);
     if (!copy) throw mapError;
@@ -380,42 +478,31 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /** Sizes the session and checks them against the device's limits; every problem is a UserError naming the limit. */
 function makePlan(options: SessionOptions, evalRowsWanted: number, device: GPUDevice): Plan {
-  const { spec, batch, train, test } = options;
+  const { spec, batch, train, test, val } = options;
   const table = paramTable(spec);
   const features = spec.layers[0];
   if (!Number.isInteger(batch) || batch < 1 || batch > train.count) {
     throw new UserError(`--batch must be an integer from 1 to the training set's ${train.count} samples, got ${batch}`);
   }
-  for (const [name, set] of [['training', train], ['test', test]] as const) {
-    if (set.features !== features) {
-      throw new UserError(`the model's input size ${features} does not match the ${name} images (${set.features} pixels)`);
-    }
-    if (set.pixels.length < set.count * features || set.labels.length < set.count) {
-      throw new Error(`the ${name} set holds fewer pixels or labels than its count (${set.count}) says`);
-    }
-  }
+  checkSet('training', train, features);
+  checkSet('test', test, features);
+  if (val) checkSet('validation', val, features);
   const stepsPerEpoch = Math.floor(train.count / batch);
-  const evalRows = Math.max(1, Math.min(evalRowsWanted, test.count));
-  const evalBatches = Math.max(1, Math.ceil(test.count / evalRows));
-  const lastRows = test.count - (evalBatches - 1) * evalRows || evalRows;
+  const evalRows = Math.max(1, Math.min(evalRowsWanted, Math.max(test.count, val?.count ?? 0)));
+  const testPlan = evalPlan(test.count, evalRows, 0);
+  const valPlan = val && evalPlan(val.count, evalRows, testPlan.batches);
   const maxRows = Math.max(batch, evalRows);
 
   const limits = device.limits;
   const hint = 'use smaller layers or a smaller --batch';
-  const storage: [string, number, string][] = [
+  checkStorage(device, [
     ['the parameters', table.total * 4, 'use smaller layers'],
     ...spec.layers.map((width, l): [string, number, string] => [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, hint]),
     ['the training images', train.count * features, 'this GPU cannot hold the training set in one buffer'],
     ['the test images', test.count * features, 'this GPU cannot hold the test set in one buffer'],
-  ];
-  for (const [what, bytes, fix] of storage) {
-    for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
-      if (bytes > limits[limit]) {
-        throw new UserError(`${what} need ${mib(bytes)}, more than this GPU's ${limit} (${mib(limits[limit])}): ${fix}`);
-      }
-    }
-  }
-  const tableBytes = (stepsPerEpoch + evalBatches) * uniformStride(device);
+    ...(val ? [['the validation images', val.count * features, 'use a smaller --val'] as [string, number, string]] : []),
+  ]);
+  const tableBytes = (stepsPerEpoch + testPlan.batches + (valPlan?.batches ?? 0)) * uniformStride(device);
   if (tableBytes > limits.maxBufferSize) {
     throw new UserError(`the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than this GPU's maxBufferSize: use a larger --batch`);
   }
@@ -426,5 +513,54 @@ function makePlan(options: SessionOptions, evalRowsWanted: number, device: GPUDe
   if (options.params.length !== table.total) {
     throw new Error(`the parameters have ${options.params.length} values, the model needs ${table.total}`);
   }
-  return { table, stepsPerEpoch, evalRows, evalBatches, lastRows, maxRows };
+  return { table, stepsPerEpoch, evalRows, test: testPlan, val: valPlan, maxRows };
+}
+
+/** A set of `count` samples in batches of evalRows, its first batch at evaluation slot firstSlot. */
+function evalPlan(count: number, evalRows: number, firstSlot: number): EvalPlan {
+  const batches = Math.max(1, Math.ceil(count / evalRows));
+  return { count, batches, lastRows: count - (batches - 1) * evalRows || evalRows, firstSlot };
+}
+
+/** The step-table entries of a set's evaluation batches: batch b reads from row b · evalRows, writes its slot. */
+function evalEntries({ batches, firstSlot }: EvalPlan, evalRows: number): StepEntry[] {
+  return Array.from({ length: batches }, (_, b) => ({ start: b * evalRows, slot: firstSlot + b }));
+}
+
+/** A set must have the model's input size and hold as many pixels and labels as its count says. */
+function checkSet(name: string, set: Dataset, features: number): void {
+  if (set.features !== features) {
+    throw new UserError(`the model's input size ${features} does not match the ${name} images (${set.features} pixels)`);
+  }
+  if (set.pixels.length < set.count * features || set.labels.length < set.count) {
+    throw new Error(`the ${name} set holds fewer pixels or labels than its count (${set.count}) says`);
+  }
+}
+
+/** Every buffer, [what, bytes, how to fix it], must fit one binding and one buffer of this device. */
+function checkStorage(device: GPUDevice, storage: [string, number, string][]): void {
+  for (const [what, bytes, fix] of storage) {
+    for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
+      if (bytes > device.limits[limit]) {
+        throw new UserError(`${what} need ${mib(bytes)}, more than this GPU's ${limit} (${mib(device.limits[limit])}): ${fix}`);
+      }
+    }
+  }
+}
+
+/**
+ * Runs `make` inside out-of-memory and validation error scopes, so that a failed allocation or an invalid object
+ * surfaces here, as an exception naming `what` (out of memory as a UserError with `fix`), not later as an uncaptured
+ * error.
+ */
+async function scoped<T>(device: GPUDevice, what: string, fix: string, make: () => Promise<T>): Promise<T> {
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  const made = await make().then((value) => ({ value }), (error: unknown) => ({ error }));
+  const invalid = await device.popErrorScope();
+  const outOfMemory = await device.popErrorScope();
+  if (outOfMemory) throw new UserError(`the GPU ran out of memory setting up ${what}: ${outOfMemory.message}; ${fix}`);
+  if (invalid) throw new Error(`WebGPU validation error setting up ${what}: ${invalid.message}`);
+  if ('error' in made) throw made.error;
+  return made.value;
 }

@@ -6,9 +6,10 @@
 export type ShaderLoader = (name: KernelName) => string;
 
 /**
- * Every kernel, by file name: the snake_case of its CPU reference function in src/cpu/ops.ts (src/cpu/optim.ts for
- * momentum_update and adam_update), except `matmul` (the family of matmulNT, matmulTN and matmulNN, see
- * src/gpu/matmul.ts) and `noop` (the benchmark's overhead baseline).
+ * Every kernel, by file name: the snake_case of its CPU reference function in src/cpu/ops.ts (mse_onehot: losses.ts;
+ * momentum_update and adam_update: optim.ts), except `matmul` (the family of matmulNT, matmulTN and matmulNN, see
+ * src/gpu/matmul.ts), `activation` (every hidden activation and dropout, forward and backward: src/cpu/activations.ts
+ * and dropout.ts) and `noop` (the benchmark's overhead baseline).
  */
 export const KERNEL_NAMES = [
   'gather',
@@ -17,6 +18,8 @@ export const KERNEL_NAMES = [
   'relu',
   'relu_backward',
   'softmax_xent',
+  'mse_onehot',
+  'activation',
   'column_sum',
   'sgd_update',
   'momentum_update',

@@ -5,7 +5,7 @@
  *
  * It is MurmurHash3's 32-bit hash (Austin Appleby, public domain) of the three little-endian words step, layer,
  * index, keyed by the seed: multiplies wrap modulo 2^32, shifts and rotations are on u32, nothing else. The WGSL
- * kernels that drop units (shaders/dropout*.wgsl) must compute exactly this, bit for bit: `x * c` on u32 is
+ * kernel that drops units (shaders/activation.wgsl) must compute exactly this, bit for bit: `x * c` on u32 is
  * Math.imul(x, c) >>> 0 here, and rotl is (x << k) | (x >> (32 - k)). test/dropout.test.ts pins it to MurmurHash3's
  * published test vectors.
  */

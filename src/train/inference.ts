@@ -4,7 +4,6 @@ import { UserError } from '../errors.js';
 import type { ModelSpec } from '../model/spec.js';
 import { inputSize, outputSize } from '../model/spec.js';
 import { confusionMatrix, perClassAccuracy } from './metrics.js';
-import { webGpuRefusal } from './support.js';
 
 export interface Evaluation {
   test: Metrics;
@@ -15,27 +14,22 @@ export interface Evaluation {
 }
 
 /** A session that never trains: `set` stands in as its training set, batch 1. */
-async function openSession(backend: Backend, spec: ModelSpec, params: Float32Array, set: Dataset, what: string): Promise<TrainingSession> {
+async function openSession(backend: Backend, spec: ModelSpec, params: Float32Array, set: Dataset): Promise<TrainingSession> {
   if (set.features !== inputSize(spec)) {
     throw new UserError(`the model takes ${inputSize(spec)} inputs but the images have ${set.features} pixels`);
   }
   let maxLabel = 0;
   for (const label of set.labels.subarray(0, set.count)) maxLabel = Math.max(maxLabel, label);
   if (maxLabel >= outputSize(spec)) throw new UserError(`the model has ${outputSize(spec)} outputs but the data has label ${maxLabel}`);
-  const session = await backend.createSession({ spec, params, batch: 1, learningRate: 1, train: set, test: set });
-  if (!session.predict) {
-    session.dispose();
-    throw new UserError(webGpuRefusal(what));
-  }
-  return session;
+  return backend.createSession({ spec, params, batch: 1, learningRate: 1, train: set, test: set });
 }
 
 /** Test loss and accuracy as training reports them (TrainingSession.evaluate), plus the confusion matrix. */
 export async function evaluateModel(backend: Backend, spec: ModelSpec, params: Float32Array, test: Dataset): Promise<Evaluation> {
-  const session = await openSession(backend, spec, params, test, 'eval');
+  const session = await openSession(backend, spec, params, test);
   try {
     const metrics = await session.evaluate('test');
-    const outputs = await session.predict!(test);
+    const outputs = await session.predict(test);
     const classes = outputSize(spec);
     const confusion = confusionMatrix(outputs, test.labels, test.count, classes);
     return { test: metrics, confusion, perClassAccuracy: perClassAccuracy(confusion, classes) };
@@ -46,9 +40,9 @@ export async function evaluateModel(backend: Backend, spec: ModelSpec, params: F
 
 /** The model's outputs for every sample of `set`: [count, classes]. */
 export async function predictOutputs(backend: Backend, spec: ModelSpec, params: Float32Array, set: Dataset): Promise<Float32Array> {
-  const session = await openSession(backend, spec, params, set, 'predict');
+  const session = await openSession(backend, spec, params, set);
   try {
-    return await session.predict!(set);
+    return await session.predict(set);
   } finally {
     session.dispose();
   }

@@ -17,19 +17,12 @@ export interface RunSettings {
 }
 
 /** The settings of a training run the WebGPU backend cannot do yet, as the flags that ask for them. */
-export function webGpuGaps(run: RunSettings): string[] {
+export function webGpuGaps(_run: RunSettings): string[] {
   const gaps: string[] = [];
-  if (run.spec.activation !== 'relu') gaps.push(`--activation ${run.spec.activation}`);
-  if (run.spec.loss !== 'softmax-cross-entropy') gaps.push(`--loss ${run.spec.loss}`);
-  if (run.dropout) gaps.push('--dropout');
-  if (run.val) gaps.push('--val');
   return gaps;
 }
 
-/**
- * The one-line refusal for a setting the WebGPU backend lacks. eval and predict are refused as a whole ('eval',
- * 'predict'): they read the network's outputs through TrainingSession.predict, which the WebGPU session lacks so far.
- */
+/** The one-line refusal for a setting the WebGPU backend lacks. */
 export function webGpuRefusal(gap: string): string {
   return `${gap} is not on the WebGPU backend yet: use --backend cpu`;
 }
