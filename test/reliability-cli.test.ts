@@ -14,7 +14,7 @@ import { initParams, paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
 import { openTestGpu } from './gpu-setup.js';
 import { cli } from './cli-runner.js';
-import { cliWithFaultyGpu } from './reliability-runner.js';
+import { cliWithFaultyGpu } from './reliability-helpers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
