@@ -55,6 +55,9 @@ export interface SessionOptions {
   dropout?: DropoutConfig;
 }
 
+/** What sizes a session: its options without the parameters and optimiser state, which need not exist yet. */
+export type SessionSizes = Omit<SessionOptions, 'params' | 'optimizerState'>;
+
 /** Which of a session's labelled sets to evaluate. */
 export type EvalSet = 'test' | 'val';
 
@@ -97,5 +100,11 @@ export interface Backend {
   /** What the work runs on, for people: "CPU (Node 20, x64)", or the GPU adapter's vendor and name. */
   readonly device: string;
   createSession(options: SessionOptions): Promise<TrainingSession>;
+  /**
+   * Throws a UserError naming the limit when a session of these sizes cannot fit the device, before anything is
+   * allocated (not even the parameters: a model too large for the GPU is refused before seconds of initialisation).
+   * Backends without such limits leave it out.
+   */
+  checkSession?(sizes: SessionSizes): void;
   dispose(): void;
 }

@@ -9,13 +9,24 @@ export interface FlagSpec {
   default?: string;
 }
 
+/** Every command's switch for stack traces; src/cli/main.ts reads it from argv itself, so it works on any error. */
+export const VERBOSE_FLAG: FlagSpec = { name: 'verbose', help: 'on an error, print its stack trace too' };
+
 /** Parses argv against the flags; unknown flags, missing values and stray arguments become one-line UserErrors. */
 export function parseFlags(argv: string[], flags: FlagSpec[], command: string): Record<string, string | boolean | undefined> {
   const options = Object.fromEntries(
     flags.map((f) => [f.name, { type: f.value ? ('string' as const) : ('boolean' as const) }]),
   );
+  // node:util reads "--lr -1" as two options; a negative number after a flag that takes a value is that value, and
+  // its range check then says what is wrong with it.
+  const valued = new Set(flags.filter((f) => f.value).map((f) => `--${f.name}`));
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (valued.has(argv[i]) && /^-\.?\d/.test(argv[i + 1] ?? '')) args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
     if (positionals.length > 0) {
       throw new UserError(`unexpected argument "${positionals[0]}": see ${command} --help`);
     }

@@ -1,4 +1,3 @@
-import { loadMnist } from '../data/mnist.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModel } from '../io/model-file.js';
@@ -7,8 +6,9 @@ import { outputSize } from '../model/spec.js';
 import { evaluateModel } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
 import { webGpuGaps } from '../train/support.js';
-import { type FlagSpec, choiceFlag, helpText, parseFlags } from './args.js';
+import { type FlagSpec, choiceFlag, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
+import { checkModelFits, loadData } from './data.js';
 import { checkOutputFile } from './output.js';
 
 const FLAGS: FlagSpec[] = [
@@ -17,6 +17,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto', default: 'auto' },
   { name: 'report', value: 'FILE', help: 'write the results as JSON' },
   { name: 'plot', value: 'FILE', help: 'draw the confusion matrix (SVG)' },
+  VERBOSE_FLAG,
   { name: 'help', help: 'show this help' },
 ];
 
@@ -37,7 +38,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
   checkOutputFile('report', str('report'));
   checkOutputFile('plot', str('plot'), ['.svg']);
   const { spec, params } = loadModel(modelFile);
-  const { test, dir } = loadMnist(str('data'));
+  const { test, dir } = loadData(str('data'));
+  checkModelFits(modelFile, spec, test, `the test images of ${dir}`);
   const say = (line: string) => process.stdout.write(line + '\n');
   const backend = await openBackend(backendChoice, say, webGpuGaps({ spec })[0], 'evaluating');
   try {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { UserError } from '../errors.js';
 import { evalCommand } from './eval.js';
+import { describeFailure } from './failure.js';
 import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 
@@ -17,7 +18,7 @@ Commands:
   eval     evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix
   predict  classify one digit (a PNG image, or a test-set sample) with a saved model
 
-Run "webgpu-mlp <command> --help" for a command's options.
+Run "webgpu-mlp <command> --help" for a command's options; --verbose prints the stack trace of an error.
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -31,12 +32,10 @@ async function main(argv: string[]): Promise<void> {
   await run(rest);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UserError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    process.exitCode = 2;
-  } else {
-    process.stderr.write(`internal error (please report): ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  }
+const argv = process.argv.slice(2);
+main(argv).catch((error: unknown) => {
+  // Read from argv itself, so that --verbose works on errors in the flags too.
+  const { text, code } = describeFailure(error, argv.includes('--verbose'));
+  process.stderr.write(text);
+  process.exitCode = code;
 });

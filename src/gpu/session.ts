@@ -1,4 +1,4 @@
-import type { Dataset, EvalSet, Metrics, SessionOptions, TrainingSession } from '../backend.js';
+import type { Dataset, EvalSet, Metrics, SessionOptions, SessionSizes, TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
 import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
 import { paramTable, type ParamTable } from '../model/params.js';
@@ -118,6 +118,9 @@ export class WebGpuSession implements TrainingSession {
     const { evalRows = DEFAULT_EVAL_ROWS, matmul = {}, onDispose = () => {}, prerecord = true } = tuning;
     const plan = makePlan(options, evalRows, device);
     const { table, stepsPerEpoch, maxRows } = plan;
+    if (options.params.length !== table.total) {
+      throw new Error(`the parameters have ${options.params.length} values, the model needs ${table.total}`);
+    }
     const { spec, train, test, val } = options;
     const net: NetConfig = { activation: spec.activation, loss: spec.loss, dropout: options.dropout };
     const evalSlots = plan.test.batches + (plan.val?.batches ?? 0);
@@ -476,8 +479,11 @@ function upload(res: Resources, name: string, set: Dataset): { pixels: GPUBuffer
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-/** Sizes the session and checks them against the device's limits; every problem is a UserError naming the limit. */
-function makePlan(options: SessionOptions, evalRowsWanted: number, device: GPUDevice): Plan {
+/**
+ * Sizes the session and checks them against the device's limits; every problem is a UserError naming the limit.
+ * Needs no parameters, so a model too large for the device is refused before anything is allocated, even on the CPU.
+ */
+export function makePlan(options: SessionSizes, evalRowsWanted: number, device: GPUDevice): Plan {
   const { spec, batch, train, test, val } = options;
   const table = paramTable(spec);
   const features = spec.layers[0];
@@ -509,9 +515,6 @@ function makePlan(options: SessionOptions, evalRowsWanted: number, device: GPUDe
   const groups = matmulGroupsAlong(Math.max(...spec.layers, maxRows));
   if (groups > limits.maxComputeWorkgroupsPerDimension) {
     throw new UserError(`a matmul would need ${groups} workgroups in one dimension, more than this GPU's maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${hint}`);
-  }
-  if (options.params.length !== table.total) {
-    throw new Error(`the parameters have ${options.params.length} values, the model needs ${table.total}`);
   }
   return { table, stepsPerEpoch, evalRows, test: testPlan, val: valPlan, maxRows };
 }

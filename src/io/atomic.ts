@@ -4,14 +4,19 @@ import path from 'node:path';
 /**
  * Writes a file so that a reader (or a crash at any moment) sees either the complete old file or the complete new one:
  * the bytes go to a temporary file in the same folder, are flushed to disk, and the temporary file is renamed over
- * the target, which POSIX makes atomic.
+ * the target, which POSIX makes atomic. The temporary file's name (".NAME.PID.TIME.tmp") is never the target's, so
+ * nothing reads a half-written one as the file; those that a killed writer left behind are removed by the next write.
  */
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   const dir = path.dirname(path.resolve(file));
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const base = path.basename(file);
+  const temp = path.join(dir, `.${base}.${process.pid}.${Date.now()}.tmp`);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   const fd = fs.openSync(temp, 'w');
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    // writeSync may write less than asked (a full disk, a signal): go on until every byte is written or it throws.
+    for (let done = 0; done < bytes.byteLength;) done += fs.writeSync(fd, bytes, done);
+    // Flushed before the rename: otherwise a power cut can leave the new name pointing at an empty or partial file.
     fs.fsyncSync(fd);
   } catch (error) {
     fs.closeSync(fd);
@@ -25,11 +30,40 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
     fs.rmSync(temp, { force: true });
     throw error;
   }
-  // Make the rename itself durable.
+  // Make the rename itself durable: it lives in the folder, which has its own buffers.
   const dirFd = fs.openSync(dir, 'r');
   try {
     fs.fsyncSync(dirFd);
   } finally {
     fs.closeSync(dirFd);
+  }
+  removeStaleTemps(dir, base);
+}
+
+/**
+ * Removes the temporary files of `base` that writers killed mid-write left behind (a checkpoint's can be hundreds of
+ * megabytes). Only those of processes that no longer exist: another live process may be writing its own.
+ */
+function removeStaleTemps(dir: string, base: string): void {
+  const prefix = `.${base}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return; // tidying up is not worth failing a write that has succeeded
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const match = /^(\d+)\.\d+\.tmp$/.exec(name.slice(prefix.length));
+    if (match && !processExists(Number(match[1]))) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, but is someone else's
   }
 }

@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import { paramTable, view } from '../model/params.js';
 import { type ModelSpec, makeSpec } from '../model/spec.js';
-import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, MODEL_FILE_FIX, type Tensor } from './safetensors.js';
 
 /** The format names in __metadata__: a model file (train --out) and a checkpoint (train --checkpoint). */
 export const MODEL_FORMAT = 'webgpu-mlp';
@@ -38,7 +38,7 @@ export function specFromMetadata(metadata: Record<string, string>, file: string)
       inputStd: Number(metadata.input_std),
     });
   } catch (error) {
-    throw new UserError(`${file}: bad model metadata: ${(error as Error).message}`);
+    throw new UserError(`${file}: bad model metadata: ${(error as Error).message}; ${MODEL_FILE_FIX}`);
   }
 }
 
@@ -49,9 +49,9 @@ export function flatFromTensors(spec: ModelSpec, tensors: Map<string, Tensor>, f
   for (const entry of table.entries) {
     const name = prefix + entry.name;
     const tensor = tensors.get(name);
-    if (!tensor) throw new UserError(`${file}: tensor "${name}" is missing for layers ${spec.layers.join(',')}`);
+    if (!tensor) throw new UserError(`${file}: tensor "${name}" is missing for layers ${spec.layers.join(',')}; ${MODEL_FILE_FIX}`);
     if (tensor.shape.join(',') !== entry.shape.join(',')) {
-      throw new UserError(`${file}: tensor "${name}" has shape [${tensor.shape}], layers ${spec.layers.join(',')} need [${entry.shape}]`);
+      throw new UserError(`${file}: tensor "${name}" has shape [${tensor.shape}], layers ${spec.layers.join(',')} need [${entry.shape}]; ${MODEL_FILE_FIX}`);
     }
     flat.set(tensor.data, entry.offset);
   }

@@ -36,6 +36,9 @@ export function encodeSafetensors(tensors: Tensor[], metadata: Record<string, st
   return out;
 }
 
+/** The fix for a model file this program cannot read, for every such error. */
+export const MODEL_FILE_FIX = 'give a model written by train --out, or a checkpoint of train --checkpoint';
+
 export interface Safetensors {
   tensors: Map<string, Tensor>;
   metadata: Record<string, string>;
@@ -44,7 +47,7 @@ export interface Safetensors {
 /** Parses a safetensors file, checking every size against the real length before allocating. */
 export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors {
   const fail = (what: string): never => {
-    throw new UserError(`${file}: not a valid safetensors model file: ${what}`);
+    throw new UserError(`${file}: not a valid safetensors model file: ${what}; ${MODEL_FILE_FIX}`);
   };
   if (bytes.length < 8) fail(`${bytes.length} bytes is too short for the header length`);
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));

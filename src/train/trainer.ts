@@ -166,6 +166,11 @@ export function validateTraining(spec: ModelSpec, options: TrainOptions, train: 
   }
 }
 
+function allFinite(values: Float32Array): boolean {
+  for (const v of values) if (!Number.isFinite(v)) return false;
+  return true;
+}
+
 function maxOf(values: Uint8Array): number {
   let max = 0;
   for (const v of values) if (v > max) max = v;
@@ -212,6 +217,8 @@ export async function train(
     const gaps = webGpuGaps({ spec, optimizer, schedule: options.schedule, dropout, val: data.val });
     if (gaps.length > 0) throw new UserError(webGpuRefusal(gaps[0]));
   }
+  // Before anything is allocated, the parameters included: a model too large for the GPU is refused at once.
+  backend.checkSession?.({ spec, batch, learningRate: options.learningRate, train: data.train, test: data.test, val: data.val });
   const table = paramTable(spec);
   const stepsPerEpoch = Math.floor(data.train.count / batch);
   const stopAt = Math.min(epochs * stepsPerEpoch, options.maxSteps ?? Infinity);
@@ -238,6 +245,17 @@ export async function train(
     optimizer, optimizerState: resume?.optimizer, schedule,
     dropout: dropout > 0 ? { rate: dropout, seed: dropoutSeed(seed) } : undefined,
   });
+  // A diverged run stops with the loss (or parameters) that show it, before anything non-finite is saved: the last
+  // good checkpoint stays as it was.
+  let at = { epoch, epochStep }; // the last step run, for people
+  const diverged = (what: string): never => {
+    throw new UserError(`training diverged at epoch ${at.epoch}, step ${at.epochStep}: ${what}; lower --lr (now ${options.learningRate})`);
+  };
+  const finiteParams = async () => {
+    const values = await session.readParams();
+    if (!allFinite(values)) diverged('the parameters are no longer finite numbers');
+    return values;
+  };
   let lastSaved = -1;
   const checkpoint = async (shuffleState: number[]) => {
     if (!callbacks.onCheckpoint) return;
@@ -245,9 +263,10 @@ export async function train(
     if (slots.length > 0) {
       if (!session.readOptimizerState) throw new UserError(webGpuRefusal(`checkpointing --optimizer ${optimizer.name}`));
       optimizerState = await session.readOptimizerState();
+      if (!optimizerState.every(allFinite)) diverged('the optimiser state is no longer finite numbers');
     }
     await callbacks.onCheckpoint({
-      params: await session.readParams(), optimizer: optimizerState, step, epoch, epochStep, shuffleState: shuffleState.slice(),
+      params: await finiteParams(), optimizer: optimizerState, step, epoch, epochStep, shuffleState: shuffleState.slice(),
       epochLossSum: lossSum, history: history.map((r) => ({ ...r })),
     });
     lastSaved = step;
@@ -277,6 +296,10 @@ export async function train(
         lossSum += loss * count;
         epochStep += count;
         step += count;
+        at = { epoch, epochStep };
+        if (!Number.isFinite(loss)) {
+          diverged(count === 1 ? `the loss is ${loss}` : `the mean loss of steps ${epochStep - count + 1}-${epochStep} is ${loss}`);
+        }
         callbacks.onProgress?.({
           epoch, epochs, step: epochStep, stepsPerEpoch, loss,
           samplesPerSecond: (count * batch) / ((performance.now() - chunkStart) / 1000),
@@ -306,7 +329,7 @@ export async function train(
     if (!stoppedMidEpoch) await checkpoint(shuffleRng.state);
     last ??= await evaluate(); // a resumed run that had nothing left to do
     return {
-      params: await session.readParams(), history, test: last.test, ...(last.val ? { val: last.val } : {}),
+      params: await finiteParams(), history, test: last.test, ...(last.val ? { val: last.val } : {}),
       steps: step, seconds: (performance.now() - runStart) / 1000,
     };
   } finally {
