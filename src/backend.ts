@@ -82,10 +82,9 @@ export interface TrainingSession {
   readParams(): Promise<Float32Array>;
   /**
    * Copies of the optimiser state, one array per slot of optimizerSlots(name), laid out like the parameters (none
-   * for plain SGD). Optional until the WebGPU session has it; the trainer needs it only for checkpoints of
-   * optimisers with state.
+   * for plain SGD). The trainer reads it for checkpoints.
    */
-  readOptimizerState?(): Promise<Float32Array[]>;
+  readOptimizerState(): Promise<Float32Array[]>;
   /**
    * The last layer's outputs (logits, or MSE outputs) for every sample of `set`, with the current parameters and
    * no dropout: [set.count, classes]. eval and predict use it.

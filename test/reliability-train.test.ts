@@ -22,6 +22,7 @@ function poisonedBackend(from: number): Backend {
         trainSteps: (first, count) => session.trainSteps(first, count),
         evaluate: (set) => session.evaluate(set),
         predict: (set) => session.predict(set),
+        readOptimizerState: () => session.readOptimizerState(),
         readParams: async () => {
           const params = await session.readParams();
           if (++reads >= from) params[7] = NaN;

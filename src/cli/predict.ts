@@ -5,7 +5,6 @@ import { loadModel } from '../io/model-file.js';
 import { inputSize, outputSize } from '../model/spec.js';
 import { predictOutputs } from '../train/inference.js';
 import { argmax, softmax } from '../train/metrics.js';
-import { webGpuGaps } from '../train/support.js';
 import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
 import { checkModelFits, loadData } from './data.js';
@@ -61,7 +60,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
   }
 
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, () => {}, webGpuGaps({ spec })[0], 'predicting');
+  const backend = await openBackend(backendChoice, () => {}, 'predicting');
   try {
     const outputs = await predictOutputs(backend, spec, params, sample);
     const classes = outputSize(spec);

@@ -5,7 +5,6 @@ import { initParams, paramTable } from '../model/params.js';
 import { Rng } from '../model/rng.js';
 import { CONSTANT, resolveSchedule, type ScheduleOptions } from '../model/schedule.js';
 import { type ModelSpec, inputSize, outputSize } from '../model/spec.js';
-import { webGpuGaps, webGpuRefusal } from './support.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -213,10 +212,6 @@ export async function train(
   const { epochs, batch, seed, logEvery } = options;
   const optimizer = options.optimizer ?? PLAIN_SGD;
   const dropout = options.dropout ?? 0;
-  if (backend.kind === 'webgpu') {
-    const gaps = webGpuGaps({ spec, optimizer, schedule: options.schedule, dropout, val: data.val });
-    if (gaps.length > 0) throw new UserError(webGpuRefusal(gaps[0]));
-  }
   // Before anything is allocated, the parameters included: a model too large for the GPU is refused at once.
   backend.checkSession?.({ spec, batch, learningRate: options.learningRate, train: data.train, test: data.test, val: data.val });
   const table = paramTable(spec);
@@ -261,7 +256,6 @@ export async function train(
     if (!callbacks.onCheckpoint) return;
     let optimizerState: Float32Array[] = [];
     if (slots.length > 0) {
-      if (!session.readOptimizerState) throw new UserError(webGpuRefusal(`checkpointing --optimizer ${optimizer.name}`));
       optimizerState = await session.readOptimizerState();
       if (!optimizerState.every(allFinite)) diverged('the optimiser state is no longer finite numbers');
     }
