@@ -82,13 +82,6 @@ describe('train, eval and predict flags', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stdout).toBe('');
   });
-
-  it('train --backend auto picks the CPU for settings the WebGPU backend lacks, and says so', () => {
-    const { code, stdout, stderr } = cli('train', '--activation', 'tanh', '--train-limit', '640', '--layers', '784,8,10', '--steps', '2');
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/backend auto: --activation tanh is not on the WebGPU backend yet, training on the CPU/);
-  });
 });
 
 describe('a run with every new feature, then eval and predict on its model', () => {

@@ -66,4 +66,25 @@ describe('training on WebGPU against the CPU backend', () => {
     expect(Math.abs(webgpu.testAccuracy - cpu.testAccuracy)).toBeLessThanOrEqual(0.005);
     fs.rmSync(dir, { recursive: true });
   });
+
+  it('train --backend auto takes WebGPU for every feature of issue 6, and ends near the CPU', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-cli-'));
+    const flags = ['--train-limit', '3000', '--val', '500', '--layers', '784,48,24,10', '--optimizer', 'adamw', '--lr', '0.002',
+      '--schedule', 'cosine', '--activation', 'gelu', '--dropout', '0.1', '--seed', '3', '--epochs', '2'];
+    const reports = ['cpu', 'auto'].map((backend) => {
+      const report = path.join(dir, `${backend}.json`);
+      const { code, stderr, stdout } = cli('train', '--backend', backend, ...flags, '--report', report);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      if (backend === 'auto') expect(stdout).toMatch(/^backend auto: using WebGPU$/m);
+      return JSON.parse(fs.readFileSync(report, 'utf8'));
+    });
+    const [cpu, gpu] = reports;
+    expect(gpu.backend).toBe('webgpu');
+    expect(cpu.testAccuracy).toBeGreaterThan(0.8);
+    // Same seed, same masks, same schedule: the runs differ only by fp32 rounding.
+    expect(Math.abs(gpu.testAccuracy - cpu.testAccuracy)).toBeLessThanOrEqual(0.005);
+    expect(Math.abs(gpu.valAccuracy - cpu.valAccuracy)).toBeLessThanOrEqual(0.01);
+    fs.rmSync(dir, { recursive: true });
+  });
 });
