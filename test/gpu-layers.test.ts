@@ -29,7 +29,7 @@ import { evaluateModel, predictOutputs } from '../src/train/inference.js';
 import { argmax } from '../src/train/metrics.js';
 import { train as trainRun } from '../src/train/trainer.js';
 import { cli } from './cli-runner.js';
-import { expectClose, randomArray, randomLabels, relativeError } from './helpers.js';
+import { expectClose, randomArray, randomDataset, randomLabels, relativeError } from './helpers.js';
 import { KernelRunner, openTestGpu } from './gpu-setup.js';
 
 let gpu: Gpu;
@@ -296,14 +296,7 @@ describe('mse_onehot (training loss) and argmax_count with the MSE loss (evaluat
 const LAYERS = [20, 33, 17, 10];
 const batch = 7;
 
-function randomSet(rng: Rng, count: number, features = LAYERS[0]): Dataset {
-  return {
-    pixels: Uint8Array.from({ length: count * features }, () => rng.below(256)),
-    labels: Uint8Array.from({ length: count }, () => rng.below(10)),
-    count,
-    features,
-  };
-}
+const randomSet = (rng: Rng, count: number, features = LAYERS[0]): Dataset => randomDataset(rng, count, features);
 
 const dataRng = new Rng(606);
 const trainSet = randomSet(dataRng, 75);

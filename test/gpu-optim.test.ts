@@ -19,7 +19,7 @@ import { Rng } from '../src/model/rng.js';
 import type { Schedule } from '../src/model/schedule.js';
 import { makeSpec } from '../src/model/spec.js';
 import { train } from '../src/train/trainer.js';
-import { expectClose, randomArray, relativeError } from './helpers.js';
+import { expectClose, randomArray, randomDataset, relativeError } from './helpers.js';
 import { KernelRunner, openTestGpu } from './gpu-setup.js';
 
 let gpu: Gpu;
@@ -158,15 +158,7 @@ const table = paramTable(spec);
 const batch = 7;
 const STEPS = 4;
 
-function randomSet(rng: Rng, count: number): Dataset {
-  const features = spec.layers[0];
-  return {
-    pixels: Uint8Array.from({ length: count * features }, () => rng.below(256)),
-    labels: Uint8Array.from({ length: count }, () => rng.below(10)),
-    count,
-    features,
-  };
-}
+const randomSet = (rng: Rng, count: number): Dataset => randomDataset(rng, count, spec.layers[0]);
 
 const dataRng = new Rng(77);
 const trainSet = randomSet(dataRng, 30);

@@ -14,7 +14,7 @@ import { initParams, paramTable, view } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
 import { train as trainRun } from '../src/train/trainer.js';
-import { expectClose, relativeError } from './helpers.js';
+import { expectClose, randomDataset, relativeError } from './helpers.js';
 import { openTestGpu } from './gpu-setup.js';
 
 /**
@@ -28,15 +28,7 @@ const batch = 7;
 const learningRate = 0.1;
 const EVAL_ROWS = 8;
 
-function randomSet(rng: Rng, count: number): Dataset {
-  const features = spec.layers[0];
-  return {
-    pixels: Uint8Array.from({ length: count * features }, () => rng.below(256)),
-    labels: Uint8Array.from({ length: count }, () => rng.below(10)),
-    count,
-    features,
-  };
-}
+const randomSet = (rng: Rng, count: number): Dataset => randomDataset(rng, count, spec.layers[0]);
 
 const rng = new Rng(2024);
 const train = randomSet(rng, 75); // 10 full batches of 7, and 5 samples the epoch drops

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { Dataset } from '../src/backend.js';
 import { Rng } from '../src/model/rng.js';
 
 /** Fresh random floats in [low, high) from a seeded generator. */
@@ -13,6 +14,16 @@ export function randomLabels(rng: Rng, length: number, classes: number): Uint32A
   const out = new Uint32Array(length);
   for (let i = 0; i < length; i++) out[i] = rng.below(classes);
   return out;
+}
+
+/** A random labelled byte data set of `count` samples: pixels 0..255, labels 0..9. */
+export function randomDataset(rng: Rng, count: number, features: number): Dataset {
+  return {
+    pixels: Uint8Array.from({ length: count * features }, () => rng.below(256)),
+    labels: Uint8Array.from({ length: count }, () => rng.below(10)),
+    count,
+    features,
+  };
 }
 
 export interface Tolerance {
