@@ -126,74 +126,64 @@ export class WebGpuSession implements TrainingSession {
     const evalSlots = plan.test.batches + (plan.val?.batches ?? 0);
     const res = new Resources(device);
     const S = GPUBufferUsage.STORAGE;
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
-    let session: WebGpuSession | undefined;
-    let failure: unknown;
+    let session: WebGpuSession;
     try {
-      const floats = (rows: number, width: number) => rows * width * 4;
-      const update = updateRule(options.optimizer ?? PLAIN_SGD, options.schedule ?? { name: 'constant' }, options.learningRate);
-      const deltas: GPUBuffer[] = []; // deltas[0] would be the input's gradient, which nothing needs
-      for (let l = 1; l < spec.layers.length; l++) deltas[l] = res.buffer(`delta ${l}`, floats(maxRows, spec.layers[l]), S);
-      const pre: GPUBuffer[] = []; // hidden layers only, and only for the activation kernel
-      if (!fusedRelu(net, true)) {
-        for (let l = 1; l + 1 < spec.layers.length; l++) pre[l] = res.buffer(`pre ${l}`, floats(maxRows, spec.layers[l]), S);
-      }
-      const buffers: NetBuffers = {
-        params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, options.params),
-        grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
-        optState: optimizerStateBuffers(res, options, table.total),
-        // The last layer's outputs are copied out by predict().
-        acts: spec.layers.map((width, l) => res.buffer(`acts ${l}`, floats(maxRows, width),
-          l === spec.layers.length - 1 ? S | GPUBufferUsage.COPY_SRC : S)),
-        pre,
-        deltas,
-        batchLabels: res.buffer('batch labels', maxRows * 4, S),
-        losses: res.buffer('losses', stepsPerEpoch * 4, S | GPUBufferUsage.COPY_SRC),
-        evalOut: res.buffer('eval results', evalSlots * 8, S | GPUBufferUsage.COPY_SRC),
-        order: res.buffer('epoch order', train.count * 4, S | GPUBufferUsage.COPY_DST),
-        lut: res.buffer('normalisation', 256 * 4, S, normalisationTable(spec.inputMean, spec.inputStd)),
-        train: upload(res, 'train', train),
-        test: upload(res, 'test', test),
-        val: val && upload(res, 'val', val),
-      };
-      // Entries 0 .. steps-1: training step s starts at s·batch, loss slot s. Then one per evaluation batch, of the
-      // test set and then of the validation set.
-      const stepTable = createStepTable(res, [
-        ...trainingEntries(options, stepsPerEpoch, 0),
-        ...evalEntries(plan.test, plan.evalRows),
-        ...(plan.val ? evalEntries(plan.val, plan.evalRows) : []),
-      ]);
-      const build = (specs: Parameters<typeof buildDispatches>[2], label: string) =>
-        buildDispatches(res, kernels, specs, stepTable, label);
-      const step = await build(trainStep(table, net, buffers, options.batch, update, matmul), 'train step');
-      const evalLists = async (set: DataBuffers, { lastRows }: EvalPlan, name: string): Promise<EvalDispatches> => {
-        const full = await build(evalBatch(table, net, buffers, set, plan.evalRows, matmul), `${name} eval batch`);
-        const last = lastRows === plan.evalRows
-          ? full
-          : await build(evalBatch(table, net, buffers, set, lastRows, matmul), `last ${name} eval batch`);
-        return { full, last };
-      };
-      const evals = {
-        test: await evalLists(buffers.test, plan.test, 'test'),
-        val: buffers.val && plan.val ? await evalLists(buffers.val, plan.val, 'val') : undefined,
-      };
-      const stagingBytes = Math.max(stepsPerEpoch * 4, evalSlots * 8, table.total * 4);
-      const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-      session = new WebGpuSession(gpu, res, plan, options, buffers, staging, stepTable, step, evals, onDispose, prerecord,
-        kernels, net, matmul);
+      session = await scoped(device, 'the model', 'use smaller layers or --batch', async () => {
+        const floats = (rows: number, width: number) => rows * width * 4;
+        const update = updateRule(options.optimizer ?? PLAIN_SGD, options.schedule ?? { name: 'constant' }, options.learningRate);
+        const deltas: GPUBuffer[] = []; // deltas[0] would be the input's gradient, which nothing needs
+        for (let l = 1; l < spec.layers.length; l++) deltas[l] = res.buffer(`delta ${l}`, floats(maxRows, spec.layers[l]), S);
+        const pre: GPUBuffer[] = []; // hidden layers only, and only for the activation kernel
+        if (!fusedRelu(net, true)) {
+          for (let l = 1; l + 1 < spec.layers.length; l++) pre[l] = res.buffer(`pre ${l}`, floats(maxRows, spec.layers[l]), S);
+        }
+        const buffers: NetBuffers = {
+          params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, options.params),
+          grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
+          optState: optimizerStateBuffers(res, options, table.total),
+          // The last layer's outputs are copied out by predict().
+          acts: spec.layers.map((width, l) => res.buffer(`acts ${l}`, floats(maxRows, width),
+            l === spec.layers.length - 1 ? S | GPUBufferUsage.COPY_SRC : S)),
+          pre,
+          deltas,
+          batchLabels: res.buffer('batch labels', maxRows * 4, S),
+          losses: res.buffer('losses', stepsPerEpoch * 4, S | GPUBufferUsage.COPY_SRC),
+          evalOut: res.buffer('eval results', evalSlots * 8, S | GPUBufferUsage.COPY_SRC),
+          order: res.buffer('epoch order', train.count * 4, S | GPUBufferUsage.COPY_DST),
+          lut: res.buffer('normalisation', 256 * 4, S, normalisationTable(spec.inputMean, spec.inputStd)),
+          train: upload(res, 'train', train),
+          test: upload(res, 'test', test),
+          val: val && upload(res, 'val', val),
+        };
+        // Entries 0 .. steps-1: training step s starts at s·batch, loss slot s. Then one per evaluation batch, of the
+        // test set and then of the validation set.
+        const stepTable = createStepTable(res, [
+          ...trainingEntries(options, stepsPerEpoch, 0),
+          ...evalEntries(plan.test, plan.evalRows),
+          ...(plan.val ? evalEntries(plan.val, plan.evalRows) : []),
+        ]);
+        const build = (specs: Parameters<typeof buildDispatches>[2], label: string) =>
+          buildDispatches(res, kernels, specs, stepTable, label);
+        const step = await build(trainStep(table, net, buffers, options.batch, update, matmul), 'train step');
+        const evalLists = async (set: DataBuffers, { lastRows }: EvalPlan, name: string): Promise<EvalDispatches> => {
+          const full = await build(evalBatch(table, net, buffers, set, plan.evalRows, matmul), `${name} eval batch`);
+          const last = lastRows === plan.evalRows
+            ? full
+            : await build(evalBatch(table, net, buffers, set, lastRows, matmul), `last ${name} eval batch`);
+          return { full, last };
+        };
+        const evals = {
+          test: await evalLists(buffers.test, plan.test, 'test'),
+          val: buffers.val && plan.val ? await evalLists(buffers.val, plan.val, 'val') : undefined,
+        };
+        const stagingBytes = Math.max(stepsPerEpoch * 4, evalSlots * 8, table.total * 4);
+        const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+        return new WebGpuSession(gpu, res, plan, options, buffers, staging, stepTable, step, evals, onDispose, prerecord,
+          kernels, net, matmul);
+      });
     } catch (error) {
-      failure = error;
-    }
-    const invalid = await device.popErrorScope();
-    const outOfMemory = await device.popErrorScope();
-    if (failure || invalid || outOfMemory || !session) {
       res.destroy();
-      if (outOfMemory) {
-        throw new UserError(`the GPU ran out of memory setting up the model: ${outOfMemory.message}; use smaller layers or --batch`);
-      }
-      if (invalid) throw new Error(`WebGPU validation error setting up the session: ${invalid.message}`);
-      throw failure;
+      throw error;
     }
     res.endSetup();
     return session;
