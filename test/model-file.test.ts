@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { decodeModel, encodeModel, loadModel, saveModel } from '../src/io/model-file.js';
-import { decodeSafetensors } from '../src/io/safetensors.js';
+import { MODEL_FORMAT, paramTensors, specMetadata } from '../src/io/model-codec.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
 
@@ -41,6 +42,7 @@ describe('model files', () => {
       ['huge header length', (() => { const b = good.slice(); b[7] = 0x7f; return b; })()],
       ['not json', (() => { const b = good.slice(); b[8] = 0x41; return b; })()],
       ['wrong layers', encodeModel(makeSpec([13, 8, 3]), initParams(paramTable(makeSpec([13, 8, 3])), 1)).slice()],
+      ['a later format version', encodeSafetensors(paramTensors(spec, params), { format: MODEL_FORMAT, version: '2', ...specMetadata(spec) })],
     ];
     // A file whose metadata claims other layers than its tensors have.
     const lying = cases[5][1];
@@ -59,6 +61,7 @@ describe('model files', () => {
       expect((error as Error).message, what).toMatch(/^bad\.safetensors: /);
       expect((error as Error).message, what).not.toContain('\n');
     }
+    expect(() => decodeModel(cases[6][1], 'v2.safetensors')).toThrow(/^v2\.safetensors: model file version 2, this program reads version 1/);
   });
 
   it('writes atomically: replaces the old file whole and leaves no temporary file', () => {

@@ -6,6 +6,8 @@ import { decodeSafetensors, encodeSafetensors, MODEL_FILE_FIX, type Tensor } fro
 /** The format names in __metadata__: a model file (train --out) and a checkpoint (train --checkpoint). */
 export const MODEL_FORMAT = 'webgpu-mlp';
 export const CHECKPOINT_FORMAT = 'webgpu-mlp-checkpoint';
+/** The model file layout this program writes and reads (checkpoints carry their own version: checkpoint.ts). */
+const MODEL_VERSION = '1';
 
 /** The spec as __metadata__ strings: layer sizes, activation, loss, input normalisation. */
 export function specMetadata(spec: ModelSpec): Record<string, string> {
@@ -25,7 +27,7 @@ export function paramTensors(spec: ModelSpec, params: Float32Array, prefix = '')
 
 /** Tensors named as PyTorch names an nn.Sequential of nn.Linear layers, plus the spec in __metadata__. */
 export function encodeModel(spec: ModelSpec, params: Float32Array): Uint8Array {
-  return encodeSafetensors(paramTensors(spec, params), { format: MODEL_FORMAT, version: '1', ...specMetadata(spec) });
+  return encodeSafetensors(paramTensors(spec, params), { format: MODEL_FORMAT, version: MODEL_VERSION, ...specMetadata(spec) });
 }
 
 export function specFromMetadata(metadata: Record<string, string>, file: string): ModelSpec {
@@ -63,6 +65,10 @@ export function decodeModel(bytes: Uint8Array, file: string): { spec: ModelSpec;
   const { tensors, metadata } = decodeSafetensors(bytes, file);
   if (metadata.format !== MODEL_FORMAT && metadata.format !== CHECKPOINT_FORMAT) {
     throw new UserError(`${file}: safetensors file without webgpu-mlp metadata: save models with train --out`);
+  }
+  if (metadata.format === MODEL_FORMAT && metadata.version !== MODEL_VERSION) {
+    throw new UserError(`${file}: model file version ${metadata.version ?? '(none)'}, this program reads version ${MODEL_VERSION}: ` +
+      'read it with the webgpu-mlp that wrote it, or train the model again');
   }
   const spec = specFromMetadata(metadata, file);
   return { spec, params: flatFromTensors(spec, tensors, file) };
