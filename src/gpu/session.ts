@@ -137,6 +137,7 @@ export class WebGpuSession implements TrainingSession {
         if (!fusedRelu(net, true)) {
           for (let l = 1; l + 1 < spec.layers.length; l++) pre[l] = res.buffer(`pre ${l}`, floats(maxRows, spec.layers[l]), S);
         }
+        const trainData = upload(res, 'train', train);
         const buffers: NetBuffers = {
           params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, options.params),
           grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
@@ -151,8 +152,8 @@ export class WebGpuSession implements TrainingSession {
           evalOut: res.buffer('eval results', evalSlots * 8, S | GPUBufferUsage.COPY_SRC),
           order: res.buffer('epoch order', train.count * 4, S | GPUBufferUsage.COPY_DST),
           lut: res.buffer('normalisation', 256 * 4, S, normalisationTable(spec.inputMean, spec.inputStd)),
-          train: upload(res, 'train', train),
-          test: upload(res, 'test', test),
+          train: trainData,
+          test: test === train ? trainData : upload(res, 'test', test), // one copy when eval passes one set as both
           val: val && upload(res, 'val', val),
         };
         // Entries 0 .. steps-1: training step s starts at s·batch, loss slot s. Then one per evaluation batch, of the
@@ -323,7 +324,9 @@ export class WebGpuSession implements TrainingSession {
       const res = new Resources(this.device);
       try {
         const { lists, outputs, staging } = await scoped(this.device, 'the prediction', fix, async () => {
-          const data = upload(res, 'predict', set);
+          // The session's own sets are on the GPU already (eval predicts its test set).
+          const data = (set === this.options.test && this.buffers.test)
+            || (set === this.options.val && this.buffers.val) || upload(res, 'predict', set);
           const stepTable = createStepTable(res, evalEntries(plan, evalRows));
           const build = (rows: number) => buildDispatches(res, this.kernels,
             predictBatch(table, this.net, this.buffers, data, rows, this.matmul), stepTable, 'predict batch');
