@@ -19,18 +19,22 @@ import {
   floors, measureCpuEpoch, measureGpuEpochs, QUICK_WORKLOADS, REFERENCE_MS, stepsPerEpoch, WORKLOADS, type Workload,
 } from './workloads.js';
 import { Resources } from '../src/gpu/program.js';
+import { OPTIMIZERS, type OptimizerName } from '../src/model/optimizer.js';
 
 /** The Dawn toggles the issue asks to measure; any other Dawn toggle name is passed on as given. */
 export const DAWN_FEATURES = ['disable_robustness', 'skip_validation', 'disable_workgroup_init'];
 
 const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch] [--dawn FEATURES] [--dawn-sweep]
-             [--workloads A,B,C,D] [--matmul 1024,2048,4096] [--epochs N] [--no-cpu] [--no-timestamps] [--no-prerecord]
+             [--workloads A,B,C,D] [--matmul 1024,2048,4096] [--epochs N] [--optimizer NAME] [--no-cpu] [--no-timestamps]
+             [--no-prerecord]
   --quick          small sizes (scaled workloads, a 128^3 matmul): under a minute, on SwiftShader too
   --json FILE      write every figure as JSON
   --plot FILE      write an SVG chart
   --peer torch     run bench/peers/torch_mlp.py with python3 on the same workloads (CUDA, fp32, TF32 off)
   --dawn LIST      Dawn features to enable, comma-separated (${DAWN_FEATURES.join(', ')}); default none
   --dawn-sweep     also time A, B, C and the largest matmul with each of those features alone and all together
+  --optimizer NAME train the workloads with ${OPTIMIZERS.join(', ')} (default sgd, as the issue's table), at lr 0.01;
+                   PyTorch's peer uses the same optimiser
   --no-timestamps  time on the wall clock even where the device has timestamp-query
   --no-prerecord   record each chunk when it is asked for, not while the GPU runs the one before (to measure that)`;
 
@@ -44,13 +48,14 @@ interface Args {
   workloads?: string[];
   matmul?: number[];
   epochs?: number;
+  optimizer: OptimizerName;
   cpu: boolean;
   timestamps: boolean;
   prerecord: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, dawn: [], sweep: false, cpu: true, timestamps: true, prerecord: true };
+  const args: Args = { quick: false, dawn: [], sweep: false, optimizer: 'sgd', cpu: true, timestamps: true, prerecord: true };
   const value = (i: number) => {
     if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value\n${USAGE}`);
     return argv[i + 1];
@@ -69,7 +74,11 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--workloads') args.workloads = value(i++).split(',');
     else if (flag === '--matmul') args.matmul = value(i++).split(',').map(Number);
     else if (flag === '--epochs') args.epochs = Number(value(i++));
-    else if (flag === '--no-cpu') args.cpu = false;
+    else if (flag === '--optimizer') {
+      const name = value(i++);
+      if (!(OPTIMIZERS as readonly string[]).includes(name)) throw new Error(`--optimizer: one of ${OPTIMIZERS.join(', ')}, got ${name}`);
+      args.optimizer = name as OptimizerName;
+    } else if (flag === '--no-cpu') args.cpu = false;
     else if (flag === '--no-timestamps') args.timestamps = false;
     else if (flag === '--no-prerecord') args.prerecord = false;
     else if (flag === '--help' || flag === '-h') {
@@ -118,11 +127,11 @@ async function measureDevice(args: Args, features: string[], plan: { workloads: 
     const workloads: WorkloadResult[] = [];
     for (const w of plan.workloads) {
       say(`workload ${w.name} (${w.layers.join('-')}, batch ${w.batch}): GPU ...`);
-      const gpuEpoch = await measureGpuEpochs(backend, w, args.epochs ?? (args.quick ? 2 : 5), 17);
+      const gpuEpoch = await measureGpuEpochs(backend, w, args.epochs ?? (args.quick ? 2 : 5), 17, args.optimizer);
       let cpu = null;
       if (plan.cpu) {
         say(`workload ${w.name}: CPU ...`);
-        cpu = await measureCpuEpoch(w, args.quick ? 300 : 2000, 17);
+        cpu = await measureCpuEpoch(w, args.quick ? 300 : 2000, 17, args.optimizer);
       }
       workloads.push({
         name: w.name, layers: w.layers, batch: w.batch, trainSamples: w.trainSamples, testSamples: w.testSamples,
@@ -158,7 +167,7 @@ async function main(): Promise<void> {
   let peer = null;
   if (args.peer === 'torch') {
     say('peer: PyTorch ...');
-    peer = runTorchPeer(chosen, sizes, args.epochs ?? (args.quick ? 2 : 5));
+    peer = runTorchPeer(chosen, sizes, args.epochs ?? (args.quick ? 2 : 5), args.optimizer);
     if (peer.available) {
       for (const w of main.workloads) {
         const p = peer.workloads.find((x) => x.name === w.name);
@@ -193,6 +202,7 @@ async function main(): Promise<void> {
     node: process.versions.node,
     device: main.device,
     dawnOptions: main.options,
+    optimizer: args.optimizer,
     prerecord: args.prerecord,
     timing: main.timing,
     noop: main.noop!,

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { OptimizerName } from '../src/model/optimizer.js';
 import type { Workload } from './workloads.js';
 
 export interface PeerWorkload {
@@ -35,10 +36,10 @@ function script(): string | null {
   return candidates.find((p) => existsSync(p)) ?? null;
 }
 
-export function runTorchPeer(workloads: Workload[], matmulSizes: number[], epochs: number): PeerResult {
+export function runTorchPeer(workloads: Workload[], matmulSizes: number[], epochs: number, optimizer: OptimizerName): PeerResult {
   const path = script();
   if (!path) return { name: 'torch', available: false, reason: 'bench/peers/torch_mlp.py not found' };
-  const spec = { workloads, matmul: matmulSizes, epochs };
+  const spec = { workloads, matmul: matmulSizes, epochs, optimizer };
   const run = spawnSync('python3', [path, '--spec', JSON.stringify(spec)], {
     encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 16 << 20,
   });

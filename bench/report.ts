@@ -3,6 +3,7 @@
  * hand-written SVG: epochs per workload on a log scale, matmul TFLOP/s per shape).
  */
 import type { AdapterDescription } from '../src/gpu/device.js';
+import type { OptimizerName } from '../src/model/optimizer.js';
 import type { MatmulResult, NoopResult, TimingSource } from './gpu-timing.js';
 import type { PeerResult } from './peer.js';
 import type { CpuEpoch, Floors, GpuEpoch } from './workloads.js';
@@ -41,6 +42,8 @@ export interface BenchResult {
   device: AdapterDescription & { description: string; features: string[] };
   /** What was passed to Dawn's create(): enable-dawn-features=..., disable-dawn-features=timestamp_quantization. */
   dawnOptions: string[];
+  /** The optimiser the workloads trained with (--optimizer; the issue's table is SGD). */
+  optimizer: OptimizerName;
   /** Whether sessions recorded the next chunk while the GPU ran the current one (--no-prerecord turns it off). */
   prerecord: boolean;
   timing: TimingSource;
@@ -72,6 +75,7 @@ export function formatTable(r: BenchResult): string {
   const peer = r.peer?.available ? r.peer : null;
   out.push(`webgpu-mlp benchmark${r.quick ? ' (--quick: scaled-down sizes, not the issue\'s workloads)' : ''}`);
   out.push(`${r.device.description}; timing: ${r.timing}; Dawn options: ${r.dawnOptions.join(' ') || 'none'}; Node ${r.node}`);
+  out.push(`workloads train with ${r.optimizer} at lr 0.01 (the issue's table: sgd)`);
   if (r.device.software) out.push('software adapter: these times say nothing about a GPU');
   const n = r.noop;
   out.push(`no-op dispatch (${n.dispatches}): ${fixed(n.usPerDispatchOnePass, 2)} us each in one pass, ` +

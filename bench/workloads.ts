@@ -6,6 +6,7 @@
 import type { Dataset } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
 import type { WebGpuBackend } from '../src/gpu/backend.js';
+import { makeOptimizer, type OptimizerName } from '../src/model/optimizer.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -22,6 +23,8 @@ export interface Workload {
 }
 
 const MNIST = { train: 60_000, test: 10_000 };
+/** Every workload's rate, for every optimiser (the PyTorch peer uses the same). */
+const LEARNING_RATE = 0.01;
 
 /** Issue 4's workloads: one epoch of 60,000 samples of 784 pixels, SGD, softmax-cross-entropy. */
 export const WORKLOADS: Workload[] = [
@@ -105,19 +108,25 @@ export interface GpuEpoch {
 }
 
 /** Whole GPU epochs: one warm-up epoch (compilation, first-use costs), then `epochs` timed ones, median. */
-export async function measureGpuEpochs(backend: WebGpuBackend, w: Workload, epochs: number, seed: number): Promise<GpuEpoch> {
+export async function measureGpuEpochs(
+  backend: WebGpuBackend, w: Workload, epochs: number, seed: number, optimizer: OptimizerName = 'sgd',
+): Promise<GpuEpoch> {
   const spec = makeSpec(w.layers);
   const train = syntheticSet(w.trainSamples, w.layers[0], seed);
   const test = syntheticSet(w.testSamples, w.layers[0], seed + 1);
   const params = initParams(paramTable(spec), seed);
-  const session = await backend.createSession({ spec, params, batch: w.batch, learningRate: 0.01, train, test });
+  const session = await backend.createSession({
+    spec, params, batch: w.batch, learningRate: LEARNING_RATE, train, test, optimizer: makeOptimizer(optimizer),
+  });
   try {
     const steps = session.stepsPerEpoch;
     const shuffle = new Rng(seed + 2);
     const order = Uint32Array.from({ length: w.trainSamples }, (_, i) => i);
+    let run = 0; // the run's step count: Adam's bias corrections go on from epoch to epoch, as in training
     const epoch = async (chunk: number) => {
       const start = performance.now();
-      session.setEpochOrder(shuffle.shuffle(order));
+      session.setEpochOrder(shuffle.shuffle(order), run);
+      run += steps;
       let loss = 0;
       for (let first = 0; first < steps; first += chunk) {
         const count = Math.min(chunk, steps - first);
@@ -190,7 +199,7 @@ export interface CpuEpoch {
  * workloads take a smaller batch so that a step fits the budget (the CPU's cost per sample hardly depends on the
  * batch); the figure says which.
  */
-export async function measureCpuEpoch(w: Workload, budgetMs: number, seed: number): Promise<CpuEpoch> {
+export async function measureCpuEpoch(w: Workload, budgetMs: number, seed: number, optimizer: OptimizerName = 'sgd'): Promise<CpuEpoch> {
   const cpuFlopsPerMs = 2e6; // a guess (2 GFLOP/s) for picking the batch, not a measurement
   const perSample = stepFlops(w) / w.batch;
   let batch = w.batch;
@@ -201,7 +210,8 @@ export async function measureCpuEpoch(w: Workload, budgetMs: number, seed: numbe
   const train = syntheticSet(samples, w.layers[0], seed);
   const test = syntheticSet(16, w.layers[0], seed + 1);
   const session = await new CpuBackend().createSession({
-    spec, params: initParams(paramTable(spec), seed), batch, learningRate: 0.01, train, test,
+    spec, params: initParams(paramTable(spec), seed), batch, learningRate: LEARNING_RATE, train, test,
+    optimizer: makeOptimizer(optimizer),
   });
   session.setEpochOrder(new Rng(seed).shuffle(Uint32Array.from({ length: samples }, (_, i) => i)));
   const available = Math.floor(samples / batch);

@@ -79,4 +79,21 @@ describe('npm run bench -- --quick', () => {
     expect(svg).toContain('A: 784-128-10, batch 64');
     fs.rmSync(dir, { recursive: true });
   });
+
+  it('--optimizer adam trains the workloads with Adam: one more dispatch per step, the step table written per epoch', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    const json = path.join(dir, 'bench.json');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bench.ts', '--quick', '--optimizer', 'adam',
+      '--workloads', 'A', '--matmul', '16', '--epochs', '1', '--no-cpu', '--json', json], { encoding: 'utf8', timeout: 240_000 });
+    expect(run.stderr, 'no failure line').not.toMatch(/^bench: /m);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^workloads train with adam at lr 0\.01/m);
+    const r = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchResult;
+    expect(r.optimizer).toBe('adam');
+    const [a] = r.workloads;
+    expect(a.gpu.counts.dispatchesPerStep).toBe(3 * 2 + 2);
+    expect([a.gpu.counts.submits, a.gpu.counts.readBacks, a.gpu.counts.writes]).toEqual([1, 1, 2]);
+    expect(Number.isFinite(a.gpu.loss)).toBe(true);
+    fs.rmSync(dir, { recursive: true });
+  });
 });

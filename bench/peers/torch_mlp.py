@@ -6,7 +6,8 @@
 Prints one JSON object on stdout. Without torch or CUDA it prints {"error": "..."} and exits 3, so the benchmark
 can say so in one line. Every workload runs on synthetic data already on the GPU (random bytes, random labels, as
 bench.ts uses): per step, gather the batch through the epoch's permutation, normalise, forward, cross-entropy,
-backward, SGD; the epoch's mean loss is read back once at the end, as ours is. Timing: one warm-up epoch, then
+backward, the optimiser step (SGD unless the spec names another, with PyTorch's defaults at lr 0.01, as bench.ts
+trains); the epoch's mean loss is read back once at the end, as ours is. Timing: one warm-up epoch, then
 torch.cuda.synchronize() around each timed epoch, median. Matmuls: CUDA events around repeated torch.mm calls,
 rotating input sets, warm-up first, median.
 """
@@ -31,7 +32,20 @@ except Exception as error:  # noqa: BLE001 - any import failure means no peer
 MEAN, STD = 0.1307, 0.3081
 
 
-def workload(spec, epochs, device):
+def make_optimizer(name, params):
+    lr = 0.01
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    if name in ("momentum", "nesterov"):
+        return torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=name == "nesterov")
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    fail(f"unknown optimizer {name}")
+
+
+def workload(spec, epochs, device, optimizer):
     layers, batch = spec["layers"], spec["batch"]
     gen = torch.Generator(device=device).manual_seed(1)
     pixels = torch.randint(0, 256, (spec["trainSamples"], layers[0]), dtype=torch.uint8, device=device, generator=gen)
@@ -42,7 +56,7 @@ def workload(spec, epochs, device):
         if i + 2 < len(layers):
             modules.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*modules).to(device)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    opt = make_optimizer(optimizer, model.parameters())
     steps = spec["trainSamples"] // batch
 
     def epoch():
@@ -114,7 +128,7 @@ def main():
         "torch": torch.__version__,
         "device": torch.cuda.get_device_name(device),
         "tf32": False,
-        "workloads": [workload(w, spec.get("epochs", 5), device) for w in spec.get("workloads", [])],
+        "workloads": [workload(w, spec.get("epochs", 5), device, spec.get("optimizer", "sgd")) for w in spec.get("workloads", [])],
         "matmul": [matmul(size, form, device) for size in spec.get("matmul", []) for form in ("nt", "tn", "nn")],
     }
     print(json.dumps(out))
