@@ -2,7 +2,7 @@ import type { Dataset } from '../src/backend.js';
 import { Rng } from '../src/model/rng.js';
 
 /**
- * A learnable toy set (as in trainer.test.ts): 16 byte features, the label is which quarter of the features holds
+ * A learnable toy set: 16 byte features, the label is which quarter of the features holds
  * the brightest sum.
  */
 export function toyDataset(seed: number, count: number): Dataset {

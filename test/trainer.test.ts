@@ -1,33 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Dataset } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { UserError } from '../src/errors.js';
-import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
 import { DEFAULT_TRAIN_OPTIONS, train } from '../src/train/trainer.js';
-
-/** A learnable toy set: 16 byte features, the label is which quarter of the features holds the brightest sum. */
-export function toyDataset(seed: number, count: number): Dataset {
-  const rng = new Rng(seed);
-  const features = 16;
-  const pixels = new Uint8Array(count * features);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    let best = 0;
-    let bestSum = -1;
-    for (let q = 0; q < 4; q++) {
-      let sum = 0;
-      for (let f = 0; f < 4; f++) {
-        const v = rng.below(256);
-        pixels[i * features + q * 4 + f] = v;
-        sum += v;
-      }
-      if (sum > bestSum) [best, bestSum] = [q, sum];
-    }
-    labels[i] = best;
-  }
-  return { pixels, labels, count, features };
-}
+import { toyDataset } from './toy.js';
 
 const spec = makeSpec([16, 24, 4], { inputMean: 0.5, inputStd: 0.3 });
 const data = { train: toyDataset(1, 1000), test: toyDataset(2, 300) };
