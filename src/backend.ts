@@ -53,6 +53,11 @@ export interface SessionOptions {
   schedule?: Schedule;
   /** Dropout on hidden layers during training steps (default none). */
   dropout?: DropoutConfig;
+  /**
+   * A session for eval and predict that never trains: setEpochOrder and trainSteps refuse, and a GPU backend builds
+   * no training dispatches (so compiles no backward kernels).
+   */
+  evaluateOnly?: boolean;
 }
 
 /** What sizes a session: its options without the parameters and optimiser state, which need not exist yet. */
@@ -106,4 +111,9 @@ export interface Backend {
    */
   checkSession?(sizes: SessionSizes): void;
   dispose(): void;
+}
+
+/** Both backends' guard of setEpochOrder and trainSteps: a programming error, not a user's. */
+export function refuseTraining(options: SessionOptions): void {
+  if (options.evaluateOnly) throw new Error('this session was opened with evaluateOnly: it cannot train');
 }

@@ -452,6 +452,29 @@ describe('predict() and evaluate() edge cases', () => {
   });
 });
 
+describe('an evaluateOnly session (eval and predict open one)', () => {
+  it('builds no training dispatches, refuses to train on both backends, and evaluates and predicts as a training session does', async () => {
+    const spec = makeSpec(LAYERS, { activation: 'tanh' });
+    const options = sessionOptions(spec);
+    const trainer = await backend.createSession(options);
+    const viewer = await backend.createSession({ ...options, evaluateOnly: true });
+    const cpu = await new CpuBackend().createSession({ ...options, evaluateOnly: true });
+    try {
+      expect(trainer.dispatchesPerStep).toBeGreaterThan(0);
+      expect(viewer.dispatchesPerStep).toBe(0);
+      for (const session of [viewer, cpu]) {
+        expect(() => session.setEpochOrder(new Uint32Array(options.train.count))).toThrow(/evaluateOnly/);
+        await expect(session.trainSteps(0, 1)).rejects.toThrow(/evaluateOnly/);
+      }
+      expect(await viewer.evaluate()).toEqual(await trainer.evaluate());
+      expect(await viewer.evaluate('val')).toEqual(await trainer.evaluate('val'));
+      expect(await viewer.predict(testSet)).toEqual(await trainer.predict(testSet));
+    } finally {
+      for (const session of [trainer, viewer, cpu]) session.dispose();
+    }
+  });
+});
+
 // ---- the CLI -------------------------------------------------------------------------------------------------------
 
 describe('eval and predict --backend webgpu on a saved model', () => {

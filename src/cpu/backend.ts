@@ -1,4 +1,4 @@
-import type { Backend, Dataset, EvalSet, Metrics, SessionOptions, TrainingSession } from '../backend.js';
+import { refuseTraining, type Backend, type Dataset, type EvalSet, type Metrics, type SessionOptions, type TrainingSession } from '../backend.js';
 import { optimizerSlots, PLAIN_SGD, type OptimizerConfig } from '../model/optimizer.js';
 import { learningRateAt, type Schedule } from '../model/schedule.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
@@ -61,11 +61,13 @@ export class CpuSession implements TrainingSession {
   }
 
   setEpochOrder(order: Uint32Array, firstStep = 0): void {
+    refuseTraining(this.options);
     this.order = order.slice();
     this.firstStep = firstStep;
   }
 
   async trainSteps(first: number, count: number): Promise<number> {
+    refuseTraining(this.options);
     const { batch, learningRate, train, dropout } = this.options;
     if ((first + count) * batch > this.order.length) {
       throw new Error(`steps ${first}..${first + count - 1} need ${(first + count) * batch} order entries, have ${this.order.length}`);

@@ -1,4 +1,4 @@
-import type { Dataset, EvalSet, Metrics, SessionOptions, SessionSizes, TrainingSession } from '../backend.js';
+import { refuseTraining, type Dataset, type EvalSet, type Metrics, type SessionOptions, type SessionSizes, type TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
 import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
 import { paramTable, type ParamTable } from '../model/params.js';
@@ -75,7 +75,7 @@ export class WebGpuSession implements TrainingSession {
   readonly stepsPerEpoch: number;
   readonly evalRows: number;
   /** Dispatches recorded per training step: 3 · layers + 1 with fused ReLU and the fused SGD update; 2 more per
-   * hidden layer for another activation or dropout, 1 more for an optimiser's dispatch. */
+   * hidden layer for another activation or dropout, 1 more for an optimiser's dispatch; none when evaluateOnly. */
   readonly dispatchesPerStep: number;
   private readonly device: GPUDevice;
   private readonly stride: number;
@@ -165,7 +165,7 @@ export class WebGpuSession implements TrainingSession {
         ]);
         const build = (specs: Parameters<typeof buildDispatches>[2], label: string) =>
           buildDispatches(res, kernels, specs, stepTable, label);
-        const step = await build(trainStep(table, net, buffers, options.batch, update, matmul), 'train step');
+        const step = options.evaluateOnly ? [] : await build(trainStep(table, net, buffers, options.batch, update, matmul), 'train step');
         const evalLists = async (set: DataBuffers, { lastRows }: EvalPlan, name: string): Promise<EvalDispatches> => {
           const full = await build(evalBatch(table, net, buffers, set, plan.evalRows, matmul), `${name} eval batch`);
           const last = lastRows === plan.evalRows
@@ -192,6 +192,7 @@ export class WebGpuSession implements TrainingSession {
 
   setEpochOrder(order: Uint32Array, firstStep = 0): void {
     this.live();
+    refuseTraining(this.options);
     const { batch, train } = this.options;
     if (order.length > train.count) {
       throw new Error(`the epoch order has ${order.length} entries, more than the ${train.count} training samples`);
@@ -219,6 +220,7 @@ export class WebGpuSession implements TrainingSession {
 
   async trainSteps(first: number, count: number): Promise<number> {
     this.live();
+    refuseTraining(this.options);
     if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 1) {
       throw new Error(`trainSteps(${first}, ${count}): need integers, first >= 0, count >= 1`);
     }

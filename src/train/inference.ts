@@ -14,9 +14,9 @@ export interface Evaluation {
 }
 
 /**
- * A session that never trains: `set` stands in as its training set. Its batch only sizes what training would use:
- * 256 rows (or the whole set, if smaller) keeps the step table short and needs no more activation memory than the
- * backends' evaluation batches already do.
+ * A session that never trains (evaluateOnly): `set` stands in as its training set. Its batch only sizes what training
+ * would use: 256 rows (or the whole set, if smaller) keeps the step table short and needs no more activation memory
+ * than the backends' evaluation batches already do.
  */
 async function openSession(backend: Backend, spec: ModelSpec, params: Float32Array, set: Dataset): Promise<TrainingSession> {
   if (set.features !== inputSize(spec)) {
@@ -25,7 +25,7 @@ async function openSession(backend: Backend, spec: ModelSpec, params: Float32Arr
   let maxLabel = 0;
   for (const label of set.labels.subarray(0, set.count)) maxLabel = Math.max(maxLabel, label);
   if (maxLabel >= outputSize(spec)) throw new UserError(`the model has ${outputSize(spec)} outputs but the data has label ${maxLabel}`);
-  return backend.createSession({ spec, params, batch: Math.max(1, Math.min(set.count, 256)), learningRate: 1, train: set, test: set });
+  return backend.createSession({ spec, params, batch: Math.max(1, Math.min(set.count, 256)), learningRate: 1, train: set, test: set, evaluateOnly: true });
 }
 
 /** Test loss and accuracy as training reports them (TrainingSession.evaluate), plus the confusion matrix. */
