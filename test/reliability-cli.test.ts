@@ -7,13 +7,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openBackend } from '../src/cli/backends.js';
 import { defaultMnistDir, MNIST_FILES } from '../src/data/mnist.js';
 import { loadCheckpoint } from '../src/io/checkpoint.js';
 import { encodeModel } from '../src/io/model-file.js';
 import { initParams, paramTable } from '../src/model/params.js';
+import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
 import { openTestGpu } from './gpu-setup.js';
 import { cli } from './cli-runner.js';
+import { randomDataset } from './helpers.js';
 import { cliWithFaultyGpu } from './reliability-helpers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-cli-'));
@@ -92,6 +95,26 @@ describe('a run set up wrong ends with one line naming the problem and the fix',
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stdout).not.toMatch(/^epoch /m);
+  });
+
+  it('--backend auto takes the CPU for a run beyond the GPU\'s limits, and says why', async () => {
+    const gpu = await openTestGpu();
+    const { maxStorageBufferBindingSize, maxBufferSize } = gpu.device.limits;
+    gpu.destroy();
+    const hidden = Math.ceil(Math.max(maxStorageBufferBindingSize, maxBufferSize) / (4 * 795)) + 1;
+    const set = randomDataset(new Rng(3), 64, 784);
+    const sizes = (layers: number[]) => ({ spec: makeSpec(layers), batch: 64, learningRate: 0.1, train: set, test: set });
+    for (const [layers, kind, line] of [
+      [[784, hidden, 10], 'cpu', /^backend auto: too large for this GPU \(the parameters need \d+\.\d MiB, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) \(\d+\.\d MiB\): use smaller layers\), training on the CPU$/],
+      [[784, 16, 10], 'webgpu', /^backend auto: using WebGPU$/],
+    ] as const) {
+      const lines: string[] = [];
+      const backend = await openBackend('auto', (said) => lines.push(said), 'training', sizes([...layers]));
+      backend.dispose();
+      expect(backend.kind).toBe(kind);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(line);
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Backend } from '../backend.js';
+import type { Backend, SessionSizes } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
 import { UserError } from '../errors.js';
 import { createWebGpuBackend } from '../gpu/backend.js';
@@ -14,21 +14,31 @@ function cpuBackend(): CpuBackend {
 }
 
 /**
- * Opens the backend the user asked for. `auto` prefers WebGPU and falls back to the CPU, saying which it chose.
- * `work` says what the backend is for ("training", "evaluating").
+ * Opens the backend the user asked for. `auto` prefers WebGPU and falls back to the CPU, saying which it chose and
+ * why: no adapter, or a session of `sizes` beyond the GPU's limits. `work` says what the backend is for ("training",
+ * "evaluating").
  */
 export async function openBackend(
-  choice: BackendChoice, say: (line: string) => void, work = 'training',
+  choice: BackendChoice, say: (line: string) => void, work: string, sizes: SessionSizes,
 ): Promise<Backend> {
   if (choice === 'cpu') return cpuBackend();
   if (choice === 'webgpu') return createWebGpuBackend(nodeShaderLoader);
+  let backend: Backend;
   try {
-    const backend = await createWebGpuBackend(nodeShaderLoader);
-    say('backend auto: using WebGPU');
-    return backend;
+    backend = await createWebGpuBackend(nodeShaderLoader);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     say(`backend auto: no WebGPU adapter found, ${work} on the CPU (--backend webgpu says how to get one)`);
     return cpuBackend();
   }
+  try {
+    backend.checkSession?.(sizes);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    backend.dispose();
+    say(`backend auto: too large for this GPU (${error.message}), ${work} on the CPU`);
+    return cpuBackend();
+  }
+  say('backend auto: using WebGPU');
+  return backend;
 }

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadModel } from '../io/model-file.js';
 import { confusionSvg } from '../io/plots.js';
 import { outputSize } from '../model/spec.js';
-import { evaluateModel } from '../train/inference.js';
+import { evaluateModel, inferenceSizes } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
@@ -40,7 +40,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const { test, dir } = loadData(str('data'));
   checkModelFits(modelFile, spec, test, `the test images of ${dir}`);
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say, 'evaluating');
+  const backend = await openBackend(backendChoice, say, 'evaluating', inferenceSizes(spec, test));
   try {
     say(`model ${modelFile}: ${spec.layers.join('-')} (${spec.activation}, ${spec.loss}) on ${test.count} test samples`);
     say(`device: ${backend.device}`);

@@ -3,7 +3,7 @@ import { readDigitPng } from '../data/png.js';
 import { UserError } from '../errors.js';
 import { loadModel } from '../io/model-file.js';
 import { inputSize, outputSize } from '../model/spec.js';
-import { predictOutputs } from '../train/inference.js';
+import { inferenceSizes, predictOutputs } from '../train/inference.js';
 import { argmax, softmax } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
@@ -60,7 +60,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
   }
 
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, () => {}, 'predicting');
+  const backend = await openBackend(backendChoice, () => {}, 'predicting', inferenceSizes(spec, sample));
   try {
     const outputs = await predictOutputs(backend, spec, params, sample);
     const classes = outputSize(spec);

