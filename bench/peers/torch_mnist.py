@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch beside our CPU reference on real MNIST: is our training PyTorch's training?
+"""PyTorch beside our training (either backend) on real MNIST: is our training PyTorch's training?
 
     python3 bench/peers/torch_mnist.py agree --optimizer adam --lr 0.001 --epochs 1
     python3 bench/peers/torch_mnist.py seeds --optimizer adam --lr 0.001 --epochs 5 --seeds 1-20
