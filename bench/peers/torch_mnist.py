@@ -4,7 +4,7 @@
     python3 bench/peers/torch_mnist.py agree --optimizer adam --lr 0.001 --epochs 1
     python3 bench/peers/torch_mnist.py seeds --optimizer adam --lr 0.001 --epochs 5 --seeds 1-20
 
-agree: PyTorch initialises an nn.Sequential(Linear, ReLU, ..., Linear) and writes it as one of our model files; our
+agree: PyTorch initialises an nn.Sequential(Linear, activation, ..., Linear) and writes it as one of our model files; our
 `train --init FILE --shuffle false` and PyTorch then train from those weights on the same batches (the training set
 in file order, the incomplete last batch dropped, as ours does); the script prints both test accuracies and how far
 apart the parameters end, and exits 1 when the relative difference exceeds --tolerance. Training amplifies float32
@@ -18,6 +18,7 @@ Needs torch and numpy (Debian: python3-torch); CPU only; reads the IDX files of 
 """
 import argparse
 import json
+import math
 import os
 import struct
 import subprocess
@@ -44,30 +45,51 @@ def mnist():
             norm(idx("t10k-images-idx3-ubyte", 16)), labels(idx("t10k-labels-idx1-ubyte", 8)))
 
 
-def make_model(layers):
+ACTIVATIONS = {"relu": torch.nn.ReLU, "leaky-relu": torch.nn.LeakyReLU, "sigmoid": torch.nn.Sigmoid,
+               "tanh": torch.nn.Tanh, "gelu": torch.nn.GELU}
+
+
+def make_model(layers, activation="relu"):
     modules = []
     for i in range(len(layers) - 1):
         modules.append(torch.nn.Linear(layers[i], layers[i + 1]))
         if i + 2 < len(layers):
-            modules.append(torch.nn.ReLU())
+            modules.append(ACTIVATIONS[activation]())
     return torch.nn.Sequential(*modules)
 
 
+def loss_of(args, outputs, labels):
+    if args.loss == "mse":
+        return F.mse_loss(outputs, F.one_hot(labels, outputs.shape[1]).float())
+    return F.cross_entropy(outputs, labels)
+
+
 def make_optimizer(args, params):
+    """Our defaults: PyTorch's, with momentum 0.9 for momentum and nesterov, weight decay 0.01 for adamw."""
+    wd = args.weight_decay if args.weight_decay is not None else 0.01 if args.optimizer == "adamw" else 0
     if args.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=args.lr)
+        return torch.optim.SGD(params, lr=args.lr, weight_decay=wd)
     if args.optimizer in ("momentum", "nesterov"):
-        return torch.optim.SGD(params, lr=args.lr, momentum=0.9, nesterov=args.optimizer == "nesterov")
+        return torch.optim.SGD(params, lr=args.lr, momentum=0.9, nesterov=args.optimizer == "nesterov", weight_decay=wd)
     if args.optimizer == "adam":
-        return torch.optim.Adam(params, lr=args.lr)
-    return torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+        return torch.optim.Adam(params, lr=args.lr, weight_decay=wd)
+    return torch.optim.AdamW(params, lr=args.lr, weight_decay=wd)
 
 
-def train_epoch(model, opt, x, y, batch, order):
-    """Full batches of `order` (shorter orders stop early)."""
-    for s in range(len(order) // batch):
-        rows = order[s * batch:(s + 1) * batch]
-        loss = F.cross_entropy(model(x[rows]), y[rows])
+def rate_at(args, step, total):
+    """Our --schedule cosine: CosineAnnealingLR's closed form with T_max = the run's steps, set every step."""
+    if args.schedule == "constant":
+        return args.lr
+    return args.lr * (1 + math.cos(math.pi * min(step, total) / total)) / 2
+
+
+def train_epoch(args, model, opt, x, y, order, first_step=0, total=1):
+    """Full batches of `order` (shorter orders stop early); step s of the epoch is run step first_step + s."""
+    for s in range(len(order) // args.batch):
+        rows = order[s * args.batch:(s + 1) * args.batch]
+        for group in opt.param_groups:
+            group["lr"] = rate_at(args, first_step + s, total)
+        loss = loss_of(args, model(x[rows]), y[rows])
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -78,10 +100,10 @@ def accuracy(model, x, y):
         return (model(x).argmax(1) == y).float().mean().item() * 100
 
 
-def write_model(path, layers, state):
+def write_model(path, args, layers, state):
     """Our model file: safetensors, PyTorch's names, our __metadata__ (src/io/model-codec.ts)."""
     header = {"__metadata__": {"format": "webgpu-mlp", "version": "1", "layers": ",".join(map(str, layers)),
-                               "activation": "relu", "loss": "softmax-cross-entropy",
+                               "activation": args.activation, "loss": args.loss,
                                "input_mean": str(MEAN), "input_std": str(STD)}}
     blobs, offset = [], 0
     for name, tensor in state.items():
@@ -106,32 +128,37 @@ def read_model(path):
 def agree(args, layers, data):
     xtr, ytr, xte, yte = data
     torch.manual_seed(args.seed)
-    model = make_model(layers)
+    model = make_model(layers, args.activation)
     with tempfile.TemporaryDirectory() as tmp:
         init, ours = os.path.join(tmp, "init.safetensors"), os.path.join(tmp, "ours.safetensors")
-        write_model(init, layers, model.state_dict())
+        write_model(init, args, layers, model.state_dict())
         command = ["npx", "tsx", "src/cli/main.ts", "train", "--backend", args.backend, "--init", init,
                    "--shuffle", "false", "--optimizer", args.optimizer, "--lr", str(args.lr),
-                   "--epochs", str(args.epochs), "--batch", str(args.batch), "--out", ours]
+                   "--epochs", str(args.epochs), "--batch", str(args.batch), "--schedule", args.schedule,
+                   "--out", ours]
         if args.steps:
             command += ["--steps", str(args.steps)]
+        if args.weight_decay is not None:
+            command += ["--weight-decay", str(args.weight_decay)]
         print("ours:", " ".join(command[3:]), flush=True)
         subprocess.run(command, cwd=ROOT, check=True, stdout=sys.stderr)
         theirs = read_model(ours)
     opt = make_optimizer(args, model.parameters())
     per_epoch = len(xtr) // args.batch
-    steps = args.steps or args.epochs * per_epoch
+    total = args.epochs * per_epoch
+    steps = args.steps or total
     for epoch in range(args.epochs):
         remaining = steps - epoch * per_epoch
         if remaining <= 0:
             break
-        train_epoch(model, opt, xtr, ytr, args.batch, torch.arange(min(per_epoch, remaining) * args.batch))
+        order = torch.arange(min(per_epoch, remaining) * args.batch)
+        train_epoch(args, model, opt, xtr, ytr, order, epoch * per_epoch, total)
     worst = 0.0
     for name, tensor in model.state_dict().items():
         rel = ((tensor - theirs[name]).norm() / tensor.norm()).item()
         worst = max(worst, rel)
         print(f"{name:10} |torch - ours| / |torch| = {rel:.2e}   max abs difference {(tensor - theirs[name]).abs().max().item():.2e}")
-    ours_model = make_model(layers)
+    ours_model = make_model(layers, args.activation)
     ours_model.load_state_dict(theirs)
     print(f"test accuracy: torch {accuracy(model, xte, yte):.2f}%, ours {accuracy(ours_model, xte, yte):.2f}%")
     if worst > args.tolerance:
@@ -145,11 +172,12 @@ def seeds(args, layers, data):
     finals = []
     for seed in range(int(first), int(last or first) + 1):
         torch.manual_seed(seed)
-        model = make_model(layers)
+        model = make_model(layers, args.activation)
         opt = make_optimizer(args, model.parameters())
         accuracies = []
-        for _ in range(args.epochs):
-            train_epoch(model, opt, xtr, ytr, args.batch, torch.randperm(len(xtr)))
+        per_epoch = len(xtr) // args.batch
+        for epoch in range(args.epochs):
+            train_epoch(args, model, opt, xtr, ytr, torch.randperm(len(xtr)), epoch * per_epoch, args.epochs * per_epoch)
             accuracies.append(accuracy(model, xte, yte))
         finals.append(accuracies[-1])
         print(f"seed {seed:3}: " + " ".join(f"{a:.2f}" for a in accuracies), flush=True)
@@ -161,7 +189,11 @@ def main():
     parser.add_argument("mode", choices=["agree", "seeds"])
     parser.add_argument("--layers", default="784,128,10")
     parser.add_argument("--optimizer", default="sgd", choices=["sgd", "momentum", "nesterov", "adam", "adamw"])
+    parser.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
+    parser.add_argument("--loss", default="softmax-cross-entropy", choices=["softmax-cross-entropy", "mse"])
     parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--weight-decay", type=float, default=None, help="default: ours (0, 0.01 for adamw)")
+    parser.add_argument("--schedule", default="constant", choices=["constant", "cosine"], help="cosine: to 0 at the run's end")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--steps", type=int, default=0, help="agree: stop after N steps in all")

@@ -13,8 +13,8 @@ export const TORCH_ACTIVATION: Record<Activation, string> = {
   gelu: 'nn.GELU()',
 };
 
-/** nn.LeakyReLU's default negative_slope, the one leaky-relu uses. */
-export const LEAKY_SLOPE = 0.01;
+/** nn.LeakyReLU's default negative_slope, as the float32 that its kernels, and activation.wgsl, multiply by. */
+export const LEAKY_SLOPE = Math.fround(0.01);
 
 /**
  * Losses on the last layer's outputs against the label: softmax-cross-entropy (nn.CrossEntropyLoss on the logits)
