@@ -19,3 +19,15 @@ export class DeviceLostError extends UserError {
     super(`the GPU device was lost (${reason}: ${detail || 'no message'}); a driver reset or a kernel running too long can cause this: run again`);
   }
 }
+
+/**
+ * No WebGPU adapter. `reason` is the gist of why, where known ("vkCreateInstance: Found no drivers!"); `diagnostics`
+ * is all that the WebGPU implementation itself printed meanwhile (Dawn's and Vulkan's lines in Node), for --verbose.
+ */
+export class NoAdapterError extends UserError {
+  override name = 'NoAdapterError';
+
+  constructor(message: string, readonly reason = '', readonly diagnostics = '') {
+    super(message);
+  }
+}

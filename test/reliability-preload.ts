@@ -6,7 +6,7 @@
  * - "lose-after:N": Dawn as usual, but the device is destroyed right after its Nth queue submission, while the GPU
  *   works on it. Destroyed by someone other than our Gpu class, it reads exactly as a device lost to a driver reset.
  */
-import { create, globals } from 'webgpu';
+import { createDawn } from '../src/gpu/dawn-node.js';
 
 const mode = process.env.RELIABILITY_GPU ?? '';
 let gpu: GPU;
@@ -19,8 +19,7 @@ if (mode === 'broken') {
 } else {
   const loseAfter = Number(/^lose-after:(\d+)$/.exec(mode)?.[1]);
   if (!Number.isInteger(loseAfter)) throw new Error(`RELIABILITY_GPU "${mode}" is not broken or lose-after:N`);
-  Object.assign(globalThis, globals);
-  const dawn = create([]);
+  const dawn = await createDawn([]);
   gpu = {
     wgslLanguageFeatures: dawn.wgslLanguageFeatures,
     getPreferredCanvasFormat: () => dawn.getPreferredCanvasFormat(),

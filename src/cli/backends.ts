@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Backend, SessionSizes } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
-import { UserError } from '../errors.js';
+import { NoAdapterError, UserError } from '../errors.js';
 import { createWebGpuBackend } from '../gpu/backend.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 
@@ -22,13 +22,15 @@ export async function openBackend(
   choice: BackendChoice, say: (line: string) => void, work: string, sizes: SessionSizes,
 ): Promise<Backend> {
   if (choice === 'cpu') return cpuBackend();
-  if (choice === 'webgpu') return createWebGpuBackend(nodeShaderLoader);
+  // Probing first keeps Dawn's and Vulkan's own diagnostics off the terminal where there is no adapter.
+  if (choice === 'webgpu') return createWebGpuBackend(nodeShaderLoader, { probe: true });
   let backend: Backend;
   try {
-    backend = await createWebGpuBackend(nodeShaderLoader);
+    backend = await createWebGpuBackend(nodeShaderLoader, { probe: true });
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    say(`backend auto: no WebGPU adapter found, ${work} on the CPU (--backend webgpu says how to get one)`);
+    const why = error instanceof NoAdapterError && error.reason ? ` (${error.reason})` : '';
+    say(`backend auto: no WebGPU adapter found${why}, ${work} on the CPU (--backend webgpu says how to get one)`);
     return cpuBackend();
   }
   try {

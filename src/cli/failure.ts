@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { NoAdapterError, UserError } from '../errors.js';
 
 /**
  * What the CLI prints for an error that ended a command, and its exit code. A UserError is one line naming the
@@ -8,7 +8,8 @@ import { UserError } from '../errors.js';
 export function describeFailure(error: unknown, verbose: boolean): { text: string; code: number } {
   const stack = (error as Error)?.stack ?? String(error);
   if (error instanceof UserError) {
-    return { text: `error: ${oneLine(error.message)}\n${verbose ? `${stack}\n` : ''}`, code: 2 };
+    const said = error instanceof NoAdapterError && error.diagnostics ? `what the WebGPU implementation printed:\n${error.diagnostics}\n` : '';
+    return { text: `error: ${oneLine(error.message)}\n${verbose ? `${said}${stack}\n` : ''}`, code: 2 };
   }
   const prefix = 'internal error (a bug: please report it)';
   if (verbose) return { text: `${prefix}: ${stack}\n`, code: 1 };

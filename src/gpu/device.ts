@@ -1,4 +1,5 @@
-import { DeviceLostError, UserError } from '../errors.js';
+import { DeviceLostError, NoAdapterError } from '../errors.js';
+import type * as DawnNode from './dawn-node.js';
 
 export interface GpuOptions {
   /**
@@ -9,6 +10,11 @@ export interface GpuOptions {
   powerPreference?: GPUPowerPreference;
   /** Optional features to turn on where the adapter has them (e.g. 'timestamp-query' for the benchmark). */
   features?: GPUFeatureName[];
+  /**
+   * In Node, look for an adapter in a child process before starting Dawn here (see dawn-node.ts): where there is
+   * none, nothing of Dawn's or Vulkan's reaches this process's stderr, and the error carries their reason instead.
+   */
+  probe?: boolean;
 }
 
 /** What the adapter says about itself; Dawn's fields are getters, so they are copied out explicitly. */
@@ -135,16 +141,20 @@ const RAISED_LIMITS = [
 ] as const;
 
 const NO_ADAPTER_HELP =
-  'no WebGPU adapter found. In a browser, use one with WebGPU enabled (Chrome 113+, or a flag elsewhere). ' +
+  'In a browser, use one with WebGPU enabled (Chrome 113+, or a flag elsewhere). ' +
   'In Node on a machine with a GPU, install its Vulkan driver (Linux) and the loader (apt-get install libvulkan1). ' +
   'Without a GPU, Linux can use the SwiftShader software driver from Chromium: apt-get install chromium libvulkan1, ' +
   'then set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (slow, but correct); or use --backend cpu';
 
+function noAdapter(reason: string, diagnostics = ''): NoAdapterError {
+  return new NoAdapterError(`no WebGPU adapter found${reason ? ` (${reason})` : ''}. ${NO_ADAPTER_HELP}`, reason, diagnostics);
+}
+
 /** Finds an adapter (navigator.gpu in browsers, Dawn from the `webgpu` package in Node) and opens a device on it. */
 export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
   const gpu = await findGpuApi(options);
-  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
-  if (!adapter) throw new UserError(NO_ADAPTER_HELP);
+  const adapter = await gpu.requestAdapter({ powerPreference: powerPreference(options) });
+  if (!adapter) throw noAdapter('');
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) {
     const value = adapter.limits[name];
@@ -163,22 +173,20 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
   }, gpu);
 }
 
+const powerPreference = (options: GpuOptions): GPUPowerPreference => options.powerPreference ?? 'high-performance';
+
 async function findGpuApi(options: GpuOptions): Promise<GPU> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) throw new UserError(`${NO_ADAPTER_HELP} (this browser has no navigator.gpu)`);
-  // A computed specifier keeps bundlers from pulling Dawn into a browser build.
-  const specifier = 'webgpu';
-  let dawn: { create(options: string[]): GPU; globals: object };
-  try {
-    dawn = await import(/* @vite-ignore */ specifier);
-  } catch (error) {
-    throw new UserError(`cannot load the "webgpu" package (Dawn for Node): ${(error as Error).message}; run npm ci`);
+  if (!isNode) throw noAdapter('this browser has no navigator.gpu');
+  // A computed specifier keeps bundlers from pulling Dawn and node: modules into a browser build.
+  const specifier = './dawn-node.js';
+  const dawn = (await import(/* @vite-ignore */ specifier)) as typeof DawnNode;
+  const dawnOptions = options.dawnOptions ?? [];
+  if (options.probe) {
+    const probe = await dawn.probeDawn(dawnOptions, powerPreference(options));
+    if (!probe.found) throw noAdapter(dawn.diagnosticGist(probe.diagnostics), probe.diagnostics);
   }
-  // GPUBufferUsage, GPUMapMode and friends are globals in browsers; Node gets them from Dawn.
-  for (const [name, value] of Object.entries(dawn.globals)) {
-    if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
-  }
-  return dawn.create(options.dawnOptions ?? []);
+  return dawn.createDawn(dawnOptions);
 }
