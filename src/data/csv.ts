@@ -1,0 +1,123 @@
+/**
+ * Tables from CSV text: a header row of column names, then one row per sample. Papa Parse reads the text (quoting,
+ * CRLF, a byte-order mark); everything it cannot know is checked here, with one-line errors that name the file, the
+ * row (1 is the first row after the header) and the column. No Node imports: the browser demo reads files the same way.
+ * Nothing is imputed: an empty or non-numeric feature cell is an error, not a zero.
+ */
+import Papa from 'papaparse';
+import { UserError } from '../errors.js';
+
+export interface CsvTable {
+  /** Where the text came from, for messages. */
+  file: string;
+  /** The header's column names, trimmed. */
+  columns: string[];
+  /** Each data row's cells as text, one per column. */
+  rows: string[][];
+}
+
+/** Parses CSV text with a header row. Blank lines are skipped; every other row must have one cell per column. */
+export function parseCsv(text: string, file: string): CsvTable {
+  if (text.trim() === '') {
+    throw new UserError(`${file}: the file is empty: a CSV file needs a header row of column names, then rows of data`);
+  }
+  const parsed = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: true });
+  const error = parsed.errors[0];
+  if (error) {
+    const where = error.row === undefined ? '' : ` row ${error.row}:`;
+    throw new UserError(`${file}:${where} ${error.message.toLowerCase()}: close every quoted cell with a " (write "" for a quote inside one)`);
+  }
+  const [header, ...rows] = parsed.data;
+  const columns = header.map((name) => name.trim());
+  const seen = new Map<string, number>();
+  columns.forEach((name, i) => {
+    if (name === '') throw new UserError(`${file}: column ${i + 1} of the header has no name: give every column a name`);
+    const before = seen.get(name);
+    if (before !== undefined) {
+      throw new UserError(`${file}: the header names "${name}" twice (columns ${before + 1} and ${i + 1}): give each column its own name`);
+    }
+    seen.set(name, i);
+  });
+  if (rows.length === 0) throw new UserError(`${file}: the file has a header but no rows of data`);
+  rows.forEach((row, r) => {
+    if (row.length !== columns.length) {
+      throw new UserError(`${file}: row ${r + 1} has ${row.length} cells, the header has ${columns.length} columns: give every row one cell per column`);
+    }
+  });
+  return { file, columns, rows };
+}
+
+/** The index of each named column; a missing name is an error listing the columns there are. */
+export function columnIndices(table: CsvTable, names: string[]): number[] {
+  return names.map((name) => {
+    const index = table.columns.indexOf(name);
+    if (index < 0) {
+      throw new UserError(`${table.file}: no column named "${name}": the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`);
+    }
+    return index;
+  });
+}
+
+/** A decimal number as people write one: an optional sign, digits with an optional point, an optional exponent. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The named columns as float32, row-major [rows, names.length]. Every cell must be a finite decimal number: an empty
+ * cell, text, or a number beyond float32's range is an error naming the row and the column.
+ */
+export function numericColumns(table: CsvTable, names: string[]): Float32Array {
+  const indices = columnIndices(table, names);
+  const out = new Float32Array(table.rows.length * indices.length);
+  table.rows.forEach((row, r) => {
+    indices.forEach((c, j) => {
+      const cell = row[c].trim();
+      const value = DECIMAL.test(cell) ? Math.fround(Number(cell)) : NaN;
+      if (!Number.isFinite(value)) {
+        const what = cell === '' ? 'is empty' : `holds "${cell}", which is not a finite number`;
+        throw new UserError(`${table.file}: row ${r + 1}, column "${table.columns[c]}" ${what}: every feature cell needs a number (nothing is filled in), so fix the cell or drop the row`);
+      }
+      out[r * indices.length + j] = value;
+    });
+  });
+  return out;
+}
+
+/** A class column: the class names in order, and each row's index into them. */
+export interface ClassColumn {
+  classes: string[];
+  labels: Uint32Array;
+}
+
+/**
+ * Orders class names: numerically where every name is a number (so "2" before "10"), else by UTF-16 code units,
+ * the same in every locale.
+ */
+export function sortClasses(names: Iterable<string>): string[] {
+  const distinct = [...new Set(names)];
+  const numeric = distinct.every((name) => DECIMAL.test(name));
+  return distinct.sort(numeric ? (a, b) => Number(a) - Number(b) || (a < b ? -1 : 1) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * A column of class names (any text, trimmed). `classes` fixes the names and their order (a test file read against
+ * its training file, a model's classes); otherwise they are the column's distinct values, sorted by sortClasses.
+ */
+export function classColumn(table: CsvTable, name: string, classes?: string[]): ClassColumn {
+  const [c] = columnIndices(table, [name]);
+  const cells = table.rows.map((row) => row[c].trim());
+  const order = classes ?? sortClasses(cells);
+  const index = new Map(order.map((label, i) => [label, i]));
+  const labels = new Uint32Array(cells.length);
+  cells.forEach((cell, r) => {
+    if (cell === '') {
+      throw new UserError(`${table.file}: row ${r + 1}, column "${name}" is empty: every row needs its class, so fill the cell or drop the row`);
+    }
+    const label = index.get(cell);
+    if (label === undefined) {
+      const known = order.length > 8 ? `${order.slice(0, 8).join(', ')}, ...` : order.join(', ');
+      throw new UserError(`${table.file}: row ${r + 1}, column "${name}" holds the class "${cell}", which the training data does not have (its classes: ${known})`);
+    }
+    labels[r] = label;
+  });
+  return { classes: order, labels };
+}
