@@ -4,7 +4,7 @@ import { CpuBackend } from '../src/cpu/backend.js';
 import { CpuNetwork } from '../src/cpu/network.js';
 import * as ops from '../src/cpu/ops.js';
 import { UserError } from '../src/errors.js';
-import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/backend.js';
+import { createWebGpuBackend } from '../src/gpu/backend.js';
 import type { GpuStats } from '../src/gpu/program.js';
 import type { WebGpuSession } from '../src/gpu/session.js';
 import { MATMUL_TILE_NAMES } from '../src/gpu/matmul.js';
@@ -63,7 +63,7 @@ const expectParamsClose = (got: Float32Array, want: Float32Array, when: string):
 
 const fixture = useTestGpu();
 
-const open = (b: WebGpuBackend = fixture.backend): Promise<WebGpuSession> =>
+const open = (b = fixture.backend): Promise<WebGpuSession> =>
   b.createSession({ spec, params, batch, learningRate, train, test });
 
 describe('GPU training session against the CPU reference', () => {
