@@ -1,7 +1,7 @@
 /**
- * CPU vs GPU benchmark (issue 4): a no-op dispatch baseline, the matmul family at several sizes, and whole training
- * epochs of workloads A-D on synthetic data of MNIST's shape, with the counts that predict speed; optionally
- * PyTorch on the same workloads in the same run. A table on stdout, JSON with --json, an SVG chart with --plot.
+ * CPU vs GPU benchmark: a no-op dispatch baseline, the matmul family at several sizes, and whole training epochs of
+ * workloads A-D on synthetic data of MNIST's shape, with the counts that predict speed; optionally PyTorch on the
+ * same workloads in the same run. A table on stdout, JSON with --json, an SVG chart with --plot.
  *
  *   npm run bench -- --quick                     # small sizes, under a minute, SwiftShader too
  *   node dist/bench/bench.js --peer torch --json bench.json --plot bench.svg   # the whole table (after npm run build)
@@ -21,7 +21,10 @@ import {
 import { Resources } from '../src/gpu/program.js';
 import { OPTIMIZERS, type OptimizerName } from '../src/model/optimizer.js';
 
-/** The Dawn toggles the issue asks to measure; any other Dawn toggle name is passed on as given. */
+/**
+ * The Dawn toggles that skip safety work (bounds checks, validation, zeroing workgroup memory) and so may be faster;
+ * any other Dawn toggle name is passed on as given.
+ */
 export const DAWN_FEATURES = ['disable_robustness', 'skip_validation', 'disable_workgroup_init'];
 
 const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch] [--dawn FEATURES] [--dawn-sweep]
@@ -33,7 +36,7 @@ const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch]
   --peer torch     run bench/peers/torch_mlp.py with python3 on the same workloads (CUDA, fp32, TF32 off)
   --dawn LIST      Dawn features to enable, comma-separated (${DAWN_FEATURES.join(', ')}); default none
   --dawn-sweep     also time A, B, C and the largest matmul with each of those features alone and all together
-  --optimizer NAME train the workloads with ${OPTIMIZERS.join(', ')} (default sgd, as the issue's table), at lr 0.01;
+  --optimizer NAME train the workloads with ${OPTIMIZERS.join(', ')} (default sgd, as the H100 reference figures), at lr 0.01;
                    PyTorch's peer uses the same optimiser
   --no-timestamps  time on the wall clock even where the device has timestamp-query
   --no-prerecord   record each chunk when it is asked for, not while the GPU runs the one before (to measure that)`;

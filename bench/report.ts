@@ -15,14 +15,14 @@ export interface WorkloadResult {
   trainSamples: number;
   testSamples: number;
   steps: number;
-  /** --quick: smaller than the issue's workload of this name. */
+  /** --quick: smaller than the full-size workload of this name. */
   scaled: boolean;
   gpu: GpuEpoch;
   cpu: CpuEpoch | null;
   /** CPU ms per epoch / GPU ms per epoch. */
   gpuSpeedupOverCpu: number | null;
   floors: Floors;
-  /** Issue 4's H100 figures (TensorFlow.js, PyTorch, target), for full-size workloads. */
+  /** The H100 reference figures (TensorFlow.js, PyTorch, target; ms per epoch), for full-size workloads. */
   reference: { tfjs: number; torch: number; target: number } | null;
   peer: { epochMs: number; oursOverPeer: number } | null;
 }
@@ -42,7 +42,7 @@ export interface BenchResult {
   device: AdapterDescription & { description: string; features: string[] };
   /** What was passed to Dawn's create(): enable-dawn-features=..., disable-dawn-features=timestamp_quantization. */
   dawnOptions: string[];
-  /** The optimiser the workloads trained with (--optimizer; the issue's table is SGD). */
+  /** The optimiser the workloads trained with (--optimizer; the reference figures are SGD). */
   optimizer: OptimizerName;
   /** Whether sessions recorded the next chunk while the GPU ran the current one (--no-prerecord turns it off). */
   prerecord: boolean;
@@ -73,9 +73,9 @@ function table(header: string[], rows: string[][]): string {
 export function formatTable(r: BenchResult): string {
   const out: string[] = [];
   const peer = r.peer?.available ? r.peer : null;
-  out.push(`webgpu-mlp benchmark${r.quick ? ' (--quick: scaled-down sizes, not the issue\'s workloads)' : ''}`);
+  out.push(`webgpu-mlp benchmark${r.quick ? ' (--quick: scaled-down sizes, not the full-size workloads)' : ''}`);
   out.push(`${r.device.description}; timing: ${r.timing}; Dawn options: ${r.dawnOptions.join(' ') || 'none'}; Node ${r.node}`);
-  out.push(`workloads train with ${r.optimizer} at lr 0.01 (the issue's table: sgd)`);
+  out.push(`workloads train with ${r.optimizer} at lr 0.01 (the reference figures: sgd)`);
   if (r.device.software) out.push('software adapter: these times say nothing about a GPU');
   const n = r.noop;
   out.push(`no-op dispatch (${n.dispatches}): ${fixed(n.usPerDispatchOnePass, 2)} us each in one pass, ` +
@@ -186,7 +186,7 @@ export function formatSvg(r: BenchResult): string {
     rect(left + j * 220, y0 + panel + 28, 10, 10, s.color, s.label);
     text(left + j * 220 + 14, y0 + panel + 37, s.label, 'font-size="11"');
   });
-  if (r.workloads.some((w) => w.reference)) text(left + series.length * 220, y0 + panel + 37, '- - target (issue 4)', 'font-size="11"');
+  if (r.workloads.some((w) => w.reference)) text(left + series.length * 220, y0 + panel + 37, '- - target', 'font-size="11"');
 
   // Panel 2: matmul TFLOP/s of the picked variants, cuBLAS beside them.
   const picked = r.matmul.filter((m) => m.picked);

@@ -1,7 +1,7 @@
 /**
- * The training workloads A-D (issue 4's table): synthetic data of MNIST's shape, whole GPU epochs through a
- * WebGpuSession (the same calls the trainer makes), the CPU reference on a few steps extrapolated to an epoch, and
- * the two floors each workload has on the H100.
+ * The training workloads A-D: synthetic data of MNIST's shape, whole GPU epochs through a WebGpuSession (the same
+ * calls the trainer makes), the CPU reference on a few steps extrapolated to an epoch, and the two floors each
+ * workload has on the H100.
  */
 import type { Dataset } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
@@ -18,7 +18,7 @@ export interface Workload {
   batch: number;
   trainSamples: number;
   testSamples: number;
-  /** Set in --quick runs: smaller than the issue's workload of the same name. */
+  /** Set in --quick runs: smaller than the full-size workload of the same name. */
   scaled: boolean;
 }
 
@@ -26,7 +26,7 @@ const MNIST = { train: 60_000, test: 10_000 };
 /** Every workload's rate, for every optimiser (the PyTorch peer uses the same). */
 const LEARNING_RATE = 0.01;
 
-/** Issue 4's workloads: one epoch of 60,000 samples of 784 pixels, SGD, softmax-cross-entropy. */
+/** The full-size workloads: one epoch of 60,000 samples of 784 pixels, SGD, softmax-cross-entropy. */
 export const WORKLOADS: Workload[] = [
   { name: 'A', layers: [784, 128, 10], batch: 64, trainSamples: MNIST.train, testSamples: MNIST.test, scaled: false },
   { name: 'B', layers: [784, 128, 10], batch: 256, trainSamples: MNIST.train, testSamples: MNIST.test, scaled: false },
@@ -42,7 +42,10 @@ export const QUICK_WORKLOADS: Workload[] = [
   { name: 'D', layers: [784, 256, 256, 10], batch: 256, trainSamples: 512, testSamples: 256, scaled: true },
 ];
 
-/** Issue 4's figures on the H100 (fp32, TF32 off, SGD, synthetic data), ms per epoch. */
+/**
+ * Reference figures on the H100 (fp32, TF32 off, SGD, synthetic data), ms per epoch: TensorFlow.js on WebGPU, PyTorch
+ * CUDA eager, and the target this project aims for.
+ */
 export const REFERENCE_MS: Record<string, { tfjs: number; torch: number; target: number }> = {
   A: { tfjs: 7465, torch: 1278, target: 60 },
   B: { tfjs: 2047, torch: 270, target: 20 },

@@ -1,5 +1,5 @@
 /**
- * The activations and the MSE loss of issue 6 against float64 definitions (test/reference64.ts), their backward
+ * The CPU activations and the MSE loss against float64 definitions (test/reference64.ts), their backward
  * forms against central differences of those definitions, and the whole network with every activation, loss and
  * dropout against finite differences.
  */

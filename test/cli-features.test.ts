@@ -1,7 +1,8 @@
 /**
- * The train flags of issue 6, eval and predict, as a person runs them: one-line errors with exit code 2, a run with
- * validation, plots and a report, eval agreeing with the training report, predict on a test sample and on a PNG,
- * and resume through checkpoint files giving bitwise the uninterrupted model.
+ * The flags of train beyond the basics (optimisers, schedules, activations, losses, dropout, validation, checkpoints),
+ * eval and predict, as a person runs them: one-line errors with exit code 2, a run with validation, plots and a
+ * report, eval agreeing with the training report, predict on a test sample and on a PNG, and resume through
+ * checkpoint files giving bitwise the uninterrupted model.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,7 +31,7 @@ fs.writeFileSync(file('checkpoint.safetensors'), encodeCheckpoint({
 fs.writeFileSync(file('note.png'), 'not a png');
 
 describe('train, eval and predict flags', () => {
-  it('train --help documents every new flag', () => {
+  it('train --help documents every optimiser, schedule, model, data and checkpoint flag', () => {
     const { code, stdout } = cli('train', '--help');
     expect(code).toBe(0);
     for (const flag of ['--optimizer', '--momentum', '--dampening', '--weight-decay', '--beta1', '--beta2', '--eps', '--schedule',
@@ -84,7 +85,7 @@ describe('train, eval and predict flags', () => {
   });
 });
 
-describe('a run with every new feature, then eval and predict on its model', () => {
+describe('a run with adam, cosine, gelu, dropout and validation, then eval and predict on its model', () => {
   const report = file('report.json');
   const model = file('model.safetensors');
   const curves = file('curves.svg');

@@ -50,7 +50,7 @@ function refSoftmaxXent(logits: ArrayLike<number>, labels: Uint32Array, rows: nu
 }
 
 /** An array of `length` values followed by `extra` sentinels. */
-function padded(values: ArrayLike<number>, extra: number): Float32Array {
+function withTrailingSentinels(values: ArrayLike<number>, extra: number): Float32Array {
   const out = new Float32Array(values.length + extra).fill(SENTINEL);
   out.set(values);
   return out;
@@ -78,7 +78,7 @@ describe.each(['NT', 'TN', 'NN'] as const)('matmul%s', (form) => {
           const bBuffer = randomArray(rng, n * k + 20);
           const b = bBuffer.subarray(3, 3 + n * k + 13); // a view at an offset, as the network passes weights
           // The output starts as NaN (so every element must be written, not accumulated) with sentinels after it.
-          const c = padded(new Float32Array(m * n).fill(NaN), 9);
+          const c = withTrailingSentinels(new Float32Array(m * n).fill(NaN), 9);
           kernels[form](c, a, b, m, n, k);
           const want = refMatmul(form, a, b, m, n, k);
           // The kernel sums in float64 and rounds once: F32_ROUND relative, plus float64 summation-order error at
@@ -113,7 +113,7 @@ describe('biasAdd', () => {
     for (const rows of SIZES) {
       const y0 = randomArray(rng, rows * n);
       const bias = randomArray(rng, n + 4); // extra bias values must not be read
-      const y = padded(y0, 5);
+      const y = withTrailingSentinels(y0, 5);
       ops.biasAdd(y, bias, rows, n);
       const want = Float64Array.from(y0, (v, i) => v + bias[i % n]);
       expectClose(y.subarray(0, rows * n), want, { atol: 0, rtol: F32_ROUND }, `biasAdd ${rows}x${n}`);
@@ -125,11 +125,11 @@ describe('biasAdd', () => {
 describe('relu and reluBackward', () => {
   it.each(SIZES)('relu keeps positives and zeroes the rest, %i values, in place or not', (count) => {
     const rng = new Rng(count);
-    const x = padded(randomArray(rng, count), 3);
+    const x = withTrailingSentinels(randomArray(rng, count), 3);
     x[0] = 0;
     if (count > 1) x[1] = -0;
     const want = Array.from(x.subarray(0, count), (v) => (v > 0 ? v : 0));
-    const y = padded(new Float32Array(count).fill(NaN), 3);
+    const y = withTrailingSentinels(new Float32Array(count).fill(NaN), 3);
     ops.relu(y, x, count);
     expect(Array.from(y.subarray(0, count))).toEqual(want);
     expectTailUntouched(y, count, 'relu');
@@ -142,9 +142,9 @@ describe('relu and reluBackward', () => {
     const rng = new Rng(1000 + count);
     const y = new Float32Array(count);
     ops.relu(y, randomArray(rng, count), count);
-    const dy = padded(randomArray(rng, count), 4);
+    const dy = withTrailingSentinels(randomArray(rng, count), 4);
     const want = Array.from(dy.subarray(0, count), (g, i) => (y[i] > 0 ? g : 0));
-    const dx = padded(new Float32Array(count).fill(NaN), 4);
+    const dx = withTrailingSentinels(new Float32Array(count).fill(NaN), 4);
     ops.reluBackward(dx, dy, y, count);
     expect(Array.from(dx.subarray(0, count))).toEqual(want);
     expectTailUntouched(dx, count, 'reluBackward');
@@ -162,7 +162,7 @@ describe('softmaxCrossEntropy', () => {
         const logits = randomArray(rng, rows * classes, -8, 8);
         const labels = randomLabels(rng, rows, classes);
         const want = refSoftmaxXent(logits, labels, rows, classes);
-        const grad = padded(new Float32Array(rows * classes).fill(NaN), 6);
+        const grad = withTrailingSentinels(new Float32Array(rows * classes).fill(NaN), 6);
         const loss = ops.softmaxCrossEntropy(grad, logits, labels, rows, classes);
         // The loss is a float64 result of float64 arithmetic on the same inputs: only summation order differs.
         expect(Math.abs(loss - want.loss)).toBeLessThanOrEqual(1e-13 * Math.max(1, want.loss));
@@ -213,7 +213,7 @@ describe('columnSum', () => {
     const rng = new Rng(300 + rows);
     for (const n of SIZES) {
       const x = randomArray(rng, rows * n + 13); // extra rows must not be summed
-      const out = padded(new Float32Array(n).fill(NaN), 5);
+      const out = withTrailingSentinels(new Float32Array(n).fill(NaN), 5);
       ops.columnSum(out, x, rows, n);
       const want = new Float64Array(n);
       for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) want[j] += x[r * n + j];
@@ -229,7 +229,7 @@ describe('sgdUpdate', () => {
     const rng = new Rng(400 + count);
     const p0 = randomArray(rng, count);
     const grads = randomArray(rng, count + 3);
-    const params = padded(p0, 3);
+    const params = withTrailingSentinels(p0, 3);
     const lr = 0.037;
     ops.sgdUpdate(params, grads, lr, count);
     // float64 p - lr·g rounded once to float32 is exactly what Math.fround gives.
@@ -276,7 +276,7 @@ describe('gather', () => {
     const mean = 0.1307;
     const std = 0.3081;
     for (const [start, batch] of [[0, 1], [0, 7], [13, 33], [17, 33], [49, 1]]) {
-      const x = padded(new Float32Array(batch * features).fill(NaN), 7);
+      const x = withTrailingSentinels(new Float32Array(batch * features).fill(NaN), 7);
       const labelsOut = new Uint32Array(batch + 2).fill(77);
       ops.gather(x, labelsOut, pixels, labels, order, start, batch, features, mean, std);
       const want = new Float64Array(batch * features);

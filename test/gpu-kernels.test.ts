@@ -4,7 +4,7 @@ import type { Gpu } from '../src/gpu/device.js';
 import { launch, normalisationTable } from '../src/gpu/kernels.js';
 import { Rng } from '../src/model/rng.js';
 import { expectClose, randomArray, randomLabels } from './helpers.js';
-import { KernelRunner, matmulTol, openTestGpu, padded } from './gpu-setup.js';
+import { KernelRunner, matmulTol, openTestGpu, withLeadingJunk } from './gpu-setup.js';
 
 /**
  * Every kernel but the matmul family (test/gpu-matmul.test.ts) against its CPU reference (src/cpu/ops.ts) on fresh
@@ -53,7 +53,7 @@ describe('elementwise kernels', () => {
     const y = randomArray(rng, rows * n);
     const bias = randomArray(rng, n);
     const yBuf = run.res.buffer('y', y.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, y);
-    await run.run('bias_add', [yBuf], [run.input(padded(bias, 3))], launch.biasAdd(rows, n, 3));
+    await run.run('bias_add', [yBuf], [run.input(withLeadingJunk(bias, 3))], launch.biasAdd(rows, n, 3));
     ops.biasAdd(y, bias, rows, n);
     expectClose(await run.readF32(yBuf, rows * n), y, exact, 'bias_add');
   });

@@ -8,7 +8,7 @@ import {
 } from '../src/gpu/matmul.js';
 import { Rng } from '../src/model/rng.js';
 import { expectClose, randomArray } from './helpers.js';
-import { KernelRunner, matmulTol, openTestGpu, padded } from './gpu-setup.js';
+import { KernelRunner, matmulTol, openTestGpu, withLeadingJunk } from './gpu-setup.js';
 
 /**
  * The matmul family against ops.matmulNT / matmulTN / matmulNN: every variant (3 forms x 4 tiles x 3 modes), each
@@ -67,8 +67,8 @@ async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: Mat
   const tol = matmulTol(k);
   const label = `${form} ${tile ?? 'picked'} ${mode ?? ''} ${m}x${n}x${k}`;
 
-  const aBuf = run.input(padded(a, aOff));
-  const bBuf = run.input(padded(b, bOff));
+  const aBuf = run.input(withLeadingJunk(a, aOff));
+  const bBuf = run.input(withLeadingJunk(b, bOff));
   const plain = run.output(2 + m * n);
   await run.run('matmul', [plain], [aBuf, bBuf, aBuf], launch.matmul(form, { m, n, k, cOff: 2, aOff, bOff, ...force }));
   const got = await run.readF32(plain, 2 + m * n);
@@ -78,7 +78,7 @@ async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: Mat
   if (form === 'nt') {
     // The layer's forward: the bias sits in the same buffer as the weight (the flat parameter vector).
     const bias = randomArray(rng, n);
-    const params = run.input(padded(Float32Array.of(...b, ...bias), bOff));
+    const params = run.input(withLeadingJunk(Float32Array.of(...b, ...bias), bOff));
     const want = expected.slice();
     ops.biasAdd(want, bias, m, n);
     ops.relu(want, want, m * n);
@@ -92,7 +92,7 @@ async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: Mat
     const want = expected.slice();
     ops.reluBackward(want, want, mask, m * n);
     const out = run.output(m * n);
-    await run.run('matmul', [out], [aBuf, bBuf, run.input(padded(mask, 6))],
+    await run.run('matmul', [out], [aBuf, bBuf, run.input(withLeadingJunk(mask, 6))],
       launch.matmul('nn', { m, n, k, flags: MASK, aOff, bOff, eOff: 6, ...force }));
     expectClose(await run.readF32(out, m * n), want, tol, `${label} masked`);
   } else {

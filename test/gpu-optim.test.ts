@@ -3,40 +3,24 @@
  * its CPU function on fresh random inputs, then whole sessions with every optimiser and schedule against the CPU
  * backend, a resumed GPU session against an uninterrupted one, and the dispatches each optimiser costs per step.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset, SessionOptions, TrainingSession } from '../src/backend.js';
+import { describe, expect, it } from 'vitest';
+import type { SessionOptions, TrainingSession } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { adamUpdate, momentumUpdate } from '../src/cpu/optim.js';
 import * as ops from '../src/cpu/ops.js';
-import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/backend.js';
-import type { Gpu } from '../src/gpu/device.js';
+import type { WebGpuBackend } from '../src/gpu/backend.js';
 import { launch, optimizerStepValues } from '../src/gpu/kernels.js';
 import type { WebGpuSession } from '../src/gpu/session.js';
-import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { makeOptimizer, optimizerSlots, type OptimizerConfig, type OptimizerName } from '../src/model/optimizer.js';
-import { initParams, paramTable, view } from '../src/model/params.js';
+import { initParams, paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import type { Schedule } from '../src/model/schedule.js';
 import { makeSpec } from '../src/model/spec.js';
 import { train } from '../src/train/trainer.js';
-import { expectClose, randomArray, randomDataset, relativeError } from './helpers.js';
-import { KernelRunner, openTestGpu } from './gpu-setup.js';
+import { BATCH as batch, LAYERS, lossTol, randomSessionData, useTestGpu } from './gpu-fixture.js';
+import { expectClose, expectTensorsClose, randomArray, relativeError } from './helpers.js';
 
-let gpu: Gpu;
-let run: KernelRunner;
-let backend: WebGpuBackend;
-
-beforeAll(async () => {
-  gpu = await openTestGpu();
-  run = await KernelRunner.create(gpu);
-  backend = await createWebGpuBackend(nodeShaderLoader, { gpu, evalRows: 8 });
-});
-
-afterAll(() => {
-  backend?.dispose();
-  run?.destroy();
-  gpu?.destroy();
-});
+const fixture = useTestGpu({ kernels: true });
 
 // ---- Kernels -------------------------------------------------------------------------------------------------------
 
@@ -64,6 +48,7 @@ interface KernelCase {
 /** Runs a case through the GPU kernel and the CPU function from the same inputs; returns both ends. */
 async function runBoth(c: KernelCase, count: number) {
   const o = c.optimizer;
+  const run = fixture.kernels;
   const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC; // a global once the device is open
   const rng = new Rng(count * 131 + c.firstRun * 7 + o.name.length);
   const params = randomArray(rng, count);
@@ -150,21 +135,15 @@ describe.each([
 // ---- Sessions ------------------------------------------------------------------------------------------------------
 
 /**
- * A 3-layer net at odd sizes (as in gpu-step.test.ts), 30 samples in batches of 7: 4 steps per epoch, 2 epochs, so
- * the step table is rewritten for the second epoch's run steps 4..7.
+ * The session tests' 3-layer net (odd sizes: see gpu-fixture.ts), 30 samples in batches of 7: 4 steps per epoch, 2
+ * epochs, so the step table is rewritten for the second epoch's run steps 4..7.
  */
-const spec = makeSpec([20, 33, 17, 10]);
+const spec = makeSpec(LAYERS);
 const table = paramTable(spec);
-const batch = 7;
 const STEPS = 4;
 
-const randomSet = (rng: Rng, count: number): Dataset => randomDataset(rng, count, spec.layers[0]);
-
-const dataRng = new Rng(77);
-const trainSet = randomSet(dataRng, 30);
-const testSet = randomSet(dataRng, 9);
+const { train: trainSet, test: testSet, orders } = randomSessionData(77, LAYERS[0], { train: 30, test: 9 }, 2);
 const params = initParams(table, 11);
-const orders = [0, 1].map(() => dataRng.shuffle(Uint32Array.from({ length: trainSet.count }, (_, i) => i)));
 
 /** Rates large enough that 8 steps move the parameters well beyond rounding. */
 const RATES: Record<OptimizerName, number> = { sgd: 0.1, momentum: 0.05, nesterov: 0.05, adam: 0.01, adamw: 0.01 };
@@ -199,11 +178,7 @@ async function steps(session: TrainingSession, epoch: number, from: number, to: 
  * rewritten for the second epoch, a bias gradient missing, bias corrections of the wrong step: 5e-5 to 2e-3 in the
  * loss alone, more in the parameters).
  */
-function expectTensorsClose(got: Float32Array, want: Float32Array, what: string): void {
-  for (const entry of table.entries) {
-    expect(relativeError(view(got, entry), view(want, entry)), `${what} ${entry.name}: relative error`).toBeLessThan(1e-4);
-  }
-}
+const SESSION_TOL = { relative: 1e-4 };
 
 describe('WebGPU sessions against the CPU backend, every optimiser and schedule', () => {
   const cases = OPTIMIZERS.flatMap((optimizer) => SCHEDULES.map((schedule) => ({ optimizer, schedule })));
@@ -211,7 +186,7 @@ describe('WebGPU sessions against the CPU backend, every optimiser and schedule'
   it.each(cases.map((c) => [`${c.optimizer.name}, ${c.schedule.name}`, c] as const))('%s: 8 steps, parameters and optimiser state', async (_, c) => {
     const options = sessionOptions(c.optimizer, c.schedule);
     const cpu = await new CpuBackend().createSession(options);
-    const session = await backend.createSession(options);
+    const session = await fixture.backend.createSession(options);
     try {
       // One optimiser dispatch after the backward pass: 3 · layers + 2.
       expect(session.dispatchesPerStep).toBe(3 * 3 + 2);
@@ -220,17 +195,17 @@ describe('WebGPU sessions against the CPU backend, every optimiser and schedule'
         for (const [from, to] of [[0, 3], [3, 4]]) {
           const dispatches = session.stats.dispatches;
           const loss = await steps(session, epoch, from, to);
-          expectClose([loss], [await steps(cpu, epoch, from, to)], { atol: 1e-6, rtol: 1e-5 }, `loss, epoch ${epoch} steps ${from}..${to - 1}`);
+          expectClose([loss], [await steps(cpu, epoch, from, to)], lossTol, `loss, epoch ${epoch} steps ${from}..${to - 1}`);
           expect(session.stats.dispatches - dispatches).toBe((to - from) * session.dispatchesPerStep);
         }
         // The order, and from the second epoch on the step table's run-dependent fields.
         expect(session.stats.writes - writes).toBe(epoch === 0 ? 1 : 2);
       }
-      expectTensorsClose(await session.readParams(), await cpu.readParams(), 'params');
+      expectTensorsClose(table, await session.readParams(), await cpu.readParams(), SESSION_TOL, 'params');
       const gpuState = await session.readOptimizerState();
       const cpuState = await cpu.readOptimizerState();
       expect(gpuState.map((s) => s.length)).toEqual(optimizerSlots(c.optimizer.name).map(() => table.total));
-      gpuState.forEach((s, i) => expectTensorsClose(s, cpuState[i], optimizerSlots(c.optimizer.name)[i]));
+      gpuState.forEach((s, i) => expectTensorsClose(table, s, cpuState[i], SESSION_TOL, optimizerSlots(c.optimizer.name)[i]));
       expect(session.stats.buffersAfterSetup).toBe(0);
       expect(session.stats.bindGroupsAfterSetup).toBe(0);
     } finally {
@@ -244,8 +219,8 @@ describe('resuming a WebGPU session from its parameters and optimiser state', ()
     ['momentum, step', OPTIMIZERS[1], SCHEDULES[0]],
     ['adamw, cosine', OPTIMIZERS[4], SCHEDULES[1]],
   ] as const)('%s: interrupted after run step 5, continues bitwise to the uninterrupted run', async (_, optimizer, schedule) => {
-    const whole = await backend.createSession(sessionOptions(optimizer, schedule));
-    const first = await backend.createSession(sessionOptions(optimizer, schedule));
+    const whole = await fixture.backend.createSession(sessionOptions(optimizer, schedule));
+    const first = await fixture.backend.createSession(sessionOptions(optimizer, schedule));
     let resumed: WebGpuSession | undefined;
     try {
       await steps(whole, 0, 0, 4);
@@ -253,7 +228,7 @@ describe('resuming a WebGPU session from its parameters and optimiser state', ()
       // Epoch 1 and the first two steps of epoch 2, then a new session from what a checkpoint holds.
       await steps(first, 0, 0, 4);
       await steps(first, 1, 0, 2);
-      resumed = await backend.createSession(sessionOptions(optimizer, schedule, {
+      resumed = await fixture.backend.createSession(sessionOptions(optimizer, schedule, {
         params: await first.readParams(), optimizerState: await first.readOptimizerState(),
       }));
       first.dispose();
@@ -271,9 +246,9 @@ describe('resuming a WebGPU session from its parameters and optimiser state', ()
 
   it('refuses state that does not fit the optimiser or the model', async () => {
     const adam = sessionOptions(OPTIMIZERS[3], SCHEDULES[0]);
-    await expect(backend.createSession({ ...adam, optimizerState: [new Float32Array(table.total)] }))
+    await expect(fixture.backend.createSession({ ...adam, optimizerState: [new Float32Array(table.total)] }))
       .rejects.toThrow(/keeps 2 state arrays, got 1/);
-    await expect(backend.createSession({ ...adam, optimizerState: [new Float32Array(3), new Float32Array(3)] }))
+    await expect(fixture.backend.createSession({ ...adam, optimizerState: [new Float32Array(3), new Float32Array(3)] }))
       .rejects.toThrow(/exp_avg has 3 values/);
   });
 });
@@ -282,7 +257,7 @@ describe('dispatches per step, by optimiser', () => {
   it('3 · layers + 1 for plain SGD at a constant rate (fused), 3 · layers + 2 for everything else', async () => {
     const two = makeSpec([20, 33, 10]);
     const perStep = async (s = spec, optimizer?: OptimizerConfig, schedule?: Schedule) => {
-      const session = await backend.createSession({
+      const session = await fixture.backend.createSession({
         spec: s, params: initParams(paramTable(s), 1), batch, learningRate: 0.1, train: trainSet, test: testSet, optimizer, schedule,
       });
       const n = session.dispatchesPerStep;
@@ -296,7 +271,7 @@ describe('dispatches per step, by optimiser', () => {
     for (const name of ['momentum', 'nesterov', 'adam', 'adamw'] as const) {
       expect(await perStep(spec, makeOptimizer(name)), name).toBe(11);
     }
-    // The issue's bound for a 2-layer net: at most 8.
+    // A 2-layer net: at most 8, whatever the optimiser.
     expect(await perStep(two)).toBe(7);
     expect(await perStep(two, makeOptimizer('adam'))).toBe(8);
   });
@@ -314,7 +289,7 @@ describe('through train(): a stateful optimiser on WebGPU, with checkpoints', ()
       const result = await train(b, spec, data, options, { onCheckpoint: (state) => void saved.push(state) });
       return { params: result.params, saved };
     };
-    const gpuRun = await run(backend);
+    const gpuRun = await run(fixture.backend);
     const cpuRun = await run(new CpuBackend());
     expect(relativeError(gpuRun.params, cpuRun.params)).toBeLessThan(1e-4);
     // At step 5 and at the end (step 8), both optimiser slots each time.

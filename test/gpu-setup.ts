@@ -99,7 +99,7 @@ export class KernelRunner {
 export const matmulTol = (k: number) => ({ atol: 1e-6 * k, rtol: 1e-5 });
 
 /** An input with `pad` leading junk floats, so element offsets in the Dims are exercised too. */
-export function padded(values: Float32Array, pad: number): Float32Array {
+export function withLeadingJunk(values: Float32Array, pad: number): Float32Array {
   const out = new Float32Array(pad + values.length).fill(1e30);
   out.set(values, pad);
   return out;

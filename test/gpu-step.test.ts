@@ -1,40 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, Dataset, Metrics } from '../src/backend.js';
+import { describe, expect, it } from 'vitest';
+import type { Backend, Metrics } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { CpuNetwork } from '../src/cpu/network.js';
 import * as ops from '../src/cpu/ops.js';
 import { UserError } from '../src/errors.js';
-import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/backend.js';
-import type { Gpu } from '../src/gpu/device.js';
+import { createWebGpuBackend } from '../src/gpu/backend.js';
 import type { GpuStats } from '../src/gpu/program.js';
 import type { WebGpuSession } from '../src/gpu/session.js';
 import { MATMUL_TILE_NAMES } from '../src/gpu/matmul.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
-import { initParams, paramTable, view } from '../src/model/params.js';
-import { Rng } from '../src/model/rng.js';
+import { initParams, paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
 import { train as trainRun } from '../src/train/trainer.js';
-import { expectClose, randomDataset, relativeError } from './helpers.js';
-import { openTestGpu } from './gpu-setup.js';
+import { BATCH as batch, EVAL_ROWS, LAYERS, lossTol, randomSessionData, useTestGpu } from './gpu-fixture.js';
+import { expectClose, expectTensorsClose, relativeError } from './helpers.js';
 
 /**
- * A 3-layer net trained on the GPU against CpuNetwork + ops.gather + ops.sgdUpdate driven the same way on the CPU.
- * Odd sizes on purpose: 20 and 33 and 17 are not multiples of the 64-wide tiles or the 16-deep k tile, batch 7 is
- * not a multiple of anything, and the 23 test rows in batches of 8 end with a partial batch of 7.
+ * The session tests' 3-layer net (odd sizes: see gpu-fixture.ts) trained on the GPU against CpuNetwork + ops.gather +
+ * ops.sgdUpdate driven the same way on the CPU. The 23 test rows in batches of 8 end with a partial batch of 7.
  */
-const spec = makeSpec([20, 33, 17, 10]);
+const spec = makeSpec(LAYERS);
 const table = paramTable(spec);
-const batch = 7;
 const learningRate = 0.1;
-const EVAL_ROWS = 8;
 
-const randomSet = (rng: Rng, count: number): Dataset => randomDataset(rng, count, spec.layers[0]);
-
-const rng = new Rng(2024);
-const train = randomSet(rng, 75); // 10 full batches of 7, and 5 samples the epoch drops
-const test = randomSet(rng, 23);
+// 75 training samples: 10 full batches of 7, and 5 samples the epoch drops.
+const { train, test, orders: [order] } = randomSessionData(2024, LAYERS[0], { train: 75, test: 23 }, 1);
 const params = initParams(table, 7);
-const order = rng.shuffle(Uint32Array.from({ length: train.count }, (_, i) => i));
 
 /** The CPU side: the same steps, in plain loops, with float64 sums. */
 class CpuReference {
@@ -67,31 +58,12 @@ class CpuReference {
  * 1e-4 per tensor (and per element, with atol for values near zero) would still catch a wrong gradient term, which
  * shows up at 1e-2 or more after one step.
  */
-function expectParamsClose(got: Float32Array, want: Float32Array, when: string): void {
-  for (const entry of table.entries) {
-    const error = relativeError(view(got, entry), view(want, entry));
-    expect(error, `${entry.name} ${when}: relative error`).toBeLessThan(1e-4);
-    expectClose(view(got, entry), view(want, entry), { atol: 1e-6, rtol: 1e-4 }, `${entry.name} ${when}`);
-  }
-}
+const expectParamsClose = (got: Float32Array, want: Float32Array, when: string): void =>
+  expectTensorsClose(table, got, want, { relative: 1e-4, elementwise: { atol: 1e-6, rtol: 1e-4 } }, when);
 
-/** Losses are a log of a sum of exps over fp32 logits: 1e-5 relative. */
-const lossTol = { atol: 1e-6, rtol: 1e-5 };
+const fixture = useTestGpu();
 
-let gpu: Gpu;
-let backend: WebGpuBackend;
-
-beforeAll(async () => {
-  gpu = await openTestGpu();
-  backend = await createWebGpuBackend(nodeShaderLoader, { gpu, evalRows: EVAL_ROWS });
-});
-
-afterAll(() => {
-  backend?.dispose();
-  gpu?.destroy();
-});
-
-const open = (b = backend): Promise<WebGpuSession> =>
+const open = (b = fixture.backend): Promise<WebGpuSession> =>
   b.createSession({ spec, params, batch, learningRate, train, test });
 
 describe('GPU training session against the CPU reference', () => {
@@ -136,7 +108,7 @@ describe('GPU training session against the CPU reference', () => {
   it('gives each step\'s loss when chunks are single steps, bit-identical to one 5-step chunk', async () => {
     const cpu = new CpuReference();
     // The default evaluation batch holds all 23 test rows: the no-partial-batch path.
-    const oneBatch = await createWebGpuBackend(nodeShaderLoader, { gpu });
+    const oneBatch = await createWebGpuBackend(nodeShaderLoader, { gpu: fixture.gpu });
     const single = await open(oneBatch);
     const chunked = await open();
     try {
@@ -163,7 +135,7 @@ describe('GPU training session against the CPU reference', () => {
 
   it('records the next chunk while the GPU runs the current one: same bits, recording off the critical path', async () => {
     const ahead = await open();
-    const plain = await createWebGpuBackend(nodeShaderLoader, { gpu, evalRows: EVAL_ROWS, prerecord: false });
+    const plain = await createWebGpuBackend(nodeShaderLoader, { gpu: fixture.gpu, evalRows: EVAL_ROWS, prerecord: false });
     const inline = await open(plain);
     try {
       for (const session of [ahead, inline]) {
@@ -196,7 +168,7 @@ describe('GPU training session against the CPU reference', () => {
 
   it('a 2-layer net (two linear layers) records 7 dispatches per step', async () => {
     const small = makeSpec([20, 33, 10]);
-    const session = await backend.createSession({
+    const session = await fixture.backend.createSession({
       spec: small, params: initParams(paramTable(small), 1), batch, learningRate, train, test,
     });
     // gather, 2 forward matmuls, softmax_xent, the input gradient of layer 2, 2 weight gradients with the SGD update.
@@ -209,7 +181,7 @@ describe('GPU training session against the CPU reference', () => {
     // batch of 7): two steps and an evaluation against the CPU reference.
     for (const tile of MATMUL_TILE_NAMES) {
       const cpu = new CpuReference();
-      const forced = await createWebGpuBackend(nodeShaderLoader, { gpu, evalRows: EVAL_ROWS, matmul: { tile } });
+      const forced = await createWebGpuBackend(nodeShaderLoader, { gpu: fixture.gpu, evalRows: EVAL_ROWS, matmul: { tile } });
       const session = await open(forced);
       try {
         session.setEpochOrder(order);
@@ -231,7 +203,7 @@ describe('GPU training session against the CPU reference', () => {
     // 4.2 billion parameters: beyond any device's binding size. The limits are checked before anything else is
     // looked at or allocated, so the (empty) parameter vector is never reached.
     const huge = makeSpec([20, 200_000_000, 10]);
-    const tooBig = backend.createSession({ spec: huge, params: new Float32Array(0), batch, learningRate, train, test });
+    const tooBig = fixture.backend.createSession({ spec: huge, params: new Float32Array(0), batch, learningRate, train, test });
     await expect(tooBig).rejects.toThrow(UserError);
     await expect(tooBig).rejects.toThrow(/maxStorageBufferBindingSize|maxBufferSize/);
   });
@@ -252,8 +224,8 @@ describe('counts per chunk and per epoch, through train()', () => {
     // A backend that hands out the GPU session, so its counts can be read from the callbacks.
     const spy: Backend = {
       kind: 'webgpu',
-      device: backend.device,
-      createSession: async (options) => (session = await backend.createSession(options)),
+      device: fixture.backend.device,
+      createSession: async (options) => (session = await fixture.backend.createSession(options)),
       dispose: () => {},
     };
     const snapshots: { at: string; stats: GpuStats }[] = [];

@@ -67,7 +67,7 @@ describe('training on WebGPU against the CPU backend', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('train --backend auto takes WebGPU for every feature of issue 6, and ends near the CPU', () => {
+  it('train --backend auto takes WebGPU with validation, adamw, a cosine schedule, gelu and dropout, and ends near the CPU', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-cli-'));
     const flags = ['--train-limit', '3000', '--val', '500', '--layers', '784,48,24,10', '--optimizer', 'adamw', '--lr', '0.002',
       '--schedule', 'cosine', '--activation', 'gelu', '--dropout', '0.1', '--seed', '3', '--epochs', '2'];

@@ -2,48 +2,33 @@
  * Finite-difference checks: every analytic gradient the CPU reference computes (each op's backward form, and the
  * whole CpuNetwork backward pass) against central differences (L(θ+h) − L(θ−h)) / 2h of a scalar loss.
  *
- * The losses are evaluated by small float64 helpers written here, independent of the code under test, at the same
- * (float32-representable) inputs. In float64 the differences are accurate to ~1e-10 absolute (truncation h²·L'''
+ * The losses are evaluated by small float64 helpers (here and in test/reference64.ts), independent of the code under
+ * test, at the same (float32-representable) inputs. In float64 the differences are accurate to ~1e-10 absolute (truncation h²·L'''
  * and rounding 2^-53·|L|/h are both tiny), so the tolerances below measure the code under test: its float32 stores
  * (2^-24 ≈ 6e-8 relative each), not the finite differences.
  */
 import { describe, expect, it } from 'vitest';
 import { CpuNetwork } from '../src/cpu/network.js';
 import * as ops from '../src/cpu/ops.js';
-import { initParams, type ParamTable } from '../src/model/params.js';
+import { initParams } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
 import { expectClose, randomArray, randomLabels } from './helpers.js';
+import { centralDifferences, loss64, maxAbs, network64 } from './reference64.js';
 
 // ---- float64 forward helpers ------------------------------------------------------------------------------------
 
-/** y = x·Wᵀ (+ b): x [rows, inSize], w [outSize, inSize], b [outSize]. */
-function linear64(
-  x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null, rows: number, inSize: number, outSize: number,
-  wOffset = 0, bOffset = 0,
-): Float64Array {
+/** y = x·Wᵀ: x [rows, inSize], w [outSize, inSize]. */
+function linear64(x: ArrayLike<number>, w: ArrayLike<number>, rows: number, inSize: number, outSize: number): Float64Array {
   const y = new Float64Array(rows * outSize);
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outSize; o++) {
-      let sum = b ? b[bOffset + o] : 0;
-      for (let i = 0; i < inSize; i++) sum += x[r * inSize + i] * w[wOffset + o * inSize + i];
+      let sum = 0;
+      for (let i = 0; i < inSize; i++) sum += x[r * inSize + i] * w[o * inSize + i];
       y[r * outSize + o] = sum;
     }
   }
   return y;
-}
-
-/** Mean softmax cross-entropy, via a stable log-sum-exp. */
-function xent64(logits: ArrayLike<number>, labels: Uint32Array, rows: number, classes: number): number {
-  let total = 0;
-  for (let r = 0; r < rows; r++) {
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, logits[r * classes + c]);
-    let sumExp = 0;
-    for (let c = 0; c < classes; c++) sumExp += Math.exp(logits[r * classes + c] - max);
-    total += max + Math.log(sumExp) - logits[r * classes + labels[r]];
-  }
-  return total / rows;
 }
 
 /** Σ g ⊙ y: turns any op's output into a scalar whose gradient with respect to that output is g. */
@@ -52,49 +37,6 @@ function dot64(g: ArrayLike<number>, y: ArrayLike<number>): number {
   for (let i = 0; i < g.length; i++) sum += g[i] * y[i];
   return sum;
 }
-
-/**
- * The MLP's loss in float64, and the smallest |pre-activation| of any hidden unit (how far the batch is from a
- * ReLU kink).
- */
-function network64(table: ParamTable, params: ArrayLike<number>, x: ArrayLike<number>, labels: Uint32Array, rows: number) {
-  let act: ArrayLike<number> = x;
-  let margin = Infinity;
-  const { layers } = table;
-  for (let l = 0; l < layers.length; l++) {
-    const { inSize, outSize, weight, bias } = layers[l];
-    const z = linear64(act, params, params, rows, inSize, outSize, weight.offset, bias.offset);
-    if (l + 1 < layers.length) {
-      for (let i = 0; i < z.length; i++) {
-        margin = Math.min(margin, Math.abs(z[i]));
-        z[i] = Math.max(z[i], 0);
-      }
-    }
-    act = z;
-  }
-  return { loss: xent64(act, labels, rows, layers[layers.length - 1].outSize), margin };
-}
-
-/** Central differences of loss() with respect to every element of theta (changed in place and restored). */
-function centralDifferences(theta: Float64Array, loss: () => number, h: number): Float64Array {
-  const grad = new Float64Array(theta.length);
-  for (let i = 0; i < theta.length; i++) {
-    const saved = theta[i];
-    theta[i] = saved + h;
-    const plus = loss();
-    theta[i] = saved - h;
-    const minus = loss();
-    theta[i] = saved;
-    grad[i] = (plus - minus) / (2 * h);
-  }
-  return grad;
-}
-
-const maxAbs = (values: ArrayLike<number>): number => {
-  let max = 0;
-  for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]));
-  return max;
-};
 
 // ---- ops --------------------------------------------------------------------------------------------------------
 
@@ -120,14 +62,14 @@ describe.each([
   it('matmulNT computes the forward pass the finite differences differentiate', () => {
     const y = new Float32Array(rows * outSize);
     ops.matmulNT(y, x, w, rows, outSize, inSize);
-    expectClose(y, linear64(x, w, null, rows, inSize, outSize), { atol: 1e-12, rtol: 1e-7 }, 'y');
+    expectClose(y, linear64(x, w, rows, inSize, outSize), { atol: 1e-12, rtol: 1e-7 }, 'y');
   });
 
   it('matmulTN gives the weight gradient dW = gᵀ·x', () => {
     const dw = new Float32Array(outSize * inSize);
     ops.matmulTN(dw, g, x, outSize, inSize, rows);
     const w64 = Float64Array.from(w);
-    const fd = centralDifferences(w64, () => dot64(g, linear64(x, w64, null, rows, inSize, outSize)), 1e-3);
+    const fd = centralDifferences(w64, () => dot64(g, linear64(x, w64, rows, inSize, outSize)), 1e-3);
     expectClose(dw, fd, LINEAR_TOL, 'dW');
   });
 
@@ -135,7 +77,7 @@ describe.each([
     const dx = new Float32Array(rows * inSize);
     ops.matmulNN(dx, g, w, rows, inSize, outSize);
     const x64 = Float64Array.from(x);
-    const fd = centralDifferences(x64, () => dot64(g, linear64(x64, w, null, rows, inSize, outSize)), 1e-3);
+    const fd = centralDifferences(x64, () => dot64(g, linear64(x64, w, rows, inSize, outSize)), 1e-3);
     expectClose(dx, fd, LINEAR_TOL, 'dx');
   });
 
@@ -180,11 +122,11 @@ describe.each([
     const labels = randomLabels(rng, rows, classes);
     const grad = new Float32Array(rows * classes);
     const loss = ops.softmaxCrossEntropy(grad, logits, labels, rows, classes);
-    expect(Math.abs(loss - xent64(logits, labels, rows, classes))).toBeLessThan(1e-13);
+    expect(Math.abs(loss - loss64('softmax-cross-entropy', logits, labels, rows, classes))).toBeLessThan(1e-13);
     const z64 = Float64Array.from(logits);
     // Smooth: with h = 1e-5 truncation is ~h²·|L'''| ≈ 1e-10 and rounding 2^-53·|L|/h ≈ 1e-11. The gradient is stored
     // in float32 (2^-24 relative): rtol 1e-6 and atol 1e-9 leave a margin of about 10 over both.
-    const fd = centralDifferences(z64, () => xent64(z64, labels, rows, classes), 1e-5);
+    const fd = centralDifferences(z64, () => loss64('softmax-cross-entropy', z64, labels, rows, classes), 1e-5);
     expectClose(grad, fd, { atol: 1e-9, rtol: 1e-6 }, 'dLogits');
   });
 });
@@ -213,14 +155,14 @@ describe.each([
 
     const params64 = Float64Array.from(params);
     const h = 1e-6;
-    const at = network64(net.table, params64, x, labels, rows);
+    const at = network64(net.table, 'relu', 'softmax-cross-entropy', params64, x, labels, rows);
     // A step of h moves any pre-activation by at most h·Σ|inputs| < 1e-3·margin here, and the float32 forward pass
     // differs from this float64 one by ~1e-7: neither can cross a ReLU kink unless some unit is this close to it.
     expect(at.margin, 'smallest |pre-activation|: choose another seed').toBeGreaterThan(1e-3);
     // The network's loss: float32 activations between layers, so ~1e-7 relative.
     expect(Math.abs(loss - at.loss)).toBeLessThan(1e-6 * at.loss);
 
-    const fd = centralDifferences(params64, () => network64(net.table, params64, x, labels, rows).loss, h);
+    const fd = centralDifferences(params64, () => network64(net.table, 'relu', 'softmax-cross-entropy', params64, x, labels, rows).loss, h);
     const scale = maxAbs(fd);
     expect(scale).toBeGreaterThan(0);
     for (const entry of net.table.entries) {

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { Dataset } from '../src/backend.js';
+import { view, type ParamTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 
 /** Fresh random floats in [low, high) from a seeded generator. */
@@ -33,16 +34,20 @@ export interface Tolerance {
   rtol: number;
 }
 
-/**
- * Asserts |actual - expected| <= atol + rtol·|expected| elementwise. On failure the message names the worst element,
- * the first few mismatches and the largest absolute and relative errors, so a wrong index shows at once.
- * NaN never passes.
- */
-export function expectClose(
-  actual: ArrayLike<number>, expected: ArrayLike<number>, { atol, rtol }: Tolerance, label = 'values',
-): void {
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  const mismatches: string[] = [];
+/** How two arrays differ under a tolerance: what expectClose and expectTensorsClose report. */
+interface Differences {
+  /** Elements outside the tolerance (NaN always is). */
+  count: number;
+  /** The index furthest outside the tolerance (or nearest to it, when none is outside). */
+  worst: number;
+  maxAbs: number;
+  maxRel: number;
+  /** The first few elements outside the tolerance, as "[i] got a, want e". */
+  first: string[];
+}
+
+function differences(actual: ArrayLike<number>, expected: ArrayLike<number>, { atol, rtol }: Tolerance): Differences {
+  const first: string[] = [];
   let count = 0;
   let worst = -1;
   let worstExcess = -Infinity;
@@ -64,15 +69,58 @@ export function expectClose(
     }
     if (excess > 0) {
       count++;
-      if (mismatches.length < 5) mismatches.push(`[${i}] got ${a}, want ${e}`);
+      if (first.length < 5) first.push(`[${i}] got ${a}, want ${e}`);
     }
   }
-  if (count > 0) {
-    const message =
-      `${label}: ${count} of ${expected.length} outside atol ${atol} + rtol ${rtol}; ` +
-      `worst [${worst}] got ${actual[worst]}, want ${expected[worst]}; ` +
-      `max abs err ${maxAbs.toExponential(2)}, max rel err ${maxRel.toExponential(2)}; first: ${mismatches.join('; ')}`;
-    expect.fail(message);
+  return { count, worst, maxAbs, maxRel, first };
+}
+
+const describeDifferences = (d: Differences, actual: ArrayLike<number>, expected: ArrayLike<number>): string =>
+  `worst [${d.worst}] got ${actual[d.worst]}, want ${expected[d.worst]}; ` +
+  `max abs err ${d.maxAbs.toExponential(2)}, max rel err ${d.maxRel.toExponential(2)}; first: ${d.first.join('; ')}`;
+
+/**
+ * Asserts |actual - expected| <= atol + rtol·|expected| elementwise. On failure the message names the worst element,
+ * the first few mismatches and the largest absolute and relative errors, so a wrong index shows at once.
+ * NaN never passes.
+ */
+export function expectClose(
+  actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, label = 'values',
+): void {
+  expect(actual.length, `${label}: length`).toBe(expected.length);
+  const d = differences(actual, expected, tol);
+  if (d.count > 0) {
+    expect.fail(`${label}: ${d.count} of ${expected.length} outside atol ${tol.atol} + rtol ${tol.rtol}; ` +
+      describeDifferences(d, actual, expected));
+  }
+}
+
+export interface TensorTolerance {
+  /** The bound on ‖got − want‖ / ‖want‖ of each tensor. */
+  relative: number;
+  /** Also every element within this, as expectClose checks. */
+  elementwise?: Tolerance;
+}
+
+/**
+ * A parameter vector (or an optimiser slot laid out like one) against the reference, one tensor at a time: each
+ * weight and bias within `relative` as a whole, and with `elementwise` element by element too. A failure names the
+ * tensor and, as expectClose does, its worst element, its first mismatches (elements outside `elementwise`, or
+ * outside rtol `relative` without it) and its largest errors.
+ */
+export function expectTensorsClose(
+  table: ParamTable, got: Float32Array, want: Float32Array, tol: TensorTolerance, label: string,
+): void {
+  expect(got.length, `${label}: length`).toBe(want.length);
+  for (const entry of table.entries) {
+    const [actual, expected] = [view(got, entry), view(want, entry)];
+    const error = relativeError(actual, expected);
+    if (!(error < tol.relative)) {
+      const d = differences(actual, expected, tol.elementwise ?? { atol: 0, rtol: tol.relative });
+      expect.fail(`${label} ${entry.name}: relative error ${error.toExponential(2)}, not below ${tol.relative}; ` +
+        describeDifferences(d, actual, expected));
+    }
+    if (tol.elementwise) expectClose(actual, expected, tol.elementwise, `${label} ${entry.name}`);
   }
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { cli } from './cli-runner.js';
 
-// The bar, as a person would run it: one epoch of the full MNIST training set with the default flags.
+// The accuracy bar, as a person would run it: one epoch of the full MNIST training set with the default flags.
 // Five epochs (97.3% or more) take over a minute on 2 cores; that figure is measured by hand and kept in the README.
 it('npm run train -- --backend cpu --epochs 1 reaches at least 95% test accuracy on MNIST', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-'));

@@ -1,6 +1,6 @@
 /**
- * Float64 definitions for the tests of issue 6's CPU functions, written independently of src/: the activations (with
- * an erf accurate to ~1e-15), the losses, a whole MLP forward pass, and central differences.
+ * Float64 definitions for the tests of the CPU reference, written independently of src/: the activations (with an
+ * erf accurate to ~1e-15), the losses, a whole MLP forward pass, and central differences.
  */
 import { dropoutHash, dropoutThreshold } from '../src/model/counter-hash.js';
 import type { ParamTable } from '../src/model/params.js';

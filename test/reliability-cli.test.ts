@@ -1,5 +1,5 @@
 /**
- * Issue 7's CLI errors: every way a run can be set up wrong ends with exit code 2 and one line on stderr naming the
+ * The CLI's errors: every way a run can be set up wrong ends with exit code 2 and one line on stderr naming the
  * problem and the fix, no stack unless --verbose; a bug ends with exit code 1 and one line pointing at --verbose; a
  * diverging run stops with the epoch and step and keeps its last good checkpoint.
  */

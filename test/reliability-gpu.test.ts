@@ -1,7 +1,7 @@
 /**
- * Issue 7 on the GPU (SwiftShader in CI), on the toy set so that runs take milliseconds: divergence stops a WebGPU run
- * before anything non-finite is saved; a model beyond the device's limits is refused, the limit named, before a
- * single buffer is made; no GPU buffer outlives its run or its backend; a lost device stops the run with one clear
+ * Failure handling on the GPU (SwiftShader in CI), on the toy set so that runs take milliseconds: divergence stops a
+ * WebGPU run before anything non-finite is saved; a model beyond the device's limits is refused, the limit named,
+ * before a single buffer is made; no GPU buffer outlives its run or its backend; a lost device stops the run with one clear
  * line, its last checkpoint whole, and --resume continues it on the CPU or another device.
  */
 import fs from 'node:fs';

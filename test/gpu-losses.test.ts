@@ -1,0 +1,55 @@
+/**
+ * The MSE loss on the GPU against the CPU reference (src/cpu/losses.ts): mse_onehot, the training loss and its
+ * gradient, and argmax_count's loss sum with MSE at evaluation; then whole training sessions with MSE against
+ * CpuSession. (The softmax-cross-entropy kernel is in gpu-kernels.test.ts, its sessions in gpu-activation.test.ts.)
+ */
+import { describe, expect, it } from 'vitest';
+import { lossForward, mseOneHot } from '../src/cpu/losses.js';
+import * as ops from '../src/cpu/ops.js';
+import { launch } from '../src/gpu/kernels.js';
+import { Rng } from '../src/model/rng.js';
+import { makeSpec } from '../src/model/spec.js';
+import { LAYERS, useTestGpu } from './gpu-fixture.js';
+import { compareSessions, EVAL_FUSED, EVAL_UNFUSED, FUSED, UNFUSED } from './gpu-session-parity.js';
+import { expectClose, randomArray, randomLabels } from './helpers.js';
+
+const fixture = useTestGpu({ kernels: true });
+
+describe('mse_onehot (training loss) and argmax_count with the MSE loss (evaluation)', () => {
+  it.each([[1, 10], [7, 10], [33, 1], [130, 33], [300, 10]])('%i rows x %i classes', async (rows, classes) => {
+    const run = fixture.kernels;
+    const rng = new Rng(rows * 13 + classes);
+    const out = randomArray(rng, rows * classes, -1.5, 1.5);
+    const labels = randomLabels(rng, rows, classes);
+    const expectedGrad = new Float32Array(rows * classes);
+    const expectedLoss = mseOneHot(expectedGrad, out, labels, rows, classes);
+    const grad = run.output(rows * classes);
+    const losses = run.output(4);
+    await run.run('mse_onehot', [grad, losses], [run.input(out), run.input(labels)],
+      launch.mseOnehot(rows, classes), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 3 }], entry: 1 });
+    const gotLosses = await run.readF32(losses, 4);
+    expect(gotLosses.subarray(0, 3).every(Number.isNaN), 'only the step\'s slot is written').toBe(true);
+    // A tree sum of rows · classes squares in fp32: 1e-5 relative is ample. The gradient is one division: an ulp or two.
+    expectClose([gotLosses[3]], [expectedLoss], { atol: 0, rtol: 1e-5 }, 'mean loss');
+    expectClose(await run.readF32(grad, rows * classes), expectedGrad, { atol: 0, rtol: 3e-7 }, 'dOut');
+
+    const counts = run.output(2 * 3);
+    await run.run('argmax_count', [counts], [run.input(out), run.input(labels)],
+      launch.argmaxCount(rows, classes, 'mse'), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
+    const raw = await run.read(counts, 6);
+    expect(new Uint32Array(raw)[5], 'correct count').toBe(ops.countCorrect(out, labels, rows, classes));
+    const lossSum = lossForward('mse', null, out, labels, rows, classes) * rows;
+    expectClose([new Float32Array(raw)[4]], [lossSum], { atol: 0, rtol: 1e-5 }, 'MSE loss sum');
+  });
+});
+
+describe('training sessions with MSE against CpuSession: 3 layers, 5 steps, evaluate(test and val), predict', () => {
+  it.each(['relu', 'sigmoid'] as const)('%s with mse', async (activation) => {
+    const fused = activation === 'relu';
+    await compareSessions(fixture.backend, makeSpec(LAYERS, { activation, loss: 'mse' }), 0, fused ? FUSED : UNFUSED, fused ? EVAL_FUSED : EVAL_UNFUSED);
+  });
+
+  it('gelu with mse and dropout 0.5', async () => {
+    await compareSessions(fixture.backend, makeSpec(LAYERS, { activation: 'gelu', loss: 'mse' }), 0.5, UNFUSED, EVAL_UNFUSED);
+  });
+});
