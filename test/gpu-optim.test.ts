@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset, SessionOptions, TrainingSession } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
-import { adamUpdate, momentumUpdate } from '../src/cpu/optim.js';
-import * as ops from '../src/cpu/ops.js';
+import { adamUpdate, momentumUpdate, sgdUpdate } from '../src/cpu/updates.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/backend.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { launch, optimizerStepValues } from '../src/gpu/kernels.js';
@@ -87,7 +86,7 @@ async function runBoth(c: KernelCase, count: number) {
     switch (o.name) {
       case 'sgd':
         await run.run('sgd_update', [gpuParams], [run.input(grads)], launch.sgdUpdate(count, o.weightDecay), table);
-        ops.sgdUpdate(cpuParams, grads, lr, count, o.weightDecay);
+        sgdUpdate(cpuParams, grads, lr, count, o.weightDecay);
         break;
       case 'momentum':
       case 'nesterov':
