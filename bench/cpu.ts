@@ -6,7 +6,7 @@
  *   npx tsx bench/cpu.ts --quick    # fewer samples, for a fast look
  *
  * Every figure is the median of several timed samples taken after a warm-up (so V8 has optimised the code). Inputs
- * are seeded random non-zero floats; a matmul's FLOP count is 2·m·n·k, whether or not a kernel skips zero terms.
+ * are seeded random non-zero floats; a matmul's FLOP count is 2·m·n·k.
  */
 import { relu } from '../src/cpu/activations.js';
 import { biasAdd } from '../src/cpu/bias.js';
@@ -94,7 +94,7 @@ function benchTraining(): void {
   const ms = timeIt(() => {
     for (let s = 0; s < steps; s++) step();
   }) / steps;
-  // matmulTN skips zero terms, so the dW layer 1 cost depends on how many hidden units ReLU switched off.
+  // How many hidden units ReLU switched off, to compare these inputs with real data (no matmul's cost depends on it).
   const hidden = new Float32Array(batch * 128);
   const { weight, bias } = net.table.layers[0];
   matmulNT(hidden, net.input, params.subarray(weight.offset, weight.offset + weight.size), batch, 128, 784);

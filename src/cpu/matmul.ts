@@ -5,8 +5,9 @@
  *
  * Matrices are row-major. Weights use nn.Linear's layout (out, in), so a layer's forward pass is y = x · Wᵀ + b and
  * its backward pass needs dW = dYᵀ · x and dx = dY · W. Every output is a sum over p = 0 .. k-1 in that order, taken in
- * JavaScript numbers (float64) and stored as float32, rounded once, which makes this the more accurate side of every
- * parity test.
+ * JavaScript numbers (float64) from +0 and stored as float32, rounded once: the same value as a plain triple loop,
+ * and the more accurate side of every parity test. No term is left out for being zero, since 0 · Inf and 0 · NaN are
+ * NaN: a NaN or an infinity reaches the outputs it reaches in the GPU's kernels (test/nonfinite.test.ts).
  * Each form computes a small block of outputs at once so that every value loaded is used several times;
  * bench/cpu.ts measures them and bench/NOTES.md records why each is shaped as it is.
  */
@@ -92,32 +93,23 @@ export function matmulNN(c: Float32Array, a: Float32Array, b: Float32Array, m: n
 
 /**
  * c[i, j] = Σ_p a(i, p) · b[p, j] with a(i, p) = a[i·iStride + p·pStride]: the shared body of matmulTN and matmulNN,
- * which differ only in how a is laid out. For each output row i, the non-zero terms a(i, p) are listed once (ReLU
- * zeroes many gradients, and skipping them changes no result); then eight outputs c[i, j..j+7] are summed together
- * over that list, each a(i, p) used eight times, with eight contiguous values of a row of b.
+ * which differ only in how a is laid out. For each output row i, the terms a(i, 0 .. k-1) are gathered once into
+ * float64 (a strided column of a for matmulTN); then eight outputs c[i, j..j+7] are summed together, each a(i, p)
+ * used eight times, with eight contiguous values of row p of b.
  */
 function matmulRowsOfB(
   c: Float32Array, a: Float32Array, b: Float32Array, m: number, n: number, k: number, iStride: number, pStride: number,
 ): void {
-  const rowOf = new Int32Array(k); // offset of row p of b, for each listed term
-  const scale = new Float64Array(k); // a(i, p), for each listed term
+  const terms = new Float64Array(k); // a(i, p) for the current row i
   const n8 = n - (n % 8);
   for (let i = 0; i < m; i++) {
-    let terms = 0;
-    for (let p = 0; p < k; p++) {
-      const v = a[i * iStride + p * pStride];
-      if (v === 0) continue;
-      rowOf[terms] = p * n;
-      scale[terms] = v;
-      terms++;
-    }
+    for (let p = 0; p < k; p++) terms[p] = a[i * iStride + p * pStride];
     const cRow = i * n;
     let j = 0;
     for (; j < n8; j += 8) {
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-      for (let t = 0; t < terms; t++) {
-        const v = scale[t];
-        const bj = rowOf[t] + j;
+      for (let p = 0, bj = j; p < k; p++, bj += n) {
+        const v = terms[p];
         s0 += v * b[bj];
         s1 += v * b[bj + 1];
         s2 += v * b[bj + 2];
@@ -138,7 +130,7 @@ function matmulRowsOfB(
     }
     for (; j < n; j++) {
       let sum = 0;
-      for (let t = 0; t < terms; t++) sum += scale[t] * b[rowOf[t] + j];
+      for (let p = 0, bj = j; p < k; p++, bj += n) sum += terms[p] * b[bj];
       c[cRow + j] = sum;
     }
   }
