@@ -6,10 +6,13 @@
  *   npx tsx bench/cpu.ts --quick    # fewer samples, for a fast look
  *
  * Every figure is the median of several timed samples taken after a warm-up (so V8 has optimised the code). Inputs
- * are seeded random non-zero floats; a matmul's FLOP count is 2·m·n·k, whether or not a kernel skips zero terms.
+ * are seeded random non-zero floats; a matmul's FLOP count is 2·m·n·k.
  */
+import { relu } from '../src/cpu/activations.js';
+import { biasAdd } from '../src/cpu/bias.js';
+import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
 import { CpuNetwork } from '../src/cpu/network.js';
-import * as ops from '../src/cpu/ops.js';
+import { sgdUpdate } from '../src/cpu/updates.js';
 import { initParams } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -56,7 +59,7 @@ function timeIt(fn: () => void): number {
 }
 
 type Form = 'NT' | 'TN' | 'NN';
-const kernels: Record<Form, typeof ops.matmulNT> = { NT: ops.matmulNT, TN: ops.matmulTN, NN: ops.matmulNN };
+const kernels: Record<Form, typeof matmulNT> = { NT: matmulNT, TN: matmulTN, NN: matmulNN };
 
 function benchMatmul(form: Form, m: number, n: number, k: number, role: string): void {
   const rng = new Rng(m * 1_000_003 + n * 1009 + k);
@@ -85,18 +88,18 @@ function benchTraining(): void {
   const step = (): void => {
     net.forward(params, batch);
     net.backward(params, labels, batch);
-    ops.sgdUpdate(params, net.grads, 1e-4, net.table.total);
+    sgdUpdate(params, net.grads, 1e-4, net.table.total);
   };
   const steps = 20;
   const ms = timeIt(() => {
     for (let s = 0; s < steps; s++) step();
   }) / steps;
-  // matmulTN skips zero terms, so the dW layer 1 cost depends on how many hidden units ReLU switched off.
+  // How many hidden units ReLU switched off, to compare these inputs with real data (no matmul's cost depends on it).
   const hidden = new Float32Array(batch * 128);
   const { weight, bias } = net.table.layers[0];
-  ops.matmulNT(hidden, net.input, params.subarray(weight.offset, weight.offset + weight.size), batch, 128, 784);
-  ops.biasAdd(hidden, params.subarray(bias.offset, bias.offset + bias.size), batch, 128);
-  ops.relu(hidden, hidden, hidden.length);
+  matmulNT(hidden, net.input, params.subarray(weight.offset, weight.offset + weight.size), batch, 128, 784);
+  biasAdd(hidden, params.subarray(bias.offset, bias.offset + bias.size), batch, 128);
+  relu(hidden, hidden, hidden.length);
   const zeroShare = hidden.filter((v) => v === 0).length / hidden.length;
   console.log(
     `training step 784-128-10 batch ${batch}: ${ms.toFixed(3)} ms/step; ` +

@@ -4,7 +4,12 @@
  * (2^-24 relative) and nothing more: a kernel that accumulated in float32, or read a wrong element, fails.
  */
 import { describe, expect, it } from 'vitest';
-import * as ops from '../src/cpu/ops.js';
+import { relu, reluBackward } from '../src/cpu/activations.js';
+import { biasAdd, columnSum } from '../src/cpu/bias.js';
+import { gather } from '../src/cpu/gather.js';
+import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
+import { argmaxCount, softmaxCrossEntropy } from '../src/cpu/losses.js';
+import { sgdUpdate } from '../src/cpu/updates.js';
 import { Rng } from '../src/model/rng.js';
 import { expectClose, randomArray, randomLabels } from './helpers.js';
 
@@ -65,7 +70,7 @@ function expectTailUntouched(array: ArrayLike<number>, from: number, label: stri
 // ---- matmuls ----------------------------------------------------------------------------------------------------
 
 type Form = 'NT' | 'TN' | 'NN';
-const kernels: Record<Form, typeof ops.matmulNT> = { NT: ops.matmulNT, TN: ops.matmulTN, NN: ops.matmulNN };
+const kernels: Record<Form, typeof matmulNT> = { NT: matmulNT, TN: matmulTN, NN: matmulNN };
 
 describe.each(['NT', 'TN', 'NN'] as const)('matmul%s', (form) => {
   it('matches the float64 definition at every combination of sizes 1, 7, 33, 130, within its extents', () => {
@@ -114,7 +119,7 @@ describe('biasAdd', () => {
       const y0 = randomArray(rng, rows * n);
       const bias = randomArray(rng, n + 4); // extra bias values must not be read
       const y = withTrailingSentinels(y0, 5);
-      ops.biasAdd(y, bias, rows, n);
+      biasAdd(y, bias, rows, n);
       const want = Float64Array.from(y0, (v, i) => v + bias[i % n]);
       expectClose(y.subarray(0, rows * n), want, { atol: 0, rtol: F32_ROUND }, `biasAdd ${rows}x${n}`);
       expectTailUntouched(y, rows * n, 'biasAdd');
@@ -130,10 +135,10 @@ describe('relu and reluBackward', () => {
     if (count > 1) x[1] = -0;
     const want = Array.from(x.subarray(0, count), (v) => (v > 0 ? v : 0));
     const y = withTrailingSentinels(new Float32Array(count).fill(NaN), 3);
-    ops.relu(y, x, count);
+    relu(y, x, count);
     expect(Array.from(y.subarray(0, count))).toEqual(want);
     expectTailUntouched(y, count, 'relu');
-    ops.relu(x, x, count);
+    relu(x, x, count);
     expect(Array.from(x.subarray(0, count))).toEqual(want);
     expectTailUntouched(x, count, 'relu in place');
   });
@@ -141,14 +146,14 @@ describe('relu and reluBackward', () => {
   it.each(SIZES)('reluBackward passes the gradient where the output was positive, %i values', (count) => {
     const rng = new Rng(1000 + count);
     const y = new Float32Array(count);
-    ops.relu(y, randomArray(rng, count), count);
+    relu(y, randomArray(rng, count), count);
     const dy = withTrailingSentinels(randomArray(rng, count), 4);
     const want = Array.from(dy.subarray(0, count), (g, i) => (y[i] > 0 ? g : 0));
     const dx = withTrailingSentinels(new Float32Array(count).fill(NaN), 4);
-    ops.reluBackward(dx, dy, y, count);
+    reluBackward(dx, dy, y, count);
     expect(Array.from(dx.subarray(0, count))).toEqual(want);
     expectTailUntouched(dx, count, 'reluBackward');
-    ops.reluBackward(dy, dy, y, count);
+    reluBackward(dy, dy, y, count);
     expect(Array.from(dy.subarray(0, count))).toEqual(want);
     expectTailUntouched(dy, count, 'reluBackward in place');
   });
@@ -163,14 +168,14 @@ describe('softmaxCrossEntropy', () => {
         const labels = randomLabels(rng, rows, classes);
         const want = refSoftmaxXent(logits, labels, rows, classes);
         const grad = withTrailingSentinels(new Float32Array(rows * classes).fill(NaN), 6);
-        const loss = ops.softmaxCrossEntropy(grad, logits, labels, rows, classes);
+        const loss = softmaxCrossEntropy(grad, logits, labels, rows, classes);
         // The loss is a float64 result of float64 arithmetic on the same inputs: only summation order differs.
         expect(Math.abs(loss - want.loss)).toBeLessThanOrEqual(1e-13 * Math.max(1, want.loss));
         // One float32 rounding of a float64 probability; atol for entries that are a tiny difference p - 1.
         expectClose(grad.subarray(0, rows * classes), want.grad, { atol: 1e-15, rtol: F32_ROUND * 1.01 }, `grad ${rows}x${classes}`);
         expectTailUntouched(grad, rows * classes, 'softmaxCrossEntropy gradient');
         // Without a gradient buffer it returns the same loss.
-        expect(ops.softmaxCrossEntropy(null, logits, labels, rows, classes)).toBe(loss);
+        expect(softmaxCrossEntropy(null, logits, labels, rows, classes)).toBe(loss);
       }
     }
   });
@@ -182,7 +187,7 @@ describe('softmaxCrossEntropy', () => {
     const logits = randomArray(rng, rows * classes, -20, 20);
     const labels = randomLabels(rng, rows, classes);
     const grad = new Float32Array(rows * classes);
-    ops.softmaxCrossEntropy(grad, logits, labels, rows, classes);
+    softmaxCrossEntropy(grad, logits, labels, rows, classes);
     for (let r = 0; r < rows; r++) {
       let sum = 0;
       for (let c = 0; c < classes; c++) sum += grad[r * classes + c];
@@ -196,7 +201,7 @@ describe('softmaxCrossEntropy', () => {
     const logits = Float32Array.from([1e4, -1e4, 0, -1e4, 1e4, 1e4, 5, -1e4, 5]);
     const labels = Uint32Array.from([1, 0, 2]);
     const grad = new Float32Array(9);
-    const loss = ops.softmaxCrossEntropy(grad, logits, labels, 3, 3);
+    const loss = softmaxCrossEntropy(grad, logits, labels, 3, 3);
     expect(Number.isFinite(loss)).toBe(true);
     for (const g of grad) expect(Number.isFinite(g)).toBe(true);
     // Row 0: softmax is one-hot at class 0 and the label is 1, losing 2e4. Row 1: classes 1 and 2 tie, label 0 is
@@ -214,7 +219,7 @@ describe('columnSum', () => {
     for (const n of SIZES) {
       const x = randomArray(rng, rows * n + 13); // extra rows must not be summed
       const out = withTrailingSentinels(new Float32Array(n).fill(NaN), 5);
-      ops.columnSum(out, x, rows, n);
+      columnSum(out, x, rows, n);
       const want = new Float64Array(n);
       for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) want[j] += x[r * n + j];
       // Summed in float64, rounded once; atol for sums that cancel (rows · 2^-53 · rows, |x| < 1).
@@ -231,7 +236,7 @@ describe('sgdUpdate', () => {
     const grads = randomArray(rng, count + 3);
     const params = withTrailingSentinels(p0, 3);
     const lr = 0.037;
-    ops.sgdUpdate(params, grads, lr, count);
+    sgdUpdate(params, grads, lr, count);
     // float64 p - lr·g rounded once to float32 is exactly what Math.fround gives.
     expect(Array.from(params.subarray(0, count))).toEqual(Array.from(p0, (p, i) => Math.fround(p - lr * grads[i])));
     expectTailUntouched(params, count, 'sgdUpdate');
@@ -251,16 +256,16 @@ describe('countCorrect', () => {
           const row = Array.from(logits.subarray(r * classes, (r + 1) * classes));
           if (row.indexOf(Math.max(...row)) === labels[r]) want++;
         }
-        expect(ops.countCorrect(logits, labels, rows, classes), `${rows}x${classes}`).toBe(want);
+        expect(argmaxCount(logits, labels, rows, classes), `${rows}x${classes}`).toBe(want);
       }
     }
   });
 
   it('lets the first maximum win a tie', () => {
     const logits = Float32Array.from([1, 3, 3, 0, 2, 2, 2, 2, -5, -1, -1, -9]);
-    expect(ops.countCorrect(logits, Uint32Array.from([1, 0, 1]), 3, 4)).toBe(3);
-    expect(ops.countCorrect(logits, Uint32Array.from([2, 3, 2]), 3, 4)).toBe(0);
-    expect(ops.countCorrect(logits, Uint32Array.from([1, 1, 1]), 2, 4)).toBe(1); // only `rows` rows count
+    expect(argmaxCount(logits, Uint32Array.from([1, 0, 1]), 3, 4)).toBe(3);
+    expect(argmaxCount(logits, Uint32Array.from([2, 3, 2]), 3, 4)).toBe(0);
+    expect(argmaxCount(logits, Uint32Array.from([1, 1, 1]), 2, 4)).toBe(1); // only `rows` rows count
   });
 });
 
@@ -278,7 +283,7 @@ describe('gather', () => {
     for (const [start, batch] of [[0, 1], [0, 7], [13, 33], [17, 33], [49, 1]]) {
       const x = withTrailingSentinels(new Float32Array(batch * features).fill(NaN), 7);
       const labelsOut = new Uint32Array(batch + 2).fill(77);
-      ops.gather(x, labelsOut, pixels, labels, order, start, batch, features, mean, std);
+      gather(x, labelsOut, pixels, labels, order, start, batch, features, mean, std);
       const want = new Float64Array(batch * features);
       for (let r = 0; r < batch; r++) {
         const sample = order[start + r];

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as ops from '../src/cpu/ops.js';
+import { relu, reluBackward } from '../src/cpu/activations.js';
+import { biasAdd, columnSum } from '../src/cpu/bias.js';
+import { gather } from '../src/cpu/gather.js';
+import { argmaxCount, softmaxCrossEntropy } from '../src/cpu/losses.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { launch, normalisationTable } from '../src/gpu/kernels.js';
 import { Rng } from '../src/model/rng.js';
@@ -7,7 +10,7 @@ import { expectClose, randomArray, randomLabels } from './helpers.js';
 import { KernelRunner, matmulTol, openTestGpu, withLeadingJunk } from './gpu-setup.js';
 
 /**
- * Every kernel but the matmul family (test/gpu-matmul.test.ts) against its CPU reference (src/cpu/ops.ts) on fresh
+ * Every kernel but the matmul family (test/gpu-matmul.test.ts) against its CPU reference (src/cpu/) on fresh
  * seeded inputs, at awkward sizes and round ones. Outputs start as NaN, so an element a
  * kernel fails to write fails the comparison. The CPU sums in float64, so its side is the accurate one; each
  * tolerance below is sized to fp32 rounding on the GPU side and is orders of magnitude below what a wrong index, a
@@ -38,8 +41,8 @@ describe('elementwise kernels', () => {
     const dy = randomArray(rng, count);
     const y = new Float32Array(count);
     const dx = new Float32Array(count);
-    ops.relu(y, x, count);
-    ops.reluBackward(dx, dy, y, count);
+    relu(y, x, count);
+    reluBackward(dx, dy, y, count);
     const yBuf = run.output(count);
     await run.run('relu', [yBuf], [run.input(x)], launch.relu(count));
     expectClose(await run.readF32(yBuf, count), y, exact, 'relu');
@@ -54,7 +57,7 @@ describe('elementwise kernels', () => {
     const bias = randomArray(rng, n);
     const yBuf = run.res.buffer('y', y.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, y);
     await run.run('bias_add', [yBuf], [run.input(withLeadingJunk(bias, 3))], launch.biasAdd(rows, n, 3));
-    ops.biasAdd(y, bias, rows, n);
+    biasAdd(y, bias, rows, n);
     expectClose(await run.readF32(yBuf, rows * n), y, exact, 'bias_add');
   });
 
@@ -62,7 +65,7 @@ describe('elementwise kernels', () => {
     const rng = new Rng(rows * 3 + n);
     const x = randomArray(rng, rows * n);
     const expected = new Float32Array(n);
-    ops.columnSum(expected, x, rows, n);
+    columnSum(expected, x, rows, n);
     const out = run.output(n);
     await run.run('column_sum', [out], [run.input(x)], launch.columnSum(rows, n));
     // A sum of `rows` terms in [-1, 1] in fp32: the same bound as a dot product of length rows.
@@ -85,7 +88,7 @@ describe('gather (bytes on the GPU to a normalised batch)', () => {
       const expectedX = new Float32Array(rows * features);
       const expectedLabels = new Uint32Array(rows);
       const identity = Uint32Array.from({ length: samples }, (_, i) => i);
-      ops.gather(expectedX, expectedLabels, pixels, labels, useOrder ? order : identity, start, rows, features,
+      gather(expectedX, expectedLabels, pixels, labels, useOrder ? order : identity, start, rows, features,
         mean, std);
       const x = run.output(rows * features);
       const labelsOut = run.output(rows);
@@ -107,7 +110,7 @@ describe('softmax_xent (loss and logit gradient)', () => {
     const logits = randomArray(rng, rows * classes, -50, 50);
     const labels = randomLabels(rng, rows, classes);
     const expectedGrad = new Float32Array(rows * classes);
-    const expectedLoss = ops.softmaxCrossEntropy(expectedGrad, logits, labels, rows, classes);
+    const expectedLoss = softmaxCrossEntropy(expectedGrad, logits, labels, rows, classes);
     const grad = run.output(rows * classes);
     const losses = run.output(4);
     await run.run('softmax_xent', [grad, losses], [run.input(logits), run.input(labels)],
@@ -125,11 +128,11 @@ describe('softmax_xent (loss and logit gradient)', () => {
 describe('argmax_count (evaluation: correct count and loss sum)', () => {
   it.each([[1, 10], [7, 10], [300, 10], [130, 3]])('%i rows x %i classes, with ties', async (rows, classes) => {
     const rng = new Rng(rows * 11 + classes);
-    // Small integers make ties common: the first maximum must win, as in ops.countCorrect.
+    // Small integers make ties common: the first maximum must win, as in ops.argmaxCount.
     const logits = Float32Array.from({ length: rows * classes }, () => rng.below(4));
     const labels = randomLabels(rng, rows, classes);
-    const expectedCorrect = ops.countCorrect(logits, labels, rows, classes);
-    const expectedLoss = ops.softmaxCrossEntropy(null, logits, labels, rows, classes) * rows;
+    const expectedCorrect = argmaxCount(logits, labels, rows, classes);
+    const expectedLoss = softmaxCrossEntropy(null, logits, labels, rows, classes) * rows;
     const out = run.output(2 * 3);
     await run.run('argmax_count', [out], [run.input(logits), run.input(labels)],
       launch.argmaxCount(rows, classes, 'softmax-cross-entropy'), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });

@@ -4,8 +4,7 @@
  * CpuSession. (The softmax-cross-entropy kernel is in gpu-kernels.test.ts, its sessions in gpu-activation.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { lossForward, mseOneHot } from '../src/cpu/losses.js';
-import * as ops from '../src/cpu/ops.js';
+import { argmaxCount, lossForward, mseOneHot } from '../src/cpu/losses.js';
 import { launch } from '../src/gpu/kernels.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -37,7 +36,7 @@ describe('mse_onehot (training loss) and argmax_count with the MSE loss (evaluat
     await run.run('argmax_count', [counts], [run.input(out), run.input(labels)],
       launch.argmaxCount(rows, classes, 'mse'), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
     const raw = await run.read(counts, 6);
-    expect(new Uint32Array(raw)[5], 'correct count').toBe(ops.countCorrect(out, labels, rows, classes));
+    expect(new Uint32Array(raw)[5], 'correct count').toBe(argmaxCount(out, labels, rows, classes));
     const lossSum = lossForward('mse', null, out, labels, rows, classes) * rows;
     expectClose([new Float32Array(raw)[4]], [lossSum], { atol: 0, rtol: 1e-5 }, 'MSE loss sum');
   });

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as ops from '../src/cpu/ops.js';
+import { relu, reluBackward } from '../src/cpu/activations.js';
+import { biasAdd, columnSum } from '../src/cpu/bias.js';
+import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
+import { sgdUpdate } from '../src/cpu/updates.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { BIAS, BIAS_GRAD, launch, MASK, RELU, UPDATE } from '../src/gpu/kernels.js';
 import {
@@ -11,7 +14,7 @@ import { expectClose, randomArray } from './helpers.js';
 import { KernelRunner, matmulTol, openTestGpu, withLeadingJunk } from './gpu-setup.js';
 
 /**
- * The matmul family against ops.matmulNT / matmulTN / matmulNN: every variant (3 forms x 4 tiles x 3 modes), each
+ * The matmul family against matmulNT / matmulTN / matmulNN: every variant (3 forms x 4 tiles x 3 modes), each
  * forced on a shape made for it (the fast mode on a tile-aligned shape, edge on a ragged one whose contiguous
  * dimensions are multiples of 4, scalar on a ragged one with odd offsets), plain and with the epilogue training uses.
  * Then the variants picked by shape on awkward sizes. Outputs start as NaN, so an element nobody writes fails.
@@ -51,7 +54,7 @@ function caseFor(form: MatmulForm, tile: MatmulTile, mode: MatmulMode): Case {
 }
 
 /** Stored operand sizes: nt a [m, k], b [n, k]; tn a [k, m], b [k, n]; nn a [m, k], b [k, n]. */
-const reference: Record<MatmulForm, typeof ops.matmulNT> = { nt: ops.matmulNT, tn: ops.matmulTN, nn: ops.matmulNN };
+const reference: Record<MatmulForm, typeof matmulNT> = { nt: matmulNT, tn: matmulTN, nn: matmulNN };
 
 /**
  * Runs one form through a variant (forced, or picked when tile and mode are undefined): plain against the CPU, then
@@ -80,8 +83,8 @@ async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: Mat
     const bias = randomArray(rng, n);
     const params = run.input(withLeadingJunk(Float32Array.of(...b, ...bias), bOff));
     const want = expected.slice();
-    ops.biasAdd(want, bias, m, n);
-    ops.relu(want, want, m * n);
+    biasAdd(want, bias, m, n);
+    relu(want, want, m * n);
     const out = run.output(m * n);
     await run.run('matmul', [out], [aBuf, params, params],
       launch.matmul('nt', { m, n, k, flags: BIAS | RELU, aOff, bOff, eOff: bOff + n * k, ...force }));
@@ -90,7 +93,7 @@ async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: Mat
     // The input gradient through the ReLU below: zero where the layer's input was not positive.
     const mask = randomArray(rng, m * n);
     const want = expected.slice();
-    ops.reluBackward(want, want, mask, m * n);
+    reluBackward(want, want, mask, m * n);
     const out = run.output(m * n);
     await run.run('matmul', [out], [aBuf, bBuf, run.input(withLeadingJunk(mask, 6))],
       launch.matmul('nn', { m, n, k, flags: MASK, aOff, bOff, eOff: 6, ...force }));
@@ -100,10 +103,10 @@ async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: Mat
     const lr = 0.1;
     const before = randomArray(rng, m * n + m);
     const biasGrad = new Float32Array(m);
-    ops.columnSum(biasGrad, a, k, m);
+    columnSum(biasGrad, a, k, m);
     const gradients = Float32Array.of(...expected, ...biasGrad);
     const want = before.slice();
-    ops.sgdUpdate(want, gradients, lr, want.length);
+    sgdUpdate(want, gradients, lr, want.length);
     const params = run.res.buffer('params', before.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, before);
     await run.run('matmul', [params], [aBuf, bBuf, aBuf],
       launch.matmul('tn', { m, n, k, flags: BIAS_GRAD | UPDATE, aOff, bOff, eOff: m * n, lr, ...force }));
@@ -147,8 +150,8 @@ describe('matmuls picked by shape, at awkward sizes', () => {
     const a = randomArray(rng, k * m);
     const b = randomArray(rng, k * n);
     const expected = new Float32Array(m * n + m);
-    ops.matmulTN(expected, a, b, m, n, k);
-    ops.columnSum(expected.subarray(m * n), a, k, m);
+    matmulTN(expected, a, b, m, n, k);
+    columnSum(expected.subarray(m * n), a, k, m);
     const grads = run.output(m * n + m);
     await run.run('matmul', [grads], [run.input(a), run.input(b), run.input(a)],
       launch.matmul('tn', { m, n, k, flags: BIAS_GRAD, eOff: m * n }));

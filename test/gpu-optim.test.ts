@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionOptions, TrainingSession } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
-import { adamUpdate, momentumUpdate } from '../src/cpu/optim.js';
-import * as ops from '../src/cpu/ops.js';
+import { adamUpdate, momentumUpdate, sgdUpdate } from '../src/cpu/updates.js';
 import type { WebGpuBackend } from '../src/gpu/backend.js';
 import { launch, optimizerStepValues } from '../src/gpu/kernels.js';
 import type { WebGpuSession } from '../src/gpu/session.js';
@@ -72,7 +71,7 @@ async function runBoth(c: KernelCase, count: number) {
     switch (o.name) {
       case 'sgd':
         await run.run('sgd_update', [gpuParams], [run.input(grads)], launch.sgdUpdate(count, o.weightDecay), table);
-        ops.sgdUpdate(cpuParams, grads, lr, count, o.weightDecay);
+        sgdUpdate(cpuParams, grads, lr, count, o.weightDecay);
         break;
       case 'momentum':
       case 'nesterov':

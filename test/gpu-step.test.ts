@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, Metrics } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { CpuNetwork } from '../src/cpu/network.js';
-import * as ops from '../src/cpu/ops.js';
+import { gather } from '../src/cpu/gather.js';
+import { argmaxCount, softmaxCrossEntropy } from '../src/cpu/losses.js';
+import { sgdUpdate } from '../src/cpu/updates.js';
 import { UserError } from '../src/errors.js';
 import { createWebGpuBackend } from '../src/gpu/backend.js';
 import type { GpuStats } from '../src/gpu/program.js';
@@ -34,22 +36,22 @@ class CpuReference {
   private readonly labels = new Uint32Array(Math.max(batch, test.count));
 
   step(s: number): number {
-    ops.gather(this.net.input, this.labels, train.pixels, train.labels, order, s * batch, batch, train.features,
+    gather(this.net.input, this.labels, train.pixels, train.labels, order, s * batch, batch, train.features,
       spec.inputMean, spec.inputStd);
     this.net.forward(this.params, batch);
     const loss = this.net.backward(this.params, this.labels, batch);
-    ops.sgdUpdate(this.params, this.net.grads, learningRate, table.total);
+    sgdUpdate(this.params, this.net.grads, learningRate, table.total);
     return loss;
   }
 
   /** The whole test set as one batch: a different batching from the GPU's, the same result. */
   evaluate(): Metrics {
     const identity = Uint32Array.from({ length: test.count }, (_, i) => i);
-    ops.gather(this.net.input, this.labels, test.pixels, test.labels, identity, 0, test.count, test.features,
+    gather(this.net.input, this.labels, test.pixels, test.labels, identity, 0, test.count, test.features,
       spec.inputMean, spec.inputStd);
     const logits = this.net.forward(this.params, test.count);
-    const loss = ops.softmaxCrossEntropy(null, logits, this.labels, test.count, 10);
-    return { loss, accuracy: ops.countCorrect(logits, this.labels, test.count, 10) / test.count };
+    const loss = softmaxCrossEntropy(null, logits, this.labels, test.count, 10);
+    return { loss, accuracy: argmaxCount(logits, this.labels, test.count, 10) / test.count };
   }
 }
 

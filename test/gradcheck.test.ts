@@ -9,7 +9,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CpuNetwork } from '../src/cpu/network.js';
-import * as ops from '../src/cpu/ops.js';
+import { relu, reluBackward } from '../src/cpu/activations.js';
+import { biasAdd, columnSum } from '../src/cpu/bias.js';
+import { softmaxCrossEntropy } from '../src/cpu/losses.js';
+import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
 import { initParams } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -61,13 +64,13 @@ describe.each([
 
   it('matmulNT computes the forward pass the finite differences differentiate', () => {
     const y = new Float32Array(rows * outSize);
-    ops.matmulNT(y, x, w, rows, outSize, inSize);
+    matmulNT(y, x, w, rows, outSize, inSize);
     expectClose(y, linear64(x, w, rows, inSize, outSize), { atol: 1e-12, rtol: 1e-7 }, 'y');
   });
 
   it('matmulTN gives the weight gradient dW = gᵀ·x', () => {
     const dw = new Float32Array(outSize * inSize);
-    ops.matmulTN(dw, g, x, outSize, inSize, rows);
+    matmulTN(dw, g, x, outSize, inSize, rows);
     const w64 = Float64Array.from(w);
     const fd = centralDifferences(w64, () => dot64(g, linear64(x, w64, rows, inSize, outSize)), 1e-3);
     expectClose(dw, fd, LINEAR_TOL, 'dW');
@@ -75,7 +78,7 @@ describe.each([
 
   it('matmulNN gives the input gradient dx = g·W', () => {
     const dx = new Float32Array(rows * inSize);
-    ops.matmulNN(dx, g, w, rows, inSize, outSize);
+    matmulNN(dx, g, w, rows, inSize, outSize);
     const x64 = Float64Array.from(x);
     const fd = centralDifferences(x64, () => dot64(g, linear64(x64, w, rows, inSize, outSize)), 1e-3);
     expectClose(dx, fd, LINEAR_TOL, 'dx');
@@ -83,9 +86,9 @@ describe.each([
 
   it('columnSum gives the gradient of biasAdd with respect to the bias', () => {
     const y = Float32Array.from(g, (_, i) => x[i % x.length]); // any values: L is linear in b
-    ops.biasAdd(y, b, rows, outSize);
+    biasAdd(y, b, rows, outSize);
     const db = new Float32Array(outSize);
-    ops.columnSum(db, g, rows, outSize);
+    columnSum(db, g, rows, outSize);
     const b64 = Float64Array.from(b);
     const plain = Float64Array.from(g, (_, i) => x[i % x.length]);
     const fd = centralDifferences(b64, () => dot64(g, plain.map((v, i) => v + b64[i % outSize])), 1e-3);
@@ -101,9 +104,9 @@ describe('relu', () => {
     const x = Float32Array.from({ length: count }, () => (rng.below(2) ? 1 : -1) * rng.uniform(0.1, 2));
     const g = randomArray(rng, count);
     const y = new Float32Array(count);
-    ops.relu(y, x, count);
+    relu(y, x, count);
     const dx = new Float32Array(count);
-    ops.reluBackward(dx, g, y, count);
+    reluBackward(dx, g, y, count);
     const x64 = Float64Array.from(x);
     const fd = centralDifferences(x64, () => dot64(g, x64.map((v) => Math.max(v, 0))), 1e-3);
     // Piecewise linear: the differences are exact but for rounding (~1e-13); the analytic side copies g exactly.
@@ -121,7 +124,7 @@ describe.each([
     const logits = randomArray(rng, rows * classes, -4, 4);
     const labels = randomLabels(rng, rows, classes);
     const grad = new Float32Array(rows * classes);
-    const loss = ops.softmaxCrossEntropy(grad, logits, labels, rows, classes);
+    const loss = softmaxCrossEntropy(grad, logits, labels, rows, classes);
     expect(Math.abs(loss - loss64('softmax-cross-entropy', logits, labels, rows, classes))).toBeLessThan(1e-13);
     const z64 = Float64Array.from(logits);
     // Smooth: with h = 1e-5 truncation is ~h²·|L'''| ≈ 1e-10 and rounding 2^-53·|L|/h ≈ 1e-11. The gradient is stored

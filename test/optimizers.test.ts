@@ -6,8 +6,7 @@
  * as a float32 (a CPU kernel multiplying a float32 tensor by a Python float casts the scalar to float32).
  */
 import { describe, expect, it } from 'vitest';
-import { adamUpdate, momentumUpdate } from '../src/cpu/optim.js';
-import * as ops from '../src/cpu/ops.js';
+import { adamUpdate, momentumUpdate, sgdUpdate } from '../src/cpu/updates.js';
 import { defaultLearningRate, makeOptimizer, optimizerSlots } from '../src/model/optimizer.js';
 import { Rng } from '../src/model/rng.js';
 import { learningRateAt, resolveSchedule } from '../src/model/schedule.js';
@@ -46,7 +45,7 @@ describe('closed forms for a constant gradient g', () => {
 
   it('SGD weight decay adds wd·p to the gradient: p1 = p0 − lr·(g + wd·p0)', () => {
     const p = Float32Array.of(2);
-    ops.sgdUpdate(p, Float32Array.of(g), lr, 1, 0.01);
+    sgdUpdate(p, Float32Array.of(g), lr, 1, 0.01);
     expect(p[0]).toBe(f(2 - lr * (g + 0.01 * 2)));
   });
 
@@ -149,7 +148,7 @@ describe.each([
       const lr = learningRateAt(0.05, schedule, step);
       const t = step + 1;
       if (c.name === 'sgd') {
-        ops.sgdUpdate(mine, grads, lr, n, config.weightDecay);
+        sgdUpdate(mine, grads, lr, n, config.weightDecay);
         torchSgd(theirs, grads, null, lr, { ...config, nesterov: false }, t === 1);
       } else if (c.name === 'momentum' || c.name === 'nesterov') {
         const h = { lr, momentum: config.momentum, dampening: config.dampening, weightDecay: config.weightDecay, nesterov: c.name === 'nesterov', step: t };

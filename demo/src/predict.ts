@@ -4,8 +4,8 @@
  * from the training session, whichever backend trains; the inputs are normalised by the same gather() as training.
  */
 import type { Dataset } from '../../src/backend.js';
+import { gather } from '../../src/cpu/gather.js';
 import { CpuNetwork } from '../../src/cpu/network.js';
-import * as ops from '../../src/cpu/ops.js';
 import { paramTable } from '../../src/model/params.js';
 import { type ModelSpec, inputSize, outputSize } from '../../src/model/spec.js';
 
@@ -42,7 +42,7 @@ export class Predictor {
   /** Class probabilities of one image of pixel bytes [inputSize]. */
   probabilities(pixels: Uint8Array): Float64Array {
     const { spec } = this;
-    ops.gather(this.network.input, this.labels, pixels, this.zero, this.first, 0, 1, inputSize(spec), spec.inputMean, spec.inputStd);
+    gather(this.network.input, this.labels, pixels, this.zero, this.first, 0, 1, inputSize(spec), spec.inputMean, spec.inputStd);
     return softmax(this.network.forward(this.params, 1));
   }
 }
@@ -79,7 +79,7 @@ export async function analyseTestSet(
   let correct = 0;
   for (let start = 0; start < test.count; start += ROWS) {
     const rows = Math.min(ROWS, test.count - start);
-    ops.gather(network.input, labels, test.pixels, test.labels, identity, start, rows, test.features, spec.inputMean, spec.inputStd);
+    gather(network.input, labels, test.pixels, test.labels, identity, start, rows, test.features, spec.inputMean, spec.inputStd);
     const logits = network.forward(params, rows);
     for (let r = 0; r < rows; r++) {
       const probs = softmax(logits.subarray(r * classes, (r + 1) * classes));

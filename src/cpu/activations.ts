@@ -1,18 +1,27 @@
 /**
- * Hidden-layer activations of the CPU reference, forward and backward, each a plain loop over `count` values
- * (outputs first, then inputs, then sizes; an output may be its input). Every backward takes the forward's input x
- * (the pre-activation, which the network keeps), so it needs nothing else and dropout after the activation cannot
- * disturb it. Sums and products are in float64, rounded once when stored.
+ * The hidden-layer activations of the CPU reference, forward and backward: the reference of shaders/activation.wgsl,
+ * which runs every one of them (with dropout when training), and of shaders/relu.wgsl, shaders/relu_backward.wgsl and
+ * the RELU and MASK epilogues of shaders/matmul.wgsl, which is how training runs ReLU without dropout.
  *
- * ReLU's pair (relu, reluBackward) is in ops.ts with the kernels that predate these; reluBackward reads the sign of
- * its third argument, which is the same for the input and the output.
- *
- * On the GPU one kernel, shaders/activation.wgsl, runs every one of them forward and backward (with dropout when
- * training), except ReLU without dropout, which runs in the matmul epilogues (shaders/matmul.wgsl: RELU and MASK).
+ * Each is a plain loop over `count` values (outputs first, then inputs, then sizes; an output may be its input).
+ * Every backward takes the forward's input x (the pre-activation, which the network keeps), so it needs nothing else
+ * and dropout after the activation cannot disturb it. Sums and products are in float64, rounded once when stored.
  */
 import type { Activation } from '../model/spec.js';
 import { LEAKY_SLOPE } from '../model/spec.js';
-import { relu, reluBackward } from './ops.js';
+
+/** y = max(x, 0) (y may be x). Kernel: shaders/relu.wgsl, and matmul.wgsl's RELU epilogue. */
+export function relu(y: Float32Array, x: Float32Array, count: number): void {
+  for (let i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : 0;
+}
+
+/**
+ * dx = dy where x > 0, else 0 (dx may be dy); x may be the forward's output too, which has the same sign.
+ * Kernel: shaders/relu_backward.wgsl, and matmul.wgsl's MASK epilogue.
+ */
+export function reluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
+  for (let i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+}
 
 /** y = x for x > 0, else slope · x. Kernel: shaders/activation.wgsl. */
 export function leakyRelu(y: Float32Array, x: Float32Array, slope: number, count: number): void {

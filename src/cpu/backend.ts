@@ -2,10 +2,10 @@ import { refuseTraining, type Backend, type Dataset, type EvalSet, type Metrics,
 import { optimizerSlots, PLAIN_SGD, type OptimizerConfig } from '../model/optimizer.js';
 import { learningRateAt, type Schedule } from '../model/schedule.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
-import { lossForward } from './losses.js';
+import { gather } from './gather.js';
+import { argmaxCount, lossForward } from './losses.js';
 import { CpuNetwork } from './network.js';
-import { adamUpdate, momentumUpdate } from './optim.js';
-import * as ops from './ops.js';
+import { adamUpdate, momentumUpdate, sgdUpdate } from './updates.js';
 
 /** Rows per forward pass when evaluating: large enough to amortise the loop overhead, small enough to stay in cache. */
 const EVAL_ROWS = 256;
@@ -91,7 +91,7 @@ export class CpuSession implements TrainingSession {
     const n = params.length;
     switch (o.name) {
       case 'sgd':
-        return ops.sgdUpdate(params, grads, lr, n, o.weightDecay);
+        return sgdUpdate(params, grads, lr, n, o.weightDecay);
       case 'momentum':
       case 'nesterov':
         return momentumUpdate(params, state[0], grads, {
@@ -118,7 +118,7 @@ export class CpuSession implements TrainingSession {
       this.gather(set, identity, start, rows);
       const outputs = this.network.forward(this.params, rows);
       lossSum += lossForward(spec.loss, null, outputs, this.labels, rows, classes) * rows;
-      correct += ops.countCorrect(outputs, this.labels, rows, classes);
+      correct += argmaxCount(outputs, this.labels, rows, classes);
     }
     return { loss: lossSum / set.count, accuracy: correct / set.count };
   }
@@ -147,7 +147,7 @@ export class CpuSession implements TrainingSession {
 
   private gather(set: Dataset, order: Uint32Array, start: number, rows: number): void {
     const spec: ModelSpec = this.options.spec;
-    ops.gather(this.network.input, this.labels, set.pixels, set.labels, order, start, rows, set.features,
+    gather(this.network.input, this.labels, set.pixels, set.labels, order, start, rows, set.features,
       spec.inputMean, spec.inputStd);
   }
 }

@@ -1,8 +1,9 @@
 /**
- * Inverted dropout on a hidden layer's output at training time: each element is kept with probability 1 − rate and
- * scaled by 1 / (1 − rate), so the expected value is unchanged and evaluation uses the plain network. Which elements
- * are kept is decided by dropoutHash(seed, step, layer, index) (src/model/counter-hash.ts), a pure function, so the
- * backward pass recomputes the mask instead of storing it, exactly as a GPU kernel would.
+ * Inverted dropout on a hidden layer's output at training time, in the CPU reference: the reference of the dropout
+ * step of shaders/activation.wgsl. Each element is kept with probability 1 − rate and scaled by 1 / (1 − rate), so
+ * the expected value is unchanged and evaluation uses the plain network. Which elements are kept is decided by
+ * dropoutHash(seed, step, layer, index) (src/model/counter-hash.ts), a pure function, so the backward pass recomputes
+ * the mask instead of storing it, exactly as a GPU kernel would.
  * x, y, dy, dx: [rows, width] row-major, count = rows · width; index is the element's position in that array.
  */
 import { dropoutHash, dropoutThreshold } from '../model/counter-hash.js';

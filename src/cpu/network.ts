@@ -2,8 +2,9 @@ import { paramTable, view, type ParamTable } from '../model/params.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
 import { activationBackward, activationForward } from './activations.js';
 import { dropout, dropoutBackward } from './dropout.js';
+import { biasAdd, columnSum } from './bias.js';
 import { lossForward } from './losses.js';
-import * as ops from './ops.js';
+import { matmulNN, matmulNT, matmulTN } from './matmul.js';
 
 /** Dropout for one training forward pass: the rate and the (seed, step) that key its masks. */
 export interface DropoutStep {
@@ -59,8 +60,8 @@ export class CpuNetwork {
       const { inSize, outSize, weight, bias } = layers[l];
       const hidden = l + 1 < layers.length;
       const z = hidden ? this.pre[l + 1] : this.acts[l + 1];
-      ops.matmulNT(z, this.acts[l], view(params, weight), rows, outSize, inSize);
-      ops.biasAdd(z, view(params, bias), rows, outSize);
+      matmulNT(z, this.acts[l], view(params, weight), rows, outSize, inSize);
+      biasAdd(z, view(params, bias), rows, outSize);
       if (hidden) {
         const out = this.acts[l + 1];
         activationForward(activation, out, z, rows * outSize);
@@ -82,13 +83,13 @@ export class CpuNetwork {
     for (let l = last; l >= 0; l--) {
       const { inSize, outSize, weight, bias } = layers[l];
       const delta = this.deltas[l + 1];
-      ops.matmulTN(view(this.grads, weight), delta, this.acts[l], outSize, inSize, rows);
-      ops.columnSum(view(this.grads, bias), delta, rows, outSize);
+      matmulTN(view(this.grads, weight), delta, this.acts[l], outSize, inSize, rows);
+      columnSum(view(this.grads, bias), delta, rows, outSize);
       if (l > 0) {
         // Gradient through the layer, then back through the dropout and the activation that produced its input.
         const below = this.deltas[l];
         const count = rows * inSize;
-        ops.matmulNN(below, delta, view(params, weight), rows, inSize, outSize);
+        matmulNN(below, delta, view(params, weight), rows, inSize, outSize);
         if (d) dropoutBackward(below, below, d.seed, d.step, l, d.rate, count);
         activationBackward(this.spec.activation, below, below, this.pre[l], count);
       }

@@ -1,10 +1,24 @@
 /**
- * Optimiser updates of the CPU reference: one plain loop over the whole flat parameter vector per step, in the
- * order of operations of PyTorch's single-tensor implementations (torch/optim/sgd.py and adam.py), in float64 with
- * each stored value rounded to float32 once, as the state lives in float32 on both backends. Plain SGD is
- * ops.sgdUpdate. Every array is laid out like the parameters: [count].
+ * The optimiser updates of the CPU reference: the reference of shaders/sgd_update.wgsl, momentum_update.wgsl and
+ * adam_update.wgsl (and the UPDATE epilogue of shaders/matmul.wgsl, which is sgdUpdate). Each is one plain loop over
+ * the whole flat parameter vector per step, in the order of operations of PyTorch's single-tensor implementations
+ * (torch/optim/sgd.py and adam.py), in float64 with each stored value rounded to float32 once, as the state lives in
+ * float32 on both backends. Every array is laid out like the parameters: (count).
  */
 import { adamBiasCorrection } from '../model/optimizer.js';
+
+/**
+ * params −= lr · (grads + weightDecay · params), over every parameter at once: torch.optim.SGD without momentum.
+ * weightDecay comes last and defaults to 0, so a plain step is called with the other four.
+ * Kernel: shaders/sgd_update.wgsl.
+ */
+export function sgdUpdate(params: Float32Array, grads: Float32Array, lr: number, count: number, weightDecay = 0): void {
+  if (weightDecay === 0) {
+    for (let i = 0; i < count; i++) params[i] -= lr * grads[i];
+  } else {
+    for (let i = 0; i < count; i++) params[i] -= lr * (grads[i] + weightDecay * params[i]);
+  }
+}
 
 /** The scalars of one momentum step; a GPU kernel takes the same as uniforms. */
 export interface MomentumStep {
