@@ -18,7 +18,7 @@ import { formatSvg, formatTable, type BenchResult, type SweepResult, type Worklo
 import {
   floors, measureCpuEpoch, measureGpuEpochs, QUICK_WORKLOADS, REFERENCE_MS, stepsPerEpoch, WORKLOADS, type Workload,
 } from './workloads.js';
-import { Resources } from '../src/gpu/program.js';
+import { Resources } from '../src/gpu/resources.js';
 import { OPTIMIZERS, type OptimizerName } from '../src/model/optimizer.js';
 
 /**
@@ -109,7 +109,7 @@ async function measureDevice(args: Args, features: string[], plan: { workloads: 
   const options = dawnOptions(features, args.timestamps);
   const gpu = await requestGpu({ dawnOptions: options, features: ['timestamp-query'] });
   const backend = await createWebGpuBackend(nodeShaderLoader, { gpu, prerecord: args.prerecord });
-  const res = new Resources(gpu.device);
+  const res = new Resources(gpu);
   const timer = new GpuTimer(gpu, res, args.timestamps);
   try {
     const samples = args.quick ? 3 : 7;

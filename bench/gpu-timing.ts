@@ -5,7 +5,8 @@
 import type { Gpu } from '../src/gpu/device.js';
 import { launch, type Kernels } from '../src/gpu/kernels.js';
 import { MATMUL_TILE_NAMES, pickMatmul, type MatmulChoice, type MatmulForm, type MatmulTile } from '../src/gpu/matmul.js';
-import { buildDispatches, record, Resources, uniformStride } from '../src/gpu/program.js';
+import { buildDispatches, record } from '../src/gpu/program.js';
+import { Resources, uniformStride } from '../src/gpu/resources.js';
 import { Rng } from '../src/model/rng.js';
 
 export type TimingSource = 'gpu-timestamps' | 'wall-clock';
@@ -97,7 +98,7 @@ export interface NoopResult {
 /** The overhead baseline: what a dispatch costs when it does nothing. */
 export async function measureNoop(gpu: Gpu, kernels: Kernels, timer: GpuTimer, dispatches: number, samples: number): Promise<NoopResult> {
   const { device } = gpu;
-  const res = new Resources(device);
+  const res = new Resources(gpu);
   try {
     const out = res.buffer('noop out', 16, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
     const [noop] = await buildDispatches(res, kernels, [{ kernel: 'noop', outputs: [out], inputs: [], launch: launch.noop() }], null, 'noop');
@@ -172,7 +173,7 @@ export async function measureMatmul(
 ): Promise<MatmulResult[]> {
   const { device } = gpu;
   const { m, n, k } = size;
-  const res = new Resources(device);
+  const res = new Resources(gpu);
   try {
     const rng = new Rng(options.seed);
     const setBytes = (m * k + n * k) * 4;
@@ -232,7 +233,7 @@ async function spotCheck(
   await staging.mapAsync(GPUMapMode.READ);
   const got = new Float32Array(staging.getMappedRange().slice(0));
   staging.unmap();
-  staging.destroy();
+  res.gpu.destroyBuffer(staging);
   // Element (i, p) of op(a) and (p, j) of op(b), by form: nt a [m,k] b [n,k]; tn a [k,m] b [k,n]; nn a [m,k] b [k,n].
   const aAt = form === 'tn' ? (i: number, p: number) => a[p * m + i] : (i: number, p: number) => a[i * k + p];
   const bAt = form === 'nt' ? (p: number, j: number) => b[j * k + p] : (p: number, j: number) => b[p * n + j];

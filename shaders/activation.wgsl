@@ -4,7 +4,7 @@
 // (src/cpu/activations.ts, src/cpu/dropout.ts), as src/cpu/network.ts calls them:
 //   forward  (d.backward 0): y = dropout(f(x)):      activationForward, then dropout
 //   backward (d.backward 1): y = f'(x) · dropout(y): dropoutBackward, then activationBackward
-// with f by d.kind: 0 relu (ops.relu), 1 leaky relu (leakyRelu, slope d.slope), 2 sigmoid, 3 tanh, 4 gelu (the exact
+// with f by d.kind: 0 relu (relu), 1 leaky relu (leakyRelu, slope d.slope), 2 sigmoid, 3 tanh, 4 gelu (the exact
 // form x·Φ(x), with the CPU's erf: Abramowitz and Stegun 7.1.26, see erfc_as below). Every backward takes the
 // forward's input x, the pre-activation, as the CPU's does. The CPU evaluates its formulas in float64; where the same
 // formula would lose precision in fp32 (tanh near 0, σ' and tanh' where σ and tanh round to 1, Φ far below 0), this
@@ -22,7 +22,7 @@
 //   1 x:     [count] read: the pre-activation (the layer's matmul output plus bias)
 //   2 d:     Dims uniform
 //   3 entry: Step uniform, dynamic offset (see gather.wgsl: the step table); only entry.run is read
-// Dispatch: min(ceil(count / 256), 4096) workgroups of 256 threads, a grid-stride loop.
+// Dispatch: min(ceil(count / WORKGROUP), 4096) workgroups of WORKGROUP threads, a grid-stride loop.
 
 struct Dims { count: u32, kind: u32, backward: u32, layer: u32, seed: u32, threshold: u32, scale: f32, slope: f32 }
 struct Step { start: u32, slot: u32, run: u32 }
@@ -32,11 +32,8 @@ struct Step { start: u32, slot: u32, run: u32 }
 @group(0) @binding(2) var<uniform> d: Dims;
 @group(0) @binding(3) var<uniform> entry: Step;
 
-const RELU = 0u;
-const LEAKY_RELU = 1u;
-const SIGMOID = 2u;
-const TANH = 3u;
-const GELU = 4u;
+// d.kind, its values from src/gpu/kernels/activations.ts:
+// injected: RELU, LEAKY_RELU, SIGMOID, TANH, GELU
 
 const SQRT1_2 = 0.7071067811865476;
 const INV_SQRT_2PI = 0.3989422804014327; // the standard normal density at 0
@@ -148,9 +145,10 @@ fn drop(v: f32, i: u32) -> f32 {
   return select(0.0, v * d.scale, dropout_hash(d.seed, entry.run, d.layer, i) >= d.threshold);
 }
 
-@compute @workgroup_size(256)
+// injected: WORKGROUP
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  for (var i = gid.x; i < d.count; i += groups.x * 256u) {
+  for (var i = gid.x; i < d.count; i += groups.x * WORKGROUP) {
     if (d.backward == 0u) {
       y[i] = drop(forward(x[i]), i);
     } else {

@@ -1,8 +1,8 @@
 // adam_update: one step of torch.optim.Adam or AdamW over the whole flat parameter vector in one dispatch. Per
 // element: p *= decay (AdamW's decoupled weight decay; 1 for Adam); g = grad + weight_decay · p (Adam's coupled
 // decay; 0 for AdamW); m = β1 · m + (1 − β1) · g; v = β2 · v + (1 − β2) · g²;
-// p −= step_size · m / (√v / bc2_sqrt + eps), eps outside the square root. CPU reference: src/cpu/optim.ts,
-// adamUpdate.
+// p −= step_size · m / (√v / bc2_sqrt + eps), eps outside the square root. CPU reference: adamUpdate
+// (src/cpu/).
 //
 // Bindings (outputs, inputs, sizes), every array laid out like the parameters (paramTable):
 //   0 params: [count] read_write
@@ -13,9 +13,9 @@
 //             off by 1.3e-5 relative), eps, weight_decay (the coupled part: Adam's, 0 for AdamW)
 //   5 step:   Step uniform, dynamic offset (see gather.wgsl: the step table). entry.opt holds this step's scalars,
 //             computed on the CPU in float64 per run step t = entry.run + 1 and rounded once (see optimizerStepValues in
-//             src/gpu/kernels.ts): opt.x = step_size = lr / (1 − β1^t), opt.y = bc2_sqrt = √(1 − β2^t),
+//             src/gpu/kernels/updates.ts): opt.x = step_size = lr / (1 − β1^t), opt.y = bc2_sqrt = √(1 − β2^t),
 //             opt.z = decay = 1 − lr · weight_decay for AdamW, 1 for Adam.
-// Dispatch: min(ceil(count / 256), 4096) workgroups of 256 threads, a grid-stride loop.
+// Dispatch: min(ceil(count / WORKGROUP), 4096) workgroups of WORKGROUP threads, a grid-stride loop.
 
 struct Dims { count: u32, beta1: f32, beta2: f32, one_minus_beta1: f32, one_minus_beta2: f32, eps: f32, weight_decay: f32 }
 struct Step { start: u32, slot: u32, run: u32, lr: f32, opt: vec4f }
@@ -27,12 +27,13 @@ struct Step { start: u32, slot: u32, run: u32, lr: f32, opt: vec4f }
 @group(0) @binding(4) var<uniform> d: Dims;
 @group(0) @binding(5) var<uniform> entry: Step;
 
-@compute @workgroup_size(256)
+// injected: WORKGROUP
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let step_size = entry.opt.x;
   let bc2_sqrt = entry.opt.y;
   let decay = entry.opt.z;
-  for (var i = gid.x; i < d.count; i += groups.x * 256u) {
+  for (var i = gid.x; i < d.count; i += groups.x * WORKGROUP) {
     let p = params[i] * decay;
     let g = grads[i] + d.weight_decay * p;
     let mi = d.beta1 * m[i] + d.one_minus_beta1 * g;

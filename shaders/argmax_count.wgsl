@@ -1,7 +1,8 @@
 // argmax_count: for one evaluation batch, the number of rows whose largest output is at the label (the first maximum
-// wins on ties) and the summed loss of its rows by the model's loss (d.loss: 0 softmax-cross-entropy, 1 mse, whose
-// row loss is the mean of the row's squared errors), written into out[entry.slot].
-// CPU reference: ops.countCorrect, and lossForward(loss, null, ...) · rows (src/cpu/losses.ts) for the loss.
+// wins on ties) and the summed loss of its rows by the model's loss (d.loss: SOFTMAX_CROSS_ENTROPY or MSE, whose
+// row loss is the mean of the row's squared errors; their values are in src/gpu/kernels/losses.ts), written into
+// out[entry.slot].
+// CPU reference: argmaxCount, and lossForward(loss, null, ...) · rows (src/cpu/losses.ts) for the loss.
 //
 // Bindings (outputs, inputs, sizes), row-major:
 //   0 out:    [batches] {loss_sum: f32, correct: u32} read_write; one slot per evaluation batch (of the test set, then
@@ -23,7 +24,7 @@ struct Result { loss_sum: f32, correct: u32 }
 @group(0) @binding(3) var<uniform> d: Dims;
 @group(0) @binding(4) var<uniform> entry: Step;
 
-const SOFTMAX_XENT = 0u;
+// injected: SOFTMAX_CROSS_ENTROPY, MSE
 
 var<workgroup> loss_part: array<f32, 256>;
 var<workgroup> correct_part: array<u32, 256>;
@@ -39,7 +40,7 @@ fn main(@builtin(local_invocation_index) t: u32) {
       if (logits[row + c] > logits[row + best]) { best = c; }
     }
     let label = labels[r];
-    if (d.loss == SOFTMAX_XENT) {
+    if (d.loss == SOFTMAX_CROSS_ENTROPY) {
       let top = logits[row + best];
       var sum_exp = 0.0;
       for (var c = 0u; c < d.classes; c++) { sum_exp += exp(logits[row + c] - top); }

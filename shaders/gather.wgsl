@@ -1,6 +1,6 @@
 // gather: builds a batch from the byte data set that lives on the GPU: x[r, f] = normalise(pixels[sample, f]) and
 // labels_out[r] = labels[sample], where sample = order[start + r] (or start + r for the test set, which is read in
-// its stored order). CPU reference: ops.gather.
+// its stored order). CPU reference: gather (src/cpu/).
 //
 // Bindings (outputs, inputs, sizes), row-major:
 //   0 x:          [rows, features] f32 read_write
@@ -10,9 +10,9 @@
 //   3 labels:     [samples] bytes, packed the same way
 //   4 order:      [samples] u32, the epoch's sample order (ignored when d.use_order is 0)
 //   5 lut:        [256] f32, lut[v] = v / (255·std) - mean/std rounded to f32 on the CPU, exactly the value
-//                 ops.gather stores for byte v. A table rather than arithmetic here, because f32 arithmetic on the GPU
-//                 (and a possible fused multiply-add) can differ from the CPU's float64-then-round by an ulp, and the
-//                 two backends should see bit-identical inputs.
+//                 the CPU's gather stores for byte v. A table rather than arithmetic here, because f32 arithmetic on the
+//                 GPU (and a possible fused multiply-add) can differ from the CPU's float64-then-round by an ulp, and
+//                 the two backends should see bit-identical inputs.
 //   6 d:          Dims uniform (per dispatch, written once at set-up)
 //   7 step:       Step uniform, bound with a dynamic offset
 // Why a dynamic offset: a chunk of training steps is recorded into one command buffer, and queue.writeBuffer lands
@@ -21,8 +21,9 @@
 // slot = step, and the run's step count and learning rate}) and per evaluation batch; recording step s passes
 // s·256 as the dynamic offset (struct Step: src/gpu/program.ts, StepEntry). Recording needs no writes and creates
 // no objects; the table changes only between epochs, with the order buffer, and only where a kernel reads its
-// run-dependent fields; the same entry tells softmax_xent / argmax_count which loss slot to fill.
-// Dispatch: min(ceil(rows·features / 256), 4096) workgroups of 256 threads, a grid-stride loop over x's elements.
+// run-dependent fields; the same entry tells softmax_cross_entropy / argmax_count which loss slot to fill.
+// Dispatch: min(ceil(rows·features / WORKGROUP), 4096) workgroups of WORKGROUP threads, a grid-stride loop over x's
+// elements.
 
 struct Dims { rows: u32, features: u32, use_order: u32 }
 struct Step { start: u32, slot: u32 }
@@ -39,9 +40,10 @@ struct Step { start: u32, slot: u32 }
 fn pixel(i: u32) -> u32 { return (pixels[i / 4u] >> ((i % 4u) * 8u)) & 0xffu; }
 fn label(i: u32) -> u32 { return (labels[i / 4u] >> ((i % 4u) * 8u)) & 0xffu; }
 
-@compute @workgroup_size(256)
+// injected: WORKGROUP
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  for (var i = gid.x; i < d.rows * d.features; i += groups.x * 256u) {
+  for (var i = gid.x; i < d.rows * d.features; i += groups.x * WORKGROUP) {
     let r = i / d.features;
     let f = i - r * d.features;
     var sample = entry.start + r;

@@ -2,15 +2,15 @@
 // constants marked `// variant` are replaced per variant by src/gpu/matmul.ts (specialise), so every size below is a
 // compile-time constant, loops over them unroll and register arrays have fixed sizes. As written, the file is the
 // "large" tile of the nt form in the fast mode. CPU references, by operand layout:
-//   nt (A_KM false, B_KN false): c = a · bᵀ  ops.matmulNT: a layer's forward pass y = x · Wᵀ (+ bias, ReLU)
-//   tn (A_KM true,  B_KN true):  c = aᵀ · b  ops.matmulTN: the weight gradient dW = dYᵀ · x (+ bias gradient, SGD)
-//   nn (A_KM false, B_KN true):  c = a · b   ops.matmulNN: the input gradient dx = dY · W (+ the ReLU's mask)
-// Epilogue flags (d.flags), applied in this order:
-//   BIAS      c[i, j] += e[e_off + j]                                     ops.biasAdd
-//   RELU      c = max(c, 0)                                               ops.relu
-//   MASK      c[i, j] = 0 where !(e[e_off + i·n + j] > 0)                 ops.reluBackward
-//   BIAS_GRAD c[e_off + i] = Σ_p a[p, i] (tn only: a is [k, m])           ops.columnSum
-//   UPDATE    c -= lr · result instead of c = result, bias gradient too   ops.sgdUpdate
+//   nt (A_KM false, B_KN false): c = a · bᵀ  matmulNT: a layer's forward pass y = x · Wᵀ (+ bias, ReLU)
+//   tn (A_KM true,  B_KN true):  c = aᵀ · b  matmulTN: the weight gradient dW = dYᵀ · x (+ bias gradient, SGD)
+//   nn (A_KM false, B_KN true):  c = a · b   matmulNN: the input gradient dx = dY · W (+ the ReLU's mask)
+// Epilogue flags (d.flags), their values from src/gpu/kernels/matmul.ts, applied in this order:
+//   BIAS      c[i, j] += e[e_off + j]                                     biasAdd
+//   RELU      c = max(c, 0)                                               relu
+//   MASK      c[i, j] = 0 where !(e[e_off + i·n + j] > 0)                 reluBackward
+//   BIAS_GRAD c[e_off + i] = Σ_p a[p, i] (tn only: a is [k, m])           columnSum
+//   UPDATE    c -= lr · result instead of c = result, bias gradient too   sgdUpdate
 //
 // Bindings (outputs, inputs, sizes), row-major, offsets in elements:
 //   0 c: [m, n] read_write at d.c_off
@@ -52,11 +52,7 @@ const B_KN = false; // variant: b is stored [k, n] (else [n, k])
 const VEC4 = true; // variant: operands are loaded as whole vec4
 const CHECKED = false; // variant: tiles may cross the matrices' edges
 
-const BIAS = 1u;
-const RELU = 2u;
-const MASK = 4u;
-const BIAS_GRAD = 8u;
-const UPDATE = 16u;
+// injected: BIAS, RELU, MASK, BIAS_GRAD, UPDATE
 
 const WM = TM / RM; // threads of a slice along m
 const WN = TN / RN; // threads of a slice along n

@@ -1,7 +1,7 @@
 // momentum_update: one step of torch.optim.SGD with momentum (and Nesterov) over the whole flat parameter vector in
 // one dispatch. Per element: g = grad + weight_decay · p; buf = g at the run's first step (entry.run == 0, PyTorch's
 // torch.clone), else momentum · buf + (1 − dampening) · g; the direction is g + momentum · buf (Nesterov) or buf;
-// p −= lr · direction. CPU reference: src/cpu/optim.ts, momentumUpdate.
+// p −= lr · direction. CPU reference: momentumUpdate (src/cpu/).
 //
 // Bindings (outputs, inputs, sizes), every array laid out like the parameters (paramTable):
 //   0 params: [count] read_write
@@ -11,7 +11,7 @@
 //             would round dampening first), weight_decay, nesterov (0 or 1)
 //   4 step:   Step uniform, dynamic offset (see gather.wgsl: the step table); reads entry.run (first step or not) and
 //             entry.lr (the scheduled rate of that step)
-// Dispatch: min(ceil(count / 256), 4096) workgroups of 256 threads, a grid-stride loop.
+// Dispatch: min(ceil(count / WORKGROUP), 4096) workgroups of WORKGROUP threads, a grid-stride loop.
 
 struct Dims { count: u32, momentum: f32, gain: f32, weight_decay: f32, nesterov: u32 }
 struct Step { start: u32, slot: u32, run: u32, lr: f32 }
@@ -22,10 +22,11 @@ struct Step { start: u32, slot: u32, run: u32, lr: f32 }
 @group(0) @binding(3) var<uniform> d: Dims;
 @group(0) @binding(4) var<uniform> entry: Step;
 
-@compute @workgroup_size(256)
+// injected: WORKGROUP
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let first = entry.run == 0u;
-  for (var i = gid.x; i < d.count; i += groups.x * 256u) {
+  for (var i = gid.x; i < d.count; i += groups.x * WORKGROUP) {
     let p = params[i];
     let g = grads[i] + d.weight_decay * p;
     var b = g;

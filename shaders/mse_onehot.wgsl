@@ -1,8 +1,8 @@
 // mse_onehot: mean squared error between a training batch's outputs and the one-hot labels (nn.MSELoss, the mean
 // over every element). Writes the gradient of the outputs, 2 · (out - onehot(label)) / (rows · classes), and the
 // batch's mean loss, Σ (out - onehot(label))² / (rows · classes), into losses[entry.slot].
-// CPU reference: mseOneHot (src/cpu/losses.ts). The same bindings and geometry as softmax_xent.wgsl, whose place it
-// takes in a training step of a model trained with --loss mse.
+// CPU reference: mseOneHot (src/cpu/losses.ts). The same bindings and geometry as softmax_cross_entropy.wgsl, whose
+// place it takes in a training step of a model trained with --loss mse.
 //
 // Bindings (outputs, inputs, sizes), row-major:
 //   0 d_out:  [rows, classes] read_write

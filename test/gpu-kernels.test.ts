@@ -103,7 +103,7 @@ describe('gather (bytes on the GPU to a normalised batch)', () => {
   });
 });
 
-describe('softmax_xent (loss and logit gradient)', () => {
+describe('softmax_cross_entropy (loss and logit gradient)', () => {
   it.each([[1, 10], [7, 10], [33, 1], [300, 33]])('%i rows x %i classes', async (rows, classes) => {
     const rng = new Rng(rows * 7 + classes);
     // Logits up to ±50: exp() would overflow fp32 at 88 without the max subtraction on rows that hold both ends.
@@ -113,8 +113,8 @@ describe('softmax_xent (loss and logit gradient)', () => {
     const expectedLoss = softmaxCrossEntropy(expectedGrad, logits, labels, rows, classes);
     const grad = run.output(rows * classes);
     const losses = run.output(4);
-    await run.run('softmax_xent', [grad, losses], [run.input(logits), run.input(labels)],
-      launch.softmaxXent(rows, classes), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 3 }], entry: 1 });
+    await run.run('softmax_cross_entropy', [grad, losses], [run.input(logits), run.input(labels)],
+      launch.softmaxCrossEntropy(rows, classes), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 3 }], entry: 1 });
     const gotLosses = await run.readF32(losses, 4);
     expect(gotLosses.subarray(0, 3).every(Number.isNaN), 'only the step\'s slot is written').toBe(true);
     // log and exp are a few ulp in fp32 and the loss sums rows terms in a tree: 1e-5 relative is ample.

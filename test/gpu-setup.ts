@@ -1,7 +1,7 @@
 import { requestGpu, type Gpu } from '../src/gpu/device.js';
-import { createKernels, type Kernels, type Launch } from '../src/gpu/kernels.js';
-import { buildDispatches, createStepTable, record, Resources, uniformStride, type StepEntry } from '../src/gpu/program.js';
-import type { KernelName } from '../src/gpu/shaders.js';
+import { createKernels, type KernelName, type Kernels, type Launch } from '../src/gpu/kernels.js';
+import { buildDispatches, createStepTable, record, type StepEntry } from '../src/gpu/program.js';
+import { Resources, uniformStride } from '../src/gpu/resources.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 
 /**
@@ -26,16 +26,17 @@ export async function openTestGpu(): Promise<Gpu> {
 /** NaN as a u32 bit pattern: poisons float and integer outputs alike, so an element nobody wrote fails. */
 const POISON = 0x7fc00000;
 
-/** Runs single kernels on small buffers: upload inputs, poison outputs, dispatch, read back. */
+/** Runs single kernels on small buffers: upload inputs, poison outputs, dispatch (compiling the kernel the first
+ * time), read back. */
 export class KernelRunner {
   readonly res: Resources;
 
   private constructor(readonly gpu: Gpu, readonly kernels: Kernels) {
-    this.res = new Resources(gpu.device);
+    this.res = new Resources(gpu);
   }
 
   static async create(gpu: Gpu): Promise<KernelRunner> {
-    return new KernelRunner(gpu, await createKernels(gpu.device, nodeShaderLoader));
+    return new KernelRunner(gpu, createKernels(gpu.device, nodeShaderLoader));
   }
 
   input(data: ArrayBufferView): GPUBuffer {

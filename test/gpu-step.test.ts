@@ -173,7 +173,7 @@ describe('GPU training session against the CPU reference', () => {
     const session = await fixture.backend.createSession({
       spec: small, params: initParams(paramTable(small), 1), batch, learningRate, train, test,
     });
-    // gather, 2 forward matmuls, softmax_xent, the input gradient of layer 2, 2 weight gradients with the SGD update.
+    // gather, 2 forward matmuls, softmax_cross_entropy, the input gradient of layer 2, 2 weight gradients with the SGD update.
     expect(session.dispatchesPerStep).toBe(7);
     session.dispose();
   });

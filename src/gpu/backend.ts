@@ -2,7 +2,8 @@ import type { Backend, SessionOptions, SessionSizes } from '../backend.js';
 import { requestGpu, type Gpu, type GpuOptions } from './device.js';
 import { SOFTWARE_CHOICE, type MatmulChoice } from './matmul.js';
 import { createKernels, type Kernels } from './kernels.js';
-import { DEFAULT_EVAL_ROWS, makePlan, WebGpuSession } from './session.js';
+import { DEFAULT_EVAL_ROWS, makePlan } from './plan.js';
+import { WebGpuSession } from './session.js';
 import type { ShaderLoader } from './shaders.js';
 
 export interface WebGpuBackendOptions extends GpuOptions {
@@ -16,7 +17,7 @@ export interface WebGpuBackendOptions extends GpuOptions {
   prerecord?: boolean;
 }
 
-/** Training on a WebGPU device: the kernels are compiled once per backend and shared by its sessions. */
+/** Training on a WebGPU device: each kernel is compiled once per backend, when a session first needs it, and shared by its sessions. */
 export class WebGpuBackend implements Backend {
   readonly kind = 'webgpu';
   readonly device: string;
@@ -24,7 +25,7 @@ export class WebGpuBackend implements Backend {
 
   constructor(
     readonly gpu: Gpu,
-    /** The device's compiled kernels, shared by its sessions (the benchmark times them directly too). */
+    /** The device's pipelines, shared by its sessions (the benchmark times them directly too). */
     readonly kernels: Kernels,
     private readonly ownsGpu: boolean,
     private readonly tuning: Pick<WebGpuBackendOptions, 'evalRows' | 'matmul' | 'prerecord'> = {},
@@ -53,7 +54,7 @@ export class WebGpuBackend implements Backend {
 }
 
 /**
- * Opens a device (unless one is given) and compiles every kernel from `loader`: nodeShaderLoader in Node
+ * Opens a device (unless one is given) whose sessions compile their kernels from `loader`: nodeShaderLoader in Node
  * (./shaders-node.js), a loader over import.meta.glob in a browser build (see ./shaders.js).
  */
 export async function createWebGpuBackend(loader: ShaderLoader, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
@@ -61,7 +62,7 @@ export async function createWebGpuBackend(loader: ShaderLoader, options: WebGpuB
   try {
     const { evalRows, prerecord } = options;
     const matmul = { ...defaultMatmulChoice(gpu), ...options.matmul };
-    return new WebGpuBackend(gpu, await createKernels(gpu.device, loader), !options.gpu, { evalRows, matmul, prerecord });
+    return new WebGpuBackend(gpu, createKernels(gpu.device, loader), !options.gpu, { evalRows, matmul, prerecord });
   } catch (error) {
     if (!options.gpu) gpu.destroy();
     throw error;

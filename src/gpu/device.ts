@@ -44,10 +44,11 @@ export class Gpu {
   private error: Error | null = null;
   private lostError: DeviceLostError | null = null;
   private destroyed = false;
-  /** Every buffer made on this device (by sessions, kernels, staging, tests) and not yet destroyed: a leak shows here. */
+  /** Every buffer made through createBuffer and not yet destroyed through destroyBuffer: a leak shows here. */
   readonly live: LiveBuffers = { buffers: 0, bytes: 0 };
-  /** Buffers made on this device in all, destroyed or not: a refusal before allocating leaves this unchanged. */
+  /** Buffers made through createBuffer in all, destroyed or not: a refusal before allocating leaves this unchanged. */
   buffersMade = 0;
+  private readonly liveBytes = new Map<GPUBuffer, number>();
 
   /** `instance` is the GPU object the device came from, held so that it lives exactly as long as this handle. */
   constructor(readonly device: GPUDevice, readonly adapter: AdapterDescription, readonly instance?: GPU) {
@@ -60,35 +61,27 @@ export class Gpu {
       this.lostError = new DeviceLostError(info.reason ?? 'unknown', info.message);
       this.error ??= this.lostError;
     });
-    this.countBuffers();
   }
 
-  /**
-   * Counts buffers as they are made and destroyed, whoever makes them: createBuffer is wrapped on this device object
-   * (nothing else changes), so a buffer made outside Resources is counted too.
-   */
-  private countBuffers(): void {
-    const device = this.device;
-    const create = device.createBuffer.bind(device);
-    device.createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
-      const buffer = create(descriptor);
-      const bytes = descriptor.size;
-      this.buffersMade++;
-      this.live.buffers++;
-      this.live.bytes += bytes;
-      const destroy = buffer.destroy.bind(buffer);
-      let alive = true;
-      buffer.destroy = () => {
-        // WebGPU allows destroying twice; count once.
-        if (alive) {
-          alive = false;
-          this.live.buffers--;
-          this.live.bytes -= bytes;
-        }
-        destroy();
-      };
-      return buffer;
-    };
+  /** The one way this project makes a buffer (Resources, the tests' kernel runner, the benchmark), so it is counted. */
+  createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    const buffer = this.device.createBuffer(descriptor);
+    this.buffersMade++;
+    this.live.buffers++;
+    this.live.bytes += descriptor.size;
+    this.liveBytes.set(buffer, descriptor.size);
+    return buffer;
+  }
+
+  /** Destroys a buffer made by createBuffer; destroying one twice, as WebGPU allows, counts once. */
+  destroyBuffer(buffer: GPUBuffer): void {
+    const bytes = this.liveBytes.get(buffer);
+    if (bytes !== undefined) {
+      this.liveBytes.delete(buffer);
+      this.live.buffers--;
+      this.live.bytes -= bytes;
+    }
+    buffer.destroy();
   }
 
   /** "NVIDIA H100 (nvidia, hopper)": for people. */

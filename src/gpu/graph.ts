@@ -3,7 +3,9 @@ import type { OptimizerConfig } from '../model/optimizer.js';
 import type { LayerParams, ParamTable } from '../model/params.js';
 import type { Schedule } from '../model/schedule.js';
 import type { Activation, Loss } from '../model/spec.js';
-import { BIAS, BIAS_GRAD, launch, MASK, RELU, UPDATE, type LayerDropout } from './kernels.js';
+import { launch } from './kernels.js';
+import type { LayerDropout } from './kernels/activations.js';
+import { BIAS, BIAS_GRAD, MASK, RELU, UPDATE } from './kernels/matmul.js';
 import type { MatmulChoice } from './matmul.js';
 import type { DispatchSpec } from './program.js';
 
@@ -118,10 +120,10 @@ function lossGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: nu
   const last = table.layers.length - 1;
   const classes = table.layers[last].outSize;
   return {
-    kernel: net.loss === 'mse' ? 'mse_onehot' : 'softmax_xent',
+    kernel: net.loss === 'mse' ? 'mse_onehot' : 'softmax_cross_entropy',
     outputs: [b.deltas[last + 1], b.losses],
     inputs: [b.acts[last + 1], b.batchLabels],
-    launch: net.loss === 'mse' ? launch.mseOnehot(rows, classes) : launch.softmaxXent(rows, classes),
+    launch: net.loss === 'mse' ? launch.mseOnehot(rows, classes) : launch.softmaxCrossEntropy(rows, classes),
   };
 }
 
@@ -150,7 +152,7 @@ function inputGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: n
 
 /**
  * One training step on a full batch, as CpuNetwork.forward + backward + the optimiser's update: gather, forward, the
- * loss (softmax_xent or mse_onehot), then per layer from the top the input gradient through the activation below
+ * loss (softmax_cross_entropy or mse_onehot), then per layer from the top the input gradient through the activation below
  * (inputGradient; not for the first layer) and the weight + bias gradient (weightGradient), then the update (see
  * UpdateRule). Fused, the tn matmul updates the layer's parameters in its epilogue, so the input gradient comes
  * first: it reads the layer's weight before that update, as the CPU's backward pass does (it finishes every gradient

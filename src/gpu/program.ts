@@ -1,73 +1,8 @@
-import { BINDINGS, type Kernels, type Launch } from './kernels.js';
+import { KERNELS, type KernelName, type Kernels, type Launch } from './kernels.js';
 import type { MatmulVariant } from './matmul.js';
-import type { KernelName } from './shaders.js';
+import { uniformStride, type GpuStats, type Resources } from './resources.js';
 
-/** What predicts speed, counted as it happens. Everything but the setup* counts is cumulative. */
-export interface GpuStats {
-  dispatches: number;
-  computePasses: number;
-  submits: number;
-  readBacks: number;
-  /** queue.writeBuffer calls (the epoch order, once per epoch). */
-  writes: number;
-  /** Milliseconds the CPU spent recording training chunks before it could submit them (on the critical path). */
-  recordMs: number;
-  /** Milliseconds spent recording the next chunk while the GPU ran the current one (off the critical path). */
-  prerecordMs: number;
-  /** Objects made while building the session (buffers include the uniform and staging buffers). */
-  setupBuffers: number;
-  setupBindGroups: number;
-  /** Objects made after set-up: a training loop that allocates shows up here. */
-  buffersAfterSetup: number;
-  bindGroupsAfterSetup: number;
-}
-
-export const emptyStats = (): GpuStats => ({
-  dispatches: 0, computePasses: 0, submits: 0, readBacks: 0, writes: 0, recordMs: 0, prerecordMs: 0,
-  setupBuffers: 0, setupBindGroups: 0, buffersAfterSetup: 0, bindGroupsAfterSetup: 0,
-});
-
-/** Makes, counts and finally destroys every buffer and bind group of one owner (a session, a test). */
-export class Resources {
-  readonly stats = emptyStats();
-  private readonly buffers: GPUBuffer[] = [];
-  private settingUp = true;
-
-  constructor(readonly device: GPUDevice) {}
-
-  /**
-   * A buffer of at least `size` bytes, optionally filled with `data` at creation. Sizes round up to 16 bytes, so a
-   * kernel that reads it as array<vec4f> (matmul.wgsl) reaches every element.
-   */
-  buffer(label: string, size: number, usage: GPUBufferUsageFlags, data?: ArrayBufferView): GPUBuffer {
-    const bytes = Math.max(16, Math.ceil(size / 16) * 16);
-    const buffer = this.device.createBuffer({ label, size: bytes, usage, mappedAtCreation: !!data });
-    if (data) {
-      new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      buffer.unmap();
-    }
-    this.buffers.push(buffer);
-    if (this.settingUp) this.stats.setupBuffers++;
-    else this.stats.buffersAfterSetup++;
-    return buffer;
-  }
-
-  bindGroup(descriptor: GPUBindGroupDescriptor): GPUBindGroup {
-    if (this.settingUp) this.stats.setupBindGroups++;
-    else this.stats.bindGroupsAfterSetup++;
-    return this.device.createBindGroup(descriptor);
-  }
-
-  /** From here on, creations count as after set-up. */
-  endSetup(): void {
-    this.settingUp = false;
-  }
-
-  destroy(): void {
-    for (const buffer of this.buffers) buffer.destroy();
-    this.buffers.length = 0;
-  }
-}
+export type { GpuStats } from './resources.js';
 
 /** One dispatch as a layer describes it: which kernel, on which buffers (CPU argument order), with which sizes. */
 export interface DispatchSpec {
@@ -88,9 +23,6 @@ export interface Dispatch {
   /** For a matmul, the variant picked for its shape. */
   variant?: MatmulVariant;
 }
-
-/** Bytes between uniform entries: the device's offset alignment (256 at most, by the WebGPU spec). */
-export const uniformStride = (device: GPUDevice): number => device.limits.minUniformBufferOffsetAlignment;
 
 /**
  * One step-table entry, as WGSL's struct Step { start: u32, slot: u32, run: u32, lr: f32, opt: vec4f }:
@@ -151,7 +83,7 @@ export async function buildDispatches(
   specs.forEach((spec, i) => dims.set(spec.launch.dims, slot(i) / 4));
   const uniforms = res.buffer(`${label} dims`, dims.byteLength, GPUBufferUsage.UNIFORM, dims);
   return specs.map((spec, i) => {
-    const { outputs, inputs, step } = BINDINGS[spec.kernel];
+    const { outputs, inputs, step } = KERNELS[spec.kernel];
     if (spec.outputs.length !== outputs || spec.inputs.length !== inputs) {
       throw new Error(`${spec.kernel} takes ${outputs} outputs and ${inputs} inputs, got ${spec.outputs.length} and ${spec.inputs.length}`);
     }

@@ -1,7 +1,7 @@
-// softmax_xent: fused softmax and cross-entropy over a training batch. Writes the gradient of the logits,
+// softmax_cross_entropy: fused softmax and cross-entropy over a training batch. Writes the gradient of the logits,
 // (softmax - onehot(label)) / rows, and the batch's mean loss, -mean(log softmax(logits)[label]), into
 // losses[entry.slot]. Each row's maximum is subtracted first so exp() stays finite for any logits.
-// CPU reference: ops.softmaxCrossEntropy.
+// CPU reference: softmaxCrossEntropy (src/cpu/).
 //
 // Bindings (outputs, inputs, sizes), row-major:
 //   0 d_logits: [rows, classes] read_write

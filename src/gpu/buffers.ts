@@ -1,0 +1,74 @@
+/**
+ * The buffers of a session, made once at set-up for its whole life: parameters, gradients and optimiser state,
+ * activations, the data sets as bytes, the epoch order and the results that are read back.
+ */
+import type { Dataset, SessionOptions } from '../backend.js';
+import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
+import { fusedRelu, type DataBuffers, type NetBuffers, type NetConfig, type UpdateRule } from './graph.js';
+import { normalisationTable } from './kernels/gather.js';
+import type { Plan } from './plan.js';
+import type { Resources } from './resources.js';
+
+/** Evaluation batches of the test set and the validation set: one {loss sum, correct} slot each in evalOut. */
+export const evalSlots = (plan: Plan): number => plan.test.batches + (plan.val?.batches ?? 0);
+
+/** Every buffer a training step or an evaluation batch touches, sized by the plan and filled from the options. */
+export function allocateBuffers(res: Resources, plan: Plan, options: SessionOptions, net: NetConfig, update: UpdateRule): NetBuffers {
+  const { spec, train, test, val } = options;
+  const { table, stepsPerEpoch, maxRows } = plan;
+  const S = GPUBufferUsage.STORAGE;
+  const floats = (rows: number, width: number) => rows * width * 4;
+  const deltas: GPUBuffer[] = []; // deltas[0] would be the input's gradient, which nothing needs
+  for (let l = 1; l < spec.layers.length; l++) deltas[l] = res.buffer(`delta ${l}`, floats(maxRows, spec.layers[l]), S);
+  const pre: GPUBuffer[] = []; // hidden layers only, and only for the activation kernel
+  if (!fusedRelu(net, true)) {
+    for (let l = 1; l + 1 < spec.layers.length; l++) pre[l] = res.buffer(`pre ${l}`, floats(maxRows, spec.layers[l]), S);
+  }
+  const trainData = uploadSet(res, 'train', train);
+  return {
+    params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, options.params),
+    grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
+    optState: optimizerStateBuffers(res, options, table.total),
+    // The last layer's outputs are copied out by predict().
+    acts: spec.layers.map((width, l) => res.buffer(`acts ${l}`, floats(maxRows, width),
+      l === spec.layers.length - 1 ? S | GPUBufferUsage.COPY_SRC : S)),
+    pre,
+    deltas,
+    batchLabels: res.buffer('batch labels', maxRows * 4, S),
+    losses: res.buffer('losses', stepsPerEpoch * 4, S | GPUBufferUsage.COPY_SRC),
+    evalOut: res.buffer('eval results', evalSlots(plan) * 8, S | GPUBufferUsage.COPY_SRC),
+    order: res.buffer('epoch order', train.count * 4, S | GPUBufferUsage.COPY_DST),
+    lut: res.buffer('normalisation', 256 * 4, S, normalisationTable(spec.inputMean, spec.inputStd)),
+    train: trainData,
+    test: test === train ? trainData : uploadSet(res, 'test', test), // one copy when eval passes one set as both
+    val: val && uploadSet(res, 'val', val),
+  };
+}
+
+/** A labelled set's bytes on the GPU. */
+export function uploadSet(res: Resources, name: string, set: Dataset): DataBuffers {
+  return {
+    pixels: res.buffer(`${name} pixels`, set.count * set.features, GPUBufferUsage.STORAGE,
+      set.pixels.subarray(0, set.count * set.features)),
+    labels: res.buffer(`${name} labels`, set.count, GPUBufferUsage.STORAGE, set.labels.subarray(0, set.count)),
+  };
+}
+
+/**
+ * One buffer per slot of the optimiser's state, from options.optimizerState (a resumed run) or zeros (WebGPU
+ * buffers start zeroed), checked as CpuSession checks it.
+ */
+function optimizerStateBuffers(res: Resources, options: SessionOptions, total: number): GPUBuffer[] {
+  const name = (options.optimizer ?? PLAIN_SGD).name;
+  const slots = optimizerSlots(name);
+  const given = options.optimizerState ?? [];
+  if (given.length !== 0 && given.length !== slots.length) {
+    throw new Error(`optimizer ${name} keeps ${slots.length} state arrays, got ${given.length}`);
+  }
+  return slots.map((slot, i) => {
+    if (given[i] && given[i].length !== total) {
+      throw new Error(`optimizer state ${slot} has ${given[i].length} values, the model has ${total}`);
+    }
+    return res.buffer(`optimizer ${slot}`, total * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, given[i]);
+  });
+}

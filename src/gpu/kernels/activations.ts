@@ -1,0 +1,62 @@
+/**
+ * The activation kernels: activation.wgsl (every hidden activation with dropout, forward and backward; CPU references
+ * activationForward, activationBackward, dropout, dropoutBackward) and the unfused ReLU pair relu.wgsl and
+ * relu_backward.wgsl (relu, reluBackward), which training runs in matmul epilogues instead.
+ */
+import { dropoutThreshold } from '../../model/counter-hash.js';
+import { LEAKY_SLOPE, type Activation } from '../../model/spec.js';
+import { defineKernel, f32Bits, strided, words, WORKGROUP } from './define.js';
+
+/** activation.wgsl's d.kind of each activation; the WGSL names them RELU, LEAKY_RELU, SIGMOID, TANH, GELU. */
+const ACTIVATION_KINDS: Record<Activation, number> = { relu: 0, 'leaky-relu': 1, sigmoid: 2, tanh: 3, gelu: 4 };
+
+const wgslName = (activation: string): string => activation.toUpperCase().replace(/-/g, '_');
+
+/** Dropout on one hidden layer's output: the rate, the hash's key, and the layer's index (1 for the first). */
+export interface LayerDropout {
+  rate: number;
+  seed: number;
+  layer: number;
+}
+
+/** Output y (in place backward); input x, the pre-activation; the run step (dropout's masks) from the step table.
+ * The activation over `count` values, forward or backward, with the dropout of one hidden layer when given. */
+export const activation = defineKernel({
+  name: 'activation',
+  outputs: 1,
+  inputs: 1,
+  step: true,
+  constants: {
+    WORKGROUP,
+    ...Object.fromEntries(Object.entries(ACTIVATION_KINDS).map(([name, kind]) => [wgslName(name), kind])),
+  },
+  launch: (count: number, kind: Activation, backward: boolean, dropout?: LayerDropout) => {
+    // Rate 0 is threshold 0 (keep everything): the kernel then skips the hash.
+    const { rate = 0, seed = 0, layer = 0 } = dropout ?? {};
+    return {
+      dims: words(count, ACTIVATION_KINDS[kind], backward ? 1 : 0, layer, seed, dropoutThreshold(rate),
+        f32Bits(1 / (1 - rate)), f32Bits(LEAKY_SLOPE)),
+      groups: strided(count),
+    };
+  },
+});
+
+/** Output y; input x. */
+export const relu = defineKernel({
+  name: 'relu',
+  outputs: 1,
+  inputs: 1,
+  step: false,
+  constants: { WORKGROUP },
+  launch: (count: number) => ({ dims: words(count), groups: strided(count) }),
+});
+
+/** Output dx; inputs dy and the forward output y. */
+export const reluBackward = defineKernel({
+  name: 'relu_backward',
+  outputs: 1,
+  inputs: 2,
+  step: false,
+  constants: { WORKGROUP },
+  launch: (count: number) => ({ dims: words(count), groups: strided(count) }),
+});

@@ -1,0 +1,81 @@
+/**
+ * What every kernel definition is made of. A kernel is its WGSL file, shaders/<name>.wgsl, and one definition beside
+ * it (src/gpu/kernels/<family>.ts): how it binds, the constants its WGSL takes from TypeScript, and how a launch packs
+ * its Dims uniform and sizes its grid. Nothing else describes a kernel's contract.
+ */
+import type { MatmulVariant } from '../matmul.js';
+
+/** A kernel's Dims uniform (u32 words; floats as their bit patterns), its workgroup counts, and for a matmul the
+ * variant that runs it. */
+export interface Launch {
+  dims: Uint32Array;
+  groups: [number, number, number];
+  variant?: MatmulVariant;
+}
+
+export interface KernelDefinition<Name extends string = string, Args extends unknown[] = never[]> {
+  /** The file name, shaders/<name>.wgsl: the snake_case of its CPU reference function. */
+  readonly name: Name;
+  /**
+   * How it binds, in the order of its WGSL header (the CPU argument order): `outputs` read_write storage buffers,
+   * `inputs` read-only storage buffers, its Dims uniform, and with `step` a Step uniform bound with a dynamic offset
+   * (the step table, see program.ts).
+   */
+  readonly outputs: number;
+  readonly inputs: number;
+  readonly step: boolean;
+  /** The values of the constants its WGSL declares on an `// injected:` line (see injectConstants). */
+  readonly constants?: Readonly<Record<string, number>>;
+  /** Its Dims and workgroup counts, from the sizes its CPU reference takes. */
+  readonly launch: (...args: Args) => Launch;
+}
+
+/** A definition, its name and launch arguments kept as literal types (KernelName and `launch` derive from them). */
+export const defineKernel = <Name extends string, Args extends unknown[]>(
+  definition: KernelDefinition<Name, Args>,
+): KernelDefinition<Name, Args> => definition;
+
+/** Threads per workgroup of the 1-D kernels (their WGSL's WORKGROUP, injected). */
+export const WORKGROUP = 256;
+/** Grid-stride kernels cap their workgroup count: far more threads than any GPU runs at once, within every limit. */
+const MAX_STRIDE_GROUPS = 4096;
+
+/** A Dims uniform of these u32 words, padded to the 16-byte units that uniforms bind in. */
+export const words = (...values: number[]): Uint32Array => {
+  const out = new Uint32Array(Math.ceil(values.length / 4) * 4);
+  out.set(values);
+  return out;
+};
+
+/** An f32's bit pattern, for a Dims word that WGSL reads as f32. */
+export const f32Bits = (x: number): number => new Uint32Array(Float32Array.of(x).buffer)[0];
+
+/** The grid of a grid-stride loop over `count` elements. */
+export const strided = (count: number): [number, number, number] => [
+  Math.max(1, Math.min(Math.ceil(count / WORKGROUP), MAX_STRIDE_GROUPS)), 1, 1,
+];
+
+const INJECTED = /^\/\/ injected: (.+)$/gm;
+
+/**
+ * Replaces each `// injected: A, B` line of a WGSL source with the declarations `const A = …u; const B = …u;` (on
+ * that one line, so compilation errors keep their line numbers). The names declared that way and the names given
+ * must be the same, so a constant renamed on one side fails loudly.
+ */
+export function injectConstants(source: string, constants: Readonly<Record<string, number>>, file: string): string {
+  const namesOf = (line: string) => line.split(',').map((name) => name.trim());
+  const declared = [...source.matchAll(INJECTED)].flatMap((match) => namesOf(match[1]));
+  const missing = declared.filter((name) => !(name in constants));
+  const unknown = Object.keys(constants).filter((name) => !declared.includes(name));
+  if (missing.length > 0 || unknown.length > 0 || new Set(declared).size !== declared.length) {
+    throw new Error(`${file}.wgsl: injected constants do not match: no value for ${missing.join(', ') || 'none'}, ` +
+      `not declared ${unknown.join(', ') || 'none'}`);
+  }
+  return source.replace(INJECTED, (_, line: string) => namesOf(line).map((name) => {
+    const value = constants[name];
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new Error(`${file}.wgsl: injected constant ${name} must be a u32, got ${value}`);
+    }
+    return `const ${name} = ${value}u;`;
+  }).join(' '));
+}

@@ -1,0 +1,25 @@
+/** gather.wgsl: a batch from the byte data set on the GPU. CPU reference: gather. */
+import { defineKernel, strided, words, WORKGROUP } from './define.js';
+
+/** Outputs x, labels_out; inputs pixels, labels, order, lut; the step's start row from the step table. */
+export const gather = defineKernel({
+  name: 'gather',
+  outputs: 2,
+  inputs: 4,
+  step: true,
+  constants: { WORKGROUP },
+  launch: (rows: number, features: number, useOrder: boolean) => ({
+    dims: words(rows, features, useOrder ? 1 : 0),
+    groups: strided(rows * features),
+  }),
+});
+
+/**
+ * gather's byte-to-input table: entry v is exactly what the CPU's gather stores for byte v (the same float64
+ * expression, rounded to fp32 once), so both backends train on bit-identical inputs.
+ */
+export function normalisationTable(mean: number, std: number): Float32Array {
+  const scale = 1 / (255 * std);
+  const shift = mean / std;
+  return Float32Array.from({ length: 256 }, (_, v) => v * scale - shift);
+}

@@ -1,0 +1,40 @@
+/**
+ * The loss kernels, each one workgroup whose threads' sums are reduced in a fixed order: softmax_cross_entropy.wgsl
+ * and mse_onehot.wgsl (a training batch's loss and output gradient; CPU references softmaxCrossEntropy, mseOneHot)
+ * and argmax_count.wgsl (an evaluation batch's correct count and loss sum; argmaxCount and lossForward).
+ */
+import type { Loss } from '../../model/spec.js';
+import { defineKernel, words } from './define.js';
+
+const ONE_WORKGROUP: [number, number, number] = [1, 1, 1];
+
+/** Outputs the logits' gradient and the loss slots; inputs logits, labels; the loss slot from the step table. */
+export const softmaxCrossEntropy = defineKernel({
+  name: 'softmax_cross_entropy',
+  outputs: 2,
+  inputs: 2,
+  step: true,
+  launch: (rows: number, classes: number) => ({ dims: words(rows, classes), groups: ONE_WORKGROUP }),
+});
+
+/** The same bindings as softmaxCrossEntropy, for a model trained with the MSE loss. */
+export const mseOnehot = defineKernel({
+  name: 'mse_onehot',
+  outputs: 2,
+  inputs: 2,
+  step: true,
+  launch: (rows: number, classes: number) => ({ dims: words(rows, classes), groups: ONE_WORKGROUP }),
+});
+
+/** argmax_count.wgsl's d.loss of each loss; the WGSL names them SOFTMAX_CROSS_ENTROPY and MSE. */
+const LOSS_KINDS: Record<Loss, number> = { 'softmax-cross-entropy': 0, mse: 1 };
+
+/** Output the evaluation slots {loss sum, correct}; inputs logits, labels; the slot from the step table. */
+export const argmaxCount = defineKernel({
+  name: 'argmax_count',
+  outputs: 1,
+  inputs: 2,
+  step: true,
+  constants: { SOFTMAX_CROSS_ENTROPY: LOSS_KINDS['softmax-cross-entropy'], MSE: LOSS_KINDS.mse },
+  launch: (rows: number, classes: number, loss: Loss) => ({ dims: words(rows, classes, LOSS_KINDS[loss]), groups: ONE_WORKGROUP }),
+});

@@ -1,0 +1,56 @@
+/**
+ * matmul.wgsl, the matrix-product family: its epilogue flags, its Dims and its grid. The variants (tiles, load modes)
+ * and the one place a variant is picked by shape are src/gpu/matmul.ts. CPU references: matmulNT, matmulTN, matmulNN.
+ */
+import { MATMUL_TILES, MIN_TILE_EDGE, pickMatmul, type MatmulForm, type MatmulMode, type MatmulTile } from '../matmul.js';
+import { defineKernel, f32Bits, words } from './define.js';
+
+/** Epilogue flags (Dims.flags), combined with |; matmul.wgsl takes their values from here. */
+export const BIAS = 1;
+export const RELU = 2;
+export const MASK = 4;
+export const BIAS_GRAD = 8;
+export const UPDATE = 16;
+
+/** The most workgroups a matmul asks for along one dimension, for a side of `size`. */
+export const matmulGroupsAlong = (size: number): number => Math.ceil(size / MIN_TILE_EDGE);
+
+export interface MatmulArgs {
+  m: number;
+  n: number;
+  k: number;
+  flags?: number;
+  /** Element offsets of c, a, b and of the epilogue operand (bias, bias gradient or mask). */
+  cOff?: number;
+  aOff?: number;
+  bOff?: number;
+  eOff?: number;
+  /** The SGD learning rate, for UPDATE. */
+  lr?: number;
+  /** Force a tile or a mode instead of the one picked by shape (the benchmark, the tests). */
+  tile?: MatmulTile;
+  mode?: MatmulMode;
+  /** The device's parallelism and tiles, for the pick (see MatmulChoice). */
+  minWorkgroups?: number;
+  tiles?: MatmulTile[];
+}
+
+/** Output c; inputs a, b and the epilogue operand e. Every form takes one argument block; the variant is picked by
+ * shape (pickMatmul). */
+export const matmul = defineKernel({
+  name: 'matmul',
+  outputs: 1,
+  inputs: 3,
+  step: false,
+  constants: { BIAS, RELU, MASK, BIAS_GRAD, UPDATE },
+  launch: (form: MatmulForm, args: MatmulArgs) => {
+    const { m, n, k, flags = 0, cOff = 0, aOff = 0, bOff = 0, eOff = 0, lr = 0 } = args;
+    const variant = pickMatmul(form, { m, n, k, aOff, bOff }, args);
+    const { tm, tn } = MATMUL_TILES[variant.tile];
+    return {
+      dims: words(m, n, k, flags, cOff, aOff, bOff, eOff, f32Bits(lr)),
+      groups: [Math.ceil(n / tn), Math.ceil(m / tm), 1] as [number, number, number],
+      variant,
+    };
+  },
+});
