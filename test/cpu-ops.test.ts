@@ -243,7 +243,7 @@ describe('sgdUpdate', () => {
   });
 });
 
-describe('countCorrect', () => {
+describe('argmaxCount', () => {
   it('counts rows whose first largest logit is the label, at every combination of sizes', () => {
     const rng = new Rng(500);
     for (const rows of SIZES) {

@@ -1,6 +1,6 @@
 /** Host-side metrics over a set's outputs (TrainingSession.predict): the confusion matrix and what follows from it. */
 
-/** Index of the largest value, the first one winning a tie (as countCorrect and the GPU's argmax do). */
+/** Index of the largest value, the first one winning a tie (as argmaxCount and the GPU's argmax_count do). */
 export function argmax(values: ArrayLike<number>, start = 0, length = values.length - start): number {
   let best = 0;
   for (let i = 1; i < length; i++) if (values[start + i] > values[start + best]) best = i;
