@@ -1,7 +1,8 @@
 import { refuseTraining, type Dataset, type EvalSet, type Metrics, type SessionOptions, type SessionSizes, type TrainingSession } from '../backend.js';
-import { UserError } from '../errors.js';
+import { checkInputs } from '../check.js';
+import { UserError, type Field, type Wording } from '../errors.js';
 import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
-import { paramTable, type ParamTable } from '../model/params.js';
+import type { ParamTable } from '../model/params.js';
 import { learningRateAt } from '../model/schedule.js';
 import type { Gpu } from './device.js';
 import {
@@ -18,8 +19,6 @@ import {
 export const DEFAULT_EVAL_ROWS = 1024;
 
 export interface SessionTuning {
-  /** Test rows per evaluation batch (default DEFAULT_EVAL_ROWS); the last batch takes whatever is left. */
-  evalRows?: number;
   /** One matmul tile or mode for every matmul instead of the one picked by shape (the benchmark's comparisons). */
   matmul?: MatmulChoice;
   /** Called once when the session is disposed. */
@@ -46,8 +45,8 @@ interface EvalPlan {
   firstSlot: number;
 }
 
-/** Sizes of a session, worked out (and checked against the device) before anything is allocated. */
-interface Plan {
+/** The GPU's layout of a session, worked out (and checked against the device) before anything is allocated. */
+export interface Plan {
   table: ParamTable;
   stepsPerEpoch: number;
   evalRows: number;
@@ -113,14 +112,11 @@ export class WebGpuSession implements TrainingSession {
     this.dispatchesPerStep = step.length;
   }
 
-  static async create(gpu: Gpu, kernels: Kernels, options: SessionOptions, tuning: SessionTuning = {}): Promise<WebGpuSession> {
+  /** `plan` is makePlan's for these options, whose parameters and optimiser state checkState has checked. */
+  static async create(gpu: Gpu, kernels: Kernels, options: SessionOptions, plan: Plan, tuning: SessionTuning = {}): Promise<WebGpuSession> {
     const { device } = gpu;
-    const { evalRows = DEFAULT_EVAL_ROWS, matmul = {}, onDispose = () => {}, prerecord = true } = tuning;
-    const plan = makePlan(options, evalRows, device);
+    const { matmul = {}, onDispose = () => {}, prerecord = true } = tuning;
     const { table, stepsPerEpoch, maxRows } = plan;
-    if (options.params.length !== table.total) {
-      throw new Error(`the parameters have ${options.params.length} values, the model needs ${table.total}`);
-    }
     const { spec, train, test, val } = options;
     const net: NetConfig = { activation: spec.activation, loss: spec.loss, dropout: options.dropout };
     const evalSlots = plan.test.batches + (plan.val?.batches ?? 0);
@@ -128,7 +124,7 @@ export class WebGpuSession implements TrainingSession {
     const S = GPUBufferUsage.STORAGE;
     let session: WebGpuSession;
     try {
-      session = await scoped(device, 'the model', 'use smaller layers or --batch', async () => {
+      session = await scoped(device, 'the model', smallerLayersOrBatch, async () => {
         const floats = (rows: number, width: number) => rows * width * 4;
         const update = updateRule(options.optimizer ?? PLAIN_SGD, options.schedule ?? { name: 'constant' }, options.learningRate);
         const deltas: GPUBuffer[] = []; // deltas[0] would be the input's gradient, which nothing needs
@@ -312,11 +308,11 @@ export class WebGpuSession implements TrainingSession {
     this.live();
     const { table, evalRows } = this.plan;
     const classes = table.layers[table.layers.length - 1].outSize;
-    checkSet('prediction', set, table.layers[0].inSize);
+    checkInputs(this.options.spec, set, 'prediction');
     const bytes = set.count * classes * 4;
     if (set.count === 0) return new Float32Array(0);
     const plan = evalPlan(set.count, evalRows, 0);
-    const fix = 'predict fewer images at once';
+    const fix: Wording = () => 'predict fewer images at once';
     checkStorage(this.device, [
       ['the images to predict', set.count * set.features, fix],
       ['the predictions', bytes, fix],
@@ -440,21 +436,12 @@ function trainingEntries(options: SessionOptions, stepsPerEpoch: number, firstSt
 
 /**
  * One buffer per slot of the optimiser's state, from options.optimizerState (a resumed run) or zeros (WebGPU
- * buffers start zeroed), checked as CpuSession checks it.
+ * buffers start zeroed).
  */
 function optimizerStateBuffers(res: Resources, options: SessionOptions, total: number): GPUBuffer[] {
-  const name = (options.optimizer ?? PLAIN_SGD).name;
-  const slots = optimizerSlots(name);
   const given = options.optimizerState ?? [];
-  if (given.length !== 0 && given.length !== slots.length) {
-    throw new Error(`optimizer ${name} keeps ${slots.length} state arrays, got ${given.length}`);
-  }
-  return slots.map((slot, i) => {
-    if (given[i] && given[i].length !== total) {
-      throw new Error(`optimizer state ${slot} has ${given[i].length} values, the model has ${total}`);
-    }
-    return res.buffer(`optimizer ${slot}`, total * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, given[i]);
-  });
+  return optimizerSlots((options.optimizer ?? PLAIN_SGD).name).map((slot, i) =>
+    res.buffer(`optimizer ${slot}`, total * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, given[i]));
 }
 
 /** Whether any kernel reads the step table's run-dependent fields (else they are written once, at set-up). */
@@ -474,42 +461,36 @@ function upload(res: Resources, name: string, set: Dataset): { pixels: GPUBuffer
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
+const smallerLayersOrBatch: Wording = (n) => `use smaller layers or a smaller ${n('batch')}`;
+
 /**
- * Sizes the session and checks them against the device's limits; every problem is a UserError naming the limit.
- * Needs no parameters, so a model too large for the device is refused before anything is allocated, even on the CPU.
+ * The GPU's layout of a session whose settings checkSession has checked (`sizes`): its evaluation batches and the
+ * rows its activations hold, checked against the device's limits; every limit exceeded is a UserError naming it.
+ * Needs no parameters, so a model too large for the device is refused before anything is allocated.
  */
-export function makePlan(options: SessionSizes, evalRowsWanted: number, device: GPUDevice): Plan {
-  const { spec, batch, train, test, val } = options;
-  const table = paramTable(spec);
+export function makePlan(sizes: SessionSizes, evalRowsWanted: number, device: GPUDevice): Plan {
+  const { table, stepsPerEpoch, settings: { spec, batch, train, test, val } } = sizes;
   const features = spec.layers[0];
-  if (!Number.isInteger(batch) || batch < 1 || batch > train.count) {
-    throw new UserError(`--batch must be an integer from 1 to the training set's ${train.count} samples, got ${batch}`);
-  }
-  checkSet('training', train, features);
-  checkSet('test', test, features);
-  if (val) checkSet('validation', val, features);
-  const stepsPerEpoch = Math.floor(train.count / batch);
   const evalRows = Math.max(1, Math.min(evalRowsWanted, Math.max(test.count, val?.count ?? 0)));
   const testPlan = evalPlan(test.count, evalRows, 0);
   const valPlan = val && evalPlan(val.count, evalRows, testPlan.batches);
   const maxRows = Math.max(batch, evalRows);
 
   const limits = device.limits;
-  const hint = 'use smaller layers or a smaller --batch';
   checkStorage(device, [
-    ['the parameters', table.total * 4, 'use smaller layers'],
-    ...spec.layers.map((width, l): [string, number, string] => [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, hint]),
-    ['the training images', train.count * features, 'this GPU cannot hold the training set in one buffer'],
-    ['the test images', test.count * features, 'this GPU cannot hold the test set in one buffer'],
-    ...(val ? [['the validation images', val.count * features, 'use a smaller --val'] as [string, number, string]] : []),
+    ['the parameters', table.total * 4, () => 'use smaller layers', 'layers'],
+    ...spec.layers.map((width, l): StorageNeed => [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, smallerLayersOrBatch, 'batch']),
+    ['the training images', train.count * features, () => 'this GPU cannot hold the training set in one buffer'],
+    ['the test images', test.count * features, () => 'this GPU cannot hold the test set in one buffer'],
+    ...(val ? [['the validation images', val.count * features, (n) => `use a smaller ${n('validation')}`, 'validation'] as StorageNeed] : []),
   ]);
   const tableBytes = (stepsPerEpoch + testPlan.batches + (valPlan?.batches ?? 0)) * uniformStride(device);
   if (tableBytes > limits.maxBufferSize) {
-    throw new UserError(`the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than this GPU's maxBufferSize: use a larger --batch`);
+    throw new UserError((n) => `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than this GPU's maxBufferSize: use a larger ${n('batch')}`, 'batch');
   }
   const groups = matmulGroupsAlong(Math.max(...spec.layers, maxRows));
   if (groups > limits.maxComputeWorkgroupsPerDimension) {
-    throw new UserError(`a matmul would need ${groups} workgroups in one dimension, more than this GPU's maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${hint}`);
+    throw new UserError((n) => `a matmul would need ${groups} workgroups in one dimension, more than this GPU's maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${smallerLayersOrBatch(n)}`, 'batch');
   }
   return { table, stepsPerEpoch, evalRows, test: testPlan, val: valPlan, maxRows };
 }
@@ -525,22 +506,15 @@ function evalEntries({ batches, firstSlot }: EvalPlan, evalRows: number): StepEn
   return Array.from({ length: batches }, (_, b) => ({ start: b * evalRows, slot: firstSlot + b }));
 }
 
-/** A set must have the model's input size and hold as many pixels and labels as its count says. */
-function checkSet(name: string, set: Dataset, features: number): void {
-  if (set.features !== features) {
-    throw new UserError(`the model's input size ${features} does not match the ${name} images (${set.features} pixels)`);
-  }
-  if (set.pixels.length < set.count * features || set.labels.length < set.count) {
-    throw new Error(`the ${name} set holds fewer pixels or labels than its count (${set.count}) says`);
-  }
-}
+/** A buffer: what it holds, its bytes, how to make it smaller, and the setting that would. */
+type StorageNeed = [what: string, bytes: number, fix: Wording, field?: Field];
 
-/** Every buffer, [what, bytes, how to fix it], must fit one binding and one buffer of this device. */
-function checkStorage(device: GPUDevice, storage: [string, number, string][]): void {
-  for (const [what, bytes, fix] of storage) {
+/** Every buffer must fit one binding and one buffer of this device. */
+function checkStorage(device: GPUDevice, storage: StorageNeed[]): void {
+  for (const [what, bytes, fix, field] of storage) {
     for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
       if (bytes > device.limits[limit]) {
-        throw new UserError(`${what} need ${mib(bytes)}, more than this GPU's ${limit} (${mib(device.limits[limit])}): ${fix}`);
+        throw new UserError((n) => `${what} need ${mib(bytes)}, more than this GPU's ${limit} (${mib(device.limits[limit])}): ${fix(n)}`, field);
       }
     }
   }
@@ -551,13 +525,13 @@ function checkStorage(device: GPUDevice, storage: [string, number, string][]): v
  * surfaces here, as an exception naming `what` (out of memory as a UserError with `fix`), not later as an uncaptured
  * error.
  */
-async function scoped<T>(device: GPUDevice, what: string, fix: string, make: () => Promise<T>): Promise<T> {
+async function scoped<T>(device: GPUDevice, what: string, fix: Wording, make: () => Promise<T>): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
   const made = await make().then((value) => ({ value }), (error: unknown) => ({ error }));
   const invalid = await device.popErrorScope();
   const outOfMemory = await device.popErrorScope();
-  if (outOfMemory) throw new UserError(`the GPU ran out of memory setting up ${what}: ${outOfMemory.message}; ${fix}`);
+  if (outOfMemory) throw new UserError((n) => `the GPU ran out of memory setting up ${what}: ${outOfMemory.message}; ${fix(n)}`);
   if (invalid) throw new Error(`WebGPU validation error setting up ${what}: ${invalid.message}`);
   if ('error' in made) throw made.error;
   return made.value;
