@@ -1,4 +1,5 @@
 import type { OptimizerConfig } from './model/optimizer.js';
+import type { ParamTable } from './model/params.js';
 import type { Schedule } from './model/schedule.js';
 import type { ModelSpec } from './model/spec.js';
 
@@ -28,8 +29,8 @@ export interface DropoutConfig {
 }
 
 /**
- * Everything a session needs for its whole life. The fields after `test` were added for issue 6; each is optional
- * and its absence means what the first sessions did (plain SGD at a constant rate, no dropout, no validation set).
+ * Everything a session needs for its whole life. The fields after `test` are optional; left out, a session trains
+ * with plain SGD at a constant rate, without dropout or a validation set.
  */
 export interface SessionOptions {
   spec: ModelSpec;
@@ -58,10 +59,32 @@ export interface SessionOptions {
    * no training dispatches (so compiles no backward kernels).
    */
   evaluateOnly?: boolean;
+  /**
+   * These settings' sizes, where the caller has them from checkSession (src/check.ts) already, as the trainer does:
+   * the backend takes them instead of checking the settings again. Sizes of other settings are not used.
+   */
+  sizes?: SessionSizes;
 }
 
-/** What sizes a session: its options without the parameters and optimiser state, which need not exist yet. */
-export type SessionSizes = Omit<SessionOptions, 'params' | 'optimizerState'>;
+/** What a session is before it has parameters: its options without them and without the optimiser state. */
+export type SessionSettings = Omit<SessionOptions, 'params' | 'optimizerState' | 'sizes'>;
+
+/** A session's settings, checked together by checkSession (src/check.ts), and the sizes worked out from them. */
+export interface SessionSizes {
+  /** The settings checked, with the defaults of the optional ones filled in below. */
+  readonly settings: SessionSettings;
+  readonly table: ParamTable;
+  /** floor(train.count / batch): the incomplete last batch is dropped. */
+  readonly stepsPerEpoch: number;
+  /** The last layer's width. */
+  readonly classes: number;
+  /** settings.optimizer, or plain SGD. */
+  readonly optimizer: OptimizerConfig;
+  /** The optimiser's state slots (optimizerSlots), each an array laid out like the parameters. */
+  readonly slots: readonly string[];
+  /** settings.schedule, or constant. */
+  readonly schedule: Schedule;
+}
 
 /** Which of a session's labelled sets to evaluate. */
 export type EvalSet = 'test' | 'val';
@@ -109,7 +132,7 @@ export interface Backend {
    * allocated (not even the parameters: a model too large for the GPU is refused before seconds of initialisation).
    * Backends without such limits leave it out.
    */
-  checkSession?(sizes: SessionSizes): void;
+  checkLimits?(sizes: SessionSizes): void;
   dispose(): void;
 }
 

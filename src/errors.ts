@@ -1,10 +1,58 @@
 /**
- * A problem the user can fix (a bad flag, a bad file, a model that does not fit the device).
- * The CLI prints its message as one line and exits with code 2; anything else is a bug: the CLI names it in one line
- * and prints its stack with --verbose.
+ * The settings a UserError can be about, by the names the library's options give them (ModelSpec, TrainOptions and
+ * its data, OptimizerConfig, ScheduleOptions). `validation` is the validation set held out of the training data.
+ */
+export type Field =
+  | 'layers' | 'activation' | 'loss'
+  | 'epochs' | 'batch' | 'learningRate' | 'seed' | 'logEvery' | 'maxSteps' | 'checkpointEvery' | 'dropout' | 'validation'
+  | 'optimizer' | 'momentum' | 'dampening' | 'weightDecay' | 'beta1' | 'beta2' | 'eps'
+  | 'schedule' | 'stepSize' | 'gamma' | 'minLr';
+
+/** How a message names a setting: the library by its field, the CLI by its flag. */
+export type Naming = (field: Field) => string;
+
+/** A message that names settings, worded by whoever shows it. */
+export type Wording = (name: Naming) => string;
+
+const byField: Naming = (field) => field;
+
+/**
+ * A problem the user can fix (a bad setting, a bad file, a model that does not fit the device). The CLI prints its
+ * message as one line and exits with code 2; anything else is a bug: the CLI names it in one line and prints its
+ * stack on request.
  */
 export class UserError extends Error {
   override name = 'UserError';
+  private readonly wording?: Wording;
+
+  /**
+   * `message` is the text, or a wording that names settings through its argument (`message` is then worded with
+   * the fields' own names); `field` is the setting at fault, where there is one.
+   */
+  constructor(message: string | Wording, readonly field?: Field) {
+    super(typeof message === 'string' ? message : message(byField));
+    if (typeof message !== 'string') this.wording = message;
+  }
+
+  /** The message with its settings named by `name` (the CLI passes their flags). */
+  worded(name: Naming): string {
+    return this.wording ? this.wording(name) : this.message;
+  }
+}
+
+/**
+ * A data set that the model does not fit: images of another size than its input (`model` inputs, `data` pixels), or
+ * a label beyond its outputs (`model` outputs, `data` the largest label). `set` names the set ("training", "test",
+ * "validation", "prediction"). The numbers let a caller that knows where the model came from say so.
+ */
+export class DataFitError extends UserError {
+  override name = 'DataFitError';
+
+  constructor(
+    message: Wording, readonly set: string, readonly mismatch: 'inputs' | 'labels', readonly model: number, readonly data: number,
+  ) {
+    super(message, 'layers');
+  }
 }
 
 /**
@@ -22,7 +70,8 @@ export class DeviceLostError extends UserError {
 
 /**
  * No WebGPU adapter. `reason` is the gist of why, where known ("vkCreateInstance: Found no drivers!"); `diagnostics`
- * is all that the WebGPU implementation itself printed meanwhile (Dawn's and Vulkan's lines in Node), for --verbose.
+ * is all that the WebGPU implementation itself printed meanwhile (Dawn's and Vulkan's lines in Node), for a verbose
+ * report.
  */
 export class NoAdapterError extends UserError {
   override name = 'NoAdapterError';

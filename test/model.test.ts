@@ -3,6 +3,7 @@ import { UserError } from '../src/errors.js';
 import { initParams, paramTable, view } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec, parseLayers } from '../src/model/spec.js';
+import { expectUserError } from './user-error.js';
 
 describe('Rng', () => {
   it('repeats for a seed and differs between seeds', () => {
@@ -84,11 +85,12 @@ describe('model spec and parameter table', () => {
     }
   });
 
-  it('rejects bad layer lists with one-line errors', () => {
+  it('rejects bad layer lists with one-line errors naming the setting', async () => {
     expect(parseLayers('784, 128,10')).toEqual([784, 128, 10]);
     for (const text of ['784', '784,,10', '784,-1,10', '784,12.5,10', 'abc']) {
       expect(() => parseLayers(text)).toThrow(UserError);
     }
-    expect(() => makeSpec([784, 0, 10])).toThrow(/positive integer/);
+    await expectUserError(() => parseLayers('784,abc'), /^layers "784,abc" is not a list of sizes: use e\.g\. layers 784,128,10$/, 'layers');
+    await expectUserError(() => makeSpec([784, 0, 10]), /positive integer/, 'layers');
   });
 });

@@ -32,7 +32,8 @@ export async function expectDivergence(backend: Backend): Promise<TrainState[]> 
     .then(() => expect.fail('the run did not diverge'), (e: Error) => e);
   expect(error).toBeInstanceOf(UserError);
   expect(error.message).toMatch(
-    /^training diverged at epoch \d, step \d+: (the loss is (NaN|-?Infinity)|the parameters are no longer finite numbers); lower --lr \(now 100\)$/);
+    /^training diverged at epoch \d, step \d+: (the loss is (NaN|-?Infinity)|the parameters are no longer finite numbers); lower learningRate \(now 100\)$/);
+  expect((error as UserError).field).toBe('learningRate');
   expect(saved.length).toBeGreaterThan(0);
   for (const state of saved) expect(state.params.every(Number.isFinite), `checkpoint at step ${state.step}`).toBe(true);
   return saved;

@@ -8,6 +8,7 @@ import type { Backend, TrainingSession } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { train, type TrainState } from '../src/train/trainer.js';
 import { diverging, expectDivergence, toyData, toySpec } from './reliability-helpers.js';
+import { expectUserError } from './user-error.js';
 
 /** The CPU backend, except that from read number `from` on, readParams returns a NaN among the parameters. */
 function poisonedBackend(from: number): Backend {
@@ -44,7 +45,8 @@ describe('a diverging run on the CPU', () => {
     const options = { ...diverging, learningRate: 0.1 };
     const saved: TrainState[] = [];
     const checkpointed = train(poisonedBackend(2), toySpec, toyData, options, { onCheckpoint: (state) => void saved.push(state) });
-    await expect(checkpointed).rejects.toThrow(/^training diverged at epoch 1, step 10: the parameters are no longer finite numbers; lower --lr \(now 0\.1\)$/);
+    await expectUserError(() => checkpointed,
+      /^training diverged at epoch 1, step 10: the parameters are no longer finite numbers; lower learningRate \(now 0\.1\)$/, 'learningRate');
     expect(saved.map((s) => s.step)).toEqual([5]);
     // Without checkpoints, the parameters a run returns (what --out writes) are checked too.
     await expect(train(poisonedBackend(1), toySpec, toyData, { ...options, checkpointEvery: undefined }))

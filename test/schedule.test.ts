@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { learningRateAt, resolveSchedule } from '../src/model/schedule.js';
+import { expectUserError } from './user-error.js';
 
 describe('learning-rate schedules', () => {
   it('constant is the base rate at every step', () => {
@@ -30,10 +31,10 @@ describe('learning-rate schedules', () => {
     for (let t = 1; t <= 100; t++) expect(learningRateAt(0.1, s, t)).toBeLessThan(learningRateAt(0.1, s, t - 1));
   });
 
-  it('refuses incomplete or impossible settings with one-line errors', () => {
-    expect(() => resolveSchedule({ name: 'step' }, 0.1, 3, 10)).toThrow(/--schedule step needs --step-size/);
-    expect(() => resolveSchedule({ name: 'step', stepSize: 0 }, 0.1, 3, 10)).toThrow(/--step-size/);
-    expect(() => resolveSchedule({ name: 'step', stepSize: 1, gamma: 0 }, 0.1, 3, 10)).toThrow(/--gamma/);
-    expect(() => resolveSchedule({ name: 'cosine', minLr: 0.2 }, 0.1, 3, 10)).toThrow(/--min-lr/);
+  it('refuses incomplete or impossible settings with one-line errors naming the setting', async () => {
+    await expectUserError(() => resolveSchedule({ name: 'step' }, 0.1, 3, 10), /schedule step needs stepSize/, 'stepSize');
+    await expectUserError(() => resolveSchedule({ name: 'step', stepSize: 0 }, 0.1, 3, 10), /stepSize/, 'stepSize');
+    await expectUserError(() => resolveSchedule({ name: 'step', stepSize: 1, gamma: 0 }, 0.1, 3, 10), /gamma/, 'gamma');
+    await expectUserError(() => resolveSchedule({ name: 'cosine', minLr: 0.2 }, 0.1, 3, 10), /minLr/, 'minLr');
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/cpu/backend.js';
-import { UserError } from '../src/errors.js';
 import { makeSpec } from '../src/model/spec.js';
 import { DEFAULT_TRAIN_OPTIONS, train } from '../src/train/trainer.js';
 import { toyDataset } from './toy.js';
+import { expectUserError } from './user-error.js';
 
 const spec = makeSpec([16, 24, 4], { inputMean: 0.5, inputStd: 0.3 });
 const data = { train: toyDataset(1, 1000), test: toyDataset(2, 300) };
@@ -33,13 +33,14 @@ describe('trainer on the CPU backend', () => {
     expect(c.params).not.toEqual(a.params);
   });
 
-  it('refuses bad options and mismatched data with one-line errors before training', async () => {
-    const run = (overrides: object, s = spec) => train(new CpuBackend(), s, data, { ...options, ...overrides });
-    await expect(run({ batch: 1001 })).rejects.toThrow(/--batch 1001 is larger than the training set \(1000/);
-    await expect(run({ learningRate: -1 })).rejects.toThrow(UserError);
-    await expect(run({ learningRate: NaN })).rejects.toThrow(/--lr/);
-    await expect(run({ epochs: 0 })).rejects.toThrow(/--epochs/);
-    await expect(run({}, makeSpec([15, 4]))).rejects.toThrow(/input size 15 does not match the training images \(16 pixels\)/);
-    await expect(run({}, makeSpec([16, 3]))).rejects.toThrow(/3 outputs but the data has label 3/);
+  it('refuses bad options and mismatched data with one-line errors naming the setting, before training', async () => {
+    const run = (overrides: object, s = spec) => () => train(new CpuBackend(), s, data, { ...options, ...overrides });
+    await expectUserError(run({ batch: 1001 }), /^batch 1001 is larger than the training set \(1000/, 'batch');
+    await expectUserError(run({ learningRate: -1 }), /./, 'learningRate');
+    await expectUserError(run({ learningRate: NaN }), /learningRate/, 'learningRate');
+    await expectUserError(run({ epochs: 0 }), /epochs/, 'epochs');
+    await expectUserError(run({ dropout: 0.5 }, makeSpec([16, 4])), /^dropout acts on hidden layers, and this model has none: add one, e\.g\. layers 784,128,10$/, 'dropout');
+    await expectUserError(run({}, makeSpec([15, 4])), /input size 15 does not match the training images \(16 pixels\): start layers with 16$/, 'layers');
+    await expectUserError(run({}, makeSpec([16, 3])), /3 outputs but the data has label 3: end layers with at least 4$/, 'layers');
   });
 });

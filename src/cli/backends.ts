@@ -4,6 +4,7 @@ import { CpuBackend } from '../cpu/backend.js';
 import { NoAdapterError, UserError } from '../errors.js';
 import { createWebGpuBackend } from '../gpu/backend.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
+import { cliMessage } from './failure.js';
 
 export const BACKEND_CHOICES = ['auto', 'cpu', 'webgpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -14,16 +15,16 @@ function cpuBackend(): CpuBackend {
 }
 
 /**
- * Opens the backend the user asked for. `auto` prefers WebGPU and falls back to the CPU, saying which it chose and
- * why: no adapter, or a session of `sizes` beyond the GPU's limits. `work` says what the backend is for ("training",
- * "evaluating").
+ * Opens the backend the user asked for, and checks that a session of `sizes` fits its limits. `auto` prefers WebGPU
+ * and falls back to the CPU, saying which it chose and why: no adapter, or a session beyond the GPU's limits. `work`
+ * says what the backend is for ("training", "evaluating").
  */
 export async function openBackend(
   choice: BackendChoice, say: (line: string) => void, work: string, sizes: SessionSizes,
 ): Promise<Backend> {
   if (choice === 'cpu') return cpuBackend();
   // Probing first keeps Dawn's and Vulkan's own diagnostics off the terminal where there is no adapter.
-  if (choice === 'webgpu') return createWebGpuBackend(nodeShaderLoader, { probe: true });
+  if (choice === 'webgpu') return fitting(await createWebGpuBackend(nodeShaderLoader, { probe: true }), sizes);
   let backend: Backend;
   try {
     backend = await createWebGpuBackend(nodeShaderLoader, { probe: true });
@@ -34,13 +35,23 @@ export async function openBackend(
     return cpuBackend();
   }
   try {
-    backend.checkSession?.(sizes);
+    fitting(backend, sizes);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    backend.dispose();
-    say(`backend auto: too large for this GPU (${error.message}), ${work} on the CPU`);
+    say(`backend auto: too large for this GPU (${cliMessage(error)}), ${work} on the CPU`);
     return cpuBackend();
   }
   say('backend auto: using WebGPU');
   return backend;
+}
+
+/** `backend`, once a session of `sizes` is known to fit its limits; disposed where it does not. */
+function fitting(backend: Backend, sizes: SessionSizes): Backend {
+  try {
+    backend.checkLimits?.(sizes);
+    return backend;
+  } catch (error) {
+    backend.dispose();
+    throw error;
+  }
 }

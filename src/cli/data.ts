@@ -1,8 +1,6 @@
-/** The CLI's checks of data and models against each other, before a backend is opened or anything is printed. */
-import type { Dataset } from '../backend.js';
+/** The CLI's data, and its checks of models against it, before a backend is opened or anything is printed. */
 import { loadMnist, type Mnist, type MnistOptions } from '../data/mnist.js';
-import { UserError } from '../errors.js';
-import { inputSize, outputSize, type ModelSpec } from '../model/spec.js';
+import { DataFitError, UserError } from '../errors.js';
 
 /**
  * loadMnist, with the fix added to the errors about a file's contents (a bad magic number, a truncated file): the
@@ -18,16 +16,20 @@ export function loadData(dir: string | undefined, options: MnistOptions = {}): M
   }
 }
 
-/** Refuses a model whose input or output size does not fit `set` (described by `what`, e.g. "the test images of DIR"). */
-export function checkModelFits(modelFile: string, spec: ModelSpec, set: Dataset, what: string, checkLabels = true): void {
-  if (set.features !== inputSize(spec)) {
-    throw new UserError(`${modelFile} takes ${inputSize(spec)} inputs but ${what} have ${set.features} pixels: ` +
-      'use a model trained on images of this size, or --data with the images it was trained on');
-  }
-  let maxLabel = 0;
-  for (const label of set.labels.subarray(0, set.count)) maxLabel = Math.max(maxLabel, label);
-  if (checkLabels && maxLabel >= outputSize(spec)) {
-    throw new UserError(`${modelFile} has ${outputSize(spec)} outputs but ${what} include label ${maxLabel}: ` +
-      `use a model with at least ${maxLabel + 1} outputs`);
+/**
+ * Runs `check` (checkRun, or inferenceSizes) of data that the model from `modelFile` must fit. A model from a file has
+ * its sizes already, so where it does not fit, the fix is another model or other data, not other layers: the error
+ * says so, naming the file and `images(set)`, the images it does not fit (e.g. "the test images of DIR").
+ */
+export function checkModelFile<T>(modelFile: string | undefined, images: (set: string) => string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (modelFile === undefined || !(error instanceof DataFitError)) throw error;
+    const what = images(error.set);
+    throw new UserError(error.mismatch === 'inputs'
+      ? `${modelFile} takes ${error.model} inputs but ${what} have ${error.data} pixels: ` +
+        'use a model trained on images of this size, or --data with the images it was trained on'
+      : `${modelFile} has ${error.model} outputs but ${what} include label ${error.data}: use a model with at least ${error.data + 1} outputs`);
   }
 }

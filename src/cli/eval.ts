@@ -7,7 +7,7 @@ import { evaluateModel, inferenceSizes } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
-import { checkModelFits, loadData } from './data.js';
+import { checkModelFile, loadData } from './data.js';
 import { checkOutputFile } from './output.js';
 
 const FLAGS: FlagSpec[] = [
@@ -38,13 +38,13 @@ export async function evalCommand(argv: string[]): Promise<void> {
   checkOutputFile('plot', str('plot'), ['.svg']);
   const { spec, params } = loadModel(modelFile);
   const { test, dir } = loadData(str('data'));
-  checkModelFits(modelFile, spec, test, `the test images of ${dir}`);
+  const sizes = checkModelFile(modelFile, () => `the test images of ${dir}`, () => inferenceSizes(spec, test));
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say, 'evaluating', inferenceSizes(spec, test));
+  const backend = await openBackend(backendChoice, say, 'evaluating', sizes);
   try {
     say(`model ${modelFile}: ${spec.layers.join('-')} (${spec.activation}, ${spec.loss}) on ${test.count} test samples`);
     say(`device: ${backend.device}`);
-    const result = await evaluateModel(backend, spec, params, test);
+    const result = await evaluateModel(backend, spec, params, test, sizes);
     const classes = outputSize(spec);
     say(`test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, test loss ${result.test.loss.toFixed(4)}`);
     say('');

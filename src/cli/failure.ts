@@ -1,4 +1,20 @@
-import { NoAdapterError, UserError } from '../errors.js';
+import { NoAdapterError, UserError, type Field } from '../errors.js';
+
+/** Each setting's flag: the CLI names a setting in its messages as the user types it. */
+const FLAGS: Record<Field, string> = {
+  layers: '--layers', activation: '--activation', loss: '--loss',
+  epochs: '--epochs', batch: '--batch', learningRate: '--lr', seed: '--seed', logEvery: '--log-every', maxSteps: '--steps',
+  checkpointEvery: '--checkpoint-every', dropout: '--dropout', validation: '--val',
+  optimizer: '--optimizer', momentum: '--momentum', dampening: '--dampening', weightDecay: '--weight-decay',
+  beta1: '--beta1', beta2: '--beta2', eps: '--eps',
+  schedule: '--schedule', stepSize: '--step-size', gamma: '--gamma', minLr: '--min-lr',
+};
+
+/** A UserError's message in the CLI's words: its settings named by their flags, and the CLI's own way out added. */
+export function cliMessage(error: UserError): string {
+  const message = error.worded((field) => FLAGS[field]);
+  return error instanceof NoAdapterError ? `${message}; or use --backend cpu` : message;
+}
 
 /**
  * What the CLI prints for an error that ended a command, and its exit code. A UserError is one line naming the
@@ -9,7 +25,7 @@ export function describeFailure(error: unknown, verbose: boolean): { text: strin
   const stack = (error as Error)?.stack ?? String(error);
   if (error instanceof UserError) {
     const said = error instanceof NoAdapterError && error.diagnostics ? `what the WebGPU implementation printed:\n${error.diagnostics}\n` : '';
-    return { text: `error: ${oneLine(error.message)}\n${verbose ? `${said}${stack}\n` : ''}`, code: 2 };
+    return { text: `error: ${oneLine(cliMessage(error))}\n${verbose ? `${said}${stack}\n` : ''}`, code: 2 };
   }
   const prefix = 'internal error (a bug: please report it)';
   if (verbose) return { text: `${prefix}: ${stack}\n`, code: 1 };

@@ -7,7 +7,7 @@ import { inferenceSizes, predictOutputs } from '../train/inference.js';
 import { argmax, softmax } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
-import { checkModelFits, loadData } from './data.js';
+import { checkModelFile, loadData } from './data.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model (train --out, or a checkpoint)' },
@@ -41,6 +41,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
   let sample: Dataset;
   let label: number | undefined;
   let source: string;
+  let images = 'the image';
   if (image !== undefined) {
     const pixels = readDigitPng(image);
     if (pixels.length !== inputSize(spec)) {
@@ -50,19 +51,20 @@ export async function predictCommand(argv: string[]): Promise<void> {
     source = image;
   } else {
     const { test, dir } = loadData(str('data'));
-    // Its outputs need not cover the labels: predict shows the label beside the class, it does not score it.
-    checkModelFits(modelFile, spec, test, `the test images of ${dir}`, false);
     const index = intFlag('index', indexText, 0, 0, test.count - 1);
     const f = test.features;
     label = test.labels[index];
+    // Labelled 0: the model's outputs need not cover the labels, as predict shows the label beside the class.
     sample = { pixels: test.pixels.subarray(index * f, (index + 1) * f), labels: new Uint8Array(1), count: 1, features: f };
     source = `test sample ${index} (label ${label})`;
+    images = `the test images of ${dir}`;
   }
+  const sizes = checkModelFile(modelFile, () => images, () => inferenceSizes(spec, sample));
 
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, () => {}, 'predicting', inferenceSizes(spec, sample));
+  const backend = await openBackend(backendChoice, () => {}, 'predicting', sizes);
   try {
-    const outputs = await predictOutputs(backend, spec, params, sample);
+    const outputs = await predictOutputs(backend, spec, params, sample, sizes);
     const classes = outputSize(spec);
     const best = argmax(outputs, 0, classes);
     // A cross-entropy model's outputs are logits; an MSE model's regress the one-hot target and are shown as they are.

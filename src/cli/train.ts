@@ -6,10 +6,10 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { loadModel, saveModel } from '../io/model-file.js';
 import { curvesSvg } from '../io/plots.js';
-import { train, trainingSizes, validateTraining, type TrainStart } from '../train/trainer.js';
+import { checkRun, trainChecked, type TrainStart } from '../train/trainer.js';
 import { helpText, parseFlags, choiceFlag } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
-import { checkModelFits, loadData } from './data.js';
+import { checkModelFile, loadData } from './data.js';
 import { checkOutputFile } from './output.js';
 import { ProgressPrinter } from './progress.js';
 import { checkAgainst, configFromFlags, describeRun, TRAIN_FLAGS, type RunConfig } from './train-config.js';
@@ -66,13 +66,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new UserError(`the checkpoint ${resumeFile} trained on ${resumed.data.trainSamples} samples, this data gives ${trainSet.count}: use the same --data`);
   }
   const data = { train: trainSet, test: mnist.test, val };
-  // A model from a file has its sizes already: the fix is another file or other data, not --layers.
-  const modelFile = resumeFile ?? initFile;
-  if (modelFile) checkModelFits(modelFile, spec, mnist.train, `the training images of ${mnist.dir}`);
-  validateTraining(spec, options, data.train, data.test, data.val);
+  const run = checkModelFile(resumeFile ?? initFile, (set) => `the ${set} images of ${mnist.dir}`, () => checkRun(spec, data, options));
 
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say, 'training', trainingSizes(spec, data, options));
+  const backend = await openBackend(backendChoice, say, 'training', run.sizes);
   try {
     say(`training ${describeRun(config)}`);
     say(`data: ${data.train.count} training samples${val ? `, ${val.count} validation` : ''}, ${data.test.count} test`);
@@ -83,7 +80,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const printer = new ProgressPrinter(process.stdout, options.epochs);
     // The last checkpoint on disk, for the message if the GPU is lost.
     let saved = resumeFile && resumed ? { file: resumeFile, step: resumed.state.step } : undefined;
-    const result = await train(backend, spec, data, options, {
+    const result = await trainChecked(backend, run, {
       onProgress: (p) => printer.progress(p),
       onEpoch: (r) => printer.epoch(r),
       onCheckpoint: checkpointFile

@@ -1,5 +1,6 @@
 import { refuseTraining, type Backend, type Dataset, type EvalSet, type Metrics, type SessionOptions, type TrainingSession } from '../backend.js';
-import { optimizerSlots, PLAIN_SGD, type OptimizerConfig } from '../model/optimizer.js';
+import { checkState, sessionSizes } from '../check.js';
+import type { OptimizerConfig } from '../model/optimizer.js';
 import { learningRateAt, type Schedule } from '../model/schedule.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
 import { gather } from './gather.js';
@@ -7,8 +8,11 @@ import { argmaxCount, lossForward } from './losses.js';
 import { CpuNetwork } from './network.js';
 import { adamUpdate, momentumUpdate, sgdUpdate } from './updates.js';
 
-/** Rows per forward pass when evaluating: large enough to amortise the loop overhead, small enough to stay in cache. */
-const EVAL_ROWS = 256;
+/**
+ * Rows per forward pass when evaluating: large enough to amortise the loop overhead, small enough to stay in cache.
+ * meanLoss (src/train/metrics.ts) sums eval's loss in batches of as many.
+ */
+export const EVAL_ROWS = 256;
 
 /** The reference backend: plain TypeScript over Float32Array, one thread. */
 export class CpuBackend implements Backend {
@@ -41,23 +45,15 @@ export class CpuSession implements TrainingSession {
   private firstStep = 0;
 
   constructor(private readonly options: SessionOptions) {
+    const sizes = sessionSizes(options);
+    checkState(sizes, options.params, options.optimizerState);
     this.params = options.params.slice();
     this.network = new CpuNetwork(options.spec, Math.max(options.batch, EVAL_ROWS));
     this.labels = new Uint32Array(this.network.maxRows);
-    this.optimizer = options.optimizer ?? PLAIN_SGD;
-    this.schedule = options.schedule ?? { name: 'constant' };
-    const slots = optimizerSlots(this.optimizer.name);
+    this.optimizer = sizes.optimizer;
+    this.schedule = sizes.schedule;
     const given = options.optimizerState ?? [];
-    if (given.length !== 0 && given.length !== slots.length) {
-      throw new Error(`optimizer ${this.optimizer.name} keeps ${slots.length} state arrays, got ${given.length}`);
-    }
-    this.state = slots.map((slot, i) => {
-      const initial = given[i];
-      if (initial && initial.length !== this.params.length) {
-        throw new Error(`optimizer state ${slot} has ${initial.length} values, the model has ${this.params.length}`);
-      }
-      return initial ? initial.slice() : new Float32Array(this.params.length);
-    });
+    this.state = sizes.slots.map((_, i) => given[i]?.slice() ?? new Float32Array(this.params.length));
   }
 
   setEpochOrder(order: Uint32Array, firstStep = 0): void {

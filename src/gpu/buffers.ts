@@ -55,20 +55,11 @@ export function uploadSet(res: Resources, name: string, set: Dataset): DataBuffe
 }
 
 /**
- * One buffer per slot of the optimiser's state, from options.optimizerState (a resumed run) or zeros (WebGPU
- * buffers start zeroed), checked as CpuSession checks it.
+ * One buffer per slot of the optimiser's state, from options.optimizerState (a resumed run, checked by checkState)
+ * or zeros (WebGPU buffers start zeroed).
  */
 function optimizerStateBuffers(res: Resources, options: SessionOptions, total: number): GPUBuffer[] {
-  const name = (options.optimizer ?? PLAIN_SGD).name;
-  const slots = optimizerSlots(name);
   const given = options.optimizerState ?? [];
-  if (given.length !== 0 && given.length !== slots.length) {
-    throw new Error(`optimizer ${name} keeps ${slots.length} state arrays, got ${given.length}`);
-  }
-  return slots.map((slot, i) => {
-    if (given[i] && given[i].length !== total) {
-      throw new Error(`optimizer state ${slot} has ${given[i].length} values, the model has ${total}`);
-    }
-    return res.buffer(`optimizer ${slot}`, total * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, given[i]);
-  });
+  return optimizerSlots((options.optimizer ?? PLAIN_SGD).name).map((slot, i) =>
+    res.buffer(`optimizer ${slot}`, total * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, given[i]));
 }

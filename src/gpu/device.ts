@@ -137,7 +137,7 @@ const NO_ADAPTER_HELP =
   'In a browser, use one with WebGPU enabled (Chrome 113+, or a flag elsewhere). ' +
   'In Node on a machine with a GPU, install its Vulkan driver (Linux) and the loader (apt-get install libvulkan1). ' +
   'Without a GPU, Linux can use the SwiftShader software driver from Chromium: apt-get install chromium libvulkan1, ' +
-  'then set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (slow, but correct); or use --backend cpu';
+  'then set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (slow, but correct)';
 
 function noAdapter(reason: string, diagnostics = ''): NoAdapterError {
   return new NoAdapterError(`no WebGPU adapter found${reason ? ` (${reason})` : ''}. ${NO_ADAPTER_HELP}`, reason, diagnostics);

@@ -3,8 +3,10 @@
  * epoch and the evaluation sets divide into steps and batches, and whether every buffer fits this device.
  */
 import type { Dataset, SessionSizes } from '../backend.js';
-import { UserError } from '../errors.js';
-import { paramTable, type ParamTable } from '../model/params.js';
+import { checkInputs } from '../check.js';
+import { UserError, type Field, type Wording } from '../errors.js';
+import type { ParamTable } from '../model/params.js';
+import type { ModelSpec } from '../model/spec.js';
 import { matmulGroupsAlong } from './kernels/matmul.js';
 import { uniformStride } from './resources.js';
 
@@ -21,7 +23,7 @@ export interface EvalPlan {
   firstSlot: number;
 }
 
-/** Sizes of a session, worked out (and checked against the device) before anything is allocated. */
+/** The GPU's layout of a session, worked out (and checked against the device) before anything is allocated. */
 export interface Plan {
   table: ParamTable;
   stepsPerEpoch: number;
@@ -34,42 +36,36 @@ export interface Plan {
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
+const smallerLayersOrBatch: Wording = (n) => `use smaller layers or a smaller ${n('batch')}`;
+
 /**
- * Sizes the session and checks them against the device's limits; every problem is a UserError naming the limit.
- * Needs no parameters, so a model too large for the device is refused before anything is allocated, even on the CPU.
+ * The GPU's layout of a session whose settings checkSession has checked (`sizes`): its evaluation batches and the
+ * rows its activations hold, checked against the device's limits; every limit exceeded is a UserError naming it.
+ * Needs no parameters, so a model too large for the device is refused before anything is allocated.
  */
-export function makePlan(options: SessionSizes, evalRowsWanted: number, device: GPUDevice): Plan {
-  const { spec, batch, train, test, val } = options;
-  const table = paramTable(spec);
+export function makePlan(sizes: SessionSizes, evalRowsWanted: number, device: GPUDevice): Plan {
+  const { table, stepsPerEpoch, settings: { spec, batch, train, test, val } } = sizes;
   const features = spec.layers[0];
-  if (!Number.isInteger(batch) || batch < 1 || batch > train.count) {
-    throw new UserError(`--batch must be an integer from 1 to the training set's ${train.count} samples, got ${batch}`);
-  }
-  checkSet('training', train, features);
-  checkSet('test', test, features);
-  if (val) checkSet('validation', val, features);
-  const stepsPerEpoch = Math.floor(train.count / batch);
   const evalRows = Math.max(1, Math.min(evalRowsWanted, Math.max(test.count, val?.count ?? 0)));
   const testPlan = evalPlan(test.count, evalRows, 0);
   const valPlan = val && evalPlan(val.count, evalRows, testPlan.batches);
   const maxRows = Math.max(batch, evalRows);
 
   const limits = device.limits;
-  const hint = 'use smaller layers or a smaller --batch';
   checkStorage(device, [
-    ['the parameters', table.total * 4, 'use smaller layers'],
-    ...spec.layers.map((width, l): [string, number, string] => [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, hint]),
-    ['the training images', train.count * features, 'this GPU cannot hold the training set in one buffer'],
-    ['the test images', test.count * features, 'this GPU cannot hold the test set in one buffer'],
-    ...(val ? [['the validation images', val.count * features, 'use a smaller --val'] as [string, number, string]] : []),
+    ['the parameters', table.total * 4, () => 'use smaller layers', 'layers'],
+    ...spec.layers.map((width, l): StorageNeed => [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, smallerLayersOrBatch, 'batch']),
+    ['the training images', train.count * features, () => 'this GPU cannot hold the training set in one buffer'],
+    ['the test images', test.count * features, () => 'this GPU cannot hold the test set in one buffer'],
+    ...(val ? [['the validation images', val.count * features, (n) => `use a smaller ${n('validation')}`, 'validation'] as StorageNeed] : []),
   ]);
   const tableBytes = (stepsPerEpoch + testPlan.batches + (valPlan?.batches ?? 0)) * uniformStride(device);
   if (tableBytes > limits.maxBufferSize) {
-    throw new UserError(`the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than this GPU's maxBufferSize: use a larger --batch`);
+    throw new UserError((n) => `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than this GPU's maxBufferSize: use a larger ${n('batch')}`, 'batch');
   }
   const groups = matmulGroupsAlong(Math.max(...spec.layers, maxRows));
   if (groups > limits.maxComputeWorkgroupsPerDimension) {
-    throw new UserError(`a matmul would need ${groups} workgroups in one dimension, more than this GPU's maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${hint}`);
+    throw new UserError((n) => `a matmul would need ${groups} workgroups in one dimension, more than this GPU's maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${smallerLayersOrBatch(n)}`, 'batch');
   }
   return { table, stepsPerEpoch, evalRows, test: testPlan, val: valPlan, maxRows };
 }
@@ -80,38 +76,34 @@ export function evalPlan(count: number, evalRows: number, firstSlot: number): Ev
   return { count, batches, lastRows: count - (batches - 1) * evalRows || evalRows, firstSlot };
 }
 
-/** A set must have the model's input size and hold as many pixels and labels as its count says. */
-export function checkSet(name: string, set: Dataset, features: number): void {
-  if (set.features !== features) {
-    throw new UserError(`the model's input size ${features} does not match the ${name} images (${set.features} pixels)`);
-  }
-  if (set.pixels.length < set.count * features || set.labels.length < set.count) {
-    throw new Error(`the ${name} set holds fewer pixels or labels than its count (${set.count}) says`);
-  }
-}
+/** A buffer: what it holds, its bytes, how to make it smaller, and the setting that would. */
+type StorageNeed = [what: string, bytes: number, fix: Wording, field?: Field];
 
-/** Every buffer, [what, bytes, how to fix it], must fit one binding and one buffer of this device. */
-export function checkStorage(device: GPUDevice, storage: [string, number, string][]): void {
-  for (const [what, bytes, fix] of storage) {
+/** Every buffer must fit one binding and one buffer of this device. */
+function checkStorage(device: GPUDevice, storage: StorageNeed[]): void {
+  for (const [what, bytes, fix, field] of storage) {
     for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
       if (bytes > device.limits[limit]) {
-        throw new UserError(`${what} need ${mib(bytes)}, more than this GPU's ${limit} (${mib(device.limits[limit])}): ${fix}`);
+        throw new UserError((n) => `${what} need ${mib(bytes)}, more than this GPU's ${limit} (${mib(device.limits[limit])}): ${fix(n)}`, field);
       }
     }
   }
 }
 
 /** How to fix a prediction that does not fit the device, in the limit checks and the set-up's error scopes. */
-export const PREDICTION_FIX = 'predict fewer images at once';
+export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
+
+/** How to fix a session that does not fit the device's memory. */
+export const SESSION_FIX = smallerLayersOrBatch;
 
 /**
  * How `set` is predicted, in batches of the session's evalRows, checked against the device's limits; null for an
  * empty set, which needs no GPU work.
  */
-export function predictionPlan(plan: Plan, set: Dataset, device: GPUDevice): EvalPlan | null {
+export function predictionPlan(plan: Plan, spec: ModelSpec, set: Dataset, device: GPUDevice): EvalPlan | null {
   const { table, evalRows } = plan;
   const classes = table.layers[table.layers.length - 1].outSize;
-  checkSet('prediction', set, table.layers[0].inSize);
+  checkInputs(spec, set, 'prediction');
   const bytes = set.count * classes * 4;
   if (set.count === 0) return null;
   const prediction = evalPlan(set.count, evalRows, 0);

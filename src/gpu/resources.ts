@@ -2,7 +2,7 @@
  * GPU objects of one owner (a session, a prediction, a test, the benchmark): made through the Gpu, which counts every
  * buffer, counted again here by phase (set-up or after), and destroyed together.
  */
-import { UserError } from '../errors.js';
+import { UserError, type Wording } from '../errors.js';
 import type { Gpu } from './device.js';
 
 /** What predicts speed, counted as it happens. Everything but the setup* counts is cumulative. */
@@ -85,13 +85,13 @@ export const uniformStride = (device: GPUDevice): number => device.limits.minUni
  * surfaces here, as an exception naming `what` (out of memory as a UserError with `fix`), not later as an uncaptured
  * error.
  */
-export async function scoped<T>(device: GPUDevice, what: string, fix: string, make: () => Promise<T>): Promise<T> {
+export async function scoped<T>(device: GPUDevice, what: string, fix: Wording, make: () => Promise<T>): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
   const made = await make().then((value) => ({ value }), (error: unknown) => ({ error }));
   const invalid = await device.popErrorScope();
   const outOfMemory = await device.popErrorScope();
-  if (outOfMemory) throw new UserError(`the GPU ran out of memory setting up ${what}: ${outOfMemory.message}; ${fix}`);
+  if (outOfMemory) throw new UserError((n) => `the GPU ran out of memory setting up ${what}: ${outOfMemory.message}; ${fix(n)}`);
   if (invalid) throw new Error(`WebGPU validation error setting up ${what}: ${invalid.message}`);
   if ('error' in made) throw made.error;
   return made.value;

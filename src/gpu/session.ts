@@ -3,7 +3,7 @@ import type { Gpu } from './device.js';
 import type { NetBuffers } from './graph.js';
 import type { Kernels } from './kernels.js';
 import type { MatmulChoice } from './matmul.js';
-import { DEFAULT_EVAL_ROWS, predictionPlan, type Plan } from './plan.js';
+import { predictionPlan, type Plan } from './plan.js';
 import { encodeStepTable } from './program.js';
 import type { Recorder, RecordedChunk } from './recorder.js';
 import { Resources, type GpuStats } from './resources.js';
@@ -13,8 +13,6 @@ import { runDependent, trainingEntries } from './step-table.js';
 export { DEFAULT_EVAL_ROWS, makePlan } from './plan.js';
 
 export interface SessionTuning {
-  /** Test rows per evaluation batch (default DEFAULT_EVAL_ROWS); the last batch takes whatever is left. */
-  evalRows?: number;
   /** One matmul tile or mode for every matmul instead of the one picked by shape (the benchmark's comparisons). */
   matmul?: MatmulChoice;
   /** Called once when the session is disposed. */
@@ -64,9 +62,10 @@ export class WebGpuSession implements TrainingSession {
     this.dispatchesPerStep = parts.step.length;
   }
 
-  static async create(gpu: Gpu, kernels: Kernels, options: SessionOptions, tuning: SessionTuning = {}): Promise<WebGpuSession> {
-    const { evalRows = DEFAULT_EVAL_ROWS, matmul = {}, onDispose = () => {}, prerecord = true } = tuning;
-    const parts = await setUpSession(gpu, kernels, options, evalRows, matmul);
+  /** `plan` is makePlan's for these options, whose parameters and optimiser state checkState has checked. */
+  static async create(gpu: Gpu, kernels: Kernels, options: SessionOptions, plan: Plan, tuning: SessionTuning = {}): Promise<WebGpuSession> {
+    const { matmul = {}, onDispose = () => {}, prerecord = true } = tuning;
+    const parts = await setUpSession(gpu, kernels, options, plan, matmul);
     return new WebGpuSession(parts, options, onDispose, prerecord);
   }
 
@@ -176,7 +175,7 @@ export class WebGpuSession implements TrainingSession {
    */
   async predict(set: Dataset): Promise<Float32Array> {
     this.live();
-    const plan = predictionPlan(this.plan, set, this.device);
+    const plan = predictionPlan(this.plan, this.options.spec, set, this.device);
     if (!plan) return new Float32Array(0);
     const { table, evalRows } = this.plan;
     const classes = table.layers[table.layers.length - 1].outSize;

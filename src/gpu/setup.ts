@@ -9,7 +9,7 @@ import type { Gpu } from './device.js';
 import { evalBatch, predictBatch, trainStep, updateRule, type DataBuffers, type NetBuffers, type NetConfig } from './graph.js';
 import type { Kernels } from './kernels.js';
 import type { MatmulChoice } from './matmul.js';
-import { makePlan, PREDICTION_FIX, type EvalPlan, type Plan } from './plan.js';
+import { PREDICTION_FIX, SESSION_FIX, type EvalPlan, type Plan } from './plan.js';
 import { buildDispatches, createStepTable, type Dispatch } from './program.js';
 import { buildBatchLists, Recorder, type BatchLists } from './recorder.js';
 import { Resources, scoped } from './resources.js';
@@ -32,21 +32,17 @@ export interface SessionParts {
   matmul: MatmulChoice;
 }
 
-/** Plans a session (refusing what does not fit the device before allocating anything), then makes its parts. */
+/** Makes a session's parts by its plan (makePlan's, which refused what does not fit the device). */
 export async function setUpSession(
-  gpu: Gpu, kernels: Kernels, options: SessionOptions, evalRows: number, matmul: MatmulChoice,
+  gpu: Gpu, kernels: Kernels, options: SessionOptions, plan: Plan, matmul: MatmulChoice,
 ): Promise<SessionParts> {
   const { device } = gpu;
-  const plan = makePlan(options, evalRows, device);
   const { table, stepsPerEpoch } = plan;
-  if (options.params.length !== table.total) {
-    throw new Error(`the parameters have ${options.params.length} values, the model needs ${table.total}`);
-  }
   const { spec } = options;
   const net: NetConfig = { activation: spec.activation, loss: spec.loss, dropout: options.dropout };
   const res = new Resources(gpu);
   try {
-    const parts = await scoped(device, 'the model', 'use smaller layers or --batch', async (): Promise<SessionParts> => {
+    const parts = await scoped(device, 'the model', SESSION_FIX, async (): Promise<SessionParts> => {
       const update = updateRule(options.optimizer ?? PLAIN_SGD, options.schedule ?? { name: 'constant' }, options.learningRate);
       const buffers = allocateBuffers(res, plan, options, net, update);
       // Entries 0 .. steps-1: training step s starts at s·batch, loss slot s. Then one per evaluation batch, of the

@@ -4,7 +4,7 @@
  * twins in shaders/); their state is one flat Float32Array per slot, laid out like the parameters (the parameter
  * table drives it), so checkpoints name each slot's tensors after the parameters they belong to.
  */
-import { UserError } from '../errors.js';
+import { UserError, type Field } from '../errors.js';
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -45,8 +45,8 @@ export function makeOptimizer(name: OptimizerName, overrides: Partial<Omit<Optim
 export const PLAIN_SGD: OptimizerConfig = makeOptimizer('sgd');
 
 /**
- * The default --lr of each optimiser: 0.1 for plain SGD (this project's default since the start), 0.01 with
- * momentum (which multiplies the step by about 1 / (1 − momentum)), and PyTorch's 0.001 for Adam and AdamW.
+ * The default learning rate of each optimiser: 0.1 for plain SGD, 0.01 with momentum (which multiplies the step by
+ * about 1 / (1 − momentum)), and PyTorch's 0.001 for Adam and AdamW.
  */
 export function defaultLearningRate(name: OptimizerName): number {
   return name === 'sgd' ? 0.1 : name === 'momentum' || name === 'nesterov' ? 0.01 : 0.001;
@@ -63,25 +63,27 @@ export function optimizerSlots(name: OptimizerName): string[] {
   }
 }
 
+/** Refuses settings that PyTorch refuses, naming the setting. */
 export function validateOptimizer(config: OptimizerConfig): void {
   if (!(OPTIMIZERS as readonly string[]).includes(config.name)) {
-    throw new UserError(`--optimizer "${config.name}" is not one of ${OPTIMIZERS.join(', ')}`);
+    throw new UserError((n) => `${n('optimizer')} "${config.name}" is not one of ${OPTIMIZERS.join(', ')}`, 'optimizer');
   }
-  const inRange = (flag: string, value: number, low: number, high: number, highOpen: boolean) => {
+  const inRange = (field: Field, value: number, low: number, high: number, highOpen: boolean) => {
     const ok = Number.isFinite(value) && value >= low && (highOpen ? value < high : value <= high);
-    if (!ok) throw new UserError(`--${flag} ${value} is out of range: use a number in [${low}, ${high}${highOpen ? ')' : ']'}`);
+    if (!ok) throw new UserError((n) => `${n(field)} ${value} is out of range: use a number in [${low}, ${high}${highOpen ? ')' : ']'}`, field);
   };
   inRange('momentum', config.momentum, 0, 1, true);
   inRange('dampening', config.dampening, 0, 1, false);
-  inRange('weight-decay', config.weightDecay, 0, Infinity, true);
+  inRange('weightDecay', config.weightDecay, 0, Infinity, true);
   inRange('beta1', config.beta1, 0, 1, true);
   inRange('beta2', config.beta2, 0, 1, true);
-  if (!(config.eps > 0) || !Number.isFinite(config.eps)) throw new UserError(`--eps ${config.eps} must be a positive number`);
+  if (!(config.eps > 0) || !Number.isFinite(config.eps)) throw new UserError((n) => `${n('eps')} ${config.eps} must be a positive number`, 'eps');
   if (config.name === 'nesterov' && (config.momentum <= 0 || config.dampening !== 0)) {
-    throw new UserError('--optimizer nesterov needs --momentum above 0 and --dampening 0 (as torch.optim.SGD does)');
+    throw new UserError((n) => `${n('optimizer')} nesterov needs ${n('momentum')} above 0 and ${n('dampening')} 0 (as torch.optim.SGD does)`,
+      config.momentum <= 0 ? 'momentum' : 'dampening');
   }
   if (config.name === 'momentum' && config.momentum <= 0) {
-    throw new UserError('--optimizer momentum needs --momentum above 0: use --optimizer sgd for plain SGD');
+    throw new UserError((n) => `${n('optimizer')} momentum needs ${n('momentum')} above 0: use ${n('optimizer')} sgd for plain SGD`, 'momentum');
   }
 }
 

@@ -7,14 +7,14 @@ import { UserError } from '../errors.js';
 export const SCHEDULES = ['constant', 'step', 'cosine'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
 
-/** A schedule in the user's terms (the flags): step decay counts epochs, as PyTorch's StepLR is usually stepped. */
+/** A schedule in the user's terms: step decay counts epochs, as PyTorch's StepLR is usually stepped. */
 export interface ScheduleOptions {
   name: ScheduleName;
-  /** step: epochs between decays (--step-size). */
+  /** step: epochs between decays (StepLR's step_size). */
   stepSize?: number;
-  /** step: factor per decay (--gamma, StepLR's default 0.1). */
+  /** step: factor per decay (StepLR's gamma, default 0.1). */
   gamma?: number;
-  /** cosine: the rate it ends at (--min-lr, CosineAnnealingLR's eta_min, default 0). */
+  /** cosine: the rate it ends at (CosineAnnealingLR's eta_min, default 0). */
   minLr?: number;
 }
 
@@ -53,17 +53,23 @@ export function resolveSchedule(options: ScheduleOptions, lr: number, epochs: nu
       return { name: 'constant' };
     case 'step': {
       const { stepSize, gamma = 0.1 } = options;
-      if (stepSize === undefined) throw new UserError('--schedule step needs --step-size N: the epochs between decays');
-      if (!Number.isInteger(stepSize) || stepSize < 1) throw new UserError(`--step-size must be a positive integer (epochs), got ${stepSize}`);
-      if (!(gamma > 0) || !Number.isFinite(gamma)) throw new UserError(`--gamma must be a positive number, got ${gamma}`);
+      if (stepSize === undefined) {
+        throw new UserError((n) => `${n('schedule')} step needs ${n('stepSize')} N: the epochs between decays`, 'stepSize');
+      }
+      if (!Number.isInteger(stepSize) || stepSize < 1) {
+        throw new UserError((n) => `${n('stepSize')} must be a positive integer (epochs), got ${stepSize}`, 'stepSize');
+      }
+      if (!(gamma > 0) || !Number.isFinite(gamma)) throw new UserError((n) => `${n('gamma')} must be a positive number, got ${gamma}`, 'gamma');
       return { name: 'step', everySteps: stepSize * stepsPerEpoch, gamma };
     }
     case 'cosine': {
       const { minLr = 0 } = options;
-      if (!(minLr >= 0) || minLr >= lr) throw new UserError(`--min-lr must be at least 0 and below --lr ${lr}, got ${minLr}`);
+      if (!(minLr >= 0) || minLr >= lr) {
+        throw new UserError((n) => `${n('minLr')} must be at least 0 and below ${n('learningRate')} ${lr}, got ${minLr}`, 'minLr');
+      }
       return { name: 'cosine', totalSteps: epochs * stepsPerEpoch, minLr };
     }
     default:
-      throw new UserError(`--schedule "${(options as { name: string }).name}" is not one of ${SCHEDULES.join(', ')}`);
+      throw new UserError((n) => `${n('schedule')} "${(options as { name: string }).name}" is not one of ${SCHEDULES.join(', ')}`, 'schedule');
   }
 }

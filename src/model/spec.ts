@@ -1,17 +1,8 @@
 import { UserError } from '../errors.js';
 
-/** Hidden-layer activations, named as the --activation flag and the model file's metadata name them. */
+/** Hidden-layer activations, named as the model file's metadata (and the CLI) name them. */
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'sigmoid', 'tanh', 'gelu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
-
-/** The PyTorch module each activation is, for the nn.Sequential that loads a model file. */
-export const TORCH_ACTIVATION: Record<Activation, string> = {
-  relu: 'nn.ReLU()',
-  'leaky-relu': 'nn.LeakyReLU(0.01)',
-  sigmoid: 'nn.Sigmoid()',
-  tanh: 'nn.Tanh()',
-  gelu: 'nn.GELU()',
-};
 
 /** nn.LeakyReLU's default negative_slope, as the float32 that its kernels, and activation.wgsl, multiply by. */
 export const LEAKY_SLOPE = Math.fround(0.01);
@@ -57,18 +48,18 @@ export function makeSpec(layers: number[], overrides: Partial<Omit<ModelSpec, 'l
 export function validateSpec(spec: ModelSpec): void {
   const { layers } = spec;
   if (layers.length < 2) {
-    throw new UserError(`a model needs at least an input and an output size, got [${layers.join(',')}]: use e.g. 784,128,10`);
+    throw new UserError(`a model needs at least an input and an output size, got [${layers.join(',')}]: use e.g. 784,128,10`, 'layers');
   }
   for (const size of layers) {
     if (!Number.isInteger(size) || size < 1) {
-      throw new UserError(`layer size ${size} is not a positive integer: use e.g. 784,128,10`);
+      throw new UserError(`layer size ${size} is not a positive integer: use e.g. 784,128,10`, 'layers');
     }
   }
   if (!(ACTIVATIONS as readonly string[]).includes(spec.activation)) {
-    throw new UserError(`activation "${spec.activation}" is not one of ${ACTIVATIONS.join(', ')}`);
+    throw new UserError((n) => `${n('activation')} "${spec.activation}" is not one of ${ACTIVATIONS.join(', ')}`, 'activation');
   }
   if (!(LOSSES as readonly string[]).includes(spec.loss)) {
-    throw new UserError(`loss "${spec.loss}" is not one of ${LOSSES.join(', ')}`);
+    throw new UserError((n) => `${n('loss')} "${spec.loss}" is not one of ${LOSSES.join(', ')}`, 'loss');
   }
   if (!(spec.inputStd > 0) || !Number.isFinite(spec.inputMean)) {
     throw new UserError(`input normalisation mean ${spec.inputMean}, std ${spec.inputStd} is invalid: std must be positive`);
@@ -80,11 +71,10 @@ export function parseLayers(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim());
   const sizes = parts.map(Number);
   if (parts.some((p) => !/^\d+$/.test(p)) || sizes.length < 2) {
-    throw new UserError(`--layers "${text}" is not a list of sizes: use e.g. --layers 784,128,10`);
+    throw new UserError((n) => `${n('layers')} "${text}" is not a list of sizes: use e.g. ${n('layers')} 784,128,10`, 'layers');
   }
   return sizes;
 }
 
 export const inputSize = (spec: ModelSpec): number => spec.layers[0];
 export const outputSize = (spec: ModelSpec): number => spec.layers[spec.layers.length - 1];
-export const layerCount = (spec: ModelSpec): number => spec.layers.length - 1;

@@ -1,9 +1,8 @@
 /** Using a trained model without training it: eval's metrics and predict's outputs, on any backend's session. */
-import type { Backend, Dataset, Metrics, SessionSizes, TrainingSession } from '../backend.js';
-import { UserError } from '../errors.js';
+import type { Backend, Dataset, Metrics, SessionSizes } from '../backend.js';
+import { checkSession } from '../check.js';
 import type { ModelSpec } from '../model/spec.js';
-import { inputSize, outputSize } from '../model/spec.js';
-import { confusionMatrix, perClassAccuracy } from './metrics.js';
+import { confusionMatrix, meanLoss, perClassAccuracy } from './metrics.js';
 
 export interface Evaluation {
   test: Metrics;
@@ -14,41 +13,40 @@ export interface Evaluation {
 }
 
 /**
- * The sizes of the session that evaluates or predicts `set`: one that never trains (evaluateOnly), `set` standing in
- * as its training set. Its batch only sizes what training would use: 256 rows (or the whole set, if smaller) keeps
- * the step table short and needs no more activation memory than the backends' evaluation batches already do.
+ * Checks `set` against the model and sizes the session that evaluates or predicts it: one that never trains
+ * (evaluateOnly), `set` standing in as its training set. Its batch only sizes what training would use: 256 rows (or
+ * the whole set, if smaller) keeps the step table short and needs no more activation memory than the backends'
+ * evaluation batches already do.
  */
 export function inferenceSizes(spec: ModelSpec, set: Dataset): SessionSizes {
-  return { spec, batch: Math.max(1, Math.min(set.count, 256)), learningRate: 1, train: set, test: set, evaluateOnly: true };
+  return checkSession({ spec, batch: Math.max(1, Math.min(set.count, 256)), learningRate: 1, train: set, test: set, evaluateOnly: true });
 }
 
-async function openSession(backend: Backend, spec: ModelSpec, params: Float32Array, set: Dataset): Promise<TrainingSession> {
-  if (set.features !== inputSize(spec)) {
-    throw new UserError(`the model takes ${inputSize(spec)} inputs but the images have ${set.features} pixels`);
-  }
-  let maxLabel = 0;
-  for (const label of set.labels.subarray(0, set.count)) maxLabel = Math.max(maxLabel, label);
-  if (maxLabel >= outputSize(spec)) throw new UserError(`the model has ${outputSize(spec)} outputs but the data has label ${maxLabel}`);
-  return backend.createSession({ ...inferenceSizes(spec, set), params });
+/**
+ * Test loss and accuracy as training reports them, and the confusion matrix, from one forward pass (predict). The
+ * accuracy is the confusion matrix's diagonal: the argmax, first maximum winning, that both backends count. The loss
+ * is meanLoss, the CPU backend's own arithmetic: bitwise its evaluate() there, within float32 rounding of the GPU's.
+ */
+export async function evaluateModel(
+  backend: Backend, spec: ModelSpec, params: Float32Array, test: Dataset, sizes = inferenceSizes(spec, test),
+): Promise<Evaluation> {
+  const outputs = await predictOutputs(backend, spec, params, test, sizes);
+  const { classes } = sizes;
+  const confusion = confusionMatrix(outputs, test.labels, test.count, classes);
+  let correct = 0;
+  for (let c = 0; c < classes; c++) correct += confusion[c * classes + c];
+  return {
+    test: { loss: meanLoss(spec.loss, outputs, test.labels, test.count, classes), accuracy: correct / test.count },
+    confusion,
+    perClassAccuracy: perClassAccuracy(confusion, classes),
+  };
 }
 
-/** Test loss and accuracy as training reports them (TrainingSession.evaluate), plus the confusion matrix. */
-export async function evaluateModel(backend: Backend, spec: ModelSpec, params: Float32Array, test: Dataset): Promise<Evaluation> {
-  const session = await openSession(backend, spec, params, test);
-  try {
-    const metrics = await session.evaluate('test');
-    const outputs = await session.predict(test);
-    const classes = outputSize(spec);
-    const confusion = confusionMatrix(outputs, test.labels, test.count, classes);
-    return { test: metrics, confusion, perClassAccuracy: perClassAccuracy(confusion, classes) };
-  } finally {
-    session.dispose();
-  }
-}
-
-/** The model's outputs for every sample of `set`: [count, classes]. */
-export async function predictOutputs(backend: Backend, spec: ModelSpec, params: Float32Array, set: Dataset): Promise<Float32Array> {
-  const session = await openSession(backend, spec, params, set);
+/** The model's outputs for every sample of `set`: [count, classes]. `sizes` are inferenceSizes(spec, set)'s. */
+export async function predictOutputs(
+  backend: Backend, spec: ModelSpec, params: Float32Array, set: Dataset, sizes = inferenceSizes(spec, set),
+): Promise<Float32Array> {
+  const session = await backend.createSession({ ...sizes.settings, params, sizes });
   try {
     return await session.predict(set);
   } finally {

@@ -1,4 +1,7 @@
-/** Host-side metrics over a set's outputs (TrainingSession.predict): the confusion matrix and what follows from it. */
+/** Host-side metrics over a set's outputs (TrainingSession.predict): the loss, the confusion matrix and what follows. */
+import { EVAL_ROWS } from '../cpu/backend.js';
+import { lossForward } from '../cpu/losses.js';
+import type { Loss } from '../model/spec.js';
 
 /** Index of the largest value, the first one winning a tie (as argmaxCount and the GPU's argmax_count do). */
 export function argmax(values: ArrayLike<number>, start = 0, length = values.length - start): number {
@@ -16,6 +19,21 @@ export function softmax(values: ArrayLike<number>, start = 0, length = values.le
   for (let i = 0; i < length; i++) sum += out[i] = Math.exp(values[start + i] - max);
   for (let i = 0; i < length; i++) out[i] /= sum;
   return out;
+}
+
+/**
+ * The mean loss of a set's outputs [count, classes], by the CPU reference's loss and summed as CpuSession.evaluate
+ * sums it (the mean of each batch of EVAL_ROWS rows times its rows): bitwise what it reports for the same outputs.
+ */
+export function meanLoss(loss: Loss, outputs: Float32Array, labels: ArrayLike<number>, count: number, classes: number): number {
+  const batchLabels = new Uint32Array(EVAL_ROWS);
+  let sum = 0;
+  for (let start = 0; start < count; start += EVAL_ROWS) {
+    const rows = Math.min(EVAL_ROWS, count - start);
+    for (let r = 0; r < rows; r++) batchLabels[r] = labels[start + r];
+    sum += lossForward(loss, null, outputs.subarray(start * classes, (start + rows) * classes), batchLabels, rows, classes) * rows;
+  }
+  return sum / count;
 }
 
 /** [true, predicted] counts, row-major classes x classes. outputs: [count, classes]; labels: [count]. */

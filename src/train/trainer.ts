@@ -1,32 +1,11 @@
-import type { Backend, Dataset, Metrics, SessionSizes, TrainingSession } from '../backend.js';
+import type { Backend, Metrics, TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
-import { optimizerSlots, PLAIN_SGD, validateOptimizer, type OptimizerConfig } from '../model/optimizer.js';
-import { initParams, paramTable } from '../model/params.js';
+import { initParams } from '../model/params.js';
 import { Rng } from '../model/rng.js';
-import { CONSTANT, resolveSchedule, type ScheduleOptions } from '../model/schedule.js';
-import { type ModelSpec, inputSize, outputSize } from '../model/spec.js';
+import type { ModelSpec } from '../model/spec.js';
+import { checkRun, type CheckedRun, type TrainData, type TrainOptions } from './run.js';
 
-export interface TrainOptions {
-  epochs: number;
-  batch: number;
-  /** The base learning rate (the schedule's rate at step 0). */
-  learningRate: number;
-  seed: number;
-  /** Steps between loss read backs (and progress reports). The GPU records this many steps into one submission. */
-  logEvery: number;
-  /** Default plain SGD. */
-  optimizer?: OptimizerConfig;
-  /** Default constant. */
-  schedule?: ScheduleOptions;
-  /** Dropout rate on the hidden layers' outputs while training, 0 <= p < 1 (default 0). */
-  dropout?: number;
-  /** Shuffle the training set every epoch (default true); false keeps the data's order. */
-  shuffle?: boolean;
-  /** Stop after this many steps in all, counted from the start of the run (a resumed run counts its earlier steps). */
-  maxSteps?: number;
-  /** Steps between calls of onCheckpoint (every multiple of it, counted from the start of the run). */
-  checkpointEvery?: number;
-}
+export { checkRun, DEFAULT_TRAIN_OPTIONS, type CheckedRun, type TrainData, type TrainOptions } from './run.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -93,17 +72,10 @@ export interface TrainCallbacks {
 
 /** How a run starts: fresh from the seed (the default), from given parameters, or from a saved state. */
 export interface TrainStart {
-  /** Initial parameters (--init), laid out by paramTable(spec), instead of the seeded initialisation. */
+  /** Initial parameters, laid out by paramTable(spec), instead of the seeded initialisation. */
   params?: Float32Array;
   /** Continue a run from a TrainState given to onCheckpoint, with the same spec, data and options. */
   resume?: TrainState;
-}
-
-export interface TrainData {
-  train: Dataset;
-  test: Dataset;
-  /** A validation set held out of the training data, evaluated after every epoch. */
-  val?: Dataset;
 }
 
 export interface TrainResult {
@@ -117,69 +89,13 @@ export interface TrainResult {
   seconds: number;
 }
 
-export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
-  epochs: 1,
-  batch: 64,
-  learningRate: 0.1,
-  seed: 1,
-  logEvery: 100,
-};
-
-/** Checks options against the data before any work starts; every problem is a one-line UserError. */
-export function validateTraining(spec: ModelSpec, options: TrainOptions, train: Dataset, test: Dataset, val?: Dataset): void {
-  const positiveInt = (name: string, value: number) => {
-    if (!Number.isInteger(value) || value < 1) throw new UserError(`${name} must be a positive integer, got ${value}`);
-  };
-  positiveInt('--epochs', options.epochs);
-  positiveInt('--batch', options.batch);
-  positiveInt('log interval', options.logEvery);
-  if (options.maxSteps !== undefined) positiveInt('--steps', options.maxSteps);
-  if (options.checkpointEvery !== undefined) positiveInt('--checkpoint-every', options.checkpointEvery);
-  if (!(options.learningRate > 0) || !Number.isFinite(options.learningRate)) {
-    throw new UserError(`--lr must be a positive number, got ${options.learningRate}`);
-  }
-  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) {
-    throw new UserError(`--seed must be an integer in 0..4294967295, got ${options.seed}`);
-  }
-  const dropout = options.dropout ?? 0;
-  if (!(dropout >= 0 && dropout < 1)) throw new UserError(`--dropout must be at least 0 and below 1, got ${dropout}`);
-  if (dropout > 0 && spec.layers.length < 3) {
-    throw new UserError('--dropout acts on hidden layers, and this model has none: add one, e.g. --layers 784,128,10');
-  }
-  validateOptimizer(options.optimizer ?? PLAIN_SGD);
-  if (options.batch > train.count) {
-    throw new UserError(`--batch ${options.batch} is larger than the training set (${train.count} samples): use a smaller batch`);
-  }
-  resolveSchedule(options.schedule ?? CONSTANT, options.learningRate, options.epochs, Math.floor(train.count / options.batch));
-  const sets: [string, Dataset][] = [['training', train], ['test', test]];
-  if (val) sets.push(['validation', val]);
-  for (const [name, set] of sets) {
-    if (set.features !== inputSize(spec)) {
-      throw new UserError(`the model's input size ${inputSize(spec)} does not match the ${name} images (${set.features} pixels): start --layers with ${set.features}`);
-    }
-  }
-  const classes = outputSize(spec);
-  const maxLabel = Math.max(...sets.map(([, set]) => maxOf(set.labels)));
-  if (maxLabel >= classes) {
-    throw new UserError(`the model has ${classes} outputs but the data has label ${maxLabel}: end --layers with at least ${maxLabel + 1}`);
-  }
-}
-
 function allFinite(values: Float32Array): boolean {
   for (const v of values) if (!Number.isFinite(v)) return false;
   return true;
 }
 
-function maxOf(values: Uint8Array): number {
-  let max = 0;
-  for (const v of values) if (v > max) max = v;
-  return max;
-}
-
 /** The generator that shuffles, a separate stream from initialisation's so neither depends on the other. */
 const shuffleSeed = (seed: number) => (seed ^ 0x5bd1e995) >>> 0;
-/** The key of the dropout masks' hash, another stream. */
-export const dropoutSeed = (seed: number) => (seed ^ 0x27d4eb2f) >>> 0;
 
 /** Checks that a saved state fits this run (a wrong file is a UserError, not a crash half-way). */
 function checkResume(state: TrainState, total: number, slots: number, stepsPerEpoch: number, epochs: number): void {
@@ -192,15 +108,11 @@ function checkResume(state: TrainState, total: number, slots: number, stepsPerEp
   const { epoch, epochStep, step } = state;
   if (!Number.isInteger(epoch) || epoch < 1 || epoch > epochs + 1 || !Number.isInteger(epochStep) || epochStep < 0 ||
       epochStep > stepsPerEpoch || step !== (epoch - 1) * stepsPerEpoch + epochStep || (epoch > epochs && epochStep !== 0)) {
-    fail(`the saved position (epoch ${epoch}, step ${epochStep} of it, ${step} in all) does not fit ${epochs} epochs of ${stepsPerEpoch} steps: resume with the data and --batch of the saved run`);
+    throw new UserError((n) => `cannot resume: the saved position (epoch ${epoch}, step ${epochStep} of it, ${step} in all) does not fit ` +
+      `${epochs} epochs of ${stepsPerEpoch} steps: resume with the data and ${n('batch')} of the saved run`, 'batch');
   }
   if (state.history.length !== epoch - 1) fail(`the saved history has ${state.history.length} epochs, the position says ${epoch - 1}`);
   if (state.shuffleState.length !== 4) fail('the saved shuffling state is not 4 words');
-}
-
-/** The sizes of the session that trains this run (Backend.checkSession). */
-export function trainingSizes(spec: ModelSpec, data: TrainData, options: TrainOptions): SessionSizes {
-  return { spec, batch: options.batch, learningRate: options.learningRate, train: data.train, test: data.test, val: data.val };
 }
 
 /**
@@ -213,25 +125,26 @@ export async function train(
   backend: Backend, spec: ModelSpec, data: TrainData, options: TrainOptions,
   callbacks: TrainCallbacks = {}, start: TrainStart = {},
 ): Promise<TrainResult> {
-  validateTraining(spec, options, data.train, data.test, data.val);
-  const { epochs, batch, seed, logEvery } = options;
-  const optimizer = options.optimizer ?? PLAIN_SGD;
-  const dropout = options.dropout ?? 0;
   // Before anything is allocated, the parameters included: a model too large for the GPU is refused at once.
-  backend.checkSession?.(trainingSizes(spec, data, options));
-  const table = paramTable(spec);
-  const stepsPerEpoch = Math.floor(data.train.count / batch);
+  return trainChecked(backend, checkRun(spec, data, options, backend), callbacks, start);
+}
+
+/**
+ * train() for a run that checkRun has checked already (against this backend's limits too, for a refusal before the
+ * parameters are initialised): nothing is checked or worked out again.
+ */
+export async function trainChecked(
+  backend: Backend, run: CheckedRun, callbacks: TrainCallbacks = {}, start: TrainStart = {},
+): Promise<TrainResult> {
+  const { data, options, sizes } = run;
+  const { epochs, batch, seed, logEvery } = options;
+  const { table, stepsPerEpoch, slots } = sizes;
   const stopAt = Math.min(epochs * stepsPerEpoch, options.maxSteps ?? Infinity);
   const every = options.checkpointEvery ?? Infinity;
-  const schedule = resolveSchedule(options.schedule ?? CONSTANT, options.learningRate, epochs, stepsPerEpoch);
   const shuffleRng = new Rng(shuffleSeed(seed));
-  const slots = optimizerSlots(optimizer.name);
 
   const { resume } = start;
   if (resume) checkResume(resume, table.total, slots.length, stepsPerEpoch, epochs);
-  if (start.params && start.params.length !== table.total) {
-    throw new UserError(`the initial parameters have ${start.params.length} values, layers ${spec.layers.join(',')} need ${table.total}`);
-  }
   const params = resume?.params ?? start.params ?? initParams(table, seed);
   if (resume) shuffleRng.state = resume.shuffleState;
   let epoch = resume?.epoch ?? 1;
@@ -240,16 +153,13 @@ export async function train(
   let lossSum = resume?.epochLossSum ?? 0;
   const history = resume ? resume.history.map((r) => ({ ...r })) : [];
 
-  const session = await backend.createSession({
-    spec, params, batch, learningRate: options.learningRate, train: data.train, test: data.test, val: data.val,
-    optimizer, optimizerState: resume?.optimizer, schedule,
-    dropout: dropout > 0 ? { rate: dropout, seed: dropoutSeed(seed) } : undefined,
-  });
+  const session = await backend.createSession({ ...sizes.settings, params, optimizerState: resume?.optimizer, sizes });
   // A diverged run stops with the loss (or parameters) that show it, before anything non-finite is saved: the last
   // good checkpoint stays as it was.
   let at = { epoch, epochStep }; // the last step run, for people
   const diverged = (what: string): never => {
-    throw new UserError(`training diverged at epoch ${at.epoch}, step ${at.epochStep}: ${what}; lower --lr (now ${options.learningRate})`);
+    throw new UserError((n) => `training diverged at epoch ${at.epoch}, step ${at.epochStep}: ${what}; lower ${n('learningRate')} (now ${options.learningRate})`,
+      'learningRate');
   };
   const finiteParams = async () => {
     const values = await session.readParams();

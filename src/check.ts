@@ -1,0 +1,109 @@
+/**
+ * The one check of a session: its settings against each other and its data against the model, before anything is
+ * allocated. Every problem a user can fix is a UserError that names the setting by its field (src/cli words it with
+ * the flag). The sizes worked out here are what the trainer and both backends take, rather than work out again.
+ */
+import type { Dataset, SessionOptions, SessionSettings, SessionSizes } from './backend.js';
+import { DataFitError, UserError, type Wording } from './errors.js';
+import { optimizerSlots, PLAIN_SGD, validateOptimizer } from './model/optimizer.js';
+import { paramTable } from './model/params.js';
+import type { Schedule } from './model/schedule.js';
+import { inputSize, outputSize, type ModelSpec } from './model/spec.js';
+
+/**
+ * Checks a session's settings and data, and works out its sizes. `schedule`, where given, resolves the schedule once
+ * the steps per epoch are known (the trainer's schedules count epochs); the checked settings then carry its result.
+ */
+export function checkSession(settings: SessionSettings, schedule?: (stepsPerEpoch: number) => Schedule): SessionSizes {
+  const { spec, batch, learningRate, train } = settings;
+  if (!Number.isInteger(batch) || batch < 1) {
+    throw new UserError((n) => `${n('batch')} must be a positive integer, got ${batch}`, 'batch');
+  }
+  if (batch > train.count) {
+    throw new UserError((n) => `${n('batch')} ${batch} is larger than the training set (${train.count} samples): use a smaller batch`, 'batch');
+  }
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
+    throw new UserError((n) => `${n('learningRate')} must be a positive number, got ${learningRate}`, 'learningRate');
+  }
+  const rate = settings.dropout?.rate ?? 0;
+  if (!(rate >= 0 && rate < 1)) throw new UserError((n) => `${n('dropout')} must be at least 0 and below 1, got ${rate}`, 'dropout');
+  if (rate > 0 && spec.layers.length < 3) {
+    throw new UserError((n) => `${n('dropout')} acts on hidden layers, and this model has none: add one, e.g. ${n('layers')} 784,128,10`, 'dropout');
+  }
+  const optimizer = settings.optimizer ?? PLAIN_SGD;
+  validateOptimizer(optimizer);
+  const stepsPerEpoch = Math.floor(train.count / batch);
+  const checked = schedule ? { ...settings, schedule: schedule(stepsPerEpoch) } : settings;
+  checkLabelledSets(spec, labelledSets(checked));
+  const constant: Schedule = { name: 'constant' };
+  return Object.freeze({
+    settings: checked, table: paramTable(spec), stepsPerEpoch, classes: outputSize(spec), optimizer,
+    slots: optimizerSlots(optimizer.name), schedule: checked.schedule ?? constant,
+  });
+}
+
+/** Every setting of a session, so that sizes are taken only for the settings they were worked out for. */
+const SETTINGS = {
+  spec: 0, batch: 0, learningRate: 0, train: 0, test: 0, val: 0, optimizer: 0, schedule: 0, dropout: 0, evaluateOnly: 0,
+} satisfies Record<keyof SessionSettings, 0>;
+
+/** A backend's sizes of a session: options.sizes when they are these settings' own, else checkSession(options). */
+export function sessionSizes(options: SessionOptions): SessionSizes {
+  const given = options.sizes;
+  const own = given && (Object.keys(SETTINGS) as (keyof SessionSettings)[]).every((key) => given.settings[key] === options[key]);
+  return own ? given : checkSession(options);
+}
+
+/** The parameters and optimiser state a session starts from (a resumed run's) must fit its sizes. */
+export function checkState(sizes: SessionSizes, params: Float32Array, state: Float32Array[] = []): void {
+  const { table: { total }, slots } = sizes;
+  if (params.length !== total) {
+    throw new UserError(`the parameters have ${params.length} values, layers ${sizes.settings.spec.layers.join(',')} need ${total}`);
+  }
+  if (state.length !== 0 && state.length !== slots.length) {
+    throw new UserError(`optimizer ${sizes.optimizer.name} keeps ${slots.length} state arrays, got ${state.length}`);
+  }
+  state.forEach((slot, i) => {
+    if (slot.length !== total) throw new UserError(`optimizer state ${slots[i]} has ${slot.length} values, the model has ${total}`);
+  });
+}
+
+/**
+ * A set must have the model's input size (a DataFitError, with `fix` where there is one to give) and hold as many
+ * pixels and labels as its count says (a programming error where not).
+ */
+export function checkInputs(spec: ModelSpec, set: Dataset, name: string, fix?: Wording): void {
+  const inputs = inputSize(spec);
+  if (set.features !== inputs) {
+    throw new DataFitError((n) => `the model's input size ${inputs} does not match the ${name} images (${set.features} pixels)` +
+      (fix ? `: ${fix(n)}` : ''), name, 'inputs', inputs, set.features);
+  }
+  if (set.pixels.length < set.count * inputs || set.labels.length < set.count) {
+    throw new Error(`the ${name} set holds fewer pixels or labels than its count (${set.count}) says`);
+  }
+}
+
+/** A session's sets, each once, named for people: a set passed as both training and test set (eval's) is its test set. */
+function labelledSets({ train, test, val }: SessionSettings): [string, Dataset][] {
+  const named: [string, Dataset | undefined][] = [[train === test ? 'test' : 'training', train], ['test', test], ['validation', val]];
+  const sets: [string, Dataset][] = [];
+  for (const [name, set] of named) if (set && !sets.some(([, seen]) => seen === set)) sets.push([name, set]);
+  return sets;
+}
+
+/** Every set fits the model's input, and no label is beyond its outputs. */
+function checkLabelledSets(spec: ModelSpec, sets: [string, Dataset][]): void {
+  for (const [name, set] of sets) checkInputs(spec, set, name, (n) => `start ${n('layers')} with ${set.features}`);
+  let largest = 0;
+  let holder = '';
+  for (const [name, set] of sets) {
+    for (const label of set.labels.subarray(0, set.count)) {
+      if (label > largest) [largest, holder] = [label, name];
+    }
+  }
+  const classes = outputSize(spec);
+  if (largest >= classes) {
+    throw new DataFitError((n) => `the model has ${classes} outputs but the data has label ${largest}: end ${n('layers')} with at least ${largest + 1}`,
+      holder, 'labels', classes, largest);
+  }
+}

@@ -1,0 +1,81 @@
+/** What a training run is (the model, the data and the options), its defaults, and the one check of a run. */
+import type { Backend, Dataset, SessionSizes } from '../backend.js';
+import { checkSession } from '../check.js';
+import { UserError, type Field } from '../errors.js';
+import type { OptimizerConfig } from '../model/optimizer.js';
+import { CONSTANT, resolveSchedule, type ScheduleOptions } from '../model/schedule.js';
+import type { ModelSpec } from '../model/spec.js';
+
+export interface TrainOptions {
+  epochs: number;
+  batch: number;
+  /** The base learning rate (the schedule's rate at step 0). */
+  learningRate: number;
+  seed: number;
+  /** Steps between loss read backs (and progress reports). The GPU records this many steps into one submission. */
+  logEvery: number;
+  /** Default plain SGD. */
+  optimizer?: OptimizerConfig;
+  /** Default constant. */
+  schedule?: ScheduleOptions;
+  /** Dropout rate on the hidden layers' outputs while training, 0 <= p < 1 (default 0). */
+  dropout?: number;
+  /** Shuffle the training set every epoch (default true); false keeps the data's order. */
+  shuffle?: boolean;
+  /** Stop after this many steps in all, counted from the start of the run (a resumed run counts its earlier steps). */
+  maxSteps?: number;
+  /** Steps between calls of onCheckpoint (every multiple of it, counted from the start of the run). */
+  checkpointEvery?: number;
+}
+
+export interface TrainData {
+  train: Dataset;
+  test: Dataset;
+  /** A validation set held out of the training data, evaluated after every epoch. */
+  val?: Dataset;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  epochs: 1,
+  batch: 64,
+  learningRate: 0.1,
+  seed: 1,
+  logEvery: 100,
+};
+
+/** A run that checkRun has checked: what it was given, and the sizes of the session that trains it. */
+export interface CheckedRun {
+  readonly spec: ModelSpec;
+  readonly data: TrainData;
+  readonly options: TrainOptions;
+  /** The training session's settings (sizes.settings: what createSession takes) and their sizes. */
+  readonly sizes: SessionSizes;
+}
+
+/** The key of the dropout masks' hash: a stream of its own, apart from initialisation's and shuffling's. */
+const dropoutSeed = (seed: number) => (seed ^ 0x27d4eb2f) >>> 0;
+
+/**
+ * Checks a run before any work starts: the options, the model and the data together (checkSession), and with a
+ * backend the device's limits too. Every problem is a one-line UserError naming the setting by its field.
+ */
+export function checkRun(spec: ModelSpec, data: TrainData, options: TrainOptions, backend?: Pick<Backend, 'checkLimits'>): CheckedRun {
+  const positiveInt = (field: Field, value: number) => {
+    if (!Number.isInteger(value) || value < 1) throw new UserError((n) => `${n(field)} must be a positive integer, got ${value}`, field);
+  };
+  positiveInt('epochs', options.epochs);
+  positiveInt('logEvery', options.logEvery);
+  if (options.maxSteps !== undefined) positiveInt('maxSteps', options.maxSteps);
+  if (options.checkpointEvery !== undefined) positiveInt('checkpointEvery', options.checkpointEvery);
+  const { seed } = options;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new UserError((n) => `${n('seed')} must be an integer in 0..4294967295, got ${seed}`, 'seed');
+  }
+  const dropout = options.dropout ?? 0;
+  const sizes = checkSession({
+    spec, batch: options.batch, learningRate: options.learningRate, train: data.train, test: data.test, val: data.val,
+    optimizer: options.optimizer, dropout: dropout !== 0 ? { rate: dropout, seed: dropoutSeed(seed) } : undefined,
+  }, (stepsPerEpoch) => resolveSchedule(options.schedule ?? CONSTANT, options.learningRate, options.epochs, stepsPerEpoch));
+  backend?.checkLimits?.(sizes);
+  return { spec, data, options, sizes };
+}
