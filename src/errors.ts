@@ -6,7 +6,8 @@ export type Field =
   | 'layers' | 'activation' | 'loss'
   | 'epochs' | 'batch' | 'learningRate' | 'seed' | 'logEvery' | 'maxSteps' | 'checkpointEvery' | 'dropout' | 'validation'
   | 'optimizer' | 'momentum' | 'dampening' | 'weightDecay' | 'beta1' | 'beta2' | 'eps'
-  | 'schedule' | 'stepSize' | 'gamma' | 'minLr';
+  | 'schedule' | 'stepSize' | 'gamma' | 'minLr'
+  | 'data' | 'savedModel' | 'savedCheckpoint';
 
 /** How a message names a setting: the library by its field, the CLI by its flag. */
 export type Naming = (field: Field) => string;
@@ -14,7 +15,12 @@ export type Naming = (field: Field) => string;
 /** A message that names settings, worded by whoever shows it. */
 export type Wording = (name: Naming) => string;
 
-const byField: Naming = (field) => field;
+/** The fields that are no option's name: where the data comes from, and the files that training writes. */
+const LIBRARY_NAMES: Partial<Record<Field, string>> = {
+  data: 'the data location', savedModel: 'a model file saved after training', savedCheckpoint: 'a checkpoint saved during training',
+};
+
+const byField: Naming = (field) => LIBRARY_NAMES[field] ?? field;
 
 /**
  * A problem the user can fix (a bad setting, a bad file, a model that does not fit the device). The CLI prints its

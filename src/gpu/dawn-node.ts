@@ -52,17 +52,17 @@ export async function createDawn(dawnOptions: string[]): Promise<GPU> {
 /** What a child process saw of Dawn: whether it found an adapter, and what Dawn and Vulkan printed meanwhile. */
 export interface DawnProbe {
   found: boolean;
-  /** Dawn's and the Vulkan loader's own lines (stderr), for --verbose. */
+  /** Dawn's and the Vulkan loader's own lines (stderr), for a verbose report. */
   diagnostics: string;
 }
 
 // Prints "adapter" or "none"; exits explicitly, since a live Dawn instance keeps Node running.
-const PROBE_SCRIPT = `
-const [url, options, powerPreference] = JSON.parse(process.argv[1]);
-const { create } = await import(url);
-const adapter = await create(options).requestAdapter({ powerPreference });
-process.stdout.write(adapter ? 'adapter' : 'none', () => process.exit(0));
-`;
+const PROBE_SCRIPT = `(async () => {
+  const [url, options, powerPreference] = JSON.parse(process.argv[1]);
+  const { create } = await import(url);
+  const adapter = await create(options).requestAdapter({ powerPreference });
+  process.stdout.write(adapter ? 'adapter' : 'none', () => process.exit(0));
+})();`;
 
 const PROBE_TIMEOUT_MS = 60_000;
 
@@ -72,7 +72,7 @@ const PROBE_TIMEOUT_MS = 60_000;
  */
 export async function probeDawn(dawnOptions: string[], powerPreference: GPUPowerPreference): Promise<DawnProbe> {
   ensureRuntimeDir();
-  const args = ['--input-type=module', '-e', PROBE_SCRIPT, JSON.stringify([dawnUrl(), dawnOptions, powerPreference])];
+  const args = ['-e', PROBE_SCRIPT, JSON.stringify([dawnUrl(), dawnOptions, powerPreference])];
   return new Promise((resolve) => {
     execFile(process.execPath, args, { timeout: PROBE_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
       const failure = error ? `the probe exited with ${error.signal ?? `code ${error.code}`}` : '';

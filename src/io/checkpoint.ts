@@ -1,5 +1,5 @@
 /**
- * Checkpoints (train --checkpoint): a safetensors file holding the parameters under the model file's names (so it
+ * Checkpoints: a safetensors file holding the parameters under the model file's names (so it
  * also loads as a model, and in PyTorch), the optimiser state as "optimizer.<slot>.<parameter name>" (PyTorch's slot
  * names: momentum_buffer, exp_avg, exp_avg_sq), and in __metadata__ the format name and version, the model spec, the
  * run's settings and where it stands (epoch, step, shuffling generator, history) as JSON. Written atomically, so a
@@ -21,9 +21,9 @@ const VERSION = '1';
 export interface CheckpointData {
   /** Training samples after any limit and validation hold-out. */
   trainSamples: number;
-  /** --train-limit, if one was given. */
+  /** The training-set limit, if one was given. */
   trainLimit?: number;
-  /** --val, if one was given. */
+  /** The validation hold-out, if one was given. */
   val?: number;
 }
 
@@ -57,7 +57,7 @@ export function encodeCheckpoint({ spec, options, data, state }: Checkpoint): Ui
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
   if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw new UserError(`${file}: not a checkpoint (no ${CHECKPOINT_FORMAT} metadata): write one with train --checkpoint FILE`);
+    throw new UserError((n) => `${file}: not a checkpoint (no ${CHECKPOINT_FORMAT} metadata): give ${n('savedCheckpoint')}`, 'savedCheckpoint');
   }
   if (metadata.version !== VERSION) {
     throw new UserError(`${file}: checkpoint version ${metadata.version}, this program reads version ${VERSION}`);

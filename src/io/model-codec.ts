@@ -1,9 +1,9 @@
 import { UserError } from '../errors.js';
 import { paramTable, view } from '../model/params.js';
 import { type ModelSpec, makeSpec } from '../model/spec.js';
-import { decodeSafetensors, encodeSafetensors, MODEL_FILE_FIX, type Tensor } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, modelFileFix, type Tensor } from './safetensors.js';
 
-/** The format names in __metadata__: a model file (train --out) and a checkpoint (train --checkpoint). */
+/** The format names in __metadata__: a model file and a checkpoint. */
 export const MODEL_FORMAT = 'webgpu-mlp';
 export const CHECKPOINT_FORMAT = 'webgpu-mlp-checkpoint';
 /** The model file layout this program writes and reads (checkpoints carry their own version: checkpoint.ts). */
@@ -40,7 +40,7 @@ export function specFromMetadata(metadata: Record<string, string>, file: string)
       inputStd: Number(metadata.input_std),
     });
   } catch (error) {
-    throw new UserError(`${file}: bad model metadata: ${(error as Error).message}; ${MODEL_FILE_FIX}`);
+    throw new UserError((n) => `${file}: bad model metadata: ${(error as Error).message}; ${modelFileFix(n)}`, 'savedModel');
   }
 }
 
@@ -51,9 +51,9 @@ export function flatFromTensors(spec: ModelSpec, tensors: Map<string, Tensor>, f
   for (const entry of table.entries) {
     const name = prefix + entry.name;
     const tensor = tensors.get(name);
-    if (!tensor) throw new UserError(`${file}: tensor "${name}" is missing for layers ${spec.layers.join(',')}; ${MODEL_FILE_FIX}`);
+    if (!tensor) throw new UserError((n) => `${file}: tensor "${name}" is missing for layers ${spec.layers.join(',')}; ${modelFileFix(n)}`, 'savedModel');
     if (tensor.shape.join(',') !== entry.shape.join(',')) {
-      throw new UserError(`${file}: tensor "${name}" has shape [${tensor.shape}], layers ${spec.layers.join(',')} need [${entry.shape}]; ${MODEL_FILE_FIX}`);
+      throw new UserError((n) => `${file}: tensor "${name}" has shape [${tensor.shape}], layers ${spec.layers.join(',')} need [${entry.shape}]; ${modelFileFix(n)}`, 'savedModel');
     }
     flat.set(tensor.data, entry.offset);
   }
@@ -64,7 +64,7 @@ export function flatFromTensors(spec: ModelSpec, tensors: Map<string, Tensor>, f
 export function decodeModel(bytes: Uint8Array, file: string): { spec: ModelSpec; params: Float32Array } {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
   if (metadata.format !== MODEL_FORMAT && metadata.format !== CHECKPOINT_FORMAT) {
-    throw new UserError(`${file}: safetensors file without webgpu-mlp metadata: save models with train --out`);
+    throw new UserError((n) => `${file}: safetensors file without webgpu-mlp metadata: give ${n('savedModel')}`, 'savedModel');
   }
   if (metadata.format === MODEL_FORMAT && metadata.version !== MODEL_VERSION) {
     throw new UserError(`${file}: model file version ${metadata.version ?? '(none)'}, this program reads version ${MODEL_VERSION}: ` +

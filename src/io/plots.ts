@@ -1,5 +1,5 @@
 /**
- * Hand-written SVG plots: the training curves per epoch (train --plot) and the confusion matrix (eval --plot). Pure
+ * Hand-written SVG plots: the training curves per epoch (train's plot) and the confusion matrix (eval's plot). Pure
  * functions returning the SVG text; no Node imports, so a page could use them too.
  */
 import type { EpochRecord } from '../train/trainer.js';

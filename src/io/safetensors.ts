@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, type Wording } from '../errors.js';
 
 /** One float32 tensor. */
 export interface Tensor {
@@ -37,7 +37,7 @@ export function encodeSafetensors(tensors: Tensor[], metadata: Record<string, st
 }
 
 /** The fix for a model file this program cannot read, for every such error. */
-export const MODEL_FILE_FIX = 'give a model written by train --out, or a checkpoint of train --checkpoint';
+export const modelFileFix: Wording = (n) => `give ${n('savedModel')}, or ${n('savedCheckpoint')}`;
 
 export interface Safetensors {
   tensors: Map<string, Tensor>;
@@ -47,7 +47,7 @@ export interface Safetensors {
 /** Parses a safetensors file, checking every size against the real length before allocating. */
 export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors {
   const fail = (what: string): never => {
-    throw new UserError(`${file}: not a valid safetensors model file: ${what}; ${MODEL_FILE_FIX}`);
+    throw new UserError((n) => `${file}: not a valid safetensors model file: ${what}; ${modelFileFix(n)}`, 'savedModel');
   };
   if (bytes.length < 8) fail(`${bytes.length} bytes is too short for the header length`);
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
