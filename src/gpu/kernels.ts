@@ -2,7 +2,7 @@
  * Every kernel and the pipelines of a device. Each kernel is its WGSL file and its definition in ./kernels/ (by
  * family, as src/cpu/ is by operation); KernelName, the bind group layouts and `launch` derive from the definitions.
  */
-import { variantConstants, specialise, variantKey, type MatmulVariant } from './matmul.js';
+import { specialise, variantConstants, variantKey, type MatmulVariant } from './matmul.js';
 import { activation, relu, reluBackward } from './kernels/activations.js';
 import { biasAdd, columnSum } from './kernels/bias.js';
 import { injectConstants, type KernelDefinition, type Launch } from './kernels/define.js';

@@ -10,8 +10,6 @@ import { Resources, type GpuStats } from './resources.js';
 import { setUpPrediction, setUpSession, type SessionParts } from './setup.js';
 import { runDependent, trainingEntries } from './step-table.js';
 
-export { DEFAULT_EVAL_ROWS, makePlan } from './plan.js';
-
 export interface SessionTuning {
   /** Test rows per evaluation batch (default DEFAULT_EVAL_ROWS); the last batch takes whatever is left. */
   evalRows?: number;
@@ -56,7 +54,9 @@ export class WebGpuSession implements TrainingSession {
     private readonly onDispose: () => void,
     private readonly prerecord: boolean,
   ) {
-    ({ plan: this.plan, buffers: this.buffers, recorder: this.recorder } = parts);
+    this.plan = parts.plan;
+    this.buffers = parts.buffers;
+    this.recorder = parts.recorder;
     this.device = parts.gpu.device;
     this.stats = parts.res.stats;
     this.stepsPerEpoch = this.plan.stepsPerEpoch;
