@@ -18,7 +18,8 @@ export interface WebGpuBackendOptions extends GpuOptions {
   prerecord?: boolean;
 }
 
-/** Training on a WebGPU device: each kernel is compiled once per backend, when a session first needs it, and shared by its sessions. */
+/** Training on a WebGPU device: each kernel is compiled once per backend, when a session first needs it, and shared
+ * by its sessions. */
 export class WebGpuBackend implements Backend {
   readonly kind = 'webgpu';
   readonly device: string;

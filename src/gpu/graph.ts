@@ -152,8 +152,8 @@ function inputGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: n
 
 /**
  * One training step on a full batch, as CpuNetwork.forward + backward + the optimiser's update: gather, forward, the
- * loss (softmax_cross_entropy or mse_onehot), then per layer from the top the input gradient through the activation below
- * (inputGradient; not for the first layer) and the weight + bias gradient (weightGradient), then the update (see
+ * loss (softmax_cross_entropy or mse_onehot), then per layer from the top the input gradient through the activation
+ * below (inputGradient; not for the first layer) and the weight + bias gradient (weightGradient), then the update (see
  * UpdateRule). Fused, the tn matmul updates the layer's parameters in its epilogue, so the input gradient comes
  * first: it reads the layer's weight before that update, as the CPU's backward pass does (it finishes every gradient
  * before the update). 3·layers + 1 dispatches with fused ReLU and the fused update; 2 more per hidden layer for

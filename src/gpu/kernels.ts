@@ -2,7 +2,7 @@
  * Every kernel and the pipelines of a device. Each kernel is its WGSL file and its definition in ./kernels/ (by
  * family, as src/cpu/ is by operation); KernelName, the bind group layouts and `launch` derive from the definitions.
  */
-import { variantConstants, specialise, variantKey, type MatmulVariant } from './matmul.js';
+import { specialise, variantConstants, variantKey, type MatmulVariant } from './matmul.js';
 import { activation, relu, reluBackward } from './kernels/activations.js';
 import { biasAdd, columnSum } from './kernels/bias.js';
 import { injectConstants, type KernelDefinition, type Launch } from './kernels/define.js';
@@ -33,7 +33,6 @@ const DEFINITIONS = [
 
 type Definition = (typeof DEFINITIONS)[number];
 export type KernelName = Definition['name'];
-export const KERNEL_NAMES: readonly KernelName[] = DEFINITIONS.map((definition) => definition.name);
 
 /** How each kernel binds and what its WGSL takes from TypeScript, by name. */
 export const KERNELS = Object.fromEntries(DEFINITIONS.map((definition) => [definition.name, definition])) as
@@ -63,6 +62,11 @@ export class Kernels {
   private readonly pending = new Map<string, Promise<Kernel>>();
 
   constructor(readonly device: GPUDevice, private readonly loader: ShaderLoader) {}
+
+  /** What has been compiled so far: kernel names, and matmul variants as matmul.<form>.<tile>.<mode>. */
+  get compiled(): string[] {
+    return [...this.built.keys()];
+  }
 
   /** The pipeline of a kernel, or of one matmul variant; it must have been compiled (prepare). */
   get(name: KernelName, variant?: MatmulVariant): Kernel {

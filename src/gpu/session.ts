@@ -10,8 +10,6 @@ import { Resources, type GpuStats } from './resources.js';
 import { setUpPrediction, setUpSession, type SessionParts } from './setup.js';
 import { runDependent, trainingEntries } from './step-table.js';
 
-export { DEFAULT_EVAL_ROWS, makePlan } from './plan.js';
-
 export interface SessionTuning {
   /** One matmul tile or mode for every matmul instead of the one picked by shape (the benchmark's comparisons). */
   matmul?: MatmulChoice;
@@ -54,7 +52,9 @@ export class WebGpuSession implements TrainingSession {
     private readonly onDispose: () => void,
     private readonly prerecord: boolean,
   ) {
-    ({ plan: this.plan, buffers: this.buffers, recorder: this.recorder } = parts);
+    this.plan = parts.plan;
+    this.buffers = parts.buffers;
+    this.recorder = parts.recorder;
     this.device = parts.gpu.device;
     this.stats = parts.res.stats;
     this.stepsPerEpoch = this.plan.stepsPerEpoch;

@@ -1,0 +1,81 @@
+/**
+ * Each kernel's definition (src/gpu/kernels/) against its WGSL file: the same bindings in the same order, every
+ * constant its WGSL takes from TypeScript given a value, and a header naming the kernel. Then, on the test GPU, that
+ * a backend compiles nothing until a session asks, and a session only the kernels its dispatches use.
+ */
+import { describe, expect, it } from 'vitest';
+import { createWebGpuBackend } from '../src/gpu/backend.js';
+import { createKernels, KERNELS, launch, type KernelName } from '../src/gpu/kernels.js';
+import { injectConstants } from '../src/gpu/kernels/define.js';
+import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
+import { paramTable } from '../src/model/params.js';
+import { makeSpec } from '../src/model/spec.js';
+import { KernelRunner, openTestGpu } from './gpu-setup.js';
+import { toyDataset } from './toy.js';
+
+const names = Object.keys(KERNELS) as KernelName[];
+
+/** The address space and access of each `@group(0) @binding(i)` declaration, in binding order. */
+function bindingsOf(source: string): string[] {
+  const declared = [...source.matchAll(/^@group\(0\) @binding\((\d+)\) var<([\w, ]+)>/gm)];
+  expect(declared.map((match) => Number(match[1]))).toEqual(declared.map((_, i) => i));
+  return declared.map((match) => match[2]);
+}
+
+describe('kernel definitions against their WGSL', () => {
+  it.each(names)('%s: bindings, injected constants, header', (name) => {
+    const definition = KERNELS[name];
+    const source = nodeShaderLoader(name);
+    expect(bindingsOf(source)).toEqual([
+      ...Array<string>(definition.outputs).fill('storage, read_write'),
+      ...Array<string>(definition.inputs).fill('storage, read'),
+      'uniform',
+      ...(definition.step ? ['uniform'] : []),
+    ]);
+    const injected = injectConstants(source, definition.constants ?? {}, name);
+    expect(injected).not.toMatch(/^\/\/ injected:/m);
+    expect(injected.split('\n').length, 'injection keeps line numbers').toBe(source.split('\n').length);
+    expect(source.startsWith(`// ${name}: `), 'the header opens with the kernel name').toBe(true);
+  });
+
+  it('launch has one entry per kernel, by the camelCase of its name', () => {
+    const camel = (name: string) => name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+    expect(Object.keys(launch).sort()).toEqual(names.map(camel).sort());
+  });
+
+  it('injectConstants replaces a declaration line in place, and refuses names that do not match', () => {
+    const source = 'a\n// injected: A, B_C\nb';
+    expect(injectConstants(source, { A: 1, B_C: 16 }, 'x')).toBe('a\nconst A = 1u; const B_C = 16u;\nb');
+    expect(() => injectConstants(source, { A: 1 }, 'x')).toThrow(/^x\.wgsl: .*no value for B_C/);
+    expect(() => injectConstants(source, { A: 1, B_C: 2, D: 3 }, 'x')).toThrow(/not declared D/);
+    expect(() => injectConstants(source, { A: -1, B_C: 2 }, 'x')).toThrow(/A must be a u32/);
+  });
+});
+
+describe('compiling only what is dispatched', () => {
+  it('a backend compiles nothing; a session its own kernels; a kernel runner the one it runs', async () => {
+    const gpu = await openTestGpu();
+    const backend = await createWebGpuBackend(nodeShaderLoader, { gpu });
+    const run = await KernelRunner.create(gpu);
+    try {
+      expect(backend.kernels.compiled).toEqual([]);
+      const spec = makeSpec([16, 8, 4]);
+      await backend.createSession({
+        spec, params: new Float32Array(paramTable(spec).total), batch: 8, learningRate: 0.1,
+        train: toyDataset(1, 64), test: toyDataset(2, 32),
+      });
+      const compiled = backend.kernels.compiled;
+      expect(compiled.filter((key) => !key.startsWith('matmul.')).sort()).toEqual(['argmax_count', 'gather', 'softmax_cross_entropy']);
+      expect(compiled.filter((key) => key.startsWith('matmul.')).length).toBeGreaterThan(0);
+
+      expect(createKernels(gpu.device, nodeShaderLoader).compiled).toEqual([]);
+      const out = run.output(4);
+      await run.run('relu', [out], [run.input(new Float32Array(4))], launch.relu(4));
+      expect(run.kernels.compiled).toEqual(['relu']);
+    } finally {
+      run.destroy();
+      backend.dispose();
+      gpu.destroy();
+    }
+  });
+});
