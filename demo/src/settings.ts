@@ -1,5 +1,5 @@
 /**
- * The training settings of the form, checked with messages for people (the trainer checks again, in the CLI's words).
+ * The training settings of the form, checked with messages for people (the trainer checks again, in the library's words).
  * The URL may prefill them (?hidden=64&batch=32&lr=0.05&epochs=2&seed=7&backend=cpu) and limit the data
  * (?train=2000&test=500), so a setting can be shared as a link.
  */

@@ -7,7 +7,8 @@ import { UserError } from '../errors.js';
  */
 export function holdOut(set: Dataset, count: number): { train: Dataset; val: Dataset } {
   if (!Number.isInteger(count) || count < 1 || count >= set.count) {
-    throw new UserError((n) => `${n('validation')} ${count} must be a whole number from 1 to ${set.count - 1}: the training set has ${set.count} samples`, 'validation');
+    throw new UserError((n) => `${n('validation')} ${count} must be a whole number from 1 to ${set.count - 1}: the training set has ${set.count} samples`,
+      'validation');
   }
   const kept = set.count - count;
   const part = (from: number, to: number): Dataset => ({

@@ -1,0 +1,118 @@
+/**
+ * The one check of a session and of a run: errors that name the setting by its field, worded with the fields' names
+ * in the library and with the flags in the CLI; the sizes it works out, taken by a backend only for their own
+ * settings; the state a session starts from.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkSession, checkState, sessionSizes } from '../src/check.js';
+import { cliMessage } from '../src/cli/failure.js';
+import { CpuBackend } from '../src/cpu/backend.js';
+import { holdOut } from '../src/data/split.js';
+import { DataFitError, NoAdapterError, UserError } from '../src/errors.js';
+import { makeOptimizer } from '../src/model/optimizer.js';
+import { makeSpec } from '../src/model/spec.js';
+import { checkRun, DEFAULT_TRAIN_OPTIONS } from '../src/train/run.js';
+import { toyDataset } from './toy.js';
+import { expectUserError } from './user-error.js';
+
+const spec = makeSpec([16, 24, 4], { inputMean: 0.5, inputStd: 0.3 });
+const train = toyDataset(1, 100);
+const test = toyDataset(2, 30);
+const settings = { spec, batch: 10, learningRate: 0.1, train, test };
+
+describe('a UserError worded by whoever shows it', () => {
+  it('names its settings by their fields in the library and by their flags in the CLI', () => {
+    const error = new UserError((n) => `${n('learningRate')} must be below ${n('minLr')}`, 'learningRate');
+    expect(error.message).toBe('learningRate must be below minLr');
+    expect(error.field).toBe('learningRate');
+    expect(cliMessage(error)).toBe('--lr must be below --min-lr');
+    expect(cliMessage(new UserError('plain words'))).toBe('plain words');
+    expect(new UserError('plain words').field).toBeUndefined();
+  });
+
+  it('leaves the CLI\'s way out of a missing adapter to the CLI', () => {
+    const error = new NoAdapterError('no WebGPU adapter found. Install a driver');
+    expect(error.message).not.toMatch(/--/);
+    expect(cliMessage(error)).toBe('no WebGPU adapter found. Install a driver; or use --backend cpu');
+  });
+
+  it('holds out a validation set only of a size the training set allows', async () => {
+    const error = await expectUserError(() => holdOut(train, 100), /^validation 100 must be a whole number from 1 to 99: the training set has 100 samples$/,
+      'validation');
+    expect(cliMessage(error)).toBe('--val 100 must be a whole number from 1 to 99: the training set has 100 samples');
+  });
+});
+
+describe('checkSession', () => {
+  it('works out the sizes, with the optional settings\' defaults', () => {
+    const sizes = checkSession(settings);
+    expect(sizes).toMatchObject({ stepsPerEpoch: 10, classes: 4, slots: [], schedule: { name: 'constant' }, optimizer: { name: 'sgd' } });
+    expect(sizes.table.total).toBe(16 * 24 + 24 + 24 * 4 + 4);
+    expect(sizes.settings).toBe(settings);
+    expect(checkSession({ ...settings, optimizer: makeOptimizer('adam') }).slots).toEqual(['exp_avg', 'exp_avg_sq']);
+  });
+
+  it('refuses settings and data with the setting named, and data that does not fit with its numbers', async () => {
+    await expectUserError(() => checkSession({ ...settings, batch: 1.5 }), /^batch must be a positive integer, got 1\.5$/, 'batch');
+    await expectUserError(() => checkSession({ ...settings, learningRate: 0 }), /^learningRate must be a positive number, got 0$/, 'learningRate');
+    await expectUserError(() => checkSession({ ...settings, dropout: { rate: 1, seed: 0 } }), /^dropout must be at least 0 and below 1, got 1$/, 'dropout');
+    const inputs = await expectUserError(() => checkSession({ ...settings, test: { ...test, features: 12 } }),
+      /^the model's input size 16 does not match the test images \(12 pixels\): start layers with 12$/, 'layers');
+    expect(inputs).toBeInstanceOf(DataFitError);
+    expect(inputs).toMatchObject({ set: 'test', mismatch: 'inputs', model: 16, data: 12 });
+    const labels = await expectUserError(() => checkSession({ ...settings, spec: makeSpec([16, 3]) }),
+      /^the model has 3 outputs but the data has label 3: end layers with at least 4$/, 'layers');
+    expect(labels).toMatchObject({ set: 'training', mismatch: 'labels', model: 3, data: 3 });
+    // eval passes one set as both: it is the test set.
+    await expectUserError(() => checkSession({ ...settings, spec: makeSpec([12, 4]), train: test, evaluateOnly: true }),
+      /does not match the test images/, 'layers');
+  });
+
+  it('is taken by a backend for its own settings only', () => {
+    const sizes = checkSession(settings);
+    const params = new Float32Array(sizes.table.total);
+    expect(sessionSizes({ ...settings, params, sizes })).toBe(sizes);
+    const other = sessionSizes({ ...settings, batch: 20, params, sizes });
+    expect(other).not.toBe(sizes);
+    expect(other.stepsPerEpoch).toBe(5);
+  });
+
+  it('checkState refuses parameters or optimiser state of other sizes', async () => {
+    const sizes = checkSession({ ...settings, optimizer: makeOptimizer('adam') });
+    const total = sizes.table.total;
+    await expectUserError(() => checkState(sizes, new Float32Array(3)), new RegExp(`^the parameters have 3 values, layers 16,24,4 need ${total}$`), undefined);
+    await expectUserError(() => checkState(sizes, new Float32Array(total), [new Float32Array(total)]), /^optimizer adam keeps 2 state arrays, got 1$/, undefined);
+    await expectUserError(() => checkState(sizes, new Float32Array(total), [new Float32Array(total), new Float32Array(3)]),
+      new RegExp(`^optimizer state exp_avg_sq has 3 values, the model has ${total}$`), undefined);
+    await expectUserError(() => new CpuBackend().createSession({ ...settings, params: new Float32Array(3) }), /^the parameters have 3 values/, undefined);
+  });
+});
+
+describe('checkRun', () => {
+  const options = { ...DEFAULT_TRAIN_OPTIONS, epochs: 2, batch: 10 };
+
+  it('checks the options and the data once, for the trainer and the session both', () => {
+    const run = checkRun(spec, { train, test }, { ...options, dropout: 0.5, schedule: { name: 'cosine', minLr: 0.01 } });
+    expect(run.sizes.stepsPerEpoch).toBe(10);
+    expect(run.sizes.schedule).toEqual({ name: 'cosine', totalSteps: 20, minLr: 0.01 });
+    expect(run.sizes.settings.schedule).toBe(run.sizes.schedule);
+    expect(run.sizes.settings.dropout).toMatchObject({ rate: 0.5 });
+    expect(checkRun(spec, { train, test }, options).sizes.settings.dropout).toBeUndefined();
+  });
+
+  it('refuses options of the run with the setting named', async () => {
+    await expectUserError(() => checkRun(spec, { train, test }, { ...options, seed: -1 }), /^seed must be an integer in 0\.\.4294967295, got -1$/, 'seed');
+    await expectUserError(() => checkRun(spec, { train, test }, { ...options, logEvery: 0 }), /^logEvery must be a positive integer, got 0$/, 'logEvery');
+    await expectUserError(() => checkRun(spec, { train, test }, { ...options, maxSteps: 0 }), /^maxSteps must be a positive integer/, 'maxSteps');
+    await expectUserError(() => checkRun(spec, { train, test }, { ...options, checkpointEvery: 2.5 }), /^checkpointEvery must/, 'checkpointEvery');
+    const error = await expectUserError(() => checkRun(spec, { train, test }, { ...options, schedule: { name: 'cosine', minLr: 1 } }),
+      /^minLr must be at least 0 and below learningRate 0\.1, got 1$/, 'minLr');
+    expect(cliMessage(error)).toBe('--min-lr must be at least 0 and below --lr 0.1, got 1');
+  });
+
+  it('checks the limits of the backend it is given, before anything is allocated', () => {
+    const checked: unknown[] = [];
+    const run = checkRun(spec, { train, test }, options, { checkLimits: (sizes) => void checked.push(sizes) });
+    expect(checked).toEqual([run.sizes]);
+  });
+});
