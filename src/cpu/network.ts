@@ -1,8 +1,8 @@
 import { paramTable, view, type ParamTable } from '../model/params.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
 import { activationBackward, activationForward } from './activations.js';
-import { dropout, dropoutBackward } from './dropout.js';
 import { biasAdd, columnSum } from './bias.js';
+import { dropout, dropoutBackward } from './dropout.js';
 import { lossForward } from './losses.js';
 import { matmulNN, matmulNT, matmulTN } from './matmul.js';
 

@@ -1,6 +1,6 @@
 /**
  * Optimiser settings with PyTorch's update rules and defaults (torch.optim.SGD, Adam, AdamW), the names of the state
- * each keeps, and the per-step scalars a kernel needs. The updates themselves are in src/cpu/optim.ts (and their GPU
+ * each keeps, and the per-step scalars a kernel needs. The updates themselves are in src/cpu/updates.ts (and their GPU
  * twins in shaders/); their state is one flat Float32Array per slot, laid out like the parameters (the parameter
  * table drives it), so checkpoints name each slot's tensors after the parameters they belong to.
  */
