@@ -63,7 +63,9 @@ describe('a writer killed at random moments', () => {
     let expected = { model: 0, checkpoint: 0 };
     let killedMidWrite = 0;
     let writes = 0;
-    for (let kill = 0; kill < 25; kill++) {
+    // At least 25 kills, and more on a busy machine (where a writer gets through fewer writes before its kill) until
+    // enough writes happened and some kill landed inside one.
+    for (let kill = 0; kill < 25 || ((writes <= 25 || killedMidWrite === 0) && kill < 200); kill++) {
       const delay = rng.uniform(0, 50);
       const reported = await killWriter(delay);
       for (const kind of ['model', 'checkpoint'] as const) {
