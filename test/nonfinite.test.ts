@@ -4,14 +4,14 @@
  * non-finite one; Inf + (−Inf) is NaN; and every output whose sum has only finite terms stays finite. Half of A is
  * zero, as ReLU leaves a layer's gradients, so a kernel that skipped zero terms would fail.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
-import type { Gpu } from '../src/gpu/device.js';
 import { launch } from '../src/gpu/kernels.js';
 import type { MatmulForm, MatmulMode, MatmulTile } from '../src/gpu/matmul.js';
 import { Rng } from '../src/model/rng.js';
 import { expectClose } from './helpers.js';
-import { KernelRunner, matmulTol, openTestGpu } from './gpu-setup.js';
+import { useTestGpu } from './gpu-fixture.js';
+import { matmulTol } from './gpu-setup.js';
 
 /** c = A · B in logical form: A is (m, k), B is (k, n), both row-major, whatever a form stores. */
 interface Operands {
@@ -122,18 +122,7 @@ describe('non-finite values in the CPU matmuls', () => {
 });
 
 describe('non-finite values in the GPU matmuls', () => {
-  let gpu: Gpu;
-  let run: KernelRunner;
-
-  beforeAll(async () => {
-    gpu = await openTestGpu();
-    run = await KernelRunner.create(gpu);
-  });
-
-  afterAll(() => {
-    run?.destroy();
-    gpu?.destroy();
-  });
+  const opened = useTestGpu({ kernels: true });
 
   const cases = FORMS.flatMap((form) => VARIANTS.map((v) => [form, v.tile, v.mode, v] as const));
   it.each(cases)('%s %s %s: NaN and infinities where the plain loop has them', async (form, tile, mode, { shape }) => {
@@ -143,10 +132,10 @@ describe('non-finite values in the GPU matmuls', () => {
     const { a, b } = stored(form, x);
     // A finite sentinel rather than the runner's NaN poison, so an output nobody writes cannot pass as NaN.
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
-    const out = run.res.buffer('output', m * n * 4, usage, new Float32Array(m * n).fill(12345.5));
-    const aBuf = run.input(a);
-    await run.run('matmul', [out], [aBuf, run.input(b), aBuf], launch.matmul(form, { m, n, k, tile, mode }));
-    const got = await run.readF32(out, m * n);
+    const out = opened.kernels.res.buffer('output', m * n * 4, usage, new Float32Array(m * n).fill(12345.5));
+    const aBuf = opened.kernels.input(a);
+    await opened.kernels.run('matmul', [out], [aBuf, opened.kernels.input(b), aBuf], launch.matmul(form, { m, n, k, tile, mode }));
+    const got = await opened.kernels.readF32(out, m * n);
     const label = `${form} ${tile} ${mode} ${m}x${n}x${k}`;
     expect(kinds(got), label).toEqual(kinds(want));
     const finiteOnly = (c: Float32Array) => c.map((v, i) => (kindOf(want[i]) === 'finite' ? v : 0));
