@@ -70,7 +70,7 @@ export function checkState(sizes: SessionSizes, params: Float32Array, state: Flo
 
 /**
  * A set must have the model's input size (a DataFitError, with `fix` where there is one to give) and hold as many
- * pixels and labels as its count says (a programming error where not).
+ * inputs and labels as its count says (a programming error where not).
  */
 export function checkInputs(spec: ModelSpec, set: Dataset, name: string, fix?: Wording): void {
   const inputs = inputSize(spec);
@@ -78,8 +78,8 @@ export function checkInputs(spec: ModelSpec, set: Dataset, name: string, fix?: W
     throw new DataFitError((n) => `the model's input size ${inputs} does not match the ${name} images (${set.features} pixels)` +
       (fix ? `: ${fix(n)}` : ''), name, 'inputs', inputs, set.features);
   }
-  if (set.pixels.length < set.count * inputs || set.labels.length < set.count) {
-    throw new Error(`the ${name} set holds fewer pixels or labels than its count (${set.count}) says`);
+  if (set.inputs.length < set.count * inputs || set.labels.length < set.count) {
+    throw new Error(`the ${name} set holds fewer inputs or labels than its count (${set.count}) says`);
   }
 }
 

@@ -3,7 +3,7 @@
  * its data, OptimizerConfig, ScheduleOptions). `validation` is the validation set held out of the training data.
  */
 export type Field =
-  | 'layers' | 'activation' | 'loss'
+  | 'layers' | 'task' | 'activation' | 'loss'
   | 'epochs' | 'batch' | 'learningRate' | 'seed' | 'logEvery' | 'maxSteps' | 'checkpointEvery' | 'dropout' | 'validation'
   | 'optimizer' | 'momentum' | 'dampening' | 'weightDecay' | 'beta1' | 'beta2' | 'eps'
   | 'schedule' | 'stepSize' | 'gamma' | 'minLr'

@@ -4,7 +4,7 @@
  * the tolerance of a mean loss.
  */
 import { afterAll, beforeAll } from 'vitest';
-import type { Dataset } from '../src/backend.js';
+import type { ImageDataset } from '../src/backend.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/backend.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
@@ -63,10 +63,10 @@ export function useTestGpu(options: { kernels?: boolean } = {}): TestGpu {
 }
 
 export interface SessionData {
-  train: Dataset;
-  test: Dataset;
+  train: ImageDataset;
+  test: ImageDataset;
   /** Only when a validation count is given. */
-  val?: Dataset;
+  val?: ImageDataset;
   /** Epoch orders: shuffles of the training set's indices. */
   orders: Uint32Array[];
 }

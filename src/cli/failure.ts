@@ -2,7 +2,7 @@ import { NoAdapterError, UserError, type Field } from '../errors.js';
 
 /** Each setting's flag: the CLI names a setting in its messages as the user types it. */
 const FLAGS: Record<Field, string> = {
-  layers: '--layers', activation: '--activation', loss: '--loss',
+  layers: '--layers', task: '--task', activation: '--activation', loss: '--loss',
   epochs: '--epochs', batch: '--batch', learningRate: '--lr', seed: '--seed', logEvery: '--log-every', maxSteps: '--steps',
   checkpointEvery: '--checkpoint-every', dropout: '--dropout', validation: '--val',
   optimizer: '--optimizer', momentum: '--momentum', dampening: '--dampening', weightDecay: '--weight-decay',

@@ -47,7 +47,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
     if (pixels.length !== inputSize(spec)) {
       throw new UserError(`${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${pixels.length}: use a model trained on 28x28 images`);
     }
-    sample = { pixels, labels: new Uint8Array(1), count: 1, features: pixels.length };
+    sample = { inputs: pixels, labels: new Uint8Array(1), count: 1, features: pixels.length };
     source = image;
   } else {
     const { test, dir } = loadData(str('data'));
@@ -55,7 +55,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
     const f = test.features;
     label = test.labels[index];
     // Labelled 0: the model's outputs need not cover the labels, as predict shows the label beside the class.
-    sample = { pixels: test.pixels.subarray(index * f, (index + 1) * f), labels: new Uint8Array(1), count: 1, features: f };
+    sample = { inputs: test.inputs.subarray(index * f, (index + 1) * f), labels: new Uint8Array(1), count: 1, features: f };
     source = `test sample ${index} (label ${label})`;
     images = `the test images of ${dir}`;
   }

@@ -143,7 +143,10 @@ export class CpuSession implements TrainingSession {
 
   private gather(set: Dataset, order: Uint32Array, start: number, rows: number): void {
     const spec: ModelSpec = this.options.spec;
-    gather(this.network.input, this.labels, set.pixels, set.labels, order, start, rows, set.features,
+    if (!(set.inputs instanceof Uint8Array) || set.labels instanceof Float32Array) {
+      throw new Error('the CPU backend takes byte inputs and class labels only, for now');
+    }
+    gather(this.network.input, this.labels, set.inputs, set.labels, order, start, rows, set.features,
       spec.inputMean, spec.inputStd);
   }
 }

@@ -6,7 +6,7 @@
  */
 export function gather(
   x: Float32Array, labelsOut: Uint32Array,
-  pixels: Uint8Array, labels: Uint8Array, order: Uint32Array,
+  pixels: Uint8Array, labels: Uint8Array | Uint32Array, order: Uint32Array,
   start: number, batch: number, features: number, mean: number, std: number,
 ): void {
   const scale = 1 / (255 * std);

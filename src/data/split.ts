@@ -12,7 +12,7 @@ export function holdOut(set: Dataset, count: number): { train: Dataset; val: Dat
   }
   const kept = set.count - count;
   const part = (from: number, to: number): Dataset => ({
-    pixels: set.pixels.subarray(from * set.features, to * set.features),
+    inputs: set.inputs.subarray(from * set.features, to * set.features),
     labels: set.labels.subarray(from, to),
     count: to - from,
     features: set.features,

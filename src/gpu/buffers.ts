@@ -47,9 +47,12 @@ export function allocateBuffers(res: Resources, plan: Plan, options: SessionOpti
 
 /** A labelled set's bytes on the GPU. */
 export function uploadSet(res: Resources, name: string, set: Dataset): DataBuffers {
+  if (!(set.inputs instanceof Uint8Array) || !(set.labels instanceof Uint8Array)) {
+    throw new Error('the WebGPU backend takes byte inputs and byte labels only, for now');
+  }
   return {
-    pixels: res.buffer(`${name} pixels`, set.count * set.features, GPUBufferUsage.STORAGE,
-      set.pixels.subarray(0, set.count * set.features)),
+    inputs: res.buffer(`${name} inputs`, set.count * set.features, GPUBufferUsage.STORAGE,
+      set.inputs.subarray(0, set.count * set.features)),
     labels: res.buffer(`${name} labels`, set.count, GPUBufferUsage.STORAGE, set.labels.subarray(0, set.count)),
   };
 }

@@ -11,7 +11,7 @@ import type { DispatchSpec } from './program.js';
 
 /** A labelled byte data set on the GPU, packed 4 bytes to a u32 (see gather.wgsl). */
 export interface DataBuffers {
-  pixels: GPUBuffer;
+  inputs: GPUBuffer;
   labels: GPUBuffer;
 }
 
@@ -248,7 +248,7 @@ function gather(table: ParamTable, b: NetBuffers, set: DataBuffers, rows: number
   return {
     kernel: 'gather',
     outputs: [b.acts[0], b.batchLabels],
-    inputs: [set.pixels, set.labels, b.order, b.lut],
+    inputs: [set.inputs, set.labels, b.order, b.lut],
     launch: launch.gather(rows, table.layers[0].inSize, useOrder),
   };
 }

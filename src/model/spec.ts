@@ -15,6 +15,13 @@ export const LOSSES = ['softmax-cross-entropy', 'mse'] as const;
 export type Loss = (typeof LOSSES)[number];
 
 /**
+ * What the outputs are: classes (labels are class indices, one output per class) or regression (labels are target
+ * values, one output per target, learned with the mse loss against the values themselves).
+ */
+export const TASKS = ['classification', 'regression'] as const;
+export type Task = (typeof TASKS)[number];
+
+/**
  * What a model is: layer sizes, the hidden activation, the loss, and the input normalisation that maps raw pixels
  * (bytes 0..255) to the network's input: x = (byte / 255 - mean) / std. The normalisation is part of the model:
  * a model file carries it, and every backend applies it when it gathers a batch.
@@ -22,6 +29,7 @@ export type Loss = (typeof LOSSES)[number];
 export interface ModelSpec {
   /** Layer widths from input to output, e.g. [784, 128, 10]. */
   layers: number[];
+  task: Task;
   activation: Activation;
   loss: Loss;
   inputMean: number;
@@ -35,6 +43,7 @@ export const MNIST_STD = 0.3081;
 export function makeSpec(layers: number[], overrides: Partial<Omit<ModelSpec, 'layers'>> = {}): ModelSpec {
   const spec: ModelSpec = {
     layers,
+    task: 'classification',
     activation: 'relu',
     loss: 'softmax-cross-entropy',
     inputMean: MNIST_MEAN,
@@ -60,6 +69,12 @@ export function validateSpec(spec: ModelSpec): void {
   }
   if (!(LOSSES as readonly string[]).includes(spec.loss)) {
     throw new UserError((n) => `${n('loss')} "${spec.loss}" is not one of ${LOSSES.join(', ')}`, 'loss');
+  }
+  if (!(TASKS as readonly string[]).includes(spec.task)) {
+    throw new UserError((n) => `${n('task')} "${spec.task}" is not one of ${TASKS.join(', ')}`, 'task');
+  }
+  if (spec.task === 'regression' && spec.loss !== 'mse') {
+    throw new UserError((n) => `a regression model learns with ${n('loss')} mse, not ${spec.loss}`, 'loss');
   }
   if (!(spec.inputStd > 0) || !Number.isFinite(spec.inputMean)) {
     throw new UserError(`input normalisation mean ${spec.inputMean}, std ${spec.inputStd} is invalid: std must be positive`);
