@@ -1,13 +1,16 @@
 /**
  * The settings a UserError can be about, by the names the library's options give them (ModelSpec, TrainOptions and
- * its data, OptimizerConfig, ScheduleOptions). `validation` is the validation set held out of the training data.
+ * its data, OptimizerConfig, ScheduleOptions). `validation` is the validation set held out of the training data;
+ * `target` the target columns of a table and `testSplit` the fraction of it held out for testing; `hidden` the hidden
+ * layers' widths; `earlyStop` the epochs without improvement that end training.
  */
 export type Field =
   | 'layers' | 'task' | 'activation' | 'loss'
   | 'epochs' | 'batch' | 'learningRate' | 'seed' | 'logEvery' | 'maxSteps' | 'checkpointEvery' | 'dropout' | 'validation'
   | 'optimizer' | 'momentum' | 'dampening' | 'weightDecay' | 'beta1' | 'beta2' | 'eps'
   | 'schedule' | 'stepSize' | 'gamma' | 'minLr'
-  | 'data' | 'savedModel' | 'savedCheckpoint';
+  | 'data' | 'target' | 'testSplit' | 'hidden' | 'earlyStop'
+  | 'savedModel' | 'savedCheckpoint';
 
 /** How a message names a setting: the library by its field, the CLI by its flag. */
 export type Naming = (field: Field) => string;

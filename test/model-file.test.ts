@@ -42,7 +42,7 @@ describe('model files', () => {
       ['huge header length', (() => { const b = good.slice(); b[7] = 0x7f; return b; })()],
       ['not json', (() => { const b = good.slice(); b[8] = 0x41; return b; })()],
       ['wrong layers', encodeModel(makeSpec([13, 8, 3]), initParams(paramTable(makeSpec([13, 8, 3])), 1)).slice()],
-      ['a later format version', encodeSafetensors(paramTensors(spec, params), { format: MODEL_FORMAT, version: '2', ...specMetadata(spec) })],
+      ['a later format version', encodeSafetensors(paramTensors(spec, params), { format: MODEL_FORMAT, version: '3', ...specMetadata(spec) })],
     ];
     // A file whose metadata claims other layers than its tensors have.
     const lying = cases[5][1];
@@ -61,7 +61,7 @@ describe('model files', () => {
       expect((error as Error).message, what).toMatch(/^bad\.safetensors: /);
       expect((error as Error).message, what).not.toContain('\n');
     }
-    expect(() => decodeModel(cases[6][1], 'v2.safetensors')).toThrow(/^v2\.safetensors: model file version 2, this program reads version 1/);
+    expect(() => decodeModel(cases[6][1], 'v3.safetensors')).toThrow(/^v3\.safetensors: model file version 3, this program reads versions 1 and 2/);
   });
 
   it('writes atomically: replaces the old file whole and leaves no temporary file', () => {

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { validateDescription, type TableDescription } from './table.js';
 
 /** Hidden-layer activations, named as the model file's metadata (and the CLI) name them. */
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'sigmoid', 'tanh', 'gelu'] as const;
@@ -34,6 +35,11 @@ export interface ModelSpec {
   loss: Loss;
   inputMean: number;
   inputStd: number;
+  /**
+   * A model trained on a table: its columns, class names and standardisation (float32 inputs arrive standardised
+   * with them, so inputMean and inputStd, which normalise bytes, do not apply). Absent for images.
+   */
+  data?: TableDescription;
 }
 
 /** MNIST's training-set pixel mean and standard deviation on the [0, 1] scale. */
@@ -79,6 +85,7 @@ export function validateSpec(spec: ModelSpec): void {
   if (!(spec.inputStd > 0) || !Number.isFinite(spec.inputMean)) {
     throw new UserError(`input normalisation mean ${spec.inputMean}, std ${spec.inputStd} is invalid: std must be positive`);
   }
+  if (spec.data) validateDescription(spec.data, spec.task, inputSize(spec), outputSize(spec));
 }
 
 /** Parses "784,128,10". */
