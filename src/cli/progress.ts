@@ -2,12 +2,21 @@ import type { EpochRecord, Progress } from '../train/trainer.js';
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** A value in its own units, to 4 significant digits (or more where it is large). */
+const value = (x: number) => (Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4));
+
+/** A set's results in the task's words: accuracy for classification, RMSE and R² for regression. */
+function setResults(set: 'test' | 'val', loss: number, accuracy?: number, rmse?: number, r2?: number): string {
+  if (rmse !== undefined) return `${set} loss ${loss.toFixed(4)}  ${set} RMSE ${value(rmse)}  ${set} R² ${r2!.toFixed(4)}  `;
+  return `${set} loss ${loss.toFixed(4)}  ${set} accuracy ${percent(accuracy!)}  `;
+}
+
 /** One epoch's results; stepsPerEpoch, when known, marks an epoch that --steps cut short. */
 export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: number): string {
   const partial = stepsPerEpoch !== undefined && record.steps < stepsPerEpoch ? ` (stopped at step ${record.steps} of ${stepsPerEpoch})` : '';
   return `epoch ${record.epoch}/${epochs}${partial}  train loss ${record.trainLoss.toFixed(4)}  ` +
-    `test loss ${record.testLoss.toFixed(4)}  test accuracy ${percent(record.testAccuracy)}  ` +
-    (record.valAccuracy !== undefined ? `val loss ${record.valLoss!.toFixed(4)}  val accuracy ${percent(record.valAccuracy)}  ` : '') +
+    setResults('test', record.testLoss, record.testAccuracy, record.testRMSE, record.testR2) +
+    (record.valLoss !== undefined ? setResults('val', record.valLoss, record.valAccuracy, record.valRMSE, record.valR2) : '') +
     `${record.seconds.toFixed(1)} s`;
 }
 

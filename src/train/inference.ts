@@ -13,13 +13,13 @@ export interface Evaluation {
 }
 
 /**
- * Checks `set` against the model and sizes the session that evaluates or predicts it: one that never trains
- * (evaluateOnly), `set` standing in as its training set. Its batch only sizes what training would use: 256 rows (or
- * the whole set, if smaller) keeps the step table short and needs no more activation memory than the backends'
- * evaluation batches already do.
+ * Checks `set` (and `val`, where given) against the model and sizes the session that evaluates or predicts it: one
+ * that never trains (evaluateOnly), `set` standing in as its training set. Its batch only sizes what training would
+ * use: 256 rows (or the whole set, if smaller) keeps the step table short and needs no more activation memory than the
+ * backends' evaluation batches already do.
  */
-export function inferenceSizes(spec: ModelSpec, set: Dataset): SessionSizes {
-  return checkSession({ spec, batch: Math.max(1, Math.min(set.count, 256)), learningRate: 1, train: set, test: set, evaluateOnly: true });
+export function inferenceSizes(spec: ModelSpec, set: Dataset, val?: Dataset): SessionSizes {
+  return checkSession({ spec, batch: Math.max(1, Math.min(set.count, 256)), learningRate: 1, train: set, test: set, val, evaluateOnly: true });
 }
 
 /**

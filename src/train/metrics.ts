@@ -1,7 +1,11 @@
-/** Host-side metrics over a set's outputs (TrainingSession.predict): the loss, the confusion matrix and what follows. */
+/**
+ * Host-side metrics over a set's outputs (TrainingSession.predict): the loss, the confusion matrix and what follows;
+ * a regression's errors in the targets' units.
+ */
 import { EVAL_ROWS } from '../cpu/backend.js';
 import { lossForward } from '../cpu/losses.js';
 import type { Loss } from '../model/spec.js';
+import { unstandardise, type Standardisation } from '../model/table.js';
 
 /** Index of the largest value, the first one winning a tie (as argmaxCount and the GPU's argmax_count do). */
 export function argmax(values: ArrayLike<number>, start = 0, length = values.length - start): number {
@@ -64,4 +68,46 @@ export function confusionTable(confusion: ArrayLike<number>, classes: number): s
     lines.push(`${String(t).padStart(9)}${row}  ${acc.padStart(8)}`);
   }
   return lines.join('\n');
+}
+
+/** Regression metrics in the targets' own units, per target and (scikit-learn's uniform average) over them. */
+export interface RegressionMetrics {
+  rmse: number;
+  mae: number;
+  r2: number;
+  perTarget: { rmse: number[]; mae: number[]; r2: number[] };
+}
+
+/**
+ * RMSE, MAE and R² of a set's outputs [count, outputs] against its targets, both standardised as the model learns
+ * them, each first turned back into the targets' units (x·std + mean, in float64). R² is 1 − SS_res / SS_tot about
+ * the set's own mean; a target constant over the set scores 1 when predicted exactly and 0 otherwise, as
+ * scikit-learn's r2_score does.
+ */
+export function regressionMetrics(
+  outputs: Float32Array, targets: ArrayLike<number>, count: number, stats: Standardisation,
+): RegressionMetrics {
+  const width = stats.mean.length;
+  const predicted = unstandardise(outputs.subarray(0, count * width), width, stats);
+  const actual = unstandardise(Array.prototype.slice.call(targets, 0, count * width) as number[], width, stats);
+  const perTarget = { rmse: [] as number[], mae: [] as number[], r2: [] as number[] };
+  for (let j = 0; j < width; j++) {
+    let squares = 0;
+    let absolute = 0;
+    let sum = 0;
+    for (let r = 0; r < count; r++) {
+      const error = predicted[r * width + j] - actual[r * width + j];
+      squares += error * error;
+      absolute += Math.abs(error);
+      sum += actual[r * width + j];
+    }
+    const mean = sum / count;
+    let total = 0;
+    for (let r = 0; r < count; r++) total += (actual[r * width + j] - mean) ** 2;
+    perTarget.rmse.push(Math.sqrt(squares / count));
+    perTarget.mae.push(absolute / count);
+    perTarget.r2.push(total > 0 ? 1 - squares / total : squares === 0 ? 1 : 0);
+  }
+  const average = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return { rmse: average(perTarget.rmse), mae: average(perTarget.mae), r2: average(perTarget.r2), perTarget };
 }
