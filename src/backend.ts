@@ -130,8 +130,9 @@ export interface TrainingSession {
    */
   readOptimizerState(): Promise<Float32Array[]>;
   /**
-   * The last layer's outputs (logits, or MSE outputs) for every sample of `set`, with the current parameters and
-   * no dropout: [set.count, classes]. eval and predict use it.
+   * The last layer's outputs (logits, MSE outputs, or a regression's predicted targets, standardised as its
+   * targets are) for every sample of `set`, with the current parameters and no dropout: [set.count, classes]. eval
+   * and predict use it.
    */
   predict(set: Dataset): Promise<Float32Array>;
   /** Frees everything the session holds. */

@@ -50,15 +50,16 @@ export class UserError extends Error {
 }
 
 /**
- * A data set that the model does not fit: images of another size than its input (`model` inputs, `data` pixels), or
- * a label beyond its outputs (`model` outputs, `data` the largest label). `set` names the set ("training", "test",
- * "validation", "prediction"). The numbers let a caller that knows where the model came from say so.
+ * A data set that the model does not fit: inputs of another size than its input (`model` inputs, `data` features), a
+ * label beyond its outputs (`model` outputs, `data` the largest label), or regression targets of another width than
+ * its outputs (`model` outputs, `data` targets per sample). `set` names the set ("training", "test", "validation",
+ * "prediction"). The numbers let a caller that knows where the model came from say so.
  */
 export class DataFitError extends UserError {
   override name = 'DataFitError';
 
   constructor(
-    message: Wording, readonly set: string, readonly mismatch: 'inputs' | 'labels', readonly model: number, readonly data: number,
+    message: Wording, readonly set: string, readonly mismatch: 'inputs' | 'labels' | 'targets', readonly model: number, readonly data: number,
   ) {
     super(message, 'layers');
   }

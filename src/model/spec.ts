@@ -100,3 +100,5 @@ export function parseLayers(text: string): number[] {
 
 export const inputSize = (spec: ModelSpec): number => spec.layers[0];
 export const outputSize = (spec: ModelSpec): number => spec.layers[spec.layers.length - 1];
+/** Label values per sample: one class index, or a regression's row of targets (one per output). */
+export const labelWidth = (spec: ModelSpec): number => (spec.task === 'regression' ? outputSize(spec) : 1);
