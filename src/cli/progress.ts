@@ -20,8 +20,12 @@ export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: n
     `${record.seconds.toFixed(1)} s`;
 }
 
+/** At most this many epoch lines: a table's thousands of short epochs are shown every so many. */
+const MAX_EPOCH_LINES = 50;
+
 /**
- * Per-epoch lines everywhere; on a terminal also a progress bar that redraws in place with samples/s and the loss of
+ * Per-epoch lines everywhere (every ceil(epochs / 50)th epoch, the first, the last and a partial one, where there are more than 50
+ * epochs); on a terminal also a progress bar that redraws in place with samples/s and the loss of
  * the last chunk of steps.
  */
 export class ProgressPrinter {
@@ -46,6 +50,9 @@ export class ProgressPrinter {
   }
 
   epoch(record: EpochRecord): void {
+    const every = Math.ceil(this.epochs / MAX_EPOCH_LINES);
+    const partial = this.stepsPerEpoch !== undefined && record.steps < this.stepsPerEpoch;
+    if (record.epoch % every !== 0 && record.epoch !== 1 && record.epoch !== this.epochs && !partial) return;
     if (this.drawn) this.out.write('\r\x1b[K');
     this.drawn = false;
     this.out.write(epochLine(record, this.epochs, this.stepsPerEpoch) + '\n');

@@ -3,8 +3,8 @@
  * a regression's errors in the targets' units.
  */
 import { EVAL_ROWS } from '../cpu/backend.js';
-import { lossForward } from '../cpu/losses.js';
-import type { Loss } from '../model/spec.js';
+import { modelLoss } from '../cpu/losses.js';
+import { labelWidth, outputSize, type ModelSpec } from '../model/spec.js';
 import { unstandardise, type Standardisation } from '../model/table.js';
 
 /** Index of the largest value, the first one winning a tie (as argmaxCount and the GPU's argmax_count do). */
@@ -26,16 +26,20 @@ export function softmax(values: ArrayLike<number>, start = 0, length = values.le
 }
 
 /**
- * The mean loss of a set's outputs [count, classes], by the CPU reference's loss and summed as CpuSession.evaluate
- * sums it (the mean of each batch of EVAL_ROWS rows times its rows): bitwise what it reports for the same outputs.
+ * The mean loss of a set's outputs [count, outputs], by the CPU reference's loss of the model (against class labels,
+ * or a regression's standardised targets) and summed as CpuSession.evaluate sums it (the mean of each batch of
+ * EVAL_ROWS rows times its rows): bitwise what it reports for the same outputs.
  */
-export function meanLoss(loss: Loss, outputs: Float32Array, labels: ArrayLike<number>, count: number, classes: number): number {
-  const batchLabels = new Uint32Array(EVAL_ROWS);
+export function meanLoss(spec: ModelSpec, outputs: Float32Array, labels: ArrayLike<number>, count: number): number {
+  const outputsPerRow = outputSize(spec);
+  const width = labelWidth(spec);
+  const batchLabels = spec.task === 'regression' ? new Float32Array(EVAL_ROWS * width) : new Uint32Array(EVAL_ROWS);
   let sum = 0;
   for (let start = 0; start < count; start += EVAL_ROWS) {
     const rows = Math.min(EVAL_ROWS, count - start);
-    for (let r = 0; r < rows; r++) batchLabels[r] = labels[start + r];
-    sum += lossForward(loss, null, outputs.subarray(start * classes, (start + rows) * classes), batchLabels, rows, classes) * rows;
+    for (let i = 0; i < rows * width; i++) batchLabels[i] = labels[start * width + i];
+    const out = outputs.subarray(start * outputsPerRow, (start + rows) * outputsPerRow);
+    sum += modelLoss(spec, null, out, batchLabels.subarray(0, rows * width), rows, outputsPerRow) * rows;
   }
   return sum / count;
 }
@@ -56,16 +60,19 @@ export function perClassAccuracy(confusion: ArrayLike<number>, classes: number):
   });
 }
 
-/** The confusion matrix as a text table, with each row's total and accuracy. */
-export function confusionTable(confusion: ArrayLike<number>, classes: number): string {
-  const width = Math.max(5, String(Math.max(...Array.from(confusion))).length + 1);
+/** The confusion matrix as a text table, with each row's total and accuracy; classes named by `names` (default 0..n-1). */
+export function confusionTable(confusion: ArrayLike<number>, classes: number, names?: string[]): string {
+  const label = (c: number) => names?.[c] ?? String(c);
+  const labels = Array.from({ length: classes }, (_, c) => label(c));
+  const width = Math.max(5, String(Math.max(...Array.from(confusion))).length + 1, ...labels.map((l) => l.length + 1));
+  const first = Math.max(9, ...labels.map((l) => l.length));
   const pad = (s: string | number) => String(s).padStart(width);
   const accuracy = perClassAccuracy(confusion, classes);
-  const lines = [`true\\pred${Array.from({ length: classes }, (_, c) => pad(c)).join('')}  accuracy`];
+  const lines = [`${'true\\pred'.padEnd(first)}${labels.map(pad).join('')}  accuracy`];
   for (let t = 0; t < classes; t++) {
     const row = Array.from({ length: classes }, (_, p) => pad(confusion[t * classes + p])).join('');
     const acc = Number.isNaN(accuracy[t]) ? '-' : `${(100 * accuracy[t]).toFixed(2)}%`;
-    lines.push(`${String(t).padStart(9)}${row}  ${acc.padStart(8)}`);
+    lines.push(`${labels[t].padStart(first)}${row}  ${acc.padStart(8)}`);
   }
   return lines.join('\n');
 }
