@@ -8,7 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../src/io/model-file.js';
+import { encodeModel, loadModel } from '../src/io/model-file.js';
+import { paramTable } from '../src/model/params.js';
+import { Rng } from '../src/model/rng.js';
+import { makeSpec } from '../src/model/spec.js';
 import { cli } from './cli-runner.js';
 import { COLOUR_HEADER, colourRows, SMOOTH_HEADER, smoothRows, writeCsv } from './table-fixtures.js';
 
@@ -130,5 +133,105 @@ describe('regression', () => {
     expect(report.testPerTarget.y.r2).toBeGreaterThanOrEqual(0.99);
     expect(report.testPerTarget.z.r2).toBeGreaterThanOrEqual(0.99);
     expect(report.testR2).toBe((report.testPerTarget.y.r2 + report.testPerTarget.z.r2) / 2);
+  });
+});
+
+describe('early stopping', () => {
+  // A third of the labels scrambled: the validation loss soon rises as the net learns the noise.
+  const rng = new Rng(9);
+  const noisy = (count: number, seed: number) =>
+    colourRows(count, seed).map((r) => (rng.below(3) === 0 ? [...r.slice(0, 4), ['red', 'green', 'blue'][rng.below(3)]] : r));
+  const rows = noisy(80, 5);
+  writeCsv(file('noisy.csv'), COLOUR_HEADER, rows);
+  writeCsv(file('noisy-test.csv'), COLOUR_HEADER, noisy(60, 6));
+  writeCsv(file('noisy-val.csv'), COLOUR_HEADER, rows.slice(60));
+
+  it('stops when the validation loss has not improved for N epochs and keeps the best epoch\'s weights', () => {
+    const stdout = ok('train', '--data', file('noisy.csv'), '--test', file('noisy-test.csv'), '--backend', 'cpu', '--hidden', '128,128',
+      '--lr', '0.003', '--epochs', '300', '--val', '20', '--early-stop', '10', '--out', file('noisy.safetensors'), '--report', file('noisy.json'));
+    const report = json('noisy.json');
+    const history: { epoch: number; valLoss: number; valAccuracy: number; testAccuracy: number; testLoss: number }[] = report.history;
+    const lowest = Math.min(...history.map((r) => r.valLoss));
+    const best = history.find((r) => r.valLoss === lowest)!;
+    expect(best.epoch).toBeGreaterThan(1);
+    expect(report.earlyStop).toEqual({ patience: 10, bestEpoch: best.epoch, stopped: true });
+    expect(history).toHaveLength(best.epoch + 10);
+    expect(stdout).toContain(`early stop after epoch ${best.epoch + 10}: the validation loss had not improved for 10 epochs; ` +
+      `the model keeps the weights of epoch ${best.epoch}, of the lowest validation loss (${lowest.toFixed(4)})`);
+    // The saved weights are the best epoch's: on the validation rows and on the test file they give its figures.
+    expect([report.testAccuracy, report.testLoss, report.valLoss]).toEqual([best.testAccuracy, best.testLoss, best.valLoss]);
+    ok('eval', '--model', file('noisy.safetensors'), '--data', file('noisy-val.csv'), '--backend', 'cpu', '--report', file('noisy-val.json'));
+    expect([json('noisy-val.json').testLoss, json('noisy-val.json').testAccuracy]).toEqual([best.valLoss, best.valAccuracy]);
+    ok('eval', '--model', file('noisy.safetensors'), '--data', file('noisy-test.csv'), '--backend', 'cpu', '--report', file('noisy-eval.json'));
+    expect(json('noisy-eval.json').testLoss).toBe(best.testLoss);
+  });
+});
+
+describe('bad input: one line naming the file, the row and the column, and the fix; exit code 2', () => {
+  const bad = (name: string, text: string) => {
+    fs.writeFileSync(file(name), text);
+    return file(name);
+  };
+  const f = {
+    empty: bad('empty.csv', ''),
+    header: bad('header.csv', 'a,b,k\n'),
+    ragged: bad('ragged.csv', 'a,b,k\n1,2,x\n3,4\n'),
+    twice: bad('twice.csv', 'a,b,a\n1,2,x\n'),
+    unnamed: bad('unnamed.csv', 'a,,k\n1,2,x\n'),
+    text: bad('text.csv', 'a,b,k\n1,2,x\n1,abc,y\n'),
+    blank: bad('blank.csv', 'a,b,k\n1,2,x\n,4,y\n'),
+    quote: bad('quote.csv', 'a,b,k\n1,2,"x\n'),
+    ids: bad('ids.csv', `a,id\n${Array.from({ length: 10 }, (_, i) => `${i},row${i}`).join('\n')}\n`),
+    one: bad('one.csv', 'a,k\n1,x\n2,x\n3,x\n4,x\n5,x\n'),
+    good: bad('good.csv', `a,b,k\n${Array.from({ length: 20 }, (_, i) => `${i},${i % 7},${'pqr'[i % 3]}`).join('\n')}\n`),
+    unknown: bad('unknown.csv', 'a,b,k\n1,2,p\n3,4,s\n'),
+    targets: bad('targets.csv', 'a,y\n1,2\n2,two\n3,4\n4,5\n5,6\n'),
+    numbers: bad('numbers.csv', 'a,y\n1,2\n2,3\n3,4\n4,5\n5,6\n'),
+  };
+  // A table's model, as train --out writes one: its columns, classes and statistics in the file.
+  const model = file('table.safetensors');
+  const tableSpec = makeSpec([4, 8, 3], {
+    data: { features: ['x', 'y', 'constant', 'noise'], featureMean: [0, 0, 7, 0], featureStd: [1, 10, 1, 0.5], targets: ['colour'], classes: ['blue', 'green', 'red'] },
+  });
+  fs.writeFileSync(model, encodeModel(tableSpec, new Float32Array(paramTable(tableSpec).total)));
+  const mnistModel = file('mnist.safetensors');
+  fs.writeFileSync(mnistModel, encodeModel(makeSpec([784, 8, 10]), new Float32Array(paramTable(makeSpec([784, 8, 10])).total)));
+
+  it.each([
+    [['train', '--data', f.empty], `${f.empty}: the file is empty: a CSV file needs a header row of column names, then rows of data`],
+    [['train', '--data', f.header], `${f.header}: the file has a header but no rows of data`],
+    [['train', '--data', f.ragged], `${f.ragged}: row 2 has 2 cells, the header has 3 columns: give every row one cell per column`],
+    [['train', '--data', f.twice], `${f.twice}: the header names "a" twice (columns 1 and 3): give each column its own name`],
+    [['train', '--data', f.unnamed], `${f.unnamed}: column 2 of the header has no name: give every column a name`],
+    [['train', '--data', f.quote], `${f.quote}: row 1: quoted field unterminated: close every quoted cell with a " (write "" for a quote inside one)`],
+    [['train', '--data', f.good, '--target', 'price'], `${f.good}: no column named "price" for --target: the columns are "a", "b", "k"`],
+    [['train', '--data', f.text], `${f.text}: row 2, column "b" holds "abc", which is not a finite number: every feature cell needs a number (nothing is filled in), so fix the cell or drop the row`],
+    [['train', '--data', f.blank], `${f.blank}: row 2, column "a" is empty: every feature cell needs a number (nothing is filled in), so fix the cell or drop the row`],
+    [['train', '--data', f.targets, '--task', 'regression'], `${f.targets}: row 2, column "y" holds "two", which is not a finite number: every target cell needs a number (nothing is filled in), so fix the cell or drop the row`],
+    [['train', '--data', f.ids], `${f.ids}: column "id" holds 10 classes for 8 training rows, fewer than 2 rows per class: a classifier needs several rows of each class; if "id" is a number to predict, use --task regression`],
+    [['train', '--data', f.one], `${f.one}: column "k" holds one class only ("x"): a classifier needs at least 2; to predict another column, name it with --target`],
+    [['train', '--data', f.good, '--test', f.unknown], `${f.unknown}: row 2, column "k" holds the class "s", which the training data does not have (its classes: p, q, r)`],
+    [['train', '--data', f.good, '--target', 'a,b'], 'a classification predicts one column, --target names 2: give one, or --task regression for several'],
+    [['train', '--data', f.good, '--test-split', '0.01'], `${f.good}: --test-split 0.01 of its 20 rows holds out 0 rows: give a fraction between 0 and 1 that leaves rows for both training and testing, or a separate test file`],
+    [['train', '--data', f.good, '--test', f.good, '--test-split', '0.5'], '--test and --test-split both give the test rows: use one (--test-split holds rows of --data out)'],
+    [['train', '--data', f.good, '--layers', '3,8,3'], '--layers 3,8,3 does not fit the data, which has 2 feature columns and 3 classes: use --layers 2,8,3, or --hidden 8'],
+    [['train', '--data', f.good, '--layers', '2,3', '--hidden', '4'], '--layers and --hidden both give the layers: use --hidden for the hidden widths alone, or --layers for all of them'],
+    [['train', '--data', f.good, '--hidden', '8,x'], '--hidden "8,x" is not a list of widths: use e.g. --hidden 64,32 (for no hidden layer, --layers INPUTS,OUTPUTS)'],
+    [['train', '--data', f.good, '--early-stop', '5'], '--early-stop watches the validation loss, and there is no validation set: add --val N'],
+    [['train', '--data', f.numbers, '--task', 'regression', '--loss', 'softmax-cross-entropy'], 'a regression model learns with --loss mse, not softmax-cross-entropy'],
+    [['train', '--data', file('missing.csv')], `${file('missing.csv')}: no such file: give a CSV file with a header row`],
+    [['train', '--target', 'k'], '--target applies to a CSV table (--data FILE.csv) only'],
+    [['train', '--init', model], `the model ${model} was trained on a table: give its --data FILE.csv`],
+    [['train', '--data', f.good, '--init', mnistModel], `the model ${mnistModel} was trained on MNIST-style images, not a table: give --data DIR`],
+    [['eval', '--model', mnistModel, '--data', f.good], `${mnistModel} was trained on MNIST-style images, not a table: give --data DIR, or a model trained on a CSV file`],
+    [['eval', '--model', model], `${model} was trained on a table: give --data FILE.csv with its columns "x", "y", "constant", "noise"`],
+    [['eval', '--model', model, '--data', file('colours-new.csv')], `${file('colours-new.csv')}: no column named "colour": eval scores the model against its target column; predict reads files without it`],
+    [['predict', '--model', model, '--data', f.good], `${f.good}: no column named "x": the columns are "a", "b", "k"`],
+    [['predict', '--model', model, '--index', '3'], `${model} was trained on a table: give --data FILE.csv with its columns "x", "y", "constant", "noise"`],
+  ])('%j', (args, message) => {
+    const { code, stderr, stdout } = cli(...args);
+    expect(stderr).toBe(`error: ${message}\n`);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
   });
 });

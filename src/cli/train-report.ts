@@ -29,9 +29,11 @@ export function resultsLine(result: TrainResult): string {
   return `${test}, ${result.valRegression ? `validation R² ${result.valRegression.r2.toFixed(4)}` : `validation accuracy ${percent(result.val.accuracy)}`}`;
 }
 
-export function earlyStopLine(earlyStop: NonNullable<TrainResult['earlyStop']>, patience: number): string {
-  const why = earlyStop.stopped ? `stopped early: the validation loss had not improved for ${patience} epochs` : 'ran every epoch';
-  return `early stopping ${why}; the model keeps the weights of epoch ${earlyStop.bestEpoch}, the lowest validation loss`;
+export function earlyStopLine(earlyStop: NonNullable<TrainResult['earlyStop']>, history: TrainResult['history'], patience: number): string {
+  const best = `the model keeps the weights of epoch ${earlyStop.bestEpoch}, of the lowest validation loss (${history[earlyStop.bestEpoch - 1].valLoss!.toFixed(4)})`;
+  return earlyStop.stopped
+    ? `early stop after epoch ${history.length}: the validation loss had not improved for ${patience} epochs; ${best}`
+    : `early stopping: ${best}`;
 }
 
 /** A regression's figures under the report's names, prefixed by the set; per target too where there are several. */

@@ -111,7 +111,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const stepsRun = result.steps - (resumed?.state.step ?? 0);
     const samplesPerSecond = (stepsRun * options.batch) / result.seconds;
     say(`done: ${resultsLine(result)}, ${result.steps} steps, ${result.seconds.toFixed(1)} s (${Math.round(samplesPerSecond)} samples/s including evaluation)`);
-    if (result.earlyStop) say(earlyStopLine(result.earlyStop, options.earlyStop!));
+    if (result.earlyStop) say(earlyStopLine(result.earlyStop, result.history, options.earlyStop!));
     if (checkpointFile) say(`checkpoint written to ${checkpointFile}`);
     const out = str('out');
     if (out) {
