@@ -235,3 +235,24 @@ describe('bad input: one line naming the file, the row and the column, and the f
     expect(stdout).toBe('');
   });
 });
+
+describe('resume on a table', () => {
+  it('a table run with early stopping, stopped at --steps and resumed, ends with bitwise the uninterrupted model and history', () => {
+    const run = ['train', '--data', file('noisy.csv'), '--test', file('noisy-test.csv'), '--backend', 'cpu', '--hidden', '32',
+      '--lr', '0.003', '--epochs', '60', '--batch', '20', '--val', '20', '--early-stop', '4', '--checkpoint-every', '5'];
+    ok(...run, '--checkpoint', file('whole.ckpt'), '--out', file('whole.safetensors'), '--report', file('whole.json'));
+    expect(json('whole.json').earlyStop.stopped).toBe(true);
+    ok(...run, '--checkpoint', file('part.ckpt'), '--steps', '20');
+    const resumed = ok('train', '--resume', file('part.ckpt'), '--data', file('noisy.csv'), '--test', file('noisy-test.csv'), '--backend', 'cpu',
+      '--out', file('resumed.safetensors'), '--report', file('resumed.json'));
+    expect(resumed).toMatch(/resuming from .*part\.ckpt: epoch 7, step 20/);
+    expect(loadModel(file('resumed.safetensors')).params).toEqual(loadModel(file('whole.safetensors')).params);
+    const strip = (name: string) => json(name).history.map(({ seconds: _, ...r }: { seconds: number }) => r);
+    expect(strip('resumed.json')).toEqual(strip('whole.json'));
+    expect(json('resumed.json').earlyStop).toEqual(json('whole.json').earlyStop);
+    // The checkpoint holds the table's split and columns: another target is refused.
+    const { stderr, code } = cli('train', '--resume', file('part.ckpt'), '--data', file('noisy.csv'), '--target', 'x');
+    expect(stderr).toBe(`error: --target x differs from the checkpoint ${file('part.ckpt')}'s colour: leave --target out to keep the checkpoint ${file('part.ckpt')}'s\n`);
+    expect(code).toBe(2);
+  });
+});
