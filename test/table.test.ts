@@ -126,3 +126,30 @@ describe('tables as data sets', () => {
       'test.csv: row 2, column "kind" holds the class "rosa", which the training data does not have (its classes: setosa, versicolor, virginica)');
   });
 });
+
+describe('fuzzing tables', () => {
+  // Random damage to a good table, read as either task with a test split: every case reads, or ends in a one-line
+  // UserError; nothing else is thrown.
+  it('reads or refuses 1000 mutated tables in one line each', () => {
+    const rng = new Rng(17);
+    const good = 'x,y,kind\n1,2,a\n3.5,-4,b\n5,6,a\n7,8,b\n-1,0.5,a\n2,2,b\n';
+    const alphabet = ['a', 'b', '1', '-', '.', 'e', ',', '"', '\n', ' ', ''];
+    let refused = 0;
+    for (let i = 0; i < 1000; i++) {
+      const chars = [...good];
+      for (let n = 1 + rng.below(4); n > 0; n--) chars.splice(rng.below(chars.length + 1), rng.below(2), alphabet[rng.below(alphabet.length)]);
+      const text = chars.join('');
+      try {
+        const table = parseCsv(text, 'f.csv');
+        const { train, test } = tableSets(table, { task: rng.below(2) ? 'classification' : 'regression', testSplit: 0.3 });
+        expect(train.count + test.count).toBe(table.cells.rows);
+        expect(Array.from(train.inputs).every(Number.isFinite)).toBe(true);
+      } catch (error) {
+        if (!(error instanceof UserError) || error.message.includes('\n')) throw new Error(`case ${i} ${JSON.stringify(text)}: ${error}`);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(100);
+    expect(refused).toBeLessThan(1000);
+  });
+});
