@@ -95,21 +95,25 @@ function checkTask(spec: ModelSpec, set: Dataset, name: string): void {
   const targets = set.labels instanceof Float32Array;
   if (spec.task === 'classification') {
     if (targets) {
-      throw new UserError((n) => `a classifier learns class labels, and the ${name} set holds target values: use ${n('task')} regression`, 'task');
+      throw new UserError((n) => `a classifier learns class labels, and the ${name} set holds target values: ` +
+        `use ${n('task')} regression`, 'task');
     }
     return;
   }
   if (!targets) {
-    throw new UserError((n) => `a regression model learns target values, and the ${name} set holds class labels: use ${n('task')} classification`, 'task');
+    throw new UserError((n) => `a regression model learns target values, and the ${name} set holds class labels: ` +
+      `use ${n('task')} classification`, 'task');
   }
   if (set.inputs instanceof Uint8Array) {
-    throw new UserError((n) => `a regression model takes float32 inputs, and the ${name} set holds byte images: use ${n('task')} classification`, 'task');
+    throw new UserError((n) => `a regression model takes float32 inputs, and the ${name} set holds byte images: ` +
+      `use ${n('task')} classification`, 'task');
   }
   const outputs = outputSize(spec);
   const width = set.count > 0 ? set.labels.length / set.count : outputs;
   if (width !== outputs) {
     if (!Number.isInteger(width)) throw new Error(`the ${name} set's ${set.labels.length} targets are no whole number per sample`);
-    throw new DataFitError((n) => `the model has ${outputs} outputs but the ${name} data has ${width} targets: end ${n('layers')} with ${width}`,
+    throw new DataFitError(
+      (n) => `the model has ${outputs} outputs but the ${name} data has ${width} targets: end ${n('layers')} with ${width}`,
       name, 'targets', outputs, width);
   }
 }

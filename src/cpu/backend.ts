@@ -144,7 +144,7 @@ export class CpuSession implements TrainingSession {
 
   dispose(): void {}
 
-  /** Byte images are normalised by the spec, float32 inputs taken as they are; predict() reads no labels. */
+  /** Byte images are normalised by the spec, float32 inputs taken as they are. */
   private gather(set: Dataset, order: Uint32Array, start: number, rows: number): void {
     const { spec } = this.options;
     const { input } = this.network;

@@ -56,7 +56,7 @@ export function uploadSet(res: Resources, name: string, set: Dataset, spec: Mode
   const S = GPUBufferUsage.STORAGE;
   const inputs = set.inputs.subarray(0, set.count * set.features);
   const labels = set.labels.subarray(0, set.count * labelWidth(spec));
-  const upload = (bytes: boolean, values: Uint8Array | Float32Array, words: Uint8Array | Uint32Array | Float32Array): DataBuffers => ({
+  const upload = (bytes: boolean, values: Dataset['inputs'], words: Dataset['labels']): DataBuffers => ({
     bytes,
     inputs: res.buffer(`${name} inputs`, values.byteLength, S, values),
     labels: res.buffer(`${name} labels`, words.byteLength, S, words),
