@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../src/data/csv.js';
+import { holdOut } from '../src/data/split.js';
 import { heldOutRows, readTable, tableSets, type TableOptions } from '../src/data/table.js';
 import { UserError } from '../src/errors.js';
 import { Rng } from '../src/model/rng.js';
@@ -151,5 +152,14 @@ describe('fuzzing tables', () => {
     }
     expect(refused).toBeGreaterThan(100);
     expect(refused).toBeLessThan(1000);
+  });
+});
+
+describe('holdOut', () => {
+  it('holds the last samples out with all their targets, for several targets per sample', () => {
+    const set = { inputs: Float32Array.from({ length: 10 }, (_, i) => i), labels: Float32Array.from({ length: 15 }, (_, i) => i), count: 5, features: 2 };
+    const { train, val } = holdOut(set, 2, 3);
+    expect([train.count, Array.from(train.labels)]).toEqual([3, [0, 1, 2, 3, 4, 5, 6, 7, 8]]);
+    expect([val.count, Array.from(val.inputs), Array.from(val.labels)]).toEqual([2, [6, 7, 8, 9], [9, 10, 11, 12, 13, 14]]);
   });
 });
