@@ -175,7 +175,7 @@ describe('loadMnist refuses bad files with a one-line UserError naming the file'
     const missing = path.join(root, 'no-such-folder');
     expectUserError(() => loadMnist(missing), missing, /no such folder; the data location must point at a folder laid out like MNIST/);
     const file = path.join(writeSet(), TRAIN_IMAGES);
-    expectUserError(() => loadMnist(file), file, /not a folder; --data DIR/);
+    expectUserError(() => loadMnist(file), file, /not a folder; the data location must point at a folder laid out like MNIST/);
   });
 });
 
