@@ -156,14 +156,14 @@ function inputGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: n
 }
 
 /**
- * One training step on a full batch, as CpuNetwork.forward + backward + the optimiser's update: gather, forward, the
- * loss (softmax_cross_entropy, mse_onehot or mse_targets), then per layer from the top the input gradient through the activation
- * below (inputGradient; not for the first layer) and the weight + bias gradient (weightGradient), then the update (see
- * UpdateRule). Fused, the tn matmul updates the layer's parameters in its epilogue, so the input gradient comes
- * first: it reads the layer's weight before that update, as the CPU's backward pass does (it finishes every gradient
- * before the update). 3·layers + 1 dispatches with fused ReLU and the fused update; 2 more per hidden layer for
- * another activation or dropout, 1 more for the optimiser's dispatch. The step's start, loss slot, run step (dropout's
- * masks), rate and optimiser values come from the step table.
+ * One training step on a full batch, as CpuNetwork.forward + backward + the optimiser's update: gather (or
+ * gather_floats), forward, the loss (softmax_cross_entropy, mse_onehot or mse_targets), then per layer from the top the
+ * input gradient through the activation below (inputGradient; not for the first layer) and the weight + bias gradient
+ * (weightGradient), then the update (see UpdateRule). Fused, the tn matmul updates the layer's parameters in its
+ * epilogue, so the input gradient comes first: it reads the layer's weight before that update, as the CPU's backward
+ * pass does (it finishes every gradient before the update). 3·layers + 1 dispatches with fused ReLU and the fused
+ * update; 2 more per hidden layer for another activation or dropout, 1 more for the optimiser's dispatch. The step's
+ * start, loss slot, run step (dropout's masks), rate and optimiser values come from the step table.
  */
 export function trainStep(
   table: ParamTable, net: NetConfig, b: NetBuffers, rows: number, update: UpdateRule, force: MatmulChoice = {},
@@ -255,7 +255,9 @@ function gather(table: ParamTable, net: NetConfig, b: NetBuffers, set: DataBuffe
   const features = layers[0].inSize;
   const outputs = [b.acts[0], b.batchLabels];
   if (set.bytes) {
-    return { kernel: 'gather', outputs, inputs: [set.inputs, set.labels, b.order, b.lut], launch: launch.gather(rows, features, useOrder) };
+    return {
+      kernel: 'gather', outputs, inputs: [set.inputs, set.labels, b.order, b.lut], launch: launch.gather(rows, features, useOrder),
+    };
   }
   const labelWidth = net.task === 'regression' ? layers[layers.length - 1].outSize : 1;
   return {
