@@ -76,7 +76,7 @@ export function syntheticSet(count: number, features: number, seed: number): Dat
   const words = new Uint32Array(pixels.buffer);
   for (let i = 0; i < words.length; i++) words[i] = rng.nextU32();
   const labels = Uint8Array.from({ length: count }, () => rng.below(10));
-  return { pixels: pixels.subarray(0, count * features), labels, count, features };
+  return { inputs: pixels.subarray(0, count * features), labels, count, features };
 }
 
 export interface EpochCounts {

@@ -1,14 +1,15 @@
 // argmax_count: for one evaluation batch, the number of rows whose largest output is at the label (the first maximum
 // wins on ties) and the summed loss of its rows by the model's loss (d.loss: SOFTMAX_CROSS_ENTROPY or MSE, whose
 // row loss is the mean of the row's squared errors; their values are in src/gpu/kernels/losses.ts), written into
-// out[entry.slot].
-// CPU reference: argmaxCount, and lossForward(loss, null, ...) · rows (src/cpu/losses.ts) for the loss.
+// out[entry.slot]. A regression model's batch (d.loss MSE_TARGETS) has a row of f32 targets per row instead of a
+// label: only its loss is summed, the mean of each row's squared errors against its targets; correct stays 0.
+// CPU reference: argmaxCount, and modelLoss(spec, null, ...) · rows (src/cpu/losses.ts) for the loss.
 //
 // Bindings (outputs, inputs, sizes), row-major:
 //   0 out:    [batches] {loss_sum: f32, correct: u32} read_write; one slot per evaluation batch (of the test set, then
 //             the validation set), so one read back after a whole set returns every batch's numbers
 //   1 logits: [rows, classes] read
-//   2 labels: [rows] u32 read
+//   2 labels: [rows] u32 read, or for MSE_TARGETS [rows, classes] the bit patterns of f32 targets
 //   3 d:      Dims uniform
 //   4 step:   Step uniform, dynamic offset (see gather.wgsl: the step table)
 // Dispatch: exactly one workgroup of 256 threads; per-thread sums are reduced in a fixed tree in workgroup memory,
@@ -24,7 +25,7 @@ struct Result { loss_sum: f32, correct: u32 }
 @group(0) @binding(3) var<uniform> d: Dims;
 @group(0) @binding(4) var<uniform> entry: Step;
 
-// injected: SOFTMAX_CROSS_ENTROPY, MSE
+// injected: SOFTMAX_CROSS_ENTROPY, MSE, MSE_TARGETS
 
 var<workgroup> loss_part: array<f32, 256>;
 var<workgroup> correct_part: array<u32, 256>;
@@ -35,6 +36,15 @@ fn main(@builtin(local_invocation_index) t: u32) {
   var correct = 0u;
   for (var r = t; r < d.rows; r += 256u) {
     let row = r * d.classes;
+    if (d.loss == MSE_TARGETS) {
+      var squares = 0.0;
+      for (var c = 0u; c < d.classes; c++) {
+        let diff = logits[row + c] - bitcast<f32>(labels[row + c]);
+        squares += diff * diff;
+      }
+      loss += squares / f32(d.classes);
+      continue;
+    }
     var best = 0u;
     for (var c = 1u; c < d.classes; c++) {
       if (logits[row + c] > logits[row + best]) { best = c; }

@@ -3,20 +3,36 @@ import type { ParamTable } from './model/params.js';
 import type { Schedule } from './model/schedule.js';
 import type { ModelSpec } from './model/spec.js';
 
-/** A labelled image set as it is stored: raw bytes, normalised only when a batch is gathered. */
+/**
+ * A labelled set as it is stored, [count, features] row-major inputs and their labels. Bytes (images) are normalised
+ * by the model's inputMean and inputStd only when a batch is gathered; float32 inputs (tables, standardised when the
+ * table was read) are gathered exactly as they are.
+ */
 export interface Dataset {
-  /** [count, features] pixel bytes 0..255, row-major. */
-  pixels: Uint8Array;
-  /** [count] class indices. */
-  labels: Uint8Array;
+  /** [count, features]: bytes 0..255, or float32 values used as they are. */
+  inputs: Uint8Array | Float32Array;
+  /**
+   * Classification: [count] class indices, any number of classes. Regression: [count, outputs] float32 targets,
+   * row-major (already standardised, as the model's outputs are).
+   */
+  labels: Uint8Array | Uint32Array | Float32Array;
   count: number;
   features: number;
+}
+
+/** A set of byte images with byte labels, as MNIST's files hold them. */
+export interface ImageDataset extends Dataset {
+  inputs: Uint8Array;
+  labels: Uint8Array;
 }
 
 export interface Metrics {
   /** Mean loss over the set, by the model's loss (softmax-cross-entropy or MSE). */
   loss: number;
-  /** Fraction classified correctly (largest output at the label, the first maximum winning), 0..1. */
+  /**
+   * Fraction classified correctly (largest output at the label, the first maximum winning), 0..1; NaN for a
+   * regression model, which has no classes.
+   */
   accuracy: number;
 }
 
@@ -114,8 +130,9 @@ export interface TrainingSession {
    */
   readOptimizerState(): Promise<Float32Array[]>;
   /**
-   * The last layer's outputs (logits, or MSE outputs) for every sample of `set`, with the current parameters and
-   * no dropout: [set.count, classes]. eval and predict use it.
+   * The last layer's outputs (logits, MSE outputs, or a regression's predicted targets, standardised as its
+   * targets are) for every sample of `set`, with the current parameters and no dropout: [set.count, classes]. eval
+   * and predict use it.
    */
   predict(set: Dataset): Promise<Float32Array>;
   /** Frees everything the session holds. */

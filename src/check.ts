@@ -8,7 +8,7 @@ import { DataFitError, UserError, type Wording } from './errors.js';
 import { optimizerSlots, PLAIN_SGD, validateOptimizer } from './model/optimizer.js';
 import { paramTable } from './model/params.js';
 import type { Schedule } from './model/schedule.js';
-import { inputSize, outputSize, type ModelSpec } from './model/spec.js';
+import { inputSize, labelWidth, outputSize, type ModelSpec } from './model/spec.js';
 
 /**
  * Checks a session's settings and data, and works out its sizes. `schedule`, where given, resolves the schedule once
@@ -69,17 +69,52 @@ export function checkState(sizes: SessionSizes, params: Float32Array, state: Flo
 }
 
 /**
- * A set must have the model's input size (a DataFitError, with `fix` where there is one to give) and hold as many
- * pixels and labels as its count says (a programming error where not).
+ * A set must have the model's input size and, for regression, one target per output (DataFitErrors, with `fix`
+ * where there is one to give), the kind of labels the model's task learns from (a UserError naming the task), and
+ * hold as many inputs and labels as its count says (a programming error where not).
  */
 export function checkInputs(spec: ModelSpec, set: Dataset, name: string, fix?: Wording): void {
   const inputs = inputSize(spec);
+  const images = set.inputs instanceof Uint8Array;
   if (set.features !== inputs) {
-    throw new DataFitError((n) => `the model's input size ${inputs} does not match the ${name} images (${set.features} pixels)` +
-      (fix ? `: ${fix(n)}` : ''), name, 'inputs', inputs, set.features);
+    const data = images ? `${name} images (${set.features} pixels)` : `${name} data (${set.features} features)`;
+    throw new DataFitError((n) => `the model's input size ${inputs} does not match the ${data}` + (fix ? `: ${fix(n)}` : ''),
+      name, 'inputs', inputs, set.features);
   }
-  if (set.pixels.length < set.count * inputs || set.labels.length < set.count) {
-    throw new Error(`the ${name} set holds fewer pixels or labels than its count (${set.count}) says`);
+  checkTask(spec, set, name);
+  if (set.inputs.length < set.count * inputs || set.labels.length < set.count * labelWidth(spec)) {
+    throw new Error(`the ${name} set holds fewer inputs or labels than its count (${set.count}) says`);
+  }
+}
+
+/**
+ * A classifier learns from class indices; a regression model from float32 targets, [count, outputs], and float32
+ * inputs (byte images are gathered with class labels only).
+ */
+function checkTask(spec: ModelSpec, set: Dataset, name: string): void {
+  const targets = set.labels instanceof Float32Array;
+  if (spec.task === 'classification') {
+    if (targets) {
+      throw new UserError((n) => `a classifier learns class labels, and the ${name} set holds target values: ` +
+        `use ${n('task')} regression`, 'task');
+    }
+    return;
+  }
+  if (!targets) {
+    throw new UserError((n) => `a regression model learns target values, and the ${name} set holds class labels: ` +
+      `use ${n('task')} classification`, 'task');
+  }
+  if (set.inputs instanceof Uint8Array) {
+    throw new UserError((n) => `a regression model takes float32 inputs, and the ${name} set holds byte images: ` +
+      `use ${n('task')} classification`, 'task');
+  }
+  const outputs = outputSize(spec);
+  const width = set.count > 0 ? set.labels.length / set.count : outputs;
+  if (width !== outputs) {
+    if (!Number.isInteger(width)) throw new Error(`the ${name} set's ${set.labels.length} targets are no whole number per sample`);
+    throw new DataFitError(
+      (n) => `the model has ${outputs} outputs but the ${name} data has ${width} targets: end ${n('layers')} with ${width}`,
+      name, 'targets', outputs, width);
   }
 }
 
@@ -91,9 +126,10 @@ function labelledSets({ train, test, val }: SessionSettings): [string, Dataset][
   return sets;
 }
 
-/** Every set fits the model's input, and no label is beyond its outputs. */
+/** Every set fits the model's input and its task, and no class label is beyond its outputs. */
 function checkLabelledSets(spec: ModelSpec, sets: [string, Dataset][]): void {
   for (const [name, set] of sets) checkInputs(spec, set, name, (n) => `start ${n('layers')} with ${set.features}`);
+  if (spec.task === 'regression') return;
   let largest = 0;
   let holder = '';
   for (const [name, set] of sets) {

@@ -1,13 +1,16 @@
 /**
  * The settings a UserError can be about, by the names the library's options give them (ModelSpec, TrainOptions and
- * its data, OptimizerConfig, ScheduleOptions). `validation` is the validation set held out of the training data.
+ * its data, OptimizerConfig, ScheduleOptions). `validation` is the validation set held out of the training data;
+ * `target` the target columns of a table and `testSplit` the fraction of it held out for testing; `hidden` the hidden
+ * layers' widths; `earlyStop` the epochs without improvement that end training.
  */
 export type Field =
-  | 'layers' | 'activation' | 'loss'
+  | 'layers' | 'task' | 'activation' | 'loss'
   | 'epochs' | 'batch' | 'learningRate' | 'seed' | 'logEvery' | 'maxSteps' | 'checkpointEvery' | 'dropout' | 'validation'
   | 'optimizer' | 'momentum' | 'dampening' | 'weightDecay' | 'beta1' | 'beta2' | 'eps'
   | 'schedule' | 'stepSize' | 'gamma' | 'minLr'
-  | 'data' | 'savedModel' | 'savedCheckpoint';
+  | 'data' | 'target' | 'testSplit' | 'hidden' | 'earlyStop'
+  | 'savedModel' | 'savedCheckpoint';
 
 /** How a message names a setting: the library by its field, the CLI by its flag. */
 export type Naming = (field: Field) => string;
@@ -47,15 +50,16 @@ export class UserError extends Error {
 }
 
 /**
- * A data set that the model does not fit: images of another size than its input (`model` inputs, `data` pixels), or
- * a label beyond its outputs (`model` outputs, `data` the largest label). `set` names the set ("training", "test",
- * "validation", "prediction"). The numbers let a caller that knows where the model came from say so.
+ * A data set that the model does not fit: inputs of another size than its input (`model` inputs, `data` features), a
+ * label beyond its outputs (`model` outputs, `data` the largest label), or regression targets of another width than
+ * its outputs (`model` outputs, `data` targets per sample). `set` names the set ("training", "test", "validation",
+ * "prediction"). The numbers let a caller that knows where the model came from say so.
  */
 export class DataFitError extends UserError {
   override name = 'DataFitError';
 
   constructor(
-    message: Wording, readonly set: string, readonly mismatch: 'inputs' | 'labels', readonly model: number, readonly data: number,
+    message: Wording, readonly set: string, readonly mismatch: 'inputs' | 'labels' | 'targets', readonly model: number, readonly data: number,
   ) {
     super(message, 'layers');
   }

@@ -10,8 +10,10 @@ import { CpuBackend } from '../src/cpu/backend.js';
 import { holdOut } from '../src/data/split.js';
 import { DataFitError, NoAdapterError, UserError } from '../src/errors.js';
 import { makeOptimizer } from '../src/model/optimizer.js';
+import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
 import { checkRun, DEFAULT_TRAIN_OPTIONS } from '../src/train/run.js';
+import { randomArray } from './helpers.js';
 import { toyDataset } from './toy.js';
 import { expectUserError } from './user-error.js';
 
@@ -66,6 +68,37 @@ describe('checkSession', () => {
     // eval passes one set as both: it is the test set.
     await expectUserError(() => checkSession({ ...settings, spec: makeSpec([12, 4]), train: test, evaluateOnly: true }),
       /does not match the test images/, 'layers');
+  });
+
+  it('checks tables by their task: class labels of any count, target rows as wide as the outputs, float inputs for regression', async () => {
+    const rng = new Rng(7);
+    const table = (count: number, labels: Uint32Array | Float32Array) => ({ inputs: randomArray(rng, count * 16), labels, count, features: 16 });
+    const classes = table(100, Uint32Array.from({ length: 100 }, (_, i) => i % 300));
+    expect(checkSession({ ...settings, spec: makeSpec([16, 300]), train: classes, test: classes }).classes).toBe(300);
+    const beyond = table(100, Uint32Array.from({ length: 100 }, (_, i) => (i === 42 ? 300 : 0)));
+    await expectUserError(() => checkSession({ ...settings, spec: makeSpec([16, 300]), train: beyond, test: classes }),
+      /^the model has 300 outputs but the data has label 300: end layers with at least 301$/, 'layers');
+    const floats = await expectUserError(() => checkSession({ ...settings, spec: makeSpec([12, 300]), train: classes, test: classes }),
+      /^the model's input size 12 does not match the test data \(16 features\): start layers with 16$/, 'layers');
+    expect(floats).toMatchObject({ mismatch: 'inputs', model: 12, data: 16 });
+
+    const regression = makeSpec([16, 8, 3], { task: 'regression', loss: 'mse' });
+    const targets = table(100, randomArray(rng, 300));
+    expect(checkSession({ ...settings, spec: regression, train: targets, test: targets }).classes).toBe(3);
+    const narrow = table(30, randomArray(rng, 60));
+    const width = await expectUserError(() => checkSession({ ...settings, spec: regression, train: targets, test: narrow }),
+      /^the model has 3 outputs but the test data has 2 targets: end layers with 2$/, 'layers');
+    expect(width).toBeInstanceOf(DataFitError);
+    expect(width).toMatchObject({ set: 'test', mismatch: 'targets', model: 3, data: 2 });
+
+    const learnsLabels = await expectUserError(() => checkSession({ ...settings, spec: regression, train: classes, test: targets }),
+      /^a regression model learns target values, and the training set holds class labels: use task classification$/, 'task');
+    expect(cliMessage(learnsLabels)).toMatch(/use --task classification$/);
+    await expectUserError(() => checkSession({ ...settings, spec: makeSpec([16, 3]), train: targets, test: targets }),
+      /^a classifier learns class labels, and the test set holds target values: use task regression$/, 'task');
+    const images = { ...train, labels: randomArray(rng, 300) };
+    await expectUserError(() => checkSession({ ...settings, spec: regression, train: images, test: targets }),
+      /^a regression model takes float32 inputs, and the training set holds byte images: use task classification$/, 'task');
   });
 
   it('is taken by a backend for its own settings only', () => {

@@ -28,6 +28,31 @@ describe('checkpoint files', () => {
     expect(decodeCheckpoint(encodeCheckpoint(checkpoint), 'c')).toEqual(checkpoint);
   });
 
+  it('round-trip a table regression with early stopping: its description, split, best parameters and history', () => {
+    const regression = makeSpec([2, 4, 2], {
+      task: 'regression', loss: 'mse',
+      data: { features: ['a', 'b'], featureMean: [1, 2], featureStd: [3, 1], targets: ['y', 'z'], targetMean: [0.5, -1], targetStd: [2, 1] },
+    });
+    const p = initParams(paramTable(regression), 3);
+    const saved: Checkpoint = {
+      spec: regression,
+      options: { epochs: 9, batch: 4, learningRate: 0.001, seed: 2, logEvery: 100, optimizer: makeOptimizer('adam'), earlyStop: 3 },
+      data: { trainSamples: 30, val: 6, testSplit: 0.25 },
+      state: {
+        params: p, optimizer: [p.map((x) => x / 2), p.map((x) => x * x)], step: 14, epoch: 3, epochStep: 0, shuffleState: [5, 6, 7, 8],
+        epochLossSum: 0, bestParams: p.map((x) => -x),
+        history: [1, 2].map((epoch) => ({
+          epoch, steps: 7, trainLoss: 0.3, testLoss: 0.2, testRMSE: 1.5, testMAE: 1.25, testR2: 0.75, valLoss: 0.1 * epoch, valRMSE: 1, valMAE: 0.5, valR2: 0.5, seconds: 1,
+        })),
+      },
+    };
+    const bytes = encodeCheckpoint(saved);
+    expect(decodeCheckpoint(bytes, 'c')).toEqual(saved);
+    expect(decodeSafetensors(bytes, 'c').metadata.version).toBe('2');
+    expect([...decodeSafetensors(bytes, 'c').tensors.keys()].filter((name) => name.startsWith('best.'))).toEqual(
+      ['best.0.weight', 'best.0.bias', 'best.2.weight', 'best.2.bias']);
+  });
+
   it("name the optimiser's tensors after PyTorch's state and the parameters", () => {
     const { tensors, metadata } = decodeSafetensors(encodeCheckpoint(checkpoint), 'c');
     expect([...tensors.keys()]).toEqual([

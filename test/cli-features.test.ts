@@ -155,7 +155,7 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
     png.data.fill(255);
     for (let y = 0; y < 84; y++) {
       for (let x = 0; x < 84; x++) {
-        const ink = test.pixels[Math.floor(y / 3) * 28 + Math.floor(x / 3)];
+        const ink = test.inputs[Math.floor(y / 3) * 28 + Math.floor(x / 3)];
         const i = 4 * ((y + 10) * 120 + x + 30);
         png.data[i] = png.data[i + 1] = png.data[i + 2] = 255 - ink;
       }

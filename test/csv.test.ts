@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classColumn, numericColumns, parseCsv, sortClasses } from '../src/data/csv.js';
+import { parseWithPapa, readDecimal, scanUnquoted, type ParsedCells } from '../src/data/csv-cells.js';
+import { classColumn, numericColumns, parseCsv, sortClasses, type CsvTable } from '../src/data/csv.js';
 import { UserError } from '../src/errors.js';
 import { Rng } from '../src/model/rng.js';
 
@@ -16,11 +17,15 @@ function failure(read: () => unknown): string {
   throw new Error('expected a UserError, but it read');
 }
 
+/** Every data cell as text, row by row. */
+const rowsOf = ({ columns, cells }: Pick<CsvTable, 'columns' | 'cells'>) =>
+  Array.from({ length: cells.rows }, (_, r) => columns.map((_, c) => cells.text(r, c)));
+
 describe('parseCsv', () => {
   it('reads quoting, CRLF, a byte-order mark and blank lines', () => {
     const table = parseCsv('\ufeff name ,"a, b"\r\n"x ""y""",2\r\n\r\n3,"4\n5"\r\n', 'q.csv');
     expect(table.columns).toEqual(['name', 'a, b']);
-    expect(table.rows).toEqual([['x "y"', '2'], ['3', '4\n5']]);
+    expect(rowsOf(table)).toEqual([['x "y"', '2'], ['3', '4\n5']]);
   });
 
   it.each([
@@ -111,5 +116,65 @@ describe('fuzzing', () => {
     }
     expect(refused).toBeGreaterThan(100);
     expect(refused).toBeLessThan(2000);
+  });
+});
+
+describe('reading numbers', () => {
+  it('reads every decimal as Number() does, bit for bit, and refuses what is no decimal', () => {
+    const rng = new Rng(11);
+    const digits = (n: number) => Array.from({ length: n }, () => rng.below(10)).join('');
+    const cases = ['0', '-0', '+0.0', '1.', '.5', '-.5', '1e22', '1e23', '9007199254740991', '9007199254740993', '123456789012345678901',
+      '1e-22', '1e-23', '4.9e-324', '1e400', '0.000000000000000000000000001', '1e0400', ' 7 ', '\t-3.25\t', '\u00a02\u00a0',
+      '', ' ', '.', '-', '+', 'e5', '1e', '1e+', '1.2.3', '--1', '1_0', '0x10', 'NaN', 'Infinity', '١'];
+    for (let i = 0; i < 5000; i++) {
+      const exponent = rng.below(3) ? '' : `${['e', 'E'][rng.below(2)]}${['', '+', '-'][rng.below(3)]}${rng.below(40)}`;
+      const point = rng.below(4) === 0 ? '' : `.${digits(rng.below(12))}`;
+      cases.push(`${['', '-', '+'][rng.below(3)]}${digits(rng.below(18))}${point}${exponent}`);
+    }
+    for (const text of cases) {
+      const trimmed = text.trim();
+      const want = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
+      expect(Object.is(readDecimal(`x${text}y`, 1, text.length + 1), want), JSON.stringify(text)).toBe(true);
+    }
+  });
+});
+
+describe('the scan of text without quotes', () => {
+  // Papa Parse is the reference: wherever the scan reads a text, it reads the cells (or the problem) Papa reads.
+  const same = (text: string) => {
+    const scanned = scanUnquoted(text);
+    if (!scanned) return false;
+    const plain = (p: ParsedCells) => ('cells' in p ? { header: p.header, rows: rowsOf({ columns: p.header, cells: p.cells }) } : p);
+    expect(plain(scanned), JSON.stringify(text)).toEqual(plain(parseWithPapa(text)));
+    if ('cells' in scanned) {
+      const papa = parseWithPapa(text) as { cells: CsvTable['cells'] };
+      for (let r = 0; r < scanned.cells.rows; r++) {
+        scanned.header.forEach((_, c) => expect(Object.is(scanned.cells.decimal(r, c), papa.cells.decimal(r, c))).toBe(true));
+      }
+    }
+    return true;
+  };
+
+  it('reads LF and CRLF files, blank lines and ragged rows as Papa Parse does', () => {
+    for (const text of ['a,b\n1,2\n', 'a,b\r\n1,2\r\n\r\n3,4', '\n\na\n1\n\n', 'a,b\n1,2\n3\n', 'a\n \n', 'a,b\r\n1,2,3\r\n']) {
+      expect(same(text)).toBe(true);
+    }
+    // Left to Papa Parse: quotes, and line ends whose reading depends on its guess.
+    for (const text of ['a,"b"\n1,2\n', 'a,b\r1,2\r', 'a,b\r\n1,2\n3,4\n', 'a\n1\r2\n']) expect(scanUnquoted(text)).toBeUndefined();
+  });
+
+  it('agrees with Papa Parse on 3000 random texts', () => {
+    const rng = new Rng(5);
+    const alphabet = ['1', '2', '-', '.', 'e', ',', ',', '\n', '\n', ' ', 'x', '7', '\t'];
+    // LF line ends, CRLF ones, or a mixture with lone CRs (which the scan leaves to Papa Parse).
+    const ends = [['\n'], ['\r\n'], ['\n', '\r\n', '\r']];
+    let scanned = 0;
+    for (let i = 0; i < 3000; i++) {
+      const end = ends[i % 3];
+      const text = Array.from({ length: 1 + rng.below(40) }, () => alphabet[rng.below(alphabet.length)])
+        .map((c) => (c === '\n' ? end[rng.below(end.length)] : c)).join('');
+      if (same(text)) scanned++;
+    }
+    expect(scanned).toBeGreaterThan(1000);
   });
 });

@@ -5,11 +5,11 @@ import { makeSpec } from '../src/model/spec.js';
 import { train } from '../src/train/trainer.js';
 import { analyseTestSet, Predictor, softmax } from '../demo/src/predict.js';
 import { parseHidden, parseSettings } from '../demo/src/settings.js';
-import type { Dataset } from '../src/backend.js';
+import type { ImageDataset } from '../src/backend.js';
 import { Rng } from '../src/model/rng.js';
 
 /** 16 random bytes per sample; the label is which quarter of them is brightest: learnable, but not at once. */
-function quarters(seed: number, count: number): Dataset {
+function quarters(seed: number, count: number): ImageDataset {
   const rng = new Rng(seed);
   const pixels = Uint8Array.from({ length: count * 16 }, () => rng.below(256));
   const labels = new Uint8Array(count);
@@ -17,7 +17,7 @@ function quarters(seed: number, count: number): Dataset {
     const sums = [0, 1, 2, 3].map((q) => pixels.subarray(i * 16 + q * 4, i * 16 + q * 4 + 4).reduce((a, b) => a + b, 0));
     labels[i] = sums.indexOf(Math.max(...sums));
   }
-  return { pixels, labels, count, features: 16 };
+  return { inputs: pixels, labels, count, features: 16 };
 }
 
 describe('the page’s predictions', () => {
@@ -43,7 +43,7 @@ describe('the page’s predictions', () => {
     // One image at a time gives the same answer as the batch.
     const predictor = new Predictor(spec, result.params);
     for (let i = 0; i < 20; i++) {
-      const probs = predictor.probabilities(data.test.pixels.subarray(i * 16, (i + 1) * 16));
+      const probs = predictor.probabilities(data.test.inputs.subarray(i * 16, (i + 1) * 16));
       expect(probs.indexOf(Math.max(...probs))).toBe(analysis.predicted[i]);
       expect(Math.max(...probs)).toBeCloseTo(analysis.confidence[i], 5);
     }

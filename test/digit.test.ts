@@ -66,7 +66,7 @@ describe('preprocessDigit: a drawing made into an MNIST digit', () => {
     // MNIST's digits were made by this very procedure, so undoing a pure enlargement must reproduce them.
     const { test } = loadMnist();
     for (let n = 0; n < 100; n++) {
-      const digit = test.pixels.subarray(n * 784, (n + 1) * 784);
+      const digit = test.inputs.subarray(n * 784, (n + 1) * 784);
       const result = preprocessDigit(upscale(digit, 10), 280, 280)!;
       let worst = 0;
       for (let i = 0; i < 784; i++) worst = Math.max(worst, Math.abs(result[i] - digit[i]));

@@ -50,10 +50,10 @@ describe('predict() and evaluate() edge cases', () => {
       await expect(session.predict(randomDataset(new Rng(1), 3, 21))).rejects.toThrow(UserError);
       expect(await session.predict({ ...testSet, count: 0 })).toEqual(new Float32Array(0));
       // Two billion images of 20 pixels: beyond any device's binding size, refused before anything is allocated.
-      const huge = { pixels: { length: 2 ** 36 }, labels: { length: 2 ** 31 }, count: 2 ** 31, features: 20 } as unknown as Dataset;
+      const huge = { inputs: { length: 2 ** 36 }, labels: { length: 2 ** 31 }, count: 2 ** 31, features: 20 } as unknown as Dataset;
       await expect(session.predict(huge)).rejects.toThrow(/maxStorageBufferBindingSize|maxBufferSize/);
       // Still usable: one sample alone (one batch of one row), and the whole test set against evaluate().
-      const one = { ...testSet, pixels: testSet.pixels.subarray(20 * 5, 20 * 6), labels: testSet.labels.subarray(5, 6), count: 1 };
+      const one = { ...testSet, inputs: testSet.inputs.subarray(20 * 5, 20 * 6), labels: testSet.labels.subarray(5, 6), count: 1 };
       const all = await session.predict(testSet);
       expectClose(await session.predict(one), all.subarray(50, 60), { atol: 1e-6, rtol: 1e-6 }, "one sample");
       const correct = Array.from({ length: testSet.count }, (_, r) => argmax(all, r * 10, 10) === testSet.labels[r]);
@@ -106,7 +106,7 @@ describe('eval and predict --backend webgpu on a saved model', () => {
     const data = path.join(dir, 'mnist');
     fs.mkdirSync(data);
     for (const [name, set] of [['train', mnist.train], ['t10k', test]] as const) {
-      fs.writeFileSync(path.join(data, `${name}-images-idx3-ubyte`), idx(0x803, [set.count, 28, 28], set.pixels.subarray(0, set.count * 784)));
+      fs.writeFileSync(path.join(data, `${name}-images-idx3-ubyte`), idx(0x803, [set.count, 28, 28], set.inputs.subarray(0, set.count * 784)));
       fs.writeFileSync(path.join(data, `${name}-labels-idx1-ubyte`), idx(0x801, [set.count], set.labels.subarray(0, set.count)));
     }
     const spec = makeSpec([784, 16, 10], { activation: 'gelu', loss: 'mse' });
@@ -129,7 +129,7 @@ describe('eval and predict --backend webgpu on a saved model', () => {
     expect(json.confusion.flat()).toEqual(Array.from(cpu.confusion));
 
     const index = 17;
-    const one = { ...test, pixels: test.pixels.subarray(index * 784, (index + 1) * 784), labels: test.labels.subarray(index, index + 1), count: 1 };
+    const one = { ...test, inputs: test.inputs.subarray(index * 784, (index + 1) * 784), labels: test.labels.subarray(index, index + 1), count: 1 };
     const want = argmax(await predictOutputs(new CpuBackend(), spec, trained.params, one), 0, 10);
     const predicted = cli('predict', '--model', model, '--data', data, '--index', String(index), '--backend', 'webgpu');
     expect(predicted.stderr).toBe('');

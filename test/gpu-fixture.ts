@@ -4,13 +4,13 @@
  * the tolerance of a mean loss.
  */
 import { afterAll, beforeAll } from 'vitest';
-import type { Dataset } from '../src/backend.js';
+import type { Dataset, ImageDataset } from '../src/backend.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/backend.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { Rng } from '../src/model/rng.js';
 import { KernelRunner, openTestGpu } from './gpu-setup.js';
-import { randomDataset } from './helpers.js';
+import { randomArray, randomDataset } from './helpers.js';
 
 /**
  * The net the session tests train, and its batch: awkward on purpose. 20, 33 and 17 are multiples of no matmul tile
@@ -62,11 +62,11 @@ export function useTestGpu(options: { kernels?: boolean } = {}): TestGpu {
   };
 }
 
-export interface SessionData {
-  train: Dataset;
-  test: Dataset;
+export interface SessionData<D extends Dataset = ImageDataset> {
+  train: D;
+  test: D;
   /** Only when a validation count is given. */
-  val?: Dataset;
+  val?: D;
   /** Epoch orders: shuffles of the training set's indices. */
   orders: Uint32Array[];
 }
@@ -82,6 +82,24 @@ export function randomSessionData(
   const train = randomDataset(rng, counts.train, features);
   const test = randomDataset(rng, counts.test, features);
   const val = counts.val === undefined ? undefined : randomDataset(rng, counts.val, features);
+  const shuffles = Array.from({ length: orders }, () => rng.shuffle(Uint32Array.from({ length: train.count }, (_, i) => i)));
+  return { train, test, val, orders: shuffles };
+}
+
+/** A table's labels for `count` samples: class indices, or a regression's target rows. */
+export type TableLabels = (rng: Rng, count: number) => Dataset['labels'];
+
+/**
+ * Random float32 tables of `features` inputs in [-2, 2) (about what standardised columns hold), drawn as
+ * randomSessionData draws its sets: the training set, the test set, the validation set, then the orders; each set's
+ * inputs before its labels.
+ */
+export function randomTableData(
+  seed: number, features: number, counts: { train: number; test: number; val: number }, orders: number, labels: TableLabels,
+): Required<SessionData<Dataset>> {
+  const rng = new Rng(seed);
+  const table = (count: number): Dataset => ({ inputs: randomArray(rng, count * features, -2, 2), labels: labels(rng, count), count, features });
+  const [train, test, val] = [table(counts.train), table(counts.test), table(counts.val)];
   const shuffles = Array.from({ length: orders }, () => rng.shuffle(Uint32Array.from({ length: train.count }, (_, i) => i)));
   return { train, test, val, orders: shuffles };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relu, reluBackward } from '../src/cpu/activations.js';
 import { biasAdd, columnSum } from '../src/cpu/bias.js';
-import { gather } from '../src/cpu/gather.js';
+import { gather, gatherFloats } from '../src/cpu/gather.js';
 import { argmaxCount, softmaxCrossEntropy } from '../src/cpu/losses.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { launch, normalisationTable } from '../src/gpu/kernels.js';
@@ -103,8 +103,36 @@ describe('gather (bytes on the GPU to a normalised batch)', () => {
   });
 });
 
+describe('gather_floats (float32 inputs on the GPU, with class indices or target rows)', () => {
+  // Width 1: class indices up to 999 (beyond a byte); width 3: regression targets, copied bit for bit.
+  it.each([[50, 33, 1], [41, 7, 3], [9, 1, 3], [30, 2, 5]])('%i samples x %i features, %i label words: exact', async (samples, features, width) => {
+    const rng = new Rng(samples * 3 + features + width);
+    const inputs = randomArray(rng, samples * features, -3, 3);
+    const labels = width === 1 ? randomLabels(rng, samples, 1000) : randomArray(rng, samples * width, -2, 2);
+    const order = rng.shuffle(Uint32Array.from({ length: samples }, (_, i) => i));
+    const rows = Math.min(13, samples - 2);
+    const start = samples - rows; // ends exactly at the last sample: no reads past the data
+
+    for (const useOrder of [true, false]) {
+      const expectedX = new Float32Array(rows * features);
+      const expectedLabels = labels instanceof Uint32Array ? new Uint32Array(rows) : new Float32Array(rows * width);
+      const identity = Uint32Array.from({ length: samples }, (_, i) => i);
+      gatherFloats(expectedX, expectedLabels, inputs, labels, useOrder ? order : identity, start, rows, features, width);
+      const x = run.output(rows * features);
+      const labelsOut = run.output(rows * width);
+      const table = [{ start: 0, slot: 0 }, { start: 1, slot: 1 }, { start, slot: 2 }];
+      await run.run('gather_floats', [x, labelsOut], [run.input(inputs), run.input(labels), run.input(order)],
+        launch.gatherFloats(rows, features, useOrder, width), { table, entry: 2 });
+      expect(Array.from(await run.readF32(x, rows * features))).toEqual(Array.from(expectedX));
+      const raw = await run.read(labelsOut, rows * width);
+      const got = labels instanceof Uint32Array ? new Uint32Array(raw) : new Float32Array(raw);
+      expect(Array.from(got)).toEqual(Array.from(expectedLabels));
+    }
+  });
+});
+
 describe('softmax_cross_entropy (loss and logit gradient)', () => {
-  it.each([[1, 10], [7, 10], [33, 1], [300, 33]])('%i rows x %i classes', async (rows, classes) => {
+  it.each([[1, 10], [7, 10], [33, 1], [300, 33], [9, 300]])('%i rows x %i classes', async (rows, classes) => {
     const rng = new Rng(rows * 7 + classes);
     // Logits up to ±50: exp() would overflow fp32 at 88 without the max subtraction on rows that hold both ends.
     const logits = randomArray(rng, rows * classes, -50, 50);
@@ -126,7 +154,7 @@ describe('softmax_cross_entropy (loss and logit gradient)', () => {
 });
 
 describe('argmax_count (evaluation: correct count and loss sum)', () => {
-  it.each([[1, 10], [7, 10], [300, 10], [130, 3]])('%i rows x %i classes, with ties', async (rows, classes) => {
+  it.each([[1, 10], [7, 10], [300, 10], [130, 3], [9, 300]])('%i rows x %i classes, with ties', async (rows, classes) => {
     const rng = new Rng(rows * 11 + classes);
     // Small integers make ties common: the first maximum must win, as in ops.argmaxCount.
     const logits = Float32Array.from({ length: rows * classes }, () => rng.below(4));
@@ -135,7 +163,7 @@ describe('argmax_count (evaluation: correct count and loss sum)', () => {
     const expectedLoss = softmaxCrossEntropy(null, logits, labels, rows, classes) * rows;
     const out = run.output(2 * 3);
     await run.run('argmax_count', [out], [run.input(logits), run.input(labels)],
-      launch.argmaxCount(rows, classes, 'softmax-cross-entropy'), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
+      launch.argmaxCount(rows, classes, 'softmax-cross-entropy', 'classification'), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
     const raw = await run.read(out, 6);
     expect(new Uint32Array(raw)[5], 'correct count').toBe(expectedCorrect);
     expect(new Float32Array(raw).subarray(0, 4).every(Number.isNaN), 'only the batch\'s slot is written').toBe(true);

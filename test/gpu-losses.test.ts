@@ -1,10 +1,11 @@
 /**
- * The MSE loss on the GPU against the CPU reference (src/cpu/losses.ts): mse_onehot, the training loss and its
- * gradient, and argmax_count's loss sum with MSE at evaluation; then whole training sessions with MSE against
- * CpuSession. (The softmax-cross-entropy kernel is in gpu-kernels.test.ts, its sessions in gpu-activation.test.ts.)
+ * The MSE loss on the GPU against the CPU reference (src/cpu/losses.ts): mse_onehot and mse_targets (a regression's),
+ * the training losses and their gradients, and argmax_count's loss sum with MSE at evaluation; then whole training
+ * sessions with MSE against CpuSession. (The softmax-cross-entropy kernel is in gpu-kernels.test.ts, its sessions in
+ * gpu-activation.test.ts; regression sessions in gpu-tables.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { argmaxCount, lossForward, mseOneHot } from '../src/cpu/losses.js';
+import { argmaxCount, lossForward, modelLoss, mseOneHot, mseTargets } from '../src/cpu/losses.js';
 import { launch } from '../src/gpu/kernels.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -34,10 +35,40 @@ describe('mse_onehot (training loss) and argmax_count with the MSE loss (evaluat
 
     const counts = run.output(2 * 3);
     await run.run('argmax_count', [counts], [run.input(out), run.input(labels)],
-      launch.argmaxCount(rows, classes, 'mse'), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
+      launch.argmaxCount(rows, classes, 'mse', 'classification'), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
     const raw = await run.read(counts, 6);
     expect(new Uint32Array(raw)[5], 'correct count').toBe(argmaxCount(out, labels, rows, classes));
     const lossSum = lossForward('mse', null, out, labels, rows, classes) * rows;
+    expectClose([new Float32Array(raw)[4]], [lossSum], { atol: 0, rtol: 1e-5 }, 'MSE loss sum');
+  });
+});
+
+describe('mse_targets (a regression\'s training loss) and argmax_count against targets (its evaluation)', () => {
+  it.each([[1, 1], [7, 3], [33, 1], [130, 5], [300, 2]])('%i rows x %i targets', async (rows, outputs) => {
+    const run = fixture.kernels;
+    const rng = new Rng(rows * 19 + outputs);
+    const out = randomArray(rng, rows * outputs, -2, 2);
+    const targets = randomArray(rng, rows * outputs, -2, 2);
+    const expectedGrad = new Float32Array(rows * outputs);
+    const expectedLoss = mseTargets(expectedGrad, out, targets, rows, outputs);
+    const grad = run.output(rows * outputs);
+    const losses = run.output(4);
+    await run.run('mse_targets', [grad, losses], [run.input(out), run.input(targets)],
+      launch.mseTargets(rows, outputs), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 3 }], entry: 1 });
+    const gotLosses = await run.readF32(losses, 4);
+    expect(gotLosses.subarray(0, 3).every(Number.isNaN), 'only the step\'s slot is written').toBe(true);
+    // As mse_onehot: a tree sum of squares, and a gradient of one subtraction and one division (an ulp or two).
+    expectClose([gotLosses[3]], [expectedLoss], { atol: 0, rtol: 1e-5 }, 'mean loss');
+    expectClose(await run.readF32(grad, rows * outputs), expectedGrad, { atol: 0, rtol: 3e-7 }, 'dOut');
+
+    const counts = run.output(2 * 3);
+    await run.run('argmax_count', [counts], [run.input(out), run.input(targets)],
+      launch.argmaxCount(rows, outputs, 'mse', 'regression'), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
+    const raw = await run.read(counts, 6);
+    expect(new Float32Array(raw).subarray(0, 4).every(Number.isNaN), 'only the batch\'s slot is written').toBe(true);
+    expect(new Uint32Array(raw)[5], 'no correct count for a regression').toBe(0);
+    const spec = makeSpec([4, outputs], { task: 'regression', loss: 'mse' });
+    const lossSum = modelLoss(spec, null, out, targets, rows, outputs) * rows;
     expectClose([new Float32Array(raw)[4]], [lossSum], { atol: 0, rtol: 1e-5 }, 'MSE loss sum');
   });
 });

@@ -36,7 +36,7 @@ class CpuReference {
   private readonly labels = new Uint32Array(Math.max(batch, test.count));
 
   step(s: number): number {
-    gather(this.net.input, this.labels, train.pixels, train.labels, order, s * batch, batch, train.features,
+    gather(this.net.input, this.labels, train.inputs, train.labels, order, s * batch, batch, train.features,
       spec.inputMean, spec.inputStd);
     this.net.forward(this.params, batch);
     const loss = this.net.backward(this.params, this.labels, batch);
@@ -47,7 +47,7 @@ class CpuReference {
   /** The whole test set as one batch: a different batching from the GPU's, the same result. */
   evaluate(): Metrics {
     const identity = Uint32Array.from({ length: test.count }, (_, i) => i);
-    gather(this.net.input, this.labels, test.pixels, test.labels, identity, 0, test.count, test.features,
+    gather(this.net.input, this.labels, test.inputs, test.labels, identity, 0, test.count, test.features,
       spec.inputMean, spec.inputStd);
     const logits = this.net.forward(this.params, test.count);
     const loss = softmaxCrossEntropy(null, logits, this.labels, test.count, 10);

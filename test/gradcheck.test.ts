@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuNetwork } from '../src/cpu/network.js';
 import { relu, reluBackward } from '../src/cpu/activations.js';
 import { biasAdd, columnSum } from '../src/cpu/bias.js';
-import { softmaxCrossEntropy } from '../src/cpu/losses.js';
+import { modelLoss, mseTargets, softmaxCrossEntropy } from '../src/cpu/losses.js';
 import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
 import { initParams } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
@@ -134,6 +134,30 @@ describe.each([
   });
 });
 
+describe.each([
+  { rows: 1, outputs: 1 },
+  { rows: 7, outputs: 3 },
+  { rows: 33, outputs: 5 },
+])('mseTargets, $rows rows of $outputs targets', ({ rows, outputs }) => {
+  it('is nn.MSELoss against the targets, mean over every element, with its gradient', () => {
+    const rng = new Rng(rows * 17 + outputs);
+    const out = randomArray(rng, rows * outputs, -2, 2);
+    const targets = randomArray(rng, rows * outputs, -2, 2);
+    const grad = new Float32Array(rows * outputs);
+    const loss = mseTargets(grad, out, targets, rows, outputs);
+    expect(Math.abs(loss - loss64('mse-targets', out, targets, rows, outputs))).toBeLessThan(1e-15);
+    const spec = makeSpec([4, outputs], { task: 'regression', loss: 'mse' });
+    expect(modelLoss(spec, null, out, targets, rows, outputs)).toBe(loss);
+    // By hand for the last element: d/d out = 2 (out − target) / (rows · outputs).
+    const last = rows * outputs - 1;
+    expect(grad[last]).toBe(Math.fround((2 * (out[last] - targets[last])) / (rows * outputs)));
+    const o64 = Float64Array.from(out);
+    // Quadratic: central differences are exact but for rounding (2^-53·|L| / h ≈ 1e-11 with h = 1e-5).
+    const fd = centralDifferences(o64, () => loss64('mse-targets', o64, targets, rows, outputs), 1e-5);
+    expectClose(grad, fd, { atol: 1e-10, rtol: 1e-6 }, 'dOut');
+  });
+});
+
 // ---- the whole network --------------------------------------------------------------------------------------------
 
 describe.each([
@@ -177,6 +201,37 @@ describe.each([
       // largest gradient (measured worst: 1.5e-8 of it). The float64 differences add only ~1e-10 (h² truncation,
       // 2^-53·|L|/h rounding).
       expectClose(got, want, { atol: 1e-7 * scale, rtol: 1e-6 }, entry.name);
+    }
+  });
+});
+
+describe.each([
+  { layers: [9, 6, 1], rows: 5, seed: 4 },
+  { layers: [7, 11, 5, 3], rows: 13, seed: 5 },
+])('CpuNetwork for regression $layers, $rows rows', ({ layers, rows, seed }) => {
+  it('backward() against target rows gives the finite-difference gradient of every parameter', () => {
+    const spec = makeSpec(layers, { task: 'regression', loss: 'mse' });
+    const outputs = layers[layers.length - 1];
+    const net = new CpuNetwork(spec, rows + 2);
+    const params = initParams(net.table, seed);
+    const rng = new Rng(2000 + seed);
+    const x = randomArray(rng, rows * layers[0]);
+    const targets = randomArray(rng, rows * outputs, -2, 2);
+    net.input.set(x);
+    net.forward(params, rows);
+    const loss = net.backward(params, targets, rows);
+
+    const params64 = Float64Array.from(params);
+    const at = network64(net.table, 'relu', 'mse-targets', params64, x, targets, rows);
+    expect(at.margin, 'smallest |pre-activation|: choose another seed').toBeGreaterThan(1e-3);
+    expect(Math.abs(loss - at.loss)).toBeLessThan(1e-6 * at.loss);
+    const fd = centralDifferences(params64, () => network64(net.table, 'relu', 'mse-targets', params64, x, targets, rows).loss, 1e-6);
+    const scale = maxAbs(fd);
+    expect(scale).toBeGreaterThan(0);
+    // The tolerances of the classification networks above, for the same reasons.
+    for (const entry of net.table.entries) {
+      const want = fd.subarray(entry.offset, entry.offset + entry.size);
+      expectClose(net.grads.subarray(entry.offset, entry.offset + entry.size), want, { atol: 1e-7 * scale, rtol: 1e-6 }, entry.name);
     }
   });
 });

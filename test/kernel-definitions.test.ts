@@ -68,6 +68,15 @@ describe('compiling only what is dispatched', () => {
       expect(compiled.filter((key) => !key.startsWith('matmul.')).sort()).toEqual(['argmax_count', 'gather', 'softmax_cross_entropy']);
       expect(compiled.filter((key) => key.startsWith('matmul.')).length).toBeGreaterThan(0);
 
+      // A regression session of the same shapes on a table: its gather and loss kernels, the same matmuls.
+      const regression = makeSpec([16, 8, 4], { task: 'regression', loss: 'mse' });
+      const table = (count: number) => ({ inputs: new Float32Array(count * 16), labels: new Float32Array(count * 4), count, features: 16 });
+      await backend.createSession({
+        spec: regression, params: new Float32Array(paramTable(regression).total), batch: 8, learningRate: 0.1,
+        train: table(64), test: table(32),
+      });
+      expect(backend.kernels.compiled.filter((key) => !compiled.includes(key)).sort()).toEqual(['gather_floats', 'mse_targets']);
+
       expect(createKernels(gpu.device, nodeShaderLoader).compiled).toEqual([]);
       const out = run.output(4);
       await run.run('relu', [out], [run.input(new Float32Array(4))], launch.relu(4));

@@ -93,4 +93,13 @@ describe('model spec and parameter table', () => {
     await expectUserError(() => parseLayers('784,abc'), /^layers "784,abc" is not a list of sizes: use e\.g\. layers 784,128,10$/, 'layers');
     await expectUserError(() => makeSpec([784, 0, 10]), /positive integer/, 'layers');
   });
+
+  it('is a classifier unless it says otherwise, and a regression model learns with mse', async () => {
+    expect(makeSpec([4, 3]).task).toBe('classification');
+    expect(makeSpec([4, 2], { task: 'regression', loss: 'mse' }).task).toBe('regression');
+    await expectUserError(() => makeSpec([4, 2], { task: 'regression' }),
+      /^a regression model learns with loss mse, not softmax-cross-entropy$/, 'loss');
+    await expectUserError(() => makeSpec([4, 2], { task: 'ranking' as 'regression' }),
+      /^task "ranking" is not one of classification, regression$/, 'task');
+  });
 });

@@ -48,7 +48,7 @@ describe('PNG digits', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'png-'));
     for (const style of ['dark-on-light', 'light-on-dark', 'alpha'] as const) {
       for (let n = 0; n < 20; n++) {
-        const digit = test.pixels.subarray(n * 784, (n + 1) * 784);
+        const digit = test.inputs.subarray(n * 784, (n + 1) * 784);
         const file = path.join(dir, `${style}-${n}.png`);
         fs.writeFileSync(file, PNG.sync.write(paint(digit, 150, 4, 11 + n, 7 + 2 * n, style)));
         const back = readDigitPng(file);

@@ -44,9 +44,16 @@ export function activation64(kind: Activation, x: number): number {
   }
 }
 
+/** A loss by name, or 'mse-targets': a regression's mse, whose labels are target rows [rows, classes]. */
+export type Loss64 = Loss | 'mse-targets';
+
 /** Mean loss over a batch of outputs [rows, classes]. */
-export function loss64(kind: Loss, out: ArrayLike<number>, labels: ArrayLike<number>, rows: number, classes: number): number {
+export function loss64(kind: Loss64, out: ArrayLike<number>, labels: ArrayLike<number>, rows: number, classes: number): number {
   let total = 0;
+  if (kind === 'mse-targets') {
+    for (let i = 0; i < rows * classes; i++) total += (out[i] - labels[i]) ** 2;
+    return total / (rows * classes);
+  }
   for (let r = 0; r < rows; r++) {
     if (kind === 'mse') {
       for (let c = 0; c < classes; c++) total += (out[r * classes + c] - (c === labels[r] ? 1 : 0)) ** 2;
@@ -67,7 +74,7 @@ export function loss64(kind: Loss, out: ArrayLike<number>, labels: ArrayLike<num
  * batch is from a kink of relu or leaky relu).
  */
 export function network64(
-  table: ParamTable, kind: Activation, lossKind: Loss, params: ArrayLike<number>, x: ArrayLike<number>,
+  table: ParamTable, kind: Activation, lossKind: Loss64, params: ArrayLike<number>, x: ArrayLike<number>,
   labels: ArrayLike<number>, rows: number, drop?: { rate: number; seed: number; step: number },
 ): { loss: number; margin: number } {
   let act: ArrayLike<number> = x;

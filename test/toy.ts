@@ -24,5 +24,5 @@ export function toyDataset(seed: number, count: number): Dataset {
     }
     labels[i] = best;
   }
-  return { pixels, labels, count, features };
+  return { inputs: pixels, labels, count, features };
 }

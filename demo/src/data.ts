@@ -3,13 +3,13 @@
  * dev server, copied into the build under mnist/), fetched from this site, decompressed by the browser's
  * DecompressionStream and parsed by the same IDX parser as the CLI.
  */
-import type { Dataset } from '../../src/backend.js';
+import type { ImageDataset } from '../../src/backend.js';
 import { makeDataset, parseImages, parseLabels } from '../../src/data/idx.js';
 import { UserError } from '../../src/errors.js';
 
 export interface DemoData {
-  train: Dataset;
-  test: Dataset;
+  train: ImageDataset;
+  test: ImageDataset;
   /** Samples in the full sets, before any limit from the URL. */
   fullTrain: number;
   fullTest: number;
@@ -34,10 +34,10 @@ async function fetchGzipped(name: string, onBytes: (bytes: number) => void): Pro
 }
 
 /** The first `limit` samples of a set, as views (no copy). */
-export function limitDataset(set: Dataset, limit: number | undefined): Dataset {
+export function limitDataset(set: ImageDataset, limit: number | undefined): ImageDataset {
   if (limit === undefined || limit >= set.count) return set;
   return {
-    pixels: set.pixels.subarray(0, limit * set.features),
+    inputs: set.inputs.subarray(0, limit * set.features),
     labels: set.labels.subarray(0, limit),
     count: limit,
     features: set.features,
@@ -50,7 +50,7 @@ export async function loadMnist(
 ): Promise<DemoData> {
   let received = 0;
   const onBytes = (bytes: number) => onProgress((received += bytes) / 1e6);
-  const load = async (images: string, labels: string): Promise<Dataset> => {
+  const load = async (images: string, labels: string): Promise<ImageDataset> => {
     const [imageBytes, labelBytes] = await Promise.all([fetchGzipped(images, onBytes), fetchGzipped(labels, onBytes)]);
     return makeDataset(parseImages(imageBytes, images), parseLabels(labelBytes, labels), images, labels);
   };

@@ -230,9 +230,9 @@ async function start(): Promise<void> {
         if (control.stopped) return;
         const stepsPerEpoch = Math.floor(data!.train.count / settings.batch);
         lossChart.addTest(record.epoch * stepsPerEpoch, record.testLoss);
-        epochChart.add(record.epoch, record.testAccuracy, record.testLoss, record.trainLoss);
-        stats.accuracy.textContent = percent(record.testAccuracy);
-        stats.accuracy.dataset.value = String(record.testAccuracy);
+        epochChart.add(record.epoch, record.testAccuracy!, record.testLoss, record.trainLoss);
+        stats.accuracy.textContent = percent(record.testAccuracy!);
+        stats.accuracy.dataset.value = String(record.testAccuracy!);
         stats.accuracy.dataset.epoch = String(record.epoch);
         live.pendingEpoch = record;
       },
@@ -246,7 +246,7 @@ async function start(): Promise<void> {
           const epoch = live.pendingEpoch;
           if (epoch) {
             live.pendingEpoch = null;
-            if (!control.paused) setState('training', `Epoch ${epoch.epoch} done: ${percent(epoch.testAccuracy)} of the test digits right. Sorting out the mistakes…`);
+            if (!control.paused) setState('training', `Epoch ${epoch.epoch} done: ${percent(epoch.testAccuracy!)} of the test digits right. Sorting out the mistakes…`);
             await showAnalysis(spec, params, () => control.gate());
           }
         }
@@ -254,8 +254,8 @@ async function start(): Promise<void> {
       },
     });
     const last = result.history[result.history.length - 1];
-    setModel(new Predictor(spec, result.params), `Trained ${spec.layers.join('-')} for ${settings.epochs} epoch${settings.epochs > 1 ? 's' : ''}: ${percent(last.testAccuracy)} on the test set.`);
-    setState('done', `Done in ${control.activeSeconds.toFixed(1)} s: ${percent(last.testAccuracy)} of ${number(data.test.count)} test digits right. Draw one!`);
+    setModel(new Predictor(spec, result.params), `Trained ${spec.layers.join('-')} for ${settings.epochs} epoch${settings.epochs > 1 ? 's' : ''}: ${percent(last.testAccuracy!)} on the test set.`);
+    setState('done', `Done in ${control.activeSeconds.toFixed(1)} s: ${percent(last.testAccuracy!)} of ${number(data.test.count)} test digits right. Draw one!`);
   } catch (error) {
     if (!(error instanceof Stopped) && !control.stopped) {
       console.error(error);

@@ -3,7 +3,7 @@
  * confusion matrix and the grid of mistakes. Both run the CPU reference network (CpuNetwork) on parameters read back
  * from the training session, whichever backend trains; the inputs are normalised by the same gather() as training.
  */
-import type { Dataset } from '../../src/backend.js';
+import type { ImageDataset } from '../../src/backend.js';
 import { gather } from '../../src/cpu/gather.js';
 import { CpuNetwork } from '../../src/cpu/network.js';
 import { paramTable } from '../../src/model/params.js';
@@ -67,7 +67,7 @@ const ROWS = 500;
  * MNIST's 10,000 digits through 784-128-10 take about a second of one core.
  */
 export async function analyseTestSet(
-  spec: ModelSpec, params: Float32Array, test: Dataset, pause: () => Promise<void> = async () => {},
+  spec: ModelSpec, params: Float32Array, test: ImageDataset, pause: () => Promise<void> = async () => {},
 ): Promise<TestAnalysis> {
   const classes = outputSize(spec);
   const network = new CpuNetwork(spec, Math.min(ROWS, test.count));
@@ -79,7 +79,7 @@ export async function analyseTestSet(
   let correct = 0;
   for (let start = 0; start < test.count; start += ROWS) {
     const rows = Math.min(ROWS, test.count - start);
-    gather(network.input, labels, test.pixels, test.labels, identity, start, rows, test.features, spec.inputMean, spec.inputStd);
+    gather(network.input, labels, test.inputs, test.labels, identity, start, rows, test.features, spec.inputMean, spec.inputStd);
     const logits = network.forward(params, rows);
     for (let r = 0; r < rows; r++) {
       const probs = softmax(logits.subarray(r * classes, (r + 1) * classes));

@@ -1,5 +1,5 @@
 /** The page's small renderings: a 28x28 digit, the ten probability bars, the confusion matrix, the mistakes grid. */
-import type { Dataset } from '../../src/backend.js';
+import type { ImageDataset } from '../../src/backend.js';
 import { argmax, type TestAnalysis } from './predict.js';
 
 /** Draws pixel bytes [side·side] onto a canvas of side x side pixels, light ink on dark as MNIST is stored. */
@@ -92,7 +92,7 @@ export function renderConfusion(container: HTMLElement, analysis: TestAnalysis):
 }
 
 /** Up to `limit` misclassified test images, labelled "true → predicted"; returns how many there are in all. */
-export function renderMistakes(container: HTMLElement, analysis: TestAnalysis, test: Dataset, limit = 40): number {
+export function renderMistakes(container: HTMLElement, analysis: TestAnalysis, test: ImageDataset, limit = 40): number {
   const wrong: number[] = [];
   for (let i = 0; i < analysis.count; i++) if (analysis.predicted[i] !== test.labels[i]) wrong.push(i);
   // The most confident mistakes first: the instructive ones (and often mislabelled digits).
@@ -101,7 +101,7 @@ export function renderMistakes(container: HTMLElement, analysis: TestAnalysis, t
   const items = shown.map((index) => {
     const figure = el('figure', 'mistake');
     const canvas = el('canvas');
-    drawDigit(canvas, test.pixels.subarray(index * test.features, (index + 1) * test.features));
+    drawDigit(canvas, test.inputs.subarray(index * test.features, (index + 1) * test.features));
     const truth = test.labels[index];
     const guess = analysis.predicted[index];
     const caption = el('figcaption');

@@ -2,13 +2,14 @@ import { NoAdapterError, UserError, type Field } from '../errors.js';
 
 /** Each setting's flag: the CLI names a setting in its messages as the user types it. */
 const FLAGS: Record<Field, string> = {
-  layers: '--layers', activation: '--activation', loss: '--loss',
+  layers: '--layers', task: '--task', activation: '--activation', loss: '--loss',
   epochs: '--epochs', batch: '--batch', learningRate: '--lr', seed: '--seed', logEvery: '--log-every', maxSteps: '--steps',
   checkpointEvery: '--checkpoint-every', dropout: '--dropout', validation: '--val',
   optimizer: '--optimizer', momentum: '--momentum', dampening: '--dampening', weightDecay: '--weight-decay',
   beta1: '--beta1', beta2: '--beta2', eps: '--eps',
   schedule: '--schedule', stepSize: '--step-size', gamma: '--gamma', minLr: '--min-lr',
-  data: '--data DIR', savedModel: 'a model written by train --out', savedCheckpoint: 'a checkpoint of train --checkpoint',
+  data: '--data DIR', target: '--target', testSplit: '--test-split', hidden: '--hidden', earlyStop: '--early-stop',
+  savedModel: 'a model written by train --out', savedCheckpoint: 'a checkpoint of train --checkpoint',
 };
 
 /** A UserError's message in the CLI's words: its settings named by their flags, and the CLI's own way out added. */

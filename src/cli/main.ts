@@ -14,9 +14,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
 const USAGE = `Usage: webgpu-mlp <command> [options]
 
 Commands:
-  train    train an MLP on MNIST (or any folder of MNIST-style IDX files)
-  eval     evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix
-  predict  classify one digit (a PNG image, or a test-set sample) with a saved model
+  train    train an MLP on MNIST (or any folder of MNIST-style IDX files), or on a CSV table
+  eval     evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix (or RMSE, MAE, R²)
+  predict  classify one digit (a PNG image, or a test-set sample), or predict every row of a CSV table
 
 Run "webgpu-mlp <command> --help" for a command's options; --verbose prints the stack trace of an error.
 `;

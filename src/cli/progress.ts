@@ -2,17 +2,30 @@ import type { EpochRecord, Progress } from '../train/trainer.js';
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** A value in its own units, to 4 significant digits (or more where it is large). */
+const value = (x: number) => (Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4));
+
+/** A set's results in the task's words: accuracy for classification, RMSE and R² for regression. */
+function setResults(set: 'test' | 'val', loss: number, accuracy?: number, rmse?: number, r2?: number): string {
+  if (rmse !== undefined) return `${set} loss ${loss.toFixed(4)}  ${set} RMSE ${value(rmse)}  ${set} R² ${r2!.toFixed(4)}  `;
+  return `${set} loss ${loss.toFixed(4)}  ${set} accuracy ${percent(accuracy!)}  `;
+}
+
 /** One epoch's results; stepsPerEpoch, when known, marks an epoch that --steps cut short. */
 export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: number): string {
   const partial = stepsPerEpoch !== undefined && record.steps < stepsPerEpoch ? ` (stopped at step ${record.steps} of ${stepsPerEpoch})` : '';
   return `epoch ${record.epoch}/${epochs}${partial}  train loss ${record.trainLoss.toFixed(4)}  ` +
-    `test loss ${record.testLoss.toFixed(4)}  test accuracy ${percent(record.testAccuracy)}  ` +
-    (record.valAccuracy !== undefined ? `val loss ${record.valLoss!.toFixed(4)}  val accuracy ${percent(record.valAccuracy)}  ` : '') +
+    setResults('test', record.testLoss, record.testAccuracy, record.testRMSE, record.testR2) +
+    (record.valLoss !== undefined ? setResults('val', record.valLoss, record.valAccuracy, record.valRMSE, record.valR2) : '') +
     `${record.seconds.toFixed(1)} s`;
 }
 
+/** At most this many epoch lines: a table's thousands of short epochs are shown every so many. */
+const MAX_EPOCH_LINES = 50;
+
 /**
- * Per-epoch lines everywhere; on a terminal also a progress bar that redraws in place with samples/s and the loss of
+ * Per-epoch lines everywhere (every ceil(epochs / 50)th epoch, the first, the last and a partial one, where there are more than 50
+ * epochs); on a terminal also a progress bar that redraws in place with samples/s and the loss of
  * the last chunk of steps.
  */
 export class ProgressPrinter {
@@ -37,6 +50,9 @@ export class ProgressPrinter {
   }
 
   epoch(record: EpochRecord): void {
+    const every = Math.ceil(this.epochs / MAX_EPOCH_LINES);
+    const partial = this.stepsPerEpoch !== undefined && record.steps < this.stepsPerEpoch;
+    if (record.epoch % every !== 0 && record.epoch !== 1 && record.epoch !== this.epochs && !partial) return;
     if (this.drawn) this.out.write('\r\x1b[K');
     this.drawn = false;
     this.out.write(epochLine(record, this.epochs, this.stepsPerEpoch) + '\n');

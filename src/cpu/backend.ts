@@ -2,9 +2,9 @@ import { refuseTraining, type Backend, type Dataset, type EvalSet, type Metrics,
 import { checkState, sessionSizes } from '../check.js';
 import type { OptimizerConfig } from '../model/optimizer.js';
 import { learningRateAt, type Schedule } from '../model/schedule.js';
-import { outputSize, type ModelSpec } from '../model/spec.js';
-import { gather } from './gather.js';
-import { argmaxCount, lossForward } from './losses.js';
+import { labelWidth, outputSize } from '../model/spec.js';
+import { gather, gatherFloats } from './gather.js';
+import { argmaxCount, modelLoss } from './losses.js';
 import { CpuNetwork } from './network.js';
 import { adamUpdate, momentumUpdate, sgdUpdate } from './updates.js';
 
@@ -36,7 +36,8 @@ function cpuDescription(): string {
 export class CpuSession implements TrainingSession {
   private readonly params: Float32Array;
   private readonly network: CpuNetwork;
-  private readonly labels: Uint32Array;
+  /** The gathered batch's class indices [rows], or a regression's targets [rows, outputs]. */
+  private readonly labels: Uint32Array | Float32Array;
   private readonly optimizer: OptimizerConfig;
   private readonly schedule: Schedule;
   /** One array per slot of optimizerSlots(optimizer.name), laid out like the parameters. */
@@ -49,7 +50,9 @@ export class CpuSession implements TrainingSession {
     checkState(sizes, options.params, options.optimizerState);
     this.params = options.params.slice();
     this.network = new CpuNetwork(options.spec, Math.max(options.batch, EVAL_ROWS));
-    this.labels = new Uint32Array(this.network.maxRows);
+    const { spec } = options;
+    const labels = this.network.maxRows * labelWidth(spec);
+    this.labels = spec.task === 'regression' ? new Float32Array(labels) : new Uint32Array(labels);
     this.optimizer = sizes.optimizer;
     this.schedule = sizes.schedule;
     const given = options.optimizerState ?? [];
@@ -113,10 +116,10 @@ export class CpuSession implements TrainingSession {
       const rows = Math.min(EVAL_ROWS, set.count - start);
       this.gather(set, identity, start, rows);
       const outputs = this.network.forward(this.params, rows);
-      lossSum += lossForward(spec.loss, null, outputs, this.labels, rows, classes) * rows;
-      correct += argmaxCount(outputs, this.labels, rows, classes);
+      lossSum += modelLoss(spec, null, outputs, this.labels, rows, classes) * rows;
+      if (this.labels instanceof Uint32Array) correct += argmaxCount(outputs, this.labels, rows, classes);
     }
-    return { loss: lossSum / set.count, accuracy: correct / set.count };
+    return { loss: lossSum / set.count, accuracy: spec.task === 'regression' ? NaN : correct / set.count };
   }
 
   async predict(set: Dataset): Promise<Float32Array> {
@@ -141,9 +144,17 @@ export class CpuSession implements TrainingSession {
 
   dispose(): void {}
 
+  /** Byte images are normalised by the spec, float32 inputs taken as they are. */
   private gather(set: Dataset, order: Uint32Array, start: number, rows: number): void {
-    const spec: ModelSpec = this.options.spec;
-    gather(this.network.input, this.labels, set.pixels, set.labels, order, start, rows, set.features,
-      spec.inputMean, spec.inputStd);
+    const { spec } = this.options;
+    const { input } = this.network;
+    const { inputs, labels } = set;
+    if (inputs instanceof Float32Array) {
+      gatherFloats(input, this.labels, inputs, labels, order, start, rows, set.features, labelWidth(spec));
+    } else if (this.labels instanceof Uint32Array && !(labels instanceof Float32Array)) {
+      gather(input, this.labels, inputs, labels, order, start, rows, set.features, spec.inputMean, spec.inputStd);
+    } else {
+      throw new Error('byte inputs with target values: checkSession refuses them');
+    }
   }
 }

@@ -1,9 +1,10 @@
 /**
- * The losses of the CPU reference, on the last layer's outputs against the labels: the reference of
- * shaders/softmax_cross_entropy.wgsl, shaders/mse_onehot.wgsl and shaders/argmax_count.wgsl. Each loss returns the
- * batch's mean loss and, when the gradient array is given, writes d(loss)/d(outputs). Matrices are row-major.
+ * The losses of the CPU reference, on the last layer's outputs against the labels (class indices) or a regression's
+ * targets: the reference of shaders/softmax_cross_entropy.wgsl, shaders/mse_onehot.wgsl, shaders/mse_targets.wgsl
+ * and shaders/argmax_count.wgsl. Each loss returns the batch's mean loss and, when the gradient array is given,
+ * writes d(loss)/d(outputs). Matrices are row-major.
  */
-import type { Loss } from '../model/spec.js';
+import type { Loss, ModelSpec } from '../model/spec.js';
 
 /**
  * Fused softmax and cross-entropy over a batch: returns the mean loss, -mean(log softmax(logits)[label]), and when
@@ -55,6 +56,39 @@ export function mseOneHot(
   return total / n;
 }
 
+/**
+ * Mean squared error against a regression's targets, PyTorch's nn.MSELoss() (reduction 'mean', over every element):
+ * loss = Σ (out − target)² / (rows · outputs), gradient 2 · (out − target) / (rows · outputs).
+ * dOut, out and targets are (rows, outputs). Kernel: shaders/mse_targets.wgsl.
+ */
+export function mseTargets(
+  dOut: Float32Array | null, out: Float32Array, targets: Float32Array, rows: number, outputs: number,
+): number {
+  const n = rows * outputs;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const diff = out[i] - targets[i];
+    total += diff * diff;
+    if (dOut) dOut[i] = (2 * diff) / n;
+  }
+  return total / n;
+}
+
+/**
+ * The loss a model trains and evaluates with: its loss against the class labels (classification), or mse against
+ * the target rows (regression). labels is (rows) or (rows, outputs).
+ */
+export function modelLoss(
+  spec: ModelSpec, dOut: Float32Array | null, out: Float32Array, labels: Uint32Array | Float32Array, rows: number, outputs: number,
+): number {
+  if (spec.task === 'regression') {
+    if (!(labels instanceof Float32Array)) throw new Error('a regression loss needs float32 target rows');
+    return mseTargets(dOut, out, labels, rows, outputs);
+  }
+  if (!(labels instanceof Uint32Array)) throw new Error('a classification loss needs u32 class labels');
+  return lossForward(spec.loss, dOut, out, labels, rows, outputs);
+}
+
 /** The loss a spec names: mean over the batch, gradient into dOut when given. */
 export function lossForward(
   kind: Loss, dOut: Float32Array | null, out: Float32Array, labels: Uint32Array, rows: number, classes: number,
@@ -66,7 +100,8 @@ export function lossForward(
 
 /**
  * How many rows have their largest output at the label, the first maximum winning a tie. logits is (rows, classes),
- * labels is (rows). Kernel: shaders/argmax_count.wgsl, which also sums the batch's loss (lossForward · rows).
+ * labels is (rows). Kernel: shaders/argmax_count.wgsl, which also sums the batch's loss (modelLoss · rows; for a
+ * regression model only that).
  */
 export function argmaxCount(logits: Float32Array, labels: Uint32Array, rows: number, classes: number): number {
   let correct = 0;

@@ -2,8 +2,7 @@ import { paramTable, view, type ParamTable } from '../model/params.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
 import { activationBackward, activationForward } from './activations.js';
 import { biasAdd, columnSum } from './bias.js';
-import { dropout, dropoutBackward } from './dropout.js';
-import { lossForward } from './losses.js';
+import { modelLoss } from './losses.js';
 import { matmulNN, matmulNT, matmulTN } from './matmul.js';
 
 /** Dropout for one training forward pass: the rate and the (seed, step) that key its masks. */
@@ -73,12 +72,13 @@ export class CpuNetwork {
   }
 
   /**
-   * After forward(): the mean loss of the batch, with the gradient of every parameter written into `grads`.
+   * After forward(): the mean loss of the batch against `labels` (class indices [rows], or a regression's targets
+   * [rows, outputs]), with the gradient of every parameter written into `grads`.
    */
-  backward(params: Float32Array, labels: Uint32Array, rows: number): number {
+  backward(params: Float32Array, labels: Uint32Array | Float32Array, rows: number): number {
     const { layers } = this.table;
     const last = layers.length - 1;
-    const loss = lossForward(this.spec.loss, this.deltas[last + 1], this.acts[last + 1], labels, rows, layers[last].outSize);
+    const loss = modelLoss(this.spec, this.deltas[last + 1], this.acts[last + 1], labels, rows, layers[last].outSize);
     const d = this.lastDropout;
     for (let l = last; l >= 0; l--) {
       const { inSize, outSize, weight, bias } = layers[l];

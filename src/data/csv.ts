@@ -1,19 +1,20 @@
 /**
  * Tables from CSV text: a header row of column names, then one row per sample. Papa Parse reads the text (quoting,
- * CRLF, a byte-order mark); everything it cannot know is checked here, with one-line errors that name the file, the
- * row (1 is the first row after the header) and the column. No Node imports: the browser demo reads files the same way.
- * Nothing is imputed: an empty or non-numeric feature cell is an error, not a zero.
+ * CRLF, a byte-order mark; csv-cells.ts scans text without quotes faster, to the same cells); everything it cannot
+ * know is checked here, with one-line errors that name the file, the row (1 is the first row after the header) and
+ * the column. No Node imports: the browser demo reads files the same way. Nothing is imputed: an empty or
+ * non-numeric feature cell is an error, not a zero.
  */
-import Papa from 'papaparse';
 import { UserError } from '../errors.js';
+import { type Cells, DECIMAL, parseWithPapa, scanUnquoted } from './csv-cells.js';
 
 export interface CsvTable {
   /** Where the text came from, for messages. */
   file: string;
   /** The header's column names, trimmed. */
   columns: string[];
-  /** Each data row's cells as text, one per column. */
-  rows: string[][];
+  /** The data rows' cells. */
+  cells: Cells;
 }
 
 /** Parses CSV text with a header row. Blank lines are skipped; every other row must have one cell per column. */
@@ -21,14 +22,14 @@ export function parseCsv(text: string, file: string): CsvTable {
   if (text.trim() === '') {
     throw new UserError(`${file}: the file is empty: a CSV file needs a header row of column names, then rows of data`);
   }
-  const parsed = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: true });
-  const error = parsed.errors[0];
-  if (error) {
-    const where = error.row === undefined ? '' : ` row ${error.row}:`;
-    throw new UserError(`${file}:${where} ${error.message.toLowerCase()}: close every quoted cell with a " (write "" for a quote inside one)`);
+  const unmarked = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const parsed = scanUnquoted(unmarked) ?? parseWithPapa(unmarked);
+  if (parsed.header === undefined) {
+    const { row, message } = parsed.unclosedQuote;
+    const where = row === undefined ? '' : ` row ${row}:`;
+    throw new UserError(`${file}:${where} ${message.toLowerCase()}: close every quoted cell with a " (write "" for a quote inside one)`);
   }
-  const [header, ...rows] = parsed.data;
-  const columns = header.map((name) => name.trim());
+  const columns = parsed.header.map((name) => name.trim());
   const seen = new Map<string, number>();
   columns.forEach((name, i) => {
     if (name === '') throw new UserError(`${file}: column ${i + 1} of the header has no name: give every column a name`);
@@ -38,13 +39,12 @@ export function parseCsv(text: string, file: string): CsvTable {
     }
     seen.set(name, i);
   });
-  if (rows.length === 0) throw new UserError(`${file}: the file has a header but no rows of data`);
-  rows.forEach((row, r) => {
-    if (row.length !== columns.length) {
-      throw new UserError(`${file}: row ${r + 1} has ${row.length} cells, the header has ${columns.length} columns: give every row one cell per column`);
-    }
-  });
-  return { file, columns, rows };
+  if ('ragged' in parsed) {
+    const { row, cells } = parsed.ragged;
+    throw new UserError(`${file}: row ${row} has ${cells} cells, the header has ${columns.length} columns: give every row one cell per column`);
+  }
+  if (parsed.cells.rows === 0) throw new UserError(`${file}: the file has a header but no rows of data`);
+  return { file, columns, cells: parsed.cells };
 }
 
 /** The index of each named column; a missing name is an error listing the columns there are. */
@@ -58,27 +58,27 @@ export function columnIndices(table: CsvTable, names: string[]): number[] {
   });
 }
 
-/** A decimal number as people write one: an optional sign, digits with an optional point, an optional exponent. */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 /**
  * The named columns as float32, row-major [rows, names.length]. Every cell must be a finite decimal number: an empty
- * cell, text, or a number beyond float32's range is an error naming the row and the column.
+ * cell, text, or a number beyond float32's range is an error naming the row and the column. `kind` names the cells
+ * in that message: feature cells, or the target cells of a regression.
  */
-export function numericColumns(table: CsvTable, names: string[]): Float32Array {
+export function numericColumns(table: CsvTable, names: string[], kind: 'feature' | 'target' = 'feature'): Float32Array {
   const indices = columnIndices(table, names);
-  const out = new Float32Array(table.rows.length * indices.length);
-  table.rows.forEach((row, r) => {
-    indices.forEach((c, j) => {
-      const cell = row[c].trim();
-      const value = DECIMAL.test(cell) ? Math.fround(Number(cell)) : NaN;
+  const { cells } = table;
+  const width = indices.length;
+  const out = new Float32Array(cells.rows * width);
+  for (let r = 0; r < cells.rows; r++) {
+    for (let j = 0; j < width; j++) {
+      const value = Math.fround(cells.decimal(r, indices[j]));
       if (!Number.isFinite(value)) {
+        const cell = cells.text(r, indices[j]).trim();
         const what = cell === '' ? 'is empty' : `holds "${cell}", which is not a finite number`;
-        throw new UserError(`${table.file}: row ${r + 1}, column "${table.columns[c]}" ${what}: every feature cell needs a number (nothing is filled in), so fix the cell or drop the row`);
+        throw new UserError(`${table.file}: row ${r + 1}, column "${table.columns[indices[j]]}" ${what}: every ${kind} cell needs a number (nothing is filled in), so fix the cell or drop the row`);
       }
-      out[r * indices.length + j] = value;
-    });
-  });
+      out[r * width + j] = value;
+    }
+  }
   return out;
 }
 
@@ -98,13 +98,18 @@ export function sortClasses(names: Iterable<string>): string[] {
   return distinct.sort(numeric ? (a, b) => Number(a) - Number(b) || (a < b ? -1 : 1) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** A column's cells as text, trimmed. */
+export function textColumn(table: CsvTable, name: string): string[] {
+  const [c] = columnIndices(table, [name]);
+  return Array.from({ length: table.cells.rows }, (_, r) => table.cells.text(r, c).trim());
+}
+
 /**
  * A column of class names (any text, trimmed). `classes` fixes the names and their order (a test file read against
  * its training file, a model's classes); otherwise they are the column's distinct values, sorted by sortClasses.
  */
 export function classColumn(table: CsvTable, name: string, classes?: string[]): ClassColumn {
-  const [c] = columnIndices(table, [name]);
-  const cells = table.rows.map((row) => row[c].trim());
+  const cells = textColumn(table, name);
   const order = classes ?? sortClasses(cells);
   const index = new Map(order.map((label, i) => [label, i]));
   const labels = new Uint32Array(cells.length);

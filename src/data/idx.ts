@@ -6,7 +6,7 @@
  * Every header is untrusted: sizes are checked against the real length before anything is used, and the data is
  * returned as a zero-copy view, so a lying header can never make us allocate.
  */
-import type { Dataset } from '../backend.js';
+import type { ImageDataset } from '../backend.js';
 import { UserError } from '../errors.js';
 
 /** Element type code of unsigned bytes, the only one MNIST uses. */
@@ -106,10 +106,10 @@ export function parseLabels(bytes: Uint8Array, file: string): IdxLabels {
 }
 
 /** Pairs an image file with its label file. */
-export function makeDataset(images: IdxImages, labels: IdxLabels, imagesFile: string, labelsFile: string): Dataset {
+export function makeDataset(images: IdxImages, labels: IdxLabels, imagesFile: string, labelsFile: string): ImageDataset {
   if (images.count !== labels.count) {
     throw new UserError(`${imagesFile}: holds ${images.count} images but ${labelsFile} holds ${labels.count} labels: use the label file of the same set`);
   }
   if (images.count === 0) throw new UserError(`${imagesFile}: holds no images`);
-  return { pixels: images.pixels, labels: labels.labels, count: images.count, features: images.rows * images.cols };
+  return { inputs: images.pixels, labels: labels.labels, count: images.count, features: images.rows * images.cols };
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Dataset } from '../backend.js';
+import type { ImageDataset } from '../backend.js';
 import { UserError, type Naming } from '../errors.js';
 import { makeDataset, parseImages, parseLabels } from './idx.js';
 
@@ -26,8 +26,8 @@ export interface MnistOptions {
 }
 
 export interface Mnist {
-  train: Dataset;
-  test: Dataset;
+  train: ImageDataset;
+  test: ImageDataset;
   /** The folder the files came from. */
   dir: string;
 }
@@ -114,8 +114,8 @@ export function loadMnist(dir: string = defaultMnistDir(), options: MnistOptions
     throw new UserError(`${trainImagesFile}: train limit ${limit} must be a whole number from 1 to ${train.count}, the training samples it holds`);
   }
   // Zero-copy views of the first samples.
-  const limited: Dataset = {
-    pixels: train.pixels.subarray(0, limit * train.features),
+  const limited: ImageDataset = {
+    inputs: train.inputs.subarray(0, limit * train.features),
     labels: train.labels.subarray(0, limit),
     count: limit,
     features: train.features,

@@ -1,12 +1,14 @@
 /**
  * The buffers of a session, made once at set-up for its whole life: parameters, gradients and optimiser state,
- * activations, the data sets as bytes, the epoch order and the results that are read back.
+ * activations, the data sets as they are stored (bytes or float32), the epoch order and the results that are read
+ * back.
  */
 import type { Dataset, SessionOptions } from '../backend.js';
 import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
+import { labelWidth, type ModelSpec } from '../model/spec.js';
 import { fusedRelu, type DataBuffers, type NetBuffers, type NetConfig, type UpdateRule } from './graph.js';
 import { normalisationTable } from './kernels/gather.js';
-import type { Plan } from './plan.js';
+import { gathersBytes, type Plan } from './plan.js';
 import type { Resources } from './resources.js';
 
 /** Evaluation batches of the test set and the validation set: one {loss sum, correct} slot each in evalOut. */
@@ -24,7 +26,7 @@ export function allocateBuffers(res: Resources, plan: Plan, options: SessionOpti
   if (!fusedRelu(net, true)) {
     for (let l = 1; l + 1 < spec.layers.length; l++) pre[l] = res.buffer(`pre ${l}`, floats(maxRows, spec.layers[l]), S);
   }
-  const trainData = uploadSet(res, 'train', train);
+  const trainData = uploadSet(res, 'train', train, spec);
   return {
     params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, options.params),
     grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
@@ -34,24 +36,35 @@ export function allocateBuffers(res: Resources, plan: Plan, options: SessionOpti
       l === spec.layers.length - 1 ? S | GPUBufferUsage.COPY_SRC : S)),
     pre,
     deltas,
-    batchLabels: res.buffer('batch labels', maxRows * 4, S),
+    batchLabels: res.buffer('batch labels', maxRows * labelWidth(spec) * 4, S),
     losses: res.buffer('losses', stepsPerEpoch * 4, S | GPUBufferUsage.COPY_SRC),
     evalOut: res.buffer('eval results', evalSlots(plan) * 8, S | GPUBufferUsage.COPY_SRC),
     order: res.buffer('epoch order', train.count * 4, S | GPUBufferUsage.COPY_DST),
     lut: res.buffer('normalisation', 256 * 4, S, normalisationTable(spec.inputMean, spec.inputStd)),
     train: trainData,
-    test: test === train ? trainData : uploadSet(res, 'test', test), // one copy when eval passes one set as both
-    val: val && uploadSet(res, 'val', val),
+    test: test === train ? trainData : uploadSet(res, 'test', test, spec), // one copy when eval passes one set as both
+    val: val && uploadSet(res, 'val', val, spec),
   };
 }
 
-/** A labelled set's bytes on the GPU. */
-export function uploadSet(res: Resources, name: string, set: Dataset): DataBuffers {
-  return {
-    pixels: res.buffer(`${name} pixels`, set.count * set.features, GPUBufferUsage.STORAGE,
-      set.pixels.subarray(0, set.count * set.features)),
-    labels: res.buffer(`${name} labels`, set.count, GPUBufferUsage.STORAGE, set.labels.subarray(0, set.count)),
-  };
+/**
+ * A labelled set on the GPU: byte images with byte labels as they are (for gather.wgsl); any other set as float32
+ * inputs and 32-bit label words (for gather_floats.wgsl), byte inputs normalised here through the table that
+ * gather.wgsl reads, so that they are the values the CPU's gather stores, and byte labels widened.
+ */
+export function uploadSet(res: Resources, name: string, set: Dataset, spec: ModelSpec): DataBuffers {
+  const S = GPUBufferUsage.STORAGE;
+  const inputs = set.inputs.subarray(0, set.count * set.features);
+  const labels = set.labels.subarray(0, set.count * labelWidth(spec));
+  const upload = (bytes: boolean, values: Dataset['inputs'], words: Dataset['labels']): DataBuffers => ({
+    bytes,
+    inputs: res.buffer(`${name} inputs`, values.byteLength, S, values),
+    labels: res.buffer(`${name} labels`, words.byteLength, S, words),
+  });
+  if (gathersBytes(set)) return upload(true, inputs, labels);
+  const table = normalisationTable(spec.inputMean, spec.inputStd);
+  const floats = inputs instanceof Float32Array ? inputs : Float32Array.from(inputs, (byte) => table[byte]);
+  return upload(false, floats, labels instanceof Uint8Array ? Uint32Array.from(labels) : labels);
 }
 
 /**

@@ -2,16 +2,20 @@ import type { DropoutConfig } from '../backend.js';
 import type { OptimizerConfig } from '../model/optimizer.js';
 import type { LayerParams, ParamTable } from '../model/params.js';
 import type { Schedule } from '../model/schedule.js';
-import type { Activation, Loss } from '../model/spec.js';
+import type { Activation, Loss, Task } from '../model/spec.js';
 import { launch } from './kernels.js';
 import type { LayerDropout } from './kernels/activations.js';
 import { BIAS, BIAS_GRAD, MASK, RELU, UPDATE } from './kernels/matmul.js';
 import type { MatmulChoice } from './matmul.js';
 import type { DispatchSpec } from './program.js';
 
-/** A labelled byte data set on the GPU, packed 4 bytes to a u32 (see gather.wgsl). */
+/**
+ * A labelled data set on the GPU: byte images with byte labels, packed 4 bytes to a u32 (gathered by gather.wgsl),
+ * or float32 inputs with 32-bit label words (gather_floats.wgsl).
+ */
 export interface DataBuffers {
-  pixels: GPUBuffer;
+  bytes: boolean;
+  inputs: GPUBuffer;
   labels: GPUBuffer;
 }
 
@@ -32,7 +36,7 @@ export interface NetBuffers {
   pre: GPUBuffer[];
   /** deltas[l], l >= 1: the loss gradient with respect to layer l's pre-activation output, [rows, layers[l]]. */
   deltas: GPUBuffer[];
-  /** [rows] u32: the gathered batch's labels. */
+  /** [rows] u32: the gathered batch's labels; for regression [rows, outputs] f32, its targets. */
   batchLabels: GPUBuffer;
   /** [steps per epoch] f32: each training step's mean loss, at slot = step. */
   losses: GPUBuffer;
@@ -51,6 +55,8 @@ export interface NetBuffers {
 export interface NetConfig {
   activation: Activation;
   loss: Loss;
+  /** A regression model learns mse against target rows (mse_targets), a classifier its loss against labels. */
+  task: Task;
   /** Dropout on the hidden layers' outputs in training steps (none at evaluation). */
   dropout?: DropoutConfig;
 }
@@ -119,12 +125,11 @@ function forward(table: ParamTable, net: NetConfig, b: NetBuffers, rows: number,
 function lossGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: number): DispatchSpec {
   const last = table.layers.length - 1;
   const classes = table.layers[last].outSize;
-  return {
-    kernel: net.loss === 'mse' ? 'mse_onehot' : 'softmax_cross_entropy',
-    outputs: [b.deltas[last + 1], b.losses],
-    inputs: [b.acts[last + 1], b.batchLabels],
-    launch: net.loss === 'mse' ? launch.mseOnehot(rows, classes) : launch.softmaxCrossEntropy(rows, classes),
-  };
+  const buffers = { outputs: [b.deltas[last + 1], b.losses], inputs: [b.acts[last + 1], b.batchLabels] };
+  if (net.task === 'regression') return { kernel: 'mse_targets', ...buffers, launch: launch.mseTargets(rows, classes) };
+  return net.loss === 'mse'
+    ? { kernel: 'mse_onehot', ...buffers, launch: launch.mseOnehot(rows, classes) }
+    : { kernel: 'softmax_cross_entropy', ...buffers, launch: launch.softmaxCrossEntropy(rows, classes) };
 }
 
 /**
@@ -151,14 +156,14 @@ function inputGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: n
 }
 
 /**
- * One training step on a full batch, as CpuNetwork.forward + backward + the optimiser's update: gather, forward, the
- * loss (softmax_cross_entropy or mse_onehot), then per layer from the top the input gradient through the activation
- * below (inputGradient; not for the first layer) and the weight + bias gradient (weightGradient), then the update (see
- * UpdateRule). Fused, the tn matmul updates the layer's parameters in its epilogue, so the input gradient comes
- * first: it reads the layer's weight before that update, as the CPU's backward pass does (it finishes every gradient
- * before the update). 3·layers + 1 dispatches with fused ReLU and the fused update; 2 more per hidden layer for
- * another activation or dropout, 1 more for the optimiser's dispatch. The step's start, loss slot, run step (dropout's
- * masks), rate and optimiser values come from the step table.
+ * One training step on a full batch, as CpuNetwork.forward + backward + the optimiser's update: gather (or
+ * gather_floats), forward, the loss (softmax_cross_entropy, mse_onehot or mse_targets), then per layer from the top the
+ * input gradient through the activation below (inputGradient; not for the first layer) and the weight + bias gradient
+ * (weightGradient), then the update (see UpdateRule). Fused, the tn matmul updates the layer's parameters in its
+ * epilogue, so the input gradient comes first: it reads the layer's weight before that update, as the CPU's backward
+ * pass does (it finishes every gradient before the update). 3·layers + 1 dispatches with fused ReLU and the fused
+ * update; 2 more per hidden layer for another activation or dropout, 1 more for the optimiser's dispatch. The step's
+ * start, loss slot, run step (dropout's masks), rate and optimiser values come from the step table.
  */
 export function trainStep(
   table: ParamTable, net: NetConfig, b: NetBuffers, rows: number, update: UpdateRule, force: MatmulChoice = {},
@@ -166,7 +171,7 @@ export function trainStep(
   const { layers } = table;
   const last = layers.length - 1;
   const specs: DispatchSpec[] = [
-    gather(table, b, b.train, rows, true),
+    gather(table, net, b, b.train, rows, true),
     ...forward(table, net, b, rows, force, true),
     lossGradient(table, net, b, rows),
   ];
@@ -224,7 +229,7 @@ function gradients(b: NetBuffers): GPUBuffer {
 export function predictBatch(
   table: ParamTable, net: NetConfig, b: NetBuffers, set: DataBuffers, rows: number, force: MatmulChoice = {},
 ): DispatchSpec[] {
-  return [gather(table, b, set, rows, false), ...forward(table, net, b, rows, force, false)];
+  return [gather(table, net, b, set, rows, false), ...forward(table, net, b, rows, force, false)];
 }
 
 /** One evaluation batch of `rows` rows of `set` (test or validation): predictBatch, then argmax_count (with the
@@ -239,16 +244,24 @@ export function evalBatch(
       kernel: 'argmax_count',
       outputs: [b.evalOut],
       inputs: [b.acts[last + 1], b.batchLabels],
-      launch: launch.argmaxCount(rows, table.layers[last].outSize, net.loss),
+      launch: launch.argmaxCount(rows, table.layers[last].outSize, net.loss, net.task),
     },
   ];
 }
 
-function gather(table: ParamTable, b: NetBuffers, set: DataBuffers, rows: number, useOrder: boolean): DispatchSpec {
+/** The batch's inputs and labels: rows from entry.start of the epoch order (training) or of the set as stored. */
+function gather(table: ParamTable, net: NetConfig, b: NetBuffers, set: DataBuffers, rows: number, useOrder: boolean): DispatchSpec {
+  const { layers } = table;
+  const features = layers[0].inSize;
+  const outputs = [b.acts[0], b.batchLabels];
+  if (set.bytes) {
+    return {
+      kernel: 'gather', outputs, inputs: [set.inputs, set.labels, b.order, b.lut], launch: launch.gather(rows, features, useOrder),
+    };
+  }
+  const labelWidth = net.task === 'regression' ? layers[layers.length - 1].outSize : 1;
   return {
-    kernel: 'gather',
-    outputs: [b.acts[0], b.batchLabels],
-    inputs: [set.pixels, set.labels, b.order, b.lut],
-    launch: launch.gather(rows, table.layers[0].inSize, useOrder),
+    kernel: 'gather_floats', outputs, inputs: [set.inputs, set.labels, b.order],
+    launch: launch.gatherFloats(rows, features, useOrder, labelWidth),
   };
 }

@@ -6,8 +6,8 @@ import { specialise, variantConstants, variantKey, type MatmulVariant } from './
 import { activation, relu, reluBackward } from './kernels/activations.js';
 import { biasAdd, columnSum } from './kernels/bias.js';
 import { injectConstants, type KernelDefinition, type Launch } from './kernels/define.js';
-import { gather } from './kernels/gather.js';
-import { argmaxCount, mseOnehot, softmaxCrossEntropy } from './kernels/losses.js';
+import { gather, gatherFloats } from './kernels/gather.js';
+import { argmaxCount, mseOnehot, mseTargets, softmaxCrossEntropy } from './kernels/losses.js';
 import { matmul } from './kernels/matmul.js';
 import { noop } from './kernels/noop.js';
 import { adamUpdate, momentumUpdate, sgdUpdate } from './kernels/updates.js';
@@ -27,8 +27,8 @@ export { optimizerStepValues } from './kernels/updates.js';
  * baseline, with no CPU reference).
  */
 const DEFINITIONS = [
-  gather, matmul, biasAdd, relu, reluBackward, softmaxCrossEntropy, mseOnehot, activation, columnSum,
-  sgdUpdate, momentumUpdate, adamUpdate, argmaxCount, noop,
+  gather, gatherFloats, matmul, biasAdd, relu, reluBackward, softmaxCrossEntropy, mseOnehot, mseTargets, activation,
+  columnSum, sgdUpdate, momentumUpdate, adamUpdate, argmaxCount, noop,
 ] as const;
 
 type Definition = (typeof DEFINITIONS)[number];

@@ -6,7 +6,7 @@ import type { Dataset, SessionSizes } from '../backend.js';
 import { checkInputs } from '../check.js';
 import { UserError, type Field, type Wording } from '../errors.js';
 import type { ParamTable } from '../model/params.js';
-import type { ModelSpec } from '../model/spec.js';
+import { labelWidth, type ModelSpec } from '../model/spec.js';
 import { matmulGroupsAlong } from './kernels/matmul.js';
 import { uniformStride } from './resources.js';
 
@@ -45,7 +45,6 @@ const smallerLayersOrBatch: Wording = (n) => `use smaller layers or a smaller ${
  */
 export function makePlan(sizes: SessionSizes, evalRowsWanted: number, device: GPUDevice): Plan {
   const { table, stepsPerEpoch, settings: { spec, batch, train, test, val } } = sizes;
-  const features = spec.layers[0];
   const evalRows = Math.max(1, Math.min(evalRowsWanted, Math.max(test.count, val?.count ?? 0)));
   const testPlan = evalPlan(test.count, evalRows, 0);
   const valPlan = val && evalPlan(val.count, evalRows, testPlan.batches);
@@ -55,9 +54,9 @@ export function makePlan(sizes: SessionSizes, evalRowsWanted: number, device: GP
   checkStorage(device, [
     ['the parameters', table.total * 4, () => 'use smaller layers', 'layers'],
     ...spec.layers.map((width, l): StorageNeed => [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, smallerLayersOrBatch, 'batch']),
-    ['the training images', train.count * features, () => 'this GPU cannot hold the training set in one buffer'],
-    ['the test images', test.count * features, () => 'this GPU cannot hold the test set in one buffer'],
-    ...(val ? [['the validation images', val.count * features, (n) => `use a smaller ${n('validation')}`, 'validation'] as StorageNeed] : []),
+    ...setStorage(spec, 'training', train, () => 'this GPU cannot hold the training set in one buffer'),
+    ...setStorage(spec, 'test', test, () => 'this GPU cannot hold the test set in one buffer'),
+    ...(val ? setStorage(spec, 'validation', val, (n) => `use a smaller ${n('validation')}`, 'validation') : []),
   ]);
   const tableBytes = (stepsPerEpoch + testPlan.batches + (valPlan?.batches ?? 0)) * uniformStride(device);
   if (tableBytes > limits.maxBufferSize) {
@@ -78,6 +77,21 @@ export function evalPlan(count: number, evalRows: number, firstSlot: number): Ev
 
 /** A buffer: what it holds, its bytes, how to make it smaller, and the setting that would. */
 type StorageNeed = [what: string, bytes: number, fix: Wording, field?: Field];
+
+/**
+ * Whether a set is gathered from its bytes (gather.wgsl): byte images with byte labels, MNIST's. Every other set is
+ * stored as float32 inputs and 32-bit labels (gather_floats.wgsl).
+ */
+export const gathersBytes = (set: Dataset): boolean => set.inputs instanceof Uint8Array && set.labels instanceof Uint8Array;
+
+/** The buffers of a set as uploadSet stores it: bytes, or 4 bytes per input and per label word. */
+function setStorage(spec: ModelSpec, name: string, set: Dataset, fix: Wording, field?: Field): StorageNeed[] {
+  const bytes = gathersBytes(set) ? 1 : 4;
+  return [
+    [`the ${name} ${set.inputs instanceof Uint8Array ? 'images' : 'inputs'}`, set.count * set.features * bytes, fix, field],
+    [`the ${name} labels`, set.count * labelWidth(spec) * bytes, fix, field],
+  ];
+}
 
 /** Every buffer must fit one binding and one buffer of this device. */
 function checkStorage(device: GPUDevice, storage: StorageNeed[]): void {
@@ -108,7 +122,7 @@ export function predictionPlan(plan: Plan, spec: ModelSpec, set: Dataset, device
   if (set.count === 0) return null;
   const prediction = evalPlan(set.count, evalRows, 0);
   checkStorage(device, [
-    ['the images to predict', set.count * set.features, PREDICTION_FIX],
+    ...setStorage(spec, 'prediction', set, PREDICTION_FIX),
     ['the predictions', bytes, PREDICTION_FIX],
     ["the prediction's step table", prediction.batches * uniformStride(device), PREDICTION_FIX],
   ]);

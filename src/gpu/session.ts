@@ -20,8 +20,8 @@ export interface SessionTuning {
 }
 
 /**
- * A model training on one GPU device. Parameters, gradients, activations, the data sets (as bytes) and the epoch
- * order live in GPU buffers for the whole session; pipelines, buffers, uniforms and bind groups are made once, here.
+ * A model training on one GPU device. Parameters, gradients, activations, the data sets and the epoch order live in
+ * GPU buffers for the whole session; pipelines, buffers, uniforms and bind groups are made once, here.
  * A chunk of steps is recorded into one compute pass of one command encoder, submitted once, and its losses read
  * back once. Calls are serialised, so they may be issued without awaiting each other.
  */
@@ -163,7 +163,7 @@ export class WebGpuSession implements TrainingSession {
         loss += lossSums[2 * b];
         correct += corrects[2 * b + 1];
       }
-      return { loss: loss / count, accuracy: correct / count };
+      return { loss: loss / count, accuracy: this.options.spec.task === 'regression' ? NaN : correct / count };
     });
   }
 

@@ -39,7 +39,7 @@ export async function setUpSession(
   const { device } = gpu;
   const { table, stepsPerEpoch } = plan;
   const { spec } = options;
-  const net: NetConfig = { activation: spec.activation, loss: spec.loss, dropout: options.dropout };
+  const net: NetConfig = { activation: spec.activation, loss: spec.loss, task: spec.task, dropout: options.dropout };
   const res = new Resources(gpu);
   try {
     const parts = await scoped(device, 'the model', SESSION_FIX, async (): Promise<SessionParts> => {
@@ -92,7 +92,7 @@ export function setUpPrediction(
   const { kernels, net, matmul, buffers, plan: { table, evalRows } } = parts;
   return scoped(parts.gpu.device, 'the prediction', PREDICTION_FIX, async () => {
     // The session's own sets are on the GPU already (eval predicts its test set).
-    const data = (set === options.test && buffers.test) || (set === options.val && buffers.val) || uploadSet(res, 'predict', set);
+    const data = (set === options.test && buffers.test) || (set === options.val && buffers.val) || uploadSet(res, 'predict', set, options.spec);
     const stepTable = createStepTable(res, evalEntries(plan, evalRows));
     return {
       lists: await buildBatchLists(res, kernels, stepTable, evalRows, plan,

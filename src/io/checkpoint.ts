@@ -1,8 +1,9 @@
 /**
  * Checkpoints: a safetensors file holding the parameters under the model file's names (so it
  * also loads as a model, and in PyTorch), the optimiser state as "optimizer.<slot>.<parameter name>" (PyTorch's slot
- * names: momentum_buffer, exp_avg, exp_avg_sq), and in __metadata__ the format name and version, the model spec, the
- * run's settings and where it stands (epoch, step, shuffling generator, history) as JSON. Written atomically, so a
+ * names: momentum_buffer, exp_avg, exp_avg_sq), early stopping's best parameters as "best.<parameter name>", and in
+ * __metadata__ the format name and version, the model spec, the run's settings and where it stands (epoch, step,
+ * shuffling generator, history) as JSON. Written atomically, so a
  * crash while saving leaves the previous checkpoint whole.
  */
 import fs from 'node:fs';
@@ -12,10 +13,11 @@ import { SCHEDULES, type ScheduleOptions } from '../model/schedule.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { EpochRecord, TrainOptions, TrainState } from '../train/trainer.js';
 import { writeFileAtomic } from './atomic.js';
-import { CHECKPOINT_FORMAT, flatFromTensors, paramTensors, specFromMetadata, specMetadata } from './model-codec.js';
+import { CHECKPOINT_FORMAT, flatFromTensors, formatVersion, paramTensors, specFromMetadata, specMetadata } from './model-codec.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
-const VERSION = '1';
+/** Checkpoint layouts, numbered as model files' are (model-codec.ts): 2 adds the task and the table. */
+const VERSIONS = ['1', '2'];
 
 /** The data a run trained on, so a resume can check it is given the same. */
 export interface CheckpointData {
@@ -25,6 +27,8 @@ export interface CheckpointData {
   trainLimit?: number;
   /** The validation hold-out, if one was given. */
   val?: number;
+  /** A table's fraction of rows held out as the test set, where there was no test file. */
+  testSplit?: number;
 }
 
 export interface Checkpoint {
@@ -34,11 +38,17 @@ export interface Checkpoint {
   state: TrainState;
 }
 
+/** The fields of an epoch's record that only some runs have (by task, with a validation set). */
+const OPTIONAL_RECORD_KEYS = [
+  'testAccuracy', 'testRMSE', 'testMAE', 'testR2', 'valLoss', 'valAccuracy', 'valRMSE', 'valMAE', 'valR2',
+] as const satisfies readonly (keyof EpochRecord)[];
+
 export function encodeCheckpoint({ spec, options, data, state }: Checkpoint): Uint8Array {
   const optimizer = options.optimizer?.name ?? 'sgd';
   const tensors = [
     ...paramTensors(spec, state.params),
     ...optimizerSlots(optimizer).flatMap((slot, i) => paramTensors(spec, state.optimizer[i], `optimizer.${slot}.`)),
+    ...(state.bestParams ? paramTensors(spec, state.bestParams, 'best.') : []),
   ];
   const position = {
     step: state.step, epoch: state.epoch, epochStep: state.epochStep, shuffleState: state.shuffleState,
@@ -46,7 +56,7 @@ export function encodeCheckpoint({ spec, options, data, state }: Checkpoint): Ui
   };
   return encodeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
-    version: VERSION,
+    version: formatVersion(spec),
     ...specMetadata(spec),
     options: JSON.stringify(options),
     data: JSON.stringify(data),
@@ -59,8 +69,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new UserError((n) => `${file}: not a checkpoint (no ${CHECKPOINT_FORMAT} metadata): give ${n('savedCheckpoint')}`, 'savedCheckpoint');
   }
-  if (metadata.version !== VERSION) {
-    throw new UserError(`${file}: checkpoint version ${metadata.version}, this program reads version ${VERSION}`);
+  if (!VERSIONS.includes(metadata.version)) {
+    throw new UserError(`${file}: checkpoint version ${metadata.version}, this program reads versions ${VERSIONS.join(' and ')}`);
   }
   const spec = specFromMetadata(metadata, file);
   const bad = (what: string): never => {
@@ -94,11 +104,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   const records = (history as unknown[]).map((record): EpochRecord => {
     if (typeof record !== 'object' || record === null) bad('a history entry is not an object');
     const r = record as Record<string, unknown>;
-    const out: EpochRecord = {
-      epoch: num(r, 'epoch'), steps: num(r, 'steps'), trainLoss: num(r, 'trainLoss'), testLoss: num(r, 'testLoss'),
-      testAccuracy: num(r, 'testAccuracy'), seconds: num(r, 'seconds'),
-    };
-    if (r.valLoss !== undefined) Object.assign(out, { valLoss: num(r, 'valLoss'), valAccuracy: num(r, 'valAccuracy') });
+    const out: EpochRecord = { epoch: num(r, 'epoch'), steps: num(r, 'steps'), trainLoss: num(r, 'trainLoss'), testLoss: num(r, 'testLoss'), seconds: num(r, 'seconds') };
+    for (const key of OPTIONAL_RECORD_KEYS) if (r[key] !== undefined) out[key] = num(r, key);
     return out;
   });
   const optimizer = options.optimizer?.name ?? 'sgd';
@@ -112,9 +119,13 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     epochLossSum: num(position, 'epochLossSum'),
     history: records,
   };
+  if (tensors.has('best.0.weight')) state.bestParams = flatFromTensors(spec, tensors, file, 'best.');
   return {
     spec, options, state,
-    data: { trainSamples: num(data, 'trainSamples'), trainLimit: optionalNum(data, 'trainLimit'), val: optionalNum(data, 'val') },
+    data: {
+      trainSamples: num(data, 'trainSamples'), trainLimit: optionalNum(data, 'trainLimit'), val: optionalNum(data, 'val'),
+      testSplit: optionalNum(data, 'testSplit'),
+    },
   };
 }
 
@@ -134,6 +145,7 @@ function readOptions(o: Record<string, unknown>, bad: (what: string) => never): 
     dropout: optional(o.dropout, 'dropout'),
     maxSteps: optional(o.maxSteps, 'maxSteps'),
     checkpointEvery: optional(o.checkpointEvery, 'checkpointEvery'),
+    earlyStop: optional(o.earlyStop, 'earlyStop'),
   };
   if (o.shuffle !== undefined) {
     if (typeof o.shuffle !== 'boolean') bad('option shuffle is not true or false');

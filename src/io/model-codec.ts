@@ -1,23 +1,61 @@
 import { UserError } from '../errors.js';
 import { paramTable, view } from '../model/params.js';
 import { type ModelSpec, makeSpec } from '../model/spec.js';
+import type { TableDescription } from '../model/table.js';
 import { decodeSafetensors, encodeSafetensors, modelFileFix, type Tensor } from './safetensors.js';
 
 /** The format names in __metadata__: a model file and a checkpoint. */
 export const MODEL_FORMAT = 'webgpu-mlp';
 export const CHECKPOINT_FORMAT = 'webgpu-mlp-checkpoint';
-/** The model file layout this program writes and reads (checkpoints carry their own version: checkpoint.ts). */
-const MODEL_VERSION = '1';
+/**
+ * The layouts this program reads: 1, an image classifier (layers, activation, loss, input normalisation); 2 adds the
+ * task and, for a table, its description. A file is written in the oldest layout that holds its model, so image
+ * classifiers stay readable by programs that know version 1 only, and no such program misreads a newer model.
+ */
+const VERSIONS = ['1', '2'];
+export const formatVersion = (spec: ModelSpec): string => (spec.data || spec.task !== 'classification' ? '2' : '1');
 
-/** The spec as __metadata__ strings: layer sizes, activation, loss, input normalisation. */
+/** The table description's keys in __metadata__, each a JSON list. */
+const DATA_KEYS = {
+  features: 'features', featureMean: 'feature_mean', featureStd: 'feature_std', targets: 'targets', classes: 'classes',
+  targetMean: 'target_mean', targetStd: 'target_std',
+} as const satisfies Record<keyof TableDescription, string>;
+
+/** The spec as __metadata__ strings: layer sizes, activation, loss, input normalisation; the task and table, if any. */
 export function specMetadata(spec: ModelSpec): Record<string, string> {
-  return {
+  const metadata: Record<string, string> = {
     layers: spec.layers.join(','),
     activation: spec.activation,
     loss: spec.loss,
     input_mean: String(spec.inputMean),
     input_std: String(spec.inputStd),
   };
+  if (formatVersion(spec) === '1') return metadata;
+  metadata.task = spec.task;
+  const data = spec.data;
+  if (data) {
+    for (const [field, key] of Object.entries(DATA_KEYS)) {
+      const value = data[field as keyof TableDescription];
+      if (value !== undefined) metadata[key] = JSON.stringify(value);
+    }
+  }
+  return metadata;
+}
+
+/** The table description from __metadata__, if the file has one (validateSpec then checks it against the layers). */
+function dataFromMetadata(metadata: Record<string, string>): TableDescription | undefined {
+  if (metadata.features === undefined) return undefined;
+  const data: Record<string, unknown> = {};
+  for (const [field, key] of Object.entries(DATA_KEYS)) {
+    const text = metadata[key];
+    if (text === undefined) continue;
+    try {
+      data[field] = JSON.parse(text);
+    } catch {
+      throw new UserError(`${key} is not JSON`);
+    }
+  }
+  return data as unknown as TableDescription;
 }
 
 /** The parameters as tensors named as PyTorch names an nn.Sequential of nn.Linear and activation modules. */
@@ -27,13 +65,16 @@ export function paramTensors(spec: ModelSpec, params: Float32Array, prefix = '')
 
 /** Tensors named as PyTorch names an nn.Sequential of nn.Linear layers, plus the spec in __metadata__. */
 export function encodeModel(spec: ModelSpec, params: Float32Array): Uint8Array {
-  return encodeSafetensors(paramTensors(spec, params), { format: MODEL_FORMAT, version: MODEL_VERSION, ...specMetadata(spec) });
+  return encodeSafetensors(paramTensors(spec, params), { format: MODEL_FORMAT, version: formatVersion(spec), ...specMetadata(spec) });
 }
 
 export function specFromMetadata(metadata: Record<string, string>, file: string): ModelSpec {
   try {
     if (typeof metadata.layers !== 'string') throw new UserError('no layer sizes');
+    const data = dataFromMetadata(metadata);
     return makeSpec(metadata.layers.split(',').map(Number), {
+      task: (metadata.task ?? 'classification') as ModelSpec['task'],
+      ...(data ? { data } : {}),
       activation: metadata.activation as ModelSpec['activation'],
       loss: metadata.loss as ModelSpec['loss'],
       inputMean: Number(metadata.input_mean),
@@ -66,8 +107,8 @@ export function decodeModel(bytes: Uint8Array, file: string): { spec: ModelSpec;
   if (metadata.format !== MODEL_FORMAT && metadata.format !== CHECKPOINT_FORMAT) {
     throw new UserError((n) => `${file}: safetensors file without webgpu-mlp metadata: give ${n('savedModel')}`, 'savedModel');
   }
-  if (metadata.format === MODEL_FORMAT && metadata.version !== MODEL_VERSION) {
-    throw new UserError(`${file}: model file version ${metadata.version ?? '(none)'}, this program reads version ${MODEL_VERSION}: ` +
+  if (metadata.format === MODEL_FORMAT && !VERSIONS.includes(metadata.version)) {
+    throw new UserError(`${file}: model file version ${metadata.version ?? '(none)'}, this program reads versions ${VERSIONS.join(' and ')}: ` +
       'read it with the webgpu-mlp that wrote it, or train the model again');
   }
   const spec = specFromMetadata(metadata, file);

@@ -66,35 +66,46 @@ function panel(
 }
 
 /**
- * Loss (train, test, validation) and accuracy (test, validation) per epoch, side by side. A partial last epoch sits
- * at its fraction of an epoch.
+ * Loss (train, test, validation) and accuracy (test, validation) per epoch, side by side; for a regression (records
+ * with testR2), loss, RMSE and R² instead. A partial last epoch sits at its fraction of an epoch.
  */
 export function curvesSvg(history: EpochRecord[], title: string): string {
   const fullSteps = Math.max(...history.map((r) => r.steps));
   const at = (r: EpochRecord) => r.epoch - 1 + r.steps / fullSteps;
   const pick = (f: (r: EpochRecord) => number | undefined): [number, number][] =>
     history.filter((r) => f(r) !== undefined).map((r) => [at(r), f(r)!]);
-  const loss: Series[] = [
-    { name: 'train', colour: COLOURS.train, points: pick((r) => r.trainLoss) },
-    { name: 'test', colour: COLOURS.test, points: pick((r) => r.testLoss) },
-    { name: 'val', colour: COLOURS.val, points: pick((r) => r.valLoss) },
+  const series = (train: ((r: EpochRecord) => number | undefined) | null, test: (r: EpochRecord) => number | undefined,
+    val: (r: EpochRecord) => number | undefined): Series[] => [
+    ...(train ? [{ name: 'train', colour: COLOURS.train, points: pick(train) }] : []),
+    { name: 'test', colour: COLOURS.test, points: pick(test) },
+    { name: 'val', colour: COLOURS.val, points: pick(val) },
   ].filter((s) => s.points.length > 0);
-  const accuracy: Series[] = [
-    { name: 'test', colour: COLOURS.test, points: pick((r) => r.testAccuracy) },
-    { name: 'val', colour: COLOURS.val, points: pick((r) => r.valAccuracy) },
-  ].filter((s) => s.points.length > 0);
-  const losses = loss.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
-  const accuracies = accuracy.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
-  const lossTop = Math.max(...losses, 1e-3) * 1.05;
-  const accLow = Math.max(0, Math.floor((Math.min(...accuracies, 1) - 0.005) * 100) / 100);
-  const width = 900;
+  const values = (list: Series[]) => list.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
+  const loss = series((r) => r.trainLoss, (r) => r.testLoss, (r) => r.valLoss);
+  const lossTop = Math.max(...values(loss), 1e-3) * 1.05;
+  const regression = history.some((r) => r.testR2 !== undefined);
+  const panels: [string, string, Series[], [number, number], (v: number) => string][] = [['loss', 'mean loss', loss, [0, lossTop], (v) => v.toFixed(2)]];
+  if (regression) {
+    const rmse = series(null, (r) => r.testRMSE, (r) => r.valRMSE);
+    const r2 = series(null, (r) => r.testR2, (r) => r.valR2);
+    const rmseTop = Math.max(...values(rmse), 1e-6) * 1.05;
+    // R² runs to 1 and can fall below 0 (worse than predicting the mean); the panel shows from 0, or the lowest.
+    const r2Low = Math.min(0, Math.floor(Math.min(...values(r2), 1) * 10) / 10);
+    panels.push(['RMSE', "RMSE (the targets' units)", rmse, [0, rmseTop], (v) => Number(v.toPrecision(3)).toString()]);
+    panels.push(['R²', 'R²', r2, [r2Low, 1], (v) => v.toFixed(1)]);
+  } else {
+    const accuracy = series(null, (r) => r.testAccuracy, (r) => r.valAccuracy);
+    const accLow = Math.max(0, Math.floor((Math.min(...values(accuracy), 1) - 0.005) * 100) / 100);
+    panels.push(['accuracy', 'accuracy (%)', accuracy, [accLow, 1], (v) => (100 * v).toFixed(0)]);
+  }
+  const each = 450;
+  const width = each * panels.length;
   const height = 380;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${escape(title)}</text>`,
-    panel(0, 24, width / 2, height - 24, 'loss', 'mean loss', loss, [0, lossTop], (v) => v.toFixed(2)),
-    panel(width / 2, 24, width / 2, height - 24, 'accuracy', 'accuracy (%)', accuracy, [accLow, 1], (v) => (100 * v).toFixed(0)),
+    ...panels.map(([name, label, list, range, format], i) => panel(i * each, 24, each, height - 24, name, label, list, range, format)),
     '</svg>',
     '',
   ].join('\n');
@@ -104,9 +115,16 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
  * The confusion matrix: row = true class, column = predicted, each cell its count, shaded by its share of the row;
  * per-class accuracy (the diagonal over the row's total) at the right.
  */
-export function confusionSvg(confusion: ArrayLike<number>, classes: number, title: string): string {
+export function confusionSvg(confusion: ArrayLike<number>, classes: number, title: string, names?: string[]): string {
+  const label = (c: number) => escape(names?.[c] ?? String(c));
+  const longest = Math.max(1, ...Array.from({ length: classes }, (_, c) => (names?.[c] ?? String(c)).length));
   const cell = 44;
-  const left = 70, top = 70, extra = 80;
+  // Room for the row names at the left, and for the column names, which are shortened to fit a cell.
+  const left = Math.max(70, 30 + 7 * Math.min(longest, 24)), top = 70, extra = 80;
+  const short = (c: number) => {
+    const name = names?.[c] ?? String(c);
+    return name.length > 6 ? `<title>${escape(name)}</title>${escape(name.slice(0, 5))}…` : escape(name);
+  };
   const width = left + classes * cell + extra;
   const height = top + classes * cell + 20;
   const parts: string[] = [
@@ -118,8 +136,8 @@ export function confusionSvg(confusion: ArrayLike<number>, classes: number, titl
     `<text x="${left + classes * cell + extra / 2}" y="${top - 12}" text-anchor="middle">accuracy</text>`,
   ];
   for (let c = 0; c < classes; c++) {
-    parts.push(`<text x="${left + c * cell + cell / 2}" y="${top - 10}" text-anchor="middle">${c}</text>`);
-    parts.push(`<text x="${left - 10}" y="${top + c * cell + cell / 2 + 4}" text-anchor="end">${c}</text>`);
+    parts.push(`<text x="${left + c * cell + cell / 2}" y="${top - 10}" text-anchor="middle">${short(c)}</text>`);
+    parts.push(`<text x="${left - 10}" y="${top + c * cell + cell / 2 + 4}" text-anchor="end">${label(c)}</text>`);
   }
   for (let t = 0; t < classes; t++) {
     let total = 0;

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { validateDescription, type TableDescription } from './table.js';
 
 /** Hidden-layer activations, named as the model file's metadata (and the CLI) name them. */
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'sigmoid', 'tanh', 'gelu'] as const;
@@ -15,6 +16,13 @@ export const LOSSES = ['softmax-cross-entropy', 'mse'] as const;
 export type Loss = (typeof LOSSES)[number];
 
 /**
+ * What the outputs are: classes (labels are class indices, one output per class) or regression (labels are target
+ * values, one output per target, learned with the mse loss against the values themselves).
+ */
+export const TASKS = ['classification', 'regression'] as const;
+export type Task = (typeof TASKS)[number];
+
+/**
  * What a model is: layer sizes, the hidden activation, the loss, and the input normalisation that maps raw pixels
  * (bytes 0..255) to the network's input: x = (byte / 255 - mean) / std. The normalisation is part of the model:
  * a model file carries it, and every backend applies it when it gathers a batch.
@@ -22,10 +30,16 @@ export type Loss = (typeof LOSSES)[number];
 export interface ModelSpec {
   /** Layer widths from input to output, e.g. [784, 128, 10]. */
   layers: number[];
+  task: Task;
   activation: Activation;
   loss: Loss;
   inputMean: number;
   inputStd: number;
+  /**
+   * A model trained on a table: its columns, class names and standardisation (float32 inputs arrive standardised
+   * with them, so inputMean and inputStd, which normalise bytes, do not apply). Absent for images.
+   */
+  data?: TableDescription;
 }
 
 /** MNIST's training-set pixel mean and standard deviation on the [0, 1] scale. */
@@ -35,6 +49,7 @@ export const MNIST_STD = 0.3081;
 export function makeSpec(layers: number[], overrides: Partial<Omit<ModelSpec, 'layers'>> = {}): ModelSpec {
   const spec: ModelSpec = {
     layers,
+    task: 'classification',
     activation: 'relu',
     loss: 'softmax-cross-entropy',
     inputMean: MNIST_MEAN,
@@ -61,9 +76,16 @@ export function validateSpec(spec: ModelSpec): void {
   if (!(LOSSES as readonly string[]).includes(spec.loss)) {
     throw new UserError((n) => `${n('loss')} "${spec.loss}" is not one of ${LOSSES.join(', ')}`, 'loss');
   }
+  if (!(TASKS as readonly string[]).includes(spec.task)) {
+    throw new UserError((n) => `${n('task')} "${spec.task}" is not one of ${TASKS.join(', ')}`, 'task');
+  }
+  if (spec.task === 'regression' && spec.loss !== 'mse') {
+    throw new UserError((n) => `a regression model learns with ${n('loss')} mse, not ${spec.loss}`, 'loss');
+  }
   if (!(spec.inputStd > 0) || !Number.isFinite(spec.inputMean)) {
     throw new UserError(`input normalisation mean ${spec.inputMean}, std ${spec.inputStd} is invalid: std must be positive`);
   }
+  if (spec.data) validateDescription(spec.data, spec.task, inputSize(spec), outputSize(spec));
 }
 
 /** Parses "784,128,10". */
@@ -78,3 +100,5 @@ export function parseLayers(text: string): number[] {
 
 export const inputSize = (spec: ModelSpec): number => spec.layers[0];
 export const outputSize = (spec: ModelSpec): number => spec.layers[spec.layers.length - 1];
+/** Label values per sample: one class index, or a regression's row of targets (one per output). */
+export const labelWidth = (spec: ModelSpec): number => (spec.task === 'regression' ? outputSize(spec) : 1);

@@ -2,7 +2,8 @@
 import type { Backend, Dataset, Metrics, SessionSizes } from '../backend.js';
 import { checkSession } from '../check.js';
 import type { ModelSpec } from '../model/spec.js';
-import { confusionMatrix, meanLoss, perClassAccuracy } from './metrics.js';
+import { targetStandardisation } from '../model/table.js';
+import { confusionMatrix, meanLoss, perClassAccuracy, regressionMetrics, type RegressionMetrics } from './metrics.js';
 
 export interface Evaluation {
   test: Metrics;
@@ -12,14 +13,20 @@ export interface Evaluation {
   perClassAccuracy: number[];
 }
 
+/** A regression model's results: the loss of the standardised targets (accuracy NaN), and the errors in their units. */
+export interface RegressionEvaluation {
+  test: Metrics;
+  regression: RegressionMetrics;
+}
+
 /**
- * Checks `set` against the model and sizes the session that evaluates or predicts it: one that never trains
- * (evaluateOnly), `set` standing in as its training set. Its batch only sizes what training would use: 256 rows (or
- * the whole set, if smaller) keeps the step table short and needs no more activation memory than the backends'
- * evaluation batches already do.
+ * Checks `set` (and `val`, where given) against the model and sizes the session that evaluates or predicts it: one
+ * that never trains (evaluateOnly), `set` standing in as its training set. Its batch only sizes what training would
+ * use: 256 rows (or the whole set, if smaller) keeps the step table short and needs no more activation memory than the
+ * backends' evaluation batches already do.
  */
-export function inferenceSizes(spec: ModelSpec, set: Dataset): SessionSizes {
-  return checkSession({ spec, batch: Math.max(1, Math.min(set.count, 256)), learningRate: 1, train: set, test: set, evaluateOnly: true });
+export function inferenceSizes(spec: ModelSpec, set: Dataset, val?: Dataset): SessionSizes {
+  return checkSession({ spec, batch: Math.max(1, Math.min(set.count, 256)), learningRate: 1, train: set, test: set, val, evaluateOnly: true });
 }
 
 /**
@@ -36,9 +43,23 @@ export async function evaluateModel(
   let correct = 0;
   for (let c = 0; c < classes; c++) correct += confusion[c * classes + c];
   return {
-    test: { loss: meanLoss(spec.loss, outputs, test.labels, test.count, classes), accuracy: correct / test.count },
+    test: { loss: meanLoss(spec, outputs, test.labels, test.count), accuracy: correct / test.count },
     confusion,
     perClassAccuracy: perClassAccuracy(confusion, classes),
+  };
+}
+
+/**
+ * A regression model's test loss as training reports it (meanLoss, as for evaluateModel) and RMSE, MAE and R² in
+ * the targets' units, by the trainer's own function of the same outputs: the figures its report gave.
+ */
+export async function evaluateRegression(
+  backend: Backend, spec: ModelSpec, params: Float32Array, test: Dataset, sizes = inferenceSizes(spec, test),
+): Promise<RegressionEvaluation> {
+  const outputs = await predictOutputs(backend, spec, params, test, sizes);
+  return {
+    test: { loss: meanLoss(spec, outputs, test.labels, test.count), accuracy: NaN },
+    regression: regressionMetrics(outputs, test.labels, test.count, targetStandardisation(spec.data, sizes.classes)),
   };
 }
 

@@ -26,6 +26,11 @@ export interface TrainOptions {
   maxSteps?: number;
   /** Steps between calls of onCheckpoint (every multiple of it, counted from the start of the run). */
   checkpointEvery?: number;
+  /**
+   * Early stopping: stop once the validation loss has not improved (fallen below its lowest) for this many epochs,
+   * and return the parameters of the epoch with the lowest. Needs a validation set.
+   */
+  earlyStop?: number;
 }
 
 export interface TrainData {
@@ -67,6 +72,10 @@ export function checkRun(spec: ModelSpec, data: TrainData, options: TrainOptions
   positiveInt('logEvery', options.logEvery);
   if (options.maxSteps !== undefined) positiveInt('maxSteps', options.maxSteps);
   if (options.checkpointEvery !== undefined) positiveInt('checkpointEvery', options.checkpointEvery);
+  if (options.earlyStop !== undefined) {
+    positiveInt('earlyStop', options.earlyStop);
+    if (!data.val) throw new UserError((n) => `${n('earlyStop')} watches the validation loss, and there is no validation set: add ${n('validation')} N`, 'earlyStop');
+  }
   const { seed } = options;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new UserError((n) => `${n('seed')} must be an integer in 0..4294967295, got ${seed}`, 'seed');

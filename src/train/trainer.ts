@@ -3,21 +3,19 @@ import { UserError } from '../errors.js';
 import { initParams } from '../model/params.js';
 import { Rng } from '../model/rng.js';
 import type { ModelSpec } from '../model/spec.js';
+import { bestEpoch, epochMetrics, evaluateParams, evaluateSets, type EpochMetrics, type SetResults } from './evaluation.js';
+import type { RegressionMetrics } from './metrics.js';
 import { checkRun, type CheckedRun, type TrainData, type TrainOptions } from './run.js';
 
 export { checkRun, DEFAULT_TRAIN_OPTIONS, type CheckedRun, type TrainData, type TrainOptions } from './run.js';
 
-export interface EpochRecord {
+/** One epoch's results: its training loss and, by the task, EpochMetrics of the test and validation sets. */
+export interface EpochRecord extends EpochMetrics {
   epoch: number;
   /** Training steps in this epoch: all of them, or fewer when the run stopped part-way (maxSteps). */
   steps: number;
   /** Mean training loss over the epoch's steps (with dropout, when training with it). */
   trainLoss: number;
-  testLoss: number;
-  testAccuracy: number;
-  /** With a validation set only. */
-  valLoss?: number;
-  valAccuracy?: number;
   /** Wall-clock seconds of the epoch's training and evaluation. */
   seconds: number;
 }
@@ -52,6 +50,8 @@ export interface TrainState {
   epochLossSum: number;
   /** The epochs finished so far. */
   history: EpochRecord[];
+  /** With early stopping: the parameters after the epoch of the lowest validation loss so far (bestEpoch(history)). */
+  bestParams?: Float32Array;
 }
 
 export interface TrainCallbacks {
@@ -79,11 +79,18 @@ export interface TrainStart {
 }
 
 export interface TrainResult {
+  /** The parameters at the end, or with early stopping those of the best epoch. */
   params: Float32Array;
   history: EpochRecord[];
+  /** The results of `params`. */
   test: Metrics;
   /** With a validation set only. */
   val?: Metrics;
+  /** Regression only: RMSE, MAE and R² of `params` in the targets' units. */
+  testRegression?: RegressionMetrics;
+  valRegression?: RegressionMetrics;
+  /** With early stopping: the epoch `params` come from (that of the lowest validation loss), and whether it stopped early. */
+  earlyStop?: { bestEpoch: number; stopped: boolean };
   /** Steps done in all. */
   steps: number;
   seconds: number;
@@ -113,6 +120,7 @@ function checkResume(state: TrainState, total: number, slots: number, stepsPerEp
   }
   if (state.history.length !== epoch - 1) fail(`the saved history has ${state.history.length} epochs, the position says ${epoch - 1}`);
   if (state.shuffleState.length !== 4) fail('the saved shuffling state is not 4 words');
+  if (state.bestParams && state.bestParams.length !== total) fail(`the saved best parameters have ${state.bestParams.length} values, the model needs ${total}`);
 }
 
 /**
@@ -136,7 +144,7 @@ export async function train(
 export async function trainChecked(
   backend: Backend, run: CheckedRun, callbacks: TrainCallbacks = {}, start: TrainStart = {},
 ): Promise<TrainResult> {
-  const { data, options, sizes } = run;
+  const { spec, data, options, sizes } = run;
   const { epochs, batch, seed, logEvery } = options;
   const { table, stepsPerEpoch, slots } = sizes;
   const stopAt = Math.min(epochs * stepsPerEpoch, options.maxSteps ?? Infinity);
@@ -152,6 +160,11 @@ export async function trainChecked(
   let step = resume?.step ?? 0;
   let lossSum = resume?.epochLossSum ?? 0;
   const history = resume ? resume.history.map((r) => ({ ...r })) : [];
+  // Early stopping keeps the parameters of the epoch with the lowest validation loss, and stops `patience` epochs
+  // after it: history says which, so a resumed run stops where the uninterrupted one did.
+  const patience = options.earlyStop;
+  let bestParams = resume?.bestParams;
+  const exhausted = () => patience !== undefined && history.length - bestEpoch(history) >= patience;
 
   const session = await backend.createSession({ ...sizes.settings, params, optimizerState: resume?.optimizer, sizes });
   // A diverged run stops with the loss (or parameters) that show it, before anything non-finite is saved: the last
@@ -176,21 +189,23 @@ export async function trainChecked(
     }
     await callbacks.onCheckpoint({
       params: await finiteParams(), optimizer: optimizerState, step, epoch, epochStep, shuffleState: shuffleState.slice(),
-      epochLossSum: lossSum, history: history.map((r) => ({ ...r })),
+      epochLossSum: lossSum, history: history.map((r) => ({ ...r })), ...(bestParams ? { bestParams: bestParams.slice() } : {}),
     });
     lastSaved = step;
   };
-  const evaluate = async () => ({
-    test: await session.evaluate('test'),
-    val: data.val ? await session.evaluate('val') : undefined,
-  });
+  const evaluate = () => evaluateSets(session, spec, data);
 
   try {
     const runStart = performance.now();
-    let last: { test: Metrics; val?: Metrics } | null = null;
+    let last: SetResults | null = null;
     let stoppedMidEpoch = false;
+    let stoppedEarly = false;
     for (; epoch <= epochs; epoch++) {
       if (step >= stopAt && epochStep === 0) break;
+      if (epochStep === 0 && exhausted()) {
+        stoppedEarly = true; // a resumed run that had stopped early
+        break;
+      }
       const epochStart = performance.now();
       const shuffleState = shuffleRng.state;
       const order = Uint32Array.from({ length: data.train.count }, (_, i) => i);
@@ -223,22 +238,41 @@ export async function trainChecked(
         epoch,
         steps: epochStep,
         trainLoss: lossSum / epochStep,
-        testLoss: last.test.loss,
-        testAccuracy: last.test.accuracy,
-        ...(last.val ? { valLoss: last.val.loss, valAccuracy: last.val.accuracy } : {}),
+        ...epochMetrics(last),
         seconds: (performance.now() - epochStart) / 1000,
       };
       history.push(record);
+      if (patience !== undefined && bestEpoch(history) === epoch) bestParams = await finiteParams();
       callbacks.onEpoch?.(record);
       await callbacks.yieldPoint?.(session);
       if (stoppedMidEpoch) break;
       epochStep = 0;
       lossSum = 0;
+      if (exhausted()) {
+        // As if the epochs were all done: a checkpoint of this state resumes into the stop.
+        stoppedEarly = true;
+        epoch++;
+        break;
+      }
     }
     if (!stoppedMidEpoch) await checkpoint(shuffleRng.state);
     last ??= await evaluate(); // a resumed run that had nothing left to do
+    let params = await finiteParams();
+    let earlyStop: TrainResult['earlyStop'];
+    if (patience !== undefined) {
+      // The session holds the last epoch's parameters; the best epoch's, if earlier, are evaluated on their own.
+      const best = bestEpoch(history);
+      if (best !== history.length) {
+        params = bestParams!;
+        last = await evaluateParams(backend, spec, params, data);
+      }
+      earlyStop = { bestEpoch: best, stopped: stoppedEarly };
+    }
     return {
-      params: await finiteParams(), history, test: last.test, ...(last.val ? { val: last.val } : {}),
+      params, history, test: last.test, ...(last.val ? { val: last.val } : {}),
+      ...(last.testRegression ? { testRegression: last.testRegression } : {}),
+      ...(last.valRegression ? { valRegression: last.valRegression } : {}),
+      ...(earlyStop ? { earlyStop } : {}),
       steps: step, seconds: (performance.now() - runStart) / 1000,
     };
   } finally {

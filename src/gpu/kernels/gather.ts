@@ -1,4 +1,8 @@
-/** gather.wgsl: a batch from the byte data set on the GPU. CPU reference: gather. */
+/**
+ * The kernels that build a batch from a data set on the GPU: gather.wgsl (byte images with byte labels, normalised
+ * through a table; CPU reference gather) and gather_floats.wgsl (float32 inputs as they are, with 32-bit label
+ * words; CPU reference gatherFloats).
+ */
 import { defineKernel, strided, words, WORKGROUP } from './define.js';
 
 /** Outputs x, labels_out; inputs pixels, labels, order, lut; the step's start row from the step table. */
@@ -11,6 +15,19 @@ export const gather = defineKernel({
   launch: (rows: number, features: number, useOrder: boolean) => ({
     dims: words(rows, features, useOrder ? 1 : 0),
     groups: strided(rows * features),
+  }),
+});
+
+/** Outputs x, labels_out; inputs inputs, labels, order; the step's start row from the step table. */
+export const gatherFloats = defineKernel({
+  name: 'gather_floats',
+  outputs: 2,
+  inputs: 3,
+  step: true,
+  constants: { WORKGROUP },
+  launch: (rows: number, features: number, useOrder: boolean, labelWidth: number) => ({
+    dims: words(rows, features, useOrder ? 1 : 0, labelWidth),
+    groups: strided(rows * Math.max(features, labelWidth)),
   }),
 });
 

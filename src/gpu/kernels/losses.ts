@@ -1,9 +1,10 @@
 /**
- * The loss kernels, each one workgroup whose threads' sums are reduced in a fixed order: softmax_cross_entropy.wgsl
- * and mse_onehot.wgsl (a training batch's loss and output gradient; CPU references softmaxCrossEntropy, mseOneHot)
- * and argmax_count.wgsl (an evaluation batch's correct count and loss sum; argmaxCount and lossForward).
+ * The loss kernels, each one workgroup whose threads' sums are reduced in a fixed order: softmax_cross_entropy.wgsl,
+ * mse_onehot.wgsl and mse_targets.wgsl (a training batch's loss and output gradient; CPU references
+ * softmaxCrossEntropy, mseOneHot, mseTargets) and argmax_count.wgsl (an evaluation batch's correct count and loss
+ * sum; argmaxCount and modelLoss).
  */
-import type { Loss } from '../../model/spec.js';
+import type { Loss, Task } from '../../model/spec.js';
 import { defineKernel, words } from './define.js';
 
 const ONE_WORKGROUP: [number, number, number] = [1, 1, 1];
@@ -26,15 +27,27 @@ export const mseOnehot = defineKernel({
   launch: (rows: number, classes: number) => ({ dims: words(rows, classes), groups: ONE_WORKGROUP }),
 });
 
-/** argmax_count.wgsl's d.loss of each loss; the WGSL names them SOFTMAX_CROSS_ENTROPY and MSE. */
-const LOSS_KINDS: Record<Loss, number> = { 'softmax-cross-entropy': 0, mse: 1 };
+/** The same bindings as mseOnehot, the labels being a regression's target rows. */
+export const mseTargets = defineKernel({
+  name: 'mse_targets',
+  outputs: 2,
+  inputs: 2,
+  step: true,
+  launch: (rows: number, outputs: number) => ({ dims: words(rows, outputs), groups: ONE_WORKGROUP }),
+});
 
-/** Output the evaluation slots {loss sum, correct}; inputs logits, labels; the slot from the step table. */
+/** argmax_count.wgsl's d.loss: each loss against class labels, and mse against a regression's targets. */
+const LOSS_KINDS = { 'softmax-cross-entropy': 0, mse: 1, 'mse-targets': 2 } as const;
+
+/** Output the evaluation slots {loss sum, correct}; inputs logits, labels (or targets); the slot from the step table. */
 export const argmaxCount = defineKernel({
   name: 'argmax_count',
   outputs: 1,
   inputs: 2,
   step: true,
-  constants: { SOFTMAX_CROSS_ENTROPY: LOSS_KINDS['softmax-cross-entropy'], MSE: LOSS_KINDS.mse },
-  launch: (rows: number, classes: number, loss: Loss) => ({ dims: words(rows, classes, LOSS_KINDS[loss]), groups: ONE_WORKGROUP }),
+  constants: { SOFTMAX_CROSS_ENTROPY: LOSS_KINDS['softmax-cross-entropy'], MSE: LOSS_KINDS.mse, MSE_TARGETS: LOSS_KINDS['mse-targets'] },
+  launch: (rows: number, classes: number, loss: Loss, task: Task) => ({
+    dims: words(rows, classes, LOSS_KINDS[task === 'regression' ? 'mse-targets' : loss]),
+    groups: ONE_WORKGROUP,
+  }),
 });

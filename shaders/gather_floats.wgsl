@@ -1,0 +1,47 @@
+// gather_floats: builds a batch from a float32 data set that lives on the GPU, its inputs used as they are (a table
+// is standardised when it is read, so both backends see the same values): x[r, f] = inputs[sample, f], and the
+// sample's label_width 32-bit label words, labels_out[r, j] = labels[sample, j] (one class index, or a regression's
+// row of f32 targets copied bit for bit), where sample = order[start + r] (or start + r for an evaluation set, which
+// is read in its stored order).
+// CPU reference: gatherFloats (src/cpu/gather.ts).
+//
+// Bindings (outputs, inputs, sizes), row-major:
+//   0 x:          [rows, features] f32 read_write
+//   1 labels_out: [rows, label_width] u32 read_write
+//   2 inputs:     [samples, features] f32
+//   3 labels:     [samples, label_width] u32: class indices, or the bit patterns of f32 targets
+//   4 order:      [samples] u32, the epoch's sample order (ignored when d.use_order is 0)
+//   5 d:          Dims uniform (per dispatch, written once at set-up)
+//   6 step:       Step uniform, bound with a dynamic offset (see gather.wgsl: the step table)
+// Dispatch: min(ceil(rows·max(features, label_width) / WORKGROUP), 4096) workgroups of WORKGROUP threads, a
+// grid-stride loop over x's elements, then one over labels_out's.
+
+struct Dims { rows: u32, features: u32, use_order: u32, label_width: u32 }
+struct Step { start: u32, slot: u32 }
+
+@group(0) @binding(0) var<storage, read_write> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> labels_out: array<u32>;
+@group(0) @binding(2) var<storage, read> inputs: array<f32>;
+@group(0) @binding(3) var<storage, read> labels: array<u32>;
+@group(0) @binding(4) var<storage, read> order: array<u32>;
+@group(0) @binding(5) var<uniform> d: Dims;
+@group(0) @binding(6) var<uniform> entry: Step;
+
+fn sample_of(r: u32) -> u32 {
+  if (d.use_order != 0u) { return order[entry.start + r]; }
+  return entry.start + r;
+}
+
+// injected: WORKGROUP
+@compute @workgroup_size(WORKGROUP)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let threads = groups.x * WORKGROUP;
+  for (var i = gid.x; i < d.rows * d.features; i += threads) {
+    let r = i / d.features;
+    x[i] = inputs[sample_of(r) * d.features + (i - r * d.features)];
+  }
+  for (var i = gid.x; i < d.rows * d.label_width; i += threads) {
+    let r = i / d.label_width;
+    labels_out[i] = labels[sample_of(r) * d.label_width + (i - r * d.label_width)];
+  }
+}

@@ -1,0 +1,46 @@
+// mse_targets: mean squared error between a training batch's outputs and a regression's target rows (nn.MSELoss,
+// the mean over every element). Writes the gradient of the outputs, 2 · (out - target) / (rows · outputs), and the
+// batch's mean loss, Σ (out - target)² / (rows · outputs), into losses[entry.slot].
+// CPU reference: mseTargets (src/cpu/losses.ts). The same bindings and geometry as mse_onehot.wgsl, whose place it
+// takes in a training step of a regression model.
+//
+// Bindings (outputs, inputs, sizes), row-major:
+//   0 d_out:   [rows, outputs] read_write
+//   1 losses:  [slots] read_write; slot entry.slot gets this batch's mean loss
+//   2 out:     [rows, outputs] read: the last layer's outputs
+//   3 targets: [rows, outputs] f32 read: the gathered batch's targets
+//   4 d:       Dims uniform
+//   5 step:    Step uniform, dynamic offset (see gather.wgsl: the step table)
+// Dispatch: exactly one workgroup of 256 threads. Thread t handles elements t, t + 256, ...; the per-thread sums are
+// then added in a fixed tree in workgroup memory, so the loss is deterministic (no atomics, no ordering races).
+
+struct Dims { rows: u32, outputs: u32 }
+struct Step { start: u32, slot: u32 }
+
+@group(0) @binding(0) var<storage, read_write> d_out: array<f32>;
+@group(0) @binding(1) var<storage, read_write> losses: array<f32>;
+@group(0) @binding(2) var<storage, read> out: array<f32>;
+@group(0) @binding(3) var<storage, read> targets: array<f32>;
+@group(0) @binding(4) var<uniform> d: Dims;
+@group(0) @binding(5) var<uniform> entry: Step;
+
+var<workgroup> partial: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) t: u32) {
+  let count = d.rows * d.outputs;
+  let n = f32(count);
+  var sum = 0.0;
+  for (var i = t; i < count; i += 256u) {
+    let diff = out[i] - targets[i];
+    sum += diff * diff;
+    d_out[i] = 2.0 * diff / n;
+  }
+  partial[t] = sum;
+  workgroupBarrier();
+  for (var width = 128u; width > 0u; width /= 2u) {
+    if (t < width) { partial[t] += partial[t + width]; }
+    workgroupBarrier();
+  }
+  if (t == 0u) { losses[entry.slot] = partial[0] / n; }
+}

@@ -1,0 +1,73 @@
+/**
+ * What the data fixes of a run: the model's input and output widths follow the data (--hidden gives the widths in
+ * between; --layers, all of them, must agree with it), and a table's defaults follow its size.
+ */
+import { UserError } from '../errors.js';
+import { parseLayers, type Task } from '../model/spec.js';
+import type { TableDescription } from '../model/table.js';
+import type { Flags } from './train-config.js';
+
+export interface DataShape {
+  /** Features per sample. */
+  inputs: number;
+  /** Classes (one past the largest label of an image set), or regression targets. */
+  outputs: number;
+  task: Task;
+  /** A table's description; absent for images. */
+  data?: TableDescription;
+  /** Samples in the training set (after any limit and validation hold-out). */
+  trainRows: number;
+}
+
+/** Hidden widths when none are given: MNIST's 128, and scikit-learn's MLPClassifier's 100 for a table. */
+export const DEFAULT_HIDDEN = { images: 128, table: 100 };
+
+/**
+ * A table's defaults, in the spirit of scikit-learn's MLPClassifier and MLPRegressor: Adam at 0.001, a batch of
+ * min(200, training rows), and enough epochs for about TABLE_STEPS steps (at least one epoch), each of
+ * floor(rows / batch) steps. Images keep plain SGD at 0.1, batch 64, one epoch.
+ */
+export const TABLE_STEPS = 2000;
+export const TABLE_BATCH = 200;
+export const tableBatch = (rows: number) => Math.min(TABLE_BATCH, rows);
+export const tableEpochs = (rows: number, batch: number) => Math.max(1, Math.ceil(TABLE_STEPS / Math.max(1, Math.floor(rows / batch))));
+
+/** "64,32": the hidden layers' widths, each a positive integer. */
+export function parseHidden(text: string): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
+    throw new UserError(`--hidden "${text}" is not a list of widths: use e.g. --hidden 64,32 (for no hidden layer, --layers INPUTS,OUTPUTS)`);
+  }
+  return parts.map(Number);
+}
+
+/** What the data is, for people: its widths in its own terms. */
+function describeShape(shape: DataShape): string {
+  if (!shape.data) return `${shape.inputs} inputs and ${shape.outputs} classes`;
+  const columns = `${shape.inputs} feature column${shape.inputs === 1 ? '' : 's'}`;
+  return shape.task === 'regression' ? `${columns} and ${shape.outputs} target${shape.outputs === 1 ? '' : 's'}` : `${columns} and ${shape.outputs} classes`;
+}
+
+/**
+ * The model's layer sizes: --layers as given (for a table checked here against its columns and classes, for images
+ * by the run's check), or --hidden between the data's widths, or the base's, or the default hidden width.
+ */
+export function layersFromFlags(flags: Flags, shape: DataShape, base?: number[]): number[] {
+  const layersText = flags.layers as string | undefined;
+  const hiddenText = flags.hidden as string | undefined;
+  if (layersText !== undefined && hiddenText !== undefined) {
+    throw new UserError('--layers and --hidden both give the layers: use --hidden for the hidden widths alone, or --layers for all of them');
+  }
+  if (layersText !== undefined) {
+    const layers = parseLayers(layersText);
+    const [first, last] = [layers[0], layers[layers.length - 1]];
+    if (shape.data && (first !== shape.inputs || last !== shape.outputs)) {
+      const hidden = layers.slice(1, -1);
+      throw new UserError(`--layers ${layersText} does not fit the data, which has ${describeShape(shape)}: use --layers ` +
+        `${[shape.inputs, ...hidden, shape.outputs].join(',')}${hidden.length ? `, or --hidden ${hidden.join(',')}` : ''}`);
+    }
+    return layers;
+  }
+  if (hiddenText !== undefined) return [shape.inputs, ...parseHidden(hiddenText), shape.outputs];
+  return base ?? [shape.inputs, shape.data ? DEFAULT_HIDDEN.table : DEFAULT_HIDDEN.images, shape.outputs];
+}

@@ -1,0 +1,222 @@
+/**
+ * Tables as data sets: every column but the targets is a feature, read as float32 and standardised on the host with
+ * statistics fitted on the training rows only, so that both backends receive the same bits. Classification labels
+ * are indices into the training table's classes (sorted, stored by name); regression targets are standardised too.
+ * No Node imports: the browser can read a table the same way.
+ */
+import type { Dataset } from '../backend.js';
+import { UserError } from '../errors.js';
+import { Rng } from '../model/rng.js';
+import type { Task } from '../model/spec.js';
+import {
+  featureStandardisation, fitStandardisation, standardise, targetStandardisation, type TableDescription,
+} from '../model/table.js';
+import { classColumn, columnIndices, numericColumns, type CsvTable } from './csv.js';
+
+export interface TableOptions {
+  task: Task;
+  /** The target columns (one for classification, one or more for regression); default the last column. */
+  targets?: string[];
+  /** A table of test rows with the same columns; without one, `testSplit` of the rows are held out. */
+  test?: CsvTable;
+  /** The fraction of the rows held out as the test set when there is no test table (default 0.2). */
+  testSplit?: number;
+  /** Train on the first this many training rows only. */
+  trainLimit?: number;
+  /** Hold the last this many training rows out as a validation set (not used to fit the standardisation). */
+  val?: number;
+  /** A model's description to read the tables against (its columns, classes and statistics) instead of fitting one. */
+  description?: TableDescription;
+}
+
+export interface TableSets {
+  train: Dataset;
+  test: Dataset;
+  val?: Dataset;
+  /** The description fitted on the training rows (or the one given). */
+  description: TableDescription;
+}
+
+export const DEFAULT_TEST_SPLIT = 0.2;
+/** The held-out test rows are the same for every training seed, as the validation rows are. */
+const SPLIT_SEED = 0x5eed;
+
+/** The targets and features of a table for a task: named targets (default the last column), every other column a feature. */
+export function tableColumns(table: CsvTable, task: Task, targets = [table.columns[table.columns.length - 1]]): { features: string[]; targets: string[] } {
+  for (const name of targets) {
+    if (!table.columns.includes(name)) {
+      throw new UserError((n) => `${table.file}: no column named "${name}" for ${n('target')}: the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`, 'target');
+    }
+  }
+  if (new Set(targets).size !== targets.length) throw new UserError((n) => `${n('target')} names a column twice: name each target once`, 'target');
+  if (task === 'classification' && targets.length !== 1) {
+    throw new UserError((n) => `a classification predicts one column, ${n('target')} names ${targets.length}: give one, or ${n('task')} regression for several`, 'target');
+  }
+  const features = table.columns.filter((name) => !targets.includes(name));
+  if (features.length === 0) {
+    throw new UserError((n) => `${table.file}: no feature columns: every column but ${n('target')} is a feature, and the file has only ${targets.map((t) => `"${t}"`).join(', ')}`, 'target');
+  }
+  return { features, targets };
+}
+
+/** A table's rows as they are read: the raw features [rows, features] and the labels (class indices, or raw targets). */
+interface RawRows {
+  features: Float32Array;
+  labels: Uint32Array | Float32Array;
+  rows: number;
+  /** A classification's classes: the given ones, or the table's. */
+  classes?: string[];
+}
+
+interface Columns {
+  features: string[];
+  targets: string[];
+  classes?: string[];
+}
+
+/** Reads a table's features and, where `labelled`, its labels: classes (given, or the table's own) or targets. */
+function readRows(table: CsvTable, columns: Columns, task: Task, labelled: boolean): RawRows {
+  const features = numericColumns(table, columns.features);
+  const rows = table.cells.rows;
+  if (task === 'regression') {
+    return { features, labels: labelled ? numericColumns(table, columns.targets, 'target') : new Float32Array(rows * columns.targets.length), rows };
+  }
+  if (!labelled) return { features, labels: new Uint32Array(rows), rows };
+  const { classes, labels } = classColumn(table, columns.targets[0], columns.classes);
+  return { features, labels, rows, classes };
+}
+
+/** Rows `indices` of a raw table as a data set, standardised with the description's statistics. */
+function dataset(raw: RawRows, indices: Uint32Array, d: TableDescription, task: Task): Dataset {
+  const width = d.features.length;
+  const outputs = task === 'classification' ? 1 : d.targets.length;
+  const inputs = new Float32Array(indices.length * width);
+  const labels = task === 'classification' ? new Uint32Array(indices.length) : new Float32Array(indices.length * outputs);
+  indices.forEach((row, i) => {
+    inputs.set(raw.features.subarray(row * width, (row + 1) * width), i * width);
+    labels.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs);
+  });
+  standardise(inputs, width, featureStandardisation(d));
+  if (labels instanceof Float32Array) standardise(labels, outputs, targetStandardisation(d, outputs));
+  return { inputs, labels, count: indices.length, features: width };
+}
+
+const range = (from: number, to: number) => Uint32Array.from({ length: to - from }, (_, i) => from + i);
+
+/**
+ * A table read against a model's description: the features it names (in its order; other columns are ignored),
+ * standardised with its statistics, and the labels where `labelled` (a table to predict needs no target column).
+ */
+export function readTable(table: CsvTable, d: TableDescription, task: Task, labelled = true): Dataset {
+  columnIndices(table, labelled ? [...d.features, ...d.targets] : d.features);
+  return dataset(readRows(table, d, task, labelled), range(0, table.cells.rows), d, task);
+}
+
+/** Whether a table holds every target column of a description. */
+export const hasTargets = (table: CsvTable, d: TableDescription) => d.targets.every((name) => table.columns.includes(name));
+
+/** The test rows of a split: a seeded `fraction` of the rows, in the file's order, the same rows for every run. */
+export function heldOutRows(file: string, rows: number, fraction: number): Uint32Array {
+  const held = Math.round(fraction * rows);
+  if (!(fraction > 0 && fraction < 1) || held < 1 || held >= rows) {
+    throw new UserError((n) => `${file}: ${n('testSplit')} ${fraction} of its ${rows} rows holds out ${Number.isFinite(held) ? held : 'no'} rows: ` +
+      `give a fraction between 0 and 1 that leaves rows for both training and testing, or a separate test file`, 'testSplit');
+  }
+  const order = new Rng(SPLIT_SEED).shuffle(range(0, rows));
+  return order.subarray(0, held).sort();
+}
+
+/** The rows a split keeps for training: all but the held-out ones (sorted), in the file's order. */
+function keptRows(rows: number, held: Uint32Array): Uint32Array {
+  const kept = new Uint32Array(rows - held.length);
+  let k = 0;
+  let h = 0;
+  for (let r = 0; r < rows; r++) {
+    if (h < held.length && held[h] === r) h++;
+    else kept[k++] = r;
+  }
+  return kept;
+}
+
+/**
+ * The training, test and validation sets of a table: the test table's rows, or else a seeded fraction of the
+ * training table's; then the first trainLimit training rows, and the last `val` of those held out. The description is
+ * fitted on what remains for training (or given).
+ */
+export function tableSets(table: CsvTable, options: TableOptions): TableSets {
+  const { task } = options;
+  const given = options.description;
+  const named = given ?? tableColumns(table, task, options.targets);
+  const raw = readRows(table, named, task, true);
+  const columns: Columns = { features: named.features, targets: named.targets, classes: raw.classes };
+  const { classes } = raw;
+
+  let trainRows: Uint32Array;
+  let testRaw: RawRows;
+  let testRows: Uint32Array;
+  if (options.test) {
+    columnIndices(options.test, [...columns.features, ...columns.targets]);
+    testRaw = readRows(options.test, columns, task, true);
+    testRows = range(0, testRaw.rows);
+    trainRows = range(0, raw.rows);
+  } else {
+    testRows = heldOutRows(table.file, raw.rows, options.testSplit ?? DEFAULT_TEST_SPLIT);
+    testRaw = raw;
+    trainRows = keptRows(raw.rows, testRows);
+  }
+  if (options.trainLimit !== undefined) {
+    const limit = options.trainLimit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > trainRows.length) {
+      throw new UserError(`${table.file}: train limit ${limit} must be a whole number from 1 to ${trainRows.length}, the training rows it holds`);
+    }
+    trainRows = trainRows.subarray(0, limit);
+  }
+  let valRows: Uint32Array | undefined;
+  if (options.val !== undefined) {
+    const val = options.val;
+    if (!Number.isInteger(val) || val < 1 || val >= trainRows.length) {
+      throw new UserError((n) => `${n('validation')} ${val} must be a whole number from 1 to ${trainRows.length - 1}: the training set has ${trainRows.length} rows`,
+        'validation');
+    }
+    valRows = trainRows.subarray(trainRows.length - val);
+    trainRows = trainRows.subarray(0, trainRows.length - val);
+  }
+  if (classes) checkClasses(table.file, columns.targets[0], classes, trainRows.length);
+
+  const description = given ?? fitDescription(raw, trainRows, columns, task);
+  return {
+    train: dataset(raw, trainRows, description, task),
+    test: dataset(testRaw, testRows, description, task),
+    ...(valRows ? { val: dataset(raw, valRows, description, task) } : {}),
+    description,
+  };
+}
+
+/** A classification needs two classes at least, and a few training rows of each. */
+function checkClasses(file: string, target: string, classes: string[], rows: number): void {
+  if (classes.length < 2) {
+    throw new UserError((n) => `${file}: column "${target}" holds one class only ("${classes[0]}"): a classifier needs at least 2; ` +
+      `to predict another column, name it with ${n('target')}`, 'target');
+  }
+  if (2 * classes.length > rows) {
+    throw new UserError((n) => `${file}: column "${target}" holds ${classes.length} classes for ${rows} training rows, fewer than 2 rows per class: ` +
+      `a classifier needs several rows of each class; if "${target}" is a number to predict, use ${n('task')} regression`, 'task');
+  }
+}
+
+/** The standardisation of the training rows, and the classes or the targets' statistics. */
+function fitDescription(
+  raw: RawRows, rows: Uint32Array, columns: Columns, task: Task,
+): TableDescription {
+  const width = columns.features.length;
+  const outputs = columns.targets.length;
+  const features = new Float32Array(rows.length * width);
+  rows.forEach((row, i) => features.set(raw.features.subarray(row * width, (row + 1) * width), i * width));
+  const { mean, std } = fitStandardisation(features, rows.length, width);
+  const d: TableDescription = { features: columns.features, featureMean: mean, featureStd: std, targets: columns.targets };
+  if (task === 'classification') return { ...d, classes: columns.classes };
+  const targets = new Float32Array(rows.length * outputs);
+  rows.forEach((row, i) => targets.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs));
+  const fitted = fitStandardisation(targets, rows.length, outputs);
+  return { ...d, targetMean: fitted.mean, targetStd: fitted.std };
+}

@@ -1,0 +1,95 @@
+/**
+ * What the trainer reports of a model after each epoch, in the task's terms: loss and accuracy for classification;
+ * loss (of the standardised targets, as trained) and RMSE, MAE and R² in the targets' units for regression, from the
+ * session's predict() outputs. And early stopping's choice of the best epoch.
+ */
+import type { Backend, Dataset, Metrics, TrainingSession } from '../backend.js';
+import { outputSize, type ModelSpec } from '../model/spec.js';
+import { targetStandardisation } from '../model/table.js';
+import { inferenceSizes } from './inference.js';
+import { regressionMetrics, type RegressionMetrics } from './metrics.js';
+
+/** A model's results on the test set and, where there is one, the validation set. */
+export interface SetResults {
+  test: Metrics;
+  val?: Metrics;
+  /** Regression only. */
+  testRegression?: RegressionMetrics;
+  valRegression?: RegressionMetrics;
+}
+
+/** The sets a model is evaluated on. */
+export interface EvaluatedSets {
+  test: Dataset;
+  val?: Dataset;
+}
+
+/** The per-epoch fields of SetResults, named as EpochRecord and the report name them. */
+export interface EpochMetrics {
+  testLoss: number;
+  /** Classification only. */
+  testAccuracy?: number;
+  /** Regression only: in the targets' units (their mean, over several targets). */
+  testRMSE?: number;
+  testMAE?: number;
+  testR2?: number;
+  /** With a validation set only. */
+  valLoss?: number;
+  valAccuracy?: number;
+  valRMSE?: number;
+  valMAE?: number;
+  valR2?: number;
+}
+
+/** A regression's metrics of a set from the session's outputs for it. */
+async function regressionOf(session: TrainingSession, spec: ModelSpec, set: Dataset): Promise<RegressionMetrics> {
+  const outputs = await session.predict(set);
+  return regressionMetrics(outputs, set.labels, set.count, targetStandardisation(spec.data, outputSize(spec)));
+}
+
+/** Evaluates the session's current parameters on the test set and the validation set, without dropout. */
+export async function evaluateSets(session: TrainingSession, spec: ModelSpec, sets: EvaluatedSets): Promise<SetResults> {
+  const results: SetResults = { test: await session.evaluate('test') };
+  if (sets.val) results.val = await session.evaluate('val');
+  if (spec.task === 'regression') {
+    results.testRegression = await regressionOf(session, spec, sets.test);
+    if (sets.val) results.valRegression = await regressionOf(session, spec, sets.val);
+  }
+  return results;
+}
+
+/**
+ * evaluateSets for given parameters, on a session of their own that never trains: the test set stands in as its
+ * training set, so nothing of the training set is held twice.
+ */
+export async function evaluateParams(backend: Backend, spec: ModelSpec, params: Float32Array, sets: EvaluatedSets): Promise<SetResults> {
+  const sizes = inferenceSizes(spec, sets.test, sets.val);
+  const session = await backend.createSession({ ...sizes.settings, params, sizes });
+  try {
+    return await evaluateSets(session, spec, sets);
+  } finally {
+    session.dispose();
+  }
+}
+
+/** SetResults as an epoch's fields: accuracy for classification, RMSE, MAE and R² for regression. */
+export function epochMetrics(results: SetResults): EpochMetrics {
+  const { test, val, testRegression: tr, valRegression: vr } = results;
+  return {
+    testLoss: test.loss,
+    ...(tr ? { testRMSE: tr.rmse, testMAE: tr.mae, testR2: tr.r2 } : { testAccuracy: test.accuracy }),
+    ...(val ? { valLoss: val.loss } : {}),
+    ...(val && !vr ? { valAccuracy: val.accuracy } : {}),
+    ...(vr ? { valRMSE: vr.rmse, valMAE: vr.mae, valR2: vr.r2 } : {}),
+  };
+}
+
+/** The epoch (1-based) of the lowest validation loss so far, the first one on a tie; 0 before any. */
+export function bestEpoch(history: readonly { epoch: number; valLoss?: number }[]): number {
+  let best = 0;
+  let lowest = Infinity;
+  for (const record of history) {
+    if (record.valLoss !== undefined && record.valLoss < lowest) [best, lowest] = [record.epoch, record.valLoss];
+  }
+  return best;
+}
