@@ -59,13 +59,17 @@ describe('WebGPU', () => {
     const wide = toyModel([16, Math.ceil(limit / (4 * 21)) + 1, 4]);
     const error = await rejection(train(backend, wide, toyData, options));
     expect(error).toBeInstanceOf(UserError);
-    expect(error.message).toMatch(/^the parameters need \d+\.\d MiB, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) /);
+    expect(error.message).toMatch(/^the parameters need \d+\.\d MiB, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) \(\d+\.\d MiB\): use smaller layers$/);
+    expect((error as UserError).field).toBe('layers');
     // Activations beyond the limits (2000 rows of a wide layer), with parameters that fit: the session refuses too.
     const tallData = { train: toyDataset(1, 2000), test: toyDataset(2, 300) };
     const width = Math.ceil(limit / (4 * 2000)) + 1;
     const tall = toyModel([16, width, 4]);
     const activations = new RegExp(`^layer 1's activations \\(2000 rows x ${width}\\) need .*, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) `);
-    await expect(train(backend, tall, tallData, { ...options, batch: 2000 })).rejects.toThrow(activations);
+    const tooTall = await rejection(train(backend, tall, tallData, { ...options, batch: 2000 }));
+    expect(tooTall.message).toMatch(activations);
+    expect(tooTall.message).toMatch(/: use smaller layers or a smaller batch$/);
+    expect((tooTall as UserError).field).toBe('batch');
     const params = new Float32Array(paramTable(tall).total);
     await expect(backend.createSession({ spec: tall, params, batch: 2000, learningRate: 0.1, ...tallData })).rejects.toThrow(activations);
     expect(gpu.buffersMade).toBe(made);
