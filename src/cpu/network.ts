@@ -2,6 +2,7 @@ import { paramTable, view, type ParamTable } from '../model/params.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
 import { activationBackward, activationForward } from './activations.js';
 import { biasAdd, columnSum } from './bias.js';
+import { dropout, dropoutBackward } from './dropout.js';
 import { modelLoss } from './losses.js';
 import { matmulNN, matmulNT, matmulTN } from './matmul.js';
 
