@@ -10,7 +10,7 @@ import { DEFAULT_TEST_SPLIT } from '../data/table.js';
 import { ACTIVATIONS, LOSSES, makeSpec, TASKS, type ModelSpec } from '../model/spec.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
 import { type FlagSpec, booleanFlag, choiceFlag, intFlag, numberFlag, positiveFlag, VERBOSE_FLAG } from './args.js';
-import { type DataShape, layersFromFlags, TABLE_BATCH, TABLE_STEPS, tableBatch, tableEpochs } from './shape.js';
+import { type DataShape, layersFromFlags, TABLE_BATCH, TABLE_EPOCHS, tableBatch } from './shape.js';
 
 const d = DEFAULT_TRAIN_OPTIONS;
 
@@ -23,7 +23,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'test-split', value: 'F', help: 'without --test: hold this seeded fraction of the table\'s rows out as the test set', default: String(DEFAULT_TEST_SPLIT) },
   { name: 'activation', value: 'NAME', help: `hidden-layer activation: ${ACTIVATIONS.join(', ')}`, default: 'relu' },
   { name: 'loss', value: 'NAME', help: `${LOSSES.join(' or ')} (against one-hot labels)`, default: 'softmax-cross-entropy' },
-  { name: 'epochs', value: 'N', help: 'passes over the training set', default: `${d.epochs}; for a table, enough for about ${TABLE_STEPS} steps` },
+  { name: 'epochs', value: 'N', help: 'passes over the training set', default: `${d.epochs}; ${TABLE_EPOCHS} for a table` },
   { name: 'steps', value: 'N', help: 'stop after N steps in all (the schedule still spans --epochs)' },
   { name: 'batch', value: 'N', help: 'samples per step', default: `${d.batch}; for a table, min(${TABLE_BATCH}, training rows)` },
   { name: 'optimizer', value: 'NAME', help: `${OPTIMIZERS.join(', ')} (PyTorch's update rules)`, default: 'sgd; adam for a table' },
@@ -168,7 +168,7 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
   const sameOptimizer = b?.optimizer?.name === optimizerName || (b && !b.optimizer && optimizerName === 'sgd');
   const batch = intFlag('batch', str('batch'), b?.batch ?? (table ? tableBatch(shape.trainRows) : d.batch));
   const options: TrainOptions = {
-    epochs: intFlag('epochs', str('epochs'), b?.epochs ?? (table ? tableEpochs(shape.trainRows, batch) : d.epochs)),
+    epochs: intFlag('epochs', str('epochs'), b?.epochs ?? (table ? TABLE_EPOCHS : d.epochs)),
     batch,
     learningRate: positiveFlag('lr', str('lr'), (sameOptimizer && b?.learningRate) || defaultLearningRate(optimizerName)),
     seed: intFlag('seed', str('seed'), b?.seed ?? d.seed, 0, 0xffffffff),

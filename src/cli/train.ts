@@ -11,7 +11,7 @@ import { BACKEND_CHOICES, openBackend } from './backends.js';
 import { checkModelFile } from './data.js';
 import { checkOutputFile } from './output.js';
 import { ProgressPrinter } from './progress.js';
-import { TABLE_BATCH, TABLE_STEPS } from './shape.js';
+import { TABLE_BATCH, TABLE_EPOCHS } from './shape.js';
 import { checkAgainst, configFromFlags, describeRun, TRAIN_FLAGS, type RunConfig } from './train-config.js';
 import { trainingData, type TrainingData } from './train-data.js';
 import { describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
@@ -22,7 +22,7 @@ inputs are pixels / 255 standardised with MNIST's mean 0.1307 and std 0.3081. On
 column but --target is a feature, standardised with the training rows' mean and std (stored in the model); the
 classes are the target's distinct values, or with --task regression the targets are standardised too and results
 are in their units. A table's defaults follow scikit-learn's MLPClassifier: one hidden layer of 100, Adam at 0.001,
-a batch of min(${TABLE_BATCH}, rows), and enough epochs for about ${TABLE_STEPS} steps. Each epoch runs floor(samples / batch)
+a batch of min(${TABLE_BATCH}, rows) and ${TABLE_EPOCHS} epochs. Each epoch runs floor(samples / batch)
 steps on a fresh seeded shuffle. Optimisers, schedules and defaults follow PyTorch (torch.optim.SGD, Adam, AdamW;
 StepLR, CosineAnnealingLR).`;
 
