@@ -62,7 +62,7 @@ export interface SessionOptions {
   /** The optimiser (default: plain SGD, no weight decay). */
   optimizer?: OptimizerConfig;
   /**
-   * Initial optimiser state, one array per slot of optimizerSlots(optimizer.name), each laid out like the
+   * Initial optimiser state, one array per slot of optimizerSlots(optimizer), each laid out like the
    * parameters (default: zeros). The session keeps its own copies.
    */
   optimizerState?: Float32Array[];
@@ -125,7 +125,7 @@ export interface TrainingSession {
   /** A copy of the current parameters. */
   readParams(): Promise<Float32Array>;
   /**
-   * Copies of the optimiser state, one array per slot of optimizerSlots(name), laid out like the parameters (none
+   * Copies of the optimiser state, one array per slot of optimizerSlots(optimizer), laid out like the parameters (none
    * for plain SGD). The trainer reads it for checkpoints.
    */
   readOptimizerState(): Promise<Float32Array[]>;

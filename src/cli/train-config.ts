@@ -27,13 +27,15 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'steps', value: 'N', help: 'stop after N steps in all (the schedule still spans --epochs)' },
   { name: 'batch', value: 'N', help: 'samples per step', default: `${d.batch}; for a table, min(${TABLE_BATCH}, training rows)` },
   { name: 'optimizer', value: 'NAME', help: `${OPTIMIZERS.join(', ')} (PyTorch's update rules)`, default: 'sgd; adam for a table' },
-  { name: 'lr', value: 'X', help: 'learning rate', default: '0.1 for sgd, 0.01 for momentum and nesterov, 0.001 for adam and adamw' },
-  { name: 'momentum', value: 'X', help: 'momentum factor (momentum, nesterov)', default: '0.9' },
+  { name: 'lr', value: 'X', help: 'learning rate', default: '0.1 for sgd, 0.01 for momentum and nesterov, 0.001 for adam, adamw and rmsprop' },
+  { name: 'momentum', value: 'X', help: 'momentum factor (momentum, nesterov, rmsprop)', default: '0.9; 0 for rmsprop' },
   { name: 'dampening', value: 'X', help: 'dampening of the momentum buffer (momentum)', default: '0' },
   { name: 'weight-decay', value: 'X', help: 'L2 penalty added to the gradient; decoupled for adamw', default: '0, 0.01 for adamw' },
   { name: 'beta1', value: 'X', help: 'Adam first-moment decay', default: '0.9' },
   { name: 'beta2', value: 'X', help: 'Adam second-moment decay', default: '0.999' },
-  { name: 'eps', value: 'X', help: 'Adam epsilon, added outside the square root', default: '1e-8' },
+  { name: 'eps', value: 'X', help: 'Adam and RMSprop epsilon, added outside the square root', default: '1e-8' },
+  { name: 'alpha', value: 'X', help: 'RMSprop smoothing constant of its square average', default: '0.99' },
+  { name: 'centered', value: 'BOOL', help: 'RMSprop: normalise by the gradient\'s variance (its centred form)', default: 'false' },
   { name: 'schedule', value: 'NAME', help: `learning-rate schedule: ${SCHEDULES.join(', ')}`, default: 'constant' },
   { name: 'step-size', value: 'N', help: 'step schedule: epochs between decays' },
   { name: 'gamma', value: 'X', help: 'step schedule: factor per decay', default: '0.1' },
@@ -87,6 +89,8 @@ const DEFINING: [string, (c: RunConfig) => unknown][] = [
   ['beta1', (c) => c.options.optimizer?.beta1],
   ['beta2', (c) => c.options.optimizer?.beta2],
   ['eps', (c) => c.options.optimizer?.eps],
+  ['alpha', (c) => c.options.optimizer?.alpha],
+  ['centered', (c) => c.options.optimizer?.centered],
   ['schedule', (c) => c.options.schedule?.name ?? 'constant'],
   ['step-size', (c) => c.options.schedule?.stepSize],
   ['gamma', (c) => c.options.schedule?.gamma],
@@ -116,11 +120,13 @@ export function dataFlags(flags: Flags, base?: Partial<RunConfig>): Pick<RunConf
 
 /** Flags that only make sense with some settings, and those settings. */
 const ONLY_WITH: [string, string, (c: { optimizer: string; schedule: string }) => boolean][] = [
-  ['momentum', '--optimizer momentum or nesterov', (c) => c.optimizer === 'momentum' || c.optimizer === 'nesterov'],
+  ['momentum', '--optimizer momentum, nesterov or rmsprop', (c) => ['momentum', 'nesterov', 'rmsprop'].includes(c.optimizer)],
   ['dampening', '--optimizer momentum', (c) => c.optimizer === 'momentum'],
   ['beta1', '--optimizer adam or adamw', (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
   ['beta2', '--optimizer adam or adamw', (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
-  ['eps', '--optimizer adam or adamw', (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
+  ['eps', '--optimizer adam, adamw or rmsprop', (c) => ['adam', 'adamw', 'rmsprop'].includes(c.optimizer)],
+  ['alpha', '--optimizer rmsprop', (c) => c.optimizer === 'rmsprop'],
+  ['centered', '--optimizer rmsprop', (c) => c.optimizer === 'rmsprop'],
   ['step-size', '--schedule step', (c) => c.schedule === 'step'],
   ['gamma', '--schedule step', (c) => c.schedule === 'step'],
   ['min-lr', '--schedule cosine', (c) => c.schedule === 'cosine'],
@@ -155,7 +161,8 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
   };
   const optimizer = makeOptimizer(optimizerName, {
     ...optional('momentum', 'momentum'), ...optional('dampening', 'dampening'), ...optional('weight-decay', 'weightDecay'),
-    ...optional('beta1', 'beta1'), ...optional('beta2', 'beta2'), ...optional('eps', 'eps'),
+    ...optional('beta1', 'beta1'), ...optional('beta2', 'beta2'), ...optional('eps', 'eps'), ...optional('alpha', 'alpha'),
+    centered: booleanFlag('centered', str('centered'), baseOptimizer.centered ?? false),
   });
   const bs = b?.schedule?.name === scheduleName ? b.schedule : undefined;
   const schedule: ScheduleOptions = { name: scheduleName };
@@ -212,7 +219,8 @@ export function describeRun(config: RunConfig): string {
     `batch ${options.batch}`,
     `${o?.name ?? 'sgd'} lr ${options.learningRate}`,
   ];
-  if (o && (o.name === 'momentum' || o.name === 'nesterov')) parts.push(`momentum ${o.momentum}`);
+  if (o && (o.name === 'momentum' || o.name === 'nesterov' || (o.name === 'rmsprop' && o.momentum > 0))) parts.push(`momentum ${o.momentum}`);
+  if (o?.name === 'rmsprop') parts.push(`alpha ${o.alpha}${o.centered ? ', centred' : ''}`);
   if (o && o.weightDecay) parts.push(`weight decay ${o.weightDecay}`);
   const s = options.schedule;
   if (s?.name === 'step') parts.push(`step schedule (x${s.gamma} every ${s.stepSize} epochs)`);

@@ -1,14 +1,14 @@
 /**
  * Checkpoints: a safetensors file holding the parameters under the model file's names (so it
  * also loads as a model, and in PyTorch), the optimiser state as "optimizer.<slot>.<parameter name>" (PyTorch's slot
- * names: momentum_buffer, exp_avg, exp_avg_sq), early stopping's best parameters as "best.<parameter name>", and in
+ * names: momentum_buffer, exp_avg, exp_avg_sq, square_avg, grad_avg), early stopping's best parameters as "best.<parameter name>", and in
  * __metadata__ the format name and version, the model spec, the run's settings and where it stands (epoch, step,
  * shuffling generator, history) as JSON. Written atomically, so a
  * crash while saving leaves the previous checkpoint whole.
  */
 import fs from 'node:fs';
 import { UserError } from '../errors.js';
-import { OPTIMIZERS, optimizerSlots, type OptimizerConfig } from '../model/optimizer.js';
+import { makeOptimizer, OPTIMIZERS, optimizerSlots, PLAIN_SGD, type OptimizerConfig } from '../model/optimizer.js';
 import { SCHEDULES, type ScheduleOptions } from '../model/schedule.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { EpochRecord, TrainOptions, TrainState } from '../train/trainer.js';
@@ -44,7 +44,7 @@ const OPTIONAL_RECORD_KEYS = [
 ] as const satisfies readonly (keyof EpochRecord)[];
 
 export function encodeCheckpoint({ spec, options, data, state }: Checkpoint): Uint8Array {
-  const optimizer = options.optimizer?.name ?? 'sgd';
+  const optimizer = options.optimizer ?? PLAIN_SGD;
   const tensors = [
     ...paramTensors(spec, state.params),
     ...optimizerSlots(optimizer).flatMap((slot, i) => paramTensors(spec, state.optimizer[i], `optimizer.${slot}.`)),
@@ -108,7 +108,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     for (const key of OPTIONAL_RECORD_KEYS) if (r[key] !== undefined) out[key] = num(r, key);
     return out;
   });
-  const optimizer = options.optimizer?.name ?? 'sgd';
+  const optimizer = options.optimizer ?? PLAIN_SGD;
   const state: TrainState = {
     params: flatFromTensors(spec, tensors, file),
     optimizer: optimizerSlots(optimizer).map((slot) => flatFromTensors(spec, tensors, file, `optimizer.${slot}.`)),
@@ -155,7 +155,14 @@ function readOptions(o: Record<string, unknown>, bad: (what: string) => never): 
     const p = o.optimizer as Record<string, unknown>;
     if (typeof p !== 'object' || p === null || !(OPTIMIZERS as readonly unknown[]).includes(p.name)) bad('option optimizer is not an optimiser');
     const keys = ['momentum', 'dampening', 'weightDecay', 'beta1', 'beta2', 'eps'] as const;
-    options.optimizer = { name: p.name as OptimizerConfig['name'], ...Object.fromEntries(keys.map((k) => [k, number(p[k], `optimizer.${k}`)])) } as OptimizerConfig;
+    const settings: Partial<OptimizerConfig> = Object.fromEntries(keys.map((k) => [k, number(p[k], `optimizer.${k}`)]));
+    // Checkpoints of other optimisers may lack RMSprop's settings: the defaults then, which those optimisers never read.
+    if (p.alpha !== undefined) settings.alpha = number(p.alpha, 'optimizer.alpha');
+    if (p.centered !== undefined) {
+      if (typeof p.centered !== 'boolean') bad('option optimizer.centered is not true or false');
+      settings.centered = p.centered as boolean;
+    }
+    options.optimizer = { ...makeOptimizer('sgd'), ...settings, name: p.name as OptimizerConfig['name'] };
   }
   if (o.schedule !== undefined) {
     const s = o.schedule as Record<string, unknown>;
