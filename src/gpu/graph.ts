@@ -42,7 +42,7 @@ export interface NetBuffers {
   batchLabels: GPUBuffer;
   /** [steps per epoch] f32: each training step's mean loss, at slot = step. */
   losses: GPUBuffer;
-  /** [evaluation batches of the test set, then of the validation set] {loss sum, correct}. */
+  /** [evaluation batches of the test set, then of the validation set, then of the training set] {loss sum, correct}. */
   evalOut: GPUBuffer;
   /** [samples] u32: the epoch's order of the training set. */
   order: GPUBuffer;

@@ -40,7 +40,7 @@ export interface Checkpoint {
 
 /** The fields of an epoch's record that only some runs have (by task, with a validation set). */
 const OPTIONAL_RECORD_KEYS = [
-  'testAccuracy', 'testRMSE', 'testMAE', 'testR2', 'valLoss', 'valAccuracy', 'valRMSE', 'valMAE', 'valR2',
+  'trainEvalLoss', 'trainAccuracy', 'trainRMSE', 'testAccuracy', 'testRMSE', 'testMAE', 'testR2', 'valLoss', 'valAccuracy', 'valRMSE', 'valMAE', 'valR2',
 ] as const satisfies readonly (keyof EpochRecord)[];
 
 export function encodeCheckpoint({ spec, options, data, state }: Checkpoint): Uint8Array {
@@ -147,9 +147,10 @@ function readOptions(o: Record<string, unknown>, bad: (what: string) => never): 
     checkpointEvery: optional(o.checkpointEvery, 'checkpointEvery'),
     earlyStop: optional(o.earlyStop, 'earlyStop'),
   };
-  if (o.shuffle !== undefined) {
-    if (typeof o.shuffle !== 'boolean') bad('option shuffle is not true or false');
-    options.shuffle = o.shuffle as boolean;
+  for (const key of ['shuffle', 'trainMetrics'] as const) {
+    if (o[key] === undefined) continue;
+    if (typeof o[key] !== 'boolean') bad(`option ${key} is not true or false`);
+    options[key] = o[key] as boolean;
   }
   if (o.optimizer !== undefined) {
     const p = o.optimizer as Record<string, unknown>;

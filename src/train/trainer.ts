@@ -193,7 +193,8 @@ export async function trainChecked(
     });
     lastSaved = step;
   };
-  const evaluate = () => evaluateSets(session, spec, data);
+  const evaluated = { test: data.test, val: data.val, ...(options.trainMetrics !== false ? { train: data.train } : {}) };
+  const evaluate = () => evaluateSets(session, spec, evaluated);
 
   try {
     const runStart = performance.now();
