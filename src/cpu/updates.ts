@@ -2,8 +2,9 @@
  * The optimiser updates of the CPU reference: the reference of shaders/sgd_update.wgsl, momentum_update.wgsl,
  * adam_update.wgsl and rmsprop_update.wgsl (and the UPDATE epilogue of shaders/matmul.wgsl, which is sgdUpdate). Each
  * is one plain loop over the whole flat parameter vector per step, in the order of operations of PyTorch's
- * single-tensor implementations (torch/optim/sgd.py, adam.py and rmsprop.py), in float64 with each stored value rounded to float32 once, as the state lives in
- * float32 on both backends. Every array is laid out like the parameters: (count).
+ * single-tensor implementations (torch/optim/sgd.py, adam.py and rmsprop.py), in float64 with each stored value
+ * rounded to float32 once, as the state lives in float32 on both backends. Every array is laid out like the
+ * parameters: (count).
  */
 import { adamBiasCorrection } from '../model/optimizer.js';
 

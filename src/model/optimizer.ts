@@ -1,7 +1,7 @@
 /**
- * Optimiser settings with PyTorch's update rules and defaults (torch.optim.SGD, Adam, AdamW, RMSprop), the names of the state
- * each keeps, and the per-step scalars a kernel needs. The updates themselves are in src/cpu/updates.ts (and their GPU
- * twins in shaders/); their state is one flat Float32Array per slot, laid out like the parameters (the parameter
+ * Optimiser settings with PyTorch's update rules and defaults (torch.optim.SGD, Adam, AdamW, RMSprop), the names of
+ * the state each keeps, and the per-step scalars a kernel needs. The updates themselves are in src/cpu/updates.ts (and
+ * their GPU twins in shaders/); their state is one flat Float32Array per slot, laid out like the parameters (the parameter
  * table drives it), so checkpoints name each slot's tensors after the parameters they belong to.
  */
 import { UserError, type Field } from '../errors.js';
@@ -29,7 +29,8 @@ export interface OptimizerConfig {
 
 /**
  * PyTorch's defaults: SGD momentum 0, dampening 0, weight decay 0; Adam betas (0.9, 0.999), eps 1e-8, weight decay 0;
- * AdamW the same with weight decay 0.01; RMSprop alpha 0.99, eps 1e-8, momentum 0, not centred. Only momentum differs: torch.optim.SGD's default of 0 would make
+ * AdamW the same with weight decay 0.01; RMSprop alpha 0.99, eps 1e-8, momentum 0, not centred. Only momentum
+ * differs: torch.optim.SGD's default of 0 would make
  * "momentum" plain SGD, so momentum and nesterov default to 0.9, the value nearly everyone passes.
  */
 export function makeOptimizer(name: OptimizerName, overrides: Partial<Omit<OptimizerConfig, 'name'>> = {}): OptimizerConfig {
@@ -90,7 +91,9 @@ export function validateOptimizer(config: OptimizerConfig): void {
   inRange('beta1', config.beta1, 0, 1, true);
   inRange('beta2', config.beta2, 0, 1, true);
   inRange('alpha', config.alpha, 0, 1, false);
-  if (typeof config.centered !== 'boolean') throw new UserError((n) => `${n('centered')} must be true or false, got ${String(config.centered)}`, 'centered');
+  if (typeof config.centered !== 'boolean') {
+    throw new UserError((n) => `${n('centered')} must be true or false, got ${String(config.centered)}`, 'centered');
+  }
   if (!(config.eps > 0) || !Number.isFinite(config.eps)) throw new UserError((n) => `${n('eps')} ${config.eps} must be a positive number`, 'eps');
   if (config.name === 'nesterov' && (config.momentum <= 0 || config.dampening !== 0)) {
     throw new UserError((n) => `${n('optimizer')} nesterov needs ${n('momentum')} above 0 and ${n('dampening')} 0 (as torch.optim.SGD does)`,

@@ -1,7 +1,7 @@
 /**
  * The optimisers' updates over the flat parameter vector, one dispatch each: sgd_update.wgsl, momentum_update.wgsl,
- * adam_update.wgsl and rmsprop_update.wgsl (CPU references sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate). Their settings go in the Dims; the
- * step's rate and per-step values come from the step table (optimizerStepValues).
+ * adam_update.wgsl and rmsprop_update.wgsl (CPU references sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate).
+ * Their settings go in the Dims; the step's rate and per-step values come from the step table (optimizerStepValues).
  */
 import { adamBiasCorrection, type OptimizerConfig } from '../../model/optimizer.js';
 import { defineKernel, f32Bits, strided, words, WORKGROUP } from './define.js';
