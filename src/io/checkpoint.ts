@@ -2,9 +2,9 @@
  * Checkpoints: a safetensors file holding the parameters under the model file's names (so it
  * also loads as a model, and in PyTorch), the optimiser state as "optimizer.<slot>.<parameter name>" (PyTorch's slot
  * names: momentum_buffer, exp_avg, exp_avg_sq, square_avg, grad_avg), early stopping's best parameters as
- * "best.<parameter name>", and in __metadata__ the format name and version, the model spec, the run's settings and where it stands (epoch, step,
- * shuffling generator, history) as JSON. Written atomically, so a
- * crash while saving leaves the previous checkpoint whole.
+ * "best.<parameter name>", and in __metadata__ the format name and version, the model spec, the run's settings and
+ * where it stands (epoch, step, shuffling generator, history) as JSON. Written atomically, so a crash while saving
+ * leaves the previous checkpoint whole.
  */
 import fs from 'node:fs';
 import { UserError } from '../errors.js';
