@@ -62,7 +62,7 @@ export interface SessionOptions {
   /** The optimiser (default: plain SGD, no weight decay). */
   optimizer?: OptimizerConfig;
   /**
-   * Initial optimiser state, one array per slot of optimizerSlots(optimizer.name), each laid out like the
+   * Initial optimiser state, one array per slot of optimizerSlots(optimizer), each laid out like the
    * parameters (default: zeros). The session keeps its own copies.
    */
   optimizerState?: Float32Array[];
@@ -102,8 +102,8 @@ export interface SessionSizes {
   readonly schedule: Schedule;
 }
 
-/** Which of a session's labelled sets to evaluate. */
-export type EvalSet = 'test' | 'val';
+/** Which of a session's labelled sets to evaluate: the training set too, to set its accuracy against the test set's. */
+export type EvalSet = 'test' | 'val' | 'train';
 
 /**
  * A model being trained on one backend. Everything the run needs (parameters, gradients, activations, both data sets)
@@ -120,12 +120,15 @@ export interface TrainingSession {
   setEpochOrder(order: Uint32Array, firstStep?: number): void;
   /** Runs training steps first .. first+count-1 of the epoch; resolves to their mean training loss. */
   trainSteps(first: number, count: number): Promise<number>;
-  /** Loss and accuracy on the test set (or the validation set) with the current parameters, without dropout. */
+  /**
+   * Loss and accuracy on the test set (or the validation set, or the whole training set in its stored order) with the
+   * current parameters, without dropout.
+   */
   evaluate(set?: EvalSet): Promise<Metrics>;
   /** A copy of the current parameters. */
   readParams(): Promise<Float32Array>;
   /**
-   * Copies of the optimiser state, one array per slot of optimizerSlots(name), laid out like the parameters (none
+   * Copies of the optimiser state, one array per slot of optimizerSlots(optimizer), laid out like the parameters (none
    * for plain SGD). The trainer reads it for checkpoints.
    */
   readOptimizerState(): Promise<Float32Array[]>;

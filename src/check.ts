@@ -38,7 +38,7 @@ export function checkSession(settings: SessionSettings, schedule?: (stepsPerEpoc
   const constant: Schedule = { name: 'constant' };
   return Object.freeze({
     settings: checked, table: paramTable(spec), stepsPerEpoch, classes: outputSize(spec), optimizer,
-    slots: optimizerSlots(optimizer.name), schedule: checked.schedule ?? constant,
+    slots: optimizerSlots(optimizer), schedule: checked.schedule ?? constant,
   });
 }
 

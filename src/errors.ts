@@ -7,7 +7,7 @@
 export type Field =
   | 'layers' | 'task' | 'activation' | 'loss'
   | 'epochs' | 'batch' | 'learningRate' | 'seed' | 'logEvery' | 'maxSteps' | 'checkpointEvery' | 'dropout' | 'validation'
-  | 'optimizer' | 'momentum' | 'dampening' | 'weightDecay' | 'beta1' | 'beta2' | 'eps'
+  | 'optimizer' | 'momentum' | 'dampening' | 'weightDecay' | 'beta1' | 'beta2' | 'eps' | 'alpha' | 'centered'
   | 'schedule' | 'stepSize' | 'gamma' | 'minLr'
   | 'data' | 'target' | 'testSplit' | 'hidden' | 'earlyStop'
   | 'savedModel' | 'savedCheckpoint';

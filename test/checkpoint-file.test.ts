@@ -63,6 +63,25 @@ describe('checkpoint files', () => {
     expect(metadata).toMatchObject({ format: 'webgpu-mlp-checkpoint', version: '1', layers: '13,7,3', activation: 'leaky-relu', loss: 'mse' });
   });
 
+  it("keep RMSprop's slots that its settings need, under PyTorch's names, and read options saved without its settings", () => {
+    const rmsprop = makeOptimizer('rmsprop', { momentum: 0.9, centered: true, alpha: 0.95 });
+    const saved: Checkpoint = {
+      ...checkpoint,
+      options: { ...checkpoint.options, optimizer: rmsprop },
+      state: { ...checkpoint.state, optimizer: [params.map((x) => x * x), params.map((x) => x / 3), params.map((x) => -x)] },
+    };
+    const bytes = encodeCheckpoint(saved);
+    expect(decodeCheckpoint(bytes, 'c')).toEqual(saved);
+    expect([...decodeSafetensors(bytes, 'c').tensors.keys()].filter((name) => name.endsWith('0.bias'))).toEqual(
+      ['0.bias', 'optimizer.square_avg.0.bias', 'optimizer.momentum_buffer.0.bias', 'optimizer.grad_avg.0.bias']);
+    // The options of a checkpoint written before RMSprop's settings existed: the other optimisers' read as they were.
+    const text = new TextDecoder('latin1').decode(encodeCheckpoint(checkpoint));
+    const from = ',\\"alpha\\":0.99,\\"centered\\":false';
+    expect(text).toContain(from);
+    const older = Uint8Array.from(text.replace(from, ' '.repeat(from.length)), (c) => c.charCodeAt(0));
+    expect(decodeCheckpoint(older, 'c')).toEqual(checkpoint);
+  });
+
   it('refuse damaged or foreign files with a one-line error naming the file', () => {
     const good = encodeCheckpoint(checkpoint);
     const patch = (from: string, to: string) => {

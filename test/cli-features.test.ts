@@ -34,7 +34,7 @@ describe('train, eval and predict flags', () => {
   it('train --help documents every optimiser, schedule, model, data and checkpoint flag', () => {
     const { code, stdout } = cli('train', '--help');
     expect(code).toBe(0);
-    for (const flag of ['--optimizer', '--momentum', '--dampening', '--weight-decay', '--beta1', '--beta2', '--eps', '--schedule',
+    for (const flag of ['--optimizer', '--momentum', '--dampening', '--weight-decay', '--beta1', '--beta2', '--eps', '--alpha', '--centered', '--schedule',
       '--step-size', '--gamma', '--min-lr', '--activation', '--loss', '--dropout', '--val', '--shuffle', '--steps', '--init',
       '--resume', '--checkpoint', '--checkpoint-every', '--plot']) {
       expect(stdout).toContain(flag);
@@ -45,11 +45,15 @@ describe('train, eval and predict flags', () => {
 
   const m = file('small.safetensors');
   it.each([
-    [['train', '--optimizer', 'rmsprop'], /--optimizer "rmsprop" is not one of sgd, momentum, nesterov, adam, adamw/],
+    [['train', '--optimizer', 'lion'], /--optimizer "lion" is not one of sgd, momentum, nesterov, adam, adamw, rmsprop/],
     [['train', '--activation', 'swish'], /--activation "swish" is not one of relu, leaky-relu, sigmoid, tanh, gelu/],
     [['train', '--loss', 'hinge'], /--loss "hinge" is not one of softmax-cross-entropy, mse/],
     [['train', '--beta1', '0.8'], /--beta1 applies to --optimizer adam or adamw only/],
-    [['train', '--momentum', '0.9'], /--momentum applies to --optimizer momentum or nesterov only/],
+    [['train', '--momentum', '0.9'], /--momentum applies to --optimizer momentum, nesterov or rmsprop only/],
+    [['train', '--alpha', '0.9'], /--alpha applies to --optimizer rmsprop only/],
+    [['train', '--optimizer', 'adam', '--centered', 'true'], /--centered applies to --optimizer rmsprop only/],
+    [['train', '--optimizer', 'rmsprop', '--alpha', '1.5'], /--alpha 1.5 is out of range: use a number in \[0, 1\]/],
+    [['train', '--optimizer', 'rmsprop', '--centered', 'yes'], /--centered "yes" is not valid: use true or false/],
     [['train', '--optimizer', 'adam', '--beta2', '1'], /--beta2 1 is out of range/],
     [['train', '--optimizer', 'adam', '--eps', 'tiny'], /--eps "tiny" is not valid/],
     [['train', '--optimizer', 'momentum', '--momentum', '0'], /--optimizer momentum needs --momentum above 0/],
@@ -107,7 +111,7 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
     });
     expect(json.testAccuracy).toBeGreaterThan(0.85);
     expect(json.valAccuracy).toBeGreaterThan(0.85);
-    expect(Object.keys(json.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testAccuracy', 'testLoss', 'trainLoss', 'valAccuracy', 'valLoss']);
+    expect(Object.keys(json.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testAccuracy', 'testLoss', 'trainAccuracy', 'trainEvalLoss', 'trainLoss', 'valAccuracy', 'valLoss']);
     expect(json.history[2].valAccuracy).toBe(json.valAccuracy);
     const svg = fs.readFileSync(curves, 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);

@@ -56,8 +56,13 @@ describe('train CLI', () => {
     expect(json.testLoss).toBeGreaterThan(0);
     expect(json.seconds).toBeGreaterThan(0);
     expect(json.history).toHaveLength(2);
-    expect(Object.keys(json.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testAccuracy', 'testLoss', 'trainLoss']);
+    expect(Object.keys(json.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testAccuracy', 'testLoss', 'trainAccuracy', 'trainEvalLoss', 'trainLoss']);
     expect(json.history[1].testAccuracy).toBe(json.testAccuracy);
+    // The training set after the last epoch, beside the test set's figures, in the report and the epoch lines.
+    expect(json.trainAccuracy).toBe(json.history[1].trainAccuracy);
+    expect(json.trainEvalLoss).toBe(json.history[1].trainEvalLoss);
+    expect(json.trainAccuracy).toBeGreaterThan(0.8);
+    expect(stdout).toMatch(/epoch 2\/2 .*test accuracy \d+\.\d\d% {2}train accuracy \d+\.\d\d% /);
     expect(loadModel(model).spec.layers).toEqual([784, 32, 10]);
     fs.rmSync(dir, { recursive: true });
   });

@@ -37,7 +37,36 @@ describe('a whole run through train(), GPU against CPU', () => {
       expectClose([epoch.trainLoss, epoch.testLoss, epoch.valLoss!], [want.trainLoss, want.testLoss, want.valLoss!], lossTol,
         `epoch ${i + 1}: train, test and validation loss`);
       expect([epoch.testAccuracy, epoch.valAccuracy]).toEqual([want.testAccuracy, want.valAccuracy]);
+      // The training set evaluated on the backend that trains, without dropout.
+      expectClose([epoch.trainEvalLoss!], [want.trainEvalLoss!], lossTol, `epoch ${i + 1}: the training set's loss`);
+      expect(epoch.trainAccuracy).toBe(want.trainAccuracy);
     });
+    expect(cpuRun.history[1].trainAccuracy).toBeGreaterThan(0);
+  });
+
+  it("evaluate('train') is the whole training set's loss and accuracy, on both backends, and a run can leave it out", async () => {
+    const spec = makeSpec(LAYERS, { activation: 'tanh' });
+    const options = sessionOptions(spec);
+    const gpu = await fixture.backend.createSession(options);
+    const cpu = await new CpuBackend().createSession(options);
+    try {
+      const [g, c] = [await gpu.evaluate('train'), await cpu.evaluate('train')];
+      expectClose([g.loss], [c.loss], lossTol, "the training set's loss");
+      expect(g.accuracy).toBe(c.accuracy);
+      // The same figures as predict's outputs over the training set give.
+      const outputs = await cpu.predict(trainSet);
+      const classes = LAYERS[LAYERS.length - 1];
+      let correct = 0;
+      for (let r = 0; r < trainSet.count; r++) if (argmax(outputs, r * classes, classes) === trainSet.labels[r]) correct++;
+      expect(c.accuracy).toBe(correct / trainSet.count);
+    } finally {
+      gpu.dispose();
+      cpu.dispose();
+    }
+    const run = await trainRun(new CpuBackend(), spec, { train: trainSet, test: testSet },
+      { epochs: 1, batch: BATCH, learningRate: 0.1, seed: 4, logEvery: 4, trainMetrics: false });
+    expect(run.history[0].trainAccuracy).toBeUndefined();
+    expect(run.history[0].trainEvalLoss).toBeUndefined();
   });
 });
 

@@ -1,12 +1,13 @@
 /**
- * The WebGPU optimisers against the CPU reference: each kernel (sgd_update, momentum_update, adam_update) against
+ * The WebGPU optimisers against the CPU reference: each kernel (sgd_update, momentum_update, adam_update,
+ * rmsprop_update, with every RMSprop variant) against
  * its CPU function on fresh random inputs, then whole sessions with every optimiser and schedule against the CPU
  * backend, a resumed GPU session against an uninterrupted one, and the dispatches each optimiser costs per step.
  */
 import { describe, expect, it } from 'vitest';
 import type { SessionOptions, TrainingSession } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
-import { adamUpdate, momentumUpdate, sgdUpdate } from '../src/cpu/updates.js';
+import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from '../src/cpu/updates.js';
 import type { WebGpuBackend } from '../src/gpu/backend.js';
 import { launch, optimizerStepValues } from '../src/gpu/kernels.js';
 import type { WebGpuSession } from '../src/gpu/session.js';
@@ -51,11 +52,14 @@ async function runBoth(c: KernelCase, count: number) {
   const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC; // a global once the device is open
   const rng = new Rng(count * 131 + c.firstRun * 7 + o.name.length);
   const params = randomArray(rng, count);
-  const slots = optimizerSlots(o.name);
-  // A later run's state: momentum buffers and first moments of either sign, second moments positive.
+  const slots = optimizerSlots(o);
+  // A later run's state: momentum buffers and first moments of either sign, second moments positive, and RMSprop's
+  // gradient average within the square root of its square average (as any run's is: the variance stays positive).
   const state = slots.map((slot) => c.firstRun === 0
     ? new Float32Array(count)
-    : slot === 'exp_avg_sq' ? randomArray(rng, count, 0, 0.1) : randomArray(rng, count, -0.5, 0.5));
+    : isSquares(slot) ? randomArray(rng, count, 0, 0.1) : randomArray(rng, count, -0.5, 0.5));
+  const gradAvg = slots.indexOf('grad_avg');
+  if (gradAvg >= 0) state[gradAvg] = state[gradAvg].map((x, i) => 1.8 * x * Math.sqrt(state[0][i]));
   const scales = gradientScales(rng, count);
 
   const gpuParams = run.res.buffer('params', count * 4, storage, params);
@@ -87,6 +91,17 @@ async function runBoth(c: KernelCase, count: number) {
           lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, decoupled: o.name === 'adamw', step: t,
         }, count);
         break;
+      case 'rmsprop': {
+        // A slot that this run does not keep is bound to a one-float stand-in, as the session binds it.
+        const slot = (name: string) => slots.indexOf(name);
+        const bound = (name: string) => gpuState[slot(name)] ?? run.output(1);
+        await run.run('rmsprop_update', [gpuParams, gpuState[0], bound('momentum_buffer'), bound('grad_avg')], [run.input(grads)],
+          launch.rmspropUpdate(count, o), table);
+        rmspropUpdate(cpuParams, cpuState[0], cpuState[slot('momentum_buffer')] ?? null, cpuState[slot('grad_avg')] ?? null, grads, {
+          lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum, centered: o.centered,
+        }, count);
+        break;
+      }
     }
   }
   return {
@@ -107,7 +122,22 @@ async function runBoth(c: KernelCase, count: number) {
  * terms, which are at most about 1 here.
  */
 const paramTol = { atol: 1e-6, rtol: 1e-5 };
-const slotTol = (slot: string) => (slot === 'exp_avg_sq' ? { atol: 0, rtol: 1e-5 } : { atol: 1e-6, rtol: 1e-5 }); // v: a sum of squares, no cancellation
+/** The second moments (Adam's v, RMSprop's square average): sums of squares, no cancellation. */
+const isSquares = (slot: string) => slot === 'exp_avg_sq' || slot === 'square_avg';
+/**
+ * RMSprop's momentum buffer sums normalised steps g / avg, each up to 1/√(1 − α) = 10 in size and of either sign:
+ * where they cancel the sum keeps their rounding, a few ulp of values up to the buffer's largest (measured: errors
+ * up to 1.2e-5), so its atol is 2e-6 of that. A wrong rule moves those steps by 1e-3 of themselves or more.
+ */
+const slotTol = (slot: string, o: OptimizerConfig, cpu: Float32Array) => {
+  if (isSquares(slot)) return { atol: 0, rtol: 1e-5 };
+  if (o.name === 'rmsprop' && slot === 'momentum_buffer') {
+    let largest = 0;
+    for (const x of cpu) largest = Math.max(largest, Math.abs(x));
+    return { atol: 2e-6 * Math.max(1, largest), rtol: 1e-5 };
+  }
+  return { atol: 1e-6, rtol: 1e-5 };
+};
 
 const SIZES = [1, 7, 33, 130, 1000];
 
@@ -120,13 +150,18 @@ describe.each([
   { label: 'adam', optimizer: makeOptimizer('adam') },
   { label: 'adam, weight decay', optimizer: makeOptimizer('adam', { weightDecay: 0.1 }) },
   { label: 'adamw', optimizer: makeOptimizer('adamw', { weightDecay: 0.1 }) },
+  { label: 'rmsprop', optimizer: makeOptimizer('rmsprop') },
+  { label: 'rmsprop, weight decay and alpha 0.9', optimizer: makeOptimizer('rmsprop', { weightDecay: 0.1, alpha: 0.9 }) },
+  { label: 'rmsprop, momentum', optimizer: makeOptimizer('rmsprop', { momentum: 0.9 }) },
+  { label: 'rmsprop, centred', optimizer: makeOptimizer('rmsprop', { centered: true }) },
+  { label: 'rmsprop, centred with momentum and weight decay', optimizer: makeOptimizer('rmsprop', { centered: true, momentum: 0.5, weightDecay: 0.05 }) },
 ])('$label kernel against its CPU function', ({ optimizer }) => {
   it.each(SIZES)('%i parameters: 3 steps from the first, 2 steps from run step 7 with state', async (count) => {
     for (const c of [{ optimizer, firstRun: 0, steps: 3 }, { optimizer, firstRun: 7, steps: 2 }]) {
       const { params, state } = await runBoth(c, count);
       const when = `run steps ${c.firstRun}..${c.firstRun + c.steps - 1}`;
       expectClose(params.gpu, params.cpu, paramTol, `params, ${when}`);
-      for (const s of state) expectClose(s.gpu, s.cpu, slotTol(s.slot), `${s.slot}, ${when}`);
+      for (const s of state) expectClose(s.gpu, s.cpu, slotTol(s.slot, optimizer, s.cpu), `${s.slot}, ${when}`);
     }
   });
 });
@@ -145,7 +180,7 @@ const { train: trainSet, test: testSet, orders } = randomSessionData(77, LAYERS[
 const params = initParams(table, 11);
 
 /** Rates large enough that 8 steps move the parameters well beyond rounding. */
-const RATES: Record<OptimizerName, number> = { sgd: 0.1, momentum: 0.05, nesterov: 0.05, adam: 0.01, adamw: 0.01 };
+const RATES: Record<OptimizerName, number> = { sgd: 0.1, momentum: 0.05, nesterov: 0.05, adam: 0.01, adamw: 0.01, rmsprop: 0.001 };
 
 const OPTIMIZERS: OptimizerConfig[] = [
   makeOptimizer('sgd', { weightDecay: 1e-2 }),
@@ -153,7 +188,12 @@ const OPTIMIZERS: OptimizerConfig[] = [
   makeOptimizer('nesterov', { weightDecay: 5e-3 }),
   makeOptimizer('adam', { weightDecay: 1e-2 }),
   makeOptimizer('adamw', { weightDecay: 0.1 }),
+  makeOptimizer('rmsprop', { weightDecay: 1e-2 }),
+  makeOptimizer('rmsprop', { momentum: 0.9, centered: true }),
 ];
+
+const label = (o: OptimizerConfig) =>
+  o.name !== 'rmsprop' ? o.name : `rmsprop${o.momentum > 0 ? ', momentum' : ''}${o.centered ? ', centred' : ''}`;
 
 /** A step decay inside the first epoch and again in the second; a cosine over the 8 steps. */
 const SCHEDULES: Schedule[] = [
@@ -182,7 +222,7 @@ const SESSION_TOL = { relative: 1e-4 };
 describe('WebGPU sessions against the CPU backend, every optimiser and schedule', () => {
   const cases = OPTIMIZERS.flatMap((optimizer) => SCHEDULES.map((schedule) => ({ optimizer, schedule })));
 
-  it.each(cases.map((c) => [`${c.optimizer.name}, ${c.schedule.name}`, c] as const))('%s: 8 steps, parameters and optimiser state', async (_, c) => {
+  it.each(cases.map((c) => [`${label(c.optimizer)}, ${c.schedule.name}`, c] as const))('%s: 8 steps, parameters and optimiser state', async (_, c) => {
     const options = sessionOptions(c.optimizer, c.schedule);
     const cpu = await new CpuBackend().createSession(options);
     const session = await fixture.backend.createSession(options);
@@ -203,8 +243,8 @@ describe('WebGPU sessions against the CPU backend, every optimiser and schedule'
       expectTensorsClose(table, await session.readParams(), await cpu.readParams(), SESSION_TOL, 'params');
       const gpuState = await session.readOptimizerState();
       const cpuState = await cpu.readOptimizerState();
-      expect(gpuState.map((s) => s.length)).toEqual(optimizerSlots(c.optimizer.name).map(() => table.total));
-      gpuState.forEach((s, i) => expectTensorsClose(table, s, cpuState[i], SESSION_TOL, optimizerSlots(c.optimizer.name)[i]));
+      expect(gpuState.map((s) => s.length)).toEqual(optimizerSlots(c.optimizer).map(() => table.total));
+      gpuState.forEach((s, i) => expectTensorsClose(table, s, cpuState[i], SESSION_TOL, optimizerSlots(c.optimizer)[i]));
       expect(session.stats.buffersAfterSetup).toBe(0);
       expect(session.stats.bindGroupsAfterSetup).toBe(0);
     } finally {
@@ -217,6 +257,7 @@ describe('resuming a WebGPU session from its parameters and optimiser state', ()
   it.each([
     ['momentum, step', OPTIMIZERS[1], SCHEDULES[0]],
     ['adamw, cosine', OPTIMIZERS[4], SCHEDULES[1]],
+    ['rmsprop with momentum, centred, cosine', OPTIMIZERS[6], SCHEDULES[1]],
   ] as const)('%s: interrupted after run step 5, continues bitwise to the uninterrupted run', async (_, optimizer, schedule) => {
     const whole = await fixture.backend.createSession(sessionOptions(optimizer, schedule));
     const first = await fixture.backend.createSession(sessionOptions(optimizer, schedule));
@@ -267,9 +308,10 @@ describe('dispatches per step, by optimiser', () => {
     expect(await perStep(spec, makeOptimizer('sgd'), { name: 'constant' })).toBe(10);
     expect(await perStep(spec, makeOptimizer('sgd', { weightDecay: 1e-4 }))).toBe(11);
     expect(await perStep(spec, makeOptimizer('sgd'), SCHEDULES[1])).toBe(11);
-    for (const name of ['momentum', 'nesterov', 'adam', 'adamw'] as const) {
+    for (const name of ['momentum', 'nesterov', 'adam', 'adamw', 'rmsprop'] as const) {
       expect(await perStep(spec, makeOptimizer(name)), name).toBe(11);
     }
+    expect(await perStep(spec, makeOptimizer('rmsprop', { momentum: 0.9, centered: true })), 'rmsprop, centred with momentum').toBe(11);
     // A 2-layer net: at most 8, whatever the optimiser.
     expect(await perStep(two)).toBe(7);
     expect(await perStep(two, makeOptimizer('adam'))).toBe(8);

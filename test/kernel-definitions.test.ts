@@ -8,6 +8,7 @@ import { createWebGpuBackend } from '../src/gpu/backend.js';
 import { createKernels, KERNELS, launch, type KernelName } from '../src/gpu/kernels.js';
 import { injectConstants } from '../src/gpu/kernels/define.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
+import { makeOptimizer } from '../src/model/optimizer.js';
 import { paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
 import { KernelRunner, openTestGpu } from './gpu-setup.js';
@@ -76,6 +77,14 @@ describe('compiling only what is dispatched', () => {
         train: table(64), test: table(32),
       });
       expect(backend.kernels.compiled.filter((key) => !compiled.includes(key)).sort()).toEqual(['gather_floats', 'mse_targets']);
+
+      // The first session's shapes with RMSprop: the gradient vector's matmuls and its one update kernel more.
+      const before = backend.kernels.compiled;
+      await backend.createSession({
+        spec, params: new Float32Array(paramTable(spec).total), batch: 8, learningRate: 0.001,
+        train: toyDataset(1, 64), test: toyDataset(2, 32), optimizer: makeOptimizer('rmsprop', { centered: true }),
+      });
+      expect(backend.kernels.compiled.filter((key) => !before.includes(key) && !key.startsWith('matmul.'))).toEqual(['rmsprop_update']);
 
       expect(createKernels(gpu.device, nodeShaderLoader).compiled).toEqual([]);
       const out = run.output(4);

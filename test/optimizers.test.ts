@@ -1,12 +1,13 @@
 /**
  * The optimiser updates against PyTorch's rules: closed forms worked out by hand for a constant gradient, and a
- * line-by-line transcription of torch/optim/sgd.py and adam.py (_single_tensor_sgd, _single_tensor_adam) over several
+ * line-by-line transcription of torch/optim/sgd.py, adam.py and rmsprop.py (_single_tensor_sgd, _single_tensor_adam,
+ * _single_tensor_rmsprop) over several
  * steps with changing gradients, weight decay and learning rates. The transcription keeps PyTorch's float32 tensors
  * (Math.fround after every in-place tensor op), its float64 host scalars (bias corrections), and AdamW's decay factor
  * as a float32 (a CPU kernel multiplying a float32 tensor by a Python float casts the scalar to float32).
  */
 import { describe, expect, it } from 'vitest';
-import { adamUpdate, momentumUpdate, sgdUpdate } from '../src/cpu/updates.js';
+import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from '../src/cpu/updates.js';
 import { defaultLearningRate, makeOptimizer, optimizerSlots } from '../src/model/optimizer.js';
 import { Rng } from '../src/model/rng.js';
 import { learningRateAt, resolveSchedule } from '../src/model/schedule.js';
@@ -75,6 +76,40 @@ describe('closed forms for a constant gradient g', () => {
     expect(float64Factor).not.toEqual(expected);
   });
 
+  it('RMSprop: the first step from zero state is lr·g / (√(1 − α)·|g| + eps); centred, lr·g / (√(α(1 − α))·|g| + eps)', () => {
+    const h = { lr, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false };
+    const p = Float32Array.of(1);
+    const square = new Float32Array(1);
+    rmspropUpdate(p, square, null, null, Float32Array.of(g), h, 1);
+    expect(square[0]).toBeCloseTo(0.01 * g * g, 9);
+    expect(p[0]).toBeCloseTo(1 - lr * g / (0.1 * g + 1e-8), 6); // 1 − 10·lr
+    // Centred: s − a² = 0.01g² − 0.0001g² = 0.0099g².
+    const centred = Float32Array.of(1);
+    const average = new Float32Array(1);
+    rmspropUpdate(centred, new Float32Array(1), null, average, Float32Array.of(g), { ...h, centered: true }, 1);
+    expect(average[0]).toBeCloseTo(0.01 * g, 9);
+    expect(centred[0]).toBeCloseTo(1 - lr * g / (Math.sqrt(0.0099) * g + 1e-8), 6);
+  });
+
+  it('RMSprop momentum: the buffer starts at zero, buf = momentum·buf + g / avg', () => {
+    // A constant g: s_t = (1 − α^t)·g², so step t adds g / (√(1 − α^t)·g) to 0.9 × the buffer.
+    const buf = new Float32Array(1);
+    const square = new Float32Array(1);
+    const p = run(2, (p, grads) => rmspropUpdate(p, square, buf, null, grads, { lr, alpha: 0.99, eps: 0, weightDecay: 0, momentum: 0.9, centered: false }, 1));
+    const step1 = 1 / Math.sqrt(0.01);
+    const step2 = 0.9 * step1 + 1 / Math.sqrt(1 - 0.99 ** 2);
+    expect(buf[0]).toBeCloseTo(step2, 4);
+    expect(p).toBeCloseTo(1 - lr * (step1 + step2), 5);
+  });
+
+  it('RMSprop weight decay adds wd·p to the gradient before it is squared', () => {
+    const p = Float32Array.of(2);
+    const square = new Float32Array(1);
+    rmspropUpdate(p, square, null, null, Float32Array.of(0), { lr, alpha: 0.99, eps: 1e-8, weightDecay: 0.5, momentum: 0, centered: false }, 1);
+    expect(square[0]).toBeCloseTo(0.01 * 1, 8); // (0 + 0.5·2)²
+    expect(p[0]).toBeCloseTo(2 - lr * 1 / (0.1 + 1e-8), 6);
+  });
+
   it('eps sits outside the square root: a tiny gradient moves by lr·g/(|g| + eps), not lr·g/sqrt(g² + eps)', () => {
     const tiny = 1e-8;
     const p = Float32Array.of(0);
@@ -125,6 +160,70 @@ function torchAdam(
   }
 }
 
+/**
+ * torch/optim/rmsprop.py, _single_tensor_rmsprop (not maximize, not differentiable), for one step over float32
+ * tensors; buf and gradAvg only with momentum and centred.
+ */
+function torchRmsprop(
+  params: Float32Array, grads: Float32Array, square: Float32Array, buf: Float32Array | null, gradAvg: Float32Array | null, lr: number,
+  o: { alpha: number; eps: number; weightDecay: number; momentum: number },
+): void {
+  for (let i = 0; i < params.length; i++) {
+    let grad = grads[i];
+    if (o.weightDecay !== 0) grad = f(grad + o.weightDecay * params[i]); // grad = grad.add(param, alpha=weight_decay)
+    square[i] = f(f(square[i] * o.alpha) + (1 - o.alpha) * f(grad * grad)); // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+    let avg: number;
+    if (gradAvg) {
+      gradAvg[i] = f(f(gradAvg[i] * o.alpha) + (1 - o.alpha) * grad); // grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha)
+      avg = f(Math.sqrt(f(square[i] - f(gradAvg[i] * gradAvg[i])))); // square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+    } else {
+      avg = f(Math.sqrt(square[i])); // square_avg.sqrt()
+    }
+    avg = f(avg + o.eps); // avg.add_(eps)
+    if (buf) {
+      buf[i] = f(f(buf[i] * o.momentum) + f(grad / avg)); // buf.mul_(momentum).addcdiv_(grad, avg)
+      params[i] = f(params[i] - lr * buf[i]); // param.add_(buf, alpha=-lr)
+    } else {
+      params[i] = f(params[i] - lr * f(grad / avg)); // param.addcdiv_(grad, avg, value=-lr)
+    }
+  }
+}
+
+describe.each([
+  { alpha: 0.99, momentum: 0, centered: false, weightDecay: 0 },
+  { alpha: 0.9, momentum: 0, centered: false, weightDecay: 1e-2 },
+  { alpha: 0.99, momentum: 0.9, centered: false, weightDecay: 0 },
+  { alpha: 0.99, momentum: 0, centered: true, weightDecay: 0 },
+  { alpha: 0.95, momentum: 0.5, centered: true, weightDecay: 1e-3 },
+])('rmsprop, alpha $alpha, momentum $momentum, centred $centered, weight decay $weightDecay, against PyTorch transcribed', (c) => {
+  it('matches over 6 steps of changing gradients and a cosine learning rate', () => {
+    const n = 257;
+    const rng = new Rng(Math.round(c.alpha * 100) + c.momentum * 10 + (c.centered ? 7 : 0));
+    const config = makeOptimizer('rmsprop', c);
+    const slotNames = optimizerSlots(config);
+    expect(slotNames).toEqual(['square_avg', ...(c.momentum > 0 ? ['momentum_buffer'] : []), ...(c.centered ? ['grad_avg'] : [])]);
+    const schedule = resolveSchedule({ name: 'cosine', minLr: 0.0001 }, 0.01, 1, 8);
+    const mine = randomArray(rng, n);
+    const theirs = mine.slice();
+    const slots = slotNames.map(() => new Float32Array(n));
+    const theirSlots = slotNames.map(() => new Float32Array(n));
+    const slot = (list: Float32Array[], name: string) => list[slotNames.indexOf(name)] ?? null;
+    for (let step = 0; step < 6; step++) {
+      const grads = randomArray(rng, n, -2, 2);
+      const lr = learningRateAt(0.01, schedule, step);
+      rmspropUpdate(mine, slots[0], slot(slots, 'momentum_buffer'), slot(slots, 'grad_avg'), grads, { lr, ...config }, n);
+      torchRmsprop(theirs, grads, theirSlots[0], slot(theirSlots, 'momentum_buffer'), slot(theirSlots, 'grad_avg'), lr, config);
+    }
+    // As for SGD and Adam below: a few float32 ulps apart, the state's absolute part by its largest value.
+    expectClose(mine, theirs, { atol: 1e-7, rtol: 1e-6 }, 'params');
+    slots.forEach((values, i) => {
+      let scale = 0;
+      for (const x of theirSlots[i]) scale = Math.max(scale, Math.abs(x));
+      expectClose(values, theirSlots[i], { atol: 5e-7 * scale, rtol: 1e-6 }, slotNames[i]);
+    });
+  });
+});
+
 describe.each([
   { name: 'momentum', weightDecay: 0, dampening: 0 },
   { name: 'momentum', weightDecay: 5e-4, dampening: 0.1 },
@@ -141,7 +240,7 @@ describe.each([
     const schedule = resolveSchedule({ name: 'cosine', minLr: 0.001 }, 0.05, 1, 8);
     const mine = randomArray(rng, n);
     const theirs = mine.slice();
-    const slots = optimizerSlots(c.name).map(() => new Float32Array(n));
+    const slots = optimizerSlots(config).map(() => new Float32Array(n));
     const theirSlots = slots.map(() => new Float32Array(n));
     for (let step = 0; step < 6; step++) {
       const grads = randomArray(rng, n, -2, 2);
@@ -170,21 +269,27 @@ describe.each([
     slots.forEach((slot, i) => {
       let scale = 0;
       for (const x of theirSlots[i]) scale = Math.max(scale, Math.abs(x));
-      expectClose(slot, theirSlots[i], { atol: 5e-7 * scale, rtol: 1e-6 }, optimizerSlots(c.name)[i]);
+      expectClose(slot, theirSlots[i], { atol: 5e-7 * scale, rtol: 1e-6 }, optimizerSlots(config)[i]);
     });
   });
 });
 
 describe('optimiser settings', () => {
   it("take PyTorch's defaults, with momentum 0.9 for momentum and nesterov", () => {
-    expect(makeOptimizer('sgd')).toEqual({ name: 'sgd', momentum: 0, dampening: 0, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    expect(makeOptimizer('sgd')).toEqual({
+      name: 'sgd', momentum: 0, dampening: 0, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, alpha: 0.99, centered: false,
+    });
     expect(makeOptimizer('adam').weightDecay).toBe(0);
     expect(makeOptimizer('adamw').weightDecay).toBe(0.01);
     expect(makeOptimizer('nesterov').momentum).toBe(0.9);
     expect(defaultLearningRate('adam')).toBe(0.001);
     expect(defaultLearningRate('sgd')).toBe(0.1);
-    expect(optimizerSlots('adamw')).toEqual(['exp_avg', 'exp_avg_sq']);
-    expect(optimizerSlots('nesterov')).toEqual(['momentum_buffer']);
+    expect(optimizerSlots(makeOptimizer('adamw'))).toEqual(['exp_avg', 'exp_avg_sq']);
+    expect(optimizerSlots(makeOptimizer('nesterov'))).toEqual(['momentum_buffer']);
+    expect(makeOptimizer('rmsprop')).toMatchObject({ alpha: 0.99, eps: 1e-8, momentum: 0, centered: false, weightDecay: 0 });
+    expect(defaultLearningRate('rmsprop')).toBe(0.001);
+    expect(optimizerSlots(makeOptimizer('rmsprop'))).toEqual(['square_avg']);
+    expect(optimizerSlots(makeOptimizer('rmsprop', { momentum: 0.9, centered: true }))).toEqual(['square_avg', 'momentum_buffer', 'grad_avg']);
   });
 
   it('refuse what PyTorch refuses, with one-line errors naming the setting', async () => {
@@ -192,5 +297,7 @@ describe('optimiser settings', () => {
     await expectUserError(() => makeOptimizer('adam', { beta2: 1 }), /./, 'beta2');
     await expectUserError(() => makeOptimizer('adam', { eps: 0 }), /eps/, 'eps');
     await expectUserError(() => makeOptimizer('sgd', { weightDecay: -1 }), /weightDecay/, 'weightDecay');
+    await expectUserError(() => makeOptimizer('rmsprop', { alpha: -0.1 }), /alpha -0.1 is out of range/, 'alpha');
+    await expectUserError(() => makeOptimizer('rmsprop', { momentum: 1 }), /momentum/, 'momentum');
   });
 });

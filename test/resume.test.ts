@@ -33,6 +33,11 @@ function throughFile(s: ModelSpec, options: TrainOptions, state: TrainState): Tr
 const configs: [string, TrainOptions, ModelSpec][] = [
   ['adam, cosine, dropout', { ...base, optimizer: makeOptimizer('adam'), schedule: { name: 'cosine', minLr: 1e-4 }, dropout: 0.25 }, spec],
   ['adamw', { ...base, optimizer: makeOptimizer('adamw'), learningRate: 0.003 }, spec],
+  ['rmsprop', { ...base, optimizer: makeOptimizer('rmsprop'), learningRate: 0.001 }, spec],
+  ['rmsprop with momentum, centred, weight decay, cosine', {
+    ...base, optimizer: makeOptimizer('rmsprop', { momentum: 0.5, centered: true, alpha: 0.9, weightDecay: 1e-3 }), learningRate: 0.001,
+    schedule: { name: 'cosine' },
+  }, spec],
   ['nesterov, step decay', { ...base, optimizer: makeOptimizer('nesterov', { weightDecay: 1e-3 }), schedule: { name: 'step', stepSize: 1, gamma: 0.5 } }, spec],
   ['momentum, mse, no shuffling', { ...base, optimizer: makeOptimizer('momentum'), shuffle: false }, makeSpec([16, 24, 4], { loss: 'mse', activation: 'tanh', inputMean: 0.5, inputStd: 0.3 })],
   ['plain sgd', { ...base, learningRate: 0.1 }, makeSpec([16, 24, 4], { inputMean: 0.5, inputStd: 0.3 })],

@@ -49,7 +49,7 @@ describe('a table of colours: train with the defaults, eval and predict', () => 
       features: ['x', 'y', 'constant', 'noise'], targets: ['colour'], classes: ['blue', 'green', 'red'], optimizer: { name: 'adam' },
     });
     expect(report.testAccuracy).toBeGreaterThanOrEqual(0.95);
-    expect(Object.keys(report.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testAccuracy', 'testLoss', 'trainLoss']);
+    expect(Object.keys(report.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testAccuracy', 'testLoss', 'trainAccuracy', 'trainEvalLoss', 'trainLoss']);
     const { spec } = loadModel(file('colours.safetensors'));
     expect(spec.data).toMatchObject({ features: ['x', 'y', 'constant', 'noise'], classes: ['blue', 'green', 'red'] });
     expect(spec.data!.featureStd[2]).toBe(1);
@@ -104,7 +104,7 @@ describe('regression', () => {
     expect(report.testRMSE).toBeLessThan(0.25);
     expect(report.targets).toEqual(['y']);
     expect(report.testAccuracy).toBeUndefined();
-    expect(Object.keys(report.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testLoss', 'testMAE', 'testR2', 'testRMSE', 'trainLoss']);
+    expect(Object.keys(report.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testLoss', 'testMAE', 'testR2', 'testRMSE', 'trainEvalLoss', 'trainLoss', 'trainRMSE']);
     expect(fs.readFileSync(file('smooth.svg'), 'utf8').match(/<polyline /g)).toHaveLength(4); // loss: train, test; RMSE; R²
 
     ok('eval', '--model', file('smooth.safetensors'), '--data', file('smooth-test.csv'), '--backend', 'cpu', '--report', file('smooth-eval.json'));

@@ -62,11 +62,13 @@ TABLES = {
 # Chosen by `tune` (cross-validation on the train split). sklearn: MLP keyword arguments beside the defaults.
 # ours: the CLI flags of the same network and training: Adam at 0.001, sklearn's batch min(200, rows), about as many
 # epochs as sklearn's tuned runs take, and its penalty alpha as weight decay: sklearn adds alpha·W / batch to the
-# gradient (biases excluded), ours adds weight_decay·p (biases included).
+# gradient (biases excluded), ours adds weight_decay·p (biases included). breast_cancer's weight decay was then chosen
+# among 0.005, 0.02, 0.05 and 0.1 on a quarter of its train split held out (--test-split 0.25, seeds 1-3: 97.4, 98.8,
+# 98.5, 98.2%); the test split was not looked at.
 TUNED = {
     "breast_cancer": {"sklearn": {"hidden_layer_sizes": (100,), "alpha": 1.0, "max_iter": 1000},
                       "ours": ["--hidden", "100", "--optimizer", "adam", "--batch", "200", "--epochs", "300",
-                               "--weight-decay", "0.005"]},
+                               "--weight-decay", "0.02"]},
     "wine": {"sklearn": {"hidden_layer_sizes": (16,), "alpha": 10.0, "max_iter": 1000},
              "ours": ["--hidden", "16", "--optimizer", "adam", "--batch", "142", "--epochs", "800",
                       "--weight-decay", "0.07"]},

@@ -2,6 +2,7 @@
 """PyTorch beside our training (either backend) on real MNIST: is our training PyTorch's training?
 
     python3 bench/peers/torch_mnist.py agree --optimizer adam --lr 0.001 --epochs 1
+    python3 bench/peers/torch_mnist.py agree --optimizer rmsprop --lr 0.001 --momentum 0.5 --centered --epochs 1
     python3 bench/peers/torch_mnist.py seeds --optimizer adam --lr 0.001 --epochs 5 --seeds 1-20
 
 agree: PyTorch initialises an nn.Sequential(Linear, activation, ..., Linear) and writes it as one of our model files; our
@@ -70,7 +71,11 @@ def make_optimizer(args, params):
     if args.optimizer == "sgd":
         return torch.optim.SGD(params, lr=args.lr, weight_decay=wd)
     if args.optimizer in ("momentum", "nesterov"):
-        return torch.optim.SGD(params, lr=args.lr, momentum=0.9, nesterov=args.optimizer == "nesterov", weight_decay=wd)
+        momentum = 0.9 if args.momentum is None else args.momentum
+        return torch.optim.SGD(params, lr=args.lr, momentum=momentum, nesterov=args.optimizer == "nesterov", weight_decay=wd)
+    if args.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=args.lr, alpha=args.alpha, momentum=args.momentum or 0, centered=args.centered,
+                                   weight_decay=wd)
     if args.optimizer == "adam":
         return torch.optim.Adam(params, lr=args.lr, weight_decay=wd)
     return torch.optim.AdamW(params, lr=args.lr, weight_decay=wd)
@@ -140,6 +145,10 @@ def agree(args, layers, data):
             command += ["--steps", str(args.steps)]
         if args.weight_decay is not None:
             command += ["--weight-decay", str(args.weight_decay)]
+        if args.momentum is not None:
+            command += ["--momentum", str(args.momentum)]
+        if args.optimizer == "rmsprop":
+            command += ["--alpha", str(args.alpha), "--centered", "true" if args.centered else "false"]
         print("ours:", " ".join(command[3:]), flush=True)
         subprocess.run(command, cwd=ROOT, check=True, stdout=sys.stderr)
         theirs = read_model(ours)
@@ -188,11 +197,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("mode", choices=["agree", "seeds"])
     parser.add_argument("--layers", default="784,128,10")
-    parser.add_argument("--optimizer", default="sgd", choices=["sgd", "momentum", "nesterov", "adam", "adamw"])
+    parser.add_argument("--optimizer", default="sgd", choices=["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"])
     parser.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
     parser.add_argument("--loss", default="softmax-cross-entropy", choices=["softmax-cross-entropy", "mse"])
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--weight-decay", type=float, default=None, help="default: ours (0, 0.01 for adamw)")
+    parser.add_argument("--momentum", type=float, default=None, help="momentum, nesterov, rmsprop; default: ours (0.9, 0 for rmsprop)")
+    parser.add_argument("--alpha", type=float, default=0.99, help="rmsprop's smoothing constant")
+    parser.add_argument("--centered", action="store_true", help="rmsprop's centred form")
     parser.add_argument("--schedule", default="constant", choices=["constant", "cosine"], help="cosine: to 0 at the run's end")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch", type=int, default=64)

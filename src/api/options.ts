@@ -66,10 +66,10 @@ export interface CheckpointOptions {
 
 /**
  * How fit trains. Left out, each option takes the CLI's default for a table: Adam at 0.001, a batch of min(200, rows),
- * and enough epochs for about 2000 steps. The optimiser's and schedule's settings follow PyTorch.
+ * and 200 epochs. The optimiser's and schedule's settings follow PyTorch.
  */
 export interface FitOptions {
-  /** Passes over the training rows (default: enough for about 2000 steps). */
+  /** Passes over the training rows (default 200). */
   epochs?: number;
   /** Rows per step (default min(200, training rows)). */
   batchSize?: number;
@@ -77,16 +77,20 @@ export interface FitOptions {
   optimizer?: OptimizerName;
   /** The rate at step 0 (default 0.1 for sgd, 0.01 for momentum and nesterov, 0.001 for adam and adamw). */
   learningRate?: number;
-  /** momentum and nesterov: the momentum factor (default 0.9). */
+  /** momentum and nesterov: the momentum factor (default 0.9); rmsprop: its momentum (default 0). */
   momentum?: number;
   /** momentum: dampening of the momentum buffer (default 0). */
   dampening?: number;
   /** L2 penalty added to the gradient; decoupled for adamw (default 0, and 0.01 for adamw). */
   weightDecay?: number;
-  /** adam and adamw: the moments' decays (default 0.9, 0.999) and epsilon (default 1e-8). */
+  /** adam and adamw: the moments' decays (default 0.9, 0.999); adam, adamw and rmsprop: epsilon (default 1e-8). */
   beta1?: number;
   beta2?: number;
   eps?: number;
+  /** rmsprop: the smoothing constant of its square average (default 0.99). */
+  alpha?: number;
+  /** rmsprop: normalise by the gradient's estimated variance, torch's centered form (default false). */
+  centered?: boolean;
   /** The learning-rate schedule (default `'constant'`): `'step'` needs stepSize; `'cosine'` ends at minLr. */
   schedule?: ScheduleName;
   /** step: epochs between decays. */
@@ -97,6 +101,8 @@ export interface FitOptions {
   minLr?: number;
   /** Dropout rate on the hidden layers' outputs while training, 0 <= p < 1 (default 0). */
   dropout?: number;
+  /** Evaluate the training rows after every epoch, without dropout, for the records' trainAccuracy (default true). */
+  trainMetrics?: boolean;
   /** Shuffle the training rows every epoch (default true). */
   shuffle?: boolean;
   /** Seeds shuffling and dropout (default: the model's seed). */
@@ -131,7 +137,7 @@ const MODEL_OPTIONS = [
 
 export const FIT_OPTIONS = [
   'epochs', 'batchSize', 'optimizer', 'learningRate', 'momentum', 'dampening', 'weightDecay', 'beta1', 'beta2', 'eps',
-  'schedule', 'stepSize', 'gamma', 'minLr', 'dropout', 'shuffle', 'seed', 'chunkSteps', 'maxSteps', 'validationSplit',
+  'alpha', 'centered', 'schedule', 'stepSize', 'gamma', 'minLr', 'dropout', 'trainMetrics', 'shuffle', 'seed', 'chunkSteps', 'maxSteps', 'validationSplit',
   'validationData', 'testData', 'earlyStopping', 'signal', 'onEpoch', 'onChunk', 'checkpoint', 'resume',
 ] as const satisfies readonly (keyof FitOptions)[];
 
@@ -165,8 +171,12 @@ export function trainOptionsOf(options: FitOptions, trainRows: number, modelSeed
   const scheduleName = options.schedule ?? 'constant';
   checkApplies((field) => options[field as keyof FitOptions] !== undefined, { optimizer: optimizerName, schedule: scheduleName });
   const settings: Partial<Omit<OptimizerConfig, 'name'>> = {};
-  for (const key of ['momentum', 'dampening', 'weightDecay', 'beta1', 'beta2', 'eps'] as const) {
+  for (const key of ['momentum', 'dampening', 'weightDecay', 'beta1', 'beta2', 'eps', 'alpha'] as const) {
     if (options[key] !== undefined) settings[key] = options[key];
+  }
+  if (options.centered !== undefined) {
+    if (typeof options.centered !== 'boolean') throw new UserError(`centered must be true or false, got ${String(options.centered)}`, 'centered');
+    settings.centered = options.centered;
   }
   const schedule: ScheduleOptions = { name: scheduleName };
   if (scheduleName === 'step') {
@@ -188,6 +198,7 @@ export function trainOptionsOf(options: FitOptions, trainRows: number, modelSeed
     schedule,
     dropout: options.dropout ?? 0,
     shuffle: options.shuffle ?? true,
+    trainMetrics: options.trainMetrics ?? true,
   };
   if (options.maxSteps !== undefined) trainOptions.maxSteps = options.maxSteps;
   if (options.checkpoint?.every !== undefined) trainOptions.checkpointEvery = options.checkpoint.every;

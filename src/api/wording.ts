@@ -7,7 +7,7 @@ const API_NAMES: Record<Field, string> = {
   epochs: 'epochs', batch: 'batchSize', learningRate: 'learningRate', seed: 'seed', logEvery: 'chunkSteps', maxSteps: 'maxSteps',
   checkpointEvery: 'checkpoint.every', dropout: 'dropout', validation: 'validationSplit',
   optimizer: 'optimizer', momentum: 'momentum', dampening: 'dampening', weightDecay: 'weightDecay',
-  beta1: 'beta1', beta2: 'beta2', eps: 'eps',
+  beta1: 'beta1', beta2: 'beta2', eps: 'eps', alpha: 'alpha', centered: 'centered',
   schedule: 'schedule', stepSize: 'stepSize', gamma: 'gamma', minLr: 'minLr',
   data: 'the data', target: 'targets', testSplit: 'testData', hidden: 'hidden', earlyStop: 'earlyStopping',
   savedModel: 'the bytes of model.toBytes()', savedCheckpoint: 'a checkpoint that fit saved',

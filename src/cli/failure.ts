@@ -6,7 +6,7 @@ const FLAGS: Record<Field, string> = {
   epochs: '--epochs', batch: '--batch', learningRate: '--lr', seed: '--seed', logEvery: '--log-every', maxSteps: '--steps',
   checkpointEvery: '--checkpoint-every', dropout: '--dropout', validation: '--val',
   optimizer: '--optimizer', momentum: '--momentum', dampening: '--dampening', weightDecay: '--weight-decay',
-  beta1: '--beta1', beta2: '--beta2', eps: '--eps',
+  beta1: '--beta1', beta2: '--beta2', eps: '--eps', alpha: '--alpha', centered: '--centered',
   schedule: '--schedule', stepSize: '--step-size', gamma: '--gamma', minLr: '--min-lr',
   data: '--data DIR', target: '--target', testSplit: '--test-split', hidden: '--hidden', earlyStop: '--early-stop',
   savedModel: 'a model written by train --out', savedCheckpoint: 'a checkpoint of train --checkpoint',

@@ -5,6 +5,12 @@ const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 /** A value in its own units, to 4 significant digits (or more where it is large). */
 const value = (x: number) => (Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4));
 
+/** The training set's results after the epoch, where it was evaluated: its accuracy, or its RMSE. */
+function trainResults(record: EpochRecord): string {
+  if (record.trainRMSE !== undefined) return `train RMSE ${value(record.trainRMSE)}  `;
+  return record.trainAccuracy !== undefined ? `train accuracy ${percent(record.trainAccuracy)}  ` : '';
+}
+
 /** A set's results in the task's words: accuracy for classification, RMSE and R² for regression. */
 function setResults(set: 'test' | 'val', loss: number, accuracy?: number, rmse?: number, r2?: number): string {
   if (rmse !== undefined) return `${set} loss ${loss.toFixed(4)}  ${set} RMSE ${value(rmse)}  ${set} R² ${r2!.toFixed(4)}  `;
@@ -15,7 +21,7 @@ function setResults(set: 'test' | 'val', loss: number, accuracy?: number, rmse?:
 export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: number): string {
   const partial = stepsPerEpoch !== undefined && record.steps < stepsPerEpoch ? ` (stopped at step ${record.steps} of ${stepsPerEpoch})` : '';
   return `epoch ${record.epoch}/${epochs}${partial}  train loss ${record.trainLoss.toFixed(4)}  ` +
-    setResults('test', record.testLoss, record.testAccuracy, record.testRMSE, record.testR2) +
+    setResults('test', record.testLoss, record.testAccuracy, record.testRMSE, record.testR2) + trainResults(record) +
     (record.valLoss !== undefined ? setResults('val', record.valLoss, record.valAccuracy, record.valRMSE, record.valR2) : '') +
     `${record.seconds.toFixed(1)} s`;
 }

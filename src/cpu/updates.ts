@@ -1,9 +1,10 @@
 /**
- * The optimiser updates of the CPU reference: the reference of shaders/sgd_update.wgsl, momentum_update.wgsl and
- * adam_update.wgsl (and the UPDATE epilogue of shaders/matmul.wgsl, which is sgdUpdate). Each is one plain loop over
- * the whole flat parameter vector per step, in the order of operations of PyTorch's single-tensor implementations
- * (torch/optim/sgd.py and adam.py), in float64 with each stored value rounded to float32 once, as the state lives in
- * float32 on both backends. Every array is laid out like the parameters: (count).
+ * The optimiser updates of the CPU reference: the reference of shaders/sgd_update.wgsl, momentum_update.wgsl,
+ * adam_update.wgsl and rmsprop_update.wgsl (and the UPDATE epilogue of shaders/matmul.wgsl, which is sgdUpdate). Each
+ * is one plain loop over the whole flat parameter vector per step, in the order of operations of PyTorch's
+ * single-tensor implementations (torch/optim/sgd.py, adam.py and rmsprop.py), in float64 with each stored value
+ * rounded to float32 once, as the state lives in float32 on both backends. Every array is laid out like the
+ * parameters: (count).
  */
 import { adamBiasCorrection } from '../model/optimizer.js';
 
@@ -83,5 +84,47 @@ export function adamUpdate(
     expAvgSq[i] = beta2 * expAvgSq[i] + (1 - beta2) * g * g;
     const denom = Math.sqrt(expAvgSq[i]) / bc2Sqrt + eps;
     params[i] -= (stepSize * expAvg[i]) / denom;
+  }
+}
+
+/** The scalars of one RMSprop step; none depends on the step count (RMSprop has no bias correction). */
+export interface RmspropStep {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+}
+
+/**
+ * torch.optim.RMSprop: g = grad + wd·p; s = α·s + (1 − α)·g²; centred: a = α·a + (1 − α)·g, avg = √(s − a²) + eps,
+ * else avg = √s + eps (eps outside the square root); with momentum: buf = momentum·buf + g / avg, p −= lr·buf (the
+ * buffer starts at zero, unlike SGD's), else p −= lr·g / avg. `momentumBuffer` and `gradAvg` are the state slots that
+ * exist only with momentum and in the centred form: null without them. Kernel: shaders/rmsprop_update.wgsl.
+ */
+export function rmspropUpdate(
+  params: Float32Array, squareAvg: Float32Array, momentumBuffer: Float32Array | null, gradAvg: Float32Array | null,
+  grads: Float32Array, h: RmspropStep, count: number,
+): void {
+  const { lr, alpha, eps, weightDecay, momentum } = h;
+  if ((momentum > 0) !== (momentumBuffer !== null) || h.centered !== (gradAvg !== null)) {
+    throw new Error('rmspropUpdate: give the momentum buffer exactly when momentum > 0, the gradient average exactly when centred');
+  }
+  for (let i = 0; i < count; i++) {
+    const g = grads[i] + weightDecay * params[i];
+    squareAvg[i] = alpha * squareAvg[i] + (1 - alpha) * g * g;
+    let variance = squareAvg[i];
+    if (gradAvg) {
+      gradAvg[i] = alpha * gradAvg[i] + (1 - alpha) * g;
+      variance -= gradAvg[i] * gradAvg[i];
+    }
+    const avg = Math.sqrt(variance) + eps;
+    if (momentumBuffer) {
+      momentumBuffer[i] = momentum * momentumBuffer[i] + g / avg;
+      params[i] -= lr * momentumBuffer[i];
+    } else {
+      params[i] -= (lr * g) / avg;
+    }
   }
 }

@@ -11,8 +11,9 @@ import { normalisationTable } from './kernels/gather.js';
 import { gathersBytes, type Plan } from './plan.js';
 import type { Resources } from './resources.js';
 
-/** Evaluation batches of the test set and the validation set: one {loss sum, correct} slot each in evalOut. */
-export const evalSlots = (plan: Plan): number => plan.test.batches + (plan.val?.batches ?? 0);
+/** Evaluation batches of the test set, the validation set and the training set: one {loss sum, correct} slot each in
+ * evalOut. */
+export const evalSlots = (plan: Plan): number => plan.test.batches + (plan.val?.batches ?? 0) + plan.train.batches;
 
 /** Every buffer a training step or an evaluation batch touches, sized by the plan and filled from the options. */
 export function allocateBuffers(res: Resources, plan: Plan, options: SessionOptions, net: NetConfig, update: UpdateRule): NetBuffers {
@@ -31,6 +32,7 @@ export function allocateBuffers(res: Resources, plan: Plan, options: SessionOpti
     params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, options.params),
     grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
     optState: optimizerStateBuffers(res, options, table.total),
+    unusedSlots: unusedSlotBuffers(res, options),
     // The last layer's outputs are copied out by predict().
     acts: spec.layers.map((width, l) => res.buffer(`acts ${l}`, floats(maxRows, width),
       l === spec.layers.length - 1 ? S | GPUBufferUsage.COPY_SRC : S)),
@@ -73,6 +75,18 @@ export function uploadSet(res: Resources, name: string, set: Dataset, spec: Mode
  */
 function optimizerStateBuffers(res: Resources, options: SessionOptions, total: number): GPUBuffer[] {
   const given = options.optimizerState ?? [];
-  return optimizerSlots((options.optimizer ?? PLAIN_SGD).name).map((slot, i) =>
+  return optimizerSlots(options.optimizer ?? PLAIN_SGD).map((slot, i) =>
     res.buffer(`optimizer ${slot}`, total * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, given[i]));
+}
+
+/**
+ * One float's buffer for each slot that rmsprop_update binds but this run does not keep (the momentum buffer without
+ * momentum, the gradient average when not centred): never accessed, and one each, since WebGPU refuses one buffer
+ * in two writable bindings of a dispatch.
+ */
+function unusedSlotBuffers(res: Resources, options: SessionOptions): GPUBuffer[] {
+  const o = options.optimizer ?? PLAIN_SGD;
+  if (o.name !== 'rmsprop') return [];
+  const absent = (o.momentum > 0 ? 0 : 1) + (o.centered ? 0 : 1);
+  return Array.from({ length: absent }, () => res.buffer('unused optimizer slot', 4, GPUBufferUsage.STORAGE));
 }

@@ -26,8 +26,10 @@ export interface NetBuffers {
   /** [total] the gradient vector, laid out like params, for an optimiser dispatch; absent when the update is fused
    * into the weight-gradient matmuls (see UpdateRule), which then need no gradient vector. */
   grads?: GPUBuffer;
-  /** One [total] buffer per slot of optimizerSlots(name), laid out like params (none for plain SGD). */
+  /** One [total] buffer per slot of optimizerSlots(optimizer), laid out like params (none for plain SGD). */
   optState: GPUBuffer[];
+  /** RMSprop's kernel binds every slot it may keep: a one-float stand-in for each this run does not (never accessed). */
+  unusedSlots: GPUBuffer[];
   /** acts[0]: the gathered input [rows, layers[0]]; acts[l]: layer l's output [rows, layers[l]] (after the activation
    * and dropout, logits last). */
   acts: GPUBuffer[];
@@ -40,7 +42,7 @@ export interface NetBuffers {
   batchLabels: GPUBuffer;
   /** [steps per epoch] f32: each training step's mean loss, at slot = step. */
   losses: GPUBuffer;
-  /** [evaluation batches of the test set, then of the validation set] {loss sum, correct}. */
+  /** [evaluation batches of the test set, then of the validation set, then of the training set] {loss sum, correct}. */
   evalOut: GPUBuffer;
   /** [samples] u32: the epoch's order of the training set. */
   order: GPUBuffer;
@@ -81,8 +83,8 @@ function layerDropout(net: NetConfig, training: boolean, layer: number): LayerDr
  * - fused: plain SGD at a constant rate without weight decay. Each layer's weight-gradient matmul subtracts
  *   lr · gradient from the layer's parameters in its epilogue (lr in its Dims): no gradient vector, no extra dispatch.
  * - optimizer: everything else. The weight-gradient matmuls write the gradient vector, and one dispatch of the
- *   optimiser's kernel (sgd_update, momentum_update, adam_update) updates every parameter after the backward pass,
- *   with the step's rate and values from the step table.
+ *   optimiser's kernel (sgd_update, momentum_update, adam_update, rmsprop_update) updates every parameter after the
+ *   backward pass, with the step's rate and values from the step table.
  */
 export type UpdateRule = { kind: 'fused'; lr: number } | { kind: 'optimizer'; optimizer: OptimizerConfig };
 
@@ -217,6 +219,16 @@ function optimizerUpdate(table: ParamTable, b: NetBuffers, o: OptimizerConfig): 
     case 'adam':
     case 'adamw':
       return { kernel: 'adam_update', outputs: [b.params, b.optState[0], b.optState[1]], inputs, launch: launch.adamUpdate(count, o) };
+    case 'rmsprop': {
+      // The slots in optimizerSlots' order, and a stand-in for each slot that this run does not keep.
+      const [squareAvg, ...kept] = b.optState;
+      const unused = [...b.unusedSlots];
+      const momentumBuffer = (o.momentum > 0 ? kept : unused).shift()!;
+      const gradAvg = (o.centered ? kept : unused).shift()!;
+      return {
+        kernel: 'rmsprop_update', outputs: [b.params, squareAvg, momentumBuffer, gradAvg], inputs, launch: launch.rmspropUpdate(count, o),
+      };
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { gather, gatherFloats } from './kernels/gather.js';
 import { argmaxCount, mseOnehot, mseTargets, softmaxCrossEntropy } from './kernels/losses.js';
 import { matmul } from './kernels/matmul.js';
 import { noop } from './kernels/noop.js';
-import { adamUpdate, momentumUpdate, sgdUpdate } from './kernels/updates.js';
+import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './kernels/updates.js';
 import type { ShaderLoader } from './shaders.js';
 
 export type { Launch } from './kernels/define.js';
@@ -28,7 +28,7 @@ export { optimizerStepValues } from './kernels/updates.js';
  */
 const DEFINITIONS = [
   gather, gatherFloats, matmul, biasAdd, relu, reluBackward, softmaxCrossEntropy, mseOnehot, mseTargets, activation,
-  columnSum, sgdUpdate, momentumUpdate, adamUpdate, argmaxCount, noop,
+  columnSum, sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate, argmaxCount, noop,
 ] as const;
 
 type Definition = (typeof DEFINITIONS)[number];

@@ -30,6 +30,8 @@ export interface Plan {
   evalRows: number;
   test: EvalPlan;
   val?: EvalPlan;
+  /** The training set evaluated as a whole, after the test and validation sets' slots. */
+  train: EvalPlan;
   /** Rows the activation buffers hold: the larger of the batch and the evaluation batch. */
   maxRows: number;
 }
@@ -48,6 +50,7 @@ export function makePlan(sizes: SessionSizes, evalRowsWanted: number, device: GP
   const evalRows = Math.max(1, Math.min(evalRowsWanted, Math.max(test.count, val?.count ?? 0)));
   const testPlan = evalPlan(test.count, evalRows, 0);
   const valPlan = val && evalPlan(val.count, evalRows, testPlan.batches);
+  const trainPlan = evalPlan(train.count, evalRows, testPlan.batches + (valPlan?.batches ?? 0));
   const maxRows = Math.max(batch, evalRows);
 
   const limits = device.limits;
@@ -58,7 +61,7 @@ export function makePlan(sizes: SessionSizes, evalRowsWanted: number, device: GP
     ...setStorage(spec, 'test', test, () => 'this GPU cannot hold the test set in one buffer'),
     ...(val ? setStorage(spec, 'validation', val, (n) => `use a smaller ${n('validation')}`, 'validation') : []),
   ]);
-  const tableBytes = (stepsPerEpoch + testPlan.batches + (valPlan?.batches ?? 0)) * uniformStride(device);
+  const tableBytes = (stepsPerEpoch + testPlan.batches + (valPlan?.batches ?? 0) + trainPlan.batches) * uniformStride(device);
   if (tableBytes > limits.maxBufferSize) {
     throw new UserError((n) => `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than this GPU's maxBufferSize: use a larger ${n('batch')}`, 'batch');
   }
@@ -66,7 +69,7 @@ export function makePlan(sizes: SessionSizes, evalRowsWanted: number, device: GP
   if (groups > limits.maxComputeWorkgroupsPerDimension) {
     throw new UserError((n) => `a matmul would need ${groups} workgroups in one dimension, more than this GPU's maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${smallerLayersOrBatch(n)}`, 'batch');
   }
-  return { table, stepsPerEpoch, evalRows, test: testPlan, val: valPlan, maxRows };
+  return { table, stepsPerEpoch, evalRows, test: testPlan, val: valPlan, train: trainPlan, maxRows };
 }
 
 /** A set of `count` samples in batches of evalRows, its first batch at evaluation slot firstSlot. */

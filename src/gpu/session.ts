@@ -146,8 +146,8 @@ export class WebGpuSession implements TrainingSession {
 
   async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
     this.live();
-    const plan = which === 'val' ? this.plan.val : this.plan.test;
-    const lists = which === 'val' ? this.parts.evals.val : this.parts.evals.test;
+    const plan = which === 'val' ? this.plan.val : which === 'train' ? this.plan.train : this.plan.test;
+    const lists = which === 'val' ? this.parts.evals.val : which === 'train' ? this.parts.evals.train : this.parts.evals.test;
     if (!plan || !lists) throw new Error('evaluate("val") on a session without a validation set');
     const { count, batches, firstSlot } = plan;
     if (count === 0) return { loss: NaN, accuracy: NaN };

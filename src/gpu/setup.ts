@@ -24,7 +24,7 @@ export interface SessionParts {
   stepTable: GPUBuffer;
   /** The dispatches of one training step (none for an evaluate-only session). */
   step: Dispatch[];
-  evals: { test: BatchLists; val?: BatchLists };
+  evals: { test: BatchLists; val?: BatchLists; train: BatchLists };
   recorder: Recorder;
   /** What a prediction builds its own dispatches with. */
   kernels: Kernels;
@@ -46,11 +46,12 @@ export async function setUpSession(
       const update = updateRule(options.optimizer ?? PLAIN_SGD, options.schedule ?? { name: 'constant' }, options.learningRate);
       const buffers = allocateBuffers(res, plan, options, net, update);
       // Entries 0 .. steps-1: training step s starts at s·batch, loss slot s. Then one per evaluation batch, of the
-      // test set and then of the validation set.
+      // test set, of the validation set and of the training set.
       const stepTable = createStepTable(res, [
         ...trainingEntries(options, stepsPerEpoch, 0),
         ...evalEntries(plan.test, plan.evalRows),
         ...(plan.val ? evalEntries(plan.val, plan.evalRows) : []),
+        ...evalEntries(plan.train, plan.evalRows),
       ]);
       const step = options.evaluateOnly
         ? []
@@ -61,6 +62,7 @@ export async function setUpSession(
       const evals = {
         test: await evalLists(buffers.test, plan.test, 'test'),
         val: buffers.val && plan.val ? await evalLists(buffers.val, plan.val, 'val') : undefined,
+        train: await evalLists(buffers.train, plan.train, 'train'),
       };
       const stagingBytes = Math.max(stepsPerEpoch * 4, evalSlots(plan) * 8, table.total * 4);
       const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
@@ -91,8 +93,9 @@ export function setUpPrediction(
 ): Promise<PredictionParts> {
   const { kernels, net, matmul, buffers, plan: { table, evalRows } } = parts;
   return scoped(parts.gpu.device, 'the prediction', PREDICTION_FIX, async () => {
-    // The session's own sets are on the GPU already (eval predicts its test set).
-    const data = (set === options.test && buffers.test) || (set === options.val && buffers.val) || uploadSet(res, 'predict', set, options.spec);
+    // The session's own sets are on the GPU already (eval predicts its test set, training a regression all three).
+    const data = (set === options.test && buffers.test) || (set === options.val && buffers.val) ||
+      (set === options.train && buffers.train) || uploadSet(res, 'predict', set, options.spec);
     const stepTable = createStepTable(res, evalEntries(plan, evalRows));
     return {
       lists: await buildBatchLists(res, kernels, stepTable, evalRows, plan,

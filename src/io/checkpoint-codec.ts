@@ -1,12 +1,13 @@
 /**
  * Checkpoints: a safetensors file holding the parameters under the model file's names (so it
  * also loads as a model, and in PyTorch), the optimiser state as "optimizer.<slot>.<parameter name>" (PyTorch's slot
- * names: momentum_buffer, exp_avg, exp_avg_sq), early stopping's best parameters as "best.<parameter name>", and in
- * __metadata__ the format name and version, the model spec, the run's settings and where it stands (epoch, step,
- * shuffling generator, history) as JSON. No Node imports: checkpoint.ts writes them to files.
+ * names: momentum_buffer, exp_avg, exp_avg_sq, square_avg, grad_avg), early stopping's best parameters as
+ * "best.<parameter name>", and in __metadata__ the format name and version, the model spec, the run's settings and
+ * where it stands (epoch, step, shuffling generator, history) as JSON. No Node imports: checkpoint.ts writes them to
+ * files.
  */
 import { UserError } from '../errors.js';
-import { OPTIMIZERS, optimizerSlots, type OptimizerConfig } from '../model/optimizer.js';
+import { makeOptimizer, OPTIMIZERS, optimizerSlots, PLAIN_SGD, type OptimizerConfig } from '../model/optimizer.js';
 import { SCHEDULES, type ScheduleOptions } from '../model/schedule.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { EpochRecord, TrainOptions, TrainState } from '../train/trainer.js';
@@ -37,11 +38,11 @@ export interface Checkpoint {
 
 /** The fields of an epoch's record that only some runs have (by task, with a validation set). */
 const OPTIONAL_RECORD_KEYS = [
-  'testAccuracy', 'testRMSE', 'testMAE', 'testR2', 'valLoss', 'valAccuracy', 'valRMSE', 'valMAE', 'valR2',
+  'trainEvalLoss', 'trainAccuracy', 'trainRMSE', 'testAccuracy', 'testRMSE', 'testMAE', 'testR2', 'valLoss', 'valAccuracy', 'valRMSE', 'valMAE', 'valR2',
 ] as const satisfies readonly (keyof EpochRecord)[];
 
 export function encodeCheckpoint({ spec, options, data, state }: Checkpoint): Uint8Array {
-  const optimizer = options.optimizer?.name ?? 'sgd';
+  const optimizer = options.optimizer ?? PLAIN_SGD;
   const tensors = [
     ...paramTensors(spec, state.params),
     ...optimizerSlots(optimizer).flatMap((slot, i) => paramTensors(spec, state.optimizer[i], `optimizer.${slot}.`)),
@@ -105,7 +106,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     for (const key of OPTIONAL_RECORD_KEYS) if (r[key] !== undefined) out[key] = num(r, key);
     return out;
   });
-  const optimizer = options.optimizer?.name ?? 'sgd';
+  const optimizer = options.optimizer ?? PLAIN_SGD;
   const state: TrainState = {
     params: flatFromTensors(spec, tensors, file),
     optimizer: optimizerSlots(optimizer).map((slot) => flatFromTensors(spec, tensors, file, `optimizer.${slot}.`)),
@@ -144,15 +145,23 @@ function readOptions(o: Record<string, unknown>, bad: (what: string) => never): 
     checkpointEvery: optional(o.checkpointEvery, 'checkpointEvery'),
     earlyStop: optional(o.earlyStop, 'earlyStop'),
   };
-  if (o.shuffle !== undefined) {
-    if (typeof o.shuffle !== 'boolean') bad('option shuffle is not true or false');
-    options.shuffle = o.shuffle as boolean;
+  for (const key of ['shuffle', 'trainMetrics'] as const) {
+    if (o[key] === undefined) continue;
+    if (typeof o[key] !== 'boolean') bad(`option ${key} is not true or false`);
+    options[key] = o[key] as boolean;
   }
   if (o.optimizer !== undefined) {
     const p = o.optimizer as Record<string, unknown>;
     if (typeof p !== 'object' || p === null || !(OPTIMIZERS as readonly unknown[]).includes(p.name)) bad('option optimizer is not an optimiser');
     const keys = ['momentum', 'dampening', 'weightDecay', 'beta1', 'beta2', 'eps'] as const;
-    options.optimizer = { name: p.name as OptimizerConfig['name'], ...Object.fromEntries(keys.map((k) => [k, number(p[k], `optimizer.${k}`)])) } as OptimizerConfig;
+    const settings: Partial<OptimizerConfig> = Object.fromEntries(keys.map((k) => [k, number(p[k], `optimizer.${k}`)]));
+    // Checkpoints of other optimisers may lack RMSprop's settings: the defaults then, which those optimisers never read.
+    if (p.alpha !== undefined) settings.alpha = number(p.alpha, 'optimizer.alpha');
+    if (p.centered !== undefined) {
+      if (typeof p.centered !== 'boolean') bad('option optimizer.centered is not true or false');
+      settings.centered = p.centered as boolean;
+    }
+    options.optimizer = { ...makeOptimizer('sgd'), ...settings, name: p.name as OptimizerConfig['name'] };
   }
   if (o.schedule !== undefined) {
     const s = o.schedule as Record<string, unknown>;

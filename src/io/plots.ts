@@ -66,8 +66,10 @@ function panel(
 }
 
 /**
- * Loss (train, test, validation) and accuracy (test, validation) per epoch, side by side; for a regression (records
- * with testR2), loss, RMSE and R² instead. A partial last epoch sits at its fraction of an epoch.
+ * Loss (train, test, validation) and accuracy (train, test, validation) per epoch, side by side; for a regression
+ * (records with testR2), loss, RMSE (train, test, validation) and R² instead. The train loss is the mean over the
+ * epoch's steps; the train accuracy and RMSE are measured after it, where the run evaluated the training set. A
+ * partial last epoch sits at its fraction of an epoch.
  */
 export function curvesSvg(history: EpochRecord[], title: string): string {
   const fullSteps = Math.max(...history.map((r) => r.steps));
@@ -86,7 +88,7 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
   const regression = history.some((r) => r.testR2 !== undefined);
   const panels: [string, string, Series[], [number, number], (v: number) => string][] = [['loss', 'mean loss', loss, [0, lossTop], (v) => v.toFixed(2)]];
   if (regression) {
-    const rmse = series(null, (r) => r.testRMSE, (r) => r.valRMSE);
+    const rmse = series((r) => r.trainRMSE, (r) => r.testRMSE, (r) => r.valRMSE);
     const r2 = series(null, (r) => r.testR2, (r) => r.valR2);
     const rmseTop = Math.max(...values(rmse), 1e-6) * 1.05;
     // R² runs to 1 and can fall below 0 (worse than predicting the mean); the panel shows from 0, or the lowest.
@@ -94,7 +96,7 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
     panels.push(['RMSE', "RMSE (the targets' units)", rmse, [0, rmseTop], (v) => Number(v.toPrecision(3)).toString()]);
     panels.push(['R²', 'R²', r2, [r2Low, 1], (v) => v.toFixed(1)]);
   } else {
-    const accuracy = series(null, (r) => r.testAccuracy, (r) => r.valAccuracy);
+    const accuracy = series((r) => r.trainAccuracy, (r) => r.testAccuracy, (r) => r.valAccuracy);
     const accLow = Math.max(0, Math.floor((Math.min(...values(accuracy), 1) - 0.005) * 100) / 100);
     panels.push(['accuracy', 'accuracy (%)', accuracy, [accLow, 1], (v) => (100 * v).toFixed(0)]);
   }

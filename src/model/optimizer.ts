@@ -1,17 +1,17 @@
 /**
- * Optimiser settings with PyTorch's update rules and defaults (torch.optim.SGD, Adam, AdamW), the names of the state
- * each keeps, and the per-step scalars a kernel needs. The updates themselves are in src/cpu/updates.ts (and their GPU
- * twins in shaders/); their state is one flat Float32Array per slot, laid out like the parameters (the parameter
+ * Optimiser settings with PyTorch's update rules and defaults (torch.optim.SGD, Adam, AdamW, RMSprop), the names of
+ * the state each keeps, and the per-step scalars a kernel needs. The updates themselves are in src/cpu/updates.ts (and
+ * their GPU twins in shaders/); their state is one flat Float32Array per slot, laid out like the parameters (the parameter
  * table drives it), so checkpoints name each slot's tensors after the parameters they belong to.
  */
 import { UserError, type Field } from '../errors.js';
 
-export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'] as const;
+export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 export interface OptimizerConfig {
   name: OptimizerName;
-  /** SGD's momentum factor (momentum, nesterov). */
+  /** The momentum factor: SGD's (momentum, nesterov), or RMSprop's (0: none). */
   momentum: number;
   /** SGD's dampening of the new gradient in the momentum buffer (0; nesterov requires 0). */
   dampening: number;
@@ -19,12 +19,18 @@ export interface OptimizerConfig {
   weightDecay: number;
   beta1: number;
   beta2: number;
+  /** Adam's and RMSprop's epsilon, added outside the square root. */
   eps: number;
+  /** RMSprop's smoothing constant: the decay of its square (and gradient) averages. */
+  alpha: number;
+  /** RMSprop's centred form: normalises by the variance of the gradient (its square average less its squared mean). */
+  centered: boolean;
 }
 
 /**
  * PyTorch's defaults: SGD momentum 0, dampening 0, weight decay 0; Adam betas (0.9, 0.999), eps 1e-8, weight decay 0;
- * AdamW the same with weight decay 0.01. Only momentum differs: torch.optim.SGD's default of 0 would make
+ * AdamW the same with weight decay 0.01; RMSprop alpha 0.99, eps 1e-8, momentum 0, not centred. Only momentum
+ * differs: torch.optim.SGD's default of 0 would make
  * "momentum" plain SGD, so momentum and nesterov default to 0.9, the value nearly everyone passes.
  */
 export function makeOptimizer(name: OptimizerName, overrides: Partial<Omit<OptimizerConfig, 'name'>> = {}): OptimizerConfig {
@@ -36,6 +42,8 @@ export function makeOptimizer(name: OptimizerName, overrides: Partial<Omit<Optim
     beta1: 0.9,
     beta2: 0.999,
     eps: 1e-8,
+    alpha: 0.99,
+    centered: false,
     ...overrides,
   };
   validateOptimizer(config);
@@ -46,20 +54,25 @@ export const PLAIN_SGD: OptimizerConfig = makeOptimizer('sgd');
 
 /**
  * The default learning rate of each optimiser: 0.1 for plain SGD, 0.01 with momentum (which multiplies the step by
- * about 1 / (1 − momentum)), and PyTorch's 0.001 for Adam and AdamW.
+ * about 1 / (1 − momentum)), and PyTorch's 0.001 for Adam and AdamW. RMSprop's is 0.001 too (PyTorch's is 0.01): its
+ * steps are normalised by the gradient's scale as Adam's are, so the same rate suits it.
  */
 export function defaultLearningRate(name: OptimizerName): number {
   return name === 'sgd' ? 0.1 : name === 'momentum' || name === 'nesterov' ? 0.01 : 0.001;
 }
 
-/** The state an optimiser keeps per parameter, named as PyTorch's optimizer.state_dict() names it. */
-export function optimizerSlots(name: OptimizerName): string[] {
-  switch (name) {
+/**
+ * The state an optimiser keeps per parameter, named and ordered as PyTorch's optimizer.state_dict() holds it:
+ * RMSprop's momentum buffer and gradient average only with momentum and in the centred form.
+ */
+export function optimizerSlots(config: Pick<OptimizerConfig, 'name' | 'momentum' | 'centered'>): string[] {
+  switch (config.name) {
     case 'sgd': return [];
     case 'momentum':
     case 'nesterov': return ['momentum_buffer'];
     case 'adam':
     case 'adamw': return ['exp_avg', 'exp_avg_sq'];
+    case 'rmsprop': return ['square_avg', ...(config.momentum > 0 ? ['momentum_buffer'] : []), ...(config.centered ? ['grad_avg'] : [])];
   }
 }
 
@@ -77,6 +90,10 @@ export function validateOptimizer(config: OptimizerConfig): void {
   inRange('weightDecay', config.weightDecay, 0, Infinity, true);
   inRange('beta1', config.beta1, 0, 1, true);
   inRange('beta2', config.beta2, 0, 1, true);
+  inRange('alpha', config.alpha, 0, 1, false);
+  if (typeof config.centered !== 'boolean') {
+    throw new UserError((n) => `${n('centered')} must be true or false, got ${String(config.centered)}`, 'centered');
+  }
   if (!(config.eps > 0) || !Number.isFinite(config.eps)) throw new UserError((n) => `${n('eps')} ${config.eps} must be a positive number`, 'eps');
   if (config.name === 'nesterov' && (config.momentum <= 0 || config.dampening !== 0)) {
     throw new UserError((n) => `${n('optimizer')} nesterov needs ${n('momentum')} above 0 and ${n('dampening')} 0 (as torch.optim.SGD does)`,

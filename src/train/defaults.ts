@@ -27,11 +27,13 @@ export const DEFAULT_MIN_LR = 0;
 
 /** Settings that only make sense with some optimiser or schedule, and those. */
 const ONLY_WITH: [Field, (n: (field: Field) => string) => string, (c: { optimizer: OptimizerName; schedule: ScheduleName }) => boolean][] = [
-  ['momentum', (n) => `${n('optimizer')} momentum or nesterov`, (c) => c.optimizer === 'momentum' || c.optimizer === 'nesterov'],
+  ['momentum', (n) => `${n('optimizer')} momentum, nesterov or rmsprop`, (c) => ['momentum', 'nesterov', 'rmsprop'].includes(c.optimizer)],
   ['dampening', (n) => `${n('optimizer')} momentum`, (c) => c.optimizer === 'momentum'],
   ['beta1', (n) => `${n('optimizer')} adam or adamw`, (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
   ['beta2', (n) => `${n('optimizer')} adam or adamw`, (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
-  ['eps', (n) => `${n('optimizer')} adam or adamw`, (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
+  ['eps', (n) => `${n('optimizer')} adam, adamw or rmsprop`, (c) => ['adam', 'adamw', 'rmsprop'].includes(c.optimizer)],
+  ['alpha', (n) => `${n('optimizer')} rmsprop`, (c) => c.optimizer === 'rmsprop'],
+  ['centered', (n) => `${n('optimizer')} rmsprop`, (c) => c.optimizer === 'rmsprop'],
   ['stepSize', (n) => `${n('schedule')} step`, (c) => c.schedule === 'step'],
   ['gamma', (n) => `${n('schedule')} step`, (c) => c.schedule === 'step'],
   ['minLr', (n) => `${n('schedule')} cosine`, (c) => c.schedule === 'cosine'],

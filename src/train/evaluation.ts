@@ -9,23 +9,33 @@ import { targetStandardisation } from '../model/table.js';
 import { inferenceSizes } from './inference.js';
 import { regressionMetrics, type RegressionMetrics } from './metrics.js';
 
-/** A model's results on the test set and, where there is one, the validation set. */
+/** A model's results on the test set and, where they are evaluated, the validation set and the training set. */
 export interface SetResults {
   test: Metrics;
   val?: Metrics;
+  train?: Metrics;
   /** Regression only. */
   testRegression?: RegressionMetrics;
   valRegression?: RegressionMetrics;
+  trainRegression?: RegressionMetrics;
 }
 
-/** The sets a model is evaluated on. */
+/** The sets a model is evaluated on: the training set only when given (it must be the session's own). */
 export interface EvaluatedSets {
   test: Dataset;
   val?: Dataset;
+  train?: Dataset;
 }
 
 /** The per-epoch fields of SetResults, named as EpochRecord and the report name them. */
 export interface EpochMetrics {
+  /**
+   * With the training set evaluated: its loss and accuracy (RMSE for regression) after the epoch, without dropout
+   * (EpochRecord.trainLoss is the mean over the epoch's steps instead, with dropout where it trains with it).
+   */
+  trainEvalLoss?: number;
+  trainAccuracy?: number;
+  trainRMSE?: number;
   testLoss: number;
   /** Classification only. */
   testAccuracy?: number;
@@ -47,13 +57,16 @@ async function regressionOf(session: TrainingSession, spec: ModelSpec, set: Data
   return regressionMetrics(outputs, set.labels, set.count, targetStandardisation(spec.data, outputSize(spec)));
 }
 
-/** Evaluates the session's current parameters on the test set and the validation set, without dropout. */
+/** Evaluates the session's current parameters on the test set, the validation set and the training set, without
+ * dropout: the last two where `sets` has them. */
 export async function evaluateSets(session: TrainingSession, spec: ModelSpec, sets: EvaluatedSets): Promise<SetResults> {
   const results: SetResults = { test: await session.evaluate('test') };
   if (sets.val) results.val = await session.evaluate('val');
+  if (sets.train) results.train = await session.evaluate('train');
   if (spec.task === 'regression') {
     results.testRegression = await regressionOf(session, spec, sets.test);
     if (sets.val) results.valRegression = await regressionOf(session, spec, sets.val);
+    if (sets.train) results.trainRegression = await regressionOf(session, spec, sets.train);
   }
   return results;
 }
@@ -66,7 +79,7 @@ export async function evaluateParams(backend: Backend, spec: ModelSpec, params: 
   const sizes = inferenceSizes(spec, sets.test, sets.val);
   const session = await backend.createSession({ ...sizes.settings, params, sizes });
   try {
-    return await evaluateSets(session, spec, sets);
+    return await evaluateSets(session, spec, { test: sets.test, val: sets.val });
   } finally {
     session.dispose();
   }
@@ -74,8 +87,11 @@ export async function evaluateParams(backend: Backend, spec: ModelSpec, params: 
 
 /** SetResults as an epoch's fields: accuracy for classification, RMSE, MAE and R² for regression. */
 export function epochMetrics(results: SetResults): EpochMetrics {
-  const { test, val, testRegression: tr, valRegression: vr } = results;
+  const { train, test, val, testRegression: tr, valRegression: vr } = results;
   return {
+    ...(train ? { trainEvalLoss: train.loss } : {}),
+    ...(train && !results.trainRegression ? { trainAccuracy: train.accuracy } : {}),
+    ...(results.trainRegression ? { trainRMSE: results.trainRegression.rmse } : {}),
     testLoss: test.loss,
     ...(tr ? { testRMSE: tr.rmse, testMAE: tr.mae, testR2: tr.r2 } : { testAccuracy: test.accuracy }),
     ...(val ? { valLoss: val.loss } : {}),

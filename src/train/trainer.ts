@@ -37,7 +37,7 @@ export interface Progress {
  */
 export interface TrainState {
   params: Float32Array;
-  /** The optimiser's state, one array per slot of optimizerSlots(name), each laid out like params. */
+  /** The optimiser's state, one array per slot of optimizerSlots(optimizer), each laid out like params. */
   optimizer: Float32Array[];
   /** Steps done in all: the next step's index. */
   step: number;
@@ -193,7 +193,8 @@ export async function trainChecked(
     });
     lastSaved = step;
   };
-  const evaluate = () => evaluateSets(session, spec, data);
+  const evaluated = { test: data.test, val: data.val, ...(options.trainMetrics !== false ? { train: data.train } : {}) };
+  const evaluate = () => evaluateSets(session, spec, evaluated);
 
   try {
     const runStart = performance.now();

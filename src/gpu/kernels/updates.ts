@@ -1,7 +1,7 @@
 /**
- * The optimisers' updates over the flat parameter vector, one dispatch each: sgd_update.wgsl, momentum_update.wgsl
- * and adam_update.wgsl (CPU references sgdUpdate, momentumUpdate, adamUpdate). Their settings go in the Dims; the
- * step's rate and per-step values come from the step table (optimizerStepValues).
+ * The optimisers' updates over the flat parameter vector, one dispatch each: sgd_update.wgsl, momentum_update.wgsl,
+ * adam_update.wgsl and rmsprop_update.wgsl (CPU references sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate).
+ * Their settings go in the Dims; the step's rate and per-step values come from the step table (optimizerStepValues).
  */
 import { adamBiasCorrection, type OptimizerConfig } from '../../model/optimizer.js';
 import { defineKernel, f32Bits, strided, words, WORKGROUP } from './define.js';
@@ -39,6 +39,23 @@ export const adamUpdate = defineKernel({
   launch: (count: number, o: OptimizerConfig) => ({
     dims: words(count, f32Bits(o.beta1), f32Bits(o.beta2), f32Bits(1 - o.beta1), f32Bits(1 - o.beta2), f32Bits(o.eps),
       f32Bits(o.name === 'adamw' ? 0 : o.weightDecay)),
+    groups: strided(count),
+  }),
+});
+
+/**
+ * Outputs params, the square average, the momentum buffer, the gradient average (a one-float stand-in for a slot
+ * that this run does not keep: see the WGSL header); input grads.
+ */
+export const rmspropUpdate = defineKernel({
+  name: 'rmsprop_update',
+  outputs: 4,
+  inputs: 1,
+  step: true,
+  constants: { WORKGROUP },
+  launch: (count: number, o: OptimizerConfig) => ({
+    dims: words(count, f32Bits(o.alpha), f32Bits(1 - o.alpha), f32Bits(o.eps), f32Bits(o.weightDecay), f32Bits(o.momentum),
+      o.centered ? 1 : 0),
     groups: strided(count),
   }),
 });
