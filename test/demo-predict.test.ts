@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { initParams, paramTable } from '../src/model/params.js';
+import { makeOptimizer } from '../src/model/optimizer.js';
 import { makeSpec } from '../src/model/spec.js';
 import { train } from '../src/train/trainer.js';
 import { analyseTestSet, Predictor, softmax } from '../demo/src/predict.js';
@@ -60,7 +61,12 @@ describe('the page’s settings form', () => {
 
   it('reads good settings', () => {
     expect(parseSettings(good, 60000)).toEqual({
-      ok: true, value: { hidden: [256, 128], batch: 64, learningRate: 0.1, epochs: 3, seed: 1, backend: 'webgpu' },
+      ok: true,
+      value: {
+        hidden: [256, 128], batch: 64, learningRate: 0.1, epochs: 3, seed: 1, backend: 'webgpu',
+        // Not in the form's text: the CLI's defaults.
+        activation: 'relu', loss: 'softmax-cross-entropy', dropout: 0, optimizer: makeOptimizer('sgd'), schedule: { name: 'constant' },
+      },
     });
     expect(parseHidden('')).toEqual({ ok: true, value: [] });
   });

@@ -42,7 +42,7 @@ export class SettingsForm {
     const box = el('label', 'setting');
     box.dataset.setting = id;
     const hintLine = el('span', 'hint', hint);
-    box.append(label, ' ', hintLine, control);
+    box.append(el('span', 'setting-name', label), hintLine, control);
     this.controls.set(id, control);
     this.labels.set(id, box);
     return box;

@@ -58,6 +58,7 @@ export class WeightImages {
     if (this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas.width = width;
       this.canvas.height = height;
+      this.canvas.style.width = `${2 * width}px`; // twice the pixels: a 28x28 image is too small to read at 1:1
     }
     const ctx = this.canvas.getContext('2d')!;
     const image = ctx.createImageData(width, height);
@@ -104,6 +105,7 @@ export class ActivationView {
     const height = outputs.reduce((sum, o) => sum + rowsOf(o) * CELL + CELL, -CELL);
     this.canvas.width = width;
     this.canvas.height = height;
+    this.canvas.style.width = `${2 * width}px`;
     const ctx = this.canvas.getContext('2d')!;
     const image = ctx.createImageData(width, height);
     let top = 0;

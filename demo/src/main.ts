@@ -213,7 +213,18 @@ function clearResults(): void {
 
 // ---- Runs ----
 
+/** Redraws the charts, the legend and the table of runs, once per animation frame however often it is asked. */
 function showRuns(): void {
+  if (runsQueued) return;
+  runsQueued = true;
+  requestAnimationFrame(() => {
+    runsQueued = false;
+    drawRuns();
+  });
+}
+let runsQueued = false;
+
+function drawRuns(): void {
   charts.show(runs.visible);
   renderLegend($('run-legend'), runs.runs);
   renderRunTable($('run-rows'), runs.runs, {
@@ -247,6 +258,9 @@ async function backendFor(settings: Settings): Promise<Backend> {
 const described = (error: unknown) => (error instanceof UserError ? capitalise(error.worded(pageLabel)) : (error as Error).message);
 
 const views: Views = {
+  get everyEpoch() {
+    return imageMode();
+  },
   progress(run, p) {
     if (run.losses.length === 1) $('stat-loss-first').textContent = `from ${p.loss.toFixed(3)}`;
     stats.loss.textContent = p.loss.toFixed(3);

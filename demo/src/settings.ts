@@ -193,16 +193,20 @@ export function settingsText(s: Settings): SettingsText {
 /** The address's (and the CLI's) name of a form field: the flag without its dashes. */
 const keyOf = (field: string) => (field === 'learningRate' ? 'lr' : field);
 
-/** The settings that differ from `base`, by flag name, in the form's order. */
-function differences(s: Settings, base: Settings): [string, string][] {
+/**
+ * The settings that differ from the defaults for `data`, by flag name, in the form's order. The chosen optimiser's
+ * settings and rate are compared with that optimiser's defaults, the optimiser itself with the data's default one.
+ */
+function differences(s: Settings, data: DataContext, cli: boolean): [string, string][] {
   const mine = settingsText(s);
-  const theirs = settingsText(base);
+  const theirs = settingsText(defaultSettings(data, s.optimizer.name, cli));
+  theirs.optimizer = defaultSettings(data).optimizer.name;
   return Object.entries(mine).filter(([field, value]) => theirs[field] !== value).map(([field, value]) => [keyOf(field), value]);
 }
 
 /** The settings as the page's address query: only what differs from the page's defaults, plus the data limits. */
 export function settingsQuery(s: Settings, data: DataContext): string {
-  const query = new URLSearchParams(differences(s, defaultSettings(data, s.optimizer.name)).map(([key, value]) => [key, value.replace(/, /g, ',')]));
+  const query = new URLSearchParams(differences(s, data, false).map(([key, value]) => [key, value.replace(/, /g, ',')]));
   if (data.kind === 'mnist') {
     if (data.trainCount < data.fullTrain) query.set('train', String(data.trainCount));
     if (data.testCount < data.fullTest) query.set('test', String(data.testCount));
@@ -233,7 +237,7 @@ export function limitsFromUrl(params: URLSearchParams): { train?: number; test?:
 
 /** The CLI command that trains the same run: the flags that differ from the CLI's defaults, the backend always. */
 export function cliCommand(s: Settings, data: DataContext): string {
-  const flags = differences({ ...s, backend: 'webgpu' }, defaultSettings(data, s.optimizer.name, true))
+  const flags = differences({ ...s, backend: 'webgpu' }, data, true)
     .map(([key, value]) => `--${key} ${key === 'hidden' ? value.replace(/, /g, ',') : value}`);
   if (data.kind === 'table') {
     flags.unshift(`--data ${/^[\w.\-/]+$/.test(data.file) ? data.file : `'${data.file.replace(/'/g, "'\\''")}'`}`);

@@ -15,7 +15,9 @@ export interface Views {
   progress(run: Run, p: { epoch: number; epochs: number; step: number; stepsPerEpoch: number; loss: number; samplesPerSecond: number }): void;
   /** After every epoch's evaluation. */
   epoch(run: Run, record: EpochRecord): void;
-  /** Fresh parameters, about once a second and after each epoch (`epoch` then says which). Awaited. */
+  /** Whether the views want the parameters after every epoch too (not only about once a second). */
+  everyEpoch: boolean;
+  /** Fresh parameters, about once a second and, where wanted, after each epoch (`epoch` then says which). Awaited. */
   params(run: Run, params: Float32Array, epoch: EpochRecord | null, gate: () => Promise<void>): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export async function trainRun(
         views.epoch(run, record);
       },
       yieldPoint: async (session: TrainingSession) => {
-        if (live.pendingEpoch || performance.now() - live.lastRead > 1000) {
+        if ((live.pendingEpoch && views.everyEpoch) || performance.now() - live.lastRead > 1000) {
           const params = await session.readParams();
           live.lastRead = performance.now();
           if (control.stopped) throw new Stopped();
