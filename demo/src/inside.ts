@@ -36,7 +36,7 @@ function fingerprint(bytes: Uint8ClampedArray): string {
 const SIDE = 28;
 const GAP = 1;
 /** Units drawn at most: more would be too small to see anything in. */
-export const MAX_UNITS = 256;
+const MAX_UNITS = 256;
 
 export class WeightImages {
   constructor(private readonly canvas: HTMLCanvasElement) {}

@@ -435,9 +435,9 @@ async function load(file: File): Promise<void> {
 
 function showDataMode(): void {
   const image = imageMode();
-  for (const id of ['draw', 'results']) $(id).hidden = !image;
+  // The pad, the weight images and the test digits need 28x28 images: a table has none.
+  for (const id of ['draw', 'inside', 'results']) $(id).hidden = !image;
   $('table-options').hidden = image;
-  $('weights-note').textContent = image ? 'Appears as the network trains, and changes as it learns.' : 'For image models only: a table has no 28×28 pixels.';
   if (image && mnist) {
     const limited = mnist.train.count < mnist.fullTrain || mnist.test.count < mnist.fullTest;
     $('data-note').textContent = limited
