@@ -28,11 +28,17 @@ export class SettingsForm {
       more.append(this.labelled(setting.id, setting.label, `${setting.hint} · default ${setting.fallback}`, select));
     }
     for (const setting of VALUE_SETTINGS) {
-      const input = el('input');
-      input.id = input.name = setting.id;
-      input.spellcheck = false;
-      input.inputMode = setting.integer ? 'numeric' : 'decimal';
-      more.append(this.labelled(setting.id, setting.label, setting.hint, input));
+      let control: Control;
+      if (setting.boolean) {
+        control = el('select');
+        for (const value of ['false', 'true']) control.append(Object.assign(el('option', '', value === 'true' ? 'yes' : 'no'), { value }));
+      } else {
+        control = el('input');
+        control.spellcheck = false;
+        control.inputMode = setting.integer ? 'numeric' : 'decimal';
+      }
+      control.id = control.name = setting.id;
+      more.append(this.labelled(setting.id, setting.label, setting.hint, control));
     }
     this.controls.get('optimizer')!.addEventListener('change', () => this.useOptimizerDefaults());
     for (const control of this.controls.values()) control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', () => this.changed());
