@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { initParams, paramTable } from '../src/model/params.js';
+import { makeOptimizer } from '../src/model/optimizer.js';
 import { makeSpec } from '../src/model/spec.js';
 import { train } from '../src/train/trainer.js';
 import { analyseTestSet, Predictor, softmax } from '../demo/src/predict.js';
@@ -49,6 +50,24 @@ describe('the page’s predictions', () => {
     }
   });
 
+  it('gives the hidden layers’ outputs of one image, which the last layer turns into its probabilities', () => {
+    const spec = makeSpec([16, 12, 8, 4], { activation: 'tanh' });
+    const params = initParams(paramTable(spec), 5);
+    const predictor = new Predictor(spec, params);
+    const image = quarters(3, 1).inputs;
+    const hidden = predictor.hiddenOutputs(image);
+    expect(hidden.map((h) => h.length)).toEqual([12, 8]);
+    expect(hidden.every((h) => h.every((v) => v > -1 && v < 1))).toBe(true); // tanh's range
+    const last = paramTable(spec).layers[2];
+    const logits = Array.from({ length: 4 }, (_, o) => {
+      let sum = params[last.bias.offset + o];
+      for (let i = 0; i < 8; i++) sum += params[last.weight.offset + o * 8 + i] * hidden[1][i];
+      return sum;
+    });
+    const expected = softmax(logits);
+    predictor.probabilities(image).forEach((p, c) => expect(p).toBeCloseTo(expected[c], 6));
+  });
+
   it('refuses parameters of the wrong size', () => {
     const spec = makeSpec([16, 4]);
     expect(() => new Predictor(spec, initParams(paramTable(makeSpec([16, 5])), 1))).toThrow(/85 parameters for layers 16,4, need 68/);
@@ -60,7 +79,12 @@ describe('the page’s settings form', () => {
 
   it('reads good settings', () => {
     expect(parseSettings(good, 60000)).toEqual({
-      ok: true, value: { hidden: [256, 128], batch: 64, learningRate: 0.1, epochs: 3, seed: 1, backend: 'webgpu' },
+      ok: true,
+      value: {
+        hidden: [256, 128], batch: 64, learningRate: 0.1, epochs: 3, seed: 1, backend: 'webgpu',
+        // Not in the form's text: the CLI's defaults.
+        activation: 'relu', loss: 'softmax-cross-entropy', dropout: 0, optimizer: makeOptimizer('sgd'), schedule: { name: 'constant' },
+      },
     });
     expect(parseHidden('')).toEqual({ ok: true, value: [] });
   });

@@ -1,14 +1,19 @@
 /**
  * The browser demo, end to end: Vite builds it, a plain static server serves it on 127.0.0.1, and Debian's Chromium
  * (headless, driven by playwright-core) uses it as a person would: it trains a small network on WebGPU (SwiftShader)
- * on a subset of MNIST, draws a digit with the mouse, saves and loads the model, and, in a second browser without
- * WebGPU, reads the message that says so and trains on the CPU instead. Screenshots go to test/output/.
+ * on a subset of MNIST, watches the first layer's weights change, draws a digit with the mouse, saves and loads the
+ * model, trains a second run with another optimiser and activation and compares the two, opens the shared link,
+ * trains on a CSV table dropped on the page, counts the GPU buffers after every run, and, in a second browser
+ * without WebGPU, reads the message that says so and trains on the CPU instead. Screenshots go to test/output/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CpuBackend } from '../src/cpu/backend.js';
 import { decodeModel } from '../src/io/model-codec.js';
+import { makeSpec } from '../src/model/spec.js';
+import { train } from '../src/train/trainer.js';
 import { buildDemo, launchChromium, ROOT, watchPage, WEBGPU } from './e2e-browser.js';
 import { serveStatic, type StaticServer } from './e2e-server.js';
 
@@ -17,6 +22,49 @@ const BUILD = path.join(OUTPUT, 'demo-build');
 /** A small run SwiftShader trains in seconds: 2,000 training digits, 500 test digits, 784-32-10, two epochs. */
 const SMALL_RUN = '?train=2000&test=500';
 const SETTINGS = { hidden: '32', batch: '32', lr: '0.1', epochs: '2', seed: '1' };
+/** The second run: another optimiser and activation, one epoch. */
+const SECOND = { optimizer: 'adam', activation: 'tanh' };
+
+/**
+ * Whether the library's epoch records carry the training accuracy: the page shows it exactly when they do (it
+ * computes none of its own), so this asks the trainer, on a tiny table on the CPU.
+ */
+async function libraryReportsTrainAccuracy(): Promise<boolean> {
+  const set = { inputs: new Uint8Array([0, 255, 255, 0]), labels: new Uint8Array([0, 1]), count: 2, features: 2 };
+  const result = await train(new CpuBackend(), makeSpec([2, 2]), { train: set, test: set }, { epochs: 1, batch: 2, learningRate: 0.1, seed: 1, logEvery: 1 });
+  return 'trainAccuracy' in result.history[0];
+}
+
+/** Three clusters of points around (0, 0), (4, 0) and (0, 4), named by colour: a table any classifier learns. */
+function clustersCsv(rows: number): string {
+  const centres: [string, number, number][] = [['red', 0, 0], ['green', 4, 0], ['blue', 0, 4]];
+  const lines = ['x,y,colour'];
+  for (let i = 0; i < rows; i++) {
+    const [name, cx, cy] = centres[i % 3];
+    // A fixed wobble instead of random numbers: the same file every run.
+    lines.push(`${(cx + Math.sin(i * 1.7)).toFixed(3)},${(cy + Math.cos(i * 2.3)).toFixed(3)},${name}`);
+  }
+  return lines.join('\n');
+}
+
+/** Drops a file on the page as a person drags it from their desktop. */
+async function dropFile(page: Page, name: string, text: string): Promise<void> {
+  const transfer = await page.evaluateHandle(([fileName, body]) => {
+    const data = new DataTransfer();
+    data.items.add(new File([body], fileName, { type: 'text/csv' }));
+    return data;
+  }, [name, text]);
+  await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: transfer });
+}
+
+/** The curves a chart draws: "run:kind" to the number of points. */
+async function curves(page: Page, chart: string): Promise<Map<string, number>> {
+  const text = (await page.getAttribute(chart, 'data-curves')) ?? '';
+  return new Map(text.split(',').filter(Boolean).map((entry) => {
+    const [run, kind, points] = entry.split(':');
+    return [`${run}:${kind}`, Number(points)];
+  }));
+}
 
 let server: StaticServer;
 
@@ -43,6 +91,7 @@ async function fill(page: Page, settings: Record<string, string>): Promise<void>
 
 /** A vertical stroke down the middle of the pad, as a person draws a 1: press, eleven moves, release. */
 async function drawOne(page: Page): Promise<void> {
+  await page.locator('#pad').scrollIntoViewIfNeeded();
   const box = (await page.locator('#pad').boundingBox())!;
   const x = box.x + box.width * 0.52;
   await page.mouse.move(x - box.width * 0.04, box.y + box.height * 0.2);
@@ -127,6 +176,28 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     expect(await page.locator('#confusion tr').count()).toBe(11);
     expect(Number(await page.getAttribute('#mistakes', 'data-count'))).toBe(500 - correct);
     expect(await page.locator('#mistakes figure').count()).toBe(Math.min(40, 500 - correct));
+
+    // The first layer's weights, one 28x28 image per hidden unit, drawn after each epoch: they changed between them.
+    expect(await page.getAttribute('#weights', 'data-units')).toBe('32');
+    const epochs = (await page.getAttribute('#weights', 'data-epochs'))!.split(',');
+    expect(epochs.map((e) => e.split(':')[0])).toEqual(['1', '2']);
+    expect(epochs[0].split(':')[1], 'the weight images after epochs 1 and 2').not.toBe(epochs[1].split(':')[1]);
+    expect(Number(await page.getAttribute('#weights', 'data-updates'))).toBeGreaterThanOrEqual(3);
+
+    // The run stays in the table of runs and on the charts.
+    const row = page.locator('#run-rows tr[data-run="1"]');
+    expect(await row.getAttribute('data-status')).toBe('done');
+    expect(Number(await row.getAttribute('data-test-accuracy'))).toBe(accuracy);
+    const loss = await curves(page, '#loss-chart');
+    expect(loss.get('1:training loss')).toBeGreaterThanOrEqual(50); // 62 steps an epoch, a point every chunk
+    expect(loss.get('1:test loss')).toBe(2);
+    expect((await curves(page, '#epoch-chart')).get('1:test accuracy')).toBe(2);
+
+    // Training accuracy beside the test accuracy, exactly where the library's epoch records have it.
+    const reported = await libraryReportsTrainAccuracy();
+    expect((await curves(page, '#epoch-chart')).get('1:training accuracy')).toBe(reported ? 2 : undefined);
+    expect(await row.getAttribute('data-train-accuracy') !== null).toBe(reported);
+    expect(await page.textContent('#stat-train-accuracy')).toMatch(reported ? /^\d+\.\d\d%$/ : /^–$/);
   });
 
   it('reads a digit drawn with the mouse', async () => {
@@ -138,6 +209,7 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     expect(await page.getAttribute('#prediction', 'data-digit'), `probabilities ${probs.map((p) => p.toFixed(3))}`).toBe('1');
     expect(await page.textContent('#prediction')).toBe('1');
+    expect(await page.getAttribute('#activations', 'data-layers'), 'one hidden layer of 32 units').toBe('32');
     await page.screenshot({ path: path.join(OUTPUT, 'demo-e2e.png'), fullPage: true });
   });
 
@@ -175,6 +247,85 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     expect(await page.getAttribute('#stat-loss', 'data-last')).toBeNull();
     expect(await page.isDisabled('#save')).toBe(true);
     expect(await page.isEnabled('#start')).toBe(true);
+  });
+
+  it('compares a second run with another optimiser and activation: both curves and both rows', async () => {
+    await page.selectOption('#optimizer', SECOND.optimizer);
+    expect(await page.inputValue('#lr'), "Adam's default rate").toBe('0.001');
+    expect(await page.isVisible('#beta1')).toBe(true);
+    expect(await page.isVisible('#momentum')).toBe(false);
+    await page.selectOption('#activation', SECOND.activation);
+    await fill(page, { lr: '0.003', epochs: '1' });
+    await page.click('#start');
+    expect(await waitForState(page, ['done', 'error'], 120_000), (await page.textContent('#status'))!).toBe('done');
+
+    // Run 1 (SGD, ReLU), run 2 (stopped by Reset above) and run 3 (Adam, tanh) are all in the table.
+    expect(await page.locator('#run-rows tr').count()).toBe(3);
+    expect(await page.getAttribute('#run-rows tr[data-run="2"]', 'data-status')).toBe('stopped');
+    const third = page.locator('#run-rows tr[data-run="3"]');
+    expect(await third.getAttribute('data-status')).toBe('done');
+    expect(Number(await third.getAttribute('data-test-accuracy'))).toBeGreaterThan(0.75);
+    expect(await third.textContent()).toContain('adam lr 0.003 · tanh · 784-32-10');
+    expect(await page.textContent('#run-legend li[data-run="1"]')).toContain('sgd lr 0.1 · relu · 784-32-10');
+    const loss = await curves(page, '#loss-chart');
+    expect(loss.get('1:training loss')).toBeGreaterThanOrEqual(50);
+    expect(loss.get('3:training loss')).toBeGreaterThanOrEqual(25);
+    const accuracy = await curves(page, '#epoch-chart');
+    expect([accuracy.get('1:test accuracy'), accuracy.get('3:test accuracy')]).toEqual([2, 1]);
+    await page.screenshot({ path: path.join(OUTPUT, 'demo-e2e-compare.png'), fullPage: true });
+    await page.locator('#progress-title').locator('..').screenshot({ path: path.join(OUTPUT, 'demo-e2e-charts.png') });
+
+    // Hidden, a run leaves the charts but stays in the table; removed, it leaves both.
+    await page.click('#run-rows tr[data-run="1"] .run-show');
+    await page.waitForFunction(() => !document.getElementById('loss-chart')?.dataset.curves?.includes('1:training loss'), null, { timeout: 5_000 });
+    expect(await page.locator('#run-rows tr').count()).toBe(3);
+    await page.click('#run-rows tr[data-run="2"] .run-remove');
+    await page.waitForFunction(() => document.querySelectorAll('#run-rows tr').length === 2, null, { timeout: 5_000 });
+    await page.click('#run-rows tr[data-run="1"] .run-show');
+    await page.waitForFunction(() => document.getElementById('loss-chart')?.dataset.curves?.includes('1:training loss'), null, { timeout: 5_000 });
+  });
+
+  it('records the settings in the address: the link opens the page with them, and the CLI command matches', async () => {
+    const link = page.url();
+    expect(new URL(link).searchParams.get('optimizer')).toBe('adam');
+    const command = await page.textContent('#cli-command');
+    expect(command).toBe('npm run train -- --hidden 32 --batch 32 --lr 0.003 --optimizer adam --activation tanh --train-limit 2000 --backend webgpu');
+    const other = await browser.newPage();
+    await other.goto(link);
+    await waitForState(other, ['ready', 'error'], 60_000);
+    const values = await Promise.all(['hidden', 'batch', 'lr', 'epochs', 'seed', 'optimizer', 'activation', 'loss', 'schedule', 'beta1', 'weight-decay'].map((id) => other.inputValue(`#${id}`)));
+    expect(values).toEqual(['32', '32', '0.003', '1', '1', 'adam', 'tanh', 'softmax-cross-entropy', 'constant', '0.9', '0']);
+    expect(await other.textContent('#cli-command')).toBe(command);
+    expect(await other.textContent('#data-note')).toContain('first 2,000 of 60,000 training digits');
+    await other.close();
+  });
+
+  it('trains on a CSV table dropped on the page, which never leaves it', async () => {
+    await dropFile(page, 'clusters.csv', clustersCsv(90));
+    await page.waitForSelector('#table-options:not([hidden])', { timeout: 5_000 });
+    expect(await page.inputValue('#target')).toBe('colour');
+    expect(await page.textContent('#data-note')).toMatch(/^clusters\.csv: 90 rows of 3 columns; 72 train, the other 18/);
+    expect(await page.isHidden('#draw'), 'no drawing pad for a table').toBe(true);
+    // The CLI's defaults for a table: Adam at 0.001, a batch of min(200, rows), about 2000 steps.
+    expect([await page.inputValue('#optimizer'), await page.inputValue('#lr'), await page.inputValue('#batch'), await page.inputValue('#epochs')])
+      .toEqual(['adam', '0.001', '72', '2000']);
+    expect(await page.textContent('#architecture')).toBe('2 → 100 → 3 · 603 parameters');
+    await fill(page, { lr: '0.05', epochs: '40' });
+    expect(await page.textContent('#cli-command')).toBe('npm run train -- --data clusters.csv --lr 0.05 --epochs 40 --backend webgpu');
+    await page.click('#start');
+    expect(await waitForState(page, ['done', 'error'], 120_000), (await page.textContent('#status'))!).toBe('done');
+    const row = page.locator('#run-rows tr[data-run="4"]');
+    expect(Number(await row.getAttribute('data-test-accuracy'))).toBeGreaterThanOrEqual(0.9);
+    expect((await curves(page, '#epoch-chart')).get('4:test accuracy')).toBe(40);
+    await page.screenshot({ path: path.join(OUTPUT, 'demo-e2e-table.png'), fullPage: true });
+    await page.click('#use-mnist');
+    expect(await page.isVisible('#draw')).toBe(true);
+  });
+
+  it('leaves no GPU buffer behind after any run: the count after each is the same', async () => {
+    const counts = (await page.getAttribute('#adapter', 'data-buffers-after-runs'))!.split(',').map(Number);
+    expect(counts).toHaveLength(4); // runs 1 to 4: finished, stopped, finished, a table
+    expect(new Set(counts)).toEqual(new Set([counts[0]]));
   });
 
   it('asked nothing of any other server, and logged no errors', () => {

@@ -4,7 +4,7 @@
  */
 import type { Backend } from '../../src/backend.js';
 import { CpuBackend } from '../../src/cpu/backend.js';
-import { createWebGpuBackend } from '../../src/gpu/backend.js';
+import { createWebGpuBackend, WebGpuBackend } from '../../src/gpu/backend.js';
 import { loaderFromFiles } from '../../src/gpu/shaders.js';
 import { paramTable } from '../../src/model/params.js';
 import type { ModelSpec } from '../../src/model/spec.js';
@@ -62,6 +62,11 @@ export function describeAdapter(info: GPUAdapterInfo | undefined): string {
 export async function openBackend(choice: BackendChoice): Promise<Backend> {
   if (choice === 'cpu') return new CpuBackend();
   return createWebGpuBackend(loaderFromFiles(shaderFiles));
+}
+
+/** The GPU buffers a backend's device holds now (counted as the Node tests count them); null for none. */
+export function liveGpuBuffers(backend: Backend | null): number | null {
+  return backend instanceof WebGpuBackend ? backend.gpu.live.buffers : null;
 }
 
 /**

@@ -1,29 +1,28 @@
-/** The two live charts, drawn with uPlot: loss over training steps, and test results per epoch. */
+/**
+ * The two live charts, drawn with uPlot from the page's runs: loss over the epochs (training loss of every chunk of
+ * steps, solid; test loss at each epoch's end, dashed), and accuracy per epoch (test, solid; training, dotted, where
+ * the run's records have it). Each run has its colour; hidden runs are left out. A chart is built anew when its set
+ * of curves changes and only given new data otherwise, at most once per animation frame.
+ */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { accuracyCurves, aligned, type Curve, lossCurves, type Run } from './runs.js';
 
-export const COLOURS = { train: '#4f46e5', test: '#ea580c', accuracy: '#059669', grid: '#e5e7eb', axis: '#6b7280' };
-
+const GRID = '#e5e7eb';
+const AXIS = '#6b7280';
 const HEIGHT = 230;
 
 function axis(label: string, extra: Partial<uPlot.Axis> = {}): uPlot.Axis {
   return {
     label,
-    stroke: COLOURS.axis,
-    grid: { stroke: COLOURS.grid, width: 1 },
-    ticks: { stroke: COLOURS.grid, width: 1 },
+    stroke: AXIS,
+    grid: { stroke: GRID, width: 1 },
+    ticks: { stroke: GRID, width: 1 },
     labelSize: 22,
     font: '12px system-ui, sans-serif',
     labelFont: '12px system-ui, sans-serif',
     ...extra,
   };
-}
-
-/** Keeps a chart as wide as its container. */
-function fit(chart: uPlot, container: HTMLElement): void {
-  const resize = () => chart.setSize({ width: Math.max(200, container.clientWidth), height: HEIGHT });
-  new ResizeObserver(resize).observe(container);
-  resize();
 }
 
 /** Calls `draw` on the next animation frame, once however often it is asked for before then. */
@@ -39,116 +38,92 @@ function coalesced(draw: () => void): () => void {
   };
 }
 
-const fixed = (digits: number) => (_: uPlot, value: number | null) => (value == null ? '–' : value.toFixed(digits));
+const STYLE: Record<Curve['kind'], Partial<uPlot.Series>> = {
+  'training loss': { width: 2, points: { show: false } },
+  'test loss': { width: 2, dash: [6, 4], points: { show: true, size: 7 } },
+  'test accuracy': { width: 2, points: { show: true, size: 7 } },
+  'training accuracy': { width: 2, dash: [2, 4], points: { show: true, size: 5 } },
+};
 
-/** Training loss of every chunk of steps, and the test loss at the end of every epoch, against the step count. */
-export class LossChart {
-  private readonly chart: uPlot;
-  private steps: number[] = [];
-  private train: (number | null)[] = [];
-  private test: (number | null)[] = [];
+/** One chart over the runs: `curvesOf` picks its curves, `options` its scales and axes. */
+class RunChart {
+  private chart: uPlot | null = null;
+  private shape = '';
 
-  constructor(container: HTMLElement) {
-    this.chart = new uPlot({
-      width: container.clientWidth || 400,
-      height: HEIGHT,
-      cursor: { drag: { x: false, y: false } },
-      legend: { live: false },
-      scales: { x: { time: false, range: (_, __, max) => [0, Math.max(10, max ?? 0)] }, y: { range: (_, __, max) => [0, Math.max(0.5, Math.ceil(max * 4) / 4)] } },
-      axes: [axis('training step'), axis('loss', { size: 44 })],
-      series: [
-        { label: 'step' },
-        { label: 'training loss', stroke: COLOURS.train, width: 2, points: { show: false }, value: fixed(3) },
-        {
-          label: 'test loss', stroke: COLOURS.test, width: 2, dash: [6, 4], spanGaps: true, value: fixed(3),
-          points: { show: true, size: 8, fill: COLOURS.test },
-        },
-      ],
-    }, [[], [], []], container);
-    fit(this.chart, container);
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly curvesOf: (runs: Run[]) => Curve[],
+    private readonly options: (runs: Run[]) => Pick<uPlot.Options, 'scales' | 'axes'>,
+  ) {
+    new ResizeObserver(() => this.chart?.setSize({ width: this.width(), height: HEIGHT })).observe(container);
   }
 
-  addTraining(step: number, loss: number): void {
-    this.steps.push(step);
-    this.train.push(loss);
-    this.test.push(null);
-    this.redraw();
+  private width(): number {
+    return Math.max(200, this.container.clientWidth || 400);
   }
 
-  /** The test loss at the step the epoch ended (the last training point). */
-  addTest(step: number, loss: number): void {
-    if (this.steps[this.steps.length - 1] !== step) this.addTraining(step, NaN);
-    this.test[this.test.length - 1] = loss;
-    this.redraw();
+  draw(runs: Run[]): void {
+    const curves = this.curvesOf(runs);
+    const data = aligned(curves) as uPlot.AlignedData;
+    const shape = curves.map((c) => `${c.run.id}:${c.kind}`).join(',');
+    if (shape !== this.shape || !this.chart) {
+      this.chart?.destroy();
+      this.shape = shape;
+      this.chart = new uPlot({
+        width: this.width(),
+        height: HEIGHT,
+        cursor: { drag: { x: false, y: false } },
+        legend: { show: false },
+        ...this.options(runs),
+        series: [
+          { label: 'epoch' },
+          ...curves.map((c): uPlot.Series => ({
+            label: `#${c.run.id} ${c.kind}`, stroke: c.run.colour, spanGaps: true, ...STYLE[c.kind],
+            points: { ...STYLE[c.kind].points, fill: c.run.colour, stroke: c.run.colour },
+          })),
+        ],
+      }, data, this.container);
+    } else {
+      this.chart.setData(data);
+    }
+    // What is drawn, for the end-to-end test: run id, curve and its number of points.
+    this.container.dataset.curves = curves.map((c) => `${c.run.id}:${c.kind}:${c.points.length}`).join(',');
   }
-
-  clear(): void {
-    this.steps = [];
-    this.train = [];
-    this.test = [];
-    this.redraw();
-  }
-
-  // A fast GPU reports many chunks a frame: draw at most once per frame.
-  private readonly redraw = coalesced(() => this.chart.setData([this.steps, this.train, this.test]));
 }
 
-/** Test accuracy (right axis, %) and test and training loss (left axis) after every epoch. */
-export class EpochChart {
-  private readonly chart: uPlot;
-  private epochs: number[] = [];
-  private accuracy: number[] = [];
-  private testLoss: number[] = [];
-  private trainLoss: number[] = [];
-  private planned = 1;
+const epochTicks = { incrs: [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], values: (_: uPlot, ticks: number[]) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) };
+const plannedEpochs = (runs: Run[]) => Math.max(1, ...runs.map((r) => r.settings.epochs));
 
-  constructor(container: HTMLElement) {
-    this.chart = new uPlot({
-      width: container.clientWidth || 400,
-      height: HEIGHT,
-      cursor: { drag: { x: false, y: false } },
-      legend: { live: false },
+export class RunCharts {
+  private readonly loss: RunChart;
+  private readonly accuracy: RunChart;
+  private runs: Run[] = [];
+
+  constructor(lossContainer: HTMLElement, accuracyContainer: HTMLElement) {
+    this.loss = new RunChart(lossContainer, lossCurves, (runs) => ({
       scales: {
-        x: { time: false, range: () => [0.75, this.planned + 0.25] },
-        loss: { range: (_, __, max) => [0, Math.max(0.5, Math.ceil((max || 0) * 4) / 4)] },
-        acc: { range: (_, min) => [Math.max(0, Math.min(90, Math.floor(((min ?? 90) - 2) / 5) * 5)), 100] },
+        x: { time: false, range: () => [0, plannedEpochs(runs)] },
+        y: { range: (_, __, max) => [0, Math.max(0.5, Math.ceil((max || 0) * 4) / 4)] },
       },
-      axes: [
-        axis('epoch', { incrs: [1, 2, 5, 10, 20, 50], values: (_, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) }),
-        axis('loss', { scale: 'loss', size: 44 }),
-        axis('accuracy', { scale: 'acc', side: 1, size: 48, grid: { show: false }, values: (_, ticks) => ticks.map((t) => `${t}%`) }),
-      ],
-      series: [
-        { label: 'epoch' },
-        { label: 'test accuracy', scale: 'acc', stroke: COLOURS.accuracy, width: 2, points: { show: true, size: 8, fill: COLOURS.accuracy }, value: (_, v) => (v == null ? '–' : `${v.toFixed(2)}%`) },
-        { label: 'test loss', scale: 'loss', stroke: COLOURS.test, width: 2, dash: [6, 4], points: { show: true, size: 7, fill: COLOURS.test }, value: fixed(3) },
-        { label: 'training loss', scale: 'loss', stroke: COLOURS.train, width: 2, points: { show: true, size: 7, fill: COLOURS.train }, value: fixed(3) },
-      ],
-    }, [[], [], [], []], container);
-    fit(this.chart, container);
+      axes: [axis('epoch', epochTicks), axis('loss', { size: 44 })],
+    }));
+    this.accuracy = new RunChart(accuracyContainer, accuracyCurves, (runs) => ({
+      scales: {
+        x: { time: false, range: () => [0.75, plannedEpochs(runs) + 0.25] },
+        y: { range: (_, min) => [Math.max(0, Math.min(90, Math.floor(((min ?? 90) - 2) / 5) * 5)), 100] },
+      },
+      axes: [axis('epoch', epochTicks), axis('accuracy', { size: 48, values: (_, ticks) => ticks.map((t) => `${t}%`) })],
+    }));
   }
 
-  /** Sets the x axis to the run's epochs before any has finished. */
-  plan(epochs: number): void {
-    this.planned = epochs;
+  /** Redraws both charts from these runs (the visible ones), on the next frame. */
+  show(runs: Run[]): void {
+    this.runs = runs;
     this.redraw();
   }
 
-  add(epoch: number, accuracy: number, testLoss: number, trainLoss: number): void {
-    this.epochs.push(epoch);
-    this.accuracy.push(accuracy * 100);
-    this.testLoss.push(testLoss);
-    this.trainLoss.push(trainLoss);
-    this.redraw();
-  }
-
-  clear(): void {
-    this.epochs = [];
-    this.accuracy = [];
-    this.testLoss = [];
-    this.trainLoss = [];
-    this.redraw();
-  }
-
-  private readonly redraw = coalesced(() => this.chart.setData([this.epochs, this.accuracy, this.testLoss, this.trainLoss]));
+  private readonly redraw = coalesced(() => {
+    this.loss.draw(this.runs);
+    this.accuracy.draw(this.runs);
+  });
 }

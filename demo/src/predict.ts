@@ -4,9 +4,12 @@
  * from the training session, whichever backend trains; the inputs are normalised by the same gather() as training.
  */
 import type { ImageDataset } from '../../src/backend.js';
+import { activationForward } from '../../src/cpu/activations.js';
+import { biasAdd } from '../../src/cpu/bias.js';
 import { gather } from '../../src/cpu/gather.js';
+import { matmulNT } from '../../src/cpu/matmul.js';
 import { CpuNetwork } from '../../src/cpu/network.js';
-import { paramTable } from '../../src/model/params.js';
+import { paramTable, view } from '../../src/model/params.js';
 import { type ModelSpec, inputSize, outputSize } from '../../src/model/spec.js';
 
 /** Softmax of one row of logits, in float64 with the maximum subtracted first. */
@@ -44,6 +47,27 @@ export class Predictor {
     const { spec } = this;
     gather(this.network.input, this.labels, pixels, this.zero, this.first, 0, 1, inputSize(spec), spec.inputMean, spec.inputStd);
     return softmax(this.network.forward(this.params, 1));
+  }
+
+  /**
+   * The hidden layers' outputs (after the activation) for one image: the same reference ops as CpuNetwork's
+   * forward pass, which keeps its activations to itself.
+   */
+  hiddenOutputs(pixels: Uint8Array): Float32Array[] {
+    const { spec } = this;
+    gather(this.network.input, this.labels, pixels, this.zero, this.first, 0, 1, inputSize(spec), spec.inputMean, spec.inputStd);
+    const layers = paramTable(spec).layers;
+    const outputs: Float32Array[] = [];
+    let input = this.network.input.subarray(0, inputSize(spec));
+    for (const { inSize, outSize, weight, bias } of layers.slice(0, -1)) {
+      const z = new Float32Array(outSize);
+      matmulNT(z, input, view(this.params, weight), 1, outSize, inSize);
+      biasAdd(z, view(this.params, bias), 1, outSize);
+      activationForward(spec.activation, z, z, outSize);
+      outputs.push(z);
+      input = z;
+    }
+    return outputs;
   }
 }
 
