@@ -60,9 +60,9 @@ describe('the page’s training settings', () => {
     expect(error({ optimizer: 'lion' })).toBe(`Optimiser: "lion" is not one of ${OPTIMIZERS.join(', ')}.`);
   });
 
-  it('takes a table’s defaults from the CLI’s: Adam, batch min(200, rows), about 2000 steps', () => {
+  it('takes a table’s defaults from the CLI’s: Adam, batch min(200, rows), 200 epochs', () => {
     const d = defaultSettings(TABLE);
-    expect([d.optimizer.name, d.learningRate, d.batch, d.epochs, d.hidden]).toEqual(['adam', 0.001, 120, 2000, [100]]);
+    expect([d.optimizer.name, d.learningRate, d.batch, d.epochs, d.hidden]).toEqual(['adam', 0.001, 120, 200, [100]]);
     expect(cliCommand(d, TABLE)).toBe('npm run train -- --data flowers.csv --backend webgpu');
     expect(parseSettings({ ...basic, epochs: '2000' }, 120, 'mnist').ok).toBe(false);
     expect(parseSettings({ ...basic, epochs: '2000' }, 120, 'table').ok).toBe(true);

@@ -306,9 +306,9 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     expect(await page.inputValue('#target')).toBe('colour');
     expect(await page.textContent('#data-note')).toMatch(/^clusters\.csv: 90 rows of 3 columns; 72 train, the other 18/);
     expect(await page.isHidden('#draw'), 'no drawing pad for a table').toBe(true);
-    // The CLI's defaults for a table: Adam at 0.001, a batch of min(200, rows), about 2000 steps.
+    // The CLI's defaults for a table: Adam at 0.001, a batch of min(200, rows), 200 epochs.
     expect([await page.inputValue('#optimizer'), await page.inputValue('#lr'), await page.inputValue('#batch'), await page.inputValue('#epochs')])
-      .toEqual(['adam', '0.001', '72', '2000']);
+      .toEqual(['adam', '0.001', '72', '200']);
     expect(await page.textContent('#architecture')).toBe('2 → 100 → 3 · 603 parameters');
     await fill(page, { lr: '0.05', epochs: '40' });
     expect(await page.textContent('#cli-command')).toBe('npm run train -- --data clusters.csv --lr 0.05 --epochs 40 --backend webgpu');

@@ -4,7 +4,7 @@
  * The address names each setting as the CLI's flag does (?hidden=64&batch=32&lr=0.05&optimizer=adam&activation=tanh),
  * only where it differs from the page's default, and may limit the data (?train=2000&test=500).
  */
-import { DEFAULT_HIDDEN, tableBatch, tableEpochs } from '../../src/cli/shape.js';
+import { DEFAULT_HIDDEN, TABLE_EPOCHS, tableBatch } from '../../src/train/defaults.js';
 import { UserError } from '../../src/errors.js';
 import { defaultLearningRate, makeOptimizer, type OptimizerConfig, type OptimizerName } from '../../src/model/optimizer.js';
 import { resolveSchedule, type ScheduleName, type ScheduleOptions } from '../../src/model/schedule.js';
@@ -38,7 +38,7 @@ export const PAGE_EPOCHS = 3;
 
 /** Widths beyond this make a model too slow to be fun in a page (and too big for some GPUs' bindings). */
 const MAX_WIDTH = 4096;
-/** A table's CLI default is about 2000 steps, which on a small table is thousands of epochs. */
+/** Long runs suit a small table (the CLI's default is 200 epochs), not MNIST in a page. */
 const MAX_EPOCHS = { mnist: 100, table: 10000 };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -167,7 +167,7 @@ export function defaultSettings(data: DataContext, optimizer?: OptimizerName, cl
   const batch = table ? tableBatch(data.trainRows) : 64;
   return {
     hidden: [table ? DEFAULT_HIDDEN.table : DEFAULT_HIDDEN.images], batch, learningRate: defaultLearningRate(name),
-    epochs: table ? tableEpochs(data.trainRows, batch) : cli ? 1 : PAGE_EPOCHS, seed: 1, backend: 'webgpu',
+    epochs: table ? TABLE_EPOCHS : cli ? 1 : PAGE_EPOCHS, seed: 1, backend: 'webgpu',
     activation: 'relu', loss: table && data.task === 'regression' ? 'mse' : 'softmax-cross-entropy', dropout: 0,
     optimizer: makeOptimizer(name), schedule: { name: 'constant' },
   };
