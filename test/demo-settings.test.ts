@@ -33,6 +33,7 @@ const VARIED: Record<string, string>[] = [
   { optimizer: 'momentum', learningRate: '0.01', momentum: '0.8', 'weight-decay': '0.0005', dropout: '0.2', activation: 'gelu' },
   { optimizer: 'nesterov', learningRate: '0.02', schedule: 'step', 'step-size': '1', gamma: '0.5', loss: 'mse', hidden: '64, 32' },
   { optimizer: 'adamw', learningRate: '0.003', beta1: '0.8', beta2: '0.99', eps: '1e-6', activation: 'leaky-relu', seed: '7', backend: 'cpu' },
+  { optimizer: 'rmsprop', learningRate: '0.002', alpha: '0.9', momentum: '0.5', eps: '1e-7', centered: 'true', activation: 'sigmoid' },
 ];
 
 describe('the page’s training settings', () => {
