@@ -115,7 +115,7 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
     expect(json.history[2].valAccuracy).toBe(json.valAccuracy);
     const svg = fs.readFileSync(curves, 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    expect(svg.match(/<polyline /g)).toHaveLength(5); // loss: train, test, val; accuracy: test, val
+    expect(svg.match(/<polyline /g)).toHaveLength(6); // loss: train, test, val; accuracy: train, test, val
     expect(loadModel(model).spec).toMatchObject({ layers: [784, 48, 10], activation: 'gelu' });
   });
 

@@ -220,8 +220,11 @@ describe('counts per chunk and per epoch, through train()', () => {
   const small = makeSpec([20, 33, 10]);
   const STEPS = 10;
 
-  /** Runs train() on the GPU, snapshotting the session's counts after every chunk and every epoch. */
-  async function countedRun(logEvery: number, epochs = 2) {
+  /**
+   * Runs train() on the GPU, snapshotting the session's counts after every chunk and every epoch; the test set's
+   * evaluation alone unless `trainMetrics`.
+   */
+  async function countedRun(logEvery: number, epochs = 2, trainMetrics = false) {
     let session: WebGpuSession | undefined;
     // A backend that hands out the GPU session, so its counts can be read from the callbacks.
     const spy: Backend = {
@@ -232,7 +235,7 @@ describe('counts per chunk and per epoch, through train()', () => {
     };
     const snapshots: { at: string; stats: GpuStats }[] = [];
     const snap = (at: string) => snapshots.push({ at, stats: { ...session!.stats } });
-    const result = await trainRun(spy, small, { train, test }, { epochs, batch, learningRate, seed: 3, logEvery }, {
+    const result = await trainRun(spy, small, { train, test }, { epochs, batch, learningRate, seed: 3, logEvery, trainMetrics }, {
       onProgress: (p) => snap(`epoch ${p.epoch} step ${p.step}`),
       onEpoch: (r) => snap(`epoch ${r.epoch} evaluated`),
     });
@@ -289,6 +292,18 @@ describe('counts per chunk and per epoch, through train()', () => {
     expect(snapshots[1].stats.submits).toBe(2);
     expect(snapshots[1].stats.readBacks).toBe(2);
     expect(final.buffersAfterSetup + final.bindGroupsAfterSetup).toBe(0);
+  });
+
+  it("the training set's evaluation after each epoch (train()'s default) is one more pass, submit and read back", async () => {
+    const { snapshots, session, final, result } = await countedRun(100, 2, true);
+    expect(snapshots.map((s) => s.at)).toEqual(['epoch 1 step 10', 'epoch 1 evaluated', 'epoch 2 step 10', 'epoch 2 evaluated']);
+    const trainBatches = Math.ceil(train.count / session.evalRows);
+    const evaluation = delta(snapshots[1].stats, snapshots[0].stats);
+    // The test set's 3 batches, then the training set's, each gather, two matmuls and argmax_count.
+    expect(evaluation).toEqual({ dispatches: (3 + trainBatches) * (1 + 2 + 1), computePasses: 2, submits: 2, readBacks: 2, writes: 0 });
+    expect(delta(snapshots[3].stats, snapshots[2].stats)).toEqual(evaluation);
+    expect(final.buffersAfterSetup + final.bindGroupsAfterSetup).toBe(0);
+    expect(result.history.every((r) => r.trainAccuracy !== undefined && r.trainEvalLoss !== undefined)).toBe(true);
   });
 
   it('trains to the CPU backend\'s parameters', async () => {

@@ -53,7 +53,7 @@ describe('a table of colours: train with the defaults, eval and predict', () => 
     const { spec } = loadModel(file('colours.safetensors'));
     expect(spec.data).toMatchObject({ features: ['x', 'y', 'constant', 'noise'], classes: ['blue', 'green', 'red'] });
     expect(spec.data!.featureStd[2]).toBe(1);
-    expect(fs.readFileSync(file('colours.svg'), 'utf8').match(/<polyline /g)).toHaveLength(3); // loss: train, test; accuracy: test
+    expect(fs.readFileSync(file('colours.svg'), 'utf8').match(/<polyline /g)).toHaveLength(4); // loss: train, test; accuracy: train, test
   });
 
   it('eval reads the model back and gives the accuracy and loss the training report gave, under the class names', () => {
@@ -105,7 +105,7 @@ describe('regression', () => {
     expect(report.targets).toEqual(['y']);
     expect(report.testAccuracy).toBeUndefined();
     expect(Object.keys(report.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testLoss', 'testMAE', 'testR2', 'testRMSE', 'trainEvalLoss', 'trainLoss', 'trainRMSE']);
-    expect(fs.readFileSync(file('smooth.svg'), 'utf8').match(/<polyline /g)).toHaveLength(4); // loss: train, test; RMSE; R²
+    expect(fs.readFileSync(file('smooth.svg'), 'utf8').match(/<polyline /g)).toHaveLength(5); // loss: train, test; RMSE: train, test; R²
 
     ok('eval', '--model', file('smooth.safetensors'), '--data', file('smooth-test.csv'), '--backend', 'cpu', '--report', file('smooth-eval.json'));
     const evaluated = json('smooth-eval.json');
