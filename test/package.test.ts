@@ -64,14 +64,16 @@ describe('in a fresh project that installed the tarball', () => {
     expect(result.status).toBe(0);
     const runs = JSON.parse(result.stdout) as Record<string, {
       epochs: number[]; historyLength: number; metrics: { loss: number; accuracy: number }; bytes: number;
-      rows: number; cols: number; probabilities: number[]; reloaded: number[];
+      rows: number; cols: number; columns: string[]; labels: string[]; truth: string[]; probabilities: number[]; reloaded: number[];
     }>;
     for (const backend of ['cpu', 'webgpu']) {
       const r = runs[backend];
       expect(r.epochs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
       expect(r.historyLength).toBe(15);
       expect([r.rows, r.cols]).toEqual([60, 3]);
+      expect(r.columns, 'the classes by name, sorted').toEqual(['blue', 'green', 'red']);
       expect(r.metrics.accuracy, backend).toBeGreaterThanOrEqual(0.95);
+      expect(r.labels.filter((label, i) => label === r.truth[i]).length / 60).toBe(r.metrics.accuracy);
       expect(r.metrics.loss).toBeGreaterThan(0);
       for (let row = 0; row < 60; row++) {
         const sum = r.probabilities.slice(row * 3, row * 3 + 3).reduce((a, b) => a + b, 0);
@@ -151,9 +153,10 @@ describe('a Vite app that imports the package', () => {
       await page.waitForFunction(() => document.getElementById('out')?.dataset.state !== 'running', undefined, { timeout: 180_000, polling: 200 });
       const text = (await page.textContent('#out'))!;
       expect(await page.getAttribute('#out', 'data-state'), text).toBe('done');
-      const result = JSON.parse(text) as { epochs: number[]; metrics: { accuracy: number }; rows: number; cols: number; same: boolean };
+      const result = JSON.parse(text) as { epochs: number[]; metrics: { accuracy: number }; rows: number; cols: number; columns: string[]; same: boolean };
       expect(result.epochs).toHaveLength(15);
       expect([result.rows, result.cols]).toEqual([60, 3]);
+      expect(result.columns).toEqual(['blue', 'green', 'red']);
       expect(result.metrics.accuracy).toBeGreaterThanOrEqual(0.95);
       expect(result.same).toBe(true);
       expect(watched.errors).toEqual([]);

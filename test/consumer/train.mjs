@@ -19,9 +19,9 @@ for (const backend of ['cpu', 'webgpu']) {
   const again = await MLP.fromBytes(bytes, { backend });
   const reloaded = await again.predict(test.x);
   results[backend] = {
-    epochs, historyLength: history.length, metrics, bytes: bytes.length,
-    rows: predicted.rows, cols: predicted.cols,
-    probabilities: Array.from(predicted.data), reloaded: Array.from(reloaded.data),
+    epochs, historyLength: history.history.length, metrics, bytes: bytes.length,
+    rows: predicted.rows, cols: predicted.cols, columns: predicted.columns, labels: predicted.labels, truth: test.y,
+    probabilities: Array.from(predicted.values), reloaded: Array.from(reloaded.values),
   };
   model.dispose();
   again.dispose();

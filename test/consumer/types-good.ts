@@ -8,9 +8,10 @@ const history = await model.fit(x, ['yes', 'no'], {
   epochs: 2, batchSize: 2, optimizer: 'adamw', learningRate: 0.001, weightDecay: 0.01, dropout: 0.1,
   signal: controller.signal, onEpoch: (record) => console.log(record.epoch, record.trainLoss),
 });
-const last: number = history[history.length - 1].trainLoss;
+const last: number = history.history[history.history.length - 1].trainLoss;
 const predicted = await model.predict({ data: new Float32Array(8), rows: 2 });
-const first: number = predicted.data[0] + predicted.rows + predicted.cols;
+const first: number = predicted.values[0] + predicted.rows + predicted.cols;
+const classes: string[] = predicted.columns;
 const metrics = await model.evaluate(x, ['yes', 'no']);
 const bytes: Uint8Array = model.toBytes();
 const again = await MLP.fromBytes(bytes, { backend: 'cpu' });
@@ -21,4 +22,4 @@ try {
 } catch (error) {
   if (error instanceof UserError) console.log(error.field, error.message);
 }
-console.log(last, first, metrics);
+console.log(last, first, classes, metrics);

@@ -16,7 +16,7 @@ async function main() {
   const reloaded = await again.predict(test.x);
   model.dispose();
   again.dispose();
-  return { epochs, metrics, rows: predicted.rows, cols: predicted.cols, same: predicted.data.every((v, i) => v === reloaded.data[i]) };
+  return { epochs, metrics, rows: predicted.rows, cols: predicted.cols, columns: predicted.columns, same: predicted.values.every((v, i) => v === reloaded.values[i]) };
 }
 
 main().then(
