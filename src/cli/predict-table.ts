@@ -7,7 +7,7 @@ import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
-import { targetStandardisation } from '../model/table.js';
+import { targetStandardisation, unstandardiseFloat32 } from '../model/table.js';
 import { inferenceSizes, predictOutputs } from '../train/inference.js';
 import { argmax, softmax } from '../train/metrics.js';
 import { type BackendChoice, openBackend } from './backends.js';
@@ -33,11 +33,9 @@ export function predictionRows(spec: ModelSpec, outputs: Float32Array, count: nu
   const d = spec.data!;
   const width = outputSize(spec);
   if (spec.task === 'regression') {
-    const { mean, std } = targetStandardisation(d, width);
+    const values = unstandardiseFloat32(outputs.subarray(0, count * width), width, targetStandardisation(d, width));
     const rows = [d.targets];
-    for (let r = 0; r < count; r++) {
-      rows.push(Array.from({ length: width }, (_, j) => float32Text(Math.fround(Math.fround(outputs[r * width + j] * std[j]) + mean[j]))));
-    }
+    for (let r = 0; r < count; r++) rows.push(Array.from(values.subarray(r * width, (r + 1) * width), float32Text));
     return rows;
   }
   const classes = d.classes!;

@@ -5,6 +5,7 @@
 import { UserError } from '../errors.js';
 import { parseLayers, type Task } from '../model/spec.js';
 import type { TableDescription } from '../model/table.js';
+import { DEFAULT_HIDDEN } from '../train/defaults.js';
 import type { Flags } from './train-config.js';
 
 export interface DataShape {
@@ -18,19 +19,6 @@ export interface DataShape {
   /** Samples in the training set (after any limit and validation hold-out). */
   trainRows: number;
 }
-
-/** Hidden widths when none are given: MNIST's 128, and scikit-learn's MLPClassifier's 100 for a table. */
-export const DEFAULT_HIDDEN = { images: 128, table: 100 };
-
-/**
- * A table's defaults, in the spirit of scikit-learn's MLPClassifier and MLPRegressor: Adam at 0.001, a batch of
- * min(200, training rows), and enough epochs for about TABLE_STEPS steps (at least one epoch), each of
- * floor(rows / batch) steps. Images keep plain SGD at 0.1, batch 64, one epoch.
- */
-export const TABLE_STEPS = 2000;
-export const TABLE_BATCH = 200;
-export const tableBatch = (rows: number) => Math.min(TABLE_BATCH, rows);
-export const tableEpochs = (rows: number, batch: number) => Math.max(1, Math.ceil(TABLE_STEPS / Math.max(1, Math.floor(rows / batch))));
 
 /** "64,32": the hidden layers' widths, each a positive integer. */
 export function parseHidden(text: string): number[] {

@@ -10,7 +10,8 @@ import { DEFAULT_TEST_SPLIT } from '../data/table.js';
 import { ACTIVATIONS, LOSSES, makeSpec, TASKS, type ModelSpec } from '../model/spec.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
 import { type FlagSpec, booleanFlag, choiceFlag, intFlag, numberFlag, positiveFlag, VERBOSE_FLAG } from './args.js';
-import { type DataShape, layersFromFlags, TABLE_BATCH, TABLE_STEPS, tableBatch, tableEpochs } from './shape.js';
+import { checkApplies, DEFAULT_GAMMA, DEFAULT_MIN_LR, defaultOptimizerName, TABLE_BATCH, TABLE_STEPS, tableBatch, tableEpochs } from '../train/defaults.js';
+import { type DataShape, layersFromFlags } from './shape.js';
 
 const d = DEFAULT_TRAIN_OPTIONS;
 
@@ -100,6 +101,11 @@ const DEFINING: [string, (c: RunConfig) => unknown][] = [
 ];
 const MODEL_FLAGS = ['layers', 'hidden', 'activation', 'loss'];
 
+/** The flags of the settings that apply only with some optimiser or schedule (checkApplies). */
+const FLAG_OF = {
+  momentum: 'momentum', dampening: 'dampening', beta1: 'beta1', beta2: 'beta2', eps: 'eps', stepSize: 'step-size', gamma: 'gamma', minLr: 'min-lr',
+} as const;
+
 /** The flags that say which samples a run trains and tests on, with defaults from `base`. */
 export function dataFlags(flags: Flags, base?: Partial<RunConfig>): Pick<RunConfig, 'trainLimit' | 'val' | 'testSplit'> {
   const str = (name: string) => flags[name] as string | undefined;
@@ -114,18 +120,6 @@ export function dataFlags(flags: Flags, base?: Partial<RunConfig>): Pick<RunConf
   return out;
 }
 
-/** Flags that only make sense with some settings, and those settings. */
-const ONLY_WITH: [string, string, (c: { optimizer: string; schedule: string }) => boolean][] = [
-  ['momentum', '--optimizer momentum or nesterov', (c) => c.optimizer === 'momentum' || c.optimizer === 'nesterov'],
-  ['dampening', '--optimizer momentum', (c) => c.optimizer === 'momentum'],
-  ['beta1', '--optimizer adam or adamw', (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
-  ['beta2', '--optimizer adam or adamw', (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
-  ['eps', '--optimizer adam or adamw', (c) => c.optimizer === 'adam' || c.optimizer === 'adamw'],
-  ['step-size', '--schedule step', (c) => c.schedule === 'step'],
-  ['gamma', '--schedule step', (c) => c.schedule === 'step'],
-  ['min-lr', '--schedule cosine', (c) => c.schedule === 'cosine'],
-];
-
 /** The run the flags describe for data of `shape`, defaults from `base` where it has them (and from the data's size). */
 export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<RunConfig>): RunConfig {
   const str = (name: string) => flags[name] as string | undefined;
@@ -139,13 +133,9 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
     ...(base?.spec ? { inputMean: base.spec.inputMean, inputStd: base.spec.inputStd } : {}),
     ...(shape.data ? { data: shape.data } : {}),
   });
-  const optimizerName = choiceFlag('optimizer', str('optimizer'), OPTIMIZERS, b?.optimizer?.name ?? (table ? 'adam' : 'sgd'));
+  const optimizerName = choiceFlag('optimizer', str('optimizer'), OPTIMIZERS, b?.optimizer?.name ?? defaultOptimizerName(table));
   const scheduleName = choiceFlag('schedule', str('schedule'), SCHEDULES, b?.schedule?.name ?? 'constant');
-  for (const [flag, needs, ok] of ONLY_WITH) {
-    if (str(flag) !== undefined && !ok({ optimizer: optimizerName, schedule: scheduleName })) {
-      throw new UserError(`--${flag} applies to ${needs} only`);
-    }
-  }
+  checkApplies((field) => str(FLAG_OF[field as keyof typeof FLAG_OF]) !== undefined, { optimizer: optimizerName, schedule: scheduleName });
   // The base's optimiser settings carry over only to the same optimiser.
   const baseOptimizer: Partial<OptimizerConfig> = b?.optimizer?.name === optimizerName ? b.optimizer : {};
   const optional = (flag: string, key: keyof OptimizerConfig) => {
@@ -162,9 +152,9 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
   if (scheduleName === 'step') {
     const stepSize = str('step-size') === undefined ? bs?.stepSize : intFlag('step-size', str('step-size'), 1);
     if (stepSize !== undefined) schedule.stepSize = stepSize;
-    schedule.gamma = str('gamma') === undefined ? bs?.gamma ?? 0.1 : positiveFlag('gamma', str('gamma'), 0.1);
+    schedule.gamma = str('gamma') === undefined ? bs?.gamma ?? DEFAULT_GAMMA : positiveFlag('gamma', str('gamma'), DEFAULT_GAMMA);
   }
-  if (scheduleName === 'cosine') schedule.minLr = str('min-lr') === undefined ? bs?.minLr ?? 0 : numberFlag('min-lr', str('min-lr'), 0);
+  if (scheduleName === 'cosine') schedule.minLr = str('min-lr') === undefined ? bs?.minLr ?? DEFAULT_MIN_LR : numberFlag('min-lr', str('min-lr'), DEFAULT_MIN_LR);
   const sameOptimizer = b?.optimizer?.name === optimizerName || (b && !b.optimizer && optimizerName === 'sgd');
   const batch = intFlag('batch', str('batch'), b?.batch ?? (table ? tableBatch(shape.trainRows) : d.batch));
   const options: TrainOptions = {

@@ -11,7 +11,7 @@ import { BACKEND_CHOICES, openBackend } from './backends.js';
 import { checkModelFile } from './data.js';
 import { checkOutputFile } from './output.js';
 import { ProgressPrinter } from './progress.js';
-import { TABLE_BATCH, TABLE_STEPS } from './shape.js';
+import { TABLE_BATCH, TABLE_STEPS } from '../train/defaults.js';
 import { checkAgainst, configFromFlags, describeRun, TRAIN_FLAGS, type RunConfig } from './train-config.js';
 import { trainingData, type TrainingData } from './train-data.js';
 import { describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';

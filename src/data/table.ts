@@ -37,6 +37,7 @@ export interface TableSets {
   description: TableDescription;
 }
 
+/** The fraction of a table's rows held out as its test set when there is no test table. */
 export const DEFAULT_TEST_SPLIT = 0.2;
 /** The held-out test rows are the same for every training seed, as the validation rows are. */
 const SPLIT_SEED = 0x5eed;
@@ -59,8 +60,11 @@ export function tableColumns(table: CsvTable, task: Task, targets = [table.colum
   return { features, targets };
 }
 
-/** A table's rows as they are read: the raw features [rows, features] and the labels (class indices, or raw targets). */
-interface RawRows {
+/**
+ * A table's rows as they are read: the raw features [rows, features] and the labels (class indices, or raw targets).
+ * A CSV table gives them, and so do arrays (src/api/arrays.ts), which then become data sets the same way.
+ */
+export interface RawRows {
   features: Float32Array;
   labels: Uint32Array | Float32Array;
   rows: number;
@@ -68,7 +72,8 @@ interface RawRows {
   classes?: string[];
 }
 
-interface Columns {
+/** The columns a table's model reads: features, targets and (classification) the class names. */
+export interface Columns {
   features: string[];
   targets: string[];
   classes?: string[];
@@ -87,7 +92,7 @@ function readRows(table: CsvTable, columns: Columns, task: Task, labelled: boole
 }
 
 /** Rows `indices` of a raw table as a data set, standardised with the description's statistics. */
-function dataset(raw: RawRows, indices: Uint32Array, d: TableDescription, task: Task): Dataset {
+export function rowsAsDataset(raw: RawRows, indices: Uint32Array, d: TableDescription, task: Task): Dataset {
   const width = d.features.length;
   const outputs = task === 'classification' ? 1 : d.targets.length;
   const inputs = new Float32Array(indices.length * width);
@@ -101,7 +106,8 @@ function dataset(raw: RawRows, indices: Uint32Array, d: TableDescription, task: 
   return { inputs, labels, count: indices.length, features: width };
 }
 
-const range = (from: number, to: number) => Uint32Array.from({ length: to - from }, (_, i) => from + i);
+/** The row indices from..to-1. */
+export const range = (from: number, to: number) => Uint32Array.from({ length: to - from }, (_, i) => from + i);
 
 /**
  * A table read against a model's description: the features it names (in its order; other columns are ignored),
@@ -109,7 +115,7 @@ const range = (from: number, to: number) => Uint32Array.from({ length: to - from
  */
 export function readTable(table: CsvTable, d: TableDescription, task: Task, labelled = true): Dataset {
   columnIndices(table, labelled ? [...d.features, ...d.targets] : d.features);
-  return dataset(readRows(table, d, task, labelled), range(0, table.cells.rows), d, task);
+  return rowsAsDataset(readRows(table, d, task, labelled), range(0, table.cells.rows), d, task);
 }
 
 /** Whether a table holds every target column of a description. */
@@ -185,9 +191,9 @@ export function tableSets(table: CsvTable, options: TableOptions): TableSets {
 
   const description = given ?? fitDescription(raw, trainRows, columns, task);
   return {
-    train: dataset(raw, trainRows, description, task),
-    test: dataset(testRaw, testRows, description, task),
-    ...(valRows ? { val: dataset(raw, valRows, description, task) } : {}),
+    train: rowsAsDataset(raw, trainRows, description, task),
+    test: rowsAsDataset(testRaw, testRows, description, task),
+    ...(valRows ? { val: rowsAsDataset(raw, valRows, description, task) } : {}),
     description,
   };
 }
@@ -204,8 +210,8 @@ function checkClasses(file: string, target: string, classes: string[], rows: num
   }
 }
 
-/** The standardisation of the training rows, and the classes or the targets' statistics. */
-function fitDescription(
+/** The standardisation of the training rows `rows`, and the classes or the targets' statistics. */
+export function fitDescription(
   raw: RawRows, rows: Uint32Array, columns: Columns, task: Task,
 ): TableDescription {
   const width = columns.features.length;

@@ -67,6 +67,17 @@ export function unstandardise(rows: ArrayLike<number>, width: number, { mean, st
   return out;
 }
 
+/**
+ * Undoes standardise in float32: x·std + mean per column, the product and the sum each rounded to float32, as
+ * PyTorch computes `out * std + mean` on float32 tensors (predict's answers in the data's units).
+ */
+export function unstandardiseFloat32(rows: Float32Array, width: number, { mean, std }: Standardisation): Float32Array {
+  const out = new Float32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = Math.fround(rows[i] * std[i % width]) + mean[i % width];
+  return out;
+}
+
+/** A table description's feature statistics. */
 export const featureStandardisation = (d: TableDescription): Standardisation => ({ mean: d.featureMean, std: d.featureStd });
 
 /** A regression's target statistics (mean 0, std 1 where the description has none). */

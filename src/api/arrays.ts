@@ -1,0 +1,175 @@
+/**
+ * Arrays as data sets: `x` and `y` become a table's rows (src/data/table.ts's RawRows) and from there data sets by
+ * the CSV path's own functions, so the standardisation (fitted on the training rows only) and the classes (sorted
+ * as a CSV's are) are the same as the CLI's for the same numbers.
+ */
+import type { Dataset } from '../backend.js';
+import { sortClasses } from '../data/csv.js';
+import { fitDescription, range, rowsAsDataset, type RawRows } from '../data/table.js';
+import { UserError } from '../errors.js';
+import { inputSize, outputSize, type ModelSpec } from '../model/spec.js';
+import type { TableDescription } from '../model/table.js';
+
+/**
+ * Rows of inputs: an array of rows (`number[][]`), a Float32Array of rows end to end (row-major, `inputs` values
+ * per row), or such values with their row count.
+ */
+export type Inputs = readonly (readonly number[])[] | Float32Array | { data: ArrayLike<number>; rows: number };
+
+/**
+ * Labels, one per row of `x`. A classifier's: class labels, numbers or strings (the model keeps the classes by name,
+ * so 3 and "3" are one class). A regression's: one target per row (`number[]`) when it has one output, else rows of
+ * targets in any of the forms that Inputs takes.
+ */
+export type Labels = readonly (string | number)[] | readonly (readonly number[])[] | Float32Array | { data: ArrayLike<number>; rows: number };
+
+/** Rows of `width` float32 values, row-major. */
+interface Matrix {
+  data: Float32Array;
+  rows: number;
+}
+
+const finite = (value: number, where: string): number => {
+  const v = Math.fround(value);
+  if (typeof value !== 'number' || !Number.isFinite(v)) {
+    throw new UserError(`${where} is ${JSON.stringify(value) ?? String(value)}, not a finite float32 number: every value needs one (nothing is filled in)`, 'data');
+  }
+  return v;
+};
+
+/** `value` as rows of `width` numbers; `what` names it in errors ("x", "validationData.y"), `unit` what a row's values are. */
+export function toMatrix(value: unknown, width: number, what: string, unit: string): Matrix {
+  if (Array.isArray(value)) {
+    const data = new Float32Array(value.length * width);
+    value.forEach((row: unknown, r) => {
+      if (!Array.isArray(row) || row.length !== width) {
+        const got = Array.isArray(row) ? `${row.length} values` : `not an array (${typeof row})`;
+        throw new UserError(`${what}[${r}] has ${got}, the model takes ${width} ${unit} per row`, 'data');
+      }
+      row.forEach((v: number, c) => (data[r * width + c] = finite(v, `${what}[${r}][${c}]`)));
+    });
+    return { data, rows: value.length };
+  }
+  const given = value instanceof Float32Array ? { data: value, rows: Math.floor(value.length / width) } : (value as Partial<Matrix> | null);
+  const data = given?.data;
+  if (!data || typeof data.length !== 'number' || !Number.isInteger(given.rows)) {
+    throw new UserError(`${what} must be an array of rows, a Float32Array, or { data, rows }, got ${typeof value}`, 'data');
+  }
+  const rows = given.rows as number;
+  if (data.length !== rows * width) {
+    throw new UserError(`${what} holds ${data.length} values, not ${rows} rows of ${width} ${unit}: give ${width} per row`, 'data');
+  }
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = finite(data[i], `${what}[${Math.floor(i / width)}][${i % width}]`);
+  return { data: out, rows };
+}
+
+/** Class labels as names, trimmed as a CSV cell is. */
+function classNames(y: unknown, what: string): string[] {
+  if (!Array.isArray(y)) throw new UserError(`${what} must be an array of class labels (numbers or strings), got ${typeof y}`, 'data');
+  return y.map((label: unknown, r) => {
+    const name = typeof label === 'number' || typeof label === 'string' ? String(label).trim() : '';
+    if (name === '') throw new UserError(`${what}[${r}] is ${JSON.stringify(label) ?? String(label)}: every row needs its class, a number or a non-empty string`, 'data');
+    return name;
+  });
+}
+
+/** A regression's targets: one per row for a single output, else rows of `outputs`. */
+function targetRows(y: unknown, outputs: number, what: string): Matrix {
+  if (outputs === 1 && Array.isArray(y) && y.every((v) => !Array.isArray(v))) {
+    return { data: Float32Array.from(y, (v: number, r) => finite(v, `${what}[${r}]`)), rows: y.length };
+  }
+  return toMatrix(y, outputs, what, 'targets');
+}
+
+/** The rows of `x` with the labels of `y` (class indices into `classes`, or targets); `classes` from y where not given. */
+function rawRows(spec: ModelSpec, x: unknown, y: unknown, names: string, classes?: string[]): RawRows {
+  const { data: features, rows } = toMatrix(x, inputSize(spec), `${names}x`, 'features');
+  let raw: RawRows;
+  if (spec.task === 'regression') {
+    raw = { features, labels: targetRows(y, outputSize(spec), `${names}y`).data, rows };
+  } else {
+    const labels = classNames(y, `${names}y`);
+    const order = classes ?? sortClasses(labels);
+    const index = new Map(order.map((name, i) => [name, i]));
+    raw = {
+      features, rows, classes: order,
+      labels: Uint32Array.from(labels, (name, r) => {
+        const i = index.get(name);
+        if (i === undefined) {
+          throw new UserError(`${names}y[${r}] is the class "${name}", which the model does not have (its classes: ${order.join(', ')})`, 'data');
+        }
+        return i;
+      }),
+    };
+  }
+  const labelRows = raw.labels.length / (spec.task === 'regression' ? outputSize(spec) : 1);
+  if (labelRows !== rows) throw new UserError(`${names}x has ${rows} rows and ${names}y ${labelRows}: give one label per row`, 'data');
+  if (rows === 0) throw new UserError(`${names}x has no rows`, 'data');
+  return raw;
+}
+
+/** Default column names: features x0, x1, ...; targets y, or y0, y1, ... */
+export const defaultNames = (prefix: string, count: number, single = prefix) =>
+  count === 1 && single ? [single] : Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+
+export interface TrainingSets {
+  train: Dataset;
+  val?: Dataset;
+  description: TableDescription;
+}
+
+/** How the training rows are named and held out. */
+export interface TrainingColumns {
+  features: string[];
+  targets: string[];
+  /** Fixed classes (a model's, or given at creation); else y's own. */
+  classes?: string[];
+  /** Hold this fraction of the rows, the last ones, out for validation. */
+  validationSplit?: number;
+}
+
+/**
+ * The training set and the validation rows held out of it, standardised with the description: `description` where
+ * the model has one already, else fitted on the training rows (not the validation rows), as tableSets does.
+ */
+export function trainingSets(spec: ModelSpec, x: unknown, y: unknown, columns: TrainingColumns, description?: TableDescription): TrainingSets {
+  const raw = rawRows(spec, x, y, '', description?.classes ?? columns.classes);
+  const task = spec.task;
+  if (task === 'classification' && raw.classes!.length !== outputSize(spec)) {
+    const k = raw.classes!.length;
+    throw new UserError(`y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) and the model has outputs ${outputSize(spec)}: ` +
+      `create it with outputs: ${k}, or give its classes`, 'layers');
+  }
+  let held = 0;
+  const split = columns.validationSplit;
+  if (split !== undefined) {
+    held = Math.round(split * raw.rows);
+    if (!(split > 0 && split < 1) || held < 1 || held >= raw.rows) {
+      throw new UserError(`validationSplit ${split} of ${raw.rows} rows holds out ${Number.isFinite(held) ? held : 'no'} rows: ` +
+        'give a fraction between 0 and 1 that leaves rows for both training and validation', 'validation');
+    }
+  }
+  const trainRows = range(0, raw.rows - held);
+  const d = description ?? fitDescription(raw, trainRows, { features: columns.features, targets: columns.targets, classes: raw.classes }, task);
+  return {
+    train: rowsAsDataset(raw, trainRows, d, task),
+    ...(held > 0 ? { val: rowsAsDataset(raw, range(raw.rows - held, raw.rows), d, task) } : {}),
+    description: d,
+  };
+}
+
+/** Labelled rows read against a model's description (its classes and standardisation); `names` prefixes errors ("testData."). */
+export function labelledSet(spec: ModelSpec, d: TableDescription, x: unknown, y: unknown, names = ''): Dataset {
+  const raw = rawRows(spec, x, y, names, d.classes);
+  return rowsAsDataset(raw, range(0, raw.rows), d, spec.task);
+}
+
+/** Rows to predict, standardised with the model's description. */
+export function inputSet(spec: ModelSpec, d: TableDescription, x: unknown): Dataset {
+  const { data: features, rows } = toMatrix(x, inputSize(spec), 'x', 'features');
+  if (rows === 0) throw new UserError('x has no rows', 'data');
+  const width = spec.task === 'regression' ? outputSize(spec) : 1;
+  const labels = spec.task === 'regression' ? new Float32Array(rows * width) : new Uint32Array(rows);
+  return rowsAsDataset({ features, labels, rows }, range(0, rows), d, spec.task);
+}

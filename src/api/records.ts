@@ -1,0 +1,103 @@
+/** What fit, predict and evaluate give back, in the task's terms. */
+import type { EpochMetrics } from '../train/evaluation.js';
+import type { EpochRecord, TrainResult } from '../train/trainer.js';
+import { argmax, softmax } from '../train/metrics.js';
+import { outputSize, type ModelSpec } from '../model/spec.js';
+import { targetStandardisation, unstandardiseFloat32 } from '../model/table.js';
+
+/**
+ * One epoch of fit: `trainLoss` (the mean loss of its steps), with validation rows `valLoss` and `valAccuracy`
+ * (a classifier) or `valRMSE`, `valMAE`, `valR2` (a regression, in the targets' units), and the same `test` fields
+ * with testData.
+ */
+export type FitRecord = Omit<EpochRecord, keyof EpochMetrics> & Partial<EpochMetrics>;
+
+/** What fit did. */
+export interface FitResult {
+  /** One record per epoch run. */
+  history: FitRecord[];
+  /** Steps run in all (a resumed run counts the checkpoint's). */
+  steps: number;
+  seconds: number;
+  /** With earlyStopping: the epoch whose weights the model now has, and whether training stopped before `epochs`. */
+  earlyStopping?: { bestEpoch: number; stopped: boolean };
+}
+
+const TEST_FIELDS = ['testLoss', 'testAccuracy', 'testRMSE', 'testMAE', 'testR2'] as const;
+
+/** An epoch's record, without the test fields where fit had no test set (the trainer evaluated a stand-in). */
+export function fitRecord(record: EpochRecord, tested: boolean): FitRecord {
+  const out: FitRecord = { ...record };
+  if (!tested) for (const key of TEST_FIELDS) delete out[key];
+  return out;
+}
+
+export function fitResult(result: TrainResult, tested: boolean): FitResult {
+  return {
+    history: result.history.map((record) => fitRecord(record, tested)), steps: result.steps, seconds: result.seconds,
+    ...(result.earlyStop ? { earlyStopping: result.earlyStop } : {}),
+  };
+}
+
+/** A classifier's evaluation: its mean loss and the fraction of rows classified right (0..1). */
+export interface ClassifierMetrics {
+  loss: number;
+  accuracy: number;
+}
+
+/** A regression's evaluation: the mean loss of the standardised targets (as trained), and the errors in their units (averaged over targets). */
+export interface RegressionMetrics {
+  loss: number;
+  rmse: number;
+  mae: number;
+  r2: number;
+}
+
+/**
+ * A model's answers, one row per input row: `values` is row-major [rows, cols]. A classifier's columns are its
+ * classes (`columns`), each value the class's probability (a softmax; an `mse` classifier's raw outputs instead), and
+ * `labels` the predicted class of each row. A regression's columns are its targets, in their own units.
+ */
+export class Predictions {
+  /** Rows, and values per row. */
+  readonly rows: number;
+  readonly cols: number;
+
+  constructor(
+    /** Row-major [rows, cols]. */
+    readonly values: Float32Array,
+    /** The classes or targets, one per column. */
+    readonly columns: string[],
+    /** A classifier's predicted class per row (the first of equal scores); absent for a regression. */
+    readonly labels?: string[],
+  ) {
+    this.cols = columns.length;
+    this.rows = values.length / this.cols;
+  }
+
+  /** Row `r`'s values (a view). */
+  row(r: number): Float32Array {
+    return this.values.subarray(r * this.cols, (r + 1) * this.cols);
+  }
+
+  /** The values as an array of rows. */
+  toArray(): number[][] {
+    return Array.from({ length: this.rows }, (_, r) => Array.from(this.row(r)));
+  }
+}
+
+/** The model's outputs [count, outputs] as Predictions: probabilities and classes, or targets in their units. */
+export function predictions(spec: ModelSpec, outputs: Float32Array, count: number): Predictions {
+  const d = spec.data!;
+  const width = outputSize(spec);
+  const mine = outputs.subarray(0, count * width);
+  if (spec.task === 'regression') return new Predictions(unstandardiseFloat32(mine, width, targetStandardisation(d, width)), d.targets);
+  const classes = d.classes!;
+  const values = new Float32Array(count * width);
+  const labels: string[] = [];
+  for (let r = 0; r < count; r++) {
+    values.set(spec.loss === 'mse' ? mine.subarray(r * width, (r + 1) * width) : softmax(mine, r * width, width), r * width);
+    labels.push(classes[argmax(mine, r * width, width)]);
+  }
+  return new Predictions(values, classes, labels);
+}

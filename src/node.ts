@@ -1,0 +1,46 @@
+/**
+ * webgpu-mlp's Node extras: CSV files, IDX folders and the bundled MNIST, model files and checkpoints written
+ * atomically, and the Dawn device. Everything of the main entry is here too.
+ *
+ * @packageDocumentation
+ */
+import fs from 'node:fs';
+import { UserError } from './errors.js';
+import { writeFileAtomic } from './io/atomic.js';
+import { MLP, type LoadOptions } from './api/model.js';
+
+export * from './index.js';
+export { readCsvFile } from './data/csv-file.js';
+export { DEFAULT_MAX_BYTES, defaultMnistDir, loadMnist, MNIST_FILES, readIdxBytes, type Mnist, type MnistOptions } from './data/mnist.js';
+export { writeFileAtomic } from './io/atomic.js';
+export { nodeShaderLoader } from './gpu/shaders-node.js';
+export { requestGpu, Gpu, type AdapterDescription, type GpuOptions, type LiveBuffers } from './gpu/device.js';
+export { createDawn, probeDawn, type DawnProbe } from './gpu/dawn-node.js';
+
+/** Writes `model.toBytes()` to `file` atomically (a crash leaves the old file or the new one, never a torn one). */
+export function saveModel(file: string, model: MLP): void {
+  writeFileAtomic(file, model.toBytes());
+}
+
+/** Opens the model in `file` (one that saveModel or the CLI's train --out wrote for a table). */
+export async function loadModel(file: string, options: Omit<LoadOptions, 'source'> = {}): Promise<MLP> {
+  return MLP.fromBytes(readBytes(file, 'model file'), { ...options, source: file });
+}
+
+/** Writes a checkpoint's bytes (what fit's checkpoint.save is given) to `file` atomically. */
+export function saveCheckpoint(file: string, bytes: Uint8Array): void {
+  writeFileAtomic(file, bytes);
+}
+
+/** A checkpoint's bytes from `file`, for fit's `resume`. */
+export function loadCheckpoint(file: string): Uint8Array {
+  return readBytes(file, 'checkpoint');
+}
+
+function readBytes(file: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(fs.readFileSync(file));
+  } catch (error) {
+    throw new UserError(`${file}: cannot read the ${what} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
