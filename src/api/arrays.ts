@@ -32,7 +32,7 @@ interface Matrix {
 const finite = (value: number, where: string): number => {
   const v = Math.fround(value);
   if (typeof value !== 'number' || !Number.isFinite(v)) {
-    throw new UserError(`${where} is ${JSON.stringify(value) ?? String(value)}, not a finite float32 number: every value needs one (nothing is filled in)`, 'data');
+    throw new UserError(`${where} is ${typeof value === 'number' ? value : JSON.stringify(value) ?? String(value)}, not a finite float32 number: every value needs one (nothing is filled in)`, 'data');
   }
   return v;
 };

@@ -1,0 +1,106 @@
+/** The MLP API on the CPU backend: classification on string labels, regression, evaluate, bytes, early stopping, abort, errors. */
+import { describe, expect, it } from 'vitest';
+import { MLP } from '../src/index.js';
+import { colours, smooth } from './api-fixtures.js';
+import { expectUserError } from './user-error.js';
+
+const train = colours(240, 1);
+const test = colours(90, 2);
+
+describe('MLP on arrays, CPU', () => {
+  it('classifies string labels, remembers the classes sorted, and evaluates', async () => {
+    const model = await MLP.create({ inputs: 4, hidden: [24], outputs: 3, backend: 'cpu', seed: 3 });
+    expect(model.backend).toBe('cpu');
+    const epochs: number[] = [];
+    let chunks = 0;
+    const { history } = await model.fit(train.x, train.y, {
+      epochs: 20, batchSize: 16, validationSplit: 0.2, testData: test, onEpoch: (r) => epochs.push(r.epoch), onChunk: () => chunks++,
+    });
+    expect(epochs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(chunks).toBe(20); // 192 rows, 12 steps an epoch: one chunk each
+    expect(history[19].valAccuracy).toBeGreaterThan(0.9);
+    expect(model.classes).toEqual(['blue', 'green', 'red']);
+    const metrics = await model.evaluate(test.x, test.y);
+    expect(metrics).toEqual({ loss: history[19].testLoss, accuracy: history[19].testAccuracy });
+    expect((metrics as { accuracy: number }).accuracy).toBeGreaterThan(0.9);
+    const p = await model.predict(test.x);
+    expect([p.rows, p.cols]).toEqual([90, 3]);
+    expect(p.columns).toEqual(['blue', 'green', 'red']);
+    for (let r = 0; r < p.rows; r++) expect(p.row(r).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    const right = p.labels!.filter((label, r) => label === test.y[r]).length / 90;
+    expect(right).toBe((metrics as { accuracy: number }).accuracy);
+    model.dispose();
+  });
+
+  it('without testData, records carry no test figures', async () => {
+    const model = await MLP.create({ inputs: 4, outputs: 3, backend: 'cpu' });
+    const { history } = await model.fit(train.x, train.y, { epochs: 2 });
+    expect(Object.keys(history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'trainLoss']);
+  });
+
+  it('regresses a smooth target to R² 0.99 and more, in its units', async () => {
+    const data = smooth(300, 3);
+    const check = smooth(100, 4);
+    const model = await MLP.create({ inputs: 2, hidden: [32], outputs: 1, task: 'regression', backend: 'cpu' });
+    await model.fit(data.x, data.y, { epochs: 150, batchSize: 20, learningRate: 0.01 });
+    const metrics = await model.evaluate(check.x, check.y) as { r2: number; rmse: number; mae: number; loss: number };
+    expect(metrics.r2).toBeGreaterThanOrEqual(0.99);
+    const p = await model.predict(check.x);
+    expect(p.columns).toEqual(['y']);
+    const rmse = Math.sqrt(check.y.reduce((s, v, r) => s + (p.values[r] - v) ** 2, 0) / 100);
+    expect(Math.abs(rmse - metrics.rmse) / metrics.rmse).toBeLessThan(1e-4);
+  });
+
+  it('round-trips toBytes and fromBytes with the same predictions', async () => {
+    const model = await MLP.create({ inputs: 4, hidden: [8, 8], outputs: 3, activation: 'tanh', backend: 'cpu' });
+    await model.fit(train.x, train.y, { epochs: 3, batchSize: 32, optimizer: 'momentum', momentum: 0.8, schedule: 'cosine', dropout: 0.1 });
+    const again = await MLP.fromBytes(model.toBytes(), { backend: 'cpu' });
+    expect(again.layers).toEqual([4, 8, 8, 3]);
+    expect((await again.predict(test.x)).values).toEqual((await model.predict(test.x)).values);
+  });
+
+  it('stops early, keeping the best epoch', async () => {
+    const model = await MLP.create({ inputs: 4, hidden: [64], outputs: 3, backend: 'cpu' });
+    const result = await model.fit(train.x, train.y, { epochs: 300, batchSize: 8, learningRate: 0.05, validationSplit: 0.25, earlyStopping: 3 });
+    const { bestEpoch, stopped } = result.earlyStopping!;
+    expect(stopped).toBe(true);
+    expect(result.history.length).toBe(bestEpoch + 3);
+    const best = result.history[bestEpoch - 1];
+    const val = { x: train.x.slice(180), y: train.y.slice(180) };
+    expect((await model.evaluate(val.x, val.y)).loss).toBe(best.valLoss);
+  });
+
+  it('stops when its AbortSignal aborts, keeping the steps done', async () => {
+    const model = await MLP.create({ inputs: 4, outputs: 3, backend: 'cpu' });
+    const controller = new AbortController();
+    let seen = 0;
+    const fit = model.fit(train.x, train.y, {
+      epochs: 1000, chunkSteps: 1, signal: controller.signal, onEpoch: (r) => { seen = r.epoch; if (r.epoch === 5) controller.abort(new Error('enough')); },
+    });
+    await expect(fit).rejects.toThrow('enough');
+    expect(seen).toBe(5);
+    expect((await model.predict(test.x)).rows).toBe(90); // trained, and free again
+    await expect(model.fit(train.x, train.y, { signal: AbortSignal.abort() })).rejects.toThrow();
+  });
+
+  it('words errors by its own option names', async () => {
+    const model = await MLP.create({ inputs: 4, outputs: 3, backend: 'cpu' });
+    await expectUserError(() => model.fit(train.x, train.y, { batchSize: 0 }), /^batchSize must be a positive integer, got 0$/, 'batch');
+    await expectUserError(() => model.fit(train.x, train.y, { learningRate: -1 }), /^learningRate must be a positive number/, 'learningRate');
+    await expectUserError(() => model.fit(train.x, train.y, { momentum: 0.5 }), /^momentum applies to optimizer momentum or nesterov only$/, 'momentum');
+    await expectUserError(() => model.fit(train.x, train.y, { schedule: 'step' }), /^schedule step needs stepSize N/, 'stepSize');
+    await expectUserError(() => model.fit(train.x, train.y, { earlyStopping: 2 }), /^earlyStopping watches the validation loss.*validationSplit/, 'earlyStop');
+    await expectUserError(() => model.fit(train.x, train.y, { epochs: 1, chunkSteps: 0 }), /^chunkSteps must be a positive integer/, 'logEvery');
+    await expectUserError(() => model.fit(train.x, train.y, { batch: 8 } as never), /^fit has no option "batch": its options are epochs, batchSize/, undefined);
+    await expectUserError(() => model.fit([[1, 2, 3]], ['a']), /^x\[0\] has 3 values, the model takes 4 features per row$/, 'data');
+    await expectUserError(() => model.fit(train.x, train.y.slice(1)), /^x has 240 rows and y 239/, 'data');
+    await expectUserError(() => model.fit(train.x.map((r, i) => (i === 7 ? [r[0], NaN, r[2], r[3]] : r)), train.y), /^x\[7\]\[1\] is NaN/, 'data');
+    await expectUserError(() => MLP.create({ inputs: 4, outputs: 3, hidden: [0] }), /^hidden must be a list of positive integer widths/, 'hidden');
+    await expectUserError(() => MLP.create({ inputs: 4, outputs: 3, activation: 'swish' as never }), /^activation "swish" is not one of/, 'activation');
+    await expectUserError(() => MLP.create({ inputs: 4, outputs: 2, backend: 'cpu' }).then((m) => m.fit(train.x, train.y)),
+      /^y holds 3 classes \(blue, green, red\) and the model has outputs 2: create it with outputs: 3/, 'layers');
+    await expectUserError(() => model.predict(test.x), /^predict needs a trained model/, undefined);
+    await expectUserError(() => MLP.fromBytes(new Uint8Array(8), { backend: 'cpu' }),
+      /^the model bytes: not a valid safetensors model file: .*give the bytes of model\.toBytes\(\)/, 'savedModel');
+  });
+});
