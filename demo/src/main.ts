@@ -6,13 +6,10 @@
  * which the end-to-end test (test/e2e.test.ts) reads.
  */
 import './style.css';
-import type { Backend, TrainingSession } from '../../src/backend.js';
-import { CpuBackend } from '../../src/cpu/backend.js';
 import { preprocessDigit } from '../../src/data/digit.js';
-import { decodeModel, encodeModel } from '../../src/io/model-codec.js';
-import { paramTable } from '../../src/model/params.js';
-import { type ModelSpec, makeSpec } from '../../src/model/spec.js';
-import { type EpochRecord, train } from '../../src/train/trainer.js';
+import {
+  CpuBackend, decodeModel, encodeModel, makeSpec, paramTable, train, type Backend, type EpochRecord, type ModelSpec, type TrainingSession,
+} from '../../src/lower.js';
 import { checkWebGpu, openBackend, stepsPerChunk } from './backends.js';
 import { EpochChart, LossChart } from './charts.js';
 import { type DemoData, loadMnist } from './data.js';
