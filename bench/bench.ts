@@ -9,9 +9,9 @@
  * Progress goes to stderr; the table to stdout.
  */
 import { writeFileSync } from 'node:fs';
-import { createWebGpuBackend, defaultMatmulChoice } from '../src/gpu/backend.js';
-import { requestGpu } from '../src/gpu/device.js';
-import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
+import { defaultMatmulChoice } from '../src/gpu/backend.js';
+import { createWebGpuBackend } from '../src/lower.js';
+import { nodeShaderLoader, OPTIMIZERS, requestGpu, type OptimizerName } from '../src/node.js';
 import { GpuTimer, matmulForms, measureMatmul, measureNoop, type MatmulResult } from './gpu-timing.js';
 import { runTorchPeer } from './peer.js';
 import { formatSvg, formatTable, type BenchResult, type SweepResult, type WorkloadResult } from './report.js';
@@ -19,7 +19,6 @@ import {
   floors, measureCpuEpoch, measureGpuEpochs, QUICK_WORKLOADS, REFERENCE_MS, stepsPerEpoch, WORKLOADS, type Workload,
 } from './workloads.js';
 import { Resources } from '../src/gpu/resources.js';
-import { OPTIMIZERS, type OptimizerName } from '../src/model/optimizer.js';
 
 /**
  * The Dawn toggles that skip safety work (bounds checks, validation, zeroing workgroup memory) and so may be faster;

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { OptimizerName } from '../src/model/optimizer.js';
+import type { OptimizerName } from '../src/index.js';
 import type { Workload } from './workloads.js';
 
 export interface PeerWorkload {

@@ -2,8 +2,8 @@
  * The benchmark's result (one JSON object, written with --json), its table on stdout, and its chart (--plot, a
  * hand-written SVG: epochs per workload on a log scale, matmul TFLOP/s per shape).
  */
-import type { AdapterDescription } from '../src/gpu/device.js';
-import type { OptimizerName } from '../src/model/optimizer.js';
+import type { OptimizerName } from '../src/index.js';
+import type { AdapterDescription } from '../src/lower.js';
 import type { MatmulResult, NoopResult, TimingSource } from './gpu-timing.js';
 import type { PeerResult } from './peer.js';
 import type { CpuEpoch, Floors, GpuEpoch } from './workloads.js';

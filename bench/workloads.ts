@@ -3,13 +3,9 @@
  * calls the trainer makes), the CPU reference on a few steps extrapolated to an epoch, and the two floors each
  * workload has on the H100.
  */
-import type { Dataset } from '../src/backend.js';
-import { CpuBackend } from '../src/cpu/backend.js';
-import type { WebGpuBackend } from '../src/gpu/backend.js';
-import { makeOptimizer, type OptimizerName } from '../src/model/optimizer.js';
-import { initParams, paramTable } from '../src/model/params.js';
+import type { OptimizerName } from '../src/index.js';
+import { CpuBackend, initParams, makeOptimizer, makeSpec, paramTable, type Dataset, type WebGpuBackend } from '../src/lower.js';
 import { Rng } from '../src/model/rng.js';
-import { makeSpec } from '../src/model/spec.js';
 import { median } from './gpu-timing.js';
 
 export interface Workload {

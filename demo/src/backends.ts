@@ -2,12 +2,7 @@
  * Which backends this browser can train on: WebGPU when navigator.gpu gives an adapter, the CPU reference always.
  * The WebGPU backend is src/gpu's, with every shader from shaders/ bundled by Vite (the same files Node reads).
  */
-import type { Backend } from '../../src/backend.js';
-import { CpuBackend } from '../../src/cpu/backend.js';
-import { createWebGpuBackend, WebGpuBackend } from '../../src/gpu/backend.js';
-import { loaderFromFiles } from '../../src/gpu/shaders.js';
-import { paramTable } from '../../src/model/params.js';
-import type { ModelSpec } from '../../src/model/spec.js';
+import { CpuBackend, createWebGpuBackend, loaderFromFiles, paramTable, WebGpuBackend, type Backend, type ModelSpec } from '../../src/lower.js';
 import type { BackendChoice } from './settings.js';
 
 const shaderFiles = import.meta.glob<string>('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true });

@@ -3,9 +3,7 @@
  * dev server, copied into the build under mnist/), fetched from this site, decompressed by the browser's
  * DecompressionStream and parsed by the same IDX parser as the CLI.
  */
-import type { ImageDataset } from '../../src/backend.js';
-import { makeDataset, parseImages, parseLabels } from '../../src/data/idx.js';
-import { UserError } from '../../src/errors.js';
+import { makeDataset, parseImages, parseLabels, UserError, type ImageDataset } from '../../src/index.js';
 
 export interface DemoData {
   train: ImageDataset;

@@ -8,14 +8,9 @@
  * rows), which the end-to-end test (test/e2e.test.ts) reads.
  */
 import './style.css';
-import type { Backend } from '../../src/backend.js';
-import { CpuBackend } from '../../src/cpu/backend.js';
 import { preprocessDigit } from '../../src/data/digit.js';
-import { UserError } from '../../src/errors.js';
-import { decodeModel, encodeModel } from '../../src/io/model-codec.js';
-import { paramTable } from '../../src/model/params.js';
-import { type ModelSpec, makeSpec } from '../../src/model/spec.js';
-import type { TrainData } from '../../src/train/trainer.js';
+import { UserError } from '../../src/index.js';
+import { CpuBackend, decodeModel, encodeModel, makeSpec, paramTable, type Backend, type ModelSpec, type TrainData } from '../../src/lower.js';
 import { checkWebGpu, liveGpuBuffers, openBackend } from './backends.js';
 import { RunCharts } from './charts.js';
 import { type DemoData, loadMnist } from './data.js';

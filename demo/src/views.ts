@@ -1,5 +1,5 @@
 /** The page's small renderings: a 28x28 digit, the ten probability bars, the confusion matrix, the mistakes grid. */
-import type { ImageDataset } from '../../src/backend.js';
+import type { ImageDataset } from '../../src/index.js';
 import { argmax, type TestAnalysis } from './predict.js';
 
 /** Draws pixel bytes [side·side] onto a canvas of side x side pixels, light ink on dark as MNIST is stored. */

