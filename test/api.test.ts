@@ -35,7 +35,9 @@ describe('MLP on arrays, CPU', () => {
   it('without testData, records carry no test figures', async () => {
     const model = await MLP.create({ inputs: 4, outputs: 3, backend: 'cpu' });
     const { history } = await model.fit(train.x, train.y, { epochs: 2 });
-    expect(Object.keys(history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'trainLoss']);
+    expect(Object.keys(history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'trainAccuracy', 'trainEvalLoss', 'trainLoss']);
+    const quiet = await model.fit(train.x, train.y, { epochs: 1, trainMetrics: false });
+    expect(Object.keys(quiet.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'trainLoss']);
   });
 
   it('regresses a smooth target to R² 0.99 and more, in its units', async () => {
@@ -87,7 +89,7 @@ describe('MLP on arrays, CPU', () => {
     const model = await MLP.create({ inputs: 4, outputs: 3, backend: 'cpu' });
     await expectUserError(() => model.fit(train.x, train.y, { batchSize: 0 }), /^batchSize must be a positive integer, got 0$/, 'batch');
     await expectUserError(() => model.fit(train.x, train.y, { learningRate: -1 }), /^learningRate must be a positive number/, 'learningRate');
-    await expectUserError(() => model.fit(train.x, train.y, { momentum: 0.5 }), /^momentum applies to optimizer momentum or nesterov only$/, 'momentum');
+    await expectUserError(() => model.fit(train.x, train.y, { momentum: 0.5 }), /^momentum applies to optimizer momentum, nesterov or rmsprop only$/, 'momentum');
     await expectUserError(() => model.fit(train.x, train.y, { schedule: 'step' }), /^schedule step needs stepSize N/, 'stepSize');
     await expectUserError(() => model.fit(train.x, train.y, { earlyStopping: 2 }), /^earlyStopping watches the validation loss.*validationSplit/, 'earlyStop');
     await expectUserError(() => model.fit(train.x, train.y, { epochs: 1, chunkSteps: 0 }), /^chunkSteps must be a positive integer/, 'logEvery');
