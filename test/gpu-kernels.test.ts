@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relu, reluBackward } from '../src/cpu/activations.js';
-import { biasAdd, columnSum } from '../src/cpu/bias.js';
 import { gather, gatherFloats } from '../src/cpu/gather.js';
 import { argmaxCount, softmaxCrossEntropy } from '../src/cpu/losses.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { launch, normalisationTable } from '../src/gpu/kernels.js';
 import { Rng } from '../src/model/rng.js';
 import { expectClose, randomArray, randomLabels } from './helpers.js';
-import { KernelRunner, matmulTol, openTestGpu, withLeadingJunk } from './gpu-setup.js';
+import { KernelRunner, openTestGpu } from './gpu-setup.js';
 
 /**
  * Every kernel but the matmul family (test/gpu-matmul.test.ts) against its CPU reference (src/cpu/) on fresh
@@ -28,49 +26,6 @@ beforeAll(async () => {
 afterAll(() => {
   run?.destroy();
   gpu?.destroy();
-});
-
-describe('elementwise kernels', () => {
-  // One correctly rounded fp32 operation (or none): the CPU's float64 add of two floats rounds to the same float, so
-  // these must match exactly. 1_100_000 elements exceed 4096 workgroups x 256 threads: the grid-stride loop wraps.
-  const exact = { atol: 0, rtol: 0 };
-
-  it.each([1, 7, 130, 1_100_000])('relu and relu_backward, %i elements', async (count) => {
-    const rng = new Rng(count);
-    const x = randomArray(rng, count);
-    const dy = randomArray(rng, count);
-    const y = new Float32Array(count);
-    const dx = new Float32Array(count);
-    relu(y, x, count);
-    reluBackward(dx, dy, y, count);
-    const yBuf = run.output(count);
-    await run.run('relu', [yBuf], [run.input(x)], launch.relu(count));
-    expectClose(await run.readF32(yBuf, count), y, exact, 'relu');
-    const dxBuf = run.output(count);
-    await run.run('relu_backward', [dxBuf], [run.input(dy), run.input(y)], launch.reluBackward(count));
-    expectClose(await run.readF32(dxBuf, count), dx, exact, 'relu_backward');
-  });
-
-  it.each([[1, 1], [7, 33], [130, 10]])('bias_add, %i rows x %i', async (rows, n) => {
-    const rng = new Rng(rows + n);
-    const y = randomArray(rng, rows * n);
-    const bias = randomArray(rng, n);
-    const yBuf = run.res.buffer('y', y.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, y);
-    await run.run('bias_add', [yBuf], [run.input(withLeadingJunk(bias, 3))], launch.biasAdd(rows, n, 3));
-    biasAdd(y, bias, rows, n);
-    expectClose(await run.readF32(yBuf, rows * n), y, exact, 'bias_add');
-  });
-
-  it.each([[1, 1], [7, 33], [130, 300]])('column_sum, %i rows x %i', async (rows, n) => {
-    const rng = new Rng(rows * 3 + n);
-    const x = randomArray(rng, rows * n);
-    const expected = new Float32Array(n);
-    columnSum(expected, x, rows, n);
-    const out = run.output(n);
-    await run.run('column_sum', [out], [run.input(x)], launch.columnSum(rows, n));
-    // A sum of `rows` terms in [-1, 1] in fp32: the same bound as a dot product of length rows.
-    expectClose(await run.readF32(out, n), expected, matmulTol(rows), 'column_sum');
-  });
 });
 
 describe('gather (bytes on the GPU to a normalised batch)', () => {

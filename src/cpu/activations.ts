@@ -1,7 +1,6 @@
 /**
  * The hidden-layer activations of the CPU reference, forward and backward: the reference of shaders/activation.wgsl,
- * which runs every one of them (with dropout when training), of shaders/relu.wgsl and relu_backward.wgsl, and of the
- * RELU and MASK epilogues of shaders/matmul.wgsl, where training runs ReLU without dropout.
+ * which runs every one of them (with dropout when training), and of the RELU and MASK epilogues of shaders/matmul.wgsl, where training runs ReLU without dropout.
  *
  * Each is a plain loop over `count` values (outputs first, then inputs, then sizes; an output may be its input).
  * Every backward takes the forward's input x (the pre-activation, which the network keeps), so it needs nothing else
@@ -10,14 +9,14 @@
 import type { Activation } from '../model/spec.js';
 import { LEAKY_SLOPE } from '../model/spec.js';
 
-/** y = max(x, 0) (y may be x). Kernel: shaders/relu.wgsl, and matmul.wgsl's RELU epilogue. */
+/** y = max(x, 0) (y may be x). Kernel: matmul.wgsl's RELU epilogue. */
 export function relu(y: Float32Array, x: Float32Array, count: number): void {
   for (let i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : 0;
 }
 
 /**
  * dx = dy where x > 0, else 0 (dx may be dy); x may be the forward's output too, which has the same sign.
- * Kernel: shaders/relu_backward.wgsl, and matmul.wgsl's MASK epilogue.
+ * Kernel: matmul.wgsl's MASK epilogue.
  */
 export function reluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
   for (let i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : 0;

@@ -1,9 +1,9 @@
 /**
- * A layer's bias, forward and backward, in the CPU reference: shaders/bias_add.wgsl and shaders/column_sum.wgsl
- * (and the BIAS and BIAS_GRAD epilogues of shaders/matmul.wgsl). Matrices are row-major.
+ * A layer's bias, forward and backward, in the CPU reference: the BIAS and BIAS_GRAD epilogues of shaders/matmul.wgsl.
+ * Matrices are row-major.
  */
 
-/** y[r, j] += bias[j]: y is (rows, n), bias is (n). Kernel: shaders/bias_add.wgsl. */
+/** y[r, j] += bias[j]: y is (rows, n), bias is (n). Kernel: matmul.wgsl's BIAS epilogue. */
 export function biasAdd(y: Float32Array, bias: Float32Array, rows: number, n: number): void {
   for (let r = 0; r < rows; r++) {
     const row = r * n;
@@ -11,7 +11,7 @@ export function biasAdd(y: Float32Array, bias: Float32Array, rows: number, n: nu
   }
 }
 
-/** out[j] = Σ_r x[r, j], the bias gradient: out is (n), x is (rows, n). Kernel: shaders/column_sum.wgsl. */
+/** out[j] = Σ_r x[r, j], the bias gradient: out is (n), x is (rows, n). Kernel: matmul.wgsl's BIAS_GRAD epilogue. */
 export function columnSum(out: Float32Array, x: Float32Array, rows: number, n: number): void {
   const sums = new Float64Array(n); // summed in float64 like every other op, rounded once when stored
   for (let r = 0; r < rows; r++) {

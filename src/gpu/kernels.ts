@@ -3,8 +3,7 @@
  * family, as src/cpu/ is by operation); KernelName, the bind group layouts and `launch` derive from the definitions.
  */
 import { specialise, variantConstants, variantKey, type MatmulVariant } from './matmul.js';
-import { activation, relu, reluBackward } from './kernels/activations.js';
-import { biasAdd, columnSum } from './kernels/bias.js';
+import { activation } from './kernels/activations.js';
 import { injectConstants, type KernelDefinition, type Launch } from './kernels/define.js';
 import { gather, gatherFloats } from './kernels/gather.js';
 import { argmaxCount, mseOnehot, mseTargets, softmaxCrossEntropy } from './kernels/losses.js';
@@ -27,8 +26,8 @@ export { optimizerStepValues } from './kernels/updates.js';
  * baseline, with no CPU reference).
  */
 const DEFINITIONS = [
-  gather, gatherFloats, matmul, biasAdd, relu, reluBackward, softmaxCrossEntropy, mseOnehot, mseTargets, activation,
-  columnSum, sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate, argmaxCount, noop,
+  gather, gatherFloats, matmul, softmaxCrossEntropy, mseOnehot, mseTargets, activation, sgdUpdate, momentumUpdate,
+  adamUpdate, rmspropUpdate, argmaxCount, noop,
 ] as const;
 
 type Definition = (typeof DEFINITIONS)[number];

@@ -1,7 +1,7 @@
 /**
  * The activation kernels: activation.wgsl (every hidden activation with dropout, forward and backward; CPU references
- * activationForward, activationBackward, dropout, dropoutBackward) and the unfused ReLU pair relu.wgsl and
- * relu_backward.wgsl (relu, reluBackward), which training runs in matmul epilogues instead.
+ * activationForward, activationBackward, dropout, dropoutBackward). ReLU without dropout runs in the matmul epilogues
+ * instead (matmul.wgsl's RELU and MASK).
  */
 import { dropoutThreshold } from '../../model/counter-hash.js';
 import { LEAKY_SLOPE, type Activation } from '../../model/spec.js';
@@ -39,24 +39,4 @@ export const activation = defineKernel({
       groups: strided(count),
     };
   },
-});
-
-/** Output y; input x. */
-export const relu = defineKernel({
-  name: 'relu',
-  outputs: 1,
-  inputs: 1,
-  step: false,
-  constants: { WORKGROUP },
-  launch: (count: number) => ({ dims: words(count), groups: strided(count) }),
-});
-
-/** Output dx; inputs dy and the forward output y. */
-export const reluBackward = defineKernel({
-  name: 'relu_backward',
-  outputs: 1,
-  inputs: 2,
-  step: false,
-  constants: { WORKGROUP },
-  launch: (count: number) => ({ dims: words(count), groups: strided(count) }),
 });
