@@ -18,7 +18,7 @@ import { formatSvg, formatTable, type BenchResult, type SweepResult, type Worklo
 import {
   floors, measureCpuEpoch, measureGpuEpochs, QUICK_WORKLOADS, REFERENCE_MS, stepsPerEpoch, WORKLOADS, type Workload,
 } from './workloads.js';
-import { Resources } from '../src/gpu/resources.js';
+import { Resources } from '../src/gpu/record.js';
 
 /**
  * The Dawn toggles that skip safety work (bounds checks, validation, zeroing workgroup memory) and so may be faster;

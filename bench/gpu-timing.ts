@@ -4,9 +4,9 @@
  */
 import type { Gpu } from '../src/gpu/device.js';
 import { launch, type Kernels } from '../src/gpu/kernels.js';
-import { MATMUL_TILE_NAMES, pickMatmul, type MatmulChoice, type MatmulForm, type MatmulTile } from '../src/gpu/matmul.js';
-import { buildDispatches, record } from '../src/gpu/program.js';
-import { Resources, uniformStride } from '../src/gpu/resources.js';
+import { MATMUL_TILE_NAMES, pickMatmul, type MatmulChoice, type MatmulForm, type MatmulTile } from '../src/gpu/matmul-variants.js';
+import { uniformStride } from '../src/gpu/plan.js';
+import { buildDispatches, record, Resources } from '../src/gpu/record.js';
 import { Rng } from '../src/model/rng.js';
 
 export type TimingSource = 'gpu-timestamps' | 'wall-clock';

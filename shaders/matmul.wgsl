@@ -1,5 +1,5 @@
 // matmul: the matrix-product family, c = op(a) · op(b) with a fused epilogue. One file for every variant: the
-// constants marked `// variant` are replaced per variant by src/gpu/matmul.ts (specialise), so every size below is a
+// constants marked `// variant` are replaced per variant by src/gpu/matmul-variants.ts (specialise), so every size below is a
 // compile-time constant, loops over them unroll and register arrays have fixed sizes. As written, the file is the
 // "large" tile of the nt form in the fast mode. CPU references, by operand layout:
 //   nt (A_KM false, B_KN false): c = a · bᵀ  matmulNT: a layer's forward pass y = x · Wᵀ (+ bias, ReLU)

@@ -1,5 +1,4 @@
 import type { OptimizerConfig } from './model/optimizer.js';
-import type { ParamTable } from './model/params.js';
 import type { Schedule } from './model/schedule.js';
 import type { ModelSpec } from './model/spec.js';
 
@@ -45,18 +44,22 @@ export interface DropoutConfig {
 }
 
 /**
- * Everything a session needs for its whole life. The fields after `test` are optional; left out, a session trains
- * with plain SGD at a constant rate, without dropout or a validation set.
+ * Everything a session needs for its whole life. The fields after `train` are optional; left out, a session trains
+ * with plain SGD at a constant rate, without dropout, a test set or a validation set.
  */
 export interface SessionOptions {
   spec: ModelSpec;
-  /** Initial parameters, laid out by paramTable(spec). The session keeps its own copy. */
-  params: Float32Array;
+  /**
+   * Initial parameters, laid out by paramTable(spec) (the session keeps its own copy), or the seed that initialises
+   * them (initParams): the session does so once it has checked that the model fits the device.
+   */
+  params: Float32Array | { seed: number };
   batch: number;
   /** The base learning rate: the schedule's rate at step 0. */
   learningRate: number;
   train: Dataset;
-  test: Dataset;
+  /** The test set, evaluated by evaluate('test'), which a session without one refuses. */
+  test?: Dataset;
   /** A held-out validation set, evaluated by evaluate('val'). */
   val?: Dataset;
   /** The optimiser (default: plain SGD, no weight decay). */
@@ -75,32 +78,10 @@ export interface SessionOptions {
    * no training dispatches (so compiles no backward kernels).
    */
   evaluateOnly?: boolean;
-  /**
-   * These settings' sizes, where the caller has them from checkSession (src/check.ts) already, as the trainer does:
-   * the backend takes them instead of checking the settings again. Sizes of other settings are not used.
-   */
-  sizes?: SessionSizes;
 }
 
 /** What a session is before it has parameters: its options without them and without the optimiser state. */
-export type SessionSettings = Omit<SessionOptions, 'params' | 'optimizerState' | 'sizes'>;
-
-/** A session's settings, checked together by checkSession (src/check.ts), and the sizes worked out from them. */
-export interface SessionSizes {
-  /** The settings checked, with the defaults of the optional ones filled in below. */
-  readonly settings: SessionSettings;
-  readonly table: ParamTable;
-  /** floor(train.count / batch): the incomplete last batch is dropped. */
-  readonly stepsPerEpoch: number;
-  /** The last layer's width. */
-  readonly classes: number;
-  /** settings.optimizer, or plain SGD. */
-  readonly optimizer: OptimizerConfig;
-  /** The optimiser's state slots (optimizerSlots), each an array laid out like the parameters. */
-  readonly slots: readonly string[];
-  /** settings.schedule, or constant. */
-  readonly schedule: Schedule;
-}
+export type SessionSettings = Omit<SessionOptions, 'params' | 'optimizerState'>;
 
 /** Which of a session's labelled sets to evaluate: the training set too, to set its accuracy against the test set's. */
 export type EvalSet = 'test' | 'val' | 'train';
@@ -122,7 +103,7 @@ export interface TrainingSession {
   trainSteps(first: number, count: number): Promise<number>;
   /**
    * Loss and accuracy on the test set (or the validation set, or the whole training set in its stored order) with the
-   * current parameters, without dropout.
+   * current parameters, without dropout. A set the session was not given is refused.
    */
   evaluate(set?: EvalSet): Promise<Metrics>;
   /** A copy of the current parameters. */
@@ -146,17 +127,15 @@ export interface Backend {
   readonly kind: 'cpu' | 'webgpu';
   /** What the work runs on, for people: "CPU (Node 20, x64)", or the GPU adapter's vendor and name. */
   readonly device: string;
-  createSession(options: SessionOptions): Promise<TrainingSession>;
   /**
-   * Throws a UserError naming the limit when a session of these sizes cannot fit the device, before anything is
-   * allocated (not even the parameters: a model too large for the GPU is refused before seconds of initialisation).
-   * Backends without such limits leave it out.
+   * Checks the options (checkSession, src/check.ts), plans the session and checks it against the device's limits, and
+   * only then takes or initialises its parameters: a model too large for the GPU is refused before any work.
    */
-  checkLimits?(sizes: SessionSizes): void;
+  createSession(options: SessionOptions): Promise<TrainingSession>;
   dispose(): void;
 }
 
 /** Both backends' guard of setEpochOrder and trainSteps: a programming error, not a user's. */
-export function refuseTraining(options: SessionOptions): void {
+export function refuseTraining(options: Pick<SessionOptions, 'evaluateOnly'>): void {
   if (options.evaluateOnly) throw new Error('this session was opened with evaluateOnly: it cannot train');
 }

@@ -1,20 +1,30 @@
 /**
- * The one check of a session: its settings against each other and its data against the model, before anything is
- * allocated. Every problem a user can fix is a UserError that names the setting by its field (src/cli words it with
- * the flag). The sizes worked out here are what the trainer and both backends take, rather than work out again.
+ * The one check of a session, which each backend's createSession makes: its settings against each other and its data
+ * against the model, before anything is allocated, and then its starting parameters and optimiser state. Every
+ * problem a user can fix is a UserError that names the setting by its field (src/cli words it with the flag).
  */
-import type { Dataset, SessionOptions, SessionSettings, SessionSizes } from './backend.js';
+import type { Dataset, SessionOptions, SessionSettings } from './backend.js';
 import { DataFitError, UserError, type Wording } from './errors.js';
-import { optimizerSlots, PLAIN_SGD, validateOptimizer } from './model/optimizer.js';
-import { paramTable } from './model/params.js';
+import { optimizerSlots, PLAIN_SGD, validateOptimizer, type OptimizerConfig } from './model/optimizer.js';
+import { initParams, paramTable, type ParamTable } from './model/params.js';
 import type { Schedule } from './model/schedule.js';
 import { inputSize, labelWidth, outputSize, type ModelSpec } from './model/spec.js';
 
-/**
- * Checks a session's settings and data, and works out its sizes. `schedule`, where given, resolves the schedule once
- * the steps per epoch are known (the trainer's schedules count epochs); the checked settings then carry its result.
- */
-export function checkSession(settings: SessionSettings, schedule?: (stepsPerEpoch: number) => Schedule): SessionSizes {
+/** What checkSession works out of a session's settings, for the backend that checked them. */
+export interface CheckedSession {
+  readonly table: ParamTable;
+  /** floor(train.count / batch): the incomplete last batch is dropped. */
+  readonly stepsPerEpoch: number;
+  /** settings.optimizer, or plain SGD. */
+  readonly optimizer: OptimizerConfig;
+  /** The optimiser's state slots (optimizerSlots), each an array laid out like the parameters. */
+  readonly slots: readonly string[];
+  /** settings.schedule, or constant. */
+  readonly schedule: Schedule;
+}
+
+/** Checks a session's settings and data, and works out its sizes. */
+export function checkSession(settings: SessionSettings): CheckedSession {
   const { spec, batch, learningRate, train } = settings;
   if (!Number.isInteger(batch) || batch < 1) {
     throw new UserError((n) => `${n('batch')} must be a positive integer, got ${batch}`, 'batch');
@@ -32,40 +42,42 @@ export function checkSession(settings: SessionSettings, schedule?: (stepsPerEpoc
   }
   const optimizer = settings.optimizer ?? PLAIN_SGD;
   validateOptimizer(optimizer);
-  const stepsPerEpoch = Math.floor(train.count / batch);
-  const checked = schedule ? { ...settings, schedule: schedule(stepsPerEpoch) } : settings;
-  checkLabelledSets(spec, labelledSets(checked));
-  const constant: Schedule = { name: 'constant' };
-  return Object.freeze({
-    settings: checked, table: paramTable(spec), stepsPerEpoch, classes: outputSize(spec), optimizer,
-    slots: optimizerSlots(optimizer), schedule: checked.schedule ?? constant,
-  });
+  checkLabelledSets(spec, labelledSets(settings));
+  return {
+    table: paramTable(spec), stepsPerEpoch: Math.floor(train.count / batch), optimizer, slots: optimizerSlots(optimizer),
+    schedule: settings.schedule ?? { name: 'constant' },
+  };
 }
 
-/** Every setting of a session, so that sizes are taken only for the settings they were worked out for. */
-const SETTINGS = {
-  spec: 0, batch: 0, learningRate: 0, train: 0, test: 0, val: 0, optimizer: 0, schedule: 0, dropout: 0, evaluateOnly: 0,
-} satisfies Record<keyof SessionSettings, 0>;
-
-/** A backend's sizes of a session: options.sizes when they are these settings' own, else checkSession(options). */
-export function sessionSizes(options: SessionOptions): SessionSizes {
-  const given = options.sizes;
-  const own = given && (Object.keys(SETTINGS) as (keyof SessionSettings)[]).every((key) => given.settings[key] === options[key]);
-  return own ? given : checkSession(options);
+/** The parameters and optimiser state a session starts from. */
+export interface StartingState {
+  params: Float32Array;
+  /** One array per slot, or none (zeros). */
+  optimizerState: Float32Array[];
 }
 
-/** The parameters and optimiser state a session starts from (a resumed run's) must fit its sizes. */
-export function checkState(sizes: SessionSizes, params: Float32Array, state: Float32Array[] = []): void {
-  const { table: { total }, slots } = sizes;
-  if (params.length !== total) {
-    throw new UserError(`the parameters have ${params.length} values, layers ${sizes.settings.spec.layers.join(',')} need ${total}`);
-  }
+/**
+ * A session's starting parameters: options.params, which must fit the model (and options.optimizerState, where given,
+ * the optimiser), or initParams from options.params.seed. A backend calls it once its own limits are checked, so a
+ * model too large for it is refused before the seconds its initialisation takes.
+ */
+export function startingState(options: SessionOptions, checked: CheckedSession): StartingState {
+  const { table: { total }, slots, optimizer } = checked;
+  const state = options.optimizerState ?? [];
   if (state.length !== 0 && state.length !== slots.length) {
-    throw new UserError(`optimizer ${sizes.optimizer.name} keeps ${slots.length} state arrays, got ${state.length}`);
+    throw new UserError(`optimizer ${optimizer.name} keeps ${slots.length} state arrays, got ${state.length}`);
   }
   state.forEach((slot, i) => {
     if (slot.length !== total) throw new UserError(`optimizer state ${slots[i]} has ${slot.length} values, the model has ${total}`);
   });
+  if (!(options.params instanceof Float32Array)) {
+    return { params: initParams(checked.table, options.params.seed), optimizerState: state };
+  }
+  const { params } = options;
+  if (params.length !== total) {
+    throw new UserError(`the parameters have ${params.length} values, layers ${options.spec.layers.join(',')} need ${total}`);
+  }
+  return { params, optimizerState: state };
 }
 
 /**

@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 export type {
-  Backend, Dataset, DropoutConfig, EvalSet, ImageDataset, Metrics, SessionOptions, SessionSettings, SessionSizes, TrainingSession,
+  Backend, Dataset, DropoutConfig, EvalSet, ImageDataset, Metrics, SessionOptions, SessionSettings, TrainingSession,
 } from './backend.js';
 export { checkSession } from './check.js';
 export { CpuBackend, CpuSession } from './cpu/backend.js';
@@ -17,10 +17,10 @@ export { Gpu, requestGpu, type AdapterDescription, type GpuOptions, type LiveBuf
 export { createKernels, Kernels, KERNELS, type KernelName } from './gpu/kernels.js';
 export { loaderFromFiles, type ShaderLoader } from './gpu/shaders.js';
 export {
-  checkRun, DEFAULT_TRAIN_OPTIONS, train, trainChecked, type CheckedRun, type EpochRecord, type Progress, type TrainCallbacks,
+  checkRun, DEFAULT_TRAIN_OPTIONS, train, type CheckedRun, type EpochRecord, type Progress, type TrainCallbacks,
   type TrainData, type TrainOptions, type TrainResult, type TrainStart, type TrainState,
 } from './train/trainer.js';
-export { evaluateModel, evaluateRegression, inferenceSizes, predictOutputs, type Evaluation, type RegressionEvaluation } from './train/inference.js';
+export { evaluateModel, evaluateRegression, inferenceSettings, predictOutputs, type Evaluation, type RegressionEvaluation } from './train/inference.js';
 export { argmax, confusionMatrix, meanLoss, regressionMetrics, softmax, type RegressionMetrics } from './train/metrics.js';
 export { makeSpec, validateSpec, type ModelSpec } from './model/spec.js';
 export { initParams, paramTable, type ParamEntry, type ParamTable } from './model/params.js';

@@ -4,12 +4,13 @@
  * settings; the state a session starts from.
  */
 import { describe, expect, it } from 'vitest';
-import { checkSession, checkState, sessionSizes } from '../src/check.js';
+import { checkSession, startingState } from '../src/check.js';
 import { cliMessage } from '../src/cli/failure.js';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { holdOut } from '../src/data/split.js';
 import { DataFitError, NoAdapterError, UserError } from '../src/errors.js';
 import { makeOptimizer } from '../src/model/optimizer.js';
+import { initParams } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
 import { checkRun, DEFAULT_TRAIN_OPTIONS } from '../src/train/run.js';
@@ -48,9 +49,8 @@ describe('a UserError worded by whoever shows it', () => {
 describe('checkSession', () => {
   it('works out the sizes, with the optional settings\' defaults', () => {
     const sizes = checkSession(settings);
-    expect(sizes).toMatchObject({ stepsPerEpoch: 10, classes: 4, slots: [], schedule: { name: 'constant' }, optimizer: { name: 'sgd' } });
+    expect(sizes).toMatchObject({ stepsPerEpoch: 10, slots: [], schedule: { name: 'constant' }, optimizer: { name: 'sgd' } });
     expect(sizes.table.total).toBe(16 * 24 + 24 + 24 * 4 + 4);
-    expect(sizes.settings).toBe(settings);
     expect(checkSession({ ...settings, optimizer: makeOptimizer('adam') }).slots).toEqual(['exp_avg', 'exp_avg_sq']);
   });
 
@@ -74,7 +74,7 @@ describe('checkSession', () => {
     const rng = new Rng(7);
     const table = (count: number, labels: Uint32Array | Float32Array) => ({ inputs: randomArray(rng, count * 16), labels, count, features: 16 });
     const classes = table(100, Uint32Array.from({ length: 100 }, (_, i) => i % 300));
-    expect(checkSession({ ...settings, spec: makeSpec([16, 300]), train: classes, test: classes }).classes).toBe(300);
+    expect(() => checkSession({ ...settings, spec: makeSpec([16, 300]), train: classes, test: classes })).not.toThrow();
     const beyond = table(100, Uint32Array.from({ length: 100 }, (_, i) => (i === 42 ? 300 : 0)));
     await expectUserError(() => checkSession({ ...settings, spec: makeSpec([16, 300]), train: beyond, test: classes }),
       /^the model has 300 outputs but the data has label 300: end layers with at least 301$/, 'layers');
@@ -84,7 +84,7 @@ describe('checkSession', () => {
 
     const regression = makeSpec([16, 8, 3], { task: 'regression', loss: 'mse' });
     const targets = table(100, randomArray(rng, 300));
-    expect(checkSession({ ...settings, spec: regression, train: targets, test: targets }).classes).toBe(3);
+    expect(() => checkSession({ ...settings, spec: regression, train: targets, test: targets })).not.toThrow();
     const narrow = table(30, randomArray(rng, 60));
     const width = await expectUserError(() => checkSession({ ...settings, spec: regression, train: targets, test: narrow }),
       /^the model has 3 outputs but the test data has 2 targets: end layers with 2$/, 'layers');
@@ -101,36 +101,39 @@ describe('checkSession', () => {
       /^a regression model takes float32 inputs, and the training set holds byte images: use task classification$/, 'task');
   });
 
-  it('is taken by a backend for its own settings only', () => {
-    const sizes = checkSession(settings);
-    const params = new Float32Array(sizes.table.total);
-    expect(sessionSizes({ ...settings, params, sizes })).toBe(sizes);
-    const other = sessionSizes({ ...settings, batch: 20, params, sizes });
-    expect(other).not.toBe(sizes);
-    expect(other.stepsPerEpoch).toBe(5);
-  });
-
-  it('checkState refuses parameters or optimiser state of other sizes', async () => {
-    const sizes = checkSession({ ...settings, optimizer: makeOptimizer('adam') });
+  it('startingState refuses parameters or optimiser state of other sizes, and initialises from a seed', async () => {
+    const adam = { ...settings, optimizer: makeOptimizer('adam') };
+    const sizes = checkSession(adam);
     const total = sizes.table.total;
-    await expectUserError(() => checkState(sizes, new Float32Array(3)), new RegExp(`^the parameters have 3 values, layers 16,24,4 need ${total}$`), undefined);
-    await expectUserError(() => checkState(sizes, new Float32Array(total), [new Float32Array(total)]), /^optimizer adam keeps 2 state arrays, got 1$/, undefined);
-    await expectUserError(() => checkState(sizes, new Float32Array(total), [new Float32Array(total), new Float32Array(3)]),
+    const start = (params: Float32Array | { seed: number }, optimizerState?: Float32Array[]) =>
+      startingState({ ...adam, params, optimizerState }, sizes);
+    await expectUserError(() => start(new Float32Array(3)), new RegExp(`^the parameters have 3 values, layers 16,24,4 need ${total}$`), undefined);
+    await expectUserError(() => start(new Float32Array(total), [new Float32Array(total)]), /^optimizer adam keeps 2 state arrays, got 1$/, undefined);
+    await expectUserError(() => start(new Float32Array(total), [new Float32Array(total), new Float32Array(3)]),
       new RegExp(`^optimizer state exp_avg_sq has 3 values, the model has ${total}$`), undefined);
     await expectUserError(() => new CpuBackend().createSession({ ...settings, params: new Float32Array(3) }), /^the parameters have 3 values/, undefined);
+    expect(start({ seed: 7 }).params).toEqual(initParams(sizes.table, 7));
+    const session = await new CpuBackend().createSession({ ...settings, params: { seed: 7 } });
+    expect(await session.readParams()).toEqual(initParams(sizes.table, 7));
+  });
+
+  it('a session without a test set refuses evaluate("test")', async () => {
+    const { test: _, ...untested } = settings;
+    const session = await new CpuBackend().createSession({ ...untested, params: { seed: 1 } });
+    await expect(session.evaluate('test')).rejects.toThrow(/^evaluate\("test"\) on a session without that set$/);
+    expect((await session.evaluate('train')).loss).toBeGreaterThan(0);
   });
 });
 
 describe('checkRun', () => {
   const options = { ...DEFAULT_TRAIN_OPTIONS, epochs: 2, batch: 10 };
 
-  it('checks the options and the data once, for the trainer and the session both', () => {
+  it('checks the options and the data, and gives the session\'s settings with the schedule resolved', () => {
     const run = checkRun(spec, { train, test }, { ...options, dropout: 0.5, schedule: { name: 'cosine', minLr: 0.01 } });
-    expect(run.sizes.stepsPerEpoch).toBe(10);
-    expect(run.sizes.schedule).toEqual({ name: 'cosine', totalSteps: 20, minLr: 0.01 });
-    expect(run.sizes.settings.schedule).toBe(run.sizes.schedule);
-    expect(run.sizes.settings.dropout).toMatchObject({ rate: 0.5 });
-    expect(checkRun(spec, { train, test }, options).sizes.settings.dropout).toBeUndefined();
+    expect(run.stepsPerEpoch).toBe(10);
+    expect(run.settings.schedule).toEqual({ name: 'cosine', totalSteps: 20, minLr: 0.01 });
+    expect(run.settings.dropout).toMatchObject({ rate: 0.5 });
+    expect(checkRun(spec, { train, test }, options).settings.dropout).toBeUndefined();
   });
 
   it('refuses options of the run with the setting named', async () => {
@@ -141,11 +144,5 @@ describe('checkRun', () => {
     const error = await expectUserError(() => checkRun(spec, { train, test }, { ...options, schedule: { name: 'cosine', minLr: 1 } }),
       /^minLr must be at least 0 and below learningRate 0\.1, got 1$/, 'minLr');
     expect(cliMessage(error)).toBe('--min-lr must be at least 0 and below --lr 0.1, got 1');
-  });
-
-  it('checks the limits of the backend it is given, before anything is allocated', () => {
-    const checked: unknown[] = [];
-    const run = checkRun(spec, { train, test }, options, { checkLimits: (sizes) => void checked.push(sizes) });
-    expect(checked).toEqual([run.sizes]);
   });
 });

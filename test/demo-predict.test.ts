@@ -34,7 +34,7 @@ describe('the page’s predictions', () => {
     const result = await train(new CpuBackend(), spec, data, { epochs: 2, batch: 32, learningRate: 0.05, seed: 3, logEvery: 4 });
     let pauses = 0;
     const analysis = await analyseTestSet(spec, result.params, data.test, async () => void pauses++);
-    expect(analysis.correct / analysis.count).toBeCloseTo(result.test.accuracy, 10);
+    expect(analysis.correct / analysis.count).toBeCloseTo(result.test!.accuracy, 10);
     expect(pauses).toBe(2); // 700 rows in batches of 500
     expect(analysis.confusion.reduce((a, b) => a + b, 0)).toBe(700);
     let diagonal = 0;

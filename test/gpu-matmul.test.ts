@@ -8,7 +8,7 @@ import { BIAS, BIAS_GRAD, launch, MASK, RELU, UPDATE } from '../src/gpu/kernels.
 import {
   MATMUL_MODES, MATMUL_TILE_NAMES, MATMUL_TILES, pickMatmul, specialise,
   type MatmulForm, type MatmulMode, type MatmulTile,
-} from '../src/gpu/matmul.js';
+} from '../src/gpu/matmul-variants.js';
 import { Rng } from '../src/model/rng.js';
 import { expectClose, randomArray } from './helpers.js';
 import { KernelRunner, matmulTol, openTestGpu, withLeadingJunk } from './gpu-setup.js';

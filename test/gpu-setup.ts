@@ -1,7 +1,7 @@
 import { requestGpu, type Gpu } from '../src/gpu/device.js';
 import { createKernels, type KernelName, type Kernels, type Launch } from '../src/gpu/kernels.js';
-import { buildDispatches, createStepTable, record, type StepEntry } from '../src/gpu/program.js';
-import { Resources, uniformStride } from '../src/gpu/resources.js';
+import { uniformStride, type StepEntry } from '../src/gpu/plan.js';
+import { buildDispatches, createStepTable, record, Resources } from '../src/gpu/record.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 
 /**

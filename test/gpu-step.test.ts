@@ -7,9 +7,9 @@ import { argmaxCount, softmaxCrossEntropy } from '../src/cpu/losses.js';
 import { sgdUpdate } from '../src/cpu/updates.js';
 import { UserError } from '../src/errors.js';
 import { createWebGpuBackend } from '../src/gpu/backend.js';
-import type { GpuStats } from '../src/gpu/program.js';
+import type { GpuStats } from '../src/gpu/record.js';
 import type { WebGpuSession } from '../src/gpu/session.js';
-import { MATMUL_TILE_NAMES } from '../src/gpu/matmul.js';
+import { MATMUL_TILE_NAMES } from '../src/gpu/matmul-variants.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -311,6 +311,6 @@ describe('counts per chunk and per epoch, through train()', () => {
     const cpu = await trainRun(new CpuBackend(), small, { train, test }, { epochs: 2, batch, learningRate, seed: 3, logEvery: 4 });
     // 20 fp32 SGD steps against float64 sums: the same bound as expectParamsClose.
     expect(relativeError(result.params, cpu.params)).toBeLessThan(1e-4);
-    expect(result.test.accuracy).toBe(cpu.test.accuracy);
+    expect(result.test!.accuracy).toBe(cpu.test!.accuracy);
   });
 });

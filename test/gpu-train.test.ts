@@ -41,7 +41,7 @@ describe('training on WebGPU against the CPU backend', () => {
     }
     expect(webgpu.curve[9]).toBeLessThan(0.5 * webgpu.curve[0]);
     for (const [g, c] of webgpu.result.history.map((h, i) => [h, cpu.result.history[i]])) {
-      expect(Math.abs(g.testLoss - c.testLoss) / c.testLoss).toBeLessThan(1e-4);
+      expect(Math.abs(g.testLoss! - c.testLoss!) / c.testLoss!).toBeLessThan(1e-4);
       // At most a couple of the 10,000 test digits may flip on a near-tie.
       expect(Math.abs(g.testAccuracy! - c.testAccuracy!)).toBeLessThanOrEqual(2e-4);
     }

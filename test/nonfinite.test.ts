@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
 import { launch } from '../src/gpu/kernels.js';
-import type { MatmulForm, MatmulMode, MatmulTile } from '../src/gpu/matmul.js';
+import type { MatmulForm, MatmulMode, MatmulTile } from '../src/gpu/matmul-variants.js';
 import { Rng } from '../src/model/rng.js';
 import { expectClose } from './helpers.js';
 import { useTestGpu } from './gpu-fixture.js';

@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkSession } from '../src/check.js';
 import { openBackend } from '../src/cli/backends.js';
 import { defaultMnistDir, MNIST_FILES } from '../src/data/mnist.js';
 import { loadCheckpoint } from '../src/io/checkpoint.js';
@@ -104,7 +103,7 @@ describe('a run set up wrong ends with one line naming the problem and the fix',
     gpu.destroy();
     const hidden = Math.ceil(Math.max(maxStorageBufferBindingSize, maxBufferSize) / (4 * 795)) + 1;
     const set = randomDataset(new Rng(3), 64, 784);
-    const sizes = (layers: number[]) => checkSession({ spec: makeSpec(layers), batch: 64, learningRate: 0.1, train: set, test: set });
+    const sizes = (layers: number[]) => ({ spec: makeSpec(layers), batch: 64, learningRate: 0.1, train: set, test: set });
     for (const [layers, kind, line] of [
       [[784, hidden, 10], 'cpu', /^backend auto: too large for this GPU \(the parameters need \d+\.\d MiB, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) \(\d+\.\d MiB\): use smaller layers\), training on the CPU$/],
       [[784, 16, 10], 'webgpu', /^backend auto: using WebGPU$/],

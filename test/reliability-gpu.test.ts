@@ -140,7 +140,7 @@ describe('WebGPU', () => {
       expect(run.history.map((r) => r.steps)).toEqual([10, 10]);
     }
     // The same run continued twice: float32 sums in another order drift apart a little, a wrong start a lot.
-    expect(Math.abs(onGpu.test.loss - onCpu.test.loss) / onCpu.test.loss).toBeLessThan(1e-3);
+    expect(Math.abs(onGpu.test!.loss - onCpu.test!.loss) / onCpu.test!.loss).toBeLessThan(1e-3);
   });
 });
 

@@ -17,7 +17,7 @@ describe('trainer on the CPU backend', () => {
     expect(history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
     expect(history[3].trainLoss).toBeLessThan(0.5 * history[0].trainLoss);
     expect(history[3].testAccuracy).toBeGreaterThan(0.85);
-    expect(result.test.accuracy).toBe(history[3].testAccuracy);
+    expect(result.test!.accuracy).toBe(history[3].testAccuracy);
     // 1000 / 16 = 62 full steps per epoch, reported every 20 steps: 20, 40, 60, 62.
     expect(progress.length).toBe(4 * 4);
     for (const h of history) expect(h.seconds).toBeGreaterThan(0);

@@ -334,7 +334,7 @@ async function start(): Promise<void> {
       const result = last.testAccuracy === undefined ? `test R² ${last.testR2!.toFixed(3)}` : `${percent(last.testAccuracy)} on the test set`;
       setModel(new Predictor(spec, params), `Trained ${spec.layers.join('-')} for ${settings.epochs} epoch${settings.epochs > 1 ? 's' : ''}: ${result}.`);
       if (WeightImages.fits(spec)) weights.show(spec, params, null);
-      const what = last.testAccuracy === undefined ? result : `${percent(last.testAccuracy)} of ${number(data.test.count)} test ${imageMode() ? 'digits' : 'rows'} right`;
+      const what = last.testAccuracy === undefined ? result : `${percent(last.testAccuracy)} of ${number(data.test?.count ?? 0)} test ${imageMode() ? 'digits' : 'rows'} right`;
       setState('done', `Run #${run.id} done in ${control.activeSeconds.toFixed(1)} s: ${what}.${imageMode() ? ' Draw one!' : ''}`);
     }
   } catch (error) {

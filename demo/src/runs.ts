@@ -90,7 +90,7 @@ export interface Curve {
 export function lossCurves(runs: Run[]): Curve[] {
   return runs.flatMap((run): Curve[] => [
     { run, kind: 'training loss', points: run.losses.map((p) => [p.epochs, p.loss]) },
-    { run, kind: 'test loss', points: run.history.map((r) => [r.epoch, r.testLoss]) },
+    { run, kind: 'test loss', points: run.history.map((r) => [r.epoch, r.testLoss ?? NaN]) },
   ]);
 }
 

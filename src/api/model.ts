@@ -1,16 +1,16 @@
 /** The MLP: a model made from options or bytes, trained on arrays, asked for predictions, saved as the CLI's model file. */
-import type { Backend, Dataset, TrainingSession } from '../backend.js';
+import type { Backend, TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel, encodeModel } from '../io/model-codec.js';
 import { initParams, paramTable } from '../model/params.js';
-import { inputSize, labelWidth, outputSize, validateSpec, type ModelSpec } from '../model/spec.js';
-import { evaluateModel, evaluateRegression, inferenceSizes, predictOutputs } from '../train/inference.js';
-import { checkRun, trainChecked, type TrainCallbacks, type TrainOptions, type TrainStart } from '../train/trainer.js';
+import { inputSize, outputSize, validateSpec, type ModelSpec } from '../model/spec.js';
+import { evaluateModel, evaluateRegression, predictOutputs } from '../train/inference.js';
+import { train, type TrainCallbacks, type TrainOptions, type TrainStart } from '../train/trainer.js';
 import { defaultNames, inputSet, labelledSet, trainingSets, type Inputs, type Labels } from './arrays.js';
 import { openBackend } from './engine.js';
 import { FIT_OPTIONS, specOf, trainOptionsOf, type FitOptions, type ModelOptions } from './options.js';
-import { fitRecord, fitResult, predictions, type ClassifierMetrics, type FitResult, type Predictions, type RegressionMetrics } from './records.js';
+import { fitResult, predictions, type ClassifierMetrics, type FitResult, type Predictions, type RegressionMetrics } from './records.js';
 import { checkOptionNames, worded } from './wording.js';
 
 /** How MLP.fromBytes opens a model: where it computes, and a name for the bytes in error messages. */
@@ -125,7 +125,7 @@ export class MLP {
       const d = sets.description;
       spec = { ...spec, data: d };
       const val = options.validationData ? labelledSet(spec, d, options.validationData.x, options.validationData.y, 'validationData.') : sets.val;
-      const test = options.testData ? labelledSet(spec, d, options.testData.x, options.testData.y, 'testData.') : firstRow(spec, sets.train);
+      const test = options.testData && labelledSet(spec, d, options.testData.x, options.testData.y, 'testData.');
       if (options.earlyStopping !== undefined && !val) {
         throw new UserError('earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData', 'earlyStop');
       }
@@ -144,12 +144,10 @@ export class MLP {
       } else {
         trainOptions = trainOptionsOf(options, sets.train.count, this.seed);
       }
-      const run = checkRun(spec, { train: sets.train, test, ...(val ? { val } : {}) }, trainOptions, this.engine);
-      const tested = options.testData !== undefined;
       const { signal, checkpoint } = options;
       const callbacks: TrainCallbacks = {
         ...(options.onChunk ? { onProgress: options.onChunk } : {}),
-        ...(options.onEpoch ? { onEpoch: (record) => options.onEpoch!(fitRecord(record, tested)) } : {}),
+        ...(options.onEpoch ? { onEpoch: (record) => options.onEpoch!(record) } : {}),
         ...(checkpoint ? {
           onCheckpoint: (state) => checkpoint.save(encodeCheckpoint({
             spec, options: trainOptions, state, data: { trainSamples: sets.train.count, ...(val ? { val: val.count } : {}) },
@@ -164,9 +162,10 @@ export class MLP {
           }
         },
       };
-      const result = await trainChecked(this.engine, run, callbacks, start);
+      const data = { train: sets.train, ...(test ? { test } : {}), ...(val ? { val } : {}) };
+      const result = await train(this.engine, spec, data, trainOptions, callbacks, start);
       [this.spec, this.params] = [spec, result.params];
-      return fitResult(result, tested);
+      return fitResult(result);
     }));
   }
 
@@ -175,7 +174,7 @@ export class MLP {
     return this.exclusive(() => worded(async () => {
       const spec = this.trained('predict');
       const set = inputSet(spec, spec.data!, x);
-      const outputs = await predictOutputs(this.engine, spec, this.params, set, this.sized(spec, set));
+      const outputs = await predictOutputs(this.engine, spec, this.params, set);
       return predictions(spec, outputs, set.count);
     }));
   }
@@ -185,12 +184,11 @@ export class MLP {
     return this.exclusive(() => worded(async () => {
       const spec = this.trained('evaluate');
       const set = labelledSet(spec, spec.data!, x, y);
-      const sizes = this.sized(spec, set);
       if (spec.task === 'regression') {
-        const { test, regression } = await evaluateRegression(this.engine, spec, this.params, set, sizes);
+        const { test, regression } = await evaluateRegression(this.engine, spec, this.params, set);
         return { loss: test.loss, rmse: regression.rmse, mae: regression.mae, r2: regression.r2 };
       }
-      const { test } = await evaluateModel(this.engine, spec, this.params, set, sizes);
+      const { test } = await evaluateModel(this.engine, spec, this.params, set);
       return { loss: test.loss, accuracy: test.accuracy };
     }));
   }
@@ -218,13 +216,6 @@ export class MLP {
     return this.spec;
   }
 
-  /** The sizes of an inference session on `set`, checked against this backend's limits. */
-  private sized(spec: ModelSpec, set: Dataset) {
-    const sizes = inferenceSizes(spec, set);
-    this.engine.checkLimits?.(sizes);
-    return sizes;
-  }
-
   /** One call at a time: fit, predict and evaluate share the model's weights. */
   private async exclusive<T>(work: () => Promise<T>): Promise<T> {
     if (this.disposed) throw new UserError('this model was disposed: create or load another');
@@ -236,11 +227,6 @@ export class MLP {
       this.busy = false;
     }
   }
-}
-
-/** The trainer needs a test set; without testData, one training row stands in and the records drop its figures. */
-function firstRow(spec: ModelSpec, train: Dataset): Dataset {
-  return { inputs: train.inputs.subarray(0, train.features), labels: train.labels.subarray(0, labelWidth(spec)), count: 1, features: train.features };
 }
 
 /** A description with the model's names and neutral statistics, to check the names against the layers. */

@@ -23,18 +23,9 @@ export interface FitResult {
   earlyStopping?: { bestEpoch: number; stopped: boolean };
 }
 
-const TEST_FIELDS = ['testLoss', 'testAccuracy', 'testRMSE', 'testMAE', 'testR2'] as const;
-
-/** An epoch's record, without the test fields where fit had no test set (the trainer evaluated a stand-in). */
-export function fitRecord(record: EpochRecord, tested: boolean): FitRecord {
-  const out: FitRecord = { ...record };
-  if (!tested) for (const key of TEST_FIELDS) delete out[key];
-  return out;
-}
-
-export function fitResult(result: TrainResult, tested: boolean): FitResult {
+export function fitResult(result: TrainResult): FitResult {
   return {
-    history: result.history.map((record) => fitRecord(record, tested)), steps: result.steps, seconds: result.seconds,
+    history: result.history, steps: result.steps, seconds: result.seconds,
     ...(result.earlyStop ? { earlyStopping: result.earlyStop } : {}),
   };
 }

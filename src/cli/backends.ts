@@ -1,8 +1,8 @@
 import os from 'node:os';
-import type { Backend, SessionSizes } from '../backend.js';
+import type { Backend, SessionSettings } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
 import { NoAdapterError, UserError } from '../errors.js';
-import { createWebGpuBackend } from '../gpu/backend.js';
+import { createWebGpuBackend, type WebGpuBackend } from '../gpu/backend.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { cliMessage } from './failure.js';
 
@@ -15,17 +15,17 @@ function cpuBackend(): CpuBackend {
 }
 
 /**
- * Opens the backend the user asked for, and checks that a session of `sizes` fits its limits. `auto` prefers WebGPU
+ * Opens the backend the user asked for, and checks that a session of `settings` fits its limits. `auto` prefers WebGPU
  * and falls back to the CPU, saying which it chose and why: no adapter, or a session beyond the GPU's limits. `work`
  * says what the backend is for ("training", "evaluating").
  */
 export async function openBackend(
-  choice: BackendChoice, say: (line: string) => void, work: string, sizes: SessionSizes,
+  choice: BackendChoice, say: (line: string) => void, work: string, settings: SessionSettings,
 ): Promise<Backend> {
   if (choice === 'cpu') return cpuBackend();
   // Probing first keeps Dawn's and Vulkan's own diagnostics off the terminal where there is no adapter.
-  if (choice === 'webgpu') return fitting(await createWebGpuBackend(nodeShaderLoader, { probe: true }), sizes);
-  let backend: Backend;
+  if (choice === 'webgpu') return fitting(await createWebGpuBackend(nodeShaderLoader, { probe: true }), settings);
+  let backend: WebGpuBackend;
   try {
     backend = await createWebGpuBackend(nodeShaderLoader, { probe: true });
   } catch (error) {
@@ -35,7 +35,7 @@ export async function openBackend(
     return cpuBackend();
   }
   try {
-    fitting(backend, sizes);
+    fitting(backend, settings);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     say(`backend auto: too large for this GPU (${cliMessage(error)}), ${work} on the CPU`);
@@ -45,10 +45,10 @@ export async function openBackend(
   return backend;
 }
 
-/** `backend`, once a session of `sizes` is known to fit its limits; disposed where it does not. */
-function fitting(backend: Backend, sizes: SessionSizes): Backend {
+/** `backend`, once a session of `settings` is known to fit its limits; disposed where it does not. */
+function fitting(backend: WebGpuBackend, settings: SessionSettings): Backend {
   try {
-    backend.checkLimits?.(sizes);
+    backend.checkFits(settings);
     return backend;
   } catch (error) {
     backend.dispose();

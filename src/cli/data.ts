@@ -17,7 +17,7 @@ export function loadData(dir: string | undefined, options: MnistOptions = {}): M
 }
 
 /**
- * Runs `check` (checkRun, or inferenceSizes) of data that the model from `modelFile` must fit. A model from a file has
+ * Runs `check` (checkRun, or inferenceSettings) of data that the model from `modelFile` must fit. A model from a file has
  * its sizes already, so where it does not fit, the fix is another model or other data, not other layers: the error
  * says so, naming the file and `images(set)`, the images it does not fit (e.g. "the test images of DIR").
  */

@@ -5,7 +5,7 @@ import { confusionSvg } from '../io/plots.js';
 import type { Dataset } from '../backend.js';
 import { readTable } from '../data/table.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
-import { evaluateModel, evaluateRegression, inferenceSizes } from '../train/inference.js';
+import { evaluateModel, evaluateRegression, inferenceSettings } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
@@ -46,9 +46,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   }
   const { test, source } = evaluationData(modelFile, spec, str('data'));
   const images = spec.data ? 'rows' : 'images';
-  const sizes = checkModelFile(modelFile, () => `the test ${images} of ${source}`, () => inferenceSizes(spec, test));
+  const settings = checkModelFile(modelFile, () => `the test ${images} of ${source}`, () => inferenceSettings(spec, test));
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say, 'evaluating', sizes);
+  const backend = await openBackend(backendChoice, say, 'evaluating', settings);
   try {
     say(`model ${modelFile}: ${spec.layers.join('-')} (${spec.activation}, ${spec.loss}) on ${test.count} test samples`);
     say(`device: ${backend.device}`);
@@ -58,7 +58,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     };
     let plot: (() => string) | undefined;
     if (spec.task === 'regression') {
-      const { test: metrics, regression } = await evaluateRegression(backend, spec, params, test, sizes);
+      const { test: metrics, regression } = await evaluateRegression(backend, spec, params, test, settings);
       const targets = spec.data?.targets ?? regression.perTarget.rmse.map((_, i) => `output ${i}`);
       say(`test RMSE ${regression.rmse.toPrecision(4)}, test MAE ${regression.mae.toPrecision(4)}, test R² ${regression.r2.toFixed(4)}, test loss ${metrics.loss.toFixed(4)}`);
       if (targets.length > 1) {
@@ -71,7 +71,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
           [name, { rmse: regression.perTarget.rmse[i], mae: regression.perTarget.mae[i], r2: regression.perTarget.r2[i] }]));
       }
     } else {
-      const result = await evaluateModel(backend, spec, params, test, sizes);
+      const result = await evaluateModel(backend, spec, params, test, settings);
       const classes = outputSize(spec);
       const names = spec.data?.classes;
       say(`test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, test loss ${result.test.loss.toFixed(4)}`);

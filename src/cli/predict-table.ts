@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
 import { targetStandardisation, unstandardiseFloat32 } from '../model/table.js';
-import { inferenceSizes, predictOutputs } from '../train/inference.js';
+import { inferenceSettings, predictOutputs } from '../train/inference.js';
 import { argmax, softmax } from '../train/metrics.js';
 import { type BackendChoice, openBackend } from './backends.js';
 import { checkModelFile } from './data.js';
@@ -55,10 +55,10 @@ export async function predictTable(
   const table = readCsvFile(dataFile);
   // Only the model's feature columns are read: a target column, or any other, is left alone.
   const set = readTable(table, spec.data, spec.task, false);
-  const sizes = checkModelFile(modelFile, () => `the rows of ${dataFile}`, () => inferenceSizes(spec, set));
-  const backend = await openBackend(backendChoice, () => {}, 'predicting', sizes);
+  const settings = checkModelFile(modelFile, () => `the rows of ${dataFile}`, () => inferenceSettings(spec, set));
+  const backend = await openBackend(backendChoice, () => {}, 'predicting', settings);
   try {
-    const outputs = await predictOutputs(backend, spec, params, set, sizes);
+    const outputs = await predictOutputs(backend, spec, params, set, settings);
     const text = Papa.unparse(predictionRows(spec, outputs, set.count), { newline: '\n' }) + '\n';
     if (outFile === undefined) {
       process.stdout.write(text);

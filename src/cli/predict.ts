@@ -3,7 +3,7 @@ import { readDigitPng } from '../data/png.js';
 import { UserError } from '../errors.js';
 import { loadModel } from '../io/model-file.js';
 import { inputSize, outputSize } from '../model/spec.js';
-import { inferenceSizes, predictOutputs } from '../train/inference.js';
+import { inferenceSettings, predictOutputs } from '../train/inference.js';
 import { argmax, softmax } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
@@ -76,12 +76,12 @@ export async function predictCommand(argv: string[]): Promise<void> {
     source = `test sample ${index} (label ${label})`;
     images = `the test images of ${dir}`;
   }
-  const sizes = checkModelFile(modelFile, () => images, () => inferenceSizes(spec, sample));
+  const settings = checkModelFile(modelFile, () => images, () => inferenceSettings(spec, sample));
 
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, () => {}, 'predicting', sizes);
+  const backend = await openBackend(backendChoice, () => {}, 'predicting', settings);
   try {
-    const outputs = await predictOutputs(backend, spec, params, sample, sizes);
+    const outputs = await predictOutputs(backend, spec, params, sample, settings);
     const classes = outputSize(spec);
     const best = argmax(outputs, 0, classes);
     // A cross-entropy model's outputs are logits; an MSE model's regress the one-hot target and are shown as they are.

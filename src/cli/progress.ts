@@ -21,7 +21,8 @@ function setResults(set: 'test' | 'val', loss: number, accuracy?: number, rmse?:
 export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: number): string {
   const partial = stepsPerEpoch !== undefined && record.steps < stepsPerEpoch ? ` (stopped at step ${record.steps} of ${stepsPerEpoch})` : '';
   return `epoch ${record.epoch}/${epochs}${partial}  train loss ${record.trainLoss.toFixed(4)}  ` +
-    setResults('test', record.testLoss, record.testAccuracy, record.testRMSE, record.testR2) + trainResults(record) +
+    (record.testLoss !== undefined ? setResults('test', record.testLoss, record.testAccuracy, record.testRMSE, record.testR2) : '') +
+    trainResults(record) +
     (record.valLoss !== undefined ? setResults('val', record.valLoss, record.valAccuracy, record.valRMSE, record.valR2) : '') +
     `${record.seconds.toFixed(1)} s`;
 }

@@ -24,6 +24,7 @@ function setPhrase(name: string, metrics: Metrics, regression?: RegressionMetric
 
 /** The done line's results: the test set's, and the validation set's headline figure. */
 export function resultsLine(result: TrainResult): string {
+  if (!result.test) throw new Error('the CLI always trains with a test set');
   const test = result.testRegression ? `${setPhrase('test', result.test, result.testRegression)}, test loss ${result.test.loss.toFixed(4)}` : setPhrase('test', result.test);
   if (!result.val) return test;
   return `${test}, ${result.valRegression ? `validation R² ${result.valRegression.r2.toFixed(4)}` : `validation accuracy ${percent(result.val.accuracy)}`}`;
@@ -77,8 +78,8 @@ export function trainReport({ backend, config, data, result, initFile, resumeFil
       features: d.features, targets: d.targets, ...(d.classes ? { classes: d.classes } : {}),
     }
     : {};
-  const test = result.testRegression
-    ? { ...regressionFields('test', result.testRegression, d), testLoss: result.test.loss }
+  const test = !result.test ? {}
+    : result.testRegression ? { ...regressionFields('test', result.testRegression, d), testLoss: result.test.loss }
     : { testAccuracy: result.test.accuracy, testLoss: result.test.loss };
   const val = !result.val ? {}
     : result.valRegression ? { ...regressionFields('val', result.valRegression, d), valLoss: result.val.loss }

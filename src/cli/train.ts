@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { loadModel, saveModel } from '../io/model-file.js';
 import { curvesSvg } from '../io/plots.js';
-import { checkRun, trainChecked, type TrainStart } from '../train/trainer.js';
+import { checkRun, train, type TrainStart } from '../train/trainer.js';
 import { helpText, parseFlags, choiceFlag } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
 import { checkModelFile } from './data.js';
@@ -81,7 +81,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const run = checkModelFile(resumeFile ?? initFile, (set) => `the ${set} ${images} of ${data.source}`, () => checkRun(spec, sets, options));
 
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say, 'training', run.sizes);
+  const backend = await openBackend(backendChoice, say, 'training', run.settings);
   try {
     say(`training ${describeRun(config)}`);
     say(`data: ${data.train.count} training samples${val ? `, ${val.count} validation` : ''}, ${data.test.count} test` +
@@ -93,7 +93,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const printer = new ProgressPrinter(process.stdout, options.epochs);
     // The last checkpoint on disk, for the message if the GPU is lost.
     let saved = resumeFile && resumed ? { file: resumeFile, step: resumed.state.step } : undefined;
-    const result = await trainChecked(backend, run, {
+    const result = await train(backend, spec, sets, options, {
       onProgress: (p) => printer.progress(p),
       onEpoch: (r) => printer.epoch(r),
       onCheckpoint: checkpointFile

@@ -1,5 +1,5 @@
 import { refuseTraining, type Backend, type Dataset, type EvalSet, type Metrics, type SessionOptions, type TrainingSession } from '../backend.js';
-import { checkState, sessionSizes } from '../check.js';
+import { checkSession, startingState } from '../check.js';
 import type { OptimizerConfig } from '../model/optimizer.js';
 import { learningRateAt, type Schedule } from '../model/schedule.js';
 import { labelWidth, outputSize } from '../model/spec.js';
@@ -46,17 +46,16 @@ export class CpuSession implements TrainingSession {
   private firstStep = 0;
 
   constructor(private readonly options: SessionOptions) {
-    const sizes = sessionSizes(options);
-    checkState(sizes, options.params, options.optimizerState);
-    this.params = options.params.slice();
+    const sizes = checkSession(options);
+    const start = startingState(options, sizes);
+    this.params = start.params.slice();
     this.network = new CpuNetwork(options.spec, Math.max(options.batch, EVAL_ROWS));
     const { spec } = options;
     const labels = this.network.maxRows * labelWidth(spec);
     this.labels = spec.task === 'regression' ? new Float32Array(labels) : new Uint32Array(labels);
     this.optimizer = sizes.optimizer;
     this.schedule = sizes.schedule;
-    const given = options.optimizerState ?? [];
-    this.state = sizes.slots.map((_, i) => given[i]?.slice() ?? new Float32Array(this.params.length));
+    this.state = sizes.slots.map((_, i) => start.optimizerState[i]?.slice() ?? new Float32Array(this.params.length));
   }
 
   setEpochOrder(order: Uint32Array, firstStep = 0): void {
@@ -115,7 +114,7 @@ export class CpuSession implements TrainingSession {
   async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
     const { train, test, val } = this.options;
     const set = which === 'val' ? val : which === 'train' ? train : test;
-    if (!set) throw new Error('evaluate("val") on a session without a validation set');
+    if (!set) throw new Error(`evaluate("${which}") on a session without that set`);
     const { spec } = this.options;
     const classes = outputSize(spec);
     const identity = Uint32Array.from({ length: set.count }, (_, i) => i);

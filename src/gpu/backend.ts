@@ -1,9 +1,9 @@
-import type { Backend, SessionOptions, SessionSizes } from '../backend.js';
-import { checkState, sessionSizes } from '../check.js';
+import type { Backend, SessionOptions, SessionSettings } from '../backend.js';
+import { checkSession } from '../check.js';
 import { requestGpu, type Gpu, type GpuOptions } from './device.js';
-import { SOFTWARE_CHOICE, type MatmulChoice } from './matmul.js';
+import { SOFTWARE_CHOICE, type MatmulChoice } from './matmul-variants.js';
 import { createKernels, type Kernels } from './kernels.js';
-import { DEFAULT_EVAL_ROWS, makePlan, type Plan } from './plan.js';
+import { DEFAULT_EVAL_ROWS, makePlan } from './plan.js';
 import { WebGpuSession } from './session.js';
 import type { ShaderLoader } from './shaders.js';
 
@@ -24,8 +24,6 @@ export class WebGpuBackend implements Backend {
   readonly kind = 'webgpu';
   readonly device: string;
   private readonly sessions = new Set<WebGpuSession>();
-  /** The plan of each checked session's sizes: checkLimits and then createSession with the same sizes plan once. */
-  private readonly plans = new WeakMap<SessionSizes, Plan>();
 
   constructor(
     readonly gpu: Gpu,
@@ -37,26 +35,21 @@ export class WebGpuBackend implements Backend {
     this.device = gpu.description;
   }
 
+  /** A session planned by WebGpuSession.create: settings, then the device's limits, then the parameters. */
   async createSession(options: SessionOptions): Promise<WebGpuSession> {
-    this.gpu.check();
-    const sizes = sessionSizes(options);
-    const plan = this.plan(sizes); // the device's limits before the parameters are looked at
-    checkState(sizes, options.params, options.optimizerState);
-    const session: WebGpuSession = await WebGpuSession.create(this.gpu, this.kernels, options, plan, {
+    const session: WebGpuSession = await WebGpuSession.create(this.gpu, this.kernels, options, {
       ...this.tuning, onDispose: () => this.sessions.delete(session),
     });
     this.sessions.add(session);
     return session;
   }
 
-  checkLimits(sizes: SessionSizes): void {
-    this.plan(sizes);
-  }
-
-  private plan(sizes: SessionSizes): Plan {
-    let plan = this.plans.get(sizes);
-    if (!plan) this.plans.set(sizes, (plan = makePlan(sizes, this.tuning.evalRows ?? DEFAULT_EVAL_ROWS, this.gpu.device)));
-    return plan;
+  /**
+   * Throws the UserError naming the setting or limit where a session of these settings would be refused, allocating
+   * nothing: the CLI's `--backend auto` falls back to the CPU on it. createSession makes the same checks itself.
+   */
+  checkFits(settings: SessionSettings): void {
+    makePlan(settings, checkSession(settings), this.tuning.evalRows ?? DEFAULT_EVAL_ROWS, this.gpu.device);
   }
 
   /** Disposes the sessions still open, then destroys the device if this backend opened it. */

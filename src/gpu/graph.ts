@@ -6,8 +6,8 @@ import type { Activation, Loss, Task } from '../model/spec.js';
 import { launch } from './kernels.js';
 import type { LayerDropout } from './kernels/activations.js';
 import { BIAS, BIAS_GRAD, MASK, RELU, UPDATE } from './kernels/matmul.js';
-import type { MatmulChoice } from './matmul.js';
-import type { DispatchSpec } from './program.js';
+import type { MatmulChoice } from './matmul-variants.js';
+import type { DispatchSpec } from './record.js';
 
 /**
  * A labelled data set on the GPU: byte images with byte labels, packed 4 bytes to a u32 (gathered by gather.wgsl),
@@ -49,7 +49,7 @@ export interface NetBuffers {
   /** [256] f32: byte to normalised input. */
   lut: GPUBuffer;
   train: DataBuffers;
-  test: DataBuffers;
+  test?: DataBuffers;
   val?: DataBuffers;
 }
 

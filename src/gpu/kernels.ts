@@ -2,7 +2,7 @@
  * Every kernel and the pipelines of a device. Each kernel is its WGSL file and its definition in ./kernels/ (by
  * family, as src/cpu/ is by operation); KernelName, the bind group layouts and `launch` derive from the definitions.
  */
-import { specialise, variantConstants, variantKey, type MatmulVariant } from './matmul.js';
+import { specialise, variantConstants, variantKey, type MatmulVariant } from './matmul-variants.js';
 import { activation } from './kernels/activations.js';
 import { injectConstants, type KernelDefinition, type Launch } from './kernels/define.js';
 import { gather, gatherFloats } from './kernels/gather.js';
@@ -21,7 +21,7 @@ export { optimizerStepValues } from './kernels/updates.js';
 /**
  * Every kernel. Its name is its file, shaders/<name>.wgsl, and the snake_case of its CPU reference function in
  * src/cpu/ (softmax_cross_entropy: softmaxCrossEntropy, argmax_count: argmaxCount), except `mse_onehot` (mseOneHot,
- * "one-hot" taken as one word), `matmul` (the family of matmulNT, matmulTN and matmulNN, see src/gpu/matmul.ts),
+ * "one-hot" taken as one word), `matmul` (the family of matmulNT, matmulTN and matmulNN, see src/gpu/matmul-variants.ts),
  * `activation` (every hidden activation and dropout, forward and backward) and `noop` (the benchmark's overhead
  * baseline, with no CPU reference).
  */

@@ -1,14 +1,20 @@
 /**
- * The sizes of a session, worked out and checked against the device's limits before anything is allocated: how the
- * epoch and the evaluation sets divide into steps and batches, and whether every buffer fits this device.
+ * A GPU session's plan, worked out from its settings before anything is allocated (the parameters included): how the
+ * epoch and the evaluated sets divide into steps and batches, whether every buffer fits this device, the buffers
+ * themselves, and the step table that tells each recorded step where its work is.
  */
-import type { Dataset, SessionSizes } from '../backend.js';
-import { checkInputs } from '../check.js';
+import type { Dataset, SessionSettings } from '../backend.js';
+import { checkInputs, type CheckedSession } from '../check.js';
 import { UserError, type Field, type Wording } from '../errors.js';
+import { optimizerSlots, PLAIN_SGD, type OptimizerConfig } from '../model/optimizer.js';
 import type { ParamTable } from '../model/params.js';
+import { learningRateAt } from '../model/schedule.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
+import { fusedRelu, type DataBuffers, type NetBuffers, type NetConfig, type UpdateRule } from './graph.js';
+import { normalisationTable } from './kernels/gather.js';
 import { matmulGroupsAlong } from './kernels/matmul.js';
-import { uniformStride } from './resources.js';
+import { optimizerStepValues } from './kernels/updates.js';
+import type { Resources } from './record.js';
 
 /** Test rows per evaluation batch when none is asked for: few dispatches for MNIST's 10,000, small activations. */
 export const DEFAULT_EVAL_ROWS = 1024;
@@ -28,7 +34,8 @@ export interface Plan {
   table: ParamTable;
   stepsPerEpoch: number;
   evalRows: number;
-  test: EvalPlan;
+  /** Absent without a test set (or a validation set): evaluate refuses that set. */
+  test?: EvalPlan;
   val?: EvalPlan;
   /** The training set evaluated as a whole, after the test and validation sets' slots. */
   train: EvalPlan;
@@ -38,44 +45,75 @@ export interface Plan {
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-const smallerLayersOrBatch: Wording = (n) => `use smaller layers or a smaller ${n('batch')}`;
+/** How to fix a session that does not fit the device's memory. */
+export const SESSION_FIX: Wording = (n) => `use smaller layers or a smaller ${n('batch')}`;
+
+/** How to fix a prediction that does not fit the device, in the limit checks and the set-up's error scopes. */
+export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
 
 /**
- * The GPU's layout of a session whose settings checkSession has checked (`sizes`): its evaluation batches and the
- * rows its activations hold, checked against the device's limits; every limit exceeded is a UserError naming it.
- * Needs no parameters, so a model too large for the device is refused before anything is allocated.
+ * The GPU's layout of a session whose settings checkSession has checked: its evaluation batches and the rows its
+ * activations hold, checked against the device's limits; every limit exceeded is a UserError naming it. Needs no
+ * parameters, so a model too large for the device is refused before they are initialised.
  */
-export function makePlan(sizes: SessionSizes, evalRowsWanted: number, device: GPUDevice): Plan {
-  const { table, stepsPerEpoch, settings: { spec, batch, train, test, val } } = sizes;
-  const evalRows = Math.max(1, Math.min(evalRowsWanted, Math.max(test.count, val?.count ?? 0)));
-  const testPlan = evalPlan(test.count, evalRows, 0);
-  const valPlan = val && evalPlan(val.count, evalRows, testPlan.batches);
-  const trainPlan = evalPlan(train.count, evalRows, testPlan.batches + (valPlan?.batches ?? 0));
+export function makePlan(settings: SessionSettings, checked: CheckedSession, evalRowsWanted: number, device: GPUDevice): Plan {
+  const { spec, batch, train, test, val } = settings;
+  const { table, stepsPerEpoch } = checked;
+  const evalCount = Math.max(test?.count ?? 0, val?.count ?? 0) || train.count;
+  const evalRows = Math.max(1, Math.min(evalRowsWanted, evalCount));
+  const testPlan = test && evalPlan(test.count, evalRows, 0);
+  const valPlan = val && evalPlan(val.count, evalRows, testPlan?.batches ?? 0);
+  const trainPlan = evalPlan(train.count, evalRows, (testPlan?.batches ?? 0) + (valPlan?.batches ?? 0));
   const maxRows = Math.max(batch, evalRows);
+  const plan: Plan = { table, stepsPerEpoch, evalRows, test: testPlan, val: valPlan, train: trainPlan, maxRows };
 
   const limits = device.limits;
   checkStorage(device, [
     ['the parameters', table.total * 4, () => 'use smaller layers', 'layers'],
-    ...spec.layers.map((width, l): StorageNeed => [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, smallerLayersOrBatch, 'batch']),
+    ...spec.layers.map((width, l): StorageNeed =>
+      [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, SESSION_FIX, 'batch']),
     ...setStorage(spec, 'training', train, () => 'this GPU cannot hold the training set in one buffer'),
-    ...setStorage(spec, 'test', test, () => 'this GPU cannot hold the test set in one buffer'),
+    ...(test ? setStorage(spec, 'test', test, () => 'this GPU cannot hold the test set in one buffer') : []),
     ...(val ? setStorage(spec, 'validation', val, (n) => `use a smaller ${n('validation')}`, 'validation') : []),
   ]);
-  const tableBytes = (stepsPerEpoch + testPlan.batches + (valPlan?.batches ?? 0) + trainPlan.batches) * uniformStride(device);
+  const tableBytes = (stepsPerEpoch + evalSlots(plan)) * uniformStride(device);
   if (tableBytes > limits.maxBufferSize) {
-    throw new UserError((n) => `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than this GPU's maxBufferSize: use a larger ${n('batch')}`, 'batch');
+    throw new UserError((n) => `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than ` +
+      `this GPU's maxBufferSize: use a larger ${n('batch')}`, 'batch');
   }
   const groups = matmulGroupsAlong(Math.max(...spec.layers, maxRows));
   if (groups > limits.maxComputeWorkgroupsPerDimension) {
-    throw new UserError((n) => `a matmul would need ${groups} workgroups in one dimension, more than this GPU's maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${smallerLayersOrBatch(n)}`, 'batch');
+    throw new UserError((n) => `a matmul would need ${groups} workgroups in one dimension, more than this GPU's ` +
+      `maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${SESSION_FIX(n)}`, 'batch');
   }
-  return { table, stepsPerEpoch, evalRows, test: testPlan, val: valPlan, train: trainPlan, maxRows };
+  return plan;
 }
 
 /** A set of `count` samples in batches of evalRows, its first batch at evaluation slot firstSlot. */
 export function evalPlan(count: number, evalRows: number, firstSlot: number): EvalPlan {
   const batches = Math.max(1, Math.ceil(count / evalRows));
   return { count, batches, lastRows: count - (batches - 1) * evalRows || evalRows, firstSlot };
+}
+
+/** Evaluation batches of the test set, the validation set and the training set: one {loss sum, correct} slot each. */
+export const evalSlots = (plan: Plan): number => (plan.test?.batches ?? 0) + (plan.val?.batches ?? 0) + plan.train.batches;
+
+/**
+ * How `set` is predicted, in batches of the session's evalRows, checked against the device's limits; null for an
+ * empty set, which needs no GPU work.
+ */
+export function predictionPlan(plan: Plan, spec: ModelSpec, set: Dataset, device: GPUDevice): EvalPlan | null {
+  const { table, evalRows } = plan;
+  const classes = table.layers[table.layers.length - 1].outSize;
+  checkInputs(spec, set, 'prediction');
+  if (set.count === 0) return null;
+  const prediction = evalPlan(set.count, evalRows, 0);
+  checkStorage(device, [
+    ...setStorage(spec, 'prediction', set, PREDICTION_FIX),
+    ['the predictions', set.count * classes * 4, PREDICTION_FIX],
+    ["the prediction's step table", prediction.batches * uniformStride(device), PREDICTION_FIX],
+  ]);
+  return prediction;
 }
 
 /** A buffer: what it holds, its bytes, how to make it smaller, and the setting that would. */
@@ -101,33 +139,173 @@ function checkStorage(device: GPUDevice, storage: StorageNeed[]): void {
   for (const [what, bytes, fix, field] of storage) {
     for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
       if (bytes > device.limits[limit]) {
-        throw new UserError((n) => `${what} need ${mib(bytes)}, more than this GPU's ${limit} (${mib(device.limits[limit])}): ${fix(n)}`, field);
+        throw new UserError((n) => `${what} need ${mib(bytes)}, more than this GPU's ${limit} ` +
+          `(${mib(device.limits[limit])}): ${fix(n)}`, field);
       }
     }
   }
 }
 
-/** How to fix a prediction that does not fit the device, in the limit checks and the set-up's error scopes. */
-export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
-
-/** How to fix a session that does not fit the device's memory. */
-export const SESSION_FIX = smallerLayersOrBatch;
+// ---- the buffers ----
 
 /**
- * How `set` is predicted, in batches of the session's evalRows, checked against the device's limits; null for an
- * empty set, which needs no GPU work.
+ * Every buffer a training step or an evaluation batch touches, sized by the plan, made once at set-up for the
+ * session's whole life and filled from the settings and the starting parameters and optimiser state.
  */
-export function predictionPlan(plan: Plan, spec: ModelSpec, set: Dataset, device: GPUDevice): EvalPlan | null {
-  const { table, evalRows } = plan;
-  const classes = table.layers[table.layers.length - 1].outSize;
-  checkInputs(spec, set, 'prediction');
-  const bytes = set.count * classes * 4;
-  if (set.count === 0) return null;
-  const prediction = evalPlan(set.count, evalRows, 0);
-  checkStorage(device, [
-    ...setStorage(spec, 'prediction', set, PREDICTION_FIX),
-    ['the predictions', bytes, PREDICTION_FIX],
-    ["the prediction's step table", prediction.batches * uniformStride(device), PREDICTION_FIX],
-  ]);
-  return prediction;
+export function allocateBuffers(
+  res: Resources, plan: Plan, settings: SessionSettings, params: Float32Array, optimizerState: Float32Array[],
+  net: NetConfig, update: UpdateRule,
+): NetBuffers {
+  const { spec, train, test, val } = settings;
+  const { table, stepsPerEpoch, maxRows } = plan;
+  const S = GPUBufferUsage.STORAGE;
+  const floats = (rows: number, width: number) => rows * width * 4;
+  const deltas: GPUBuffer[] = []; // deltas[0] would be the input's gradient, which nothing needs
+  for (let l = 1; l < spec.layers.length; l++) deltas[l] = res.buffer(`delta ${l}`, floats(maxRows, spec.layers[l]), S);
+  const pre: GPUBuffer[] = []; // hidden layers only, and only for the activation kernel
+  if (!fusedRelu(net, true)) {
+    for (let l = 1; l + 1 < spec.layers.length; l++) pre[l] = res.buffer(`pre ${l}`, floats(maxRows, spec.layers[l]), S);
+  }
+  const trainData = uploadSet(res, 'train', train, spec);
+  const optimizer = settings.optimizer ?? PLAIN_SGD;
+  // WebGPU buffers start zeroed: a fresh optimiser state needs no upload.
+  const optState = optimizerSlots(optimizer).map((slot, i) =>
+    res.buffer(`optimizer ${slot}`, table.total * 4, S | GPUBufferUsage.COPY_SRC, optimizerState[i]));
+  return {
+    params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, params),
+    grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
+    optState,
+    unusedSlots: unusedSlotBuffers(res, optimizer),
+    // The last layer's outputs are copied out by predict().
+    acts: spec.layers.map((width, l) => res.buffer(`acts ${l}`, floats(maxRows, width),
+      l === spec.layers.length - 1 ? S | GPUBufferUsage.COPY_SRC : S)),
+    pre,
+    deltas,
+    batchLabels: res.buffer('batch labels', maxRows * labelWidth(spec) * 4, S),
+    losses: res.buffer('losses', stepsPerEpoch * 4, S | GPUBufferUsage.COPY_SRC),
+    evalOut: res.buffer('eval results', evalSlots(plan) * 8, S | GPUBufferUsage.COPY_SRC),
+    order: res.buffer('epoch order', train.count * 4, S | GPUBufferUsage.COPY_DST),
+    lut: res.buffer('normalisation', 256 * 4, S, normalisationTable(spec.inputMean, spec.inputStd)),
+    train: trainData,
+    // One copy when eval passes one set as both.
+    test: test && (test === train ? trainData : uploadSet(res, 'test', test, spec)),
+    val: val && uploadSet(res, 'val', val, spec),
+  };
+}
+
+/**
+ * A labelled set on the GPU: byte images with byte labels as they are (for gather.wgsl); any other set as float32
+ * inputs and 32-bit label words (for gather_floats.wgsl), byte inputs normalised here through the table that
+ * gather.wgsl reads, so that they are the values the CPU's gather stores, and byte labels widened.
+ */
+export function uploadSet(res: Resources, name: string, set: Dataset, spec: ModelSpec): DataBuffers {
+  const S = GPUBufferUsage.STORAGE;
+  const inputs = set.inputs.subarray(0, set.count * set.features);
+  const labels = set.labels.subarray(0, set.count * labelWidth(spec));
+  const upload = (bytes: boolean, values: Dataset['inputs'], words: Dataset['labels']): DataBuffers => ({
+    bytes,
+    inputs: res.buffer(`${name} inputs`, values.byteLength, S, values),
+    labels: res.buffer(`${name} labels`, words.byteLength, S, words),
+  });
+  if (gathersBytes(set)) return upload(true, inputs, labels);
+  const table = normalisationTable(spec.inputMean, spec.inputStd);
+  const floats = inputs instanceof Float32Array ? inputs : Float32Array.from(inputs, (byte) => table[byte]);
+  return upload(false, floats, labels instanceof Uint8Array ? Uint32Array.from(labels) : labels);
+}
+
+/**
+ * One float's buffer for each slot that rmsprop_update binds but this run does not keep (the momentum buffer without
+ * momentum, the gradient average when not centred): never accessed, and one each, since WebGPU refuses one buffer
+ * in two writable bindings of a dispatch.
+ */
+function unusedSlotBuffers(res: Resources, o: OptimizerConfig): GPUBuffer[] {
+  if (o.name !== 'rmsprop') return [];
+  const absent = (o.momentum > 0 ? 0 : 1) + (o.centered ? 0 : 1);
+  return Array.from({ length: absent }, () => res.buffer('unused optimizer slot', 4, GPUBufferUsage.STORAGE));
+}
+
+// ---- the step table ----
+//
+// A chunk of training steps is recorded into one command buffer, and queue.writeBuffer lands before the whole
+// submission runs, so nothing that changes from step to step can be written from the CPU between the steps. Instead
+// the session writes, once at set-up, a uniform buffer with one entry per training step of the epoch, then one per
+// evaluation batch of the test set, of the validation set and of the training set, each entry `stride` bytes apart
+// (the device's minUniformBufferOffsetAlignment). A kernel that reads its entry declares a Step uniform (a prefix of
+// the struct below), bound with a dynamic offset: recording step s passes s · stride. So recording writes nothing
+// and creates nothing; the table changes only between epochs, with the order buffer, and only where a kernel reads
+// its run-dependent fields (a schedule, an optimiser's bias corrections, dropout's masks). The same entry tells
+// gather which row to start from and softmax_cross_entropy or argmax_count which result slot to fill.
+
+/**
+ * One step-table entry, as WGSL's struct Step { start: u32, slot: u32, run: u32, lr: f32, opt: vec4f }:
+ * - start: the first row of the epoch order (or of the set, as stored) this step or evaluation batch reads;
+ * - slot: where it writes its result (the loss of training step s, the counts of evaluation batch b);
+ * - run: the run's step count, 0-based (learning-rate schedule, optimiser bias corrections, dropout masks);
+ * - lr: the learning rate of that step, the schedule evaluated on the CPU in float64 and rounded once;
+ * - opt: four per-step values of the optimiser (its kernel's header says which), e.g. Adam's bias corrections.
+ * Kernels that need fewer fields declare a shorter struct: the binding is STEP_BINDING bytes either way.
+ */
+export interface StepEntry {
+  start: number;
+  slot: number;
+  run?: number;
+  lr?: number;
+  opt?: readonly number[];
+}
+
+/** Bytes of one step-table entry as bound: the whole struct Step. */
+export const STEP_BINDING = 32;
+
+/** Bytes between uniform entries: the device's offset alignment (256 at most, by the WebGPU spec). */
+export const uniformStride = (device: GPUDevice): number => device.limits.minUniformBufferOffsetAlignment;
+
+/** Writes `entries` into a step table's bytes, entry i at i · stride. */
+export function encodeStepTable(entries: readonly StepEntry[], stride: number): ArrayBuffer {
+  const bytes = new ArrayBuffer(Math.max(1, entries.length) * stride);
+  const words = new Uint32Array(bytes);
+  const floats = new Float32Array(bytes);
+  entries.forEach(({ start, slot, run = 0, lr = 0, opt = [] }, i) => {
+    const at = (i * stride) / 4;
+    words.set([start, slot, run], at);
+    floats[at + 3] = lr;
+    floats.set(opt.slice(0, 4), at + 4);
+  });
+  return bytes;
+}
+
+/**
+ * The step table's entries for the training steps of an epoch whose step 0 is run step `firstStep`: step s reads
+ * the order from s · batch, writes loss slot s, and runs at the scheduled rate of run step firstStep + s, with that
+ * step's optimiser values (Adam's bias corrections).
+ */
+export function trainingEntries(settings: SessionSettings, stepsPerEpoch: number, firstStep: number): StepEntry[] {
+  const schedule = settings.schedule ?? { name: 'constant' };
+  const optimizer = settings.optimizer ?? PLAIN_SGD;
+  return Array.from({ length: stepsPerEpoch }, (_, s) => {
+    const run = firstStep + s;
+    const lr = learningRateAt(settings.learningRate, schedule, run);
+    return { start: s * settings.batch, slot: s, run, lr, opt: optimizerStepValues(optimizer, lr, run) };
+  });
+}
+
+/** The step-table entries of a set's evaluation batches: batch b reads from row b · evalRows, writes its slot. */
+export function evalEntries({ batches, firstSlot }: EvalPlan, evalRows: number): StepEntry[] {
+  return Array.from({ length: batches }, (_, b) => ({ start: b * evalRows, slot: firstSlot + b }));
+}
+
+/** A session's whole table: its training steps from run step 0, then every evaluation batch of every set. */
+export function sessionEntries(settings: SessionSettings, plan: Plan): StepEntry[] {
+  return [
+    ...trainingEntries(settings, plan.stepsPerEpoch, 0),
+    ...(plan.test ? evalEntries(plan.test, plan.evalRows) : []),
+    ...(plan.val ? evalEntries(plan.val, plan.evalRows) : []),
+    ...evalEntries(plan.train, plan.evalRows),
+  ];
+}
+
+/** Whether any kernel reads the step table's run-dependent fields (else they are written once, at set-up). */
+export function runDependent(settings: SessionSettings): boolean {
+  return (settings.schedule !== undefined && settings.schedule.name !== 'constant')
+    || (settings.optimizer !== undefined && settings.optimizer.name !== 'sgd')
+    || (settings.dropout?.rate ?? 0) > 0;
 }

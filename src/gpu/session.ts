@@ -1,16 +1,113 @@
-import { refuseTraining, type Dataset, type EvalSet, type Metrics, type SessionOptions, type TrainingSession } from '../backend.js';
+/**
+ * A model training on one GPU device: its set-up (by its plan, inside error scopes) and its calls. Read
+ * src/gpu/graph.ts first (the dispatches of one step), then plan.ts (sizes, limits, buffers, the step table),
+ * record.ts (dispatches recorded, submitted and read back), then this file.
+ */
+import {
+  refuseTraining, type Dataset, type EvalSet, type Metrics, type SessionOptions, type SessionSettings, type TrainingSession,
+} from '../backend.js';
+import { checkSession, startingState, type StartingState } from '../check.js';
+import { PLAIN_SGD } from '../model/optimizer.js';
 import type { Gpu } from './device.js';
-import type { NetBuffers } from './graph.js';
+import { evalBatch, predictBatch, trainStep, updateRule, type DataBuffers, type NetBuffers, type NetConfig } from './graph.js';
 import type { Kernels } from './kernels.js';
-import type { MatmulChoice } from './matmul.js';
-import { predictionPlan, type Plan } from './plan.js';
-import { encodeStepTable } from './program.js';
-import type { Recorder, RecordedChunk } from './recorder.js';
-import { Resources, type GpuStats } from './resources.js';
-import { setUpPrediction, setUpSession, type SessionParts } from './setup.js';
-import { runDependent, trainingEntries } from './step-table.js';
+import type { MatmulChoice } from './matmul-variants.js';
+import {
+  allocateBuffers, DEFAULT_EVAL_ROWS, encodeStepTable, evalEntries, evalSlots, makePlan, PREDICTION_FIX, predictionPlan,
+  runDependent, SESSION_FIX, sessionEntries, trainingEntries, uploadSet, type EvalPlan, type Plan,
+} from './plan.js';
+import {
+  buildBatchLists, buildDispatches, createStepTable, Recorder, Resources, scoped, type BatchLists, type Dispatch,
+  type GpuStats, type RecordedChunk,
+} from './record.js';
+
+/** What a session is made of, all made once at set-up. */
+export interface SessionParts {
+  gpu: Gpu;
+  res: Resources;
+  plan: Plan;
+  buffers: NetBuffers;
+  stepTable: GPUBuffer;
+  /** The dispatches of one training step (none for an evaluate-only session). */
+  step: Dispatch[];
+  evals: { test?: BatchLists; val?: BatchLists; train: BatchLists };
+  recorder: Recorder;
+  /** What a prediction builds its own dispatches with. */
+  kernels: Kernels;
+  net: NetConfig;
+  matmul: MatmulChoice;
+}
+
+/** Makes a session's parts by its plan (makePlan's, which refused what does not fit the device). */
+async function setUpSession(
+  gpu: Gpu, kernels: Kernels, options: SessionSettings, plan: Plan, start: StartingState, matmul: MatmulChoice,
+): Promise<SessionParts> {
+  const { device } = gpu;
+  const { table, stepsPerEpoch } = plan;
+  const { spec } = options;
+  const net: NetConfig = { activation: spec.activation, loss: spec.loss, task: spec.task, dropout: options.dropout };
+  const res = new Resources(gpu);
+  try {
+    const parts = await scoped(device, 'the model', SESSION_FIX, async (): Promise<SessionParts> => {
+      const update = updateRule(options.optimizer ?? PLAIN_SGD, options.schedule ?? { name: 'constant' }, options.learningRate);
+      const buffers = allocateBuffers(res, plan, options, start.params, start.optimizerState, net, update);
+      const stepTable = createStepTable(res, sessionEntries(options, plan));
+      const step = options.evaluateOnly
+        ? []
+        : await buildDispatches(res, kernels, trainStep(table, net, buffers, options.batch, update, matmul), stepTable, 'train step');
+      const evalLists = (set: DataBuffers | undefined, setPlan: EvalPlan | undefined, name: string) => set && setPlan &&
+        buildBatchLists(res, kernels, stepTable, plan.evalRows, setPlan,
+          (rows) => evalBatch(table, net, buffers, set, rows, matmul), { full: `${name} eval batch`, last: `last ${name} eval batch` });
+      const evals = {
+        test: await evalLists(buffers.test, plan.test, 'test'),
+        val: await evalLists(buffers.val, plan.val, 'val'),
+        train: (await evalLists(buffers.train, plan.train, 'train'))!,
+      };
+      const stagingBytes = Math.max(stepsPerEpoch * 4, evalSlots(plan) * 8, table.total * 4);
+      const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+      const recorder = new Recorder(gpu, res.stats, staging);
+      return { gpu, res, plan, buffers, stepTable, step, evals, recorder, kernels, net, matmul };
+    });
+    res.endSetup();
+    return parts;
+  } catch (error) {
+    res.destroy();
+    throw error;
+  }
+}
+
+/** What one prediction records from: its dispatch lists, and where its outputs gather and are read back. */
+export interface PredictionParts {
+  lists: BatchLists;
+  outputs: GPUBuffer;
+  staging: GPUBuffer;
+}
+
+/**
+ * Makes a prediction's objects in `res` (which the caller destroys): `set` uploaded unless it is one of the
+ * session's own sets, a step table of plan's batches, the forward pass's dispatch lists, and buffers for `bytes`.
+ */
+function setUpPrediction(
+  parts: SessionParts, res: Resources, options: SessionSettings, set: Dataset, plan: EvalPlan, bytes: number,
+): Promise<PredictionParts> {
+  const { kernels, net, matmul, buffers, plan: { table, evalRows } } = parts;
+  return scoped(parts.gpu.device, 'the prediction', PREDICTION_FIX, async () => {
+    // The session's own sets are on the GPU already (eval predicts its test set, training a regression all three).
+    const data = (set === options.test && buffers.test) || (set === options.val && buffers.val) ||
+      (set === options.train && buffers.train) || uploadSet(res, 'predict', set, options.spec);
+    const stepTable = createStepTable(res, evalEntries(plan, evalRows));
+    return {
+      lists: await buildBatchLists(res, kernels, stepTable, evalRows, plan,
+        (rows) => predictBatch(table, net, buffers, data, rows, matmul), { full: 'predict batch', last: 'predict batch' }),
+      outputs: res.buffer('predictions', bytes, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
+      staging: res.buffer('predictions read back', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
+    };
+  });
+}
 
 export interface SessionTuning {
+  /** Rows per evaluation batch (default DEFAULT_EVAL_ROWS); the last batch takes whatever is left. */
+  evalRows?: number;
   /** One matmul tile or mode for every matmul instead of the one picked by shape (the benchmark's comparisons). */
   matmul?: MatmulChoice;
   /** Called once when the session is disposed. */
@@ -48,7 +145,7 @@ export class WebGpuSession implements TrainingSession {
 
   private constructor(
     private readonly parts: SessionParts,
-    private readonly options: SessionOptions,
+    private readonly options: SessionSettings,
     private readonly onDispose: () => void,
     private readonly prerecord: boolean,
   ) {
@@ -62,10 +159,18 @@ export class WebGpuSession implements TrainingSession {
     this.dispatchesPerStep = parts.step.length;
   }
 
-  /** `plan` is makePlan's for these options, whose parameters and optimiser state checkState has checked. */
-  static async create(gpu: Gpu, kernels: Kernels, options: SessionOptions, plan: Plan, tuning: SessionTuning = {}): Promise<WebGpuSession> {
-    const { matmul = {}, onDispose = () => {}, prerecord = true } = tuning;
-    const parts = await setUpSession(gpu, kernels, options, plan, matmul);
+  /**
+   * Plans a session: checks its settings, works out its sizes and checks them against the device's limits, and only
+   * then takes its starting parameters (initialising them where it is given a seed), so a model too large for the
+   * device is refused before any work; then sets it up.
+   */
+  static async create(gpu: Gpu, kernels: Kernels, options: SessionOptions, tuning: SessionTuning = {}): Promise<WebGpuSession> {
+    const { matmul = {}, onDispose = () => {}, prerecord = true, evalRows = DEFAULT_EVAL_ROWS } = tuning;
+    gpu.check();
+    const checked = checkSession(options);
+    const plan = makePlan(options, checked, evalRows, gpu.device);
+    const start = startingState(options, checked);
+    const parts = await setUpSession(gpu, kernels, options, plan, start, matmul);
     return new WebGpuSession(parts, options, onDispose, prerecord);
   }
 
@@ -148,7 +253,7 @@ export class WebGpuSession implements TrainingSession {
     this.live();
     const plan = which === 'val' ? this.plan.val : which === 'train' ? this.plan.train : this.plan.test;
     const lists = which === 'val' ? this.parts.evals.val : which === 'train' ? this.parts.evals.train : this.parts.evals.test;
-    if (!plan || !lists) throw new Error('evaluate("val") on a session without a validation set');
+    if (!plan || !lists) throw new Error(`evaluate("${which}") on a session without that set`);
     const { count, batches, firstSlot } = plan;
     if (count === 0) return { loss: NaN, accuracy: NaN };
     return this.serial(async () => {

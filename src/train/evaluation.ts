@@ -6,12 +6,12 @@
 import type { Backend, Dataset, Metrics, TrainingSession } from '../backend.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
 import { targetStandardisation } from '../model/table.js';
-import { inferenceSizes } from './inference.js';
+import { inferenceSettings } from './inference.js';
 import { regressionMetrics, type RegressionMetrics } from './metrics.js';
 
-/** A model's results on the test set and, where they are evaluated, the validation set and the training set. */
+/** A model's results on the sets evaluated: the test set, the validation set and the training set, where given. */
 export interface SetResults {
-  test: Metrics;
+  test?: Metrics;
   val?: Metrics;
   train?: Metrics;
   /** Regression only. */
@@ -22,7 +22,7 @@ export interface SetResults {
 
 /** The sets a model is evaluated on: the training set only when given (it must be the session's own). */
 export interface EvaluatedSets {
-  test: Dataset;
+  test?: Dataset;
   val?: Dataset;
   train?: Dataset;
 }
@@ -36,7 +36,8 @@ export interface EpochMetrics {
   trainEvalLoss?: number;
   trainAccuracy?: number;
   trainRMSE?: number;
-  testLoss: number;
+  /** With a test set only. */
+  testLoss?: number;
   /** Classification only. */
   testAccuracy?: number;
   /** Regression only: in the targets' units (their mean, over several targets). */
@@ -58,13 +59,14 @@ async function regressionOf(session: TrainingSession, spec: ModelSpec, set: Data
 }
 
 /** Evaluates the session's current parameters on the test set, the validation set and the training set, without
- * dropout: the last two where `sets` has them. */
+ * dropout: those `sets` has. */
 export async function evaluateSets(session: TrainingSession, spec: ModelSpec, sets: EvaluatedSets): Promise<SetResults> {
-  const results: SetResults = { test: await session.evaluate('test') };
+  const results: SetResults = {};
+  if (sets.test) results.test = await session.evaluate('test');
   if (sets.val) results.val = await session.evaluate('val');
   if (sets.train) results.train = await session.evaluate('train');
   if (spec.task === 'regression') {
-    results.testRegression = await regressionOf(session, spec, sets.test);
+    if (sets.test) results.testRegression = await regressionOf(session, spec, sets.test);
     if (sets.val) results.valRegression = await regressionOf(session, spec, sets.val);
     if (sets.train) results.trainRegression = await regressionOf(session, spec, sets.train);
   }
@@ -72,12 +74,13 @@ export async function evaluateSets(session: TrainingSession, spec: ModelSpec, se
 }
 
 /**
- * evaluateSets for given parameters, on a session of their own that never trains: the test set stands in as its
- * training set, so nothing of the training set is held twice.
+ * evaluateSets for given parameters, on a session of their own that never trains: the test set (else the validation
+ * set) stands in as its training set, so nothing of the training set is held twice.
  */
 export async function evaluateParams(backend: Backend, spec: ModelSpec, params: Float32Array, sets: EvaluatedSets): Promise<SetResults> {
-  const sizes = inferenceSizes(spec, sets.test, sets.val);
-  const session = await backend.createSession({ ...sizes.settings, params, sizes });
+  const stand = sets.test ?? sets.val;
+  if (!stand) throw new Error('evaluateParams needs a test or a validation set');
+  const session = await backend.createSession({ ...inferenceSettings(spec, stand, sets.val, sets.test), params });
   try {
     return await evaluateSets(session, spec, { test: sets.test, val: sets.val });
   } finally {
@@ -92,8 +95,9 @@ export function epochMetrics(results: SetResults): EpochMetrics {
     ...(train ? { trainEvalLoss: train.loss } : {}),
     ...(train && !results.trainRegression ? { trainAccuracy: train.accuracy } : {}),
     ...(results.trainRegression ? { trainRMSE: results.trainRegression.rmse } : {}),
-    testLoss: test.loss,
-    ...(tr ? { testRMSE: tr.rmse, testMAE: tr.mae, testR2: tr.r2 } : { testAccuracy: test.accuracy }),
+    ...(test ? { testLoss: test.loss } : {}),
+    ...(test && !tr ? { testAccuracy: test.accuracy } : {}),
+    ...(tr ? { testRMSE: tr.rmse, testMAE: tr.mae, testR2: tr.r2 } : {}),
     ...(val ? { valLoss: val.loss } : {}),
     ...(val && !vr ? { valAccuracy: val.accuracy } : {}),
     ...(vr ? { valRMSE: vr.rmse, valMAE: vr.mae, valR2: vr.r2 } : {}),

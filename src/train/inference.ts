@@ -1,7 +1,7 @@
 /** Using a trained model without training it: eval's metrics and predict's outputs, on any backend's session. */
-import type { Backend, Dataset, Metrics, SessionSizes } from '../backend.js';
+import type { Backend, Dataset, Metrics, SessionSettings } from '../backend.js';
 import { checkSession } from '../check.js';
-import type { ModelSpec } from '../model/spec.js';
+import { outputSize, type ModelSpec } from '../model/spec.js';
 import { targetStandardisation } from '../model/table.js';
 import { confusionMatrix, meanLoss, perClassAccuracy, regressionMetrics, type RegressionMetrics } from './metrics.js';
 
@@ -20,13 +20,17 @@ export interface RegressionEvaluation {
 }
 
 /**
- * Checks `set` (and `val`, where given) against the model and sizes the session that evaluates or predicts it: one
- * that never trains (evaluateOnly), `set` standing in as its training set. Its batch only sizes what training would
- * use: 256 rows (or the whole set, if smaller) keeps the step table short and needs no more activation memory than the
- * backends' evaluation batches already do.
+ * The settings of the session that evaluates or predicts `set` (and `val`, where given), checked against the model:
+ * one that never trains (evaluateOnly), `set` standing in as its training set and, unless `test` says otherwise, its
+ * test set. Its batch only sizes what training would use: 256 rows (or the whole set, if smaller) keeps the step table
+ * short and needs no more activation memory than the backends' evaluation batches already do.
  */
-export function inferenceSizes(spec: ModelSpec, set: Dataset, val?: Dataset): SessionSizes {
-  return checkSession({ spec, batch: Math.max(1, Math.min(set.count, 256)), learningRate: 1, train: set, test: set, val, evaluateOnly: true });
+export function inferenceSettings(spec: ModelSpec, set: Dataset, val?: Dataset, test: Dataset | undefined = set): SessionSettings {
+  const settings: SessionSettings = {
+    spec, batch: Math.max(1, Math.min(set.count, 256)), learningRate: 1, train: set, test, val, evaluateOnly: true,
+  };
+  checkSession(settings);
+  return settings;
 }
 
 /**
@@ -35,10 +39,10 @@ export function inferenceSizes(spec: ModelSpec, set: Dataset, val?: Dataset): Se
  * is meanLoss, the CPU backend's own arithmetic: bitwise its evaluate() there, within float32 rounding of the GPU's.
  */
 export async function evaluateModel(
-  backend: Backend, spec: ModelSpec, params: Float32Array, test: Dataset, sizes = inferenceSizes(spec, test),
+  backend: Backend, spec: ModelSpec, params: Float32Array, test: Dataset, settings = inferenceSettings(spec, test),
 ): Promise<Evaluation> {
-  const outputs = await predictOutputs(backend, spec, params, test, sizes);
-  const { classes } = sizes;
+  const outputs = await predictOutputs(backend, spec, params, test, settings);
+  const classes = outputSize(spec);
   const confusion = confusionMatrix(outputs, test.labels, test.count, classes);
   let correct = 0;
   for (let c = 0; c < classes; c++) correct += confusion[c * classes + c];
@@ -54,20 +58,20 @@ export async function evaluateModel(
  * the targets' units, by the trainer's own function of the same outputs: the figures its report gave.
  */
 export async function evaluateRegression(
-  backend: Backend, spec: ModelSpec, params: Float32Array, test: Dataset, sizes = inferenceSizes(spec, test),
+  backend: Backend, spec: ModelSpec, params: Float32Array, test: Dataset, settings = inferenceSettings(spec, test),
 ): Promise<RegressionEvaluation> {
-  const outputs = await predictOutputs(backend, spec, params, test, sizes);
+  const outputs = await predictOutputs(backend, spec, params, test, settings);
   return {
     test: { loss: meanLoss(spec, outputs, test.labels, test.count), accuracy: NaN },
-    regression: regressionMetrics(outputs, test.labels, test.count, targetStandardisation(spec.data, sizes.classes)),
+    regression: regressionMetrics(outputs, test.labels, test.count, targetStandardisation(spec.data, outputSize(spec))),
   };
 }
 
-/** The model's outputs for every sample of `set`: [count, classes]. `sizes` are inferenceSizes(spec, set)'s. */
+/** The model's outputs for every sample of `set`: [count, classes], on a session of inferenceSettings(spec, set). */
 export async function predictOutputs(
-  backend: Backend, spec: ModelSpec, params: Float32Array, set: Dataset, sizes = inferenceSizes(spec, set),
+  backend: Backend, spec: ModelSpec, params: Float32Array, set: Dataset, settings = inferenceSettings(spec, set),
 ): Promise<Float32Array> {
-  const session = await backend.createSession({ ...sizes.settings, params, sizes });
+  const session = await backend.createSession({ ...settings, params });
   try {
     return await session.predict(set);
   } finally {

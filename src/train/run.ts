@@ -1,5 +1,5 @@
 /** What a training run is (the model, the data and the options), its defaults, and the one check of a run. */
-import type { Backend, Dataset, SessionSizes } from '../backend.js';
+import type { Dataset, SessionSettings } from '../backend.js';
 import { checkSession } from '../check.js';
 import { UserError, type Field } from '../errors.js';
 import type { OptimizerConfig } from '../model/optimizer.js';
@@ -40,7 +40,8 @@ export interface TrainOptions {
 
 export interface TrainData {
   train: Dataset;
-  test: Dataset;
+  /** Evaluated after every epoch, where given. */
+  test?: Dataset;
   /** A validation set held out of the training data, evaluated after every epoch. */
   val?: Dataset;
 }
@@ -53,23 +54,22 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   logEvery: 100,
 };
 
-/** A run that checkRun has checked: what it was given, and the sizes of the session that trains it. */
+/** A run that checkRun has checked: the settings of the session that trains it, and the steps of an epoch. */
 export interface CheckedRun {
-  readonly spec: ModelSpec;
-  readonly data: TrainData;
-  readonly options: TrainOptions;
-  /** The training session's settings (sizes.settings: what createSession takes) and their sizes. */
-  readonly sizes: SessionSizes;
+  /** What createSession takes, but the parameters: the schedule resolved into steps, dropout's seed drawn. */
+  readonly settings: SessionSettings;
+  /** floor(train.count / batch): the incomplete last batch is dropped. */
+  readonly stepsPerEpoch: number;
 }
 
 /** The key of the dropout masks' hash: a stream of its own, apart from initialisation's and shuffling's. */
 const dropoutSeed = (seed: number) => (seed ^ 0x27d4eb2f) >>> 0;
 
 /**
- * Checks a run before any work starts: the options, the model and the data together (checkSession), and with a
- * backend the device's limits too. Every problem is a one-line UserError naming the setting by its field.
+ * Checks a run before any work starts: the options, the model and the data together (checkSession, which the session
+ * makes again with the device's limits). Every problem is a one-line UserError naming the setting by its field.
  */
-export function checkRun(spec: ModelSpec, data: TrainData, options: TrainOptions, backend?: Pick<Backend, 'checkLimits'>): CheckedRun {
+export function checkRun(spec: ModelSpec, data: TrainData, options: TrainOptions): CheckedRun {
   const positiveInt = (field: Field, value: number) => {
     if (!Number.isInteger(value) || value < 1) throw new UserError((n) => `${n(field)} must be a positive integer, got ${value}`, field);
   };
@@ -86,10 +86,11 @@ export function checkRun(spec: ModelSpec, data: TrainData, options: TrainOptions
     throw new UserError((n) => `${n('seed')} must be an integer in 0..4294967295, got ${seed}`, 'seed');
   }
   const dropout = options.dropout ?? 0;
-  const sizes = checkSession({
+  const settings: SessionSettings = {
     spec, batch: options.batch, learningRate: options.learningRate, train: data.train, test: data.test, val: data.val,
     optimizer: options.optimizer, dropout: dropout !== 0 ? { rate: dropout, seed: dropoutSeed(seed) } : undefined,
-  }, (stepsPerEpoch) => resolveSchedule(options.schedule ?? CONSTANT, options.learningRate, options.epochs, stepsPerEpoch));
-  backend?.checkLimits?.(sizes);
-  return { spec, data, options, sizes };
+  };
+  const { stepsPerEpoch } = checkSession(settings);
+  const schedule = resolveSchedule(options.schedule ?? CONSTANT, options.learningRate, options.epochs, stepsPerEpoch);
+  return { settings: { ...settings, schedule }, stepsPerEpoch };
 }

@@ -1,11 +1,12 @@
 import type { Backend, Metrics, TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
-import { initParams } from '../model/params.js';
+import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
+import { paramTable } from '../model/params.js';
 import { Rng } from '../model/rng.js';
 import type { ModelSpec } from '../model/spec.js';
 import { bestEpoch, epochMetrics, evaluateParams, evaluateSets, type EpochMetrics, type SetResults } from './evaluation.js';
 import type { RegressionMetrics } from './metrics.js';
-import { checkRun, type CheckedRun, type TrainData, type TrainOptions } from './run.js';
+import { checkRun, type TrainData, type TrainOptions } from './run.js';
 
 export { checkRun, DEFAULT_TRAIN_OPTIONS, type CheckedRun, type TrainData, type TrainOptions } from './run.js';
 
@@ -82,8 +83,8 @@ export interface TrainResult {
   /** The parameters at the end, or with early stopping those of the best epoch. */
   params: Float32Array;
   history: EpochRecord[];
-  /** The results of `params`. */
-  test: Metrics;
+  /** The results of `params`, with a test set. */
+  test?: Metrics;
   /** With a validation set only. */
   val?: Metrics;
   /** Regression only: RMSE, MAE and R² of `params` in the targets' units. */
@@ -133,27 +134,18 @@ export async function train(
   backend: Backend, spec: ModelSpec, data: TrainData, options: TrainOptions,
   callbacks: TrainCallbacks = {}, start: TrainStart = {},
 ): Promise<TrainResult> {
-  // Before anything is allocated, the parameters included: a model too large for the GPU is refused at once.
-  return trainChecked(backend, checkRun(spec, data, options, backend), callbacks, start);
-}
-
-/**
- * train() for a run that checkRun has checked already (against this backend's limits too, for a refusal before the
- * parameters are initialised): nothing is checked or worked out again.
- */
-export async function trainChecked(
-  backend: Backend, run: CheckedRun, callbacks: TrainCallbacks = {}, start: TrainStart = {},
-): Promise<TrainResult> {
-  const { spec, data, options, sizes } = run;
+  const { settings, stepsPerEpoch } = checkRun(spec, data, options);
   const { epochs, batch, seed, logEvery } = options;
-  const { table, stepsPerEpoch, slots } = sizes;
+  const total = paramTable(spec).total;
+  const slots = optimizerSlots(options.optimizer ?? PLAIN_SGD);
   const stopAt = Math.min(epochs * stepsPerEpoch, options.maxSteps ?? Infinity);
   const every = options.checkpointEvery ?? Infinity;
   const shuffleRng = new Rng(shuffleSeed(seed));
 
   const { resume } = start;
-  if (resume) checkResume(resume, table.total, slots.length, stepsPerEpoch, epochs);
-  const params = resume?.params ?? start.params ?? initParams(table, seed);
+  if (resume) checkResume(resume, total, slots.length, stepsPerEpoch, epochs);
+  // Without parameters the session initialises them from the seed, once it knows the model fits the device.
+  const params = resume?.params ?? start.params ?? { seed };
   if (resume) shuffleRng.state = resume.shuffleState;
   let epoch = resume?.epoch ?? 1;
   let epochStep = resume?.epochStep ?? 0;
@@ -166,7 +158,7 @@ export async function trainChecked(
   let bestParams = resume?.bestParams;
   const exhausted = () => patience !== undefined && history.length - bestEpoch(history) >= patience;
 
-  const session = await backend.createSession({ ...sizes.settings, params, optimizerState: resume?.optimizer, sizes });
+  const session = await backend.createSession({ ...settings, params, optimizerState: resume?.optimizer });
   // A diverged run stops with the loss (or parameters) that show it, before anything non-finite is saved: the last
   // good checkpoint stays as it was.
   let at = { epoch, epochStep }; // the last step run, for people
@@ -270,7 +262,7 @@ export async function trainChecked(
       earlyStop = { bestEpoch: best, stopped: stoppedEarly };
     }
     return {
-      params, history, test: last.test, ...(last.val ? { val: last.val } : {}),
+      params, history, ...(last.test ? { test: last.test } : {}), ...(last.val ? { val: last.val } : {}),
       ...(last.testRegression ? { testRegression: last.testRegression } : {}),
       ...(last.valRegression ? { valRegression: last.valRegression } : {}),
       ...(earlyStop ? { earlyStop } : {}),

@@ -3,7 +3,7 @@
  * it (src/gpu/kernels/<family>.ts): how it binds, the constants its WGSL takes from TypeScript, and how a launch packs
  * its Dims uniform and sizes its grid. Nothing else describes a kernel's contract.
  */
-import type { MatmulVariant } from '../matmul.js';
+import type { MatmulVariant } from '../matmul-variants.js';
 
 /** A kernel's Dims uniform (u32 words; floats as their bit patterns), its workgroup counts, and for a matmul the
  * variant that runs it. */

@@ -1,0 +1,284 @@
+/**
+ * How a session's work reaches the GPU and comes back: the objects it is made of (counted and destroyed together),
+ * dispatches built once with their bind groups, steps and batches recorded into compute passes without creating
+ * anything, one submit, and one read back of the results through a staging buffer, with the submit's validation
+ * errors and the device's loss surfacing as exceptions of the call that caused them.
+ */
+import { UserError, type Wording } from '../errors.js';
+import type { Gpu } from './device.js';
+import { KERNELS, type KernelName, type Kernels, type Launch } from './kernels.js';
+import type { MatmulVariant } from './matmul-variants.js';
+import { encodeStepTable, STEP_BINDING, uniformStride, type EvalPlan, type StepEntry } from './plan.js';
+
+/** What predicts speed, counted as it happens. Everything but the setup* counts is cumulative. */
+export interface GpuStats {
+  dispatches: number;
+  computePasses: number;
+  submits: number;
+  readBacks: number;
+  /** queue.writeBuffer calls (the epoch order, once per epoch). */
+  writes: number;
+  /** Milliseconds the CPU spent recording training chunks before it could submit them (on the critical path). */
+  recordMs: number;
+  /** Milliseconds spent recording the next chunk while the GPU ran the current one (off the critical path). */
+  prerecordMs: number;
+  /** Objects made while building the session (buffers include the uniform and staging buffers). */
+  setupBuffers: number;
+  setupBindGroups: number;
+  /** Objects made after set-up: a training loop that allocates shows up here. */
+  buffersAfterSetup: number;
+  bindGroupsAfterSetup: number;
+}
+
+export const emptyStats = (): GpuStats => ({
+  dispatches: 0, computePasses: 0, submits: 0, readBacks: 0, writes: 0, recordMs: 0, prerecordMs: 0,
+  setupBuffers: 0, setupBindGroups: 0, buffersAfterSetup: 0, bindGroupsAfterSetup: 0,
+});
+
+/** Makes, counts and finally destroys every buffer and bind group of one owner. */
+export class Resources {
+  readonly stats = emptyStats();
+  private readonly buffers: GPUBuffer[] = [];
+  private settingUp = true;
+
+  constructor(readonly gpu: Gpu) {}
+
+  get device(): GPUDevice {
+    return this.gpu.device;
+  }
+
+  /**
+   * A buffer of at least `size` bytes, optionally filled with `data` at creation. Sizes round up to 16 bytes, so a
+   * kernel that reads it as array<vec4f> (matmul.wgsl) reaches every element.
+   */
+  buffer(label: string, size: number, usage: GPUBufferUsageFlags, data?: ArrayBufferView): GPUBuffer {
+    const bytes = Math.max(16, Math.ceil(size / 16) * 16);
+    const buffer = this.gpu.createBuffer({ label, size: bytes, usage, mappedAtCreation: !!data });
+    if (data) {
+      new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      buffer.unmap();
+    }
+    this.buffers.push(buffer);
+    if (this.settingUp) this.stats.setupBuffers++;
+    else this.stats.buffersAfterSetup++;
+    return buffer;
+  }
+
+  bindGroup(descriptor: GPUBindGroupDescriptor): GPUBindGroup {
+    if (this.settingUp) this.stats.setupBindGroups++;
+    else this.stats.bindGroupsAfterSetup++;
+    return this.device.createBindGroup(descriptor);
+  }
+
+  /** From here on, creations count as after set-up. */
+  endSetup(): void {
+    this.settingUp = false;
+  }
+
+  destroy(): void {
+    for (const buffer of this.buffers) this.gpu.destroyBuffer(buffer);
+    this.buffers.length = 0;
+  }
+}
+
+/**
+ * Runs `make` inside out-of-memory and validation error scopes, so that a failed allocation or an invalid object
+ * surfaces here, as an exception naming `what` (out of memory as a UserError with `fix`), not later as an uncaptured
+ * error.
+ */
+export async function scoped<T>(device: GPUDevice, what: string, fix: Wording, make: () => Promise<T>): Promise<T> {
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  const made = await make().then((value) => ({ value }), (error: unknown) => ({ error }));
+  const invalid = await device.popErrorScope();
+  const outOfMemory = await device.popErrorScope();
+  if (outOfMemory) throw new UserError((n) => `the GPU ran out of memory setting up ${what}: ${outOfMemory.message}; ${fix(n)}`);
+  if (invalid) throw new Error(`WebGPU validation error setting up ${what}: ${invalid.message}`);
+  if ('error' in made) throw made.error;
+  return made.value;
+}
+
+// ---- dispatches ----
+
+/** One dispatch as a layer describes it: which kernel, on which buffers (CPU argument order), with which sizes. */
+export interface DispatchSpec {
+  kernel: KernelName;
+  outputs: GPUBuffer[];
+  inputs: GPUBuffer[];
+  launch: Launch;
+}
+
+/** A dispatch ready to record: nothing is created or written when it is recorded. */
+export interface Dispatch {
+  kernel: KernelName;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  groups: [number, number, number];
+  /** Reads the step table: recorded with the step's dynamic offset. */
+  step: boolean;
+  /** For a matmul, the variant picked for its shape. */
+  variant?: MatmulVariant;
+}
+
+/**
+ * The step table that the kernels with a Step binding read through a dynamic offset (see plan.ts for why):
+ * entry i at i · stride bytes. Written at set-up; a session rewrites its training entries when the run-dependent
+ * fields change (once per epoch, before the epoch's first chunk is submitted).
+ */
+export function createStepTable(res: Resources, entries: readonly StepEntry[]): GPUBuffer {
+  const data = new Uint32Array(encodeStepTable(entries, uniformStride(res.device)));
+  return res.buffer('step table', data.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data);
+}
+
+/**
+ * Compiles what a fixed sequence of dispatches needs and builds its bind groups. Their Dims go into one uniform
+ * buffer, one aligned slot per dispatch, written here once; the step table (when a kernel needs it) is bound with a
+ * dynamic offset.
+ */
+export async function buildDispatches(
+  res: Resources, kernels: Kernels, specs: DispatchSpec[], stepTable: GPUBuffer | null, label: string,
+): Promise<Dispatch[]> {
+  await kernels.prepare(specs);
+  const stride = uniformStride(res.device);
+  const slot = (i: number) => i * stride;
+  const dims = new Uint32Array((specs.length * stride) / 4);
+  specs.forEach((spec, i) => dims.set(spec.launch.dims, slot(i) / 4));
+  const uniforms = res.buffer(`${label} dims`, dims.byteLength, GPUBufferUsage.UNIFORM, dims);
+  return specs.map((spec, i) => {
+    const { outputs, inputs, step } = KERNELS[spec.kernel];
+    if (spec.outputs.length !== outputs || spec.inputs.length !== inputs) {
+      throw new Error(`${spec.kernel} takes ${outputs} outputs and ${inputs} inputs, got ${spec.outputs.length} and ${spec.inputs.length}`);
+    }
+    const entries: GPUBindGroupEntry[] = [...spec.outputs, ...spec.inputs].map((buffer, binding) => ({
+      binding, resource: { buffer },
+    }));
+    entries.push({
+      binding: entries.length,
+      resource: { buffer: uniforms, offset: slot(i), size: spec.launch.dims.byteLength },
+    });
+    if (step) {
+      if (!stepTable) throw new Error(`${spec.kernel} reads the step table, but none was given`);
+      entries.push({ binding: entries.length, resource: { buffer: stepTable, offset: 0, size: STEP_BINDING } });
+    }
+    const kernel = kernels.get(spec.kernel, spec.launch.variant);
+    const bindGroup = res.bindGroup({ label: `${label}: ${spec.kernel} #${i}`, layout: kernel.layout, entries });
+    return { kernel: spec.kernel, pipeline: kernel.pipeline, bindGroup, groups: spec.launch.groups, step, variant: spec.launch.variant };
+  });
+}
+
+/** Records a sequence into an open compute pass, with `stepEntry` selecting the step-table entry. */
+export function record(
+  pass: GPUComputePassEncoder, dispatches: Dispatch[], stepEntry: number, stride: number, stats: GpuStats,
+): void {
+  const offsets = [stepEntry * stride];
+  for (const d of dispatches) {
+    pass.setPipeline(d.pipeline);
+    if (d.step) pass.setBindGroup(0, d.bindGroup, offsets);
+    else pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(...d.groups);
+    stats.dispatches++;
+  }
+}
+
+// ---- recording, submitting, reading back ----
+
+/** A chunk of training steps recorded into a finished command buffer, ready to submit. */
+export interface RecordedChunk {
+  first: number;
+  count: number;
+  commands: GPUCommandBuffer;
+  dispatches: number;
+}
+
+/** A set's dispatches in batches: a batch of evalRows rows, and the final batch of lastRows. */
+export interface BatchLists {
+  full: Dispatch[];
+  last: Dispatch[];
+}
+
+/** Builds a set's BatchLists from the dispatches of a batch of `rows` rows; one list when every batch is full. */
+export async function buildBatchLists(
+  res: Resources, kernels: Kernels, stepTable: GPUBuffer, evalRows: number, { lastRows }: EvalPlan,
+  batch: (rows: number) => DispatchSpec[], labels: { full: string; last: string },
+): Promise<BatchLists> {
+  const full = await buildDispatches(res, kernels, batch(evalRows), stepTable, labels.full);
+  const last = lastRows === evalRows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, labels.last);
+  return { full, last };
+}
+
+export interface ReadBackOptions {
+  /** Finished command buffers submitted before the copy. */
+  commands?: GPUCommandBuffer[];
+  /** Called while the GPU works, right after the submit. */
+  afterSubmit?: () => void;
+  /** The encoder the copy is appended to (default a new one): recorded passes go in the same submit. */
+  encoder?: GPUCommandEncoder;
+  /** A mappable buffer of at least `bytes` (default the session's). */
+  staging?: GPUBuffer;
+}
+
+export class Recorder {
+  /** Bytes between step-table entries: recording entry e binds it at e · stride. */
+  readonly stride: number;
+  private readonly device: GPUDevice;
+
+  constructor(private readonly gpu: Gpu, readonly stats: GpuStats, private readonly staging: GPUBuffer) {
+    this.device = gpu.device;
+    this.stride = uniformStride(gpu.device);
+  }
+
+  /** Steps first .. first+count-1 in one compute pass of one finished command buffer; nothing is created but it. */
+  chunk(step: Dispatch[], first: number, count: number): RecordedChunk {
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    const counted = emptyStats();
+    for (let s = first; s < first + count; s++) record(pass, step, s, this.stride, counted);
+    pass.end();
+    return { first, count, commands: encoder.finish(), dispatches: counted.dispatches };
+  }
+
+  /**
+   * Every batch of a set into `encoder`, batch b at step-table entry firstEntry + b: all in one compute pass, or, with
+   * `afterBatch`, each in its own pass followed by afterBatch(b) (a copy of what the next batch overwrites).
+   */
+  batches(encoder: GPUCommandEncoder, lists: BatchLists, batches: number, firstEntry: number, afterBatch?: (b: number) => void): void {
+    const list = (b: number) => (b === batches - 1 ? lists.last : lists.full);
+    if (!afterBatch) {
+      const pass = encoder.beginComputePass();
+      this.stats.computePasses++;
+      for (let b = 0; b < batches; b++) record(pass, list(b), firstEntry + b, this.stride, this.stats);
+      pass.end();
+      return;
+    }
+    for (let b = 0; b < batches; b++) {
+      const pass = encoder.beginComputePass();
+      record(pass, list(b), firstEntry + b, this.stride, this.stats);
+      pass.end();
+      this.stats.computePasses++;
+      afterBatch(b);
+    }
+  }
+
+  /**
+   * Submits `commands` and then a copy of `bytes` of `source` to the staging buffer (appended to `encoder`), all in
+   * one submit; calls `afterSubmit` while the GPU works; returns the bytes.
+   */
+  async readBack(source: GPUBuffer, offset: number, bytes: number, options: ReadBackOptions = {}): Promise<ArrayBuffer> {
+    const { commands = [], afterSubmit, encoder = this.device.createCommandEncoder(), staging = this.staging } = options;
+    encoder.copyBufferToBuffer(source, offset, staging, 0, bytes);
+    this.device.pushErrorScope('validation');
+    this.device.queue.submit([...commands, encoder.finish()]);
+    this.stats.submits++;
+    const invalid = this.device.popErrorScope();
+    const mapped = staging.mapAsync(GPUMapMode.READ, 0, bytes).then(() => null, (error: Error) => error);
+    this.stats.readBacks++;
+    afterSubmit?.();
+    const [error, mapError] = await Promise.all([invalid, mapped]);
+    const copy = mapError ? null : staging.getMappedRange(0, bytes).slice(0);
+    if (!mapError) staging.unmap();
+    this.gpu.check();
+    if (error) throw new Error(`WebGPU validation error: ${error.message}`);
+    if (!copy) throw mapError;
+    return copy;
+  }
+}
