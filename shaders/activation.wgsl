@@ -33,7 +33,11 @@ struct Step { start: u32, slot: u32, run: u32 }
 @group(0) @binding(3) var<uniform> entry: Step;
 
 // d.kind, its values from src/gpu/kernels/activations.ts:
-// injected: RELU, LEAKY_RELU, SIGMOID, TANH, GELU
+override RELU: u32;
+override LEAKY_RELU: u32;
+override SIGMOID: u32;
+override TANH: u32;
+override GELU: u32;
 
 const SQRT1_2 = 0.7071067811865476;
 const INV_SQRT_2PI = 0.3989422804014327; // the standard normal density at 0
@@ -119,24 +123,24 @@ fn normal_cdf(v: f32) -> f32 {
 }
 
 fn forward(v: f32) -> f32 {
-  switch (d.kind) {
-    case RELU: { return select(0.0, v, v > 0.0); }
-    case LEAKY_RELU: { return select(d.slope * v, v, v > 0.0); }
-    case SIGMOID: { return sigmoid(v); }
-    case TANH: { return tanh_of(v); }
-    case GELU, default: { return v * normal_cdf(v); }
-  }
+  let kind = d.kind;
+  if (kind == RELU) { return select(0.0, v, v > 0.0); }
+  if (kind == LEAKY_RELU) { return select(d.slope * v, v, v > 0.0); }
+  if (kind == SIGMOID) { return sigmoid(v); }
+  if (kind == TANH) { return tanh_of(v); }
+  if (kind == GELU) { return v * normal_cdf(v); }
+  return v; // no other kind exists
 }
 
 // dy · f'(v).
 fn backward(dy: f32, v: f32) -> f32 {
-  switch (d.kind) {
-    case RELU: { return select(0.0, dy, v > 0.0); }
-    case LEAKY_RELU: { return select(d.slope * dy, dy, v > 0.0); }
-    case SIGMOID: { return dy * sigmoid_slope(v); }
-    case TANH: { return dy * tanh_slope(v); }
-    case GELU, default: { return dy * (normal_cdf(v) + v * INV_SQRT_2PI * exp(-0.5 * v * v)); }
-  }
+  let kind = d.kind;
+  if (kind == RELU) { return select(0.0, dy, v > 0.0); }
+  if (kind == LEAKY_RELU) { return select(d.slope * dy, dy, v > 0.0); }
+  if (kind == SIGMOID) { return dy * sigmoid_slope(v); }
+  if (kind == TANH) { return dy * tanh_slope(v); }
+  if (kind == GELU) { return dy * (normal_cdf(v) + v * INV_SQRT_2PI * exp(-0.5 * v * v)); }
+  return dy; // no other kind exists
 }
 
 // Inverted dropout of element i: v scaled, or 0.
@@ -145,7 +149,7 @@ fn drop(v: f32, i: u32) -> f32 {
   return select(0.0, v * d.scale, dropout_hash(d.seed, entry.run, d.layer, i) >= d.threshold);
 }
 
-// injected: WORKGROUP
+override WORKGROUP: u32; // threads per workgroup, from src/gpu/kernels/define.ts
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   for (var i = gid.x; i < d.count; i += groups.x * WORKGROUP) {

@@ -27,7 +27,7 @@ struct Step { start: u32, slot: u32, run: u32, lr: f32, opt: vec4f }
 @group(0) @binding(4) var<uniform> d: Dims;
 @group(0) @binding(5) var<uniform> entry: Step;
 
-// injected: WORKGROUP
+override WORKGROUP: u32; // threads per workgroup, from src/gpu/kernels/define.ts
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let step_size = entry.opt.x;

@@ -25,7 +25,10 @@ struct Result { loss_sum: f32, correct: u32 }
 @group(0) @binding(3) var<uniform> d: Dims;
 @group(0) @binding(4) var<uniform> entry: Step;
 
-// injected: SOFTMAX_CROSS_ENTROPY, MSE, MSE_TARGETS
+// d.loss, its values from src/gpu/kernels/losses.ts:
+override SOFTMAX_CROSS_ENTROPY: u32;
+override MSE: u32;
+override MSE_TARGETS: u32;
 
 var<workgroup> loss_part: array<f32, 256>;
 var<workgroup> correct_part: array<u32, 256>;

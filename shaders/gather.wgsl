@@ -40,7 +40,7 @@ struct Step { start: u32, slot: u32 }
 fn pixel(i: u32) -> u32 { return (pixels[i / 4u] >> ((i % 4u) * 8u)) & 0xffu; }
 fn label(i: u32) -> u32 { return (labels[i / 4u] >> ((i % 4u) * 8u)) & 0xffu; }
 
-// injected: WORKGROUP
+override WORKGROUP: u32; // threads per workgroup, from src/gpu/kernels/define.ts
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   for (var i = gid.x; i < d.rows * d.features; i += groups.x * WORKGROUP) {

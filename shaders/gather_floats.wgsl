@@ -32,7 +32,7 @@ fn sample_of(r: u32) -> u32 {
   return entry.start + r;
 }
 
-// injected: WORKGROUP
+override WORKGROUP: u32; // threads per workgroup, from src/gpu/kernels/define.ts
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let threads = groups.x * WORKGROUP;

@@ -1,7 +1,7 @@
 // matmul: the matrix-product family, c = op(a) · op(b) with a fused epilogue. One file for every variant: the
-// constants marked `// variant` are replaced per variant by src/gpu/matmul-variants.ts (specialise), so every size below is a
-// compile-time constant, loops over them unroll and register arrays have fixed sizes. As written, the file is the
-// "large" tile of the nt form in the fast mode. CPU references, by operand layout:
+// pipeline-overridable constants below are set per variant (src/gpu/matmul-variants.ts, variantConstants, which also
+// checks what the WGSL assumes of them) when its pipeline is created, so every size is a constant of the compiled
+// pipeline: loops over them unroll and register arrays have fixed sizes. CPU references, by operand layout:
 //   nt (A_KM false, B_KN false): c = a · bᵀ  matmulNT: a layer's forward pass y = x · Wᵀ (+ bias, ReLU)
 //   tn (A_KM true,  B_KN true):  c = aᵀ · b  matmulTN: the weight gradient dW = dYᵀ · x (+ bias gradient, SGD)
 //   nn (A_KM false, B_KN true):  c = a · b   matmulNN: the input gradient dx = dY · W (+ the ReLU's mask)
@@ -41,39 +41,39 @@
 
 struct Dims { m: u32, n: u32, k: u32, flags: u32, c_off: u32, a_off: u32, b_off: u32, e_off: u32, lr: f32 }
 
-const TM = 128u; // variant: rows of c per workgroup
-const TN = 128u; // variant: columns of c per workgroup
-const TK = 8u; // variant: depth of a k tile
-const RM = 8u; // variant: rows per thread, 4 or 8
-const RN = 8u; // variant: columns per thread, 4 or 8
-const SK = 1u; // variant: k slices per workgroup
-const A_KM = false; // variant: a is stored [k, m] (else [m, k])
-const B_KN = false; // variant: b is stored [k, n] (else [n, k])
-const VEC4 = true; // variant: operands are loaded as whole vec4
-const CHECKED = false; // variant: tiles may cross the matrices' edges
+override TM: u32; // rows of c per workgroup
+override TN: u32; // columns of c per workgroup
+override TK: u32; // depth of a k tile
+override RM: u32; // rows per thread, 4 or 8
+override RN: u32; // columns per thread, 4 or 8
+override SK: u32; // k slices per workgroup
+override A_KM: bool; // a is stored [k, m] (else [m, k])
+override B_KN: bool; // b is stored [k, n] (else [n, k])
+override VEC4: bool; // operands are loaded as whole vec4
+override CHECKED: bool; // tiles may cross the matrices' edges
 
-// injected: BIAS, RELU, MASK, BIAS_GRAD, UPDATE
+// d.flags, their values from src/gpu/kernels/matmul.ts:
+override BIAS: u32;
+override RELU: u32;
+override MASK: u32;
+override BIAS_GRAD: u32;
+override UPDATE: u32;
 
-const WM = TM / RM; // threads of a slice along m
-const WN = TN / RN; // threads of a slice along n
-const SLICE = WM * WN;
-const WG = SLICE * SK;
-const KS = TK / SK; // k rows of each tile per slice
-const SA = TM / 4u + 1u; // vec4 per padded row of the a tile
-const SB = TN / 4u + 1u;
-const B_BASE = TK * SA; // the b tile follows the a tile in workgroup memory
+override WM = TM / RM; // threads of a slice along m
+override WN = TN / RN; // threads of a slice along n
+override SLICE = WM * WN;
+override WG = SLICE * SK;
+override KS = TK / SK; // k rows of each tile per slice
+override SA = TM / 4u + 1u; // vec4 per padded row of the a tile
+override SB = TN / 4u + 1u;
+override B_BASE = TK * SA; // the b tile follows the a tile in workgroup memory
 // Load units per tile: quads along m (n), or 4 x 4 blocks when the operand is stored along k. One unit per thread at
 // most, so the prefetch registers are four named vec4 per operand.
-const UA = select(TM * TK / 16u, TM * TK / 4u, A_KM);
-const UB = select(TN * TK / 16u, TN * TK / 4u, B_KN);
-const NV = RM * RN / 4u; // vec4 accumulators per thread
+override UA = select(TM * TK / 16u, TM * TK / 4u, A_KM);
+override UB = select(TN * TK / 16u, TN * TK / 4u, B_KN);
+override NV = RM * RN / 4u; // vec4 accumulators per thread
 // Workgroup memory: the two tiles, reused after the k loop for the slices' partial sums.
-const SMEM = max(TK * (SA + SB), (SK - 1u) * NV * SLICE);
-
-const_assert (RM == 4u || RM == 8u) && (RN == 4u || RN == 8u) && TM % RM == 0u && TN % RN == 0u;
-const_assert TK % SK == 0u && TK % 4u == 0u && UA <= WG && UB <= WG;
-const_assert TM <= SLICE; // the bias-gradient threads (one per row of the tile) are all in slice 0
-const_assert VEC4 || CHECKED;
+override SMEM = max(TK * (SA + SB), (SK - 1u) * NV * SLICE);
 
 @group(0) @binding(0) var<storage, read_write> c: array<f32>;
 @group(0) @binding(1) var<storage, read> a: array<vec4f>;

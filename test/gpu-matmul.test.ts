@@ -6,7 +6,7 @@ import { sgdUpdate } from '../src/cpu/updates.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { BIAS, BIAS_GRAD, launch, MASK, RELU, UPDATE } from '../src/gpu/kernels.js';
 import {
-  MATMUL_MODES, MATMUL_TILE_NAMES, MATMUL_TILES, pickMatmul, specialise,
+  MATMUL_MODES, MATMUL_TILE_NAMES, MATMUL_TILES, pickMatmul, variantConstants, checkVariant,
   type MatmulForm, type MatmulMode, type MatmulTile,
 } from '../src/gpu/matmul-variants.js';
 import { Rng } from '../src/model/rng.js';
@@ -179,11 +179,19 @@ describe('variant choice (pickMatmul) and specialisation', () => {
     expect(pickMatmul('nt', shape(100, 128, 64), { tile: 'large', mode: 'scalar' }).mode).toBe('scalar');
   });
 
-  it('replaces exactly the declared variant constants, and fails loudly on a mismatch', () => {
-    const source = 'const TM = 128u; // variant\nconst CHECKED = false; // variant\nconst OTHER = 3u;\n';
-    expect(specialise(source, { TM: 16, CHECKED: true })).toBe(
-      'const TM = 16u; // variant\nconst CHECKED = true; // variant\nconst OTHER = 3u;\n');
-    expect(() => specialise(source, { TM: 16 })).toThrow(/missing CHECKED/);
-    expect(() => specialise(source, { TM: 16, CHECKED: true, OTHER: 2 })).toThrow(/not declared OTHER/);
+  it('gives every variant\'s constants, and refuses one that breaks what matmul.wgsl assumes before a pipeline is made', () => {
+    for (const form of ['nt', 'tn', 'nn'] as const) {
+      for (const tile of MATMUL_TILE_NAMES) {
+        for (const mode of MATMUL_MODES) expect(() => variantConstants({ form, tile, mode })).not.toThrow();
+      }
+    }
+    const good = variantConstants({ form: 'tn', tile: 'small', mode: 'edge' });
+    expect(good).toEqual({ TM: 32, TN: 32, TK: 32, RM: 4, RN: 4, SK: 4, A_KM: 1, B_KN: 1, VEC4: 1, CHECKED: 1 });
+    const refused = (change: Partial<typeof good>) => () => checkVariant({ ...good, ...change }, 'bad');
+    expect(refused({ RM: 2 })).toThrow(/^matmul variant bad breaks what matmul\.wgsl assumes: RM and RN must be 4 or 8$/);
+    expect(refused({ TK: 30 })).toThrow(/TK must be a multiple of SK and of 4/);
+    expect(refused({ TM: 64, TN: 8 })).toThrow(/TM must not exceed the threads of a slice/);
+    expect(refused({ TK: 256, SK: 1 })).toThrow(/more load units than threads/);
+    expect(refused({ VEC4: 0, CHECKED: 0 })).toThrow(/scalar loads must be CHECKED/);
   });
 });

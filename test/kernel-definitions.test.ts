@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createWebGpuBackend } from '../src/gpu/backend.js';
 import { createKernels, KERNELS, launch, type KernelName } from '../src/gpu/kernels.js';
-import { injectConstants } from '../src/gpu/kernels/define.js';
+import { variantConstants } from '../src/gpu/matmul-variants.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { makeOptimizer } from '../src/model/optimizer.js';
 import { paramTable } from '../src/model/params.js';
@@ -15,6 +15,10 @@ import { KernelRunner, openTestGpu } from './gpu-setup.js';
 import { toyDataset } from './toy.js';
 
 const names = Object.keys(KERNELS) as KernelName[];
+const SOME_VARIANT = { form: 'nt', tile: 'large', mode: 'fast' } as const;
+
+/** The names of a source's pipeline-overridable constants that have no default: TypeScript must give each. */
+const overridesOf = (source: string): string[] => [...source.matchAll(/^override (\w+): \w+;/gm)].map((match) => match[1]);
 
 /** The address space and access of each `@group(0) @binding(i)` declaration, in binding order. */
 function bindingsOf(source: string): string[] {
@@ -24,7 +28,7 @@ function bindingsOf(source: string): string[] {
 }
 
 describe('kernel definitions against their WGSL', () => {
-  it.each(names)('%s: bindings, injected constants, header', (name) => {
+  it.each(names)('%s: bindings, overridable constants, header', (name) => {
     const definition = KERNELS[name];
     const source = nodeShaderLoader(name);
     expect(bindingsOf(source)).toEqual([
@@ -33,9 +37,9 @@ describe('kernel definitions against their WGSL', () => {
       'uniform',
       ...(definition.step ? ['uniform'] : []),
     ]);
-    const injected = injectConstants(source, definition.constants ?? {}, name);
-    expect(injected).not.toMatch(/^\/\/ injected:/m);
-    expect(injected.split('\n').length, 'injection keeps line numbers').toBe(source.split('\n').length);
+    // The constants TypeScript gives: those its WGSL declares without a default (matmul's variant constants too).
+    const given = [...Object.keys(definition.constants ?? {}), ...(name === 'matmul' ? Object.keys(variantConstants(SOME_VARIANT)) : [])];
+    expect(given.sort()).toEqual(overridesOf(source).sort());
     expect(source.startsWith(`// ${name}: `), 'the header opens with the kernel name').toBe(true);
   });
 
@@ -44,12 +48,12 @@ describe('kernel definitions against their WGSL', () => {
     expect(Object.keys(launch).sort()).toEqual(names.map(camel).sort());
   });
 
-  it('injectConstants replaces a declaration line in place, and refuses names that do not match', () => {
-    const source = 'a\n// injected: A, B_C\nb';
-    expect(injectConstants(source, { A: 1, B_C: 16 }, 'x')).toBe('a\nconst A = 1u; const B_C = 16u;\nb');
-    expect(() => injectConstants(source, { A: 1 }, 'x')).toThrow(/^x\.wgsl: .*no value for B_C/);
-    expect(() => injectConstants(source, { A: 1, B_C: 2, D: 3 }, 'x')).toThrow(/not declared D/);
-    expect(() => injectConstants(source, { A: -1, B_C: 2 }, 'x')).toThrow(/A must be a u32/);
+  it('WGSL specialises only through overridable constants: no text is rewritten, switch selectors aside', () => {
+    for (const name of names) {
+      const source = nodeShaderLoader(name);
+      expect(source, name).not.toMatch(/\/\/ (injected|variant)\b/);
+      expect(source, `${name}: a case selector must be a const, not an override`).not.toMatch(/\bswitch\b/);
+    }
   });
 });
 

@@ -2,9 +2,9 @@
  * Every kernel and the pipelines of a device. Each kernel is its WGSL file and its definition in ./kernels/ (by
  * family, as src/cpu/ is by operation); KernelName, the bind group layouts and `launch` derive from the definitions.
  */
-import { specialise, variantConstants, variantKey, type MatmulVariant } from './matmul-variants.js';
+import { variantConstants, variantKey, type MatmulVariant } from './matmul-variants.js';
 import { activation } from './kernels/activations.js';
-import { injectConstants, type KernelDefinition, type Launch } from './kernels/define.js';
+import type { KernelDefinition, Launch } from './kernels/define.js';
 import { gather, gatherFloats } from './kernels/gather.js';
 import { argmaxCount, mseOnehot, mseTargets, softmaxCrossEntropy } from './kernels/losses.js';
 import { matmul } from './kernels/matmul.js';
@@ -57,6 +57,7 @@ export interface Kernel {
  */
 export class Kernels {
   private readonly layouts = new Map<KernelName, GPUBindGroupLayout>();
+  private readonly modules = new Map<KernelName, Promise<GPUShaderModule>>();
   private readonly built = new Map<string, Kernel>();
   private readonly pending = new Map<string, Promise<Kernel>>();
 
@@ -85,8 +86,10 @@ export class Kernels {
     const key = keyOf(name, variant);
     let job = this.pending.get(key);
     if (!job) {
-      const source = injectConstants(this.loader(name), KERNELS[name].constants ?? {}, name);
-      job = createKernel(this.device, name, this.layout(name), variant ? specialise(source, variantConstants(variant)) : source, key)
+      // Checked before anything is made: a variant that breaks what matmul.wgsl assumes throws here.
+      const constants = { ...KERNELS[name].constants, ...(variant ? variantConstants(variant) : {}) };
+      job = this.module(name)
+        .then((module) => createKernel(this.device, name, this.layout(name), module, constants, key))
         .then((kernel) => {
           this.built.set(key, kernel);
           return kernel;
@@ -94,6 +97,13 @@ export class Kernels {
       this.pending.set(key, job);
     }
     return job;
+  }
+
+  /** Each WGSL file is compiled once; its variants are pipelines of the one module with other constants. */
+  private module(name: KernelName): Promise<GPUShaderModule> {
+    let module = this.modules.get(name);
+    if (!module) this.modules.set(name, (module = compileModule(this.device, name, this.loader(name))));
+    return module;
   }
 
   private layout(name: KernelName): GPUBindGroupLayout {
@@ -121,20 +131,26 @@ export function createKernels(device: GPUDevice, loader: ShaderLoader): Kernels 
   return new Kernels(device, loader);
 }
 
-async function createKernel(
-  device: GPUDevice, name: KernelName, layout: GPUBindGroupLayout, code: string, label: string,
-): Promise<Kernel> {
+/** A WGSL file compiled; an error names the file, line and column. */
+async function compileModule(device: GPUDevice, name: KernelName, code: string): Promise<GPUShaderModule> {
   const module = device.createShaderModule({ label: `${name}.wgsl`, code });
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === 'error');
   if (errors.length > 0) {
-    const text = errors.map((m) => `${name}.wgsl (${label}):${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
+    const text = errors.map((m) => `${name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
     throw new Error(`WGSL compilation failed:\n${text}`);
   }
+  return module;
+}
+
+async function createKernel(
+  device: GPUDevice, name: KernelName, layout: GPUBindGroupLayout, module: GPUShaderModule,
+  constants: Record<string, number>, label: string,
+): Promise<Kernel> {
   const pipeline = await device.createComputePipelineAsync({
     label,
     layout: device.createPipelineLayout({ label, bindGroupLayouts: [layout] }),
-    compute: { module, entryPoint: 'main' },
+    compute: { module, entryPoint: 'main', constants },
   });
   return { name, pipeline, layout };
 }

@@ -128,32 +128,38 @@ export function pickMatmul(form: MatmulForm, shape: MatmulShape, choice: MatmulC
 
 export const variantKey = ({ form, tile, mode }: MatmulVariant): string => `matmul.${form}.${tile}.${mode}`;
 
-/** The constants matmul.wgsl declares with `// variant`, for one variant. */
-export function variantConstants({ form, tile, mode }: MatmulVariant): Record<string, number | boolean> {
+/** matmul.wgsl's pipeline-overridable constants of a variant: the tile's sizes and the flags, booleans as 0 or 1. */
+export type VariantConstants = Record<'TM' | 'TN' | 'TK' | 'RM' | 'RN' | 'SK' | 'A_KM' | 'B_KN' | 'VEC4' | 'CHECKED', number>;
+
+/** The values of matmul.wgsl's pipeline-overridable constants for one variant, checked. */
+export function variantConstants({ form, tile, mode }: MatmulVariant): VariantConstants {
   const { tm, tn, tk, rm, rn, sk } = MATMUL_TILES[tile];
   const { aKM, bKN } = LAYOUT[form];
-  return {
+  const constants = {
     TM: tm, TN: tn, TK: tk, RM: rm, RN: rn, SK: sk,
-    A_KM: aKM, B_KN: bKN, VEC4: mode !== 'scalar', CHECKED: mode !== 'fast',
+    A_KM: +aKM, B_KN: +bKN, VEC4: +(mode !== 'scalar'), CHECKED: +(mode !== 'fast'),
   };
+  checkVariant(constants, variantKey({ form, tile, mode }));
+  return constants;
 }
 
 /**
- * Replaces the value of each `const NAME = value; // variant` line of a WGSL source. Every name must be declared
- * exactly once that way, and every variant line must be given a value, so a renamed constant fails loudly.
+ * What matmul.wgsl assumes of its constants, checked before its pipeline is made (WGSL's const_assert cannot read
+ * overrides): 4 or 8 results per thread each way, whole vec4 steps through a tile, at most one load unit per thread,
+ * the bias-gradient threads (one per row of the tile) all in slice 0, and bounds checks wherever loads are scalar.
  */
-export function specialise(source: string, constants: Record<string, number | boolean>): string {
-  const declared = [...source.matchAll(/^const (\w+) = [^;]+; \/\/ variant/gm)].map((match) => match[1]);
-  const missing = declared.filter((name) => !(name in constants));
-  const unknown = Object.keys(constants).filter((name) => !declared.includes(name));
-  if (missing.length > 0 || unknown.length > 0 || new Set(declared).size !== declared.length) {
-    throw new Error(`WGSL variant constants do not match: missing ${missing.join(', ') || 'none'}, ` +
-      `not declared ${unknown.join(', ') || 'none'}`);
-  }
-  return source.replace(/^const (\w+) = [^;]+; \/\/ variant/gm, (_, name: string) => {
-    const value = constants[name];
-    if (typeof value === 'boolean') return `const ${name} = ${value}; // variant`;
-    if (!Number.isInteger(value) || value < 0) throw new Error(`variant constant ${name} must be a u32, got ${value}`);
-    return `const ${name} = ${value}u; // variant`;
-  });
+export function checkVariant(c: VariantConstants, name: string): void {
+  const slice = (c.TM / c.RM) * (c.TN / c.RN);
+  const threads = slice * c.SK;
+  const loadUnits = (edge: number, alongK: number) => (alongK ? (edge * c.TK) / 4 : (edge * c.TK) / 16);
+  const rules: [boolean, string][] = [
+    [[4, 8].includes(c.RM) && [4, 8].includes(c.RN), 'RM and RN must be 4 or 8'],
+    [c.TM % c.RM === 0 && c.TN % c.RN === 0, 'TM and TN must be multiples of RM and RN'],
+    [c.TK % c.SK === 0 && c.TK % 4 === 0, 'TK must be a multiple of SK and of 4'],
+    [loadUnits(c.TM, c.A_KM) <= threads && loadUnits(c.TN, c.B_KN) <= threads, 'a tile needs more load units than threads'],
+    [c.TM <= slice, 'TM must not exceed the threads of a slice (the bias gradient runs in slice 0)'],
+    [c.VEC4 !== 0 || c.CHECKED !== 0, 'scalar loads must be CHECKED'],
+  ];
+  const broken = rules.filter(([holds]) => !holds).map(([, rule]) => rule);
+  if (broken.length > 0) throw new Error(`matmul variant ${name} breaks what matmul.wgsl assumes: ${broken.join('; ')}`);
 }

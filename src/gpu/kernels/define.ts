@@ -19,12 +19,15 @@ export interface KernelDefinition<Name extends string = string, Args extends unk
   /**
    * How it binds, in the order of its WGSL header (the CPU argument order): `outputs` read_write storage buffers,
    * `inputs` read-only storage buffers, its Dims uniform, and with `step` a Step uniform bound with a dynamic offset
-   * (the step table, see program.ts).
+   * (the step table, see src/gpu/plan.ts).
    */
   readonly outputs: number;
   readonly inputs: number;
   readonly step: boolean;
-  /** The values of the constants its WGSL declares on an `// injected:` line (see injectConstants). */
+  /**
+   * The values of its WGSL's pipeline-overridable constants (`override NAME: u32;`, no default), set when its
+   * pipeline is made: a name missing on either side fails pipeline creation, naming it.
+   */
   readonly constants?: Readonly<Record<string, number>>;
   /** Its Dims and workgroup counts, from the sizes its CPU reference takes. */
   readonly launch: (...args: Args) => Launch;
@@ -35,7 +38,7 @@ export const defineKernel = <Name extends string, Args extends unknown[]>(
   definition: KernelDefinition<Name, Args>,
 ): KernelDefinition<Name, Args> => definition;
 
-/** Threads per workgroup of the 1-D kernels (their WGSL's WORKGROUP, injected). */
+/** Threads per workgroup of the 1-D kernels (their WGSL's override WORKGROUP). */
 export const WORKGROUP = 256;
 /** Grid-stride kernels cap their workgroup count: far more threads than any GPU runs at once, within every limit. */
 const MAX_STRIDE_GROUPS = 4096;
@@ -54,28 +57,3 @@ export const f32Bits = (x: number): number => new Uint32Array(Float32Array.of(x)
 export const strided = (count: number): [number, number, number] => [
   Math.max(1, Math.min(Math.ceil(count / WORKGROUP), MAX_STRIDE_GROUPS)), 1, 1,
 ];
-
-const INJECTED = /^\/\/ injected: (.+)$/gm;
-
-/**
- * Replaces each `// injected: A, B` line of a WGSL source with the declarations `const A = …u; const B = …u;` (on
- * that one line, so compilation errors keep their line numbers). The names declared that way and the names given
- * must be the same, so a constant renamed on one side fails loudly.
- */
-export function injectConstants(source: string, constants: Readonly<Record<string, number>>, file: string): string {
-  const namesOf = (line: string) => line.split(',').map((name) => name.trim());
-  const declared = [...source.matchAll(INJECTED)].flatMap((match) => namesOf(match[1]));
-  const missing = declared.filter((name) => !(name in constants));
-  const unknown = Object.keys(constants).filter((name) => !declared.includes(name));
-  if (missing.length > 0 || unknown.length > 0 || new Set(declared).size !== declared.length) {
-    throw new Error(`${file}.wgsl: injected constants do not match: no value for ${missing.join(', ') || 'none'}, ` +
-      `not declared ${unknown.join(', ') || 'none'}`);
-  }
-  return source.replace(INJECTED, (_, line: string) => namesOf(line).map((name) => {
-    const value = constants[name];
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-      throw new Error(`${file}.wgsl: injected constant ${name} must be a u32, got ${value}`);
-    }
-    return `const ${name} = ${value}u;`;
-  }).join(' '));
-}
