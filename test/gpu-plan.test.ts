@@ -1,0 +1,117 @@
+/**
+ * A GPU session's plan, without a GPU: every buffer allocateBuffers asks for holds the rows the session's dispatches
+ * address (a training step's batch, a full evaluation batch), every result slot, and every sample of the epoch order,
+ * and the step table's evaluation entries cover each set exactly once. Sizes are taken as asked for, before
+ * Resources rounds them up to 16 bytes, so a buffer planned a row short fails here even where the rounding would
+ * hide it on the device.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SessionSettings } from '../src/backend.js';
+import { checkSession } from '../src/check.js';
+import { updateRule, type NetConfig } from '../src/gpu/graph.js';
+import { allocateBuffers, makePlan, sessionEntries } from '../src/gpu/plan.js';
+import type { Resources } from '../src/gpu/record.js';
+import { makeOptimizer } from '../src/model/optimizer.js';
+import { makeSpec } from '../src/model/spec.js';
+import { toyDataset } from './toy.js';
+
+// Outside Dawn these constants do not exist; only their presence matters here.
+const USAGE = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128 };
+if (!('GPUBufferUsage' in globalThis)) Object.assign(globalThis, { GPUBufferUsage: USAGE });
+
+const STRIDE = 256;
+const device = {
+  limits: {
+    maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30, maxComputeWorkgroupsPerDimension: 65535,
+    minUniformBufferOffsetAlignment: STRIDE,
+  },
+} as unknown as GPUDevice;
+
+/** A Resources that makes no buffers: it records the bytes each was asked for, by label. */
+function recordingResources(): { res: Resources; bytes: Map<string, number> } {
+  const bytes = new Map<string, number>();
+  const res = {
+    buffer: (label: string, size: number) => {
+      expect(bytes.has(label), `one buffer labelled ${label}`).toBe(false);
+      bytes.set(label, size);
+      return { label } as unknown as GPUBuffer;
+    },
+  } as unknown as Resources;
+  return { res, bytes };
+}
+
+describe('a GPU session plan', () => {
+  const spec = makeSpec([16, 24, 12, 4], { activation: 'tanh' });
+  const train = toyDataset(1, 103);
+  const cases: [string, number, number, number][] = [
+    // name, batch, test samples, evaluation rows wanted
+    ['the batch larger than an evaluation batch', 40, 30, 16],
+    ['an evaluation batch larger than the batch', 7, 61, 25],
+  ];
+
+  it.each(cases)('%s: every buffer holds what the dispatches address', (_, batch, testCount, evalRowsWanted) => {
+    const test = toyDataset(2, testCount);
+    const val = toyDataset(3, 9);
+    const settings: SessionSettings = {
+      spec, batch, learningRate: 0.1, train, test, val, optimizer: makeOptimizer('adam'), dropout: { rate: 0.5, seed: 1 },
+    };
+    const checked = checkSession(settings);
+    const plan = makePlan(settings, checked, evalRowsWanted, device);
+    const evalRows = Math.min(evalRowsWanted, testCount);
+    expect(plan.evalRows).toBe(evalRows);
+    const net: NetConfig = { activation: spec.activation, loss: spec.loss, task: spec.task, dropout: settings.dropout };
+    const update = updateRule(settings.optimizer!, { name: 'constant' }, settings.learningRate);
+    const { res, bytes } = recordingResources();
+    const total = checked.table.total;
+    allocateBuffers(res, plan, settings, new Float32Array(total), [], net, update);
+
+    // A training step addresses `batch` rows of every activation and gradient; an evaluation batch evalRows rows.
+    const rows = Math.max(batch, evalRows);
+    const need = new Map<string, number>([
+      ['params', total * 4], ['grads', total * 4], ['optimizer exp_avg', total * 4], ['optimizer exp_avg_sq', total * 4],
+      ['batch labels', rows * 4],
+      ['losses', Math.floor(train.count / batch) * 4],
+      ['epoch order', train.count * 4],
+      ['normalisation', 256 * 4],
+    ]);
+    spec.layers.forEach((width, l) => {
+      need.set(`acts ${l}`, rows * width * 4);
+      if (l > 0) need.set(`delta ${l}`, rows * width * 4);
+      if (l > 0 && l < spec.layers.length - 1) need.set(`pre ${l}`, rows * width * 4);
+    });
+    const batches = (count: number) => Math.ceil(count / evalRows);
+    need.set('eval results', (batches(test.count) + batches(val.count) + batches(train.count)) * 8);
+    for (const [name, set] of [['train', train], ['test', test], ['val', val]] as const) {
+      need.set(`${name} inputs`, set.count * set.features);
+      need.set(`${name} labels`, set.count);
+    }
+    for (const [label, wanted] of need) expect(bytes.get(label), label).toBeGreaterThanOrEqual(wanted);
+
+    // The step table: each training step, then each set's evaluation batches, covering its samples exactly once.
+    const entries = sessionEntries(settings, plan);
+    const steps = Math.floor(train.count / batch);
+    expect(entries.slice(0, steps).map((e) => e.start)).toEqual(Array.from({ length: steps }, (_, s) => s * batch));
+    let at = steps;
+    for (const [setPlan, count] of [[plan.test!, test.count], [plan.val!, val.count], [plan.train, train.count]] as const) {
+      const covered = new Uint8Array(count);
+      for (let b = 0; b < setPlan.batches; b++) {
+        const { start, slot } = entries[at + b];
+        expect(slot).toBe(setPlan.firstSlot + b);
+        const batchRows = b === setPlan.batches - 1 ? setPlan.lastRows : evalRows;
+        expect(batchRows).toBeLessThanOrEqual(rows);
+        for (let r = start; r < start + batchRows; r++) covered[r]++;
+      }
+      expect([...covered].every((times) => times === 1), 'each sample evaluated once').toBe(true);
+      at += setPlan.batches;
+    }
+    expect(entries).toHaveLength(at);
+  });
+
+  it('plans no test evaluation without a test set, and evaluates in batches of the training set then', () => {
+    const settings: SessionSettings = { spec, batch: 8, learningRate: 0.1, train };
+    const plan = makePlan(settings, checkSession(settings), 1024, device);
+    expect(plan.test).toBeUndefined();
+    expect(plan.evalRows).toBe(train.count);
+    expect(plan.train).toEqual({ count: train.count, batches: 1, lastRows: train.count, firstSlot: 0 });
+  });
+});
