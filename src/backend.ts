@@ -86,6 +86,11 @@ export type SessionSettings = Omit<SessionOptions, 'params' | 'optimizerState'>;
 /** Which of a session's labelled sets to evaluate: the training set too, to set its accuracy against the test set's. */
 export type EvalSet = 'test' | 'val' | 'train';
 
+/** Each EvalSet for people, as an error names a set a session was not given. */
+export const SET_NAMES: Record<EvalSet, string> = {
+  test: 'a test set', val: 'a validation set', train: 'a training set',
+};
+
 /**
  * A model being trained on one backend. Everything the run needs (parameters, gradients, activations, both data sets)
  * is held by the session for its whole life; the trainer hands it whole chunks of steps, so a GPU backend can record

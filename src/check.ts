@@ -44,7 +44,8 @@ export function checkSession(settings: SessionSettings): CheckedSession {
   validateOptimizer(optimizer);
   checkLabelledSets(spec, labelledSets(settings));
   return {
-    table: paramTable(spec), stepsPerEpoch: Math.floor(train.count / batch), optimizer, slots: optimizerSlots(optimizer),
+    table: paramTable(spec), stepsPerEpoch: Math.floor(train.count / batch), optimizer,
+    slots: optimizerSlots(optimizer),
     schedule: settings.schedule ?? { name: 'constant' },
   };
 }
@@ -75,7 +76,8 @@ export function startingState(options: SessionOptions, checked: CheckedSession):
   }
   const { params } = options;
   if (params.length !== total) {
-    throw new UserError(`the parameters have ${params.length} values, layers ${options.spec.layers.join(',')} need ${total}`);
+    const layers = options.spec.layers.join(',');
+    throw new UserError(`the parameters have ${params.length} values, layers ${layers} need ${total}`);
   }
   return { params, optimizerState: state };
 }

@@ -120,7 +120,7 @@ describe('checkSession', () => {
   it('a session without a test set refuses evaluate("test")', async () => {
     const { test: _, ...untested } = settings;
     const session = await new CpuBackend().createSession({ ...untested, params: { seed: 1 } });
-    await expect(session.evaluate('test')).rejects.toThrow(/^evaluate\("test"\) on a session without that set$/);
+    await expect(session.evaluate('test')).rejects.toThrow(/^evaluate\("test"\) on a session without a test set$/);
     expect((await session.evaluate('train')).loss).toBeGreaterThan(0);
   });
 });

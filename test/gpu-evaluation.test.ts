@@ -91,6 +91,23 @@ describe('predict() and evaluate() edge cases', () => {
       session.dispose();
     }
   });
+
+  it('a session without a test set refuses evaluate("test") and evaluates the training set as one with it does', async () => {
+    const spec = makeSpec(LAYERS, { activation: 'tanh' });
+    const { test: _, ...options } = sessionOptions(spec);
+    const untested = await fixture.backend.createSession(options);
+    const tested = await fixture.backend.createSession(sessionOptions(spec));
+    try {
+      await expect(untested.evaluate('test')).rejects.toThrow(/^evaluate\("test"\) on a session without a test set$/);
+      // Evaluation batches may be cut differently (evalRows follows the sets evaluated): sums in another order.
+      const [got, want] = [await untested.evaluate('train'), await tested.evaluate('train')];
+      expect(got.accuracy).toBe(want.accuracy);
+      expectClose([got.loss], [want.loss], { atol: 0, rtol: 1e-5 }, 'training set loss');
+    } finally {
+      untested.dispose();
+      tested.dispose();
+    }
+  });
 });
 
 describe('an evaluateOnly session (eval and predict open one)', () => {

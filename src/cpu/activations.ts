@@ -1,6 +1,7 @@
 /**
  * The hidden-layer activations of the CPU reference, forward and backward: the reference of shaders/activation.wgsl,
- * which runs every one of them (with dropout when training), and of the RELU and MASK epilogues of shaders/matmul.wgsl, where training runs ReLU without dropout.
+ * which runs every one of them (with dropout when training), and of the RELU and MASK epilogues of
+ * shaders/matmul.wgsl, where training runs ReLU without dropout.
  *
  * Each is a plain loop over `count` values (outputs first, then inputs, then sizes; an output may be its input).
  * Every backward takes the forward's input x (the pre-activation, which the network keeps), so it needs nothing else

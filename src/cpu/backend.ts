@@ -1,4 +1,6 @@
-import { refuseTraining, type Backend, type Dataset, type EvalSet, type Metrics, type SessionOptions, type TrainingSession } from '../backend.js';
+import {
+  refuseTraining, SET_NAMES, type Backend, type Dataset, type EvalSet, type Metrics, type SessionOptions, type TrainingSession,
+} from '../backend.js';
 import { checkSession, startingState } from '../check.js';
 import type { OptimizerConfig } from '../model/optimizer.js';
 import { learningRateAt, type Schedule } from '../model/schedule.js';
@@ -114,7 +116,7 @@ export class CpuSession implements TrainingSession {
   async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
     const { train, test, val } = this.options;
     const set = which === 'val' ? val : which === 'train' ? train : test;
-    if (!set) throw new Error(`evaluate("${which}") on a session without that set`);
+    if (!set) throw new Error(`evaluate("${which}") on a session without ${SET_NAMES[which]}`);
     const { spec } = this.options;
     const classes = outputSize(spec);
     const identity = Uint32Array.from({ length: set.count }, (_, i) => i);

@@ -129,7 +129,8 @@ export function pickMatmul(form: MatmulForm, shape: MatmulShape, choice: MatmulC
 export const variantKey = ({ form, tile, mode }: MatmulVariant): string => `matmul.${form}.${tile}.${mode}`;
 
 /** matmul.wgsl's pipeline-overridable constants of a variant: the tile's sizes and the flags, booleans as 0 or 1. */
-export type VariantConstants = Record<'TM' | 'TN' | 'TK' | 'RM' | 'RN' | 'SK' | 'A_KM' | 'B_KN' | 'VEC4' | 'CHECKED', number>;
+export type VariantConstants =
+  Record<'TM' | 'TN' | 'TK' | 'RM' | 'RN' | 'SK' | 'A_KM' | 'B_KN' | 'VEC4' | 'CHECKED', number>;
 
 /** The values of matmul.wgsl's pipeline-overridable constants for one variant, checked. */
 export function variantConstants({ form, tile, mode }: MatmulVariant): VariantConstants {
@@ -156,10 +157,13 @@ export function checkVariant(c: VariantConstants, name: string): void {
     [[4, 8].includes(c.RM) && [4, 8].includes(c.RN), 'RM and RN must be 4 or 8'],
     [c.TM % c.RM === 0 && c.TN % c.RN === 0, 'TM and TN must be multiples of RM and RN'],
     [c.TK % c.SK === 0 && c.TK % 4 === 0, 'TK must be a multiple of SK and of 4'],
-    [loadUnits(c.TM, c.A_KM) <= threads && loadUnits(c.TN, c.B_KN) <= threads, 'a tile needs more load units than threads'],
+    [loadUnits(c.TM, c.A_KM) <= threads && loadUnits(c.TN, c.B_KN) <= threads,
+      'a tile needs more load units than threads'],
     [c.TM <= slice, 'TM must not exceed the threads of a slice (the bias gradient runs in slice 0)'],
     [c.VEC4 !== 0 || c.CHECKED !== 0, 'scalar loads must be CHECKED'],
   ];
   const broken = rules.filter(([holds]) => !holds).map(([, rule]) => rule);
-  if (broken.length > 0) throw new Error(`matmul variant ${name} breaks what matmul.wgsl assumes: ${broken.join('; ')}`);
+  if (broken.length > 0) {
+    throw new Error(`matmul variant ${name} breaks what matmul.wgsl assumes: ${broken.join('; ')}`);
+  }
 }

@@ -56,7 +56,9 @@ export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
  * activations hold, checked against the device's limits; every limit exceeded is a UserError naming it. Needs no
  * parameters, so a model too large for the device is refused before they are initialised.
  */
-export function makePlan(settings: SessionSettings, checked: CheckedSession, evalRowsWanted: number, device: GPUDevice): Plan {
+export function makePlan(
+  settings: SessionSettings, checked: CheckedSession, evalRowsWanted: number, device: GPUDevice,
+): Plan {
   const { spec, batch, train, test, val } = settings;
   const { table, stepsPerEpoch } = checked;
   const evalCount = Math.max(test?.count ?? 0, val?.count ?? 0) || train.count;
@@ -78,8 +80,8 @@ export function makePlan(settings: SessionSettings, checked: CheckedSession, eva
   ]);
   const tableBytes = (stepsPerEpoch + evalSlots(plan)) * uniformStride(device);
   if (tableBytes > limits.maxBufferSize) {
-    throw new UserError((n) => `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than ` +
-      `this GPU's maxBufferSize: use a larger ${n('batch')}`, 'batch');
+    throw new UserError((n) => `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, ` +
+      `more than this GPU's maxBufferSize: use a larger ${n('batch')}`, 'batch');
   }
   const groups = matmulGroupsAlong(Math.max(...spec.layers, maxRows));
   if (groups > limits.maxComputeWorkgroupsPerDimension) {
@@ -96,7 +98,8 @@ export function evalPlan(count: number, evalRows: number, firstSlot: number): Ev
 }
 
 /** Evaluation batches of the test set, the validation set and the training set: one {loss sum, correct} slot each. */
-export const evalSlots = (plan: Plan): number => (plan.test?.batches ?? 0) + (plan.val?.batches ?? 0) + plan.train.batches;
+export const evalSlots = (plan: Plan): number =>
+  (plan.test?.batches ?? 0) + (plan.val?.batches ?? 0) + plan.train.batches;
 
 /**
  * How `set` is predicted, in batches of the session's evalRows, checked against the device's limits; null for an
@@ -164,7 +167,9 @@ export function allocateBuffers(
   for (let l = 1; l < spec.layers.length; l++) deltas[l] = res.buffer(`delta ${l}`, floats(maxRows, spec.layers[l]), S);
   const pre: GPUBuffer[] = []; // hidden layers only, and only for the activation kernel
   if (!fusedRelu(net, true)) {
-    for (let l = 1; l + 1 < spec.layers.length; l++) pre[l] = res.buffer(`pre ${l}`, floats(maxRows, spec.layers[l]), S);
+    for (let l = 1; l + 1 < spec.layers.length; l++) {
+      pre[l] = res.buffer(`pre ${l}`, floats(maxRows, spec.layers[l]), S);
+    }
   }
   const trainData = uploadSet(res, 'train', train, spec);
   const optimizer = settings.optimizer ?? PLAIN_SGD;

@@ -92,7 +92,9 @@ export async function scoped<T>(device: GPUDevice, what: string, fix: Wording, m
   const made = await make().then((value) => ({ value }), (error: unknown) => ({ error }));
   const invalid = await device.popErrorScope();
   const outOfMemory = await device.popErrorScope();
-  if (outOfMemory) throw new UserError((n) => `the GPU ran out of memory setting up ${what}: ${outOfMemory.message}; ${fix(n)}`);
+  if (outOfMemory) {
+    throw new UserError((n) => `the GPU ran out of memory setting up ${what}: ${outOfMemory.message}; ${fix(n)}`);
+  }
   if (invalid) throw new Error(`WebGPU validation error setting up ${what}: ${invalid.message}`);
   if ('error' in made) throw made.error;
   return made.value;

@@ -4,12 +4,15 @@
  * record.ts (dispatches recorded, submitted and read back), then this file.
  */
 import {
-  refuseTraining, type Dataset, type EvalSet, type Metrics, type SessionOptions, type SessionSettings, type TrainingSession,
+  refuseTraining, SET_NAMES, type Dataset, type EvalSet, type Metrics, type SessionOptions, type SessionSettings,
+  type TrainingSession,
 } from '../backend.js';
 import { checkSession, startingState, type StartingState } from '../check.js';
 import { PLAIN_SGD } from '../model/optimizer.js';
 import type { Gpu } from './device.js';
-import { evalBatch, predictBatch, trainStep, updateRule, type DataBuffers, type NetBuffers, type NetConfig } from './graph.js';
+import {
+  evalBatch, predictBatch, trainStep, updateRule, type DataBuffers, type NetBuffers, type NetConfig,
+} from './graph.js';
 import type { Kernels } from './kernels.js';
 import type { MatmulChoice } from './matmul-variants.js';
 import {
@@ -253,7 +256,7 @@ export class WebGpuSession implements TrainingSession {
     this.live();
     const plan = which === 'val' ? this.plan.val : which === 'train' ? this.plan.train : this.plan.test;
     const lists = which === 'val' ? this.parts.evals.val : which === 'train' ? this.parts.evals.train : this.parts.evals.test;
-    if (!plan || !lists) throw new Error(`evaluate("${which}") on a session without that set`);
+    if (!plan || !lists) throw new Error(`evaluate("${which}") on a session without ${SET_NAMES[which]}`);
     const { count, batches, firstSlot } = plan;
     if (count === 0) return { loss: NaN, accuracy: NaN };
     return this.serial(async () => {

@@ -1,8 +1,11 @@
 /**
  * matmul.wgsl, the matrix-product family: its epilogue flags, its Dims and its grid. The variants (tiles, load modes)
- * and the one place a variant is picked by shape are src/gpu/matmul-variants.ts. CPU references: matmulNT, matmulTN, matmulNN.
+ * and the one place a variant is picked by shape are src/gpu/matmul-variants.ts. CPU references: matmulNT, matmulTN,
+ * matmulNN.
  */
-import { MATMUL_TILES, MIN_TILE_EDGE, pickMatmul, type MatmulForm, type MatmulMode, type MatmulTile } from '../matmul-variants.js';
+import {
+  MATMUL_TILES, MIN_TILE_EDGE, pickMatmul, type MatmulForm, type MatmulMode, type MatmulTile,
+} from '../matmul-variants.js';
 import { defineKernel, f32Bits, words } from './define.js';
 
 /** Epilogue flags (Dims.flags), combined with |; matmul.wgsl takes their values from here. */
