@@ -21,7 +21,7 @@
 //            writable and read-only in a dispatch)
 //   1 x:     [count] read: the pre-activation (the layer's matmul output plus bias)
 //   2 d:     Dims uniform
-//   3 entry: Step uniform, dynamic offset (see gather.wgsl: the step table); only entry.run is read
+//   3 entry: Step uniform, dynamic offset (the step table, src/gpu/plan.ts); only entry.run is read
 // Dispatch: min(ceil(count / WORKGROUP), 4096) workgroups of WORKGROUP threads, a grid-stride loop.
 
 struct Dims { count: u32, kind: u32, backward: u32, layer: u32, seed: u32, threshold: u32, scale: f32, slope: f32 }

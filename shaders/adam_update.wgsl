@@ -11,7 +11,7 @@
 //   3 grads:  [count] read
 //   4 d:      Dims uniform: β1, β2, and 1 − β1, 1 − β2 computed on the CPU in float64 (in f32, 1 − f32(0.999) is
 //             off by 1.3e-5 relative), eps, weight_decay (the coupled part: Adam's, 0 for AdamW)
-//   5 step:   Step uniform, dynamic offset (see gather.wgsl: the step table). entry.opt holds this step's scalars,
+//   5 step:   Step uniform, dynamic offset (the step table, src/gpu/plan.ts). entry.opt holds this step's scalars,
 //             computed on the CPU in float64 per run step t = entry.run + 1 and rounded once (see optimizerStepValues in
 //             src/gpu/kernels/updates.ts): opt.x = step_size = lr / (1 − β1^t), opt.y = bc2_sqrt = √(1 − β2^t),
 //             opt.z = decay = 1 − lr · weight_decay for AdamW, 1 for Adam.

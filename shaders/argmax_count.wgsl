@@ -11,7 +11,7 @@
 //   1 logits: [rows, classes] read
 //   2 labels: [rows] u32 read, or for MSE_TARGETS [rows, classes] the bit patterns of f32 targets
 //   3 d:      Dims uniform
-//   4 step:   Step uniform, dynamic offset (see gather.wgsl: the step table)
+//   4 step:   Step uniform, dynamic offset (the step table, src/gpu/plan.ts)
 // Dispatch: exactly one workgroup of 256 threads; per-thread sums are reduced in a fixed tree in workgroup memory,
 // so both results are deterministic.
 

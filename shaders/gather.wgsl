@@ -14,14 +14,8 @@
 //                 GPU (and a possible fused multiply-add) can differ from the CPU's float64-then-round by an ulp, and
 //                 the two backends should see bit-identical inputs.
 //   6 d:          Dims uniform (per dispatch, written once at set-up)
-//   7 step:       Step uniform, bound with a dynamic offset
-// Why a dynamic offset: a chunk of training steps is recorded into one command buffer, and queue.writeBuffer lands
-// before the whole submission runs, so a per-step start cannot be written from the CPU between steps. Instead the
-// session writes, once at set-up, a table with one 256-byte entry per step of the epoch ({start = step·batch,
-// slot = step, and the run's step count and learning rate}) and per evaluation batch; recording step s passes
-// s·256 as the dynamic offset (struct Step: src/gpu/program.ts, StepEntry). Recording needs no writes and creates
-// no objects; the table changes only between epochs, with the order buffer, and only where a kernel reads its
-// run-dependent fields; the same entry tells softmax_cross_entropy / argmax_count which loss slot to fill.
+//   7 step:       Step uniform, bound with a dynamic offset (the step table)
+// The step table (its entry gives the batch's first row, start) is explained in src/gpu/plan.ts.
 // Dispatch: min(ceil(rows·features / WORKGROUP), 4096) workgroups of WORKGROUP threads, a grid-stride loop over x's
 // elements.
 

@@ -12,7 +12,7 @@
 //   3 labels:     [samples, label_width] u32: class indices, or the bit patterns of f32 targets
 //   4 order:      [samples] u32, the epoch's sample order (ignored when d.use_order is 0)
 //   5 d:          Dims uniform (per dispatch, written once at set-up)
-//   6 step:       Step uniform, bound with a dynamic offset (see gather.wgsl: the step table)
+//   6 step:       Step uniform, bound with a dynamic offset (the step table, src/gpu/plan.ts)
 // Dispatch: min(ceil(rows·max(features, label_width) / WORKGROUP), 4096) workgroups of WORKGROUP threads, a
 // grid-stride loop over x's elements, then one over labels_out's.
 

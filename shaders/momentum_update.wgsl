@@ -9,7 +9,7 @@
 //   2 grads:  [count] read
 //   3 d:      Dims uniform: momentum, gain = 1 − dampening (computed on the CPU in float64: in f32 the subtraction
 //             would round dampening first), weight_decay, nesterov (0 or 1)
-//   4 step:   Step uniform, dynamic offset (see gather.wgsl: the step table); reads entry.run (first step or not) and
+//   4 step:   Step uniform, dynamic offset (the step table, src/gpu/plan.ts); reads entry.run (first step or not) and
 //             entry.lr (the scheduled rate of that step)
 // Dispatch: min(ceil(count / WORKGROUP), 4096) workgroups of WORKGROUP threads, a grid-stride loop.
 

@@ -13,7 +13,7 @@
 //   4 grads:    [count] read
 //   5 d:        Dims uniform: α, and 1 − α computed on the CPU in float64 (in f32, 1 − f32(0.99) is off by 9e-7
 //               relative), eps, weight_decay, momentum (0: none), centered (0 or 1)
-//   6 step:     Step uniform, dynamic offset (see gather.wgsl: the step table); entry.lr is this step's rate.
+//   6 step:     Step uniform, dynamic offset (the step table, src/gpu/plan.ts); entry.lr is this step's rate.
 // Dispatch: min(ceil(count / WORKGROUP), 4096) workgroups of WORKGROUP threads, a grid-stride loop.
 
 struct Dims { count: u32, alpha: f32, one_minus_alpha: f32, eps: f32, weight_decay: f32, momentum: f32, centered: u32 }

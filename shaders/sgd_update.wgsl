@@ -8,7 +8,7 @@
 //   0 params: [count] read_write
 //   1 grads:  [count] read (laid out like params, by paramTable)
 //   2 d:      Dims uniform
-//   3 step:   Step uniform, dynamic offset (see gather.wgsl: the step table); reads entry.lr
+//   3 step:   Step uniform, dynamic offset (the step table, src/gpu/plan.ts); reads entry.lr
 // Dispatch: min(ceil(count / WORKGROUP), 4096) workgroups of WORKGROUP threads, a grid-stride loop.
 
 struct Dims { count: u32, weight_decay: f32 }

@@ -10,7 +10,7 @@
 //   2 logits:   [rows, classes] read
 //   3 labels:   [rows] u32 read
 //   4 d:        Dims uniform
-//   5 step:     Step uniform, dynamic offset (see gather.wgsl: the step table)
+//   5 step:     Step uniform, dynamic offset (the step table, src/gpu/plan.ts)
 // Dispatch: exactly one workgroup of 256 threads. Thread t handles rows t, t + 256, ...; the per-thread loss sums
 // are then added in a fixed tree in workgroup memory, so the loss is deterministic (no atomics, no ordering races).
 
