@@ -33,6 +33,16 @@ describe('trainer on the CPU backend', () => {
     expect(c.params).not.toEqual(a.params);
   });
 
+  it('without a test set evaluates none: no test figures, the same parameters as with one', async () => {
+    const backend = new CpuBackend();
+    const untested = await train(backend, spec, { train: data.train }, { ...options, epochs: 1 });
+    const tested = await train(backend, spec, data, { ...options, epochs: 1 });
+    expect(untested.test).toBeUndefined();
+    expect(Object.keys(untested.history[0]).filter((key) => key.startsWith('test'))).toEqual([]);
+    expect(untested.history[0].trainAccuracy).toBe(tested.history[0].trainAccuracy);
+    expect(untested.params).toEqual(tested.params);
+  });
+
   it('refuses bad options and mismatched data with one-line errors naming the setting, before training', async () => {
     const run = (overrides: object, s = spec) => () => train(new CpuBackend(), s, data, { ...options, ...overrides });
     await expectUserError(run({ batch: 1001 }), /^batch 1001 is larger than the training set \(1000/, 'batch');
