@@ -147,7 +147,7 @@ export class MLP {
       const { signal, checkpoint } = options;
       const callbacks: TrainCallbacks = {
         ...(options.onChunk ? { onProgress: options.onChunk } : {}),
-        ...(options.onEpoch ? { onEpoch: (record) => options.onEpoch!(record) } : {}),
+        ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
         ...(checkpoint ? {
           onCheckpoint: (state) => checkpoint.save(encodeCheckpoint({
             spec, options: trainOptions, state, data: { trainSamples: sets.train.count, ...(val ? { val: val.count } : {}) },
