@@ -122,6 +122,17 @@ export function createKernels(device: GPUDevice, loader: ShaderLoader): Kernels 
   return new Kernels(device, loader);
 }
 
+const byDevice = new WeakMap<GPUDevice, Map<ShaderLoader, Kernels>>();
+
+/** The pipelines every backend on `device` shares: a kernel compiles once per device, however many models use it. */
+export function deviceKernels(device: GPUDevice, loader: ShaderLoader): Kernels {
+  let byLoader = byDevice.get(device);
+  if (!byLoader) byDevice.set(device, (byLoader = new Map()));
+  let kernels = byLoader.get(loader);
+  if (!kernels) byLoader.set(loader, (kernels = createKernels(device, loader)));
+  return kernels;
+}
+
 async function createKernel(
   device: GPUDevice, name: KernelName, layout: GPUBindGroupLayout, code: string, label: string,
 ): Promise<Kernel> {
