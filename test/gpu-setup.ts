@@ -1,6 +1,6 @@
 import { createDawn } from '../src/gpu/dawn-node.js';
 import { requestGpu, type Gpu } from '../src/gpu/device.js';
-import { createKernels, type KernelName, type Kernels, type Launch } from '../src/gpu/kernels.js';
+import { deviceKernels, type KernelName, type Kernels, type Launch } from '../src/gpu/kernels.js';
 import { buildDispatches, createStepTable, record, type StepEntry } from '../src/gpu/program.js';
 import { Resources, uniformStride } from '../src/gpu/resources.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
@@ -84,8 +84,9 @@ export class KernelRunner {
     this.res = new Resources(gpu);
   }
 
-  static async create(gpu: Gpu): Promise<KernelRunner> {
-    return new KernelRunner(gpu, createKernels(gpu.device, nodeShaderLoader));
+  /** By default the pipelines the device's backends share, so a kernel compiles once per test process. */
+  static async create(gpu: Gpu, kernels: Kernels = deviceKernels(gpu.device, nodeShaderLoader)): Promise<KernelRunner> {
+    return new KernelRunner(gpu, kernels);
   }
 
   input(data: ArrayBufferView): GPUBuffer {
