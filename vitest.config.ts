@@ -1,10 +1,46 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The files that drive a GPU in the test process (SwiftShader in CI). They run without isolation, so that a worker
+ * keeps its one device and the pipelines compiled on it from file to file (test/gpu-setup.ts): compiling is most of
+ * their time. The other files keep a fresh process each.
+ */
+const GPU_FILES = [
+  'test/gpu-*.test.ts', 'test/api-gpu.test.ts', 'test/nonfinite.test.ts', 'test/kernel-definitions.test.ts',
+  'test/reliability-gpu.test.ts', 'test/reliability-cli.test.ts',
+];
+
+/** The slowest files, slowest first (seconds on 2 cores), so that no long file starts last and runs alone. */
+const SLOW_FIRST = [
+  'gpu-train', 'gpu-table', 'gpu-matmul', 'gpu-step', 'api-gpu', 'nonfinite', 'gpu-tables', 'reliability-gpu', 'gpu-optim',
+  'gpu-evaluation', 'kernel-definitions', 'reliability-cli',
+  'bench-quick', 'api-readme', 'package', 'e2e', 'mnist-train', 'table-cli', 'cli-features', 'fresh-machine', 'cli',
+];
+
+/** The GPU files first (both workers keep their device through them), each group's slowest first. */
+class SlowFirst extends BaseSequencer {
+  async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification) => {
+      const name = /([\w-]+)\.test\.ts$/.exec(spec.moduleId)?.[1] ?? '';
+      const slow = SLOW_FIRST.indexOf(name);
+      return (spec.project.name === 'gpu' ? 0 : 1000) + (slow === -1 ? SLOW_FIRST.length : slow);
+    };
+    return [...files].sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // GPU tests on SwiftShader and the MNIST training test are slow on 2 cores.
     testTimeout: 300_000,
     hookTimeout: 120_000,
+    // Vitest's default leaves a core idle (one worker on 2 cores); the tests wait on child processes and the GPU too.
+    maxWorkers: 2,
+    sequence: { sequencer: SlowFirst },
+    projects: [
+      { extends: true, test: { name: 'gpu', include: GPU_FILES, isolate: false } },
+      { extends: true, test: { name: 'other', include: ['test/**/*.test.ts'], exclude: GPU_FILES } },
+    ],
   },
 });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MLP } from '../src/index.js';
 import { float32Text } from '../src/cli/predict-table.js';
 import { colours, smooth } from './api-fixtures.js';
-import { cli } from './cli-runner.js';
+import { runCli } from './cli-runner.js';
 import { csv } from './table-fixtures.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-cli-'));
@@ -14,8 +14,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true }));
 const file = (name: string) => path.join(dir, name);
 
 /** Runs the CLI, which must succeed without a word on stderr. */
-function run(...args: string[]): string {
-  const { code, stdout, stderr } = cli(...args);
+async function run(...args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await runCli(...args);
   expect(stderr).toBe('');
   expect(code).toBe(0);
   return stdout;
@@ -32,10 +32,10 @@ describe('toBytes gives the CLI model file', () => {
     await model.fit(train.x, train.y, { epochs: 5, batchSize: 16 });
     fs.writeFileSync(file('colours.safetensors'), model.toBytes());
     fs.writeFileSync(file('test.csv'), table(test.x, test.y, ['y']));
-    run('eval', '--model', file('colours.safetensors'), '--data', file('test.csv'), '--backend', 'cpu', '--report', file('eval.json'));
+    await run('eval', '--model', file('colours.safetensors'), '--data', file('test.csv'), '--backend', 'cpu', '--report', file('eval.json'));
     const report = JSON.parse(fs.readFileSync(file('eval.json'), 'utf8'));
     expect({ loss: report.testLoss, accuracy: report.testAccuracy }).toEqual(await model.evaluate(test.x, test.y));
-    run('predict', '--model', file('colours.safetensors'), '--data', file('test.csv'), '--backend', 'cpu', '--out', file('p.csv'));
+    await run('predict', '--model', file('colours.safetensors'), '--data', file('test.csv'), '--backend', 'cpu', '--out', file('p.csv'));
     const [header, ...rows] = fs.readFileSync(file('p.csv'), 'utf8').trim().split('\n').map((line) => line.split(','));
     const p = await model.predict(test.x);
     expect(header).toEqual(['y', ...p.columns.map((c) => `p(${c})`)]);
@@ -48,11 +48,11 @@ describe('toBytes gives the CLI model file', () => {
     await model.fit(train.x, train.yz, { epochs: 20, batchSize: 20 });
     fs.writeFileSync(file('smooth.safetensors'), model.toBytes());
     fs.writeFileSync(file('smooth.csv'), table(test.x, test.yz, ['y0', 'y1']));
-    run('eval', '--model', file('smooth.safetensors'), '--data', file('smooth.csv'), '--backend', 'cpu', '--report', file('r.json'));
+    await run('eval', '--model', file('smooth.safetensors'), '--data', file('smooth.csv'), '--backend', 'cpu', '--report', file('r.json'));
     const report = JSON.parse(fs.readFileSync(file('r.json'), 'utf8'));
     const metrics = await model.evaluate(test.x, test.yz);
     expect({ loss: report.testLoss, rmse: report.testRMSE, mae: report.testMAE, r2: report.testR2 }).toEqual(metrics);
-    run('predict', '--model', file('smooth.safetensors'), '--data', file('smooth.csv'), '--backend', 'cpu', '--out', file('q.csv'));
+    await run('predict', '--model', file('smooth.safetensors'), '--data', file('smooth.csv'), '--backend', 'cpu', '--out', file('q.csv'));
     const [header, ...rows] = fs.readFileSync(file('q.csv'), 'utf8').trim().split('\n').map((line) => line.split(','));
     const p = await model.predict(test.x);
     expect(header).toEqual(['y0', 'y1']);

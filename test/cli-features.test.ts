@@ -14,7 +14,7 @@ import { encodeCheckpoint } from '../src/io/checkpoint.js';
 import { encodeModel, loadModel } from '../src/io/model-file.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
-import { cli } from './cli-runner.js';
+import { runCli } from './cli-runner.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-features-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -31,16 +31,16 @@ fs.writeFileSync(file('checkpoint.safetensors'), encodeCheckpoint({
 fs.writeFileSync(file('note.png'), 'not a png');
 
 describe('train, eval and predict flags', () => {
-  it('train --help documents every optimiser, schedule, model, data and checkpoint flag', () => {
-    const { code, stdout } = cli('train', '--help');
+  it('train --help documents every optimiser, schedule, model, data and checkpoint flag', async () => {
+    const { code, stdout } = await runCli('train', '--help');
     expect(code).toBe(0);
     for (const flag of ['--optimizer', '--momentum', '--dampening', '--weight-decay', '--beta1', '--beta2', '--eps', '--alpha', '--centered', '--schedule',
       '--step-size', '--gamma', '--min-lr', '--activation', '--loss', '--dropout', '--val', '--shuffle', '--steps', '--init',
       '--resume', '--checkpoint', '--checkpoint-every', '--plot']) {
       expect(stdout).toContain(flag);
     }
-    expect(cli('eval', '--help').stdout).toContain('--model');
-    expect(cli('predict', '--help').stdout).toContain('--image');
+    expect((await runCli('eval', '--help')).stdout).toContain('--model');
+    expect((await runCli('predict', '--help')).stdout).toContain('--image');
   });
 
   const m = file('small.safetensors');
@@ -80,8 +80,8 @@ describe('train, eval and predict flags', () => {
     [['predict', '--model', m], /predict needs one of --image FILE\.png or --index N/],
     [['predict', '--model', m, '--index', '10000'], /--index "10000" is not valid: use an integer in 0\.\.9999/],
     [['predict', '--model', m, '--image', file('note.png')], /note\.png: not a PNG image/],
-  ])('%j fails with exit code 2 and one line', (args, message) => {
-    const { code, stderr, stdout } = cli(...args);
+  ])('%j fails with exit code 2 and one line', async (args, message) => {
+    const { code, stderr, stdout } = await runCli(...args);
     expect(stderr).toMatch(message);
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
@@ -94,8 +94,8 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
   const model = file('model.safetensors');
   const curves = file('curves.svg');
 
-  it('trains with adam, cosine, gelu, dropout and a validation split, and writes report, curves and model', () => {
-    const { code, stdout, stderr } = cli('train', '--backend', 'cpu', '--train-limit', '4000', '--layers', '784,48,10', '--epochs', '3',
+  it('trains with adam, cosine, gelu, dropout and a validation split, and writes report, curves and model', async () => {
+    const { code, stdout, stderr } = await runCli('train', '--backend', 'cpu', '--train-limit', '4000', '--layers', '784,48,10', '--epochs', '3',
       '--optimizer', 'adam', '--schedule', 'cosine', '--activation', 'gelu', '--dropout', '0.1', '--val', '800', '--seed', '5',
       '--report', report, '--out', model, '--plot', curves);
     expect(stderr).toBe('');
@@ -119,10 +119,10 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
     expect(loadModel(model).spec).toMatchObject({ layers: [784, 48, 10], activation: 'gelu' });
   });
 
-  it('eval reads the model back and gives the accuracy and loss the training report gave', () => {
+  it('eval reads the model back and gives the accuracy and loss the training report gave', async () => {
     const evalReport = file('eval.json');
     const matrix = file('confusion.svg');
-    const { code, stdout, stderr } = cli('eval', '--model', model, '--backend', 'cpu', '--report', evalReport, '--plot', matrix);
+    const { code, stdout, stderr } = await runCli('eval', '--model', model, '--backend', 'cpu', '--report', evalReport, '--plot', matrix);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const trained = JSON.parse(fs.readFileSync(report, 'utf8'));
@@ -144,8 +144,8 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
     expect(fs.readFileSync(matrix, 'utf8').match(/<rect /g)!.length).toBeGreaterThanOrEqual(100);
   });
 
-  it('predict classifies a test sample and a PNG of it alike, with ten probabilities', () => {
-    const byIndex = cli('predict', '--model', model, '--index', '0', '--backend', 'cpu');
+  it('predict classifies a test sample and a PNG of it alike, with ten probabilities', async () => {
+    const byIndex = await runCli('predict', '--model', model, '--index', '0', '--backend', 'cpu');
     expect(byIndex.stderr).toBe('');
     expect(byIndex.code).toBe(0);
     expect(byIndex.stdout).toMatch(/^test sample 0 \(label 7\): class 7 \(probability \d+\.\d\d%\), right$/m);
@@ -165,7 +165,7 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
       }
     }
     fs.writeFileSync(file('seven.png'), PNG.sync.write(png));
-    const byImage = cli('predict', '--model', model, '--image', file('seven.png'), '--backend', 'cpu');
+    const byImage = await runCli('predict', '--model', model, '--image', file('seven.png'), '--backend', 'cpu');
     expect(byImage.stderr).toBe('');
     expect(byImage.code).toBe(0);
     expect(byImage.stdout).toMatch(/seven\.png: class 7 \(probability/);
@@ -173,19 +173,19 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
 });
 
 describe('resume through checkpoint files', () => {
-  it('a run stopped at --steps and resumed from its checkpoint ends with bitwise the uninterrupted model', () => {
+  it('a run stopped at --steps and resumed from its checkpoint ends with bitwise the uninterrupted model', async () => {
     const run = ['train', '--backend', 'cpu', '--train-limit', '2000', '--layers', '784,24,10', '--epochs', '2',
       '--optimizer', 'nesterov', '--schedule', 'step', '--step-size', '1', '--gamma', '0.5', '--dropout', '0.2', '--val', '400',
       '--checkpoint-every', '10'];
-    const whole = cli(...run, '--checkpoint', file('whole.ckpt'), '--out', file('whole.safetensors'), '--report', file('whole.json'));
+    const whole = await runCli(...run, '--checkpoint', file('whole.ckpt'), '--out', file('whole.safetensors'), '--report', file('whole.json'));
     expect(whole.stderr).toBe('');
     // Stopped at a multiple of the checkpoint interval, the stopped and resumed runs cut the same chunks of steps as
     // the whole run, so even the loss sums of the history agree bitwise.
-    const first = cli(...run, '--checkpoint', file('part.ckpt'), '--steps', '30');
+    const first = await runCli(...run, '--checkpoint', file('part.ckpt'), '--steps', '30');
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(/30 steps/);
     // The checkpoint carries the run's settings: --resume alone continues it (the checkpoint interval included).
-    const second = cli('train', '--resume', file('part.ckpt'), '--backend', 'cpu', '--out', file('resumed.safetensors'), '--report', file('resumed.json'));
+    const second = await runCli('train', '--resume', file('part.ckpt'), '--backend', 'cpu', '--out', file('resumed.safetensors'), '--report', file('resumed.json'));
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/resuming from .*part\.ckpt: epoch 2, step 30/);

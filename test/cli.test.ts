@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/io/model-file.js';
-import { cli } from './cli-runner.js';
+import { cli, runCli } from './cli-runner.js';
 
 describe('train CLI', () => {
-  it('documents every flag in --help', () => {
-    const { code, stdout } = cli('train', '--help');
+  it('documents every flag in --help', async () => {
+    const { code, stdout } = await runCli('train', '--help');
     expect(code).toBe(0);
     for (const flag of ['--layers', '--epochs', '--batch', '--lr', '--seed', '--backend', '--data', '--train-limit', '--out', '--report', '--help']) {
       expect(stdout).toContain(flag);
@@ -28,8 +28,8 @@ describe('train CLI', () => {
     [['train', '--data', '/nonexistent/mnist'], /\/nonexistent\/mnist/],
     [['train', '--out', '/nonexistent/m.safetensors'], /--out .* folder \/nonexistent does not exist/],
     [['fly'], /unknown command "fly"/],
-  ])('%j fails with exit code 2 and one line', (args, message) => {
-    const { code, stderr, stdout } = cli(...args);
+  ])('%j fails with exit code 2 and one line', async (args, message) => {
+    const { code, stderr, stdout } = await runCli(...args);
     expect(stderr).toMatch(message);
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
@@ -37,11 +37,11 @@ describe('train CLI', () => {
     expect(stdout).toBe('');
   });
 
-  it('trains on a subset, prints per-epoch lines, and writes the report and a loadable model', () => {
+  it('trains on a subset, prints per-epoch lines, and writes the report and a loadable model', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
     const report = path.join(dir, 'report.json');
     const model = path.join(dir, 'model.safetensors');
-    const { code, stdout, stderr } = cli('train', '--backend', 'cpu', '--train-limit', '3000', '--epochs', '2',
+    const { code, stdout, stderr } = await runCli('train', '--backend', 'cpu', '--train-limit', '3000', '--epochs', '2',
       '--layers', '784,32,10', '--seed', '3', '--report', report, '--out', model);
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -65,5 +65,16 @@ describe('train CLI', () => {
     expect(stdout).toMatch(/epoch 2\/2 .*test accuracy \d+\.\d\d% {2}train accuracy \d+\.\d\d% /);
     expect(loadModel(model).spec.layers).toEqual([784, 32, 10]);
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('the bin: help exits 0, a bad flag exits 2 with the one line, as the shell sees them', () => {
+    const help = cli('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: webgpu-mlp <command>/);
+    expect(help.stderr).toBe('');
+    const bad = cli('train', '--lr', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('error: --lr "0" is not valid: use a positive number such as 0.1\n');
+    expect(bad.stdout).toBe('');
   });
 });

@@ -137,7 +137,7 @@ describe('noop (the benchmark\'s overhead baseline)', () => {
 
 describe('device errors', () => {
   it('an uncaptured validation error surfaces from check(); our own destroy() is not reported as a loss', async () => {
-    const other = await openTestGpu(); // a device of its own: a recorded error stays recorded
+    const other = await openTestGpu({ own: true }); // a recorded error stays recorded
     try {
       expect(() => other.check()).not.toThrow();
       // MAP_READ may only be combined with COPY_DST: an invalid buffer, reported asynchronously.
@@ -147,7 +147,7 @@ describe('device errors', () => {
     } finally {
       other.destroy();
     }
-    const quiet = await openTestGpu();
+    const quiet = await openTestGpu({ own: true }); // really destroyed
     quiet.destroy();
     await quiet.device.lost;
     expect(() => quiet.check()).not.toThrow();

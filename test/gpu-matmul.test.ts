@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { relu, reluBackward } from '../src/cpu/activations.js';
 import { biasAdd, columnSum } from '../src/cpu/bias.js';
 import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
@@ -6,7 +6,7 @@ import { sgdUpdate } from '../src/cpu/updates.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { BIAS, BIAS_GRAD, launch, MASK, RELU, UPDATE } from '../src/gpu/kernels.js';
 import {
-  MATMUL_MODES, MATMUL_TILE_NAMES, MATMUL_TILES, pickMatmul, variantConstants, checkVariant,
+  MATMUL_MODES, MATMUL_TILE_NAMES, MATMUL_TILES, pickMatmul, SOFTWARE_CHOICE, variantConstants, checkVariant,
   type MatmulForm, type MatmulMode, type MatmulTile,
 } from '../src/gpu/matmul-variants.js';
 import { Rng } from '../src/model/rng.js';
@@ -14,25 +14,33 @@ import { expectClose, randomArray } from './helpers.js';
 import { KernelRunner, matmulTol, openTestGpu, withLeadingJunk } from './gpu-setup.js';
 
 /**
- * The matmul family against matmulNT / matmulTN / matmulNN: every variant (3 forms x 4 tiles x 3 modes), each
- * forced on a shape made for it (the fast mode on a tile-aligned shape, edge on a ragged one whose contiguous
- * dimensions are multiples of 4, scalar on a ragged one with odd offsets), plain and with the epilogue training uses.
- * Then the variants picked by shape on awkward sizes. Outputs start as NaN, so an element nobody writes fails.
- * Compiling a variant takes SwiftShader 2 to 4 seconds, which is most of this file's time; the shapes stay small.
+ * The matmul family against matmulNT / matmulTN / matmulNN: each variant (3 forms x 4 tiles x 3 modes) forced on a
+ * shape made for it (the fast mode on a tile-aligned shape, edge on a ragged one whose contiguous dimensions are
+ * multiples of 4, scalar on a ragged one with odd offsets), plain and with the epilogue training uses. Then the
+ * variants picked by shape on awkward sizes. Outputs start as NaN, so an element nobody writes fails.
+ * Compiling a variant takes SwiftShader 2 to 4 seconds, which is most of this file's time; the shapes stay small. On
+ * a software adapter the forced variants are those training can pick there (every form and mode of SOFTWARE_CHOICE's
+ * tiles) and one per mode of the split-K tiles it never picks, each in another form; on a GPU, or with
+ * WEBGPU_MLP_ALL_MATMULS=1, all 36.
  */
 
-let gpu: Gpu;
-let run: KernelRunner;
-
-beforeAll(async () => {
-  gpu = await openTestGpu();
-  run = await KernelRunner.create(gpu);
-});
+const gpu: Gpu = await openTestGpu();
+const run: KernelRunner = await KernelRunner.create(gpu);
 
 afterAll(() => {
-  run?.destroy();
-  gpu?.destroy();
+  run.destroy();
+  gpu.destroy();
 });
+
+const ALL_VARIANTS = (['nt', 'tn', 'nn'] as const).flatMap((form) =>
+  MATMUL_TILE_NAMES.flatMap((tile) => MATMUL_MODES.map((mode) => [form, tile, mode] as const)));
+
+/** The split-K tile that a software adapter never picks, forced once per mode: fast nt, edge tn, scalar nn. */
+const UNPICKED_PER_MODE = [['nt', 'tiny', 'fast'], ['tn', 'tiny', 'edge'], ['nn', 'tiny', 'scalar']] as const;
+
+const testedVariants = gpu.adapter.software && process.env.WEBGPU_MLP_ALL_MATMULS !== '1'
+  ? [...ALL_VARIANTS.filter(([, tile]) => SOFTWARE_CHOICE.tiles!.includes(tile)), ...UNPICKED_PER_MODE]
+  : ALL_VARIANTS;
 
 interface Case {
   m: number;
@@ -116,10 +124,14 @@ async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: Mat
   return got.subarray(2);
 }
 
-describe('every matmul variant, forced, against the CPU', () => {
-  const variants = (['nt', 'tn', 'nn'] as const).flatMap((form) =>
-    MATMUL_TILE_NAMES.flatMap((tile) => MATMUL_MODES.map((mode) => [form, tile, mode] as const)));
-  it.each(variants)('%s %s %s', async (form, tile, mode) => {
+describe('matmul variants, forced, against the CPU', () => {
+  it('include the split-K tile in every mode: 21 variants on a software adapter, all 36 on a GPU', () => {
+    const modes = new Set(testedVariants.filter(([, tile]) => MATMUL_TILES[tile].sk > 1).map(([, , mode]) => mode));
+    expect([...modes].sort()).toEqual([...MATMUL_MODES].sort());
+    expect(testedVariants.length).toBe(gpu.adapter.software && process.env.WEBGPU_MLP_ALL_MATMULS !== '1' ? 21 : 36);
+  });
+
+  it.each(testedVariants)('%s %s %s', async (form, tile, mode) => {
     const shape = caseFor(form, tile, mode);
     // The shape must really need this mode: no faster mode is allowed on it.
     const faster = MATMUL_MODES.slice(0, MATMUL_MODES.indexOf(mode));

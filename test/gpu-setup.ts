@@ -1,5 +1,6 @@
+import { createDawn } from '../src/gpu/dawn-node.js';
 import { requestGpu, type Gpu } from '../src/gpu/device.js';
-import { createKernels, type KernelName, type Kernels, type Launch } from '../src/gpu/kernels.js';
+import { deviceKernels, type KernelName, type Kernels, type Launch } from '../src/gpu/kernels.js';
 import { uniformStride, type StepEntry } from '../src/gpu/plan.js';
 import { buildDispatches, createStepTable, record, Resources } from '../src/gpu/record.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
@@ -12,14 +13,62 @@ import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
 
-/** A device for tests. No adapter fails the suite with the way to get one: GPU tests never skip. */
-export async function openTestGpu(): Promise<Gpu> {
+/**
+ * One device per test process. Compiling a kernel takes SwiftShader seconds, and pipelines belong to a device (the
+ * backends on a device share them, see deviceKernels), so every test in a worker uses the same device: the tests'
+ * own (openTestGpu), and the ones that the CLI run in-process and MLP.create open through requestGpu. The latter find
+ * it as a browser's code finds its GPU, through navigator.gpu (which requestGpu prefers to starting Dawn): an adapter
+ * whose requestDevice hands out the one device, made with the first caller's limits (requestGpu's, the adapter's
+ * maxima). Each requestGpu still returns a Gpu of its own, with its own errors and buffer counts; their destroy()
+ * leaves the shared device open for the next test, and the process's exit ends it.
+ */
+/** Dawn's instance, held for the process's life: its adapters and devices do not keep it alive. */
+let dawn: Promise<GPU> | undefined;
+let adapter: Promise<GPUAdapter | null> | undefined;
+let shared: Promise<GPUDevice> | undefined;
+/** Set while openTestGpu({ own: true }) asks for a device: the next requestDevice makes a new one. */
+let ownNext = false;
+
+const sharingGpu = {
+  async requestAdapter(options?: GPURequestAdapterOptions): Promise<GPUAdapter | null> {
+    dawn ??= createDawn([]);
+    const instance = await dawn;
+    const real = await (adapter ??= instance.requestAdapter(options));
+    if (!real) return null;
+    const requestDevice = async (descriptor?: GPUDeviceDescriptor): Promise<GPUDevice> => {
+      if (ownNext) {
+        // An adapter makes one device: a device of its own needs an adapter of its own.
+        ownNext = false;
+        const own = await instance.requestAdapter(options);
+        if (!own) throw new Error('Dawn found an adapter once, then none');
+        return own.requestDevice(descriptor);
+      }
+      shared ??= real.requestDevice(descriptor).then((device) => {
+        device.destroy = () => {};
+        return device;
+      });
+      return shared;
+    };
+    return { limits: real.limits, features: real.features, info: real.info, requestDevice } as unknown as GPUAdapter;
+  },
+} as unknown as GPU;
+Object.defineProperty(globalThis, 'navigator', { value: { gpu: sharingGpu }, configurable: true, writable: true });
+
+/**
+ * A device for tests: the process's shared one, or with `own` a device of its own, for tests that lose or destroy
+ * it, or that count what a fresh device compiles. No adapter fails the suite with the way to get one: GPU tests
+ * never skip.
+ */
+export async function openTestGpu(options: { own?: boolean } = {}): Promise<Gpu> {
+  ownNext = options.own === true;
   try {
     return await requestGpu();
   } catch (error) {
     throw new Error(
       `the GPU tests need a WebGPU adapter and could not get one (they fail rather than skip): ${(error as Error).message}`,
     );
+  } finally {
+    ownNext = false;
   }
 }
 
@@ -35,8 +84,9 @@ export class KernelRunner {
     this.res = new Resources(gpu);
   }
 
-  static async create(gpu: Gpu): Promise<KernelRunner> {
-    return new KernelRunner(gpu, createKernels(gpu.device, nodeShaderLoader));
+  /** By default the pipelines the device's backends share, so a kernel compiles once per test process. */
+  static async create(gpu: Gpu, kernels: Kernels = deviceKernels(gpu.device, nodeShaderLoader)): Promise<KernelRunner> {
+    return new KernelRunner(gpu, kernels);
   }
 
   input(data: ArrayBufferView): GPUBuffer {

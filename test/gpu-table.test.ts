@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from './cli-runner.js';
+import { runCli } from './cli-runner.js';
 import { COLOUR_HEADER, colourRows, SMOOTH_HEADER, smoothRows, writeCsv } from './table-fixtures.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-table-'));
@@ -15,8 +15,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true }));
 const file = (name: string) => path.join(dir, name);
 const json = (name: string) => JSON.parse(fs.readFileSync(file(name), 'utf8'));
 
-function run(...args: string[]): string {
-  const { code, stdout, stderr } = cli(...args);
+async function run(...args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await runCli(...args);
   expect(stderr).toBe('');
   expect(code).toBe(0);
   return stdout;
@@ -30,12 +30,12 @@ describe('a table on CPU and WebGPU', () => {
   writeCsv(file('colours-test.csv'), COLOUR_HEADER, colourRows(90, 2));
   writeCsv(file('smooth.csv'), SMOOTH_HEADER, smoothRows(300, 3));
 
-  it.each(['cpu', 'webgpu'])('classification and regression train on %s', (backend) => {
+  it.each(['cpu', 'webgpu'])('classification and regression train on %s', async (backend) => {
     const common = ['--backend', backend, '--hidden', '24,12', '--epochs', '12', '--batch', '32', '--seed', '4'];
-    const out = run('train', '--data', file('colours.csv'), '--test', file('colours-test.csv'), ...common, '--val', '40',
+    const out = await run('train', '--data', file('colours.csv'), '--test', file('colours-test.csv'), ...common, '--val', '40',
       '--out', file(`colours-${backend}.safetensors`), '--report', file(`colours-${backend}.json`));
     if (backend === 'webgpu') expect(out).toMatch(/^device: WebGPU: /m);
-    run('train', '--data', file('smooth.csv'), '--task', 'regression', '--target', 'y,z', ...common,
+    await run('train', '--data', file('smooth.csv'), '--task', 'regression', '--target', 'y,z', ...common,
       '--out', file(`smooth-${backend}.safetensors`), '--report', file(`smooth-${backend}.json`));
   });
 
@@ -58,10 +58,10 @@ describe('a table on CPU and WebGPU', () => {
     expect(cpuR.history[11].trainLoss).toBeLessThan(0.5 * cpuR.history[0].trainLoss);
   });
 
-  it('eval and predict on WebGPU give what the CPU gives', () => {
+  it('eval and predict on WebGPU give what the CPU gives', async () => {
     for (const backend of ['cpu', 'webgpu']) {
-      run('eval', '--model', file('smooth-cpu.safetensors'), '--data', file('smooth.csv'), '--backend', backend, '--report', file(`eval-${backend}.json`));
-      run('predict', '--model', file('colours-cpu.safetensors'), '--data', file('colours-test.csv'), '--backend', backend, '--out', file(`p-${backend}.csv`));
+      await run('eval', '--model', file('smooth-cpu.safetensors'), '--data', file('smooth.csv'), '--backend', backend, '--report', file(`eval-${backend}.json`));
+      await run('predict', '--model', file('colours-cpu.safetensors'), '--data', file('colours-test.csv'), '--backend', backend, '--out', file(`p-${backend}.csv`));
     }
     const [cpu, gpu] = ['cpu', 'webgpu'].map((b) => json(`eval-${b}.json`));
     for (const key of ['testRMSE', 'testMAE', 'testLoss']) expect(relative(gpu[key], cpu[key]), key).toBeLessThan(1e-5);

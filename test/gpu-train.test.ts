@@ -9,7 +9,7 @@ import { createWebGpuBackend } from '../src/gpu/backend.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { makeSpec } from '../src/model/spec.js';
 import { DEFAULT_TRAIN_OPTIONS, train } from '../src/train/trainer.js';
-import { cli } from './cli-runner.js';
+import { runCli } from './cli-runner.js';
 import { openTestGpu } from './gpu-setup.js';
 
 // Whole runs on real MNIST data, GPU (SwiftShader in CI) against the CPU reference.
@@ -47,17 +47,18 @@ describe('training on WebGPU against the CPU backend', () => {
     }
   });
 
-  it('train --backend webgpu ends within 0.5 points of --backend cpu with the same seed', () => {
+  it('train --backend webgpu ends within 0.5 points of --backend cpu with the same seed', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-cli-'));
-    const reports = ['cpu', 'webgpu'].map((backend) => {
+    const reports = [];
+    for (const backend of ['cpu', 'webgpu']) {
       const report = path.join(dir, `${backend}.json`);
-      const { code, stderr, stdout } = cli('train', '--backend', backend, '--train-limit', '3000', '--layers', '784,64,10',
+      const { code, stderr, stdout } = await runCli('train', '--backend', backend, '--train-limit', '3000', '--layers', '784,64,10',
         '--seed', '7', '--report', report);
       expect(stderr).toBe('');
       expect(code).toBe(0);
       expect(stdout).toMatch(/done: test accuracy/);
-      return JSON.parse(fs.readFileSync(report, 'utf8'));
-    });
+      reports.push(JSON.parse(fs.readFileSync(report, 'utf8')));
+    }
     const [cpu, webgpu] = reports;
     expect(webgpu.backend).toBe('webgpu');
     expect(webgpu.device).toMatch(/^WebGPU: /);
@@ -67,18 +68,19 @@ describe('training on WebGPU against the CPU backend', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('train --backend auto takes WebGPU with validation, adamw, a cosine schedule, gelu and dropout, and ends near the CPU', () => {
+  it('train --backend auto takes WebGPU with validation, adamw, a cosine schedule, gelu and dropout, and ends near the CPU', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-cli-'));
     const flags = ['--train-limit', '3000', '--val', '500', '--layers', '784,48,24,10', '--optimizer', 'adamw', '--lr', '0.002',
       '--schedule', 'cosine', '--activation', 'gelu', '--dropout', '0.1', '--seed', '3', '--epochs', '2'];
-    const reports = ['cpu', 'auto'].map((backend) => {
+    const reports = [];
+    for (const backend of ['cpu', 'auto']) {
       const report = path.join(dir, `${backend}.json`);
-      const { code, stderr, stdout } = cli('train', '--backend', backend, ...flags, '--report', report);
+      const { code, stderr, stdout } = await runCli('train', '--backend', backend, ...flags, '--report', report);
       expect(stderr).toBe('');
       expect(code).toBe(0);
       if (backend === 'auto') expect(stdout).toMatch(/^backend auto: using WebGPU$/m);
-      return JSON.parse(fs.readFileSync(report, 'utf8'));
-    });
+      reports.push(JSON.parse(fs.readFileSync(report, 'utf8')));
+    }
     const [cpu, gpu] = reports;
     expect(gpu.backend).toBe('webgpu');
     expect(cpu.testAccuracy).toBeGreaterThan(0.8);

@@ -59,9 +59,9 @@ describe('kernel definitions against their WGSL', () => {
 
 describe('compiling only what is dispatched', () => {
   it('a backend compiles nothing; a session its own kernels; a kernel runner the one it runs', async () => {
-    const gpu = await openTestGpu();
+    const gpu = await openTestGpu({ own: true }); // nothing compiled on it yet
     const backend = await createWebGpuBackend(nodeShaderLoader, { gpu });
-    const run = await KernelRunner.create(gpu);
+    const run = await KernelRunner.create(gpu, createKernels(gpu.device, nodeShaderLoader));
     try {
       expect(backend.kernels.compiled).toEqual([]);
       const spec = makeSpec([16, 8, 4]);

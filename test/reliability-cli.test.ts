@@ -15,7 +15,7 @@ import { initParams, paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
 import { openTestGpu } from './gpu-setup.js';
-import { cli } from './cli-runner.js';
+import { runCli } from './cli-runner.js';
 import { randomDataset } from './helpers.js';
 import { cliWithFaultyGpu } from './reliability-helpers.js';
 
@@ -80,8 +80,8 @@ describe('a run set up wrong ends with one line naming the problem and the fix',
     ['a batch of 0', ['train', '--batch', '0'], /--batch "0" is not valid: use an integer >= 1/],
     ['a batch larger than the training set', ['train', '--train-limit', '100', '--batch', '101'],
       /--batch 101 is larger than the training set \(100 samples\): use a smaller batch/],
-  ])('%s', (_what, args, message) => {
-    expectOneLine(cli(...args), message);
+  ])('%s', async (_what, args, message) => {
+    expectOneLine(await runCli(...args), message);
   });
 
   it('layer sizes beyond the GPU\'s limits are refused before training, naming the limit', async () => {
@@ -90,7 +90,7 @@ describe('a run set up wrong ends with one line naming the problem and the fix',
     gpu.destroy();
     // A hidden layer whose weights alone exceed both limits: refused before its parameters are even initialised.
     const hidden = Math.ceil(Math.max(maxStorageBufferBindingSize, maxBufferSize) / (4 * 795)) + 1;
-    const result = cli('train', '--backend', 'webgpu', '--layers', `784,${hidden},10`, '--train-limit', '640');
+    const result = await runCli('train', '--backend', 'webgpu', '--layers', `784,${hidden},10`, '--train-limit', '640');
     expect(result.stderr).toMatch(/^error: the parameters need \d+\.\d MiB, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) \(\d+\.\d MiB\): use smaller layers\n$/);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -119,12 +119,12 @@ describe('a run set up wrong ends with one line naming the problem and the fix',
 });
 
 describe('--verbose', () => {
-  it('is documented by train, eval and predict', () => {
-    for (const command of ['train', 'eval', 'predict']) expect(cli(command, '--help').stdout).toMatch(/--verbose\s+on an error, print its stack trace/);
+  it('is documented by train, eval and predict', async () => {
+    for (const command of ['train', 'eval', 'predict']) expect((await runCli(command, '--help')).stdout).toMatch(/--verbose\s+on an error, print its stack trace/);
   });
 
-  it('adds the stack to a user error', () => {
-    const { code, stderr } = cli('train', '--lr', '0', '--verbose');
+  it('adds the stack to a user error', async () => {
+    const { code, stderr } = await runCli('train', '--lr', '0', '--verbose');
     expect(code).toBe(2);
     expect(stderr).toMatch(/^error: --lr "0" is not valid: use a positive number such as 0\.1\nUserError: .*\n\s+at positiveFlag /);
   });
@@ -141,10 +141,10 @@ describe('--verbose', () => {
 });
 
 describe('a diverging run (CPU)', () => {
-  it('stops with the epoch and step, exit code 2, and keeps the last good checkpoint; --out is not written', () => {
+  it('stops with the epoch and step, exit code 2, and keeps the last good checkpoint; --out is not written', async () => {
     const checkpoint = file('diverging.ckpt');
     const out = file('diverged.safetensors');
-    const result = cli('train', '--backend', 'cpu', '--train-limit', '640', '--layers', '784,16,10', '--lr', '1000', '--epochs', '3',
+    const result = await runCli('train', '--backend', 'cpu', '--train-limit', '640', '--layers', '784,16,10', '--lr', '1000', '--epochs', '3',
       '--log-every', '1', '--checkpoint', checkpoint, '--checkpoint-every', '5', '--out', out);
     expect(result.stderr).toMatch(/^error: training diverged at epoch \d, step \d+: the loss is NaN; lower --lr \(now 1000\)\n$/);
     expect(result.code).toBe(2);

@@ -17,7 +17,7 @@ import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
 import { paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
 import { train, type TrainOptions } from '../src/train/trainer.js';
-import { cli } from './cli-runner.js';
+import { runCli } from './cli-runner.js';
 import { openTestGpu } from './gpu-setup.js';
 import { cliWithFaultyGpu, diverging, expectDivergence, toyData, toySpec } from './reliability-helpers.js';
 import { toyDataset } from './toy.js';
@@ -108,7 +108,7 @@ describe('WebGPU', () => {
 
   it('a lost device stops the run with a DeviceLostError, leaves the last checkpoint whole, and --resume continues on the CPU and on another device', async () => {
     const checkpoint = path.join(dir, 'lost.ckpt');
-    const lost = await openTestGpu();
+    const lost = await openTestGpu({ own: true }); // lost below, as a driver reset loses one
     const lostBackend = await createWebGpuBackend(nodeShaderLoader, { gpu: lost });
     const every: TrainOptions = { ...options, checkpointEvery: 3 };
     let written: Buffer | undefined;
@@ -145,7 +145,7 @@ describe('WebGPU', () => {
 });
 
 describe('a lost device, through the CLI', () => {
-  it('ends with one line giving the reason and the checkpoint; --resume FILE --backend cpu finishes the run', () => {
+  it('ends with one line giving the reason and the checkpoint; --resume FILE --backend cpu finishes the run', async () => {
     const checkpoint = path.join(dir, 'cli-lost.ckpt');
     const report = path.join(dir, 'resumed.json');
     // Submissions 1, 2: steps 1 and 2; 3: the checkpoint at step 2; 4, 5, 6 likewise; 7: step 5, lost while it runs.
@@ -155,7 +155,7 @@ describe('a lost device, through the CLI', () => {
       `${checkpoint}: --resume ${checkpoint} continues the run \\(add --backend cpu if the GPU stays unavailable\\)\\n$`));
     expect(lost.code).toBe(2);
     expect(loadCheckpoint(checkpoint).state.step).toBe(4);
-    const resumed = cli('train', '--resume', checkpoint, '--backend', 'cpu', '--report', report);
+    const resumed = await runCli('train', '--resume', checkpoint, '--backend', 'cpu', '--report', report);
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/resuming from .*cli-lost\.ckpt: epoch 1, step 4/);

@@ -12,7 +12,7 @@ import { encodeModel, loadModel } from '../src/io/model-file.js';
 import { paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
-import { cli } from './cli-runner.js';
+import { runCli } from './cli-runner.js';
 import { COLOUR_HEADER, colourRows, SMOOTH_HEADER, smoothRows, writeCsv } from './table-fixtures.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'table-cli-'));
@@ -22,8 +22,8 @@ const json = (name: string) => JSON.parse(fs.readFileSync(file(name), 'utf8'));
 const readCsv = (name: string) => Papa.parse<string[]>(fs.readFileSync(file(name), 'utf8').trim()).data;
 
 /** A CLI run that must succeed: its stdout. */
-function ok(...args: string[]): string {
-  const { code, stdout, stderr } = cli(...args);
+async function ok(...args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await runCli(...args);
   expect(stderr).toBe('');
   expect(code).toBe(0);
   return stdout;
@@ -37,8 +37,8 @@ writeCsv(file('colours-test.csv'), COLOUR_HEADER, testRows);
 writeCsv(file('colours-new.csv'), ['id', 'noise', 'constant', 'y', 'x'], testRows.map((r, i) => [i, r[3], r[2], r[1], r[0]]));
 
 describe('a table of colours: train with the defaults, eval and predict', () => {
-  it('trains a sensible model with no flag but --data, naming the classes in sorted order', () => {
-    const stdout = ok('train', '--data', file('colours.csv'), '--test', file('colours-test.csv'), '--backend', 'cpu',
+  it('trains a sensible model with no flag but --data, naming the classes in sorted order', async () => {
+    const stdout = await ok('train', '--data', file('colours.csv'), '--test', file('colours-test.csv'), '--backend', 'cpu',
       '--out', file('colours.safetensors'), '--report', file('colours.json'), '--plot', file('colours.svg'));
     expect(stdout).toMatch(/^training 4-100-3 \(relu, softmax-cross-entropy\), batch 200, adam lr 0\.001, 200 epoch\(s\), seed 1$/m);
     expect(stdout).toMatch(/^data: 300 training samples, 90 test \(4 features, 3 classes of "colour"; test rows from .*colours-test\.csv\)$/m);
@@ -56,8 +56,8 @@ describe('a table of colours: train with the defaults, eval and predict', () => 
     expect(fs.readFileSync(file('colours.svg'), 'utf8').match(/<polyline /g)).toHaveLength(4); // loss: train, test; accuracy: train, test
   });
 
-  it('eval reads the model back and gives the accuracy and loss the training report gave, under the class names', () => {
-    const stdout = ok('eval', '--model', file('colours.safetensors'), '--data', file('colours-test.csv'), '--backend', 'cpu',
+  it('eval reads the model back and gives the accuracy and loss the training report gave, under the class names', async () => {
+    const stdout = await ok('eval', '--model', file('colours.safetensors'), '--data', file('colours-test.csv'), '--backend', 'cpu',
       '--report', file('colours-eval.json'));
     const trained = json('colours.json');
     const evaluated = json('colours-eval.json');
@@ -69,8 +69,8 @@ describe('a table of colours: train with the defaults, eval and predict', () => 
     expect(stdout).toMatch(/^\s+green\s+\d+\s+\d+\s+\d+\s+\d+\.\d\d%$/m);
   });
 
-  it('predict writes one row per input row: the class and its probabilities, the same classes eval counted', () => {
-    const stdout = ok('predict', '--model', file('colours.safetensors'), '--data', file('colours-new.csv'), '--backend', 'cpu',
+  it('predict writes one row per input row: the class and its probabilities, the same classes eval counted', async () => {
+    const stdout = await ok('predict', '--model', file('colours.safetensors'), '--data', file('colours-new.csv'), '--backend', 'cpu',
       '--out', file('predictions.csv'));
     expect(stdout).toBe(`predictions for 90 rows written to ${file('predictions.csv')}\n`);
     const [header, ...rows] = readCsv('predictions.csv');
@@ -84,7 +84,7 @@ describe('a table of colours: train with the defaults, eval and predict', () => 
     const right = rows.filter((row, i) => row[0] === testRows[i][4]).length;
     expect(right / 90).toBe(json('colours.json').testAccuracy);
     // Without --out, the same CSV on stdout.
-    expect(ok('predict', '--model', file('colours.safetensors'), '--data', file('colours-new.csv'), '--backend', 'cpu'))
+    expect(await ok('predict', '--model', file('colours.safetensors'), '--data', file('colours-new.csv'), '--backend', 'cpu'))
       .toBe(fs.readFileSync(file('predictions.csv'), 'utf8'));
   });
 });
@@ -93,8 +93,8 @@ describe('regression', () => {
   writeCsv(file('smooth.csv'), SMOOTH_HEADER, smoothRows(600, 3));
   writeCsv(file('smooth-test.csv'), SMOOTH_HEADER, smoothRows(150, 4));
 
-  it('learns a smooth noise-free target to R² of 0.99 or more with the defaults, and eval gives the same figures', () => {
-    const stdout = ok('train', '--data', file('smooth.csv'), '--test', file('smooth-test.csv'), '--task', 'regression', '--target', 'y',
+  it('learns a smooth noise-free target to R² of 0.99 or more with the defaults, and eval gives the same figures', async () => {
+    const stdout = await ok('train', '--data', file('smooth.csv'), '--test', file('smooth-test.csv'), '--task', 'regression', '--target', 'y',
       '--backend', 'cpu', '--out', file('smooth.safetensors'), '--report', file('smooth.json'), '--plot', file('smooth.svg'));
     expect(stdout).toMatch(/^training 3-100-1 \(relu, mse\)/m);
     expect(stdout).toMatch(/^epoch 1\/\d+ {2}train loss \d\.\d{4} {2}test loss \d\.\d{4} {2}test RMSE \S+ {2}test R² -?\d\.\d{4} /m);
@@ -107,15 +107,15 @@ describe('regression', () => {
     expect(Object.keys(report.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testLoss', 'testMAE', 'testR2', 'testRMSE', 'trainEvalLoss', 'trainLoss', 'trainRMSE']);
     expect(fs.readFileSync(file('smooth.svg'), 'utf8').match(/<polyline /g)).toHaveLength(5); // loss: train, test; RMSE: train, test; R²
 
-    ok('eval', '--model', file('smooth.safetensors'), '--data', file('smooth-test.csv'), '--backend', 'cpu', '--report', file('smooth-eval.json'));
+    await ok('eval', '--model', file('smooth.safetensors'), '--data', file('smooth-test.csv'), '--backend', 'cpu', '--report', file('smooth-eval.json'));
     const evaluated = json('smooth-eval.json');
     for (const key of ['testRMSE', 'testMAE', 'testR2', 'testLoss']) expect(evaluated[key], key).toBe(report[key]);
   });
 
-  it('predicts the target in its own units, with the target column absent', () => {
+  it('predicts the target in its own units, with the target column absent', async () => {
     const rows = smoothRows(150, 4);
     writeCsv(file('smooth-new.csv'), ['b', 'a', 'z'], rows.map((r) => [r[1], r[0], r[3]]));
-    ok('predict', '--model', file('smooth.safetensors'), '--data', file('smooth-new.csv'), '--backend', 'cpu', '--out', file('smooth-pred.csv'));
+    await ok('predict', '--model', file('smooth.safetensors'), '--data', file('smooth-new.csv'), '--backend', 'cpu', '--out', file('smooth-pred.csv'));
     const [header, ...predicted] = readCsv('smooth-pred.csv');
     expect(header).toEqual(['y']);
     const errors = predicted.map((row, i) => Number(row[0]) - rows[i][2]);
@@ -123,8 +123,8 @@ describe('regression', () => {
     expect(rmse).toBeCloseTo(json('smooth.json').testRMSE, 4);
   });
 
-  it('learns several targets at once, reporting each, with a seeded fifth of the rows held out', () => {
-    const stdout = ok('train', '--data', file('smooth.csv'), '--task', 'regression', '--target', 'y,z', '--backend', 'cpu',
+  it('learns several targets at once, reporting each, with a seeded fifth of the rows held out', async () => {
+    const stdout = await ok('train', '--data', file('smooth.csv'), '--task', 'regression', '--target', 'y,z', '--backend', 'cpu',
       '--epochs', '1000', '--report', file('two.json'));
     expect(stdout).toMatch(/^training 2-100-2 \(relu, mse\)/m);
     expect(stdout).toMatch(/^data: 480 training samples, 120 test \(2 features, targets "y", "z"; 0\.2 of the rows held out for testing\)$/m);
@@ -146,8 +146,8 @@ describe('early stopping', () => {
   writeCsv(file('noisy-test.csv'), COLOUR_HEADER, noisy(60, 6));
   writeCsv(file('noisy-val.csv'), COLOUR_HEADER, rows.slice(60));
 
-  it('stops when the validation loss has not improved for N epochs and keeps the best epoch\'s weights', () => {
-    const stdout = ok('train', '--data', file('noisy.csv'), '--test', file('noisy-test.csv'), '--backend', 'cpu', '--hidden', '128,128',
+  it('stops when the validation loss has not improved for N epochs and keeps the best epoch\'s weights', async () => {
+    const stdout = await ok('train', '--data', file('noisy.csv'), '--test', file('noisy-test.csv'), '--backend', 'cpu', '--hidden', '128,128',
       '--lr', '0.003', '--epochs', '300', '--val', '20', '--early-stop', '10', '--out', file('noisy.safetensors'), '--report', file('noisy.json'));
     const report = json('noisy.json');
     const history: { epoch: number; valLoss: number; valAccuracy: number; testAccuracy: number; testLoss: number }[] = report.history;
@@ -160,9 +160,9 @@ describe('early stopping', () => {
       `the model keeps the weights of epoch ${best.epoch}, of the lowest validation loss (${lowest.toFixed(4)})`);
     // The saved weights are the best epoch's: on the validation rows and on the test file they give its figures.
     expect([report.testAccuracy, report.testLoss, report.valLoss]).toEqual([best.testAccuracy, best.testLoss, best.valLoss]);
-    ok('eval', '--model', file('noisy.safetensors'), '--data', file('noisy-val.csv'), '--backend', 'cpu', '--report', file('noisy-val.json'));
+    await ok('eval', '--model', file('noisy.safetensors'), '--data', file('noisy-val.csv'), '--backend', 'cpu', '--report', file('noisy-val.json'));
     expect([json('noisy-val.json').testLoss, json('noisy-val.json').testAccuracy]).toEqual([best.valLoss, best.valAccuracy]);
-    ok('eval', '--model', file('noisy.safetensors'), '--data', file('noisy-test.csv'), '--backend', 'cpu', '--report', file('noisy-eval.json'));
+    await ok('eval', '--model', file('noisy.safetensors'), '--data', file('noisy-test.csv'), '--backend', 'cpu', '--report', file('noisy-eval.json'));
     expect(json('noisy-eval.json').testLoss).toBe(best.testLoss);
   });
 });
@@ -228,8 +228,8 @@ describe('bad input: one line naming the file, the row and the column, and the f
     [['eval', '--model', model, '--data', file('colours-new.csv')], `${file('colours-new.csv')}: no column named "colour": eval scores the model against its target column; predict reads files without it`],
     [['predict', '--model', model, '--data', f.good], `${f.good}: no column named "x": the columns are "a", "b", "k"`],
     [['predict', '--model', model, '--index', '3'], `${model} was trained on a table: give --data FILE.csv with its columns "x", "y", "constant", "noise"`],
-  ])('%j', (args, message) => {
-    const { code, stderr, stdout } = cli(...args);
+  ])('%j', async (args, message) => {
+    const { code, stderr, stdout } = await runCli(...args);
     expect(stderr).toBe(`error: ${message}\n`);
     expect(code).toBe(2);
     expect(stdout).toBe('');
@@ -237,13 +237,13 @@ describe('bad input: one line naming the file, the row and the column, and the f
 });
 
 describe('resume on a table', () => {
-  it('a table run with early stopping, stopped at --steps and resumed, ends with bitwise the uninterrupted model and history', () => {
+  it('a table run with early stopping, stopped at --steps and resumed, ends with bitwise the uninterrupted model and history', async () => {
     const run = ['train', '--data', file('noisy.csv'), '--test', file('noisy-test.csv'), '--backend', 'cpu', '--hidden', '32',
       '--lr', '0.003', '--epochs', '60', '--batch', '20', '--val', '20', '--early-stop', '4', '--checkpoint-every', '5'];
-    ok(...run, '--checkpoint', file('whole.ckpt'), '--out', file('whole.safetensors'), '--report', file('whole.json'));
+    await ok(...run, '--checkpoint', file('whole.ckpt'), '--out', file('whole.safetensors'), '--report', file('whole.json'));
     expect(json('whole.json').earlyStop.stopped).toBe(true);
-    ok(...run, '--checkpoint', file('part.ckpt'), '--steps', '20');
-    const resumed = ok('train', '--resume', file('part.ckpt'), '--data', file('noisy.csv'), '--test', file('noisy-test.csv'), '--backend', 'cpu',
+    await ok(...run, '--checkpoint', file('part.ckpt'), '--steps', '20');
+    const resumed = await ok('train', '--resume', file('part.ckpt'), '--data', file('noisy.csv'), '--test', file('noisy-test.csv'), '--backend', 'cpu',
       '--out', file('resumed.safetensors'), '--report', file('resumed.json'));
     expect(resumed).toMatch(/resuming from .*part\.ckpt: epoch 7, step 20/);
     expect(loadModel(file('resumed.safetensors')).params).toEqual(loadModel(file('whole.safetensors')).params);
@@ -251,7 +251,7 @@ describe('resume on a table', () => {
     expect(strip('resumed.json')).toEqual(strip('whole.json'));
     expect(json('resumed.json').earlyStop).toEqual(json('whole.json').earlyStop);
     // The checkpoint holds the table's split and columns: another target is refused.
-    const { stderr, code } = cli('train', '--resume', file('part.ckpt'), '--data', file('noisy.csv'), '--target', 'x');
+    const { stderr, code } = await runCli('train', '--resume', file('part.ckpt'), '--data', file('noisy.csv'), '--target', 'x');
     expect(stderr).toBe(`error: --target x differs from the checkpoint ${file('part.ckpt')}'s colour: leave --target out to keep the checkpoint ${file('part.ckpt')}'s\n`);
     expect(code).toBe(2);
   });

@@ -10,6 +10,7 @@ import { confusionTable } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
 import { checkModelFile, loadData } from './data.js';
+import { cliIo } from './io.js';
 import { checkOutputFile } from './output.js';
 import { columnList, isTableFile, readCsvFile } from './tables.js';
 
@@ -31,7 +32,7 @@ model, RMSE, MAE and R² in the targets' units. A table is read with the model's
 export async function evalCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, FLAGS, 'eval');
   if (flags.help) {
-    process.stdout.write(helpText(USAGE, SUMMARY, FLAGS));
+    cliIo().stdout.write(helpText(USAGE, SUMMARY, FLAGS));
     return;
   }
   const str = (name: string) => flags[name] as string | undefined;
@@ -47,7 +48,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const { test, source } = evaluationData(modelFile, spec, str('data'));
   const images = spec.data ? 'rows' : 'images';
   const settings = checkModelFile(modelFile, () => `the test ${images} of ${source}`, () => inferenceSettings(spec, test));
-  const say = (line: string) => process.stdout.write(line + '\n');
+  const say = (line: string) => cliIo().stdout.write(line + '\n');
   const backend = await openBackend(backendChoice, say, 'evaluating', settings);
   try {
     say(`model ${modelFile}: ${spec.layers.join('-')} (${spec.activation}, ${spec.loss}) on ${test.count} test samples`);

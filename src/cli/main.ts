@@ -1,41 +1,4 @@
 #!/usr/bin/env node
-import { UserError } from '../errors.js';
-import { evalCommand } from './eval.js';
-import { describeFailure } from './failure.js';
-import { predictCommand } from './predict.js';
-import { trainCommand } from './train.js';
+import { run } from './run.js';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  train: trainCommand,
-  eval: evalCommand,
-  predict: predictCommand,
-};
-
-const USAGE = `Usage: webgpu-mlp <command> [options]
-
-Commands:
-  train    train an MLP on MNIST (or any folder of MNIST-style IDX files), or on a CSV table
-  eval     evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix (or RMSE, MAE, R²)
-  predict  classify one digit (a PNG image, or a test-set sample), or predict every row of a CSV table
-
-Run "webgpu-mlp <command> --help" for a command's options; --verbose prints the stack trace of an error.
-`;
-
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const run = COMMANDS[command];
-  if (!run) throw new UserError(`unknown command "${command}": use one of ${Object.keys(COMMANDS).join(', ')}`);
-  await run(rest);
-}
-
-const argv = process.argv.slice(2);
-main(argv).catch((error: unknown) => {
-  // Read from argv itself, so that --verbose works on errors in the flags too.
-  const { text, code } = describeFailure(error, argv.includes('--verbose'));
-  process.stderr.write(text);
-  process.exitCode = code;
-});
+process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });

@@ -12,6 +12,7 @@ import { inferenceSettings, predictOutputs } from '../train/inference.js';
 import { argmax, softmax } from '../train/metrics.js';
 import { type BackendChoice, openBackend } from './backends.js';
 import { checkModelFile } from './data.js';
+import { cliIo } from './io.js';
 import { readCsvFile } from './tables.js';
 
 /** The shortest decimal that reads back as the same float32 (what a float32 holds, without float64's noise digits). */
@@ -61,10 +62,10 @@ export async function predictTable(
     const outputs = await predictOutputs(backend, spec, params, set, settings);
     const text = Papa.unparse(predictionRows(spec, outputs, set.count), { newline: '\n' }) + '\n';
     if (outFile === undefined) {
-      process.stdout.write(text);
+      cliIo().stdout.write(text);
     } else {
       writeFileAtomic(outFile, text);
-      process.stdout.write(`predictions for ${set.count} rows written to ${outFile}\n`);
+      cliIo().stdout.write(`predictions for ${set.count} rows written to ${outFile}\n`);
     }
   } finally {
     backend.dispose();

@@ -8,6 +8,7 @@ import { argmax, softmax } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
 import { checkModelFile, loadData } from './data.js';
+import { cliIo } from './io.js';
 import { checkOutputFile } from './output.js';
 import { predictTable } from './predict-table.js';
 import { columnList, isTableFile } from './tables.js';
@@ -32,7 +33,7 @@ class and p(class) for each class, or a regression's predicted targets in their 
 export async function predictCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, FLAGS, 'predict');
   if (flags.help) {
-    process.stdout.write(helpText(USAGE, SUMMARY, FLAGS));
+    cliIo().stdout.write(helpText(USAGE, SUMMARY, FLAGS));
     return;
   }
   const str = (name: string) => flags[name] as string | undefined;
@@ -78,7 +79,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
   }
   const settings = checkModelFile(modelFile, () => images, () => inferenceSettings(spec, sample));
 
-  const say = (line: string) => process.stdout.write(line + '\n');
+  const say = (line: string) => cliIo().stdout.write(line + '\n');
   const backend = await openBackend(backendChoice, () => {}, 'predicting', settings);
   try {
     const outputs = await predictOutputs(backend, spec, params, sample, settings);

@@ -1,4 +1,5 @@
 import type { EpochRecord, Progress } from '../train/trainer.js';
+import type { CliStream } from './io.js';
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -39,7 +40,7 @@ export class ProgressPrinter {
   private drawn = false;
   private stepsPerEpoch: number | undefined;
 
-  constructor(private readonly out: NodeJS.WriteStream, private readonly epochs: number) {}
+  constructor(private readonly out: CliStream, private readonly epochs: number) {}
 
   get interactive(): boolean {
     return this.out.isTTY === true;

@@ -9,6 +9,7 @@ import { checkRun, train, type TrainStart } from '../train/trainer.js';
 import { helpText, parseFlags, choiceFlag } from './args.js';
 import { BACKEND_CHOICES, openBackend } from './backends.js';
 import { checkModelFile } from './data.js';
+import { cliIo } from './io.js';
 import { checkOutputFile } from './output.js';
 import { ProgressPrinter } from './progress.js';
 import { TABLE_BATCH, TABLE_EPOCHS } from '../train/defaults.js';
@@ -29,7 +30,7 @@ StepLR, CosineAnnealingLR).`;
 export async function trainCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, TRAIN_FLAGS, 'train');
   if (flags.help) {
-    process.stdout.write(helpText(USAGE, SUMMARY, TRAIN_FLAGS));
+    cliIo().stdout.write(helpText(USAGE, SUMMARY, TRAIN_FLAGS));
     return;
   }
   const str = (name: string) => flags[name] as string | undefined;
@@ -80,7 +81,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const images = data.shape.data ? 'data' : 'images';
   const run = checkModelFile(resumeFile ?? initFile, (set) => `the ${set} ${images} of ${data.source}`, () => checkRun(spec, sets, options));
 
-  const say = (line: string) => process.stdout.write(line + '\n');
+  const say = (line: string) => cliIo().stdout.write(line + '\n');
   const backend = await openBackend(backendChoice, say, 'training', run.settings);
   try {
     say(`training ${describeRun(config)}`);
@@ -90,7 +91,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     if (initFile) say(`starting from the weights of ${initFile}`);
     say(`device: ${backend.device}`);
     const checkpointFile = str('checkpoint');
-    const printer = new ProgressPrinter(process.stdout, options.epochs);
+    const printer = new ProgressPrinter(cliIo().stdout, options.epochs);
     // The last checkpoint on disk, for the message if the GPU is lost.
     let saved = resumeFile && resumed ? { file: resumeFile, step: resumed.state.step } : undefined;
     const result = await train(backend, spec, sets, options, {

@@ -2,7 +2,7 @@ import type { Backend, SessionOptions, SessionSettings } from '../backend.js';
 import { checkSession } from '../check.js';
 import { requestGpu, type Gpu, type GpuOptions } from './device.js';
 import { SOFTWARE_CHOICE, type MatmulChoice } from './matmul-variants.js';
-import { createKernels, type Kernels } from './kernels.js';
+import { deviceKernels, type Kernels } from './kernels.js';
 import { DEFAULT_EVAL_ROWS, makePlan } from './plan.js';
 import { WebGpuSession } from './session.js';
 import type { ShaderLoader } from './shaders.js';
@@ -18,8 +18,8 @@ export interface WebGpuBackendOptions extends GpuOptions {
   prerecord?: boolean;
 }
 
-/** Training on a WebGPU device: each kernel is compiled once per backend, when a session first needs it, and shared
- * by its sessions. */
+/** Training on a WebGPU device: each kernel is compiled once per device, when a session first needs it, and shared
+ * by the sessions of every backend on the device. */
 export class WebGpuBackend implements Backend {
   readonly kind = 'webgpu';
   readonly device: string;
@@ -27,7 +27,7 @@ export class WebGpuBackend implements Backend {
 
   constructor(
     readonly gpu: Gpu,
-    /** The device's pipelines, shared by its sessions (the benchmark times them directly too). */
+    /** The device's pipelines, shared by every backend on it (the benchmark times them directly too). */
     readonly kernels: Kernels,
     private readonly ownsGpu: boolean,
     private readonly tuning: Pick<WebGpuBackendOptions, 'evalRows' | 'matmul' | 'prerecord'> = {},
@@ -68,7 +68,7 @@ export async function createWebGpuBackend(loader: ShaderLoader, options: WebGpuB
   try {
     const { evalRows, prerecord } = options;
     const matmul = { ...defaultMatmulChoice(gpu), ...options.matmul };
-    return new WebGpuBackend(gpu, createKernels(gpu.device, loader), !options.gpu, { evalRows, matmul, prerecord });
+    return new WebGpuBackend(gpu, deviceKernels(gpu.device, loader), !options.gpu, { evalRows, matmul, prerecord });
   } catch (error) {
     if (!options.gpu) gpu.destroy();
     throw error;

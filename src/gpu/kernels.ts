@@ -131,6 +131,17 @@ export function createKernels(device: GPUDevice, loader: ShaderLoader): Kernels 
   return new Kernels(device, loader);
 }
 
+const byDevice = new WeakMap<GPUDevice, Map<ShaderLoader, Kernels>>();
+
+/** The pipelines every backend on `device` shares: a kernel compiles once per device, however many models use it. */
+export function deviceKernels(device: GPUDevice, loader: ShaderLoader): Kernels {
+  let byLoader = byDevice.get(device);
+  if (!byLoader) byDevice.set(device, (byLoader = new Map()));
+  let kernels = byLoader.get(loader);
+  if (!kernels) byLoader.set(loader, (kernels = createKernels(device, loader)));
+  return kernels;
+}
+
 /** A WGSL file compiled; an error names the file, line and column. */
 async function compileModule(device: GPUDevice, name: KernelName, code: string): Promise<GPUShaderModule> {
   const module = device.createShaderModule({ label: `${name}.wgsl`, code });

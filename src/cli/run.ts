@@ -1,0 +1,50 @@
+import { UserError } from '../errors.js';
+import { evalCommand } from './eval.js';
+import { describeFailure } from './failure.js';
+import { type CliIo, withCliIo } from './io.js';
+import { predictCommand } from './predict.js';
+import { trainCommand } from './train.js';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  train: trainCommand,
+  eval: evalCommand,
+  predict: predictCommand,
+};
+
+const USAGE = `Usage: webgpu-mlp <command> [options]
+
+Commands:
+  train    train an MLP on MNIST (or any folder of MNIST-style IDX files), or on a CSV table
+  eval     evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix (or RMSE, MAE, R²)
+  predict  classify one digit (a PNG image, or a test-set sample), or predict every row of a CSV table
+
+Run "webgpu-mlp <command> --help" for a command's options; --verbose prints the stack trace of an error.
+`;
+
+async function dispatch(argv: string[], io: CliIo): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    io.stdout.write(USAGE);
+    return;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new UserError(`unknown command "${command}": use one of ${Object.keys(COMMANDS).join(', ')}`);
+  await run(rest);
+}
+
+/**
+ * Runs the CLI on `argv` (without node and the script), writing to `io`, and returns the exit code: 0, 2 for an
+ * error in what the user gave, 1 for a bug. The bin (main.ts) is this on the process's own streams; the tests run it
+ * in-process on buffers.
+ */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  try {
+    await withCliIo(io, () => dispatch(argv, io));
+    return 0;
+  } catch (error) {
+    // Read from argv itself, so that --verbose works on errors in the flags too.
+    const { text, code } = describeFailure(error, argv.includes('--verbose'));
+    io.stderr.write(text);
+    return code;
+  }
+}
