@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSession } from '../src/check.js';
-import { openBackend } from '../src/cli/backends.js';
+import { openCliBackend as openBackend } from '../src/cli/backends.js';
 import { defaultMnistDir, MNIST_FILES } from '../src/data/mnist.js';
 import { loadCheckpoint } from '../src/io/checkpoint.js';
 import { encodeModel } from '../src/io/model-file.js';

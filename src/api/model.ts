@@ -56,7 +56,7 @@ export class MLP {
         ...(options.classes ? { classes: options.classes } : {}),
       };
       validateSpec({ ...spec, data: placeholderDescription(spec, names) }); // the names fit the model
-      const engine = await openBackend(options.backend ?? 'auto', options.gpu, options.shaders);
+      const engine = await openBackend(options.backend ?? 'auto', { gpu: options.gpu, shaders: options.shaders });
       return new MLP(spec, initParams(paramTable(spec), seed), engine, seed, names);
     });
   }
@@ -68,7 +68,7 @@ export class MLP {
       const source = options.source ?? 'the model bytes';
       const { spec, params } = decodeModel(bytes, source);
       if (!spec.data) throw new UserError(`${source} hold a model of MNIST-style images, which MLP does not take: use it with the CLI, or webgpu-mlp/lower`, 'savedModel');
-      const engine = await openBackend(options.backend ?? 'auto', options.gpu, options.shaders);
+      const engine = await openBackend(options.backend ?? 'auto', { gpu: options.gpu, shaders: options.shaders });
       return new MLP(spec, params, engine, 1, { features: spec.data.features, targets: spec.data.targets, classes: spec.data.classes });
     });
   }

@@ -1,57 +1,28 @@
+/** The CLI's backend: the library's openBackend, with the CPU named for this machine and auto's choice said in a line. */
 import os from 'node:os';
 import type { Backend, SessionSizes } from '../backend.js';
-import { CpuBackend } from '../cpu/backend.js';
-import { NoAdapterError, UserError } from '../errors.js';
-import { createWebGpuBackend } from '../gpu/backend.js';
+import { BACKEND_CHOICES, openBackend, type BackendNote } from '../api/engine.js';
+import type { BackendChoice } from '../api/options.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { cliMessage } from './failure.js';
 
-export const BACKEND_CHOICES = ['auto', 'cpu', 'webgpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export { BACKEND_CHOICES, type BackendChoice };
 
-function cpuBackend(): CpuBackend {
+/** The CPU reference's name in the CLI's device line. */
+export function cpuDevice(): string {
   const model = os.cpus()[0]?.model?.trim() || os.arch();
-  return new CpuBackend(`CPU reference (${model}, 1 thread, Node ${process.versions.node})`);
+  return `CPU reference (${model}, 1 thread, Node ${process.versions.node})`;
 }
 
-/**
- * Opens the backend the user asked for, and checks that a session of `sizes` fits its limits. `auto` prefers WebGPU
- * and falls back to the CPU, saying which it chose and why: no adapter, or a session beyond the GPU's limits. `work`
- * says what the backend is for ("training", "evaluating").
- */
-export async function openBackend(
-  choice: BackendChoice, say: (line: string) => void, work: string, sizes: SessionSizes,
-): Promise<Backend> {
-  if (choice === 'cpu') return cpuBackend();
-  // Probing first keeps Dawn's and Vulkan's own diagnostics off the terminal where there is no adapter.
-  if (choice === 'webgpu') return fitting(await createWebGpuBackend(nodeShaderLoader, { probe: true }), sizes);
-  let backend: Backend;
-  try {
-    backend = await createWebGpuBackend(nodeShaderLoader, { probe: true });
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    const why = error instanceof NoAdapterError && error.reason ? ` (${error.reason})` : '';
-    say(`backend auto: no WebGPU adapter found${why}, ${work} on the CPU (--backend webgpu says how to get one)`);
-    return cpuBackend();
-  }
-  try {
-    fitting(backend, sizes);
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    say(`backend auto: too large for this GPU (${cliMessage(error)}), ${work} on the CPU`);
-    return cpuBackend();
-  }
-  say('backend auto: using WebGPU');
-  return backend;
+/** auto's choice in the CLI's words; `work` says what the backend is for ("training", "evaluating"). */
+export function choiceLine(note: BackendNote, work: string): string {
+  if (note.kind === 'webgpu') return 'backend auto: using WebGPU';
+  if (note.because === 'limits') return `backend auto: too large for this GPU (${cliMessage(note.error)}), ${work} on the CPU`;
+  const why = note.detail ? ` (${note.detail})` : '';
+  return `backend auto: no WebGPU adapter found${why}, ${work} on the CPU (--backend webgpu says how to get one)`;
 }
 
-/** `backend`, once a session of `sizes` is known to fit its limits; disposed where it does not. */
-function fitting(backend: Backend, sizes: SessionSizes): Backend {
-  try {
-    backend.checkLimits?.(sizes);
-    return backend;
-  } catch (error) {
-    backend.dispose();
-    throw error;
-  }
+/** The backend the user asked for, for a session of `sizes`; auto says what it chose through `say`. */
+export function openCliBackend(choice: BackendChoice, say: (line: string) => void, work: string, sizes: SessionSizes): Promise<Backend> {
+  return openBackend(choice, { shaders: nodeShaderLoader, sizes, cpuDevice: cpuDevice(), onChoice: (note) => say(choiceLine(note, work)) });
 }

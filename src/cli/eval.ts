@@ -8,7 +8,7 @@ import { outputSize, type ModelSpec } from '../model/spec.js';
 import { evaluateModel, evaluateRegression, inferenceSizes } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
-import { BACKEND_CHOICES, openBackend } from './backends.js';
+import { BACKEND_CHOICES, openCliBackend } from './backends.js';
 import { checkModelFile, loadData } from './data.js';
 import { checkOutputFile } from './output.js';
 import { columnList, isTableFile, readCsvFile } from './tables.js';
@@ -48,7 +48,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const images = spec.data ? 'rows' : 'images';
   const sizes = checkModelFile(modelFile, () => `the test ${images} of ${source}`, () => inferenceSizes(spec, test));
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say, 'evaluating', sizes);
+  const backend = await openCliBackend(backendChoice, say, 'evaluating', sizes);
   try {
     say(`model ${modelFile}: ${spec.layers.join('-')} (${spec.activation}, ${spec.loss}) on ${test.count} test samples`);
     say(`device: ${backend.device}`);

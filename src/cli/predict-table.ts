@@ -10,7 +10,7 @@ import { outputSize, type ModelSpec } from '../model/spec.js';
 import { targetStandardisation, unstandardiseFloat32 } from '../model/table.js';
 import { inferenceSizes, predictOutputs } from '../train/inference.js';
 import { argmax, softmax } from '../train/metrics.js';
-import { type BackendChoice, openBackend } from './backends.js';
+import { type BackendChoice, openCliBackend } from './backends.js';
 import { checkModelFile } from './data.js';
 import { readCsvFile } from './tables.js';
 
@@ -56,7 +56,7 @@ export async function predictTable(
   // Only the model's feature columns are read: a target column, or any other, is left alone.
   const set = readTable(table, spec.data, spec.task, false);
   const sizes = checkModelFile(modelFile, () => `the rows of ${dataFile}`, () => inferenceSizes(spec, set));
-  const backend = await openBackend(backendChoice, () => {}, 'predicting', sizes);
+  const backend = await openCliBackend(backendChoice, () => {}, 'predicting', sizes);
   try {
     const outputs = await predictOutputs(backend, spec, params, set, sizes);
     const text = Papa.unparse(predictionRows(spec, outputs, set.count), { newline: '\n' }) + '\n';

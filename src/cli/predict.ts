@@ -6,7 +6,7 @@ import { inputSize, outputSize } from '../model/spec.js';
 import { inferenceSizes, predictOutputs } from '../train/inference.js';
 import { argmax, softmax } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
-import { BACKEND_CHOICES, openBackend } from './backends.js';
+import { BACKEND_CHOICES, openCliBackend } from './backends.js';
 import { checkModelFile, loadData } from './data.js';
 import { checkOutputFile } from './output.js';
 import { predictTable } from './predict-table.js';
@@ -79,7 +79,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
   const sizes = checkModelFile(modelFile, () => images, () => inferenceSizes(spec, sample));
 
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, () => {}, 'predicting', sizes);
+  const backend = await openCliBackend(backendChoice, () => {}, 'predicting', sizes);
   try {
     const outputs = await predictOutputs(backend, spec, params, sample, sizes);
     const classes = outputSize(spec);

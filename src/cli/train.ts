@@ -1,13 +1,12 @@
-import type { Backend } from '../backend.js';
+import { explainFailure } from '../api/engine.js';
 import { DeviceLostError, UserError } from '../errors.js';
-import { WebGpuBackend } from '../gpu/backend.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { loadModel, saveModel } from '../io/model-file.js';
 import { curvesSvg } from '../io/plots.js';
 import { checkRun, trainChecked, type TrainStart } from '../train/trainer.js';
 import { helpText, parseFlags, choiceFlag } from './args.js';
-import { BACKEND_CHOICES, openBackend } from './backends.js';
+import { BACKEND_CHOICES, openCliBackend } from './backends.js';
 import { checkModelFile } from './data.js';
 import { checkOutputFile } from './output.js';
 import { ProgressPrinter } from './progress.js';
@@ -81,7 +80,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const run = checkModelFile(resumeFile ?? initFile, (set) => `the ${set} ${images} of ${data.source}`, () => checkRun(spec, sets, options));
 
   const say = (line: string) => process.stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say, 'training', run.sizes);
+  const backend = await openCliBackend(backendChoice, say, 'training', run.sizes);
   try {
     say(`training ${describeRun(config)}`);
     say(`data: ${data.train.count} training samples${val ? `, ${val.count} validation` : ''}, ${data.test.count} test` +
@@ -106,7 +105,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
         }
         : undefined,
     }, start).catch(async (error: unknown) => {
-      throw await explainLoss(error, backend, saved);
+      throw explainLoss(await explainFailure(error, backend), saved);
     });
     const stepsRun = result.steps - (resumed?.state.step ?? 0);
     const samplesPerSecond = (stepsRun * options.batch) / result.seconds;
@@ -138,9 +137,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
  * A failure that a lost GPU device caused becomes one line saying so and where the run can continue from; any other
  * error is returned as it is.
  */
-async function explainLoss(error: unknown, backend: Backend, saved?: { file: string; step: number }): Promise<unknown> {
-  const lost = error instanceof DeviceLostError ? error : backend instanceof WebGpuBackend ? await backend.gpu.loss() : null;
-  if (!lost) return error;
+function explainLoss(error: unknown, saved?: { file: string; step: number }): unknown {
+  if (!(error instanceof DeviceLostError)) return error;
+  const lost = error;
   const next = saved
     ? `the last checkpoint, at step ${saved.step}, is ${saved.file}: --resume ${saved.file} continues the run (add --backend cpu if the GPU stays unavailable)`
     : 'no checkpoint was saved: run again, with --checkpoint FILE --checkpoint-every N to keep one';
