@@ -12,16 +12,17 @@ import type { TableDescription } from '../model/table.js';
 
 /**
  * Rows of inputs: an array of rows (`number[][]`), a Float32Array of rows end to end (row-major, `inputs` values
- * per row), or such values with their row count.
+ * per row), or such values with their row count. A model of images takes their bytes instead: a Uint8Array.
  */
-export type Inputs = readonly (readonly number[])[] | Float32Array | { data: ArrayLike<number>; rows: number };
+export type Inputs = readonly (readonly number[])[] | Float32Array | Uint8Array | { data: ArrayLike<number>; rows: number };
 
 /**
  * Labels, one per row of `x`. A classifier's: class labels, numbers or strings (the model keeps the classes by name,
  * so 3 and "3" are one class). A regression's: one target per row (`number[]`) when it has one output, else rows of
- * targets in any of the forms that Inputs takes.
+ * targets in any of the forms that Inputs takes. A model of images: class indices, numbers or a Uint8Array.
  */
-export type Labels = readonly (string | number)[] | readonly (readonly number[])[] | Float32Array | { data: ArrayLike<number>; rows: number };
+export type Labels =
+  | readonly (string | number)[] | readonly (readonly number[])[] | Float32Array | Uint8Array | { data: ArrayLike<number>; rows: number };
 
 /** Rows of `width` float32 values, row-major. */
 interface Matrix {

@@ -1,5 +1,6 @@
-/** The MLP: a model made from options or bytes, trained on arrays, asked for predictions, saved as the CLI's model file. */
+/** The MLP: a model made from options or bytes, trained on arrays or images, asked for predictions, saved as the CLI's model file. */
 import type { Backend, Dataset, TrainingSession } from '../backend.js';
+import type { TrainData } from '../train/run.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel, encodeModel } from '../io/model-codec.js';
@@ -8,8 +9,11 @@ import { inputSize, labelWidth, outputSize, validateSpec, type ModelSpec } from 
 import { evaluateModel, evaluateRegression, inferenceSizes, predictOutputs } from '../train/inference.js';
 import { checkRun, trainChecked, type TrainCallbacks, type TrainOptions, type TrainStart } from '../train/trainer.js';
 import { defaultNames, inputSet, labelledSet, trainingSets, type Inputs, type Labels } from './arrays.js';
-import { openBackend } from './engine.js';
-import { FIT_OPTIONS, specOf, trainOptionsOf, type FitOptions, type ModelOptions } from './options.js';
+import { explainFailure, openBackend } from './engine.js';
+import { imageClasses, labelledImages, trainingImages, unlabelledImages } from './images.js';
+import {
+  FIT_OPTIONS, specOf, trainOptionsOf, type FitOptions, type LabelledData, type ModelOptions, type Training,
+} from './options.js';
 import { fitRecord, fitResult, predictions, type ClassifierMetrics, type FitResult, type Predictions, type RegressionMetrics } from './records.js';
 import { checkOptionNames, worded } from './wording.js';
 
@@ -28,7 +32,9 @@ const FREE_ON_RESUME: readonly string[] = [
 const yieldToEventLoop = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
- * A multilayer perceptron on arrays, trained on the CPU reference or with WebGPU. Its inputs are standardised with
+ * A multilayer perceptron on arrays or byte images, trained on the CPU reference or with WebGPU. A model of images
+ * (created with `images`, or read from an image model's bytes) takes pixel bytes, normalised as its spec says; on
+ * rows of numbers its inputs are standardised with
  * statistics fitted on the first fit's training rows (and a regression's targets too), which the model keeps: every
  * later fit, predict and evaluate, and its model file, use them. Each model holds its own backend: models train side by
  * side, and dispose() frees everything the model holds on the GPU.
@@ -43,6 +49,8 @@ export class MLP {
     private readonly engine: Backend,
     private readonly seed: number,
     private readonly names: { features: string[]; targets: string[]; classes?: string[] },
+    /** A model of byte images, which fit does not standardise: their normalisation is the spec's. */
+    private readonly images: boolean,
   ) {}
 
   /** A new model with the seeded initialisation of nn.Linear (U(-1/√in, 1/√in)), on the backend asked for. */
@@ -50,26 +58,29 @@ export class MLP {
     return worded(async () => {
       const spec = specOf(options);
       const seed = options.seed ?? 1;
-      const names = {
+      if (options.images && ['features', 'targets', 'classes'].some((key) => options[key as keyof ModelOptions] !== undefined)) {
+        throw new UserError('features, targets and classes name a table\'s columns: an image model\'s classes are 0 to outputs-1, leave them out');
+      }
+      const names = options.images ? { features: [], targets: ['label'], classes: imageClasses(spec) } : {
         features: options.features ?? defaultNames('x', options.inputs, ''),
         targets: options.targets ?? (spec.task === 'regression' ? defaultNames('y', options.outputs) : ['y']),
         ...(options.classes ? { classes: options.classes } : {}),
       };
-      validateSpec({ ...spec, data: placeholderDescription(spec, names) }); // the names fit the model
+      if (!options.images) validateSpec({ ...spec, data: placeholderDescription(spec, names) }); // the names fit the model
       const engine = await openBackend(options.backend ?? 'auto', { gpu: options.gpu, shaders: options.shaders });
-      return new MLP(spec, initParams(paramTable(spec), seed), engine, seed, names);
+      return new MLP(spec, initParams(paramTable(spec), seed), engine, seed, names, options.images !== undefined);
     });
   }
 
-  /** A model from the bytes of toBytes() (or a model file that train --out wrote for a table, or a checkpoint of one). */
+  /** A model from the bytes of toBytes() (or a model file that train --out wrote, or a checkpoint of one). */
   static async fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Promise<MLP> {
     return worded(async () => {
       checkOptionNames('MLP.fromBytes', options, ['backend', 'gpu', 'shaders', 'source']);
       const source = options.source ?? 'the model bytes';
       const { spec, params } = decodeModel(bytes, source);
-      if (!spec.data) throw new UserError(`${source} hold a model of MNIST-style images, which MLP does not take: use it with the CLI, or webgpu-mlp/lower`, 'savedModel');
       const engine = await openBackend(options.backend ?? 'auto', { gpu: options.gpu, shaders: options.shaders });
-      return new MLP(spec, params, engine, 1, { features: spec.data.features, targets: spec.data.targets, classes: spec.data.classes });
+      const names = spec.data ?? { features: [], targets: ['label'], classes: imageClasses(spec) };
+      return new MLP(spec, params, engine, 1, { features: names.features, targets: names.targets, classes: names.classes }, !spec.data);
     });
   }
 
@@ -98,45 +109,33 @@ export class MLP {
   }
 
   /**
-   * Trains on rows `x` with labels `y`: class labels for a classifier, targets for a regression. Resolves once training
-   * ends with each epoch's record; the model then has the trained weights (with earlyStopping, the best epoch's).
+   * Trains on rows `x` (a model of images: their bytes) with labels `y`: class labels for a classifier, targets for a
+   * regression. Resolves once training ends with each epoch's record; the model then has the trained weights (with
+   * earlyStopping, the best epoch's). A GPU device lost under it rejects with a DeviceLostError.
    */
   async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<FitResult> {
     return this.exclusive(() => worded(async () => {
       checkOptionNames('fit', options, FIT_OPTIONS);
       options.signal?.throwIfAborted();
-      let spec = this.spec;
-      let description = spec.data;
-      let start: TrainStart = { params: this.params };
       let saved: ReturnType<typeof decodeCheckpoint> | undefined;
       if (options.resume) {
         saved = decodeCheckpoint(options.resume, 'the checkpoint');
         const fixed = Object.keys(options).find((key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined);
         if (fixed) throw new UserError(`${fixed} is set by the checkpoint being resumed: leave it out (the checkpoint holds the run's settings)`);
         const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${s.activation}, ${s.loss})`;
-        if (shape(saved.spec) !== shape(spec)) throw new UserError(`the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(spec)}`, 'savedCheckpoint');
-        description = saved.spec.data;
-        start = { resume: saved.state };
+        if (shape(saved.spec) !== shape(this.spec)) {
+          throw new UserError(`the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(this.spec)}`, 'savedCheckpoint');
+        }
       }
-      if (options.validationSplit !== undefined && options.validationData) {
-        throw new UserError('validationSplit and validationData both give the validation rows: use one', 'validation');
-      }
-      const sets = trainingSets(spec, x, y, { ...this.names, validationSplit: options.validationSplit }, description);
-      const d = sets.description;
-      spec = { ...spec, data: d };
-      const val = options.validationData ? labelledSet(spec, d, options.validationData.x, options.validationData.y, 'validationData.') : sets.val;
-      const test = options.testData ? labelledSet(spec, d, options.testData.x, options.testData.y, 'testData.') : firstRow(spec, sets.train);
-      if (options.earlyStopping !== undefined && !val) {
-        throw new UserError('earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData', 'earlyStop');
-      }
+      const { spec, sets, tested } = this.fitData(x, y, options, saved?.spec.data);
       if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
         throw new UserError('dropout acts on hidden layers, and this model has none: create it with hidden, e.g. [64]', 'dropout');
       }
       let trainOptions: TrainOptions;
       if (saved) {
-        if (saved.data.trainSamples !== sets.train.count || saved.data.val !== val?.count) {
+        if (saved.data.trainSamples !== sets.train.count || saved.data.val !== sets.val?.count) {
           throw new UserError(`the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data give ` +
-            `${sets.train.count} (validation ${val?.count ?? 0}): resume with the data of the saved run`, 'savedCheckpoint');
+            `${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`, 'savedCheckpoint');
         }
         trainOptions = { ...saved.options, logEvery: options.chunkSteps ?? saved.options.logEvery, checkpointEvery: options.checkpoint?.every };
         delete trainOptions.maxSteps;
@@ -144,19 +143,23 @@ export class MLP {
       } else {
         trainOptions = trainOptionsOf(options, sets.train.count, this.seed);
       }
-      const run = checkRun(spec, { train: sets.train, test, ...(val ? { val } : {}) }, trainOptions, this.engine);
-      const tested = options.testData !== undefined;
+      const run = checkRun(spec, sets, trainOptions, this.engine);
       const { signal, checkpoint } = options;
+      // The caller's callbacks run at the trainer's yield point, where a promise they return holds training (a pause).
+      let pending: ((training: Training) => unknown) | undefined;
       const callbacks: TrainCallbacks = {
-        ...(options.onChunk ? { onProgress: options.onChunk } : {}),
-        ...(options.onEpoch ? { onEpoch: (record) => options.onEpoch!(fitRecord(record, tested)) } : {}),
+        onProgress: (progress) => (pending = options.onChunk && ((training) => options.onChunk!(progress, training))),
+        onEpoch: (record) => (pending = options.onEpoch && ((training) => options.onEpoch!(fitRecord(record, tested), training))),
         ...(checkpoint ? {
           onCheckpoint: (state) => checkpoint.save(encodeCheckpoint({
-            spec, options: trainOptions, state, data: { trainSamples: sets.train.count, ...(val ? { val: val.count } : {}) },
+            spec, options: trainOptions, state, data: { trainSamples: sets.train.count, ...(sets.val ? { val: sets.val.count } : {}) },
           }), { epoch: state.epoch, step: state.step }),
         } : {}),
         yieldPoint: async (session: TrainingSession) => {
           await yieldToEventLoop();
+          const call = pending;
+          pending = undefined;
+          await call?.({ weights: () => session.readParams() });
           if (signal?.aborted) {
             // Stopped: the model keeps what the steps so far learned, and the standardisation they learned it with.
             [this.spec, this.params] = [spec, await session.readParams()];
@@ -164,19 +167,49 @@ export class MLP {
           }
         },
       };
-      const result = await trainChecked(this.engine, run, callbacks, start);
+      const start: TrainStart = saved ? { resume: saved.state } : { params: this.params };
+      const result = await this.computing(() => trainChecked(this.engine, run, callbacks, start));
       [this.spec, this.params] = [spec, result.params];
       return fitResult(result, tested);
     }));
+  }
+
+  /**
+   * fit's data sets: images as they are, or rows standardised with `description` (a checkpoint's), else the model's
+   * own, else one fitted on the training rows; and the spec that carries the standardisation.
+   */
+  private fitData(x: unknown, y: unknown, options: FitOptions, description = this.spec.data): { spec: ModelSpec; sets: TrainData; tested: boolean } {
+    if (options.validationSplit !== undefined && options.validationData) {
+      throw new UserError('validationSplit and validationData both give the validation rows: use one', 'validation');
+    }
+    let spec = this.spec;
+    let train: Dataset;
+    let val: Dataset | undefined;
+    let labelled: (data: LabelledData, what: string) => Dataset;
+    if (this.images) {
+      ({ train, val } = trainingImages(spec, x, y, options.validationSplit));
+      labelled = (data, what) => labelledImages(spec, data.x, data.y, what);
+    } else {
+      const sets = trainingSets(spec, x, y, { ...this.names, validationSplit: options.validationSplit }, description);
+      spec = { ...spec, data: sets.description };
+      ({ train, val } = sets);
+      labelled = (data, what) => labelledSet(spec, sets.description, data.x, data.y, what);
+    }
+    if (options.validationData) val = labelled(options.validationData, 'validationData.');
+    const test = options.testData ? labelled(options.testData, 'testData.') : firstRow(spec, train);
+    if (options.earlyStopping !== undefined && !val) {
+      throw new UserError('earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData', 'earlyStop');
+    }
+    return { spec, sets: { train, test, ...(val ? { val } : {}) }, tested: options.testData !== undefined };
   }
 
   /** The model's answers for rows `x`: a classifier's class probabilities and classes, or a regression's targets. */
   async predict(x: Inputs): Promise<Predictions> {
     return this.exclusive(() => worded(async () => {
       const spec = this.trained('predict');
-      const set = inputSet(spec, spec.data!, x);
-      const outputs = await predictOutputs(this.engine, spec, this.params, set, this.sized(spec, set));
-      return predictions(spec, outputs, set.count);
+      const set = this.images ? unlabelledImages(spec, x) : inputSet(spec, spec.data!, x);
+      const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, this.sized(spec, set)));
+      return predictions(spec, outputs, set.count, this.names);
     }));
   }
 
@@ -184,13 +217,13 @@ export class MLP {
   async evaluate(x: Inputs, y: Labels): Promise<ClassifierMetrics | RegressionMetrics> {
     return this.exclusive(() => worded(async () => {
       const spec = this.trained('evaluate');
-      const set = labelledSet(spec, spec.data!, x, y);
+      const set = this.images ? labelledImages(spec, x, y) : labelledSet(spec, spec.data!, x, y);
       const sizes = this.sized(spec, set);
       if (spec.task === 'regression') {
-        const { test, regression } = await evaluateRegression(this.engine, spec, this.params, set, sizes);
+        const { test, regression } = await this.computing(() => evaluateRegression(this.engine, spec, this.params, set, sizes));
         return { loss: test.loss, rmse: regression.rmse, mae: regression.mae, r2: regression.r2 };
       }
-      const { test } = await evaluateModel(this.engine, spec, this.params, set, sizes);
+      const { test } = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, sizes));
       return { loss: test.loss, accuracy: test.accuracy };
     }));
   }
@@ -201,7 +234,9 @@ export class MLP {
    * --model` read it, and MLP.fromBytes.
    */
   toBytes(): Uint8Array {
-    if (!this.spec.data) throw new UserError('toBytes needs a trained model: call fit first (the model file keeps the standardisation fit learns)');
+    if (!this.spec.data && !this.images) {
+      throw new UserError('toBytes needs a trained model: call fit first (the model file keeps the standardisation fit learns)');
+    }
     return encodeModel(this.spec, this.params);
   }
 
@@ -214,8 +249,17 @@ export class MLP {
 
   /** The spec of a model that fit has standardised the data of. */
   private trained(what: string): ModelSpec {
-    if (!this.spec.data) throw new UserError(`${what} needs a trained model: call fit first`);
+    if (!this.spec.data && !this.images) throw new UserError(`${what} needs a trained model: call fit first`);
     return this.spec;
+  }
+
+  /** Work on the backend, whose failure is a DeviceLostError where the GPU device was lost under it. */
+  private async computing<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw await explainFailure(error, this.engine);
+    }
   }
 
   /** The sizes of an inference session on `set`, checked against this backend's limits. */

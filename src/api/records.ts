@@ -86,13 +86,16 @@ export class Predictions {
   }
 }
 
-/** The model's outputs [count, outputs] as Predictions: probabilities and classes, or targets in their units. */
-export function predictions(spec: ModelSpec, outputs: Float32Array, count: number): Predictions {
-  const d = spec.data!;
+/**
+ * The model's outputs [count, outputs] as Predictions: probabilities and classes (`names.classes`, a table's or an
+ * image model's), or targets in their units.
+ */
+export function predictions(spec: ModelSpec, outputs: Float32Array, count: number, names: { classes?: string[] }): Predictions {
+  const d = spec.data;
   const width = outputSize(spec);
   const mine = outputs.subarray(0, count * width);
-  if (spec.task === 'regression') return new Predictions(unstandardiseFloat32(mine, width, targetStandardisation(d, width)), d.targets);
-  const classes = d.classes!;
+  if (spec.task === 'regression') return new Predictions(unstandardiseFloat32(mine, width, targetStandardisation(d!, width)), d!.targets);
+  const classes = d?.classes ?? names.classes!;
   const values = new Float32Array(count * width);
   const labels: string[] = [];
   for (let r = 0; r < count; r++) {
