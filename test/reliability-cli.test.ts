@@ -11,7 +11,7 @@ import { checkSession } from '../src/check.js';
 import { openCliBackend as openBackend } from '../src/cli/backends.js';
 import { defaultMnistDir, MNIST_FILES } from '../src/data/mnist.js';
 import { loadCheckpoint } from '../src/io/checkpoint.js';
-import { encodeModel } from '../src/io/model-file.js';
+import { encodeModel } from '../src/io/model-codec.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';

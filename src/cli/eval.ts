@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { loadModel } from '../io/model-file.js';
+import { readFileBytes } from '../io/atomic.js';
+import { decodeModel } from '../io/model-codec.js';
 import { confusionSvg } from '../io/plots.js';
 import type { Dataset } from '../backend.js';
 import { readTable } from '../data/table.js';
@@ -40,7 +41,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const backendChoice = choiceFlag('backend', str('backend'), BACKEND_CHOICES, 'auto');
   checkOutputFile('report', str('report'));
   checkOutputFile('plot', str('plot'), ['.svg']);
-  const { spec, params } = loadModel(modelFile);
+  const { spec, params } = decodeModel(readFileBytes(modelFile, 'model file'), modelFile);
   if (spec.task === 'regression' && str('plot') !== undefined) {
     throw new UserError(`--plot draws a confusion matrix, and ${modelFile} is a regression model: leave --plot out (train --plot draws its curves)`);
   }

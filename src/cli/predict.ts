@@ -1,7 +1,8 @@
 import type { Dataset } from '../backend.js';
 import { readDigitPng } from '../data/png.js';
 import { UserError } from '../errors.js';
-import { loadModel } from '../io/model-file.js';
+import { readFileBytes } from '../io/atomic.js';
+import { decodeModel } from '../io/model-codec.js';
 import { inputSize, outputSize } from '../model/spec.js';
 import { inferenceSizes, predictOutputs } from '../train/inference.js';
 import { argmax, softmax } from '../train/metrics.js';
@@ -45,14 +46,14 @@ export async function predictCommand(argv: string[]): Promise<void> {
   if (isTableFile(dataFile)) {
     if (image !== undefined || indexText !== undefined) throw new UserError('--image and --index pick one digit: a table (--data FILE.csv) is predicted row by row');
     checkOutputFile('out', str('out'));
-    const { spec, params } = loadModel(modelFile);
+    const { spec, params } = decodeModel(readFileBytes(modelFile, 'model file'), modelFile);
     return predictTable(modelFile, spec, params, dataFile!, str('out'), backendChoice);
   }
   if (str('out') !== undefined) throw new UserError('--out writes the predictions of a table: give --data FILE.csv');
   if ((image === undefined) === (indexText === undefined)) {
     throw new UserError('predict needs one of --image FILE.png or --index N (or --data FILE.csv for a model trained on a table)');
   }
-  const { spec, params } = loadModel(modelFile);
+  const { spec, params } = decodeModel(readFileBytes(modelFile, 'model file'), modelFile);
   if (spec.data) throw new UserError(`${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`);
 
   let sample: Dataset;

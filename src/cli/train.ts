@@ -1,8 +1,8 @@
 import { explainFailure } from '../api/engine.js';
 import { DeviceLostError, UserError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { readFileBytes, writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
-import { loadModel, saveModel } from '../io/model-file.js';
+import { decodeModel, encodeModel } from '../io/model-codec.js';
 import { curvesSvg } from '../io/plots.js';
 import { checkRun, trainChecked, type TrainStart } from '../train/trainer.js';
 import { helpText, parseFlags, choiceFlag } from './args.js';
@@ -60,7 +60,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     checkAgainst(flags, config, base, `the checkpoint ${resumeFile}`);
     start = { resume: resumed.state };
   } else if (initFile) {
-    const model = loadModel(initFile);
+    const model = decodeModel(readFileBytes(initFile, 'model file'), initFile);
     data = trainingData(flags, { spec: model.spec }, `the model ${initFile}`);
     config = configFromFlags(flags, data.shape, { spec: model.spec });
     checkAgainst(flags, config, { spec: model.spec, options: config.options }, `the model ${initFile}`, true);
@@ -114,7 +114,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     if (checkpointFile) say(`checkpoint written to ${checkpointFile}`);
     const out = str('out');
     if (out) {
-      saveModel(out, spec, result.params);
+      writeFileAtomic(out, encodeModel(spec, result.params));
       say(`model written to ${out}`);
     }
     const plotFile = str('plot');
