@@ -7,7 +7,7 @@
  */
 export { MLP, type LoadOptions } from './api/model.js';
 export type {
-  BackendChoice, CheckpointOptions, FitOptions, LabelledData, ModelOptions,
+  BackendChoice, CheckpointOptions, FitOptions, LabelledData, ModelOptions, Training,
 } from './api/options.js';
 export type { Inputs, Labels } from './api/arrays.js';
 export { Predictions, type ClassifierMetrics, type FitRecord, type FitResult, type RegressionMetrics } from './api/records.js';

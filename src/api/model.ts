@@ -44,7 +44,7 @@ export class MLP {
   private disposed = false;
 
   private constructor(
-    private spec: ModelSpec,
+    private modelSpec: ModelSpec,
     private params: Float32Array,
     private readonly engine: Backend,
     private readonly seed: number,
@@ -96,16 +96,26 @@ export class MLP {
 
   /** Layer widths from input to output. */
   get layers(): number[] {
-    return this.spec.layers.slice();
+    return this.modelSpec.layers.slice();
   }
 
   get task(): ModelSpec['task'] {
-    return this.spec.task;
+    return this.modelSpec.task;
+  }
+
+  /** The model's spec as webgpu-mlp/lower's functions take it: layers, activation, loss, normalisation, a table's description. */
+  get spec(): ModelSpec {
+    return structuredClone(this.modelSpec);
+  }
+
+  /** A copy of the weights, laid out as the model file's tensors end to end (each layer's weight, then its bias). */
+  weights(): Float32Array {
+    return this.params.slice();
   }
 
   /** A classifier's class names in output order, once known (given, or from the first fit). */
   get classes(): string[] | undefined {
-    return (this.spec.data?.classes ?? this.names.classes)?.slice();
+    return (this.modelSpec.data?.classes ?? this.names.classes)?.slice();
   }
 
   /**
@@ -123,8 +133,8 @@ export class MLP {
         const fixed = Object.keys(options).find((key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined);
         if (fixed) throw new UserError(`${fixed} is set by the checkpoint being resumed: leave it out (the checkpoint holds the run's settings)`);
         const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${s.activation}, ${s.loss})`;
-        if (shape(saved.spec) !== shape(this.spec)) {
-          throw new UserError(`the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(this.spec)}`, 'savedCheckpoint');
+        if (shape(saved.spec) !== shape(this.modelSpec)) {
+          throw new UserError(`the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(this.modelSpec)}`, 'savedCheckpoint');
         }
       }
       const { spec, sets, tested } = this.fitData(x, y, options, saved?.spec.data);
@@ -159,17 +169,17 @@ export class MLP {
           await yieldToEventLoop();
           const call = pending;
           pending = undefined;
-          await call?.({ weights: () => session.readParams() });
+          await call?.({ weights: () => session.readParams(), toBytes: async () => encodeModel(spec, await session.readParams()) });
           if (signal?.aborted) {
             // Stopped: the model keeps what the steps so far learned, and the standardisation they learned it with.
-            [this.spec, this.params] = [spec, await session.readParams()];
+            [this.modelSpec, this.params] = [spec, await session.readParams()];
             signal.throwIfAborted();
           }
         },
       };
       const start: TrainStart = saved ? { resume: saved.state } : { params: this.params };
       const result = await this.computing(() => trainChecked(this.engine, run, callbacks, start));
-      [this.spec, this.params] = [spec, result.params];
+      [this.modelSpec, this.params] = [spec, result.params];
       return fitResult(result, tested);
     }));
   }
@@ -178,11 +188,11 @@ export class MLP {
    * fit's data sets: images as they are, or rows standardised with `description` (a checkpoint's), else the model's
    * own, else one fitted on the training rows; and the spec that carries the standardisation.
    */
-  private fitData(x: unknown, y: unknown, options: FitOptions, description = this.spec.data): { spec: ModelSpec; sets: TrainData; tested: boolean } {
+  private fitData(x: unknown, y: unknown, options: FitOptions, description = this.modelSpec.data): { spec: ModelSpec; sets: TrainData; tested: boolean } {
     if (options.validationSplit !== undefined && options.validationData) {
       throw new UserError('validationSplit and validationData both give the validation rows: use one', 'validation');
     }
-    let spec = this.spec;
+    let spec = this.modelSpec;
     let train: Dataset;
     let val: Dataset | undefined;
     let labelled: (data: LabelledData, what: string) => Dataset;
@@ -234,10 +244,10 @@ export class MLP {
    * --model` read it, and MLP.fromBytes.
    */
   toBytes(): Uint8Array {
-    if (!this.spec.data && !this.images) {
+    if (!this.modelSpec.data && !this.images) {
       throw new UserError('toBytes needs a trained model: call fit first (the model file keeps the standardisation fit learns)');
     }
-    return encodeModel(this.spec, this.params);
+    return encodeModel(this.modelSpec, this.params);
   }
 
   /** Frees the model's backend: its GPU buffers and, unless it was given one, its device. The model is then unusable. */
@@ -249,8 +259,8 @@ export class MLP {
 
   /** The spec of a model that fit has standardised the data of. */
   private trained(what: string): ModelSpec {
-    if (!this.spec.data && !this.images) throw new UserError(`${what} needs a trained model: call fit first`);
-    return this.spec;
+    if (!this.modelSpec.data && !this.images) throw new UserError(`${what} needs a trained model: call fit first`);
+    return this.modelSpec;
   }
 
   /** Work on the backend, whose failure is a DeviceLostError where the GPU device was lost under it. */

@@ -59,6 +59,8 @@ export interface ModelOptions {
 export interface Training {
   /** The weights so far, laid out as the model file's tensors end to end (each layer's weight, then its bias). */
   weights(): Promise<Float32Array>;
+  /** The model file of the weights so far, as toBytes() gives it once fit is done. */
+  toBytes(): Promise<Uint8Array>;
 }
 
 /** Labelled rows: inputs and their labels or targets. */
