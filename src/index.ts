@@ -9,6 +9,9 @@ export { MLP, type LoadOptions } from './api/model.js';
 export type {
   BackendChoice, CheckpointOptions, FitOptions, LabelledData, ModelOptions, Training,
 } from './api/options.js';
+export type {
+  BackendNote,
+} from './api/engine.js';
 export type { Inputs, Labels } from './api/arrays.js';
 export { Predictions, type ClassifierMetrics, type FitRecord, type FitResult, type RegressionMetrics } from './api/records.js';
 export type { Progress } from './train/trainer.js';

@@ -1,5 +1,6 @@
 /** The MLP: a model made from options or bytes, trained on arrays or images, asked for predictions, saved as the CLI's model file. */
-import type { Backend, Dataset, TrainingSession } from '../backend.js';
+import type { Backend, Dataset, SessionSizes, TrainingSession } from '../backend.js';
+import { CpuBackend } from '../cpu/backend.js';
 import type { TrainData } from '../train/run.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
@@ -12,16 +13,19 @@ import { defaultNames, inputSet, labelledSet, trainingSets, type Inputs, type La
 import { explainFailure, openBackend } from './engine.js';
 import { imageClasses, labelledImages, trainingImages, unlabelledImages } from './images.js';
 import {
-  FIT_OPTIONS, specOf, trainOptionsOf, type FitOptions, type LabelledData, type ModelOptions, type Training,
+  FIT_OPTIONS, specOf, trainOptionsOf, type BackendChoice, type FitOptions, type LabelledData, type ModelOptions, type Training,
 } from './options.js';
 import { fitRecord, fitResult, predictions, type ClassifierMetrics, type FitResult, type Predictions, type RegressionMetrics } from './records.js';
 import { checkOptionNames, worded } from './wording.js';
 
 /** How MLP.fromBytes opens a model: where it computes, and a name for the bytes in error messages. */
-export type LoadOptions = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders'> & {
+export type LoadOptions = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'onBackend'> & {
   /** Names the bytes in errors (a file's path); default "the model bytes". */
   source?: string;
 };
+
+/** How the model's backend was asked for: `auto` moves a model beyond the GPU's limits to the CPU, and says so. */
+type Opening = Pick<ModelOptions, 'onBackend'> & { choice: BackendChoice };
 
 /** fit's options that a resumed run may still set: the rest are the checkpoint's. */
 const FREE_ON_RESUME: readonly string[] = [
@@ -46,7 +50,8 @@ export class MLP {
   private constructor(
     private modelSpec: ModelSpec,
     private params: Float32Array,
-    private readonly engine: Backend,
+    private engine: Backend,
+    private readonly opening: Opening,
     private readonly seed: number,
     private readonly names: { features: string[]; targets: string[]; classes?: string[] },
     /** A model of byte images, which fit does not standardise: their normalisation is the spec's. */
@@ -67,20 +72,20 @@ export class MLP {
         ...(options.classes ? { classes: options.classes } : {}),
       };
       if (!options.images) validateSpec({ ...spec, data: placeholderDescription(spec, names) }); // the names fit the model
-      const engine = await openBackend(options.backend ?? 'auto', { gpu: options.gpu, shaders: options.shaders });
-      return new MLP(spec, initParams(paramTable(spec), seed), engine, seed, names, options.images !== undefined);
+      const [engine, opening] = await open(options);
+      return new MLP(spec, initParams(paramTable(spec), seed), engine, opening, seed, names, options.images !== undefined);
     });
   }
 
   /** A model from the bytes of toBytes() (or a model file that train --out wrote, or a checkpoint of one). */
   static async fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Promise<MLP> {
     return worded(async () => {
-      checkOptionNames('MLP.fromBytes', options, ['backend', 'gpu', 'shaders', 'source']);
+      checkOptionNames('MLP.fromBytes', options, ['backend', 'gpu', 'shaders', 'source', 'onBackend']);
       const source = options.source ?? 'the model bytes';
       const { spec, params } = decodeModel(bytes, source);
-      const engine = await openBackend(options.backend ?? 'auto', { gpu: options.gpu, shaders: options.shaders });
+      const [engine, opening] = await open(options);
       const names = spec.data ?? { features: [], targets: ['label'], classes: imageClasses(spec) };
-      return new MLP(spec, params, engine, 1, { features: names.features, targets: names.targets, classes: names.classes }, !spec.data);
+      return new MLP(spec, params, engine, opening, 1, { features: names.features, targets: names.targets, classes: names.classes }, !spec.data);
     });
   }
 
@@ -153,7 +158,8 @@ export class MLP {
       } else {
         trainOptions = trainOptionsOf(options, sets.train.count, this.seed);
       }
-      const run = checkRun(spec, sets, trainOptions, this.engine);
+      const run = checkRun(spec, sets, trainOptions);
+      this.fitBackend(run.sizes);
       const { signal, checkpoint } = options;
       // The caller's callbacks run at the trainer's yield point, where a promise they return holds training (a pause).
       let pending: ((training: Training) => unknown) | undefined;
@@ -275,8 +281,20 @@ export class MLP {
   /** The sizes of an inference session on `set`, checked against this backend's limits. */
   private sized(spec: ModelSpec, set: Dataset) {
     const sizes = inferenceSizes(spec, set);
-    this.engine.checkLimits?.(sizes);
+    this.fitBackend(sizes);
     return sizes;
+  }
+
+  /** Checks that a session of `sizes` fits the backend: with `auto`, a model beyond the GPU's limits moves to the CPU. */
+  private fitBackend(sizes: SessionSizes): void {
+    try {
+      this.engine.checkLimits?.(sizes);
+    } catch (error) {
+      if (this.opening.choice !== 'auto' || !(error instanceof UserError)) throw error;
+      this.engine.dispose();
+      this.engine = new CpuBackend();
+      this.opening.onBackend?.({ kind: 'cpu', because: 'limits', error });
+    }
   }
 
   /** One call at a time: fit, predict and evaluate share the model's weights. */
@@ -305,4 +323,11 @@ function placeholderDescription(spec: ModelSpec, names: { features: string[]; ta
     features: names.features, featureMean: ones(inputSize(spec)), featureStd: ones(inputSize(spec)), targets: names.targets,
     ...(spec.task === 'regression' ? { targetMean: ones(outputs), targetStd: ones(outputs) } : { classes: names.classes ?? defaultNames('class', outputs) }),
   };
+}
+
+/** The backend a model's options ask for, and how they asked. */
+async function open(options: Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'onBackend'>): Promise<[Backend, Opening]> {
+  const choice = options.backend ?? 'auto';
+  const engine = await openBackend(choice, { gpu: options.gpu, shaders: options.shaders, onChoice: options.onBackend });
+  return [engine, { choice, onBackend: options.onBackend }];
 }

@@ -3,6 +3,7 @@
  * the CLI's for a table (src/train/defaults.ts), and every problem is a UserError naming the option.
  */
 import type { Progress } from '../train/trainer.js';
+import type { BackendNote } from './engine.js';
 import { UserError } from '../errors.js';
 import type { Gpu } from '../gpu/device.js';
 import type { ShaderLoader } from '../gpu/shaders.js';
@@ -38,6 +39,8 @@ export interface ModelOptions {
   seed?: number;
   /** Default `'auto'`: WebGPU where an adapter exists, else the CPU (`model.backend` says which). */
   backend?: BackendChoice;
+  /** Told what `auto` chose: WebGPU, or the CPU for want of an adapter or for a model beyond the GPU's limits. */
+  onBackend?: (note: BackendNote) => void;
   /** A device to share (requestGpu from `webgpu-mlp/lower`): WebGPU models on it leave it open when disposed. */
   gpu?: Gpu;
   /** The kernels' WGSL (default: the shaders built into the package). */
@@ -145,7 +148,8 @@ export interface FitOptions {
 }
 
 const MODEL_OPTIONS = [
-  'inputs', 'outputs', 'hidden', 'task', 'activation', 'loss', 'seed', 'backend', 'gpu', 'shaders', 'features', 'targets', 'classes', 'images',
+  'inputs', 'outputs', 'hidden', 'task', 'activation', 'loss', 'seed', 'backend', 'onBackend', 'gpu', 'shaders', 'features', 'targets', 'classes',
+  'images',
 ] as const satisfies readonly (keyof ModelOptions)[];
 
 export const FIT_OPTIONS = [
