@@ -13,7 +13,10 @@ import type { BackendChoice } from './options.js';
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
 
-/** What `auto` chose, and why it took the CPU: no adapter (`detail` the gist of why), or a session beyond the GPU's limits. */
+/**
+ * What `auto` chose, and why it took the CPU: no adapter (`detail` the gist of why), or a session beyond the GPU's
+ * limits.
+ */
 export type BackendNote =
   | { kind: 'webgpu' }
   | { kind: 'cpu'; because: 'no-adapter'; detail: string }
@@ -37,21 +40,25 @@ export interface OpenOptions {
  * the backend's dispose destroys); or `auto`, WebGPU where an adapter exists and the session fits, else the CPU.
  */
 export async function openBackend(choice: BackendChoice, options: OpenOptions = {}): Promise<Backend> {
-  if (!BACKEND_CHOICES.includes(choice)) throw new UserError(`backend "${String(choice)}" is not one of ${BACKEND_CHOICES.join(', ')}`);
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new UserError(`backend "${String(choice)}" is not one of ${BACKEND_CHOICES.join(', ')}`);
+  }
   const cpu = () => new CpuBackend(...(options.cpuDevice ? [options.cpuDevice] : []));
   if (choice === 'cpu') {
     if (options.gpu) throw new UserError('gpu applies to backend webgpu or auto only');
     return cpu();
   }
   // Probing first keeps Dawn's and Vulkan's own diagnostics off the terminal where there is no adapter.
-  const webgpu = () => createWebGpuBackend(options.shaders ?? embeddedShaderLoader, { probe: true, ...(options.gpu ? { gpu: options.gpu } : {}) });
+  const webgpu = () =>
+    createWebGpuBackend(options.shaders ?? embeddedShaderLoader, { probe: true, ...(options.gpu ? { gpu: options.gpu } : {}) });
   if (choice === 'webgpu') return fitting(await webgpu(), options.sizes);
   let backend: Backend;
   try {
     backend = await webgpu();
   } catch (error) {
     if (!(error instanceof UserError) || error instanceof DeviceLostError) throw error;
-    options.onChoice?.({ kind: 'cpu', because: 'no-adapter', detail: error instanceof NoAdapterError ? error.reason : '' });
+    const detail = error instanceof NoAdapterError ? error.reason : '';
+    options.onChoice?.({ kind: 'cpu', because: 'no-adapter', detail });
     return cpu();
   }
   try {

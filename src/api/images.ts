@@ -12,17 +12,22 @@ import { inputSize, outputSize, type ModelSpec } from '../model/spec.js';
 export type ImageInputs = Uint8Array | { data: Uint8Array; rows: number };
 
 /** An image model's classes by name: their indices. */
-export const imageClasses = (spec: ModelSpec): string[] => Array.from({ length: outputSize(spec) }, (_, i) => String(i));
+export const imageClasses = (spec: ModelSpec): string[] =>
+  Array.from({ length: outputSize(spec) }, (_, i) => String(i));
 
 function bytes(spec: ModelSpec, x: unknown, what: string): { data: Uint8Array; rows: number } {
   const pixels = inputSize(spec);
-  const given = x instanceof Uint8Array ? { data: x, rows: x.length / pixels } : (x as { data?: unknown; rows?: unknown } | null);
+  const given = x instanceof Uint8Array
+    ? { data: x, rows: x.length / pixels }
+    : (x as { data?: unknown; rows?: unknown } | null);
   if (!(given?.data instanceof Uint8Array)) {
-    throw new UserError(`${what}x must be the images' bytes, a Uint8Array [rows, ${pixels}] or { data: Uint8Array, rows }: this model takes images`, 'data');
+    throw new UserError(`${what}x must be the images' bytes, a Uint8Array [rows, ${pixels}] or { data: Uint8Array, rows }: ` +
+      'this model takes images', 'data');
   }
   const { data, rows } = given as { data: Uint8Array; rows: number };
   if (!Number.isInteger(rows) || data.length !== rows * pixels) {
-    throw new UserError(`${what}x holds ${data.length} bytes, not whole images of ${pixels} pixels: give ${pixels} bytes per image`, 'data');
+    const fix = `give ${pixels} bytes per image`;
+    throw new UserError(`${what}x holds ${data.length} bytes, not whole images of ${pixels} pixels: ${fix}`, 'data');
   }
   if (rows === 0) throw new UserError(`${what}x has no images`, 'data');
   return { data, rows };
@@ -31,14 +36,18 @@ function bytes(spec: ModelSpec, x: unknown, what: string): { data: Uint8Array; r
 function classIndices(spec: ModelSpec, y: unknown, rows: number, what: string): Uint8Array | Uint32Array {
   const classes = outputSize(spec);
   if (!(y instanceof Uint8Array || y instanceof Uint32Array || Array.isArray(y))) {
-    throw new UserError(`${what}y must be the images' class indices (a Uint8Array or an array of numbers), got ${typeof y}`, 'data');
+    const got = typeof y;
+    throw new UserError(`${what}y must be the images' class indices (a Uint8Array or an array of numbers), got ${got}`, 'data');
   }
-  if (y.length !== rows) throw new UserError(`${what}x has ${rows} images and ${what}y ${y.length} labels: give one label per image`, 'data');
+  if (y.length !== rows) {
+    throw new UserError(`${what}x has ${rows} images and ${what}y ${y.length} labels: give one label per image`, 'data');
+  }
   const labels = Array.isArray(y) ? new Uint32Array(rows) : y;
   for (let r = 0; r < rows; r++) {
     const label = Number(y[r]);
     if (!Number.isInteger(label) || label < 0 || label >= classes) {
-      throw new UserError(`${what}y[${r}] is ${JSON.stringify(y[r])}, not a class of this model: labels are 0 to ${classes - 1}`, 'data');
+      const fix = `labels are 0 to ${classes - 1}`;
+      throw new UserError(`${what}y[${r}] is ${JSON.stringify(y[r])}, not a class of this model: ${fix}`, 'data');
     }
     labels[r] = label;
   }
@@ -58,12 +67,15 @@ export function unlabelledImages(spec: ModelSpec, x: unknown): Dataset {
 }
 
 /** The training images and, with validationSplit, the last fraction of them held out as validation images. */
-export function trainingImages(spec: ModelSpec, x: unknown, y: unknown, validationSplit?: number): { train: Dataset; val?: Dataset } {
+export function trainingImages(
+  spec: ModelSpec, x: unknown, y: unknown, validationSplit?: number,
+): { train: Dataset; val?: Dataset } {
   const all = labelledImages(spec, x, y);
   if (validationSplit === undefined) return { train: all };
   const held = Math.round(validationSplit * all.count);
   if (!(validationSplit > 0 && validationSplit < 1) || held < 1 || held >= all.count) {
-    throw new UserError(`validationSplit ${validationSplit} of ${all.count} images holds out ${Number.isFinite(held) ? held : 'no'} images: ` +
+    const holds = Number.isFinite(held) ? held : 'no';
+    throw new UserError(`validationSplit ${validationSplit} of ${all.count} images holds out ${holds} images: ` +
       'give a fraction between 0 and 1 that leaves images for both training and validation', 'validation');
   }
   return holdOut(all, held);

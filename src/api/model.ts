@@ -1,4 +1,7 @@
-/** The MLP: a model made from options or bytes, trained on arrays or images, asked for predictions, saved as the CLI's model file. */
+/**
+ * The MLP: a model made from options or bytes, trained on arrays or images, asked for predictions, saved as the CLI's
+ * model file.
+ */
 import type { Backend, Dataset, SessionSizes, TrainingSession } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
 import type { TrainData } from '../train/run.js';
@@ -15,7 +18,10 @@ import { imageClasses, labelledImages, trainingImages, unlabelledImages } from '
 import {
   FIT_OPTIONS, specOf, trainOptionsOf, type BackendChoice, type FitOptions, type LabelledData, type ModelOptions, type Training,
 } from './options.js';
-import { fitRecord, fitResult, predictions, type ClassifierMetrics, type FitResult, type Predictions, type RegressionMetrics } from './records.js';
+import {
+  fitRecord, fitResult, predictions, type ClassifierMetrics, type ClassifierReport, type FitResult, type Predictions, type RegressionMetrics,
+  type RegressionReport,
+} from './records.js';
 import { checkOptionNames, worded } from './wording.js';
 
 /** How MLP.fromBytes opens a model: where it computes, and a name for the bytes in error messages. */
@@ -64,7 +70,8 @@ export class MLP {
       const spec = specOf(options);
       const seed = options.seed ?? 1;
       if (options.images && ['features', 'targets', 'classes'].some((key) => options[key as keyof ModelOptions] !== undefined)) {
-        throw new UserError('features, targets and classes name a table\'s columns: an image model\'s classes are 0 to outputs-1, leave them out');
+        throw new UserError('features, targets and classes name a table\'s columns: ' +
+          'an image model\'s classes are 0 to outputs-1, leave them out');
       }
       const names = options.images ? { features: [], targets: ['label'], classes: imageClasses(spec) } : {
         features: options.features ?? defaultNames('x', options.inputs, ''),
@@ -73,7 +80,8 @@ export class MLP {
       };
       if (!options.images) validateSpec({ ...spec, data: placeholderDescription(spec, names) }); // the names fit the model
       const [engine, opening] = await open(options);
-      return new MLP(spec, initParams(paramTable(spec), seed), engine, opening, seed, names, options.images !== undefined);
+      const params = initParams(paramTable(spec), seed);
+      return new MLP(spec, params, engine, opening, seed, names, options.images !== undefined);
     });
   }
 
@@ -85,7 +93,8 @@ export class MLP {
       const { spec, params } = decodeModel(bytes, source);
       const [engine, opening] = await open(options);
       const names = spec.data ?? { features: [], targets: ['label'], classes: imageClasses(spec) };
-      return new MLP(spec, params, engine, opening, 1, { features: names.features, targets: names.targets, classes: names.classes }, !spec.data);
+      const { features, targets, classes } = names;
+      return new MLP(spec, params, engine, opening, 1, { features, targets, classes }, !spec.data);
     });
   }
 
@@ -108,7 +117,10 @@ export class MLP {
     return this.modelSpec.task;
   }
 
-  /** The model's spec as webgpu-mlp/lower's functions take it: layers, activation, loss, normalisation, a table's description. */
+  /**
+   * The model's spec as webgpu-mlp/lower's functions take it: layers, activation, loss, normalisation, a table's
+   * description.
+   */
   get spec(): ModelSpec {
     return structuredClone(this.modelSpec);
   }
@@ -175,7 +187,10 @@ export class MLP {
           await yieldToEventLoop();
           const call = pending;
           pending = undefined;
-          await call?.({ weights: () => session.readParams(), toBytes: async () => encodeModel(spec, await session.readParams()) });
+          await call?.({
+            weights: () => session.readParams(),
+            toBytes: async () => encodeModel(spec, await session.readParams()),
+          });
           if (signal?.aborted) {
             // Stopped: the model keeps what the steps so far learned, and the standardisation they learned it with.
             [this.modelSpec, this.params] = [spec, await session.readParams()];
@@ -194,7 +209,9 @@ export class MLP {
    * fit's data sets: images as they are, or rows standardised with `description` (a checkpoint's), else the model's
    * own, else one fitted on the training rows; and the spec that carries the standardisation.
    */
-  private fitData(x: unknown, y: unknown, options: FitOptions, description = this.modelSpec.data): { spec: ModelSpec; sets: TrainData; tested: boolean } {
+  private fitData(
+    x: unknown, y: unknown, options: FitOptions, description = this.modelSpec.data,
+  ): { spec: ModelSpec; sets: TrainData; tested: boolean } {
     if (options.validationSplit !== undefined && options.validationData) {
       throw new UserError('validationSplit and validationData both give the validation rows: use one', 'validation');
     }
@@ -224,23 +241,37 @@ export class MLP {
     return this.exclusive(() => worded(async () => {
       const spec = this.trained('predict');
       const set = this.images ? unlabelledImages(spec, x) : inputSet(spec, spec.data!, x);
-      const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, this.sized(spec, set)));
+      const sizes = this.sized(spec, set);
+      const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, sizes));
       return predictions(spec, outputs, set.count, this.names);
     }));
   }
 
-  /** Scores the model on rows `x` with labels `y`: loss and accuracy, or a regression's loss, RMSE, MAE and R² in the targets' units. */
+  /**
+   * Scores the model on rows `x` with labels `y`: loss and accuracy, or a regression's loss, RMSE, MAE and R² in the
+   * targets' units.
+   */
   async evaluate(x: Inputs, y: Labels): Promise<ClassifierMetrics | RegressionMetrics> {
+    const { loss, ...rest } = await this.evaluateInDetail(x, y);
+    return 'accuracy' in rest ? { loss, accuracy: rest.accuracy } : { loss, rmse: rest.rmse, mae: rest.mae, r2: rest.r2 };
+  }
+
+  /**
+   * evaluate's figures with their breakdown: a classifier's confusion matrix and accuracy per class, a regression's
+   * RMSE, MAE and R² per target.
+   */
+  async evaluateInDetail(x: Inputs, y: Labels): Promise<ClassifierReport | RegressionReport> {
     return this.exclusive(() => worded(async () => {
       const spec = this.trained('evaluate');
       const set = this.images ? labelledImages(spec, x, y) : labelledSet(spec, spec.data!, x, y);
       const sizes = this.sized(spec, set);
       if (spec.task === 'regression') {
-        const { test, regression } = await this.computing(() => evaluateRegression(this.engine, spec, this.params, set, sizes));
-        return { loss: test.loss, rmse: regression.rmse, mae: regression.mae, r2: regression.r2 };
+        const { test, regression: r } = await this.computing(() => evaluateRegression(this.engine, spec, this.params, set, sizes));
+        return { loss: test.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget };
       }
-      const { test } = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, sizes));
-      return { loss: test.loss, accuracy: test.accuracy };
+      const evaluated = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, sizes));
+      const { test, confusion, perClassAccuracy } = evaluated;
+      return { loss: test.loss, accuracy: test.accuracy, confusion, perClassAccuracy };
     }));
   }
 
@@ -285,7 +316,7 @@ export class MLP {
     return sizes;
   }
 
-  /** Checks that a session of `sizes` fits the backend: with `auto`, a model beyond the GPU's limits moves to the CPU. */
+  /** Checks that a session of `sizes` fits the backend; with `auto`, a model beyond the GPU's limits moves to the CPU. */
   private fitBackend(sizes: SessionSizes): void {
     try {
       this.engine.checkLimits?.(sizes);

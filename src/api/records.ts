@@ -53,6 +53,19 @@ export interface RegressionMetrics {
   r2: number;
 }
 
+/** A classifier's evaluation with its breakdown. */
+export interface ClassifierReport extends ClassifierMetrics {
+  /** [true class, predicted class] counts, classes x classes row-major. */
+  confusion: Uint32Array;
+  /** Per true class, the fraction of its rows classified right (NaN for a class with no rows). */
+  perClassAccuracy: number[];
+}
+
+/** A regression's evaluation with its figures per target, in the targets' order and units. */
+export interface RegressionReport extends RegressionMetrics {
+  perTarget: { rmse: number[]; mae: number[]; r2: number[] };
+}
+
 /**
  * A model's answers, one row per input row: `values` is row-major [rows, cols]. A classifier's columns are its
  * classes (`columns`), each value the class's probability (a softmax; an `mse` classifier's raw outputs instead), and

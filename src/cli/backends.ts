@@ -1,7 +1,14 @@
-/** The CLI's backend: the library's openBackend, with the CPU named for this machine and auto's choice said in a line. */
+/**
+ * The CLI's backends and models: the library's openBackend and loadModel, with the CPU named for this machine and
+ * auto's choice said in a line.
+ */
 import os from 'node:os';
 import type { Backend, SessionSizes } from '../backend.js';
 import { BACKEND_CHOICES, openBackend, type BackendNote } from '../api/engine.js';
+import { MLP } from '../api/model.js';
+import { readFileBytes } from '../io/atomic.js';
+import { decodeModel } from '../io/model-codec.js';
+import type { ModelSpec } from '../model/spec.js';
 import type { BackendChoice } from '../api/options.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { cliMessage } from './failure.js';
@@ -23,6 +30,26 @@ export function choiceLine(note: BackendNote, work: string): string {
 }
 
 /** The backend the user asked for, for a session of `sizes`; auto says what it chose through `say`. */
-export function openCliBackend(choice: BackendChoice, say: (line: string) => void, work: string, sizes: SessionSizes): Promise<Backend> {
-  return openBackend(choice, { shaders: nodeShaderLoader, sizes, cpuDevice: cpuDevice(), onChoice: (note) => say(choiceLine(note, work)) });
+export function openCliBackend(
+  choice: BackendChoice, say: (line: string) => void, work: string, sizes: SessionSizes,
+): Promise<Backend> {
+  const onChoice = (note: BackendNote) => say(choiceLine(note, work));
+  return openBackend(choice, { shaders: nodeShaderLoader, sizes, cpuDevice: cpuDevice(), onChoice });
+}
+
+/** A model file read: its spec, for the checks of the data before a backend is opened, and the model to open then. */
+export interface ModelFile {
+  spec: ModelSpec;
+  /** The model on the backend the user asked for; auto says what it chose through `say`. */
+  open(say: (line: string) => void, work: string): Promise<MLP>;
+}
+
+export function readModelFile(file: string, choice: BackendChoice): ModelFile {
+  const bytes = readFileBytes(file, 'model file');
+  return {
+    spec: decodeModel(bytes, file).spec,
+    open: (say, work) => MLP.fromBytes(bytes, {
+      backend: choice, shaders: nodeShaderLoader, source: file, onBackend: (note) => say(choiceLine(note, work)),
+    }),
+  };
 }
