@@ -47,6 +47,11 @@ describe('MLP on byte images, CPU', () => {
     const p = await model.predict({ data: testSet.inputs, rows: testSet.count });
     expect(p.columns).toEqual(['0', '1', '2']);
     expect(p.labels!.filter((label, r) => label === String(testSet.labels[r])).length / testSet.count).toBe(direct.test.accuracy);
+    const detail = await model.evaluateInDetail(testSet.inputs, testSet.labels);
+    if (!('confusion' in detail)) throw new Error('a classifier reports its confusion matrix');
+    const diagonal = [0, 4, 8].reduce((sum, i) => sum + detail.confusion[i], 0);
+    expect([detail.confusion.reduce((a, b) => a + b, 0), diagonal / testSet.count]).toEqual([testSet.count, direct.test.accuracy]);
+    expect(detail.perClassAccuracy).toEqual([0, 1, 2].map((c) => detail.confusion[4 * c] / 30));
     const again = await MLP.fromBytes(model.toBytes(), { backend: 'cpu' });
     expect(again.classes).toEqual(['0', '1', '2']);
     expect((await again.predict(testSet.inputs)).values).toEqual(p.values);
