@@ -91,8 +91,3 @@ export async function explainFailure(error: unknown, backend: Backend): Promise<
   if (error instanceof DeviceLostError || !(backend instanceof WebGpuBackend)) return error;
   return (await backend.gpu.loss()) ?? error;
 }
-
-/** The GPU buffers a backend's device holds now; null on the CPU. */
-export function liveGpuBuffers(backend: Backend): number | null {
-  return backend instanceof WebGpuBackend ? backend.gpu.live.buffers : null;
-}
