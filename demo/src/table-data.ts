@@ -3,13 +3,10 @@
  * turned into training and test sets as the CLI's `--data FILE.csv` does (the seeded 20% of rows held out as the
  * test set, features standardised on the training rows). The file is read in the page; nothing is sent anywhere.
  */
-import type { Dataset } from '../../src/backend.js';
-import { type CsvTable, numericColumns, parseCsv, textColumn } from '../../src/data/csv.js';
-import { DEFAULT_TEST_SPLIT, heldOutRows, tableColumns, tableSets } from '../../src/data/table.js';
-import type { ModelOptions } from '../../src/index.js';
+import { DEFAULT_TEST_SPLIT, heldOutRows, tableColumns } from '../../src/data/table.js';
+import { type CsvTable, type Dataset, type ModelOptions, numericColumns, parseCsv, type Task, textColumn } from '../../src/index.js';
+import { tableSets, type TableDescription } from '../../src/lower.js';
 import type { RunData } from './training.js';
-import type { Task } from '../../src/model/spec.js';
-import type { TableDescription } from '../../src/model/table.js';
 
 export interface TableChoice {
   table: CsvTable;
