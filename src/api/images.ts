@@ -7,6 +7,7 @@ import type { Dataset } from '../backend.js';
 import { holdOut } from '../data/split.js';
 import { UserError } from '../errors.js';
 import { inputSize, outputSize, type ModelSpec } from '../model/spec.js';
+import { heldOutCount } from './arrays.js';
 
 /** Bytes of rows end to end, with their row count where it is not the length over the pixels per row. */
 export type ImageInputs = Uint8Array | { data: Uint8Array; rows: number };
@@ -72,11 +73,5 @@ export function trainingImages(
 ): { train: Dataset; val?: Dataset } {
   const all = labelledImages(spec, x, y);
   if (validationSplit === undefined) return { train: all };
-  const held = Math.round(validationSplit * all.count);
-  if (!(validationSplit > 0 && validationSplit < 1) || held < 1 || held >= all.count) {
-    const holds = Number.isFinite(held) ? held : 'no';
-    throw new UserError(`validationSplit ${validationSplit} of ${all.count} images holds out ${holds} images: ` +
-      'give a fraction between 0 and 1 that leaves images for both training and validation', 'validation');
-  }
-  return holdOut(all, held);
+  return holdOut(all, heldOutCount(validationSplit, all.count, 'images'));
 }
