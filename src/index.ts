@@ -7,10 +7,15 @@
  */
 export { MLP, type LoadOptions } from './api/model.js';
 export type {
-  BackendChoice, CheckpointOptions, FitOptions, LabelledData, ModelOptions,
+  BackendChoice, CheckpointOptions, FitOptions, LabelledData, ModelOptions, Training,
 } from './api/options.js';
+export type {
+  BackendNote,
+} from './api/engine.js';
 export type { Inputs, Labels } from './api/arrays.js';
-export { Predictions, type ClassifierMetrics, type FitRecord, type FitResult, type RegressionMetrics } from './api/records.js';
+export {
+  Predictions, type ClassifierMetrics, type ClassifierReport, type FitRecord, type FitResult, type RegressionMetrics, type RegressionReport,
+} from './api/records.js';
 export type { Progress } from './train/trainer.js';
 export { DataFitError, DeviceLostError, NoAdapterError, UserError, type Field } from './errors.js';
 export { ACTIVATIONS, LOSSES, TASKS, type Activation, type Loss, type Task } from './model/spec.js';

@@ -4,9 +4,7 @@
  *
  * @packageDocumentation
  */
-import fs from 'node:fs';
-import { UserError } from './errors.js';
-import { writeFileAtomic } from './io/atomic.js';
+import { readFileBytes, writeFileAtomic } from './io/atomic.js';
 import { MLP, type LoadOptions } from './api/model.js';
 
 export * from './index.js';
@@ -22,9 +20,9 @@ export function saveModel(file: string, model: MLP): void {
   writeFileAtomic(file, model.toBytes());
 }
 
-/** Opens the model in `file` (one that saveModel or the CLI's train --out wrote for a table). */
+/** Opens the model in `file` (one that saveModel or the CLI's train --out wrote). */
 export async function loadModel(file: string, options: Omit<LoadOptions, 'source'> = {}): Promise<MLP> {
-  return MLP.fromBytes(readBytes(file, 'model file'), { ...options, source: file });
+  return MLP.fromBytes(readFileBytes(file, 'model file'), { ...options, source: file });
 }
 
 /** Writes a checkpoint's bytes (what fit's checkpoint.save is given) to `file` atomically. */
@@ -34,13 +32,5 @@ export function saveCheckpoint(file: string, bytes: Uint8Array): void {
 
 /** A checkpoint's bytes from `file`, for fit's `resume`. */
 export function loadCheckpoint(file: string): Uint8Array {
-  return readBytes(file, 'checkpoint');
-}
-
-function readBytes(file: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(fs.readFileSync(file));
-  } catch (error) {
-    throw new UserError(`${file}: cannot read the ${what} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  return readFileBytes(file, 'checkpoint');
 }

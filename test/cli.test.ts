@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../src/io/model-file.js';
+import { readModel as loadModel } from './model-files.js';
 import { cli, runCli } from './cli-runner.js';
 
 describe('train CLI', () => {

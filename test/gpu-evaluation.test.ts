@@ -11,7 +11,7 @@ import type { Dataset } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { UserError } from '../src/errors.js';
 import { loadMnist } from '../src/data/mnist.js';
-import { encodeModel } from '../src/io/model-file.js';
+import { encodeModel } from '../src/io/model-codec.js';
 import { paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';

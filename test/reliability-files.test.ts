@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
-import { loadModel, saveModel } from '../src/io/model-file.js';
+import { readModel as loadModel, writeModel as saveModel } from './model-files.js';
 import { paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { checkpointOf, WRITER_SPEC, writerFiles } from './reliability-writer.js';

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
-import { loadModel, saveModel } from '../src/io/model-file.js';
+import { readModel as loadModel, writeModel as saveModel } from './model-files.js';
 import { paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
 

@@ -1,11 +1,11 @@
 /**
  * Which backends this browser can train on: WebGPU when navigator.gpu gives an adapter, the CPU reference always.
- * The WebGPU backend is src/gpu's, with every shader from shaders/ bundled by Vite (the same files Node reads).
+ * WebGPU runs share one device, with every shader from shaders/ bundled by Vite (the same files Node reads).
  */
-import { CpuBackend, createWebGpuBackend, loaderFromFiles, paramTable, WebGpuBackend, type Backend, type ModelSpec } from '../../src/lower.js';
-import type { BackendChoice } from './settings.js';
+import { loaderFromFiles } from '../../src/index.js';
 
-const shaderFiles = import.meta.glob<string>('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true });
+/** The kernels' WGSL, bundled by Vite from shaders/. */
+export const shaders = loaderFromFiles(import.meta.glob<string>('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }));
 
 export type GpuCheck =
   | { ok: true; adapter: string }
@@ -53,17 +53,6 @@ export function describeAdapter(info: GPUAdapterInfo | undefined): string {
   return [name, detail].filter(Boolean).join(' · ') || 'unnamed adapter';
 }
 
-/** Opens a backend; the WebGPU one compiles every kernel once and is reused for later runs by the caller. */
-export async function openBackend(choice: BackendChoice): Promise<Backend> {
-  if (choice === 'cpu') return new CpuBackend();
-  return createWebGpuBackend(loaderFromFiles(shaderFiles));
-}
-
-/** The GPU buffers a backend's device holds now (counted as the Node tests count them); null for none. */
-export function liveGpuBuffers(backend: Backend | null): number | null {
-  return backend instanceof WebGpuBackend ? backend.gpu.live.buffers : null;
-}
-
 /**
  * Steps per chunk: the trainer's read-back interval, and how often the page gets its thread back. The CPU trains on
  * the page's own thread, so its chunks aim at under 0.1 s: plain JavaScript manages a few GFLOP/s (784-128-10 at
@@ -71,9 +60,11 @@ export function liveGpuBuffers(backend: Backend | null): number | null {
  * leaves the thread free, so it aims at fewer, larger chunks, about 1 GFLOP. Either way an epoch is cut into at least
  * 25 chunks, the points of the loss chart.
  */
-export function stepsPerChunk(backend: Backend, spec: ModelSpec, batch: number, trainCount: number): number {
-  const flopsPerStep = 6 * paramTable(spec).total * batch; // forward 2, backward 4 per weight and sample
-  const budget = backend.kind === 'cpu' ? 4e8 : 1e9;
+export function stepsPerChunk(backend: 'cpu' | 'webgpu', layers: number[], batch: number, trainCount: number): number {
+  let weights = 0;
+  for (let i = 1; i < layers.length; i++) weights += (layers[i - 1] + 1) * layers[i];
+  const flopsPerStep = 6 * weights * batch; // forward 2, backward 4 per weight and sample
+  const budget = backend === 'cpu' ? 4e8 : 1e9;
   // At least 25 points per epoch on the loss chart, however small the training set.
   const forChart = Math.floor(trainCount / batch / 25);
   return Math.max(1, Math.min(50, forChart, Math.round(budget / flopsPerStep)));

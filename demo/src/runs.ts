@@ -3,7 +3,7 @@
  * epoch records, until removed or cleared. No DOM here: charts.ts and run-table.ts draw from these, and the
  * series they draw are worked out here (tested in Node).
  */
-import type { EpochRecord } from '../../src/train/trainer.js';
+import type { FitRecord } from '../../src/index.js';
 import type { DataContext, Settings } from './settings.js';
 
 export type RunStatus = 'training' | 'done' | 'stopped' | 'failed';
@@ -21,7 +21,7 @@ export interface Run {
   link: string;
   /** Training loss of each chunk of steps, against the epochs done (fractional). */
   losses: { epochs: number; loss: number }[];
-  history: EpochRecord[];
+  history: FitRecord[];
   status: RunStatus;
   seconds: number;
   hidden: boolean;
@@ -34,8 +34,8 @@ export const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#d55e00', '
  * The library's training accuracy of an epoch, where its records carry one (measured by the trainer; the page
  * computes none of its own).
  */
-export const trainAccuracyOf = (record: EpochRecord): number | undefined =>
-  (record as EpochRecord & { trainAccuracy?: number }).trainAccuracy;
+export const trainAccuracyOf = (record: FitRecord): number | undefined =>
+  (record as FitRecord & { trainAccuracy?: number }).trainAccuracy;
 
 /** "adam lr 0.001 · tanh · 784-32-10 · batch 32", with what else differs from the defaults. */
 export function runLabel(s: Settings, layers: number[]): string {

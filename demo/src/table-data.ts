@@ -3,11 +3,10 @@
  * turned into training and test sets as the CLI's `--data FILE.csv` does (the seeded 20% of rows held out as the
  * test set, features standardised on the training rows). The file is read in the page; nothing is sent anywhere.
  */
-import type { Dataset } from '../../src/backend.js';
-import { type CsvTable, parseCsv } from '../../src/data/csv.js';
-import { DEFAULT_TEST_SPLIT, tableColumns, tableSets } from '../../src/data/table.js';
-import type { Task } from '../../src/model/spec.js';
-import type { TableDescription } from '../../src/model/table.js';
+import { DEFAULT_TEST_SPLIT, heldOutRows, tableColumns } from '../../src/data/table.js';
+import { type CsvTable, type Dataset, type ModelOptions, numericColumns, parseCsv, type Task, textColumn } from '../../src/index.js';
+import { tableSets, type TableDescription } from '../../src/lower.js';
+import type { RunData } from './training.js';
 
 export interface TableChoice {
   table: CsvTable;
@@ -47,4 +46,37 @@ export function trainRowsOf(table: CsvTable): number {
 /** The columns a target leaves as features, for the page's line about the table. */
 export function featuresFor(table: CsvTable, target: string, task: Task): string[] {
   return tableColumns(table, task, [target]).features;
+}
+
+/**
+ * The table as an MLP takes it: the raw rows of the training and test sets split as tableData splits them, and the
+ * model's columns, so that fit standardises on the same training rows as the CLI.
+ */
+export function tableRun({ table, task }: TableChoice, sets: TableData): { data: RunData; model: Partial<ModelOptions> } {
+  const d = sets.description;
+  const rows = table.cells.rows;
+  const x = numericColumns(table, d.features);
+  const width = d.features.length;
+  const outputs = d.targets.length;
+  const targets = task === 'regression' ? numericColumns(table, d.targets, 'target') : null;
+  const classes = task === 'regression' ? null : textColumn(table, d.targets[0]);
+  const held = new Set(heldOutRows(table.file, rows, DEFAULT_TEST_SPLIT));
+  const part = (test: boolean) => {
+    const picked = Array.from({ length: rows }, (_, r) => r).filter((r) => held.has(r) === test);
+    const data = new Float32Array(picked.length * width);
+    picked.forEach((r, i) => data.set(x.subarray(r * width, (r + 1) * width), i * width));
+    let y;
+    if (targets) {
+      const values = new Float32Array(picked.length * outputs);
+      picked.forEach((r, i) => values.set(targets.subarray(r * outputs, (r + 1) * outputs), i * outputs));
+      y = { data: values, rows: picked.length };
+    } else {
+      y = picked.map((r) => classes![r]);
+    }
+    return { x: { data, rows: picked.length }, y };
+  };
+  return {
+    data: { train: part(false), test: part(true), rows: sets.train.count },
+    model: { task, features: d.features, targets: d.targets, ...(d.classes ? { classes: d.classes } : {}) },
+  };
 }

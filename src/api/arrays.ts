@@ -12,16 +12,17 @@ import type { TableDescription } from '../model/table.js';
 
 /**
  * Rows of inputs: an array of rows (`number[][]`), a Float32Array of rows end to end (row-major, `inputs` values
- * per row), or such values with their row count.
+ * per row), or such values with their row count. A model of images takes their bytes instead: a Uint8Array.
  */
-export type Inputs = readonly (readonly number[])[] | Float32Array | { data: ArrayLike<number>; rows: number };
+export type Inputs = readonly (readonly number[])[] | Float32Array | Uint8Array | { data: ArrayLike<number>; rows: number };
 
 /**
  * Labels, one per row of `x`. A classifier's: class labels, numbers or strings (the model keeps the classes by name,
  * so 3 and "3" are one class). A regression's: one target per row (`number[]`) when it has one output, else rows of
- * targets in any of the forms that Inputs takes.
+ * targets in any of the forms that Inputs takes. A model of images: class indices, numbers or a Uint8Array.
  */
-export type Labels = readonly (string | number)[] | readonly (readonly number[])[] | Float32Array | { data: ArrayLike<number>; rows: number };
+export type Labels =
+  | readonly (string | number)[] | readonly (readonly number[])[] | Float32Array | Uint8Array | { data: ArrayLike<number>; rows: number };
 
 /** Rows of `width` float32 values, row-major. */
 interface Matrix {
@@ -113,6 +114,16 @@ function rawRows(spec: ModelSpec, x: unknown, y: unknown, names: string, classes
 export const defaultNames = (prefix: string, count: number, single = prefix) =>
   count === 1 && single ? [single] : Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
+/** The rows (or images: `unit`) that validationSplit holds out of `rows`: at least one, and not all. */
+export function heldOutCount(split: number, rows: number, unit: string): number {
+  const held = Math.round(split * rows);
+  if (!(split > 0 && split < 1) || held < 1 || held >= rows) {
+    throw new UserError(`validationSplit ${split} of ${rows} ${unit} holds out ${Number.isFinite(held) ? held : 'no'} ${unit}: ` +
+      `give a fraction between 0 and 1 that leaves ${unit} for both training and validation`, 'validation');
+  }
+  return held;
+}
+
 export interface TrainingSets {
   train: Dataset;
   val?: Dataset;
@@ -141,15 +152,7 @@ export function trainingSets(spec: ModelSpec, x: unknown, y: unknown, columns: T
     throw new UserError(`y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) and the model has outputs ${outputSize(spec)}: ` +
       `create it with outputs: ${k}, or give its classes`, 'layers');
   }
-  let held = 0;
-  const split = columns.validationSplit;
-  if (split !== undefined) {
-    held = Math.round(split * raw.rows);
-    if (!(split > 0 && split < 1) || held < 1 || held >= raw.rows) {
-      throw new UserError(`validationSplit ${split} of ${raw.rows} rows holds out ${Number.isFinite(held) ? held : 'no'} rows: ` +
-        'give a fraction between 0 and 1 that leaves rows for both training and validation', 'validation');
-    }
-  }
+  const held = columns.validationSplit === undefined ? 0 : heldOutCount(columns.validationSplit, raw.rows, 'rows');
   const trainRows = range(0, raw.rows - held);
   const d = description ?? fitDescription(raw, trainRows, { features: columns.features, targets: columns.targets, classes: raw.classes }, task);
   return {

@@ -1,23 +1,37 @@
-/** The MLP: a model made from options or bytes, trained on arrays, asked for predictions, saved as the CLI's model file. */
-import type { Backend, TrainingSession } from '../backend.js';
+/**
+ * The MLP: a model made from options or bytes, trained on arrays or images, asked for predictions, saved as the CLI's
+ * model file.
+ */
+import type { Backend, Dataset, SessionSettings, TrainingSession } from '../backend.js';
+import { CpuBackend } from '../cpu/backend.js';
+import type { TrainData } from '../train/run.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel, encodeModel } from '../io/model-codec.js';
 import { initParams, paramTable } from '../model/params.js';
 import { inputSize, outputSize, validateSpec, type ModelSpec } from '../model/spec.js';
-import { evaluateModel, evaluateRegression, predictOutputs } from '../train/inference.js';
-import { train, type TrainCallbacks, type TrainOptions, type TrainStart } from '../train/trainer.js';
+import { evaluateModel, evaluateRegression, inferenceSettings, predictOutputs } from '../train/inference.js';
+import { checkRun, train, type TrainCallbacks, type TrainOptions, type TrainStart } from '../train/trainer.js';
 import { defaultNames, inputSet, labelledSet, trainingSets, type Inputs, type Labels } from './arrays.js';
-import { openBackend } from './engine.js';
-import { FIT_OPTIONS, specOf, trainOptionsOf, type FitOptions, type ModelOptions } from './options.js';
-import { fitResult, predictions, type ClassifierMetrics, type FitResult, type Predictions, type RegressionMetrics } from './records.js';
+import { checkFits, explainFailure, openBackend } from './engine.js';
+import { imageClasses, labelledImages, trainingImages, unlabelledImages } from './images.js';
+import {
+  FIT_OPTIONS, specOf, trainOptionsOf, type BackendChoice, type FitOptions, type LabelledData, type ModelOptions, type Training,
+} from './options.js';
+import {
+  fitResult, predictions, type ClassifierMetrics, type ClassifierReport, type FitResult, type Predictions, type RegressionMetrics,
+  type RegressionReport,
+} from './records.js';
 import { checkOptionNames, worded } from './wording.js';
 
 /** How MLP.fromBytes opens a model: where it computes, and a name for the bytes in error messages. */
-export type LoadOptions = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders'> & {
+export type LoadOptions = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'onBackend'> & {
   /** Names the bytes in errors (a file's path); default "the model bytes". */
   source?: string;
 };
+
+/** How the model's backend was asked for: `auto` moves a model beyond the GPU's limits to the CPU, and says so. */
+type Opening = Pick<ModelOptions, 'onBackend'> & { choice: BackendChoice };
 
 /** fit's options that a resumed run may still set: the rest are the checkpoint's. */
 const FREE_ON_RESUME: readonly string[] = [
@@ -28,7 +42,9 @@ const FREE_ON_RESUME: readonly string[] = [
 const yieldToEventLoop = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
- * A multilayer perceptron on arrays, trained on the CPU reference or with WebGPU. Its inputs are standardised with
+ * A multilayer perceptron on arrays or byte images, trained on the CPU reference or with WebGPU. A model of images
+ * (created with `images`, or read from an image model's bytes) takes pixel bytes, normalised as its spec says; on
+ * rows of numbers its inputs are standardised with
  * statistics fitted on the first fit's training rows (and a regression's targets too), which the model keeps: every
  * later fit, predict and evaluate, and its model file, use them. Each model holds its own backend: models train side by
  * side, and dispose() frees everything the model holds on the GPU.
@@ -38,11 +54,14 @@ export class MLP {
   private disposed = false;
 
   private constructor(
-    private spec: ModelSpec,
+    private modelSpec: ModelSpec,
     private params: Float32Array,
-    private readonly engine: Backend,
+    private engine: Backend,
+    private readonly opening: Opening,
     private readonly seed: number,
     private readonly names: { features: string[]; targets: string[]; classes?: string[] },
+    /** A model of byte images, which fit does not standardise: their normalisation is the spec's. */
+    private readonly images: boolean,
   ) {}
 
   /** A new model with the seeded initialisation of nn.Linear (U(-1/√in, 1/√in)), on the backend asked for. */
@@ -50,26 +69,32 @@ export class MLP {
     return worded(async () => {
       const spec = specOf(options);
       const seed = options.seed ?? 1;
-      const names = {
+      if (options.images && ['features', 'targets', 'classes'].some((key) => options[key as keyof ModelOptions] !== undefined)) {
+        throw new UserError('features, targets and classes name a table\'s columns: ' +
+          'an image model\'s classes are 0 to outputs-1, leave them out');
+      }
+      const names = options.images ? { features: [], targets: ['label'], classes: imageClasses(spec) } : {
         features: options.features ?? defaultNames('x', options.inputs, ''),
         targets: options.targets ?? (spec.task === 'regression' ? defaultNames('y', options.outputs) : ['y']),
         ...(options.classes ? { classes: options.classes } : {}),
       };
-      validateSpec({ ...spec, data: placeholderDescription(spec, names) }); // the names fit the model
-      const engine = await openBackend(options.backend ?? 'auto', options.gpu, options.shaders);
-      return new MLP(spec, initParams(paramTable(spec), seed), engine, seed, names);
+      if (!options.images) validateSpec({ ...spec, data: placeholderDescription(spec, names) }); // the names fit the model
+      const [engine, opening] = await open(options);
+      const params = initParams(paramTable(spec), seed);
+      return new MLP(spec, params, engine, opening, seed, names, options.images !== undefined);
     });
   }
 
-  /** A model from the bytes of toBytes() (or a model file that train --out wrote for a table, or a checkpoint of one). */
+  /** A model from the bytes of toBytes() (or a model file that train --out wrote, or a checkpoint of one). */
   static async fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Promise<MLP> {
     return worded(async () => {
-      checkOptionNames('MLP.fromBytes', options, ['backend', 'gpu', 'shaders', 'source']);
+      checkOptionNames('MLP.fromBytes', options, ['backend', 'gpu', 'shaders', 'source', 'onBackend']);
       const source = options.source ?? 'the model bytes';
       const { spec, params } = decodeModel(bytes, source);
-      if (!spec.data) throw new UserError(`${source} hold a model of MNIST-style images, which MLP does not take: use it with the CLI, or webgpu-mlp/lower`, 'savedModel');
-      const engine = await openBackend(options.backend ?? 'auto', options.gpu, options.shaders);
-      return new MLP(spec, params, engine, 1, { features: spec.data.features, targets: spec.data.targets, classes: spec.data.classes });
+      const [engine, opening] = await open(options);
+      const names = spec.data ?? { features: [], targets: ['label'], classes: imageClasses(spec) };
+      const { features, targets, classes } = names;
+      return new MLP(spec, params, engine, opening, 1, { features, targets, classes }, !spec.data);
     });
   }
 
@@ -85,58 +110,59 @@ export class MLP {
 
   /** Layer widths from input to output. */
   get layers(): number[] {
-    return this.spec.layers.slice();
+    return this.modelSpec.layers.slice();
   }
 
   get task(): ModelSpec['task'] {
-    return this.spec.task;
+    return this.modelSpec.task;
+  }
+
+  /**
+   * The model's spec as webgpu-mlp/lower's functions take it: layers, activation, loss, normalisation, a table's
+   * description.
+   */
+  get spec(): ModelSpec {
+    return structuredClone(this.modelSpec);
+  }
+
+  /** A copy of the weights, laid out as the model file's tensors end to end (each layer's weight, then its bias). */
+  weights(): Float32Array {
+    return this.params.slice();
   }
 
   /** A classifier's class names in output order, once known (given, or from the first fit). */
   get classes(): string[] | undefined {
-    return (this.spec.data?.classes ?? this.names.classes)?.slice();
+    return (this.modelSpec.data?.classes ?? this.names.classes)?.slice();
   }
 
   /**
-   * Trains on rows `x` with labels `y`: class labels for a classifier, targets for a regression. Resolves once training
-   * ends with each epoch's record; the model then has the trained weights (with earlyStopping, the best epoch's).
+   * Trains on rows `x` (a model of images: their bytes) with labels `y`: class labels for a classifier, targets for a
+   * regression. Resolves once training ends with each epoch's record; the model then has the trained weights (with
+   * earlyStopping, the best epoch's). A GPU device lost under it rejects with a DeviceLostError.
    */
   async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<FitResult> {
     return this.exclusive(() => worded(async () => {
       checkOptionNames('fit', options, FIT_OPTIONS);
       options.signal?.throwIfAborted();
-      let spec = this.spec;
-      let description = spec.data;
-      let start: TrainStart = { params: this.params };
       let saved: ReturnType<typeof decodeCheckpoint> | undefined;
       if (options.resume) {
         saved = decodeCheckpoint(options.resume, 'the checkpoint');
         const fixed = Object.keys(options).find((key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined);
         if (fixed) throw new UserError(`${fixed} is set by the checkpoint being resumed: leave it out (the checkpoint holds the run's settings)`);
         const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${s.activation}, ${s.loss})`;
-        if (shape(saved.spec) !== shape(spec)) throw new UserError(`the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(spec)}`, 'savedCheckpoint');
-        description = saved.spec.data;
-        start = { resume: saved.state };
+        if (shape(saved.spec) !== shape(this.modelSpec)) {
+          throw new UserError(`the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(this.modelSpec)}`, 'savedCheckpoint');
+        }
       }
-      if (options.validationSplit !== undefined && options.validationData) {
-        throw new UserError('validationSplit and validationData both give the validation rows: use one', 'validation');
-      }
-      const sets = trainingSets(spec, x, y, { ...this.names, validationSplit: options.validationSplit }, description);
-      const d = sets.description;
-      spec = { ...spec, data: d };
-      const val = options.validationData ? labelledSet(spec, d, options.validationData.x, options.validationData.y, 'validationData.') : sets.val;
-      const test = options.testData && labelledSet(spec, d, options.testData.x, options.testData.y, 'testData.');
-      if (options.earlyStopping !== undefined && !val) {
-        throw new UserError('earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData', 'earlyStop');
-      }
+      const { spec, sets } = this.fitData(x, y, options, saved?.spec.data);
       if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
         throw new UserError('dropout acts on hidden layers, and this model has none: create it with hidden, e.g. [64]', 'dropout');
       }
       let trainOptions: TrainOptions;
       if (saved) {
-        if (saved.data.trainSamples !== sets.train.count || saved.data.val !== val?.count) {
+        if (saved.data.trainSamples !== sets.train.count || saved.data.val !== sets.val?.count) {
           throw new UserError(`the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data give ` +
-            `${sets.train.count} (validation ${val?.count ?? 0}): resume with the data of the saved run`, 'savedCheckpoint');
+            `${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`, 'savedCheckpoint');
         }
         trainOptions = { ...saved.options, logEvery: options.chunkSteps ?? saved.options.logEvery, checkpointEvery: options.checkpoint?.every };
         delete trainOptions.maxSteps;
@@ -144,52 +170,108 @@ export class MLP {
       } else {
         trainOptions = trainOptionsOf(options, sets.train.count, this.seed);
       }
+      const run = checkRun(spec, sets, trainOptions);
+      this.fitBackend(run.settings);
       const { signal, checkpoint } = options;
+      // The caller's callbacks run at the trainer's yield point, where a promise they return holds training (a pause).
+      let pending: ((training: Training) => unknown) | undefined;
       const callbacks: TrainCallbacks = {
-        ...(options.onChunk ? { onProgress: options.onChunk } : {}),
-        ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+        onProgress: (progress) => (pending = options.onChunk && ((training) => options.onChunk!(progress, training))),
+        onEpoch: (record) => (pending = options.onEpoch && ((training) => options.onEpoch!(record, training))),
         ...(checkpoint ? {
           onCheckpoint: (state) => checkpoint.save(encodeCheckpoint({
-            spec, options: trainOptions, state, data: { trainSamples: sets.train.count, ...(val ? { val: val.count } : {}) },
+            spec, options: trainOptions, state, data: { trainSamples: sets.train.count, ...(sets.val ? { val: sets.val.count } : {}) },
           }), { epoch: state.epoch, step: state.step }),
         } : {}),
         yieldPoint: async (session: TrainingSession) => {
           await yieldToEventLoop();
+          const call = pending;
+          pending = undefined;
+          await call?.({
+            weights: () => session.readParams(),
+            toBytes: async () => encodeModel(spec, await session.readParams()),
+          });
           if (signal?.aborted) {
             // Stopped: the model keeps what the steps so far learned, and the standardisation they learned it with.
-            [this.spec, this.params] = [spec, await session.readParams()];
+            [this.modelSpec, this.params] = [spec, await session.readParams()];
             signal.throwIfAborted();
           }
         },
       };
-      const data = { train: sets.train, ...(test ? { test } : {}), ...(val ? { val } : {}) };
-      const result = await train(this.engine, spec, data, trainOptions, callbacks, start);
-      [this.spec, this.params] = [spec, result.params];
+      const start: TrainStart = saved ? { resume: saved.state } : { params: this.params };
+      const result = await this.computing(() => train(this.engine, spec, sets, trainOptions, callbacks, start));
+      [this.modelSpec, this.params] = [spec, result.params];
       return fitResult(result);
     }));
+  }
+
+  /**
+   * fit's data sets: images as they are, or rows standardised with `description` (a checkpoint's), else the model's
+   * own, else one fitted on the training rows; and the spec that carries the standardisation.
+   */
+  private fitData(
+    x: unknown, y: unknown, options: FitOptions, description = this.modelSpec.data,
+  ): { spec: ModelSpec; sets: TrainData } {
+    if (options.validationSplit !== undefined && options.validationData) {
+      throw new UserError('validationSplit and validationData both give the validation rows: use one', 'validation');
+    }
+    let spec = this.modelSpec;
+    let train: Dataset;
+    let val: Dataset | undefined;
+    let labelled: (data: LabelledData, what: string) => Dataset;
+    if (this.images) {
+      ({ train, val } = trainingImages(spec, x, y, options.validationSplit));
+      labelled = (data, what) => labelledImages(spec, data.x, data.y, what);
+    } else {
+      const sets = trainingSets(spec, x, y, { ...this.names, validationSplit: options.validationSplit }, description);
+      spec = { ...spec, data: sets.description };
+      ({ train, val } = sets);
+      labelled = (data, what) => labelledSet(spec, sets.description, data.x, data.y, what);
+    }
+    if (options.validationData) val = labelled(options.validationData, 'validationData.');
+    const test = options.testData && labelled(options.testData, 'testData.');
+    if (options.earlyStopping !== undefined && !val) {
+      throw new UserError('earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData', 'earlyStop');
+    }
+    return { spec, sets: { train, ...(test ? { test } : {}), ...(val ? { val } : {}) } };
   }
 
   /** The model's answers for rows `x`: a classifier's class probabilities and classes, or a regression's targets. */
   async predict(x: Inputs): Promise<Predictions> {
     return this.exclusive(() => worded(async () => {
       const spec = this.trained('predict');
-      const set = inputSet(spec, spec.data!, x);
-      const outputs = await predictOutputs(this.engine, spec, this.params, set);
-      return predictions(spec, outputs, set.count);
+      const set = this.images ? unlabelledImages(spec, x) : inputSet(spec, spec.data!, x);
+      const settings = this.sized(spec, set);
+      const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, settings));
+      return predictions(spec, outputs, set.count, this.names);
     }));
   }
 
-  /** Scores the model on rows `x` with labels `y`: loss and accuracy, or a regression's loss, RMSE, MAE and R² in the targets' units. */
+  /**
+   * Scores the model on rows `x` with labels `y`: loss and accuracy, or a regression's loss, RMSE, MAE and R² in the
+   * targets' units.
+   */
   async evaluate(x: Inputs, y: Labels): Promise<ClassifierMetrics | RegressionMetrics> {
+    const { loss, ...rest } = await this.evaluateInDetail(x, y);
+    return 'accuracy' in rest ? { loss, accuracy: rest.accuracy } : { loss, rmse: rest.rmse, mae: rest.mae, r2: rest.r2 };
+  }
+
+  /**
+   * evaluate's figures with their breakdown: a classifier's confusion matrix and accuracy per class, a regression's
+   * RMSE, MAE and R² per target.
+   */
+  async evaluateInDetail(x: Inputs, y: Labels): Promise<ClassifierReport | RegressionReport> {
     return this.exclusive(() => worded(async () => {
       const spec = this.trained('evaluate');
-      const set = labelledSet(spec, spec.data!, x, y);
+      const set = this.images ? labelledImages(spec, x, y) : labelledSet(spec, spec.data!, x, y);
+      const settings = this.sized(spec, set);
       if (spec.task === 'regression') {
-        const { test, regression } = await evaluateRegression(this.engine, spec, this.params, set);
-        return { loss: test.loss, rmse: regression.rmse, mae: regression.mae, r2: regression.r2 };
+        const { test, regression: r } = await this.computing(() => evaluateRegression(this.engine, spec, this.params, set, settings));
+        return { loss: test.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget };
       }
-      const { test } = await evaluateModel(this.engine, spec, this.params, set);
-      return { loss: test.loss, accuracy: test.accuracy };
+      const evaluated = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, settings));
+      const { test, confusion, perClassAccuracy } = evaluated;
+      return { loss: test.loss, accuracy: test.accuracy, confusion, perClassAccuracy };
     }));
   }
 
@@ -199,8 +281,10 @@ export class MLP {
    * --model` read it, and MLP.fromBytes.
    */
   toBytes(): Uint8Array {
-    if (!this.spec.data) throw new UserError('toBytes needs a trained model: call fit first (the model file keeps the standardisation fit learns)');
-    return encodeModel(this.spec, this.params);
+    if (!this.modelSpec.data && !this.images) {
+      throw new UserError('toBytes needs a trained model: call fit first (the model file keeps the standardisation fit learns)');
+    }
+    return encodeModel(this.modelSpec, this.params);
   }
 
   /** Frees the model's backend: its GPU buffers and, unless it was given one, its device. The model is then unusable. */
@@ -212,8 +296,36 @@ export class MLP {
 
   /** The spec of a model that fit has standardised the data of. */
   private trained(what: string): ModelSpec {
-    if (!this.spec.data) throw new UserError(`${what} needs a trained model: call fit first`);
-    return this.spec;
+    if (!this.modelSpec.data && !this.images) throw new UserError(`${what} needs a trained model: call fit first`);
+    return this.modelSpec;
+  }
+
+  /** Work on the backend, whose failure is a DeviceLostError where the GPU device was lost under it. */
+  private async computing<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw await explainFailure(error, this.engine);
+    }
+  }
+
+  /** The settings of an inference session on `set`, checked against this backend's limits. */
+  private sized(spec: ModelSpec, set: Dataset): SessionSettings {
+    const settings = inferenceSettings(spec, set);
+    this.fitBackend(settings);
+    return settings;
+  }
+
+  /** Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's limits moves to the CPU. */
+  private fitBackend(settings: SessionSettings): void {
+    try {
+      checkFits(this.engine, settings);
+    } catch (error) {
+      if (this.opening.choice !== 'auto' || !(error instanceof UserError)) throw error;
+      this.engine.dispose();
+      this.engine = new CpuBackend();
+      this.opening.onBackend?.({ kind: 'cpu', because: 'limits', error });
+    }
   }
 
   /** One call at a time: fit, predict and evaluate share the model's weights. */
@@ -237,4 +349,11 @@ function placeholderDescription(spec: ModelSpec, names: { features: string[]; ta
     features: names.features, featureMean: ones(inputSize(spec)), featureStd: ones(inputSize(spec)), targets: names.targets,
     ...(spec.task === 'regression' ? { targetMean: ones(outputs), targetStd: ones(outputs) } : { classes: names.classes ?? defaultNames('class', outputs) }),
   };
+}
+
+/** The backend a model's options ask for, and how they asked. */
+async function open(options: Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'onBackend'>): Promise<[Backend, Opening]> {
+  const choice = options.backend ?? 'auto';
+  const engine = await openBackend(choice, { gpu: options.gpu, shaders: options.shaders, onChoice: options.onBackend });
+  return [engine, { choice, onBackend: options.onBackend }];
 }

@@ -3,12 +3,13 @@
  * the CLI's for a table (src/train/defaults.ts), and every problem is a UserError naming the option.
  */
 import type { Progress } from '../train/trainer.js';
+import type { BackendNote } from './engine.js';
 import { UserError } from '../errors.js';
 import type { Gpu } from '../gpu/device.js';
 import type { ShaderLoader } from '../gpu/shaders.js';
 import { defaultLearningRate, makeOptimizer, type OptimizerConfig, type OptimizerName } from '../model/optimizer.js';
 import type { ScheduleName, ScheduleOptions } from '../model/schedule.js';
-import { makeSpec, type Activation, type Loss, type ModelSpec, type Task } from '../model/spec.js';
+import { makeSpec, MNIST_MEAN, MNIST_STD, type Activation, type Loss, type ModelSpec, type Task } from '../model/spec.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/run.js';
 import {
   checkApplies, DEFAULT_GAMMA, DEFAULT_HIDDEN, DEFAULT_MIN_LR, defaultOptimizerName, TABLE_EPOCHS, tableBatch,
@@ -38,6 +39,8 @@ export interface ModelOptions {
   seed?: number;
   /** Default `'auto'`: WebGPU where an adapter exists, else the CPU (`model.backend` says which). */
   backend?: BackendChoice;
+  /** Told what `auto` chose: WebGPU, or the CPU for want of an adapter or for a model beyond the GPU's limits. */
+  onBackend?: (note: BackendNote) => void;
   /** A device to share (requestGpu from `webgpu-mlp/lower`): WebGPU models on it leave it open when disposed. */
   gpu?: Gpu;
   /** The kernels' WGSL (default: the shaders built into the package). */
@@ -48,6 +51,19 @@ export interface ModelOptions {
   targets?: string[];
   /** A classifier's class names in output order (default: `y`'s distinct values at the first fit, sorted as the CSV path sorts them). */
   classes?: string[];
+  /**
+   * A classifier of byte images: `x` is then a Uint8Array [rows, inputs] of pixels 0..255, scaled to [0, 1] and
+   * normalised with `mean` and `std` (default MNIST's 0.1307 and 0.3081), and `y` the class indices 0..outputs-1.
+   */
+  images?: { mean?: number; std?: number };
+}
+
+/** A run in progress, as onChunk and onEpoch see it. */
+export interface Training {
+  /** The weights so far, laid out as the model file's tensors end to end (each layer's weight, then its bias). */
+  weights(): Promise<Float32Array>;
+  /** The model file of the weights so far, as toBytes() gives it once fit is done. */
+  toBytes(): Promise<Uint8Array>;
 }
 
 /** Labelled rows: inputs and their labels or targets. */
@@ -121,10 +137,10 @@ export interface FitOptions {
   earlyStopping?: number;
   /** Aborting stops training after the chunk in progress: fit rejects with the signal's reason, and the model keeps the weights of the steps done. */
   signal?: AbortSignal;
-  /** Called after every epoch with its record. */
-  onEpoch?: (record: FitRecord) => void;
-  /** Called after every chunk of steps (chunkSteps) with the mean loss of its steps. */
-  onChunk?: (progress: Progress) => void;
+  /** Called after every epoch with its record; training waits for a promise it returns (a pause). */
+  onEpoch?: (record: FitRecord, training: Training) => unknown;
+  /** Called after every chunk of steps (chunkSteps) with the mean loss of its steps; training waits for a promise it returns. */
+  onChunk?: (progress: Progress, training: Training) => unknown;
   /** Save checkpoints of the run. */
   checkpoint?: CheckpointOptions;
   /** Continue the run saved in this checkpoint (bytes a checkpoint's save was given), with its settings. */
@@ -132,7 +148,8 @@ export interface FitOptions {
 }
 
 const MODEL_OPTIONS = [
-  'inputs', 'outputs', 'hidden', 'task', 'activation', 'loss', 'seed', 'backend', 'gpu', 'shaders', 'features', 'targets', 'classes',
+  'inputs', 'outputs', 'hidden', 'task', 'activation', 'loss', 'seed', 'backend', 'onBackend', 'gpu', 'shaders', 'features', 'targets', 'classes',
+  'images',
 ] as const satisfies readonly (keyof ModelOptions)[];
 
 export const FIT_OPTIONS = [
@@ -159,8 +176,11 @@ export function specOf(options: ModelOptions): ModelSpec {
   }
   const seed = options.seed ?? DEFAULT_TRAIN_OPTIONS.seed;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UserError(`seed must be an integer in 0..4294967295, got ${seed}`, 'seed');
+  const images = options.images;
+  if (images && task !== 'classification') throw new UserError('a model of images classifies them: leave task out', 'task');
   return makeSpec([options.inputs, ...hidden, options.outputs], {
     task, activation: options.activation ?? 'relu', loss: options.loss ?? (task === 'regression' ? 'mse' : 'softmax-cross-entropy'),
+    ...(images ? { inputMean: images.mean ?? MNIST_MEAN, inputStd: images.std ?? MNIST_STD } : {}),
   });
 }
 

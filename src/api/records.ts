@@ -44,6 +44,19 @@ export interface RegressionMetrics {
   r2: number;
 }
 
+/** A classifier's evaluation with its breakdown. */
+export interface ClassifierReport extends ClassifierMetrics {
+  /** [true class, predicted class] counts, classes x classes row-major. */
+  confusion: Uint32Array;
+  /** Per true class, the fraction of its rows classified right (NaN for a class with no rows). */
+  perClassAccuracy: number[];
+}
+
+/** A regression's evaluation with its figures per target, in the targets' order and units. */
+export interface RegressionReport extends RegressionMetrics {
+  perTarget: { rmse: number[]; mae: number[]; r2: number[] };
+}
+
 /**
  * A model's answers, one row per input row: `values` is row-major [rows, cols]. A classifier's columns are its
  * classes (`columns`), each value the class's probability (a softmax; an `mse` classifier's raw outputs instead), and
@@ -77,13 +90,16 @@ export class Predictions {
   }
 }
 
-/** The model's outputs [count, outputs] as Predictions: probabilities and classes, or targets in their units. */
-export function predictions(spec: ModelSpec, outputs: Float32Array, count: number): Predictions {
-  const d = spec.data!;
+/**
+ * The model's outputs [count, outputs] as Predictions: probabilities and classes (`names.classes`, a table's or an
+ * image model's), or targets in their units.
+ */
+export function predictions(spec: ModelSpec, outputs: Float32Array, count: number, names: { classes?: string[] }): Predictions {
+  const d = spec.data;
   const width = outputSize(spec);
   const mine = outputs.subarray(0, count * width);
-  if (spec.task === 'regression') return new Predictions(unstandardiseFloat32(mine, width, targetStandardisation(d, width)), d.targets);
-  const classes = d.classes!;
+  if (spec.task === 'regression') return new Predictions(unstandardiseFloat32(mine, width, targetStandardisation(d!, width)), d!.targets);
+  const classes = d?.classes ?? names.classes!;
   const values = new Float32Array(count * width);
   const labels: string[] = [];
   for (let r = 0; r < count; r++) {

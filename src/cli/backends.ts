@@ -1,57 +1,55 @@
+/**
+ * The CLI's backends and models: the library's openBackend and loadModel, with the CPU named for this machine and
+ * auto's choice said in a line.
+ */
 import os from 'node:os';
 import type { Backend, SessionSettings } from '../backend.js';
-import { CpuBackend } from '../cpu/backend.js';
-import { NoAdapterError, UserError } from '../errors.js';
-import { createWebGpuBackend, type WebGpuBackend } from '../gpu/backend.js';
+import { BACKEND_CHOICES, openBackend, type BackendNote } from '../api/engine.js';
+import { MLP } from '../api/model.js';
+import { readFileBytes } from '../io/atomic.js';
+import { decodeModel } from '../io/model-codec.js';
+import type { ModelSpec } from '../model/spec.js';
+import type { BackendChoice } from '../api/options.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { cliMessage } from './failure.js';
 
-export const BACKEND_CHOICES = ['auto', 'cpu', 'webgpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export { BACKEND_CHOICES, type BackendChoice };
 
-function cpuBackend(): CpuBackend {
+/** The CPU reference's name in the CLI's device line. */
+export function cpuDevice(): string {
   const model = os.cpus()[0]?.model?.trim() || os.arch();
-  return new CpuBackend(`CPU reference (${model}, 1 thread, Node ${process.versions.node})`);
+  return `CPU reference (${model}, 1 thread, Node ${process.versions.node})`;
 }
 
-/**
- * Opens the backend the user asked for, and checks that a session of `settings` fits its limits. `auto` prefers WebGPU
- * and falls back to the CPU, saying which it chose and why: no adapter, or a session beyond the GPU's limits. `work`
- * says what the backend is for ("training", "evaluating").
- */
-export async function openBackend(
+/** auto's choice in the CLI's words; `work` says what the backend is for ("training", "evaluating"). */
+export function choiceLine(note: BackendNote, work: string): string {
+  if (note.kind === 'webgpu') return 'backend auto: using WebGPU';
+  if (note.because === 'limits') return `backend auto: too large for this GPU (${cliMessage(note.error)}), ${work} on the CPU`;
+  const why = note.detail ? ` (${note.detail})` : '';
+  return `backend auto: no WebGPU adapter found${why}, ${work} on the CPU (--backend webgpu says how to get one)`;
+}
+
+/** The backend the user asked for, for a session of `settings`; auto says what it chose through `say`. */
+export function openCliBackend(
   choice: BackendChoice, say: (line: string) => void, work: string, settings: SessionSettings,
 ): Promise<Backend> {
-  if (choice === 'cpu') return cpuBackend();
-  // Probing first keeps Dawn's and Vulkan's own diagnostics off the terminal where there is no adapter.
-  if (choice === 'webgpu') return fitting(await createWebGpuBackend(nodeShaderLoader, { probe: true }), settings);
-  let backend: WebGpuBackend;
-  try {
-    backend = await createWebGpuBackend(nodeShaderLoader, { probe: true });
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    const why = error instanceof NoAdapterError && error.reason ? ` (${error.reason})` : '';
-    say(`backend auto: no WebGPU adapter found${why}, ${work} on the CPU (--backend webgpu says how to get one)`);
-    return cpuBackend();
-  }
-  try {
-    fitting(backend, settings);
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    say(`backend auto: too large for this GPU (${cliMessage(error)}), ${work} on the CPU`);
-    return cpuBackend();
-  }
-  say('backend auto: using WebGPU');
-  return backend;
+  const onChoice = (note: BackendNote) => say(choiceLine(note, work));
+  return openBackend(choice, { shaders: nodeShaderLoader, cpuDevice: cpuDevice(), onChoice, settings });
 }
 
-/** `backend`, once a session of `settings` is known to fit its limits; disposed where it does not. */
-function fitting(backend: WebGpuBackend, settings: SessionSettings): Backend {
-  try {
-    backend.checkFits(settings);
-    return backend;
-  } catch (error) {
-    backend.dispose();
-    throw error;
-  }
+/** A model file read: its spec, for the checks of the data before a backend is opened, and the model to open then. */
+export interface ModelFile {
+  spec: ModelSpec;
+  /** The model on the backend the user asked for; auto says what it chose through `say`. */
+  open(say: (line: string) => void, work: string): Promise<MLP>;
+}
+
+export function readModelFile(file: string, choice: BackendChoice): ModelFile {
+  const bytes = readFileBytes(file, 'model file');
+  return {
+    spec: decodeModel(bytes, file).spec,
+    open: (say, work) => MLP.fromBytes(bytes, {
+      backend: choice, shaders: nodeShaderLoader, source: file, onBackend: (note) => say(choiceLine(note, work)),
+    }),
+  };
 }

@@ -1,14 +1,15 @@
+import type { RegressionReport } from '../api/records.js';
+import type { Dataset } from '../backend.js';
+import { numericColumns, textColumn } from '../data/csv.js';
+import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { loadModel } from '../io/model-file.js';
 import { confusionSvg } from '../io/plots.js';
-import type { Dataset } from '../backend.js';
-import { readTable } from '../data/table.js';
 import { outputSize, type ModelSpec } from '../model/spec.js';
-import { evaluateModel, evaluateRegression, inferenceSettings } from '../train/inference.js';
+import { inferenceSettings } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
 import { type FlagSpec, choiceFlag, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
-import { BACKEND_CHOICES, openBackend } from './backends.js';
+import { BACKEND_CHOICES, readModelFile } from './backends.js';
 import { checkModelFile, loadData } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile } from './output.js';
@@ -30,6 +31,7 @@ const SUMMARY = `Evaluates a saved model on the test set: loss, accuracy, per-cl
 model, RMSE, MAE and R² in the targets' units. A table is read with the model's standardisation.`;
 
 export async function evalCommand(argv: string[]): Promise<void> {
+  const say = (line: string) => cliIo().stdout.write(line + '\n');
   const flags = parseFlags(argv, FLAGS, 'eval');
   if (flags.help) {
     cliIo().stdout.write(helpText(USAGE, SUMMARY, FLAGS));
@@ -41,51 +43,40 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const backendChoice = choiceFlag('backend', str('backend'), BACKEND_CHOICES, 'auto');
   checkOutputFile('report', str('report'));
   checkOutputFile('plot', str('plot'), ['.svg']);
-  const { spec, params } = loadModel(modelFile);
+  const { spec, open } = readModelFile(modelFile, backendChoice);
   if (spec.task === 'regression' && str('plot') !== undefined) {
     throw new UserError(`--plot draws a confusion matrix, and ${modelFile} is a regression model: leave --plot out (train --plot draws its curves)`);
   }
-  const { test, source } = evaluationData(modelFile, spec, str('data'));
+  const { test, x, y, source } = evaluationData(modelFile, spec, str('data'));
   const images = spec.data ? 'rows' : 'images';
-  const settings = checkModelFile(modelFile, () => `the test ${images} of ${source}`, () => inferenceSettings(spec, test));
-  const say = (line: string) => cliIo().stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say, 'evaluating', settings);
+  checkModelFile(modelFile, () => `the test ${images} of ${source}`, () => inferenceSettings(spec, test));
+  const model = await open(say, 'evaluating');
   try {
     say(`model ${modelFile}: ${spec.layers.join('-')} (${spec.activation}, ${spec.loss}) on ${test.count} test samples`);
-    say(`device: ${backend.device}`);
+    const result = await model.evaluateInDetail(x, y);
+    say(`device: ${model.device}`);
     const report: Record<string, unknown> = {
-      model: modelFile, layers: spec.layers, activation: spec.activation, loss: spec.loss, backend: backend.kind, device: backend.device,
+      model: modelFile, layers: spec.layers, activation: spec.activation, loss: spec.loss, backend: model.backend, device: model.device,
       data: source, ...(spec.data ? { task: spec.task } : {}), testSamples: test.count,
     };
     let plot: (() => string) | undefined;
-    if (spec.task === 'regression') {
-      const { test: metrics, regression } = await evaluateRegression(backend, spec, params, test, settings);
-      const targets = spec.data?.targets ?? regression.perTarget.rmse.map((_, i) => `output ${i}`);
-      say(`test RMSE ${regression.rmse.toPrecision(4)}, test MAE ${regression.mae.toPrecision(4)}, test R² ${regression.r2.toFixed(4)}, test loss ${metrics.loss.toFixed(4)}`);
-      if (targets.length > 1) {
-        targets.forEach((name, i) => say(`  ${name}: RMSE ${regression.perTarget.rmse[i].toPrecision(4)}, ` +
-          `MAE ${regression.perTarget.mae[i].toPrecision(4)}, R² ${regression.perTarget.r2[i].toFixed(4)}`));
-      }
-      Object.assign(report, { testRMSE: regression.rmse, testMAE: regression.mae, testR2: regression.r2, testLoss: metrics.loss });
-      if (targets.length > 1) {
-        report.testPerTarget = Object.fromEntries(targets.map((name, i) =>
-          [name, { rmse: regression.perTarget.rmse[i], mae: regression.perTarget.mae[i], r2: regression.perTarget.r2[i] }]));
-      }
+    if ('perTarget' in result) {
+      regressionResults(spec, result, report, say);
     } else {
-      const result = await evaluateModel(backend, spec, params, test, settings);
       const classes = outputSize(spec);
       const names = spec.data?.classes;
-      say(`test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, test loss ${result.test.loss.toFixed(4)}`);
+      const { confusion } = result;
+      say(`test accuracy ${(100 * result.accuracy).toFixed(2)}%, test loss ${result.loss.toFixed(4)}`);
       say('');
-      say(confusionTable(result.confusion, classes, names));
+      say(confusionTable(confusion, classes, names));
       Object.assign(report, {
         ...(names ? { classes: names } : {}),
-        testAccuracy: result.test.accuracy,
-        testLoss: result.test.loss,
+        testAccuracy: result.accuracy,
+        testLoss: result.loss,
         perClassAccuracy: result.perClassAccuracy.map((a) => (Number.isNaN(a) ? null : a)),
-        confusion: Array.from({ length: classes }, (_, t) => Array.from(result.confusion.subarray(t * classes, (t + 1) * classes))),
+        confusion: Array.from({ length: classes }, (_, t) => Array.from(confusion.subarray(t * classes, (t + 1) * classes))),
       });
-      plot = () => confusionSvg(result.confusion, classes, `${modelFile}: ${(100 * result.test.accuracy).toFixed(2)}% of ${test.count} test samples`, names);
+      plot = () => confusionSvg(confusion, classes, `${modelFile}: ${(100 * result.accuracy).toFixed(2)}% of ${test.count} test samples`, names);
     }
     const reportFile = str('report');
     if (reportFile) {
@@ -98,19 +89,41 @@ export async function evalCommand(argv: string[]): Promise<void> {
       say(`confusion matrix drawn in ${plotFile}`);
     }
   } finally {
-    backend.dispose();
+    model.dispose();
   }
+}
+
+/** A regression's figures, said and added to the report: overall, and per target where there are several. */
+function regressionResults(spec: ModelSpec, result: RegressionReport, report: Record<string, unknown>, say: (line: string) => void): void {
+  const { perTarget } = result;
+  const targets = spec.data?.targets ?? perTarget.rmse.map((_, i) => `output ${i}`);
+  say(`test RMSE ${result.rmse.toPrecision(4)}, test MAE ${result.mae.toPrecision(4)}, test R² ${result.r2.toFixed(4)}, test loss ${result.loss.toFixed(4)}`);
+  if (targets.length > 1) {
+    targets.forEach((name, i) => say(`  ${name}: RMSE ${perTarget.rmse[i].toPrecision(4)}, MAE ${perTarget.mae[i].toPrecision(4)}, R² ${perTarget.r2[i].toFixed(4)}`));
+  }
+  Object.assign(report, { testRMSE: result.rmse, testMAE: result.mae, testR2: result.r2, testLoss: result.loss });
+  if (targets.length > 1) {
+    report.testPerTarget = Object.fromEntries(targets.map((name, i) => [name, { rmse: perTarget.rmse[i], mae: perTarget.mae[i], r2: perTarget.r2[i] }]));
+  }
+}
+
+/** The test set: as the checks size it, and as the model reads it (images' bytes, or a table's raw columns). */
+interface EvaluationData {
+  test: Dataset;
+  x: Uint8Array | { data: Float32Array; rows: number };
+  y: Uint8Array | string[] | { data: Float32Array; rows: number };
+  source: string;
 }
 
 /**
  * The set to evaluate: MNIST's test set (of --data DIR), or a table's rows (--data FILE.csv, with the target
  * columns) read against the model's description.
  */
-function evaluationData(modelFile: string, spec: ModelSpec, data: string | undefined): { test: Dataset; source: string } {
+function evaluationData(modelFile: string, spec: ModelSpec, data: string | undefined): EvaluationData {
   if (!isTableFile(data)) {
     if (spec.data) throw new UserError(`${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`);
     const { test, dir } = loadData(data);
-    return { test, source: dir };
+    return { test, x: test.inputs, y: test.labels, source: dir };
   }
   if (!spec.data) throw new UserError(`${modelFile} was trained on MNIST-style images, not a table: give --data DIR, or a model trained on a CSV file`);
   const table = readCsvFile(data!);
@@ -118,5 +131,11 @@ function evaluationData(modelFile: string, spec: ModelSpec, data: string | undef
   if (missing.length > 0) {
     throw new UserError(`${data}: no column named ${columnList(missing)}: eval scores the model against its target column; predict reads files without it`);
   }
-  return { test: readTable(table, spec.data, spec.task), source: data! };
+  // Checked and sized as the library reads it; the model standardises the raw columns itself.
+  const test = readTable(table, spec.data, spec.task);
+  const x = { data: numericColumns(table, spec.data.features), rows: test.count };
+  const y = spec.task === 'regression'
+    ? { data: numericColumns(table, spec.data.targets, 'target'), rows: test.count }
+    : textColumn(table, spec.data.targets[0]);
+  return { test, x, y, source: data! };
 }

@@ -3,16 +3,15 @@
  * regression's predicted targets, in their units), as CSV. The target columns may be absent from the file.
  */
 import Papa from 'papaparse';
+import type { MLP } from '../api/model.js';
+import type { Predictions } from '../api/records.js';
+import { numericColumns } from '../data/csv.js';
 import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { outputSize, type ModelSpec } from '../model/spec.js';
-import { targetStandardisation, unstandardiseFloat32 } from '../model/table.js';
-import { inferenceSettings, predictOutputs } from '../train/inference.js';
-import { argmax, softmax } from '../train/metrics.js';
-import { type BackendChoice, openBackend } from './backends.js';
+import { inferenceSettings } from '../train/inference.js';
+import type { ModelFile } from './backends.js';
 import { checkModelFile } from './data.js';
-import { cliIo } from './io.js';
 import { readCsvFile } from './tables.js';
 
 /** The shortest decimal that reads back as the same float32 (what a float32 holds, without float64's noise digits). */
@@ -27,47 +26,36 @@ export function float32Text(value: number): string {
 
 /**
  * The predictions as CSV rows under their header. A softmax classifier gives the class and p(class) per class, an
- * MSE classifier its raw outputs as output(class); a regression its predicted targets, un-standardised in float32
- * (out · std + mean), as PyTorch computes them from the same outputs.
+ * MSE classifier its raw outputs as output(class); a regression its predicted targets in their units.
  */
-export function predictionRows(spec: ModelSpec, outputs: Float32Array, count: number): string[][] {
-  const d = spec.data!;
-  const width = outputSize(spec);
-  if (spec.task === 'regression') {
-    const values = unstandardiseFloat32(outputs.subarray(0, count * width), width, targetStandardisation(d, width));
-    const rows = [d.targets];
-    for (let r = 0; r < count; r++) rows.push(Array.from(values.subarray(r * width, (r + 1) * width), float32Text));
-    return rows;
-  }
-  const classes = d.classes!;
-  const mse = spec.loss === 'mse';
-  const rows = [[d.targets[0], ...classes.map((name) => (mse ? `output(${name})` : `p(${name})`))]];
-  for (let r = 0; r < count; r++) {
-    const values = mse ? outputs.subarray(r * width, (r + 1) * width) : softmax(outputs, r * width, width);
-    rows.push([classes[argmax(outputs, r * width, width)], ...Array.from(values, float32Text)]);
-  }
-  return rows;
+export function predictionRows(model: MLP, p: Predictions): string[][] {
+  const values = (r: number) => Array.from(p.row(r), float32Text);
+  if (!p.labels) return [p.columns, ...Array.from({ length: p.rows }, (_, r) => values(r))];
+  const { spec } = model;
+  const header = [spec.data!.targets[0], ...p.columns.map((name) => (spec.loss === 'mse' ? `output(${name})` : `p(${name})`))];
+  return [header, ...Array.from({ length: p.rows }, (_, r) => [p.labels![r], ...values(r)])];
 }
 
 export async function predictTable(
-  modelFile: string, spec: ModelSpec, params: Float32Array, dataFile: string, outFile: string | undefined, backendChoice: BackendChoice,
+  modelFile: string, file: ModelFile, dataFile: string, outFile: string | undefined, say: (text: string) => void,
 ): Promise<void> {
+  const { spec } = file;
   if (!spec.data) throw new UserError(`${modelFile} was trained on MNIST-style images, not a table: give --image FILE.png or --index N`);
   const table = readCsvFile(dataFile);
   // Only the model's feature columns are read: a target column, or any other, is left alone.
   const set = readTable(table, spec.data, spec.task, false);
-  const settings = checkModelFile(modelFile, () => `the rows of ${dataFile}`, () => inferenceSettings(spec, set));
-  const backend = await openBackend(backendChoice, () => {}, 'predicting', settings);
+  checkModelFile(modelFile, () => `the rows of ${dataFile}`, () => inferenceSettings(spec, set));
+  const model = await file.open(() => {}, 'predicting');
   try {
-    const outputs = await predictOutputs(backend, spec, params, set, settings);
-    const text = Papa.unparse(predictionRows(spec, outputs, set.count), { newline: '\n' }) + '\n';
+    const predicted = await model.predict({ data: numericColumns(table, spec.data.features), rows: set.count });
+    const text = Papa.unparse(predictionRows(model, predicted), { newline: '\n' }) + '\n';
     if (outFile === undefined) {
-      cliIo().stdout.write(text);
+      say(text);
     } else {
       writeFileAtomic(outFile, text);
-      cliIo().stdout.write(`predictions for ${set.count} rows written to ${outFile}\n`);
+      say(`predictions for ${set.count} rows written to ${outFile}\n`);
     }
   } finally {
-    backend.dispose();
+    model.dispose();
   }
 }

@@ -1,12 +1,10 @@
 import type { Dataset } from '../backend.js';
 import { readDigitPng } from '../data/png.js';
 import { UserError } from '../errors.js';
-import { loadModel } from '../io/model-file.js';
-import { inputSize, outputSize } from '../model/spec.js';
-import { inferenceSettings, predictOutputs } from '../train/inference.js';
-import { argmax, softmax } from '../train/metrics.js';
+import { inputSize } from '../model/spec.js';
+import { inferenceSettings } from '../train/inference.js';
 import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
-import { BACKEND_CHOICES, openBackend } from './backends.js';
+import { BACKEND_CHOICES, readModelFile } from './backends.js';
 import { checkModelFile, loadData } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile } from './output.js';
@@ -31,9 +29,10 @@ model predicts every row of a CSV file (its target columns may be absent): one C
 class and p(class) for each class, or a regression's predicted targets in their units.`;
 
 export async function predictCommand(argv: string[]): Promise<void> {
+  const say = (text: string) => cliIo().stdout.write(text);
   const flags = parseFlags(argv, FLAGS, 'predict');
   if (flags.help) {
-    cliIo().stdout.write(helpText(USAGE, SUMMARY, FLAGS));
+    say(helpText(USAGE, SUMMARY, FLAGS));
     return;
   }
   const str = (name: string) => flags[name] as string | undefined;
@@ -43,19 +42,20 @@ export async function predictCommand(argv: string[]): Promise<void> {
   const indexText = str('index');
   const backendChoice = choiceFlag('backend', str('backend'), BACKEND_CHOICES, 'auto');
   const dataFile = str('data');
-  if (isTableFile(dataFile)) {
+  const table = isTableFile(dataFile);
+  if (table) {
     if (image !== undefined || indexText !== undefined) throw new UserError('--image and --index pick one digit: a table (--data FILE.csv) is predicted row by row');
     checkOutputFile('out', str('out'));
-    const { spec, params } = loadModel(modelFile);
-    return predictTable(modelFile, spec, params, dataFile!, str('out'), backendChoice);
+  } else {
+    if (str('out') !== undefined) throw new UserError('--out writes the predictions of a table: give --data FILE.csv');
+    if ((image === undefined) === (indexText === undefined)) {
+      throw new UserError('predict needs one of --image FILE.png or --index N (or --data FILE.csv for a model trained on a table)');
+    }
   }
-  if (str('out') !== undefined) throw new UserError('--out writes the predictions of a table: give --data FILE.csv');
-  if ((image === undefined) === (indexText === undefined)) {
-    throw new UserError('predict needs one of --image FILE.png or --index N (or --data FILE.csv for a model trained on a table)');
-  }
-  const { spec, params } = loadModel(modelFile);
+  const file = readModelFile(modelFile, backendChoice);
+  if (table) return predictTable(modelFile, file, dataFile!, str('out'), say);
+  const { spec } = file;
   if (spec.data) throw new UserError(`${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`);
-
   let sample: Dataset;
   let label: number | undefined;
   let source: string;
@@ -68,7 +68,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
     sample = { inputs: pixels, labels: new Uint8Array(1), count: 1, features: pixels.length };
     source = image;
   } else {
-    const { test, dir } = loadData(str('data'));
+    const { test, dir } = loadData(dataFile);
     const index = intFlag('index', indexText, 0, 0, test.count - 1);
     const f = test.features;
     label = test.labels[index];
@@ -77,25 +77,22 @@ export async function predictCommand(argv: string[]): Promise<void> {
     source = `test sample ${index} (label ${label})`;
     images = `the test images of ${dir}`;
   }
-  const settings = checkModelFile(modelFile, () => images, () => inferenceSettings(spec, sample));
-
-  const say = (line: string) => cliIo().stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, () => {}, 'predicting', settings);
+  checkModelFile(modelFile, () => images, () => inferenceSettings(spec, sample));
+  const model = await file.open(() => {}, 'predicting');
   try {
-    const outputs = await predictOutputs(backend, spec, params, sample, settings);
-    const classes = outputSize(spec);
-    const best = argmax(outputs, 0, classes);
-    // A cross-entropy model's outputs are logits; an MSE model's regress the one-hot target and are shown as they are.
+    const p = await model.predict(sample.inputs as Uint8Array);
+    const best = Number(p.labels![0]);
+    const values = Array.from(p.row(0));
+    // A cross-entropy model's values are probabilities; an MSE model's regress the one-hot target and are shown as they are.
     const mse = spec.loss === 'mse';
-    const values = mse ? Array.from(outputs) : Array.from(softmax(outputs, 0, classes));
     say(`${source}: class ${best}` + (mse ? ` (output ${values[best].toFixed(4)})` : ` (probability ${(100 * values[best]).toFixed(2)}%)`) +
-      (label === undefined ? '' : label === best ? ', right' : `, wrong: the label is ${label}`));
-    say(mse ? 'outputs (an MSE model regresses the one-hot label; these are not probabilities):' : 'probabilities:');
-    for (let c = 0; c < classes; c++) {
-      const bar = '#'.repeat(Math.round(40 * Math.max(0, Math.min(1, values[c]))));
-      say(`  ${c}  ${(mse ? values[c].toFixed(4) : values[c].toFixed(6)).padStart(9)}  ${bar}`);
-    }
+      (label === undefined ? '' : label === best ? ', right' : `, wrong: the label is ${label}`) + '\n');
+    say(mse ? 'outputs (an MSE model regresses the one-hot label; these are not probabilities):\n' : 'probabilities:\n');
+    values.forEach((value, c) => {
+      const bar = '#'.repeat(Math.round(40 * Math.max(0, Math.min(1, value))));
+      say(`  ${c}  ${(mse ? value.toFixed(4) : value.toFixed(6)).padStart(9)}  ${bar}\n`);
+    });
   } finally {
-    backend.dispose();
+    model.dispose();
   }
 }

@@ -1,13 +1,12 @@
-import type { Backend } from '../backend.js';
+import { explainFailure } from '../api/engine.js';
 import { DeviceLostError, UserError } from '../errors.js';
-import { WebGpuBackend } from '../gpu/backend.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { readFileBytes, writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
-import { loadModel, saveModel } from '../io/model-file.js';
+import { decodeModel, encodeModel } from '../io/model-codec.js';
 import { curvesSvg } from '../io/plots.js';
 import { checkRun, train, type TrainStart } from '../train/trainer.js';
 import { helpText, parseFlags, choiceFlag } from './args.js';
-import { BACKEND_CHOICES, openBackend } from './backends.js';
+import { BACKEND_CHOICES, openCliBackend } from './backends.js';
 import { checkModelFile } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile } from './output.js';
@@ -62,7 +61,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     checkAgainst(flags, config, base, `the checkpoint ${resumeFile}`);
     start = { resume: resumed.state };
   } else if (initFile) {
-    const model = loadModel(initFile);
+    const model = decodeModel(readFileBytes(initFile, 'model file'), initFile);
     data = trainingData(flags, { spec: model.spec }, `the model ${initFile}`);
     config = configFromFlags(flags, data.shape, { spec: model.spec });
     checkAgainst(flags, config, { spec: model.spec, options: config.options }, `the model ${initFile}`, true);
@@ -82,7 +81,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const run = checkModelFile(resumeFile ?? initFile, (set) => `the ${set} ${images} of ${data.source}`, () => checkRun(spec, sets, options));
 
   const say = (line: string) => cliIo().stdout.write(line + '\n');
-  const backend = await openBackend(backendChoice, say, 'training', run.settings);
+  const backend = await openCliBackend(backendChoice, say, 'training', run.settings);
   try {
     say(`training ${describeRun(config)}`);
     say(`data: ${data.train.count} training samples${val ? `, ${val.count} validation` : ''}, ${data.test.count} test` +
@@ -107,7 +106,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
         }
         : undefined,
     }, start).catch(async (error: unknown) => {
-      throw await explainLoss(error, backend, saved);
+      throw explainLoss(await explainFailure(error, backend), saved);
     });
     const stepsRun = result.steps - (resumed?.state.step ?? 0);
     const samplesPerSecond = (stepsRun * options.batch) / result.seconds;
@@ -116,7 +115,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     if (checkpointFile) say(`checkpoint written to ${checkpointFile}`);
     const out = str('out');
     if (out) {
-      saveModel(out, spec, result.params);
+      writeFileAtomic(out, encodeModel(spec, result.params));
       say(`model written to ${out}`);
     }
     const plotFile = str('plot');
@@ -139,9 +138,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
  * A failure that a lost GPU device caused becomes one line saying so and where the run can continue from; any other
  * error is returned as it is.
  */
-async function explainLoss(error: unknown, backend: Backend, saved?: { file: string; step: number }): Promise<unknown> {
-  const lost = error instanceof DeviceLostError ? error : backend instanceof WebGpuBackend ? await backend.gpu.loss() : null;
-  if (!lost) return error;
+function explainLoss(error: unknown, saved?: { file: string; step: number }): unknown {
+  if (!(error instanceof DeviceLostError)) return error;
+  const lost = error;
   const next = saved
     ? `the last checkpoint, at step ${saved.step}, is ${saved.file}: --resume ${saved.file} continues the run (add --backend cpu if the GPU stays unavailable)`
     : 'no checkpoint was saved: run again, with --checkpoint FILE --checkpoint-every N to keep one';

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../errors.js';
 
 /**
  * Writes a file so that a reader (or a crash at any moment) sees either the complete old file or the complete new one:
@@ -65,5 +66,14 @@ function processExists(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, but is someone else's
+  }
+}
+
+/** A file's bytes; `what` names it in the one-line error ("model file", "checkpoint"). */
+export function readFileBytes(file: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(fs.readFileSync(file));
+  } catch (error) {
+    throw new UserError(`${file}: cannot read the ${what} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }

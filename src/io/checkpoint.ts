@@ -1,7 +1,5 @@
 /** Checkpoint files (checkpoint-codec.ts holds the format), written atomically so a crash while saving leaves the previous checkpoint whole. */
-import fs from 'node:fs';
-import { UserError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { readFileBytes, writeFileAtomic } from './atomic.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint-codec.js';
 
 export { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointData } from './checkpoint-codec.js';
@@ -11,11 +9,5 @@ export function saveCheckpoint(file: string, checkpoint: Checkpoint): void {
 }
 
 export function loadCheckpoint(file: string): Checkpoint {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    throw new UserError(`${file}: cannot read the checkpoint (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  return decodeCheckpoint(bytes, file);
+  return decodeCheckpoint(readFileBytes(file, 'checkpoint'), file);
 }
