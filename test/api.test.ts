@@ -87,18 +87,18 @@ describe('MLP on arrays, CPU', () => {
 
   it('words errors by its own option names', async () => {
     const model = await MLP.create({ inputs: 4, outputs: 3, backend: 'cpu' });
-    await expectUserError(() => model.fit(train.x, train.y, { batchSize: 0 }), /^batchSize must be a positive integer, got 0$/, 'batch');
-    await expectUserError(() => model.fit(train.x, train.y, { learningRate: -1 }), /^learningRate must be a positive number/, 'learningRate');
+    await expectUserError(() => model.fit(train.x, train.y, { batchSize: 0 }), /^batchSize 0 is out of range: use an integer >= 1$/, 'batchSize');
+    await expectUserError(() => model.fit(train.x, train.y, { learningRate: -1 }), /^learningRate -1 is out of range: use a number above 0$/, 'learningRate');
     await expectUserError(() => model.fit(train.x, train.y, { momentum: 0.5 }), /^momentum applies to optimizer momentum, nesterov or rmsprop only$/, 'momentum');
     await expectUserError(() => model.fit(train.x, train.y, { schedule: 'step' }), /^schedule step needs stepSize N/, 'stepSize');
-    await expectUserError(() => model.fit(train.x, train.y, { earlyStopping: 2 }), /^earlyStopping watches the validation loss.*validationSplit/, 'earlyStop');
-    await expectUserError(() => model.fit(train.x, train.y, { epochs: 1, chunkSteps: 0 }), /^chunkSteps must be a positive integer/, 'logEvery');
-    await expectUserError(() => model.fit(train.x, train.y, { batch: 8 } as never), /^fit has no option "batch": its options are epochs, batchSize/, undefined);
+    await expectUserError(() => model.fit(train.x, train.y, { earlyStopping: 2 }), /^earlyStopping watches the validation loss.*validationSplit/, 'earlyStopping');
+    await expectUserError(() => model.fit(train.x, train.y, { epochs: 1, chunkSteps: 0 }), /^chunkSteps 0 is out of range: use an integer >= 1$/, 'chunkSteps');
+    await expectUserError(() => model.fit(train.x, train.y, { batch: 8 } as never), /^fit has no option "batch": its options are epochs, maxSteps, batchSize/, undefined);
     await expectUserError(() => model.fit([[1, 2, 3]], ['a']), /^x\[0\] has 3 values, the model takes 4 features per row$/, 'data');
     await expectUserError(() => model.fit(train.x, train.y.slice(1)), /^x has 240 rows and y 239/, 'data');
     await expectUserError(() => model.fit(train.x.map((r, i) => (i === 7 ? [r[0], NaN, r[2], r[3]] : r)), train.y), /^x\[7\]\[1\] is NaN/, 'data');
     await expectUserError(() => MLP.create({ inputs: 4, outputs: 3, hidden: [0] }), /^hidden must be a list of positive integer widths/, 'hidden');
-    await expectUserError(() => MLP.create({ inputs: 4, outputs: 3, activation: 'swish' as never }), /^activation "swish" is not one of/, 'activation');
+    await expectUserError(() => MLP.create({ inputs: 4, outputs: 3, activation: 'swish' as never }), /^activation "swish" is not one of relu/, 'activation');
     await expectUserError(() => MLP.create({ inputs: 4, outputs: 2, backend: 'cpu' }).then((m) => m.fit(train.x, train.y)),
       /^y holds 3 classes \(blue, green, red\) and the model has outputs 2: create it with outputs: 3/, 'layers');
     await expectUserError(() => model.predict(test.x), /^predict needs a trained model/, undefined);

@@ -48,7 +48,7 @@ describe('the page’s training settings', () => {
     }
     expect(VALUE_SETTINGS.filter((s) => s.applies({ optimizer: 'sgd', schedule: 'constant' })).map((s) => s.id)).toEqual(['weight-decay', 'dropout']);
     expect(VALUE_SETTINGS.filter((s) => s.applies({ optimizer: 'adam', schedule: 'step' })).map((s) => s.id))
-      .toEqual(['beta1', 'beta2', 'eps', 'weight-decay', 'dropout', 'step-size', 'gamma']);
+      .toEqual(['weight-decay', 'beta1', 'beta2', 'eps', 'step-size', 'gamma', 'dropout']);
   });
 
   it('words the library’s checks with the page’s labels, one sentence each', () => {
@@ -71,7 +71,7 @@ describe('the page’s training settings', () => {
 
   it('a link gives back the same settings, and names only what differs from the defaults', () => {
     expect(settingsQuery(defaultSettings(MNIST), MNIST)).toBe('?train=2000&test=500');
-    expect(settingsQuery(parse(VARIED[0]), MNIST)).toBe('?hidden=32&batch=32&epochs=2&optimizer=adam&activation=tanh&schedule=cosine&min-lr=0.0001&train=2000&test=500');
+    expect(settingsQuery(parse(VARIED[0]), MNIST)).toBe('?hidden=32&batch-size=32&epochs=2&optimizer=adam&activation=tanh&schedule=cosine&min-lr=0.0001&train=2000&test=500');
     for (const text of VARIED) {
       const settings = parse(text);
       const back = settingsFromUrl(new URLSearchParams(settingsQuery(settings, MNIST)));
@@ -83,7 +83,7 @@ describe('the page’s training settings', () => {
 
   it('shows the CLI command of the same run: the CLI reads it back to the same model and training', () => {
     expect(cliCommand(parse(VARIED[0]), MNIST))
-      .toBe('npm run train -- --hidden 32 --batch 32 --epochs 2 --optimizer adam --activation tanh --schedule cosine --min-lr 0.0001 --train-limit 2000 --backend webgpu');
+      .toBe('npm run train -- --hidden 32 --batch-size 32 --epochs 2 --optimizer adam --activation tanh --schedule cosine --min-lr 0.0001 --train-limit 2000 --backend webgpu');
     for (const text of VARIED) {
       const settings = parse(text);
       const argv = cliCommand(settings, MNIST).split(' ').slice(4);

@@ -1,7 +1,7 @@
 /**
  * The training settings of the form, checked with messages for people (the library's own checks, worded with the
  * page's labels, catch the rest), and the same settings as the page's address and as the equivalent CLI command.
- * The address names each setting as the CLI's flag does (?hidden=64&batch=32&lr=0.05&optimizer=adam&activation=tanh),
+ * The address names each setting as the CLI's flag does (?hidden=64&batch-size=32&learning-rate=0.05&optimizer=adam&activation=tanh),
  * only where it differs from the page's default, and may limit the data (?train=2000&test=500).
  */
 import { DEFAULT_HIDDEN, TABLE_EPOCHS, tableBatch } from '../../src/train/defaults.js';
@@ -191,7 +191,7 @@ export function settingsText(s: Settings): SettingsText {
 }
 
 /** The address's (and the CLI's) name of a form field: the flag without its dashes. */
-const keyOf = (field: string) => (field === 'learningRate' ? 'lr' : field);
+const keyOf = (field: string) => (field === 'learningRate' ? 'learning-rate' : field === 'batch' ? 'batch-size' : field);
 
 /**
  * The settings that differ from the defaults for `data`, by flag name, in the form's order. The chosen optimiser's

@@ -5,6 +5,7 @@
  */
 import type { Dataset } from '../backend.js';
 import { sortClasses } from '../data/csv.js';
+import { validationRows } from '../data/split.js';
 import { fitDescription, range, rowsAsDataset, type RawRows } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { inputSize, outputSize, type ModelSpec } from '../model/spec.js';
@@ -141,15 +142,7 @@ export function trainingSets(spec: ModelSpec, x: unknown, y: unknown, columns: T
     throw new UserError(`y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) and the model has outputs ${outputSize(spec)}: ` +
       `create it with outputs: ${k}, or give its classes`, 'layers');
   }
-  let held = 0;
-  const split = columns.validationSplit;
-  if (split !== undefined) {
-    held = Math.round(split * raw.rows);
-    if (!(split > 0 && split < 1) || held < 1 || held >= raw.rows) {
-      throw new UserError(`validationSplit ${split} of ${raw.rows} rows holds out ${Number.isFinite(held) ? held : 'no'} rows: ` +
-        'give a fraction between 0 and 1 that leaves rows for both training and validation', 'validation');
-    }
-  }
+  const held = columns.validationSplit === undefined ? 0 : validationRows(columns.validationSplit, raw.rows);
   const trainRows = range(0, raw.rows - held);
   const d = description ?? fitDescription(raw, trainRows, { features: columns.features, targets: columns.targets, classes: raw.classes }, task);
   return {

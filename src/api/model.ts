@@ -1,4 +1,7 @@
 /** The MLP: a model made from options or bytes, trained on arrays, asked for predictions, saved as the CLI's model file. */
+import { settingsOf } from '../train/resolve.js';
+import { SETTING_NAMES } from '../train/setting-names.js';
+import { SETTINGS } from '../train/settings.js';
 import type { Backend, Dataset, TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
@@ -19,9 +22,10 @@ export type LoadOptions = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders'> & {
   source?: string;
 };
 
-/** fit's options that a resumed run may still set: the rest are the checkpoint's. */
+/** fit's options that a resumed run may still set (the settings the table calls resumable): the rest are the checkpoint's. */
 const FREE_ON_RESUME: readonly string[] = [
-  'validationSplit', 'validationData', 'testData', 'maxSteps', 'chunkSteps', 'checkpoint', 'signal', 'onEpoch', 'onChunk', 'resume',
+  ...SETTING_NAMES.filter((name) => SETTINGS[name].resumable), 'validationSplit',
+  'validationData', 'testData', 'checkpoint', 'signal', 'onEpoch', 'onChunk', 'resume',
 ];
 
 /** Lets other work run (a timer that aborts, a page's events) between chunks of steps, which may all be synchronous on the CPU. */
@@ -119,7 +123,7 @@ export class MLP {
         start = { resume: saved.state };
       }
       if (options.validationSplit !== undefined && options.validationData) {
-        throw new UserError('validationSplit and validationData both give the validation rows: use one', 'validation');
+        throw new UserError('validationSplit and validationData both give the validation rows: use one', 'validationSplit');
       }
       const sets = trainingSets(spec, x, y, { ...this.names, validationSplit: options.validationSplit }, description);
       const d = sets.description;
@@ -127,7 +131,7 @@ export class MLP {
       const val = options.validationData ? labelledSet(spec, d, options.validationData.x, options.validationData.y, 'validationData.') : sets.val;
       const test = options.testData ? labelledSet(spec, d, options.testData.x, options.testData.y, 'testData.') : firstRow(spec, sets.train);
       if (options.earlyStopping !== undefined && !val) {
-        throw new UserError('earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData', 'earlyStop');
+        throw new UserError('earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData', 'earlyStopping');
       }
       if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
         throw new UserError('dropout acts on hidden layers, and this model has none: create it with hidden, e.g. [64]', 'dropout');
@@ -138,11 +142,9 @@ export class MLP {
           throw new UserError(`the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data give ` +
             `${sets.train.count} (validation ${val?.count ?? 0}): resume with the data of the saved run`, 'savedCheckpoint');
         }
-        trainOptions = { ...saved.options, logEvery: options.chunkSteps ?? saved.options.logEvery, checkpointEvery: options.checkpoint?.every };
-        delete trainOptions.maxSteps;
-        if (options.maxSteps !== undefined) trainOptions.maxSteps = options.maxSteps;
+        trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, settingsOf(saved.spec, saved.options));
       } else {
-        trainOptions = trainOptionsOf(options, sets.train.count, this.seed);
+        trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec);
       }
       const run = checkRun(spec, { train: sets.train, test, ...(val ? { val } : {}) }, trainOptions, this.engine);
       const tested = options.testData !== undefined;

@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { parseLayers, type Task } from '../model/spec.js';
 import type { TableDescription } from '../model/table.js';
 import { DEFAULT_HIDDEN } from '../train/defaults.js';
-import type { Flags } from './train-config.js';
+import type { Flags } from './args.js';
 
 export interface DataShape {
   /** Features per sample. */

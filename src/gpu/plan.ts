@@ -38,7 +38,7 @@ export interface Plan {
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-const smallerLayersOrBatch: Wording = (n) => `use smaller layers or a smaller ${n('batch')}`;
+const smallerLayersOrBatch: Wording = (n) => `use smaller layers or a smaller ${n('batchSize')}`;
 
 /**
  * The GPU's layout of a session whose settings checkSession has checked (`sizes`): its evaluation batches and the
@@ -56,18 +56,18 @@ export function makePlan(sizes: SessionSizes, evalRowsWanted: number, device: GP
   const limits = device.limits;
   checkStorage(device, [
     ['the parameters', table.total * 4, () => 'use smaller layers', 'layers'],
-    ...spec.layers.map((width, l): StorageNeed => [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, smallerLayersOrBatch, 'batch']),
+    ...spec.layers.map((width, l): StorageNeed => [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, smallerLayersOrBatch, 'batchSize']),
     ...setStorage(spec, 'training', train, () => 'this GPU cannot hold the training set in one buffer'),
     ...setStorage(spec, 'test', test, () => 'this GPU cannot hold the test set in one buffer'),
-    ...(val ? setStorage(spec, 'validation', val, (n) => `use a smaller ${n('validation')}`, 'validation') : []),
+    ...(val ? setStorage(spec, 'validation', val, (n) => `use a smaller ${n('validationSplit')}`, 'validationSplit') : []),
   ]);
   const tableBytes = (stepsPerEpoch + testPlan.batches + (valPlan?.batches ?? 0) + trainPlan.batches) * uniformStride(device);
   if (tableBytes > limits.maxBufferSize) {
-    throw new UserError((n) => `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than this GPU's maxBufferSize: use a larger ${n('batch')}`, 'batch');
+    throw new UserError((n) => `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, more than this GPU's maxBufferSize: use a larger ${n('batchSize')}`, 'batchSize');
   }
   const groups = matmulGroupsAlong(Math.max(...spec.layers, maxRows));
   if (groups > limits.maxComputeWorkgroupsPerDimension) {
-    throw new UserError((n) => `a matmul would need ${groups} workgroups in one dimension, more than this GPU's maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${smallerLayersOrBatch(n)}`, 'batch');
+    throw new UserError((n) => `a matmul would need ${groups} workgroups in one dimension, more than this GPU's maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${smallerLayersOrBatch(n)}`, 'batchSize');
   }
   return { table, stepsPerEpoch, evalRows, test: testPlan, val: valPlan, train: trainPlan, maxRows };
 }

@@ -23,8 +23,10 @@ export interface CheckpointData {
   trainSamples: number;
   /** The training-set limit, if one was given. */
   trainLimit?: number;
-  /** The validation hold-out, if one was given. */
+  /** The validation samples held out, if any. */
   val?: number;
+  /** The fraction of the training samples that the validation set held out, where one was given as a fraction. */
+  validationSplit?: number;
   /** A table's fraction of rows held out as the test set, where there was no test file. */
   testSplit?: number;
 }
@@ -122,7 +124,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     spec, options, state,
     data: {
       trainSamples: num(data, 'trainSamples'), trainLimit: optionalNum(data, 'trainLimit'), val: optionalNum(data, 'val'),
-      testSplit: optionalNum(data, 'testSplit'),
+      testSplit: optionalNum(data, 'testSplit'), validationSplit: optionalNum(data, 'validationSplit'),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { validateDescription, type TableDescription } from './table.js';
+import { TASKS, validateDescription, type TableDescription, type Task } from './table.js';
 
 /** Hidden-layer activations, named as the model file's metadata (and the CLI) name them. */
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'sigmoid', 'tanh', 'gelu'] as const;
@@ -15,12 +15,7 @@ export const LEAKY_SLOPE = Math.fround(0.01);
 export const LOSSES = ['softmax-cross-entropy', 'mse'] as const;
 export type Loss = (typeof LOSSES)[number];
 
-/**
- * What the outputs are: classes (labels are class indices, one output per class) or regression (labels are target
- * values, one output per target, learned with the mse loss against the values themselves).
- */
-export const TASKS = ['classification', 'regression'] as const;
-export type Task = (typeof TASKS)[number];
+export { TASKS, type Task } from './table.js';
 
 /**
  * What a model is: layer sizes, the hidden activation, the loss, and the input normalisation that maps raw pixels
