@@ -1,7 +1,7 @@
 /** The MLP: a model made from options or bytes, trained on arrays, asked for predictions, saved as the CLI's model file. */
-import { settingsOf } from '../train/resolve.js';
+import { resolveSettings, settingsOf } from '../train/resolve.js';
 import { SETTING_NAMES } from '../train/setting-names.js';
-import { SETTINGS } from '../train/settings.js';
+import { MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import type { Backend, Dataset, TrainingSession } from '../backend.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
@@ -27,6 +27,12 @@ const FREE_ON_RESUME: readonly string[] = [
   ...SETTING_NAMES.filter((name) => SETTINGS[name].resumable), 'validationSplit',
   'validationData', 'testData', 'checkpoint', 'signal', 'onEpoch', 'onChunk', 'resume',
 ];
+
+/** The settings a model's spec keeps, with the defaults of those it leaves out, in the table's order. */
+function modelSettings(spec: ModelSpec): unknown[] {
+  const values = resolveSettings(settingsOf(spec), { table: true, trainRows: 1, regression: spec.task === 'regression' });
+  return MODEL_SETTINGS.map((name) => values[name]).filter((value) => value !== undefined);
+}
 
 /** Lets other work run (a timer that aborts, a page's events) between chunks of steps, which may all be synchronous on the CPU. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
@@ -117,7 +123,7 @@ export class MLP {
         saved = decodeCheckpoint(options.resume, 'the checkpoint');
         const fixed = Object.keys(options).find((key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined);
         if (fixed) throw new UserError(`${fixed} is set by the checkpoint being resumed: leave it out (the checkpoint holds the run's settings)`);
-        const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${s.activation}, ${s.loss})`;
+        const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${modelSettings(s).join(', ')})`;
         if (shape(saved.spec) !== shape(spec)) throw new UserError(`the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(spec)}`, 'savedCheckpoint');
         description = saved.spec.data;
         start = { resume: saved.state };
