@@ -26,30 +26,23 @@ const DATA_KEYS = {
 /** A metadata key: the setting's name in snake_case, as the other keys are written. */
 const keyOf = (name: ModelSettingName) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/**
- * The settings the spec keeps (src/train/settings.ts), each under its key: the activation and loss always (every
- * model file has them), any other where it differs from its default.
- */
+/** The settings the spec keeps (src/train/settings.ts), each under its key where the spec has it. */
 function settingsMetadata(spec: ModelSpec): Record<string, string> {
-  const regression = spec.task === 'regression';
-  const context = { table: !!spec.data, trainRows: 1, regression, optimizer: 'sgd', schedule: 'constant' } as const;
   const metadata: Record<string, string> = {};
   for (const name of MODEL_SETTINGS) {
     const value = (spec as unknown as Record<string, Value | undefined>)[SETTINGS[name].at[1]];
-    const always = ['activation', 'loss'].includes(name);
-    if (value !== undefined && (always || value !== SETTINGS[name].default(context))) {
-      metadata[keyOf(name)] = String(value);
-    }
+    if (value !== undefined) metadata[keyOf(name)] = String(value);
   }
   return metadata;
 }
 
-/** The settings the metadata gives, read as their flags are (a model file's own ones checked as any setting is). */
+/** The settings the metadata gives, read and checked as their flags are; the activation and loss are in every file. */
 function settingsFromMetadata(metadata: Record<string, string>): Partial<ModelSpec> {
   const spec: Record<string, Value> = {};
   for (const name of MODEL_SETTINGS) {
     const text = metadata[keyOf(name)];
     if (text !== undefined) spec[SETTINGS[name].at[1]] = parseSetting(name, text);
+    else if (name === 'activation' || name === 'loss') throw new UserError(`no ${keyOf(name)}`);
   }
   return spec as Partial<ModelSpec>;
 }
@@ -104,8 +97,9 @@ export function specFromMetadata(metadata: Record<string, string>, file: string)
   try {
     if (typeof metadata.layers !== 'string') throw new UserError('no layer sizes');
     const data = dataFromMetadata(metadata);
+    const task = (metadata.task ?? 'classification') as ModelSpec['task'];
     return makeSpec(metadata.layers.split(',').map(Number), {
-      task: (metadata.task ?? 'classification') as ModelSpec['task'],
+      task,
       ...(data ? { data } : {}),
       ...settingsFromMetadata(metadata),
       inputMean: Number(metadata.input_mean),
