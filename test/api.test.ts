@@ -106,3 +106,30 @@ describe('MLP on arrays, CPU', () => {
       /^the model bytes: not a valid safetensors model file: .*give the bytes of model\.toBytes\(\)/, 'savedModel');
   });
 });
+
+describe('label smoothing, a setting of the table', () => {
+  it('trains and evaluates with the smoothed criterion, and model bytes and checkpoints keep it', async () => {
+    const smoothed = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, backend: 'cpu', seed: 2, labelSmoothing: 0.2 });
+    const plain = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, backend: 'cpu', seed: 2 });
+    const saved: Uint8Array[] = [];
+    const options = { epochs: 20, batchSize: 16, testData: test };
+    const [a, b] = [await smoothed.fit(train.x, train.y, { ...options, checkpoint: { save: (bytes: Uint8Array) => void saved.push(bytes) } }),
+      await plain.fit(train.x, train.y, options)];
+    expect(a.history[19].testAccuracy).toBeGreaterThan(0.9);
+    // The smoothed target never reaches a probability of 1: its loss stays above the plain one's on the same data.
+    expect(a.history[19].testLoss).toBeGreaterThan(b.history[19].testLoss!);
+    expect((await smoothed.evaluate(test.x, test.y)).loss).toBe(a.history[19].testLoss);
+    const again = await MLP.fromBytes(smoothed.toBytes(), { backend: 'cpu' });
+    expect((await again.evaluate(test.x, test.y)).loss).toBe(a.history[19].testLoss);
+    await expectUserError(() => plain.fit(train.x, train.y, { resume: saved[saved.length - 1] }), /^the checkpoint is of a model .*0\.2\), this one is/,
+      'savedCheckpoint');
+    for (const model of [smoothed, plain, again]) model.dispose();
+  });
+
+  it('is refused by a regression, and out of [0, 1], with its name', async () => {
+    await expectUserError(() => MLP.create({ inputs: 2, outputs: 1, task: 'regression', labelSmoothing: 0.1 }),
+      /^labelSmoothing applies to loss softmax-cross-entropy only$/, 'labelSmoothing');
+    await expectUserError(() => MLP.create({ inputs: 2, outputs: 3, labelSmoothing: 1.5 }), /^labelSmoothing 1.5 is out of range: use a number in \[0, 1\]$/,
+      'labelSmoothing');
+  });
+});

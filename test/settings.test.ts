@@ -21,12 +21,13 @@ const TABLE = { table: true, trainRows: 120, regression: false };
 describe('the settings table', () => {
   it('gives the documented defaults: images, a table, and each optimiser', () => {
     expect(resolveSettings({}, IMAGES)).toEqual({
-      activation: 'relu', loss: 'softmax-cross-entropy', epochs: 1, batchSize: 64, optimizer: 'sgd', learningRate: 0.1,
+      activation: 'relu', loss: 'softmax-cross-entropy', labelSmoothing: 0, epochs: 1, batchSize: 64, optimizer: 'sgd', learningRate: 0.1,
       weightDecay: 0, schedule: 'constant', dropout: 0, shuffle: true, trainMetrics: true, seed: 1, chunkSteps: 100,
     });
     expect(resolveSettings({}, TABLE)).toMatchObject({ epochs: 200, batchSize: 120, optimizer: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
     expect(resolveSettings({}, { ...TABLE, trainRows: 5000 }).batchSize).toBe(200);
-    expect(resolveSettings({}, { ...TABLE, regression: true }).loss).toBe('mse');
+    const regression = resolveSettings({}, { ...TABLE, regression: true });
+    expect([regression.loss, 'labelSmoothing' in regression]).toEqual(['mse', false]);
     const rates = Object.fromEntries(OPTIMIZERS.map((optimizer) => [optimizer, resolveSettings({ optimizer }, IMAGES).learningRate]));
     expect(rates).toEqual({ sgd: 0.1, momentum: 0.01, nesterov: 0.01, adam: 0.001, adamw: 0.001, rmsprop: 0.001 });
     expect(resolveSettings({ optimizer: 'momentum' }, IMAGES)).toMatchObject({ momentum: 0.9, dampening: 0 });

@@ -12,7 +12,7 @@ import { applies, type Chosen, type Context, type Range, SETTINGS, type Value } 
 import type { TrainOptions } from './run.js';
 
 /** The part of a model's spec that the settings give. */
-type SpecSettings = Pick<ModelSpec, 'activation' | 'loss'>;
+type SpecSettings = Pick<ModelSpec, 'activation' | 'loss' | 'labelSmoothing'>;
 
 /** Settings by name; a run's values lack those that it goes without. */
 export type Values = Partial<Record<SettingName, Value>>;

@@ -3,7 +3,7 @@
  * has its entry in SETTINGS (src/train/settings.ts), which the type checker holds to this list.
  */
 export const SETTING_NAMES = [
-  'activation', 'loss', 'epochs', 'maxSteps', 'batchSize', 'optimizer', 'learningRate',
+  'activation', 'loss', 'labelSmoothing', 'epochs', 'maxSteps', 'batchSize', 'optimizer', 'learningRate',
   'momentum', 'dampening', 'weightDecay', 'beta1', 'beta2', 'eps', 'alpha', 'centered',
   'schedule', 'stepSize', 'gamma', 'minLr', 'dropout', 'validationSplit', 'earlyStopping',
   'shuffle', 'trainMetrics', 'seed', 'chunkSteps',

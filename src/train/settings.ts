@@ -74,6 +74,11 @@ const DECLARED = {
     group: 'model',
     at: ['spec', 'loss'], help: `${LOSSES.join(' or ')} (against one-hot labels); a regression learns with mse`,
   },
+  labelSmoothing: {
+    kind: 'number', range: { min: 0, max: 1 }, default: () => 0, appliesTo: { loss: ['softmax-cross-entropy'] },
+    label: 'Label smoothing', group: 'model', at: ['spec', 'labelSmoothing'],
+    help: 'share of each label spread evenly over all classes (nn.CrossEntropyLoss\'s label_smoothing)',
+  },
   epochs: {
     kind: 'integer', range: POSITIVE_INTEGER, default: (c) => (c.table ? TABLE_EPOCHS : 1), label: 'Epochs',
     group: 'training',
