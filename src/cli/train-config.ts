@@ -149,7 +149,7 @@ export function describeRun(config: RunConfig): string {
   const { spec, options } = config;
   const o = options.optimizer;
   const parts = [
-    `${spec.layers.join('-')} (${spec.activation}, ${spec.loss})`,
+    `${spec.layers.join('-')} (${spec.activation}, ${spec.loss}${spec.labelSmoothing ? `, label smoothing ${spec.labelSmoothing}` : ''})`,
     `batch ${options.batch}`,
     `${o?.name ?? 'sgd'} lr ${options.learningRate}`,
   ];
