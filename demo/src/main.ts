@@ -236,7 +236,7 @@ function drawRuns(): void {
 
 /** The run's data as the trainer takes it, and the model for it (a table's classes and columns come from the file). */
 function prepare(settings: Settings): { data: TrainData; spec: ModelSpec } {
-  const options = { activation: settings.activation, loss: settings.loss };
+  const options = { activation: settings.activation, loss: settings.loss, labelSmoothing: settings.labelSmoothing };
   if (!table || !tableSets) return { data: mnist!, spec: makeSpec([INPUT, ...settings.hidden, CLASSES], options) };
   const sets = tableSets;
   const spec = makeSpec([sets.inputs, ...settings.hidden, sets.outputs], { ...options, task: table.task, data: sets.description });

@@ -10,7 +10,7 @@ import { OPTIMIZERS, type OptimizerName } from '../../src/model/optimizer.js';
 import { SETTING_NAMES, type SettingName } from '../../src/train/setting-names.js';
 import { applies, flagOf, SETTINGS } from '../../src/train/settings.js';
 import { SCHEDULES, type ScheduleName } from '../../src/model/schedule.js';
-import { ACTIVATIONS, LOSSES } from '../../src/model/spec.js';
+import { ACTIVATIONS, LOSSES, type Loss } from '../../src/model/spec.js';
 
 export interface ChoiceSetting {
   id: 'optimizer' | 'activation' | 'loss' | 'schedule';
@@ -32,6 +32,7 @@ export const CHOICE_SETTINGS: readonly ChoiceSetting[] = [
 export interface Chosen {
   optimizer: OptimizerName;
   schedule: ScheduleName;
+  loss?: Loss;
 }
 
 /** A numeric (or, for `boolean`, on/off) setting; `key` is its name in OptimizerConfig or ScheduleOptions. */
@@ -50,10 +51,10 @@ export interface ValueSetting {
   fallback: (chosen: Chosen) => number | boolean | undefined;
 }
 
-/** The table's settings that the page offers beside the basic fields: the optimiser's, the schedule's, and dropout. */
+/** The table's settings that the page offers beside the basic fields: the optimiser's, the schedule's, the model's. */
 const OFFERED = SETTING_NAMES.filter((name) => {
   const s = SETTINGS[name];
-  const offered = s.group === 'optimizer' || s.group === 'schedule' || name === 'dropout';
+  const offered = s.group === 'optimizer' || s.group === 'schedule' || s.group === 'model';
   return offered && s.kind !== 'choice' && name !== 'learningRate';
 });
 
@@ -64,7 +65,7 @@ export const VALUE_SETTINGS: readonly ValueSetting[] = OFFERED.map((name): Value
   const [place, key] = s.at;
   return {
     id: flagOf(name), key, label: s.label, hint: s.help, field: name,
-    group: place === 'options' ? 'model' : place as ValueSetting['group'],
+    group: place === 'options' || place === 'spec' ? 'model' : place as ValueSetting['group'],
     ...(s.kind === 'integer' ? { integer: true } : {}), ...(s.kind === 'boolean' ? { boolean: true } : {}),
     applies: (chosen) => applies(name, chosen),
     fallback: (chosen) => s.default({ table: false, trainRows: 1, regression: false, ...chosen }) as Fallback,

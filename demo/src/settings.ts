@@ -24,6 +24,8 @@ export interface Settings {
   activation: Activation;
   loss: Loss;
   dropout: number;
+  /** softmax-cross-entropy's label smoothing (0 with mse, which has none). */
+  labelSmoothing: number;
   optimizer: OptimizerConfig;
   schedule: ScheduleOptions;
 }
@@ -117,7 +119,10 @@ export function parseSettings(text: SettingsText, trainCount: number, data: Data
   try {
     const backend = text.backend;
     if (backend !== 'webgpu' && backend !== 'cpu') throw new FieldError(`Backend: unknown "${backend}".`);
-    const chosen: Chosen = { optimizer: choice<OptimizerName>('optimizer', text.optimizer), schedule: choice<ScheduleName>('schedule', text.schedule) };
+    const chosen: Chosen = {
+      optimizer: choice<OptimizerName>('optimizer', text.optimizer), schedule: choice<ScheduleName>('schedule', text.schedule),
+      loss: choice<Loss>('loss', text.loss),
+    };
     const values: Record<string, Record<string, number | boolean>> = { optimizer: {}, schedule: {}, model: {} };
     for (const setting of VALUE_SETTINGS) {
       if (setting.applies(chosen)) values[setting.group][setting.key] = must(parseValue(setting, text[setting.id], chosen));
@@ -138,8 +143,8 @@ export function parseSettings(text: SettingsText, trainCount: number, data: Data
         seed: must(parseInteger('Seed', text.seed, 0, 0xffffffff)),
         backend,
         activation: choice<Activation>('activation', text.activation),
-        loss: choice<Loss>('loss', text.loss),
-        dropout, optimizer, schedule,
+        loss: chosen.loss!,
+        dropout, labelSmoothing: (values.model.labelSmoothing as number | undefined) ?? 0, optimizer, schedule,
       },
     };
   } catch (error) {
@@ -168,7 +173,7 @@ export function defaultSettings(data: DataContext, optimizer?: OptimizerName, cl
   return {
     hidden: [table ? DEFAULT_HIDDEN.table : DEFAULT_HIDDEN.images], batch, learningRate: defaultLearningRate(name),
     epochs: table ? TABLE_EPOCHS : cli ? 1 : PAGE_EPOCHS, seed: 1, backend: 'webgpu',
-    activation: 'relu', loss: table && data.task === 'regression' ? 'mse' : 'softmax-cross-entropy', dropout: 0,
+    activation: 'relu', loss: table && data.task === 'regression' ? 'mse' : 'softmax-cross-entropy', dropout: 0, labelSmoothing: 0,
     optimizer: makeOptimizer(name), schedule: { name: 'constant' },
   };
 }
@@ -179,9 +184,9 @@ export function settingsText(s: Settings): SettingsText {
     hidden: s.hidden.join(', '), batch: String(s.batch), learningRate: String(s.learningRate), epochs: String(s.epochs),
     seed: String(s.seed), backend: s.backend, optimizer: s.optimizer.name, activation: s.activation, loss: s.loss, schedule: s.schedule.name,
   };
-  const chosen: Chosen = { optimizer: s.optimizer.name, schedule: s.schedule.name };
+  const chosen: Chosen = { optimizer: s.optimizer.name, schedule: s.schedule.name, loss: s.loss };
   const from: Record<ValueSetting['group'], Record<string, unknown>> = {
-    optimizer: s.optimizer as unknown as Record<string, unknown>, schedule: s.schedule as unknown as Record<string, unknown>, model: { dropout: s.dropout },
+    optimizer: s.optimizer as unknown as Record<string, unknown>, schedule: s.schedule as unknown as Record<string, unknown>, model: { dropout: s.dropout, labelSmoothing: s.labelSmoothing },
   };
   for (const setting of VALUE_SETTINGS) {
     const value = from[setting.group][setting.key];
