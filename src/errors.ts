@@ -7,7 +7,8 @@ import type { SettingName } from './train/setting-names.js';
  */
 export type Field =
   | SettingName
-  | 'layers' | 'hidden' | 'task' | 'data' | 'target' | 'testSplit' | 'checkpointEvery' | 'savedModel' | 'savedCheckpoint';
+  | 'layers' | 'hidden' | 'task' | 'data' | 'target' | 'testSplit' | 'checkpointEvery'
+  | 'savedModel' | 'savedCheckpoint';
 
 /** How a message names a setting: the library by its field, the CLI by its flag. */
 export type Naming = (field: Field) => string;

@@ -65,7 +65,8 @@ export class SettingsForm {
 
   get chosen(): Chosen {
     return {
-      optimizer: this.controls.get('optimizer')!.value as OptimizerName, schedule: this.controls.get('schedule')!.value as ScheduleName,
+      optimizer: this.controls.get('optimizer')!.value as OptimizerName,
+      schedule: this.controls.get('schedule')!.value as ScheduleName,
       loss: this.controls.get('loss')!.value as Loss,
     };
   }

@@ -1,7 +1,8 @@
 /**
  * The training settings of the form, checked with messages for people (the library's own checks, worded with the
  * page's labels, catch the rest), and the same settings as the page's address and as the equivalent CLI command.
- * The address names each setting as the CLI's flag does (?hidden=64&batch-size=32&learning-rate=0.05&optimizer=adam&activation=tanh),
+ * The address names each setting as the CLI's flag does
+ * (?hidden=64&batch-size=32&learning-rate=0.05&optimizer=adam&activation=tanh),
  * only where it differs from the page's default, and may limit the data (?train=2000&test=500).
  */
 import { DEFAULT_HIDDEN, TABLE_EPOCHS, tableBatch } from '../../src/train/defaults.js';
@@ -120,7 +121,8 @@ export function parseSettings(text: SettingsText, trainCount: number, data: Data
     const backend = text.backend;
     if (backend !== 'webgpu' && backend !== 'cpu') throw new FieldError(`Backend: unknown "${backend}".`);
     const chosen: Chosen = {
-      optimizer: choice<OptimizerName>('optimizer', text.optimizer), schedule: choice<ScheduleName>('schedule', text.schedule),
+      optimizer: choice<OptimizerName>('optimizer', text.optimizer),
+      schedule: choice<ScheduleName>('schedule', text.schedule),
       loss: choice<Loss>('loss', text.loss),
     };
     const values: Record<string, Record<string, number | boolean>> = { optimizer: {}, schedule: {}, model: {} };
@@ -173,7 +175,8 @@ export function defaultSettings(data: DataContext, optimizer?: OptimizerName, cl
   return {
     hidden: [table ? DEFAULT_HIDDEN.table : DEFAULT_HIDDEN.images], batch, learningRate: defaultLearningRate(name),
     epochs: table ? TABLE_EPOCHS : cli ? 1 : PAGE_EPOCHS, seed: 1, backend: 'webgpu',
-    activation: 'relu', loss: table && data.task === 'regression' ? 'mse' : 'softmax-cross-entropy', dropout: 0, labelSmoothing: 0,
+    activation: 'relu', loss: table && data.task === 'regression' ? 'mse' : 'softmax-cross-entropy',
+    dropout: 0, labelSmoothing: 0,
     optimizer: makeOptimizer(name), schedule: { name: 'constant' },
   };
 }
@@ -196,7 +199,8 @@ export function settingsText(s: Settings): SettingsText {
 }
 
 /** The address's (and the CLI's) name of a form field: the flag without its dashes. */
-const keyOf = (field: string) => (field === 'learningRate' ? 'learning-rate' : field === 'batch' ? 'batch-size' : field);
+const keyOf = (field: string) =>
+  (field === 'learningRate' ? 'learning-rate' : field === 'batch' ? 'batch-size' : field);
 
 /**
  * The settings that differ from the defaults for `data`, by flag name, in the form's order. The chosen optimiser's

@@ -22,7 +22,7 @@ export type LoadOptions = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders'> & {
   source?: string;
 };
 
-/** fit's options that a resumed run may still set (the settings the table calls resumable): the rest are the checkpoint's. */
+/** fit's options that a resumed run may still set (the table's resumable settings): the rest are the checkpoint's. */
 const FREE_ON_RESUME: readonly string[] = [
   ...SETTING_NAMES.filter((name) => SETTINGS[name].resumable), 'validationSplit',
   'validationData', 'testData', 'checkpoint', 'signal', 'onEpoch', 'onChunk', 'resume',
@@ -30,7 +30,8 @@ const FREE_ON_RESUME: readonly string[] = [
 
 /** The settings a model's spec keeps, with the defaults of those it leaves out, in the table's order. */
 function modelSettings(spec: ModelSpec): unknown[] {
-  const values = resolveSettings(settingsOf(spec), { table: true, trainRows: 1, regression: spec.task === 'regression' });
+  const data = { table: true, trainRows: 1, regression: spec.task === 'regression' };
+  const values = resolveSettings(settingsOf(spec), data);
   return MODEL_SETTINGS.map((name) => values[name]).filter((value) => value !== undefined);
 }
 
@@ -148,7 +149,8 @@ export class MLP {
           throw new UserError(`the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data give ` +
             `${sets.train.count} (validation ${val?.count ?? 0}): resume with the data of the saved run`, 'savedCheckpoint');
         }
-        trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, settingsOf(saved.spec, saved.options));
+        const savedSettings = settingsOf(saved.spec, saved.options);
+        trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
       } else {
         trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec);
       }

@@ -9,7 +9,9 @@ import type { ShaderLoader } from '../gpu/shaders.js';
 import { makeSpec, type ModelSpec, type Task } from '../model/spec.js';
 import type { TrainOptions } from '../train/run.js';
 import { DEFAULT_HIDDEN } from '../train/defaults.js';
-import { checkSetting, resolveSettings, settingsOf, trainOptionsFrom, type Values, withoutStop } from '../train/resolve.js';
+import {
+  checkSetting, resolveSettings, settingsOf, trainOptionsFrom, type Values, withoutStop,
+} from '../train/resolve.js';
 import {
   FIT_SETTINGS, type FitSettingName, MODEL_SETTINGS, type ModelSettingName, type SettingValue,
 } from '../train/settings.js';

@@ -22,7 +22,8 @@ export function parseFlags(argv: string[], flags: FlagSpec[], command: string): 
   for (const arg of argv) {
     const renamed = flags.find((f) => f.formerly?.some((old) => arg === `--${old}` || arg.startsWith(`--${old}=`)));
     if (renamed) {
-      throw new UserError(`unknown option '${arg.split('=')[0]}': did you mean --${renamed.name}? See ${command} --help`);
+      const given = arg.split('=')[0];
+      throw new UserError(`unknown option '${given}': did you mean --${renamed.name}? See ${command} --help`);
     }
   }
   const options = Object.fromEntries(

@@ -100,7 +100,8 @@ export function dataFlags(
   const trainLimit = str('train-limit') === undefined ? base?.trainLimit : intFlag('train-limit', str('train-limit'), 0);
   if (trainLimit !== undefined) out.trainLimit = trainLimit;
   const split = str('validation-split');
-  const validationSplit = split === undefined ? base?.validationSplit : parseSetting('validationSplit', split) as number;
+  const validationSplit = split === undefined ? base?.validationSplit
+    : parseSetting('validationSplit', split) as number;
   if (validationSplit !== undefined) out.validationSplit = validationSplit;
   const testText = str('test-split');
   const testSplit = testText === undefined ? base?.testSplit : numberFlag('test-split', testText, DEFAULT_TEST_SPLIT);
@@ -147,9 +148,10 @@ export function checkAgainst(flags: Flags, config: RunConfig, base: RunConfig, w
 /** One line for people: the model and how it trains. */
 export function describeRun(config: RunConfig): string {
   const { spec, options } = config;
+  const smoothing = spec.labelSmoothing ? `, label smoothing ${spec.labelSmoothing}` : '';
   const o = options.optimizer;
   const parts = [
-    `${spec.layers.join('-')} (${spec.activation}, ${spec.loss}${spec.labelSmoothing ? `, label smoothing ${spec.labelSmoothing}` : ''})`,
+    `${spec.layers.join('-')} (${spec.activation}, ${spec.loss}${smoothing})`,
     `batch ${options.batch}`,
     `${o?.name ?? 'sgd'} lr ${options.learningRate}`,
   ];

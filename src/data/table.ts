@@ -24,7 +24,7 @@ export interface TableOptions {
   testSplit?: number;
   /** Train on the first this many training rows only. */
   trainLimit?: number;
-  /** Hold this fraction of the training rows, the last ones, out as a validation set (not used to fit the standardisation). */
+  /** Hold this fraction of the training rows, the last ones, out as a validation set (not fitting the standardisation). */
   validationSplit?: number;
   /** A model's description to read the tables against (its columns, classes and statistics) instead of fitting one. */
   description?: TableDescription;
@@ -147,8 +147,8 @@ function keptRows(rows: number, held: Uint32Array): Uint32Array {
 
 /**
  * The training, test and validation sets of a table: the test table's rows, or else a seeded fraction of the
- * training table's; then the first trainLimit training rows, and the last validationSplit of those held out. The description is
- * fitted on what remains for training (or given).
+ * training table's; then the first trainLimit training rows, and the last validationSplit of those held out. The
+ * description is fitted on what remains for training (or given).
  */
 export function tableSets(table: CsvTable, options: TableOptions): TableSets {
   const { task } = options;

@@ -134,7 +134,8 @@ function lossGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: nu
   return net.loss === 'mse'
     ? { kernel: 'mse_onehot', ...buffers, launch: launch.mseOnehot(rows, classes) }
     : {
-      kernel: 'softmax_cross_entropy', ...buffers, launch: launch.softmaxCrossEntropy(rows, classes, net.labelSmoothing),
+      kernel: 'softmax_cross_entropy', ...buffers,
+      launch: launch.softmaxCrossEntropy(rows, classes, net.labelSmoothing),
     };
 }
 

@@ -151,7 +151,9 @@ export function trainOptionsFrom(values: Values): { model: SpecSettings; options
 }
 
 /** The settings that a resumed run gave other values than the saved run's: each must agree, or be left out. */
-export function changedDefining(given: Values, mine: Values, saved: Values, only?: readonly SettingName[]): SettingName[] {
+export function changedDefining(
+  given: Values, mine: Values, saved: Values, only?: readonly SettingName[],
+): SettingName[] {
   return SETTING_NAMES.filter((name) => given[name] !== undefined && !SETTINGS[name].resumable &&
     (!only || only.includes(name)) && mine[name] !== saved[name]);
 }
