@@ -9,7 +9,7 @@ import { DEFAULT_HIDDEN, TABLE_EPOCHS, tableBatch } from '../../src/train/defaul
 import { UserError } from '../../src/errors.js';
 import { defaultLearningRate, makeOptimizer, type OptimizerConfig, type OptimizerName } from '../../src/model/optimizer.js';
 import { resolveSchedule, type ScheduleName, type ScheduleOptions } from '../../src/model/schedule.js';
-import type { Activation, Loss, Task } from '../../src/model/spec.js';
+import { parseWidths, type Activation, type Loss, type Task } from '../../src/model/spec.js';
 import { CHOICE_SETTINGS, type Chosen, pageLabel, VALUE_SETTINGS, type ValueSetting } from './options.js';
 
 export type BackendChoice = 'webgpu' | 'cpu';
@@ -59,13 +59,11 @@ export interface SettingsText {
 
 /** "128" or "256, 128" or "" (no hidden layer: a linear classifier). */
 export function parseHidden(text: string): Parsed<number[]> {
-  const trimmed = text.trim();
-  if (trimmed === '') return { ok: true, value: [] };
-  const parts = trimmed.split(/[\s,]+/);
-  const sizes = parts.map(Number);
-  const bad = parts.findIndex((p, i) => !/^\d+$/.test(p) || sizes[i] < 1 || sizes[i] > MAX_WIDTH);
-  if (bad >= 0) return { ok: false, error: `Hidden layers: "${parts[bad]}" is not a width from 1 to ${MAX_WIDTH}. Write widths separated by commas, like 256, 128.` };
-  return { ok: true, value: sizes };
+  const parsed = parseWidths(text, MAX_WIDTH);
+  if ('bad' in parsed) {
+    return { ok: false, error: `Hidden layers: "${parsed.bad}" is not a width from 1 to ${MAX_WIDTH}. Write widths separated by commas, like 256, 128.` };
+  }
+  return { ok: true, value: parsed.widths };
 }
 
 function parseInteger(label: string, text: string, min: number, max: number): Parsed<number> {

@@ -85,6 +85,18 @@ export function validateSpec(spec: ModelSpec): void {
   if (spec.data) validateDescription(spec.data, spec.task, inputSize(spec), outputSize(spec));
 }
 
+/**
+ * Hidden-layer widths from text: "64,32", or "64, 32" as the page writes them, "" for none. Each must be a whole
+ * number from 1 to `max`: the widths, or the first part that is not one (each front end words that its own way).
+ */
+export function parseWidths(text: string, max = Number.MAX_SAFE_INTEGER): { widths: number[] } | { bad: string } {
+  const trimmed = text.trim();
+  if (trimmed === '') return { widths: [] };
+  const parts = trimmed.split(/[\s,]+/);
+  const bad = parts.find((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > max);
+  return bad === undefined ? { widths: parts.map(Number) } : { bad };
+}
+
 /** Parses "784,128,10". */
 export function parseLayers(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim());
