@@ -61,7 +61,8 @@ export interface SettingsText {
 export function parseHidden(text: string): Parsed<number[]> {
   const parsed = parseWidths(text, MAX_WIDTH);
   if ('bad' in parsed) {
-    return { ok: false, error: `Hidden layers: "${parsed.bad}" is not a width from 1 to ${MAX_WIDTH}. Write widths separated by commas, like 256, 128.` };
+    const error = `Hidden layers: "${parsed.bad}" is not a width from 1 to ${MAX_WIDTH}.`;
+    return { ok: false, error: `${error} Write widths separated by commas, like 256, 128.` };
   }
   return { ok: true, value: parsed.widths };
 }
