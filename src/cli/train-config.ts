@@ -24,7 +24,11 @@ const SETTING_FLAGS: FlagSpec[] = SETTING_NAMES.map((name) => {
   const value = s.kind === 'choice' ? 'NAME' : s.kind === 'boolean' ? 'BOOL' : s.kind === 'integer' ? 'N'
     : s.range?.max === 1 ? 'F' : 'X';
   const fallback = defaultText(name);
-  return { name: flagOf(name), value, help: s.help, ...(fallback !== undefined ? { default: fallback } : {}) };
+  const to = s.appliesTo;
+  const only = to ? `; --${to.optimizer ? 'optimizer' : to.schedule ? 'schedule' : 'loss'} ` +
+    `${[...(to.optimizer ?? to.schedule ?? to.loss ?? [])].join(', ')} only` : '';
+  const help = `${s.help}${only}`;
+  return { name: flagOf(name), value, help, ...(fallback !== undefined ? { default: fallback } : {}) };
 });
 
 /** Flags that other names once had: the old name is refused with the new one. */
