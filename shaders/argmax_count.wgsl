@@ -1,7 +1,8 @@
 // argmax_count: for one evaluation batch, the number of rows whose largest output is at the label (the first maximum
 // wins on ties) and the summed loss of its rows by the model's loss (d.loss: SOFTMAX_CROSS_ENTROPY or MSE, whose
 // row loss is the mean of the row's squared errors; their values are in src/gpu/kernels/losses.ts), written into
-// out[entry.slot]. A regression model's batch (d.loss MSE_TARGETS) has a row of f32 targets per row instead of a
+// out[entry.slot]; SOFTMAX_CROSS_ENTROPY's row loss is smoothed by d.smoothing as softmax_cross_entropy.wgsl's is (the
+// criterion that trains is the one that evaluates). A regression model's batch (d.loss MSE_TARGETS) has a row of f32 targets per row instead of a
 // label: only its loss is summed, the mean of each row's squared errors against its targets; correct stays 0.
 // CPU reference: argmaxCount, and modelLoss(spec, null, ...) · rows (src/cpu/losses.ts) for the loss.
 //
@@ -15,7 +16,7 @@
 // Dispatch: exactly one workgroup of 256 threads; per-thread sums are reduced in a fixed tree in workgroup memory,
 // so both results are deterministic.
 
-struct Dims { rows: u32, classes: u32, loss: u32 }
+struct Dims { rows: u32, classes: u32, loss: u32, smoothing: f32 }
 struct Step { start: u32, slot: u32 }
 struct Result { loss_sum: f32, correct: u32 }
 
@@ -55,9 +56,14 @@ fn main(@builtin(local_invocation_index) t: u32) {
     let label = labels[r];
     if (d.loss == SOFTMAX_CROSS_ENTROPY) {
       let top = logits[row + best];
+      let eps = d.smoothing;
       var sum_exp = 0.0;
+      var shifted = 0.0;
       for (var c = 0u; c < d.classes; c++) { sum_exp += exp(logits[row + c] - top); }
-      loss += log(sum_exp) - (logits[row + label] - top);
+      if (eps > 0.0) {
+        for (var c = 0u; c < d.classes; c++) { shifted += logits[row + c] - top; }
+      }
+      loss += log(sum_exp) - ((1.0 - eps) * (logits[row + label] - top) + eps * (shifted / f32(d.classes)));
     } else {
       var squares = 0.0;
       for (var c = 0u; c < d.classes; c++) {

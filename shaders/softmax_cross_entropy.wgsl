@@ -1,6 +1,8 @@
-// softmax_cross_entropy: fused softmax and cross-entropy over a training batch. Writes the gradient of the logits,
-// (softmax - onehot(label)) / rows, and the batch's mean loss, -mean(log softmax(logits)[label]), into
-// losses[entry.slot]. Each row's maximum is subtracted first so exp() stays finite for any logits.
+// softmax_cross_entropy: fused softmax and cross-entropy over a training batch, with label smoothing d.smoothing = ε
+// (nn.CrossEntropyLoss(label_smoothing=ε)): the target is (1 - ε)·onehot(label) + ε / classes. Writes the gradient of
+// the logits, (softmax - target) / rows, and the batch's mean loss, the mean over rows of (1 - ε)·(-log p_label) +
+// ε·mean_c(-log p_c), into losses[entry.slot]. Each row's maximum is subtracted first so exp() stays finite for any
+// logits; with ε = 0 the mean of the logits is not needed, and is not summed.
 // CPU reference: softmaxCrossEntropy (src/cpu/).
 //
 // Bindings (outputs, inputs, sizes), row-major:
@@ -14,7 +16,7 @@
 // Dispatch: exactly one workgroup of 256 threads. Thread t handles rows t, t + 256, ...; the per-thread loss sums
 // are then added in a fixed tree in workgroup memory, so the loss is deterministic (no atomics, no ordering races).
 
-struct Dims { rows: u32, classes: u32 }
+struct Dims { rows: u32, classes: u32, smoothing: f32 }
 struct Step { start: u32, slot: u32 }
 
 @group(0) @binding(0) var<storage, read_write> d_logits: array<f32>;
@@ -29,6 +31,8 @@ var<workgroup> partial: array<f32, 256>;
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) t: u32) {
   let rows = f32(d.rows);
+  let eps = d.smoothing;
+  let spread = eps / f32(d.classes);
   var sum = 0.0;
   for (var r = t; r < d.rows; r += 256u) {
     let row = r * d.classes;
@@ -36,11 +40,16 @@ fn main(@builtin(local_invocation_index) t: u32) {
     for (var c = 1u; c < d.classes; c++) { top = max(top, logits[row + c]); }
     var sum_exp = 0.0;
     for (var c = 0u; c < d.classes; c++) { sum_exp += exp(logits[row + c] - top); }
+    var shifted = 0.0;
+    if (eps > 0.0) {
+      for (var c = 0u; c < d.classes; c++) { shifted += logits[row + c] - top; }
+    }
     let label = labels[r];
-    sum += log(sum_exp) - (logits[row + label] - top);
+    // -log p_c = log(sum_exp) - (z_c - top): the target's weights sum to 1.
+    sum += log(sum_exp) - ((1.0 - eps) * (logits[row + label] - top) + eps * (shifted / f32(d.classes)));
     for (var c = 0u; c < d.classes; c++) {
       let p = exp(logits[row + c] - top) / sum_exp;
-      d_logits[row + c] = (p - select(0.0, 1.0, c == label)) / rows;
+      d_logits[row + c] = (p - ((1.0 - eps) * select(0.0, 1.0, c == label) + spread)) / rows;
     }
   }
   partial[t] = sum;

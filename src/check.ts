@@ -27,10 +27,10 @@ export interface CheckedSession {
 export function checkSession(settings: SessionSettings): CheckedSession {
   const { spec, batch, learningRate, train } = settings;
   if (!Number.isInteger(batch) || batch < 1) {
-    throw new UserError((n) => `${n('batch')} must be a positive integer, got ${batch}`, 'batch');
+    throw new UserError((n) => `${n('batchSize')} must be a positive integer, got ${batch}`, 'batchSize');
   }
   if (batch > train.count) {
-    throw new UserError((n) => `${n('batch')} ${batch} is larger than the training set (${train.count} samples): use a smaller batch`, 'batch');
+    throw new UserError((n) => `${n('batchSize')} ${batch} is larger than the training set (${train.count} samples): use a smaller batch`, 'batchSize');
   }
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
     throw new UserError((n) => `${n('learningRate')} must be a positive number, got ${learningRate}`, 'learningRate');

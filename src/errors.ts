@@ -1,15 +1,13 @@
+import type { SettingName } from './train/setting-names.js';
+
 /**
- * The settings a UserError can be about, by the names the library's options give them (ModelSpec, TrainOptions and
- * its data, OptimizerConfig, ScheduleOptions). `validation` is the validation set held out of the training data;
- * `target` the target columns of a table and `testSplit` the fraction of it held out for testing; `hidden` the hidden
- * layers' widths; `earlyStop` the epochs without improvement that end training.
+ * What a UserError can be about: a training setting (src/train/settings.ts), or one of the run's other parts: the
+ * layers (all widths) or hidden widths, the task, the data's location, a table's target columns and test split, the
+ * steps between checkpoints, and the files that training writes.
  */
 export type Field =
-  | 'layers' | 'task' | 'activation' | 'loss'
-  | 'epochs' | 'batch' | 'learningRate' | 'seed' | 'logEvery' | 'maxSteps' | 'checkpointEvery' | 'dropout' | 'validation'
-  | 'optimizer' | 'momentum' | 'dampening' | 'weightDecay' | 'beta1' | 'beta2' | 'eps' | 'alpha' | 'centered'
-  | 'schedule' | 'stepSize' | 'gamma' | 'minLr'
-  | 'data' | 'target' | 'testSplit' | 'hidden' | 'earlyStop'
+  | SettingName
+  | 'layers' | 'hidden' | 'task' | 'data' | 'target' | 'testSplit' | 'checkpointEvery'
   | 'savedModel' | 'savedCheckpoint';
 
 /** How a message names a setting: the library by its field, the CLI by its flag. */

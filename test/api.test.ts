@@ -87,22 +87,49 @@ describe('MLP on arrays, CPU', () => {
 
   it('words errors by its own option names', async () => {
     const model = await MLP.create({ inputs: 4, outputs: 3, backend: 'cpu' });
-    await expectUserError(() => model.fit(train.x, train.y, { batchSize: 0 }), /^batchSize must be a positive integer, got 0$/, 'batch');
-    await expectUserError(() => model.fit(train.x, train.y, { learningRate: -1 }), /^learningRate must be a positive number/, 'learningRate');
+    await expectUserError(() => model.fit(train.x, train.y, { batchSize: 0 }), /^batchSize 0 is out of range: use an integer >= 1$/, 'batchSize');
+    await expectUserError(() => model.fit(train.x, train.y, { learningRate: -1 }), /^learningRate -1 is out of range: use a number above 0$/, 'learningRate');
     await expectUserError(() => model.fit(train.x, train.y, { momentum: 0.5 }), /^momentum applies to optimizer momentum, nesterov or rmsprop only$/, 'momentum');
     await expectUserError(() => model.fit(train.x, train.y, { schedule: 'step' }), /^schedule step needs stepSize N/, 'stepSize');
-    await expectUserError(() => model.fit(train.x, train.y, { earlyStopping: 2 }), /^earlyStopping watches the validation loss.*validationSplit/, 'earlyStop');
-    await expectUserError(() => model.fit(train.x, train.y, { epochs: 1, chunkSteps: 0 }), /^chunkSteps must be a positive integer/, 'logEvery');
-    await expectUserError(() => model.fit(train.x, train.y, { batch: 8 } as never), /^fit has no option "batch": its options are epochs, batchSize/, undefined);
+    await expectUserError(() => model.fit(train.x, train.y, { earlyStopping: 2 }), /^earlyStopping watches the validation loss.*validationSplit/, 'earlyStopping');
+    await expectUserError(() => model.fit(train.x, train.y, { epochs: 1, chunkSteps: 0 }), /^chunkSteps 0 is out of range: use an integer >= 1$/, 'chunkSteps');
+    await expectUserError(() => model.fit(train.x, train.y, { batch: 8 } as never), /^fit has no option "batch": its options are epochs, maxSteps, batchSize/, undefined);
     await expectUserError(() => model.fit([[1, 2, 3]], ['a']), /^x\[0\] has 3 values, the model takes 4 features per row$/, 'data');
     await expectUserError(() => model.fit(train.x, train.y.slice(1)), /^x has 240 rows and y 239/, 'data');
     await expectUserError(() => model.fit(train.x.map((r, i) => (i === 7 ? [r[0], NaN, r[2], r[3]] : r)), train.y), /^x\[7\]\[1\] is NaN/, 'data');
     await expectUserError(() => MLP.create({ inputs: 4, outputs: 3, hidden: [0] }), /^hidden must be a list of positive integer widths/, 'hidden');
-    await expectUserError(() => MLP.create({ inputs: 4, outputs: 3, activation: 'swish' as never }), /^activation "swish" is not one of/, 'activation');
+    await expectUserError(() => MLP.create({ inputs: 4, outputs: 3, activation: 'swish' as never }), /^activation "swish" is not one of relu/, 'activation');
     await expectUserError(() => MLP.create({ inputs: 4, outputs: 2, backend: 'cpu' }).then((m) => m.fit(train.x, train.y)),
       /^y holds 3 classes \(blue, green, red\) and the model has outputs 2: create it with outputs: 3/, 'layers');
     await expectUserError(() => model.predict(test.x), /^predict needs a trained model/, undefined);
     await expectUserError(() => MLP.fromBytes(new Uint8Array(8), { backend: 'cpu' }),
       /^the model bytes: not a valid safetensors model file: .*give the bytes of model\.toBytes\(\)/, 'savedModel');
+  });
+});
+
+describe('label smoothing, a setting of the table', () => {
+  it('trains and evaluates with the smoothed criterion, and model bytes and checkpoints keep it', async () => {
+    const smoothed = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, backend: 'cpu', seed: 2, labelSmoothing: 0.2 });
+    const plain = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, backend: 'cpu', seed: 2 });
+    const saved: Uint8Array[] = [];
+    const options = { epochs: 20, batchSize: 16, testData: test };
+    const [a, b] = [await smoothed.fit(train.x, train.y, { ...options, checkpoint: { save: (bytes: Uint8Array) => void saved.push(bytes) } }),
+      await plain.fit(train.x, train.y, options)];
+    expect(a.history[19].testAccuracy).toBeGreaterThan(0.9);
+    // The smoothed target never reaches a probability of 1: its loss stays above the plain one's on the same data.
+    expect(a.history[19].testLoss).toBeGreaterThan(b.history[19].testLoss!);
+    expect((await smoothed.evaluate(test.x, test.y)).loss).toBe(a.history[19].testLoss);
+    const again = await MLP.fromBytes(smoothed.toBytes(), { backend: 'cpu' });
+    expect((await again.evaluate(test.x, test.y)).loss).toBe(a.history[19].testLoss);
+    await expectUserError(() => plain.fit(train.x, train.y, { resume: saved[saved.length - 1] }), /^the checkpoint is of a model .*0\.2\), this one is/,
+      'savedCheckpoint');
+    for (const model of [smoothed, plain, again]) model.dispose();
+  });
+
+  it('is refused by a regression, and out of [0, 1], with its name', async () => {
+    await expectUserError(() => MLP.create({ inputs: 2, outputs: 1, task: 'regression', labelSmoothing: 0.1 }),
+      /^labelSmoothing applies to loss softmax-cross-entropy only$/, 'labelSmoothing');
+    await expectUserError(() => MLP.create({ inputs: 2, outputs: 3, labelSmoothing: 1.5 }), /^labelSmoothing 1.5 is out of range: use a number in \[0, 1\]$/,
+      'labelSmoothing');
   });
 });

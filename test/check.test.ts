@@ -28,7 +28,7 @@ describe('a UserError worded by whoever shows it', () => {
     const error = new UserError((n) => `${n('learningRate')} must be below ${n('minLr')}`, 'learningRate');
     expect(error.message).toBe('learningRate must be below minLr');
     expect(error.field).toBe('learningRate');
-    expect(cliMessage(error)).toBe('--lr must be below --min-lr');
+    expect(cliMessage(error)).toBe('--learning-rate must be below --min-lr');
     expect(cliMessage(new UserError('plain words'))).toBe('plain words');
     expect(new UserError('plain words').field).toBeUndefined();
   });
@@ -40,9 +40,9 @@ describe('a UserError worded by whoever shows it', () => {
   });
 
   it('holds out a validation set only of a size the training set allows', async () => {
-    const error = await expectUserError(() => holdOut(train, 100), /^validation 100 must be a whole number from 1 to 99: the training set has 100 samples$/,
-      'validation');
-    expect(cliMessage(error)).toBe('--val 100 must be a whole number from 1 to 99: the training set has 100 samples');
+    const error = await expectUserError(() => holdOut(train, 0.999), /^validationSplit 0.999 of 100 training rows holds out 100 rows: use a fraction/,
+      'validationSplit');
+    expect(cliMessage(error)).toMatch(/^--validation-split 0.999 of 100 training rows holds out 100 rows: use a fraction between 0 and 1/);
   });
 });
 
@@ -55,7 +55,7 @@ describe('checkSession', () => {
   });
 
   it('refuses settings and data with the setting named, and data that does not fit with its numbers', async () => {
-    await expectUserError(() => checkSession({ ...settings, batch: 1.5 }), /^batch must be a positive integer, got 1\.5$/, 'batch');
+    await expectUserError(() => checkSession({ ...settings, batch: 1.5 }), /^batchSize must be a positive integer, got 1\.5$/, 'batchSize');
     await expectUserError(() => checkSession({ ...settings, learningRate: 0 }), /^learningRate must be a positive number, got 0$/, 'learningRate');
     await expectUserError(() => checkSession({ ...settings, dropout: { rate: 1, seed: 0 } }), /^dropout must be at least 0 and below 1, got 1$/, 'dropout');
     const inputs = await expectUserError(() => checkSession({ ...settings, test: { ...test, features: 12 } }),
@@ -138,11 +138,11 @@ describe('checkRun', () => {
 
   it('refuses options of the run with the setting named', async () => {
     await expectUserError(() => checkRun(spec, { train, test }, { ...options, seed: -1 }), /^seed must be an integer in 0\.\.4294967295, got -1$/, 'seed');
-    await expectUserError(() => checkRun(spec, { train, test }, { ...options, logEvery: 0 }), /^logEvery must be a positive integer, got 0$/, 'logEvery');
+    await expectUserError(() => checkRun(spec, { train, test }, { ...options, logEvery: 0 }), /^chunkSteps must be a positive integer, got 0$/, 'chunkSteps');
     await expectUserError(() => checkRun(spec, { train, test }, { ...options, maxSteps: 0 }), /^maxSteps must be a positive integer/, 'maxSteps');
     await expectUserError(() => checkRun(spec, { train, test }, { ...options, checkpointEvery: 2.5 }), /^checkpointEvery must/, 'checkpointEvery');
     const error = await expectUserError(() => checkRun(spec, { train, test }, { ...options, schedule: { name: 'cosine', minLr: 1 } }),
       /^minLr must be at least 0 and below learningRate 0\.1, got 1$/, 'minLr');
-    expect(cliMessage(error)).toBe('--min-lr must be at least 0 and below --lr 0.1, got 1');
+    expect(cliMessage(error)).toBe('--min-lr must be at least 0 and below --learning-rate 0.1, got 1');
   });
 });

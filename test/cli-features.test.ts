@@ -36,7 +36,7 @@ describe('train, eval and predict flags', () => {
     const { code, stdout } = await runCli('train', '--help');
     expect(code).toBe(0);
     for (const flag of ['--optimizer', '--momentum', '--dampening', '--weight-decay', '--beta1', '--beta2', '--eps', '--alpha', '--centered', '--schedule',
-      '--step-size', '--gamma', '--min-lr', '--activation', '--loss', '--dropout', '--val', '--shuffle', '--steps', '--init',
+      '--step-size', '--gamma', '--min-lr', '--activation', '--loss', '--dropout', '--validation-split', '--shuffle', '--max-steps', '--init',
       '--resume', '--checkpoint', '--checkpoint-every', '--plot']) {
       expect(stdout).toContain(flag);
     }
@@ -60,18 +60,19 @@ describe('train, eval and predict flags', () => {
     [['train', '--optimizer', 'momentum', '--momentum', '0'], /--optimizer momentum needs --momentum above 0/],
     [['train', '--weight-decay=-1'], /--weight-decay -1 is out of range/],
     [['train', '--schedule', 'step'], /--schedule step needs --step-size N/],
-    [['train', '--schedule', 'cosine', '--min-lr', '1'], /--min-lr must be at least 0 and below --lr 0.1/],
+    [['train', '--schedule', 'cosine', '--min-lr', '1'], /--min-lr must be at least 0 and below --learning-rate 0.1/],
     [['train', '--gamma', '0.5'], /--gamma applies to --schedule step only/],
-    [['train', '--dropout', '1'], /--dropout must be at least 0 and below 1/],
+    [['train', '--dropout', '1'], /--dropout 1 is out of range: use a number in \[0, 1\)/],
     [['train', '--dropout', '0.5', '--layers', '784,10'], /--dropout acts on hidden layers/],
-    [['train', '--val', '60000'], /--val 60000 must be a whole number from 1 to 59999/],
+    [['train', '--validation-split', '1'], /--validation-split 1 is out of range: use a number in \(0, 1\)/],
+    [['train', '--val', '100'], /unknown option '--val': did you mean --validation-split\? See train --help/],
     [['train', '--shuffle', 'no'], /--shuffle "no" is not valid: use true or false/],
-    [['train', '--steps', '0'], /--steps "0" is not valid/],
+    [['train', '--max-steps', '0'], /--max-steps 0 is out of range: use an integer >= 1/],
     [['train', '--checkpoint-every', '10'], /--checkpoint-every needs --checkpoint FILE/],
     [['train', '--plot', file('curves.png')], /--plot .*curves\.png: only \.svg files are written/],
     [['train', '--resume', file('missing.safetensors')], /missing\.safetensors: cannot read the checkpoint \(ENOENT\)/],
     [['train', '--resume', m], /small\.safetensors: not a checkpoint/],
-    [['train', '--resume', file('checkpoint.safetensors'), '--lr', '0.5'], /--lr 0\.5 differs from the checkpoint .*'s 0\.1: leave --lr out/],
+    [['train', '--resume', file('checkpoint.safetensors'), '--learning-rate', '0.5'], /--learning-rate 0\.5 differs from the checkpoint .*'s 0\.1: leave --learning-rate out/],
     [['train', '--resume', file('checkpoint.safetensors'), '--optimizer', 'adam'], /--optimizer adam differs from the checkpoint/],
     [['train', '--resume', file('checkpoint.safetensors'), '--init', m], /--init and --resume cannot be combined/],
     [['train', '--init', m, '--layers', '784,32,10'], /--layers 784,32,10 differs from the model .*'s 784,16,10/],
@@ -97,7 +98,7 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
 
   it('trains with adam, cosine, gelu, dropout and a validation split, and writes report, curves and model', async () => {
     const { code, stdout, stderr } = await runCli('train', '--backend', 'cpu', '--train-limit', '4000', '--layers', '784,48,10', '--epochs', '3',
-      '--optimizer', 'adam', '--schedule', 'cosine', '--activation', 'gelu', '--dropout', '0.1', '--val', '800', '--seed', '5',
+      '--optimizer', 'adam', '--schedule', 'cosine', '--activation', 'gelu', '--dropout', '0.1', '--validation-split', '0.2', '--seed', '5',
       '--report', report, '--out', model, '--plot', curves);
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -174,15 +175,15 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
 });
 
 describe('resume through checkpoint files', () => {
-  it('a run stopped at --steps and resumed from its checkpoint ends with bitwise the uninterrupted model', async () => {
+  it('a run stopped at --max-steps and resumed from its checkpoint ends with bitwise the uninterrupted model', async () => {
     const run = ['train', '--backend', 'cpu', '--train-limit', '2000', '--layers', '784,24,10', '--epochs', '2',
-      '--optimizer', 'nesterov', '--schedule', 'step', '--step-size', '1', '--gamma', '0.5', '--dropout', '0.2', '--val', '400',
+      '--optimizer', 'nesterov', '--schedule', 'step', '--step-size', '1', '--gamma', '0.5', '--dropout', '0.2', '--validation-split', '0.2',
       '--checkpoint-every', '10'];
     const whole = await runCli(...run, '--checkpoint', file('whole.ckpt'), '--out', file('whole.safetensors'), '--report', file('whole.json'));
     expect(whole.stderr).toBe('');
     // Stopped at a multiple of the checkpoint interval, the stopped and resumed runs cut the same chunks of steps as
     // the whole run, so even the loss sums of the history agree bitwise.
-    const first = await runCli(...run, '--checkpoint', file('part.ckpt'), '--steps', '30');
+    const first = await runCli(...run, '--checkpoint', file('part.ckpt'), '--max-steps', '30');
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(/30 steps/);
     // The checkpoint carries the run's settings: --resume alone continues it (the checkpoint interval included).

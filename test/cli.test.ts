@@ -9,21 +9,21 @@ describe('train CLI', () => {
   it('documents every flag in --help', async () => {
     const { code, stdout } = await runCli('train', '--help');
     expect(code).toBe(0);
-    for (const flag of ['--layers', '--epochs', '--batch', '--lr', '--seed', '--backend', '--data', '--train-limit', '--out', '--report', '--help']) {
+    for (const flag of ['--layers', '--epochs', '--batch-size', '--learning-rate', '--seed', '--backend', '--data', '--train-limit', '--out', '--report', '--help']) {
       expect(stdout).toContain(flag);
     }
   });
 
   it.each([
-    [['train', '--lr', '0'], /--lr "0" is not valid/],
-    [['train', '--lr', 'fast'], /--lr "fast" is not valid/],
-    [['train', '--batch', '0'], /--batch "0" is not valid/],
+    [['train', '--learning-rate', '0'], /--learning-rate 0 is out of range: use a number above 0/],
+    [['train', '--learning-rate', 'fast'], /--learning-rate "fast" is not valid/],
+    [['train', '--batch-size', '0'], /--batch-size 0 is out of range: use an integer >= 1/],
     [['train', '--epochs', '1.5'], /--epochs "1.5" is not valid/],
     [['train', '--layers', '784,abc'], /--layers "784,abc" is not a list of sizes/],
     [['train', '--layers', '100,10'], /input size 100 does not match the training images \(784 pixels\)/],
     [['train', '--backend', 'tpu'], /--backend "tpu" is not one of auto, cpu, webgpu/],
     [['train', '--bogus'], /Unknown option '--bogus'.*see train --help/],
-    [['train', '--batch', '100000'], /--batch 100000 is larger than the training set \(60000 samples\)/],
+    [['train', '--batch-size', '100000'], /--batch-size 100000 is larger than the training set \(60000 samples\)/],
     [['train', '--train-limit', '70000'], /train limit 70000 must be .* 1 to 60000/],
     [['train', '--data', '/nonexistent/mnist'], /\/nonexistent\/mnist/],
     [['train', '--out', '/nonexistent/m.safetensors'], /--out .* folder \/nonexistent does not exist/],

@@ -83,7 +83,8 @@ describe('the page’s settings form', () => {
       value: {
         hidden: [256, 128], batch: 64, learningRate: 0.1, epochs: 3, seed: 1, backend: 'webgpu',
         // Not in the form's text: the CLI's defaults.
-        activation: 'relu', loss: 'softmax-cross-entropy', dropout: 0, optimizer: makeOptimizer('sgd'), schedule: { name: 'constant' },
+        activation: 'relu', loss: 'softmax-cross-entropy', dropout: 0, labelSmoothing: 0, optimizer: makeOptimizer('sgd'),
+        schedule: { name: 'constant' },
       },
     });
     expect(parseHidden('')).toEqual({ ok: true, value: [] });

@@ -30,7 +30,7 @@ const error = (text: Record<string, string>) => {
 /** Settings the tests share as links and commands: every group of settings changed somewhere. */
 const VARIED: Record<string, string>[] = [
   { optimizer: 'adam', learningRate: '0.001', activation: 'tanh', schedule: 'cosine', 'min-lr': '0.0001' },
-  { optimizer: 'momentum', learningRate: '0.01', momentum: '0.8', 'weight-decay': '0.0005', dropout: '0.2', activation: 'gelu' },
+  { optimizer: 'momentum', learningRate: '0.01', momentum: '0.8', 'weight-decay': '0.0005', dropout: '0.2', activation: 'gelu', 'label-smoothing': '0.1' },
   { optimizer: 'nesterov', learningRate: '0.02', schedule: 'step', 'step-size': '1', gamma: '0.5', loss: 'mse', hidden: '64, 32' },
   { optimizer: 'adamw', learningRate: '0.003', beta1: '0.8', beta2: '0.99', eps: '1e-6', activation: 'leaky-relu', seed: '7', backend: 'cpu' },
   { optimizer: 'rmsprop', learningRate: '0.002', alpha: '0.9', momentum: '0.5', eps: '1e-7', centered: 'true', activation: 'sigmoid' },
@@ -46,9 +46,12 @@ describe('the page’s training settings', () => {
         expect(config[setting.key], `${name} ${setting.id}`).toBeDefined();
       }
     }
-    expect(VALUE_SETTINGS.filter((s) => s.applies({ optimizer: 'sgd', schedule: 'constant' })).map((s) => s.id)).toEqual(['weight-decay', 'dropout']);
+    expect(VALUE_SETTINGS.filter((s) => s.applies({ optimizer: 'sgd', schedule: 'constant' })).map((s) => s.id))
+      .toEqual(['label-smoothing', 'weight-decay', 'dropout']);
+    expect(VALUE_SETTINGS.filter((s) => s.applies({ optimizer: 'sgd', schedule: 'constant', loss: 'mse' })).map((s) => s.id))
+      .toEqual(['weight-decay', 'dropout']);
     expect(VALUE_SETTINGS.filter((s) => s.applies({ optimizer: 'adam', schedule: 'step' })).map((s) => s.id))
-      .toEqual(['beta1', 'beta2', 'eps', 'weight-decay', 'dropout', 'step-size', 'gamma']);
+      .toEqual(['label-smoothing', 'weight-decay', 'beta1', 'beta2', 'eps', 'step-size', 'gamma', 'dropout']);
   });
 
   it('words the library’s checks with the page’s labels, one sentence each', () => {
@@ -71,7 +74,7 @@ describe('the page’s training settings', () => {
 
   it('a link gives back the same settings, and names only what differs from the defaults', () => {
     expect(settingsQuery(defaultSettings(MNIST), MNIST)).toBe('?train=2000&test=500');
-    expect(settingsQuery(parse(VARIED[0]), MNIST)).toBe('?hidden=32&batch=32&epochs=2&optimizer=adam&activation=tanh&schedule=cosine&min-lr=0.0001&train=2000&test=500');
+    expect(settingsQuery(parse(VARIED[0]), MNIST)).toBe('?hidden=32&batch-size=32&epochs=2&optimizer=adam&activation=tanh&schedule=cosine&min-lr=0.0001&train=2000&test=500');
     for (const text of VARIED) {
       const settings = parse(text);
       const back = settingsFromUrl(new URLSearchParams(settingsQuery(settings, MNIST)));
@@ -83,7 +86,7 @@ describe('the page’s training settings', () => {
 
   it('shows the CLI command of the same run: the CLI reads it back to the same model and training', () => {
     expect(cliCommand(parse(VARIED[0]), MNIST))
-      .toBe('npm run train -- --hidden 32 --batch 32 --epochs 2 --optimizer adam --activation tanh --schedule cosine --min-lr 0.0001 --train-limit 2000 --backend webgpu');
+      .toBe('npm run train -- --hidden 32 --batch-size 32 --epochs 2 --optimizer adam --activation tanh --schedule cosine --min-lr 0.0001 --train-limit 2000 --backend webgpu');
     for (const text of VARIED) {
       const settings = parse(text);
       const argv = cliCommand(settings, MNIST).split(' ').slice(4);

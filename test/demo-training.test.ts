@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { trainOptionsOf } from '../src/api/options.js';
 import { OPTIMIZERS } from '../src/model/optimizer.js';
+import { makeSpec } from '../src/model/spec.js';
 import { fitOptionsOf } from '../demo/src/training.js';
 import { parseSettings, type Settings } from '../demo/src/settings.js';
 
@@ -22,7 +23,7 @@ describe('the page trains with fit', () => {
   for (const text of varied) {
     it(`with ${Object.entries(text).map(([k, v]) => `${k} ${v}`).join(', ')}: the settings' optimiser, schedule and numbers`, () => {
       const settings = parse(text);
-      const options = trainOptionsOf(fitOptionsOf(settings), 2000, 1);
+      const options = trainOptionsOf(fitOptionsOf(settings), 2000, 1, makeSpec([784, 32, 10]));
       expect(options.optimizer).toEqual(settings.optimizer);
       expect(options.schedule).toEqual(settings.schedule);
       expect([options.epochs, options.batch, options.learningRate, options.seed, options.dropout])

@@ -289,7 +289,7 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     const link = page.url();
     expect(new URL(link).searchParams.get('optimizer')).toBe('adam');
     const command = await page.textContent('#cli-command');
-    expect(command).toBe('npm run train -- --hidden 32 --batch 32 --lr 0.003 --optimizer adam --activation tanh --train-limit 2000 --backend webgpu');
+    expect(command).toBe('npm run train -- --hidden 32 --batch-size 32 --learning-rate 0.003 --optimizer adam --activation tanh --train-limit 2000 --backend webgpu');
     const other = await browser.newPage();
     await other.goto(link);
     await waitForState(other, ['ready', 'error'], 60_000);
@@ -311,7 +311,7 @@ describe('the demo with WebGPU (SwiftShader)', () => {
       .toEqual(['adam', '0.001', '72', '200']);
     expect(await page.textContent('#architecture')).toBe('2 → 100 → 3 · 603 parameters');
     await fill(page, { lr: '0.05', epochs: '40' });
-    expect(await page.textContent('#cli-command')).toBe('npm run train -- --data clusters.csv --lr 0.05 --epochs 40 --backend webgpu');
+    expect(await page.textContent('#cli-command')).toBe('npm run train -- --data clusters.csv --learning-rate 0.05 --epochs 40 --backend webgpu');
     await page.click('#start');
     expect(await waitForState(page, ['done', 'error'], 120_000), (await page.textContent('#status'))!).toBe('done');
     const row = page.locator('#run-rows tr[data-run="4"]');
@@ -349,7 +349,7 @@ describe('the demo without WebGPU', () => {
   it('says there is no adapter, in plain words, and trains on the CPU instead', async () => {
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     const watch = watchPage(page, server.url.slice(0, -1));
-    await page.goto(`${server.url}${SMALL_RUN}&hidden=16&batch=32&epochs=1`);
+    await page.goto(`${server.url}${SMALL_RUN}&hidden=16&batch-size=32&epochs=1`);
     await waitForState(page, ['ready', 'error'], 60_000);
     expect(await page.isVisible('#notice')).toBe(true);
     expect(await page.textContent('#notice-headline')).toBe('This browser has WebGPU, but it found no graphics adapter to use.');

@@ -1,11 +1,12 @@
 /**
  * The MSE loss on the GPU against the CPU reference (src/cpu/losses.ts): mse_onehot and mse_targets (a regression's),
  * the training losses and their gradients, and argmax_count's loss sum with MSE at evaluation; then whole training
- * sessions with MSE against CpuSession. (The softmax-cross-entropy kernel is in gpu-kernels.test.ts, its sessions in
+ * sessions with MSE against CpuSession; and softmax-cross-entropy's label smoothing, in training, evaluation and whole
+ * sessions. (The softmax-cross-entropy kernel is in gpu-kernels.test.ts, its sessions in
  * gpu-activation.test.ts; regression sessions in gpu-tables.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { argmaxCount, lossForward, modelLoss, mseOneHot, mseTargets } from '../src/cpu/losses.js';
+import { argmaxCount, lossForward, modelLoss, mseOneHot, mseTargets, softmaxCrossEntropy } from '../src/cpu/losses.js';
 import { launch } from '../src/gpu/kernels.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -81,5 +82,41 @@ describe('training sessions with MSE against CpuSession: 3 layers, 5 steps, eval
 
   it('gelu with mse and dropout 0.5', async () => {
     await compareSessions(fixture.backend, makeSpec(LAYERS, { activation: 'gelu', loss: 'mse' }), 0.5, UNFUSED, EVAL_UNFUSED);
+  });
+});
+
+describe('softmax_cross_entropy and argmax_count with label smoothing, against the CPU reference', () => {
+  it.each([[1, 10, 0.1], [7, 10, 0.25], [33, 2, 0.1], [300, 33, 0.05], [9, 300, 1]])('%i rows x %i classes, ε %f', async (rows, classes, eps) => {
+    const run = fixture.kernels;
+    const rng = new Rng(rows * 17 + classes);
+    const logits = randomArray(rng, rows * classes, -50, 50);
+    const labels = randomLabels(rng, rows, classes);
+    const expectedGrad = new Float32Array(rows * classes);
+    const expectedLoss = softmaxCrossEntropy(expectedGrad, logits, labels, rows, classes, eps);
+    const grad = run.output(rows * classes);
+    const losses = run.output(4);
+    await run.run('softmax_cross_entropy', [grad, losses], [run.input(logits), run.input(labels)],
+      launch.softmaxCrossEntropy(rows, classes, eps), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 3 }], entry: 1 });
+    const gotLosses = await run.readF32(losses, 4);
+    expect(gotLosses.subarray(0, 3).every(Number.isNaN), 'only the step\'s slot is written').toBe(true);
+    // As without smoothing (gpu-kernels.test.ts): the loss within 1e-5 relative, the gradient within 1e-4 relative and
+    // 1e-6 / rows absolute where p − target cancels. The logits' mean adds one more sum of rows of fp32 terms.
+    expectClose([gotLosses[3]], [expectedLoss], { atol: 1e-6, rtol: 1e-5 }, 'mean loss');
+    expectClose(await run.readF32(grad, rows * classes), expectedGrad, { atol: 1e-6 / rows, rtol: 1e-4 }, 'dLogits');
+
+    const counts = run.output(2 * 3);
+    await run.run('argmax_count', [counts], [run.input(logits), run.input(labels)],
+      launch.argmaxCount(rows, classes, 'softmax-cross-entropy', 'classification', eps),
+      { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
+    const raw = await run.read(counts, 6);
+    expect(new Uint32Array(raw)[5], 'correct count').toBe(argmaxCount(logits, labels, rows, classes));
+    const spec = makeSpec([4, classes], { labelSmoothing: eps });
+    const lossSum = modelLoss(spec, null, logits, labels, rows, classes) * rows;
+    expectClose([new Float32Array(raw)[4]], [lossSum], { atol: 1e-6 * rows, rtol: 1e-5 }, 'smoothed loss sum');
+  });
+
+  it.each(['relu', 'tanh'] as const)('a training session with %s and label smoothing 0.1 against CpuSession', async (activation) => {
+    const fused = activation === 'relu';
+    await compareSessions(fixture.backend, makeSpec(LAYERS, { activation, labelSmoothing: 0.1 }), 0, fused ? FUSED : UNFUSED, fused ? EVAL_FUSED : EVAL_UNFUSED);
   });
 });

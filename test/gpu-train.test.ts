@@ -70,7 +70,7 @@ describe('training on WebGPU against the CPU backend', () => {
 
   it('train --backend auto takes WebGPU with validation, adamw, a cosine schedule, gelu and dropout, and ends near the CPU', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-cli-'));
-    const flags = ['--train-limit', '3000', '--val', '500', '--layers', '784,48,24,10', '--optimizer', 'adamw', '--lr', '0.002',
+    const flags = ['--train-limit', '3000', '--validation-split', '0.2', '--layers', '784,48,24,10', '--optimizer', 'adamw', '--learning-rate', '0.002',
       '--schedule', 'cosine', '--activation', 'gelu', '--dropout', '0.1', '--seed', '3', '--epochs', '2'];
     const reports = [];
     for (const backend of ['cpu', 'auto']) {

@@ -235,3 +235,56 @@ describe.each([
     }
   });
 });
+
+/** Cross-entropy against the smoothed target (1 − ε)·onehot + ε / classes, in float64 from the softmax itself. */
+function smoothed64(z: ArrayLike<number>, labels: ArrayLike<number>, rows: number, classes: number, eps: number): number {
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = Array.from({ length: classes }, (_, c) => z[r * classes + c]);
+    const exps = row.map((v) => Math.exp(v));
+    const sum = exps.reduce((a, b) => a + b, 0);
+    for (let c = 0; c < classes; c++) total -= ((1 - eps) * (c === labels[r] ? 1 : 0) + eps / classes) * Math.log(exps[c] / sum);
+  }
+  return total / rows;
+}
+
+describe('softmaxCrossEntropy with label smoothing (nn.CrossEntropyLoss(label_smoothing=ε))', () => {
+  it('gives the values computed by hand in float64 (python3: −Σ target·log softmax, gradient softmax − target)', () => {
+    // Computed apart from this code: math.log and math.exp in Python on the smoothed target's cross-entropy.
+    const cases = [
+      { logits: [1, 2, 3], label: 0, eps: 0.1, loss: 2.307605964444381, grad: [-0.8433027601629529, 0.21139513772146426, 0.6319076224414883] },
+      {
+        logits: [0.5, -1.25, 2, 0], label: 3, eps: 0.25, loss: 2.2563736126036624,
+        grad: [0.09719355003210825, -0.03474942206731959, 0.6531968377823845, -0.715640965747173],
+      },
+    ];
+    for (const { logits, label, eps, loss, grad } of cases) {
+      const got = new Float32Array(logits.length);
+      expect(softmaxCrossEntropy(got, Float32Array.from(logits), Uint32Array.of(label), 1, logits.length, eps)).toBeCloseTo(loss, 13);
+      // The gradient is stored in float32: 2^-24 relative.
+      expectClose(got, grad, { atol: 1e-8, rtol: 2e-7 }, 'dLogits');
+    }
+  });
+
+  it.each([[5, 3, 0.1], [33, 7, 0.3], [4, 10, 1]])('%i rows of %i classes, ε %f: the loss and its finite-difference gradient', (rows, classes, eps) => {
+    const rng = new Rng(rows * 37 + classes);
+    const logits = randomArray(rng, rows * classes, -4, 4);
+    const labels = randomLabels(rng, rows, classes);
+    const grad = new Float32Array(rows * classes);
+    const loss = softmaxCrossEntropy(grad, logits, labels, rows, classes, eps);
+    expect(Math.abs(loss - smoothed64(logits, labels, rows, classes, eps))).toBeLessThan(1e-12);
+    const z64 = Float64Array.from(logits);
+    // As without smoothing: h = 1e-5, a float32 gradient, rtol 1e-6 and atol 1e-9.
+    const fd = centralDifferences(z64, () => smoothed64(z64, labels, rows, classes, eps), 1e-5);
+    expectClose(grad, fd, { atol: 1e-9, rtol: 1e-6 }, 'dLogits');
+  });
+
+  it('is the unsmoothed loss at ε 0, to the bit', () => {
+    const rng = new Rng(5);
+    const logits = randomArray(rng, 40, -4, 4);
+    const labels = randomLabels(rng, 4, 10);
+    const [plain, smooth] = [new Float32Array(40), new Float32Array(40)];
+    expect(softmaxCrossEntropy(smooth, logits, labels, 4, 10, 0)).toBe(softmaxCrossEntropy(plain, logits, labels, 4, 10));
+    expect(smooth).toEqual(plain);
+  });
+});

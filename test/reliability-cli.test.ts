@@ -75,11 +75,11 @@ describe('a run set up wrong ends with one line naming the problem and the fix',
       /outputs5\.safetensors has 5 outputs but the test images of .* include label 9: use a model with at least 10 outputs/],
     ['a model with fewer outputs than classes (train --init)', ['train', '--init', outputs5, '--train-limit', '640'],
       /outputs5\.safetensors has 5 outputs but the training images of .* include label \d: use a model with at least 10 outputs/],
-    ['a learning rate of 0', ['train', '--lr', '0'], /--lr "0" is not valid: use a positive number such as 0\.1/],
-    ['a negative learning rate', ['train', '--lr', '-1'], /--lr "-1" is not valid: use a positive number such as 0\.1/],
-    ['a batch of 0', ['train', '--batch', '0'], /--batch "0" is not valid: use an integer >= 1/],
-    ['a batch larger than the training set', ['train', '--train-limit', '100', '--batch', '101'],
-      /--batch 101 is larger than the training set \(100 samples\): use a smaller batch/],
+    ['a learning rate of 0', ['train', '--learning-rate', '0'], /--learning-rate 0 is out of range: use a number above 0/],
+    ['a negative learning rate', ['train', '--learning-rate', '-1'], /--learning-rate -1 is out of range: use a number above 0/],
+    ['a batch of 0', ['train', '--batch-size', '0'], /--batch-size 0 is out of range: use an integer >= 1/],
+    ['a batch larger than the training set', ['train', '--train-limit', '100', '--batch-size', '101'],
+      /--batch-size 101 is larger than the training set \(100 samples\): use a smaller batch/],
   ])('%s', async (_what, args, message) => {
     expectOneLine(await runCli(...args), message);
   });
@@ -124,9 +124,9 @@ describe('--verbose', () => {
   });
 
   it('adds the stack to a user error', async () => {
-    const { code, stderr } = await runCli('train', '--lr', '0', '--verbose');
+    const { code, stderr } = await runCli('train', '--learning-rate', '0', '--verbose');
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^error: --lr "0" is not valid: use a positive number such as 0\.1\nUserError: .*\n\s+at positiveFlag /);
+    expect(stderr).toMatch(/^error: --learning-rate 0 is out of range: use a number above 0\nUserError: .*\n\s+at checkSetting /);
   });
 
   it('is where the stack of a bug is: one line without it, the whole stack with it', () => {
@@ -144,9 +144,9 @@ describe('a diverging run (CPU)', () => {
   it('stops with the epoch and step, exit code 2, and keeps the last good checkpoint; --out is not written', async () => {
     const checkpoint = file('diverging.ckpt');
     const out = file('diverged.safetensors');
-    const result = await runCli('train', '--backend', 'cpu', '--train-limit', '640', '--layers', '784,16,10', '--lr', '1000', '--epochs', '3',
-      '--log-every', '1', '--checkpoint', checkpoint, '--checkpoint-every', '5', '--out', out);
-    expect(result.stderr).toMatch(/^error: training diverged at epoch \d, step \d+: the loss is NaN; lower --lr \(now 1000\)\n$/);
+    const result = await runCli('train', '--backend', 'cpu', '--train-limit', '640', '--layers', '784,16,10', '--learning-rate', '1000', '--epochs', '3',
+      '--chunk-steps', '1', '--checkpoint', checkpoint, '--checkpoint-every', '5', '--out', out);
+    expect(result.stderr).toMatch(/^error: training diverged at epoch \d, step \d+: the loss is NaN; lower --learning-rate \(now 1000\)\n$/);
     expect(result.code).toBe(2);
     const [, epoch, step] = /epoch (\d), step (\d+)/.exec(result.stderr)!.map(Number);
     const diverged = (epoch - 1) * 10 + step;

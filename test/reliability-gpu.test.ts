@@ -68,8 +68,8 @@ describe('WebGPU', () => {
     const activations = new RegExp(`^layer 1's activations \\(2000 rows x ${width}\\) need .*, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) `);
     const tooTall = await rejection(train(backend, tall, tallData, { ...options, batch: 2000 }));
     expect(tooTall.message).toMatch(activations);
-    expect(tooTall.message).toMatch(/: use smaller layers or a smaller batch$/);
-    expect((tooTall as UserError).field).toBe('batch');
+    expect(tooTall.message).toMatch(/: use smaller layers or a smaller batchSize$/);
+    expect((tooTall as UserError).field).toBe('batchSize');
     const params = new Float32Array(paramTable(tall).total);
     await expect(backend.createSession({ spec: tall, params, batch: 2000, learningRate: 0.1, ...tallData })).rejects.toThrow(activations);
     expect(gpu.buffersMade).toBe(made);
@@ -150,7 +150,7 @@ describe('a lost device, through the CLI', () => {
     const report = path.join(dir, 'resumed.json');
     // Submissions 1, 2: steps 1 and 2; 3: the checkpoint at step 2; 4, 5, 6 likewise; 7: step 5, lost while it runs.
     const lost = cliWithFaultyGpu('lose-after:7', 'train', '--backend', 'webgpu', '--train-limit', '640', '--layers', '784,10',
-      '--epochs', '2', '--log-every', '1', '--checkpoint', checkpoint, '--checkpoint-every', '2');
+      '--epochs', '2', '--chunk-steps', '1', '--checkpoint', checkpoint, '--checkpoint-every', '2');
     expect(lost.stderr).toMatch(new RegExp('^error: the GPU device was lost \\(destroyed: [^)]+\\); the last checkpoint, at step 4, is ' +
       `${checkpoint}: --resume ${checkpoint} continues the run \\(add --backend cpu if the GPU stays unavailable\\)\\n$`));
     expect(lost.code).toBe(2);

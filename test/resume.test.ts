@@ -71,7 +71,7 @@ describe.each(configs)('resume with %s', (_, options, s) => {
   });
 });
 
-describe('stopping with --steps and resuming', () => {
+describe('stopping with --max-steps and resuming', () => {
   it('gives the uninterrupted parameters, the schedule spanning --epochs all along', async () => {
     const backend = new CpuBackend();
     const [, options] = configs[0];
@@ -104,7 +104,7 @@ describe('stopping with --steps and resuming', () => {
     let last: TrainState | undefined;
     await train(backend, spec, data, { ...base, maxSteps: 40 }, { onCheckpoint: (s) => void (last = s) });
     const resume = (state: TrainState, options = base) => train(backend, spec, data, options, {}, { resume: state });
-    await expectUserError(() => resume(last!, { ...base, batch: 32 }), /cannot resume: the saved position .* resume with the data and batch of the saved run$/, 'batch');
+    await expectUserError(() => resume(last!, { ...base, batch: 32 }), /cannot resume: the saved position .* resume with the data and batchSize of the saved run$/, 'batchSize');
     await expect(resume(last!, { ...base, optimizer: makeOptimizer('adam') })).rejects.toThrow(/optimiser state has 0 arrays, the optimiser keeps 2/);
     await expect(resume({ ...last!, params: new Float32Array(3) })).rejects.toThrow(UserError);
   });

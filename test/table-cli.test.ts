@@ -149,7 +149,7 @@ describe('early stopping', () => {
 
   it('stops when the validation loss has not improved for N epochs and keeps the best epoch\'s weights', async () => {
     const stdout = await ok('train', '--data', file('noisy.csv'), '--test', file('noisy-test.csv'), '--backend', 'cpu', '--hidden', '128,128',
-      '--lr', '0.003', '--epochs', '300', '--val', '20', '--early-stop', '10', '--out', file('noisy.safetensors'), '--report', file('noisy.json'));
+      '--learning-rate', '0.003', '--epochs', '300', '--validation-split', '0.25', '--early-stopping', '10', '--out', file('noisy.safetensors'), '--report', file('noisy.json'));
     const report = json('noisy.json');
     const history: { epoch: number; valLoss: number; valAccuracy: number; testAccuracy: number; testLoss: number }[] = report.history;
     const lowest = Math.min(...history.map((r) => r.valLoss));
@@ -218,7 +218,7 @@ describe('bad input: one line naming the file, the row and the column, and the f
     [['train', '--data', f.good, '--layers', '3,8,3'], '--layers 3,8,3 does not fit the data, which has 2 feature columns and 3 classes: use --layers 2,8,3, or --hidden 8'],
     [['train', '--data', f.good, '--layers', '2,3', '--hidden', '4'], '--layers and --hidden both give the layers: use --hidden for the hidden widths alone, or --layers for all of them'],
     [['train', '--data', f.good, '--hidden', '8,x'], '--hidden "8,x" is not a list of widths: use e.g. --hidden 64,32 (for no hidden layer, --layers INPUTS,OUTPUTS)'],
-    [['train', '--data', f.good, '--early-stop', '5'], '--early-stop watches the validation loss, and there is no validation set: add --val N'],
+    [['train', '--data', f.good, '--early-stopping', '5'], '--early-stopping watches the validation loss, and there is no validation set: add --validation-split (e.g. 0.1)'],
     [['train', '--data', f.numbers, '--task', 'regression', '--loss', 'softmax-cross-entropy'], 'a regression model learns with --loss mse, not softmax-cross-entropy'],
     [['train', '--data', file('missing.csv')], `${file('missing.csv')}: no such file: give a CSV file with a header row`],
     [['train', '--target', 'k'], '--target applies to a CSV table (--data FILE.csv) only'],
@@ -238,12 +238,12 @@ describe('bad input: one line naming the file, the row and the column, and the f
 });
 
 describe('resume on a table', () => {
-  it('a table run with early stopping, stopped at --steps and resumed, ends with bitwise the uninterrupted model and history', async () => {
+  it('a table run with early stopping, stopped at --max-steps and resumed, ends with bitwise the uninterrupted model and history', async () => {
     const run = ['train', '--data', file('noisy.csv'), '--test', file('noisy-test.csv'), '--backend', 'cpu', '--hidden', '32',
-      '--lr', '0.003', '--epochs', '60', '--batch', '20', '--val', '20', '--early-stop', '4', '--checkpoint-every', '5'];
+      '--learning-rate', '0.003', '--epochs', '60', '--batch-size', '20', '--validation-split', '0.25', '--early-stopping', '4', '--checkpoint-every', '5'];
     await ok(...run, '--checkpoint', file('whole.ckpt'), '--out', file('whole.safetensors'), '--report', file('whole.json'));
     expect(json('whole.json').earlyStop.stopped).toBe(true);
-    await ok(...run, '--checkpoint', file('part.ckpt'), '--steps', '20');
+    await ok(...run, '--checkpoint', file('part.ckpt'), '--max-steps', '20');
     const resumed = await ok('train', '--resume', file('part.ckpt'), '--data', file('noisy.csv'), '--test', file('noisy-test.csv'), '--backend', 'cpu',
       '--out', file('resumed.safetensors'), '--report', file('resumed.json'));
     expect(resumed).toMatch(/resuming from .*part\.ckpt: epoch 7, step 20/);

@@ -72,7 +72,7 @@ describe('tables as data sets', () => {
   it('reads a test file, a limit and a validation hold-out; the validation rows do not fit the statistics', () => {
     const table = parseCsv(flowers(30), 'train.csv');
     const testTable = parseCsv('kind,b,a\nsetosa,1,2\n', 'test.csv');
-    const { train, val, test, description } = tableSets(table, { task: 'classification', test: testTable, trainLimit: 24, val: 6 });
+    const { train, val, test, description } = tableSets(table, { task: 'classification', test: testTable, trainLimit: 24, validationSplit: 0.25 });
     expect([train.count, val!.count, test.count]).toEqual([18, 6, 1]);
     const a = Array.from({ length: 18 }, (_, r) => Number(table.cells.text(r, 0)));
     expect(description.featureMean[0]).toBe(Math.fround(a.reduce((s, x) => s + x, 0) / 18));
@@ -158,7 +158,7 @@ describe('fuzzing tables', () => {
 describe('holdOut', () => {
   it('holds the last samples out with all their targets, for several targets per sample', () => {
     const set = { inputs: Float32Array.from({ length: 10 }, (_, i) => i), labels: Float32Array.from({ length: 15 }, (_, i) => i), count: 5, features: 2 };
-    const { train, val } = holdOut(set, 2, 3);
+    const { train, val } = holdOut(set, 0.4, 3);
     expect([train.count, Array.from(train.labels)]).toEqual([3, [0, 1, 2, 3, 4, 5, 6, 7, 8]]);
     expect([val.count, Array.from(val.inputs), Array.from(val.labels)]).toEqual([2, [6, 7, 8, 9], [9, 10, 11, 12, 13, 14]]);
   });

@@ -45,7 +45,7 @@ describe('trainer on the CPU backend', () => {
 
   it('refuses bad options and mismatched data with one-line errors naming the setting, before training', async () => {
     const run = (overrides: object, s = spec) => () => train(new CpuBackend(), s, data, { ...options, ...overrides });
-    await expectUserError(run({ batch: 1001 }), /^batch 1001 is larger than the training set \(1000/, 'batch');
+    await expectUserError(run({ batch: 1001 }), /^batchSize 1001 is larger than the training set \(1000/, 'batchSize');
     await expectUserError(run({ learningRate: -1 }), /./, 'learningRate');
     await expectUserError(run({ learningRate: NaN }), /learningRate/, 'learningRate');
     await expectUserError(run({ epochs: 0 }), /epochs/, 'epochs');

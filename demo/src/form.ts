@@ -5,6 +5,7 @@
  */
 import type { OptimizerName } from '../../src/model/optimizer.js';
 import type { ScheduleName } from '../../src/model/schedule.js';
+import type { Loss } from '../../src/model/spec.js';
 import { CHOICE_SETTINGS, type Chosen, VALUE_SETTINGS } from './options.js';
 import { type DataContext, defaultSettings, type SettingsText, settingsText } from './settings.js';
 import { el } from './views.js';
@@ -63,7 +64,11 @@ export class SettingsForm {
   }
 
   get chosen(): Chosen {
-    return { optimizer: this.controls.get('optimizer')!.value as OptimizerName, schedule: this.controls.get('schedule')!.value as ScheduleName };
+    return {
+      optimizer: this.controls.get('optimizer')!.value as OptimizerName,
+      schedule: this.controls.get('schedule')!.value as ScheduleName,
+      loss: this.controls.get('loss')!.value as Loss,
+    };
   }
 
   /** The text of every field that applies. */

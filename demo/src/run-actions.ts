@@ -16,7 +16,8 @@ import { trainRun, type RunData, type Views } from './training.js';
 
 /** The run's model and data: MNIST's byte images, or the table's rows with its columns. */
 function prepare(page: Page, settings: Settings): { model: ModelOptions; data: RunData } {
-  const base = { hidden: settings.hidden, activation: settings.activation, loss: settings.loss, seed: settings.seed, backend: settings.backend, shaders };
+  const base = { hidden: settings.hidden, activation: settings.activation, loss: settings.loss,
+    ...(settings.labelSmoothing ? { labelSmoothing: settings.labelSmoothing } : {}), seed: settings.seed, backend: settings.backend, shaders };
   if (!page.table || !page.tableSets) {
     const { train, test } = page.mnist!;
     return {

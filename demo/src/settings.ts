@@ -1,14 +1,15 @@
 /**
  * The training settings of the form, checked with messages for people (the library's own checks, worded with the
  * page's labels, catch the rest), and the same settings as the page's address and as the equivalent CLI command.
- * The address names each setting as the CLI's flag does (?hidden=64&batch=32&lr=0.05&optimizer=adam&activation=tanh),
+ * The address names each setting as the CLI's flag does
+ * (?hidden=64&batch-size=32&learning-rate=0.05&optimizer=adam&activation=tanh),
  * only where it differs from the page's default, and may limit the data (?train=2000&test=500).
  */
 import { DEFAULT_HIDDEN, TABLE_EPOCHS, tableBatch } from '../../src/train/defaults.js';
 import { UserError } from '../../src/errors.js';
 import { defaultLearningRate, makeOptimizer, type OptimizerConfig, type OptimizerName } from '../../src/model/optimizer.js';
 import { resolveSchedule, type ScheduleName, type ScheduleOptions } from '../../src/model/schedule.js';
-import type { Activation, Loss, Task } from '../../src/model/spec.js';
+import { parseWidths, type Activation, type Loss, type Task } from '../../src/model/spec.js';
 import { CHOICE_SETTINGS, type Chosen, pageLabel, VALUE_SETTINGS, type ValueSetting } from './options.js';
 
 export type BackendChoice = 'webgpu' | 'cpu';
@@ -24,6 +25,8 @@ export interface Settings {
   activation: Activation;
   loss: Loss;
   dropout: number;
+  /** softmax-cross-entropy's label smoothing (0 with mse, which has none). */
+  labelSmoothing: number;
   optimizer: OptimizerConfig;
   schedule: ScheduleOptions;
 }
@@ -56,13 +59,12 @@ export interface SettingsText {
 
 /** "128" or "256, 128" or "" (no hidden layer: a linear classifier). */
 export function parseHidden(text: string): Parsed<number[]> {
-  const trimmed = text.trim();
-  if (trimmed === '') return { ok: true, value: [] };
-  const parts = trimmed.split(/[\s,]+/);
-  const sizes = parts.map(Number);
-  const bad = parts.findIndex((p, i) => !/^\d+$/.test(p) || sizes[i] < 1 || sizes[i] > MAX_WIDTH);
-  if (bad >= 0) return { ok: false, error: `Hidden layers: "${parts[bad]}" is not a width from 1 to ${MAX_WIDTH}. Write widths separated by commas, like 256, 128.` };
-  return { ok: true, value: sizes };
+  const parsed = parseWidths(text, MAX_WIDTH);
+  if ('bad' in parsed) {
+    const error = `Hidden layers: "${parsed.bad}" is not a width from 1 to ${MAX_WIDTH}.`;
+    return { ok: false, error: `${error} Write widths separated by commas, like 256, 128.` };
+  }
+  return { ok: true, value: parsed.widths };
 }
 
 function parseInteger(label: string, text: string, min: number, max: number): Parsed<number> {
@@ -117,7 +119,11 @@ export function parseSettings(text: SettingsText, trainCount: number, data: Data
   try {
     const backend = text.backend;
     if (backend !== 'webgpu' && backend !== 'cpu') throw new FieldError(`Backend: unknown "${backend}".`);
-    const chosen: Chosen = { optimizer: choice<OptimizerName>('optimizer', text.optimizer), schedule: choice<ScheduleName>('schedule', text.schedule) };
+    const chosen: Chosen = {
+      optimizer: choice<OptimizerName>('optimizer', text.optimizer),
+      schedule: choice<ScheduleName>('schedule', text.schedule),
+      loss: choice<Loss>('loss', text.loss),
+    };
     const values: Record<string, Record<string, number | boolean>> = { optimizer: {}, schedule: {}, model: {} };
     for (const setting of VALUE_SETTINGS) {
       if (setting.applies(chosen)) values[setting.group][setting.key] = must(parseValue(setting, text[setting.id], chosen));
@@ -138,8 +144,8 @@ export function parseSettings(text: SettingsText, trainCount: number, data: Data
         seed: must(parseInteger('Seed', text.seed, 0, 0xffffffff)),
         backend,
         activation: choice<Activation>('activation', text.activation),
-        loss: choice<Loss>('loss', text.loss),
-        dropout, optimizer, schedule,
+        loss: chosen.loss!,
+        dropout, labelSmoothing: (values.model.labelSmoothing as number | undefined) ?? 0, optimizer, schedule,
       },
     };
   } catch (error) {
@@ -168,7 +174,8 @@ export function defaultSettings(data: DataContext, optimizer?: OptimizerName, cl
   return {
     hidden: [table ? DEFAULT_HIDDEN.table : DEFAULT_HIDDEN.images], batch, learningRate: defaultLearningRate(name),
     epochs: table ? TABLE_EPOCHS : cli ? 1 : PAGE_EPOCHS, seed: 1, backend: 'webgpu',
-    activation: 'relu', loss: table && data.task === 'regression' ? 'mse' : 'softmax-cross-entropy', dropout: 0,
+    activation: 'relu', loss: table && data.task === 'regression' ? 'mse' : 'softmax-cross-entropy',
+    dropout: 0, labelSmoothing: 0,
     optimizer: makeOptimizer(name), schedule: { name: 'constant' },
   };
 }
@@ -179,9 +186,9 @@ export function settingsText(s: Settings): SettingsText {
     hidden: s.hidden.join(', '), batch: String(s.batch), learningRate: String(s.learningRate), epochs: String(s.epochs),
     seed: String(s.seed), backend: s.backend, optimizer: s.optimizer.name, activation: s.activation, loss: s.loss, schedule: s.schedule.name,
   };
-  const chosen: Chosen = { optimizer: s.optimizer.name, schedule: s.schedule.name };
+  const chosen: Chosen = { optimizer: s.optimizer.name, schedule: s.schedule.name, loss: s.loss };
   const from: Record<ValueSetting['group'], Record<string, unknown>> = {
-    optimizer: s.optimizer as unknown as Record<string, unknown>, schedule: s.schedule as unknown as Record<string, unknown>, model: { dropout: s.dropout },
+    optimizer: s.optimizer as unknown as Record<string, unknown>, schedule: s.schedule as unknown as Record<string, unknown>, model: { dropout: s.dropout, labelSmoothing: s.labelSmoothing },
   };
   for (const setting of VALUE_SETTINGS) {
     const value = from[setting.group][setting.key];
@@ -191,7 +198,8 @@ export function settingsText(s: Settings): SettingsText {
 }
 
 /** The address's (and the CLI's) name of a form field: the flag without its dashes. */
-const keyOf = (field: string) => (field === 'learningRate' ? 'lr' : field);
+const keyOf = (field: string) =>
+  (field === 'learningRate' ? 'learning-rate' : field === 'batch' ? 'batch-size' : field);
 
 /**
  * The settings that differ from the defaults for `data`, by flag name, in the form's order. The chosen optimiser's

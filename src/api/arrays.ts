@@ -5,6 +5,7 @@
  */
 import type { Dataset } from '../backend.js';
 import { sortClasses } from '../data/csv.js';
+import { validationRows } from '../data/split.js';
 import { fitDescription, range, rowsAsDataset, type RawRows } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { inputSize, outputSize, type ModelSpec } from '../model/spec.js';
@@ -114,16 +115,6 @@ function rawRows(spec: ModelSpec, x: unknown, y: unknown, names: string, classes
 export const defaultNames = (prefix: string, count: number, single = prefix) =>
   count === 1 && single ? [single] : Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
-/** The rows (or images: `unit`) that validationSplit holds out of `rows`: at least one, and not all. */
-export function heldOutCount(split: number, rows: number, unit: string): number {
-  const held = Math.round(split * rows);
-  if (!(split > 0 && split < 1) || held < 1 || held >= rows) {
-    throw new UserError(`validationSplit ${split} of ${rows} ${unit} holds out ${Number.isFinite(held) ? held : 'no'} ${unit}: ` +
-      `give a fraction between 0 and 1 that leaves ${unit} for both training and validation`, 'validation');
-  }
-  return held;
-}
-
 export interface TrainingSets {
   train: Dataset;
   val?: Dataset;
@@ -152,7 +143,7 @@ export function trainingSets(spec: ModelSpec, x: unknown, y: unknown, columns: T
     throw new UserError(`y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) and the model has outputs ${outputSize(spec)}: ` +
       `create it with outputs: ${k}, or give its classes`, 'layers');
   }
-  const held = columns.validationSplit === undefined ? 0 : heldOutCount(columns.validationSplit, raw.rows, 'rows');
+  const held = columns.validationSplit === undefined ? 0 : validationRows(columns.validationSplit, raw.rows);
   const trainRows = range(0, raw.rows - held);
   const d = description ?? fitDescription(raw, trainRows, { features: columns.features, targets: columns.targets, classes: raw.classes }, task);
   return {

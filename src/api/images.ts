@@ -7,7 +7,6 @@ import type { Dataset } from '../backend.js';
 import { holdOut } from '../data/split.js';
 import { UserError } from '../errors.js';
 import { inputSize, outputSize, type ModelSpec } from '../model/spec.js';
-import { heldOutCount } from './arrays.js';
 
 /** Bytes of rows end to end, with their row count where it is not the length over the pixels per row. */
 export type ImageInputs = Uint8Array | { data: Uint8Array; rows: number };
@@ -73,5 +72,5 @@ export function trainingImages(
 ): { train: Dataset; val?: Dataset } {
   const all = labelledImages(spec, x, y);
   if (validationSplit === undefined) return { train: all };
-  return holdOut(all, heldOutCount(validationSplit, all.count, 'images'));
+  return holdOut(all, validationSplit);
 }

@@ -5,6 +5,9 @@
 import type { Backend, Dataset, SessionSettings, TrainingSession } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
 import type { TrainData } from '../train/run.js';
+import { resolveSettings, settingsOf } from '../train/resolve.js';
+import { SETTING_NAMES } from '../train/setting-names.js';
+import { MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel, encodeModel } from '../io/model-codec.js';
@@ -33,10 +36,18 @@ export type LoadOptions = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'on
 /** How the model's backend was asked for: `auto` moves a model beyond the GPU's limits to the CPU, and says so. */
 type Opening = Pick<ModelOptions, 'onBackend'> & { choice: BackendChoice };
 
-/** fit's options that a resumed run may still set: the rest are the checkpoint's. */
+/** fit's options that a resumed run may still set (the table's resumable settings): the rest are the checkpoint's. */
 const FREE_ON_RESUME: readonly string[] = [
-  'validationSplit', 'validationData', 'testData', 'maxSteps', 'chunkSteps', 'checkpoint', 'signal', 'onEpoch', 'onChunk', 'resume',
+  ...SETTING_NAMES.filter((name) => SETTINGS[name].resumable), 'validationSplit',
+  'validationData', 'testData', 'checkpoint', 'signal', 'onEpoch', 'onChunk', 'resume',
 ];
+
+/** The settings a model's spec keeps, with the defaults of those it leaves out, in the table's order. */
+function modelSettings(spec: ModelSpec): unknown[] {
+  const data = { table: true, trainRows: 1, regression: spec.task === 'regression' };
+  const values = resolveSettings(settingsOf(spec), data);
+  return MODEL_SETTINGS.map((name) => values[name]).filter((value) => value !== undefined);
+}
 
 /** Lets other work run (a timer that aborts, a page's events) between chunks of steps, which may all be synchronous on the CPU. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
@@ -149,7 +160,7 @@ export class MLP {
         saved = decodeCheckpoint(options.resume, 'the checkpoint');
         const fixed = Object.keys(options).find((key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined);
         if (fixed) throw new UserError(`${fixed} is set by the checkpoint being resumed: leave it out (the checkpoint holds the run's settings)`);
-        const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${s.activation}, ${s.loss})`;
+        const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${modelSettings(s).join(', ')})`;
         if (shape(saved.spec) !== shape(this.modelSpec)) {
           throw new UserError(`the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(this.modelSpec)}`, 'savedCheckpoint');
         }
@@ -164,11 +175,10 @@ export class MLP {
           throw new UserError(`the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data give ` +
             `${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`, 'savedCheckpoint');
         }
-        trainOptions = { ...saved.options, logEvery: options.chunkSteps ?? saved.options.logEvery, checkpointEvery: options.checkpoint?.every };
-        delete trainOptions.maxSteps;
-        if (options.maxSteps !== undefined) trainOptions.maxSteps = options.maxSteps;
+        const savedSettings = settingsOf(saved.spec, saved.options);
+        trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
       } else {
-        trainOptions = trainOptionsOf(options, sets.train.count, this.seed);
+        trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec);
       }
       const run = checkRun(spec, sets, trainOptions);
       this.fitBackend(run.settings);
@@ -213,7 +223,7 @@ export class MLP {
     x: unknown, y: unknown, options: FitOptions, description = this.modelSpec.data,
   ): { spec: ModelSpec; sets: TrainData } {
     if (options.validationSplit !== undefined && options.validationData) {
-      throw new UserError('validationSplit and validationData both give the validation rows: use one', 'validation');
+      throw new UserError('validationSplit and validationData both give the validation rows: use one', 'validationSplit');
     }
     let spec = this.modelSpec;
     let train: Dataset;
@@ -231,7 +241,7 @@ export class MLP {
     if (options.validationData) val = labelled(options.validationData, 'validationData.');
     const test = options.testData && labelled(options.testData, 'testData.');
     if (options.earlyStopping !== undefined && !val) {
-      throw new UserError('earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData', 'earlyStop');
+      throw new UserError('earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData', 'earlyStopping');
     }
     return { spec, sets: { train, ...(test ? { test } : {}), ...(val ? { val } : {}) } };
   }

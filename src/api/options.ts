@@ -7,13 +7,15 @@ import type { BackendNote } from './engine.js';
 import { UserError } from '../errors.js';
 import type { Gpu } from '../gpu/device.js';
 import type { ShaderLoader } from '../gpu/shaders.js';
-import { defaultLearningRate, makeOptimizer, type OptimizerConfig, type OptimizerName } from '../model/optimizer.js';
-import type { ScheduleName, ScheduleOptions } from '../model/schedule.js';
-import { makeSpec, MNIST_MEAN, MNIST_STD, type Activation, type Loss, type ModelSpec, type Task } from '../model/spec.js';
-import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/run.js';
+import { makeSpec, MNIST_MEAN, MNIST_STD, type ModelSpec, type Task } from '../model/spec.js';
+import type { TrainOptions } from '../train/run.js';
+import { DEFAULT_HIDDEN } from '../train/defaults.js';
 import {
-  checkApplies, DEFAULT_GAMMA, DEFAULT_HIDDEN, DEFAULT_MIN_LR, defaultOptimizerName, TABLE_EPOCHS, tableBatch,
-} from '../train/defaults.js';
+  checkSetting, resolveSettings, settingsOf, trainOptionsFrom, type Values, withoutStop,
+} from '../train/resolve.js';
+import {
+  FIT_SETTINGS, type FitSettingName, MODEL_SETTINGS, type ModelSettingName, type SettingValue,
+} from '../train/settings.js';
 import type { Inputs, Labels } from './arrays.js';
 import type { FitRecord } from './records.js';
 import { checkOptionNames } from './wording.js';
@@ -21,8 +23,14 @@ import { checkOptionNames } from './wording.js';
 /** Where a model computes: the CPU reference, WebGPU, or WebGPU where an adapter exists and else the CPU. */
 export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
 
-/** What MLP.create makes: the network's shape, its task, and where it runs. */
-export interface ModelOptions {
+/**
+ * What MLP.create makes: the network's shape, its task, where it runs, and the settings of the settings table that
+ * the model keeps (its activation and loss: src/train/settings.ts).
+ */
+export type ModelOptions = { [K in ModelSettingName]?: SettingValue<K> } & ModelShape;
+
+/** MLP.create's options beside the settings. */
+export interface ModelShape {
   /** Features per sample: the columns of `x`. */
   inputs: number;
   /** Classes (a classifier) or targets (a regression): one output each. */
@@ -31,10 +39,6 @@ export interface ModelOptions {
   hidden?: number[];
   /** Default `'classification'`. */
   task?: Task;
-  /** The hidden layers' activation (default `'relu'`). */
-  activation?: Activation;
-  /** Default `'softmax-cross-entropy'` for a classifier; a regression learns with `'mse'` only. */
-  loss?: Loss;
   /** Seeds the initial weights, and fit's shuffling and dropout unless fit is given its own (default 1). */
   seed?: number;
   /** Default `'auto'`: WebGPU where an adapter exists, else the CPU (`model.backend` says which). */
@@ -81,60 +85,18 @@ export interface CheckpointOptions {
 }
 
 /**
- * How fit trains. Left out, each option takes the CLI's default for a table: Adam at 0.001, a batch of min(200, rows),
- * and 200 epochs. The optimiser's and schedule's settings follow PyTorch.
+ * How fit trains. The training settings are those of the settings table (src/train/settings.ts, or the CLI's train
+ * --help): each option is a setting's name, and left out takes its default for a table (Adam at 0.001, a batch of
+ * min(200, rows), 200 epochs); seed defaults to the model's. The optimiser's and schedule's settings follow PyTorch.
  */
-export interface FitOptions {
-  /** Passes over the training rows (default 200). */
-  epochs?: number;
-  /** Rows per step (default min(200, training rows)). */
-  batchSize?: number;
-  /** Default `'adam'`. */
-  optimizer?: OptimizerName;
-  /** The rate at step 0 (default 0.1 for sgd, 0.01 for momentum and nesterov, 0.001 for adam and adamw). */
-  learningRate?: number;
-  /** momentum and nesterov: the momentum factor (default 0.9); rmsprop: its momentum (default 0). */
-  momentum?: number;
-  /** momentum: dampening of the momentum buffer (default 0). */
-  dampening?: number;
-  /** L2 penalty added to the gradient; decoupled for adamw (default 0, and 0.01 for adamw). */
-  weightDecay?: number;
-  /** adam and adamw: the moments' decays (default 0.9, 0.999); adam, adamw and rmsprop: epsilon (default 1e-8). */
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  /** rmsprop: the smoothing constant of its square average (default 0.99). */
-  alpha?: number;
-  /** rmsprop: normalise by the gradient's estimated variance, torch's centered form (default false). */
-  centered?: boolean;
-  /** The learning-rate schedule (default `'constant'`): `'step'` needs stepSize; `'cosine'` ends at minLr. */
-  schedule?: ScheduleName;
-  /** step: epochs between decays. */
-  stepSize?: number;
-  /** step: the factor per decay (default 0.1). */
-  gamma?: number;
-  /** cosine: the rate at the last step (default 0). */
-  minLr?: number;
-  /** Dropout rate on the hidden layers' outputs while training, 0 <= p < 1 (default 0). */
-  dropout?: number;
-  /** Evaluate the training rows after every epoch, without dropout, for the records' trainAccuracy (default true). */
-  trainMetrics?: boolean;
-  /** Shuffle the training rows every epoch (default true). */
-  shuffle?: boolean;
-  /** Seeds shuffling and dropout (default: the model's seed). */
-  seed?: number;
-  /** Steps per chunk: between loss read backs and onChunk calls (default 100). */
-  chunkSteps?: number;
-  /** Stop after this many steps in all (schedules still span `epochs`). */
-  maxSteps?: number;
-  /** Hold this fraction of the rows (the last ones) out as a validation set, evaluated after every epoch. */
-  validationSplit?: number;
+export type FitOptions = { [K in FitSettingName]?: SettingValue<K> } & FitExtras;
+
+/** fit's options beside the settings: other data sets, callbacks, checkpoints. */
+export interface FitExtras {
   /** A validation set of its own instead of validationSplit. */
   validationData?: LabelledData;
   /** A test set, evaluated after every epoch (the records' test fields). */
   testData?: LabelledData;
-  /** Stop once the validation loss has not improved for this many epochs, keeping the best epoch's weights. */
-  earlyStopping?: number;
   /** Aborting stops training after the chunk in progress: fit rejects with the signal's reason, and the model keeps the weights of the steps done. */
   signal?: AbortSignal;
   /** Called after every epoch with its record; training waits for a promise it returns (a pause). */
@@ -148,14 +110,12 @@ export interface FitOptions {
 }
 
 const MODEL_OPTIONS = [
-  'inputs', 'outputs', 'hidden', 'task', 'activation', 'loss', 'seed', 'backend', 'onBackend', 'gpu', 'shaders', 'features', 'targets', 'classes',
-  'images',
+  'inputs', 'outputs', 'hidden', 'task', ...MODEL_SETTINGS, 'seed', 'backend', 'onBackend', 'gpu', 'shaders', 'features',
+  'targets', 'classes', 'images',
 ] as const satisfies readonly (keyof ModelOptions)[];
 
 export const FIT_OPTIONS = [
-  'epochs', 'batchSize', 'optimizer', 'learningRate', 'momentum', 'dampening', 'weightDecay', 'beta1', 'beta2', 'eps',
-  'alpha', 'centered', 'schedule', 'stepSize', 'gamma', 'minLr', 'dropout', 'trainMetrics', 'shuffle', 'seed', 'chunkSteps', 'maxSteps', 'validationSplit',
-  'validationData', 'testData', 'earlyStopping', 'signal', 'onEpoch', 'onChunk', 'checkpoint', 'resume',
+  ...FIT_SETTINGS, 'validationData', 'testData', 'signal', 'onEpoch', 'onChunk', 'checkpoint', 'resume',
 ] as const satisfies readonly (keyof FitOptions)[];
 
 const isWidth = (value: unknown) => Number.isInteger(value) && (value as number) >= 1;
@@ -174,54 +134,31 @@ export function specOf(options: ModelOptions): ModelSpec {
   if (task === 'classification' && options.outputs < 2) {
     throw new UserError(`a classifier needs outputs of 2 or more (one per class), got ${options.outputs}`, 'layers');
   }
-  const seed = options.seed ?? DEFAULT_TRAIN_OPTIONS.seed;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UserError(`seed must be an integer in 0..4294967295, got ${seed}`, 'seed');
+  if (options.seed !== undefined) checkSetting('seed', options.seed);
   const images = options.images;
   if (images && task !== 'classification') throw new UserError('a model of images classifies them: leave task out', 'task');
+  const given: Values = {};
+  for (const name of MODEL_SETTINGS) if (options[name] !== undefined) given[name] = checkSetting(name, options[name]);
+  const values = resolveSettings(given, { table: true, trainRows: 1, regression: task === 'regression' });
   return makeSpec([options.inputs, ...hidden, options.outputs], {
-    task, activation: options.activation ?? 'relu', loss: options.loss ?? (task === 'regression' ? 'mse' : 'softmax-cross-entropy'),
+    task, ...trainOptionsFrom(values).model,
     ...(images ? { inputMean: images.mean ?? MNIST_MEAN, inputStd: images.std ?? MNIST_STD } : {}),
   });
 }
 
-/** fit's options as the trainer's, for `trainRows` training rows of a model seeded with `modelSeed`. */
-export function trainOptionsOf(options: FitOptions, trainRows: number, modelSeed: number): TrainOptions {
+/**
+ * fit's options as the trainer's, for `trainRows` training rows of a model seeded with `modelSeed`; a resumed run's
+ * settings are the `saved` run's where not given.
+ */
+export function trainOptionsOf(
+  options: FitOptions, trainRows: number, modelSeed: number, spec: ModelSpec, saved?: Values,
+): TrainOptions {
   checkOptionNames('fit', options, FIT_OPTIONS);
-  const optimizerName = options.optimizer ?? defaultOptimizerName(true);
-  const scheduleName = options.schedule ?? 'constant';
-  checkApplies((field) => options[field as keyof FitOptions] !== undefined, { optimizer: optimizerName, schedule: scheduleName });
-  const settings: Partial<Omit<OptimizerConfig, 'name'>> = {};
-  for (const key of ['momentum', 'dampening', 'weightDecay', 'beta1', 'beta2', 'eps', 'alpha'] as const) {
-    if (options[key] !== undefined) settings[key] = options[key];
-  }
-  if (options.centered !== undefined) {
-    if (typeof options.centered !== 'boolean') throw new UserError(`centered must be true or false, got ${String(options.centered)}`, 'centered');
-    settings.centered = options.centered;
-  }
-  const schedule: ScheduleOptions = { name: scheduleName };
-  if (scheduleName === 'step') {
-    if (options.stepSize !== undefined) schedule.stepSize = options.stepSize;
-    schedule.gamma = options.gamma ?? DEFAULT_GAMMA;
-  }
-  if (scheduleName === 'cosine') schedule.minLr = options.minLr ?? DEFAULT_MIN_LR;
-  if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') {
-    throw new UserError(`shuffle must be true or false, got ${String(options.shuffle)}`);
-  }
-  const batch = options.batchSize ?? tableBatch(trainRows);
-  const trainOptions: TrainOptions = {
-    epochs: options.epochs ?? TABLE_EPOCHS,
-    batch,
-    learningRate: options.learningRate ?? defaultLearningRate(optimizerName),
-    seed: options.seed ?? modelSeed,
-    logEvery: options.chunkSteps ?? DEFAULT_TRAIN_OPTIONS.logEvery,
-    optimizer: makeOptimizer(optimizerName, settings),
-    schedule,
-    dropout: options.dropout ?? 0,
-    shuffle: options.shuffle ?? true,
-    trainMetrics: options.trainMetrics ?? true,
-  };
-  if (options.maxSteps !== undefined) trainOptions.maxSteps = options.maxSteps;
+  const given: Values = {};
+  for (const name of FIT_SETTINGS) if (options[name] !== undefined) given[name] = options[name];
+  const data = { table: true, trainRows, regression: spec.task === 'regression' };
+  const values = resolveSettings(given, data, saved ? withoutStop(saved) : { ...settingsOf(spec), seed: modelSeed });
+  const trainOptions = trainOptionsFrom(values).options;
   if (options.checkpoint?.every !== undefined) trainOptions.checkpointEvery = options.checkpoint.every;
-  if (options.earlyStopping !== undefined) trainOptions.earlyStop = options.earlyStopping;
   return trainOptions;
 }

@@ -1,20 +1,14 @@
 /** How the MLP API names settings in its errors: by its own option names, never the CLI's flags. */
 import { UserError, type Field } from '../errors.js';
 
-/** Each setting by the option that sets it in MLP.create or fit. */
-const API_NAMES: Record<Field, string> = {
-  layers: 'hidden', task: 'task', activation: 'activation', loss: 'loss',
-  epochs: 'epochs', batch: 'batchSize', learningRate: 'learningRate', seed: 'seed', logEvery: 'chunkSteps', maxSteps: 'maxSteps',
-  checkpointEvery: 'checkpoint.every', dropout: 'dropout', validation: 'validationSplit',
-  optimizer: 'optimizer', momentum: 'momentum', dampening: 'dampening', weightDecay: 'weightDecay',
-  beta1: 'beta1', beta2: 'beta2', eps: 'eps', alpha: 'alpha', centered: 'centered',
-  schedule: 'schedule', stepSize: 'stepSize', gamma: 'gamma', minLr: 'minLr',
-  data: 'the data', target: 'targets', testSplit: 'testData', hidden: 'hidden', earlyStop: 'earlyStopping',
+/** The fields that are no option of their own name: a training setting's option is its name (src/train/settings.ts). */
+const NOT_OPTIONS: Partial<Record<Field, string>> = {
+  layers: 'hidden', data: 'the data', target: 'targets', testSplit: 'testData', checkpointEvery: 'checkpoint.every',
   savedModel: 'the bytes of model.toBytes()', savedCheckpoint: 'a checkpoint that fit saved',
 };
 
 /** A setting's name in the API's words. */
-export const apiName = (field: Field): string => API_NAMES[field];
+export const apiName = (field: Field): string => NOT_OPTIONS[field] ?? field;
 
 /** A UserError's message reworded with the API's option names (the same error object, so its class and fields stay). */
 export function inApiWords(error: unknown): unknown {

@@ -7,13 +7,25 @@ export interface FlagSpec {
   value?: string;
   help: string;
   default?: string;
+  /** Names the flag once had: given, they are refused with its name now. */
+  formerly?: string[];
 }
+
+/** Flags as parsed: a value's text, or true for a switch. */
+export type Flags = Record<string, string | boolean | undefined>;
 
 /** Every command's switch for stack traces; src/cli/main.ts reads it from argv itself, so it works on any error. */
 export const VERBOSE_FLAG: FlagSpec = { name: 'verbose', help: 'on an error, print its stack trace too' };
 
 /** Parses argv against the flags; unknown flags, missing values and stray arguments become one-line UserErrors. */
-export function parseFlags(argv: string[], flags: FlagSpec[], command: string): Record<string, string | boolean | undefined> {
+export function parseFlags(argv: string[], flags: FlagSpec[], command: string): Flags {
+  for (const arg of argv) {
+    const renamed = flags.find((f) => f.formerly?.some((old) => arg === `--${old}` || arg.startsWith(`--${old}=`)));
+    if (renamed) {
+      const given = arg.split('=')[0];
+      throw new UserError(`unknown option '${given}': did you mean --${renamed.name}? See ${command} --help`);
+    }
+  }
   const options = Object.fromEntries(
     flags.map((f) => [f.name, { type: f.value ? ('string' as const) : ('boolean' as const) }]),
   );

@@ -1,20 +1,19 @@
 import { NoAdapterError, UserError, type Field } from '../errors.js';
+import type { SettingName } from '../train/setting-names.js';
+import { flagOf } from '../train/settings.js';
 
-/** Each setting's flag: the CLI names a setting in its messages as the user types it. */
-const FLAGS: Record<Field, string> = {
-  layers: '--layers', task: '--task', activation: '--activation', loss: '--loss',
-  epochs: '--epochs', batch: '--batch', learningRate: '--lr', seed: '--seed', logEvery: '--log-every', maxSteps: '--steps',
-  checkpointEvery: '--checkpoint-every', dropout: '--dropout', validation: '--val',
-  optimizer: '--optimizer', momentum: '--momentum', dampening: '--dampening', weightDecay: '--weight-decay',
-  beta1: '--beta1', beta2: '--beta2', eps: '--eps', alpha: '--alpha', centered: '--centered',
-  schedule: '--schedule', stepSize: '--step-size', gamma: '--gamma', minLr: '--min-lr',
-  data: '--data DIR', target: '--target', testSplit: '--test-split', hidden: '--hidden', earlyStop: '--early-stop',
-  savedModel: 'a model written by train --out', savedCheckpoint: 'a checkpoint of train --checkpoint',
+/** The fields that are no flag of their own: where the data comes from, and the files that training writes. */
+const NOT_FLAGS: Partial<Record<Field, string>> = {
+  data: '--data DIR', savedModel: 'a model written by train --out',
+  savedCheckpoint: 'a checkpoint of train --checkpoint',
 };
+
+/** The CLI names a setting as the user types it: its flag, the kebab-case of its name (src/train/settings.ts). */
+export const cliName = (field: Field): string => NOT_FLAGS[field] ?? `--${flagOf(field as SettingName)}`;
 
 /** A UserError's message in the CLI's words: its settings named by their flags, and the CLI's own way out added. */
 export function cliMessage(error: UserError): string {
-  const message = error.worded((field) => FLAGS[field]);
+  const message = error.worded(cliName);
   return error instanceof NoAdapterError ? `${message}; or use --backend cpu` : message;
 }
 

@@ -3,10 +3,10 @@
  * between; --layers, all of them, must agree with it), and a table's defaults follow its size.
  */
 import { UserError } from '../errors.js';
-import { parseLayers, type Task } from '../model/spec.js';
+import { parseLayers, parseWidths, type Task } from '../model/spec.js';
 import type { TableDescription } from '../model/table.js';
 import { DEFAULT_HIDDEN } from '../train/defaults.js';
-import type { Flags } from './train-config.js';
+import type { Flags } from './args.js';
 
 export interface DataShape {
   /** Features per sample. */
@@ -22,11 +22,11 @@ export interface DataShape {
 
 /** "64,32": the hidden layers' widths, each a positive integer. */
 export function parseHidden(text: string): number[] {
-  const parts = text.split(',').map((p) => p.trim());
-  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
+  const parsed = parseWidths(text);
+  if ('bad' in parsed || parsed.widths.length === 0) {
     throw new UserError(`--hidden "${text}" is not a list of widths: use e.g. --hidden 64,32 (for no hidden layer, --layers INPUTS,OUTPUTS)`);
   }
-  return parts.map(Number);
+  return parsed.widths;
 }
 
 /** What the data is, for people: its widths in its own terms. */

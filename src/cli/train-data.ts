@@ -50,7 +50,7 @@ function agreed(flag: string, given: string | undefined, theirs: string, what: s
  */
 export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: ModelSpec }, what = ''): TrainingData {
   const str = (name: string) => flags[name] as string | undefined;
-  const { trainLimit, val, testSplit } = dataFlags(flags, base);
+  const { trainLimit, validationSplit, testSplit } = dataFlags(flags, base);
   const given = base?.spec.data;
   const dataPath = str('data');
   if (!isTableFile(dataPath)) {
@@ -61,7 +61,7 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
     const mnist = loadData(dataPath, { trainLimit });
     let train: Dataset = mnist.train;
     let valSet: Dataset | undefined;
-    if (val !== undefined) ({ train, val: valSet } = holdOut(mnist.train, val));
+    if (validationSplit !== undefined) ({ train, val: valSet } = holdOut(mnist.train, validationSplit));
     const task = choiceFlag('task', str('task'), TASKS, base?.spec.task ?? 'classification');
     const shape = { inputs: train.features, outputs: classCount(mnist.train, mnist.test), task, trainRows: train.count };
     return { train, test: mnist.test, ...(valSet ? { val: valSet } : {}), shape, source: mnist.dir };
@@ -79,7 +79,7 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
   }
   const table = readCsvFile(dataPath!);
   const sets = tableSets(table, {
-    task, targets, trainLimit, val, description: given,
+    task, targets, trainLimit, validationSplit, description: given,
     ...(testFile !== undefined ? { test: readCsvFile(testFile) } : { testSplit: testSplit ?? DEFAULT_TEST_SPLIT }),
   });
   const d = sets.description;

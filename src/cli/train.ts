@@ -54,7 +54,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (resumeFile) {
     resumed = loadCheckpoint(resumeFile);
     const base: RunConfig = {
-      spec: resumed.spec, options: resumed.options, trainLimit: resumed.data.trainLimit, val: resumed.data.val, testSplit: resumed.data.testSplit,
+      spec: resumed.spec, options: resumed.options, trainLimit: resumed.data.trainLimit,
+      validationSplit: resumed.data.validationSplit, testSplit: resumed.data.testSplit,
     };
     data = trainingData(flags, base, `the checkpoint ${resumeFile}`);
     config = configFromFlags(flags, data.shape, base);
@@ -100,7 +101,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
         ? (state) => {
           saveCheckpoint(checkpointFile, {
             spec, options, state,
-            data: { trainSamples: data.train.count, trainLimit: config.trainLimit, val: config.val, testSplit: config.testSplit },
+            data: { trainSamples: data.train.count, trainLimit: config.trainLimit, testSplit: config.testSplit,
+              ...(val ? { val: val.count, validationSplit: config.validationSplit } : {}) },
           });
           saved = { file: checkpointFile, step: state.step };
         }

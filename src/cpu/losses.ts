@@ -7,13 +7,14 @@
 import type { Loss, ModelSpec } from '../model/spec.js';
 
 /**
- * Fused softmax and cross-entropy over a batch: returns the mean loss, -mean(log softmax(logits)[label]), and when
- * dLogits is given writes its gradient, (softmax - onehot(label)) / rows. Subtracting each row's maximum keeps exp()
- * finite for any logits. dLogits and logits are (rows, classes), labels is (rows).
- * Kernel: shaders/softmax_cross_entropy.wgsl.
+ * Fused softmax and cross-entropy over a batch, with label smoothing ε (nn.CrossEntropyLoss(label_smoothing=ε)): the
+ * target is (1 − ε)·onehot(label) + ε / classes, so a row's loss is (1 − ε)·(−log p_label) + ε·mean_c(−log p_c).
+ * Returns the mean loss over rows, and when dLogits is given writes its gradient, (softmax − target) / rows.
+ * Subtracting each row's maximum keeps exp() finite for any logits. dLogits and logits are (rows, classes), labels
+ * is (rows). Kernel: shaders/softmax_cross_entropy.wgsl.
  */
 export function softmaxCrossEntropy(
-  dLogits: Float32Array | null, logits: Float32Array, labels: Uint32Array, rows: number, classes: number,
+  dLogits: Float32Array | null, logits: Float32Array, labels: Uint32Array, rows: number, classes: number, smoothing = 0,
 ): number {
   let total = 0;
   for (let r = 0; r < rows; r++) {
@@ -21,13 +22,18 @@ export function softmaxCrossEntropy(
     let max = -Infinity;
     for (let c = 0; c < classes; c++) max = Math.max(max, logits[row + c]);
     let sumExp = 0;
-    for (let c = 0; c < classes; c++) sumExp += Math.exp(logits[row + c] - max);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) {
+      sumExp += Math.exp(logits[row + c] - max);
+      sum += logits[row + c] - max;
+    }
     const label = labels[r];
-    total += Math.log(sumExp) - (logits[row + label] - max);
+    // −log p_c = log(sumExp) − (z_c − max): the target's weights sum to 1, so the loss is log(sumExp) less their z.
+    total += Math.log(sumExp) - ((1 - smoothing) * (logits[row + label] - max) + smoothing * (sum / classes));
     if (dLogits) {
       for (let c = 0; c < classes; c++) {
         const p = Math.exp(logits[row + c] - max) / sumExp;
-        dLogits[row + c] = (p - (c === label ? 1 : 0)) / rows;
+        dLogits[row + c] = (p - ((1 - smoothing) * (c === label ? 1 : 0) + smoothing / classes)) / rows;
       }
     }
   }
@@ -86,16 +92,17 @@ export function modelLoss(
     return mseTargets(dOut, out, labels, rows, outputs);
   }
   if (!(labels instanceof Uint32Array)) throw new Error('a classification loss needs u32 class labels');
-  return lossForward(spec.loss, dOut, out, labels, rows, outputs);
+  return lossForward(spec.loss, dOut, out, labels, rows, outputs, spec.labelSmoothing ?? 0);
 }
 
-/** The loss a spec names: mean over the batch, gradient into dOut when given. */
+/** The loss a spec names (softmax-cross-entropy with its smoothing): the batch's mean, gradient into dOut if given. */
 export function lossForward(
   kind: Loss, dOut: Float32Array | null, out: Float32Array, labels: Uint32Array, rows: number, classes: number,
+  smoothing = 0,
 ): number {
   return kind === 'mse'
     ? mseOneHot(dOut, out, labels, rows, classes)
-    : softmaxCrossEntropy(dOut, out, labels, rows, classes);
+    : softmaxCrossEntropy(dOut, out, labels, rows, classes, smoothing);
 }
 
 /**

@@ -2,16 +2,26 @@ import type { Dataset } from '../backend.js';
 import { UserError } from '../errors.js';
 
 /**
- * Holds the last `count` samples of a training set out as a validation set (as Keras's validation_split does): the
- * same samples for every seed, never shuffled into training. Both parts are zero-copy views. `labelWidth` is the
- * labels per sample: 1 for class labels, the targets per sample for a regression.
+ * How many rows a validation split of `split` holds out of `rows` training rows: the fraction rounded to whole rows,
+ * at least one, and leaving at least one to train on. The API and the CLI both hold out that many, the last rows.
  */
-export function holdOut(set: Dataset, count: number, labelWidth = 1): { train: Dataset; val: Dataset } {
-  if (!Number.isInteger(count) || count < 1 || count >= set.count) {
-    throw new UserError((n) => `${n('validation')} ${count} must be a whole number from 1 to ${set.count - 1}: the training set has ${set.count} samples`,
-      'validation');
+export function validationRows(split: number, rows: number): number {
+  const held = Math.round(split * rows);
+  if (!(split > 0 && split < 1) || held < 1 || held >= rows) {
+    const count = Number.isFinite(held) ? held : 'no';
+    throw new UserError((n) => `${n('validationSplit')} ${split} of ${rows} training rows holds out ${count} ` +
+      'rows: use a fraction between 0 and 1 that leaves rows for both training and validation', 'validationSplit');
   }
-  const kept = set.count - count;
+  return held;
+}
+
+/**
+ * Holds the last `split` (a fraction) of a training set's samples out as a validation set (as Keras's
+ * validation_split does): the same samples for every seed, never shuffled into training. Both parts are zero-copy
+ * views. `labelWidth` is the labels per sample: 1 for class labels, the targets per sample for a regression.
+ */
+export function holdOut(set: Dataset, split: number, labelWidth = 1): { train: Dataset; val: Dataset } {
+  const kept = set.count - validationRows(split, set.count);
   const part = (from: number, to: number): Dataset => ({
     inputs: set.inputs.subarray(from * set.features, to * set.features),
     labels: set.labels.subarray(from * labelWidth, to * labelWidth),

@@ -12,6 +12,7 @@ import {
   featureStandardisation, fitStandardisation, standardise, targetStandardisation, type TableDescription,
 } from '../model/table.js';
 import { classColumn, columnIndices, numericColumns, type CsvTable } from './csv.js';
+import { validationRows } from './split.js';
 
 export interface TableOptions {
   task: Task;
@@ -23,8 +24,8 @@ export interface TableOptions {
   testSplit?: number;
   /** Train on the first this many training rows only. */
   trainLimit?: number;
-  /** Hold the last this many training rows out as a validation set (not used to fit the standardisation). */
-  val?: number;
+  /** Hold this fraction of the training rows, the last ones, out as a validation set (not fitting the standardisation). */
+  validationSplit?: number;
   /** A model's description to read the tables against (its columns, classes and statistics) instead of fitting one. */
   description?: TableDescription;
 }
@@ -146,8 +147,8 @@ function keptRows(rows: number, held: Uint32Array): Uint32Array {
 
 /**
  * The training, test and validation sets of a table: the test table's rows, or else a seeded fraction of the
- * training table's; then the first trainLimit training rows, and the last `val` of those held out. The description is
- * fitted on what remains for training (or given).
+ * training table's; then the first trainLimit training rows, and the last validationSplit of those held out. The
+ * description is fitted on what remains for training (or given).
  */
 export function tableSets(table: CsvTable, options: TableOptions): TableSets {
   const { task } = options;
@@ -178,14 +179,10 @@ export function tableSets(table: CsvTable, options: TableOptions): TableSets {
     trainRows = trainRows.subarray(0, limit);
   }
   let valRows: Uint32Array | undefined;
-  if (options.val !== undefined) {
-    const val = options.val;
-    if (!Number.isInteger(val) || val < 1 || val >= trainRows.length) {
-      throw new UserError((n) => `${n('validation')} ${val} must be a whole number from 1 to ${trainRows.length - 1}: the training set has ${trainRows.length} rows`,
-        'validation');
-    }
-    valRows = trainRows.subarray(trainRows.length - val);
-    trainRows = trainRows.subarray(0, trainRows.length - val);
+  if (options.validationSplit !== undefined) {
+    const held = validationRows(options.validationSplit, trainRows.length);
+    valRows = trainRows.subarray(trainRows.length - held);
+    trainRows = trainRows.subarray(0, trainRows.length - held);
   }
   if (classes) checkClasses(table.file, columns.targets[0], classes, trainRows.length);
 

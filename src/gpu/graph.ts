@@ -57,6 +57,8 @@ export interface NetBuffers {
 export interface NetConfig {
   activation: Activation;
   loss: Loss;
+  /** softmax-cross-entropy's label smoothing (ModelSpec.labelSmoothing). */
+  labelSmoothing?: number;
   /** A regression model learns mse against target rows (mse_targets), a classifier its loss against labels. */
   task: Task;
   /** Dropout on the hidden layers' outputs in training steps (none at evaluation). */
@@ -131,7 +133,10 @@ function lossGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: nu
   if (net.task === 'regression') return { kernel: 'mse_targets', ...buffers, launch: launch.mseTargets(rows, classes) };
   return net.loss === 'mse'
     ? { kernel: 'mse_onehot', ...buffers, launch: launch.mseOnehot(rows, classes) }
-    : { kernel: 'softmax_cross_entropy', ...buffers, launch: launch.softmaxCrossEntropy(rows, classes) };
+    : {
+      kernel: 'softmax_cross_entropy', ...buffers,
+      launch: launch.softmaxCrossEntropy(rows, classes, net.labelSmoothing),
+    };
 }
 
 /**
@@ -256,7 +261,7 @@ export function evalBatch(
       kernel: 'argmax_count',
       outputs: [b.evalOut],
       inputs: [b.acts[last + 1], b.batchLabels],
-      launch: launch.argmaxCount(rows, table.layers[last].outSize, net.loss, net.task),
+      launch: launch.argmaxCount(rows, table.layers[last].outSize, net.loss, net.task, net.labelSmoothing),
     },
   ];
 }

@@ -46,7 +46,7 @@ export interface Plan {
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /** How to fix a session that does not fit the device's memory. */
-export const SESSION_FIX: Wording = (n) => `use smaller layers or a smaller ${n('batch')}`;
+export const SESSION_FIX: Wording = (n) => `use smaller layers or a smaller ${n('batchSize')}`;
 
 /** How to fix a prediction that does not fit the device, in the limit checks and the set-up's error scopes. */
 export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
@@ -73,20 +73,20 @@ export function makePlan(
   checkStorage(device, [
     ['the parameters', table.total * 4, () => 'use smaller layers', 'layers'],
     ...spec.layers.map((width, l): StorageNeed =>
-      [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, SESSION_FIX, 'batch']),
+      [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, SESSION_FIX, 'batchSize']),
     ...setStorage(spec, 'training', train, () => 'this GPU cannot hold the training set in one buffer'),
     ...(test ? setStorage(spec, 'test', test, () => 'this GPU cannot hold the test set in one buffer') : []),
-    ...(val ? setStorage(spec, 'validation', val, (n) => `use a smaller ${n('validation')}`, 'validation') : []),
+    ...(val ? setStorage(spec, 'validation', val, (n) => `use a smaller ${n('validationSplit')}`, 'validationSplit') : []),
   ]);
   const tableBytes = (stepsPerEpoch + evalSlots(plan)) * uniformStride(device);
   if (tableBytes > limits.maxBufferSize) {
     throw new UserError((n) => `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, ` +
-      `more than this GPU's maxBufferSize: use a larger ${n('batch')}`, 'batch');
+      `more than this GPU's maxBufferSize: use a larger ${n('batchSize')}`, 'batchSize');
   }
   const groups = matmulGroupsAlong(Math.max(...spec.layers, maxRows));
   if (groups > limits.maxComputeWorkgroupsPerDimension) {
     throw new UserError((n) => `a matmul would need ${groups} workgroups in one dimension, more than this GPU's ` +
-      `maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${SESSION_FIX(n)}`, 'batch');
+      `maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${SESSION_FIX(n)}`, 'batchSize');
   }
   return plan;
 }

@@ -48,7 +48,10 @@ async function setUpSession(
   const { device } = gpu;
   const { table, stepsPerEpoch } = plan;
   const { spec } = options;
-  const net: NetConfig = { activation: spec.activation, loss: spec.loss, task: spec.task, dropout: options.dropout };
+  const net: NetConfig = {
+    activation: spec.activation, loss: spec.loss, labelSmoothing: spec.labelSmoothing, task: spec.task,
+    dropout: options.dropout,
+  };
   const res = new Resources(gpu);
   try {
     const parts = await scoped(device, 'the model', SESSION_FIX, async (): Promise<SessionParts> => {

@@ -7,8 +7,12 @@
  * files.
  */
 import { UserError } from '../errors.js';
-import { makeOptimizer, OPTIMIZERS, optimizerSlots, PLAIN_SGD, type OptimizerConfig } from '../model/optimizer.js';
-import { SCHEDULES, type ScheduleOptions } from '../model/schedule.js';
+import {
+  makeOptimizer, optimizerSlots, PLAIN_SGD, type OptimizerConfig, type OptimizerName,
+} from '../model/optimizer.js';
+import type { ScheduleOptions } from '../model/schedule.js';
+import { SETTING_NAMES } from '../train/setting-names.js';
+import { SETTINGS } from '../train/settings.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { EpochRecord, TrainOptions, TrainState } from '../train/trainer.js';
 import { CHECKPOINT_FORMAT, flatFromTensors, formatVersion, paramTensors, specFromMetadata, specMetadata } from './model-codec.js';
@@ -23,8 +27,10 @@ export interface CheckpointData {
   trainSamples: number;
   /** The training-set limit, if one was given. */
   trainLimit?: number;
-  /** The validation hold-out, if one was given. */
+  /** The validation samples held out, if any. */
   val?: number;
+  /** The fraction of the training samples that the validation set held out, where one was given as a fraction. */
+  validationSplit?: number;
   /** A table's fraction of rows held out as the test set, where there was no test file. */
   testSplit?: number;
 }
@@ -122,56 +128,51 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     spec, options, state,
     data: {
       trainSamples: num(data, 'trainSamples'), trainLimit: optionalNum(data, 'trainLimit'), val: optionalNum(data, 'val'),
-      testSplit: optionalNum(data, 'testSplit'),
+      testSplit: optionalNum(data, 'testSplit'), validationSplit: optionalNum(data, 'validationSplit'),
     },
   };
 }
 
-/** The saved TrainOptions, checked field by field (the trainer validates their ranges again). */
+/**
+ * The saved TrainOptions, each setting checked by its kind in the settings table (the trainer validates the ranges
+ * again). The epochs, batch, rate, seed and chunk are in every checkpoint; an optimiser's settings it lacks (those of
+ * another optimiser) take the defaults, which it never reads.
+ */
 function readOptions(o: Record<string, unknown>, bad: (what: string) => never): TrainOptions {
-  const number = (value: unknown, key: string): number => {
-    if (typeof value !== 'number' || !Number.isFinite(value)) bad(`option ${key} is not a number`);
-    return value as number;
+  const kept = (record: unknown, place: string, prefix: string): Record<string, unknown> => {
+    if (typeof record !== 'object' || record === null) bad(`option ${prefix.slice(0, -1)} is not a record`);
+    const out: Record<string, unknown> = {};
+    for (const name of SETTING_NAMES) {
+      const s = SETTINGS[name];
+      const value = (record as Record<string, unknown>)[s.at[1]];
+      if (s.at[0] !== place || value === undefined) continue;
+      const ok = s.kind === 'boolean' ? typeof value === 'boolean'
+        : s.kind === 'choice' ? s.choices!.includes(value as string) : typeof value === 'number' && Number.isFinite(value);
+      const wanted = s.kind === 'boolean' ? 'true or false'
+        : s.kind === 'choice' ? `one of ${s.choices!.join(', ')}` : 'a number';
+      if (!ok) bad(`option ${prefix}${s.at[1]} is not ${wanted}`);
+      out[s.at[1]] = value;
+    }
+    return out;
   };
-  const optional = (value: unknown, key: string) => (value === undefined ? undefined : number(value, key));
-  const options: TrainOptions = {
-    epochs: number(o.epochs, 'epochs'),
-    batch: number(o.batch, 'batch'),
-    learningRate: number(o.learningRate, 'learningRate'),
-    seed: number(o.seed, 'seed'),
-    logEvery: number(o.logEvery, 'logEvery'),
-    dropout: optional(o.dropout, 'dropout'),
-    maxSteps: optional(o.maxSteps, 'maxSteps'),
-    checkpointEvery: optional(o.checkpointEvery, 'checkpointEvery'),
-    earlyStop: optional(o.earlyStop, 'earlyStop'),
-  };
-  for (const key of ['shuffle', 'trainMetrics'] as const) {
-    if (o[key] === undefined) continue;
-    if (typeof o[key] !== 'boolean') bad(`option ${key} is not true or false`);
-    options[key] = o[key] as boolean;
+  const options = kept(o, 'options', '') as unknown as TrainOptions;
+  for (const key of ['epochs', 'batch', 'learningRate', 'seed', 'logEvery'] as const) {
+    if (options[key] === undefined) bad(`option ${key} is not a number`);
+  }
+  if (o.checkpointEvery !== undefined) {
+    const every = o.checkpointEvery;
+    if (typeof every !== 'number' || !Number.isFinite(every)) bad('option checkpointEvery is not a number');
+    options.checkpointEvery = every as number;
   }
   if (o.optimizer !== undefined) {
-    const p = o.optimizer as Record<string, unknown>;
-    if (typeof p !== 'object' || p === null || !(OPTIMIZERS as readonly unknown[]).includes(p.name)) bad('option optimizer is not an optimiser');
-    const keys = ['momentum', 'dampening', 'weightDecay', 'beta1', 'beta2', 'eps'] as const;
-    const settings: Partial<OptimizerConfig> = Object.fromEntries(keys.map((k) => [k, number(p[k], `optimizer.${k}`)]));
-    // Checkpoints of other optimisers may lack RMSprop's settings: the defaults then, which those optimisers never read.
-    if (p.alpha !== undefined) settings.alpha = number(p.alpha, 'optimizer.alpha');
-    if (p.centered !== undefined) {
-      if (typeof p.centered !== 'boolean') bad('option optimizer.centered is not true or false');
-      settings.centered = p.centered as boolean;
-    }
-    options.optimizer = { ...makeOptimizer('sgd'), ...settings, name: p.name as OptimizerConfig['name'] };
+    const { name, ...settings } = kept(o.optimizer, 'optimizer', 'optimizer.');
+    if (name === undefined) bad('option optimizer is not an optimiser');
+    options.optimizer = { ...makeOptimizer(name as OptimizerName), ...settings } as OptimizerConfig;
   }
   if (o.schedule !== undefined) {
-    const s = o.schedule as Record<string, unknown>;
-    if (typeof s !== 'object' || s === null || !(SCHEDULES as readonly unknown[]).includes(s.name)) bad('option schedule is not a schedule');
-    options.schedule = {
-      name: s.name as ScheduleOptions['name'],
-      stepSize: optional(s.stepSize, 'schedule.stepSize'),
-      gamma: optional(s.gamma, 'schedule.gamma'),
-      minLr: optional(s.minLr, 'schedule.minLr'),
-    };
+    const schedule = kept(o.schedule, 'schedule', 'schedule.');
+    if (schedule.name === undefined) bad('option schedule is not a schedule');
+    options.schedule = schedule as unknown as ScheduleOptions;
   }
   return options;
 }

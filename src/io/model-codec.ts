@@ -2,6 +2,8 @@ import { UserError } from '../errors.js';
 import { paramTable, view } from '../model/params.js';
 import { type ModelSpec, makeSpec } from '../model/spec.js';
 import type { TableDescription } from '../model/table.js';
+import { parseSetting } from '../train/resolve.js';
+import { MODEL_SETTINGS, type ModelSettingName, SETTINGS, type Value } from '../train/settings.js';
 import { decodeSafetensors, encodeSafetensors, modelFileFix, type Tensor } from './safetensors.js';
 
 /** The format names in __metadata__: a model file and a checkpoint. */
@@ -21,12 +23,35 @@ const DATA_KEYS = {
   targetMean: 'target_mean', targetStd: 'target_std',
 } as const satisfies Record<keyof TableDescription, string>;
 
+/** A metadata key: the setting's name in snake_case, as the other keys are written. */
+const keyOf = (name: ModelSettingName) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** The settings the spec keeps (src/train/settings.ts), each under its key where the spec has it. */
+function settingsMetadata(spec: ModelSpec): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const name of MODEL_SETTINGS) {
+    const value = (spec as unknown as Record<string, Value | undefined>)[SETTINGS[name].at[1]];
+    if (value !== undefined) metadata[keyOf(name)] = String(value);
+  }
+  return metadata;
+}
+
+/** The settings the metadata gives, read and checked as their flags are; the activation and loss are in every file. */
+function settingsFromMetadata(metadata: Record<string, string>): Partial<ModelSpec> {
+  const spec: Record<string, Value> = {};
+  for (const name of MODEL_SETTINGS) {
+    const text = metadata[keyOf(name)];
+    if (text !== undefined) spec[SETTINGS[name].at[1]] = parseSetting(name, text);
+    else if (name === 'activation' || name === 'loss') throw new UserError(`no ${keyOf(name)}`);
+  }
+  return spec as Partial<ModelSpec>;
+}
+
 /** The spec as __metadata__ strings: layer sizes, activation, loss, input normalisation; the task and table, if any. */
 export function specMetadata(spec: ModelSpec): Record<string, string> {
   const metadata: Record<string, string> = {
     layers: spec.layers.join(','),
-    activation: spec.activation,
-    loss: spec.loss,
+    ...settingsMetadata(spec),
     input_mean: String(spec.inputMean),
     input_std: String(spec.inputStd),
   };
@@ -72,11 +97,11 @@ export function specFromMetadata(metadata: Record<string, string>, file: string)
   try {
     if (typeof metadata.layers !== 'string') throw new UserError('no layer sizes');
     const data = dataFromMetadata(metadata);
+    const task = (metadata.task ?? 'classification') as ModelSpec['task'];
     return makeSpec(metadata.layers.split(',').map(Number), {
-      task: (metadata.task ?? 'classification') as ModelSpec['task'],
+      task,
       ...(data ? { data } : {}),
-      activation: metadata.activation as ModelSpec['activation'],
-      loss: metadata.loss as ModelSpec['loss'],
+      ...settingsFromMetadata(metadata),
       inputMean: Number(metadata.input_mean),
       inputStd: Number(metadata.input_std),
     });

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { validateDescription, type TableDescription } from './table.js';
+import { TASKS, validateDescription, type TableDescription, type Task } from './table.js';
 
 /** Hidden-layer activations, named as the model file's metadata (and the CLI) name them. */
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'sigmoid', 'tanh', 'gelu'] as const;
@@ -15,12 +15,7 @@ export const LEAKY_SLOPE = Math.fround(0.01);
 export const LOSSES = ['softmax-cross-entropy', 'mse'] as const;
 export type Loss = (typeof LOSSES)[number];
 
-/**
- * What the outputs are: classes (labels are class indices, one output per class) or regression (labels are target
- * values, one output per target, learned with the mse loss against the values themselves).
- */
-export const TASKS = ['classification', 'regression'] as const;
-export type Task = (typeof TASKS)[number];
+export { TASKS, type Task } from './table.js';
 
 /**
  * What a model is: layer sizes, the hidden activation, the loss, and the input normalisation that maps raw pixels
@@ -33,6 +28,8 @@ export interface ModelSpec {
   task: Task;
   activation: Activation;
   loss: Loss;
+  /** softmax-cross-entropy's label smoothing ε in [0, 1] (default 0): the target is (1 − ε)·onehot + ε / classes. */
+  labelSmoothing?: number;
   inputMean: number;
   inputStd: number;
   /**
@@ -86,6 +83,18 @@ export function validateSpec(spec: ModelSpec): void {
     throw new UserError(`input normalisation mean ${spec.inputMean}, std ${spec.inputStd} is invalid: std must be positive`);
   }
   if (spec.data) validateDescription(spec.data, spec.task, inputSize(spec), outputSize(spec));
+}
+
+/**
+ * Hidden-layer widths from text: "64,32", or "64, 32" as the page writes them, "" for none. Each must be a whole
+ * number from 1 to `max`: the widths, or the first part that is not one (each front end words that its own way).
+ */
+export function parseWidths(text: string, max = Number.MAX_SAFE_INTEGER): { widths: number[] } | { bad: string } {
+  const trimmed = text.trim();
+  if (trimmed === '') return { widths: [] };
+  const parts = trimmed.split(/[\s,]+/);
+  const bad = parts.find((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > max);
+  return bad === undefined ? { widths: parts.map(Number) } : { bad };
 }
 
 /** Parses "784,128,10". */

@@ -4,7 +4,13 @@
  * model file carries it, so that a model alone reads a new table and says its answers in the table's own terms.
  */
 import { UserError } from '../errors.js';
-import type { Task } from './spec.js';
+
+/**
+ * What the outputs are: classes (labels are class indices, one output per class) or regression (labels are target
+ * values, one output per target, learned with the mse loss against the values themselves).
+ */
+export const TASKS = ['classification', 'regression'] as const;
+export type Task = (typeof TASKS)[number];
 
 export interface TableDescription {
   /** The feature columns, in the order of the model's inputs. */

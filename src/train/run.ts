@@ -74,12 +74,15 @@ export function checkRun(spec: ModelSpec, data: TrainData, options: TrainOptions
     if (!Number.isInteger(value) || value < 1) throw new UserError((n) => `${n(field)} must be a positive integer, got ${value}`, field);
   };
   positiveInt('epochs', options.epochs);
-  positiveInt('logEvery', options.logEvery);
+  positiveInt('chunkSteps', options.logEvery);
   if (options.maxSteps !== undefined) positiveInt('maxSteps', options.maxSteps);
   if (options.checkpointEvery !== undefined) positiveInt('checkpointEvery', options.checkpointEvery);
   if (options.earlyStop !== undefined) {
-    positiveInt('earlyStop', options.earlyStop);
-    if (!data.val) throw new UserError((n) => `${n('earlyStop')} watches the validation loss, and there is no validation set: add ${n('validation')} N`, 'earlyStop');
+    positiveInt('earlyStopping', options.earlyStop);
+    if (!data.val) {
+      throw new UserError((n) => `${n('earlyStopping')} watches the validation loss, and there is no validation set: ` +
+        `add ${n('validationSplit')} (e.g. 0.1)`, 'earlyStopping');
+    }
   }
   const { seed } = options;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {

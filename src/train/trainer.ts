@@ -117,7 +117,7 @@ function checkResume(state: TrainState, total: number, slots: number, stepsPerEp
   if (!Number.isInteger(epoch) || epoch < 1 || epoch > epochs + 1 || !Number.isInteger(epochStep) || epochStep < 0 ||
       epochStep > stepsPerEpoch || step !== (epoch - 1) * stepsPerEpoch + epochStep || (epoch > epochs && epochStep !== 0)) {
     throw new UserError((n) => `cannot resume: the saved position (epoch ${epoch}, step ${epochStep} of it, ${step} in all) does not fit ` +
-      `${epochs} epochs of ${stepsPerEpoch} steps: resume with the data and ${n('batch')} of the saved run`, 'batch');
+      `${epochs} epochs of ${stepsPerEpoch} steps: resume with the data and ${n('batchSize')} of the saved run`, 'batchSize');
   }
   if (state.history.length !== epoch - 1) fail(`the saved history has ${state.history.length} epochs, the position says ${epoch - 1}`);
   if (state.shuffleState.length !== 4) fail('the saved shuffling state is not 4 words');

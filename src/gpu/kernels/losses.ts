@@ -5,17 +5,22 @@
  * sum; argmaxCount and modelLoss).
  */
 import type { Loss, Task } from '../../model/spec.js';
-import { defineKernel, words } from './define.js';
+import { defineKernel, f32Bits, words } from './define.js';
 
 const ONE_WORKGROUP: [number, number, number] = [1, 1, 1];
 
-/** Outputs the logits' gradient and the loss slots; inputs logits, labels; the loss slot from the step table. */
+/**
+ * Outputs the logits' gradient and the loss slots; inputs logits, labels; the loss slot from the step table.
+ * `smoothing` is the label smoothing ε (ModelSpec.labelSmoothing).
+ */
 export const softmaxCrossEntropy = defineKernel({
   name: 'softmax_cross_entropy',
   outputs: 2,
   inputs: 2,
   step: true,
-  launch: (rows: number, classes: number) => ({ dims: words(rows, classes), groups: ONE_WORKGROUP }),
+  launch: (rows: number, classes: number, smoothing?: number) => ({
+    dims: words(rows, classes, f32Bits(smoothing ?? 0)), groups: ONE_WORKGROUP,
+  }),
 });
 
 /** The same bindings as softmaxCrossEntropy, for a model trained with the MSE loss. */
@@ -46,8 +51,8 @@ export const argmaxCount = defineKernel({
   inputs: 2,
   step: true,
   constants: { SOFTMAX_CROSS_ENTROPY: LOSS_KINDS['softmax-cross-entropy'], MSE: LOSS_KINDS.mse, MSE_TARGETS: LOSS_KINDS['mse-targets'] },
-  launch: (rows: number, classes: number, loss: Loss, task: Task) => ({
-    dims: words(rows, classes, LOSS_KINDS[task === 'regression' ? 'mse-targets' : loss]),
+  launch: (rows: number, classes: number, loss: Loss, task: Task, smoothing?: number) => ({
+    dims: words(rows, classes, LOSS_KINDS[task === 'regression' ? 'mse-targets' : loss], f32Bits(smoothing ?? 0)),
     groups: ONE_WORKGROUP,
   }),
 });
