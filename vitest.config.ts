@@ -11,10 +11,10 @@ const GPU_FILES = [
   'test/reliability-gpu.test.ts', 'test/reliability-cli.test.ts',
 ];
 
-/** The slowest files, slowest first (seconds on 2 cores), so that no long file starts last and runs alone. */
+/** The slowest files, slowest first, so that no long file starts last and runs alone. */
 const SLOW_FIRST = [
-  'gpu-train', 'gpu-table', 'gpu-matmul', 'gpu-step', 'api-gpu', 'nonfinite', 'gpu-tables', 'reliability-gpu', 'gpu-optim',
-  'gpu-evaluation', 'kernel-definitions', 'reliability-cli',
+  'gpu-train', 'gpu-step', 'gpu-table', 'gpu-matmul', 'api-gpu', 'reliability-gpu', 'nonfinite', 'kernel-definitions',
+  'gpu-optim', 'gpu-evaluation', 'reliability-cli', 'gpu-tables',
   'bench-quick', 'api-readme', 'package', 'e2e', 'mnist-train', 'table-cli', 'cli-features', 'fresh-machine', 'cli',
 ];
 

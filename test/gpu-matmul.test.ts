@@ -3,6 +3,7 @@ import { relu, reluBackward } from '../src/cpu/activations.js';
 import { biasAdd, columnSum } from '../src/cpu/bias.js';
 import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
 import { sgdUpdate } from '../src/cpu/updates.js';
+import { defaultMatmulChoice } from '../src/gpu/backend.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { BIAS, BIAS_GRAD, launch, MASK, RELU, UPDATE } from '../src/gpu/kernels.js';
 import {
@@ -17,7 +18,7 @@ import { KernelRunner, matmulTol, openTestGpu, withLeadingJunk } from './gpu-set
  * The matmul family against matmulNT / matmulTN / matmulNN: each variant (3 forms x 4 tiles x 3 modes) forced on a
  * shape made for it (the fast mode on a tile-aligned shape, edge on a ragged one whose contiguous dimensions are
  * multiples of 4, scalar on a ragged one with odd offsets), plain and with the epilogue training uses. Then the
- * variants picked by shape on awkward sizes. Outputs start as NaN, so an element nobody writes fails.
+ * variants picked by shape on awkward sizes, as this device's backend picks them. Outputs start as NaN, so an element nobody writes fails.
  * Compiling a variant takes SwiftShader 2 to 4 seconds, which is most of this file's time; the shapes stay small. On
  * a software adapter the forced variants are those training can pick there (every form and mode of SOFTWARE_CHOICE's
  * tiles) and one per mode of the split-K tiles it never picks, each in another form; on a GPU, or with
@@ -37,6 +38,9 @@ const ALL_VARIANTS = (['nt', 'tn', 'nn'] as const).flatMap((form) =>
 
 /** The split-K tile that a software adapter never picks, forced once per mode: fast nt, edge tn, scalar nn. */
 const UNPICKED_PER_MODE = [['nt', 'tiny', 'fast'], ['tn', 'tiny', 'edge'], ['nn', 'tiny', 'scalar']] as const;
+
+/** How this device's backend picks variants (SOFTWARE_CHOICE on a software adapter). */
+const picking = defaultMatmulChoice(gpu);
 
 const testedVariants = gpu.adapter.software && process.env.WEBGPU_MLP_ALL_MATMULS !== '1'
   ? [...ALL_VARIANTS.filter(([, tile]) => SOFTWARE_CHOICE.tiles!.includes(tile)), ...UNPICKED_PER_MODE]
@@ -74,7 +78,8 @@ async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: Mat
   const b = randomArray(rng, n * k);
   const expected = new Float32Array(m * n);
   reference[form](expected, a, b, m, n, k);
-  const force = { tile, mode };
+  // Unforced, the pick is the device's backend's: on a software adapter among the tiles it uses there.
+  const force = tile ? { tile, mode } : picking;
   const tol = matmulTol(k);
   const label = `${form} ${tile ?? 'picked'} ${mode ?? ''} ${m}x${n}x${k}`;
 
@@ -166,7 +171,7 @@ describe('matmuls picked by shape, at awkward sizes', () => {
     columnSum(expected.subarray(m * n), a, k, m);
     const grads = run.output(m * n + m);
     await run.run('matmul', [grads], [run.input(a), run.input(b), run.input(a)],
-      launch.matmul('tn', { m, n, k, flags: BIAS_GRAD, eOff: m * n }));
+      launch.matmul('tn', { m, n, k, flags: BIAS_GRAD, eOff: m * n, ...picking }));
     expectClose(await run.readF32(grads, m * n + m), expected, matmulTol(k), 'tn weight and bias gradient');
   });
 });
