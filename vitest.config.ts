@@ -1,5 +1,5 @@
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * The files that drive a GPU in the test process (SwiftShader in CI). They run without isolation, so that a worker
@@ -7,15 +7,37 @@ import { defineConfig } from 'vitest/config';
  * their time. The other files keep a fresh process each.
  */
 const GPU_FILES = [
-  'test/gpu-*.test.ts', 'test/api-gpu.test.ts', 'test/nonfinite.test.ts', 'test/kernel-definitions.test.ts',
-  'test/reliability-gpu.test.ts', 'test/reliability-cli.test.ts',
+  'test/gpu-*.test.ts',
+  'test/api-gpu.test.ts',
+  'test/nonfinite.test.ts',
+  'test/kernel-definitions.test.ts',
+  'test/reliability-gpu.test.ts',
+  'test/reliability-cli.test.ts',
 ];
 
 /** The slowest files, slowest first, so that no long file starts last and runs alone. */
 const SLOW_FIRST = [
-  'gpu-train', 'gpu-step', 'gpu-table', 'gpu-matmul', 'api-gpu', 'reliability-gpu', 'nonfinite', 'kernel-definitions',
-  'gpu-optim', 'gpu-evaluation', 'reliability-cli', 'gpu-tables',
-  'bench-quick', 'api-readme', 'package', 'e2e', 'mnist-train', 'table-cli', 'cli-features', 'fresh-machine', 'cli',
+  'gpu-train',
+  'gpu-step',
+  'gpu-table',
+  'gpu-matmul',
+  'api-gpu',
+  'reliability-gpu',
+  'nonfinite',
+  'kernel-definitions',
+  'gpu-optim',
+  'gpu-evaluation',
+  'reliability-cli',
+  'gpu-tables',
+  'bench-quick',
+  'api-readme',
+  'package',
+  'e2e',
+  'mnist-train',
+  'table-cli',
+  'cli-features',
+  'fresh-machine',
+  'cli',
 ];
 
 /** The GPU files first (both workers keep their device through them), each group's slowest first. */

@@ -10,15 +10,22 @@
  */
 import { writeFileSync } from 'node:fs';
 import { defaultMatmulChoice } from '../src/gpu/backend.js';
-import { createWebGpuBackend } from '../src/lower.js';
-import { nodeShaderLoader, OPTIMIZERS, requestGpu, type OptimizerName } from '../src/node.js';
-import { GpuTimer, matmulForms, measureMatmul, measureNoop, type MatmulResult } from './gpu-timing.js';
-import { runTorchPeer } from './peer.js';
-import { formatSvg, formatTable, type BenchResult, type SweepResult, type WorkloadResult } from './report.js';
-import {
-  floors, measureCpuEpoch, measureGpuEpochs, QUICK_WORKLOADS, REFERENCE_MS, stepsPerEpoch, WORKLOADS, type Workload,
-} from './workloads.js';
 import { Resources } from '../src/gpu/record.js';
+import { createWebGpuBackend } from '../src/lower.js';
+import { nodeShaderLoader, OPTIMIZERS, type OptimizerName, requestGpu } from '../src/node.js';
+import { GpuTimer, type MatmulResult, matmulForms, measureMatmul, measureNoop } from './gpu-timing.js';
+import { runTorchPeer } from './peer.js';
+import { type BenchResult, formatSvg, formatTable, type SweepResult, type WorkloadResult } from './report.js';
+import {
+  floors,
+  measureCpuEpoch,
+  measureGpuEpochs,
+  QUICK_WORKLOADS,
+  REFERENCE_MS,
+  stepsPerEpoch,
+  WORKLOADS,
+  type Workload,
+} from './workloads.js';
 
 /**
  * The Dawn toggles that skip safety work (bounds checks, validation, zeroing workgroup memory) and so may be faster;
@@ -57,7 +64,15 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, dawn: [], sweep: false, optimizer: 'sgd', cpu: true, timestamps: true, prerecord: true };
+  const args: Args = {
+    quick: false,
+    dawn: [],
+    sweep: false,
+    optimizer: 'sgd',
+    cpu: true,
+    timestamps: true,
+    prerecord: true,
+  };
   const value = (i: number) => {
     if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value\n${USAGE}`);
     return argv[i + 1];
@@ -78,7 +93,8 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--epochs') args.epochs = Number(value(i++));
     else if (flag === '--optimizer') {
       const name = value(i++);
-      if (!(OPTIMIZERS as readonly string[]).includes(name)) throw new Error(`--optimizer: one of ${OPTIMIZERS.join(', ')}, got ${name}`);
+      if (!(OPTIMIZERS as readonly string[]).includes(name))
+        throw new Error(`--optimizer: one of ${OPTIMIZERS.join(', ')}, got ${name}`);
       args.optimizer = name as OptimizerName;
     } else if (flag === '--no-cpu') args.cpu = false;
     else if (flag === '--no-timestamps') args.timestamps = false;
@@ -89,7 +105,8 @@ function parseArgs(argv: string[]): Args {
     } else throw new Error(`unknown flag ${flag}\n${USAGE}`);
   }
   if (args.matmul?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--matmul takes sizes like 1024,4096');
-  if (args.epochs !== undefined && !(Number.isInteger(args.epochs) && args.epochs >= 1)) throw new Error('--epochs takes a positive integer');
+  if (args.epochs !== undefined && !(Number.isInteger(args.epochs) && args.epochs >= 1))
+    throw new Error('--epochs takes a positive integer');
   return args;
 }
 
@@ -104,7 +121,11 @@ function dawnOptions(features: string[], timestamps: boolean): string[] {
 }
 
 /** Everything measured on one device (one set of Dawn options). */
-async function measureDevice(args: Args, features: string[], plan: { workloads: Workload[]; sizes: number[]; allTiles: boolean; cpu: boolean; noop: boolean }) {
+async function measureDevice(
+  args: Args,
+  features: string[],
+  plan: { workloads: Workload[]; sizes: number[]; allTiles: boolean; cpu: boolean; noop: boolean },
+) {
   const options = dawnOptions(features, args.timestamps);
   const gpu = await requestGpu({ dawnOptions: options, features: ['timestamp-query'] });
   const backend = await createWebGpuBackend(nodeShaderLoader, { gpu, prerecord: args.prerecord });
@@ -121,9 +142,22 @@ async function measureDevice(args: Args, features: string[], plan: { workloads: 
     for (const size of plan.sizes) {
       for (const form of matmulForms) {
         say(`matmul ${form} ${size}^3 ...`);
-        matmul.push(...await measureMatmul(gpu, backend.kernels, timer, form, { m: size, n: size, k: size }, {
-          choice: defaultMatmulChoice(gpu), allTiles: plan.allTiles, samples, targetMs: args.quick ? 2 : 50, seed: size,
-        }));
+        matmul.push(
+          ...(await measureMatmul(
+            gpu,
+            backend.kernels,
+            timer,
+            form,
+            { m: size, n: size, k: size },
+            {
+              choice: defaultMatmulChoice(gpu),
+              allTiles: plan.allTiles,
+              samples,
+              targetMs: args.quick ? 2 : 50,
+              seed: size,
+            },
+          )),
+        );
       }
     }
     const workloads: WorkloadResult[] = [];
@@ -136,13 +170,18 @@ async function measureDevice(args: Args, features: string[], plan: { workloads: 
         cpu = await measureCpuEpoch(w, args.quick ? 300 : 2000, 17, args.optimizer);
       }
       workloads.push({
-        name: w.name, layers: w.layers, batch: w.batch, trainSamples: w.trainSamples, testSamples: w.testSamples,
-        steps: stepsPerEpoch(w), scaled: w.scaled,
+        name: w.name,
+        layers: w.layers,
+        batch: w.batch,
+        trainSamples: w.trainSamples,
+        testSamples: w.testSamples,
+        steps: stepsPerEpoch(w),
+        scaled: w.scaled,
         gpu: gpuEpoch,
         cpu,
         gpuSpeedupOverCpu: cpu ? cpu.epochMs / gpuEpoch.epochMs : null,
         floors: floors(w, gpuEpoch.counts.dispatchesPerStep, gpuEpoch.counts.submits),
-        reference: w.scaled ? null : REFERENCE_MS[w.name] ?? null,
+        reference: w.scaled ? null : (REFERENCE_MS[w.name] ?? null),
         peer: null,
       });
     }
@@ -161,10 +200,17 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const all = args.quick ? QUICK_WORKLOADS : WORKLOADS;
   const chosen = args.workloads ? all.filter((w) => args.workloads!.includes(w.name)) : all;
-  if (args.workloads && chosen.length !== args.workloads.length) throw new Error(`--workloads: choose from ${all.map((w) => w.name).join(',')}`);
+  if (args.workloads && chosen.length !== args.workloads.length)
+    throw new Error(`--workloads: choose from ${all.map((w) => w.name).join(',')}`);
   const sizes = args.matmul ?? (args.quick ? [128] : [1024, 2048, 4096]);
 
-  const main = await measureDevice(args, args.dawn, { workloads: chosen, sizes, allTiles: !args.quick, cpu: args.cpu, noop: true });
+  const main = await measureDevice(args, args.dawn, {
+    workloads: chosen,
+    sizes,
+    allTiles: !args.quick,
+    cpu: args.cpu,
+    noop: true,
+  });
 
   let peer = null;
   if (args.peer === 'torch') {
@@ -185,8 +231,13 @@ async function main(): Promise<void> {
     const largest = Math.max(...sizes);
     for (const features of [[], ...DAWN_FEATURES.map((f) => [f]), DAWN_FEATURES]) {
       say(`Dawn features: ${features.join(',') || 'none'} ...`);
-      const run = await measureDevice({ ...args, epochs: args.epochs ?? 3 }, features,
-        { workloads: sweepLoads, sizes: [largest], allTiles: false, cpu: false, noop: false });
+      const run = await measureDevice({ ...args, epochs: args.epochs ?? 3 }, features, {
+        workloads: sweepLoads,
+        sizes: [largest],
+        allTiles: false,
+        cpu: false,
+        noop: false,
+      });
       const nt = run.matmul.find((m) => m.form === 'nt');
       dawnSweep.push({
         dawnFeatures: features,

@@ -71,7 +71,9 @@ function benchMatmul(form: Form, m: number, n: number, k: number, role: string):
   const ms = timeIt(() => kernel(c, a, b, m, n, k));
   const gflops = (2 * m * n * k) / (ms * 1e6);
   const shape = `${m}x${n}x${k}`;
-  console.log(`matmul${form} ${shape.padEnd(12)} ${role.padEnd(26)} ${ms.toFixed(3).padStart(8)} ms ${gflops.toFixed(2).padStart(6)} GFLOP/s`);
+  console.log(
+    `matmul${form} ${shape.padEnd(12)} ${role.padEnd(26)} ${ms.toFixed(3).padStart(8)} ms ${gflops.toFixed(2).padStart(6)} GFLOP/s`,
+  );
 }
 
 function benchTraining(): void {
@@ -91,9 +93,10 @@ function benchTraining(): void {
     sgdUpdate(params, net.grads, 1e-4, net.table.total);
   };
   const steps = 20;
-  const ms = timeIt(() => {
-    for (let s = 0; s < steps; s++) step();
-  }) / steps;
+  const ms =
+    timeIt(() => {
+      for (let s = 0; s < steps; s++) step();
+    }) / steps;
   // How many hidden units ReLU switched off, to compare these inputs with real data (no matmul's cost depends on it).
   const hidden = new Float32Array(batch * 128);
   const { weight, bias } = net.table.layers[0];

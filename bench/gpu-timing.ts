@@ -3,10 +3,16 @@
  * from submit to onSubmittedWorkDone), the no-op dispatch baseline, and the matmul family at several sizes.
  */
 import type { Gpu } from '../src/gpu/device.js';
-import { launch, type Kernels } from '../src/gpu/kernels.js';
-import { MATMUL_TILE_NAMES, pickMatmul, type MatmulChoice, type MatmulForm, type MatmulTile } from '../src/gpu/matmul-variants.js';
+import { type Kernels, launch } from '../src/gpu/kernels.js';
+import {
+  MATMUL_TILE_NAMES,
+  type MatmulChoice,
+  type MatmulForm,
+  type MatmulTile,
+  pickMatmul,
+} from '../src/gpu/matmul-variants.js';
 import { uniformStride } from '../src/gpu/plan.js';
-import { buildDispatches, record, Resources } from '../src/gpu/record.js';
+import { buildDispatches, Resources, record } from '../src/gpu/record.js';
 import { Rng } from '../src/model/rng.js';
 
 export type TimingSource = 'gpu-timestamps' | 'wall-clock';
@@ -35,7 +41,11 @@ export class GpuTimer {
   private readonly resolve: GPUBuffer | null = null;
   private readonly read: GPUBuffer | null = null;
 
-  constructor(private readonly gpu: Gpu, res: Resources, useTimestamps: boolean) {
+  constructor(
+    private readonly gpu: Gpu,
+    res: Resources,
+    useTimestamps: boolean,
+  ) {
     const { device } = gpu;
     this.source = useTimestamps && device.features.has('timestamp-query') ? 'gpu-timestamps' : 'wall-clock';
     if (this.source === 'gpu-timestamps') {
@@ -52,10 +62,10 @@ export class GpuTimer {
     for (let p = 0; p < passes; p++) {
       const stamps: GPUComputePassTimestampWrites | undefined = this.querySet
         ? {
-          querySet: this.querySet,
-          beginningOfPassWriteIndex: p === 0 ? 0 : undefined,
-          endOfPassWriteIndex: p === passes - 1 ? 1 : undefined,
-        }
+            querySet: this.querySet,
+            beginningOfPassWriteIndex: p === 0 ? 0 : undefined,
+            endOfPassWriteIndex: p === passes - 1 ? 1 : undefined,
+          }
         : undefined;
       const pass = encoder.beginComputePass(stamps && (p === 0 || p === passes - 1) ? { timestampWrites: stamps } : {});
       fill(pass, p);
@@ -96,27 +106,41 @@ export interface NoopResult {
 }
 
 /** The overhead baseline: what a dispatch costs when it does nothing. */
-export async function measureNoop(gpu: Gpu, kernels: Kernels, timer: GpuTimer, dispatches: number, samples: number): Promise<NoopResult> {
+export async function measureNoop(
+  gpu: Gpu,
+  kernels: Kernels,
+  timer: GpuTimer,
+  dispatches: number,
+  samples: number,
+): Promise<NoopResult> {
   const { device } = gpu;
   const res = new Resources(gpu);
   try {
     const out = res.buffer('noop out', 16, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
-    const [noop] = await buildDispatches(res, kernels, [{ kernel: 'noop', outputs: [out], inputs: [], launch: launch.noop() }], null, 'noop');
+    const [noop] = await buildDispatches(
+      res,
+      kernels,
+      [{ kernel: 'noop', outputs: [out], inputs: [], launch: launch.noop() }],
+      null,
+      'noop',
+    );
     const stride = uniformStride(device);
     const list = [noop];
     let recordMs = 0;
-    const onePass = async () => timer.time(1, (pass) => {
-      const start = performance.now();
-      for (let i = 0; i < dispatches; i++) record(pass, list, 0, stride, res.stats);
-      recordMs += performance.now() - start;
-    });
+    const onePass = async () =>
+      timer.time(1, (pass) => {
+        const start = performance.now();
+        for (let i = 0; i < dispatches; i++) record(pass, list, 0, stride, res.stats);
+        recordMs += performance.now() - start;
+      });
     await onePass(); // warm-up
     recordMs = 0;
     const one: number[] = [];
     for (let s = 0; s < samples; s++) one.push(await onePass());
     const each: number[] = [];
     await timer.time(dispatches, (pass) => record(pass, list, 0, stride, res.stats));
-    for (let s = 0; s < samples; s++) each.push(await timer.time(dispatches, (pass) => record(pass, list, 0, stride, res.stats)));
+    for (let s = 0; s < samples; s++)
+      each.push(await timer.time(dispatches, (pass) => record(pass, list, 0, stride, res.stats)));
 
     const staging = res.buffer('noop read', 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
     const trips: number[] = [];
@@ -168,7 +192,11 @@ export interface MatmulResult {
  * Outputs are spot-checked against the CPU afterwards: the kernel that is timed is the kernel that is checked.
  */
 export async function measureMatmul(
-  gpu: Gpu, kernels: Kernels, timer: GpuTimer, form: MatmulForm, size: { m: number; n: number; k: number },
+  gpu: Gpu,
+  kernels: Kernels,
+  timer: GpuTimer,
+  form: MatmulForm,
+  size: { m: number; n: number; k: number },
   options: { choice: MatmulChoice; allTiles: boolean; samples: number; targetMs: number; seed: number },
 ): Promise<MatmulResult[]> {
   const { device } = gpu;
@@ -182,7 +210,8 @@ export async function measureMatmul(
       const a = nonZeroRandom(rng, m * k);
       const b = nonZeroRandom(rng, n * k);
       return {
-        a, b,
+        a,
+        b,
         aBuf: res.buffer(`a ${i}`, a.byteLength, GPUBufferUsage.STORAGE, a),
         bBuf: res.buffer(`b ${i}`, b.byteLength, GPUBufferUsage.STORAGE, b),
       };
@@ -194,15 +223,24 @@ export async function measureMatmul(
     const results: MatmulResult[] = [];
     for (const tile of tiles) {
       const args = { m, n, k, tile };
-      const dispatches = await buildDispatches(res, kernels, sets.map((set) => ({
-        kernel: 'matmul' as const, outputs: [c], inputs: [set.aBuf, set.bBuf, set.aBuf], launch: launch.matmul(form, args),
-      })), null, `matmul ${form}`);
+      const dispatches = await buildDispatches(
+        res,
+        kernels,
+        sets.map((set) => ({
+          kernel: 'matmul' as const,
+          outputs: [c],
+          inputs: [set.aBuf, set.bBuf, set.aBuf],
+          launch: launch.matmul(form, args),
+        })),
+        null,
+        `matmul ${form}`,
+      );
       const stride = uniformStride(device);
       const runs = (count: number) => (pass: GPUComputePassEncoder) => {
         for (let r = 0; r < count; r++) record(pass, [dispatches[r % dispatches.length]], 0, stride, res.stats);
       };
       const first = await timer.time(1, runs(1)); // warm-up, and a first estimate
-      const one = Math.max(1e-3, await timer.time(1, runs(inputSets)) / inputSets, first / 50);
+      const one = Math.max(1e-3, (await timer.time(1, runs(inputSets))) / inputSets, first / 50);
       const repetitions = Math.max(inputSets, Math.min(500, Math.round(options.targetMs / one)));
       const times: number[] = [];
       for (let s = 0; s < options.samples; s++) times.push((await timer.time(1, runs(repetitions))) / repetitions);
@@ -211,8 +249,19 @@ export async function measureMatmul(
       const maxError = await spotCheck(device, res, c, form, sets[last].a, sets[last].b, m, n, k, rng);
       const variant = dispatches[0].variant!;
       results.push({
-        form, m, n, k, tile, mode: variant.mode, picked: tile === picked.tile, ms,
-        tflops: (2 * m * n * k) / (ms * 1e9), inputSets, repetitions, samples: options.samples, maxError,
+        form,
+        m,
+        n,
+        k,
+        tile,
+        mode: variant.mode,
+        picked: tile === picked.tile,
+        ms,
+        tflops: (2 * m * n * k) / (ms * 1e9),
+        inputSets,
+        repetitions,
+        samples: options.samples,
+        maxError,
       });
     }
     return results;
@@ -223,8 +272,16 @@ export async function measureMatmul(
 
 /** Compares 32 random outputs with float64 sums; returns the worst error relative to Σ|a·b| of its dot product. */
 async function spotCheck(
-  device: GPUDevice, res: Resources, c: GPUBuffer, form: MatmulForm, a: Float32Array, b: Float32Array,
-  m: number, n: number, k: number, rng: Rng,
+  device: GPUDevice,
+  res: Resources,
+  c: GPUBuffer,
+  form: MatmulForm,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  rng: Rng,
 ): Promise<number> {
   const staging = res.buffer('check', m * n * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   const encoder = device.createCommandEncoder();

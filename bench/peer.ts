@@ -27,21 +27,38 @@ export interface PeerMatmul {
 }
 
 export type PeerResult =
-  | { name: string; available: true; torch: string; device: string; tf32: boolean; workloads: PeerWorkload[]; matmul: PeerMatmul[] }
+  | {
+      name: string;
+      available: true;
+      torch: string;
+      device: string;
+      tf32: boolean;
+      workloads: PeerWorkload[];
+      matmul: PeerMatmul[];
+    }
   | { name: string; available: false; reason: string };
 
 /** The script, from bench/ (tsx) or dist/bench/ (the build). */
 function script(): string | null {
-  const candidates = ['./peers/torch_mlp.py', '../../bench/peers/torch_mlp.py'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const candidates = ['./peers/torch_mlp.py', '../../bench/peers/torch_mlp.py'].map((p) =>
+    fileURLToPath(new URL(p, import.meta.url)),
+  );
   return candidates.find((p) => existsSync(p)) ?? null;
 }
 
-export function runTorchPeer(workloads: Workload[], matmulSizes: number[], epochs: number, optimizer: OptimizerName): PeerResult {
+export function runTorchPeer(
+  workloads: Workload[],
+  matmulSizes: number[],
+  epochs: number,
+  optimizer: OptimizerName,
+): PeerResult {
   const path = script();
   if (!path) return { name: 'torch', available: false, reason: 'bench/peers/torch_mlp.py not found' };
   const spec = { workloads, matmul: matmulSizes, epochs, optimizer };
   const run = spawnSync('python3', [path, '--spec', JSON.stringify(spec)], {
-    encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 16 << 20,
+    encoding: 'utf8',
+    timeout: 20 * 60_000,
+    maxBuffer: 16 << 20,
   });
   if (run.error) return { name: 'torch', available: false, reason: `cannot run python3 (${run.error.message})` };
   const last = run.stdout.trim().split('\n').pop() ?? '';
@@ -53,5 +70,9 @@ export function runTorchPeer(workloads: Workload[], matmulSizes: number[], epoch
     return { name: 'torch', available: false, reason: `the peer script failed: ${why}` };
   }
   if (parsed.error) return { name: 'torch', available: false, reason: parsed.error };
-  return { name: 'torch', available: true, ...(parsed as Omit<Extract<PeerResult, { available: true }>, 'name' | 'available'>) };
+  return {
+    name: 'torch',
+    available: true,
+    ...(parsed as Omit<Extract<PeerResult, { available: true }>, 'name' | 'available'>),
+  };
 }

@@ -4,7 +4,15 @@
  * workload has on the H100.
  */
 import type { OptimizerName } from '../src/index.js';
-import { CpuBackend, initParams, makeOptimizer, makeSpec, paramTable, type Dataset, type WebGpuBackend } from '../src/lower.js';
+import {
+  CpuBackend,
+  type Dataset,
+  initParams,
+  makeOptimizer,
+  makeSpec,
+  paramTable,
+  type WebGpuBackend,
+} from '../src/lower.js';
 import { Rng } from '../src/model/rng.js';
 import { median } from './gpu-timing.js';
 
@@ -26,8 +34,22 @@ const LEARNING_RATE = 0.01;
 export const WORKLOADS: Workload[] = [
   { name: 'A', layers: [784, 128, 10], batch: 64, trainSamples: MNIST.train, testSamples: MNIST.test, scaled: false },
   { name: 'B', layers: [784, 128, 10], batch: 256, trainSamples: MNIST.train, testSamples: MNIST.test, scaled: false },
-  { name: 'C', layers: [784, 1024, 1024, 10], batch: 1024, trainSamples: MNIST.train, testSamples: MNIST.test, scaled: false },
-  { name: 'D', layers: [784, 4096, 4096, 10], batch: 4096, trainSamples: MNIST.train, testSamples: MNIST.test, scaled: false },
+  {
+    name: 'C',
+    layers: [784, 1024, 1024, 10],
+    batch: 1024,
+    trainSamples: MNIST.train,
+    testSamples: MNIST.test,
+    scaled: false,
+  },
+  {
+    name: 'D',
+    layers: [784, 4096, 4096, 10],
+    batch: 4096,
+    trainSamples: MNIST.train,
+    testSamples: MNIST.test,
+    scaled: false,
+  },
 ];
 
 /** --quick: the same structure, small enough for SwiftShader in seconds. */
@@ -108,14 +130,24 @@ export interface GpuEpoch {
 
 /** Whole GPU epochs: one warm-up epoch (compilation, first-use costs), then `epochs` timed ones, median. */
 export async function measureGpuEpochs(
-  backend: WebGpuBackend, w: Workload, epochs: number, seed: number, optimizer: OptimizerName = 'sgd',
+  backend: WebGpuBackend,
+  w: Workload,
+  epochs: number,
+  seed: number,
+  optimizer: OptimizerName = 'sgd',
 ): Promise<GpuEpoch> {
   const spec = makeSpec(w.layers);
   const train = syntheticSet(w.trainSamples, w.layers[0], seed);
   const test = syntheticSet(w.testSamples, w.layers[0], seed + 1);
   const params = initParams(paramTable(spec), seed);
   const session = await backend.createSession({
-    spec, params, batch: w.batch, learningRate: LEARNING_RATE, train, test, optimizer: makeOptimizer(optimizer),
+    spec,
+    params,
+    batch: w.batch,
+    learningRate: LEARNING_RATE,
+    train,
+    test,
+    optimizer: makeOptimizer(optimizer),
   });
   try {
     const steps = session.stepsPerEpoch;
@@ -144,7 +176,8 @@ export async function measureGpuEpochs(
       loss = result.loss;
     }
     const after = { ...session.stats };
-    const per = (key: 'dispatches' | 'computePasses' | 'submits' | 'readBacks' | 'writes') => (after[key] - before[key]) / epochs;
+    const per = (key: 'dispatches' | 'computePasses' | 'submits' | 'readBacks' | 'writes') =>
+      (after[key] - before[key]) / epochs;
     const recordMs = (after.recordMs - before.recordMs) / epochs;
     const prerecordMs = (after.prerecordMs - before.prerecordMs) / epochs;
     let epochMsChunks100: number | null = null;
@@ -198,7 +231,12 @@ export interface CpuEpoch {
  * workloads take a smaller batch so that a step fits the budget (the CPU's cost per sample hardly depends on the
  * batch); the figure says which.
  */
-export async function measureCpuEpoch(w: Workload, budgetMs: number, seed: number, optimizer: OptimizerName = 'sgd'): Promise<CpuEpoch> {
+export async function measureCpuEpoch(
+  w: Workload,
+  budgetMs: number,
+  seed: number,
+  optimizer: OptimizerName = 'sgd',
+): Promise<CpuEpoch> {
   const cpuFlopsPerMs = 2e6; // a guess (2 GFLOP/s) for picking the batch, not a measurement
   const perSample = stepFlops(w) / w.batch;
   let batch = w.batch;
@@ -209,7 +247,12 @@ export async function measureCpuEpoch(w: Workload, budgetMs: number, seed: numbe
   const train = syntheticSet(samples, w.layers[0], seed);
   const test = syntheticSet(16, w.layers[0], seed + 1);
   const session = await new CpuBackend().createSession({
-    spec, params: initParams(paramTable(spec), seed), batch, learningRate: LEARNING_RATE, train, test,
+    spec,
+    params: initParams(paramTable(spec), seed),
+    batch,
+    learningRate: LEARNING_RATE,
+    train,
+    test,
     optimizer: makeOptimizer(optimizer),
   });
   session.setEpochOrder(new Rng(seed).shuffle(Uint32Array.from({ length: samples }, (_, i) => i)));

@@ -88,7 +88,9 @@ export type EvalSet = 'test' | 'val' | 'train';
 
 /** Each EvalSet for people, as an error names a set a session was not given. */
 export const SET_NAMES: Record<EvalSet, string> = {
-  test: 'a test set', val: 'a validation set', train: 'a training set',
+  test: 'a test set',
+  val: 'a validation set',
+  train: 'a training set',
 };
 
 /**

@@ -7,8 +7,15 @@ import type { SettingName } from './train/setting-names.js';
  */
 export type Field =
   | SettingName
-  | 'layers' | 'hidden' | 'task' | 'data' | 'target' | 'testSplit' | 'checkpointEvery'
-  | 'savedModel' | 'savedCheckpoint';
+  | 'layers'
+  | 'hidden'
+  | 'task'
+  | 'data'
+  | 'target'
+  | 'testSplit'
+  | 'checkpointEvery'
+  | 'savedModel'
+  | 'savedCheckpoint';
 
 /** How a message names a setting: the library by its field, the CLI by its flag. */
 export type Naming = (field: Field) => string;
@@ -18,7 +25,9 @@ export type Wording = (name: Naming) => string;
 
 /** The fields that are no option's name: where the data comes from, and the files that training writes. */
 const LIBRARY_NAMES: Partial<Record<Field, string>> = {
-  data: 'the data location', savedModel: 'a model file saved after training', savedCheckpoint: 'a checkpoint saved during training',
+  data: 'the data location',
+  savedModel: 'a model file saved after training',
+  savedCheckpoint: 'a checkpoint saved during training',
 };
 
 const byField: Naming = (field) => LIBRARY_NAMES[field] ?? field;
@@ -36,7 +45,10 @@ export class UserError extends Error {
    * `message` is the text, or a wording that names settings through its argument (`message` is then worded with
    * the fields' own names); `field` is the setting at fault, where there is one.
    */
-  constructor(message: string | Wording, readonly field?: Field) {
+  constructor(
+    message: string | Wording,
+    readonly field?: Field,
+  ) {
     super(typeof message === 'string' ? message : message(byField));
     if (typeof message !== 'string') this.wording = message;
   }
@@ -57,7 +69,11 @@ export class DataFitError extends UserError {
   override name = 'DataFitError';
 
   constructor(
-    message: Wording, readonly set: string, readonly mismatch: 'inputs' | 'labels' | 'targets', readonly model: number, readonly data: number,
+    message: Wording,
+    readonly set: string,
+    readonly mismatch: 'inputs' | 'labels' | 'targets',
+    readonly model: number,
+    readonly data: number,
   ) {
     super(message, 'layers');
   }
@@ -71,8 +87,13 @@ export class DeviceLostError extends UserError {
   override name = 'DeviceLostError';
 
   /** `reason` and `detail` are what WebGPU reports (GPUDeviceLostInfo's reason and message). */
-  constructor(readonly reason: string, readonly detail: string) {
-    super(`the GPU device was lost (${reason}: ${detail || 'no message'}); a driver reset or a kernel running too long can cause this: run again`);
+  constructor(
+    readonly reason: string,
+    readonly detail: string,
+  ) {
+    super(
+      `the GPU device was lost (${reason}: ${detail || 'no message'}); a driver reset or a kernel running too long can cause this: run again`,
+    );
   }
 }
 
@@ -84,7 +105,11 @@ export class DeviceLostError extends UserError {
 export class NoAdapterError extends UserError {
   override name = 'NoAdapterError';
 
-  constructor(message: string, readonly reason = '', readonly diagnostics = '') {
+  constructor(
+    message: string,
+    readonly reason = '',
+    readonly diagnostics = '',
+  ) {
     super(message);
   }
 }

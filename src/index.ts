@@ -5,24 +5,34 @@
  *
  * @packageDocumentation
  */
-export { MLP, type LoadOptions } from './api/model.js';
-export type {
-  BackendChoice, CheckpointOptions, FitOptions, LabelledData, ModelOptions, Training,
-} from './api/options.js';
-export type {
-  BackendNote,
-} from './api/engine.js';
+
 export type { Inputs, Labels } from './api/arrays.js';
+export type { BackendNote } from './api/engine.js';
+export { type LoadOptions, MLP } from './api/model.js';
+export type {
+  BackendChoice,
+  CheckpointOptions,
+  FitOptions,
+  LabelledData,
+  ModelOptions,
+  Training,
+} from './api/options.js';
 export {
-  Predictions, type ClassifierMetrics, type ClassifierReport, type FitRecord, type FitResult, type RegressionMetrics, type RegressionReport,
+  type ClassifierMetrics,
+  type ClassifierReport,
+  type FitRecord,
+  type FitResult,
+  Predictions,
+  type RegressionMetrics,
+  type RegressionReport,
 } from './api/records.js';
-export type { Progress } from './train/trainer.js';
-export { DataFitError, DeviceLostError, NoAdapterError, UserError, type Field } from './errors.js';
-export { ACTIVATIONS, LOSSES, TASKS, type Activation, type Loss, type Task } from './model/spec.js';
+export type { Dataset, ImageDataset } from './backend.js';
+export { type CsvTable, numericColumns, parseCsv, sortClasses, textColumn } from './data/csv.js';
+export { type IdxImages, type IdxLabels, makeDataset, parseImages, parseLabels } from './data/idx.js';
+export { DataFitError, DeviceLostError, type Field, NoAdapterError, UserError } from './errors.js';
+export type { ShaderLoader } from './gpu/shaders.js';
+export { loaderFromFiles } from './gpu/shaders.js';
 export { OPTIMIZERS, type OptimizerName } from './model/optimizer.js';
 export { SCHEDULES, type ScheduleName } from './model/schedule.js';
-export type { ShaderLoader } from './gpu/shaders.js';
-export { parseCsv, numericColumns, textColumn, sortClasses, type CsvTable } from './data/csv.js';
-export { makeDataset, parseImages, parseLabels, type IdxImages, type IdxLabels } from './data/idx.js';
-export type { Dataset, ImageDataset } from './backend.js';
-export { loaderFromFiles } from './gpu/shaders.js';
+export { ACTIVATIONS, type Activation, LOSSES, type Loss, TASKS, type Task } from './model/spec.js';
+export type { Progress } from './train/trainer.js';

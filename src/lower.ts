@@ -8,27 +8,59 @@
  * @packageDocumentation
  */
 export type {
-  Backend, Dataset, DropoutConfig, EvalSet, ImageDataset, Metrics, SessionOptions, SessionSettings, TrainingSession,
+  Backend,
+  Dataset,
+  DropoutConfig,
+  EvalSet,
+  ImageDataset,
+  Metrics,
+  SessionOptions,
+  SessionSettings,
+  TrainingSession,
 } from './backend.js';
 export { checkSession } from './check.js';
 export { CpuBackend, CpuSession } from './cpu/backend.js';
-export { createWebGpuBackend, WebGpuBackend, type WebGpuBackendOptions } from './gpu/backend.js';
-export { Gpu, requestGpu, type AdapterDescription, type GpuOptions, type LiveBuffers } from './gpu/device.js';
-export { createKernels, Kernels, KERNELS, type KernelName } from './gpu/kernels.js';
-export { loaderFromFiles, type ShaderLoader } from './gpu/shaders.js';
-export {
-  checkRun, DEFAULT_TRAIN_OPTIONS, train, type CheckedRun, type EpochRecord, type Progress, type TrainCallbacks,
-  type TrainData, type TrainOptions, type TrainResult, type TrainStart, type TrainState,
-} from './train/trainer.js';
-export { evaluateModel, evaluateRegression, inferenceSettings, predictOutputs, type Evaluation, type RegressionEvaluation } from './train/inference.js';
-export { argmax, confusionMatrix, meanLoss, regressionMetrics, softmax, type RegressionMetrics } from './train/metrics.js';
-export { makeSpec, validateSpec, type ModelSpec } from './model/spec.js';
-export { initParams, paramTable, type ParamEntry, type ParamTable } from './model/params.js';
-export { makeOptimizer, defaultLearningRate, optimizerSlots, type OptimizerConfig } from './model/optimizer.js';
-export { learningRateAt, resolveSchedule, type Schedule, type ScheduleOptions } from './model/schedule.js';
-export { fitStandardisation, standardise, type Standardisation, type TableDescription } from './model/table.js';
-export { readTable, tableSets, type TableOptions, type TableSets } from './data/table.js';
 export { holdOut } from './data/split.js';
+export { readTable, type TableOptions, type TableSets, tableSets } from './data/table.js';
+export { createWebGpuBackend, WebGpuBackend, type WebGpuBackendOptions } from './gpu/backend.js';
+export { type AdapterDescription, Gpu, type GpuOptions, type LiveBuffers, requestGpu } from './gpu/device.js';
+export { createKernels, KERNELS, type KernelName, Kernels } from './gpu/kernels.js';
+export { loaderFromFiles, type ShaderLoader } from './gpu/shaders.js';
+export { type Checkpoint, type CheckpointData, decodeCheckpoint, encodeCheckpoint } from './io/checkpoint-codec.js';
 export { decodeModel, encodeModel } from './io/model-codec.js';
-export { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointData } from './io/checkpoint-codec.js';
 export { decodeSafetensors, encodeSafetensors, type Tensor } from './io/safetensors.js';
+export { defaultLearningRate, makeOptimizer, type OptimizerConfig, optimizerSlots } from './model/optimizer.js';
+export { initParams, type ParamEntry, type ParamTable, paramTable } from './model/params.js';
+export { learningRateAt, resolveSchedule, type Schedule, type ScheduleOptions } from './model/schedule.js';
+export { type ModelSpec, makeSpec, validateSpec } from './model/spec.js';
+export { fitStandardisation, type Standardisation, standardise, type TableDescription } from './model/table.js';
+export {
+  type Evaluation,
+  evaluateModel,
+  evaluateRegression,
+  inferenceSettings,
+  predictOutputs,
+  type RegressionEvaluation,
+} from './train/inference.js';
+export {
+  argmax,
+  confusionMatrix,
+  meanLoss,
+  type RegressionMetrics,
+  regressionMetrics,
+  softmax,
+} from './train/metrics.js';
+export {
+  type CheckedRun,
+  checkRun,
+  DEFAULT_TRAIN_OPTIONS,
+  type EpochRecord,
+  type Progress,
+  type TrainCallbacks,
+  type TrainData,
+  type TrainOptions,
+  type TrainResult,
+  type TrainStart,
+  type TrainState,
+  train,
+} from './train/trainer.js';

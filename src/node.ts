@@ -4,16 +4,25 @@
  *
  * @packageDocumentation
  */
-import { readFileBytes, writeFileAtomic } from './io/atomic.js';
-import { MLP, type LoadOptions } from './api/model.js';
 
-export * from './index.js';
+import { type LoadOptions, MLP } from './api/model.js';
+import { readFileBytes, writeFileAtomic } from './io/atomic.js';
+
 export { readCsvFile } from './data/csv-file.js';
-export { DEFAULT_MAX_BYTES, defaultMnistDir, loadMnist, MNIST_FILES, readIdxBytes, type Mnist, type MnistOptions } from './data/mnist.js';
-export { writeFileAtomic } from './io/atomic.js';
+export {
+  DEFAULT_MAX_BYTES,
+  defaultMnistDir,
+  loadMnist,
+  MNIST_FILES,
+  type Mnist,
+  type MnistOptions,
+  readIdxBytes,
+} from './data/mnist.js';
+export { createDawn, type DawnProbe, probeDawn } from './gpu/dawn-node.js';
+export { type AdapterDescription, Gpu, type GpuOptions, type LiveBuffers, requestGpu } from './gpu/device.js';
 export { nodeShaderLoader } from './gpu/shaders-node.js';
-export { requestGpu, Gpu, type AdapterDescription, type GpuOptions, type LiveBuffers } from './gpu/device.js';
-export { createDawn, probeDawn, type DawnProbe } from './gpu/dawn-node.js';
+export * from './index.js';
+export { writeFileAtomic } from './io/atomic.js';
 
 /** Writes `model.toBytes()` to `file` atomically (a crash leaves the old file or the new one, never a torn one). */
 export function saveModel(file: string, model: MLP): void {

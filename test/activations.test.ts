@@ -9,7 +9,7 @@ import { lossForward, mseOneHot } from '../src/cpu/losses.js';
 import { CpuNetwork } from '../src/cpu/network.js';
 import { initParams } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
-import { ACTIVATIONS, LOSSES, makeSpec, type Activation } from '../src/model/spec.js';
+import { ACTIVATIONS, type Activation, LOSSES, makeSpec } from '../src/model/spec.js';
 import { expectClose, randomArray, randomLabels } from './helpers.js';
 import { activation64, centralDifferences, erf64, loss64, maxAbs, network64 } from './reference64.js';
 
@@ -75,11 +75,15 @@ describe.each(ACTIVATIONS)('%s', (kind) => {
     const dx = new Float32Array(count);
     backward[kind](dx, g, x, count);
     const x64 = Float64Array.from(x);
-    const fd = centralDifferences(x64, () => {
-      let sum = 0;
-      for (let i = 0; i < count; i++) sum += g[i] * activation64(kind, x64[i]);
-      return sum;
-    }, 1e-5);
+    const fd = centralDifferences(
+      x64,
+      () => {
+        let sum = 0;
+        for (let i = 0; i < count; i++) sum += g[i] * activation64(kind, x64[i]);
+        return sum;
+      },
+      1e-5,
+    );
     // Each element's difference sees only its own term: truncation h²·|f'''| ≈ 1e-10, rounding 2^-53·Σ|terms| / h
     // ≈ 1e-9 at most. The analytic side is float64 rounded once (rtol 1e-6 leaves room); GELU's erf adds up to
     // 0.75e-7·|g| to Φ.
@@ -101,22 +105,25 @@ describe('mseOneHot', () => {
     { rows: 1, classes: 10 },
     { rows: 7, classes: 3 },
     { rows: 33, classes: 10 },
-  ])('is nn.MSELoss against one-hot targets, mean over all $rows x $classes elements, with its gradient', ({ rows, classes }) => {
-    const rng = new Rng(rows * 7 + classes);
-    const out = randomArray(rng, rows * classes, -1.5, 1.5);
-    const labels = randomLabels(rng, rows, classes);
-    const grad = new Float32Array(rows * classes);
-    const loss = mseOneHot(grad, out, labels, rows, classes);
-    expect(Math.abs(loss - loss64('mse', out, labels, rows, classes))).toBeLessThan(1e-15);
-    expect(lossForward('mse', null, out, labels, rows, classes)).toBe(loss);
-    // By hand for one element: d/d out = 2 (out − target) / (rows · classes).
-    const target0 = labels[0] === 0 ? 1 : 0;
-    expect(grad[0]).toBe(Math.fround((2 * (out[0] - target0)) / (rows * classes)));
-    const o64 = Float64Array.from(out);
-    // Quadratic: central differences are exact but for rounding (2^-53·|L| / h ≈ 1e-11 with h = 1e-5).
-    const fd = centralDifferences(o64, () => loss64('mse', o64, labels, rows, classes), 1e-5);
-    expectClose(grad, fd, { atol: 1e-10, rtol: 1e-6 }, 'dOut');
-  });
+  ])(
+    'is nn.MSELoss against one-hot targets, mean over all $rows x $classes elements, with its gradient',
+    ({ rows, classes }) => {
+      const rng = new Rng(rows * 7 + classes);
+      const out = randomArray(rng, rows * classes, -1.5, 1.5);
+      const labels = randomLabels(rng, rows, classes);
+      const grad = new Float32Array(rows * classes);
+      const loss = mseOneHot(grad, out, labels, rows, classes);
+      expect(Math.abs(loss - loss64('mse', out, labels, rows, classes))).toBeLessThan(1e-15);
+      expect(lossForward('mse', null, out, labels, rows, classes)).toBe(loss);
+      // By hand for one element: d/d out = 2 (out − target) / (rows · classes).
+      const target0 = labels[0] === 0 ? 1 : 0;
+      expect(grad[0]).toBe(Math.fround((2 * (out[0] - target0)) / (rows * classes)));
+      const o64 = Float64Array.from(out);
+      // Quadratic: central differences are exact but for rounding (2^-53·|L| / h ≈ 1e-11 with h = 1e-5).
+      const fd = centralDifferences(o64, () => loss64('mse', o64, labels, rows, classes), 1e-5);
+      expectClose(grad, fd, { atol: 1e-10, rtol: 1e-6 }, 'dOut');
+    },
+  );
 });
 
 // ---- the whole network with every activation, loss and dropout ----------------------------------------------------
@@ -145,11 +152,20 @@ describe.each(cases)('CpuNetwork with $activation and $loss', ({ activation, los
       expect(at.margin, 'smallest |pre-activation|: choose another seed').toBeGreaterThan(1e-3);
     }
     expect(Math.abs(got - at.loss)).toBeLessThan(2e-6 * at.loss);
-    const fd = centralDifferences(params64, () => network64(net.table, activation, loss, params64, x, labels, rows, drop).loss, 1e-6);
+    const fd = centralDifferences(
+      params64,
+      () => network64(net.table, activation, loss, params64, x, labels, rows, drop).loss,
+      1e-6,
+    );
     const scale = maxAbs(fd);
     expect(scale).toBeGreaterThan(0);
     // As in gradcheck.test.ts: a few float32 stores (rtol 1e-6) and cancelling sums over rows (atol relative to the
     // largest gradient); GELU's erf adds up to ~1e-7 relative to each unit's gradient.
-    expectClose(net.grads, fd, { atol: (activation === 'gelu' ? 4e-7 : 1e-7) * scale, rtol: 1e-6 }, `${activation} ${loss}`);
+    expectClose(
+      net.grads,
+      fd,
+      { atol: (activation === 'gelu' ? 4e-7 : 1e-7) * scale, rtol: 1e-6 },
+      `${activation} ${loss}`,
+    );
   });
 });

@@ -5,7 +5,7 @@
 import './gpu-setup.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gpu } from '../src/gpu/device.js';
-import { MLP, type FitOptions } from '../src/index.js';
+import { type FitOptions, MLP } from '../src/index.js';
 import { colours } from './api-fixtures.js';
 import { openTestGpu } from './gpu-setup.js';
 
@@ -13,7 +13,8 @@ const train = colours(240, 1);
 const test = colours(90, 2);
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 const options: FitOptions = { epochs: 4, batchSize: 16, validationSplit: 0.2, testData: test, dropout: 0.1 };
-const create = (backend: 'cpu' | 'webgpu', seed = 4, gpu?: Gpu) => MLP.create({ inputs: 4, hidden: [24, 12], outputs: 3, backend, seed, ...(gpu ? { gpu } : {}) });
+const create = (backend: 'cpu' | 'webgpu', seed = 4, gpu?: Gpu) =>
+  MLP.create({ inputs: 4, hidden: [24, 12], outputs: 3, backend, seed, ...(gpu ? { gpu } : {}) });
 
 let gpu: Gpu;
 /** The first test's predictions of each backend's model, trained alone. */
@@ -30,7 +31,8 @@ describe('MLP on WebGPU', () => {
     expect(webgpu.device).toMatch(/^WebGPU: /);
     const [c, g] = [await cpu.fit(train.x, train.y, options), await webgpu.fit(train.x, train.y, options)];
     c.history.forEach((record, i) => {
-      for (const key of ['trainLoss', 'testLoss', 'valLoss'] as const) expect(relative(g.history[i][key]!, record[key]!), `epoch ${i + 1} ${key}`).toBeLessThan(1e-4);
+      for (const key of ['trainLoss', 'testLoss', 'valLoss'] as const)
+        expect(relative(g.history[i][key]!, record[key]!), `epoch ${i + 1} ${key}`).toBeLessThan(1e-4);
       expect(Math.abs(g.history[i].testAccuracy! - record.testAccuracy!)).toBeLessThanOrEqual(1 / 90 + 1e-12);
     });
     const [pc, pg] = [await cpu.predict(test.x), await webgpu.predict(test.x)];
@@ -65,7 +67,11 @@ describe('MLP on WebGPU', () => {
     expect(gpu.buffersMade).toBeGreaterThan(made);
     expect(gpu.live).toEqual(baseline);
     const controller = new AbortController();
-    const aborted = model.fit(train.x, train.y, { epochs: 50, signal: controller.signal, onChunk: () => controller.abort() });
+    const aborted = model.fit(train.x, train.y, {
+      epochs: 50,
+      signal: controller.signal,
+      onChunk: () => controller.abort(),
+    });
     await expect(aborted).rejects.toThrow();
     expect(gpu.live).toEqual(baseline);
     model.dispose();

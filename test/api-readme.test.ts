@@ -17,7 +17,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true }));
 const entry = JSON.stringify(path.join(root, 'src/index.ts'));
 
 /** Runs a module of TypeScript in its own Node process; a script that does not exit by itself is killed at the timeout. */
-function runScript(name: string, code: string): { code: number | null; signal: string | null; stdout: string; stderr: string } {
+function runScript(
+  name: string,
+  code: string,
+): { code: number | null; signal: string | null; stdout: string; stderr: string } {
   const file = path.join(dir, name);
   fs.writeFileSync(file, code);
   const result = spawnSync(tsx, [file], { encoding: 'utf8', cwd: root, timeout: 240_000 });
@@ -25,7 +28,7 @@ function runScript(name: string, code: string): { code: number | null; signal: s
 }
 
 /** The first ts code block after a heading. */
-export function readmeExample(readme: string, heading: string): string {
+function readmeExample(readme: string, heading: string): string {
   const section = readme.slice(readme.indexOf(`\n${heading}\n`));
   const match = /```ts\n([\s\S]*?)```/.exec(section);
   if (!match) throw new Error(`no ts code block after ${heading}`);
@@ -45,7 +48,9 @@ describe('the README example', () => {
   });
 
   it('models dropped without dispose() do not keep Node alive', () => {
-    const result = runScript('dropped.mts', `import { MLP } from ${entry};
+    const result = runScript(
+      'dropped.mts',
+      `import { MLP } from ${entry};
 const x = [[0, 1], [1, 0], [0.9, 0.1], [0.1, 0.8]];
 const y = ['a', 'b', 'b', 'a'];
 for (const backend of ['cpu', 'webgpu'] as const) {
@@ -53,7 +58,8 @@ for (const backend of ['cpu', 'webgpu'] as const) {
   await model.fit(x, y, { epochs: 2, batchSize: 2 });
   console.log(backend, (await model.predict(x)).rows);
 }
-`);
+`,
+    );
     expect(result.signal).toBeNull();
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('cpu 4\nwebgpu 4\n');

@@ -14,7 +14,12 @@ describe('MLP on arrays, CPU', () => {
     const epochs: number[] = [];
     let chunks = 0;
     const { history } = await model.fit(train.x, train.y, {
-      epochs: 20, batchSize: 16, validationSplit: 0.2, testData: test, onEpoch: (r) => epochs.push(r.epoch), onChunk: () => chunks++,
+      epochs: 20,
+      batchSize: 16,
+      validationSplit: 0.2,
+      testData: test,
+      onEpoch: (r) => epochs.push(r.epoch),
+      onChunk: () => chunks++,
     });
     expect(epochs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(chunks).toBe(20); // 192 rows, 12 steps an epoch: one chunk each
@@ -35,7 +40,14 @@ describe('MLP on arrays, CPU', () => {
   it('without testData, records carry no test figures', async () => {
     const model = await MLP.create({ inputs: 4, outputs: 3, backend: 'cpu' });
     const { history } = await model.fit(train.x, train.y, { epochs: 2 });
-    expect(Object.keys(history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'trainAccuracy', 'trainEvalLoss', 'trainLoss']);
+    expect(Object.keys(history[0]).sort()).toEqual([
+      'epoch',
+      'seconds',
+      'steps',
+      'trainAccuracy',
+      'trainEvalLoss',
+      'trainLoss',
+    ]);
     const quiet = await model.fit(train.x, train.y, { epochs: 1, trainMetrics: false });
     expect(Object.keys(quiet.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'trainLoss']);
   });
@@ -45,7 +57,7 @@ describe('MLP on arrays, CPU', () => {
     const check = smooth(100, 4);
     const model = await MLP.create({ inputs: 2, hidden: [32], outputs: 1, task: 'regression', backend: 'cpu' });
     await model.fit(data.x, data.y, { epochs: 150, batchSize: 20, learningRate: 0.01 });
-    const metrics = await model.evaluate(check.x, check.y) as { r2: number; rmse: number; mae: number; loss: number };
+    const metrics = (await model.evaluate(check.x, check.y)) as { r2: number; rmse: number; mae: number; loss: number };
     expect(metrics.r2).toBeGreaterThanOrEqual(0.99);
     const p = await model.predict(check.x);
     expect(p.columns).toEqual(['y']);
@@ -55,7 +67,14 @@ describe('MLP on arrays, CPU', () => {
 
   it('round-trips toBytes and fromBytes with the same predictions', async () => {
     const model = await MLP.create({ inputs: 4, hidden: [8, 8], outputs: 3, activation: 'tanh', backend: 'cpu' });
-    await model.fit(train.x, train.y, { epochs: 3, batchSize: 32, optimizer: 'momentum', momentum: 0.8, schedule: 'cosine', dropout: 0.1 });
+    await model.fit(train.x, train.y, {
+      epochs: 3,
+      batchSize: 32,
+      optimizer: 'momentum',
+      momentum: 0.8,
+      schedule: 'cosine',
+      dropout: 0.1,
+    });
     const again = await MLP.fromBytes(model.toBytes(), { backend: 'cpu' });
     expect(again.layers).toEqual([4, 8, 8, 3]);
     expect((await again.predict(test.x)).values).toEqual((await model.predict(test.x)).values);
@@ -63,7 +82,13 @@ describe('MLP on arrays, CPU', () => {
 
   it('stops early, keeping the best epoch', async () => {
     const model = await MLP.create({ inputs: 4, hidden: [64], outputs: 3, backend: 'cpu' });
-    const result = await model.fit(train.x, train.y, { epochs: 300, batchSize: 8, learningRate: 0.05, validationSplit: 0.25, earlyStopping: 3 });
+    const result = await model.fit(train.x, train.y, {
+      epochs: 300,
+      batchSize: 8,
+      learningRate: 0.05,
+      validationSplit: 0.25,
+      earlyStopping: 3,
+    });
     const { bestEpoch, stopped } = result.earlyStopping!;
     expect(stopped).toBe(true);
     expect(result.history.length).toBe(bestEpoch + 3);
@@ -77,7 +102,13 @@ describe('MLP on arrays, CPU', () => {
     const controller = new AbortController();
     let seen = 0;
     const fit = model.fit(train.x, train.y, {
-      epochs: 1000, chunkSteps: 1, signal: controller.signal, onEpoch: (r) => { seen = r.epoch; if (r.epoch === 5) controller.abort(new Error('enough')); },
+      epochs: 1000,
+      chunkSteps: 1,
+      signal: controller.signal,
+      onEpoch: (r) => {
+        seen = r.epoch;
+        if (r.epoch === 5) controller.abort(new Error('enough'));
+      },
     });
     await expect(fit).rejects.toThrow('enough');
     expect(seen).toBe(5);
@@ -87,49 +118,124 @@ describe('MLP on arrays, CPU', () => {
 
   it('words errors by its own option names', async () => {
     const model = await MLP.create({ inputs: 4, outputs: 3, backend: 'cpu' });
-    await expectUserError(() => model.fit(train.x, train.y, { batchSize: 0 }), /^batchSize 0 is out of range: use an integer >= 1$/, 'batchSize');
-    await expectUserError(() => model.fit(train.x, train.y, { learningRate: -1 }), /^learningRate -1 is out of range: use a number above 0$/, 'learningRate');
-    await expectUserError(() => model.fit(train.x, train.y, { momentum: 0.5 }), /^momentum applies to optimizer momentum, nesterov or rmsprop only$/, 'momentum');
-    await expectUserError(() => model.fit(train.x, train.y, { schedule: 'step' }), /^schedule step needs stepSize N/, 'stepSize');
-    await expectUserError(() => model.fit(train.x, train.y, { earlyStopping: 2 }), /^earlyStopping watches the validation loss.*validationSplit/, 'earlyStopping');
-    await expectUserError(() => model.fit(train.x, train.y, { epochs: 1, chunkSteps: 0 }), /^chunkSteps 0 is out of range: use an integer >= 1$/, 'chunkSteps');
-    await expectUserError(() => model.fit(train.x, train.y, { batch: 8 } as never), /^fit has no option "batch": its options are epochs, maxSteps, batchSize/, undefined);
-    await expectUserError(() => model.fit([[1, 2, 3]], ['a']), /^x\[0\] has 3 values, the model takes 4 features per row$/, 'data');
+    await expectUserError(
+      () => model.fit(train.x, train.y, { batchSize: 0 }),
+      /^batchSize 0 is out of range: use an integer >= 1$/,
+      'batchSize',
+    );
+    await expectUserError(
+      () => model.fit(train.x, train.y, { learningRate: -1 }),
+      /^learningRate -1 is out of range: use a number above 0$/,
+      'learningRate',
+    );
+    await expectUserError(
+      () => model.fit(train.x, train.y, { momentum: 0.5 }),
+      /^momentum applies to optimizer momentum, nesterov or rmsprop only$/,
+      'momentum',
+    );
+    await expectUserError(
+      () => model.fit(train.x, train.y, { schedule: 'step' }),
+      /^schedule step needs stepSize N/,
+      'stepSize',
+    );
+    await expectUserError(
+      () => model.fit(train.x, train.y, { earlyStopping: 2 }),
+      /^earlyStopping watches the validation loss.*validationSplit/,
+      'earlyStopping',
+    );
+    await expectUserError(
+      () => model.fit(train.x, train.y, { epochs: 1, chunkSteps: 0 }),
+      /^chunkSteps 0 is out of range: use an integer >= 1$/,
+      'chunkSteps',
+    );
+    await expectUserError(
+      () => model.fit(train.x, train.y, { batch: 8 } as never),
+      /^fit has no option "batch": its options are epochs, maxSteps, batchSize/,
+      undefined,
+    );
+    await expectUserError(
+      () => model.fit([[1, 2, 3]], ['a']),
+      /^x\[0\] has 3 values, the model takes 4 features per row$/,
+      'data',
+    );
     await expectUserError(() => model.fit(train.x, train.y.slice(1)), /^x has 240 rows and y 239/, 'data');
-    await expectUserError(() => model.fit(train.x.map((r, i) => (i === 7 ? [r[0], NaN, r[2], r[3]] : r)), train.y), /^x\[7\]\[1\] is NaN/, 'data');
-    await expectUserError(() => MLP.create({ inputs: 4, outputs: 3, hidden: [0] }), /^hidden must be a list of positive integer widths/, 'hidden');
-    await expectUserError(() => MLP.create({ inputs: 4, outputs: 3, activation: 'swish' as never }), /^activation "swish" is not one of relu/, 'activation');
-    await expectUserError(() => MLP.create({ inputs: 4, outputs: 2, backend: 'cpu' }).then((m) => m.fit(train.x, train.y)),
-      /^y holds 3 classes \(blue, green, red\) and the model has outputs 2: create it with outputs: 3/, 'layers');
+    await expectUserError(
+      () =>
+        model.fit(
+          train.x.map((r, i) => (i === 7 ? [r[0], NaN, r[2], r[3]] : r)),
+          train.y,
+        ),
+      /^x\[7\]\[1\] is NaN/,
+      'data',
+    );
+    await expectUserError(
+      () => MLP.create({ inputs: 4, outputs: 3, hidden: [0] }),
+      /^hidden must be a list of positive integer widths/,
+      'hidden',
+    );
+    await expectUserError(
+      () => MLP.create({ inputs: 4, outputs: 3, activation: 'swish' as never }),
+      /^activation "swish" is not one of relu/,
+      'activation',
+    );
+    await expectUserError(
+      () => MLP.create({ inputs: 4, outputs: 2, backend: 'cpu' }).then((m) => m.fit(train.x, train.y)),
+      /^y holds 3 classes \(blue, green, red\) and the model has outputs 2: create it with outputs: 3/,
+      'layers',
+    );
     await expectUserError(() => model.predict(test.x), /^predict needs a trained model/, undefined);
-    await expectUserError(() => MLP.fromBytes(new Uint8Array(8), { backend: 'cpu' }),
-      /^the model bytes: not a valid safetensors model file: .*give the bytes of model\.toBytes\(\)/, 'savedModel');
+    await expectUserError(
+      () => MLP.fromBytes(new Uint8Array(8), { backend: 'cpu' }),
+      /^the model bytes: not a valid safetensors model file: .*give the bytes of model\.toBytes\(\)/,
+      'savedModel',
+    );
   });
 });
 
 describe('label smoothing, a setting of the table', () => {
   it('trains and evaluates with the smoothed criterion, and model bytes and checkpoints keep it', async () => {
-    const smoothed = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, backend: 'cpu', seed: 2, labelSmoothing: 0.2 });
+    const smoothed = await MLP.create({
+      inputs: 4,
+      hidden: [16],
+      outputs: 3,
+      backend: 'cpu',
+      seed: 2,
+      labelSmoothing: 0.2,
+    });
     const plain = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, backend: 'cpu', seed: 2 });
     const saved: Uint8Array[] = [];
     const options = { epochs: 20, batchSize: 16, testData: test };
-    const [a, b] = [await smoothed.fit(train.x, train.y, { ...options, checkpoint: { save: (bytes: Uint8Array) => void saved.push(bytes) } }),
-      await plain.fit(train.x, train.y, options)];
+    const [a, b] = [
+      await smoothed.fit(train.x, train.y, {
+        ...options,
+        checkpoint: { save: (bytes: Uint8Array) => void saved.push(bytes) },
+      }),
+      await plain.fit(train.x, train.y, options),
+    ];
     expect(a.history[19].testAccuracy).toBeGreaterThan(0.9);
     // The smoothed target never reaches a probability of 1: its loss stays above the plain one's on the same data.
     expect(a.history[19].testLoss).toBeGreaterThan(b.history[19].testLoss!);
     expect((await smoothed.evaluate(test.x, test.y)).loss).toBe(a.history[19].testLoss);
     const again = await MLP.fromBytes(smoothed.toBytes(), { backend: 'cpu' });
     expect((await again.evaluate(test.x, test.y)).loss).toBe(a.history[19].testLoss);
-    await expectUserError(() => plain.fit(train.x, train.y, { resume: saved[saved.length - 1] }), /^the checkpoint is of a model .*0\.2\), this one is/,
-      'savedCheckpoint');
+    await expectUserError(
+      () => plain.fit(train.x, train.y, { resume: saved[saved.length - 1] }),
+      /^the checkpoint is of a model .*0\.2\), this one is/,
+      'savedCheckpoint',
+    );
     for (const model of [smoothed, plain, again]) model.dispose();
   });
 
   it('is refused by a regression, and out of [0, 1], with its name', async () => {
-    await expectUserError(() => MLP.create({ inputs: 2, outputs: 1, task: 'regression', labelSmoothing: 0.1 }),
-      /^labelSmoothing applies to loss softmax-cross-entropy only$/, 'labelSmoothing');
-    await expectUserError(() => MLP.create({ inputs: 2, outputs: 3, labelSmoothing: 1.5 }), /^labelSmoothing 1.5 is out of range: use a number in \[0, 1\]$/,
-      'labelSmoothing');
+    await expectUserError(
+      () => MLP.create({ inputs: 2, outputs: 1, task: 'regression', labelSmoothing: 0.1 }),
+      /^labelSmoothing applies to loss softmax-cross-entropy only$/,
+      'labelSmoothing',
+    );
+    await expectUserError(
+      () => MLP.create({ inputs: 2, outputs: 3, labelSmoothing: 1.5 }),
+      /^labelSmoothing 1.5 is out of range: use a number in \[0, 1\]$/,
+      'labelSmoothing',
+    );
   });
 });

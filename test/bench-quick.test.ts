@@ -18,8 +18,11 @@ describe('npm run bench -- --quick', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
     const json = path.join(dir, 'bench.json');
     const plot = path.join(dir, 'bench.svg');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bench.ts', '--quick', '--peer', 'torch',
-      '--json', json, '--plot', plot], { encoding: 'utf8', timeout: 240_000 });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/bench.ts', '--quick', '--peer', 'torch', '--json', json, '--plot', plot],
+      { encoding: 'utf8', timeout: 240_000 },
+    );
     expect(run.stderr, 'no failure line').not.toMatch(/^bench: /m);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^workload \(one epoch\)/m);
@@ -36,7 +39,12 @@ describe('npm run bench -- --quick', () => {
     expect(['gpu-timestamps', 'wall-clock']).toContain(r.timing);
     expect(r.dawnOptions.join(' ')).not.toMatch(/enable-dawn-features/); // off by default
     expect(r.prerecord).toBe(true);
-    for (const key of ['usPerDispatchOnePass', 'usPerDispatchPassEach', 'roundTripMs', 'usRecordPerDispatch'] as const) {
+    for (const key of [
+      'usPerDispatchOnePass',
+      'usPerDispatchPassEach',
+      'roundTripMs',
+      'usRecordPerDispatch',
+    ] as const) {
       positive(r.noop[key], `noop.${key}`);
     }
 
@@ -61,10 +69,18 @@ describe('npm run bench -- --quick', () => {
       expect(w.scaled).toBe(true);
       expect(w.reference).toBeNull();
       for (const [key, value] of Object.entries({
-        epochMs: w.gpu.epochMs, samplesPerSec: w.gpu.samplesPerSec, tflops: w.gpu.tflops, evalMs: w.gpu.evalMs,
-        prerecordMs: w.gpu.prerecordMs, cpuEpochMs: w.cpu?.epochMs, cpuSamplesPerSec: w.cpu?.samplesPerSec,
-        speedup: w.gpuSpeedupOverCpu, arithmeticFloor: w.floors.arithmeticMs, dispatchFloor: w.floors.dispatchMs,
-      })) positive(value, `${w.name} ${key}`);
+        epochMs: w.gpu.epochMs,
+        samplesPerSec: w.gpu.samplesPerSec,
+        tflops: w.gpu.tflops,
+        evalMs: w.gpu.evalMs,
+        prerecordMs: w.gpu.prerecordMs,
+        cpuEpochMs: w.cpu?.epochMs,
+        cpuSamplesPerSec: w.cpu?.samplesPerSec,
+        speedup: w.gpuSpeedupOverCpu,
+        arithmeticFloor: w.floors.arithmeticMs,
+        dispatchFloor: w.floors.dispatchMs,
+      }))
+        positive(value, `${w.name} ${key}`);
       expect(Number.isFinite(w.gpu.loss), `${w.name}: training loss`).toBe(true);
       expect(w.cpu!.extrapolatedFrom.steps).toBeGreaterThanOrEqual(1);
     });
@@ -83,8 +99,27 @@ describe('npm run bench -- --quick', () => {
   it('--optimizer adam trains the workloads with Adam: one more dispatch per step, the step table written per epoch', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
     const json = path.join(dir, 'bench.json');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bench.ts', '--quick', '--optimizer', 'adam',
-      '--workloads', 'A', '--matmul', '16', '--epochs', '1', '--no-cpu', '--json', json], { encoding: 'utf8', timeout: 240_000 });
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/bench.ts',
+        '--quick',
+        '--optimizer',
+        'adam',
+        '--workloads',
+        'A',
+        '--matmul',
+        '16',
+        '--epochs',
+        '1',
+        '--no-cpu',
+        '--json',
+        json,
+      ],
+      { encoding: 'utf8', timeout: 240_000 },
+    );
     expect(run.stderr, 'no failure line').not.toMatch(/^bench: /m);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^workloads train with adam at lr 0\.01/m);

@@ -12,10 +12,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/mnist.js';
 import { encodeCheckpoint } from '../src/io/checkpoint.js';
 import { encodeModel } from '../src/io/model-codec.js';
-import { readModel as loadModel } from './model-files.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
 import { runCli } from './cli-runner.js';
+import { readModel as loadModel } from './model-files.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-features-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -25,19 +25,56 @@ const file = (name: string) => path.join(dir, name);
 const smallSpec = makeSpec([784, 16, 10]);
 const smallParams = initParams(paramTable(smallSpec), 1);
 fs.writeFileSync(file('small.safetensors'), encodeModel(smallSpec, smallParams));
-fs.writeFileSync(file('checkpoint.safetensors'), encodeCheckpoint({
-  spec: smallSpec, options: { epochs: 2, batch: 64, learningRate: 0.1, seed: 1, logEvery: 100 }, data: { trainSamples: 60000 },
-  state: { params: smallParams, optimizer: [], step: 0, epoch: 1, epochStep: 0, shuffleState: [1, 2, 3, 4], epochLossSum: 0, history: [] },
-}));
+fs.writeFileSync(
+  file('checkpoint.safetensors'),
+  encodeCheckpoint({
+    spec: smallSpec,
+    options: { epochs: 2, batch: 64, learningRate: 0.1, seed: 1, logEvery: 100 },
+    data: { trainSamples: 60000 },
+    state: {
+      params: smallParams,
+      optimizer: [],
+      step: 0,
+      epoch: 1,
+      epochStep: 0,
+      shuffleState: [1, 2, 3, 4],
+      epochLossSum: 0,
+      history: [],
+    },
+  }),
+);
 fs.writeFileSync(file('note.png'), 'not a png');
 
 describe('train, eval and predict flags', () => {
   it('train --help documents every optimiser, schedule, model, data and checkpoint flag', async () => {
     const { code, stdout } = await runCli('train', '--help');
     expect(code).toBe(0);
-    for (const flag of ['--optimizer', '--momentum', '--dampening', '--weight-decay', '--beta1', '--beta2', '--eps', '--alpha', '--centered', '--schedule',
-      '--step-size', '--gamma', '--min-lr', '--activation', '--loss', '--dropout', '--validation-split', '--shuffle', '--max-steps', '--init',
-      '--resume', '--checkpoint', '--checkpoint-every', '--plot']) {
+    for (const flag of [
+      '--optimizer',
+      '--momentum',
+      '--dampening',
+      '--weight-decay',
+      '--beta1',
+      '--beta2',
+      '--eps',
+      '--alpha',
+      '--centered',
+      '--schedule',
+      '--step-size',
+      '--gamma',
+      '--min-lr',
+      '--activation',
+      '--loss',
+      '--dropout',
+      '--validation-split',
+      '--shuffle',
+      '--max-steps',
+      '--init',
+      '--resume',
+      '--checkpoint',
+      '--checkpoint-every',
+      '--plot',
+    ]) {
       expect(stdout).toContain(flag);
     }
     expect((await runCli('eval', '--help')).stdout).toContain('--model');
@@ -46,7 +83,10 @@ describe('train, eval and predict flags', () => {
 
   const m = file('small.safetensors');
   it.each([
-    [['train', '--optimizer', 'lion'], /--optimizer "lion" is not one of sgd, momentum, nesterov, adam, adamw, rmsprop/],
+    [
+      ['train', '--optimizer', 'lion'],
+      /--optimizer "lion" is not one of sgd, momentum, nesterov, adam, adamw, rmsprop/,
+    ],
     [['train', '--activation', 'swish'], /--activation "swish" is not one of relu, leaky-relu, sigmoid, tanh, gelu/],
     [['train', '--loss', 'hinge'], /--loss "hinge" is not one of softmax-cross-entropy, mse/],
     [['train', '--beta1', '0.8'], /--beta1 applies to --optimizer adam or adamw only/],
@@ -72,8 +112,14 @@ describe('train, eval and predict flags', () => {
     [['train', '--plot', file('curves.png')], /--plot .*curves\.png: only \.svg files are written/],
     [['train', '--resume', file('missing.safetensors')], /missing\.safetensors: cannot read the checkpoint \(ENOENT\)/],
     [['train', '--resume', m], /small\.safetensors: not a checkpoint/],
-    [['train', '--resume', file('checkpoint.safetensors'), '--learning-rate', '0.5'], /--learning-rate 0\.5 differs from the checkpoint .*'s 0\.1: leave --learning-rate out/],
-    [['train', '--resume', file('checkpoint.safetensors'), '--optimizer', 'adam'], /--optimizer adam differs from the checkpoint/],
+    [
+      ['train', '--resume', file('checkpoint.safetensors'), '--learning-rate', '0.5'],
+      /--learning-rate 0\.5 differs from the checkpoint .*'s 0\.1: leave --learning-rate out/,
+    ],
+    [
+      ['train', '--resume', file('checkpoint.safetensors'), '--optimizer', 'adam'],
+      /--optimizer adam differs from the checkpoint/,
+    ],
     [['train', '--resume', file('checkpoint.safetensors'), '--init', m], /--init and --resume cannot be combined/],
     [['train', '--init', m, '--layers', '784,32,10'], /--layers 784,32,10 differs from the model .*'s 784,16,10/],
     [['eval'], /eval needs --model FILE/],
@@ -97,23 +143,75 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
   const curves = file('curves.svg');
 
   it('trains with adam, cosine, gelu, dropout and a validation split, and writes report, curves and model', async () => {
-    const { code, stdout, stderr } = await runCli('train', '--backend', 'cpu', '--train-limit', '4000', '--layers', '784,48,10', '--epochs', '3',
-      '--optimizer', 'adam', '--schedule', 'cosine', '--activation', 'gelu', '--dropout', '0.1', '--validation-split', '0.2', '--seed', '5',
-      '--report', report, '--out', model, '--plot', curves);
+    const { code, stdout, stderr } = await runCli(
+      'train',
+      '--backend',
+      'cpu',
+      '--train-limit',
+      '4000',
+      '--layers',
+      '784,48,10',
+      '--epochs',
+      '3',
+      '--optimizer',
+      'adam',
+      '--schedule',
+      'cosine',
+      '--activation',
+      'gelu',
+      '--dropout',
+      '0.1',
+      '--validation-split',
+      '0.2',
+      '--seed',
+      '5',
+      '--report',
+      report,
+      '--out',
+      model,
+      '--plot',
+      curves,
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/training 784-48-10 \(gelu, softmax-cross-entropy\), batch 64, adam lr 0\.001, cosine schedule to 0, dropout 0\.1/);
+    expect(stdout).toMatch(
+      /training 784-48-10 \(gelu, softmax-cross-entropy\), batch 64, adam lr 0\.001, cosine schedule to 0, dropout 0\.1/,
+    );
     expect(stdout).toMatch(/data: 3200 training samples, 800 validation, 10000 test/);
     expect(stdout).toMatch(/epoch 3\/3 .*val accuracy/);
     const json = JSON.parse(fs.readFileSync(report, 'utf8'));
     expect(json).toMatchObject({
-      backend: 'cpu', layers: [784, 48, 10], activation: 'gelu', loss: 'softmax-cross-entropy', epochs: 3, steps: 150, batch: 64,
-      lr: 0.001, optimizer: { name: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }, schedule: { name: 'cosine', minLr: 0 },
-      dropout: 0.1, shuffle: true, seed: 5, trainSamples: 3200, valSamples: 800, testSamples: 10000,
+      backend: 'cpu',
+      layers: [784, 48, 10],
+      activation: 'gelu',
+      loss: 'softmax-cross-entropy',
+      epochs: 3,
+      steps: 150,
+      batch: 64,
+      lr: 0.001,
+      optimizer: { name: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+      schedule: { name: 'cosine', minLr: 0 },
+      dropout: 0.1,
+      shuffle: true,
+      seed: 5,
+      trainSamples: 3200,
+      valSamples: 800,
+      testSamples: 10000,
     });
     expect(json.testAccuracy).toBeGreaterThan(0.85);
     expect(json.valAccuracy).toBeGreaterThan(0.85);
-    expect(Object.keys(json.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testAccuracy', 'testLoss', 'trainAccuracy', 'trainEvalLoss', 'trainLoss', 'valAccuracy', 'valLoss']);
+    expect(Object.keys(json.history[0]).sort()).toEqual([
+      'epoch',
+      'seconds',
+      'steps',
+      'testAccuracy',
+      'testLoss',
+      'trainAccuracy',
+      'trainEvalLoss',
+      'trainLoss',
+      'valAccuracy',
+      'valLoss',
+    ]);
     expect(json.history[2].valAccuracy).toBe(json.valAccuracy);
     const svg = fs.readFileSync(curves, 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
@@ -124,7 +222,17 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
   it('eval reads the model back and gives the accuracy and loss the training report gave', async () => {
     const evalReport = file('eval.json');
     const matrix = file('confusion.svg');
-    const { code, stdout, stderr } = await runCli('eval', '--model', model, '--backend', 'cpu', '--report', evalReport, '--plot', matrix);
+    const { code, stdout, stderr } = await runCli(
+      'eval',
+      '--model',
+      model,
+      '--backend',
+      'cpu',
+      '--report',
+      evalReport,
+      '--plot',
+      matrix,
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const trained = JSON.parse(fs.readFileSync(report, 'utf8'));
@@ -176,10 +284,40 @@ describe('a run with adam, cosine, gelu, dropout and validation, then eval and p
 
 describe('resume through checkpoint files', () => {
   it('a run stopped at --max-steps and resumed from its checkpoint ends with bitwise the uninterrupted model', async () => {
-    const run = ['train', '--backend', 'cpu', '--train-limit', '2000', '--layers', '784,24,10', '--epochs', '2',
-      '--optimizer', 'nesterov', '--schedule', 'step', '--step-size', '1', '--gamma', '0.5', '--dropout', '0.2', '--validation-split', '0.2',
-      '--checkpoint-every', '10'];
-    const whole = await runCli(...run, '--checkpoint', file('whole.ckpt'), '--out', file('whole.safetensors'), '--report', file('whole.json'));
+    const run = [
+      'train',
+      '--backend',
+      'cpu',
+      '--train-limit',
+      '2000',
+      '--layers',
+      '784,24,10',
+      '--epochs',
+      '2',
+      '--optimizer',
+      'nesterov',
+      '--schedule',
+      'step',
+      '--step-size',
+      '1',
+      '--gamma',
+      '0.5',
+      '--dropout',
+      '0.2',
+      '--validation-split',
+      '0.2',
+      '--checkpoint-every',
+      '10',
+    ];
+    const whole = await runCli(
+      ...run,
+      '--checkpoint',
+      file('whole.ckpt'),
+      '--out',
+      file('whole.safetensors'),
+      '--report',
+      file('whole.json'),
+    );
     expect(whole.stderr).toBe('');
     // Stopped at a multiple of the checkpoint interval, the stopped and resumed runs cut the same chunks of steps as
     // the whole run, so even the loss sums of the history agree bitwise.
@@ -187,12 +325,23 @@ describe('resume through checkpoint files', () => {
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(/30 steps/);
     // The checkpoint carries the run's settings: --resume alone continues it (the checkpoint interval included).
-    const second = await runCli('train', '--resume', file('part.ckpt'), '--backend', 'cpu', '--out', file('resumed.safetensors'), '--report', file('resumed.json'));
+    const second = await runCli(
+      'train',
+      '--resume',
+      file('part.ckpt'),
+      '--backend',
+      'cpu',
+      '--out',
+      file('resumed.safetensors'),
+      '--report',
+      file('resumed.json'),
+    );
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/resuming from .*part\.ckpt: epoch 2, step 30/);
     expect(loadModel(file('resumed.safetensors')).params).toEqual(loadModel(file('whole.safetensors')).params);
-    const strip = (f: string) => JSON.parse(fs.readFileSync(file(f), 'utf8')).history.map(({ seconds: _, ...r }: { seconds: number }) => r);
+    const strip = (f: string) =>
+      JSON.parse(fs.readFileSync(file(f), 'utf8')).history.map(({ seconds: _, ...r }: { seconds: number }) => r);
     expect(strip('resumed.json')).toEqual(strip('whole.json'));
   });
 });

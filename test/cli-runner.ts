@@ -27,6 +27,9 @@ export function cli(...args: string[]): CliResult {
 export async function runCli(...args: string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const code = await run(args, { stdout: { write: (text) => (stdout += text) }, stderr: { write: (text) => (stderr += text) } });
+  const code = await run(args, {
+    stdout: { write: (text) => (stdout += text) },
+    stderr: { write: (text) => (stderr += text) },
+  });
   return { code, stdout, stderr };
 }

@@ -2,14 +2,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readModel as loadModel } from './model-files.js';
 import { cli, runCli } from './cli-runner.js';
+import { readModel as loadModel } from './model-files.js';
 
 describe('train CLI', () => {
   it('documents every flag in --help', async () => {
     const { code, stdout } = await runCli('train', '--help');
     expect(code).toBe(0);
-    for (const flag of ['--layers', '--epochs', '--batch-size', '--learning-rate', '--seed', '--backend', '--data', '--train-limit', '--out', '--report', '--help']) {
+    for (const flag of [
+      '--layers',
+      '--epochs',
+      '--batch-size',
+      '--learning-rate',
+      '--seed',
+      '--backend',
+      '--data',
+      '--train-limit',
+      '--out',
+      '--report',
+      '--help',
+    ]) {
       expect(stdout).toContain(flag);
     }
   });
@@ -41,22 +53,54 @@ describe('train CLI', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
     const report = path.join(dir, 'report.json');
     const model = path.join(dir, 'model.safetensors');
-    const { code, stdout, stderr } = await runCli('train', '--backend', 'cpu', '--train-limit', '3000', '--epochs', '2',
-      '--layers', '784,32,10', '--seed', '3', '--report', report, '--out', model);
+    const { code, stdout, stderr } = await runCli(
+      'train',
+      '--backend',
+      'cpu',
+      '--train-limit',
+      '3000',
+      '--epochs',
+      '2',
+      '--layers',
+      '784,32,10',
+      '--seed',
+      '3',
+      '--report',
+      report,
+      '--out',
+      model,
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/epoch 1\/2 .*test accuracy/);
     expect(stdout).toMatch(/epoch 2\/2 .*test accuracy/);
     expect(stdout).toMatch(/done: test accuracy/);
     const json = JSON.parse(fs.readFileSync(report, 'utf8'));
-    expect(json).toMatchObject({ backend: 'cpu', layers: [784, 32, 10], epochs: 2, batch: 64, lr: 0.1, seed: 3, trainSamples: 3000 });
+    expect(json).toMatchObject({
+      backend: 'cpu',
+      layers: [784, 32, 10],
+      epochs: 2,
+      batch: 64,
+      lr: 0.1,
+      seed: 3,
+      trainSamples: 3000,
+    });
     expect(json.device).toMatch(/CPU/);
     expect(json.testAccuracy).toBeGreaterThan(0.8);
     expect(json.testAccuracy).toBeLessThanOrEqual(1);
     expect(json.testLoss).toBeGreaterThan(0);
     expect(json.seconds).toBeGreaterThan(0);
     expect(json.history).toHaveLength(2);
-    expect(Object.keys(json.history[0]).sort()).toEqual(['epoch', 'seconds', 'steps', 'testAccuracy', 'testLoss', 'trainAccuracy', 'trainEvalLoss', 'trainLoss']);
+    expect(Object.keys(json.history[0]).sort()).toEqual([
+      'epoch',
+      'seconds',
+      'steps',
+      'testAccuracy',
+      'testLoss',
+      'trainAccuracy',
+      'trainEvalLoss',
+      'trainLoss',
+    ]);
     expect(json.history[1].testAccuracy).toBe(json.testAccuracy);
     // The training set after the last epoch, beside the test set's figures, in the report and the epoch lines.
     expect(json.trainAccuracy).toBe(json.history[1].trainAccuracy);

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { relu, reluBackward } from '../src/cpu/activations.js';
 import { biasAdd, columnSum } from '../src/cpu/bias.js';
 import { gather } from '../src/cpu/gather.js';
-import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
 import { argmaxCount, softmaxCrossEntropy } from '../src/cpu/losses.js';
+import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
 import { sgdUpdate } from '../src/cpu/updates.js';
 import { Rng } from '../src/model/rng.js';
 import { expectClose, randomArray, randomLabels } from './helpers.js';
@@ -133,7 +133,7 @@ describe('relu and reluBackward', () => {
     const x = withTrailingSentinels(randomArray(rng, count), 3);
     x[0] = 0;
     if (count > 1) x[1] = -0;
-    const want = Array.from(x.subarray(0, count), (v) => (v > 0 ? v : 0));
+    const want = Array.from(x.subarray(0, count), (v) => Math.max(v, 0));
     const y = withTrailingSentinels(new Float32Array(count).fill(NaN), 3);
     relu(y, x, count);
     expect(Array.from(y.subarray(0, count))).toEqual(want);
@@ -172,7 +172,12 @@ describe('softmaxCrossEntropy', () => {
         // The loss is a float64 result of float64 arithmetic on the same inputs: only summation order differs.
         expect(Math.abs(loss - want.loss)).toBeLessThanOrEqual(1e-13 * Math.max(1, want.loss));
         // One float32 rounding of a float64 probability; atol for entries that are a tiny difference p - 1.
-        expectClose(grad.subarray(0, rows * classes), want.grad, { atol: 1e-15, rtol: F32_ROUND * 1.01 }, `grad ${rows}x${classes}`);
+        expectClose(
+          grad.subarray(0, rows * classes),
+          want.grad,
+          { atol: 1e-15, rtol: F32_ROUND * 1.01 },
+          `grad ${rows}x${classes}`,
+        );
         expectTailUntouched(grad, rows * classes, 'softmaxCrossEntropy gradient');
         // Without a gradient buffer it returns the same loss.
         expect(softmaxCrossEntropy(null, logits, labels, rows, classes)).toBe(loss);
@@ -209,7 +214,12 @@ describe('softmaxCrossEntropy', () => {
     const want = refSoftmaxXent(logits, labels, 3, 3);
     expect(loss).toBeCloseTo((2e4 + 2e4 + Math.LN2 + Math.LN2) / 3, 9);
     expect(Math.abs(loss - want.loss)).toBeLessThan(1e-12 * want.loss);
-    expectClose(grad, [1 / 3, -1 / 3, 0, -1 / 3, 1 / 6, 1 / 6, 1 / 6, 0, -1 / 6], { atol: 1e-15, rtol: F32_ROUND }, 'grad');
+    expectClose(
+      grad,
+      [1 / 3, -1 / 3, 0, -1 / 3, 1 / 6, 1 / 6, 1 / 6, 0, -1 / 6],
+      { atol: 1e-15, rtol: F32_ROUND },
+      'grad',
+    );
   });
 });
 
@@ -280,7 +290,13 @@ describe('gather', () => {
     const order = rng.shuffle(Uint32Array.from({ length: samples }, (_, i) => i));
     const mean = 0.1307;
     const std = 0.3081;
-    for (const [start, batch] of [[0, 1], [0, 7], [13, 33], [17, 33], [49, 1]]) {
+    for (const [start, batch] of [
+      [0, 1],
+      [0, 7],
+      [13, 33],
+      [17, 33],
+      [49, 1],
+    ]) {
       const x = withTrailingSentinels(new Float32Array(batch * features).fill(NaN), 7);
       const labelsOut = new Uint32Array(batch + 2).fill(77);
       gather(x, labelsOut, pixels, labels, order, start, batch, features, mean, std);
@@ -291,7 +307,12 @@ describe('gather', () => {
         expect(labelsOut[r], `label of row ${r}`).toBe(labels[sample]);
       }
       // One float32 rounding; atol for values near zero where scale·byte − shift cancels (float64 error ~1e-16).
-      expectClose(x.subarray(0, batch * features), want, { atol: 1e-12, rtol: F32_ROUND * 1.01 }, `gather ${start}+${batch}`);
+      expectClose(
+        x.subarray(0, batch * features),
+        want,
+        { atol: 1e-12, rtol: F32_ROUND * 1.01 },
+        `gather ${start}+${batch}`,
+      );
       expectTailUntouched(x, batch * features, 'gather');
       expect(Array.from(labelsOut.subarray(batch))).toEqual([77, 77]);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseWithPapa, readDecimal, scanUnquoted, type ParsedCells } from '../src/data/csv-cells.js';
-import { classColumn, numericColumns, parseCsv, sortClasses, type CsvTable } from '../src/data/csv.js';
+import { type CsvTable, classColumn, numericColumns, parseCsv, sortClasses } from '../src/data/csv.js';
+import { type ParsedCells, parseWithPapa, readDecimal, scanUnquoted } from '../src/data/csv-cells.js';
 import { UserError } from '../src/errors.js';
 import { Rng } from '../src/model/rng.js';
 
@@ -25,7 +25,10 @@ describe('parseCsv', () => {
   it('reads quoting, CRLF, a byte-order mark and blank lines', () => {
     const table = parseCsv('\ufeff name ,"a, b"\r\n"x ""y""",2\r\n\r\n3,"4\n5"\r\n', 'q.csv');
     expect(table.columns).toEqual(['name', 'a, b']);
-    expect(rowsOf(table)).toEqual([['x "y"', '2'], ['3', '4\n5']]);
+    expect(rowsOf(table)).toEqual([
+      ['x "y"', '2'],
+      ['3', '4\n5'],
+    ]);
   });
 
   it.each([
@@ -36,7 +39,10 @@ describe('parseCsv', () => {
     ['a,b\n1,2,3\n', 'e.csv: row 1 has 3 cells, the header has 2 columns: give every row one cell per column'],
     ['a,,c\n1,2,3\n', 'e.csv: column 2 of the header has no name: give every column a name'],
     ['a,b,a\n1,2,3\n', 'e.csv: the header names "a" twice (columns 1 and 3): give each column its own name'],
-    ['a,b\n1,"2\n', 'e.csv: row 1: quoted field unterminated: close every quoted cell with a " (write "" for a quote inside one)'],
+    [
+      'a,b\n1,"2\n',
+      'e.csv: row 1: quoted field unterminated: close every quoted cell with a " (write "" for a quote inside one)',
+    ],
   ])('%j fails in one line', (text, message) => {
     expect(failure(() => parseCsv(text, 'e.csv'))).toBe(message);
   });
@@ -60,11 +66,14 @@ describe('numericColumns', () => {
     ['x\n0x10\n', 'row 1, column "x" holds "0x10", which is not a finite number'],
   ])('%j: a bad cell names its row and column', (text, where) => {
     expect(failure(() => numericColumns(parseCsv(text, 'n.csv'), ['x']))).toBe(
-      `n.csv: ${where}: every feature cell needs a number (nothing is filled in), so fix the cell or drop the row`);
+      `n.csv: ${where}: every feature cell needs a number (nothing is filled in), so fix the cell or drop the row`,
+    );
   });
 
   it('names the columns there are when one is missing', () => {
-    expect(failure(() => numericColumns(table, ['z']))).toBe('t.csv: no column named "z": the columns are "x", "y", "label"');
+    expect(failure(() => numericColumns(table, ['z']))).toBe(
+      't.csv: no column named "z": the columns are "x", "y", "label"',
+    );
   });
 });
 
@@ -76,16 +85,23 @@ describe('classColumn', () => {
 
   it('indexes each row into the sorted classes, or into given ones', () => {
     const table = parseCsv('f,kind\n1,setosa\n2, virginica\n3,setosa\n4,versicolor\n', 'c.csv');
-    expect(classColumn(table, 'kind')).toEqual({ classes: ['setosa', 'versicolor', 'virginica'], labels: Uint32Array.of(0, 2, 0, 1) });
-    expect(classColumn(table, 'kind', ['virginica', 'versicolor', 'setosa']).labels).toEqual(Uint32Array.of(2, 0, 2, 1));
+    expect(classColumn(table, 'kind')).toEqual({
+      classes: ['setosa', 'versicolor', 'virginica'],
+      labels: Uint32Array.of(0, 2, 0, 1),
+    });
+    expect(classColumn(table, 'kind', ['virginica', 'versicolor', 'setosa']).labels).toEqual(
+      Uint32Array.of(2, 0, 2, 1),
+    );
   });
 
   it('refuses a class the given ones lack, and an empty class cell', () => {
     const table = parseCsv('f,kind\n1,a\n2,c\n', 'test.csv');
     expect(failure(() => classColumn(table, 'kind', ['a', 'b']))).toBe(
-      'test.csv: row 2, column "kind" holds the class "c", which the training data does not have (its classes: a, b)');
+      'test.csv: row 2, column "kind" holds the class "c", which the training data does not have (its classes: a, b)',
+    );
     expect(failure(() => classColumn(parseCsv('f,kind\n1,\n', 'e.csv'), 'kind'))).toBe(
-      'e.csv: row 1, column "kind" is empty: every row needs its class, so fill the cell or drop the row');
+      'e.csv: row 1, column "kind" is empty: every row needs its class, so fill the cell or drop the row',
+    );
   });
 });
 
@@ -110,7 +126,8 @@ describe('fuzzing', () => {
         numericColumns(table, features);
         classColumn(table, table.columns[table.columns.length - 1]);
       } catch (error) {
-        if (!(error instanceof UserError) || error.message.includes('\n')) throw new Error(`case ${i} ${JSON.stringify(text)}: ${error}`);
+        if (!(error instanceof UserError) || error.message.includes('\n'))
+          throw new Error(`case ${i} ${JSON.stringify(text)}: ${error}`);
         refused++;
       }
     }
@@ -123,9 +140,43 @@ describe('reading numbers', () => {
   it('reads every decimal as Number() does, bit for bit, and refuses what is no decimal', () => {
     const rng = new Rng(11);
     const digits = (n: number) => Array.from({ length: n }, () => rng.below(10)).join('');
-    const cases = ['0', '-0', '+0.0', '1.', '.5', '-.5', '1e22', '1e23', '9007199254740991', '9007199254740993', '123456789012345678901',
-      '1e-22', '1e-23', '4.9e-324', '1e400', '0.000000000000000000000000001', '1e0400', ' 7 ', '\t-3.25\t', '\u00a02\u00a0',
-      '', ' ', '.', '-', '+', 'e5', '1e', '1e+', '1.2.3', '--1', '1_0', '0x10', 'NaN', 'Infinity', '١'];
+    const cases = [
+      '0',
+      '-0',
+      '+0.0',
+      '1.',
+      '.5',
+      '-.5',
+      '1e22',
+      '1e23',
+      '9007199254740991',
+      '9007199254740993',
+      '123456789012345678901',
+      '1e-22',
+      '1e-23',
+      '4.9e-324',
+      '1e400',
+      '0.000000000000000000000000001',
+      '1e0400',
+      ' 7 ',
+      '\t-3.25\t',
+      '\u00a02\u00a0',
+      '',
+      ' ',
+      '.',
+      '-',
+      '+',
+      'e5',
+      '1e',
+      '1e+',
+      '1.2.3',
+      '--1',
+      '1_0',
+      '0x10',
+      'NaN',
+      'Infinity',
+      '١',
+    ];
     for (let i = 0; i < 5000; i++) {
       const exponent = rng.below(3) ? '' : `${['e', 'E'][rng.below(2)]}${['', '+', '-'][rng.below(3)]}${rng.below(40)}`;
       const point = rng.below(4) === 0 ? '' : `.${digits(rng.below(12))}`;
@@ -144,23 +195,34 @@ describe('the scan of text without quotes', () => {
   const same = (text: string) => {
     const scanned = scanUnquoted(text);
     if (!scanned) return false;
-    const plain = (p: ParsedCells) => ('cells' in p ? { header: p.header, rows: rowsOf({ columns: p.header, cells: p.cells }) } : p);
+    const plain = (p: ParsedCells) =>
+      'cells' in p ? { header: p.header, rows: rowsOf({ columns: p.header, cells: p.cells }) } : p;
     expect(plain(scanned), JSON.stringify(text)).toEqual(plain(parseWithPapa(text)));
     if ('cells' in scanned) {
       const papa = parseWithPapa(text) as { cells: CsvTable['cells'] };
       for (let r = 0; r < scanned.cells.rows; r++) {
-        scanned.header.forEach((_, c) => expect(Object.is(scanned.cells.decimal(r, c), papa.cells.decimal(r, c))).toBe(true));
+        scanned.header.forEach((_, c) =>
+          expect(Object.is(scanned.cells.decimal(r, c), papa.cells.decimal(r, c))).toBe(true),
+        );
       }
     }
     return true;
   };
 
   it('reads LF and CRLF files, blank lines and ragged rows as Papa Parse does', () => {
-    for (const text of ['a,b\n1,2\n', 'a,b\r\n1,2\r\n\r\n3,4', '\n\na\n1\n\n', 'a,b\n1,2\n3\n', 'a\n \n', 'a,b\r\n1,2,3\r\n']) {
+    for (const text of [
+      'a,b\n1,2\n',
+      'a,b\r\n1,2\r\n\r\n3,4',
+      '\n\na\n1\n\n',
+      'a,b\n1,2\n3\n',
+      'a\n \n',
+      'a,b\r\n1,2,3\r\n',
+    ]) {
       expect(same(text)).toBe(true);
     }
     // Left to Papa Parse: quotes, and line ends whose reading depends on its guess.
-    for (const text of ['a,"b"\n1,2\n', 'a,b\r1,2\r', 'a,b\r\n1,2\n3,4\n', 'a\n1\r2\n']) expect(scanUnquoted(text)).toBeUndefined();
+    for (const text of ['a,"b"\n1,2\n', 'a,b\r1,2\r', 'a,b\r\n1,2\n3,4\n', 'a\n1\r2\n'])
+      expect(scanUnquoted(text)).toBeUndefined();
   });
 
   it('agrees with Papa Parse on 3000 random texts', () => {
@@ -172,7 +234,8 @@ describe('the scan of text without quotes', () => {
     for (let i = 0; i < 3000; i++) {
       const end = ends[i % 3];
       const text = Array.from({ length: 1 + rng.below(40) }, () => alphabet[rng.below(alphabet.length)])
-        .map((c) => (c === '\n' ? end[rng.below(end.length)] : c)).join('');
+        .map((c) => (c === '\n' ? end[rng.below(end.length)] : c))
+        .join('');
       if (same(text)) scanned++;
     }
     expect(scanned).toBeGreaterThan(1000);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CpuBackend } from '../src/cpu/backend.js';
-import { initParams, paramTable } from '../src/model/params.js';
-import { makeOptimizer } from '../src/model/optimizer.js';
-import { makeSpec } from '../src/model/spec.js';
-import { train } from '../src/train/trainer.js';
 import { analyseTestSet, Predictor, softmax } from '../demo/src/predict.js';
 import { parseHidden, parseSettings } from '../demo/src/settings.js';
 import type { ImageDataset } from '../src/backend.js';
+import { CpuBackend } from '../src/cpu/backend.js';
+import { makeOptimizer } from '../src/model/optimizer.js';
+import { initParams, paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
+import { makeSpec } from '../src/model/spec.js';
+import { train } from '../src/train/trainer.js';
 
 /** 16 random bytes per sample; the label is which quarter of them is brightest: learnable, but not at once. */
 function quarters(seed: number, count: number): ImageDataset {
@@ -15,7 +15,9 @@ function quarters(seed: number, count: number): ImageDataset {
   const pixels = Uint8Array.from({ length: count * 16 }, () => rng.below(256));
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
-    const sums = [0, 1, 2, 3].map((q) => pixels.subarray(i * 16 + q * 4, i * 16 + q * 4 + 4).reduce((a, b) => a + b, 0));
+    const sums = [0, 1, 2, 3].map((q) =>
+      pixels.subarray(i * 16 + q * 4, i * 16 + q * 4 + 4).reduce((a, b) => a + b, 0),
+    );
     labels[i] = sums.indexOf(Math.max(...sums));
   }
   return { inputs: pixels, labels, count, features: 16 };
@@ -31,7 +33,13 @@ describe('the page’s predictions', () => {
   it('analyseTestSet counts what the CPU backend evaluates, and the confusion matrix adds up', async () => {
     const spec = makeSpec([16, 12, 4]);
     const data = { train: quarters(1, 512), test: quarters(2, 700) };
-    const result = await train(new CpuBackend(), spec, data, { epochs: 2, batch: 32, learningRate: 0.05, seed: 3, logEvery: 4 });
+    const result = await train(new CpuBackend(), spec, data, {
+      epochs: 2,
+      batch: 32,
+      learningRate: 0.05,
+      seed: 3,
+      logEvery: 4,
+    });
     let pauses = 0;
     const analysis = await analyseTestSet(spec, result.params, data.test, async () => void pauses++);
     expect(analysis.correct / analysis.count).toBeCloseTo(result.test!.accuracy, 10);
@@ -70,7 +78,9 @@ describe('the page’s predictions', () => {
 
   it('refuses parameters of the wrong size', () => {
     const spec = makeSpec([16, 4]);
-    expect(() => new Predictor(spec, initParams(paramTable(makeSpec([16, 5])), 1))).toThrow(/85 parameters for layers 16,4, need 68/);
+    expect(() => new Predictor(spec, initParams(paramTable(makeSpec([16, 5])), 1))).toThrow(
+      /85 parameters for layers 16,4, need 68/,
+    );
   });
 });
 
@@ -81,9 +91,18 @@ describe('the page’s settings form', () => {
     expect(parseSettings(good, 60000)).toEqual({
       ok: true,
       value: {
-        hidden: [256, 128], batch: 64, learningRate: 0.1, epochs: 3, seed: 1, backend: 'webgpu',
+        hidden: [256, 128],
+        batch: 64,
+        learningRate: 0.1,
+        epochs: 3,
+        seed: 1,
+        backend: 'webgpu',
         // Not in the form's text: the CLI's defaults.
-        activation: 'relu', loss: 'softmax-cross-entropy', dropout: 0, labelSmoothing: 0, optimizer: makeOptimizer('sgd'),
+        activation: 'relu',
+        loss: 'softmax-cross-entropy',
+        dropout: 0,
+        labelSmoothing: 0,
+        optimizer: makeOptimizer('sgd'),
         schedule: { name: 'constant' },
       },
     });
@@ -95,7 +114,9 @@ describe('the page’s settings form', () => {
       const parsed = parseSettings({ ...good, ...field }, trainCount);
       return parsed.ok ? 'ok' : parsed.error;
     };
-    expect(bad({ hidden: '128, x' })).toBe('Hidden layers: "x" is not a width from 1 to 4096. Write widths separated by commas, like 256, 128.');
+    expect(bad({ hidden: '128, x' })).toBe(
+      'Hidden layers: "x" is not a width from 1 to 4096. Write widths separated by commas, like 256, 128.',
+    );
     expect(bad({ batch: '0' })).toBe('Batch size: "0" is not a whole number from 1 to 60000.');
     expect(bad({ batch: '600' }, 500)).toBe('Batch size: "600" is not a whole number from 1 to 500.');
     expect(bad({ learningRate: '-1' })).toMatch(/^Learning rate: "-1" is not a number above 0/);

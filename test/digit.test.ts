@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { BOX, boundingBox, CENTRE, centreOfMass, FIELD, inkFromRgba, preprocessDigit } from '../src/data/digit.js';
 import { loadMnist } from '../src/data/mnist.js';
-import {
-  BOX, boundingBox, CENTRE, centreOfMass, FIELD, inkFromRgba, preprocessDigit,
-} from '../src/data/digit.js';
 
 /** A blank canvas of ink coverage with filled rectangles [x, y, w, h] at full ink. */
 function canvas(width: number, height: number, rects: [number, number, number, number][]): Float32Array {
@@ -24,7 +22,8 @@ function upscale(pixels: Uint8Array, scale: number): Float32Array {
   const side = FIELD * scale;
   const ink = new Float32Array(side * side);
   for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) ink[y * side + x] = pixels[Math.floor(y / scale) * FIELD + Math.floor(x / scale)] / 255;
+    for (let x = 0; x < side; x++)
+      ink[y * side + x] = pixels[Math.floor(y / scale) * FIELD + Math.floor(x / scale)] / 255;
   }
   return ink;
 }
@@ -53,7 +52,10 @@ describe('preprocessDigit: a drawing made into an MNIST digit', () => {
 
   it('centres by the centre of mass, not the bounding box', () => {
     // An L: a heavy bar on the left and a light foot. The box centre is not the mass centre.
-    const ink = canvas(200, 200, [[20, 20, 30, 100], [50, 110, 50, 10]]);
+    const ink = canvas(200, 200, [
+      [20, 20, 30, 100],
+      [50, 110, 50, 10],
+    ]);
     const pixels = preprocessDigit(ink, 200, 200)!;
     const com = centreOfMass(pixels, FIELD, FIELD);
     expect(Math.abs(com.x - CENTRE)).toBeLessThanOrEqual(0.5);

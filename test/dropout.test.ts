@@ -28,8 +28,9 @@ describe('the counter hash', () => {
       expect(dropoutHash(seed, step, layer, index)).toBe(murmur3Words(seed, [step, layer, index]));
     }
     // Pinned for the WGSL port: any change to the hash changes these.
-    expect([dropoutHash(1, 0, 1, 0), dropoutHash(1, 0, 1, 1), dropoutHash(0x27d4eb2e, 937, 2, 8191)])
-      .toEqual([0x6ba9df91, 0xea4c4c5d, 0x89057fcf]);
+    expect([dropoutHash(1, 0, 1, 0), dropoutHash(1, 0, 1, 1), dropoutHash(0x27d4eb2e, 937, 2, 8191)]).toEqual([
+      0x6ba9df91, 0xea4c4c5d, 0x89057fcf,
+    ]);
   });
 
   it('threshold: keep when the hash is at least rate · 2^32', () => {
@@ -54,7 +55,7 @@ describe('dropout masks', () => {
       let same = 0;
       for (let i = 0; i < count; i++) if ((other[i] === 0) === (a[i] === 0)) same++;
       // Independent masks agree on half the elements: 4096 ± 45 (one standard deviation); allow 5.
-      expect(Math.abs(same - count / 2)).toBeLessThan(5 * Math.sqrt(count) / 2);
+      expect(Math.abs(same - count / 2)).toBeLessThan((5 * Math.sqrt(count)) / 2);
     }
   });
 
@@ -79,7 +80,7 @@ describe('dropout masks', () => {
     const y = mask(3, 0, 1, 0.5);
     let agree = 0;
     for (let i = 1; i < count; i++) if ((y[i] === 0) === (y[i - 1] === 0)) agree++;
-    expect(Math.abs(agree - (count - 1) / 2)).toBeLessThan(5 * Math.sqrt(count) / 2);
+    expect(Math.abs(agree - (count - 1) / 2)).toBeLessThan((5 * Math.sqrt(count)) / 2);
   });
 
   it('rate 0 keeps everything unchanged; backward applies the same mask and scale to the gradient', () => {

@@ -19,16 +19,25 @@ export function buildDemo(outDir: string): void {
   const env = { ...process.env };
   delete env.NODE_ENV;
   delete env.VITEST;
-  const result = spawnSync(process.execPath, [vite, 'build', 'demo', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT, env, encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`vite build failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync(
+    process.execPath,
+    [vite, 'build', 'demo', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+    {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    },
+  );
+  if (result.status !== 0)
+    throw new Error(`vite build failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
   if (!fs.existsSync(path.join(outDir, 'index.html'))) throw new Error(`vite build wrote no index.html to ${outDir}`);
 }
 
 export async function launchChromium(extraArgs: string[]): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the end-to-end test drives Debian's chromium (apt-get install chromium libvulkan1)`);
+    throw new Error(
+      `${CHROMIUM} is missing: the end-to-end test drives Debian's chromium (apt-get install chromium libvulkan1)`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...QUIET, ...extraArgs] });
 }

@@ -14,8 +14,8 @@ import { CpuBackend } from '../src/cpu/backend.js';
 import { decodeModel } from '../src/io/model-codec.js';
 import { makeSpec } from '../src/model/spec.js';
 import { train } from '../src/train/trainer.js';
-import { buildDemo, launchChromium, ROOT, watchPage, WEBGPU } from './e2e-browser.js';
-import { serveStatic, type StaticServer } from './e2e-server.js';
+import { buildDemo, launchChromium, ROOT, WEBGPU, watchPage } from './e2e-browser.js';
+import { type StaticServer, serveStatic } from './e2e-server.js';
 
 const OUTPUT = path.join(ROOT, 'test', 'output');
 const BUILD = path.join(OUTPUT, 'demo-build');
@@ -31,13 +31,22 @@ const SECOND = { optimizer: 'adam', activation: 'tanh' };
  */
 async function libraryReportsTrainAccuracy(): Promise<boolean> {
   const set = { inputs: new Uint8Array([0, 255, 255, 0]), labels: new Uint8Array([0, 1]), count: 2, features: 2 };
-  const result = await train(new CpuBackend(), makeSpec([2, 2]), { train: set, test: set }, { epochs: 1, batch: 2, learningRate: 0.1, seed: 1, logEvery: 1 });
+  const result = await train(
+    new CpuBackend(),
+    makeSpec([2, 2]),
+    { train: set, test: set },
+    { epochs: 1, batch: 2, learningRate: 0.1, seed: 1, logEvery: 1 },
+  );
   return 'trainAccuracy' in result.history[0];
 }
 
 /** Three clusters of points around (0, 0), (4, 0) and (0, 4), named by colour: a table any classifier learns. */
 function clustersCsv(rows: number): string {
-  const centres: [string, number, number][] = [['red', 0, 0], ['green', 4, 0], ['blue', 0, 4]];
+  const centres: [string, number, number][] = [
+    ['red', 0, 0],
+    ['green', 4, 0],
+    ['blue', 0, 4],
+  ];
   const lines = ['x,y,colour'];
   for (let i = 0; i < rows; i++) {
     const [name, cx, cy] = centres[i % 3];
@@ -49,21 +58,29 @@ function clustersCsv(rows: number): string {
 
 /** Drops a file on the page as a person drags it from their desktop. */
 async function dropFile(page: Page, name: string, text: string): Promise<void> {
-  const transfer = await page.evaluateHandle(([fileName, body]) => {
-    const data = new DataTransfer();
-    data.items.add(new File([body], fileName, { type: 'text/csv' }));
-    return data;
-  }, [name, text]);
+  const transfer = await page.evaluateHandle(
+    ([fileName, body]) => {
+      const data = new DataTransfer();
+      data.items.add(new File([body], fileName, { type: 'text/csv' }));
+      return data;
+    },
+    [name, text],
+  );
   await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: transfer });
 }
 
 /** The curves a chart draws: "run:kind" to the number of points. */
 async function curves(page: Page, chart: string): Promise<Map<string, number>> {
   const text = (await page.getAttribute(chart, 'data-curves')) ?? '';
-  return new Map(text.split(',').filter(Boolean).map((entry) => {
-    const [run, kind, points] = entry.split(':');
-    return [`${run}:${kind}`, Number(points)];
-  }));
+  return new Map(
+    text
+      .split(',')
+      .filter(Boolean)
+      .map((entry) => {
+        const [run, kind, points] = entry.split(':');
+        return [`${run}:${kind}`, Number(points)];
+      }),
+  );
 }
 
 let server: StaticServer;
@@ -81,7 +98,11 @@ afterAll(async () => {
 const stateOf = (page: Page) => page.getAttribute('#status', 'data-state');
 
 async function waitForState(page: Page, states: string[], timeout: number): Promise<string> {
-  await page.waitForFunction((wanted) => wanted.includes(document.getElementById('status')?.dataset.state ?? ''), states, { timeout, polling: 100 });
+  await page.waitForFunction(
+    (wanted) => wanted.includes(document.getElementById('status')?.dataset.state ?? ''),
+    states,
+    { timeout, polling: 100 },
+  );
   return (await stateOf(page))!;
 }
 
@@ -96,7 +117,8 @@ async function drawOne(page: Page): Promise<void> {
   const x = box.x + box.width * 0.52;
   await page.mouse.move(x - box.width * 0.04, box.y + box.height * 0.2);
   await page.mouse.down();
-  for (let i = 1; i <= 11; i++) await page.mouse.move(x - box.width * 0.04 * (1 - i / 11), box.y + box.height * (0.2 + 0.055 * i));
+  for (let i = 1; i <= 11; i++)
+    await page.mouse.move(x - box.width * 0.04 * (1 - i / 11), box.y + box.height * (0.2 + 0.055 * i));
   await page.mouse.up();
 }
 
@@ -127,7 +149,9 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     expect(await page.textContent('#adapter')).toMatch(/WebGPU · .*swiftshader/i);
     expect(await page.isHidden('#notice')).toBe(true);
     expect(await page.inputValue('#backend')).toBe('webgpu');
-    expect(await page.textContent('#data-note')).toContain('first 2,000 of 60,000 training digits and 500 of 10,000 test digits');
+    expect(await page.textContent('#data-note')).toContain(
+      'first 2,000 of 60,000 training digits and 500 of 10,000 test digits',
+    );
     expect(server.requests).toContain('/mnist/train-images-idx3-ubyte.gz');
   });
 
@@ -135,7 +159,9 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     await fill(page, SETTINGS);
     expect(await page.textContent('#architecture')).toBe('784 → 32 → 10 · 25,450 parameters');
     await page.click('#start');
-    await page.waitForFunction(() => document.getElementById('stat-loss')?.dataset.last !== undefined, null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('stat-loss')?.dataset.last !== undefined, null, {
+      timeout: 60_000,
+    });
 
     // The page answers while the GPU trains: a round trip through its main thread stays short.
     let slowest = 0;
@@ -196,18 +222,23 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     // Training accuracy beside the test accuracy, exactly where the library's epoch records have it.
     const reported = await libraryReportsTrainAccuracy();
     expect((await curves(page, '#epoch-chart')).get('1:training accuracy')).toBe(reported ? 2 : undefined);
-    expect(await row.getAttribute('data-train-accuracy') !== null).toBe(reported);
+    expect((await row.getAttribute('data-train-accuracy')) !== null).toBe(reported);
     expect(await page.textContent('#stat-train-accuracy')).toMatch(reported ? /^\d+\.\d\d%$/ : /^–$/);
   });
 
   it('reads a digit drawn with the mouse', async () => {
     expect(await page.getAttribute('#prediction', 'data-digit')).toBe('');
     await drawOne(page);
-    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit !== '', null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit !== '', null, {
+      timeout: 10_000,
+    });
     const probs = await probabilities(page);
     expect(probs).toHaveLength(10);
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    expect(await page.getAttribute('#prediction', 'data-digit'), `probabilities ${probs.map((p) => p.toFixed(3))}`).toBe('1');
+    expect(
+      await page.getAttribute('#prediction', 'data-digit'),
+      `probabilities ${probs.map((p) => p.toFixed(3))}`,
+    ).toBe('1');
     expect(await page.textContent('#prediction')).toBe('1');
     expect(await page.getAttribute('#activations', 'data-layers'), 'one hidden layer of 32 units').toBe('32');
     await page.screenshot({ path: path.join(OUTPUT, 'demo-e2e.png'), fullPage: true });
@@ -227,18 +258,26 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     expect(await stateOf(page)).toBe('ready');
     expect(await page.textContent('#stat-accuracy')).toBe('–');
     // No model, so no answer (the prediction is redrawn on the next animation frame).
-    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit === '', null, { timeout: 5_000 });
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit === '', null, {
+      timeout: 5_000,
+    });
 
     await page.setInputFiles('#load', file);
-    await page.waitForFunction(() => document.getElementById('model-status')?.dataset.loaded !== undefined, null, { timeout: 30_000 });
-    expect(await page.textContent('#model-status')).toMatch(/^Loaded demo-e2e-model\.safetensors \(784-32-10\): \d+\.\d\d% of 500/);
+    await page.waitForFunction(() => document.getElementById('model-status')?.dataset.loaded !== undefined, null, {
+      timeout: 30_000,
+    });
+    expect(await page.textContent('#model-status')).toMatch(
+      /^Loaded demo-e2e-model\.safetensors \(784-32-10\): \d+\.\d\d% of 500/,
+    );
     expect(await page.getAttribute('#confusion', 'data-correct')).toBe(correctBefore);
     expect(await page.getAttribute('#prediction', 'data-digit')).toBe('1'); // the drawing is still there
   });
 
   it('stops a run part-way on Reset, and clears what it showed', async () => {
     await page.click('#start');
-    await page.waitForFunction(() => document.getElementById('stat-loss')?.dataset.last !== undefined, null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('stat-loss')?.dataset.last !== undefined, null, {
+      timeout: 60_000,
+    });
     await page.click('#reset');
     expect(await stateOf(page)).toBe('ready');
     await page.waitForTimeout(1500); // long enough for a chunk in flight to land, and be ignored
@@ -273,28 +312,67 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     const accuracy = await curves(page, '#epoch-chart');
     expect([accuracy.get('1:test accuracy'), accuracy.get('3:test accuracy')]).toEqual([2, 1]);
     await page.screenshot({ path: path.join(OUTPUT, 'demo-e2e-compare.png'), fullPage: true });
-    await page.locator('#progress-title').locator('..').screenshot({ path: path.join(OUTPUT, 'demo-e2e-charts.png') });
+    await page
+      .locator('#progress-title')
+      .locator('..')
+      .screenshot({ path: path.join(OUTPUT, 'demo-e2e-charts.png') });
 
     // Hidden, a run leaves the charts but stays in the table; removed, it leaves both.
     await page.click('#run-rows tr[data-run="1"] .run-show');
-    await page.waitForFunction(() => !document.getElementById('loss-chart')?.dataset.curves?.includes('1:training loss'), null, { timeout: 5_000 });
+    await page.waitForFunction(
+      () => !document.getElementById('loss-chart')?.dataset.curves?.includes('1:training loss'),
+      null,
+      { timeout: 5_000 },
+    );
     expect(await page.locator('#run-rows tr').count()).toBe(3);
     await page.click('#run-rows tr[data-run="2"] .run-remove');
     await page.waitForFunction(() => document.querySelectorAll('#run-rows tr').length === 2, null, { timeout: 5_000 });
     await page.click('#run-rows tr[data-run="1"] .run-show');
-    await page.waitForFunction(() => document.getElementById('loss-chart')?.dataset.curves?.includes('1:training loss'), null, { timeout: 5_000 });
+    await page.waitForFunction(
+      () => document.getElementById('loss-chart')?.dataset.curves?.includes('1:training loss'),
+      null,
+      { timeout: 5_000 },
+    );
   });
 
   it('records the settings in the address: the link opens the page with them, and the CLI command matches', async () => {
     const link = page.url();
     expect(new URL(link).searchParams.get('optimizer')).toBe('adam');
     const command = await page.textContent('#cli-command');
-    expect(command).toBe('npm run train -- --hidden 32 --batch-size 32 --learning-rate 0.003 --optimizer adam --activation tanh --train-limit 2000 --backend webgpu');
+    expect(command).toBe(
+      'npm run train -- --hidden 32 --batch-size 32 --learning-rate 0.003 --optimizer adam --activation tanh --train-limit 2000 --backend webgpu',
+    );
     const other = await browser.newPage();
     await other.goto(link);
     await waitForState(other, ['ready', 'error'], 60_000);
-    const values = await Promise.all(['hidden', 'batch', 'lr', 'epochs', 'seed', 'optimizer', 'activation', 'loss', 'schedule', 'beta1', 'weight-decay'].map((id) => other.inputValue(`#${id}`)));
-    expect(values).toEqual(['32', '32', '0.003', '1', '1', 'adam', 'tanh', 'softmax-cross-entropy', 'constant', '0.9', '0']);
+    const values = await Promise.all(
+      [
+        'hidden',
+        'batch',
+        'lr',
+        'epochs',
+        'seed',
+        'optimizer',
+        'activation',
+        'loss',
+        'schedule',
+        'beta1',
+        'weight-decay',
+      ].map((id) => other.inputValue(`#${id}`)),
+    );
+    expect(values).toEqual([
+      '32',
+      '32',
+      '0.003',
+      '1',
+      '1',
+      'adam',
+      'tanh',
+      'softmax-cross-entropy',
+      'constant',
+      '0.9',
+      '0',
+    ]);
     expect(await other.textContent('#cli-command')).toBe(command);
     expect(await other.textContent('#data-note')).toContain('first 2,000 of 60,000 training digits');
     await other.close();
@@ -304,14 +382,22 @@ describe('the demo with WebGPU (SwiftShader)', () => {
     await dropFile(page, 'clusters.csv', clustersCsv(90));
     await page.waitForSelector('#table-options:not([hidden])', { timeout: 5_000 });
     expect(await page.inputValue('#target')).toBe('colour');
-    expect(await page.textContent('#data-note')).toMatch(/^clusters\.csv: 90 rows of 3 columns; 72 train, the other 18/);
+    expect(await page.textContent('#data-note')).toMatch(
+      /^clusters\.csv: 90 rows of 3 columns; 72 train, the other 18/,
+    );
     expect(await page.isHidden('#draw'), 'no drawing pad for a table').toBe(true);
     // The CLI's defaults for a table: Adam at 0.001, a batch of min(200, rows), 200 epochs.
-    expect([await page.inputValue('#optimizer'), await page.inputValue('#lr'), await page.inputValue('#batch'), await page.inputValue('#epochs')])
-      .toEqual(['adam', '0.001', '72', '200']);
+    expect([
+      await page.inputValue('#optimizer'),
+      await page.inputValue('#lr'),
+      await page.inputValue('#batch'),
+      await page.inputValue('#epochs'),
+    ]).toEqual(['adam', '0.001', '72', '200']);
     expect(await page.textContent('#architecture')).toBe('2 → 100 → 3 · 603 parameters');
     await fill(page, { lr: '0.05', epochs: '40' });
-    expect(await page.textContent('#cli-command')).toBe('npm run train -- --data clusters.csv --learning-rate 0.05 --epochs 40 --backend webgpu');
+    expect(await page.textContent('#cli-command')).toBe(
+      'npm run train -- --data clusters.csv --learning-rate 0.05 --epochs 40 --backend webgpu',
+    );
     await page.click('#start');
     expect(await waitForState(page, ['done', 'error'], 120_000), (await page.textContent('#status'))!).toBe('done');
     const row = page.locator('#run-rows tr[data-run="4"]');
@@ -352,7 +438,9 @@ describe('the demo without WebGPU', () => {
     await page.goto(`${server.url}${SMALL_RUN}&hidden=16&batch-size=32&epochs=1`);
     await waitForState(page, ['ready', 'error'], 60_000);
     expect(await page.isVisible('#notice')).toBe(true);
-    expect(await page.textContent('#notice-headline')).toBe('This browser has WebGPU, but it found no graphics adapter to use.');
+    expect(await page.textContent('#notice-headline')).toBe(
+      'This browser has WebGPU, but it found no graphics adapter to use.',
+    );
     expect(await page.getAttribute('#adapter', 'data-kind')).toBe('none');
     expect(await page.inputValue('#backend')).toBe('cpu');
     expect(await page.locator('#backend option[value="webgpu"]').isDisabled()).toBe(true);
@@ -363,7 +451,9 @@ describe('the demo without WebGPU', () => {
     expect(await page.textContent('#adapter')).toBe('CPU reference (1 thread, in the browser)');
     expect(Number(await page.getAttribute('#stat-accuracy', 'data-value'))).toBeGreaterThan(0.6);
     await drawOne(page);
-    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit !== '', null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit !== '', null, {
+      timeout: 10_000,
+    });
     await page.screenshot({ path: path.join(OUTPUT, 'demo-e2e-no-webgpu.png'), fullPage: true });
     expect(watch.errors).toEqual([]);
     await page.close();
@@ -377,7 +467,9 @@ describe('the demo without WebGPU', () => {
     await page.goto(server.url + SMALL_RUN);
     await page.waitForSelector('#notice:not([hidden])', { timeout: 30_000 });
     expect(await page.evaluate(() => 'gpu' in navigator)).toBe(false);
-    expect(await page.textContent('#notice-headline')).toBe('This browser does not offer WebGPU, so the network cannot train on your GPU here.');
+    expect(await page.textContent('#notice-headline')).toBe(
+      'This browser does not offer WebGPU, so the network cannot train on your GPU here.',
+    );
     expect(await page.textContent('#use-cpu')).toBe('Train on the CPU instead');
     await page.close();
   });

@@ -10,7 +10,9 @@ function staticGraph(entry: string): Map<string, string[]> {
   const visit = (file: string) => {
     if (graph.has(file)) return;
     const source = fs.readFileSync(file, 'utf8');
-    const specifiers = [...source.matchAll(/^(?:import|export)(?!\s+type\b)[^'";]*?from\s+'([^']+)'/gms)].map((m) => m[1]);
+    const specifiers = [...source.matchAll(/^(?:import|export)(?!\s+type\b)[^'";]*?from\s+'([^']+)'/gms)].map(
+      (m) => m[1],
+    );
     graph.set(file, specifiers);
     for (const specifier of specifiers) {
       if (specifier.startsWith('.')) visit(path.resolve(path.dirname(file), specifier).replace(/\.js$/, '.ts'));
@@ -25,7 +27,8 @@ describe('the main entry', () => {
     const graph = staticGraph('src/index.ts');
     expect(graph.size).toBeGreaterThan(20); // the walk follows the entry's modules
     const outside = [...graph].flatMap(([file, specifiers]) =>
-      specifiers.filter((s) => !s.startsWith('.')).map((s) => `${path.relative(ROOT, file)} imports ${s}`));
+      specifiers.filter((s) => !s.startsWith('.')).map((s) => `${path.relative(ROOT, file)} imports ${s}`),
+    );
     expect(outside.filter((line) => / imports (node:|webgpu$|fs$|path$|url$)/.test(line))).toEqual([]);
   });
 

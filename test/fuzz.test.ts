@@ -36,7 +36,8 @@ function mutate(rng: Rng, good: Uint8Array): Uint8Array {
   const bytes = good.slice();
   switch (rng.below(6)) {
     case 0:
-      for (let i = 0, n = 1 + rng.below(8); i < n && bytes.length; i++) bytes[rng.below(bytes.length)] ^= 1 << rng.below(8);
+      for (let i = 0, n = 1 + rng.below(8); i < n && bytes.length; i++)
+        bytes[rng.below(bytes.length)] ^= 1 << rng.below(8);
       return bytes;
     case 1: {
       // A header field set to an extreme: the classic way to ask a parser for gigabytes.
@@ -130,9 +131,12 @@ describe('fuzzing untrusted inputs', () => {
     new DataView(claim.buffer).setBigUint64(0, 1n << 60n, true);
     expect(() => decodeModel(claim, 'claim.safetensors')).toThrow(UserError);
     // A tensor whose shape asks for 2^40 floats.
-    const header = new TextEncoder().encode(JSON.stringify({
-      __metadata__: { format: 'webgpu-mlp' }, '0.weight': { dtype: 'F32', shape: [1 << 20, 1 << 20], data_offsets: [0, 8] },
-    }));
+    const header = new TextEncoder().encode(
+      JSON.stringify({
+        __metadata__: { format: 'webgpu-mlp' },
+        '0.weight': { dtype: 'F32', shape: [1 << 20, 1 << 20], data_offsets: [0, 8] },
+      }),
+    );
     const file = new Uint8Array(8 + header.length + 8);
     new DataView(file.buffer).setBigUint64(0, BigInt(header.length), true);
     file.set(header, 8);

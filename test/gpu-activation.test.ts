@@ -10,15 +10,29 @@ import { launch } from '../src/gpu/kernels.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { dropoutHash, murmur3Words } from '../src/model/counter-hash.js';
 import { Rng } from '../src/model/rng.js';
-import { ACTIVATIONS, makeSpec, type Activation } from '../src/model/spec.js';
+import { ACTIVATIONS, type Activation, makeSpec } from '../src/model/spec.js';
 import { LAYERS, useTestGpu } from './gpu-fixture.js';
-import { compareSessions, EVAL_FUSED, EVAL_UNFUSED, FUSED, orders, sessionOptions, UNFUSED } from './gpu-session-parity.js';
+import {
+  compareSessions,
+  EVAL_FUSED,
+  EVAL_UNFUSED,
+  FUSED,
+  orders,
+  sessionOptions,
+  UNFUSED,
+} from './gpu-session-parity.js';
 import { expectClose, randomArray, relativeError } from './helpers.js';
 
 const fixture = useTestGpu({ kernels: true });
 
 /** A step table whose entry 1 carries run step `step` (entry 0 is a decoy: the dynamic offset must pick entry 1). */
-const stepTable = (step: number) => ({ table: [{ start: 0, slot: 0, run: 12345 }, { start: 0, slot: 1, run: step }], entry: 1 });
+const stepTable = (step: number) => ({
+  table: [
+    { start: 0, slot: 0, run: 12345 },
+    { start: 0, slot: 1, run: step },
+  ],
+  entry: 1,
+});
 
 /** A buffer holding `data` that a kernel may overwrite and the test read back. */
 const inOut = (data: Float32Array) =>
@@ -52,12 +66,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     const module = device.createShaderModule({ code });
     const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
     expect(errors.map((m) => `${m.lineNum}: ${m.message}`)).toEqual([]);
-    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const pipeline = await device.createComputePipelineAsync({
+      layout: 'auto',
+      compute: { module, entryPoint: 'main' },
+    });
     const count = keys.length / 4;
     const out = run.output(3 * count);
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
-      entries: [{ binding: 0, resource: { buffer: out } }, { binding: 1, resource: { buffer: run.input(keys) } }],
+      entries: [
+        { binding: 0, resource: { buffer: out } },
+        { binding: 1, resource: { buffer: run.input(keys) } },
+      ],
     });
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
@@ -72,18 +92,24 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   it("is MurmurHash3_x86_32 (the reference's published vectors) and dropoutHash bit for bit on 5000 keys", async () => {
     // [seed, word]: the SMHasher vectors of no words (out 1) and of one word (out 2), as test/dropout.test.ts.
     const vectors: [number, number, number, number][] = [
-      [0, 0, 0, 0x2362f9de], [1, 0, 0x514e28b7, -1], [0xffffffff, 0, 0x81f16f39, -1], [0, 0x87654321, 0, 0xf55b516b],
-      [0x5082edee, 0x87654321, -1, 0x2362f9de], [0x9747b28c, 0x61616161, -1, 0x5a97808a],
+      [0, 0, 0, 0x2362f9de],
+      [1, 0, 0x514e28b7, -1],
+      [0xffffffff, 0, 0x81f16f39, -1],
+      [0, 0x87654321, 0, 0xf55b516b],
+      [0x5082edee, 0x87654321, -1, 0x2362f9de],
+      [0x9747b28c, 0x61616161, -1, 0x5a97808a],
     ];
     // dropoutHash's pinned values, then random keys: large seeds, steps and indices, small layers.
     const pinned: [number, number, number, number, number][] = [
-      [1, 0, 1, 0, 0x6ba9df91], [1, 0, 1, 1, 0xea4c4c5d], [0x27d4eb2e, 937, 2, 8191, 0x89057fcf],
+      [1, 0, 1, 0, 0x6ba9df91],
+      [1, 0, 1, 1, 0xea4c4c5d],
+      [0x27d4eb2e, 937, 2, 8191, 0x89057fcf],
     ];
     const rng = new Rng(77);
     const random = Array.from({ length: 5000 }, () => [rng.nextU32(), rng.nextU32(), rng.below(8), rng.nextU32()]);
     const keys = Uint32Array.from([
       ...vectors.flatMap(([seed, word]) => [seed, 0, 0, word]),
-      ...pinned.flatMap(([seed, step, layer, index]) => [seed, step, layer, index]),
+      ...pinned.flat(),
       ...random.flat(),
     ]);
     const got = await gpuHashes(keys);
@@ -102,7 +128,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 });
 
 /** The CPU's forward and backward of one activation with optional dropout, in the order CpuNetwork runs them. */
-function cpuActivation(kind: Activation, x: Float32Array, dy: Float32Array, drop?: { rate: number; seed: number; step: number; layer: number }) {
+function cpuActivation(
+  kind: Activation,
+  x: Float32Array,
+  dy: Float32Array,
+  drop?: { rate: number; seed: number; step: number; layer: number },
+) {
   const n = x.length;
   const y = new Float32Array(n);
   activationForward(kind, y, x, n);
@@ -117,7 +148,10 @@ function cpuActivation(kind: Activation, x: Float32Array, dy: Float32Array, drop
 
 /** The activation kernel forward (y from x) and backward (dy in place), at run step `step`. */
 async function gpuActivation(
-  kind: Activation, x: Float32Array, dy: Float32Array, drop?: { rate: number; seed: number; step: number; layer: number },
+  kind: Activation,
+  x: Float32Array,
+  dy: Float32Array,
+  drop?: { rate: number; seed: number; step: number; layer: number },
 ) {
   const n = x.length;
   const run = fixture.kernels;
@@ -135,7 +169,8 @@ async function gpuActivation(
 function preActivations(rng: Rng, n: number): Float32Array {
   const special = [0, -0, 1e-30, -1e-30, 1e-6, -1e-6, 0.2499, 0.2501, -0.2501, 17, -17, 30, -30];
   return Float32Array.from({ length: n }, (_, i) =>
-    i < special.length ? special[i] : rng.uniform(i % 5 === 0 ? -30 : -6, i % 5 === 0 ? 30 : 6));
+    i < special.length ? special[i] : rng.uniform(i % 5 === 0 ? -30 : -6, i % 5 === 0 ? 30 : 6),
+  );
 }
 
 /**
@@ -158,7 +193,8 @@ const activationTol: Record<Activation, { atol: number; rtol: number }> = {
 
 describe('the activation kernel against src/cpu/activations.ts', () => {
   it.each(ACTIVATIONS.flatMap((kind) => [1, 7, 33 * 130, 4099].map((n) => [kind, n] as const)))(
-    '%s forward and backward, %i values', async (kind, n) => {
+    '%s forward and backward, %i values',
+    async (kind, n) => {
       const rng = new Rng(n + kind.length);
       const x = preActivations(rng, n);
       const dy = randomArray(rng, n);
@@ -166,9 +202,10 @@ describe('the activation kernel against src/cpu/activations.ts', () => {
       const got = await gpuActivation(kind, x, dy);
       expectClose(got.y, want.y, activationTol[kind], `${kind} forward`);
       expectClose(got.dx, want.dx, activationTol[kind], `${kind} backward`);
-    });
+    },
+  );
 
-  it('gelu over a fine grid of -12..12: its erf (Abramowitz and Stegun 7.1.26) is the CPU\'s to fp32 precision', async () => {
+  it("gelu over a fine grid of -12..12: its erf (Abramowitz and Stegun 7.1.26) is the CPU's to fp32 precision", async () => {
     const x = Float32Array.from({ length: 24 * 256 + 1 }, (_, i) => -12 + i / 256);
     const got = await gpuActivation('gelu', x, new Float32Array(x.length).fill(1));
     const want = cpuActivation('gelu', x, new Float32Array(x.length).fill(1));
@@ -196,7 +233,7 @@ describe('dropout in the activation kernel against src/cpu/dropout.ts', () => {
     { rate: 0.5, seed: 1, step: 0, layer: 1 },
     { rate: 0.1, seed: 0x27d4eb2e, step: 937, layer: 2 },
     { rate: 0.9, seed: 4000000000, step: 123456, layer: 3 },
-  ])('masks bitwise equal to the CPU\'s at rate $rate, step $step, layer $layer', async (drop) => {
+  ])("masks bitwise equal to the CPU's at rate $rate, step $step, layer $layer", async (drop) => {
     const n = 130 * 33;
     const rng = new Rng(drop.step + 1);
     // Positive inputs: ReLU passes them, so every zero of the output is the mask's.
@@ -218,7 +255,7 @@ describe('dropout in the activation kernel against src/cpu/dropout.ts', () => {
     expect(kept(other.y)).not.toEqual(kept(got.y));
   });
 
-  it('gelu with dropout: the mask after the activation, and backward through both in the CPU\'s order', async () => {
+  it("gelu with dropout: the mask after the activation, and backward through both in the CPU's order", async () => {
     const rng = new Rng(8);
     const x = preActivations(rng, 777);
     const dy = randomArray(rng, 777);
@@ -233,7 +270,13 @@ describe('dropout in the activation kernel against src/cpu/dropout.ts', () => {
 describe('training sessions with each activation and with dropout against CpuSession: 3 layers, 5 steps, evaluate(test and val), predict', () => {
   it.each(ACTIVATIONS)('%s with softmax-cross-entropy', async (activation) => {
     const fused = activation === 'relu';
-    await compareSessions(fixture.backend, makeSpec(LAYERS, { activation }), 0, fused ? FUSED : UNFUSED, fused ? EVAL_FUSED : EVAL_UNFUSED);
+    await compareSessions(
+      fixture.backend,
+      makeSpec(LAYERS, { activation }),
+      0,
+      fused ? FUSED : UNFUSED,
+      fused ? EVAL_FUSED : EVAL_UNFUSED,
+    );
   });
 
   it('relu with dropout 0.3: the activation kernel while training, fused ReLU at evaluation', async () => {
@@ -242,8 +285,11 @@ describe('training sessions with each activation and with dropout against CpuSes
 
   it('dropout with another seed trains differently (the seed reaches the masks)', async () => {
     const spec = makeSpec(LAYERS);
-    const [a, b] = await Promise.all([0x5eed, 0x5eee].map((seed) =>
-      fixture.backend.createSession({ ...sessionOptions(spec, 0.3), dropout: { rate: 0.3, seed } })));
+    const [a, b] = await Promise.all(
+      [0x5eed, 0x5eee].map((seed) =>
+        fixture.backend.createSession({ ...sessionOptions(spec, 0.3), dropout: { rate: 0.3, seed } }),
+      ),
+    );
     try {
       for (const session of [a, b]) {
         session.setEpochOrder(orders[0]);

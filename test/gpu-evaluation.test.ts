@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
-import { UserError } from '../src/errors.js';
 import { loadMnist } from '../src/data/mnist.js';
+import { UserError } from '../src/errors.js';
 import { encodeModel } from '../src/io/model-codec.js';
 import { paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
@@ -30,12 +30,19 @@ describe('a whole run through train(), GPU against CPU', () => {
     const spec = makeSpec(LAYERS, { activation: 'tanh' });
     const options = { epochs: 2, batch: BATCH, learningRate: 0.1, seed: 4, logEvery: 4, dropout: 0.2 };
     const data = { train: trainSet, test: testSet, val: valSet };
-    const [gpuRun, cpuRun] = [await trainRun(fixture.backend, spec, data, options), await trainRun(new CpuBackend(), spec, data, options)];
+    const [gpuRun, cpuRun] = [
+      await trainRun(fixture.backend, spec, data, options),
+      await trainRun(new CpuBackend(), spec, data, options),
+    ];
     expectTensorsClose(paramTable(spec), gpuRun.params, cpuRun.params, PARAMS_TOL, 'after 20 steps');
     gpuRun.history.forEach((epoch, i) => {
       const want = cpuRun.history[i];
-      expectClose([epoch.trainLoss, epoch.testLoss!, epoch.valLoss!], [want.trainLoss, want.testLoss!, want.valLoss!], lossTol,
-        `epoch ${i + 1}: train, test and validation loss`);
+      expectClose(
+        [epoch.trainLoss, epoch.testLoss!, epoch.valLoss!],
+        [want.trainLoss, want.testLoss!, want.valLoss!],
+        lossTol,
+        `epoch ${i + 1}: train, test and validation loss`,
+      );
       expect([epoch.testAccuracy, epoch.valAccuracy]).toEqual([want.testAccuracy, want.valAccuracy]);
       // The training set evaluated on the backend that trains, without dropout.
       expectClose([epoch.trainEvalLoss!], [want.trainEvalLoss!], lossTol, `epoch ${i + 1}: the training set's loss`);
@@ -57,14 +64,19 @@ describe('a whole run through train(), GPU against CPU', () => {
       const outputs = await cpu.predict(trainSet);
       const classes = LAYERS[LAYERS.length - 1];
       let correct = 0;
-      for (let r = 0; r < trainSet.count; r++) if (argmax(outputs, r * classes, classes) === trainSet.labels[r]) correct++;
+      for (let r = 0; r < trainSet.count; r++)
+        if (argmax(outputs, r * classes, classes) === trainSet.labels[r]) correct++;
       expect(c.accuracy).toBe(correct / trainSet.count);
     } finally {
       gpu.dispose();
       cpu.dispose();
     }
-    const run = await trainRun(new CpuBackend(), spec, { train: trainSet, test: testSet },
-      { epochs: 1, batch: BATCH, learningRate: 0.1, seed: 4, logEvery: 4, trainMetrics: false });
+    const run = await trainRun(
+      new CpuBackend(),
+      spec,
+      { train: trainSet, test: testSet },
+      { epochs: 1, batch: BATCH, learningRate: 0.1, seed: 4, logEvery: 4, trainMetrics: false },
+    );
     expect(run.history[0].trainAccuracy).toBeUndefined();
     expect(run.history[0].trainEvalLoss).toBeUndefined();
   });
@@ -79,12 +91,22 @@ describe('predict() and evaluate() edge cases', () => {
       await expect(session.predict(randomDataset(new Rng(1), 3, 21))).rejects.toThrow(UserError);
       expect(await session.predict({ ...testSet, count: 0 })).toEqual(new Float32Array(0));
       // Two billion images of 20 pixels: beyond any device's binding size, refused before anything is allocated.
-      const huge = { inputs: { length: 2 ** 36 }, labels: { length: 2 ** 31 }, count: 2 ** 31, features: 20 } as unknown as Dataset;
+      const huge = {
+        inputs: { length: 2 ** 36 },
+        labels: { length: 2 ** 31 },
+        count: 2 ** 31,
+        features: 20,
+      } as unknown as Dataset;
       await expect(session.predict(huge)).rejects.toThrow(/maxStorageBufferBindingSize|maxBufferSize/);
       // Still usable: one sample alone (one batch of one row), and the whole test set against evaluate().
-      const one = { ...testSet, inputs: testSet.inputs.subarray(20 * 5, 20 * 6), labels: testSet.labels.subarray(5, 6), count: 1 };
+      const one = {
+        ...testSet,
+        inputs: testSet.inputs.subarray(20 * 5, 20 * 6),
+        labels: testSet.labels.subarray(5, 6),
+        count: 1,
+      };
       const all = await session.predict(testSet);
-      expectClose(await session.predict(one), all.subarray(50, 60), { atol: 1e-6, rtol: 1e-6 }, "one sample");
+      expectClose(await session.predict(one), all.subarray(50, 60), { atol: 1e-6, rtol: 1e-6 }, 'one sample');
       const correct = Array.from({ length: testSet.count }, (_, r) => argmax(all, r * 10, 10) === testSet.labels[r]);
       expect((await session.evaluate()).accuracy).toBe(correct.filter(Boolean).length / testSet.count);
     } finally {
@@ -151,13 +173,26 @@ describe('eval and predict --backend webgpu on a saved model', () => {
     };
     const data = path.join(dir, 'mnist');
     fs.mkdirSync(data);
-    for (const [name, set] of [['train', mnist.train], ['t10k', test]] as const) {
-      fs.writeFileSync(path.join(data, `${name}-images-idx3-ubyte`), idx(0x803, [set.count, 28, 28], set.inputs.subarray(0, set.count * 784)));
-      fs.writeFileSync(path.join(data, `${name}-labels-idx1-ubyte`), idx(0x801, [set.count], set.labels.subarray(0, set.count)));
+    for (const [name, set] of [
+      ['train', mnist.train],
+      ['t10k', test],
+    ] as const) {
+      fs.writeFileSync(
+        path.join(data, `${name}-images-idx3-ubyte`),
+        idx(0x803, [set.count, 28, 28], set.inputs.subarray(0, set.count * 784)),
+      );
+      fs.writeFileSync(
+        path.join(data, `${name}-labels-idx1-ubyte`),
+        idx(0x801, [set.count], set.labels.subarray(0, set.count)),
+      );
     }
     const spec = makeSpec([784, 16, 10], { activation: 'gelu', loss: 'mse' });
-    const trained = await trainRun(new CpuBackend(), spec, { train: mnist.train, test },
-      { epochs: 1, batch: 10, learningRate: 0.1, seed: 2, logEvery: 100 });
+    const trained = await trainRun(
+      new CpuBackend(),
+      spec,
+      { train: mnist.train, test },
+      { epochs: 1, batch: 10, learningRate: 0.1, seed: 2, logEvery: 100 },
+    );
     const model = path.join(dir, 'model.safetensors');
     fs.writeFileSync(model, encodeModel(spec, trained.params));
     const cpu = await evaluateModel(new CpuBackend(), spec, trained.params, test);
@@ -176,11 +211,28 @@ describe('eval and predict --backend webgpu on a saved model', () => {
     expect(json.confusion.flat()).toEqual(Array.from(cpu.confusion));
 
     const index = 17;
-    const one = { ...test, inputs: test.inputs.subarray(index * 784, (index + 1) * 784), labels: test.labels.subarray(index, index + 1), count: 1 };
+    const one = {
+      ...test,
+      inputs: test.inputs.subarray(index * 784, (index + 1) * 784),
+      labels: test.labels.subarray(index, index + 1),
+      count: 1,
+    };
     const want = argmax(await predictOutputs(new CpuBackend(), spec, trained.params, one), 0, 10);
-    const predicted = await runCli('predict', '--model', model, '--data', data, '--index', String(index), '--backend', 'webgpu');
+    const predicted = await runCli(
+      'predict',
+      '--model',
+      model,
+      '--data',
+      data,
+      '--index',
+      String(index),
+      '--backend',
+      'webgpu',
+    );
     expect(predicted.stderr).toBe('');
     expect(predicted.code).toBe(0);
-    expect(predicted.stdout).toMatch(new RegExp(`^test sample ${index} \\(label ${test.labels[index]}\\): class ${want} \\(output `, 'm'));
+    expect(predicted.stdout).toMatch(
+      new RegExp(`^test sample ${index} \\(label ${test.labels[index]}\\): class ${want} \\(output `, 'm'),
+    );
   });
 });

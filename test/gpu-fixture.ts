@@ -52,13 +52,20 @@ export function useTestGpu(options: { kernels?: boolean } = {}): TestGpu {
     gpu?.destroy();
   });
   const opened = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`useTestGpu: no ${what} (read it inside a test; kernels need { kernels: true })`);
+    if (value === undefined)
+      throw new Error(`useTestGpu: no ${what} (read it inside a test; kernels need { kernels: true })`);
     return value;
   };
   return {
-    get gpu() { return opened(gpu, 'gpu'); },
-    get backend() { return opened(backend, 'backend'); },
-    get kernels() { return opened(kernels, 'kernel runner'); },
+    get gpu() {
+      return opened(gpu, 'gpu');
+    },
+    get backend() {
+      return opened(backend, 'backend');
+    },
+    get kernels() {
+      return opened(kernels, 'kernel runner');
+    },
   };
 }
 
@@ -76,13 +83,18 @@ export interface SessionData<D extends Dataset = ImageDataset> {
  * set, the test set, the validation set (when `counts.val` is given), then `orders` shuffles of the training set.
  */
 export function randomSessionData(
-  seed: number, features: number, counts: { train: number; test: number; val?: number }, orders: number,
+  seed: number,
+  features: number,
+  counts: { train: number; test: number; val?: number },
+  orders: number,
 ): SessionData {
   const rng = new Rng(seed);
   const train = randomDataset(rng, counts.train, features);
   const test = randomDataset(rng, counts.test, features);
   const val = counts.val === undefined ? undefined : randomDataset(rng, counts.val, features);
-  const shuffles = Array.from({ length: orders }, () => rng.shuffle(Uint32Array.from({ length: train.count }, (_, i) => i)));
+  const shuffles = Array.from({ length: orders }, () =>
+    rng.shuffle(Uint32Array.from({ length: train.count }, (_, i) => i)),
+  );
   return { train, test, val, orders: shuffles };
 }
 
@@ -95,11 +107,22 @@ export type TableLabels = (rng: Rng, count: number) => Dataset['labels'];
  * inputs before its labels.
  */
 export function randomTableData(
-  seed: number, features: number, counts: { train: number; test: number; val: number }, orders: number, labels: TableLabels,
+  seed: number,
+  features: number,
+  counts: { train: number; test: number; val: number },
+  orders: number,
+  labels: TableLabels,
 ): Required<SessionData<Dataset>> {
   const rng = new Rng(seed);
-  const table = (count: number): Dataset => ({ inputs: randomArray(rng, count * features, -2, 2), labels: labels(rng, count), count, features });
+  const table = (count: number): Dataset => ({
+    inputs: randomArray(rng, count * features, -2, 2),
+    labels: labels(rng, count),
+    count,
+    features,
+  });
   const [train, test, val] = [table(counts.train), table(counts.test), table(counts.val)];
-  const shuffles = Array.from({ length: orders }, () => rng.shuffle(Uint32Array.from({ length: train.count }, (_, i) => i)));
+  const shuffles = Array.from({ length: orders }, () =>
+    rng.shuffle(Uint32Array.from({ length: train.count }, (_, i) => i)),
+  );
   return { train, test, val, orders: shuffles };
 }

@@ -4,8 +4,8 @@ import { argmaxCount, softmaxCrossEntropy } from '../src/cpu/losses.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { launch, normalisationTable } from '../src/gpu/kernels.js';
 import { Rng } from '../src/model/rng.js';
-import { expectClose, randomArray, randomLabels } from './helpers.js';
 import { KernelRunner, openTestGpu } from './gpu-setup.js';
+import { expectClose, randomArray, randomLabels } from './helpers.js';
 
 /**
  * Every kernel but the matmul family (test/gpu-matmul.test.ts) against its CPU reference (src/cpu/) on fresh
@@ -29,7 +29,11 @@ afterAll(() => {
 });
 
 describe('gather (bytes on the GPU to a normalised batch)', () => {
-  it.each([[50, 33], [40, 784], [9, 1]])('%i samples x %i features: exact', async (samples, features) => {
+  it.each([
+    [50, 33],
+    [40, 784],
+    [9, 1],
+  ])('%i samples x %i features: exact', async (samples, features) => {
     const rng = new Rng(samples + features);
     const pixels = Uint8Array.from({ length: samples * features }, () => rng.below(256));
     const labels = Uint8Array.from({ length: samples }, () => rng.below(10));
@@ -43,15 +47,22 @@ describe('gather (bytes on the GPU to a normalised batch)', () => {
       const expectedX = new Float32Array(rows * features);
       const expectedLabels = new Uint32Array(rows);
       const identity = Uint32Array.from({ length: samples }, (_, i) => i);
-      gather(expectedX, expectedLabels, pixels, labels, useOrder ? order : identity, start, rows, features,
-        mean, std);
+      gather(expectedX, expectedLabels, pixels, labels, useOrder ? order : identity, start, rows, features, mean, std);
       const x = run.output(rows * features);
       const labelsOut = run.output(rows);
       // The start comes from entry 2 of a step table, through the dynamic offset, as in training.
-      const table = [{ start: 0, slot: 0 }, { start: 1, slot: 1 }, { start, slot: 2 }];
-      await run.run('gather', [x, labelsOut],
+      const table = [
+        { start: 0, slot: 0 },
+        { start: 1, slot: 1 },
+        { start, slot: 2 },
+      ];
+      await run.run(
+        'gather',
+        [x, labelsOut],
         [run.input(pixels), run.input(labels), run.input(order), run.input(lut)],
-        launch.gather(rows, features, useOrder), { table, entry: 2 });
+        launch.gather(rows, features, useOrder),
+        { table, entry: 2 },
+      );
       expect(Array.from(await run.readF32(x, rows * features))).toEqual(Array.from(expectedX));
       expect(Array.from(await run.readU32(labelsOut, rows))).toEqual(Array.from(expectedLabels));
     }
@@ -60,7 +71,12 @@ describe('gather (bytes on the GPU to a normalised batch)', () => {
 
 describe('gather_floats (float32 inputs on the GPU, with class indices or target rows)', () => {
   // Width 1: class indices up to 999 (beyond a byte); width 3: regression targets, copied bit for bit.
-  it.each([[50, 33, 1], [41, 7, 3], [9, 1, 3], [30, 2, 5]])('%i samples x %i features, %i label words: exact', async (samples, features, width) => {
+  it.each([
+    [50, 33, 1],
+    [41, 7, 3],
+    [9, 1, 3],
+    [30, 2, 5],
+  ])('%i samples x %i features, %i label words: exact', async (samples, features, width) => {
     const rng = new Rng(samples * 3 + features + width);
     const inputs = randomArray(rng, samples * features, -3, 3);
     const labels = width === 1 ? randomLabels(rng, samples, 1000) : randomArray(rng, samples * width, -2, 2);
@@ -72,12 +88,31 @@ describe('gather_floats (float32 inputs on the GPU, with class indices or target
       const expectedX = new Float32Array(rows * features);
       const expectedLabels = labels instanceof Uint32Array ? new Uint32Array(rows) : new Float32Array(rows * width);
       const identity = Uint32Array.from({ length: samples }, (_, i) => i);
-      gatherFloats(expectedX, expectedLabels, inputs, labels, useOrder ? order : identity, start, rows, features, width);
+      gatherFloats(
+        expectedX,
+        expectedLabels,
+        inputs,
+        labels,
+        useOrder ? order : identity,
+        start,
+        rows,
+        features,
+        width,
+      );
       const x = run.output(rows * features);
       const labelsOut = run.output(rows * width);
-      const table = [{ start: 0, slot: 0 }, { start: 1, slot: 1 }, { start, slot: 2 }];
-      await run.run('gather_floats', [x, labelsOut], [run.input(inputs), run.input(labels), run.input(order)],
-        launch.gatherFloats(rows, features, useOrder, width), { table, entry: 2 });
+      const table = [
+        { start: 0, slot: 0 },
+        { start: 1, slot: 1 },
+        { start, slot: 2 },
+      ];
+      await run.run(
+        'gather_floats',
+        [x, labelsOut],
+        [run.input(inputs), run.input(labels), run.input(order)],
+        launch.gatherFloats(rows, features, useOrder, width),
+        { table, entry: 2 },
+      );
       expect(Array.from(await run.readF32(x, rows * features))).toEqual(Array.from(expectedX));
       const raw = await run.read(labelsOut, rows * width);
       const got = labels instanceof Uint32Array ? new Uint32Array(raw) : new Float32Array(raw);
@@ -87,7 +122,13 @@ describe('gather_floats (float32 inputs on the GPU, with class indices or target
 });
 
 describe('softmax_cross_entropy (loss and logit gradient)', () => {
-  it.each([[1, 10], [7, 10], [33, 1], [300, 33], [9, 300]])('%i rows x %i classes', async (rows, classes) => {
+  it.each([
+    [1, 10],
+    [7, 10],
+    [33, 1],
+    [300, 33],
+    [9, 300],
+  ])('%i rows x %i classes', async (rows, classes) => {
     const rng = new Rng(rows * 7 + classes);
     // Logits up to ±50: exp() would overflow fp32 at 88 without the max subtraction on rows that hold both ends.
     const logits = randomArray(rng, rows * classes, -50, 50);
@@ -96,10 +137,21 @@ describe('softmax_cross_entropy (loss and logit gradient)', () => {
     const expectedLoss = softmaxCrossEntropy(expectedGrad, logits, labels, rows, classes);
     const grad = run.output(rows * classes);
     const losses = run.output(4);
-    await run.run('softmax_cross_entropy', [grad, losses], [run.input(logits), run.input(labels)],
-      launch.softmaxCrossEntropy(rows, classes), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 3 }], entry: 1 });
+    await run.run(
+      'softmax_cross_entropy',
+      [grad, losses],
+      [run.input(logits), run.input(labels)],
+      launch.softmaxCrossEntropy(rows, classes),
+      {
+        table: [
+          { start: 0, slot: 0 },
+          { start: 0, slot: 3 },
+        ],
+        entry: 1,
+      },
+    );
     const gotLosses = await run.readF32(losses, 4);
-    expect(gotLosses.subarray(0, 3).every(Number.isNaN), 'only the step\'s slot is written').toBe(true);
+    expect(gotLosses.subarray(0, 3).every(Number.isNaN), "only the step's slot is written").toBe(true);
     // log and exp are a few ulp in fp32 and the loss sums rows terms in a tree: 1e-5 relative is ample.
     expectClose([gotLosses[3]], [expectedLoss], { atol: 1e-6, rtol: 1e-5 }, 'mean loss');
     // Gradients are (p - onehot) / rows with p from exp (WGSL allows a few ulp more for large |x|): rtol 1e-4, and
@@ -109,7 +161,13 @@ describe('softmax_cross_entropy (loss and logit gradient)', () => {
 });
 
 describe('argmax_count (evaluation: correct count and loss sum)', () => {
-  it.each([[1, 10], [7, 10], [300, 10], [130, 3], [9, 300]])('%i rows x %i classes, with ties', async (rows, classes) => {
+  it.each([
+    [1, 10],
+    [7, 10],
+    [300, 10],
+    [130, 3],
+    [9, 300],
+  ])('%i rows x %i classes, with ties', async (rows, classes) => {
     const rng = new Rng(rows * 11 + classes);
     // Small integers make ties common: the first maximum must win, as in ops.argmaxCount.
     const logits = Float32Array.from({ length: rows * classes }, () => rng.below(4));
@@ -117,16 +175,27 @@ describe('argmax_count (evaluation: correct count and loss sum)', () => {
     const expectedCorrect = argmaxCount(logits, labels, rows, classes);
     const expectedLoss = softmaxCrossEntropy(null, logits, labels, rows, classes) * rows;
     const out = run.output(2 * 3);
-    await run.run('argmax_count', [out], [run.input(logits), run.input(labels)],
-      launch.argmaxCount(rows, classes, 'softmax-cross-entropy', 'classification'), { table: [{ start: 0, slot: 0 }, { start: 0, slot: 2 }], entry: 1 });
+    await run.run(
+      'argmax_count',
+      [out],
+      [run.input(logits), run.input(labels)],
+      launch.argmaxCount(rows, classes, 'softmax-cross-entropy', 'classification'),
+      {
+        table: [
+          { start: 0, slot: 0 },
+          { start: 0, slot: 2 },
+        ],
+        entry: 1,
+      },
+    );
     const raw = await run.read(out, 6);
     expect(new Uint32Array(raw)[5], 'correct count').toBe(expectedCorrect);
-    expect(new Float32Array(raw).subarray(0, 4).every(Number.isNaN), 'only the batch\'s slot is written').toBe(true);
+    expect(new Float32Array(raw).subarray(0, 4).every(Number.isNaN), "only the batch's slot is written").toBe(true);
     expectClose([new Float32Array(raw)[4]], [expectedLoss], { atol: 1e-6, rtol: 1e-5 }, 'loss sum');
   });
 });
 
-describe('noop (the benchmark\'s overhead baseline)', () => {
+describe("noop (the benchmark's overhead baseline)", () => {
   it('each dispatch adds one to the word it writes', async () => {
     const out = run.res.buffer('out', 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, Uint32Array.of(5));
     await run.run('noop', [out], [], launch.noop());

@@ -7,12 +7,20 @@ import { defaultMatmulChoice } from '../src/gpu/backend.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { BIAS, BIAS_GRAD, launch, MASK, RELU, UPDATE } from '../src/gpu/kernels.js';
 import {
-  MATMUL_MODES, MATMUL_TILE_NAMES, MATMUL_TILES, pickMatmul, SOFTWARE_CHOICE, variantConstants, checkVariant,
-  type MatmulForm, type MatmulMode, type MatmulTile,
+  checkVariant,
+  MATMUL_MODES,
+  MATMUL_TILE_NAMES,
+  MATMUL_TILES,
+  type MatmulForm,
+  type MatmulMode,
+  type MatmulTile,
+  pickMatmul,
+  SOFTWARE_CHOICE,
+  variantConstants,
 } from '../src/gpu/matmul-variants.js';
 import { Rng } from '../src/model/rng.js';
-import { expectClose, randomArray } from './helpers.js';
 import { KernelRunner, matmulTol, openTestGpu, withLeadingJunk } from './gpu-setup.js';
+import { expectClose, randomArray } from './helpers.js';
 
 /**
  * The matmul family against matmulNT / matmulTN / matmulNN: each variant (3 forms x 4 tiles x 3 modes) forced on a
@@ -34,17 +42,23 @@ afterAll(() => {
 });
 
 const ALL_VARIANTS = (['nt', 'tn', 'nn'] as const).flatMap((form) =>
-  MATMUL_TILE_NAMES.flatMap((tile) => MATMUL_MODES.map((mode) => [form, tile, mode] as const)));
+  MATMUL_TILE_NAMES.flatMap((tile) => MATMUL_MODES.map((mode) => [form, tile, mode] as const)),
+);
 
 /** The split-K tile that a software adapter never picks, forced once per mode: fast nt, edge tn, scalar nn. */
-const UNPICKED_PER_MODE = [['nt', 'tiny', 'fast'], ['tn', 'tiny', 'edge'], ['nn', 'tiny', 'scalar']] as const;
+const UNPICKED_PER_MODE = [
+  ['nt', 'tiny', 'fast'],
+  ['tn', 'tiny', 'edge'],
+  ['nn', 'tiny', 'scalar'],
+] as const;
 
 /** How this device's backend picks variants (SOFTWARE_CHOICE on a software adapter). */
 const picking = defaultMatmulChoice(gpu);
 
-const testedVariants = gpu.adapter.software && process.env.WEBGPU_MLP_ALL_MATMULS !== '1'
-  ? [...ALL_VARIANTS.filter(([, tile]) => SOFTWARE_CHOICE.tiles!.includes(tile)), ...UNPICKED_PER_MODE]
-  : ALL_VARIANTS;
+const testedVariants =
+  gpu.adapter.software && process.env.WEBGPU_MLP_ALL_MATMULS !== '1'
+    ? [...ALL_VARIANTS.filter(([, tile]) => SOFTWARE_CHOICE.tiles!.includes(tile)), ...UNPICKED_PER_MODE]
+    : ALL_VARIANTS;
 
 interface Case {
   m: number;
@@ -72,7 +86,12 @@ const reference: Record<MatmulForm, typeof matmulNT> = { nt: matmulNT, tn: matmu
  * Runs one form through a variant (forced, or picked when tile and mode are undefined): plain against the CPU, then
  * with the epilogue that training uses. Returns the plain result so callers can compare runs.
  */
-async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: MatmulTile, mode?: MatmulMode): Promise<Float32Array> {
+async function check(
+  form: MatmulForm,
+  { m, n, k, aOff, bOff }: Case,
+  tile?: MatmulTile,
+  mode?: MatmulMode,
+): Promise<Float32Array> {
   const rng = new Rng(m * 7919 + n * 104729 + k * 31 + form.length + (tile?.length ?? 0) + (mode?.length ?? 0));
   const a = randomArray(rng, m * k);
   const b = randomArray(rng, n * k);
@@ -99,8 +118,12 @@ async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: Mat
     biasAdd(want, bias, m, n);
     relu(want, want, m * n);
     const out = run.output(m * n);
-    await run.run('matmul', [out], [aBuf, params, params],
-      launch.matmul('nt', { m, n, k, flags: BIAS | RELU, aOff, bOff, eOff: bOff + n * k, ...force }));
+    await run.run(
+      'matmul',
+      [out],
+      [aBuf, params, params],
+      launch.matmul('nt', { m, n, k, flags: BIAS | RELU, aOff, bOff, eOff: bOff + n * k, ...force }),
+    );
     expectClose(await run.readF32(out, m * n), want, tol, `${label} + bias + relu`);
   } else if (form === 'nn') {
     // The input gradient through the ReLU below: zero where the layer's input was not positive.
@@ -108,8 +131,12 @@ async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: Mat
     const want = expected.slice();
     reluBackward(want, want, mask, m * n);
     const out = run.output(m * n);
-    await run.run('matmul', [out], [aBuf, bBuf, run.input(withLeadingJunk(mask, 6))],
-      launch.matmul('nn', { m, n, k, flags: MASK, aOff, bOff, eOff: 6, ...force }));
+    await run.run(
+      'matmul',
+      [out],
+      [aBuf, bBuf, run.input(withLeadingJunk(mask, 6))],
+      launch.matmul('nn', { m, n, k, flags: MASK, aOff, bOff, eOff: 6, ...force }),
+    );
     expectClose(await run.readF32(out, m * n), want, tol, `${label} masked`);
   } else {
     // The weight and bias gradient applied as an SGD step to parameters laid out weight [m, n] then bias [m].
@@ -120,11 +147,25 @@ async function check(form: MatmulForm, { m, n, k, aOff, bOff }: Case, tile?: Mat
     const gradients = Float32Array.of(...expected, ...biasGrad);
     const want = before.slice();
     sgdUpdate(want, gradients, lr, want.length);
-    const params = run.res.buffer('params', before.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, before);
-    await run.run('matmul', [params], [aBuf, bBuf, aBuf],
-      launch.matmul('tn', { m, n, k, flags: BIAS_GRAD | UPDATE, aOff, bOff, eOff: m * n, lr, ...force }));
+    const params = run.res.buffer(
+      'params',
+      before.byteLength,
+      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      before,
+    );
+    await run.run(
+      'matmul',
+      [params],
+      [aBuf, bBuf, aBuf],
+      launch.matmul('tn', { m, n, k, flags: BIAS_GRAD | UPDATE, aOff, bOff, eOff: m * n, lr, ...force }),
+    );
     // p - lr·g with |p| <= 1 and |lr·g| <= 0.1·k: the gradient's own error times lr, plus an ulp of p.
-    expectClose(await run.readF32(params, m * n + m), want, { atol: 2e-7 + 0.1 * tol.atol, rtol: 1e-5 }, `${label} SGD step`);
+    expectClose(
+      await run.readF32(params, m * n + m),
+      want,
+      { atol: 2e-7 + 0.1 * tol.atol, rtol: 1e-5 },
+      `${label} SGD step`,
+    );
   }
   return got.subarray(2);
 }
@@ -140,7 +181,8 @@ describe('matmul variants, forced, against the CPU', () => {
     const shape = caseFor(form, tile, mode);
     // The shape must really need this mode: no faster mode is allowed on it.
     const faster = MATMUL_MODES.slice(0, MATMUL_MODES.indexOf(mode));
-    for (const other of faster) expect(() => launch.matmul(form, { ...shape, tile, mode: other })).toThrow(/cannot run/);
+    for (const other of faster)
+      expect(() => launch.matmul(form, { ...shape, tile, mode: other })).toThrow(/cannot run/);
     const first = await check(form, shape, tile, mode);
     if (MATMUL_TILES[tile].sk > 1 && mode === 'edge') {
       // Split-K sums the slices in a fixed order: a second run gives the same bits (a race would not).
@@ -152,7 +194,14 @@ describe('matmul variants, forced, against the CPU', () => {
 describe('matmuls picked by shape, at awkward sizes', () => {
   // Partial tiles everywhere, k far from every tile depth, a single row or column, and round sizes.
   const SHAPES: [number, number, number][] = [
-    [1, 1, 1], [7, 33, 130], [33, 7, 17], [130, 1, 33], [1, 130, 7], [64, 64, 16], [128, 64, 48], [65, 130, 129],
+    [1, 1, 1],
+    [7, 33, 130],
+    [33, 7, 17],
+    [130, 1, 33],
+    [1, 130, 7],
+    [64, 64, 16],
+    [128, 64, 48],
+    [65, 130, 129],
   ];
   it.each(SHAPES)('m %i, n %i, k %i: nt, tn and nn', async (m, n, k) => {
     for (const form of ['nt', 'tn', 'nn'] as const) {
@@ -170,8 +219,12 @@ describe('matmuls picked by shape, at awkward sizes', () => {
     matmulTN(expected, a, b, m, n, k);
     columnSum(expected.subarray(m * n), a, k, m);
     const grads = run.output(m * n + m);
-    await run.run('matmul', [grads], [run.input(a), run.input(b), run.input(a)],
-      launch.matmul('tn', { m, n, k, flags: BIAS_GRAD, eOff: m * n, ...picking }));
+    await run.run(
+      'matmul',
+      [grads],
+      [run.input(a), run.input(b), run.input(a)],
+      launch.matmul('tn', { m, n, k, flags: BIAS_GRAD, eOff: m * n, ...picking }),
+    );
     expectClose(await run.readF32(grads, m * n + m), expected, matmulTol(k), 'tn weight and bias gradient');
   });
 });
@@ -196,7 +249,7 @@ describe('variant choice (pickMatmul) and specialisation', () => {
     expect(pickMatmul('nt', shape(100, 128, 64), { tile: 'large', mode: 'scalar' }).mode).toBe('scalar');
   });
 
-  it('gives every variant\'s constants, and refuses one that breaks what matmul.wgsl assumes before a pipeline is made', () => {
+  it("gives every variant's constants, and refuses one that breaks what matmul.wgsl assumes before a pipeline is made", () => {
     for (const form of ['nt', 'tn', 'nn'] as const) {
       for (const tile of MATMUL_TILE_NAMES) {
         for (const mode of MATMUL_MODES) expect(() => variantConstants({ form, tile, mode })).not.toThrow();
@@ -205,7 +258,9 @@ describe('variant choice (pickMatmul) and specialisation', () => {
     const good = variantConstants({ form: 'tn', tile: 'small', mode: 'edge' });
     expect(good).toEqual({ TM: 32, TN: 32, TK: 32, RM: 4, RN: 4, SK: 4, A_KM: 1, B_KN: 1, VEC4: 1, CHECKED: 1 });
     const refused = (change: Partial<typeof good>) => () => checkVariant({ ...good, ...change }, 'bad');
-    expect(refused({ RM: 2 })).toThrow(/^matmul variant bad breaks what matmul\.wgsl assumes: RM and RN must be 4 or 8$/);
+    expect(refused({ RM: 2 })).toThrow(
+      /^matmul variant bad breaks what matmul\.wgsl assumes: RM and RN must be 4 or 8$/,
+    );
     expect(refused({ TK: 30 })).toThrow(/TK must be a multiple of SK and of 4/);
     expect(refused({ TM: 64, TN: 8 })).toThrow(/TM must not exceed the threads of a slice/);
     expect(refused({ TK: 256, SK: 1 })).toThrow(/more load units than threads/);

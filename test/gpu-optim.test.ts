@@ -11,7 +11,7 @@ import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from '../src/cpu
 import type { WebGpuBackend } from '../src/gpu/backend.js';
 import { launch, optimizerStepValues } from '../src/gpu/kernels.js';
 import type { WebGpuSession } from '../src/gpu/session.js';
-import { makeOptimizer, optimizerSlots, type OptimizerConfig, type OptimizerName } from '../src/model/optimizer.js';
+import { makeOptimizer, type OptimizerConfig, type OptimizerName, optimizerSlots } from '../src/model/optimizer.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import type { Schedule } from '../src/model/schedule.js';
@@ -32,8 +32,7 @@ function gradientScales(rng: Rng, count: number): Float32Array {
   return Float32Array.from({ length: count }, () => 10 ** rng.uniform(-9, 0));
 }
 
-const gradientsAt = (rng: Rng, scales: Float32Array): Float32Array =>
-  scales.map((scale) => scale * rng.uniform(-1, 1));
+const gradientsAt = (rng: Rng, scales: Float32Array): Float32Array => scales.map((scale) => scale * rng.uniform(-1, 1));
 
 /**
  * One case: `steps` optimiser steps from run step `firstRun` with a rate that changes every step (a schedule), from
@@ -55,9 +54,13 @@ async function runBoth(c: KernelCase, count: number) {
   const slots = optimizerSlots(o);
   // A later run's state: momentum buffers and first moments of either sign, second moments positive, and RMSprop's
   // gradient average within the square root of its square average (as any run's is: the variance stays positive).
-  const state = slots.map((slot) => c.firstRun === 0
-    ? new Float32Array(count)
-    : isSquares(slot) ? randomArray(rng, count, 0, 0.1) : randomArray(rng, count, -0.5, 0.5));
+  const state = slots.map((slot) =>
+    c.firstRun === 0
+      ? new Float32Array(count)
+      : isSquares(slot)
+        ? randomArray(rng, count, 0, 0.1)
+        : randomArray(rng, count, -0.5, 0.5),
+  );
   const gradAvg = slots.indexOf('grad_avg');
   if (gradAvg >= 0) state[gradAvg] = state[gradAvg].map((x, i) => 1.8 * x * Math.sqrt(state[0][i]));
   const scales = gradientScales(rng, count);
@@ -68,7 +71,7 @@ async function runBoth(c: KernelCase, count: number) {
   const cpuState = state.map((s) => s.slice());
   for (let r = c.firstRun; r < c.firstRun + c.steps; r++) {
     const grads = gradientsAt(rng, scales);
-    const lr = 0.05 * (1 + r % 3); // changes every step
+    const lr = 0.05 * (1 + (r % 3)); // changes every step
     const entry = { start: 0, slot: 0, run: r, lr, opt: optimizerStepValues(o, lr, r) };
     const table = { table: [{ start: 0, slot: 0 }, entry], entry: 1 }; // entry 1: the dynamic offset is used
     const t = r + 1;
@@ -79,36 +82,88 @@ async function runBoth(c: KernelCase, count: number) {
         break;
       case 'momentum':
       case 'nesterov':
-        await run.run('momentum_update', [gpuParams, gpuState[0]], [run.input(grads)], launch.momentumUpdate(count, o), table);
-        momentumUpdate(cpuParams, cpuState[0], grads, {
-          lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.name === 'nesterov', step: t,
-        }, count);
+        await run.run(
+          'momentum_update',
+          [gpuParams, gpuState[0]],
+          [run.input(grads)],
+          launch.momentumUpdate(count, o),
+          table,
+        );
+        momentumUpdate(
+          cpuParams,
+          cpuState[0],
+          grads,
+          {
+            lr,
+            momentum: o.momentum,
+            dampening: o.dampening,
+            weightDecay: o.weightDecay,
+            nesterov: o.name === 'nesterov',
+            step: t,
+          },
+          count,
+        );
         break;
       case 'adam':
       case 'adamw':
         await run.run('adam_update', [gpuParams, ...gpuState], [run.input(grads)], launch.adamUpdate(count, o), table);
-        adamUpdate(cpuParams, cpuState[0], cpuState[1], grads, {
-          lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, decoupled: o.name === 'adamw', step: t,
-        }, count);
+        adamUpdate(
+          cpuParams,
+          cpuState[0],
+          cpuState[1],
+          grads,
+          {
+            lr,
+            beta1: o.beta1,
+            beta2: o.beta2,
+            eps: o.eps,
+            weightDecay: o.weightDecay,
+            decoupled: o.name === 'adamw',
+            step: t,
+          },
+          count,
+        );
         break;
       case 'rmsprop': {
         // A slot that this run does not keep is bound to a one-float stand-in, as the session binds it.
         const slot = (name: string) => slots.indexOf(name);
         const bound = (name: string) => gpuState[slot(name)] ?? run.output(1);
-        await run.run('rmsprop_update', [gpuParams, gpuState[0], bound('momentum_buffer'), bound('grad_avg')], [run.input(grads)],
-          launch.rmspropUpdate(count, o), table);
-        rmspropUpdate(cpuParams, cpuState[0], cpuState[slot('momentum_buffer')] ?? null, cpuState[slot('grad_avg')] ?? null, grads, {
-          lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum, centered: o.centered,
-        }, count);
+        await run.run(
+          'rmsprop_update',
+          [gpuParams, gpuState[0], bound('momentum_buffer'), bound('grad_avg')],
+          [run.input(grads)],
+          launch.rmspropUpdate(count, o),
+          table,
+        );
+        rmspropUpdate(
+          cpuParams,
+          cpuState[0],
+          cpuState[slot('momentum_buffer')] ?? null,
+          cpuState[slot('grad_avg')] ?? null,
+          grads,
+          {
+            lr,
+            alpha: o.alpha,
+            eps: o.eps,
+            weightDecay: o.weightDecay,
+            momentum: o.momentum,
+            centered: o.centered,
+          },
+          count,
+        );
         break;
       }
     }
   }
   return {
     params: { gpu: await run.readF32(gpuParams, count), cpu: cpuParams },
-    state: await Promise.all(gpuState.map(async (buffer, i) => ({
-      slot: slots[i], gpu: await run.readF32(buffer, count), cpu: cpuState[i],
-    }))),
+    state: await Promise.all(
+      gpuState.map(async (buffer, i) => ({
+        slot: slots[i],
+        gpu: await run.readF32(buffer, count),
+        cpu: cpuState[i],
+      })),
+    ),
   };
 }
 
@@ -145,19 +200,31 @@ describe.each([
   { label: 'sgd', optimizer: makeOptimizer('sgd') },
   { label: 'sgd, weight decay', optimizer: makeOptimizer('sgd', { weightDecay: 0.1 }) },
   { label: 'momentum', optimizer: makeOptimizer('momentum') },
-  { label: 'momentum, dampening and weight decay', optimizer: makeOptimizer('momentum', { dampening: 0.1, weightDecay: 0.05 }) },
+  {
+    label: 'momentum, dampening and weight decay',
+    optimizer: makeOptimizer('momentum', { dampening: 0.1, weightDecay: 0.05 }),
+  },
   { label: 'nesterov, weight decay', optimizer: makeOptimizer('nesterov', { weightDecay: 0.05 }) },
   { label: 'adam', optimizer: makeOptimizer('adam') },
   { label: 'adam, weight decay', optimizer: makeOptimizer('adam', { weightDecay: 0.1 }) },
   { label: 'adamw', optimizer: makeOptimizer('adamw', { weightDecay: 0.1 }) },
   { label: 'rmsprop', optimizer: makeOptimizer('rmsprop') },
-  { label: 'rmsprop, weight decay and alpha 0.9', optimizer: makeOptimizer('rmsprop', { weightDecay: 0.1, alpha: 0.9 }) },
+  {
+    label: 'rmsprop, weight decay and alpha 0.9',
+    optimizer: makeOptimizer('rmsprop', { weightDecay: 0.1, alpha: 0.9 }),
+  },
   { label: 'rmsprop, momentum', optimizer: makeOptimizer('rmsprop', { momentum: 0.9 }) },
   { label: 'rmsprop, centred', optimizer: makeOptimizer('rmsprop', { centered: true }) },
-  { label: 'rmsprop, centred with momentum and weight decay', optimizer: makeOptimizer('rmsprop', { centered: true, momentum: 0.5, weightDecay: 0.05 }) },
+  {
+    label: 'rmsprop, centred with momentum and weight decay',
+    optimizer: makeOptimizer('rmsprop', { centered: true, momentum: 0.5, weightDecay: 0.05 }),
+  },
 ])('$label kernel against its CPU function', ({ optimizer }) => {
   it.each(SIZES)('%i parameters: 3 steps from the first, 2 steps from run step 7 with state', async (count) => {
-    for (const c of [{ optimizer, firstRun: 0, steps: 3 }, { optimizer, firstRun: 7, steps: 2 }]) {
+    for (const c of [
+      { optimizer, firstRun: 0, steps: 3 },
+      { optimizer, firstRun: 7, steps: 2 },
+    ]) {
       const { params, state } = await runBoth(c, count);
       const when = `run steps ${c.firstRun}..${c.firstRun + c.steps - 1}`;
       expectClose(params.gpu, params.cpu, paramTol, `params, ${when}`);
@@ -180,7 +247,14 @@ const { train: trainSet, test: testSet, orders } = randomSessionData(77, LAYERS[
 const params = initParams(table, 11);
 
 /** Rates large enough that 8 steps move the parameters well beyond rounding. */
-const RATES: Record<OptimizerName, number> = { sgd: 0.1, momentum: 0.05, nesterov: 0.05, adam: 0.01, adamw: 0.01, rmsprop: 0.001 };
+const RATES: Record<OptimizerName, number> = {
+  sgd: 0.1,
+  momentum: 0.05,
+  nesterov: 0.05,
+  adam: 0.01,
+  adamw: 0.01,
+  rmsprop: 0.001,
+};
 
 const OPTIMIZERS: OptimizerConfig[] = [
   makeOptimizer('sgd', { weightDecay: 1e-2 }),
@@ -201,12 +275,30 @@ const SCHEDULES: Schedule[] = [
   { name: 'cosine', totalSteps: 2 * STEPS, minLr: 1e-3 },
 ];
 
-const sessionOptions = (optimizer: OptimizerConfig, schedule: Schedule, extra: Partial<SessionOptions> = {}): SessionOptions => ({
-  spec, params, batch, learningRate: RATES[optimizer.name], train: trainSet, test: testSet, optimizer, schedule, ...extra,
+const sessionOptions = (
+  optimizer: OptimizerConfig,
+  schedule: Schedule,
+  extra: Partial<SessionOptions> = {},
+): SessionOptions => ({
+  spec,
+  params,
+  batch,
+  learningRate: RATES[optimizer.name],
+  train: trainSet,
+  test: testSet,
+  optimizer,
+  schedule,
+  ...extra,
 });
 
 /** Epoch e's steps from..to-1, with the epoch order set (and the step table moved to run step e · STEPS) first. */
-async function steps(session: TrainingSession, epoch: number, from: number, to: number, setOrder = from === 0): Promise<number> {
+async function steps(
+  session: TrainingSession,
+  epoch: number,
+  from: number,
+  to: number,
+  setOrder = from === 0,
+): Promise<number> {
   if (setOrder) session.setEpochOrder(orders[epoch], epoch * STEPS);
   return session.trainSteps(from, to - from);
 }
@@ -222,35 +314,48 @@ const SESSION_TOL = { relative: 1e-4 };
 describe('WebGPU sessions against the CPU backend, every optimiser and schedule', () => {
   const cases = OPTIMIZERS.flatMap((optimizer) => SCHEDULES.map((schedule) => ({ optimizer, schedule })));
 
-  it.each(cases.map((c) => [`${label(c.optimizer)}, ${c.schedule.name}`, c] as const))('%s: 8 steps, parameters and optimiser state', async (_, c) => {
-    const options = sessionOptions(c.optimizer, c.schedule);
-    const cpu = await new CpuBackend().createSession(options);
-    const session = await fixture.backend.createSession(options);
-    try {
-      // One optimiser dispatch after the backward pass: 3 · layers + 2.
-      expect(session.dispatchesPerStep).toBe(3 * 3 + 2);
-      for (const epoch of [0, 1]) {
-        const writes = session.stats.writes;
-        for (const [from, to] of [[0, 3], [3, 4]]) {
-          const dispatches = session.stats.dispatches;
-          const loss = await steps(session, epoch, from, to);
-          expectClose([loss], [await steps(cpu, epoch, from, to)], lossTol, `loss, epoch ${epoch} steps ${from}..${to - 1}`);
-          expect(session.stats.dispatches - dispatches).toBe((to - from) * session.dispatchesPerStep);
+  it.each(cases.map((c) => [`${label(c.optimizer)}, ${c.schedule.name}`, c] as const))(
+    '%s: 8 steps, parameters and optimiser state',
+    async (_, c) => {
+      const options = sessionOptions(c.optimizer, c.schedule);
+      const cpu = await new CpuBackend().createSession(options);
+      const session = await fixture.backend.createSession(options);
+      try {
+        // One optimiser dispatch after the backward pass: 3 · layers + 2.
+        expect(session.dispatchesPerStep).toBe(3 * 3 + 2);
+        for (const epoch of [0, 1]) {
+          const writes = session.stats.writes;
+          for (const [from, to] of [
+            [0, 3],
+            [3, 4],
+          ]) {
+            const dispatches = session.stats.dispatches;
+            const loss = await steps(session, epoch, from, to);
+            expectClose(
+              [loss],
+              [await steps(cpu, epoch, from, to)],
+              lossTol,
+              `loss, epoch ${epoch} steps ${from}..${to - 1}`,
+            );
+            expect(session.stats.dispatches - dispatches).toBe((to - from) * session.dispatchesPerStep);
+          }
+          // The order, and from the second epoch on the step table's run-dependent fields.
+          expect(session.stats.writes - writes).toBe(epoch === 0 ? 1 : 2);
         }
-        // The order, and from the second epoch on the step table's run-dependent fields.
-        expect(session.stats.writes - writes).toBe(epoch === 0 ? 1 : 2);
+        expectTensorsClose(table, await session.readParams(), await cpu.readParams(), SESSION_TOL, 'params');
+        const gpuState = await session.readOptimizerState();
+        const cpuState = await cpu.readOptimizerState();
+        expect(gpuState.map((s) => s.length)).toEqual(optimizerSlots(c.optimizer).map(() => table.total));
+        gpuState.forEach((s, i) =>
+          expectTensorsClose(table, s, cpuState[i], SESSION_TOL, optimizerSlots(c.optimizer)[i]),
+        );
+        expect(session.stats.buffersAfterSetup).toBe(0);
+        expect(session.stats.bindGroupsAfterSetup).toBe(0);
+      } finally {
+        session.dispose();
       }
-      expectTensorsClose(table, await session.readParams(), await cpu.readParams(), SESSION_TOL, 'params');
-      const gpuState = await session.readOptimizerState();
-      const cpuState = await cpu.readOptimizerState();
-      expect(gpuState.map((s) => s.length)).toEqual(optimizerSlots(c.optimizer).map(() => table.total));
-      gpuState.forEach((s, i) => expectTensorsClose(table, s, cpuState[i], SESSION_TOL, optimizerSlots(c.optimizer)[i]));
-      expect(session.stats.buffersAfterSetup).toBe(0);
-      expect(session.stats.bindGroupsAfterSetup).toBe(0);
-    } finally {
-      session.dispose();
-    }
-  });
+    },
+  );
 });
 
 describe('resuming a WebGPU session from its parameters and optimiser state', () => {
@@ -258,38 +363,46 @@ describe('resuming a WebGPU session from its parameters and optimiser state', ()
     ['momentum, step', OPTIMIZERS[1], SCHEDULES[0]],
     ['adamw, cosine', OPTIMIZERS[4], SCHEDULES[1]],
     ['rmsprop with momentum, centred, cosine', OPTIMIZERS[6], SCHEDULES[1]],
-  ] as const)('%s: interrupted after run step 5, continues bitwise to the uninterrupted run', async (_, optimizer, schedule) => {
-    const whole = await fixture.backend.createSession(sessionOptions(optimizer, schedule));
-    const first = await fixture.backend.createSession(sessionOptions(optimizer, schedule));
-    let resumed: WebGpuSession | undefined;
-    try {
-      await steps(whole, 0, 0, 4);
-      await steps(whole, 1, 0, 4);
-      // Epoch 1 and the first two steps of epoch 2, then a new session from what a checkpoint holds.
-      await steps(first, 0, 0, 4);
-      await steps(first, 1, 0, 2);
-      resumed = await fixture.backend.createSession(sessionOptions(optimizer, schedule, {
-        params: await first.readParams(), optimizerState: await first.readOptimizerState(),
-      }));
-      first.dispose();
-      resumed.setEpochOrder(orders[1], STEPS);
-      await steps(resumed, 1, 2, 4, false);
-      // The same kernels on the same inputs, and every kernel is deterministic: not a bit may differ.
-      expect(await resumed.readParams()).toEqual(await whole.readParams());
-      expect(await resumed.readOptimizerState()).toEqual(await whole.readOptimizerState());
-    } finally {
-      whole.dispose();
-      first.dispose();
-      resumed?.dispose();
-    }
-  });
+  ] as const)(
+    '%s: interrupted after run step 5, continues bitwise to the uninterrupted run',
+    async (_, optimizer, schedule) => {
+      const whole = await fixture.backend.createSession(sessionOptions(optimizer, schedule));
+      const first = await fixture.backend.createSession(sessionOptions(optimizer, schedule));
+      let resumed: WebGpuSession | undefined;
+      try {
+        await steps(whole, 0, 0, 4);
+        await steps(whole, 1, 0, 4);
+        // Epoch 1 and the first two steps of epoch 2, then a new session from what a checkpoint holds.
+        await steps(first, 0, 0, 4);
+        await steps(first, 1, 0, 2);
+        resumed = await fixture.backend.createSession(
+          sessionOptions(optimizer, schedule, {
+            params: await first.readParams(),
+            optimizerState: await first.readOptimizerState(),
+          }),
+        );
+        first.dispose();
+        resumed.setEpochOrder(orders[1], STEPS);
+        await steps(resumed, 1, 2, 4, false);
+        // The same kernels on the same inputs, and every kernel is deterministic: not a bit may differ.
+        expect(await resumed.readParams()).toEqual(await whole.readParams());
+        expect(await resumed.readOptimizerState()).toEqual(await whole.readOptimizerState());
+      } finally {
+        whole.dispose();
+        first.dispose();
+        resumed?.dispose();
+      }
+    },
+  );
 
   it('refuses state that does not fit the optimiser or the model', async () => {
     const adam = sessionOptions(OPTIMIZERS[3], SCHEDULES[0]);
-    await expect(fixture.backend.createSession({ ...adam, optimizerState: [new Float32Array(table.total)] }))
-      .rejects.toThrow(/keeps 2 state arrays, got 1/);
-    await expect(fixture.backend.createSession({ ...adam, optimizerState: [new Float32Array(3), new Float32Array(3)] }))
-      .rejects.toThrow(/exp_avg has 3 values/);
+    await expect(
+      fixture.backend.createSession({ ...adam, optimizerState: [new Float32Array(table.total)] }),
+    ).rejects.toThrow(/keeps 2 state arrays, got 1/);
+    await expect(
+      fixture.backend.createSession({ ...adam, optimizerState: [new Float32Array(3), new Float32Array(3)] }),
+    ).rejects.toThrow(/exp_avg has 3 values/);
   });
 });
 
@@ -298,7 +411,14 @@ describe('dispatches per step, by optimiser', () => {
     const two = makeSpec([20, 33, 10]);
     const perStep = async (s = spec, optimizer?: OptimizerConfig, schedule?: Schedule) => {
       const session = await fixture.backend.createSession({
-        spec: s, params: initParams(paramTable(s), 1), batch, learningRate: 0.1, train: trainSet, test: testSet, optimizer, schedule,
+        spec: s,
+        params: initParams(paramTable(s), 1),
+        batch,
+        learningRate: 0.1,
+        train: trainSet,
+        test: testSet,
+        optimizer,
+        schedule,
       });
       const n = session.dispatchesPerStep;
       session.dispose();
@@ -311,7 +431,10 @@ describe('dispatches per step, by optimiser', () => {
     for (const name of ['momentum', 'nesterov', 'adam', 'adamw', 'rmsprop'] as const) {
       expect(await perStep(spec, makeOptimizer(name)), name).toBe(11);
     }
-    expect(await perStep(spec, makeOptimizer('rmsprop', { momentum: 0.9, centered: true })), 'rmsprop, centred with momentum').toBe(11);
+    expect(
+      await perStep(spec, makeOptimizer('rmsprop', { momentum: 0.9, centered: true })),
+      'rmsprop, centred with momentum',
+    ).toBe(11);
     // A 2-layer net: at most 8, whatever the optimiser.
     expect(await perStep(two)).toBe(7);
     expect(await perStep(two, makeOptimizer('adam'))).toBe(8);
@@ -319,10 +442,16 @@ describe('dispatches per step, by optimiser', () => {
 });
 
 describe('through train(): a stateful optimiser on WebGPU, with checkpoints', () => {
-  it('adam with a cosine schedule trains to the CPU backend\'s parameters, and its checkpoints hold the state', async () => {
+  it("adam with a cosine schedule trains to the CPU backend's parameters, and its checkpoints hold the state", async () => {
     const options = {
-      epochs: 2, batch, learningRate: 0.01, seed: 5, logEvery: 3, checkpointEvery: 5,
-      optimizer: makeOptimizer('adam'), schedule: { name: 'cosine' as const },
+      epochs: 2,
+      batch,
+      learningRate: 0.01,
+      seed: 5,
+      logEvery: 3,
+      checkpointEvery: 5,
+      optimizer: makeOptimizer('adam'),
+      schedule: { name: 'cosine' as const },
     };
     const data = { train: trainSet, test: testSet };
     const run = async (b: WebGpuBackend | CpuBackend) => {
@@ -334,8 +463,14 @@ describe('through train(): a stateful optimiser on WebGPU, with checkpoints', ()
     const cpuRun = await run(new CpuBackend());
     expect(relativeError(gpuRun.params, cpuRun.params)).toBeLessThan(1e-4);
     // At step 5 and at the end (step 8), both optimiser slots each time.
-    expect(gpuRun.saved.map((c) => [c.step, c.optimizer.length])).toEqual([[5, 2], [8, 2]]);
-    gpuRun.saved.forEach((c, i) => c.optimizer.forEach((slot, j) =>
-      expect(relativeError(slot, cpuRun.saved[i].optimizer[j]), `checkpoint ${i}, slot ${j}`).toBeLessThan(1e-4)));
+    expect(gpuRun.saved.map((c) => [c.step, c.optimizer.length])).toEqual([
+      [5, 2],
+      [8, 2],
+    ]);
+    gpuRun.saved.forEach((c, i) =>
+      c.optimizer.forEach((slot, j) =>
+        expect(relativeError(slot, cpuRun.saved[i].optimizer[j]), `checkpoint ${i}, slot ${j}`).toBeLessThan(1e-4),
+      ),
+    );
   });
 });

@@ -8,8 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionSettings } from '../src/backend.js';
 import { checkSession } from '../src/check.js';
-import { updateRule, type NetConfig } from '../src/gpu/graph.js';
-import { allocateBuffers, makePlan, sessionEntries } from '../src/gpu/plan.js';
+import { allocateBuffers } from '../src/gpu/buffers.js';
+import { type NetConfig, updateRule } from '../src/gpu/graph.js';
+import { makePlan, sessionEntries } from '../src/gpu/plan.js';
 import type { Resources } from '../src/gpu/record.js';
 import { makeOptimizer } from '../src/model/optimizer.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -22,7 +23,9 @@ if (!('GPUBufferUsage' in globalThis)) Object.assign(globalThis, { GPUBufferUsag
 const STRIDE = 256;
 const device = {
   limits: {
-    maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30, maxComputeWorkgroupsPerDimension: 65535,
+    maxStorageBufferBindingSize: 2 ** 30,
+    maxBufferSize: 2 ** 30,
+    maxComputeWorkgroupsPerDimension: 65535,
     minUniformBufferOffsetAlignment: STRIDE,
   },
 } as unknown as GPUDevice;
@@ -53,7 +56,14 @@ describe('a GPU session plan', () => {
     const test = toyDataset(2, testCount);
     const val = toyDataset(3, 9);
     const settings: SessionSettings = {
-      spec, batch, learningRate: 0.1, train, test, val, optimizer: makeOptimizer('adam'), dropout: { rate: 0.5, seed: 1 },
+      spec,
+      batch,
+      learningRate: 0.1,
+      train,
+      test,
+      val,
+      optimizer: makeOptimizer('adam'),
+      dropout: { rate: 0.5, seed: 1 },
     };
     const checked = checkSession(settings);
     const plan = makePlan(settings, checked, evalRowsWanted, device);
@@ -68,7 +78,10 @@ describe('a GPU session plan', () => {
     // A training step addresses `batch` rows of every activation and gradient; an evaluation batch evalRows rows.
     const rows = Math.max(batch, evalRows);
     const need = new Map<string, number>([
-      ['params', total * 4], ['grads', total * 4], ['optimizer exp_avg', total * 4], ['optimizer exp_avg_sq', total * 4],
+      ['params', total * 4],
+      ['grads', total * 4],
+      ['optimizer exp_avg', total * 4],
+      ['optimizer exp_avg_sq', total * 4],
       ['batch labels', rows * 4],
       ['losses', Math.floor(train.count / batch) * 4],
       ['epoch order', train.count * 4],
@@ -81,7 +94,11 @@ describe('a GPU session plan', () => {
     });
     const batches = (count: number) => Math.ceil(count / evalRows);
     need.set('eval results', (batches(test.count) + batches(val.count) + batches(train.count)) * 8);
-    for (const [name, set] of [['train', train], ['test', test], ['val', val]] as const) {
+    for (const [name, set] of [
+      ['train', train],
+      ['test', test],
+      ['val', val],
+    ] as const) {
       need.set(`${name} inputs`, set.count * set.features);
       need.set(`${name} labels`, set.count);
     }
@@ -92,7 +109,11 @@ describe('a GPU session plan', () => {
     const steps = Math.floor(train.count / batch);
     expect(entries.slice(0, steps).map((e) => e.start)).toEqual(Array.from({ length: steps }, (_, s) => s * batch));
     let at = steps;
-    for (const [setPlan, count] of [[plan.test!, test.count], [plan.val!, val.count], [plan.train, train.count]] as const) {
+    for (const [setPlan, count] of [
+      [plan.test!, test.count],
+      [plan.val!, val.count],
+      [plan.train, train.count],
+    ] as const) {
       const covered = new Uint8Array(count);
       for (let b = 0; b < setPlan.batches; b++) {
         const { start, slot } = entries[at + b];
@@ -101,7 +122,10 @@ describe('a GPU session plan', () => {
         expect(batchRows).toBeLessThanOrEqual(rows);
         for (let r = start; r < start + batchRows; r++) covered[r]++;
       }
-      expect([...covered].every((times) => times === 1), 'each sample evaluated once').toBe(true);
+      expect(
+        [...covered].every((times) => times === 1),
+        'each sample evaluated once',
+      ).toBe(true);
       at += setPlan.batches;
     }
     expect(entries).toHaveLength(at);

@@ -29,8 +29,14 @@ const images: ParityData = { train: trainSet, test: testSet, val: valSet, orders
 
 export function sessionOptions(spec: ModelSpec, rate = 0, sets: ParityData = images): SessionOptions {
   return {
-    spec, params: initParams(paramTable(spec), 11), batch: BATCH, learningRate: spec.loss === 'mse' ? 0.5 : 0.1,
-    train: sets.train, test: sets.test, val: sets.val, dropout: rate > 0 ? { rate, seed: 0x5eed } : undefined,
+    spec,
+    params: initParams(paramTable(spec), 11),
+    batch: BATCH,
+    learningRate: spec.loss === 'mse' ? 0.5 : 0.1,
+    train: sets.train,
+    test: sets.test,
+    val: sets.val,
+    dropout: rate > 0 ? { rate, seed: 0x5eed } : undefined,
   };
 }
 
@@ -52,9 +58,16 @@ export const EVAL_UNFUSED = EVAL_FUSED + 2;
  * The same 5 steps on both sessions: 3 steps of an epoch that starts the run, then 2 of one that starts at run step
  * 10 (so dropout's masks must follow the run's step count through the step table, rewritten per epoch).
  */
-async function trainBoth(cpu: TrainingSession, gpuSession: TrainingSession, epochOrders: Uint32Array[]): Promise<[number, number][]> {
+async function trainBoth(
+  cpu: TrainingSession,
+  gpuSession: TrainingSession,
+  epochOrders: Uint32Array[],
+): Promise<[number, number][]> {
   const losses: [number, number][] = [];
-  for (const [order, firstStep, count] of [[epochOrders[0], 0, 3], [epochOrders[1], 10, 2]] as const) {
+  for (const [order, firstStep, count] of [
+    [epochOrders[0], 0, 3],
+    [epochOrders[1], 10, 2],
+  ] as const) {
     cpu.setEpochOrder(order, firstStep);
     gpuSession.setEpochOrder(order, firstStep);
     losses.push([await gpuSession.trainSteps(0, count), await cpu.trainSteps(0, count)]);
@@ -64,7 +77,12 @@ async function trainBoth(cpu: TrainingSession, gpuSession: TrainingSession, epoc
 
 /** Training, evaluation of both sets and prediction, GPU against CPU, with the counts each must take. */
 export async function compareSessions(
-  backend: WebGpuBackend, spec: ModelSpec, rate: number, perStep: number, perEvalBatch: number, sets: ParityData = images,
+  backend: WebGpuBackend,
+  spec: ModelSpec,
+  rate: number,
+  perStep: number,
+  perEvalBatch: number,
+  sets: ParityData = images,
 ): Promise<void> {
   const options = sessionOptions(spec, rate, sets);
   const cpu = await new CpuBackend().createSession(options);
@@ -73,11 +91,15 @@ export async function compareSessions(
   try {
     expect(session.dispatchesPerStep, `${what}: dispatches per step`).toBe(perStep);
     const before = { ...session.stats };
-    for (const [got, want] of await trainBoth(cpu, session, sets.orders)) expectClose([got], [want], lossTol, `${what}: mean loss`);
+    for (const [got, want] of await trainBoth(cpu, session, sets.orders))
+      expectClose([got], [want], lossTol, `${what}: mean loss`);
     expect(session.stats.dispatches - before.dispatches).toBe(5 * perStep);
     expectTensorsClose(paramTable(spec), await session.readParams(), await cpu.readParams(), PARAMS_TOL, what);
 
-    for (const [set, batches] of [['test', 3], ['val', 2]] as const) {
+    for (const [set, batches] of [
+      ['test', 3],
+      ['val', 2],
+    ] as const) {
       const start = { ...session.stats };
       const [got, want] = [await session.evaluate(set), await cpu.evaluate(set)];
       expectClose([got.loss], [want.loss], lossTol, `${what}: ${set} loss`);
@@ -89,7 +111,12 @@ export async function compareSessions(
     }
     // predict reads a set of its own (here the validation set, 13 rows: batches of 8 and 5).
     const start = { ...session.stats };
-    expectClose(await session.predict(sets.val), await cpu.predict(sets.val), { atol: 1e-5, rtol: 1e-4 }, `${what}: predict`);
+    expectClose(
+      await session.predict(sets.val),
+      await cpu.predict(sets.val),
+      { atol: 1e-5, rtol: 1e-4 },
+      `${what}: predict`,
+    );
     expect(session.stats.dispatches - start.dispatches).toBe(2 * (perEvalBatch - 1));
     expect(session.stats.submits - start.submits).toBe(1);
     expect(session.stats.buffersAfterSetup + session.stats.bindGroupsAfterSetup).toBe(0);

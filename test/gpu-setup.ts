@@ -1,8 +1,8 @@
 import { createDawn } from '../src/gpu/dawn-node.js';
-import { requestGpu, type Gpu } from '../src/gpu/device.js';
+import { type Gpu, requestGpu } from '../src/gpu/device.js';
 import { deviceKernels, type KernelName, type Kernels, type Launch } from '../src/gpu/kernels.js';
-import { uniformStride, type StepEntry } from '../src/gpu/plan.js';
-import { buildDispatches, createStepTable, record, Resources } from '../src/gpu/record.js';
+import { type StepEntry, uniformStride } from '../src/gpu/plan.js';
+import { buildDispatches, createStepTable, Resources, record } from '../src/gpu/record.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 
 /**
@@ -80,7 +80,10 @@ const POISON = 0x7fc00000;
 export class KernelRunner {
   readonly res: Resources;
 
-  private constructor(readonly gpu: Gpu, readonly kernels: Kernels) {
+  private constructor(
+    readonly gpu: Gpu,
+    readonly kernels: Kernels,
+  ) {
     this.res = new Resources(gpu);
   }
 
@@ -101,12 +104,21 @@ export class KernelRunner {
 
   /** Dispatches one kernel; kernels that read the step table get `steps`, recorded at entry `entry`. */
   async run(
-    kernel: KernelName, outputs: GPUBuffer[], inputs: GPUBuffer[], launch: Launch,
+    kernel: KernelName,
+    outputs: GPUBuffer[],
+    inputs: GPUBuffer[],
+    launch: Launch,
     steps?: { table: StepEntry[]; entry: number },
   ): Promise<void> {
     const { device } = this.gpu;
     const table = steps ? createStepTable(this.res, steps.table) : null;
-    const [dispatch] = await buildDispatches(this.res, this.kernels, [{ kernel, outputs, inputs, launch }], table, kernel);
+    const [dispatch] = await buildDispatches(
+      this.res,
+      this.kernels,
+      [{ kernel, outputs, inputs, launch }],
+      table,
+      kernel,
+    );
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     record(pass, [dispatch], steps?.entry ?? 0, uniformStride(device), this.res.stats);

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, Metrics } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
-import { CpuNetwork } from '../src/cpu/network.js';
 import { gather } from '../src/cpu/gather.js';
 import { argmaxCount, softmaxCrossEntropy } from '../src/cpu/losses.js';
+import { CpuNetwork } from '../src/cpu/network.js';
 import { sgdUpdate } from '../src/cpu/updates.js';
 import { UserError } from '../src/errors.js';
 import { createWebGpuBackend } from '../src/gpu/backend.js';
+import { MATMUL_TILE_NAMES } from '../src/gpu/matmul-variants.js';
 import type { GpuStats } from '../src/gpu/record.js';
 import type { WebGpuSession } from '../src/gpu/session.js';
-import { MATMUL_TILE_NAMES } from '../src/gpu/matmul-variants.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -26,7 +26,11 @@ const table = paramTable(spec);
 const learningRate = 0.1;
 
 // 75 training samples: 10 full batches of 7, and 5 samples the epoch drops.
-const { train, test, orders: [order] } = randomSessionData(2024, LAYERS[0], { train: 75, test: 23 }, 1);
+const {
+  train,
+  test,
+  orders: [order],
+} = randomSessionData(2024, LAYERS[0], { train: 75, test: 23 }, 1);
 const params = initParams(table, 7);
 
 /** The CPU side: the same steps, in plain loops, with float64 sums. */
@@ -36,8 +40,18 @@ class CpuReference {
   private readonly labels = new Uint32Array(Math.max(batch, test.count));
 
   step(s: number): number {
-    gather(this.net.input, this.labels, train.inputs, train.labels, order, s * batch, batch, train.features,
-      spec.inputMean, spec.inputStd);
+    gather(
+      this.net.input,
+      this.labels,
+      train.inputs,
+      train.labels,
+      order,
+      s * batch,
+      batch,
+      train.features,
+      spec.inputMean,
+      spec.inputStd,
+    );
     this.net.forward(this.params, batch);
     const loss = this.net.backward(this.params, this.labels, batch);
     sgdUpdate(this.params, this.net.grads, learningRate, table.total);
@@ -47,8 +61,18 @@ class CpuReference {
   /** The whole test set as one batch: a different batching from the GPU's, the same result. */
   evaluate(): Metrics {
     const identity = Uint32Array.from({ length: test.count }, (_, i) => i);
-    gather(this.net.input, this.labels, test.inputs, test.labels, identity, 0, test.count, test.features,
-      spec.inputMean, spec.inputStd);
+    gather(
+      this.net.input,
+      this.labels,
+      test.inputs,
+      test.labels,
+      identity,
+      0,
+      test.count,
+      test.features,
+      spec.inputMean,
+      spec.inputStd,
+    );
     const logits = this.net.forward(this.params, test.count);
     const loss = softmaxCrossEntropy(null, logits, this.labels, test.count, 10);
     return { loss, accuracy: argmaxCount(logits, this.labels, test.count, 10) / test.count };
@@ -81,7 +105,12 @@ describe('GPU training session against the CPU reference', () => {
         const before = { ...session.stats };
         const loss = await session.trainSteps(first, 5);
         const cpuLosses = [0, 1, 2, 3, 4].map((i) => cpu.step(first + i));
-        expectClose([loss], [cpuLosses.reduce((a, b) => a + b) / 5], lossTol, `mean loss of steps ${first}..${first + 4}`);
+        expectClose(
+          [loss],
+          [cpuLosses.reduce((a, b) => a + b) / 5],
+          lossTol,
+          `mean loss of steps ${first}..${first + 4}`,
+        );
         expectParamsClose(await session.readParams(), cpu.params, `after step ${first + 4}`);
 
         // One compute pass, one submit and one read back per chunk; every step's dispatches; nothing created.
@@ -107,7 +136,7 @@ describe('GPU training session against the CPU reference', () => {
     }
   });
 
-  it('gives each step\'s loss when chunks are single steps, bit-identical to one 5-step chunk', async () => {
+  it("gives each step's loss when chunks are single steps, bit-identical to one 5-step chunk", async () => {
     const cpu = new CpuReference();
     // The default evaluation batch holds all 23 test rows: the no-partial-batch path.
     const oneBatch = await createWebGpuBackend(nodeShaderLoader, { gpu: fixture.gpu });
@@ -137,7 +166,11 @@ describe('GPU training session against the CPU reference', () => {
 
   it('records the next chunk while the GPU runs the current one: same bits, recording off the critical path', async () => {
     const ahead = await open();
-    const plain = await createWebGpuBackend(nodeShaderLoader, { gpu: fixture.gpu, evalRows: EVAL_ROWS, prerecord: false });
+    const plain = await createWebGpuBackend(nodeShaderLoader, {
+      gpu: fixture.gpu,
+      evalRows: EVAL_ROWS,
+      prerecord: false,
+    });
     const inline = await open(plain);
     try {
       for (const session of [ahead, inline]) {
@@ -171,7 +204,12 @@ describe('GPU training session against the CPU reference', () => {
   it('a 2-layer net (two linear layers) records 7 dispatches per step', async () => {
     const small = makeSpec([20, 33, 10]);
     const session = await fixture.backend.createSession({
-      spec: small, params: initParams(paramTable(small), 1), batch, learningRate, train, test,
+      spec: small,
+      params: initParams(paramTable(small), 1),
+      batch,
+      learningRate,
+      train,
+      test,
     });
     // gather, 2 forward matmuls, softmax_cross_entropy, the input gradient of layer 2, 2 weight gradients with the SGD update.
     expect(session.dispatchesPerStep).toBe(7);
@@ -183,7 +221,11 @@ describe('GPU training session against the CPU reference', () => {
     // batch of 7): two steps and an evaluation against the CPU reference.
     for (const tile of MATMUL_TILE_NAMES) {
       const cpu = new CpuReference();
-      const forced = await createWebGpuBackend(nodeShaderLoader, { gpu: fixture.gpu, evalRows: EVAL_ROWS, matmul: { tile } });
+      const forced = await createWebGpuBackend(nodeShaderLoader, {
+        gpu: fixture.gpu,
+        evalRows: EVAL_ROWS,
+        matmul: { tile },
+      });
       const session = await open(forced);
       try {
         session.setEpochOrder(order);
@@ -205,7 +247,14 @@ describe('GPU training session against the CPU reference', () => {
     // 4.2 billion parameters: beyond any device's binding size. The limits are checked before anything else is
     // looked at or allocated, so the (empty) parameter vector is never reached.
     const huge = makeSpec([20, 200_000_000, 10]);
-    const tooBig = fixture.backend.createSession({ spec: huge, params: new Float32Array(0), batch, learningRate, train, test });
+    const tooBig = fixture.backend.createSession({
+      spec: huge,
+      params: new Float32Array(0),
+      batch,
+      learningRate,
+      train,
+      test,
+    });
     await expect(tooBig).rejects.toThrow(UserError);
     await expect(tooBig).rejects.toThrow(/maxStorageBufferBindingSize|maxBufferSize/);
   });
@@ -235,10 +284,16 @@ describe('counts per chunk and per epoch, through train()', () => {
     };
     const snapshots: { at: string; stats: GpuStats }[] = [];
     const snap = (at: string) => snapshots.push({ at, stats: { ...session!.stats } });
-    const result = await trainRun(spy, small, { train, test }, { epochs, batch, learningRate, seed: 3, logEvery, trainMetrics }, {
-      onProgress: (p) => snap(`epoch ${p.epoch} step ${p.step}`),
-      onEpoch: (r) => snap(`epoch ${r.epoch} evaluated`),
-    });
+    const result = await trainRun(
+      spy,
+      small,
+      { train, test },
+      { epochs, batch, learningRate, seed: 3, logEvery, trainMetrics },
+      {
+        onProgress: (p) => snap(`epoch ${p.epoch} step ${p.step}`),
+        onEpoch: (r) => snap(`epoch ${r.epoch} evaluated`),
+      },
+    );
     return { result, snapshots, session: session!, final: { ...session!.stats } };
   }
 
@@ -256,13 +311,24 @@ describe('counts per chunk and per epoch, through train()', () => {
     expect(perStep).toBeLessThanOrEqual(8);
     // Per epoch: chunks of 4, 4 and 2 steps, then the evaluation (3 test batches of 8, 8 and 7 rows).
     expect(snapshots.map((s) => s.at)).toEqual([
-      'epoch 1 step 4', 'epoch 1 step 8', 'epoch 1 step 10', 'epoch 1 evaluated',
-      'epoch 2 step 4', 'epoch 2 step 8', 'epoch 2 step 10', 'epoch 2 evaluated',
+      'epoch 1 step 4',
+      'epoch 1 step 8',
+      'epoch 1 step 10',
+      'epoch 1 evaluated',
+      'epoch 2 step 4',
+      'epoch 2 step 8',
+      'epoch 2 step 10',
+      'epoch 2 evaluated',
     ]);
     let before = snapshots[0].stats;
     // The first chunk's counts include set-up: nothing is submitted before it, so its counts are its own.
-    expect(delta(before, { ...before, dispatches: 0, computePasses: 0, submits: 0, readBacks: 0, writes: 0 }))
-      .toEqual({ dispatches: 4 * perStep, computePasses: 1, submits: 1, readBacks: 1, writes: 1 });
+    expect(delta(before, { ...before, dispatches: 0, computePasses: 0, submits: 0, readBacks: 0, writes: 0 })).toEqual({
+      dispatches: 4 * perStep,
+      computePasses: 1,
+      submits: 1,
+      readBacks: 1,
+      writes: 1,
+    });
     const expected = [
       { dispatches: 4 * perStep, computePasses: 1, submits: 1, readBacks: 1, writes: 0 },
       { dispatches: 2 * perStep, computePasses: 1, submits: 1, readBacks: 1, writes: 0 },
@@ -296,19 +362,35 @@ describe('counts per chunk and per epoch, through train()', () => {
 
   it("the training set's evaluation after each epoch (train()'s default) is one more pass, submit and read back", async () => {
     const { snapshots, session, final, result } = await countedRun(100, 2, true);
-    expect(snapshots.map((s) => s.at)).toEqual(['epoch 1 step 10', 'epoch 1 evaluated', 'epoch 2 step 10', 'epoch 2 evaluated']);
+    expect(snapshots.map((s) => s.at)).toEqual([
+      'epoch 1 step 10',
+      'epoch 1 evaluated',
+      'epoch 2 step 10',
+      'epoch 2 evaluated',
+    ]);
     const trainBatches = Math.ceil(train.count / session.evalRows);
     const evaluation = delta(snapshots[1].stats, snapshots[0].stats);
     // The test set's 3 batches, then the training set's, each gather, two matmuls and argmax_count.
-    expect(evaluation).toEqual({ dispatches: (3 + trainBatches) * (1 + 2 + 1), computePasses: 2, submits: 2, readBacks: 2, writes: 0 });
+    expect(evaluation).toEqual({
+      dispatches: (3 + trainBatches) * (1 + 2 + 1),
+      computePasses: 2,
+      submits: 2,
+      readBacks: 2,
+      writes: 0,
+    });
     expect(delta(snapshots[3].stats, snapshots[2].stats)).toEqual(evaluation);
     expect(final.buffersAfterSetup + final.bindGroupsAfterSetup).toBe(0);
     expect(result.history.every((r) => r.trainAccuracy !== undefined && r.trainEvalLoss !== undefined)).toBe(true);
   });
 
-  it('trains to the CPU backend\'s parameters', async () => {
+  it("trains to the CPU backend's parameters", async () => {
     const { result } = await countedRun(4);
-    const cpu = await trainRun(new CpuBackend(), small, { train, test }, { epochs: 2, batch, learningRate, seed: 3, logEvery: 4 });
+    const cpu = await trainRun(
+      new CpuBackend(),
+      small,
+      { train, test },
+      { epochs: 2, batch, learningRate, seed: 3, logEvery: 4 },
+    );
     // 20 fp32 SGD steps against float64 sums: the same bound as expectParamsClose.
     expect(relativeError(result.params, cpu.params)).toBeLessThan(1e-4);
     expect(result.test!.accuracy).toBe(cpu.test!.accuracy);

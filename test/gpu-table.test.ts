@@ -32,11 +32,35 @@ describe('a table on CPU and WebGPU', () => {
 
   it.each(['cpu', 'webgpu'])('classification and regression train on %s', async (backend) => {
     const common = ['--backend', backend, '--hidden', '24,12', '--epochs', '12', '--batch-size', '32', '--seed', '4'];
-    const out = await run('train', '--data', file('colours.csv'), '--test', file('colours-test.csv'), ...common, '--validation-split', '0.25',
-      '--out', file(`colours-${backend}.safetensors`), '--report', file(`colours-${backend}.json`));
+    const out = await run(
+      'train',
+      '--data',
+      file('colours.csv'),
+      '--test',
+      file('colours-test.csv'),
+      ...common,
+      '--validation-split',
+      '0.25',
+      '--out',
+      file(`colours-${backend}.safetensors`),
+      '--report',
+      file(`colours-${backend}.json`),
+    );
     if (backend === 'webgpu') expect(out).toMatch(/^device: WebGPU: /m);
-    await run('train', '--data', file('smooth.csv'), '--task', 'regression', '--target', 'y,z', ...common,
-      '--out', file(`smooth-${backend}.safetensors`), '--report', file(`smooth-${backend}.json`));
+    await run(
+      'train',
+      '--data',
+      file('smooth.csv'),
+      '--task',
+      'regression',
+      '--target',
+      'y,z',
+      ...common,
+      '--out',
+      file(`smooth-${backend}.safetensors`),
+      '--report',
+      file(`smooth-${backend}.json`),
+    );
   });
 
   it('agree epoch by epoch, within float32 rounding', () => {
@@ -44,7 +68,8 @@ describe('a table on CPU and WebGPU', () => {
     expect(gpu.backend).toBe('webgpu');
     cpu.history.forEach((c: Record<string, number>, i: number) => {
       const g = gpu.history[i];
-      for (const key of ['trainLoss', 'testLoss', 'valLoss']) expect(relative(g[key], c[key]), `epoch ${i + 1} ${key}`).toBeLessThan(1e-4);
+      for (const key of ['trainLoss', 'testLoss', 'valLoss'])
+        expect(relative(g[key], c[key]), `epoch ${i + 1} ${key}`).toBeLessThan(1e-4);
       // At most one of the 90 test rows (and of the 60 validation rows) may flip on a near-tie.
       expect(Math.abs(g.testAccuracy - c.testAccuracy)).toBeLessThanOrEqual(1 / 90 + 1e-12);
       expect(Math.abs(g.valAccuracy - c.valAccuracy)).toBeLessThanOrEqual(1 / 60 + 1e-12);
@@ -52,7 +77,8 @@ describe('a table on CPU and WebGPU', () => {
     const [cpuR, gpuR] = ['cpu', 'webgpu'].map((b) => json(`smooth-${b}.json`));
     cpuR.history.forEach((c: Record<string, number>, i: number) => {
       const g = gpuR.history[i];
-      for (const key of ['trainLoss', 'testLoss', 'testRMSE', 'testMAE']) expect(relative(g[key], c[key]), `epoch ${i + 1} ${key}`).toBeLessThan(1e-4);
+      for (const key of ['trainLoss', 'testLoss', 'testRMSE', 'testMAE'])
+        expect(relative(g[key], c[key]), `epoch ${i + 1} ${key}`).toBeLessThan(1e-4);
       expect(Math.abs(g.testR2 - c.testR2)).toBeLessThan(1e-5);
     });
     expect(cpuR.history[11].trainLoss).toBeLessThan(0.5 * cpuR.history[0].trainLoss);
@@ -60,12 +86,37 @@ describe('a table on CPU and WebGPU', () => {
 
   it('eval and predict on WebGPU give what the CPU gives', async () => {
     for (const backend of ['cpu', 'webgpu']) {
-      await run('eval', '--model', file('smooth-cpu.safetensors'), '--data', file('smooth.csv'), '--backend', backend, '--report', file(`eval-${backend}.json`));
-      await run('predict', '--model', file('colours-cpu.safetensors'), '--data', file('colours-test.csv'), '--backend', backend, '--out', file(`p-${backend}.csv`));
+      await run(
+        'eval',
+        '--model',
+        file('smooth-cpu.safetensors'),
+        '--data',
+        file('smooth.csv'),
+        '--backend',
+        backend,
+        '--report',
+        file(`eval-${backend}.json`),
+      );
+      await run(
+        'predict',
+        '--model',
+        file('colours-cpu.safetensors'),
+        '--data',
+        file('colours-test.csv'),
+        '--backend',
+        backend,
+        '--out',
+        file(`p-${backend}.csv`),
+      );
     }
     const [cpu, gpu] = ['cpu', 'webgpu'].map((b) => json(`eval-${b}.json`));
     for (const key of ['testRMSE', 'testMAE', 'testLoss']) expect(relative(gpu[key], cpu[key]), key).toBeLessThan(1e-5);
-    const rows = (b: string) => fs.readFileSync(file(`p-${b}.csv`), 'utf8').trim().split('\n').map((line) => line.split(','));
+    const rows = (b: string) =>
+      fs
+        .readFileSync(file(`p-${b}.csv`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(','));
     const [pc, pg] = [rows('cpu'), rows('webgpu')];
     expect(pg[0]).toEqual(pc[0]);
     pc.slice(1).forEach((row, i) => {

@@ -7,14 +7,27 @@
  */
 import { describe, it } from 'vitest';
 import { makeSpec } from '../src/model/spec.js';
-import { LAYERS, randomTableData, useTestGpu, type TableLabels } from './gpu-fixture.js';
-import { compareSessions, EVAL_FUSED, EVAL_UNFUSED, FUSED, PARITY_COUNTS, PARITY_ORDERS, testSet, trainSet, UNFUSED, valSet, orders } from './gpu-session-parity.js';
+import { LAYERS, randomTableData, type TableLabels, useTestGpu } from './gpu-fixture.js';
+import {
+  compareSessions,
+  EVAL_FUSED,
+  EVAL_UNFUSED,
+  FUSED,
+  orders,
+  PARITY_COUNTS,
+  PARITY_ORDERS,
+  testSet,
+  trainSet,
+  UNFUSED,
+  valSet,
+} from './gpu-session-parity.js';
 import { randomArray, randomLabels } from './helpers.js';
 
 const fixture = useTestGpu();
 
 const HIDDEN = LAYERS.slice(0, -1);
-const tables = (seed: number, labels: TableLabels) => randomTableData(seed, LAYERS[0], PARITY_COUNTS, PARITY_ORDERS, labels);
+const tables = (seed: number, labels: TableLabels) =>
+  randomTableData(seed, LAYERS[0], PARITY_COUNTS, PARITY_ORDERS, labels);
 
 describe('classification of float32 tables and u32 labels against CpuSession: 3 layers, 5 steps, evaluate(test and val), predict', () => {
   it('300 classes, labels beyond a byte', async () => {
@@ -23,18 +36,31 @@ describe('classification of float32 tables and u32 labels against CpuSession: 3 
   });
 
   it('byte images with u32 labels', async () => {
-    const wide = <T extends { labels: ArrayLike<number> }>(set: T) => ({ ...set, labels: Uint32Array.from(set.labels) });
+    const wide = <T extends { labels: ArrayLike<number> }>(set: T) => ({
+      ...set,
+      labels: Uint32Array.from(set.labels),
+    });
     const sets = { train: wide(trainSet), test: wide(testSet), val: wide(valSet), orders };
     await compareSessions(fixture.backend, makeSpec(LAYERS, { activation: 'tanh' }), 0, UNFUSED, EVAL_UNFUSED, sets);
   });
 });
 
 describe('regression of float32 tables against CpuSession: 3 layers, 5 steps, evaluate(test and val), predict', () => {
-  it.each([[1, 'relu'], [3, 'tanh']] as const)('%i outputs, %s', async (outputs, activation) => {
+  it.each([
+    [1, 'relu'],
+    [3, 'tanh'],
+  ] as const)('%i outputs, %s', async (outputs, activation) => {
     const targets: TableLabels = (rng, count) => randomArray(rng, count * outputs, -2, 2);
     const spec = makeSpec([...HIDDEN, outputs], { task: 'regression', loss: 'mse', activation });
     const fused = activation === 'relu';
-    await compareSessions(fixture.backend, spec, 0, fused ? FUSED : UNFUSED, fused ? EVAL_FUSED : EVAL_UNFUSED, tables(1500 + outputs, targets));
+    await compareSessions(
+      fixture.backend,
+      spec,
+      0,
+      fused ? FUSED : UNFUSED,
+      fused ? EVAL_FUSED : EVAL_UNFUSED,
+      tables(1500 + outputs, targets),
+    );
   });
 
   it('with dropout 0.3 on 2 outputs', async () => {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { loadMnist } from '../src/data/mnist.js';
-import type { Gpu } from '../src/gpu/device.js';
 import { createWebGpuBackend } from '../src/gpu/backend.js';
+import type { Gpu } from '../src/gpu/device.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { makeSpec } from '../src/model/spec.js';
 import { DEFAULT_TRAIN_OPTIONS, train } from '../src/train/trainer.js';
@@ -52,8 +52,19 @@ describe('training on WebGPU against the CPU backend', () => {
     const reports = [];
     for (const backend of ['cpu', 'webgpu']) {
       const report = path.join(dir, `${backend}.json`);
-      const { code, stderr, stdout } = await runCli('train', '--backend', backend, '--train-limit', '3000', '--layers', '784,64,10',
-        '--seed', '7', '--report', report);
+      const { code, stderr, stdout } = await runCli(
+        'train',
+        '--backend',
+        backend,
+        '--train-limit',
+        '3000',
+        '--layers',
+        '784,64,10',
+        '--seed',
+        '7',
+        '--report',
+        report,
+      );
       expect(stderr).toBe('');
       expect(code).toBe(0);
       expect(stdout).toMatch(/done: test accuracy/);
@@ -70,8 +81,28 @@ describe('training on WebGPU against the CPU backend', () => {
 
   it('train --backend auto takes WebGPU with validation, adamw, a cosine schedule, gelu and dropout, and ends near the CPU', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-cli-'));
-    const flags = ['--train-limit', '3000', '--validation-split', '0.2', '--layers', '784,48,24,10', '--optimizer', 'adamw', '--learning-rate', '0.002',
-      '--schedule', 'cosine', '--activation', 'gelu', '--dropout', '0.1', '--seed', '3', '--epochs', '2'];
+    const flags = [
+      '--train-limit',
+      '3000',
+      '--validation-split',
+      '0.2',
+      '--layers',
+      '784,48,24,10',
+      '--optimizer',
+      'adamw',
+      '--learning-rate',
+      '0.002',
+      '--schedule',
+      'cosine',
+      '--activation',
+      'gelu',
+      '--dropout',
+      '0.1',
+      '--seed',
+      '3',
+      '--epochs',
+      '2',
+    ];
     const reports = [];
     for (const backend of ['cpu', 'auto']) {
       const report = path.join(dir, `${backend}.json`);

@@ -8,11 +8,11 @@
  * (2^-24 ≈ 6e-8 relative each), not the finite differences.
  */
 import { describe, expect, it } from 'vitest';
-import { CpuNetwork } from '../src/cpu/network.js';
 import { relu, reluBackward } from '../src/cpu/activations.js';
 import { biasAdd, columnSum } from '../src/cpu/bias.js';
 import { modelLoss, mseTargets, softmaxCrossEntropy } from '../src/cpu/losses.js';
 import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
+import { CpuNetwork } from '../src/cpu/network.js';
 import { initParams } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -22,7 +22,13 @@ import { centralDifferences, loss64, maxAbs, network64 } from './reference64.js'
 // ---- float64 forward helpers ------------------------------------------------------------------------------------
 
 /** y = x·Wᵀ: x [rows, inSize], w [outSize, inSize]. */
-function linear64(x: ArrayLike<number>, w: ArrayLike<number>, rows: number, inSize: number, outSize: number): Float64Array {
+function linear64(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  rows: number,
+  inSize: number,
+  outSize: number,
+): Float64Array {
   const y = new Float64Array(rows * outSize);
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outSize; o++) {
@@ -91,7 +97,15 @@ describe.each([
     columnSum(db, g, rows, outSize);
     const b64 = Float64Array.from(b);
     const plain = Float64Array.from(g, (_, i) => x[i % x.length]);
-    const fd = centralDifferences(b64, () => dot64(g, plain.map((v, i) => v + b64[i % outSize])), 1e-3);
+    const fd = centralDifferences(
+      b64,
+      () =>
+        dot64(
+          g,
+          plain.map((v, i) => v + b64[i % outSize]),
+        ),
+      1e-3,
+    );
     expectClose(db, fd, LINEAR_TOL, 'db');
   });
 });
@@ -108,7 +122,15 @@ describe('relu', () => {
     const dx = new Float32Array(count);
     reluBackward(dx, g, y, count);
     const x64 = Float64Array.from(x);
-    const fd = centralDifferences(x64, () => dot64(g, x64.map((v) => Math.max(v, 0))), 1e-3);
+    const fd = centralDifferences(
+      x64,
+      () =>
+        dot64(
+          g,
+          x64.map((v) => Math.max(v, 0)),
+        ),
+      1e-3,
+    );
     // Piecewise linear: the differences are exact but for rounding (~1e-13); the analytic side copies g exactly.
     expectClose(dx, fd, { atol: 1e-10, rtol: 1e-10 }, 'dx');
   });
@@ -189,7 +211,11 @@ describe.each([
     // The network's loss: float32 activations between layers, so ~1e-7 relative.
     expect(Math.abs(loss - at.loss)).toBeLessThan(1e-6 * at.loss);
 
-    const fd = centralDifferences(params64, () => network64(net.table, 'relu', 'softmax-cross-entropy', params64, x, labels, rows).loss, h);
+    const fd = centralDifferences(
+      params64,
+      () => network64(net.table, 'relu', 'softmax-cross-entropy', params64, x, labels, rows).loss,
+      h,
+    );
     const scale = maxAbs(fd);
     expect(scale).toBeGreaterThan(0);
     for (const entry of net.table.entries) {
@@ -225,25 +251,41 @@ describe.each([
     const at = network64(net.table, 'relu', 'mse-targets', params64, x, targets, rows);
     expect(at.margin, 'smallest |pre-activation|: choose another seed').toBeGreaterThan(1e-3);
     expect(Math.abs(loss - at.loss)).toBeLessThan(1e-6 * at.loss);
-    const fd = centralDifferences(params64, () => network64(net.table, 'relu', 'mse-targets', params64, x, targets, rows).loss, 1e-6);
+    const fd = centralDifferences(
+      params64,
+      () => network64(net.table, 'relu', 'mse-targets', params64, x, targets, rows).loss,
+      1e-6,
+    );
     const scale = maxAbs(fd);
     expect(scale).toBeGreaterThan(0);
     // The tolerances of the classification networks above, for the same reasons.
     for (const entry of net.table.entries) {
       const want = fd.subarray(entry.offset, entry.offset + entry.size);
-      expectClose(net.grads.subarray(entry.offset, entry.offset + entry.size), want, { atol: 1e-7 * scale, rtol: 1e-6 }, entry.name);
+      expectClose(
+        net.grads.subarray(entry.offset, entry.offset + entry.size),
+        want,
+        { atol: 1e-7 * scale, rtol: 1e-6 },
+        entry.name,
+      );
     }
   });
 });
 
 /** Cross-entropy against the smoothed target (1 − ε)·onehot + ε / classes, in float64 from the softmax itself. */
-function smoothed64(z: ArrayLike<number>, labels: ArrayLike<number>, rows: number, classes: number, eps: number): number {
+function smoothed64(
+  z: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  rows: number,
+  classes: number,
+  eps: number,
+): number {
   let total = 0;
   for (let r = 0; r < rows; r++) {
     const row = Array.from({ length: classes }, (_, c) => z[r * classes + c]);
     const exps = row.map((v) => Math.exp(v));
     const sum = exps.reduce((a, b) => a + b, 0);
-    for (let c = 0; c < classes; c++) total -= ((1 - eps) * (c === labels[r] ? 1 : 0) + eps / classes) * Math.log(exps[c] / sum);
+    for (let c = 0; c < classes; c++)
+      total -= ((1 - eps) * (c === labels[r] ? 1 : 0) + eps / classes) * Math.log(exps[c] / sum);
   }
   return total / rows;
 }
@@ -252,21 +294,36 @@ describe('softmaxCrossEntropy with label smoothing (nn.CrossEntropyLoss(label_sm
   it('gives the values computed by hand in float64 (python3: −Σ target·log softmax, gradient softmax − target)', () => {
     // Computed apart from this code: math.log and math.exp in Python on the smoothed target's cross-entropy.
     const cases = [
-      { logits: [1, 2, 3], label: 0, eps: 0.1, loss: 2.307605964444381, grad: [-0.8433027601629529, 0.21139513772146426, 0.6319076224414883] },
       {
-        logits: [0.5, -1.25, 2, 0], label: 3, eps: 0.25, loss: 2.2563736126036624,
+        logits: [1, 2, 3],
+        label: 0,
+        eps: 0.1,
+        loss: 2.307605964444381,
+        grad: [-0.8433027601629529, 0.21139513772146426, 0.6319076224414883],
+      },
+      {
+        logits: [0.5, -1.25, 2, 0],
+        label: 3,
+        eps: 0.25,
+        loss: 2.2563736126036624,
         grad: [0.09719355003210825, -0.03474942206731959, 0.6531968377823845, -0.715640965747173],
       },
     ];
     for (const { logits, label, eps, loss, grad } of cases) {
       const got = new Float32Array(logits.length);
-      expect(softmaxCrossEntropy(got, Float32Array.from(logits), Uint32Array.of(label), 1, logits.length, eps)).toBeCloseTo(loss, 13);
+      expect(
+        softmaxCrossEntropy(got, Float32Array.from(logits), Uint32Array.of(label), 1, logits.length, eps),
+      ).toBeCloseTo(loss, 13);
       // The gradient is stored in float32: 2^-24 relative.
       expectClose(got, grad, { atol: 1e-8, rtol: 2e-7 }, 'dLogits');
     }
   });
 
-  it.each([[5, 3, 0.1], [33, 7, 0.3], [4, 10, 1]])('%i rows of %i classes, ε %f: the loss and its finite-difference gradient', (rows, classes, eps) => {
+  it.each([
+    [5, 3, 0.1],
+    [33, 7, 0.3],
+    [4, 10, 1],
+  ])('%i rows of %i classes, ε %f: the loss and its finite-difference gradient', (rows, classes, eps) => {
     const rng = new Rng(rows * 37 + classes);
     const logits = randomArray(rng, rows * classes, -4, 4);
     const labels = randomLabels(rng, rows, classes);
@@ -284,7 +341,9 @@ describe('softmaxCrossEntropy with label smoothing (nn.CrossEntropyLoss(label_sm
     const logits = randomArray(rng, 40, -4, 4);
     const labels = randomLabels(rng, 4, 10);
     const [plain, smooth] = [new Float32Array(40), new Float32Array(40)];
-    expect(softmaxCrossEntropy(smooth, logits, labels, 4, 10, 0)).toBe(softmaxCrossEntropy(plain, logits, labels, 4, 10));
+    expect(softmaxCrossEntropy(smooth, logits, labels, 4, 10, 0)).toBe(
+      softmaxCrossEntropy(plain, logits, labels, 4, 10),
+    );
     expect(smooth).toEqual(plain);
   });
 });

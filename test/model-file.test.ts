@@ -4,12 +4,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
-import { decodeModel, encodeModel } from '../src/io/model-codec.js';
-import { readModel as loadModel, writeModel as saveModel } from './model-files.js';
-import { MODEL_FORMAT, paramTensors, specMetadata } from '../src/io/model-codec.js';
+import { decodeModel, encodeModel, MODEL_FORMAT, paramTensors, specMetadata } from '../src/io/model-codec.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
+import { readModel as loadModel, writeModel as saveModel } from './model-files.js';
 
 const spec = makeSpec([13, 7, 3]);
 const params = initParams(paramTable(spec), 9);
@@ -40,10 +39,27 @@ describe('model files', () => {
       ['empty', new Uint8Array(0)],
       ['truncated data', good.subarray(0, good.length - 4)],
       ['truncated header', good.subarray(0, 20)],
-      ['huge header length', (() => { const b = good.slice(); b[7] = 0x7f; return b; })()],
-      ['not json', (() => { const b = good.slice(); b[8] = 0x41; return b; })()],
+      [
+        'huge header length',
+        (() => {
+          const b = good.slice();
+          b[7] = 0x7f;
+          return b;
+        })(),
+      ],
+      [
+        'not json',
+        (() => {
+          const b = good.slice();
+          b[8] = 0x41;
+          return b;
+        })(),
+      ],
       ['wrong layers', encodeModel(makeSpec([13, 8, 3]), initParams(paramTable(makeSpec([13, 8, 3])), 1)).slice()],
-      ['a later format version', encodeSafetensors(paramTensors(spec, params), { format: MODEL_FORMAT, version: '3', ...specMetadata(spec) })],
+      [
+        'a later format version',
+        encodeSafetensors(paramTensors(spec, params), { format: MODEL_FORMAT, version: '3', ...specMetadata(spec) }),
+      ],
     ];
     // A file whose metadata claims other layers than its tensors have.
     const lying = cases[5][1];
@@ -62,30 +78,67 @@ describe('model files', () => {
       expect((error as Error).message, what).toMatch(/^bad\.safetensors: /);
       expect((error as Error).message, what).not.toContain('\n');
     }
-    expect(() => decodeModel(cases[6][1], 'v3.safetensors')).toThrow(/^v3\.safetensors: model file version 3, this program reads versions 1 and 2/);
+    expect(() => decodeModel(cases[6][1], 'v3.safetensors')).toThrow(
+      /^v3\.safetensors: model file version 3, this program reads versions 1 and 2/,
+    );
   });
 
-  it('keeps an image classifier\'s metadata as it was (version 1), and a table\'s description in version 2', () => {
+  it("keeps an image classifier's metadata as it was (version 1), and a table's description in version 2", () => {
     const metadata = (bytes: Uint8Array) => decodeSafetensors(bytes, 'm').metadata;
-    expect(Object.keys(metadata(encodeModel(spec, params))).sort()).toEqual(['activation', 'format', 'input_mean', 'input_std', 'layers', 'loss', 'version']);
+    expect(Object.keys(metadata(encodeModel(spec, params))).sort()).toEqual([
+      'activation',
+      'format',
+      'input_mean',
+      'input_std',
+      'layers',
+      'loss',
+      'version',
+    ]);
     expect(metadata(encodeModel(spec, params)).version).toBe('1');
     const data = {
-      features: ['a', 'b, "c"'], featureMean: [Math.fround(0.1), -3], featureStd: [Math.fround(2.7), 1], targets: ['y', 'z'],
-      targetMean: [10, Math.fround(-0.3)], targetStd: [Math.fround(4.1), 1],
+      features: ['a', 'b, "c"'],
+      featureMean: [Math.fround(0.1), -3],
+      featureStd: [Math.fround(2.7), 1],
+      targets: ['y', 'z'],
+      targetMean: [10, Math.fround(-0.3)],
+      targetStd: [Math.fround(4.1), 1],
     };
     const regression = makeSpec([2, 5, 2], { task: 'regression', loss: 'mse', data });
     const regressionParams = initParams(paramTable(regression), 4);
     const bytes = encodeModel(regression, regressionParams);
-    expect(metadata(bytes)).toMatchObject({ version: '2', task: 'regression', features: '["a","b, \\"c\\""]', target_std: JSON.stringify(data.targetStd) });
+    expect(metadata(bytes)).toMatchObject({
+      version: '2',
+      task: 'regression',
+      features: '["a","b, \\"c\\""]',
+      target_std: JSON.stringify(data.targetStd),
+    });
     const back = decodeModel(bytes, 'r.safetensors');
     expect(back.spec).toEqual(regression);
     expect(back.params).toEqual(regressionParams);
-    const classifier = makeSpec([2, 3], { data: { ...data, targets: ['k'], classes: ['x', 'y', 'z'], targetMean: undefined, targetStd: undefined } });
-    const classifierBack = decodeModel(encodeModel(classifier, initParams(paramTable(classifier), 1)), 'c.safetensors').spec;
-    expect(classifierBack.data).toEqual({ features: data.features, featureMean: data.featureMean, featureStd: data.featureStd, targets: ['k'], classes: ['x', 'y', 'z'] });
+    const classifier = makeSpec([2, 3], {
+      data: { ...data, targets: ['k'], classes: ['x', 'y', 'z'], targetMean: undefined, targetStd: undefined },
+    });
+    const classifierBack = decodeModel(
+      encodeModel(classifier, initParams(paramTable(classifier), 1)),
+      'c.safetensors',
+    ).spec;
+    expect(classifierBack.data).toEqual({
+      features: data.features,
+      featureMean: data.featureMean,
+      featureStd: data.featureStd,
+      targets: ['k'],
+      classes: ['x', 'y', 'z'],
+    });
     // A description that does not fit the layers is refused in one line.
-    const lying = encodeSafetensors(paramTensors(regression, regressionParams), { format: MODEL_FORMAT, version: '2', ...specMetadata(regression), features: '["a"]' });
-    expect(() => decodeModel(lying, 'l.safetensors')).toThrow(/^l\.safetensors: bad model metadata: the table description does not fit the model: the features must be 2 names; /);
+    const lying = encodeSafetensors(paramTensors(regression, regressionParams), {
+      format: MODEL_FORMAT,
+      version: '2',
+      ...specMetadata(regression),
+      features: '["a"]',
+    });
+    expect(() => decodeModel(lying, 'l.safetensors')).toThrow(
+      /^l\.safetensors: bad model metadata: the table description does not fit the model: the features must be 2 names; /,
+    );
   });
 
   it('writes atomically: replaces the old file whole and leaves no temporary file', () => {

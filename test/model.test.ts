@@ -80,7 +80,7 @@ describe('model spec and parameter table', () => {
       expect(max).toBeLessThanOrEqual(bound);
       expect(max).toBeGreaterThan(0.99 * bound);
       // The variance of U(-b, b) is b²/3; with thousands of weights the estimate is within a few percent.
-      expect(sumSq / w.length / (bound * bound / 3)).toBeCloseTo(1, 1);
+      expect(sumSq / w.length / ((bound * bound) / 3)).toBeCloseTo(1, 1);
       for (const x of view(params, layer.bias)) expect(Math.abs(x)).toBeLessThanOrEqual(bound);
     }
   });
@@ -90,16 +90,26 @@ describe('model spec and parameter table', () => {
     for (const text of ['784', '784,,10', '784,-1,10', '784,12.5,10', 'abc']) {
       expect(() => parseLayers(text)).toThrow(UserError);
     }
-    await expectUserError(() => parseLayers('784,abc'), /^layers "784,abc" is not a list of sizes: use e\.g\. layers 784,128,10$/, 'layers');
+    await expectUserError(
+      () => parseLayers('784,abc'),
+      /^layers "784,abc" is not a list of sizes: use e\.g\. layers 784,128,10$/,
+      'layers',
+    );
     await expectUserError(() => makeSpec([784, 0, 10]), /positive integer/, 'layers');
   });
 
   it('is a classifier unless it says otherwise, and a regression model learns with mse', async () => {
     expect(makeSpec([4, 3]).task).toBe('classification');
     expect(makeSpec([4, 2], { task: 'regression', loss: 'mse' }).task).toBe('regression');
-    await expectUserError(() => makeSpec([4, 2], { task: 'regression' }),
-      /^a regression model learns with loss mse, not softmax-cross-entropy$/, 'loss');
-    await expectUserError(() => makeSpec([4, 2], { task: 'ranking' as 'regression' }),
-      /^task "ranking" is not one of classification, regression$/, 'task');
+    await expectUserError(
+      () => makeSpec([4, 2], { task: 'regression' }),
+      /^a regression model learns with loss mse, not softmax-cross-entropy$/,
+      'loss',
+    );
+    await expectUserError(
+      () => makeSpec([4, 2], { task: 'ranking' as 'regression' }),
+      /^task "ranking" is not one of classification, regression$/,
+      'task',
+    );
   });
 });

@@ -9,9 +9,9 @@ import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
 import { launch } from '../src/gpu/kernels.js';
 import type { MatmulForm, MatmulMode, MatmulTile } from '../src/gpu/matmul-variants.js';
 import { Rng } from '../src/model/rng.js';
-import { expectClose } from './helpers.js';
 import { useTestGpu } from './gpu-fixture.js';
 import { matmulTol } from './gpu-setup.js';
+import { expectClose } from './helpers.js';
 
 /** c = A · B in logical form: A is (m, k), B is (k, n), both row-major, whatever a form stores. */
 interface Operands {
@@ -134,7 +134,12 @@ describe('non-finite values in the GPU matmuls', () => {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
     const out = opened.kernels.res.buffer('output', m * n * 4, usage, new Float32Array(m * n).fill(12345.5));
     const aBuf = opened.kernels.input(a);
-    await opened.kernels.run('matmul', [out], [aBuf, opened.kernels.input(b), aBuf], launch.matmul(form, { m, n, k, tile, mode }));
+    await opened.kernels.run(
+      'matmul',
+      [out],
+      [aBuf, opened.kernels.input(b), aBuf],
+      launch.matmul(form, { m, n, k, tile, mode }),
+    );
     const got = await opened.kernels.readF32(out, m * n);
     const label = `${form} ${tile} ${mode} ${m}x${n}x${k}`;
     expect(kinds(got), label).toEqual(kinds(want));

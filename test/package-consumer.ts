@@ -4,7 +4,7 @@
  * documents, which an offline cache filled by `npm ci` does not hold, so the project gets a lockfile: the tarball, and
  * its dependencies at the versions (and integrity) of this project's own lockfile.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,11 +31,18 @@ interface Manifest extends LockEntry {
 /** The environment of a user's shell: none of what vitest sets (NODE_ENV=test changes Vite's and npm's defaults). */
 export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const name of Object.keys(env)) if (name === 'NODE_ENV' || name.startsWith('VITEST') || name.startsWith('npm_')) delete env[name];
+  for (const name of Object.keys(env))
+    if (name === 'NODE_ENV' || name.startsWith('VITEST') || name.startsWith('npm_')) delete env[name];
   return env;
 }
 
-export function run(command: string, args: string[], cwd: string, env = userEnv(), timeout = 120_000): SpawnSyncReturns<string> {
+export function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env = userEnv(),
+  timeout = 120_000,
+): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout });
 }
 
@@ -43,8 +50,10 @@ export function run(command: string, args: string[], cwd: string, env = userEnv(
 export function mustRun(command: string, args: string[], cwd: string, env = userEnv(), timeout = 120_000): string {
   const result = run(command, args, cwd, env, timeout);
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${result.error?.message ?? `exit ${result.status}`}\n` +
-      `${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `${command} ${args.join(' ')} (in ${cwd}) failed: ${result.error?.message ?? `exit ${result.status}`}\n` +
+        `${result.stdout}\n${result.stderr}`,
+    );
   }
   return result.stdout;
 }
@@ -78,7 +87,9 @@ function closure(packages: Record<string, LockEntry>, start: Record<string, stri
       found[key] = entry;
       visit(key, entry.dependencies ?? {}, false);
       visit(key, entry.optionalDependencies ?? {}, true);
-      const required = Object.keys(entry.peerDependencies ?? {}).filter((p) => !entry.peerDependenciesMeta?.[p]?.optional);
+      const required = Object.keys(entry.peerDependencies ?? {}).filter(
+        (p) => !entry.peerDependenciesMeta?.[p]?.optional,
+      );
       visit(key, Object.fromEntries(required.map((p) => [p, '*'])), false);
     }
   };
@@ -95,11 +106,31 @@ export function installConsumer(dir: string, tarball: string): string {
   const local = `file:${path.basename(tarball)}`;
   fs.copyFileSync(tarball, path.join(dir, path.basename(tarball)));
   const integrity = `sha512-${createHash('sha512').update(fs.readFileSync(tarball)).digest('base64')}`;
-  const own = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
-  const project = { name: 'consumer', version: '1.0.0', private: true, type: 'module', dependencies: { [manifest.name]: local } };
-  const { name: _name, ...installed } = pick(manifest, ['name', 'version', 'license', 'dependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'engines']);
+  const own = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const project = {
+    name: 'consumer',
+    version: '1.0.0',
+    private: true,
+    type: 'module',
+    dependencies: { [manifest.name]: local },
+  };
+  const { name: _name, ...installed } = pick(manifest, [
+    'name',
+    'version',
+    'license',
+    'dependencies',
+    'peerDependencies',
+    'peerDependenciesMeta',
+    'bin',
+    'engines',
+  ]);
   const lock = {
-    name: project.name, version: project.version, lockfileVersion: 3, requires: true,
+    name: project.name,
+    version: project.version,
+    lockfileVersion: 3,
+    requires: true,
     packages: {
       '': { name: project.name, version: project.version, dependencies: project.dependencies },
       [`node_modules/${manifest.name}`]: { ...installed, resolved: local, integrity },

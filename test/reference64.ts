@@ -36,11 +36,16 @@ export const LEAKY = 0.01;
 /** The activations by their textbook definitions. */
 export function activation64(kind: Activation, x: number): number {
   switch (kind) {
-    case 'relu': return x > 0 ? x : 0;
-    case 'leaky-relu': return x > 0 ? x : LEAKY * x;
-    case 'sigmoid': return 1 / (1 + Math.exp(-x));
-    case 'tanh': return Math.tanh(x);
-    case 'gelu': return 0.5 * x * (1 + erf64(x / Math.SQRT2));
+    case 'relu':
+      return Math.max(x, 0);
+    case 'leaky-relu':
+      return x > 0 ? x : LEAKY * x;
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-x));
+    case 'tanh':
+      return Math.tanh(x);
+    case 'gelu':
+      return 0.5 * x * (1 + erf64(x / Math.SQRT2));
   }
 }
 
@@ -48,7 +53,13 @@ export function activation64(kind: Activation, x: number): number {
 export type Loss64 = Loss | 'mse-targets';
 
 /** Mean loss over a batch of outputs [rows, classes]. */
-export function loss64(kind: Loss64, out: ArrayLike<number>, labels: ArrayLike<number>, rows: number, classes: number): number {
+export function loss64(
+  kind: Loss64,
+  out: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  rows: number,
+  classes: number,
+): number {
   let total = 0;
   if (kind === 'mse-targets') {
     for (let i = 0; i < rows * classes; i++) total += (out[i] - labels[i]) ** 2;
@@ -74,8 +85,14 @@ export function loss64(kind: Loss64, out: ArrayLike<number>, labels: ArrayLike<n
  * batch is from a kink of relu or leaky relu).
  */
 export function network64(
-  table: ParamTable, kind: Activation, lossKind: Loss64, params: ArrayLike<number>, x: ArrayLike<number>,
-  labels: ArrayLike<number>, rows: number, drop?: { rate: number; seed: number; step: number },
+  table: ParamTable,
+  kind: Activation,
+  lossKind: Loss64,
+  params: ArrayLike<number>,
+  x: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  rows: number,
+  drop?: { rate: number; seed: number; step: number },
 ): { loss: number; margin: number } {
   let act: ArrayLike<number> = x;
   let margin = Infinity;

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
-import { readModel as loadModel, writeModel as saveModel } from './model-files.js';
 import { paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
+import { readModel as loadModel, writeModel as saveModel } from './model-files.js';
 import { checkpointOf, WRITER_SPEC, writerFiles } from './reliability-writer.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -21,13 +21,17 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-files-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Temporary files that writers of `file` left in its folder. */
-const temps = (file: string) => fs.readdirSync(path.dirname(file)).filter((name) => name.startsWith(`.${path.basename(file)}.`));
+const temps = (file: string) =>
+  fs.readdirSync(path.dirname(file)).filter((name) => name.startsWith(`.${path.basename(file)}.`));
 
 /** The generation a file holds, checking that it is whole: every parameter equal (a torn file would mix or fail). */
 function generationOf(kind: 'model' | 'checkpoint', file: string): number {
   const params = kind === 'model' ? loadModel(file).params : loadCheckpoint(file).state.params;
   expect(params.length).toBe(paramTable(WRITER_SPEC).total);
-  expect(params.every((v) => v === params[0]), `${file} mixes generations`).toBe(true);
+  expect(
+    params.every((v) => v === params[0]),
+    `${file} mixes generations`,
+  ).toBe(true);
   if (kind === 'checkpoint') expect(loadCheckpoint(file).state.step).toBe(params[0]);
   return params[0];
 }
@@ -36,7 +40,8 @@ function generationOf(kind: 'model' | 'checkpoint', file: string): number {
 function killWriter(delayMs: number): Promise<{ model: number; checkpoint: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/reliability-writer.ts'), dir], {
-      cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
@@ -60,7 +65,7 @@ describe('a writer killed at random moments', () => {
     saveModel(files.model, WRITER_SPEC, new Float32Array(paramTable(WRITER_SPEC).total));
     saveCheckpoint(files.checkpoint, checkpointOf(0));
     const rng = new Rng(7);
-    let expected = { model: 0, checkpoint: 0 };
+    const expected = { model: 0, checkpoint: 0 };
     let killedMidWrite = 0;
     let writes = 0;
     // At least 25 kills, and more on a busy machine (where a writer gets through fewer writes before its kill) until
@@ -101,7 +106,14 @@ describe('writeFileAtomic', () => {
     const open = fs.openSync;
     vi.spyOn(fs, 'openSync').mockImplementation((name, ...rest) => {
       const fd = open(name, ...rest);
-      fdNames.set(fd, String(name) === path.dirname(file) ? 'folder' : path.basename(String(name)).endsWith('.tmp') ? 'temp' : String(name));
+      fdNames.set(
+        fd,
+        String(name) === path.dirname(file)
+          ? 'folder'
+          : path.basename(String(name)).endsWith('.tmp')
+            ? 'temp'
+            : String(name),
+      );
       return fd;
     });
     const fsync = fs.fsyncSync;

@@ -16,7 +16,7 @@ import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
 import { paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
-import { train, type TrainOptions } from '../src/train/trainer.js';
+import { type TrainOptions, train } from '../src/train/trainer.js';
 import { runCli } from './cli-runner.js';
 import { openTestGpu } from './gpu-setup.js';
 import { cliWithFaultyGpu, diverging, expectDivergence, toyData, toySpec } from './reliability-helpers.js';
@@ -33,7 +33,10 @@ const toyModel = (layers: number[]) => makeSpec(layers, { inputMean: toySpec.inp
 
 /** Resolves to the error a promise rejects with (failing if it resolves). */
 const rejection = (promise: Promise<unknown>): Promise<Error> =>
-  promise.then(() => expect.fail('expected a rejection'), (error: Error) => error);
+  promise.then(
+    () => expect.fail('expected a rejection'),
+    (error: Error) => error,
+  );
 
 describe('WebGPU', () => {
   let gpu: Gpu;
@@ -51,7 +54,7 @@ describe('WebGPU', () => {
     await expectDivergence(backend);
   });
 
-  it('a model beyond the device\'s limits is refused, naming the limit, before any buffer is made', async () => {
+  it("a model beyond the device's limits is refused, naming the limit, before any buffer is made", async () => {
     const { maxStorageBufferBindingSize, maxBufferSize } = gpu.device.limits;
     const limit = Math.max(maxStorageBufferBindingSize, maxBufferSize);
     const made = gpu.buffersMade;
@@ -59,19 +62,25 @@ describe('WebGPU', () => {
     const wide = toyModel([16, Math.ceil(limit / (4 * 21)) + 1, 4]);
     const error = await rejection(train(backend, wide, toyData, options));
     expect(error).toBeInstanceOf(UserError);
-    expect(error.message).toMatch(/^the parameters need \d+\.\d MiB, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) \(\d+\.\d MiB\): use smaller layers$/);
+    expect(error.message).toMatch(
+      /^the parameters need \d+\.\d MiB, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) \(\d+\.\d MiB\): use smaller layers$/,
+    );
     expect((error as UserError).field).toBe('layers');
     // Activations beyond the limits (2000 rows of a wide layer), with parameters that fit: the session refuses too.
     const tallData = { train: toyDataset(1, 2000), test: toyDataset(2, 300) };
     const width = Math.ceil(limit / (4 * 2000)) + 1;
     const tall = toyModel([16, width, 4]);
-    const activations = new RegExp(`^layer 1's activations \\(2000 rows x ${width}\\) need .*, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) `);
+    const activations = new RegExp(
+      `^layer 1's activations \\(2000 rows x ${width}\\) need .*, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) `,
+    );
     const tooTall = await rejection(train(backend, tall, tallData, { ...options, batch: 2000 }));
     expect(tooTall.message).toMatch(activations);
     expect(tooTall.message).toMatch(/: use smaller layers or a smaller batchSize$/);
     expect((tooTall as UserError).field).toBe('batchSize');
     const params = new Float32Array(paramTable(tall).total);
-    await expect(backend.createSession({ spec: tall, params, batch: 2000, learningRate: 0.1, ...tallData })).rejects.toThrow(activations);
+    await expect(
+      backend.createSession({ spec: tall, params, batch: 2000, learningRate: 0.1, ...tallData }),
+    ).rejects.toThrow(activations);
     expect(gpu.buffersMade).toBe(made);
   });
 
@@ -82,14 +91,22 @@ describe('WebGPU', () => {
     let peak = baseline;
     for (let run = 0; run < 20; run++) {
       const ending = (['finishes', 'diverges', 'stops', 'is refused'] as const)[run % 4];
-      const result = train(own, ending === 'is refused' ? wide : toySpec, toyData, {
-        ...options, logEvery: 5, learningRate: ending === 'diverges' ? 1e6 : 0.1,
-      }, {
-        yieldPoint: async () => {
-          if (gpu.live.bytes > peak.bytes) peak = { ...gpu.live };
-          if (ending === 'stops') throw new Error('stopped by the test');
+      const result = train(
+        own,
+        ending === 'is refused' ? wide : toySpec,
+        toyData,
+        {
+          ...options,
+          logEvery: 5,
+          learningRate: ending === 'diverges' ? 1e6 : 0.1,
         },
-      });
+        {
+          yieldPoint: async () => {
+            if (gpu.live.bytes > peak.bytes) peak = { ...gpu.live };
+            if (ending === 'stops') throw new Error('stopped by the test');
+          },
+        },
+      );
       if (ending === 'finishes') await result;
       else await expect(result).rejects.toThrow();
       expect(gpu.live, `live buffers after run ${run}, which ${ending}`).toEqual(baseline);
@@ -98,7 +115,13 @@ describe('WebGPU', () => {
     expect(peak.buffers).toBeGreaterThan(baseline.buffers + 10);
     expect(peak.bytes).toBeGreaterThan(baseline.bytes + (toyData.train.count + toyData.test.count) * 16);
     // A session nobody disposed is the backend's to dispose.
-    await own.createSession({ spec: toySpec, params: new Float32Array(paramTable(toySpec).total), batch: 32, learningRate: 0.1, ...toyData });
+    await own.createSession({
+      spec: toySpec,
+      params: new Float32Array(paramTable(toySpec).total),
+      batch: 32,
+      learningRate: 0.1,
+      ...toyData,
+    });
     expect(gpu.live.buffers).toBeGreaterThan(baseline.buffers);
     own.dispose();
     expect(gpu.live).toEqual(baseline);
@@ -113,16 +136,23 @@ describe('WebGPU', () => {
     const every: TrainOptions = { ...options, checkpointEvery: 3 };
     let written: Buffer | undefined;
     let chunks = 0;
-    const error = await rejection(train(lostBackend, toySpec, toyData, every, {
-      onCheckpoint: (state) => {
-        saveCheckpoint(checkpoint, { spec: toySpec, options: every, state, data: { trainSamples: toyData.train.count } });
-        written = fs.readFileSync(checkpoint);
-      },
-      // After step 7 (the last checkpoint is step 6's), as a driver reset would: not through Gpu.destroy().
-      yieldPoint: async () => {
-        if (++chunks === 7) lost.device.destroy();
-      },
-    }));
+    const error = await rejection(
+      train(lostBackend, toySpec, toyData, every, {
+        onCheckpoint: (state) => {
+          saveCheckpoint(checkpoint, {
+            spec: toySpec,
+            options: every,
+            state,
+            data: { trainSamples: toyData.train.count },
+          });
+          written = fs.readFileSync(checkpoint);
+        },
+        // After step 7 (the last checkpoint is step 6's), as a driver reset would: not through Gpu.destroy().
+        yieldPoint: async () => {
+          if (++chunks === 7) lost.device.destroy();
+        },
+      }),
+    );
     lostBackend.dispose();
     lost.destroy();
     expect(error).toBeInstanceOf(DeviceLostError);
@@ -149,16 +179,39 @@ describe('a lost device, through the CLI', () => {
     const checkpoint = path.join(dir, 'cli-lost.ckpt');
     const report = path.join(dir, 'resumed.json');
     // Submissions 1, 2: steps 1 and 2; 3: the checkpoint at step 2; 4, 5, 6 likewise; 7: step 5, lost while it runs.
-    const lost = cliWithFaultyGpu('lose-after:7', 'train', '--backend', 'webgpu', '--train-limit', '640', '--layers', '784,10',
-      '--epochs', '2', '--chunk-steps', '1', '--checkpoint', checkpoint, '--checkpoint-every', '2');
-    expect(lost.stderr).toMatch(new RegExp('^error: the GPU device was lost \\(destroyed: [^)]+\\); the last checkpoint, at step 4, is ' +
-      `${checkpoint}: --resume ${checkpoint} continues the run \\(add --backend cpu if the GPU stays unavailable\\)\\n$`));
+    const lost = cliWithFaultyGpu(
+      'lose-after:7',
+      'train',
+      '--backend',
+      'webgpu',
+      '--train-limit',
+      '640',
+      '--layers',
+      '784,10',
+      '--epochs',
+      '2',
+      '--chunk-steps',
+      '1',
+      '--checkpoint',
+      checkpoint,
+      '--checkpoint-every',
+      '2',
+    );
+    expect(lost.stderr).toMatch(
+      new RegExp(
+        '^error: the GPU device was lost \\(destroyed: [^)]+\\); the last checkpoint, at step 4, is ' +
+          `${checkpoint}: --resume ${checkpoint} continues the run \\(add --backend cpu if the GPU stays unavailable\\)\\n$`,
+      ),
+    );
     expect(lost.code).toBe(2);
     expect(loadCheckpoint(checkpoint).state.step).toBe(4);
     const resumed = await runCli('train', '--resume', checkpoint, '--backend', 'cpu', '--report', report);
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/resuming from .*cli-lost\.ckpt: epoch 1, step 4/);
-    expect(JSON.parse(fs.readFileSync(report, 'utf8'))).toMatchObject({ steps: 20, history: [{ steps: 10 }, { steps: 10 }] });
+    expect(JSON.parse(fs.readFileSync(report, 'utf8'))).toMatchObject({
+      steps: 20,
+      history: [{ steps: 10 }, { steps: 10 }],
+    });
   });
 });

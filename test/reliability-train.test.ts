@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, TrainingSession } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
-import { train, type TrainState } from '../src/train/trainer.js';
+import { type TrainState, train } from '../src/train/trainer.js';
 import { diverging, expectDivergence, toyData, toySpec } from './reliability-helpers.js';
 import { expectUserError } from './user-error.js';
 
@@ -15,7 +15,9 @@ function poisonedBackend(from: number): Backend {
   const cpu = new CpuBackend();
   let reads = 0;
   return {
-    kind: 'cpu', device: 'CPU with parameters that go bad', dispose: () => cpu.dispose(),
+    kind: 'cpu',
+    device: 'CPU with parameters that go bad',
+    dispose: () => cpu.dispose(),
     async createSession(options): Promise<TrainingSession> {
       const session = await cpu.createSession(options);
       return {
@@ -44,12 +46,18 @@ describe('a diverging run on the CPU', () => {
   it('is caught by its parameters when its loss still looks finite: no bad checkpoint, no bad result', async () => {
     const options = { ...diverging, learningRate: 0.1 };
     const saved: TrainState[] = [];
-    const checkpointed = train(poisonedBackend(2), toySpec, toyData, options, { onCheckpoint: (state) => void saved.push(state) });
-    await expectUserError(() => checkpointed,
-      /^training diverged at epoch 1, step 10: the parameters are no longer finite numbers; lower learningRate \(now 0\.1\)$/, 'learningRate');
+    const checkpointed = train(poisonedBackend(2), toySpec, toyData, options, {
+      onCheckpoint: (state) => void saved.push(state),
+    });
+    await expectUserError(
+      () => checkpointed,
+      /^training diverged at epoch 1, step 10: the parameters are no longer finite numbers; lower learningRate \(now 0\.1\)$/,
+      'learningRate',
+    );
     expect(saved.map((s) => s.step)).toEqual([5]);
     // Without checkpoints, the parameters a run returns (what --out writes) are checked too.
-    await expect(train(poisonedBackend(1), toySpec, toyData, { ...options, checkpointEvery: undefined }))
-      .rejects.toThrow(/^training diverged at epoch 3, step 10: the parameters are no longer finite numbers/);
+    await expect(
+      train(poisonedBackend(1), toySpec, toyData, { ...options, checkpointEvery: undefined }),
+    ).rejects.toThrow(/^training diverged at epoch 3, step 10: the parameters are no longer finite numbers/);
   });
 });

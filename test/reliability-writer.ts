@@ -7,15 +7,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
-import { readModel as loadModel, writeModel as saveModel } from './model-files.js';
 import { paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
+import { readModel as loadModel, writeModel as saveModel } from './model-files.js';
 
 /** 1.6 MB per file: long enough to write that a kill at a random moment often lands inside a write. */
 export const WRITER_SPEC = makeSpec([784, 512, 10]);
 const total = paramTable(WRITER_SPEC).total;
 
-export const writerFiles = (dir: string) => ({ model: path.join(dir, 'model.safetensors'), checkpoint: path.join(dir, 'run.ckpt') });
+export const writerFiles = (dir: string) => ({
+  model: path.join(dir, 'model.safetensors'),
+  checkpoint: path.join(dir, 'run.ckpt'),
+});
 
 /** A checkpoint of generation n: its parameters all equal n, and so does its step. */
 export function checkpointOf(n: number) {
@@ -24,8 +27,14 @@ export function checkpointOf(n: number) {
     options: { epochs: 1, batch: 64, learningRate: 0.1, seed: 1, logEvery: 100 },
     data: { trainSamples: 60000 },
     state: {
-      params: new Float32Array(total).fill(n), optimizer: [], step: n, epoch: 1, epochStep: n, shuffleState: [1, 2, 3, 4],
-      epochLossSum: 0, history: [],
+      params: new Float32Array(total).fill(n),
+      optimizer: [],
+      step: n,
+      epoch: 1,
+      epochStep: n,
+      shuffleState: [1, 2, 3, 4],
+      epochLossSum: 0,
+      history: [],
     },
   };
 }

@@ -9,8 +9,8 @@ import { UserError } from '../src/errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/io/checkpoint.js';
 import { decodeModel } from '../src/io/model-codec.js';
 import { makeOptimizer } from '../src/model/optimizer.js';
-import { makeSpec, type ModelSpec } from '../src/model/spec.js';
-import { train, type EpochRecord, type TrainOptions, type TrainState } from '../src/train/trainer.js';
+import { type ModelSpec, makeSpec } from '../src/model/spec.js';
+import { type EpochRecord, type TrainOptions, type TrainState, train } from '../src/train/trainer.js';
 import { toyDataset } from './toy.js';
 import { expectUserError } from './user-error.js';
 
@@ -31,15 +31,37 @@ function throughFile(s: ModelSpec, options: TrainOptions, state: TrainState): Tr
 }
 
 const configs: [string, TrainOptions, ModelSpec][] = [
-  ['adam, cosine, dropout', { ...base, optimizer: makeOptimizer('adam'), schedule: { name: 'cosine', minLr: 1e-4 }, dropout: 0.25 }, spec],
+  [
+    'adam, cosine, dropout',
+    { ...base, optimizer: makeOptimizer('adam'), schedule: { name: 'cosine', minLr: 1e-4 }, dropout: 0.25 },
+    spec,
+  ],
   ['adamw', { ...base, optimizer: makeOptimizer('adamw'), learningRate: 0.003 }, spec],
   ['rmsprop', { ...base, optimizer: makeOptimizer('rmsprop'), learningRate: 0.001 }, spec],
-  ['rmsprop with momentum, centred, weight decay, cosine', {
-    ...base, optimizer: makeOptimizer('rmsprop', { momentum: 0.5, centered: true, alpha: 0.9, weightDecay: 1e-3 }), learningRate: 0.001,
-    schedule: { name: 'cosine' },
-  }, spec],
-  ['nesterov, step decay', { ...base, optimizer: makeOptimizer('nesterov', { weightDecay: 1e-3 }), schedule: { name: 'step', stepSize: 1, gamma: 0.5 } }, spec],
-  ['momentum, mse, no shuffling', { ...base, optimizer: makeOptimizer('momentum'), shuffle: false }, makeSpec([16, 24, 4], { loss: 'mse', activation: 'tanh', inputMean: 0.5, inputStd: 0.3 })],
+  [
+    'rmsprop with momentum, centred, weight decay, cosine',
+    {
+      ...base,
+      optimizer: makeOptimizer('rmsprop', { momentum: 0.5, centered: true, alpha: 0.9, weightDecay: 1e-3 }),
+      learningRate: 0.001,
+      schedule: { name: 'cosine' },
+    },
+    spec,
+  ],
+  [
+    'nesterov, step decay',
+    {
+      ...base,
+      optimizer: makeOptimizer('nesterov', { weightDecay: 1e-3 }),
+      schedule: { name: 'step', stepSize: 1, gamma: 0.5 },
+    },
+    spec,
+  ],
+  [
+    'momentum, mse, no shuffling',
+    { ...base, optimizer: makeOptimizer('momentum'), shuffle: false },
+    makeSpec([16, 24, 4], { loss: 'mse', activation: 'tanh', inputMean: 0.5, inputStd: 0.3 }),
+  ],
   ['plain sgd', { ...base, learningRate: 0.1 }, makeSpec([16, 24, 4], { inputMean: 0.5, inputStd: 0.3 })],
 ];
 
@@ -77,10 +99,19 @@ describe('stopping with --max-steps and resuming', () => {
     const [, options] = configs[0];
     const whole = await train(backend, spec, data, options);
     let last: TrainState | undefined;
-    const stopped = await train(backend, spec, data, { ...options, maxSteps: 40 }, { onCheckpoint: (s) => void (last = s) });
+    const stopped = await train(
+      backend,
+      spec,
+      data,
+      { ...options, maxSteps: 40 },
+      { onCheckpoint: (s) => void (last = s) },
+    );
     expect(stopped.steps).toBe(40);
     // Epoch 1 complete, and epoch 2 partial: 9 of its 31 steps.
-    expect(stopped.history.map((r) => [r.epoch, r.steps])).toEqual([[1, 31], [2, 9]]);
+    expect(stopped.history.map((r) => [r.epoch, r.steps])).toEqual([
+      [1, 31],
+      [2, 9],
+    ]);
     expect(last).toMatchObject({ step: 40, epoch: 2, epochStep: 9 });
     expect(last!.history).toHaveLength(1); // the partial epoch is not in the saved history: the resumed run finishes it
     const resumed = await train(backend, spec, data, options, {}, { resume: throughFile(spec, options, last!) });
@@ -104,8 +135,14 @@ describe('stopping with --max-steps and resuming', () => {
     let last: TrainState | undefined;
     await train(backend, spec, data, { ...base, maxSteps: 40 }, { onCheckpoint: (s) => void (last = s) });
     const resume = (state: TrainState, options = base) => train(backend, spec, data, options, {}, { resume: state });
-    await expectUserError(() => resume(last!, { ...base, batch: 32 }), /cannot resume: the saved position .* resume with the data and batchSize of the saved run$/, 'batchSize');
-    await expect(resume(last!, { ...base, optimizer: makeOptimizer('adam') })).rejects.toThrow(/optimiser state has 0 arrays, the optimiser keeps 2/);
+    await expectUserError(
+      () => resume(last!, { ...base, batch: 32 }),
+      /cannot resume: the saved position .* resume with the data and batchSize of the saved run$/,
+      'batchSize',
+    );
+    await expect(resume(last!, { ...base, optimizer: makeOptimizer('adam') })).rejects.toThrow(
+      /optimiser state has 0 arrays, the optimiser keeps 2/,
+    );
     await expect(resume({ ...last!, params: new Float32Array(3) })).rejects.toThrow(UserError);
   });
 });
@@ -114,9 +151,24 @@ describe('--init', () => {
   it('starts from the given weights instead of the seeded initialisation', async () => {
     const backend = new CpuBackend();
     const first = await train(backend, spec, data, { ...base, epochs: 1 });
-    const fromFile = decodeModel(encodeCheckpoint({ spec, options: base, data: { trainSamples: 500 }, state: {
-      params: first.params, optimizer: [], step: 31, epoch: 2, epochStep: 0, shuffleState: [1, 2, 3, 4], epochLossSum: 0, history: [],
-    } }), 'c.safetensors');
+    const fromFile = decodeModel(
+      encodeCheckpoint({
+        spec,
+        options: base,
+        data: { trainSamples: 500 },
+        state: {
+          params: first.params,
+          optimizer: [],
+          step: 31,
+          epoch: 2,
+          epochStep: 0,
+          shuffleState: [1, 2, 3, 4],
+          epochLossSum: 0,
+          history: [],
+        },
+      }),
+      'c.safetensors',
+    );
     expect(fromFile.params).toEqual(first.params); // a checkpoint loads as a model
     const continued = await train(backend, spec, data, { ...base, epochs: 1 }, {}, { params: fromFile.params });
     const fresh = await train(backend, spec, data, { ...base, epochs: 1 });

@@ -32,7 +32,11 @@ describe('learning-rate schedules', () => {
   });
 
   it('refuses incomplete or impossible settings with one-line errors naming the setting', async () => {
-    await expectUserError(() => resolveSchedule({ name: 'step' }, 0.1, 3, 10), /schedule step needs stepSize/, 'stepSize');
+    await expectUserError(
+      () => resolveSchedule({ name: 'step' }, 0.1, 3, 10),
+      /schedule step needs stepSize/,
+      'stepSize',
+    );
     await expectUserError(() => resolveSchedule({ name: 'step', stepSize: 0 }, 0.1, 3, 10), /stepSize/, 'stepSize');
     await expectUserError(() => resolveSchedule({ name: 'step', stepSize: 1, gamma: 0 }, 0.1, 3, 10), /gamma/, 'gamma');
     await expectUserError(() => resolveSchedule({ name: 'cosine', minLr: 0.2 }, 0.1, 3, 10), /minLr/, 'minLr');

@@ -9,7 +9,9 @@ import { embeddedShaderLoader } from '../src/gpu/shaders-embedded.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 
 const kernels = Object.keys(KERNELS) as KernelName[];
-const files = readdirSync(new URL('../shaders/', import.meta.url)).filter((f) => f.endsWith('.wgsl')).map((f) => f.slice(0, -5));
+const files = readdirSync(new URL('../shaders/', import.meta.url))
+  .filter((f) => f.endsWith('.wgsl'))
+  .map((f) => f.slice(0, -5));
 
 describe('embedded shaders', () => {
   it.each(kernels)('%s is the text of its shaders/ file (stale? npm run embed)', (name) => {

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { Rng } from '../src/model/rng.js';
 
 /** Rows of cells as CSV text with a header row. */
-export const csv = (header: string[], rows: (string | number)[][]) => [header, ...rows].map((row) => row.join(',')).join('\n') + '\n';
+export const csv = (header: string[], rows: (string | number)[][]) =>
+  `${[header, ...rows].map((row) => row.join(',')).join('\n')}\n`;
 
 export function writeCsv(file: string, header: string[], rows: (string | number)[][]): string {
   fs.writeFileSync(file, csv(header, rows));
@@ -13,7 +14,11 @@ export function writeCsv(file: string, header: string[], rows: (string | number)
 /** Three clusters in the plane named by colour (sorted: blue, green, red), with a constant and a noise column. */
 export function colourRows(count: number, seed: number): (string | number)[][] {
   const rng = new Rng(seed);
-  const centres: [string, number, number][] = [['red', 2, 1], ['green', -1, 2], ['blue', 0, -2]];
+  const centres: [string, number, number][] = [
+    ['red', 2, 1],
+    ['green', -1, 2],
+    ['blue', 0, -2],
+  ];
   return Array.from({ length: count }, (_, i) => {
     const [name, cx, cy] = centres[i % 3];
     const x = cx + rng.uniform(-1.2, 1.2);
@@ -29,7 +34,12 @@ export function smoothRows(count: number, seed: number): number[][] {
   return Array.from({ length: count }, () => {
     const a = rng.uniform(-1, 1);
     const b = rng.uniform(-1, 1);
-    return [Number(a.toFixed(5)), Number(b.toFixed(5)), Number((3 * a - 2 * b + a * b + 10).toFixed(5)), Number((a + 4 * b * b).toFixed(5))];
+    return [
+      Number(a.toFixed(5)),
+      Number(b.toFixed(5)),
+      Number((3 * a - 2 * b + a * b + 10).toFixed(5)),
+      Number((a + 4 * b * b).toFixed(5)),
+    ];
   });
 }
 export const SMOOTH_HEADER = ['a', 'b', 'y', 'z'];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../src/data/csv.js';
 import { holdOut } from '../src/data/split.js';
-import { heldOutRows, readTable, tableSets, type TableOptions } from '../src/data/table.js';
+import { heldOutRows, readTable, type TableOptions, tableSets } from '../src/data/table.js';
 import { UserError } from '../src/errors.js';
 import { Rng } from '../src/model/rng.js';
 import { fitStandardisation, standardise, unstandardise } from '../src/model/table.js';
@@ -72,12 +72,19 @@ describe('tables as data sets', () => {
   it('reads a test file, a limit and a validation hold-out; the validation rows do not fit the statistics', () => {
     const table = parseCsv(flowers(30), 'train.csv');
     const testTable = parseCsv('kind,b,a\nsetosa,1,2\n', 'test.csv');
-    const { train, val, test, description } = tableSets(table, { task: 'classification', test: testTable, trainLimit: 24, validationSplit: 0.25 });
+    const { train, val, test, description } = tableSets(table, {
+      task: 'classification',
+      test: testTable,
+      trainLimit: 24,
+      validationSplit: 0.25,
+    });
     expect([train.count, val!.count, test.count]).toEqual([18, 6, 1]);
     const a = Array.from({ length: 18 }, (_, r) => Number(table.cells.text(r, 0)));
     expect(description.featureMean[0]).toBe(Math.fround(a.reduce((s, x) => s + x, 0) / 18));
     expect(Array.from(test.inputs)).toEqual([
-      Math.fround(Math.fround(2 - description.featureMean[0]) / description.featureStd[0]), Math.fround(1 - 4.5)]);
+      Math.fround(Math.fround(2 - description.featureMean[0]) / description.featureStd[0]),
+      Math.fround(1 - 4.5),
+    ]);
   });
 
   it('standardises regression targets, several of them, and reads a table without them for prediction', () => {
@@ -97,34 +104,67 @@ describe('tables as data sets', () => {
       expect(back[2 * i + 1]).toBeCloseTo(-x, 4);
     }
     const unlabelled = readTable(parseCsv('id,x\n7,3\n', 'p.csv'), description, 'regression', false);
-    expect(unlabelled.inputs[0]).toBe(Math.fround(Math.fround(3 - description.featureMean[0]) / description.featureStd[0]));
+    expect(unlabelled.inputs[0]).toBe(
+      Math.fround(Math.fround(3 - description.featureMean[0]) / description.featureStd[0]),
+    );
     expect(unlabelled.labels.length).toBe(2);
   });
 
   it.each([
-    ['a,b\n1,2\n3,4\n', { task: 'classification', targets: ['c'] }, 'e.csv: no column named "c" for target: the columns are "a", "b"'],
-    ['a,b\n1,2\n3,4\n', { task: 'classification', targets: ['a', 'b'] },
-      'a classification predicts one column, target names 2: give one, or task regression for several'],
-    ['y\n1\n2\n', { task: 'regression' }, 'e.csv: no feature columns: every column but target is a feature, and the file has only "y"'],
-    ['a,k\n1,x\n2,x\n3,x\n', { task: 'classification' },
-      'e.csv: column "k" holds one class only ("x"): a classifier needs at least 2; to predict another column, name it with target'],
-    ['a,k\n1,p\n2,q\n3,r\n4,s\n5,s\n', { task: 'classification', testSplit: 0.2 },
+    [
+      'a,b\n1,2\n3,4\n',
+      { task: 'classification', targets: ['c'] },
+      'e.csv: no column named "c" for target: the columns are "a", "b"',
+    ],
+    [
+      'a,b\n1,2\n3,4\n',
+      { task: 'classification', targets: ['a', 'b'] },
+      'a classification predicts one column, target names 2: give one, or task regression for several',
+    ],
+    [
+      'y\n1\n2\n',
+      { task: 'regression' },
+      'e.csv: no feature columns: every column but target is a feature, and the file has only "y"',
+    ],
+    [
+      'a,k\n1,x\n2,x\n3,x\n',
+      { task: 'classification' },
+      'e.csv: column "k" holds one class only ("x"): a classifier needs at least 2; to predict another column, name it with target',
+    ],
+    [
+      'a,k\n1,p\n2,q\n3,r\n4,s\n5,s\n',
+      { task: 'classification', testSplit: 0.2 },
       'e.csv: column "k" holds 4 classes for 4 training rows, fewer than 2 rows per class: a classifier needs several rows of each class; ' +
-      'if "k" is a number to predict, use task regression'],
-    ['a,k\n1,p\n2,q\n', { task: 'classification', testSplit: 0.1 },
-      'e.csv: testSplit 0.1 of its 2 rows holds out 0 rows: give a fraction between 0 and 1 that leaves rows for both training and testing, or a separate test file'],
-    ['a,k\n1,p\n,q\n', { task: 'classification' },
-      'e.csv: row 2, column "a" is empty: every feature cell needs a number (nothing is filled in), so fix the cell or drop the row'],
-    ['a,y\n1,2\n2,x\n', { task: 'regression' },
-      'e.csv: row 2, column "y" holds "x", which is not a finite number: every target cell needs a number (nothing is filled in), so fix the cell or drop the row'],
+        'if "k" is a number to predict, use task regression',
+    ],
+    [
+      'a,k\n1,p\n2,q\n',
+      { task: 'classification', testSplit: 0.1 },
+      'e.csv: testSplit 0.1 of its 2 rows holds out 0 rows: give a fraction between 0 and 1 that leaves rows for both training and testing, or a separate test file',
+    ],
+    [
+      'a,k\n1,p\n,q\n',
+      { task: 'classification' },
+      'e.csv: row 2, column "a" is empty: every feature cell needs a number (nothing is filled in), so fix the cell or drop the row',
+    ],
+    [
+      'a,y\n1,2\n2,x\n',
+      { task: 'regression' },
+      'e.csv: row 2, column "y" holds "x", which is not a finite number: every target cell needs a number (nothing is filled in), so fix the cell or drop the row',
+    ],
   ] as [string, TableOptions, string][])('%j %j fails in one line', (text, options, message) => {
     expect(failure(() => tableSets(parseCsv(text, 'e.csv'), options))).toBe(message);
   });
 
   it('refuses a test row whose class the training file lacks, naming the row and the value', () => {
     const table = parseCsv(flowers(12), 'train.csv');
-    expect(failure(() => tableSets(table, { task: 'classification', test: parseCsv('a,b,kind\n1,2,setosa\n1,2,rosa\n', 'test.csv') }))).toBe(
-      'test.csv: row 2, column "kind" holds the class "rosa", which the training data does not have (its classes: setosa, versicolor, virginica)');
+    expect(
+      failure(() =>
+        tableSets(table, { task: 'classification', test: parseCsv('a,b,kind\n1,2,setosa\n1,2,rosa\n', 'test.csv') }),
+      ),
+    ).toBe(
+      'test.csv: row 2, column "kind" holds the class "rosa", which the training data does not have (its classes: setosa, versicolor, virginica)',
+    );
   });
 });
 
@@ -138,15 +178,20 @@ describe('fuzzing tables', () => {
     let refused = 0;
     for (let i = 0; i < 1000; i++) {
       const chars = [...good];
-      for (let n = 1 + rng.below(4); n > 0; n--) chars.splice(rng.below(chars.length + 1), rng.below(2), alphabet[rng.below(alphabet.length)]);
+      for (let n = 1 + rng.below(4); n > 0; n--)
+        chars.splice(rng.below(chars.length + 1), rng.below(2), alphabet[rng.below(alphabet.length)]);
       const text = chars.join('');
       try {
         const table = parseCsv(text, 'f.csv');
-        const { train, test } = tableSets(table, { task: rng.below(2) ? 'classification' : 'regression', testSplit: 0.3 });
+        const { train, test } = tableSets(table, {
+          task: rng.below(2) ? 'classification' : 'regression',
+          testSplit: 0.3,
+        });
         expect(train.count + test.count).toBe(table.cells.rows);
         expect(Array.from(train.inputs).every(Number.isFinite)).toBe(true);
       } catch (error) {
-        if (!(error instanceof UserError) || error.message.includes('\n')) throw new Error(`case ${i} ${JSON.stringify(text)}: ${error}`);
+        if (!(error instanceof UserError) || error.message.includes('\n'))
+          throw new Error(`case ${i} ${JSON.stringify(text)}: ${error}`);
         refused++;
       }
     }
@@ -157,9 +202,18 @@ describe('fuzzing tables', () => {
 
 describe('holdOut', () => {
   it('holds the last samples out with all their targets, for several targets per sample', () => {
-    const set = { inputs: Float32Array.from({ length: 10 }, (_, i) => i), labels: Float32Array.from({ length: 15 }, (_, i) => i), count: 5, features: 2 };
+    const set = {
+      inputs: Float32Array.from({ length: 10 }, (_, i) => i),
+      labels: Float32Array.from({ length: 15 }, (_, i) => i),
+      count: 5,
+      features: 2,
+    };
     const { train, val } = holdOut(set, 0.4, 3);
     expect([train.count, Array.from(train.labels)]).toEqual([3, [0, 1, 2, 3, 4, 5, 6, 7, 8]]);
-    expect([val.count, Array.from(val.inputs), Array.from(val.labels)]).toEqual([2, [6, 7, 8, 9], [9, 10, 11, 12, 13, 14]]);
+    expect([val.count, Array.from(val.inputs), Array.from(val.labels)]).toEqual([
+      2,
+      [6, 7, 8, 9],
+      [9, 10, 11, 12, 13, 14],
+    ]);
   });
 });

@@ -44,13 +44,28 @@ describe('trainer on the CPU backend', () => {
   });
 
   it('refuses bad options and mismatched data with one-line errors naming the setting, before training', async () => {
-    const run = (overrides: object, s = spec) => () => train(new CpuBackend(), s, data, { ...options, ...overrides });
+    const run =
+      (overrides: object, s = spec) =>
+      () =>
+        train(new CpuBackend(), s, data, { ...options, ...overrides });
     await expectUserError(run({ batch: 1001 }), /^batchSize 1001 is larger than the training set \(1000/, 'batchSize');
     await expectUserError(run({ learningRate: -1 }), /./, 'learningRate');
     await expectUserError(run({ learningRate: NaN }), /learningRate/, 'learningRate');
     await expectUserError(run({ epochs: 0 }), /epochs/, 'epochs');
-    await expectUserError(run({ dropout: 0.5 }, makeSpec([16, 4])), /^dropout acts on hidden layers, and this model has none: add one, e\.g\. layers 784,128,10$/, 'dropout');
-    await expectUserError(run({}, makeSpec([15, 4])), /input size 15 does not match the training images \(16 pixels\): start layers with 16$/, 'layers');
-    await expectUserError(run({}, makeSpec([16, 3])), /3 outputs but the data has label 3: end layers with at least 4$/, 'layers');
+    await expectUserError(
+      run({ dropout: 0.5 }, makeSpec([16, 4])),
+      /^dropout acts on hidden layers, and this model has none: add one, e\.g\. layers 784,128,10$/,
+      'dropout',
+    );
+    await expectUserError(
+      run({}, makeSpec([15, 4])),
+      /input size 15 does not match the training images \(16 pixels\): start layers with 16$/,
+      'layers',
+    );
+    await expectUserError(
+      run({}, makeSpec([16, 3])),
+      /3 outputs but the data has label 3: end layers with at least 4$/,
+      'layers',
+    );
   });
 });

@@ -5,11 +5,11 @@
 import { loaderFromFiles } from '../../src/index.js';
 
 /** The kernels' WGSL, bundled by Vite from shaders/. */
-export const shaders = loaderFromFiles(import.meta.glob<string>('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }));
+export const shaders = loaderFromFiles(
+  import.meta.glob<string>('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }),
+);
 
-export type GpuCheck =
-  | { ok: true; adapter: string }
-  | { ok: false; headline: string; detail: string };
+export type GpuCheck = { ok: true; adapter: string } | { ok: false; headline: string; detail: string };
 
 /** Asks for an adapter the way the backend will, and says in plain words why there is none. */
 export async function checkWebGpu(): Promise<GpuCheck> {
@@ -19,13 +19,15 @@ export async function checkWebGpu(): Promise<GpuCheck> {
       return {
         ok: false,
         headline: 'WebGPU is switched off for this page because it is not served securely.',
-        detail: 'Browsers offer WebGPU only to pages from https:// or from localhost. Open the demo through one of those to train on the GPU.',
+        detail:
+          'Browsers offer WebGPU only to pages from https:// or from localhost. Open the demo through one of those to train on the GPU.',
       };
     }
     return {
       ok: false,
       headline: 'This browser does not offer WebGPU, so the network cannot train on your GPU here.',
-      detail: 'WebGPU comes with Chrome and Edge 113 or newer and with recent Safari and Firefox; some need it switched on in their settings or flags.',
+      detail:
+        'WebGPU comes with Chrome and Edge 113 or newer and with recent Safari and Firefox; some need it switched on in their settings or flags.',
     };
   }
   try {
@@ -34,7 +36,8 @@ export async function checkWebGpu(): Promise<GpuCheck> {
       return {
         ok: false,
         headline: 'This browser has WebGPU, but it found no graphics adapter to use.',
-        detail: 'The GPU may be blocked by the browser (its list of known-bad drivers), switched off in its settings, or missing. chrome://gpu tells why in Chrome.',
+        detail:
+          'The GPU may be blocked by the browser (its list of known-bad drivers), switched off in its settings, or missing. chrome://gpu tells why in Chrome.',
       };
     }
     return { ok: true, adapter: describeAdapter(adapter.info) };

@@ -69,20 +69,29 @@ class RunChart {
     if (shape !== this.shape || !this.chart) {
       this.chart?.destroy();
       this.shape = shape;
-      this.chart = new uPlot({
-        width: this.width(),
-        height: HEIGHT,
-        cursor: { drag: { x: false, y: false } },
-        legend: { show: false },
-        ...this.options(runs),
-        series: [
-          { label: 'epoch' },
-          ...curves.map((c): uPlot.Series => ({
-            label: `#${c.run.id} ${c.kind}`, stroke: c.run.colour, spanGaps: true, ...STYLE[c.kind],
-            points: { ...STYLE[c.kind].points, fill: c.run.colour, stroke: c.run.colour },
-          })),
-        ],
-      }, data, this.container);
+      this.chart = new uPlot(
+        {
+          width: this.width(),
+          height: HEIGHT,
+          cursor: { drag: { x: false, y: false } },
+          legend: { show: false },
+          ...this.options(runs),
+          series: [
+            { label: 'epoch' },
+            ...curves.map(
+              (c): uPlot.Series => ({
+                label: `#${c.run.id} ${c.kind}`,
+                stroke: c.run.colour,
+                spanGaps: true,
+                ...STYLE[c.kind],
+                points: { ...STYLE[c.kind].points, fill: c.run.colour, stroke: c.run.colour },
+              }),
+            ),
+          ],
+        },
+        data,
+        this.container,
+      );
     } else {
       this.chart.setData(data);
     }
@@ -91,7 +100,10 @@ class RunChart {
   }
 }
 
-const epochTicks = { incrs: [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], values: (_: uPlot, ticks: number[]) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) };
+const epochTicks = {
+  incrs: [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+  values: (_: uPlot, ticks: number[]) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')),
+};
 const plannedEpochs = (runs: Run[]) => Math.max(1, ...runs.map((r) => r.settings.epochs));
 
 export class RunCharts {
@@ -112,7 +124,10 @@ export class RunCharts {
         x: { time: false, range: () => [0.75, plannedEpochs(runs) + 0.25] },
         y: { range: (_, min) => [Math.max(0, Math.min(90, Math.floor(((min ?? 90) - 2) / 5) * 5)), 100] },
       },
-      axes: [axis('epoch', epochTicks), axis('accuracy', { size: 48, values: (_, ticks) => ticks.map((t) => `${t}%`) })],
+      axes: [
+        axis('epoch', epochTicks),
+        axis('accuracy', { size: 48, values: (_, ticks) => ticks.map((t) => `${t}%`) }),
+      ],
     }));
   }
 

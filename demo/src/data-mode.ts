@@ -6,10 +6,11 @@ import { UserError } from '../../src/index.js';
 import { pageLabel } from './options.js';
 import { $, number, type Page } from './page.js';
 import { capitalise, cliCommand, parseHidden, parseSettings, settingsQuery } from './settings.js';
-import { featuresFor, readTableFile, type TableChoice, tableData, type TableData, trainRowsOf } from './table-data.js';
+import { featuresFor, readTableFile, type TableChoice, type TableData, tableData, trainRowsOf } from './table-data.js';
 
 /** The library's message for a problem the person can fix, with the page's names for its settings. */
-export const described = (error: unknown) => (error instanceof UserError ? capitalise(error.worded(pageLabel)) : (error as Error).message);
+export const described = (error: unknown) =>
+  error instanceof UserError ? capitalise(error.worded(pageLabel)) : (error as Error).message;
 
 /** "784 → 128 → 10 · 101,770 parameters", updated as the hidden layers are typed. */
 export function showArchitecture(page: Page): void {
@@ -29,7 +30,11 @@ export function showArchitecture(page: Page): void {
 /** The form's settings, checked against the data: an error is shown, and null returned. */
 export function readSettings(page: Page) {
   const { table, mnist } = page;
-  const parsed = parseSettings(page.widgets.form.read(), table ? trainRowsOf(table.table) : mnist!.train.count, table ? 'table' : 'mnist');
+  const parsed = parseSettings(
+    page.widgets.form.read(),
+    table ? trainRowsOf(table.table) : mnist!.train.count,
+    table ? 'table' : 'mnist',
+  );
   page.showError('form-error', parsed.ok ? null : parsed.error);
   return parsed.ok ? parsed.value : null;
 }
@@ -43,7 +48,9 @@ export function settingsChanged(page: Page): void {
   const query = settingsQuery(settings, page.dataContext());
   history.replaceState(null, '', `${location.pathname}${query}`);
   $<HTMLAnchorElement>('share-link').href = `${location.pathname}${query}`;
-  $('share-note').textContent = page.table ? 'It holds the settings, not your table, which never leaves this page.' : '';
+  $('share-note').textContent = page.table
+    ? 'It holds the settings, not your table, which never leaves this page.'
+    : '';
   $('cli-command').textContent = cliCommand(settings, page.dataContext());
 }
 
@@ -62,7 +69,8 @@ export function showDataMode(page: Page): void {
   if (table) {
     const rows = table.table.cells.rows;
     const train = trainRowsOf(table.table);
-    $('data-note').textContent = `${table.table.file}: ${number(rows)} rows of ${table.table.columns.length} columns; ` +
+    $('data-note').textContent =
+      `${table.table.file}: ${number(rows)} rows of ${table.table.columns.length} columns; ` +
       `${number(train)} train, the other ${number(rows - train)} (a seeded 20%) test, as the CLI splits it.`;
     $('table-note').textContent = `Features: ${featuresFor(table.table, table.target, table.task).join(', ')}.`;
   }
@@ -103,7 +111,9 @@ export async function useTableFile(page: Page, file: File): Promise<void> {
   try {
     const csv = await readTableFile(file);
     const target = $<HTMLSelectElement>('target');
-    target.replaceChildren(...csv.columns.map((name) => Object.assign(document.createElement('option'), { value: name, textContent: name })));
+    target.replaceChildren(
+      ...csv.columns.map((name) => Object.assign(document.createElement('option'), { value: name, textContent: name })),
+    );
     target.value = csv.columns[csv.columns.length - 1];
     $<HTMLSelectElement>('task').value = 'classification';
     chooseTable(page, { table: csv, target: target.value, task: 'classification' });

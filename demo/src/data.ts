@@ -3,7 +3,7 @@
  * dev server, copied into the build under mnist/), fetched from this site, decompressed by the browser's
  * DecompressionStream and parsed by the same IDX parser as the CLI.
  */
-import { makeDataset, parseImages, parseLabels, UserError, type ImageDataset } from '../../src/index.js';
+import { type ImageDataset, makeDataset, parseImages, parseLabels, UserError } from '../../src/index.js';
 
 export interface DemoData {
   train: ImageDataset;
@@ -19,15 +19,20 @@ export const MNIST_PATH = 'mnist/';
 async function fetchGzipped(name: string, onBytes: (bytes: number) => void): Promise<Uint8Array> {
   const url = `${MNIST_PATH}${name}.gz`;
   const response = await fetch(url);
-  if (!response.ok || !response.body) throw new UserError(`${url}: the server answered ${response.status} ${response.statusText}`);
+  if (!response.ok || !response.body)
+    throw new UserError(`${url}: the server answered ${response.status} ${response.statusText}`);
   // Count the compressed bytes as they arrive, for the progress line.
-  const counted = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      onBytes(chunk.byteLength);
-      controller.enqueue(chunk);
-    },
-  }));
-  const plain = counted.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  const counted = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        onBytes(chunk.byteLength);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const plain = counted.pipeThrough(
+    new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+  );
   return new Uint8Array(await new Response(plain).arrayBuffer());
 }
 
@@ -44,7 +49,8 @@ export function limitDataset(set: ImageDataset, limit: number | undefined): Imag
 
 /** Loads both sets; `limits` keep only the first samples of each (the URL's ?train=N&test=N). */
 export async function loadMnist(
-  limits: { train?: number; test?: number }, onProgress: (megabytes: number) => void,
+  limits: { train?: number; test?: number },
+  onProgress: (megabytes: number) => void,
 ): Promise<DemoData> {
   let received = 0;
   const onBytes = (bytes: number) => onProgress((received += bytes) / 1e6);

@@ -14,7 +14,10 @@ export class DrawingPad {
   private inked = false;
 
   /** `onChange` runs after every stroke segment and on clear; it should be cheap or throttle itself. */
-  constructor(readonly canvas: HTMLCanvasElement, private readonly onChange: () => void) {
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly onChange: () => void,
+  ) {
     const side = Math.round(canvas.clientWidth * Math.min(2, window.devicePixelRatio || 1)) || 280;
     canvas.width = side;
     canvas.height = side;

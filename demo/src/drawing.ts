@@ -20,7 +20,9 @@ export function predictDrawing(page: Page): void {
     activations.show(null);
     prediction.textContent = '?';
     prediction.dataset.digit = '';
-    note.textContent = usable ? 'Draw a digit on the dark square.' : 'Train a network, or load one, to read your digits.';
+    note.textContent = usable
+      ? 'Draw a digit on the dark square.'
+      : 'Train a network, or load one, to read your digits.';
     return;
   }
   const probabilities = predictor.probabilities(pixels);
@@ -33,7 +35,12 @@ export function predictDrawing(page: Page): void {
 }
 
 /** Classifies MNIST's test set with `params`, and shows the confusion matrix and the mistakes. */
-export async function showAnalysis(page: Page, spec: ModelSpec, params: Float32Array, pause: () => Promise<void>): Promise<TestAnalysis> {
+export async function showAnalysis(
+  page: Page,
+  spec: ModelSpec,
+  params: Float32Array,
+  pause: () => Promise<void>,
+): Promise<TestAnalysis> {
   const test = page.mnist!.test;
   const analysis = await analyseTestSet(spec, params, test, pause);
   renderConfusion($('confusion'), analysis);

@@ -13,14 +13,23 @@ import { el } from './views.js';
 type Control = HTMLInputElement | HTMLSelectElement;
 
 const BASIC: [keyof SettingsText & string, string][] = [
-  ['hidden', 'hidden'], ['batch', 'batch'], ['learningRate', 'lr'], ['epochs', 'epochs'], ['seed', 'seed'], ['backend', 'backend'],
+  ['hidden', 'hidden'],
+  ['batch', 'batch'],
+  ['learningRate', 'lr'],
+  ['epochs', 'epochs'],
+  ['seed', 'seed'],
+  ['backend', 'backend'],
 ];
 
 export class SettingsForm {
   private readonly controls = new Map<string, Control>();
   private readonly labels = new Map<string, HTMLElement>();
 
-  constructor(readonly form: HTMLFormElement, more: HTMLElement, private readonly onChange: () => void) {
+  constructor(
+    readonly form: HTMLFormElement,
+    more: HTMLElement,
+    private readonly onChange: () => void,
+  ) {
     for (const [field, id] of BASIC) this.controls.set(field, form.querySelector<Control>(`#${id}`)!);
     for (const setting of CHOICE_SETTINGS) {
       const select = el('select');
@@ -32,7 +41,8 @@ export class SettingsForm {
       let control: Control;
       if (setting.boolean) {
         control = el('select');
-        for (const value of ['false', 'true']) control.append(Object.assign(el('option', '', value === 'true' ? 'yes' : 'no'), { value }));
+        for (const value of ['false', 'true'])
+          control.append(Object.assign(el('option', '', value === 'true' ? 'yes' : 'no'), { value }));
       } else {
         control = el('input');
         control.spellcheck = false;
@@ -42,7 +52,8 @@ export class SettingsForm {
       more.append(this.labelled(setting.id, setting.label, setting.hint, control));
     }
     this.controls.get('optimizer')!.addEventListener('change', () => this.useOptimizerDefaults());
-    for (const control of this.controls.values()) control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', () => this.changed());
+    for (const control of this.controls.values())
+      control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', () => this.changed());
   }
 
   private labelled(id: string, label: string, hint: string, control: Control): HTMLElement {
@@ -85,7 +96,9 @@ export class SettingsForm {
   /** Fills the fields: defaults for the data (and the given optimiser), then the given text over them. */
   fill(text: Partial<SettingsText>): void {
     const optimizer = (text.optimizer ?? undefined) as OptimizerName | undefined;
-    const base = settingsText(defaultSettings(this.data!, CHOICE_SETTINGS[0].choices.includes(optimizer ?? '') ? optimizer : undefined));
+    const base = settingsText(
+      defaultSettings(this.data!, CHOICE_SETTINGS[0].choices.includes(optimizer ?? '') ? optimizer : undefined),
+    );
     for (const [field, control] of this.controls) {
       const value = text[field] ?? base[field];
       if (value !== undefined) control.value = value;

@@ -114,12 +114,16 @@ export class ActivationView {
       for (let u = 0; u < layer.length; u++) {
         const x0 = (u % PER_ROW) * CELL;
         const y0 = top + Math.floor(u / PER_ROW) * CELL;
-        for (let dy = 1; dy < CELL; dy++) for (let dx = 1; dx < CELL; dx++) signedColour(image.data, 4 * ((y0 + dy) * width + x0 + dx), layer[u], scale);
+        for (let dy = 1; dy < CELL; dy++)
+          for (let dx = 1; dx < CELL; dx++)
+            signedColour(image.data, 4 * ((y0 + dy) * width + x0 + dx), layer[u], scale);
       }
       top += rowsOf(layer) * CELL + CELL;
     }
     ctx.putImageData(image, 0, 0);
     this.canvas.dataset.layers = outputs.map((o) => o.length).join(',');
-    this.canvas.title = outputs.map((o, l) => `layer ${l + 1}: ${o.length} units, largest ${largestMagnitude(o).toFixed(2)}`).join('; ');
+    this.canvas.title = outputs
+      .map((o, l) => `layer ${l + 1}: ${o.length} units, largest ${largestMagnitude(o).toFixed(2)}`)
+      .join('; ');
   }
 }

@@ -24,15 +24,18 @@ import { limitsFromUrl, settingsFromUrl } from './settings.js';
 import type { TableChoice } from './table-data.js';
 import { ProbabilityBars } from './views.js';
 
-const page: Page = new Page({
-  form: new SettingsForm($<HTMLFormElement>('settings'), $('more-settings'), () => settingsChanged(page)),
-  charts: new RunCharts($('loss-chart'), $('epoch-chart')),
-  runs: new RunList(),
-  weights: new WeightImages($<HTMLCanvasElement>('weights')),
-  activations: new ActivationView($<HTMLCanvasElement>('activations')),
-  bars: new ProbabilityBars($('probabilities')),
-  pad: new DrawingPad($<HTMLCanvasElement>('pad'), () => page.schedulePrediction()),
-}, predictDrawing);
+const page: Page = new Page(
+  {
+    form: new SettingsForm($<HTMLFormElement>('settings'), $('more-settings'), () => settingsChanged(page)),
+    charts: new RunCharts($('loss-chart'), $('epoch-chart')),
+    runs: new RunList(),
+    weights: new WeightImages($<HTMLCanvasElement>('weights')),
+    activations: new ActivationView($<HTMLCanvasElement>('activations')),
+    bars: new ProbabilityBars($('probabilities')),
+    pad: new DrawingPad($<HTMLCanvasElement>('pad'), () => page.schedulePrediction()),
+  },
+  predictDrawing,
+);
 
 /** The file an input was given, once: the input is emptied so the same file can be given again. */
 function onFile(id: string, use: (file: File) => void): void {
@@ -72,9 +75,13 @@ function wire(): void {
     const file = event.dataTransfer?.files[0];
     if (file) void useTableFile(page, file);
   });
-  const reChoose = () => page.table && chooseTable(page, {
-    table: page.table.table, target: $<HTMLSelectElement>('target').value, task: $<HTMLSelectElement>('task').value as TableChoice['task'],
-  });
+  const reChoose = () =>
+    page.table &&
+    chooseTable(page, {
+      table: page.table.table,
+      target: $<HTMLSelectElement>('target').value,
+      task: $<HTMLSelectElement>('task').value as TableChoice['task'],
+    });
   $('target').addEventListener('change', reChoose);
   $('task').addEventListener('change', reChoose);
   $('use-mnist').addEventListener('click', () => useMnist(page));

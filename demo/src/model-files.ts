@@ -1,11 +1,11 @@
 /** Saving the page's model as the CLI's model file, and loading one (an MNIST model) to read digits with. */
 import { MLP } from '../../src/index.js';
+import { showArchitecture, useMnist } from './data-mode.js';
 import { showAnalysis } from './drawing.js';
-import { $, CLASSES, INPUT, number, percent, type Page, type ShownModel } from './page.js';
+import { WeightImages } from './inside.js';
+import { $, CLASSES, INPUT, number, type Page, percent, type ShownModel } from './page.js';
 import { Predictor } from './predict.js';
 import { nextTask } from './run-control.js';
-import { WeightImages } from './inside.js';
-import { showArchitecture, useMnist } from './data-mode.js';
 
 /** The page's model of a finished or loaded MLP. */
 export function shownModel(model: MLP, name: string): ShownModel {
@@ -35,8 +35,10 @@ export async function load(page: Page, file: File): Promise<void> {
     model = await MLP.fromBytes(new Uint8Array(await file.arrayBuffer()), { backend: 'cpu', source: file.name });
     const { layers } = model;
     if (model.spec.data || layers[0] !== INPUT || layers[layers.length - 1] !== CLASSES) {
-      throw new Error(`${file.name}: the model takes ${layers[0]} inputs and gives ${layers[layers.length - 1]} outputs; ` +
-        `an MNIST model takes ${INPUT} pixels and gives ${CLASSES} digits`);
+      throw new Error(
+        `${file.name}: the model takes ${layers[0]} inputs and gives ${layers[layers.length - 1]} outputs; ` +
+          `an MNIST model takes ${INPUT} pixels and gives ${CLASSES} digits`,
+      );
     }
     if (page.current) {
       page.current.control.stop();

@@ -7,10 +7,10 @@
  */
 import type { Field } from '../../src/errors.js';
 import { OPTIMIZERS, type OptimizerName } from '../../src/model/optimizer.js';
-import { SETTING_NAMES, type SettingName } from '../../src/train/setting-names.js';
-import { applies, flagOf, SETTINGS } from '../../src/train/settings.js';
 import { SCHEDULES, type ScheduleName } from '../../src/model/schedule.js';
 import { ACTIVATIONS, LOSSES, type Loss } from '../../src/model/spec.js';
+import { SETTING_NAMES, type SettingName } from '../../src/train/setting-names.js';
+import { applies, flagOf, SETTINGS } from '../../src/train/settings.js';
 
 export interface ChoiceSetting {
   id: 'optimizer' | 'activation' | 'loss' | 'schedule';
@@ -24,8 +24,20 @@ export interface ChoiceSetting {
 export const CHOICE_SETTINGS: readonly ChoiceSetting[] = [
   { id: 'optimizer', label: 'Optimiser', hint: "PyTorch's update rules", choices: OPTIMIZERS, fallback: 'sgd' },
   { id: 'activation', label: 'Activation', hint: 'between the hidden layers', choices: ACTIVATIONS, fallback: 'relu' },
-  { id: 'loss', label: 'Loss', hint: 'mse is against one-hot labels', choices: LOSSES, fallback: 'softmax-cross-entropy' },
-  { id: 'schedule', label: 'Schedule', hint: 'how the learning rate changes', choices: SCHEDULES, fallback: 'constant' },
+  {
+    id: 'loss',
+    label: 'Loss',
+    hint: 'mse is against one-hot labels',
+    choices: LOSSES,
+    fallback: 'softmax-cross-entropy',
+  },
+  {
+    id: 'schedule',
+    label: 'Schedule',
+    hint: 'how the learning rate changes',
+    choices: SCHEDULES,
+    fallback: 'constant',
+  },
 ];
 
 /** What decides whether a setting applies: the chosen optimiser and schedule. */
@@ -64,9 +76,14 @@ export const VALUE_SETTINGS: readonly ValueSetting[] = OFFERED.map((name): Value
   const s = SETTINGS[name];
   const [place, key] = s.at;
   return {
-    id: flagOf(name), key, label: s.label, hint: s.help, field: name,
-    group: place === 'options' || place === 'spec' ? 'model' : place as ValueSetting['group'],
-    ...(s.kind === 'integer' ? { integer: true } : {}), ...(s.kind === 'boolean' ? { boolean: true } : {}),
+    id: flagOf(name),
+    key,
+    label: s.label,
+    hint: s.help,
+    field: name,
+    group: place === 'options' || place === 'spec' ? 'model' : (place as ValueSetting['group']),
+    ...(s.kind === 'integer' ? { integer: true } : {}),
+    ...(s.kind === 'boolean' ? { boolean: true } : {}),
     applies: (chosen) => applies(name, chosen),
     fallback: (chosen) => s.default({ table: false, trainRows: 1, regression: false, ...chosen }) as Fallback,
   };
@@ -74,7 +91,11 @@ export const VALUE_SETTINGS: readonly ValueSetting[] = OFFERED.map((name): Value
 
 /** The basic fields, by the library's names of them, for wording its errors in the page's labels. */
 const BASIC_LABELS: Partial<Record<Field, string>> = {
-  layers: 'Hidden layers', hidden: 'Hidden layers', target: 'Target column', task: 'Task', testSplit: 'the test split',
+  layers: 'Hidden layers',
+  hidden: 'Hidden layers',
+  target: 'Target column',
+  task: 'Task',
+  testSplit: 'the test split',
 };
 
 /** How the page names a setting in the library's messages. */

@@ -14,7 +14,7 @@ import type { RunControl } from './run-control.js';
 import { renderLegend, renderRunTable } from './run-table.js';
 import type { RunList } from './runs.js';
 import type { DataContext } from './settings.js';
-import { trainRowsOf, type TableChoice, type TableData } from './table-data.js';
+import { type TableChoice, type TableData, trainRowsOf } from './table-data.js';
 import type { ProbabilityBars } from './views.js';
 
 export const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -69,14 +69,25 @@ export class Page {
   private predictionQueued = false;
 
   readonly buttons = {
-    start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), reset: $<HTMLButtonElement>('reset'), save: $<HTMLButtonElement>('save'),
+    start: $<HTMLButtonElement>('start'),
+    pause: $<HTMLButtonElement>('pause'),
+    reset: $<HTMLButtonElement>('reset'),
+    save: $<HTMLButtonElement>('save'),
   };
   readonly stats = {
-    epoch: $('stat-epoch'), step: $('stat-step'), loss: $('stat-loss'), accuracy: $('stat-accuracy'),
-    trainAccuracy: $('stat-train-accuracy'), speed: $('stat-speed'), time: $('stat-time'),
+    epoch: $('stat-epoch'),
+    step: $('stat-step'),
+    loss: $('stat-loss'),
+    accuracy: $('stat-accuracy'),
+    trainAccuracy: $('stat-train-accuracy'),
+    speed: $('stat-speed'),
+    time: $('stat-time'),
   };
 
-  constructor(readonly widgets: Widgets, private readonly predictDrawing: (page: Page) => void) {}
+  constructor(
+    readonly widgets: Widgets,
+    private readonly predictDrawing: (page: Page) => void,
+  ) {}
 
   get imageMode(): boolean {
     return this.table === null;
@@ -98,7 +109,8 @@ export class Page {
     buttons.pause.textContent = next === 'paused' ? 'Resume' : 'Pause';
     buttons.reset.disabled = next === 'loading';
     this.widgets.form.disabled = this.busy;
-    for (const id of ['load', 'csv-file', 'target', 'task', 'use-mnist']) ($(id) as HTMLInputElement).disabled = this.busy;
+    for (const id of ['load', 'csv-file', 'target', 'task', 'use-mnist'])
+      ($(id) as HTMLInputElement).disabled = this.busy;
   }
 
   showError(box: string, message: string | null): void {
@@ -132,10 +144,23 @@ export class Page {
   dataContext(): DataContext {
     if (this.table) {
       const { table, target, task } = this.table;
-      return { kind: 'table', file: table.file, trainRows: trainRowsOf(table), target, lastColumn: table.columns[table.columns.length - 1], task };
+      return {
+        kind: 'table',
+        file: table.file,
+        trainRows: trainRowsOf(table),
+        target,
+        lastColumn: table.columns[table.columns.length - 1],
+        task,
+      };
     }
     const mnist = this.mnist!;
-    return { kind: 'mnist', trainCount: mnist.train.count, fullTrain: mnist.fullTrain, testCount: mnist.test.count, fullTest: mnist.fullTest };
+    return {
+      kind: 'mnist',
+      trainCount: mnist.train.count,
+      fullTrain: mnist.fullTrain,
+      testCount: mnist.test.count,
+      fullTest: mnist.fullTest,
+    };
   }
 
   /** The model's widths around the hidden layers: the data's inputs and its classes (or targets). */
@@ -181,7 +206,10 @@ export class Page {
       for (const key of Object.keys(stat.dataset)) delete stat.dataset[key];
     }
     $('stat-loss-first').textContent = '';
-    const note = Object.assign(document.createElement('p'), { className: 'note', textContent: 'Appears when an epoch ends.' });
+    const note = Object.assign(document.createElement('p'), {
+      className: 'note',
+      textContent: 'Appears when an epoch ends.',
+    });
     $('confusion').replaceChildren(note);
     for (const key of ['correct', 'total']) delete $('confusion').dataset[key];
     $('mistakes').replaceChildren();

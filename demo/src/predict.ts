@@ -10,7 +10,7 @@ import { gather } from '../../src/cpu/gather.js';
 import { matmulNT } from '../../src/cpu/matmul.js';
 import { CpuNetwork } from '../../src/cpu/network.js';
 import { paramTable, view } from '../../src/model/params.js';
-import { type ModelSpec, inputSize, outputSize } from '../../src/model/spec.js';
+import { inputSize, type ModelSpec, outputSize } from '../../src/model/spec.js';
 
 /** Softmax of one row of logits, in float64 with the maximum subtracted first. */
 export function softmax(logits: ArrayLike<number>): Float64Array {
@@ -36,16 +36,31 @@ export class Predictor {
   private readonly zero = new Uint8Array(1);
   private readonly first = new Uint32Array(1);
 
-  constructor(readonly spec: ModelSpec, readonly params: Float32Array) {
+  constructor(
+    readonly spec: ModelSpec,
+    readonly params: Float32Array,
+  ) {
     const expected = paramTable(spec).total;
-    if (params.length !== expected) throw new Error(`${params.length} parameters for layers ${spec.layers}, need ${expected}`);
+    if (params.length !== expected)
+      throw new Error(`${params.length} parameters for layers ${spec.layers}, need ${expected}`);
     this.network = new CpuNetwork(spec, 1);
   }
 
   /** Class probabilities of one image of pixel bytes [inputSize]. */
   probabilities(pixels: Uint8Array): Float64Array {
     const { spec } = this;
-    gather(this.network.input, this.labels, pixels, this.zero, this.first, 0, 1, inputSize(spec), spec.inputMean, spec.inputStd);
+    gather(
+      this.network.input,
+      this.labels,
+      pixels,
+      this.zero,
+      this.first,
+      0,
+      1,
+      inputSize(spec),
+      spec.inputMean,
+      spec.inputStd,
+    );
     return softmax(this.network.forward(this.params, 1));
   }
 
@@ -55,7 +70,18 @@ export class Predictor {
    */
   hiddenOutputs(pixels: Uint8Array): Float32Array[] {
     const { spec } = this;
-    gather(this.network.input, this.labels, pixels, this.zero, this.first, 0, 1, inputSize(spec), spec.inputMean, spec.inputStd);
+    gather(
+      this.network.input,
+      this.labels,
+      pixels,
+      this.zero,
+      this.first,
+      0,
+      1,
+      inputSize(spec),
+      spec.inputMean,
+      spec.inputStd,
+    );
     const layers = paramTable(spec).layers;
     const outputs: Float32Array[] = [];
     let input = this.network.input.subarray(0, inputSize(spec));
@@ -91,7 +117,10 @@ const ROWS = 500;
  * MNIST's 10,000 digits through 784-128-10 take about a second of one core.
  */
 export async function analyseTestSet(
-  spec: ModelSpec, params: Float32Array, test: ImageDataset, pause: () => Promise<void> = async () => {},
+  spec: ModelSpec,
+  params: Float32Array,
+  test: ImageDataset,
+  pause: () => Promise<void> = async () => {},
 ): Promise<TestAnalysis> {
   const classes = outputSize(spec);
   const network = new CpuNetwork(spec, Math.min(ROWS, test.count));
@@ -103,7 +132,18 @@ export async function analyseTestSet(
   let correct = 0;
   for (let start = 0; start < test.count; start += ROWS) {
     const rows = Math.min(ROWS, test.count - start);
-    gather(network.input, labels, test.inputs, test.labels, identity, start, rows, test.features, spec.inputMean, spec.inputStd);
+    gather(
+      network.input,
+      labels,
+      test.inputs,
+      test.labels,
+      identity,
+      start,
+      rows,
+      test.features,
+      spec.inputMean,
+      spec.inputStd,
+    );
     const logits = network.forward(params, rows);
     for (let r = 0; r < rows; r++) {
       const probs = softmax(logits.subarray(r * classes, (r + 1) * classes));

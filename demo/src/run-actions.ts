@@ -1,28 +1,39 @@
 /** Start, Pause/Resume and Reset: one run at a time, trained by training.ts and shown as it goes. */
-import { DeviceLostError, UserError, type MLP, type ModelOptions } from '../../src/index.js';
+import { DeviceLostError, type MLP, type ModelOptions, UserError } from '../../src/index.js';
 import { requestGpu } from '../../src/lower.js';
 import { shaders } from './backends.js';
 import { described, readSettings, showArchitecture } from './data-mode.js';
 import { showAnalysis } from './drawing.js';
 import { WeightImages } from './inside.js';
 import { shownModel } from './model-files.js';
-import { $, CLASSES, INPUT, number, percent, type Page } from './page.js';
+import { $, CLASSES, INPUT, number, type Page, percent } from './page.js';
 import { Predictor } from './predict.js';
 import { RunControl } from './run-control.js';
 import { trainAccuracyOf } from './runs.js';
-import { settingsQuery, type Settings } from './settings.js';
+import { type Settings, settingsQuery } from './settings.js';
 import { tableRun } from './table-data.js';
-import { trainRun, type RunData, type Views } from './training.js';
+import { type RunData, trainRun, type Views } from './training.js';
 
 /** The run's model and data: MNIST's byte images, or the table's rows with its columns. */
 function prepare(page: Page, settings: Settings): { model: ModelOptions; data: RunData } {
-  const base = { hidden: settings.hidden, activation: settings.activation, loss: settings.loss,
-    ...(settings.labelSmoothing ? { labelSmoothing: settings.labelSmoothing } : {}), seed: settings.seed, backend: settings.backend, shaders };
+  const base = {
+    hidden: settings.hidden,
+    activation: settings.activation,
+    loss: settings.loss,
+    ...(settings.labelSmoothing ? { labelSmoothing: settings.labelSmoothing } : {}),
+    seed: settings.seed,
+    backend: settings.backend,
+    shaders,
+  };
   if (!page.table || !page.tableSets) {
     const { train, test } = page.mnist!;
     return {
       model: { ...base, inputs: INPUT, outputs: CLASSES, images: {} },
-      data: { train: { x: train.inputs, y: train.labels }, test: { x: test.inputs, y: test.labels }, rows: train.count },
+      data: {
+        train: { x: train.inputs, y: train.labels },
+        test: { x: test.inputs, y: test.labels },
+        rows: train.count,
+      },
     };
   }
   const { data, model } = tableRun(page.table, page.tableSets);
@@ -54,7 +65,10 @@ function runViews(page: Page): Views {
       stats.speed.textContent = number(Math.round(speed));
       stats.speed.dataset.value = String(speed);
       if (page.state === 'training') {
-        page.setState('training', `Training run #${run.id}: epoch ${p.epoch} of ${p.epochs}, step ${number(p.step)} of ${number(p.stepsPerEpoch)}.`);
+        page.setState(
+          'training',
+          `Training run #${run.id}: epoch ${p.epoch} of ${p.epochs}, step ${number(p.step)} of ${number(p.stepsPerEpoch)}.`,
+        );
       }
       page.widgets.charts.show(page.widgets.runs.visible);
     },
@@ -73,12 +87,17 @@ function runViews(page: Page): Views {
       const bytes = await training.toBytes();
       const predictor = page.imageMode ? new Predictor(spec, params) : null;
       const what = page.imageMode ? 'the pad reads with the latest weights' : 'Save model takes the latest weights';
-      page.setModel({ predictor, bytes: async () => bytes, name: `${page.imageMode ? 'mnist' : 'table'}-${spec.layers.join('-')}` },
-        `Training ${spec.layers.join('-')}: ${what}.`);
+      page.setModel(
+        { predictor, bytes: async () => bytes, name: `${page.imageMode ? 'mnist' : 'table'}-${spec.layers.join('-')}` },
+        `Training ${spec.layers.join('-')}: ${what}.`,
+      );
       if (WeightImages.fits(spec)) page.widgets.weights.show(spec, params, epoch ? epoch.epoch : null);
       if (epoch && page.imageMode) {
         if (page.state === 'training') {
-          page.setState('training', `Run #${run.id}, epoch ${epoch.epoch} done: ${percent(epoch.testAccuracy!)} of the test digits right. Sorting out the mistakes…`);
+          page.setState(
+            'training',
+            `Run #${run.id}, epoch ${epoch.epoch} done: ${percent(epoch.testAccuracy!)} of the test digits right. Sorting out the mistakes…`,
+          );
         }
         await showAnalysis(page, spec, params, () => page.current!.control.gate());
       }
@@ -107,7 +126,8 @@ export async function start(page: Page): Promise<void> {
     if (page.state !== 'paused') return;
     const status = $('status');
     status.dataset.halted = 'true';
-    status.textContent = `Paused at epoch ${stats.epoch.textContent?.split(' ')[0]}, step ${stats.step.textContent?.split(' ')[0]}. ` +
+    status.textContent =
+      `Paused at epoch ${stats.epoch.textContent?.split(' ')[0]}, step ${stats.step.textContent?.split(' ')[0]}. ` +
       'Resume to go on, or Reset to start over.';
   });
   let finish!: () => void;
@@ -119,34 +139,62 @@ export async function start(page: Page): Promise<void> {
   const testCount = (page.tableSets ?? page.mnist).test.count;
   const layers = [options.inputs, ...settings.hidden, options.outputs];
   const context = page.dataContext();
-  const run = page.widgets.runs.add(settings, context, layers, `${location.pathname}${settingsQuery(settings, context)}`);
+  const run = page.widgets.runs.add(
+    settings,
+    context,
+    layers,
+    `${location.pathname}${settingsQuery(settings, context)}`,
+  );
   page.showRuns();
   const timer = setInterval(() => (stats.time.textContent = `${control.activeSeconds.toFixed(1)} s`), 250);
   try {
     if (settings.backend === 'webgpu') page.gpu ??= await requestGpu();
-    const model = await trainRun(run, { ...options, ...(settings.backend === 'webgpu' ? { gpu: page.gpu! } : {}) }, data, control, runViews(page));
+    const model = await trainRun(
+      run,
+      { ...options, ...(settings.backend === 'webgpu' ? { gpu: page.gpu! } : {}) },
+      data,
+      control,
+      runViews(page),
+    );
     if (model) {
       page.keepModel(model);
       const last = run.history[run.history.length - 1];
-      const result = last.testAccuracy === undefined ? `test R² ${last.testR2!.toFixed(3)}` : `${percent(last.testAccuracy)} on the test set`;
+      const result =
+        last.testAccuracy === undefined
+          ? `test R² ${last.testR2!.toFixed(3)}`
+          : `${percent(last.testAccuracy)} on the test set`;
       const shown = shownModel(model, page.imageMode ? 'mnist' : 'table');
-      page.setModel(shown, `Trained ${layers.join('-')} for ${settings.epochs} epoch${settings.epochs > 1 ? 's' : ''}: ${result}.`);
-      if (shown.predictor && WeightImages.fits(shown.predictor.spec)) page.widgets.weights.show(shown.predictor.spec, shown.predictor.params, null);
+      page.setModel(
+        shown,
+        `Trained ${layers.join('-')} for ${settings.epochs} epoch${settings.epochs > 1 ? 's' : ''}: ${result}.`,
+      );
+      if (shown.predictor && WeightImages.fits(shown.predictor.spec))
+        page.widgets.weights.show(shown.predictor.spec, shown.predictor.params, null);
       const tested = page.imageMode ? 'digits' : 'rows';
-      const what = last.testAccuracy === undefined ? result : `${percent(last.testAccuracy)} of ${number(testCount)} test ${tested} right`;
-      page.setState('done', `Run #${run.id} done in ${control.activeSeconds.toFixed(1)} s: ${what}.${page.imageMode ? ' Draw one!' : ''}`);
+      const what =
+        last.testAccuracy === undefined
+          ? result
+          : `${percent(last.testAccuracy)} of ${number(testCount)} test ${tested} right`;
+      page.setState(
+        'done',
+        `Run #${run.id} done in ${control.activeSeconds.toFixed(1)} s: ${what}.${page.imageMode ? ' Draw one!' : ''}`,
+      );
     }
   } catch (error) {
     if (!control.stopped) {
       if (!(error instanceof UserError)) console.error(error);
-      const gpuFault = settings.backend === 'webgpu' && (!(error instanceof UserError) || error instanceof DeviceLostError);
+      const gpuFault =
+        settings.backend === 'webgpu' && (!(error instanceof UserError) || error instanceof DeviceLostError);
       if (gpuFault) {
         // The device may be lost or broken: open a fresh one next time.
         page.gpu?.destroy();
         page.gpu = null;
       }
       page.setModel(page.shown, page.shown ? 'The weights from before the failure.' : 'No model yet.');
-      page.setState('error', `Training failed: ${described(error)}${gpuFault ? ' The CPU backend trains without the GPU.' : ''}`);
+      page.setState(
+        'error',
+        `Training failed: ${described(error)}${gpuFault ? ' The CPU backend trains without the GPU.' : ''}`,
+      );
     }
   } finally {
     clearInterval(timer);
@@ -154,7 +202,9 @@ export async function start(page: Page): Promise<void> {
     // Every buffer of the run is destroyed with its session: the count the Node tests keep, shown for the e2e test.
     if (page.gpu) {
       const adapter = $('adapter');
-      adapter.dataset.buffersAfterRuns = [adapter.dataset.buffersAfterRuns, page.gpu.live.buffers].filter((v) => v !== undefined).join(',');
+      adapter.dataset.buffersAfterRuns = [adapter.dataset.buffersAfterRuns, page.gpu.live.buffers]
+        .filter((v) => v !== undefined)
+        .join(',');
     }
     page.showRuns();
     finish();

@@ -28,7 +28,18 @@ export interface Run {
 }
 
 /** Distinct on white and for the common colour-vision deficiencies (Okabe and Ito's palette, then a few more). */
-export const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#d55e00', '#56b4e9', '#7c3aed', '#444444', '#b8860b', '#be123c'];
+export const PALETTE = [
+  '#0072b2',
+  '#e69f00',
+  '#009e73',
+  '#cc79a7',
+  '#d55e00',
+  '#56b4e9',
+  '#7c3aed',
+  '#444444',
+  '#b8860b',
+  '#be123c',
+];
 
 /**
  * The library's training accuracy of an epoch, where its records carry one (measured by the trainer; the page
@@ -56,8 +67,18 @@ export class RunList {
   add(settings: Settings, data: DataContext, layers: number[], link: string): Run {
     const id = this.next++;
     const run: Run = {
-      id, colour: PALETTE[(id - 1) % PALETTE.length], label: runLabel(settings, layers), settings, data, layers, link,
-      losses: [], history: [], status: 'training', seconds: 0, hidden: false,
+      id,
+      colour: PALETTE[(id - 1) % PALETTE.length],
+      label: runLabel(settings, layers),
+      settings,
+      data,
+      layers,
+      link,
+      losses: [],
+      history: [],
+      status: 'training',
+      seconds: 0,
+      hidden: false,
     };
     this.runs.push(run);
     return run;
@@ -99,12 +120,17 @@ export function lossCurves(runs: Run[]): Curve[] {
  * beside it for a run whose records have it.
  */
 export function accuracyCurves(runs: Run[]): Curve[] {
-  return runs.filter((run) => run.data.kind === 'mnist' || run.data.task === 'classification').flatMap((run): Curve[] => {
-    const curves: Curve[] = [{ run, kind: 'test accuracy', points: run.history.map((r) => [r.epoch, (r.testAccuracy ?? NaN) * 100]) }];
-    const train = run.history.filter((r) => trainAccuracyOf(r) !== undefined);
-    if (train.length) curves.push({ run, kind: 'training accuracy', points: train.map((r) => [r.epoch, trainAccuracyOf(r)! * 100]) });
-    return curves;
-  });
+  return runs
+    .filter((run) => run.data.kind === 'mnist' || run.data.task === 'classification')
+    .flatMap((run): Curve[] => {
+      const curves: Curve[] = [
+        { run, kind: 'test accuracy', points: run.history.map((r) => [r.epoch, (r.testAccuracy ?? NaN) * 100]) },
+      ];
+      const train = run.history.filter((r) => trainAccuracyOf(r) !== undefined);
+      if (train.length)
+        curves.push({ run, kind: 'training accuracy', points: train.map((r) => [r.epoch, trainAccuracyOf(r)! * 100]) });
+      return curves;
+    });
 }
 
 /**

@@ -5,11 +5,17 @@
  * (?hidden=64&batch-size=32&learning-rate=0.05&optimizer=adam&activation=tanh),
  * only where it differs from the page's default, and may limit the data (?train=2000&test=500).
  */
-import { DEFAULT_HIDDEN, TABLE_EPOCHS, tableBatch } from '../../src/train/defaults.js';
+
 import { UserError } from '../../src/errors.js';
-import { defaultLearningRate, makeOptimizer, type OptimizerConfig, type OptimizerName } from '../../src/model/optimizer.js';
+import {
+  defaultLearningRate,
+  makeOptimizer,
+  type OptimizerConfig,
+  type OptimizerName,
+} from '../../src/model/optimizer.js';
 import { resolveSchedule, type ScheduleName, type ScheduleOptions } from '../../src/model/schedule.js';
-import { parseWidths, type Activation, type Loss, type Task } from '../../src/model/spec.js';
+import { type Activation, type Loss, parseWidths, type Task } from '../../src/model/spec.js';
+import { DEFAULT_HIDDEN, TABLE_EPOCHS, tableBatch } from '../../src/train/defaults.js';
 import { CHOICE_SETTINGS, type Chosen, pageLabel, VALUE_SETTINGS, type ValueSetting } from './options.js';
 
 export type BackendChoice = 'webgpu' | 'cpu';
@@ -78,7 +84,10 @@ function parseInteger(label: string, text: string, min: number, max: number): Pa
 function parseRate(text: string): Parsed<number> {
   const value = Number(text.trim());
   if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 10) {
-    return { ok: false, error: `Learning rate: "${text.trim()}" is not a number above 0 and at most 10 (0.1 is a good start).` };
+    return {
+      ok: false,
+      error: `Learning rate: "${text.trim()}" is not a number above 0 and at most 10 (0.1 is a good start).`,
+    };
   }
   return { ok: true, value };
 }
@@ -88,11 +97,13 @@ function parseValue(setting: ValueSetting, text: string | undefined, chosen: Cho
   const trimmed = (text ?? '').trim();
   const fallback = setting.fallback(chosen);
   if (trimmed === '') {
-    if (fallback === undefined) return { ok: false, error: `${setting.label}: needed with the ${chosen.schedule} schedule.` };
+    if (fallback === undefined)
+      return { ok: false, error: `${setting.label}: needed with the ${chosen.schedule} schedule.` };
     return { ok: true, value: fallback };
   }
   if (setting.boolean) {
-    if (trimmed !== 'true' && trimmed !== 'false') return { ok: false, error: `${setting.label}: "${trimmed}" is neither true nor false.` };
+    if (trimmed !== 'true' && trimmed !== 'false')
+      return { ok: false, error: `${setting.label}: "${trimmed}" is neither true nor false.` };
     return { ok: true, value: trimmed === 'true' };
   }
   if (setting.integer) return parseInteger(setting.label, trimmed, 1, 1e6);
@@ -104,14 +115,19 @@ function parseValue(setting: ValueSetting, text: string | undefined, chosen: Cho
 function choice<T extends string>(id: string, text: string | undefined): T {
   const setting = CHOICE_SETTINGS.find((s) => s.id === id)!;
   const value = (text ?? '').trim() || setting.fallback;
-  if (!setting.choices.includes(value)) throw new FieldError(`${setting.label}: "${value}" is not one of ${setting.choices.join(', ')}.`);
+  if (!setting.choices.includes(value))
+    throw new FieldError(`${setting.label}: "${value}" is not one of ${setting.choices.join(', ')}.`);
   return value as T;
 }
 
 class FieldError extends Error {}
 
 /** Checks the form's text; every problem is one sentence naming the field. */
-export function parseSettings(text: SettingsText, trainCount: number, data: DataContext['kind'] = 'mnist'): Parsed<Settings> {
+export function parseSettings(
+  text: SettingsText,
+  trainCount: number,
+  data: DataContext['kind'] = 'mnist',
+): Parsed<Settings> {
   const must = <T>(parsed: Parsed<T>): T => {
     if (!parsed.ok) throw new FieldError(parsed.error);
     return parsed.value;
@@ -126,10 +142,12 @@ export function parseSettings(text: SettingsText, trainCount: number, data: Data
     };
     const values: Record<string, Record<string, number | boolean>> = { optimizer: {}, schedule: {}, model: {} };
     for (const setting of VALUE_SETTINGS) {
-      if (setting.applies(chosen)) values[setting.group][setting.key] = must(parseValue(setting, text[setting.id], chosen));
+      if (setting.applies(chosen))
+        values[setting.group][setting.key] = must(parseValue(setting, text[setting.id], chosen));
     }
     const dropout = values.model.dropout as number;
-    if (!(dropout >= 0 && dropout < 1)) throw new FieldError(`Dropout: ${dropout} is not a share from 0 up to (not including) 1.`);
+    if (!(dropout >= 0 && dropout < 1))
+      throw new FieldError(`Dropout: ${dropout} is not a share from 0 up to (not including) 1.`);
     const learningRate = must(parseRate(text.learningRate));
     const epochs = must(parseInteger('Epochs', text.epochs, 1, MAX_EPOCHS[data]));
     const schedule: ScheduleOptions = { name: chosen.schedule, ...values.schedule };
@@ -140,12 +158,16 @@ export function parseSettings(text: SettingsText, trainCount: number, data: Data
       value: {
         hidden: must(parseHidden(text.hidden)),
         batch: must(parseInteger('Batch size', text.batch, 1, Math.min(trainCount, 65536))),
-        learningRate, epochs,
+        learningRate,
+        epochs,
         seed: must(parseInteger('Seed', text.seed, 0, 0xffffffff)),
         backend,
         activation: choice<Activation>('activation', text.activation),
         loss: chosen.loss!,
-        dropout, labelSmoothing: (values.model.labelSmoothing as number | undefined) ?? 0, optimizer, schedule,
+        dropout,
+        labelSmoothing: (values.model.labelSmoothing as number | undefined) ?? 0,
+        optimizer,
+        schedule,
       },
     };
   } catch (error) {
@@ -172,23 +194,40 @@ export function defaultSettings(data: DataContext, optimizer?: OptimizerName, cl
   const name = optimizer ?? (table ? 'adam' : 'sgd');
   const batch = table ? tableBatch(data.trainRows) : 64;
   return {
-    hidden: [table ? DEFAULT_HIDDEN.table : DEFAULT_HIDDEN.images], batch, learningRate: defaultLearningRate(name),
-    epochs: table ? TABLE_EPOCHS : cli ? 1 : PAGE_EPOCHS, seed: 1, backend: 'webgpu',
-    activation: 'relu', loss: table && data.task === 'regression' ? 'mse' : 'softmax-cross-entropy',
-    dropout: 0, labelSmoothing: 0,
-    optimizer: makeOptimizer(name), schedule: { name: 'constant' },
+    hidden: [table ? DEFAULT_HIDDEN.table : DEFAULT_HIDDEN.images],
+    batch,
+    learningRate: defaultLearningRate(name),
+    epochs: table ? TABLE_EPOCHS : cli ? 1 : PAGE_EPOCHS,
+    seed: 1,
+    backend: 'webgpu',
+    activation: 'relu',
+    loss: table && data.task === 'regression' ? 'mse' : 'softmax-cross-entropy',
+    dropout: 0,
+    labelSmoothing: 0,
+    optimizer: makeOptimizer(name),
+    schedule: { name: 'constant' },
   };
 }
 
 /** Settings as the form's text, every setting that applies to them included. */
 export function settingsText(s: Settings): SettingsText {
   const text: SettingsText = {
-    hidden: s.hidden.join(', '), batch: String(s.batch), learningRate: String(s.learningRate), epochs: String(s.epochs),
-    seed: String(s.seed), backend: s.backend, optimizer: s.optimizer.name, activation: s.activation, loss: s.loss, schedule: s.schedule.name,
+    hidden: s.hidden.join(', '),
+    batch: String(s.batch),
+    learningRate: String(s.learningRate),
+    epochs: String(s.epochs),
+    seed: String(s.seed),
+    backend: s.backend,
+    optimizer: s.optimizer.name,
+    activation: s.activation,
+    loss: s.loss,
+    schedule: s.schedule.name,
   };
   const chosen: Chosen = { optimizer: s.optimizer.name, schedule: s.schedule.name, loss: s.loss };
   const from: Record<ValueSetting['group'], Record<string, unknown>> = {
-    optimizer: s.optimizer as unknown as Record<string, unknown>, schedule: s.schedule as unknown as Record<string, unknown>, model: { dropout: s.dropout, labelSmoothing: s.labelSmoothing },
+    optimizer: s.optimizer as unknown as Record<string, unknown>,
+    schedule: s.schedule as unknown as Record<string, unknown>,
+    model: { dropout: s.dropout, labelSmoothing: s.labelSmoothing },
   };
   for (const setting of VALUE_SETTINGS) {
     const value = from[setting.group][setting.key];
@@ -199,7 +238,7 @@ export function settingsText(s: Settings): SettingsText {
 
 /** The address's (and the CLI's) name of a form field: the flag without its dashes. */
 const keyOf = (field: string) =>
-  (field === 'learningRate' ? 'learning-rate' : field === 'batch' ? 'batch-size' : field);
+  field === 'learningRate' ? 'learning-rate' : field === 'batch' ? 'batch-size' : field;
 
 /**
  * The settings that differ from the defaults for `data`, by flag name, in the form's order. The chosen optimiser's
@@ -209,12 +248,16 @@ function differences(s: Settings, data: DataContext, cli: boolean): [string, str
   const mine = settingsText(s);
   const theirs = settingsText(defaultSettings(data, s.optimizer.name, cli));
   theirs.optimizer = defaultSettings(data).optimizer.name;
-  return Object.entries(mine).filter(([field, value]) => theirs[field] !== value).map(([field, value]) => [keyOf(field), value]);
+  return Object.entries(mine)
+    .filter(([field, value]) => theirs[field] !== value)
+    .map(([field, value]) => [keyOf(field), value]);
 }
 
 /** The settings as the page's address query: only what differs from the page's defaults, plus the data limits. */
 export function settingsQuery(s: Settings, data: DataContext): string {
-  const query = new URLSearchParams(differences(s, data, false).map(([key, value]) => [key, value.replace(/, /g, ',')]));
+  const query = new URLSearchParams(
+    differences(s, data, false).map(([key, value]) => [key, value.replace(/, /g, ',')]),
+  );
   if (data.kind === 'mnist') {
     if (data.trainCount < data.fullTrain) query.set('train', String(data.trainCount));
     if (data.testCount < data.fullTest) query.set('test', String(data.testCount));
@@ -226,7 +269,16 @@ export function settingsQuery(s: Settings, data: DataContext): string {
 /** Form text from the address, for the fields it names. */
 export function settingsFromUrl(params: URLSearchParams): Partial<SettingsText> {
   const out: Partial<SettingsText> = {};
-  const fields = ['hidden', 'batch', 'learningRate', 'epochs', 'seed', 'backend', ...CHOICE_SETTINGS.map((s) => s.id), ...VALUE_SETTINGS.map((s) => s.id)];
+  const fields = [
+    'hidden',
+    'batch',
+    'learningRate',
+    'epochs',
+    'seed',
+    'backend',
+    ...CHOICE_SETTINGS.map((s) => s.id),
+    ...VALUE_SETTINGS.map((s) => s.id),
+  ];
   for (const field of fields) {
     const value = params.get(keyOf(field));
     if (value !== null) out[field] = field === 'hidden' ? value.split(',').join(', ') : value;
@@ -245,8 +297,9 @@ export function limitsFromUrl(params: URLSearchParams): { train?: number; test?:
 
 /** The CLI command that trains the same run: the flags that differ from the CLI's defaults, the backend always. */
 export function cliCommand(s: Settings, data: DataContext): string {
-  const flags = differences({ ...s, backend: 'webgpu' }, data, true)
-    .map(([key, value]) => `--${key} ${key === 'hidden' ? value.replace(/, /g, ',') : value}`);
+  const flags = differences({ ...s, backend: 'webgpu' }, data, true).map(
+    ([key, value]) => `--${key} ${key === 'hidden' ? value.replace(/, /g, ',') : value}`,
+  );
   if (data.kind === 'table') {
     flags.unshift(`--data ${/^[\w.\-/]+$/.test(data.file) ? data.file : `'${data.file.replace(/'/g, "'\\''")}'`}`);
     if (data.target !== data.lastColumn) flags.splice(1, 0, `--target ${data.target}`);

@@ -4,8 +4,16 @@
  * test set, features standardised on the training rows). The file is read in the page; nothing is sent anywhere.
  */
 import { DEFAULT_TEST_SPLIT, heldOutRows, tableColumns } from '../../src/data/table.js';
-import { type CsvTable, type Dataset, type ModelOptions, numericColumns, parseCsv, type Task, textColumn } from '../../src/index.js';
-import { tableSets, type TableDescription } from '../../src/lower.js';
+import {
+  type CsvTable,
+  type Dataset,
+  type ModelOptions,
+  numericColumns,
+  parseCsv,
+  type Task,
+  textColumn,
+} from '../../src/index.js';
+import { type TableDescription, tableSets } from '../../src/lower.js';
 import type { RunData } from './training.js';
 
 export interface TableChoice {
@@ -33,8 +41,11 @@ export function tableData({ table, target, task }: TableChoice): TableData {
   const sets = tableSets(table, { task, targets: [target], testSplit: DEFAULT_TEST_SPLIT });
   const d = sets.description;
   return {
-    train: sets.train, test: sets.test, description: d,
-    inputs: d.features.length, outputs: task === 'regression' ? d.targets.length : d.classes!.length,
+    train: sets.train,
+    test: sets.test,
+    description: d,
+    inputs: d.features.length,
+    outputs: task === 'regression' ? d.targets.length : d.classes!.length,
   };
 }
 
@@ -52,7 +63,10 @@ export function featuresFor(table: CsvTable, target: string, task: Task): string
  * The table as an MLP takes it: the raw rows of the training and test sets split as tableData splits them, and the
  * model's columns, so that fit standardises on the same training rows as the CLI.
  */
-export function tableRun({ table, task }: TableChoice, sets: TableData): { data: RunData; model: Partial<ModelOptions> } {
+export function tableRun(
+  { table, task }: TableChoice,
+  sets: TableData,
+): { data: RunData; model: Partial<ModelOptions> } {
   const d = sets.description;
   const rows = table.cells.rows;
   const x = numericColumns(table, d.features);
@@ -65,7 +79,7 @@ export function tableRun({ table, task }: TableChoice, sets: TableData): { data:
     const picked = Array.from({ length: rows }, (_, r) => r).filter((r) => held.has(r) === test);
     const data = new Float32Array(picked.length * width);
     picked.forEach((r, i) => data.set(x.subarray(r * width, (r + 1) * width), i * width));
-    let y;
+    let y: { data: Float32Array; rows: number } | string[];
     if (targets) {
       const values = new Float32Array(picked.length * outputs);
       picked.forEach((r, i) => values.set(targets.subarray(r * outputs, (r + 1) * outputs), i * outputs));

@@ -3,9 +3,17 @@
  * table draw from it) and to the page's views through `Views`. Pause, resume and stop come from RunControl: fit
  * waits while its onChunk's promise is held, and stops at the signal.
  */
-import { MLP, type FitOptions, type FitRecord, type LabelledData, type ModelOptions, type Progress, type Training } from '../../src/index.js';
+import {
+  type FitOptions,
+  type FitRecord,
+  type LabelledData,
+  MLP,
+  type ModelOptions,
+  type Progress,
+  type Training,
+} from '../../src/index.js';
 import { stepsPerChunk } from './backends.js';
-import { RunControl } from './run-control.js';
+import type { RunControl } from './run-control.js';
 import type { Run } from './runs.js';
 import type { Settings } from './settings.js';
 
@@ -37,8 +45,13 @@ export function fitOptionsOf(s: Settings): FitOptions {
   const o = s.optimizer;
   const schedule = s.schedule;
   return {
-    epochs: s.epochs, batchSize: s.batch, learningRate: s.learningRate, seed: s.seed, dropout: s.dropout,
-    optimizer: o.name, weightDecay: o.weightDecay,
+    epochs: s.epochs,
+    batchSize: s.batch,
+    learningRate: s.learningRate,
+    seed: s.seed,
+    dropout: s.dropout,
+    optimizer: o.name,
+    weightDecay: o.weightDecay,
     ...(has(o.name, ['momentum', 'nesterov', 'rmsprop']) ? { momentum: o.momentum } : {}),
     ...(o.name === 'momentum' ? { dampening: o.dampening } : {}),
     ...(has(o.name, ['adam', 'adamw']) ? { beta1: o.beta1, beta2: o.beta2 } : {}),
@@ -54,7 +67,13 @@ export function fitOptionsOf(s: Settings): FitOptions {
  * Trains a model of `options` on `data` to the end, or until `control` stops it. Resolves with the trained model, or
  * null when it was stopped; rejects with the library's error otherwise. The run's status and time are kept up to date.
  */
-export async function trainRun(run: Run, options: ModelOptions, data: RunData, control: RunControl, views: Views): Promise<MLP | null> {
+export async function trainRun(
+  run: Run,
+  options: ModelOptions,
+  data: RunData,
+  control: RunControl,
+  views: Views,
+): Promise<MLP | null> {
   const s = run.settings;
   const live = { pendingEpoch: null as FitRecord | null, lastRead: performance.now() };
   const model = await MLP.create(options);
@@ -73,7 +92,9 @@ export async function trainRun(run: Run, options: ModelOptions, data: RunData, c
   };
   try {
     await model.fit(data.train.x, data.train.y, {
-      ...fitOptionsOf(s), chunkSteps, testData: data.test,
+      ...fitOptionsOf(s),
+      chunkSteps,
+      testData: data.test,
       onChunk: (p, training) => {
         if (!control.stopped) {
           run.losses.push({ epochs: p.epoch - 1 + p.step / p.stepsPerEpoch, loss: p.loss });

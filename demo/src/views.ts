@@ -30,7 +30,10 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = ''
 export class ProbabilityBars {
   private readonly rows: { row: HTMLElement; fill: HTMLElement; value: HTMLElement }[] = [];
 
-  constructor(private readonly container: HTMLElement, classes = 10) {
+  constructor(
+    private readonly container: HTMLElement,
+    classes = 10,
+  ) {
     container.replaceChildren();
     for (let digit = 0; digit < classes; digit++) {
       const row = el('div', 'prob');

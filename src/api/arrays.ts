@@ -6,16 +6,20 @@
 import type { Dataset } from '../backend.js';
 import { sortClasses } from '../data/csv.js';
 import { validationRows } from '../data/split.js';
-import { fitDescription, range, rowsAsDataset, type RawRows } from '../data/table.js';
+import { fitDescription, type RawRows, range, rowsAsDataset } from '../data/table.js';
 import { UserError } from '../errors.js';
-import { inputSize, outputSize, type ModelSpec } from '../model/spec.js';
+import { inputSize, type ModelSpec, outputSize } from '../model/spec.js';
 import type { TableDescription } from '../model/table.js';
 
 /**
  * Rows of inputs: an array of rows (`number[][]`), a Float32Array of rows end to end (row-major, `inputs` values
  * per row), or such values with their row count. A model of images takes their bytes instead: a Uint8Array.
  */
-export type Inputs = readonly (readonly number[])[] | Float32Array | Uint8Array | { data: ArrayLike<number>; rows: number };
+export type Inputs =
+  | readonly (readonly number[])[]
+  | Float32Array
+  | Uint8Array
+  | { data: ArrayLike<number>; rows: number };
 
 /**
  * Labels, one per row of `x`. A classifier's: class labels, numbers or strings (the model keeps the classes by name,
@@ -23,7 +27,11 @@ export type Inputs = readonly (readonly number[])[] | Float32Array | Uint8Array 
  * targets in any of the forms that Inputs takes. A model of images: class indices, numbers or a Uint8Array.
  */
 export type Labels =
-  | readonly (string | number)[] | readonly (readonly number[])[] | Float32Array | Uint8Array | { data: ArrayLike<number>; rows: number };
+  | readonly (string | number)[]
+  | readonly (readonly number[])[]
+  | Float32Array
+  | Uint8Array
+  | { data: ArrayLike<number>; rows: number };
 
 /** Rows of `width` float32 values, row-major. */
 interface Matrix {
@@ -34,7 +42,10 @@ interface Matrix {
 const finite = (value: number, where: string): number => {
   const v = Math.fround(value);
   if (typeof value !== 'number' || !Number.isFinite(v)) {
-    throw new UserError(`${where} is ${typeof value === 'number' ? value : JSON.stringify(value) ?? String(value)}, not a finite float32 number: every value needs one (nothing is filled in)`, 'data');
+    throw new UserError(
+      `${where} is ${typeof value === 'number' ? value : (JSON.stringify(value) ?? String(value))}, not a finite float32 number: every value needs one (nothing is filled in)`,
+      'data',
+    );
   }
   return v;
 };
@@ -52,14 +63,23 @@ export function toMatrix(value: unknown, width: number, what: string, unit: stri
     });
     return { data, rows: value.length };
   }
-  const given = value instanceof Float32Array ? { data: value, rows: Math.floor(value.length / width) } : (value as Partial<Matrix> | null);
+  const given =
+    value instanceof Float32Array
+      ? { data: value, rows: Math.floor(value.length / width) }
+      : (value as Partial<Matrix> | null);
   const data = given?.data;
   if (!data || typeof data.length !== 'number' || !Number.isInteger(given.rows)) {
-    throw new UserError(`${what} must be an array of rows, a Float32Array, or { data, rows }, got ${typeof value}`, 'data');
+    throw new UserError(
+      `${what} must be an array of rows, a Float32Array, or { data, rows }, got ${typeof value}`,
+      'data',
+    );
   }
   const rows = given.rows as number;
   if (data.length !== rows * width) {
-    throw new UserError(`${what} holds ${data.length} values, not ${rows} rows of ${width} ${unit}: give ${width} per row`, 'data');
+    throw new UserError(
+      `${what} holds ${data.length} values, not ${rows} rows of ${width} ${unit}: give ${width} per row`,
+      'data',
+    );
   }
   const out = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = finite(data[i], `${what}[${Math.floor(i / width)}][${i % width}]`);
@@ -68,10 +88,15 @@ export function toMatrix(value: unknown, width: number, what: string, unit: stri
 
 /** Class labels as names, trimmed as a CSV cell is. */
 function classNames(y: unknown, what: string): string[] {
-  if (!Array.isArray(y)) throw new UserError(`${what} must be an array of class labels (numbers or strings), got ${typeof y}`, 'data');
+  if (!Array.isArray(y))
+    throw new UserError(`${what} must be an array of class labels (numbers or strings), got ${typeof y}`, 'data');
   return y.map((label: unknown, r) => {
     const name = typeof label === 'number' || typeof label === 'string' ? String(label).trim() : '';
-    if (name === '') throw new UserError(`${what}[${r}] is ${JSON.stringify(label) ?? String(label)}: every row needs its class, a number or a non-empty string`, 'data');
+    if (name === '')
+      throw new UserError(
+        `${what}[${r}] is ${JSON.stringify(label) ?? String(label)}: every row needs its class, a number or a non-empty string`,
+        'data',
+      );
     return name;
   });
 }
@@ -95,18 +120,24 @@ function rawRows(spec: ModelSpec, x: unknown, y: unknown, names: string, classes
     const order = classes ?? sortClasses(labels);
     const index = new Map(order.map((name, i) => [name, i]));
     raw = {
-      features, rows, classes: order,
+      features,
+      rows,
+      classes: order,
       labels: Uint32Array.from(labels, (name, r) => {
         const i = index.get(name);
         if (i === undefined) {
-          throw new UserError(`${names}y[${r}] is the class "${name}", which the model does not have (its classes: ${order.join(', ')})`, 'data');
+          throw new UserError(
+            `${names}y[${r}] is the class "${name}", which the model does not have (its classes: ${order.join(', ')})`,
+            'data',
+          );
         }
         return i;
       }),
     };
   }
   const labelRows = raw.labels.length / (spec.task === 'regression' ? outputSize(spec) : 1);
-  if (labelRows !== rows) throw new UserError(`${names}x has ${rows} rows and ${names}y ${labelRows}: give one label per row`, 'data');
+  if (labelRows !== rows)
+    throw new UserError(`${names}x has ${rows} rows and ${names}y ${labelRows}: give one label per row`, 'data');
   if (rows === 0) throw new UserError(`${names}x has no rows`, 'data');
   return raw;
 }
@@ -135,17 +166,33 @@ export interface TrainingColumns {
  * The training set and the validation rows held out of it, standardised with the description: `description` where
  * the model has one already, else fitted on the training rows (not the validation rows), as tableSets does.
  */
-export function trainingSets(spec: ModelSpec, x: unknown, y: unknown, columns: TrainingColumns, description?: TableDescription): TrainingSets {
+export function trainingSets(
+  spec: ModelSpec,
+  x: unknown,
+  y: unknown,
+  columns: TrainingColumns,
+  description?: TableDescription,
+): TrainingSets {
   const raw = rawRows(spec, x, y, '', description?.classes ?? columns.classes);
   const task = spec.task;
   if (task === 'classification' && raw.classes!.length !== outputSize(spec)) {
     const k = raw.classes!.length;
-    throw new UserError(`y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) and the model has outputs ${outputSize(spec)}: ` +
-      `create it with outputs: ${k}, or give its classes`, 'layers');
+    throw new UserError(
+      `y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) and the model has outputs ${outputSize(spec)}: ` +
+        `create it with outputs: ${k}, or give its classes`,
+      'layers',
+    );
   }
   const held = columns.validationSplit === undefined ? 0 : validationRows(columns.validationSplit, raw.rows);
   const trainRows = range(0, raw.rows - held);
-  const d = description ?? fitDescription(raw, trainRows, { features: columns.features, targets: columns.targets, classes: raw.classes }, task);
+  const d =
+    description ??
+    fitDescription(
+      raw,
+      trainRows,
+      { features: columns.features, targets: columns.targets, classes: raw.classes },
+      task,
+    );
   return {
     train: rowsAsDataset(raw, trainRows, d, task),
     ...(held > 0 ? { val: rowsAsDataset(raw, range(raw.rows - held, raw.rows), d, task) } : {}),

@@ -7,9 +7,11 @@ import { CpuBackend } from '../cpu/backend.js';
 import { DeviceLostError, NoAdapterError, UserError } from '../errors.js';
 import { createWebGpuBackend, WebGpuBackend } from '../gpu/backend.js';
 import type { Gpu } from '../gpu/device.js';
-import { embeddedShaderLoader } from '../gpu/shaders-embedded.js';
 import type { ShaderLoader } from '../gpu/shaders.js';
-import type { BackendChoice } from './options.js';
+import { embeddedShaderLoader } from '../gpu/shaders-embedded.js';
+
+/** Where a model computes: the CPU reference, WebGPU, or WebGPU where an adapter exists and else the CPU. */
+export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
 
@@ -50,7 +52,10 @@ export async function openBackend(choice: BackendChoice, options: OpenOptions = 
   }
   // Probing first keeps Dawn's and Vulkan's own diagnostics off the terminal where there is no adapter.
   const webgpu = () =>
-    createWebGpuBackend(options.shaders ?? embeddedShaderLoader, { probe: true, ...(options.gpu ? { gpu: options.gpu } : {}) });
+    createWebGpuBackend(options.shaders ?? embeddedShaderLoader, {
+      probe: true,
+      ...(options.gpu ? { gpu: options.gpu } : {}),
+    });
   if (choice === 'webgpu') return fitting(await webgpu(), options.settings);
   let backend: Backend;
   try {

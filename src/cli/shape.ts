@@ -24,7 +24,9 @@ export interface DataShape {
 export function parseHidden(text: string): number[] {
   const parsed = parseWidths(text);
   if ('bad' in parsed || parsed.widths.length === 0) {
-    throw new UserError(`--hidden "${text}" is not a list of widths: use e.g. --hidden 64,32 (for no hidden layer, --layers INPUTS,OUTPUTS)`);
+    throw new UserError(
+      `--hidden "${text}" is not a list of widths: use e.g. --hidden 64,32 (for no hidden layer, --layers INPUTS,OUTPUTS)`,
+    );
   }
   return parsed.widths;
 }
@@ -33,7 +35,9 @@ export function parseHidden(text: string): number[] {
 function describeShape(shape: DataShape): string {
   if (!shape.data) return `${shape.inputs} inputs and ${shape.outputs} classes`;
   const columns = `${shape.inputs} feature column${shape.inputs === 1 ? '' : 's'}`;
-  return shape.task === 'regression' ? `${columns} and ${shape.outputs} target${shape.outputs === 1 ? '' : 's'}` : `${columns} and ${shape.outputs} classes`;
+  return shape.task === 'regression'
+    ? `${columns} and ${shape.outputs} target${shape.outputs === 1 ? '' : 's'}`
+    : `${columns} and ${shape.outputs} classes`;
 }
 
 /**
@@ -44,15 +48,19 @@ export function layersFromFlags(flags: Flags, shape: DataShape, base?: number[])
   const layersText = flags.layers as string | undefined;
   const hiddenText = flags.hidden as string | undefined;
   if (layersText !== undefined && hiddenText !== undefined) {
-    throw new UserError('--layers and --hidden both give the layers: use --hidden for the hidden widths alone, or --layers for all of them');
+    throw new UserError(
+      '--layers and --hidden both give the layers: use --hidden for the hidden widths alone, or --layers for all of them',
+    );
   }
   if (layersText !== undefined) {
     const layers = parseLayers(layersText);
     const [first, last] = [layers[0], layers[layers.length - 1]];
     if (shape.data && (first !== shape.inputs || last !== shape.outputs)) {
       const hidden = layers.slice(1, -1);
-      throw new UserError(`--layers ${layersText} does not fit the data, which has ${describeShape(shape)}: use --layers ` +
-        `${[shape.inputs, ...hidden, shape.outputs].join(',')}${hidden.length ? `, or --hidden ${hidden.join(',')}` : ''}`);
+      throw new UserError(
+        `--layers ${layersText} does not fit the data, which has ${describeShape(shape)}: use --layers ` +
+          `${[shape.inputs, ...hidden, shape.outputs].join(',')}${hidden.length ? `, or --hidden ${hidden.join(',')}` : ''}`,
+      );
     }
     return layers;
   }

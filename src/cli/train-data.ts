@@ -6,11 +6,11 @@ import type { Dataset } from '../backend.js';
 import { holdOut } from '../data/split.js';
 import { DEFAULT_TEST_SPLIT, tableSets } from '../data/table.js';
 import { UserError } from '../errors.js';
-import { TASKS, type ModelSpec, type Task } from '../model/spec.js';
+import { type ModelSpec, TASKS, type Task } from '../model/spec.js';
 import { choiceFlag } from './args.js';
-import { isTableFile, readCsvFile } from './tables.js';
 import { loadData } from './data.js';
 import type { DataShape } from './shape.js';
+import { isTableFile, readCsvFile } from './tables.js';
 import { dataFlags, type Flags, type RunConfig } from './train-config.js';
 
 export interface TrainingData {
@@ -63,32 +63,52 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
     let valSet: Dataset | undefined;
     if (validationSplit !== undefined) ({ train, val: valSet } = holdOut(mnist.train, validationSplit));
     const task = choiceFlag('task', str('task'), TASKS, base?.spec.task ?? 'classification');
-    const shape = { inputs: train.features, outputs: classCount(mnist.train, mnist.test), task, trainRows: train.count };
+    const shape = {
+      inputs: train.features,
+      outputs: classCount(mnist.train, mnist.test),
+      task,
+      trainRows: train.count,
+    };
     return { train, test: mnist.test, ...(valSet ? { val: valSet } : {}), shape, source: mnist.dir };
   }
   if (base && !given) throw new UserError(`${what} was trained on MNIST-style images, not a table: give --data DIR`);
   let task: Task = choiceFlag('task', str('task'), TASKS, 'classification');
-  let targets = str('target')?.split(',').map((name) => name.trim());
+  let targets = str('target')
+    ?.split(',')
+    .map((name) => name.trim());
   if (base && given) {
     task = agreed('task', str('task'), base.spec.task, what) as Task;
     targets = agreed('target', str('target'), given.targets.join(','), what).split(',');
   }
   const testFile = str('test');
   if (testFile !== undefined && testSplit !== undefined) {
-    throw new UserError('--test and --test-split both give the test rows: use one (--test-split holds rows of --data out)');
+    throw new UserError(
+      '--test and --test-split both give the test rows: use one (--test-split holds rows of --data out)',
+    );
   }
   const table = readCsvFile(dataPath!);
   const sets = tableSets(table, {
-    task, targets, trainLimit, validationSplit, description: given,
+    task,
+    targets,
+    trainLimit,
+    validationSplit,
+    description: given,
     ...(testFile !== undefined ? { test: readCsvFile(testFile) } : { testSplit: testSplit ?? DEFAULT_TEST_SPLIT }),
   });
   const d = sets.description;
   const shape: DataShape = {
-    inputs: d.features.length, outputs: task === 'regression' ? d.targets.length : d.classes!.length, task, data: d,
+    inputs: d.features.length,
+    outputs: task === 'regression' ? d.targets.length : d.classes!.length,
+    task,
+    data: d,
     trainRows: sets.train.count,
   };
   return {
-    train: sets.train, test: sets.test, ...(sets.val ? { val: sets.val } : {}), shape, source: dataPath!,
+    train: sets.train,
+    test: sets.test,
+    ...(sets.val ? { val: sets.val } : {}),
+    shape,
+    source: dataPath!,
     ...(testFile !== undefined ? { testFile } : { testSplit: testSplit ?? DEFAULT_TEST_SPLIT }),
   };
 }

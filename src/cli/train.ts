@@ -1,19 +1,19 @@
 import { explainFailure } from '../api/engine.js';
 import { DeviceLostError, UserError } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from '../io/atomic.js';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
 import { decodeModel, encodeModel } from '../io/model-codec.js';
 import { curvesSvg } from '../io/plots.js';
-import { checkRun, train, type TrainStart } from '../train/trainer.js';
-import { helpText, parseFlags, choiceFlag } from './args.js';
+import { TABLE_BATCH, TABLE_EPOCHS } from '../train/defaults.js';
+import { checkRun, type TrainStart, train } from '../train/trainer.js';
+import { choiceFlag, helpText, parseFlags } from './args.js';
 import { BACKEND_CHOICES, openCliBackend } from './backends.js';
 import { checkModelFile } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile } from './output.js';
 import { ProgressPrinter } from './progress.js';
-import { TABLE_BATCH, TABLE_EPOCHS } from '../train/defaults.js';
-import { checkAgainst, configFromFlags, describeRun, TRAIN_FLAGS, type RunConfig } from './train-config.js';
-import { trainingData, type TrainingData } from './train-data.js';
+import { checkAgainst, configFromFlags, describeRun, type RunConfig, TRAIN_FLAGS } from './train-config.js';
+import { type TrainingData, trainingData } from './train-data.js';
 import { describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
 
 const USAGE = 'webgpu-mlp train [options]     (npm run train -- [options])';
@@ -54,8 +54,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (resumeFile) {
     resumed = loadCheckpoint(resumeFile);
     const base: RunConfig = {
-      spec: resumed.spec, options: resumed.options, trainLimit: resumed.data.trainLimit,
-      validationSplit: resumed.data.validationSplit, testSplit: resumed.data.testSplit,
+      spec: resumed.spec,
+      options: resumed.options,
+      trainLimit: resumed.data.trainLimit,
+      validationSplit: resumed.data.validationSplit,
+      testSplit: resumed.data.testSplit,
     };
     data = trainingData(flags, base, `the checkpoint ${resumeFile}`);
     config = configFromFlags(flags, data.shape, base);
@@ -75,18 +78,26 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const { spec, options } = config;
   const { val } = data;
   if (resumed && resumed.data.trainSamples !== data.train.count) {
-    throw new UserError(`the checkpoint ${resumeFile} trained on ${resumed.data.trainSamples} samples, this data gives ${data.train.count}: use the same --data`);
+    throw new UserError(
+      `the checkpoint ${resumeFile} trained on ${resumed.data.trainSamples} samples, this data gives ${data.train.count}: use the same --data`,
+    );
   }
   const sets = { train: data.train, test: data.test, val };
   const images = data.shape.data ? 'data' : 'images';
-  const run = checkModelFile(resumeFile ?? initFile, (set) => `the ${set} ${images} of ${data.source}`, () => checkRun(spec, sets, options));
+  const run = checkModelFile(
+    resumeFile ?? initFile,
+    (set) => `the ${set} ${images} of ${data.source}`,
+    () => checkRun(spec, sets, options),
+  );
 
-  const say = (line: string) => cliIo().stdout.write(line + '\n');
+  const say = (line: string) => cliIo().stdout.write(`${line}\n`);
   const backend = await openCliBackend(backendChoice, say, 'training', run.settings);
   try {
     say(`training ${describeRun(config)}`);
-    say(`data: ${data.train.count} training samples${val ? `, ${val.count} validation` : ''}, ${data.test.count} test` +
-      (data.shape.data ? ` (${describeTable(data)})` : ''));
+    say(
+      `data: ${data.train.count} training samples${val ? `, ${val.count} validation` : ''}, ${data.test.count} test` +
+        (data.shape.data ? ` (${describeTable(data)})` : ''),
+    );
     if (resumed) say(`resuming from ${resumeFile}: epoch ${resumed.state.epoch}, step ${resumed.state.step}`);
     if (initFile) say(`starting from the weights of ${initFile}`);
     say(`device: ${backend.device}`);
@@ -94,25 +105,40 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const printer = new ProgressPrinter(cliIo().stdout, options.epochs);
     // The last checkpoint on disk, for the message if the GPU is lost.
     let saved = resumeFile && resumed ? { file: resumeFile, step: resumed.state.step } : undefined;
-    const result = await train(backend, spec, sets, options, {
-      onProgress: (p) => printer.progress(p),
-      onEpoch: (r) => printer.epoch(r),
-      onCheckpoint: checkpointFile
-        ? (state) => {
-          saveCheckpoint(checkpointFile, {
-            spec, options, state,
-            data: { trainSamples: data.train.count, trainLimit: config.trainLimit, testSplit: config.testSplit,
-              ...(val ? { val: val.count, validationSplit: config.validationSplit } : {}) },
-          });
-          saved = { file: checkpointFile, step: state.step };
-        }
-        : undefined,
-    }, start).catch(async (error: unknown) => {
+    const result = await train(
+      backend,
+      spec,
+      sets,
+      options,
+      {
+        onProgress: (p) => printer.progress(p),
+        onEpoch: (r) => printer.epoch(r),
+        onCheckpoint: checkpointFile
+          ? (state) => {
+              saveCheckpoint(checkpointFile, {
+                spec,
+                options,
+                state,
+                data: {
+                  trainSamples: data.train.count,
+                  trainLimit: config.trainLimit,
+                  testSplit: config.testSplit,
+                  ...(val ? { val: val.count, validationSplit: config.validationSplit } : {}),
+                },
+              });
+              saved = { file: checkpointFile, step: state.step };
+            }
+          : undefined,
+      },
+      start,
+    ).catch(async (error: unknown) => {
       throw explainLoss(await explainFailure(error, backend), saved);
     });
     const stepsRun = result.steps - (resumed?.state.step ?? 0);
     const samplesPerSecond = (stepsRun * options.batch) / result.seconds;
-    say(`done: ${resultsLine(result)}, ${result.steps} steps, ${result.seconds.toFixed(1)} s (${Math.round(samplesPerSecond)} samples/s including evaluation)`);
+    say(
+      `done: ${resultsLine(result)}, ${result.steps} steps, ${result.seconds.toFixed(1)} s (${Math.round(samplesPerSecond)} samples/s including evaluation)`,
+    );
     if (result.earlyStop) say(earlyStopLine(result.earlyStop, result.history, options.earlyStop!));
     if (checkpointFile) say(`checkpoint written to ${checkpointFile}`);
     const out = str('out');
@@ -128,7 +154,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const reportFile = str('report');
     if (reportFile) {
       const report = trainReport({ backend, config, data, result, initFile, resumeFile });
-      writeFileAtomic(reportFile, JSON.stringify(report, null, 2) + '\n');
+      writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
       say(`report written to ${reportFile}`);
     }
   } finally {

@@ -12,7 +12,7 @@ import { LEAKY_SLOPE } from '../model/spec.js';
 
 /** y = max(x, 0) (y may be x). Kernel: matmul.wgsl's RELU epilogue. */
 export function relu(y: Float32Array, x: Float32Array, count: number): void {
-  for (let i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : 0;
+  for (let i = 0; i < count; i++) y[i] = Math.max(x[i], 0);
 }
 
 /**
@@ -29,7 +29,13 @@ export function leakyRelu(y: Float32Array, x: Float32Array, slope: number, count
 }
 
 /** dx = dy where x > 0, else slope · dy (PyTorch's choice at x = 0 too). Kernel: shaders/activation.wgsl. */
-export function leakyReluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, slope: number, count: number): void {
+export function leakyReluBackward(
+  dx: Float32Array,
+  dy: Float32Array,
+  x: Float32Array,
+  slope: number,
+  count: number,
+): void {
   for (let i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];
 }
 
@@ -108,21 +114,37 @@ export function geluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array
 /** The activation a spec names, forward: y = f(x) over `count` values. */
 export function activationForward(kind: Activation, y: Float32Array, x: Float32Array, count: number): void {
   switch (kind) {
-    case 'relu': return relu(y, x, count);
-    case 'leaky-relu': return leakyRelu(y, x, LEAKY_SLOPE, count);
-    case 'sigmoid': return sigmoid(y, x, count);
-    case 'tanh': return tanh(y, x, count);
-    case 'gelu': return gelu(y, x, count);
+    case 'relu':
+      return relu(y, x, count);
+    case 'leaky-relu':
+      return leakyRelu(y, x, LEAKY_SLOPE, count);
+    case 'sigmoid':
+      return sigmoid(y, x, count);
+    case 'tanh':
+      return tanh(y, x, count);
+    case 'gelu':
+      return gelu(y, x, count);
   }
 }
 
 /** The activation a spec names, backward: dx = dy · f'(x), with x the forward's input. */
-export function activationBackward(kind: Activation, dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
+export function activationBackward(
+  kind: Activation,
+  dx: Float32Array,
+  dy: Float32Array,
+  x: Float32Array,
+  count: number,
+): void {
   switch (kind) {
-    case 'relu': return reluBackward(dx, dy, x, count);
-    case 'leaky-relu': return leakyReluBackward(dx, dy, x, LEAKY_SLOPE, count);
-    case 'sigmoid': return sigmoidBackward(dx, dy, x, count);
-    case 'tanh': return tanhBackward(dx, dy, x, count);
-    case 'gelu': return geluBackward(dx, dy, x, count);
+    case 'relu':
+      return reluBackward(dx, dy, x, count);
+    case 'leaky-relu':
+      return leakyReluBackward(dx, dy, x, LEAKY_SLOPE, count);
+    case 'sigmoid':
+      return sigmoidBackward(dx, dy, x, count);
+    case 'tanh':
+      return tanhBackward(dx, dy, x, count);
+    case 'gelu':
+      return geluBackward(dx, dy, x, count);
   }
 }

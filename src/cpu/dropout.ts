@@ -13,7 +13,13 @@ import { dropoutHash, dropoutThreshold } from '../model/counter-hash.js';
  * Kernel: shaders/activation.wgsl (after the activation).
  */
 export function dropout(
-  y: Float32Array, x: Float32Array, seed: number, step: number, layer: number, rate: number, count: number,
+  y: Float32Array,
+  x: Float32Array,
+  seed: number,
+  step: number,
+  layer: number,
+  rate: number,
+  count: number,
 ): void {
   const threshold = dropoutThreshold(rate);
   const scale = 1 / (1 - rate);
@@ -25,7 +31,13 @@ export function dropout(
  * Kernel: shaders/activation.wgsl (before the activation's backward).
  */
 export function dropoutBackward(
-  dx: Float32Array, dy: Float32Array, seed: number, step: number, layer: number, rate: number, count: number,
+  dx: Float32Array,
+  dy: Float32Array,
+  seed: number,
+  step: number,
+  layer: number,
+  rate: number,
+  count: number,
 ): void {
   dropout(dx, dy, seed, step, layer, rate, count); // the same linear map: the mask, times the same scale
 }

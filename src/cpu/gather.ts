@@ -8,9 +8,16 @@
  * x is (batch, features), labelsOut is (batch), pixels is (samples, features), labels is (samples).
  */
 export function gather(
-  x: Float32Array, labelsOut: Uint32Array,
-  pixels: Uint8Array, labels: Uint8Array | Uint32Array, order: Uint32Array,
-  start: number, batch: number, features: number, mean: number, std: number,
+  x: Float32Array,
+  labelsOut: Uint32Array,
+  pixels: Uint8Array,
+  labels: Uint8Array | Uint32Array,
+  order: Uint32Array,
+  start: number,
+  batch: number,
+  features: number,
+  mean: number,
+  std: number,
 ): void {
   const scale = 1 / (255 * std);
   const shift = mean / std;
@@ -30,9 +37,15 @@ export function gather(
  * (samples, labelWidth).
  */
 export function gatherFloats(
-  x: Float32Array, labelsOut: Uint32Array | Float32Array,
-  inputs: Float32Array, labels: Uint8Array | Uint32Array | Float32Array, order: Uint32Array,
-  start: number, batch: number, features: number, labelWidth: number,
+  x: Float32Array,
+  labelsOut: Uint32Array | Float32Array,
+  inputs: Float32Array,
+  labels: Uint8Array | Uint32Array | Float32Array,
+  order: Uint32Array,
+  start: number,
+  batch: number,
+  features: number,
+  labelWidth: number,
 ): void {
   for (let r = 0; r < batch; r++) {
     const sample = order[start + r];

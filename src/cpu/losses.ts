@@ -14,7 +14,12 @@ import type { Loss, ModelSpec } from '../model/spec.js';
  * is (rows). Kernel: shaders/softmax_cross_entropy.wgsl.
  */
 export function softmaxCrossEntropy(
-  dLogits: Float32Array | null, logits: Float32Array, labels: Uint32Array, rows: number, classes: number, smoothing = 0,
+  dLogits: Float32Array | null,
+  logits: Float32Array,
+  labels: Uint32Array,
+  rows: number,
+  classes: number,
+  smoothing = 0,
 ): number {
   let total = 0;
   for (let r = 0; r < rows; r++) {
@@ -46,7 +51,11 @@ export function softmaxCrossEntropy(
  * dOut and out are (rows, classes), labels is (rows). Kernel: shaders/mse_onehot.wgsl.
  */
 export function mseOneHot(
-  dOut: Float32Array | null, out: Float32Array, labels: Uint32Array, rows: number, classes: number,
+  dOut: Float32Array | null,
+  out: Float32Array,
+  labels: Uint32Array,
+  rows: number,
+  classes: number,
 ): number {
   const n = rows * classes;
   let total = 0;
@@ -68,7 +77,11 @@ export function mseOneHot(
  * dOut, out and targets are (rows, outputs). Kernel: shaders/mse_targets.wgsl.
  */
 export function mseTargets(
-  dOut: Float32Array | null, out: Float32Array, targets: Float32Array, rows: number, outputs: number,
+  dOut: Float32Array | null,
+  out: Float32Array,
+  targets: Float32Array,
+  rows: number,
+  outputs: number,
 ): number {
   const n = rows * outputs;
   let total = 0;
@@ -85,7 +98,12 @@ export function mseTargets(
  * the target rows (regression). labels is (rows) or (rows, outputs).
  */
 export function modelLoss(
-  spec: ModelSpec, dOut: Float32Array | null, out: Float32Array, labels: Uint32Array | Float32Array, rows: number, outputs: number,
+  spec: ModelSpec,
+  dOut: Float32Array | null,
+  out: Float32Array,
+  labels: Uint32Array | Float32Array,
+  rows: number,
+  outputs: number,
 ): number {
   if (spec.task === 'regression') {
     if (!(labels instanceof Float32Array)) throw new Error('a regression loss needs float32 target rows');
@@ -97,7 +115,12 @@ export function modelLoss(
 
 /** The loss a spec names (softmax-cross-entropy with its smoothing): the batch's mean, gradient into dOut if given. */
 export function lossForward(
-  kind: Loss, dOut: Float32Array | null, out: Float32Array, labels: Uint32Array, rows: number, classes: number,
+  kind: Loss,
+  dOut: Float32Array | null,
+  out: Float32Array,
+  labels: Uint32Array,
+  rows: number,
+  classes: number,
   smoothing = 0,
 ): number {
   return kind === 'mse'

@@ -33,8 +33,14 @@ export function matmulNT(c: Float32Array, a: Float32Array, b: Float32Array, m: n
       const b1 = b0 + k;
       const b2 = b1 + k;
       const b3 = b2 + k;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0; // row i
-      let s10 = 0, s11 = 0, s12 = 0, s13 = 0; // row i1
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0; // row i
+      let s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0; // row i1
       for (let p = 0; p < k; p++) {
         const x0 = a[a0 + p];
         const x1 = a[a1 + p];
@@ -103,14 +109,25 @@ export function matmulNN(c: Float32Array, a: Float32Array, b: Float32Array, m: n
  * NaN, 0 · b is NaN and is added, as a plain loop adds it.
  */
 function matmulRowsOfB(
-  c: Float32Array, a: Float32Array, b: Float32Array, m: number, n: number, k: number, iStride: number, pStride: number,
+  c: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  iStride: number,
+  pStride: number,
 ): void {
   const rowOf = new Int32Array(k);
   const scale = new Float64Array(k);
   const finiteRow = new Uint8Array(k);
   for (let p = 0; p < k; p++) {
     let ok = 1;
-    for (let j = p * n, end = j + n; j < end; j++) if (b[j] - b[j] !== 0) { ok = 0; break; } // x - x is NaN for Inf and NaN
+    for (let j = p * n, end = j + n; j < end; j++)
+      if (b[j] - b[j] !== 0) {
+        ok = 0;
+        break;
+      } // x - x is NaN for Inf and NaN
     finiteRow[p] = ok;
   }
   const n8 = n - (n % 8);
@@ -126,7 +143,14 @@ function matmulRowsOfB(
     const cRow = i * n;
     let j = 0;
     for (; j < n8; j += 8) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0,
+        s4 = 0,
+        s5 = 0,
+        s6 = 0,
+        s7 = 0;
       for (let t = 0; t < count; t++) {
         const v = scale[t];
         const bj = rowOf[t] + j;

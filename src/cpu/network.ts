@@ -1,5 +1,5 @@
-import { paramTable, view, type ParamTable } from '../model/params.js';
-import { outputSize, type ModelSpec } from '../model/spec.js';
+import { type ParamTable, paramTable, view } from '../model/params.js';
+import { type ModelSpec, outputSize } from '../model/spec.js';
 import { activationBackward, activationForward } from './activations.js';
 import { biasAdd, columnSum } from './bias.js';
 import { dropout, dropoutBackward } from './dropout.js';
@@ -34,7 +34,10 @@ export class CpuNetwork {
   /** The dropout of the last forward pass, which backward() must repeat. */
   private lastDropout: DropoutStep | null = null;
 
-  constructor(readonly spec: ModelSpec, readonly maxRows: number) {
+  constructor(
+    readonly spec: ModelSpec,
+    readonly maxRows: number,
+  ) {
     this.table = paramTable(spec);
     this.grads = new Float32Array(this.table.total);
     this.acts = spec.layers.map((width) => new Float32Array(maxRows * width));

@@ -37,7 +37,11 @@ export interface MomentumStep {
  * nesterov: g = g + momentum·buf, else g = buf; p −= lr·g. Kernel: shaders/momentum_update.wgsl.
  */
 export function momentumUpdate(
-  params: Float32Array, buffer: Float32Array, grads: Float32Array, h: MomentumStep, count: number,
+  params: Float32Array,
+  buffer: Float32Array,
+  grads: Float32Array,
+  h: MomentumStep,
+  count: number,
 ): void {
   const { lr, momentum, dampening, weightDecay, nesterov } = h;
   const first = h.step === 1;
@@ -68,7 +72,12 @@ export interface AdamStep {
  * Kernel: shaders/adam_update.wgsl.
  */
 export function adamUpdate(
-  params: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, grads: Float32Array, h: AdamStep, count: number,
+  params: Float32Array,
+  expAvg: Float32Array,
+  expAvgSq: Float32Array,
+  grads: Float32Array,
+  h: AdamStep,
+  count: number,
 ): void {
   const { lr, beta1, beta2, eps, weightDecay, decoupled } = h;
   const { stepSize, bc2Sqrt } = adamBiasCorrection(lr, beta1, beta2, h.step);
@@ -104,12 +113,19 @@ export interface RmspropStep {
  * exist only with momentum and in the centred form: null without them. Kernel: shaders/rmsprop_update.wgsl.
  */
 export function rmspropUpdate(
-  params: Float32Array, squareAvg: Float32Array, momentumBuffer: Float32Array | null, gradAvg: Float32Array | null,
-  grads: Float32Array, h: RmspropStep, count: number,
+  params: Float32Array,
+  squareAvg: Float32Array,
+  momentumBuffer: Float32Array | null,
+  gradAvg: Float32Array | null,
+  grads: Float32Array,
+  h: RmspropStep,
+  count: number,
 ): void {
   const { lr, alpha, eps, weightDecay, momentum } = h;
-  if ((momentum > 0) !== (momentumBuffer !== null) || h.centered !== (gradAvg !== null)) {
-    throw new Error('rmspropUpdate: give the momentum buffer exactly when momentum > 0, the gradient average exactly when centred');
+  if (momentum > 0 !== (momentumBuffer !== null) || h.centered !== (gradAvg !== null)) {
+    throw new Error(
+      'rmspropUpdate: give the momentum buffer exactly when momentum > 0, the gradient average exactly when centred',
+    );
   }
   for (let i = 0; i < count; i++) {
     const g = grads[i] + weightDecay * params[i];

@@ -88,7 +88,8 @@ export function readDecimal(text: string, start: number, end: number): number {
 export function scanUnquoted(text: string): ParsedCells | undefined {
   if (text.includes('"')) return undefined;
   const crlf = text.includes('\r');
-  if (crlf && !(count(text, '\r') === count(text, '\r\n') && count(text, '\n') === count(text, '\r\n'))) return undefined;
+  if (crlf && !(count(text, '\r') === count(text, '\r\n') && count(text, '\n') === count(text, '\r\n')))
+    return undefined;
   const newline = crlf ? 2 : 1;
   let header: string[] | undefined;
   let columns = 0;
@@ -96,7 +97,7 @@ export function scanUnquoted(text: string): ParsedCells | undefined {
   let starts = new Uint32Array(0);
   const ends = new Uint32Array(capacity);
   let rows = 0;
-  for (let lineStart = 0; lineStart <= text.length;) {
+  for (let lineStart = 0; lineStart <= text.length; ) {
     let next = text.indexOf('\n', lineStart);
     if (next < 0) next = text.length + newline - 1;
     const lineEnd = next - newline + 1;
@@ -109,7 +110,11 @@ export function scanUnquoted(text: string): ParsedCells | undefined {
         let cells = 1;
         const at = rows * columns;
         starts[at] = lineStart;
-        for (let comma = text.indexOf(',', lineStart); comma >= 0 && comma < lineEnd; comma = text.indexOf(',', comma + 1)) {
+        for (
+          let comma = text.indexOf(',', lineStart);
+          comma >= 0 && comma < lineEnd;
+          comma = text.indexOf(',', comma + 1)
+        ) {
           if (cells < columns) starts[at + cells] = comma + 1;
           cells++;
         }
@@ -120,7 +125,8 @@ export function scanUnquoted(text: string): ParsedCells | undefined {
     lineStart = next + 1;
   }
   if (!header) return { header: [], cells: rowCells([]) };
-  const end = (row: number, column: number) => (column + 1 < columns ? starts[row * columns + column + 1] - 1 : ends[row]);
+  const end = (row: number, column: number) =>
+    column + 1 < columns ? starts[row * columns + column + 1] - 1 : ends[row];
   return {
     header,
     cells: {

@@ -1,7 +1,7 @@
 /** Reading a CSV file from disk into a parsed table. Node only (csv.ts parses text anywhere). */
 import fs from 'node:fs';
-import { parseCsv, type CsvTable } from './csv.js';
 import { UserError } from '../errors.js';
+import { type CsvTable, parseCsv } from './csv.js';
 
 /** Reads and parses a CSV file with a header row; a file that cannot be read is a one-line UserError naming it. */
 export function readCsvFile(file: string): CsvTable {
@@ -10,7 +10,12 @@ export function readCsvFile(file: string): CsvTable {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : `cannot read the file (${code})`;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'a folder, not a file'
+          : `cannot read the file (${code})`;
     throw new UserError(`${file}: ${why}: give a CSV file with a header row`);
   }
   return parseCsv(text, file);

@@ -27,21 +27,28 @@ export function parseCsv(text: string, file: string): CsvTable {
   if (parsed.header === undefined) {
     const { row, message } = parsed.unclosedQuote;
     const where = row === undefined ? '' : ` row ${row}:`;
-    throw new UserError(`${file}:${where} ${message.toLowerCase()}: close every quoted cell with a " (write "" for a quote inside one)`);
+    throw new UserError(
+      `${file}:${where} ${message.toLowerCase()}: close every quoted cell with a " (write "" for a quote inside one)`,
+    );
   }
   const columns = parsed.header.map((name) => name.trim());
   const seen = new Map<string, number>();
   columns.forEach((name, i) => {
-    if (name === '') throw new UserError(`${file}: column ${i + 1} of the header has no name: give every column a name`);
+    if (name === '')
+      throw new UserError(`${file}: column ${i + 1} of the header has no name: give every column a name`);
     const before = seen.get(name);
     if (before !== undefined) {
-      throw new UserError(`${file}: the header names "${name}" twice (columns ${before + 1} and ${i + 1}): give each column its own name`);
+      throw new UserError(
+        `${file}: the header names "${name}" twice (columns ${before + 1} and ${i + 1}): give each column its own name`,
+      );
     }
     seen.set(name, i);
   });
   if ('ragged' in parsed) {
     const { row, cells } = parsed.ragged;
-    throw new UserError(`${file}: row ${row} has ${cells} cells, the header has ${columns.length} columns: give every row one cell per column`);
+    throw new UserError(
+      `${file}: row ${row} has ${cells} cells, the header has ${columns.length} columns: give every row one cell per column`,
+    );
   }
   if (parsed.cells.rows === 0) throw new UserError(`${file}: the file has a header but no rows of data`);
   return { file, columns, cells: parsed.cells };
@@ -52,7 +59,9 @@ export function columnIndices(table: CsvTable, names: string[]): number[] {
   return names.map((name) => {
     const index = table.columns.indexOf(name);
     if (index < 0) {
-      throw new UserError(`${table.file}: no column named "${name}": the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`);
+      throw new UserError(
+        `${table.file}: no column named "${name}": the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`,
+      );
     }
     return index;
   });
@@ -74,7 +83,9 @@ export function numericColumns(table: CsvTable, names: string[], kind: 'feature'
       if (!Number.isFinite(value)) {
         const cell = cells.text(r, indices[j]).trim();
         const what = cell === '' ? 'is empty' : `holds "${cell}", which is not a finite number`;
-        throw new UserError(`${table.file}: row ${r + 1}, column "${table.columns[indices[j]]}" ${what}: every ${kind} cell needs a number (nothing is filled in), so fix the cell or drop the row`);
+        throw new UserError(
+          `${table.file}: row ${r + 1}, column "${table.columns[indices[j]]}" ${what}: every ${kind} cell needs a number (nothing is filled in), so fix the cell or drop the row`,
+        );
       }
       out[r * width + j] = value;
     }
@@ -95,7 +106,9 @@ export interface ClassColumn {
 export function sortClasses(names: Iterable<string>): string[] {
   const distinct = [...new Set(names)];
   const numeric = distinct.every((name) => DECIMAL.test(name));
-  return distinct.sort(numeric ? (a, b) => Number(a) - Number(b) || (a < b ? -1 : 1) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return distinct.sort(
+    numeric ? (a, b) => Number(a) - Number(b) || (a < b ? -1 : 1) : (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+  );
 }
 
 /** A column's cells as text, trimmed. */
@@ -115,12 +128,16 @@ export function classColumn(table: CsvTable, name: string, classes?: string[]): 
   const labels = new Uint32Array(cells.length);
   cells.forEach((cell, r) => {
     if (cell === '') {
-      throw new UserError(`${table.file}: row ${r + 1}, column "${name}" is empty: every row needs its class, so fill the cell or drop the row`);
+      throw new UserError(
+        `${table.file}: row ${r + 1}, column "${name}" is empty: every row needs its class, so fill the cell or drop the row`,
+      );
     }
     const label = index.get(cell);
     if (label === undefined) {
       const known = order.length > 8 ? `${order.slice(0, 8).join(', ')}, ...` : order.join(', ');
-      throw new UserError(`${table.file}: row ${r + 1}, column "${name}" holds the class "${cell}", which the training data does not have (its classes: ${known})`);
+      throw new UserError(
+        `${table.file}: row ${r + 1}, column "${name}" holds the class "${cell}", which the training data does not have (its classes: ${known})`,
+      );
     }
     labels[r] = label;
   });

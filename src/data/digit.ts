@@ -33,7 +33,10 @@ export interface Box {
 
 /** The smallest box holding every inked pixel; null if none is. */
 export function boundingBox(ink: ArrayLike<number>, width: number, height: number): Box | null {
-  let x0 = width, y0 = height, x1 = 0, y1 = 0;
+  let x0 = width,
+    y0 = height,
+    x1 = 0,
+    y1 = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (ink[y * width + x] > 0) {
@@ -52,7 +55,11 @@ export function boundingBox(ink: ArrayLike<number>, width: number, height: numbe
  * over its footprint in the source, partly covered source pixels counting by the covered fraction. This is the
  * anti-aliasing that gives MNIST its grey edges. Returns [height, width] coverage 0..1.
  */
-export function scaleIntoBox(ink: ArrayLike<number>, stride: number, box: Box): { values: Float32Array; width: number; height: number } {
+export function scaleIntoBox(
+  ink: ArrayLike<number>,
+  stride: number,
+  box: Box,
+): { values: Float32Array; width: number; height: number } {
   const boxW = box.x1 - box.x0;
   const boxH = box.y1 - box.y0;
   const step = Math.max(boxW, boxH) / BOX; // source pixels per output pixel
@@ -105,7 +112,9 @@ function footprints(start: number, end: number, count: number, step: number): { 
 
 /** The centre of mass of [height, width] values, in pixel coordinates (pixel x spans [x, x+1)). */
 export function centreOfMass(values: ArrayLike<number>, width: number, height: number): { x: number; y: number } {
-  let mass = 0, mx = 0, my = 0;
+  let mass = 0,
+    mx = 0,
+    my = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const v = values[y * width + x];

@@ -43,18 +43,26 @@ function view(bytes: Uint8Array): DataView {
 
 /** Parses an unsigned-byte IDX file of any dimension count. */
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
-  if (bytes.length < 4) throw new UserError(`${file}: ${bytes.length} bytes is too short for an IDX file (the magic number alone is 4)`);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new UserError(`${file}: gzip-compressed: decompress it first (gunzip)`);
+  if (bytes.length < 4)
+    throw new UserError(`${file}: ${bytes.length} bytes is too short for an IDX file (the magic number alone is 4)`);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b)
+    throw new UserError(`${file}: gzip-compressed: decompress it first (gunzip)`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new UserError(`${file}: not an IDX file: magic ${hex(view(bytes).getUint32(0))} does not start with two zero bytes`);
+    throw new UserError(
+      `${file}: not an IDX file: magic ${hex(view(bytes).getUint32(0))} does not start with two zero bytes`,
+    );
   }
   if (bytes[2] !== UBYTE) {
-    throw new UserError(`${file}: IDX element type 0x${bytes[2].toString(16).padStart(2, '0')} is not supported, only unsigned bytes (0x08)`);
+    throw new UserError(
+      `${file}: IDX element type 0x${bytes[2].toString(16).padStart(2, '0')} is not supported, only unsigned bytes (0x08)`,
+    );
   }
   const rank = bytes[3];
   const headerLength = 4 + 4 * rank;
   if (bytes.length < headerLength) {
-    throw new UserError(`${file}: truncated: the header needs ${headerLength} bytes for ${rank} dimensions, file has ${bytes.length}`);
+    throw new UserError(
+      `${file}: truncated: the header needs ${headerLength} bytes for ${rank} dimensions, file has ${bytes.length}`,
+    );
   }
   const dims: number[] = [];
   let declared = 1; // can exceed 2^53 for a hostile header; it is only compared, never allocated
@@ -68,7 +76,9 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     throw new UserError(`${file}: truncated: header declares ${declared} bytes of data, file has ${available}`);
   }
   if (declared < available) {
-    throw new UserError(`${file}: has ${available - declared} trailing bytes after the ${declared} bytes of data its header declares`);
+    throw new UserError(
+      `${file}: has ${available - declared} trailing bytes after the ${declared} bytes of data its header declares`,
+    );
   }
   return { dims, data: bytes.subarray(headerLength) };
 }
@@ -91,7 +101,10 @@ function expectMagic(bytes: Uint8Array, file: string, magic: number, what: strin
 /** Parses an idx3 image file: [count, rows, cols] unsigned bytes. */
 export function parseImages(bytes: Uint8Array, file: string): IdxImages {
   expectMagic(bytes, file, IMAGES_MAGIC, 'image');
-  const { dims: [count, rows, cols], data } = parseIdx(bytes, file);
+  const {
+    dims: [count, rows, cols],
+    data,
+  } = parseIdx(bytes, file);
   if (rows === 0 || cols === 0) throw new UserError(`${file}: images of ${rows}x${cols} pixels have no pixels`);
   return { count, rows, cols, pixels: data };
 }
@@ -99,16 +112,26 @@ export function parseImages(bytes: Uint8Array, file: string): IdxImages {
 /** Parses an idx1 label file: [count] class indices, each 0..9. */
 export function parseLabels(bytes: Uint8Array, file: string): IdxLabels {
   expectMagic(bytes, file, LABELS_MAGIC, 'label');
-  const { dims: [count], data } = parseIdx(bytes, file);
+  const {
+    dims: [count],
+    data,
+  } = parseIdx(bytes, file);
   const bad = data.findIndex((label) => label >= CLASSES);
   if (bad >= 0) throw new UserError(`${file}: label ${data[bad]} at index ${bad} is out of range 0..${CLASSES - 1}`);
   return { count, labels: data };
 }
 
 /** Pairs an image file with its label file. */
-export function makeDataset(images: IdxImages, labels: IdxLabels, imagesFile: string, labelsFile: string): ImageDataset {
+export function makeDataset(
+  images: IdxImages,
+  labels: IdxLabels,
+  imagesFile: string,
+  labelsFile: string,
+): ImageDataset {
   if (images.count !== labels.count) {
-    throw new UserError(`${imagesFile}: holds ${images.count} images but ${labelsFile} holds ${labels.count} labels: use the label file of the same set`);
+    throw new UserError(
+      `${imagesFile}: holds ${images.count} images but ${labelsFile} holds ${labels.count} labels: use the label file of the same set`,
+    );
   }
   if (images.count === 0) throw new UserError(`${imagesFile}: holds no images`);
   return { inputs: images.pixels, labels: labels.labels, count: images.count, features: images.rows * images.cols };

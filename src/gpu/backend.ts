@@ -1,8 +1,8 @@
 import type { Backend, SessionOptions, SessionSettings } from '../backend.js';
 import { checkSession } from '../check.js';
-import { requestGpu, type Gpu, type GpuOptions } from './device.js';
-import { SOFTWARE_CHOICE, type MatmulChoice } from './matmul-variants.js';
+import { type Gpu, type GpuOptions, requestGpu } from './device.js';
 import { deviceKernels, type Kernels } from './kernels.js';
+import { type MatmulChoice, SOFTWARE_CHOICE } from './matmul-variants.js';
 import { DEFAULT_EVAL_ROWS, makePlan } from './plan.js';
 import { WebGpuSession } from './session.js';
 import type { ShaderLoader } from './shaders.js';
@@ -38,7 +38,8 @@ export class WebGpuBackend implements Backend {
   /** A session planned by WebGpuSession.create: settings, then the device's limits, then the parameters. */
   async createSession(options: SessionOptions): Promise<WebGpuSession> {
     const session: WebGpuSession = await WebGpuSession.create(this.gpu, this.kernels, options, {
-      ...this.tuning, onDispose: () => this.sessions.delete(session),
+      ...this.tuning,
+      onDispose: () => this.sessions.delete(session),
     });
     this.sessions.add(session);
     return session;
@@ -63,7 +64,10 @@ export class WebGpuBackend implements Backend {
  * Opens a device (unless one is given) whose sessions compile their kernels from `loader`: nodeShaderLoader in Node
  * (./shaders-node.js), a loader over import.meta.glob in a browser build (see ./shaders.js).
  */
-export async function createWebGpuBackend(loader: ShaderLoader, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+export async function createWebGpuBackend(
+  loader: ShaderLoader,
+  options: WebGpuBackendOptions = {},
+): Promise<WebGpuBackend> {
   const gpu = options.gpu ?? (await requestGpu(options));
   try {
     const { evalRows, prerecord } = options;

@@ -76,7 +76,10 @@ export async function probeDawn(dawnOptions: string[], powerPreference: GPUPower
   return new Promise((resolve) => {
     execFile(process.execPath, args, { timeout: PROBE_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
       const failure = error ? `the probe exited with ${error.signal ?? `code ${error.code}`}` : '';
-      resolve({ found: !error && stdout === 'adapter', diagnostics: [stderr.trim(), failure].filter(Boolean).join('\n') });
+      resolve({
+        found: !error && stdout === 'adapter',
+        diagnostics: [stderr.trim(), failure].filter(Boolean).join('\n'),
+      });
     });
   });
 }
@@ -86,6 +89,9 @@ export async function probeDawn(dawnOptions: string[], powerPreference: GPUPower
  * context lines and the source paths of Dawn's build machine: "Dawn: vkCreateInstance: Found no drivers!".
  */
 export function diagnosticGist(diagnostics: string): string {
-  const first = diagnostics.split('\n').map((line) => line.trim()).find((line) => line && !/^(at |- )/.test(line));
+  const first = diagnostics
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line && !/^(at |- )/.test(line));
   return first ? `Dawn: ${first.replace(/^(warning|error):\s*/i, '').replace(/\.$/, '')}` : '';
 }

@@ -54,7 +54,11 @@ export class Gpu {
   private readonly liveBytes = new Map<GPUBuffer, number>();
 
   /** `instance` is the GPU object the device came from, held so that it lives exactly as long as this handle. */
-  constructor(readonly device: GPUDevice, readonly adapter: AdapterDescription, readonly instance?: GPU) {
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterDescription,
+    readonly instance?: GPU,
+  ) {
     device.addEventListener('uncapturederror', (event) => {
       const { error } = event as GPUUncapturedErrorEvent;
       this.error ??= new Error(`WebGPU ${error.constructor.name}: ${error.message}`);
@@ -143,7 +147,11 @@ const NO_ADAPTER_HELP =
   'then set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (slow, but correct)';
 
 function noAdapter(reason: string, diagnostics = ''): NoAdapterError {
-  return new NoAdapterError(`no WebGPU adapter found${reason ? ` (${reason})` : ''}. ${NO_ADAPTER_HELP}`, reason, diagnostics);
+  return new NoAdapterError(
+    `no WebGPU adapter found${reason ? ` (${reason})` : ''}. ${NO_ADAPTER_HELP}`,
+    reason,
+    diagnostics,
+  );
 }
 
 /** Finds an adapter (navigator.gpu in browsers, Dawn from the `webgpu` package in Node) and opens a device on it. */
@@ -159,14 +167,19 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
   const requiredFeatures = (options.features ?? []).filter((name) => adapter.features.has(name));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   // Older browsers lack adapter.info; a description is only for people, so fall back to blanks.
-  const info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean } = (adapter as { info?: GPUAdapterInfo }).info ?? {};
-  return new Gpu(device, {
-    vendor: info.vendor ?? '',
-    architecture: info.architecture ?? '',
-    device: info.device ?? '',
-    description: info.description ?? '',
-    software: info.isFallbackAdapter === true || info.architecture === 'swiftshader',
-  }, gpu);
+  const info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean } =
+    (adapter as { info?: GPUAdapterInfo }).info ?? {};
+  return new Gpu(
+    device,
+    {
+      vendor: info.vendor ?? '',
+      architecture: info.architecture ?? '',
+      device: info.device ?? '',
+      description: info.description ?? '',
+      software: info.isFallbackAdapter === true || info.architecture === 'swiftshader',
+    },
+    gpu,
+  );
 }
 
 const powerPreference = (options: GpuOptions): GPUPowerPreference => options.powerPreference ?? 'high-performance';

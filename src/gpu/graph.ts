@@ -3,11 +3,18 @@ import type { OptimizerConfig } from '../model/optimizer.js';
 import type { LayerParams, ParamTable } from '../model/params.js';
 import type { Schedule } from '../model/schedule.js';
 import type { Activation, Loss, Task } from '../model/spec.js';
-import { launch } from './kernels.js';
 import type { LayerDropout } from './kernels/activations.js';
 import { BIAS, BIAS_GRAD, MASK, RELU, UPDATE } from './kernels/matmul.js';
+import { type KernelName, type Launch, launch } from './kernels.js';
 import type { MatmulChoice } from './matmul-variants.js';
-import type { DispatchSpec } from './record.js';
+
+/** One dispatch as a layer describes it: which kernel, on which buffers (CPU argument order), with which sizes. */
+export interface DispatchSpec {
+  kernel: KernelName;
+  outputs: GPUBuffer[];
+  inputs: GPUBuffer[];
+  launch: Launch;
+}
 
 /**
  * A labelled data set on the GPU: byte images with byte labels, packed 4 bytes to a u32 (gathered by gather.wgsl),
@@ -100,7 +107,14 @@ export function updateRule(optimizer: OptimizerConfig, schedule: Schedule, learn
  * layers either ReLU in the same epilogue (fusedRelu) or the activation kernel (with dropout when training) reading
  * the pre-activation the matmul wrote. The same order as CpuNetwork.forward.
  */
-function forward(table: ParamTable, net: NetConfig, b: NetBuffers, rows: number, force: MatmulChoice, training: boolean): DispatchSpec[] {
+function forward(
+  table: ParamTable,
+  net: NetConfig,
+  b: NetBuffers,
+  rows: number,
+  force: MatmulChoice,
+  training: boolean,
+): DispatchSpec[] {
   const last = table.layers.length - 1;
   const fused = fusedRelu(net, training);
   return table.layers.flatMap(({ inSize, outSize, weight, bias }, l): DispatchSpec[] => {
@@ -111,17 +125,25 @@ function forward(table: ParamTable, net: NetConfig, b: NetBuffers, rows: number,
       outputs: [out],
       inputs: [b.acts[l], b.params, b.params],
       launch: launch.matmul('nt', {
-        m: rows, n: outSize, k: inSize, flags: hidden && fused ? BIAS | RELU : BIAS, bOff: weight.offset, eOff: bias.offset,
+        m: rows,
+        n: outSize,
+        k: inSize,
+        flags: hidden && fused ? BIAS | RELU : BIAS,
+        bOff: weight.offset,
+        eOff: bias.offset,
         ...force,
       }),
     };
     if (!hidden || fused) return [matmul];
-    return [matmul, {
-      kernel: 'activation',
-      outputs: [b.acts[l + 1]],
-      inputs: [b.pre[l + 1]],
-      launch: launch.activation(rows * outSize, net.activation, false, layerDropout(net, training, l + 1)),
-    }];
+    return [
+      matmul,
+      {
+        kernel: 'activation',
+        outputs: [b.acts[l + 1]],
+        inputs: [b.pre[l + 1]],
+        launch: launch.activation(rows * outSize, net.activation, false, layerDropout(net, training, l + 1)),
+      },
+    ];
   });
 }
 
@@ -134,9 +156,10 @@ function lossGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: nu
   return net.loss === 'mse'
     ? { kernel: 'mse_onehot', ...buffers, launch: launch.mseOnehot(rows, classes) }
     : {
-      kernel: 'softmax_cross_entropy', ...buffers,
-      launch: launch.softmaxCrossEntropy(rows, classes, net.labelSmoothing),
-    };
+        kernel: 'softmax_cross_entropy',
+        ...buffers,
+        launch: launch.softmaxCrossEntropy(rows, classes, net.labelSmoothing),
+      };
 }
 
 /**
@@ -144,22 +167,39 @@ function lossGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: nu
  * the nn matmul through the weight, with ReLU's mask in its epilogue (fusedRelu), or followed by the activation
  * kernel's backward (dropout's mask, then the derivative at the pre-activation), as CpuNetwork.backward.
  */
-function inputGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: number, l: number, force: MatmulChoice): DispatchSpec[] {
+function inputGradient(
+  table: ParamTable,
+  net: NetConfig,
+  b: NetBuffers,
+  rows: number,
+  l: number,
+  force: MatmulChoice,
+): DispatchSpec[] {
   const { inSize, outSize, weight } = table.layers[l];
   const fused = fusedRelu(net, true);
   const matmul: DispatchSpec = {
     kernel: 'matmul',
     outputs: [b.deltas[l]],
     inputs: [b.deltas[l + 1], b.params, b.acts[l]],
-    launch: launch.matmul('nn', { m: rows, n: inSize, k: outSize, flags: fused ? MASK : 0, bOff: weight.offset, ...force }),
+    launch: launch.matmul('nn', {
+      m: rows,
+      n: inSize,
+      k: outSize,
+      flags: fused ? MASK : 0,
+      bOff: weight.offset,
+      ...force,
+    }),
   };
   if (fused) return [matmul];
-  return [matmul, {
-    kernel: 'activation',
-    outputs: [b.deltas[l]],
-    inputs: [b.pre[l]],
-    launch: launch.activation(rows * inSize, net.activation, true, layerDropout(net, true, l)),
-  }];
+  return [
+    matmul,
+    {
+      kernel: 'activation',
+      outputs: [b.deltas[l]],
+      inputs: [b.pre[l]],
+      launch: launch.activation(rows * inSize, net.activation, true, layerDropout(net, true, l)),
+    },
+  ];
 }
 
 /**
@@ -173,7 +213,12 @@ function inputGradient(table: ParamTable, net: NetConfig, b: NetBuffers, rows: n
  * start, loss slot, run step (dropout's masks), rate and optimiser values come from the step table.
  */
 export function trainStep(
-  table: ParamTable, net: NetConfig, b: NetBuffers, rows: number, update: UpdateRule, force: MatmulChoice = {},
+  table: ParamTable,
+  net: NetConfig,
+  b: NetBuffers,
+  rows: number,
+  update: UpdateRule,
+  force: MatmulChoice = {},
 ): DispatchSpec[] {
   const { layers } = table;
   const last = layers.length - 1;
@@ -196,7 +241,11 @@ export function trainStep(
  * the parameters' offsets.
  */
 function weightGradient(
-  { inSize, outSize, weight, bias }: LayerParams, l: number, b: NetBuffers, rows: number, update: UpdateRule,
+  { inSize, outSize, weight, bias }: LayerParams,
+  l: number,
+  b: NetBuffers,
+  rows: number,
+  update: UpdateRule,
   force: MatmulChoice,
 ): DispatchSpec {
   const fused = update.kind === 'fused';
@@ -205,8 +254,14 @@ function weightGradient(
     outputs: [fused ? b.params : gradients(b)],
     inputs: [b.deltas[l + 1], b.acts[l], b.acts[l]],
     launch: launch.matmul('tn', {
-      m: outSize, n: inSize, k: rows, flags: fused ? BIAS_GRAD | UPDATE : BIAS_GRAD, cOff: weight.offset,
-      eOff: bias.offset, lr: fused ? update.lr : 0, ...force,
+      m: outSize,
+      n: inSize,
+      k: rows,
+      flags: fused ? BIAS_GRAD | UPDATE : BIAS_GRAD,
+      cOff: weight.offset,
+      eOff: bias.offset,
+      lr: fused ? update.lr : 0,
+      ...force,
     }),
   };
 }
@@ -220,10 +275,20 @@ function optimizerUpdate(table: ParamTable, b: NetBuffers, o: OptimizerConfig): 
       return { kernel: 'sgd_update', outputs: [b.params], inputs, launch: launch.sgdUpdate(count, o.weightDecay) };
     case 'momentum':
     case 'nesterov':
-      return { kernel: 'momentum_update', outputs: [b.params, b.optState[0]], inputs, launch: launch.momentumUpdate(count, o) };
+      return {
+        kernel: 'momentum_update',
+        outputs: [b.params, b.optState[0]],
+        inputs,
+        launch: launch.momentumUpdate(count, o),
+      };
     case 'adam':
     case 'adamw':
-      return { kernel: 'adam_update', outputs: [b.params, b.optState[0], b.optState[1]], inputs, launch: launch.adamUpdate(count, o) };
+      return {
+        kernel: 'adam_update',
+        outputs: [b.params, b.optState[0], b.optState[1]],
+        inputs,
+        launch: launch.adamUpdate(count, o),
+      };
     case 'rmsprop': {
       // The slots in optimizerSlots' order, and a stand-in for each slot that this run does not keep.
       const [squareAvg, ...kept] = b.optState;
@@ -231,7 +296,10 @@ function optimizerUpdate(table: ParamTable, b: NetBuffers, o: OptimizerConfig): 
       const momentumBuffer = (o.momentum > 0 ? kept : unused).shift()!;
       const gradAvg = (o.centered ? kept : unused).shift()!;
       return {
-        kernel: 'rmsprop_update', outputs: [b.params, squareAvg, momentumBuffer, gradAvg], inputs, launch: launch.rmspropUpdate(count, o),
+        kernel: 'rmsprop_update',
+        outputs: [b.params, squareAvg, momentumBuffer, gradAvg],
+        inputs,
+        launch: launch.rmspropUpdate(count, o),
       };
     }
   }
@@ -244,7 +312,12 @@ function gradients(b: NetBuffers): GPUBuffer {
 
 /** The last layer's outputs for `rows` rows of `set` from entry.start, in stored order, without dropout. */
 export function predictBatch(
-  table: ParamTable, net: NetConfig, b: NetBuffers, set: DataBuffers, rows: number, force: MatmulChoice = {},
+  table: ParamTable,
+  net: NetConfig,
+  b: NetBuffers,
+  set: DataBuffers,
+  rows: number,
+  force: MatmulChoice = {},
 ): DispatchSpec[] {
   return [gather(table, net, b, set, rows, false), ...forward(table, net, b, rows, force, false)];
 }
@@ -252,7 +325,12 @@ export function predictBatch(
 /** One evaluation batch of `rows` rows of `set` (test or validation): predictBatch, then argmax_count (with the
  * model's loss) into the batch's slot. */
 export function evalBatch(
-  table: ParamTable, net: NetConfig, b: NetBuffers, set: DataBuffers, rows: number, force: MatmulChoice = {},
+  table: ParamTable,
+  net: NetConfig,
+  b: NetBuffers,
+  set: DataBuffers,
+  rows: number,
+  force: MatmulChoice = {},
 ): DispatchSpec[] {
   const last = table.layers.length - 1;
   return [
@@ -267,18 +345,30 @@ export function evalBatch(
 }
 
 /** The batch's inputs and labels: rows from entry.start of the epoch order (training) or of the set as stored. */
-function gather(table: ParamTable, net: NetConfig, b: NetBuffers, set: DataBuffers, rows: number, useOrder: boolean): DispatchSpec {
+function gather(
+  table: ParamTable,
+  net: NetConfig,
+  b: NetBuffers,
+  set: DataBuffers,
+  rows: number,
+  useOrder: boolean,
+): DispatchSpec {
   const { layers } = table;
   const features = layers[0].inSize;
   const outputs = [b.acts[0], b.batchLabels];
   if (set.bytes) {
     return {
-      kernel: 'gather', outputs, inputs: [set.inputs, set.labels, b.order, b.lut], launch: launch.gather(rows, features, useOrder),
+      kernel: 'gather',
+      outputs,
+      inputs: [set.inputs, set.labels, b.order, b.lut],
+      launch: launch.gather(rows, features, useOrder),
     };
   }
   const labelWidth = net.task === 'regression' ? layers[layers.length - 1].outSize : 1;
   return {
-    kernel: 'gather_floats', outputs, inputs: [set.inputs, set.labels, b.order],
+    kernel: 'gather_floats',
+    outputs,
+    inputs: [set.inputs, set.labels, b.order],
     launch: launch.gatherFloats(rows, features, useOrder, labelWidth),
   };
 }

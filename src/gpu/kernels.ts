@@ -2,7 +2,7 @@
  * Every kernel and the pipelines of a device. Each kernel is its WGSL file and its definition in ./kernels/ (by
  * family, as src/cpu/ is by operation); KernelName, the bind group layouts and `launch` derive from the definitions.
  */
-import { variantConstants, variantKey, type MatmulVariant } from './matmul-variants.js';
+
 import { activation } from './kernels/activations.js';
 import type { KernelDefinition, Launch } from './kernels/define.js';
 import { gather, gatherFloats } from './kernels/gather.js';
@@ -10,12 +10,13 @@ import { argmaxCount, mseOnehot, mseTargets, softmaxCrossEntropy } from './kerne
 import { matmul } from './kernels/matmul.js';
 import { noop } from './kernels/noop.js';
 import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './kernels/updates.js';
+import { type MatmulVariant, variantConstants, variantKey } from './matmul-variants.js';
 import type { ShaderLoader } from './shaders.js';
 
-export type { Launch } from './kernels/define.js';
 export type { LayerDropout } from './kernels/activations.js';
+export type { Launch } from './kernels/define.js';
 export { normalisationTable } from './kernels/gather.js';
-export { BIAS, BIAS_GRAD, MASK, matmulGroupsAlong, RELU, UPDATE, type MatmulArgs } from './kernels/matmul.js';
+export { BIAS, BIAS_GRAD, MASK, type MatmulArgs, matmulGroupsAlong, RELU, UPDATE } from './kernels/matmul.js';
 export { optimizerStepValues } from './kernels/updates.js';
 
 /**
@@ -26,22 +27,39 @@ export { optimizerStepValues } from './kernels/updates.js';
  * baseline, with no CPU reference).
  */
 const DEFINITIONS = [
-  gather, gatherFloats, matmul, softmaxCrossEntropy, mseOnehot, mseTargets, activation, sgdUpdate, momentumUpdate,
-  adamUpdate, rmspropUpdate, argmaxCount, noop,
+  gather,
+  gatherFloats,
+  matmul,
+  softmaxCrossEntropy,
+  mseOnehot,
+  mseTargets,
+  activation,
+  sgdUpdate,
+  momentumUpdate,
+  adamUpdate,
+  rmspropUpdate,
+  argmaxCount,
+  noop,
 ] as const;
 
 type Definition = (typeof DEFINITIONS)[number];
 export type KernelName = Definition['name'];
 
 /** How each kernel binds and what its WGSL takes from TypeScript, by name. */
-export const KERNELS = Object.fromEntries(DEFINITIONS.map((definition) => [definition.name, definition])) as
-  Record<KernelName, KernelDefinition<KernelName, never>>;
+export const KERNELS = Object.fromEntries(DEFINITIONS.map((definition) => [definition.name, definition])) as Record<
+  KernelName,
+  KernelDefinition<KernelName, never>
+>;
 
-type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
 const camelCase = (name: string): string => name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
 
 /** Geometry and uniforms of every kernel, by the camelCase of its name: launch.softmaxCrossEntropy(rows, classes). */
-export const launch = Object.fromEntries(DEFINITIONS.map((definition) => [camelCase(definition.name), definition.launch])) as {
+export const launch = Object.fromEntries(
+  DEFINITIONS.map((definition) => [camelCase(definition.name), definition.launch]),
+) as {
   readonly [D in Definition as CamelCase<D['name']>]: D['launch'];
 };
 
@@ -61,7 +79,10 @@ export class Kernels {
   private readonly built = new Map<string, Kernel>();
   private readonly pending = new Map<string, Promise<Kernel>>();
 
-  constructor(readonly device: GPUDevice, private readonly loader: ShaderLoader) {}
+  constructor(
+    readonly device: GPUDevice,
+    private readonly loader: ShaderLoader,
+  ) {}
 
   /** What has been compiled so far: kernel names, and matmul variants as matmul.<form>.<tile>.<mode>. */
   get compiled(): string[] {
@@ -155,8 +176,12 @@ async function compileModule(device: GPUDevice, name: KernelName, code: string):
 }
 
 async function createKernel(
-  device: GPUDevice, name: KernelName, layout: GPUBindGroupLayout, module: GPUShaderModule,
-  constants: Record<string, number>, label: string,
+  device: GPUDevice,
+  name: KernelName,
+  layout: GPUBindGroupLayout,
+  module: GPUShaderModule,
+  constants: Record<string, number>,
+  label: string,
 ): Promise<Kernel> {
   const pipeline = await device.createComputePipelineAsync({
     label,

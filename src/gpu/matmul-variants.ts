@@ -117,7 +117,8 @@ export interface MatmulChoice {
 export function pickMatmul(form: MatmulForm, shape: MatmulShape, choice: MatmulChoice = {}): MatmulVariant {
   const enough = choice.minWorkgroups ?? MIN_WORKGROUPS;
   const tiles = choice.tiles ?? MATMUL_TILE_NAMES;
-  const tile = choice.tile ?? tiles.find((t) => workgroupsFor(t, shape.m, shape.n) >= enough) ?? tiles[tiles.length - 1];
+  const tile =
+    choice.tile ?? tiles.find((t) => workgroupsFor(t, shape.m, shape.n) >= enough) ?? tiles[tiles.length - 1];
   const mode = choice.mode ?? modeFor(form, tile, shape);
   if (!modeFits(form, tile, mode, shape)) {
     const { m, n, k, aOff, bOff } = shape;
@@ -129,16 +130,26 @@ export function pickMatmul(form: MatmulForm, shape: MatmulShape, choice: MatmulC
 export const variantKey = ({ form, tile, mode }: MatmulVariant): string => `matmul.${form}.${tile}.${mode}`;
 
 /** matmul.wgsl's pipeline-overridable constants of a variant: the tile's sizes and the flags, booleans as 0 or 1. */
-export type VariantConstants =
-  Record<'TM' | 'TN' | 'TK' | 'RM' | 'RN' | 'SK' | 'A_KM' | 'B_KN' | 'VEC4' | 'CHECKED', number>;
+export type VariantConstants = Record<
+  'TM' | 'TN' | 'TK' | 'RM' | 'RN' | 'SK' | 'A_KM' | 'B_KN' | 'VEC4' | 'CHECKED',
+  number
+>;
 
 /** The values of matmul.wgsl's pipeline-overridable constants for one variant, checked. */
 export function variantConstants({ form, tile, mode }: MatmulVariant): VariantConstants {
   const { tm, tn, tk, rm, rn, sk } = MATMUL_TILES[tile];
   const { aKM, bKN } = LAYOUT[form];
   const constants = {
-    TM: tm, TN: tn, TK: tk, RM: rm, RN: rn, SK: sk,
-    A_KM: +aKM, B_KN: +bKN, VEC4: +(mode !== 'scalar'), CHECKED: +(mode !== 'fast'),
+    TM: tm,
+    TN: tn,
+    TK: tk,
+    RM: rm,
+    RN: rn,
+    SK: sk,
+    A_KM: +aKM,
+    B_KN: +bKN,
+    VEC4: +(mode !== 'scalar'),
+    CHECKED: +(mode !== 'fast'),
   };
   checkVariant(constants, variantKey({ form, tile, mode }));
   return constants;
@@ -157,8 +168,10 @@ export function checkVariant(c: VariantConstants, name: string): void {
     [[4, 8].includes(c.RM) && [4, 8].includes(c.RN), 'RM and RN must be 4 or 8'],
     [c.TM % c.RM === 0 && c.TN % c.RN === 0, 'TM and TN must be multiples of RM and RN'],
     [c.TK % c.SK === 0 && c.TK % 4 === 0, 'TK must be a multiple of SK and of 4'],
-    [loadUnits(c.TM, c.A_KM) <= threads && loadUnits(c.TN, c.B_KN) <= threads,
-      'a tile needs more load units than threads'],
+    [
+      loadUnits(c.TM, c.A_KM) <= threads && loadUnits(c.TN, c.B_KN) <= threads,
+      'a tile needs more load units than threads',
+    ],
     [c.TM <= slice, 'TM must not exceed the threads of a slice (the bias gradient runs in slice 0)'],
     [c.VEC4 !== 0 || c.CHECKED !== 0, 'scalar loads must be CHECKED'],
   ];

@@ -1,20 +1,17 @@
 /**
  * A GPU session's plan, worked out from its settings before anything is allocated (the parameters included): how the
- * epoch and the evaluated sets divide into steps and batches, whether every buffer fits this device, the buffers
- * themselves, and the step table that tells each recorded step where its work is.
+ * epoch and the evaluated sets divide into steps and batches, whether every buffer fits this device, and the step
+ * table that tells each recorded step where its work is (the buffers themselves are made in ./buffers.ts).
  */
 import type { Dataset, SessionSettings } from '../backend.js';
-import { checkInputs, type CheckedSession } from '../check.js';
-import { UserError, type Field, type Wording } from '../errors.js';
-import { optimizerSlots, PLAIN_SGD, type OptimizerConfig } from '../model/optimizer.js';
+import { type CheckedSession, checkInputs } from '../check.js';
+import { type Field, UserError, type Wording } from '../errors.js';
+import { PLAIN_SGD } from '../model/optimizer.js';
 import type { ParamTable } from '../model/params.js';
 import { learningRateAt } from '../model/schedule.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
-import { fusedRelu, type DataBuffers, type NetBuffers, type NetConfig, type UpdateRule } from './graph.js';
-import { normalisationTable } from './kernels/gather.js';
 import { matmulGroupsAlong } from './kernels/matmul.js';
 import { optimizerStepValues } from './kernels/updates.js';
-import type { Resources } from './record.js';
 
 /** Test rows per evaluation batch when none is asked for: few dispatches for MNIST's 10,000, small activations. */
 export const DEFAULT_EVAL_ROWS = 1024;
@@ -57,7 +54,10 @@ export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
  * parameters, so a model too large for the device is refused before they are initialised.
  */
 export function makePlan(
-  settings: SessionSettings, checked: CheckedSession, evalRowsWanted: number, device: GPUDevice,
+  settings: SessionSettings,
+  checked: CheckedSession,
+  evalRowsWanted: number,
+  device: GPUDevice,
 ): Plan {
   const { spec, batch, train, test, val } = settings;
   const { table, stepsPerEpoch } = checked;
@@ -72,21 +72,37 @@ export function makePlan(
   const limits = device.limits;
   checkStorage(device, [
     ['the parameters', table.total * 4, () => 'use smaller layers', 'layers'],
-    ...spec.layers.map((width, l): StorageNeed =>
-      [`layer ${l}'s activations (${maxRows} rows x ${width})`, maxRows * width * 4, SESSION_FIX, 'batchSize']),
+    ...spec.layers.map(
+      (width, l): StorageNeed => [
+        `layer ${l}'s activations (${maxRows} rows x ${width})`,
+        maxRows * width * 4,
+        SESSION_FIX,
+        'batchSize',
+      ],
+    ),
     ...setStorage(spec, 'training', train, () => 'this GPU cannot hold the training set in one buffer'),
     ...(test ? setStorage(spec, 'test', test, () => 'this GPU cannot hold the test set in one buffer') : []),
-    ...(val ? setStorage(spec, 'validation', val, (n) => `use a smaller ${n('validationSplit')}`, 'validationSplit') : []),
+    ...(val
+      ? setStorage(spec, 'validation', val, (n) => `use a smaller ${n('validationSplit')}`, 'validationSplit')
+      : []),
   ]);
   const tableBytes = (stepsPerEpoch + evalSlots(plan)) * uniformStride(device);
   if (tableBytes > limits.maxBufferSize) {
-    throw new UserError((n) => `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, ` +
-      `more than this GPU's maxBufferSize: use a larger ${n('batchSize')}`, 'batchSize');
+    throw new UserError(
+      (n) =>
+        `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, ` +
+        `more than this GPU's maxBufferSize: use a larger ${n('batchSize')}`,
+      'batchSize',
+    );
   }
   const groups = matmulGroupsAlong(Math.max(...spec.layers, maxRows));
   if (groups > limits.maxComputeWorkgroupsPerDimension) {
-    throw new UserError((n) => `a matmul would need ${groups} workgroups in one dimension, more than this GPU's ` +
-      `maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${SESSION_FIX(n)}`, 'batchSize');
+    throw new UserError(
+      (n) =>
+        `a matmul would need ${groups} workgroups in one dimension, more than this GPU's ` +
+        `maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${SESSION_FIX(n)}`,
+      'batchSize',
+    );
   }
   return plan;
 }
@@ -126,13 +142,19 @@ type StorageNeed = [what: string, bytes: number, fix: Wording, field?: Field];
  * Whether a set is gathered from its bytes (gather.wgsl): byte images with byte labels, MNIST's. Every other set is
  * stored as float32 inputs and 32-bit labels (gather_floats.wgsl).
  */
-export const gathersBytes = (set: Dataset): boolean => set.inputs instanceof Uint8Array && set.labels instanceof Uint8Array;
+export const gathersBytes = (set: Dataset): boolean =>
+  set.inputs instanceof Uint8Array && set.labels instanceof Uint8Array;
 
 /** The buffers of a set as uploadSet stores it: bytes, or 4 bytes per input and per label word. */
 function setStorage(spec: ModelSpec, name: string, set: Dataset, fix: Wording, field?: Field): StorageNeed[] {
   const bytes = gathersBytes(set) ? 1 : 4;
   return [
-    [`the ${name} ${set.inputs instanceof Uint8Array ? 'images' : 'inputs'}`, set.count * set.features * bytes, fix, field],
+    [
+      `the ${name} ${set.inputs instanceof Uint8Array ? 'images' : 'inputs'}`,
+      set.count * set.features * bytes,
+      fix,
+      field,
+    ],
     [`the ${name} labels`, set.count * labelWidth(spec) * bytes, fix, field],
   ];
 }
@@ -142,91 +164,14 @@ function checkStorage(device: GPUDevice, storage: StorageNeed[]): void {
   for (const [what, bytes, fix, field] of storage) {
     for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
       if (bytes > device.limits[limit]) {
-        throw new UserError((n) => `${what} need ${mib(bytes)}, more than this GPU's ${limit} ` +
-          `(${mib(device.limits[limit])}): ${fix(n)}`, field);
+        throw new UserError(
+          (n) =>
+            `${what} need ${mib(bytes)}, more than this GPU's ${limit} ` + `(${mib(device.limits[limit])}): ${fix(n)}`,
+          field,
+        );
       }
     }
   }
-}
-
-// ---- the buffers ----
-
-/**
- * Every buffer a training step or an evaluation batch touches, sized by the plan, made once at set-up for the
- * session's whole life and filled from the settings and the starting parameters and optimiser state.
- */
-export function allocateBuffers(
-  res: Resources, plan: Plan, settings: SessionSettings, params: Float32Array, optimizerState: Float32Array[],
-  net: NetConfig, update: UpdateRule,
-): NetBuffers {
-  const { spec, train, test, val } = settings;
-  const { table, stepsPerEpoch, maxRows } = plan;
-  const S = GPUBufferUsage.STORAGE;
-  const floats = (rows: number, width: number) => rows * width * 4;
-  const deltas: GPUBuffer[] = []; // deltas[0] would be the input's gradient, which nothing needs
-  for (let l = 1; l < spec.layers.length; l++) deltas[l] = res.buffer(`delta ${l}`, floats(maxRows, spec.layers[l]), S);
-  const pre: GPUBuffer[] = []; // hidden layers only, and only for the activation kernel
-  if (!fusedRelu(net, true)) {
-    for (let l = 1; l + 1 < spec.layers.length; l++) {
-      pre[l] = res.buffer(`pre ${l}`, floats(maxRows, spec.layers[l]), S);
-    }
-  }
-  const trainData = uploadSet(res, 'train', train, spec);
-  const optimizer = settings.optimizer ?? PLAIN_SGD;
-  // WebGPU buffers start zeroed: a fresh optimiser state needs no upload.
-  const optState = optimizerSlots(optimizer).map((slot, i) =>
-    res.buffer(`optimizer ${slot}`, table.total * 4, S | GPUBufferUsage.COPY_SRC, optimizerState[i]));
-  return {
-    params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, params),
-    grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
-    optState,
-    unusedSlots: unusedSlotBuffers(res, optimizer),
-    // The last layer's outputs are copied out by predict().
-    acts: spec.layers.map((width, l) => res.buffer(`acts ${l}`, floats(maxRows, width),
-      l === spec.layers.length - 1 ? S | GPUBufferUsage.COPY_SRC : S)),
-    pre,
-    deltas,
-    batchLabels: res.buffer('batch labels', maxRows * labelWidth(spec) * 4, S),
-    losses: res.buffer('losses', stepsPerEpoch * 4, S | GPUBufferUsage.COPY_SRC),
-    evalOut: res.buffer('eval results', evalSlots(plan) * 8, S | GPUBufferUsage.COPY_SRC),
-    order: res.buffer('epoch order', train.count * 4, S | GPUBufferUsage.COPY_DST),
-    lut: res.buffer('normalisation', 256 * 4, S, normalisationTable(spec.inputMean, spec.inputStd)),
-    train: trainData,
-    // One copy when eval passes one set as both.
-    test: test && (test === train ? trainData : uploadSet(res, 'test', test, spec)),
-    val: val && uploadSet(res, 'val', val, spec),
-  };
-}
-
-/**
- * A labelled set on the GPU: byte images with byte labels as they are (for gather.wgsl); any other set as float32
- * inputs and 32-bit label words (for gather_floats.wgsl), byte inputs normalised here through the table that
- * gather.wgsl reads, so that they are the values the CPU's gather stores, and byte labels widened.
- */
-export function uploadSet(res: Resources, name: string, set: Dataset, spec: ModelSpec): DataBuffers {
-  const S = GPUBufferUsage.STORAGE;
-  const inputs = set.inputs.subarray(0, set.count * set.features);
-  const labels = set.labels.subarray(0, set.count * labelWidth(spec));
-  const upload = (bytes: boolean, values: Dataset['inputs'], words: Dataset['labels']): DataBuffers => ({
-    bytes,
-    inputs: res.buffer(`${name} inputs`, values.byteLength, S, values),
-    labels: res.buffer(`${name} labels`, words.byteLength, S, words),
-  });
-  if (gathersBytes(set)) return upload(true, inputs, labels);
-  const table = normalisationTable(spec.inputMean, spec.inputStd);
-  const floats = inputs instanceof Float32Array ? inputs : Float32Array.from(inputs, (byte) => table[byte]);
-  return upload(false, floats, labels instanceof Uint8Array ? Uint32Array.from(labels) : labels);
-}
-
-/**
- * One float's buffer for each slot that rmsprop_update binds but this run does not keep (the momentum buffer without
- * momentum, the gradient average when not centred): never accessed, and one each, since WebGPU refuses one buffer
- * in two writable bindings of a dispatch.
- */
-function unusedSlotBuffers(res: Resources, o: OptimizerConfig): GPUBuffer[] {
-  if (o.name !== 'rmsprop') return [];
-  const absent = (o.momentum > 0 ? 0 : 1) + (o.centered ? 0 : 1);
-  return Array.from({ length: absent }, () => res.buffer('unused optimizer slot', 4, GPUBufferUsage.STORAGE));
 }
 
 // ---- the step table ----
@@ -310,7 +255,9 @@ export function sessionEntries(settings: SessionSettings, plan: Plan): StepEntry
 
 /** Whether any kernel reads the step table's run-dependent fields (else they are written once, at set-up). */
 export function runDependent(settings: SessionSettings): boolean {
-  return (settings.schedule !== undefined && settings.schedule.name !== 'constant')
-    || (settings.optimizer !== undefined && settings.optimizer.name !== 'sgd')
-    || (settings.dropout?.rate ?? 0) > 0;
+  return (
+    (settings.schedule !== undefined && settings.schedule.name !== 'constant') ||
+    (settings.optimizer !== undefined && settings.optimizer.name !== 'sgd') ||
+    (settings.dropout?.rate ?? 0) > 0
+  );
 }

@@ -6,9 +6,10 @@
  */
 import { UserError, type Wording } from '../errors.js';
 import type { Gpu } from './device.js';
-import { KERNELS, type KernelName, type Kernels, type Launch } from './kernels.js';
+import type { DispatchSpec } from './graph.js';
+import { KERNELS, type KernelName, type Kernels } from './kernels.js';
 import type { MatmulVariant } from './matmul-variants.js';
-import { encodeStepTable, STEP_BINDING, uniformStride, type EvalPlan, type StepEntry } from './plan.js';
+import { type EvalPlan, encodeStepTable, STEP_BINDING, type StepEntry, uniformStride } from './plan.js';
 
 /** What predicts speed, counted as it happens. Everything but the setup* counts is cumulative. */
 export interface GpuStats {
@@ -31,8 +32,17 @@ export interface GpuStats {
 }
 
 export const emptyStats = (): GpuStats => ({
-  dispatches: 0, computePasses: 0, submits: 0, readBacks: 0, writes: 0, recordMs: 0, prerecordMs: 0,
-  setupBuffers: 0, setupBindGroups: 0, buffersAfterSetup: 0, bindGroupsAfterSetup: 0,
+  dispatches: 0,
+  computePasses: 0,
+  submits: 0,
+  readBacks: 0,
+  writes: 0,
+  recordMs: 0,
+  prerecordMs: 0,
+  setupBuffers: 0,
+  setupBindGroups: 0,
+  buffersAfterSetup: 0,
+  bindGroupsAfterSetup: 0,
 });
 
 /** Makes, counts and finally destroys every buffer and bind group of one owner. */
@@ -89,7 +99,10 @@ export class Resources {
 export async function scoped<T>(device: GPUDevice, what: string, fix: Wording, make: () => Promise<T>): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  const made = await make().then((value) => ({ value }), (error: unknown) => ({ error }));
+  const made = await make().then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
   const invalid = await device.popErrorScope();
   const outOfMemory = await device.popErrorScope();
   if (outOfMemory) {
@@ -101,14 +114,6 @@ export async function scoped<T>(device: GPUDevice, what: string, fix: Wording, m
 }
 
 // ---- dispatches ----
-
-/** One dispatch as a layer describes it: which kernel, on which buffers (CPU argument order), with which sizes. */
-export interface DispatchSpec {
-  kernel: KernelName;
-  outputs: GPUBuffer[];
-  inputs: GPUBuffer[];
-  launch: Launch;
-}
 
 /** A dispatch ready to record: nothing is created or written when it is recorded. */
 export interface Dispatch {
@@ -138,7 +143,11 @@ export function createStepTable(res: Resources, entries: readonly StepEntry[]): 
  * dynamic offset.
  */
 export async function buildDispatches(
-  res: Resources, kernels: Kernels, specs: DispatchSpec[], stepTable: GPUBuffer | null, label: string,
+  res: Resources,
+  kernels: Kernels,
+  specs: DispatchSpec[],
+  stepTable: GPUBuffer | null,
+  label: string,
 ): Promise<Dispatch[]> {
   await kernels.prepare(specs);
   const stride = uniformStride(res.device);
@@ -149,10 +158,13 @@ export async function buildDispatches(
   return specs.map((spec, i) => {
     const { outputs, inputs, step } = KERNELS[spec.kernel];
     if (spec.outputs.length !== outputs || spec.inputs.length !== inputs) {
-      throw new Error(`${spec.kernel} takes ${outputs} outputs and ${inputs} inputs, got ${spec.outputs.length} and ${spec.inputs.length}`);
+      throw new Error(
+        `${spec.kernel} takes ${outputs} outputs and ${inputs} inputs, got ${spec.outputs.length} and ${spec.inputs.length}`,
+      );
     }
     const entries: GPUBindGroupEntry[] = [...spec.outputs, ...spec.inputs].map((buffer, binding) => ({
-      binding, resource: { buffer },
+      binding,
+      resource: { buffer },
     }));
     entries.push({
       binding: entries.length,
@@ -164,13 +176,24 @@ export async function buildDispatches(
     }
     const kernel = kernels.get(spec.kernel, spec.launch.variant);
     const bindGroup = res.bindGroup({ label: `${label}: ${spec.kernel} #${i}`, layout: kernel.layout, entries });
-    return { kernel: spec.kernel, pipeline: kernel.pipeline, bindGroup, groups: spec.launch.groups, step, variant: spec.launch.variant };
+    return {
+      kernel: spec.kernel,
+      pipeline: kernel.pipeline,
+      bindGroup,
+      groups: spec.launch.groups,
+      step,
+      variant: spec.launch.variant,
+    };
   });
 }
 
 /** Records a sequence into an open compute pass, with `stepEntry` selecting the step-table entry. */
 export function record(
-  pass: GPUComputePassEncoder, dispatches: Dispatch[], stepEntry: number, stride: number, stats: GpuStats,
+  pass: GPUComputePassEncoder,
+  dispatches: Dispatch[],
+  stepEntry: number,
+  stride: number,
+  stats: GpuStats,
 ): void {
   const offsets = [stepEntry * stride];
   for (const d of dispatches) {
@@ -200,11 +223,17 @@ export interface BatchLists {
 
 /** Builds a set's BatchLists from the dispatches of a batch of `rows` rows; one list when every batch is full. */
 export async function buildBatchLists(
-  res: Resources, kernels: Kernels, stepTable: GPUBuffer, evalRows: number, { lastRows }: EvalPlan,
-  batch: (rows: number) => DispatchSpec[], labels: { full: string; last: string },
+  res: Resources,
+  kernels: Kernels,
+  stepTable: GPUBuffer,
+  evalRows: number,
+  { lastRows }: EvalPlan,
+  batch: (rows: number) => DispatchSpec[],
+  labels: { full: string; last: string },
 ): Promise<BatchLists> {
   const full = await buildDispatches(res, kernels, batch(evalRows), stepTable, labels.full);
-  const last = lastRows === evalRows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, labels.last);
+  const last =
+    lastRows === evalRows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, labels.last);
   return { full, last };
 }
 
@@ -224,7 +253,11 @@ export class Recorder {
   readonly stride: number;
   private readonly device: GPUDevice;
 
-  constructor(private readonly gpu: Gpu, readonly stats: GpuStats, private readonly staging: GPUBuffer) {
+  constructor(
+    private readonly gpu: Gpu,
+    readonly stats: GpuStats,
+    private readonly staging: GPUBuffer,
+  ) {
     this.device = gpu.device;
     this.stride = uniformStride(gpu.device);
   }
@@ -243,7 +276,13 @@ export class Recorder {
    * Every batch of a set into `encoder`, batch b at step-table entry firstEntry + b: all in one compute pass, or, with
    * `afterBatch`, each in its own pass followed by afterBatch(b) (a copy of what the next batch overwrites).
    */
-  batches(encoder: GPUCommandEncoder, lists: BatchLists, batches: number, firstEntry: number, afterBatch?: (b: number) => void): void {
+  batches(
+    encoder: GPUCommandEncoder,
+    lists: BatchLists,
+    batches: number,
+    firstEntry: number,
+    afterBatch?: (b: number) => void,
+  ): void {
     const list = (b: number) => (b === batches - 1 ? lists.last : lists.full);
     if (!afterBatch) {
       const pass = encoder.beginComputePass();
@@ -265,14 +304,27 @@ export class Recorder {
    * Submits `commands` and then a copy of `bytes` of `source` to the staging buffer (appended to `encoder`), all in
    * one submit; calls `afterSubmit` while the GPU works; returns the bytes.
    */
-  async readBack(source: GPUBuffer, offset: number, bytes: number, options: ReadBackOptions = {}): Promise<ArrayBuffer> {
-    const { commands = [], afterSubmit, encoder = this.device.createCommandEncoder(), staging = this.staging } = options;
+  async readBack(
+    source: GPUBuffer,
+    offset: number,
+    bytes: number,
+    options: ReadBackOptions = {},
+  ): Promise<ArrayBuffer> {
+    const {
+      commands = [],
+      afterSubmit,
+      encoder = this.device.createCommandEncoder(),
+      staging = this.staging,
+    } = options;
     encoder.copyBufferToBuffer(source, offset, staging, 0, bytes);
     this.device.pushErrorScope('validation');
     this.device.queue.submit([...commands, encoder.finish()]);
     this.stats.submits++;
     const invalid = this.device.popErrorScope();
-    const mapped = staging.mapAsync(GPUMapMode.READ, 0, bytes).then(() => null, (error: Error) => error);
+    const mapped = staging.mapAsync(GPUMapMode.READ, 0, bytes).then(
+      () => null,
+      (error: Error) => error,
+    );
     this.stats.readBacks++;
     afterSubmit?.();
     const [error, mapError] = await Promise.all([invalid, mapped]);

@@ -4,24 +4,56 @@
  * record.ts (dispatches recorded, submitted and read back), then this file.
  */
 import {
-  refuseTraining, SET_NAMES, type Dataset, type EvalSet, type Metrics, type SessionOptions, type SessionSettings,
+  type Dataset,
+  type EvalSet,
+  type Metrics,
+  refuseTraining,
+  SET_NAMES,
+  type SessionOptions,
+  type SessionSettings,
   type TrainingSession,
 } from '../backend.js';
-import { checkSession, startingState, type StartingState } from '../check.js';
+import { checkSession, type StartingState, startingState } from '../check.js';
 import { PLAIN_SGD } from '../model/optimizer.js';
+import { allocateBuffers, uploadSet } from './buffers.js';
 import type { Gpu } from './device.js';
 import {
-  evalBatch, predictBatch, trainStep, updateRule, type DataBuffers, type NetBuffers, type NetConfig,
+  type DataBuffers,
+  evalBatch,
+  type NetBuffers,
+  type NetConfig,
+  predictBatch,
+  trainStep,
+  updateRule,
 } from './graph.js';
 import type { Kernels } from './kernels.js';
 import type { MatmulChoice } from './matmul-variants.js';
 import {
-  allocateBuffers, DEFAULT_EVAL_ROWS, encodeStepTable, evalEntries, evalSlots, makePlan, PREDICTION_FIX, predictionPlan,
-  runDependent, SESSION_FIX, sessionEntries, trainingEntries, uploadSet, type EvalPlan, type Plan,
+  DEFAULT_EVAL_ROWS,
+  type EvalPlan,
+  encodeStepTable,
+  evalEntries,
+  evalSlots,
+  makePlan,
+  type Plan,
+  PREDICTION_FIX,
+  predictionPlan,
+  runDependent,
+  SESSION_FIX,
+  sessionEntries,
+  trainingEntries,
 } from './plan.js';
 import {
-  buildBatchLists, buildDispatches, createStepTable, Recorder, Resources, scoped, type BatchLists, type Dispatch,
-  type GpuStats, type RecordedChunk,
+  type BatchLists,
+  buildBatchLists,
+  buildDispatches,
+  createStepTable,
+  type Dispatch,
+  type GpuStats,
+  type RecordedChunk,
+  Recorder,
+  Resources,
+  scoped,
 } from './record.js';
 
 /** What a session is made of, all made once at set-up. */
@@ -43,27 +75,54 @@ export interface SessionParts {
 
 /** Makes a session's parts by its plan (makePlan's, which refused what does not fit the device). */
 async function setUpSession(
-  gpu: Gpu, kernels: Kernels, options: SessionSettings, plan: Plan, start: StartingState, matmul: MatmulChoice,
+  gpu: Gpu,
+  kernels: Kernels,
+  options: SessionSettings,
+  plan: Plan,
+  start: StartingState,
+  matmul: MatmulChoice,
 ): Promise<SessionParts> {
   const { device } = gpu;
   const { table, stepsPerEpoch } = plan;
   const { spec } = options;
   const net: NetConfig = {
-    activation: spec.activation, loss: spec.loss, labelSmoothing: spec.labelSmoothing, task: spec.task,
+    activation: spec.activation,
+    loss: spec.loss,
+    labelSmoothing: spec.labelSmoothing,
+    task: spec.task,
     dropout: options.dropout,
   };
   const res = new Resources(gpu);
   try {
     const parts = await scoped(device, 'the model', SESSION_FIX, async (): Promise<SessionParts> => {
-      const update = updateRule(options.optimizer ?? PLAIN_SGD, options.schedule ?? { name: 'constant' }, options.learningRate);
+      const update = updateRule(
+        options.optimizer ?? PLAIN_SGD,
+        options.schedule ?? { name: 'constant' },
+        options.learningRate,
+      );
       const buffers = allocateBuffers(res, plan, options, start.params, start.optimizerState, net, update);
       const stepTable = createStepTable(res, sessionEntries(options, plan));
       const step = options.evaluateOnly
         ? []
-        : await buildDispatches(res, kernels, trainStep(table, net, buffers, options.batch, update, matmul), stepTable, 'train step');
-      const evalLists = (set: DataBuffers | undefined, setPlan: EvalPlan | undefined, name: string) => set && setPlan &&
-        buildBatchLists(res, kernels, stepTable, plan.evalRows, setPlan,
-          (rows) => evalBatch(table, net, buffers, set, rows, matmul), { full: `${name} eval batch`, last: `last ${name} eval batch` });
+        : await buildDispatches(
+            res,
+            kernels,
+            trainStep(table, net, buffers, options.batch, update, matmul),
+            stepTable,
+            'train step',
+          );
+      const evalLists = (set: DataBuffers | undefined, setPlan: EvalPlan | undefined, name: string) =>
+        set &&
+        setPlan &&
+        buildBatchLists(
+          res,
+          kernels,
+          stepTable,
+          plan.evalRows,
+          setPlan,
+          (rows) => evalBatch(table, net, buffers, set, rows, matmul),
+          { full: `${name} eval batch`, last: `last ${name} eval batch` },
+        );
       const evals = {
         test: await evalLists(buffers.test, plan.test, 'test'),
         val: await evalLists(buffers.val, plan.val, 'val'),
@@ -94,17 +153,38 @@ export interface PredictionParts {
  * session's own sets, a step table of plan's batches, the forward pass's dispatch lists, and buffers for `bytes`.
  */
 function setUpPrediction(
-  parts: SessionParts, res: Resources, options: SessionSettings, set: Dataset, plan: EvalPlan, bytes: number,
+  parts: SessionParts,
+  res: Resources,
+  options: SessionSettings,
+  set: Dataset,
+  plan: EvalPlan,
+  bytes: number,
 ): Promise<PredictionParts> {
-  const { kernels, net, matmul, buffers, plan: { table, evalRows } } = parts;
+  const {
+    kernels,
+    net,
+    matmul,
+    buffers,
+    plan: { table, evalRows },
+  } = parts;
   return scoped(parts.gpu.device, 'the prediction', PREDICTION_FIX, async () => {
     // The session's own sets are on the GPU already (eval predicts its test set, training a regression all three).
-    const data = (set === options.test && buffers.test) || (set === options.val && buffers.val) ||
-      (set === options.train && buffers.train) || uploadSet(res, 'predict', set, options.spec);
+    const data =
+      (set === options.test && buffers.test) ||
+      (set === options.val && buffers.val) ||
+      (set === options.train && buffers.train) ||
+      uploadSet(res, 'predict', set, options.spec);
     const stepTable = createStepTable(res, evalEntries(plan, evalRows));
     return {
-      lists: await buildBatchLists(res, kernels, stepTable, evalRows, plan,
-        (rows) => predictBatch(table, net, buffers, data, rows, matmul), { full: 'predict batch', last: 'predict batch' }),
+      lists: await buildBatchLists(
+        res,
+        kernels,
+        stepTable,
+        evalRows,
+        plan,
+        (rows) => predictBatch(table, net, buffers, data, rows, matmul),
+        { full: 'predict batch', last: 'predict batch' },
+      ),
       outputs: res.buffer('predictions', bytes, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
       staging: res.buffer('predictions read back', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
     };
@@ -170,7 +250,12 @@ export class WebGpuSession implements TrainingSession {
    * then takes its starting parameters (initialising them where it is given a seed), so a model too large for the
    * device is refused before any work; then sets it up.
    */
-  static async create(gpu: Gpu, kernels: Kernels, options: SessionOptions, tuning: SessionTuning = {}): Promise<WebGpuSession> {
+  static async create(
+    gpu: Gpu,
+    kernels: Kernels,
+    options: SessionOptions,
+    tuning: SessionTuning = {},
+  ): Promise<WebGpuSession> {
     const { matmul = {}, onDispose = () => {}, prerecord = true, evalRows = DEFAULT_EVAL_ROWS } = tuning;
     gpu.check();
     const checked = checkSession(options);
@@ -188,14 +273,16 @@ export class WebGpuSession implements TrainingSession {
       throw new Error(`the epoch order has ${order.length} entries, more than the ${train.count} training samples`);
     }
     for (const index of order) {
-      if (index >= train.count) throw new Error(`epoch order entry ${index} is outside the ${train.count} training samples`);
+      if (index >= train.count)
+        throw new Error(`epoch order entry ${index} is outside the ${train.count} training samples`);
     }
     // After any call still pending, so the order changes between chunks exactly where the caller said.
     const copy = order.slice();
     // The run-dependent fields of the step table follow the epoch's first step, when a kernel reads them.
-    const table = runDependent(this.options) && firstStep !== this.tableFirstStep
-      ? encodeStepTable(trainingEntries(this.options, this.plan.stepsPerEpoch, firstStep), this.recorder.stride)
-      : null;
+    const table =
+      runDependent(this.options) && firstStep !== this.tableFirstStep
+        ? encodeStepTable(trainingEntries(this.options, this.plan.stepsPerEpoch, firstStep), this.recorder.stride)
+        : null;
     this.tableFirstStep = firstStep;
     void this.serial(async () => {
       this.device.queue.writeBuffer(this.buffers.order, 0, copy);
@@ -215,8 +302,10 @@ export class WebGpuSession implements TrainingSession {
       throw new Error(`trainSteps(${first}, ${count}): need integers, first >= 0, count >= 1`);
     }
     if (first + count > this.orderSteps) {
-      throw new Error(`steps ${first}..${first + count - 1} need an epoch order of at least ${(first + count) * this.options.batch} samples; ` +
-        `the current one covers ${this.orderSteps} steps (call setEpochOrder first)`);
+      throw new Error(
+        `steps ${first}..${first + count - 1} need an epoch order of at least ${(first + count) * this.options.batch} samples; ` +
+          `the current one covers ${this.orderSteps} steps (call setEpochOrder first)`,
+      );
     }
     return this.serial(async () => {
       let chunk = this.ahead;
@@ -230,7 +319,8 @@ export class WebGpuSession implements TrainingSession {
       this.stats.dispatches += chunk.dispatches;
       if (first === 0) this.epochChunk = count;
       const raw = await this.recorder.readBack(this.buffers.losses, first * 4, count * 4, {
-        commands: [chunk.commands], afterSubmit: () => this.recordAhead(first, count),
+        commands: [chunk.commands],
+        afterSubmit: () => this.recordAhead(first, count),
       });
       let sum = 0;
       for (const loss of new Float32Array(raw)) sum += loss;
@@ -249,16 +339,18 @@ export class WebGpuSession implements TrainingSession {
     const steps = this.plan.stepsPerEpoch;
     const next = first + count;
     const start = performance.now();
-    this.ahead = next < steps
-      ? this.recorder.chunk(this.parts.step, next, Math.min(count, steps - next))
-      : this.recorder.chunk(this.parts.step, 0, Math.min(this.epochChunk || count, steps));
+    this.ahead =
+      next < steps
+        ? this.recorder.chunk(this.parts.step, next, Math.min(count, steps - next))
+        : this.recorder.chunk(this.parts.step, 0, Math.min(this.epochChunk || count, steps));
     this.stats.prerecordMs += performance.now() - start;
   }
 
   async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
     this.live();
     const plan = which === 'val' ? this.plan.val : which === 'train' ? this.plan.train : this.plan.test;
-    const lists = which === 'val' ? this.parts.evals.val : which === 'train' ? this.parts.evals.train : this.parts.evals.test;
+    const lists =
+      which === 'val' ? this.parts.evals.val : which === 'train' ? this.parts.evals.train : this.parts.evals.test;
     if (!plan || !lists) throw new Error(`evaluate("${which}") on a session without ${SET_NAMES[which]}`);
     const { count, batches, firstSlot } = plan;
     if (count === 0) return { loss: NaN, accuracy: NaN };

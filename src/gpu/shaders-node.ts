@@ -7,7 +7,9 @@ import type { ShaderLoader } from './shaders.js';
  * three from dist/src/gpu when run from the build.
  */
 export const nodeShaderLoader: ShaderLoader = (name) => {
-  const candidates = ['../../shaders/', '../../../shaders/'].map((dir) => new URL(`${dir}${name}.wgsl`, import.meta.url));
+  const candidates = ['../../shaders/', '../../../shaders/'].map(
+    (dir) => new URL(`${dir}${name}.wgsl`, import.meta.url),
+  );
   const found = candidates.find((url) => existsSync(fileURLToPath(url)));
   if (!found) {
     throw new Error(`shader ${name}.wgsl not found (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`);

@@ -8,14 +8,25 @@
  */
 import { UserError } from '../errors.js';
 import {
-  makeOptimizer, optimizerSlots, PLAIN_SGD, type OptimizerConfig, type OptimizerName,
+  makeOptimizer,
+  type OptimizerConfig,
+  type OptimizerName,
+  optimizerSlots,
+  PLAIN_SGD,
 } from '../model/optimizer.js';
 import type { ScheduleOptions } from '../model/schedule.js';
+import type { ModelSpec } from '../model/spec.js';
 import { SETTING_NAMES } from '../train/setting-names.js';
 import { SETTINGS } from '../train/settings.js';
-import type { ModelSpec } from '../model/spec.js';
 import type { EpochRecord, TrainOptions, TrainState } from '../train/trainer.js';
-import { CHECKPOINT_FORMAT, flatFromTensors, formatVersion, paramTensors, specFromMetadata, specMetadata } from './model-codec.js';
+import {
+  CHECKPOINT_FORMAT,
+  flatFromTensors,
+  formatVersion,
+  paramTensors,
+  specFromMetadata,
+  specMetadata,
+} from './model-codec.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 /** Checkpoint layouts, numbered as model files' are (model-codec.ts): 2 adds the task and the table. */
@@ -44,7 +55,18 @@ export interface Checkpoint {
 
 /** The fields of an epoch's record that only some runs have (by task, with a validation set). */
 const OPTIONAL_RECORD_KEYS = [
-  'trainEvalLoss', 'trainAccuracy', 'trainRMSE', 'testAccuracy', 'testRMSE', 'testMAE', 'testR2', 'valLoss', 'valAccuracy', 'valRMSE', 'valMAE', 'valR2',
+  'trainEvalLoss',
+  'trainAccuracy',
+  'trainRMSE',
+  'testAccuracy',
+  'testRMSE',
+  'testMAE',
+  'testR2',
+  'valLoss',
+  'valAccuracy',
+  'valRMSE',
+  'valMAE',
+  'valR2',
 ] as const satisfies readonly (keyof EpochRecord)[];
 
 export function encodeCheckpoint({ spec, options, data, state }: Checkpoint): Uint8Array {
@@ -55,8 +77,12 @@ export function encodeCheckpoint({ spec, options, data, state }: Checkpoint): Ui
     ...(state.bestParams ? paramTensors(spec, state.bestParams, 'best.') : []),
   ];
   const position = {
-    step: state.step, epoch: state.epoch, epochStep: state.epochStep, shuffleState: state.shuffleState,
-    epochLossSum: state.epochLossSum, history: state.history,
+    step: state.step,
+    epoch: state.epoch,
+    epochStep: state.epochStep,
+    shuffleState: state.shuffleState,
+    epochLossSum: state.epochLossSum,
+    history: state.history,
   };
   return encodeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
@@ -71,10 +97,15 @@ export function encodeCheckpoint({ spec, options, data, state }: Checkpoint): Ui
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
   if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw new UserError((n) => `${file}: not a checkpoint (no ${CHECKPOINT_FORMAT} metadata): give ${n('savedCheckpoint')}`, 'savedCheckpoint');
+    throw new UserError(
+      (n) => `${file}: not a checkpoint (no ${CHECKPOINT_FORMAT} metadata): give ${n('savedCheckpoint')}`,
+      'savedCheckpoint',
+    );
   }
   if (!VERSIONS.includes(metadata.version)) {
-    throw new UserError(`${file}: checkpoint version ${metadata.version}, this program reads versions ${VERSIONS.join(' and ')}`);
+    throw new UserError(
+      `${file}: checkpoint version ${metadata.version}, this program reads versions ${VERSIONS.join(' and ')}`,
+    );
   }
   const spec = specFromMetadata(metadata, file);
   const bad = (what: string): never => {
@@ -98,9 +129,14 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     if (typeof value !== 'number' || !Number.isFinite(value)) bad(`${key} is not a number`);
     return value as number;
   };
-  const optionalNum = (object: Record<string, unknown>, key: string) => (object[key] === undefined ? undefined : num(object, key));
+  const optionalNum = (object: Record<string, unknown>, key: string) =>
+    object[key] === undefined ? undefined : num(object, key);
   const shuffleState = position.shuffleState;
-  if (!Array.isArray(shuffleState) || shuffleState.length !== 4 || !shuffleState.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+  if (
+    !Array.isArray(shuffleState) ||
+    shuffleState.length !== 4 ||
+    !shuffleState.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)
+  ) {
     bad('shuffleState is not 4 unsigned 32-bit words');
   }
   const history = position.history;
@@ -108,7 +144,13 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   const records = (history as unknown[]).map((record): EpochRecord => {
     if (typeof record !== 'object' || record === null) bad('a history entry is not an object');
     const r = record as Record<string, unknown>;
-    const out: EpochRecord = { epoch: num(r, 'epoch'), steps: num(r, 'steps'), trainLoss: num(r, 'trainLoss'), testLoss: num(r, 'testLoss'), seconds: num(r, 'seconds') };
+    const out: EpochRecord = {
+      epoch: num(r, 'epoch'),
+      steps: num(r, 'steps'),
+      trainLoss: num(r, 'trainLoss'),
+      testLoss: num(r, 'testLoss'),
+      seconds: num(r, 'seconds'),
+    };
     for (const key of OPTIONAL_RECORD_KEYS) if (r[key] !== undefined) out[key] = num(r, key);
     return out;
   });
@@ -125,10 +167,15 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   };
   if (tensors.has('best.0.weight')) state.bestParams = flatFromTensors(spec, tensors, file, 'best.');
   return {
-    spec, options, state,
+    spec,
+    options,
+    state,
     data: {
-      trainSamples: num(data, 'trainSamples'), trainLimit: optionalNum(data, 'trainLimit'), val: optionalNum(data, 'val'),
-      testSplit: optionalNum(data, 'testSplit'), validationSplit: optionalNum(data, 'validationSplit'),
+      trainSamples: num(data, 'trainSamples'),
+      trainLimit: optionalNum(data, 'trainLimit'),
+      val: optionalNum(data, 'val'),
+      testSplit: optionalNum(data, 'testSplit'),
+      validationSplit: optionalNum(data, 'validationSplit'),
     },
   };
 }
@@ -146,10 +193,14 @@ function readOptions(o: Record<string, unknown>, bad: (what: string) => never): 
       const s = SETTINGS[name];
       const value = (record as Record<string, unknown>)[s.at[1]];
       if (s.at[0] !== place || value === undefined) continue;
-      const ok = s.kind === 'boolean' ? typeof value === 'boolean'
-        : s.kind === 'choice' ? s.choices!.includes(value as string) : typeof value === 'number' && Number.isFinite(value);
-      const wanted = s.kind === 'boolean' ? 'true or false'
-        : s.kind === 'choice' ? `one of ${s.choices!.join(', ')}` : 'a number';
+      const ok =
+        s.kind === 'boolean'
+          ? typeof value === 'boolean'
+          : s.kind === 'choice'
+            ? s.choices!.includes(value as string)
+            : typeof value === 'number' && Number.isFinite(value);
+      const wanted =
+        s.kind === 'boolean' ? 'true or false' : s.kind === 'choice' ? `one of ${s.choices!.join(', ')}` : 'a number';
       if (!ok) bad(`option ${prefix}${s.at[1]} is not ${wanted}`);
       out[s.at[1]] = value;
     }

@@ -1,8 +1,8 @@
 /** Checkpoint files (checkpoint-codec.ts holds the format), written atomically so a crash while saving leaves the previous checkpoint whole. */
 import { readFileBytes, writeFileAtomic } from './atomic.js';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint-codec.js';
+import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.js';
 
-export { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointData } from './checkpoint-codec.js';
+export { type Checkpoint, type CheckpointData, decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.js';
 
 export function saveCheckpoint(file: string, checkpoint: Checkpoint): void {
   writeFileAtomic(file, encodeCheckpoint(checkpoint));

@@ -19,8 +19,13 @@ export const formatVersion = (spec: ModelSpec): string => (spec.data || spec.tas
 
 /** The table description's keys in __metadata__, each a JSON list. */
 const DATA_KEYS = {
-  features: 'features', featureMean: 'feature_mean', featureStd: 'feature_std', targets: 'targets', classes: 'classes',
-  targetMean: 'target_mean', targetStd: 'target_std',
+  features: 'features',
+  featureMean: 'feature_mean',
+  featureStd: 'feature_std',
+  targets: 'targets',
+  classes: 'classes',
+  targetMean: 'target_mean',
+  targetStd: 'target_std',
 } as const satisfies Record<keyof TableDescription, string>;
 
 /** A metadata key: the setting's name in snake_case, as the other keys are written. */
@@ -90,7 +95,11 @@ export function paramTensors(spec: ModelSpec, params: Float32Array, prefix = '')
 
 /** Tensors named as PyTorch names an nn.Sequential of nn.Linear layers, plus the spec in __metadata__. */
 export function encodeModel(spec: ModelSpec, params: Float32Array): Uint8Array {
-  return encodeSafetensors(paramTensors(spec, params), { format: MODEL_FORMAT, version: formatVersion(spec), ...specMetadata(spec) });
+  return encodeSafetensors(paramTensors(spec, params), {
+    format: MODEL_FORMAT,
+    version: formatVersion(spec),
+    ...specMetadata(spec),
+  });
 }
 
 export function specFromMetadata(metadata: Record<string, string>, file: string): ModelSpec {
@@ -106,20 +115,36 @@ export function specFromMetadata(metadata: Record<string, string>, file: string)
       inputStd: Number(metadata.input_std),
     });
   } catch (error) {
-    throw new UserError((n) => `${file}: bad model metadata: ${(error as Error).message}; ${modelFileFix(n)}`, 'savedModel');
+    throw new UserError(
+      (n) => `${file}: bad model metadata: ${(error as Error).message}; ${modelFileFix(n)}`,
+      'savedModel',
+    );
   }
 }
 
 /** Gathers the tensors `prefix` + each parameter's name into one flat vector laid out by the spec's table. */
-export function flatFromTensors(spec: ModelSpec, tensors: Map<string, Tensor>, file: string, prefix = ''): Float32Array {
+export function flatFromTensors(
+  spec: ModelSpec,
+  tensors: Map<string, Tensor>,
+  file: string,
+  prefix = '',
+): Float32Array {
   const table = paramTable(spec);
   const flat = new Float32Array(table.total);
   for (const entry of table.entries) {
     const name = prefix + entry.name;
     const tensor = tensors.get(name);
-    if (!tensor) throw new UserError((n) => `${file}: tensor "${name}" is missing for layers ${spec.layers.join(',')}; ${modelFileFix(n)}`, 'savedModel');
+    if (!tensor)
+      throw new UserError(
+        (n) => `${file}: tensor "${name}" is missing for layers ${spec.layers.join(',')}; ${modelFileFix(n)}`,
+        'savedModel',
+      );
     if (tensor.shape.join(',') !== entry.shape.join(',')) {
-      throw new UserError((n) => `${file}: tensor "${name}" has shape [${tensor.shape}], layers ${spec.layers.join(',')} need [${entry.shape}]; ${modelFileFix(n)}`, 'savedModel');
+      throw new UserError(
+        (n) =>
+          `${file}: tensor "${name}" has shape [${tensor.shape}], layers ${spec.layers.join(',')} need [${entry.shape}]; ${modelFileFix(n)}`,
+        'savedModel',
+      );
     }
     flat.set(tensor.data, entry.offset);
   }
@@ -130,11 +155,16 @@ export function flatFromTensors(spec: ModelSpec, tensors: Map<string, Tensor>, f
 export function decodeModel(bytes: Uint8Array, file: string): { spec: ModelSpec; params: Float32Array } {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
   if (metadata.format !== MODEL_FORMAT && metadata.format !== CHECKPOINT_FORMAT) {
-    throw new UserError((n) => `${file}: safetensors file without webgpu-mlp metadata: give ${n('savedModel')}`, 'savedModel');
+    throw new UserError(
+      (n) => `${file}: safetensors file without webgpu-mlp metadata: give ${n('savedModel')}`,
+      'savedModel',
+    );
   }
   if (metadata.format === MODEL_FORMAT && !VERSIONS.includes(metadata.version)) {
-    throw new UserError(`${file}: model file version ${metadata.version ?? '(none)'}, this program reads versions ${VERSIONS.join(' and ')}: ` +
-      'read it with the webgpu-mlp that wrote it, or train the model again');
+    throw new UserError(
+      `${file}: model file version ${metadata.version ?? '(none)'}, this program reads versions ${VERSIONS.join(' and ')}: ` +
+        'read it with the webgpu-mlp that wrote it, or train the model again',
+    );
   }
   const spec = specFromMetadata(metadata, file);
   return { spec, params: flatFromTensors(spec, tensors, file) };

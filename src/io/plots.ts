@@ -7,7 +7,7 @@ import type { EpochRecord } from '../train/trainer.js';
 const FONT = 'font-family="system-ui, sans-serif" font-size="12"';
 const COLOURS = { train: '#1f77b4', test: '#d62728', val: '#2ca02c' };
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -18,7 +18,8 @@ export function ticks(low: number, high: number, count = 5): number[] {
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
   const out: number[] = [];
-  for (let v = Math.ceil(low / step - 1e-9) * step; v <= high + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(low / step - 1e-9) * step; v <= high + step * 1e-9; v += step)
+    out.push(Number(v.toPrecision(12)));
   return out;
 }
 
@@ -30,10 +31,20 @@ interface Series {
 
 /** One panel of line series over shared axes, at (x, y) with the given size. */
 function panel(
-  x: number, y: number, width: number, height: number, title: string, yLabel: string, series: Series[],
-  yRange: [number, number], format: (v: number) => string,
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+  title: string,
+  yLabel: string,
+  series: Series[],
+  yRange: [number, number],
+  format: (v: number) => string,
 ): string {
-  const left = 56, right = 12, top = 28, bottom = 40;
+  const left = 56,
+    right = 12,
+    top = 28,
+    bottom = 40;
   const w = width - left - right;
   const h = height - top - bottom;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
@@ -43,7 +54,9 @@ function panel(
   const px = (v: number) => x + left + ((v - x0) / (x1 - x0)) * w;
   const py = (v: number) => y + top + h - ((v - y0) / (y1 - y0)) * h;
   const parts: string[] = [];
-  parts.push(`<text x="${x + left + w / 2}" y="${y + 18}" text-anchor="middle" font-weight="bold">${escape(title)}</text>`);
+  parts.push(
+    `<text x="${x + left + w / 2}" y="${y + 18}" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`,
+  );
   for (const t of ticks(y0, y1)) {
     parts.push(`<line x1="${x + left}" x2="${x + left + w}" y1="${py(t)}" y2="${py(t)}" stroke="#ddd"/>`);
     parts.push(`<text x="${x + left - 6}" y="${py(t) + 4}" text-anchor="end">${format(t)}</text>`);
@@ -51,16 +64,21 @@ function panel(
   const xTicks = ticks(x0, x1, Math.min(10, Math.max(1, Math.round(x1 - x0)))).filter((t) => Number.isInteger(t));
   for (const t of xTicks) parts.push(`<text x="${px(t)}" y="${y + top + h + 16}" text-anchor="middle">${t}</text>`);
   parts.push(`<text x="${x + left + w / 2}" y="${y + height - 6}" text-anchor="middle">epoch</text>`);
-  parts.push(`<text transform="translate(${x + 14},${y + top + h / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>`);
+  parts.push(
+    `<text transform="translate(${x + 14},${y + top + h / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
+  );
   parts.push(`<rect x="${x + left}" y="${y + top}" width="${w}" height="${h}" fill="none" stroke="#888"/>`);
   series.forEach((s, i) => {
     if (s.points.length === 0) return;
     const path = s.points.map(([a, b]) => `${px(a).toFixed(1)},${py(b).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${path}" fill="none" stroke="${s.colour}" stroke-width="2"/>`);
-    for (const [a, b] of s.points) parts.push(`<circle cx="${px(a).toFixed(1)}" cy="${py(b).toFixed(1)}" r="3" fill="${s.colour}"/>`);
+    for (const [a, b] of s.points)
+      parts.push(`<circle cx="${px(a).toFixed(1)}" cy="${py(b).toFixed(1)}" r="3" fill="${s.colour}"/>`);
     const ly = y + top + 14 + 16 * i;
-    parts.push(`<line x1="${x + left + w - 70}" x2="${x + left + w - 52}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.colour}" stroke-width="2"/>`);
-    parts.push(`<text x="${x + left + w - 46}" y="${ly}">${escape(s.name)}</text>`);
+    parts.push(
+      `<line x1="${x + left + w - 70}" x2="${x + left + w - 52}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.colour}" stroke-width="2"/>`,
+    );
+    parts.push(`<text x="${x + left + w - 46}" y="${ly}">${escapeXml(s.name)}</text>`);
   });
   return parts.join('\n');
 }
@@ -76,27 +94,49 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
   const at = (r: EpochRecord) => r.epoch - 1 + r.steps / fullSteps;
   const pick = (f: (r: EpochRecord) => number | undefined): [number, number][] =>
     history.filter((r) => f(r) !== undefined).map((r) => [at(r), f(r)!]);
-  const series = (train: ((r: EpochRecord) => number | undefined) | null, test: (r: EpochRecord) => number | undefined,
-    val: (r: EpochRecord) => number | undefined): Series[] => [
-    ...(train ? [{ name: 'train', colour: COLOURS.train, points: pick(train) }] : []),
-    { name: 'test', colour: COLOURS.test, points: pick(test) },
-    { name: 'val', colour: COLOURS.val, points: pick(val) },
-  ].filter((s) => s.points.length > 0);
+  const series = (
+    train: ((r: EpochRecord) => number | undefined) | null,
+    test: (r: EpochRecord) => number | undefined,
+    val: (r: EpochRecord) => number | undefined,
+  ): Series[] =>
+    [
+      ...(train ? [{ name: 'train', colour: COLOURS.train, points: pick(train) }] : []),
+      { name: 'test', colour: COLOURS.test, points: pick(test) },
+      { name: 'val', colour: COLOURS.val, points: pick(val) },
+    ].filter((s) => s.points.length > 0);
   const values = (list: Series[]) => list.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
-  const loss = series((r) => r.trainLoss, (r) => r.testLoss, (r) => r.valLoss);
+  const loss = series(
+    (r) => r.trainLoss,
+    (r) => r.testLoss,
+    (r) => r.valLoss,
+  );
   const lossTop = Math.max(...values(loss), 1e-3) * 1.05;
   const regression = history.some((r) => r.testR2 !== undefined);
-  const panels: [string, string, Series[], [number, number], (v: number) => string][] = [['loss', 'mean loss', loss, [0, lossTop], (v) => v.toFixed(2)]];
+  const panels: [string, string, Series[], [number, number], (v: number) => string][] = [
+    ['loss', 'mean loss', loss, [0, lossTop], (v) => v.toFixed(2)],
+  ];
   if (regression) {
-    const rmse = series((r) => r.trainRMSE, (r) => r.testRMSE, (r) => r.valRMSE);
-    const r2 = series(null, (r) => r.testR2, (r) => r.valR2);
+    const rmse = series(
+      (r) => r.trainRMSE,
+      (r) => r.testRMSE,
+      (r) => r.valRMSE,
+    );
+    const r2 = series(
+      null,
+      (r) => r.testR2,
+      (r) => r.valR2,
+    );
     const rmseTop = Math.max(...values(rmse), 1e-6) * 1.05;
     // R² runs to 1 and can fall below 0 (worse than predicting the mean); the panel shows from 0, or the lowest.
     const r2Low = Math.min(0, Math.floor(Math.min(...values(r2), 1) * 10) / 10);
     panels.push(['RMSE', "RMSE (the targets' units)", rmse, [0, rmseTop], (v) => Number(v.toPrecision(3)).toString()]);
     panels.push(['R²', 'R²', r2, [r2Low, 1], (v) => v.toFixed(1)]);
   } else {
-    const accuracy = series((r) => r.trainAccuracy, (r) => r.testAccuracy, (r) => r.valAccuracy);
+    const accuracy = series(
+      (r) => r.trainAccuracy,
+      (r) => r.testAccuracy,
+      (r) => r.valAccuracy,
+    );
     const accLow = Math.max(0, Math.floor((Math.min(...values(accuracy), 1) - 0.005) * 100) / 100);
     panels.push(['accuracy', 'accuracy (%)', accuracy, [accLow, 1], (v) => (100 * v).toFixed(0)]);
   }
@@ -106,8 +146,10 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${escape(title)}</text>`,
-    ...panels.map(([name, label, list, range, format], i) => panel(i * each, 24, each, height - 24, name, label, list, range, format)),
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
+    ...panels.map(([name, label, list, range, format], i) =>
+      panel(i * each, 24, each, height - 24, name, label, list, range, format),
+    ),
     '</svg>',
     '',
   ].join('\n');
@@ -118,21 +160,23 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
  * per-class accuracy (the diagonal over the row's total) at the right.
  */
 export function confusionSvg(confusion: ArrayLike<number>, classes: number, title: string, names?: string[]): string {
-  const label = (c: number) => escape(names?.[c] ?? String(c));
+  const label = (c: number) => escapeXml(names?.[c] ?? String(c));
   const longest = Math.max(1, ...Array.from({ length: classes }, (_, c) => (names?.[c] ?? String(c)).length));
   const cell = 44;
   // Room for the row names at the left, and for the column names, which are shortened to fit a cell.
-  const left = Math.max(70, 30 + 7 * Math.min(longest, 24)), top = 70, extra = 80;
+  const left = Math.max(70, 30 + 7 * Math.min(longest, 24)),
+    top = 70,
+    extra = 80;
   const short = (c: number) => {
     const name = names?.[c] ?? String(c);
-    return name.length > 6 ? `<title>${escape(name)}</title>${escape(name.slice(0, 5))}…` : escape(name);
+    return name.length > 6 ? `<title>${escapeXml(name)}</title>${escapeXml(name.slice(0, 5))}…` : escapeXml(name);
   };
   const width = left + classes * cell + extra;
   const height = top + classes * cell + 20;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${escape(title)}</text>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
     `<text x="${left + (classes * cell) / 2}" y="${top - 30}" text-anchor="middle">predicted</text>`,
     `<text transform="translate(20,${top + (classes * cell) / 2}) rotate(-90)" text-anchor="middle">true class</text>`,
     `<text x="${left + classes * cell + extra / 2}" y="${top - 12}" text-anchor="middle">accuracy</text>`,
@@ -153,15 +197,21 @@ export function confusionSvg(confusion: ArrayLike<number>, classes: number, titl
       const mix = (v: number) => Math.round(255 - (255 - v) * strength);
       const x = left + p * cell;
       const y = top + t * cell;
-      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="rgb(${mix(r)},${mix(g)},${mix(b)})" stroke="#eee"/>`);
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="rgb(${mix(r)},${mix(g)},${mix(b)})" stroke="#eee"/>`,
+      );
       if (count > 0) {
         const ink = strength > 0.6 ? 'white' : 'black';
-        parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${ink}" font-size="11">${count}</text>`);
+        parts.push(
+          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${ink}" font-size="11">${count}</text>`,
+        );
       }
     }
     const accuracy = total > 0 ? confusion[t * classes + t] / total : NaN;
     const label = Number.isNaN(accuracy) ? '-' : `${(100 * accuracy).toFixed(1)}%`;
-    parts.push(`<text x="${left + classes * cell + extra / 2}" y="${top + t * cell + cell / 2 + 4}" text-anchor="middle">${label}</text>`);
+    parts.push(
+      `<text x="${left + classes * cell + extra / 2}" y="${top + t * cell + cell / 2 + 4}" text-anchor="middle">${label}</text>`,
+    );
   }
   parts.push('</svg>', '');
   return parts.join('\n');

@@ -47,7 +47,10 @@ export interface Safetensors {
 /** Parses a safetensors file, checking every size against the real length before allocating. */
 export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors {
   const fail = (what: string): never => {
-    throw new UserError((n) => `${file}: not a valid safetensors model file: ${what}; ${modelFileFix(n)}`, 'savedModel');
+    throw new UserError(
+      (n) => `${file}: not a valid safetensors model file: ${what}; ${modelFileFix(n)}`,
+      'savedModel',
+    );
   };
   if (bytes.length < 8) fail(`${bytes.length} bytes is too short for the header length`);
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
@@ -75,14 +78,16 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors 
     if (typeof info !== 'object' || info === null) fail(`tensor "${name}" has no description`);
     if (info.dtype !== 'F32') fail(`tensor "${name}" has dtype ${String(info.dtype)}; only F32 is supported`);
     const { shape, data_offsets: offsets } = info;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor "${name}" has a bad shape`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail(`tensor "${name}" has a bad shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(`tensor "${name}" has bad data_offsets`);
     }
     const [begin, end] = offsets as number[];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end < begin || end > dataLength) fail(`tensor "${name}" lies outside the file's ${dataLength} data bytes`);
-    if (end - begin !== count * 4) fail(`tensor "${name}" has ${end - begin} bytes for shape [${shape}] (${count * 4} expected)`);
+    if (end - begin !== count * 4)
+      fail(`tensor "${name}" has ${end - begin} bytes for shape [${shape}] (${count * 4} expected)`);
     // Copy into a fresh, aligned array: the file's offsets need not be 4-byte aligned.
     const data = new Float32Array(count);
     new Uint8Array(data.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));

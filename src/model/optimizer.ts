@@ -4,7 +4,7 @@
  * their GPU twins in shaders/); their state is one flat Float32Array per slot, laid out like the parameters (the parameter
  * table drives it), so checkpoints name each slot's tensors after the parameters they belong to.
  */
-import { UserError, type Field } from '../errors.js';
+import { type Field, UserError } from '../errors.js';
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -33,7 +33,10 @@ export interface OptimizerConfig {
  * differs: torch.optim.SGD's default of 0 would make
  * "momentum" plain SGD, so momentum and nesterov default to 0.9, the value nearly everyone passes.
  */
-export function makeOptimizer(name: OptimizerName, overrides: Partial<Omit<OptimizerConfig, 'name'>> = {}): OptimizerConfig {
+export function makeOptimizer(
+  name: OptimizerName,
+  overrides: Partial<Omit<OptimizerConfig, 'name'>> = {},
+): OptimizerConfig {
   const config: OptimizerConfig = {
     name,
     momentum: name === 'momentum' || name === 'nesterov' ? 0.9 : 0,
@@ -67,23 +70,38 @@ export function defaultLearningRate(name: OptimizerName): number {
  */
 export function optimizerSlots(config: Pick<OptimizerConfig, 'name' | 'momentum' | 'centered'>): string[] {
   switch (config.name) {
-    case 'sgd': return [];
+    case 'sgd':
+      return [];
     case 'momentum':
-    case 'nesterov': return ['momentum_buffer'];
+    case 'nesterov':
+      return ['momentum_buffer'];
     case 'adam':
-    case 'adamw': return ['exp_avg', 'exp_avg_sq'];
-    case 'rmsprop': return ['square_avg', ...(config.momentum > 0 ? ['momentum_buffer'] : []), ...(config.centered ? ['grad_avg'] : [])];
+    case 'adamw':
+      return ['exp_avg', 'exp_avg_sq'];
+    case 'rmsprop':
+      return [
+        'square_avg',
+        ...(config.momentum > 0 ? ['momentum_buffer'] : []),
+        ...(config.centered ? ['grad_avg'] : []),
+      ];
   }
 }
 
 /** Refuses settings that PyTorch refuses, naming the setting. */
 export function validateOptimizer(config: OptimizerConfig): void {
   if (!(OPTIMIZERS as readonly string[]).includes(config.name)) {
-    throw new UserError((n) => `${n('optimizer')} "${config.name}" is not one of ${OPTIMIZERS.join(', ')}`, 'optimizer');
+    throw new UserError(
+      (n) => `${n('optimizer')} "${config.name}" is not one of ${OPTIMIZERS.join(', ')}`,
+      'optimizer',
+    );
   }
   const inRange = (field: Field, value: number, low: number, high: number, highOpen: boolean) => {
     const ok = Number.isFinite(value) && value >= low && (highOpen ? value < high : value <= high);
-    if (!ok) throw new UserError((n) => `${n(field)} ${value} is out of range: use a number in [${low}, ${high}${highOpen ? ')' : ']'}`, field);
+    if (!ok)
+      throw new UserError(
+        (n) => `${n(field)} ${value} is out of range: use a number in [${low}, ${high}${highOpen ? ')' : ']'}`,
+        field,
+      );
   };
   inRange('momentum', config.momentum, 0, 1, true);
   inRange('dampening', config.dampening, 0, 1, false);
@@ -94,13 +112,20 @@ export function validateOptimizer(config: OptimizerConfig): void {
   if (typeof config.centered !== 'boolean') {
     throw new UserError((n) => `${n('centered')} must be true or false, got ${String(config.centered)}`, 'centered');
   }
-  if (!(config.eps > 0) || !Number.isFinite(config.eps)) throw new UserError((n) => `${n('eps')} ${config.eps} must be a positive number`, 'eps');
+  if (!(config.eps > 0) || !Number.isFinite(config.eps))
+    throw new UserError((n) => `${n('eps')} ${config.eps} must be a positive number`, 'eps');
   if (config.name === 'nesterov' && (config.momentum <= 0 || config.dampening !== 0)) {
-    throw new UserError((n) => `${n('optimizer')} nesterov needs ${n('momentum')} above 0 and ${n('dampening')} 0 (as torch.optim.SGD does)`,
-      config.momentum <= 0 ? 'momentum' : 'dampening');
+    throw new UserError(
+      (n) =>
+        `${n('optimizer')} nesterov needs ${n('momentum')} above 0 and ${n('dampening')} 0 (as torch.optim.SGD does)`,
+      config.momentum <= 0 ? 'momentum' : 'dampening',
+    );
   }
   if (config.name === 'momentum' && config.momentum <= 0) {
-    throw new UserError((n) => `${n('optimizer')} momentum needs ${n('momentum')} above 0: use ${n('optimizer')} sgd for plain SGD`, 'momentum');
+    throw new UserError(
+      (n) => `${n('optimizer')} momentum needs ${n('momentum')} above 0: use ${n('optimizer')} sgd for plain SGD`,
+      'momentum',
+    );
   }
 }
 
@@ -108,6 +133,11 @@ export function validateOptimizer(config: OptimizerConfig): void {
  * Adam's bias corrections at 1-based step t, computed on the host in float64 as torch.optim.Adam does:
  * stepSize = lr / (1 − β1^t) and bc2Sqrt = √(1 − β2^t). A GPU backend puts these per step into its step table.
  */
-export function adamBiasCorrection(lr: number, beta1: number, beta2: number, step: number): { stepSize: number; bc2Sqrt: number } {
+export function adamBiasCorrection(
+  lr: number,
+  beta1: number,
+  beta2: number,
+  step: number,
+): { stepSize: number; bc2Sqrt: number } {
   return { stepSize: lr / (1 - beta1 ** step), bc2Sqrt: Math.sqrt(1 - beta2 ** step) };
 }

@@ -54,22 +54,32 @@ export function resolveSchedule(options: ScheduleOptions, lr: number, epochs: nu
     case 'step': {
       const { stepSize, gamma = 0.1 } = options;
       if (stepSize === undefined) {
-        throw new UserError((n) => `${n('schedule')} step needs ${n('stepSize')} N: the epochs between decays`, 'stepSize');
+        throw new UserError(
+          (n) => `${n('schedule')} step needs ${n('stepSize')} N: the epochs between decays`,
+          'stepSize',
+        );
       }
       if (!Number.isInteger(stepSize) || stepSize < 1) {
         throw new UserError((n) => `${n('stepSize')} must be a positive integer (epochs), got ${stepSize}`, 'stepSize');
       }
-      if (!(gamma > 0) || !Number.isFinite(gamma)) throw new UserError((n) => `${n('gamma')} must be a positive number, got ${gamma}`, 'gamma');
+      if (!(gamma > 0) || !Number.isFinite(gamma))
+        throw new UserError((n) => `${n('gamma')} must be a positive number, got ${gamma}`, 'gamma');
       return { name: 'step', everySteps: stepSize * stepsPerEpoch, gamma };
     }
     case 'cosine': {
       const { minLr = 0 } = options;
       if (!(minLr >= 0) || minLr >= lr) {
-        throw new UserError((n) => `${n('minLr')} must be at least 0 and below ${n('learningRate')} ${lr}, got ${minLr}`, 'minLr');
+        throw new UserError(
+          (n) => `${n('minLr')} must be at least 0 and below ${n('learningRate')} ${lr}, got ${minLr}`,
+          'minLr',
+        );
       }
       return { name: 'cosine', totalSteps: epochs * stepsPerEpoch, minLr };
     }
     default:
-      throw new UserError((n) => `${n('schedule')} "${(options as { name: string }).name}" is not one of ${SCHEDULES.join(', ')}`, 'schedule');
+      throw new UserError(
+        (n) => `${n('schedule')} "${(options as { name: string }).name}" is not one of ${SCHEDULES.join(', ')}`,
+        'schedule',
+      );
   }
 }

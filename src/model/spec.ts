@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { TASKS, validateDescription, type TableDescription, type Task } from './table.js';
+import { TASKS, type TableDescription, type Task, validateDescription } from './table.js';
 
 /** Hidden-layer activations, named as the model file's metadata (and the CLI) name them. */
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'sigmoid', 'tanh', 'gelu'] as const;
@@ -60,7 +60,10 @@ export function makeSpec(layers: number[], overrides: Partial<Omit<ModelSpec, 'l
 export function validateSpec(spec: ModelSpec): void {
   const { layers } = spec;
   if (layers.length < 2) {
-    throw new UserError(`a model needs at least an input and an output size, got [${layers.join(',')}]: use e.g. 784,128,10`, 'layers');
+    throw new UserError(
+      `a model needs at least an input and an output size, got [${layers.join(',')}]: use e.g. 784,128,10`,
+      'layers',
+    );
   }
   for (const size of layers) {
     if (!Number.isInteger(size) || size < 1) {
@@ -68,7 +71,10 @@ export function validateSpec(spec: ModelSpec): void {
     }
   }
   if (!(ACTIVATIONS as readonly string[]).includes(spec.activation)) {
-    throw new UserError((n) => `${n('activation')} "${spec.activation}" is not one of ${ACTIVATIONS.join(', ')}`, 'activation');
+    throw new UserError(
+      (n) => `${n('activation')} "${spec.activation}" is not one of ${ACTIVATIONS.join(', ')}`,
+      'activation',
+    );
   }
   if (!(LOSSES as readonly string[]).includes(spec.loss)) {
     throw new UserError((n) => `${n('loss')} "${spec.loss}" is not one of ${LOSSES.join(', ')}`, 'loss');
@@ -80,7 +86,9 @@ export function validateSpec(spec: ModelSpec): void {
     throw new UserError((n) => `a regression model learns with ${n('loss')} mse, not ${spec.loss}`, 'loss');
   }
   if (!(spec.inputStd > 0) || !Number.isFinite(spec.inputMean)) {
-    throw new UserError(`input normalisation mean ${spec.inputMean}, std ${spec.inputStd} is invalid: std must be positive`);
+    throw new UserError(
+      `input normalisation mean ${spec.inputMean}, std ${spec.inputStd} is invalid: std must be positive`,
+    );
   }
   if (spec.data) validateDescription(spec.data, spec.task, inputSize(spec), outputSize(spec));
 }
@@ -102,7 +110,10 @@ export function parseLayers(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim());
   const sizes = parts.map(Number);
   if (parts.some((p) => !/^\d+$/.test(p)) || sizes.length < 2) {
-    throw new UserError((n) => `${n('layers')} "${text}" is not a list of sizes: use e.g. ${n('layers')} 784,128,10`, 'layers');
+    throw new UserError(
+      (n) => `${n('layers')} "${text}" is not a list of sizes: use e.g. ${n('layers')} 784,128,10`,
+      'layers',
+    );
   }
   return sizes;
 }

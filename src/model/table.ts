@@ -84,7 +84,10 @@ export function unstandardiseFloat32(rows: Float32Array, width: number, { mean, 
 }
 
 /** A table description's feature statistics. */
-export const featureStandardisation = (d: TableDescription): Standardisation => ({ mean: d.featureMean, std: d.featureStd });
+export const featureStandardisation = (d: TableDescription): Standardisation => ({
+  mean: d.featureMean,
+  std: d.featureStd,
+});
 
 /** A regression's target statistics (mean 0, std 1 where the description has none). */
 export function targetStandardisation(d: TableDescription | undefined, outputs: number): Standardisation {
@@ -110,7 +113,8 @@ export function validateDescription(d: TableDescription, task: Task, inputs: num
     if (new Set(list as string[]).size !== length) fail(`${what} hold a name twice`);
   };
   const stats = (mean: unknown, std: unknown, what: string, length: number) => {
-    const numbers = (list: unknown) => Array.isArray(list) && list.length === length && list.every((v) => typeof v === 'number' && Number.isFinite(v));
+    const numbers = (list: unknown) =>
+      Array.isArray(list) && list.length === length && list.every((v) => typeof v === 'number' && Number.isFinite(v));
     if (!numbers(mean) || !numbers(std) || !(std as number[]).every((v) => v > 0)) {
       fail(`${what} need ${length} finite means and ${length} positive standard deviations`);
     }

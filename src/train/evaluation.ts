@@ -4,10 +4,10 @@
  * session's predict() outputs. And early stopping's choice of the best epoch.
  */
 import type { Backend, Dataset, Metrics, TrainingSession } from '../backend.js';
-import { outputSize, type ModelSpec } from '../model/spec.js';
+import { type ModelSpec, outputSize } from '../model/spec.js';
 import { targetStandardisation } from '../model/table.js';
 import { inferenceSettings } from './inference.js';
-import { regressionMetrics, type RegressionMetrics } from './metrics.js';
+import { type RegressionMetrics, regressionMetrics } from './metrics.js';
 
 /** A model's results on the sets evaluated: the test set, the validation set and the training set, where given. */
 export interface SetResults {
@@ -60,7 +60,11 @@ async function regressionOf(session: TrainingSession, spec: ModelSpec, set: Data
 
 /** Evaluates the session's current parameters on the test set, the validation set and the training set, without
  * dropout: those `sets` has. */
-export async function evaluateSets(session: TrainingSession, spec: ModelSpec, sets: EvaluatedSets): Promise<SetResults> {
+export async function evaluateSets(
+  session: TrainingSession,
+  spec: ModelSpec,
+  sets: EvaluatedSets,
+): Promise<SetResults> {
   const results: SetResults = {};
   if (sets.test) results.test = await session.evaluate('test');
   if (sets.val) results.val = await session.evaluate('val');
@@ -77,7 +81,12 @@ export async function evaluateSets(session: TrainingSession, spec: ModelSpec, se
  * evaluateSets for given parameters, on a session of their own that never trains: the test set (else the validation
  * set) stands in as its training set, so nothing of the training set is held twice.
  */
-export async function evaluateParams(backend: Backend, spec: ModelSpec, params: Float32Array, sets: EvaluatedSets): Promise<SetResults> {
+export async function evaluateParams(
+  backend: Backend,
+  spec: ModelSpec,
+  params: Float32Array,
+  sets: EvaluatedSets,
+): Promise<SetResults> {
   const stand = sets.test ?? sets.val;
   if (!stand) throw new Error('evaluateParams needs a test or a validation set');
   const session = await backend.createSession({ ...inferenceSettings(spec, stand, sets.val, sets.test), params });

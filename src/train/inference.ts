@@ -1,9 +1,9 @@
 /** Using a trained model without training it: eval's metrics and predict's outputs, on any backend's session. */
 import type { Backend, Dataset, Metrics, SessionSettings } from '../backend.js';
 import { checkSession } from '../check.js';
-import { outputSize, type ModelSpec } from '../model/spec.js';
+import { type ModelSpec, outputSize } from '../model/spec.js';
 import { targetStandardisation } from '../model/table.js';
-import { confusionMatrix, meanLoss, perClassAccuracy, regressionMetrics, type RegressionMetrics } from './metrics.js';
+import { confusionMatrix, meanLoss, perClassAccuracy, type RegressionMetrics, regressionMetrics } from './metrics.js';
 
 export interface Evaluation {
   test: Metrics;
@@ -25,9 +25,20 @@ export interface RegressionEvaluation {
  * test set. Its batch only sizes what training would use: 256 rows (or the whole set, if smaller) keeps the step table
  * short and needs no more activation memory than the backends' evaluation batches already do.
  */
-export function inferenceSettings(spec: ModelSpec, set: Dataset, val?: Dataset, test: Dataset | undefined = set): SessionSettings {
+export function inferenceSettings(
+  spec: ModelSpec,
+  set: Dataset,
+  val?: Dataset,
+  test: Dataset | undefined = set,
+): SessionSettings {
   const settings: SessionSettings = {
-    spec, batch: Math.max(1, Math.min(set.count, 256)), learningRate: 1, train: set, test, val, evaluateOnly: true,
+    spec,
+    batch: Math.max(1, Math.min(set.count, 256)),
+    learningRate: 1,
+    train: set,
+    test,
+    val,
+    evaluateOnly: true,
   };
   checkSession(settings);
   return settings;
@@ -39,7 +50,11 @@ export function inferenceSettings(spec: ModelSpec, set: Dataset, val?: Dataset, 
  * is meanLoss, the CPU backend's own arithmetic: bitwise its evaluate() there, within float32 rounding of the GPU's.
  */
 export async function evaluateModel(
-  backend: Backend, spec: ModelSpec, params: Float32Array, test: Dataset, settings = inferenceSettings(spec, test),
+  backend: Backend,
+  spec: ModelSpec,
+  params: Float32Array,
+  test: Dataset,
+  settings = inferenceSettings(spec, test),
 ): Promise<Evaluation> {
   const outputs = await predictOutputs(backend, spec, params, test, settings);
   const classes = outputSize(spec);
@@ -58,7 +73,11 @@ export async function evaluateModel(
  * the targets' units, by the trainer's own function of the same outputs: the figures its report gave.
  */
 export async function evaluateRegression(
-  backend: Backend, spec: ModelSpec, params: Float32Array, test: Dataset, settings = inferenceSettings(spec, test),
+  backend: Backend,
+  spec: ModelSpec,
+  params: Float32Array,
+  test: Dataset,
+  settings = inferenceSettings(spec, test),
 ): Promise<RegressionEvaluation> {
   const outputs = await predictOutputs(backend, spec, params, test, settings);
   return {
@@ -69,7 +88,11 @@ export async function evaluateRegression(
 
 /** The model's outputs for every sample of `set`: [count, classes], on a session of inferenceSettings(spec, set). */
 export async function predictOutputs(
-  backend: Backend, spec: ModelSpec, params: Float32Array, set: Dataset, settings = inferenceSettings(spec, set),
+  backend: Backend,
+  spec: ModelSpec,
+  params: Float32Array,
+  set: Dataset,
+  settings = inferenceSettings(spec, set),
 ): Promise<Float32Array> {
   const session = await backend.createSession({ ...settings, params });
   try {

@@ -4,8 +4,8 @@
  */
 import { EVAL_ROWS } from '../cpu/backend.js';
 import { modelLoss } from '../cpu/losses.js';
-import { labelWidth, outputSize, type ModelSpec } from '../model/spec.js';
-import { unstandardise, type Standardisation } from '../model/table.js';
+import { labelWidth, type ModelSpec, outputSize } from '../model/spec.js';
+import { type Standardisation, unstandardise } from '../model/table.js';
 
 /** Index of the largest value, the first one winning a tie (as argmaxCount and the GPU's argmax_count do). */
 export function argmax(values: ArrayLike<number>, start = 0, length = values.length - start): number {
@@ -45,7 +45,12 @@ export function meanLoss(spec: ModelSpec, outputs: Float32Array, labels: ArrayLi
 }
 
 /** [true, predicted] counts, row-major classes x classes. outputs: [count, classes]; labels: [count]. */
-export function confusionMatrix(outputs: Float32Array, labels: ArrayLike<number>, count: number, classes: number): Uint32Array {
+export function confusionMatrix(
+  outputs: Float32Array,
+  labels: ArrayLike<number>,
+  count: number,
+  classes: number,
+): Uint32Array {
   const confusion = new Uint32Array(classes * classes);
   for (let r = 0; r < count; r++) confusion[labels[r] * classes + argmax(outputs, r * classes, classes)]++;
   return confusion;
@@ -92,7 +97,10 @@ export interface RegressionMetrics {
  * scikit-learn's r2_score does.
  */
 export function regressionMetrics(
-  outputs: Float32Array, targets: ArrayLike<number>, count: number, stats: Standardisation,
+  outputs: Float32Array,
+  targets: ArrayLike<number>,
+  count: number,
+  stats: Standardisation,
 ): RegressionMetrics {
   const width = stats.mean.length;
   const predicted = unstandardise(outputs.subarray(0, count * width), width, stats);

@@ -7,9 +7,9 @@ import { UserError } from '../errors.js';
 import { makeOptimizer, type OptimizerConfig, type OptimizerName } from '../model/optimizer.js';
 import type { ScheduleName, ScheduleOptions } from '../model/schedule.js';
 import type { Loss, ModelSpec } from '../model/spec.js';
+import type { TrainOptions } from './run.js';
 import { SETTING_NAMES, type SettingName } from './setting-names.js';
 import { applies, type Chosen, type Context, type Range, SETTINGS, type Value } from './settings.js';
-import type { TrainOptions } from './run.js';
 
 /** The part of a model's spec that the settings give. */
 type SpecSettings = Pick<ModelSpec, 'activation' | 'loss' | 'labelSmoothing'>;
@@ -47,8 +47,10 @@ export function checkSetting(name: SettingName, value: unknown): Value {
     }
     return value as Value;
   }
-  const typed = s.kind === 'boolean' ? typeof value === 'boolean'
-    : typeof value === 'number' && Number.isFinite(value) && (s.kind === 'number' || Number.isInteger(value));
+  const typed =
+    s.kind === 'boolean'
+      ? typeof value === 'boolean'
+      : typeof value === 'number' && Number.isFinite(value) && (s.kind === 'number' || Number.isInteger(value));
   if (!typed) throw new UserError((n) => `${n(name)} ${shown} is not valid: use ${expected(name)}`, name);
   if (s.range && !inRange(value as number, s.range)) {
     throw new UserError((n) => `${n(name)} ${shown} is out of range: use ${expected(name)}`, name);
@@ -69,8 +71,11 @@ export function parseSetting(name: SettingName, text: string): Value {
 /** The applies-to rule in words: "--optimizer adam or adamw" (`n` names the setting that chooses). */
 function chooser(name: SettingName, n: (field: SettingName) => string): string {
   const to = SETTINGS[name].appliesTo!;
-  const [by, list] = to.optimizer ? ['optimizer' as const, to.optimizer]
-    : to.schedule ? ['schedule' as const, to.schedule] : ['loss' as const, to.loss!];
+  const [by, list] = to.optimizer
+    ? ['optimizer' as const, to.optimizer]
+    : to.schedule
+      ? ['schedule' as const, to.schedule]
+      : ['loss' as const, to.loss!];
   const items = [...list];
   const last = items.pop();
   return `${n(by)} ${items.length ? `${items.join(', ')} or ${last}` : last}`;
@@ -99,8 +104,12 @@ export function resolveSettings(given: Values, data: DataContext, base: Values =
       }
       continue;
     }
-    const baseApplies = s.group === 'optimizer' ? base.optimizer === chosen.optimizer
-      : s.group === 'schedule' ? base.schedule === chosen.schedule : true;
+    const baseApplies =
+      s.group === 'optimizer'
+        ? base.optimizer === chosen.optimizer
+        : s.group === 'schedule'
+          ? base.schedule === chosen.schedule
+          : true;
     const value = given[name] ?? (baseApplies ? base[name] : undefined) ?? s.default(context);
     if (value !== undefined) values[name] = value;
   }
@@ -114,15 +123,21 @@ type Kept = Record<string, unknown>;
  * means plain SGD, no schedule a constant rate) and the data's validation split.
  */
 export function settingsOf(
-  spec: Partial<ModelSpec>, options?: Partial<TrainOptions>, validationSplit?: number,
+  spec: Partial<ModelSpec>,
+  options?: Partial<TrainOptions>,
+  validationSplit?: number,
 ): Values {
   const kept: Record<string, Kept> = {
-    spec: spec as Kept, options: (options ?? {}) as Kept, data: { validationSplit },
-    optimizer: (options ? options.optimizer ?? makeOptimizer('sgd') : {}) as unknown as Kept,
-    schedule: (options ? options.schedule ?? { name: 'constant' } : {}) as unknown as Kept,
+    spec: spec as Kept,
+    options: (options ?? {}) as Kept,
+    data: { validationSplit },
+    optimizer: (options ? (options.optimizer ?? makeOptimizer('sgd')) : {}) as unknown as Kept,
+    schedule: (options ? (options.schedule ?? { name: 'constant' }) : {}) as unknown as Kept,
   };
   const chosen = {
-    optimizer: kept.optimizer.name as OptimizerName, schedule: kept.schedule.name as ScheduleName, loss: spec.loss,
+    optimizer: kept.optimizer.name as OptimizerName,
+    schedule: kept.schedule.name as ScheduleName,
+    loss: spec.loss,
   };
   const values: Values = {};
   for (const name of SETTING_NAMES) {
@@ -152,10 +167,18 @@ export function trainOptionsFrom(values: Values): { model: SpecSettings; options
 
 /** The settings that a resumed run gave other values than the saved run's: each must agree, or be left out. */
 export function changedDefining(
-  given: Values, mine: Values, saved: Values, only?: readonly SettingName[],
+  given: Values,
+  mine: Values,
+  saved: Values,
+  only?: readonly SettingName[],
 ): SettingName[] {
-  return SETTING_NAMES.filter((name) => given[name] !== undefined && !SETTINGS[name].resumable &&
-    (!only || only.includes(name)) && mine[name] !== saved[name]);
+  return SETTING_NAMES.filter(
+    (name) =>
+      given[name] !== undefined &&
+      !SETTINGS[name].resumable &&
+      (!only || only.includes(name)) &&
+      mine[name] !== saved[name],
+  );
 }
 
 /** A saved run's settings for its resumption, which stops where its own maxSteps says, not where the saved run did. */

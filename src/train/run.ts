@@ -1,7 +1,7 @@
 /** What a training run is (the model, the data and the options), its defaults, and the one check of a run. */
 import type { Dataset, SessionSettings } from '../backend.js';
 import { checkSession } from '../check.js';
-import { UserError, type Field } from '../errors.js';
+import { type Field, UserError } from '../errors.js';
 import type { OptimizerConfig } from '../model/optimizer.js';
 import { CONSTANT, resolveSchedule, type ScheduleOptions } from '../model/schedule.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -71,7 +71,8 @@ const dropoutSeed = (seed: number) => (seed ^ 0x27d4eb2f) >>> 0;
  */
 export function checkRun(spec: ModelSpec, data: TrainData, options: TrainOptions): CheckedRun {
   const positiveInt = (field: Field, value: number) => {
-    if (!Number.isInteger(value) || value < 1) throw new UserError((n) => `${n(field)} must be a positive integer, got ${value}`, field);
+    if (!Number.isInteger(value) || value < 1)
+      throw new UserError((n) => `${n(field)} must be a positive integer, got ${value}`, field);
   };
   positiveInt('epochs', options.epochs);
   positiveInt('chunkSteps', options.logEvery);
@@ -80,8 +81,12 @@ export function checkRun(spec: ModelSpec, data: TrainData, options: TrainOptions
   if (options.earlyStop !== undefined) {
     positiveInt('earlyStopping', options.earlyStop);
     if (!data.val) {
-      throw new UserError((n) => `${n('earlyStopping')} watches the validation loss, and there is no validation set: ` +
-        `add ${n('validationSplit')} (e.g. 0.1)`, 'earlyStopping');
+      throw new UserError(
+        (n) =>
+          `${n('earlyStopping')} watches the validation loss, and there is no validation set: ` +
+          `add ${n('validationSplit')} (e.g. 0.1)`,
+        'earlyStopping',
+      );
     }
   }
   const { seed } = options;
@@ -90,8 +95,14 @@ export function checkRun(spec: ModelSpec, data: TrainData, options: TrainOptions
   }
   const dropout = options.dropout ?? 0;
   const settings: SessionSettings = {
-    spec, batch: options.batch, learningRate: options.learningRate, train: data.train, test: data.test, val: data.val,
-    optimizer: options.optimizer, dropout: dropout !== 0 ? { rate: dropout, seed: dropoutSeed(seed) } : undefined,
+    spec,
+    batch: options.batch,
+    learningRate: options.learningRate,
+    train: data.train,
+    test: data.test,
+    val: data.val,
+    optimizer: options.optimizer,
+    dropout: dropout !== 0 ? { rate: dropout, seed: dropoutSeed(seed) } : undefined,
   };
   const { stepsPerEpoch } = checkSession(settings);
   const schedule = resolveSchedule(options.schedule ?? CONSTANT, options.learningRate, options.epochs, stepsPerEpoch);

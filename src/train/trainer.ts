@@ -4,11 +4,18 @@ import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
 import { paramTable } from '../model/params.js';
 import { Rng } from '../model/rng.js';
 import type { ModelSpec } from '../model/spec.js';
-import { bestEpoch, epochMetrics, evaluateParams, evaluateSets, type EpochMetrics, type SetResults } from './evaluation.js';
+import {
+  bestEpoch,
+  type EpochMetrics,
+  epochMetrics,
+  evaluateParams,
+  evaluateSets,
+  type SetResults,
+} from './evaluation.js';
 import type { RegressionMetrics } from './metrics.js';
 import { checkRun, type TrainData, type TrainOptions } from './run.js';
 
-export { checkRun, DEFAULT_TRAIN_OPTIONS, type CheckedRun, type TrainData, type TrainOptions } from './run.js';
+export { type CheckedRun, checkRun, DEFAULT_TRAIN_OPTIONS, type TrainData, type TrainOptions } from './run.js';
 
 /** One epoch's results: its training loss and, by the task, EpochMetrics of the test and validation sets. */
 export interface EpochRecord extends EpochMetrics {
@@ -110,18 +117,35 @@ function checkResume(state: TrainState, total: number, slots: number, stepsPerEp
   const fail = (what: string): never => {
     throw new UserError(`cannot resume: ${what}`);
   };
-  if (state.params.length !== total) fail(`the saved parameters have ${state.params.length} values, the model needs ${total}`);
-  if (state.optimizer.length !== slots) fail(`the saved optimiser state has ${state.optimizer.length} arrays, the optimiser keeps ${slots}`);
-  for (const slot of state.optimizer) if (slot.length !== total) fail(`a saved optimiser array has ${slot.length} values, the model needs ${total}`);
+  if (state.params.length !== total)
+    fail(`the saved parameters have ${state.params.length} values, the model needs ${total}`);
+  if (state.optimizer.length !== slots)
+    fail(`the saved optimiser state has ${state.optimizer.length} arrays, the optimiser keeps ${slots}`);
+  for (const slot of state.optimizer)
+    if (slot.length !== total) fail(`a saved optimiser array has ${slot.length} values, the model needs ${total}`);
   const { epoch, epochStep, step } = state;
-  if (!Number.isInteger(epoch) || epoch < 1 || epoch > epochs + 1 || !Number.isInteger(epochStep) || epochStep < 0 ||
-      epochStep > stepsPerEpoch || step !== (epoch - 1) * stepsPerEpoch + epochStep || (epoch > epochs && epochStep !== 0)) {
-    throw new UserError((n) => `cannot resume: the saved position (epoch ${epoch}, step ${epochStep} of it, ${step} in all) does not fit ` +
-      `${epochs} epochs of ${stepsPerEpoch} steps: resume with the data and ${n('batchSize')} of the saved run`, 'batchSize');
+  if (
+    !Number.isInteger(epoch) ||
+    epoch < 1 ||
+    epoch > epochs + 1 ||
+    !Number.isInteger(epochStep) ||
+    epochStep < 0 ||
+    epochStep > stepsPerEpoch ||
+    step !== (epoch - 1) * stepsPerEpoch + epochStep ||
+    (epoch > epochs && epochStep !== 0)
+  ) {
+    throw new UserError(
+      (n) =>
+        `cannot resume: the saved position (epoch ${epoch}, step ${epochStep} of it, ${step} in all) does not fit ` +
+        `${epochs} epochs of ${stepsPerEpoch} steps: resume with the data and ${n('batchSize')} of the saved run`,
+      'batchSize',
+    );
   }
-  if (state.history.length !== epoch - 1) fail(`the saved history has ${state.history.length} epochs, the position says ${epoch - 1}`);
+  if (state.history.length !== epoch - 1)
+    fail(`the saved history has ${state.history.length} epochs, the position says ${epoch - 1}`);
   if (state.shuffleState.length !== 4) fail('the saved shuffling state is not 4 words');
-  if (state.bestParams && state.bestParams.length !== total) fail(`the saved best parameters have ${state.bestParams.length} values, the model needs ${total}`);
+  if (state.bestParams && state.bestParams.length !== total)
+    fail(`the saved best parameters have ${state.bestParams.length} values, the model needs ${total}`);
 }
 
 /**
@@ -131,8 +155,12 @@ function checkResume(state: TrainState, total: number, slots: number, stepsPerEp
  * result on the CPU backend, and a run resumed from a checkpoint gives bitwise the result of one never stopped.
  */
 export async function train(
-  backend: Backend, spec: ModelSpec, data: TrainData, options: TrainOptions,
-  callbacks: TrainCallbacks = {}, start: TrainStart = {},
+  backend: Backend,
+  spec: ModelSpec,
+  data: TrainData,
+  options: TrainOptions,
+  callbacks: TrainCallbacks = {},
+  start: TrainStart = {},
 ): Promise<TrainResult> {
   const { settings, stepsPerEpoch } = checkRun(spec, data, options);
   const { epochs, batch, seed, logEvery } = options;
@@ -163,8 +191,11 @@ export async function train(
   // good checkpoint stays as it was.
   let at = { epoch, epochStep }; // the last step run, for people
   const diverged = (what: string): never => {
-    throw new UserError((n) => `training diverged at epoch ${at.epoch}, step ${at.epochStep}: ${what}; lower ${n('learningRate')} (now ${options.learningRate})`,
-      'learningRate');
+    throw new UserError(
+      (n) =>
+        `training diverged at epoch ${at.epoch}, step ${at.epochStep}: ${what}; lower ${n('learningRate')} (now ${options.learningRate})`,
+      'learningRate',
+    );
   };
   const finiteParams = async () => {
     const values = await session.readParams();
@@ -180,12 +211,23 @@ export async function train(
       if (!optimizerState.every(allFinite)) diverged('the optimiser state is no longer finite numbers');
     }
     await callbacks.onCheckpoint({
-      params: await finiteParams(), optimizer: optimizerState, step, epoch, epochStep, shuffleState: shuffleState.slice(),
-      epochLossSum: lossSum, history: history.map((r) => ({ ...r })), ...(bestParams ? { bestParams: bestParams.slice() } : {}),
+      params: await finiteParams(),
+      optimizer: optimizerState,
+      step,
+      epoch,
+      epochStep,
+      shuffleState: shuffleState.slice(),
+      epochLossSum: lossSum,
+      history: history.map((r) => ({ ...r })),
+      ...(bestParams ? { bestParams: bestParams.slice() } : {}),
     });
     lastSaved = step;
   };
-  const evaluated = { test: data.test, val: data.val, ...(options.trainMetrics !== false ? { train: data.train } : {}) };
+  const evaluated = {
+    test: data.test,
+    val: data.val,
+    ...(options.trainMetrics !== false ? { train: data.train } : {}),
+  };
   const evaluate = () => evaluateSets(session, spec, evaluated);
 
   try {
@@ -207,7 +249,12 @@ export async function train(
       while (epochStep < stepsPerEpoch && step < stopAt) {
         // Chunks end at multiples of logEvery within the epoch and of checkpointEvery within the run, so a resumed
         // run cuts the same chunks as one never stopped.
-        const count = Math.min(logEvery - (epochStep % logEvery), stepsPerEpoch - epochStep, stopAt - step, every - (step % every));
+        const count = Math.min(
+          logEvery - (epochStep % logEvery),
+          stepsPerEpoch - epochStep,
+          stopAt - step,
+          every - (step % every),
+        );
         const chunkStart = performance.now();
         const loss = await session.trainSteps(epochStep, count);
         lossSum += loss * count;
@@ -215,10 +262,18 @@ export async function train(
         step += count;
         at = { epoch, epochStep };
         if (!Number.isFinite(loss)) {
-          diverged(count === 1 ? `the loss is ${loss}` : `the mean loss of steps ${epochStep - count + 1}-${epochStep} is ${loss}`);
+          diverged(
+            count === 1
+              ? `the loss is ${loss}`
+              : `the mean loss of steps ${epochStep - count + 1}-${epochStep} is ${loss}`,
+          );
         }
         callbacks.onProgress?.({
-          epoch, epochs, step: epochStep, stepsPerEpoch, loss,
+          epoch,
+          epochs,
+          step: epochStep,
+          stepsPerEpoch,
+          loss,
           samplesPerSecond: (count * batch) / ((performance.now() - chunkStart) / 1000),
         });
         if (step % every === 0) await checkpoint(shuffleState);
@@ -262,11 +317,15 @@ export async function train(
       earlyStop = { bestEpoch: best, stopped: stoppedEarly };
     }
     return {
-      params, history, ...(last.test ? { test: last.test } : {}), ...(last.val ? { val: last.val } : {}),
+      params,
+      history,
+      ...(last.test ? { test: last.test } : {}),
+      ...(last.val ? { val: last.val } : {}),
       ...(last.testRegression ? { testRegression: last.testRegression } : {}),
       ...(last.valRegression ? { valRegression: last.valRegression } : {}),
       ...(earlyStop ? { earlyStop } : {}),
-      steps: step, seconds: (performance.now() - runStart) / 1000,
+      steps: step,
+      seconds: (performance.now() - runStart) / 1000,
     };
   } finally {
     session.dispose();

@@ -10,7 +10,11 @@ for (const backend of ['cpu', 'webgpu']) {
   const model = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, task: 'classification', backend, seed: 3 });
   const epochs = [];
   const history = await model.fit(train.x, train.y, {
-    epochs: 15, batchSize: 16, optimizer: 'adam', learningRate: 0.01, validationSplit: 0.2,
+    epochs: 15,
+    batchSize: 16,
+    optimizer: 'adam',
+    learningRate: 0.01,
+    validationSplit: 0.2,
     onEpoch: (record) => epochs.push(record.epoch),
   });
   const predicted = await model.predict(test.x);
@@ -19,9 +23,17 @@ for (const backend of ['cpu', 'webgpu']) {
   const again = await MLP.fromBytes(bytes, { backend });
   const reloaded = await again.predict(test.x);
   results[backend] = {
-    epochs, historyLength: history.history.length, metrics, bytes: bytes.length,
-    rows: predicted.rows, cols: predicted.cols, columns: predicted.columns, labels: predicted.labels, truth: test.y,
-    probabilities: Array.from(predicted.values), reloaded: Array.from(reloaded.values),
+    epochs,
+    historyLength: history.history.length,
+    metrics,
+    bytes: bytes.length,
+    rows: predicted.rows,
+    cols: predicted.cols,
+    columns: predicted.columns,
+    labels: predicted.labels,
+    truth: test.y,
+    probabilities: Array.from(predicted.values),
+    reloaded: Array.from(reloaded.values),
   };
   model.dispose();
   again.dispose();

@@ -4,8 +4,8 @@
  * instead (matmul.wgsl's RELU and MASK).
  */
 import { dropoutThreshold } from '../../model/counter-hash.js';
-import { LEAKY_SLOPE, type Activation } from '../../model/spec.js';
-import { defineKernel, f32Bits, strided, words, WORKGROUP } from './define.js';
+import { type Activation, LEAKY_SLOPE } from '../../model/spec.js';
+import { defineKernel, f32Bits, strided, WORKGROUP, words } from './define.js';
 
 /** activation.wgsl's d.kind of each activation; the WGSL names them RELU, LEAKY_RELU, SIGMOID, TANH, GELU. */
 const ACTIVATION_KINDS: Record<Activation, number> = { relu: 0, 'leaky-relu': 1, sigmoid: 2, tanh: 3, gelu: 4 };
@@ -34,8 +34,16 @@ export const activation = defineKernel({
     // Rate 0 is threshold 0 (keep everything): the kernel then skips the hash.
     const { rate = 0, seed = 0, layer = 0 } = dropout ?? {};
     return {
-      dims: words(count, ACTIVATION_KINDS[kind], backward ? 1 : 0, layer, seed, dropoutThreshold(rate),
-        f32Bits(1 / (1 - rate)), f32Bits(LEAKY_SLOPE)),
+      dims: words(
+        count,
+        ACTIVATION_KINDS[kind],
+        backward ? 1 : 0,
+        layer,
+        seed,
+        dropoutThreshold(rate),
+        f32Bits(1 / (1 - rate)),
+        f32Bits(LEAKY_SLOPE),
+      ),
       groups: strided(count),
     };
   },

@@ -55,5 +55,7 @@ export const f32Bits = (x: number): number => new Uint32Array(Float32Array.of(x)
 
 /** The grid of a grid-stride loop over `count` elements. */
 export const strided = (count: number): [number, number, number] => [
-  Math.max(1, Math.min(Math.ceil(count / WORKGROUP), MAX_STRIDE_GROUPS)), 1, 1,
+  Math.max(1, Math.min(Math.ceil(count / WORKGROUP), MAX_STRIDE_GROUPS)),
+  1,
+  1,
 ];

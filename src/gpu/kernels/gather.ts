@@ -3,7 +3,7 @@
  * through a table; CPU reference gather) and gather_floats.wgsl (float32 inputs as they are, with 32-bit label
  * words; CPU reference gatherFloats).
  */
-import { defineKernel, strided, words, WORKGROUP } from './define.js';
+import { defineKernel, strided, WORKGROUP, words } from './define.js';
 
 /** Outputs x, labels_out; inputs pixels, labels, order, lut; the step's start row from the step table. */
 export const gather = defineKernel({

@@ -19,7 +19,8 @@ export const softmaxCrossEntropy = defineKernel({
   inputs: 2,
   step: true,
   launch: (rows: number, classes: number, smoothing?: number) => ({
-    dims: words(rows, classes, f32Bits(smoothing ?? 0)), groups: ONE_WORKGROUP,
+    dims: words(rows, classes, f32Bits(smoothing ?? 0)),
+    groups: ONE_WORKGROUP,
   }),
 });
 
@@ -50,7 +51,11 @@ export const argmaxCount = defineKernel({
   outputs: 1,
   inputs: 2,
   step: true,
-  constants: { SOFTMAX_CROSS_ENTROPY: LOSS_KINDS['softmax-cross-entropy'], MSE: LOSS_KINDS.mse, MSE_TARGETS: LOSS_KINDS['mse-targets'] },
+  constants: {
+    SOFTMAX_CROSS_ENTROPY: LOSS_KINDS['softmax-cross-entropy'],
+    MSE: LOSS_KINDS.mse,
+    MSE_TARGETS: LOSS_KINDS['mse-targets'],
+  },
   launch: (rows: number, classes: number, loss: Loss, task: Task, smoothing?: number) => ({
     dims: words(rows, classes, LOSS_KINDS[task === 'regression' ? 'mse-targets' : loss], f32Bits(smoothing ?? 0)),
     groups: ONE_WORKGROUP,

@@ -4,7 +4,12 @@
  * matmulNN.
  */
 import {
-  MATMUL_TILES, MIN_TILE_EDGE, pickMatmul, type MatmulForm, type MatmulMode, type MatmulTile,
+  MATMUL_TILES,
+  type MatmulForm,
+  type MatmulMode,
+  type MatmulTile,
+  MIN_TILE_EDGE,
+  pickMatmul,
 } from '../matmul-variants.js';
 import { defineKernel, f32Bits, words } from './define.js';
 

@@ -4,7 +4,7 @@
  * Their settings go in the Dims; the step's rate and per-step values come from the step table (optimizerStepValues).
  */
 import { adamBiasCorrection, type OptimizerConfig } from '../../model/optimizer.js';
-import { defineKernel, f32Bits, strided, words, WORKGROUP } from './define.js';
+import { defineKernel, f32Bits, strided, WORKGROUP, words } from './define.js';
 
 /** Output params; input grads. */
 export const sgdUpdate = defineKernel({
@@ -13,7 +13,10 @@ export const sgdUpdate = defineKernel({
   inputs: 1,
   step: true,
   constants: { WORKGROUP },
-  launch: (count: number, weightDecay: number) => ({ dims: words(count, f32Bits(weightDecay)), groups: strided(count) }),
+  launch: (count: number, weightDecay: number) => ({
+    dims: words(count, f32Bits(weightDecay)),
+    groups: strided(count),
+  }),
 });
 
 /** Outputs params, the momentum buffer; input grads. */
@@ -24,7 +27,13 @@ export const momentumUpdate = defineKernel({
   step: true,
   constants: { WORKGROUP },
   launch: (count: number, o: OptimizerConfig) => ({
-    dims: words(count, f32Bits(o.momentum), f32Bits(1 - o.dampening), f32Bits(o.weightDecay), o.name === 'nesterov' ? 1 : 0),
+    dims: words(
+      count,
+      f32Bits(o.momentum),
+      f32Bits(1 - o.dampening),
+      f32Bits(o.weightDecay),
+      o.name === 'nesterov' ? 1 : 0,
+    ),
     groups: strided(count),
   }),
 });
@@ -37,8 +46,15 @@ export const adamUpdate = defineKernel({
   step: true,
   constants: { WORKGROUP },
   launch: (count: number, o: OptimizerConfig) => ({
-    dims: words(count, f32Bits(o.beta1), f32Bits(o.beta2), f32Bits(1 - o.beta1), f32Bits(1 - o.beta2), f32Bits(o.eps),
-      f32Bits(o.name === 'adamw' ? 0 : o.weightDecay)),
+    dims: words(
+      count,
+      f32Bits(o.beta1),
+      f32Bits(o.beta2),
+      f32Bits(1 - o.beta1),
+      f32Bits(1 - o.beta2),
+      f32Bits(o.eps),
+      f32Bits(o.name === 'adamw' ? 0 : o.weightDecay),
+    ),
     groups: strided(count),
   }),
 });
@@ -54,8 +70,15 @@ export const rmspropUpdate = defineKernel({
   step: true,
   constants: { WORKGROUP },
   launch: (count: number, o: OptimizerConfig) => ({
-    dims: words(count, f32Bits(o.alpha), f32Bits(1 - o.alpha), f32Bits(o.eps), f32Bits(o.weightDecay), f32Bits(o.momentum),
-      o.centered ? 1 : 0),
+    dims: words(
+      count,
+      f32Bits(o.alpha),
+      f32Bits(1 - o.alpha),
+      f32Bits(o.eps),
+      f32Bits(o.weightDecay),
+      f32Bits(o.momentum),
+      o.centered ? 1 : 0,
+    ),
     groups: strided(count),
   }),
 });

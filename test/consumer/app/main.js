@@ -7,16 +7,36 @@ const out = document.getElementById('out');
 async function main() {
   const train = clusters(240);
   const test = clusters(60, 1000);
-  const model = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, task: 'classification', backend: 'webgpu', seed: 3 });
+  const model = await MLP.create({
+    inputs: 4,
+    hidden: [16],
+    outputs: 3,
+    task: 'classification',
+    backend: 'webgpu',
+    seed: 3,
+  });
   const epochs = [];
-  await model.fit(train.x, train.y, { epochs: 15, batchSize: 16, optimizer: 'adam', learningRate: 0.01, onEpoch: (r) => epochs.push(r.epoch) });
+  await model.fit(train.x, train.y, {
+    epochs: 15,
+    batchSize: 16,
+    optimizer: 'adam',
+    learningRate: 0.01,
+    onEpoch: (r) => epochs.push(r.epoch),
+  });
   const predicted = await model.predict(test.x);
   const metrics = await model.evaluate(test.x, test.y);
   const again = await MLP.fromBytes(model.toBytes(), { backend: 'webgpu' });
   const reloaded = await again.predict(test.x);
   model.dispose();
   again.dispose();
-  return { epochs, metrics, rows: predicted.rows, cols: predicted.cols, columns: predicted.columns, same: predicted.values.every((v, i) => v === reloaded.values[i]) };
+  return {
+    epochs,
+    metrics,
+    rows: predicted.rows,
+    cols: predicted.cols,
+    columns: predicted.columns,
+    same: predicted.values.every((v, i) => v === reloaded.values[i]),
+  };
 }
 
 main().then(
