@@ -116,9 +116,9 @@ describe('train CLI', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: webgpu-mlp <command>/);
     expect(help.stderr).toBe('');
-    const bad = cli('train', '--lr', '0');
+    const bad = cli('train', '--learning-rate', '0');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('error: --lr "0" is not valid: use a positive number such as 0.1\n');
+    expect(bad.stderr).toBe('error: --learning-rate 0 is out of range: use a number above 0\n');
     expect(bad.stdout).toBe('');
   });
 });

@@ -270,7 +270,10 @@ describe('the demo with WebGPU (SwiftShader)', () => {
       /^Loaded demo-e2e-model\.safetensors \(784-32-10\): \d+\.\d\d% of 500/,
     );
     expect(await page.getAttribute('#confusion', 'data-correct')).toBe(correctBefore);
-    expect(await page.getAttribute('#prediction', 'data-digit')).toBe('1'); // the drawing is still there
+    // The drawing is still there, read with the loaded model on the next animation frame.
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit === '1', null, {
+      timeout: 5_000,
+    });
   });
 
   it('stops a run part-way on Reset, and clears what it showed', async () => {
