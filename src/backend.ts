@@ -69,7 +69,9 @@ export interface SessionOptions {
    * parameters (default: zeros). The session keeps its own copies.
    */
   optimizerState?: Float32Array[];
-  /** The learning-rate schedule, resolved into steps (default constant): learningRateAt(learningRate, schedule, step). */
+  /**
+   * The learning-rate schedule, resolved into steps (default constant): learningRateAt(learningRate, schedule, step).
+   */
   schedule?: Schedule;
   /** Dropout on hidden layers during training steps (default none). */
   dropout?: DropoutConfig;

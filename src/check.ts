@@ -168,7 +168,9 @@ function checkTask(spec: ModelSpec, set: Dataset, name: string): void {
   }
 }
 
-/** A session's sets, each once, named for people: a set passed as both training and test set (eval's) is its test set. */
+/**
+ * A session's sets, each once, named for people: a set passed as both training and test set (eval's) is its test set.
+ */
 function labelledSets({ train, test, val }: SessionSettings): [string, Dataset][] {
   const named: [string, Dataset | undefined][] = [
     [train === test ? 'test' : 'training', train],
@@ -195,7 +197,8 @@ function checkLabelledSets(spec: ModelSpec, sets: [string, Dataset][]): void {
   if (largest >= classes) {
     throw new DataFitError(
       (n) =>
-        `the model has ${classes} outputs but the data has label ${largest}: end ${n('layers')} with at least ${largest + 1}`,
+        `the model has ${classes} outputs but the data has label ${largest}: ` +
+        `end ${n('layers')} with at least ${largest + 1}`,
       holder,
       'labels',
       classes,

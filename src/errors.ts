@@ -92,7 +92,8 @@ export class DeviceLostError extends UserError {
     readonly detail: string,
   ) {
     super(
-      `the GPU device was lost (${reason}: ${detail || 'no message'}); a driver reset or a kernel running too long can cause this: run again`,
+      `the GPU device was lost (${reason}: ${detail || 'no message'}); ` +
+        'a driver reset or a kernel running too long can cause this: run again',
     );
   }
 }

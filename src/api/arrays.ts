@@ -43,14 +43,18 @@ const finite = (value: number, where: string): number => {
   const v = Math.fround(value);
   if (typeof value !== 'number' || !Number.isFinite(v)) {
     throw new UserError(
-      `${where} is ${typeof value === 'number' ? value : (JSON.stringify(value) ?? String(value))}, not a finite float32 number: every value needs one (nothing is filled in)`,
+      `${where} is ${typeof value === 'number' ? value : (JSON.stringify(value) ?? String(value))}, ` +
+        'not a finite float32 number: every value needs one (nothing is filled in)',
       'data',
     );
   }
   return v;
 };
 
-/** `value` as rows of `width` numbers; `what` names it in errors ("x", "validationData.y"), `unit` what a row's values are. */
+/**
+ * `value` as rows of `width` numbers; `what` names it in errors ("x", "validationData.y"), `unit` what a row's values
+ * are.
+ */
 export function toMatrix(value: unknown, width: number, what: string, unit: string): Matrix {
   if (Array.isArray(value)) {
     const data = new Float32Array(value.length * width);
@@ -94,7 +98,8 @@ function classNames(y: unknown, what: string): string[] {
     const name = typeof label === 'number' || typeof label === 'string' ? String(label).trim() : '';
     if (name === '')
       throw new UserError(
-        `${what}[${r}] is ${JSON.stringify(label) ?? String(label)}: every row needs its class, a number or a non-empty string`,
+        `${what}[${r}] is ${JSON.stringify(label) ?? String(label)}: ` +
+          'every row needs its class, a number or a non-empty string',
         'data',
       );
     return name;
@@ -109,7 +114,9 @@ function targetRows(y: unknown, outputs: number, what: string): Matrix {
   return toMatrix(y, outputs, what, 'targets');
 }
 
-/** The rows of `x` with the labels of `y` (class indices into `classes`, or targets); `classes` from y where not given. */
+/**
+ * The rows of `x` with the labels of `y` (class indices into `classes`, or targets); `classes` from y where not given.
+ */
 function rawRows(spec: ModelSpec, x: unknown, y: unknown, names: string, classes?: string[]): RawRows {
   const { data: features, rows } = toMatrix(x, inputSize(spec), `${names}x`, 'features');
   let raw: RawRows;
@@ -178,7 +185,8 @@ export function trainingSets(
   if (task === 'classification' && raw.classes!.length !== outputSize(spec)) {
     const k = raw.classes!.length;
     throw new UserError(
-      `y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) and the model has outputs ${outputSize(spec)}: ` +
+      `y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) ` +
+        `and the model has outputs ${outputSize(spec)}: ` +
         `create it with outputs: ${k}, or give its classes`,
       'layers',
     );
@@ -200,7 +208,10 @@ export function trainingSets(
   };
 }
 
-/** Labelled rows read against a model's description (its classes and standardisation); `names` prefixes errors ("testData."). */
+/**
+ * Labelled rows read against a model's description (its classes and standardisation); `names` prefixes errors
+ * ("testData.").
+ */
 export function labelledSet(spec: ModelSpec, d: TableDescription, x: unknown, y: unknown, names = ''): Dataset {
   const raw = rawRows(spec, x, y, names, d.classes);
   return rowsAsDataset(raw, range(0, raw.rows), d, spec.task);

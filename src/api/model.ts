@@ -69,7 +69,10 @@ function modelSettings(spec: ModelSpec): unknown[] {
   return MODEL_SETTINGS.map((name) => values[name]).filter((value) => value !== undefined);
 }
 
-/** Lets other work run (a timer that aborts, a page's events) between chunks of steps, which may all be synchronous on the CPU. */
+/**
+ * Lets other work run (a timer that aborts, a page's events) between chunks of steps, which may all be synchronous on
+ * the CPU.
+ */
 const yieldToEventLoop = () =>
   new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
@@ -117,7 +120,8 @@ export class MLP {
             targets: options.targets ?? (spec.task === 'regression' ? defaultNames('y', options.outputs) : ['y']),
             ...(options.classes ? { classes: options.classes } : {}),
           };
-      if (!options.images) validateSpec({ ...spec, data: placeholderDescription(spec, names) }); // the names fit the model
+      // the names fit the model
+      if (!options.images) validateSpec({ ...spec, data: placeholderDescription(spec, names) });
       const [engine, opening] = await open(options);
       const params = initParams(paramTable(spec), seed);
       return new MLP(spec, params, engine, opening, seed, names, options.images !== undefined);
@@ -213,7 +217,8 @@ export class MLP {
         if (saved) {
           if (saved.data.trainSamples !== sets.train.count || saved.data.val !== sets.val?.count) {
             throw new UserError(
-              `the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data give ` +
+              `the checkpoint trained on ${saved.data.trainSamples} rows ` +
+                `(validation ${saved.data.val ?? 0}), these data give ` +
                 `${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`,
               'savedCheckpoint',
             );
@@ -226,7 +231,8 @@ export class MLP {
         const run = checkRun(spec, sets, trainOptions);
         this.fitBackend(run.settings);
         const { signal, checkpoint } = options;
-        // The caller's callbacks run at the trainer's yield point, where a promise they return holds training (a pause).
+        // The caller's callbacks run at the trainer's yield point, where a promise they return holds training
+        // (a pause).
         let pending: ((training: Training) => unknown) | undefined;
         const callbacks: TrainCallbacks = {
           onProgress: (progress) => (pending = options.onChunk && ((training) => options.onChunk!(progress, training))),
@@ -301,7 +307,8 @@ export class MLP {
     const test = options.testData && labelled(options.testData, 'testData.');
     if (options.earlyStopping !== undefined && !val) {
       throw new UserError(
-        'earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData',
+        'earlyStopping watches the validation loss, and there is no validation set: ' +
+          'give validationSplit (e.g. 0.2) or validationData',
         'earlyStopping',
       );
     }
@@ -369,7 +376,9 @@ export class MLP {
     return encodeModel(this.modelSpec, this.params);
   }
 
-  /** Frees the model's backend: its GPU buffers and, unless it was given one, its device. The model is then unusable. */
+  /**
+   * Frees the model's backend: its GPU buffers and, unless it was given one, its device. The model is then unusable.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -398,7 +407,10 @@ export class MLP {
     return settings;
   }
 
-  /** Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's limits moves to the CPU. */
+  /**
+   * Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's limits moves to the
+   * CPU.
+   */
   private fitBackend(settings: SessionSettings): void {
     try {
       checkFits(this.engine, settings);

@@ -58,11 +58,17 @@ export interface ModelShape {
   gpu?: Gpu;
   /** The kernels' WGSL (default: the shaders built into the package). */
   shaders?: ShaderLoader;
-  /** Names of the features, for the model file (default `x0`, `x1`, ...): the CLI's eval and predict read CSV columns by them. */
+  /**
+   * Names of the features, for the model file (default `x0`, `x1`, ...): the CLI's eval and predict read CSV columns by
+   * them.
+   */
   features?: string[];
   /** Names of the targets (default `y`, or `y0`, `y1`, ... for several); a classifier has one. */
   targets?: string[];
-  /** A classifier's class names in output order (default: `y`'s distinct values at the first fit, sorted as the CSV path sorts them). */
+  /**
+   * A classifier's class names in output order (default: `y`'s distinct values at the first fit, sorted as the CSV path
+   * sorts them).
+   */
   classes?: string[];
   /**
    * A classifier of byte images: `x` is then a Uint8Array [rows, inputs] of pixels 0..255, scaled to [0, 1] and
@@ -89,7 +95,10 @@ export interface LabelledData {
 export interface CheckpointOptions {
   /** Steps between checkpoints; one is saved at the end of the run too. */
   every?: number;
-  /** Called with each checkpoint's bytes and where the run stands; awaited (write it atomically: saveCheckpoint of `webgpu-mlp/node`). */
+  /**
+   * Called with each checkpoint's bytes and where the run stands; awaited (write it atomically: saveCheckpoint of
+   * `webgpu-mlp/node`).
+   */
   save: (bytes: Uint8Array, at: { epoch: number; step: number }) => void | Promise<void>;
 }
 
@@ -106,11 +115,17 @@ export interface FitExtras {
   validationData?: LabelledData;
   /** A test set, evaluated after every epoch (the records' test fields). */
   testData?: LabelledData;
-  /** Aborting stops training after the chunk in progress: fit rejects with the signal's reason, and the model keeps the weights of the steps done. */
+  /**
+   * Aborting stops training after the chunk in progress: fit rejects with the signal's reason, and the model keeps the
+   * weights of the steps done.
+   */
   signal?: AbortSignal;
   /** Called after every epoch with its record; training waits for a promise it returns (a pause). */
   onEpoch?: (record: FitRecord, training: Training) => unknown;
-  /** Called after every chunk of steps (chunkSteps) with the mean loss of its steps; training waits for a promise it returns. */
+  /**
+   * Called after every chunk of steps (chunkSteps) with the mean loss of its steps; training waits for a promise it
+   * returns.
+   */
   onChunk?: (progress: Progress, training: Training) => unknown;
   /** Save checkpoints of the run. */
   checkpoint?: CheckpointOptions;

@@ -39,7 +39,10 @@ export interface ClassifierMetrics {
   accuracy: number;
 }
 
-/** A regression's evaluation: the mean loss of the standardised targets (as trained), and the errors in their units (averaged over targets). */
+/**
+ * A regression's evaluation: the mean loss of the standardised targets (as trained), and the errors in their units
+ * (averaged over targets).
+ */
 export interface RegressionMetrics {
   loss: number;
   rmse: number;

@@ -18,8 +18,8 @@ export function loadData(dir: string | undefined, options: MnistOptions = {}): M
 }
 
 /**
- * Runs `check` (checkRun, or inferenceSettings) of data that the model from `modelFile` must fit. A model from a file has
- * its sizes already, so where it does not fit, the fix is another model or other data, not other layers: the error
+ * Runs `check` (checkRun, or inferenceSettings) of data that the model from `modelFile` must fit. A model from a file
+ * has its sizes already, so where it does not fit, the fix is another model or other data, not other layers: the error
  * says so, naming the file and `images(set)`, the images it does not fit (e.g. "the test images of DIR").
  */
 export function checkModelFile<T>(modelFile: string | undefined, images: (set: string) => string, check: () => T): T {
@@ -32,7 +32,8 @@ export function checkModelFile<T>(modelFile: string | undefined, images: (set: s
       error.mismatch === 'inputs'
         ? `${modelFile} takes ${error.model} inputs but ${what} have ${error.data} pixels: ` +
             'use a model trained on images of this size, or --data with the images it was trained on'
-        : `${modelFile} has ${error.model} outputs but ${what} include label ${error.data}: use a model with at least ${error.data + 1} outputs`,
+        : `${modelFile} has ${error.model} outputs but ${what} include label ${error.data}: ` +
+            `use a model with at least ${error.data + 1} outputs`,
     );
   }
 }

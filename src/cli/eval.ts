@@ -51,7 +51,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const { spec, open } = readModelFile(modelFile, backendChoice);
   if (spec.task === 'regression' && str('plot') !== undefined) {
     throw new UserError(
-      `--plot draws a confusion matrix, and ${modelFile} is a regression model: leave --plot out (train --plot draws its curves)`,
+      `--plot draws a confusion matrix, and ${modelFile} is a regression model: ` +
+        'leave --plot out (train --plot draws its curves)',
     );
   }
   const { test, x, y, source } = evaluationData(modelFile, spec, str('data'));
@@ -131,12 +132,14 @@ function regressionResults(
   const { perTarget } = result;
   const targets = spec.data?.targets ?? perTarget.rmse.map((_, i) => `output ${i}`);
   say(
-    `test RMSE ${result.rmse.toPrecision(4)}, test MAE ${result.mae.toPrecision(4)}, test R² ${result.r2.toFixed(4)}, test loss ${result.loss.toFixed(4)}`,
+    `test RMSE ${result.rmse.toPrecision(4)}, test MAE ${result.mae.toPrecision(4)}, ` +
+      `test R² ${result.r2.toFixed(4)}, test loss ${result.loss.toFixed(4)}`,
   );
   if (targets.length > 1) {
     targets.forEach((name, i) =>
       say(
-        `  ${name}: RMSE ${perTarget.rmse[i].toPrecision(4)}, MAE ${perTarget.mae[i].toPrecision(4)}, R² ${perTarget.r2[i].toFixed(4)}`,
+        `  ${name}: RMSE ${perTarget.rmse[i].toPrecision(4)}, MAE ${perTarget.mae[i].toPrecision(4)}, ` +
+          `R² ${perTarget.r2[i].toFixed(4)}`,
       ),
     );
   }
@@ -177,7 +180,8 @@ function evaluationData(modelFile: string, spec: ModelSpec, data: string | undef
   const missing = spec.data.targets.filter((name) => !table.columns.includes(name));
   if (missing.length > 0) {
     throw new UserError(
-      `${data}: no column named ${columnList(missing)}: eval scores the model against its target column; predict reads files without it`,
+      `${data}: no column named ${columnList(missing)}: eval scores the model against its target column; ` +
+        'predict reads files without it',
     );
   }
   // Checked and sized as the library reads it; the model standardises the raw columns itself.

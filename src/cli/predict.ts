@@ -29,7 +29,9 @@ const FLAGS: FlagSpec[] = [
 
 const USAGE =
   'webgpu-mlp predict --model FILE (--image FILE.png | --index N | --data FILE.csv [--out FILE.csv]) [options]';
-const SUMMARY = `Classifies one digit: the predicted class and the probability of each class. An image is prepared as MNIST's
+const SUMMARY =
+  'Classifies one digit: the predicted class and the probability of each class. An image is prepared as ' +
+  `MNIST's
 digits were: made grey, its bounding box scaled into 20x20 and centred by its centre of mass in 28x28. A table's
 model predicts every row of a CSV file (its target columns may be absent): one CSV row per input row, the predicted
 class and p(class) for each class, or a regression's predicted targets in their units.`;
@@ -76,7 +78,8 @@ export async function predictCommand(argv: string[]): Promise<void> {
     const pixels = readDigitPng(image);
     if (pixels.length !== inputSize(spec)) {
       throw new UserError(
-        `${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${pixels.length}: use a model trained on 28x28 images`,
+        `${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${pixels.length}: ` +
+          'use a model trained on 28x28 images',
       );
     }
     sample = { inputs: pixels, labels: new Uint8Array(1), count: 1, features: pixels.length };
@@ -106,7 +109,8 @@ export async function predictCommand(argv: string[]): Promise<void> {
     const p = await model.predict(sample.inputs as Uint8Array);
     const best = Number(p.labels![0]);
     const values = Array.from(p.row(0));
-    // A cross-entropy model's values are probabilities; an MSE model's regress the one-hot target and are shown as they are.
+    // A cross-entropy model's values are probabilities;
+    // an MSE model's regress the one-hot target and are shown as they are.
     const mse = spec.loss === 'mse';
     say(
       `${source}: class ${best}` +

@@ -42,8 +42,8 @@ export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: n
 const MAX_EPOCH_LINES = 50;
 
 /**
- * Per-epoch lines everywhere (every ceil(epochs / 50)th epoch, the first, the last and a partial one, where there are more than 50
- * epochs); on a terminal also a progress bar that redraws in place with samples/s and the loss of
+ * Per-epoch lines everywhere (every ceil(epochs / 50)th epoch, the first, the last and a partial one, where there are
+ * more than 50 epochs); on a terminal also a progress bar that redraws in place with samples/s and the loss of
  * the last chunk of steps.
  */
 export class ProgressPrinter {
@@ -67,7 +67,8 @@ export class ProgressPrinter {
     const bar = '#'.repeat(done) + '.'.repeat(width - done);
     const rate = Math.round(p.samplesPerSecond).toLocaleString('en-US');
     this.out.write(
-      `\repoch ${p.epoch}/${p.epochs} [${bar}] ${p.step}/${p.stepsPerEpoch}  ${rate} samples/s  loss ${p.loss.toFixed(4)}\x1b[K`,
+      `\repoch ${p.epoch}/${p.epochs} [${bar}] ${p.step}/${p.stepsPerEpoch}  ` +
+        `${rate} samples/s  loss ${p.loss.toFixed(4)}\x1b[K`,
     );
     this.drawn = true;
   }

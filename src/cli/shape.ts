@@ -25,7 +25,8 @@ export function parseHidden(text: string): number[] {
   const parsed = parseWidths(text);
   if ('bad' in parsed || parsed.widths.length === 0) {
     throw new UserError(
-      `--hidden "${text}" is not a list of widths: use e.g. --hidden 64,32 (for no hidden layer, --layers INPUTS,OUTPUTS)`,
+      `--hidden "${text}" is not a list of widths: use e.g. --hidden 64,32 ` +
+        '(for no hidden layer, --layers INPUTS,OUTPUTS)',
     );
   }
   return parsed.widths;
@@ -49,7 +50,8 @@ export function layersFromFlags(flags: Flags, shape: DataShape, base?: number[])
   const hiddenText = flags.hidden as string | undefined;
   if (layersText !== undefined && hiddenText !== undefined) {
     throw new UserError(
-      '--layers and --hidden both give the layers: use --hidden for the hidden widths alone, or --layers for all of them',
+      '--layers and --hidden both give the layers: ' +
+        'use --hidden for the hidden widths alone, or --layers for all of them',
     );
   }
   if (layersText !== undefined) {
@@ -59,7 +61,8 @@ export function layersFromFlags(flags: Flags, shape: DataShape, base?: number[])
       const hidden = layers.slice(1, -1);
       throw new UserError(
         `--layers ${layersText} does not fit the data, which has ${describeShape(shape)}: use --layers ` +
-          `${[shape.inputs, ...hidden, shape.outputs].join(',')}${hidden.length ? `, or --hidden ${hidden.join(',')}` : ''}`,
+          `${[shape.inputs, ...hidden, shape.outputs].join(',')}` +
+          `${hidden.length ? `, or --hidden ${hidden.join(',')}` : ''}`,
       );
     }
     return layers;

@@ -73,10 +73,11 @@ export function tanhBackward(dx: Float32Array, dy: Float32Array, x: Float32Array
 }
 
 /**
- * The error function, by Abramowitz and Stegun's formula 7.1.26: erf(x) = 1 − (a1·t + … + a5·t⁵)·e^(−x²) with
- * t = 1 / (1 + p·x) for x ≥ 0, odd in x. Its error is below 1.5e-7 everywhere (A&S's bound; test/activations.test.ts
- * measures it against a float64 erf: at most 1.4e-7), about two float32 ulps near 1, which is what the WGSL twin can
- * reach in float32 anyway (WGSL has no erf). Written here so that both backends compute the same function.
+ * The error function, by Abramowitz and Stegun's formula 7.1.26: erf(x) = 1 − (a1·t + … + a5·t⁵)·e^(−x²)
+ * with t = 1 / (1 + p·x) for x ≥ 0, odd in x. Its error is below 1.5e-7 everywhere (A&S's bound;
+ * test/activations.test.ts measures it against a float64 erf: at most 1.4e-7), about two float32 ulps near 1, which is
+ * what the WGSL twin can reach in float32 anyway (WGSL has no erf). Written here so that both backends compute the same
+ * function.
  */
 export function erf(x: number): number {
   const z = Math.abs(x);

@@ -4,10 +4,10 @@
  * (activations.ts), sgdUpdate (updates.ts).
  *
  * Matrices are row-major. Weights use nn.Linear's layout (out, in), so a layer's forward pass is y = x · Wᵀ + b and
- * its backward pass needs dW = dYᵀ · x and dx = dY · W. Every output is a sum over p = 0 .. k-1 in that order, taken in
- * JavaScript numbers (float64) from +0 and stored as float32, rounded once: the same value as a plain triple loop,
- * and the more accurate side of every parity test. No term is left out for being zero, since 0 · Inf and 0 · NaN are
- * NaN: a NaN or an infinity reaches the outputs it reaches in the GPU's kernels (test/nonfinite.test.ts).
+ * its backward pass needs dW = dYᵀ · x and dx = dY · W. Every output is a sum over p = 0 .. k-1 in that order,
+ * taken in JavaScript numbers (float64) from +0 and stored as float32, rounded once: the same value as a plain triple
+ * loop, and the more accurate side of every parity test. No term is left out for being zero, since 0 · Inf and
+ * 0 · NaN are NaN: a NaN or an infinity reaches the outputs it reaches in the GPU's kernels (test/nonfinite.test.ts).
  * Each form computes a small block of outputs at once so that every value loaded is used several times;
  * bench/cpu.ts measures them and bench/NOTES.md records why each is shaped as it is.
  */
@@ -98,9 +98,9 @@ export function matmulNN(c: Float32Array, a: Float32Array, b: Float32Array, m: n
 }
 
 /**
- * c[i, j] = Σ_p a(i, p) · b[p, j] with a(i, p) = a[i·iStride + p·pStride]: the shared body of matmulTN and matmulNN,
- * which differ only in how a is laid out. For each output row i, the terms a(i, 0 .. k-1) are gathered once into
- * float64 (a strided column of a for matmulTN); then eight outputs c[i, j..j+7] are summed together, each a(i, p)
+ * c[i, j] = Σ_p a(i, p) · b[p, j] with a(i, p) = a[i·iStride + p·pStride]: the shared body of matmulTN and
+ * matmulNN, which differ only in how a is laid out. For each output row i, the terms a(i, 0 .. k-1) are gathered once
+ * into float64 (a strided column of a for matmulTN); then eight outputs c[i, j..j+7] are summed together, each a(i, p)
  * used eight times, with eight contiguous values of row p of b.
  *
  * A zero a(i, p) is left out where row p of b is finite: its terms are then exact zeros, and adding ±0 changes no

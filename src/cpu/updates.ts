@@ -68,8 +68,8 @@ export interface AdamStep {
 
 /**
  * torch.optim.Adam / AdamW: (Adam) g = grad + wd·p, or (AdamW) p *= 1 − lr·wd; m = β1·m + (1 − β1)·g;
- * v = β2·v + (1 − β2)·g²; p −= lr / (1 − β1^t) · m / (√v / √(1 − β2^t) + eps), eps outside the square root.
- * Kernel: shaders/adam_update.wgsl.
+ * v = β2·v + (1 − β2)·g²; p −= lr / (1 − β1^t) · m / (√v / √(1 − β2^t) + eps), eps outside the
+ * square root. Kernel: shaders/adam_update.wgsl.
  */
 export function adamUpdate(
   params: Float32Array,
@@ -107,10 +107,11 @@ export interface RmspropStep {
 }
 
 /**
- * torch.optim.RMSprop: g = grad + wd·p; s = α·s + (1 − α)·g²; centred: a = α·a + (1 − α)·g, avg = √(s − a²) + eps,
- * else avg = √s + eps (eps outside the square root); with momentum: buf = momentum·buf + g / avg, p −= lr·buf (the
- * buffer starts at zero, unlike SGD's), else p −= lr·g / avg. `momentumBuffer` and `gradAvg` are the state slots that
- * exist only with momentum and in the centred form: null without them. Kernel: shaders/rmsprop_update.wgsl.
+ * torch.optim.RMSprop: g = grad + wd·p; s = α·s + (1 − α)·g²; centred: a = α·a + (1 − α)·g,
+ * avg = √(s − a²) + eps, else avg = √s + eps (eps outside the square root); with momentum:
+ * buf = momentum·buf + g / avg, p −= lr·buf (the buffer starts at zero, unlike SGD's), else p −= lr·g / avg.
+ * `momentumBuffer` and `gradAvg` are the state slots that exist only with momentum and in the centred form: null
+ * without them. Kernel: shaders/rmsprop_update.wgsl.
  */
 export function rmspropUpdate(
   params: Float32Array,

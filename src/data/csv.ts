@@ -47,7 +47,8 @@ export function parseCsv(text: string, file: string): CsvTable {
   if ('ragged' in parsed) {
     const { row, cells } = parsed.ragged;
     throw new UserError(
-      `${file}: row ${row} has ${cells} cells, the header has ${columns.length} columns: give every row one cell per column`,
+      `${file}: row ${row} has ${cells} cells, the header has ${columns.length} columns: ` +
+        'give every row one cell per column',
     );
   }
   if (parsed.cells.rows === 0) throw new UserError(`${file}: the file has a header but no rows of data`);
@@ -84,7 +85,8 @@ export function numericColumns(table: CsvTable, names: string[], kind: 'feature'
         const cell = cells.text(r, indices[j]).trim();
         const what = cell === '' ? 'is empty' : `holds "${cell}", which is not a finite number`;
         throw new UserError(
-          `${table.file}: row ${r + 1}, column "${table.columns[indices[j]]}" ${what}: every ${kind} cell needs a number (nothing is filled in), so fix the cell or drop the row`,
+          `${table.file}: row ${r + 1}, column "${table.columns[indices[j]]}" ${what}: ` +
+            `every ${kind} cell needs a number (nothing is filled in), so fix the cell or drop the row`,
         );
       }
       out[r * width + j] = value;
@@ -129,14 +131,16 @@ export function classColumn(table: CsvTable, name: string, classes?: string[]): 
   cells.forEach((cell, r) => {
     if (cell === '') {
       throw new UserError(
-        `${table.file}: row ${r + 1}, column "${name}" is empty: every row needs its class, so fill the cell or drop the row`,
+        `${table.file}: row ${r + 1}, column "${name}" is empty: ` +
+          'every row needs its class, so fill the cell or drop the row',
       );
     }
     const label = index.get(cell);
     if (label === undefined) {
       const known = order.length > 8 ? `${order.slice(0, 8).join(', ')}, ...` : order.join(', ');
       throw new UserError(
-        `${table.file}: row ${r + 1}, column "${name}" holds the class "${cell}", which the training data does not have (its classes: ${known})`,
+        `${table.file}: row ${r + 1}, column "${name}" holds the class "${cell}", ` +
+          `which the training data does not have (its classes: ${known})`,
       );
     }
     labels[r] = label;

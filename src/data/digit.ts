@@ -87,8 +87,9 @@ export function scaleIntoBox(
 }
 
 /**
- * For each of `count` output pixels along one axis, the source pixels its footprint [start + o·step, start + (o+1)·step)
- * overlaps and by how much, clipped to [start, end): the shorter side of the box is centred in its output pixels.
+ * For each of `count` output pixels along one axis, the source pixels its footprint
+ * [start + o·step, start + (o+1)·step) overlaps and by how much, clipped to [start, end): the shorter side of the box
+ * is centred in its output pixels.
  */
 function footprints(start: number, end: number, count: number, step: number): { index: number[]; weight: number[] }[] {
   const origin = start - (count * step - (end - start)) / 2;

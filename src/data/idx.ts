@@ -54,7 +54,8 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   }
   if (bytes[2] !== UBYTE) {
     throw new UserError(
-      `${file}: IDX element type 0x${bytes[2].toString(16).padStart(2, '0')} is not supported, only unsigned bytes (0x08)`,
+      `${file}: IDX element type 0x${bytes[2].toString(16).padStart(2, '0')} is not supported, ` +
+        'only unsigned bytes (0x08)',
     );
   }
   const rank = bytes[3];
@@ -130,7 +131,8 @@ export function makeDataset(
 ): ImageDataset {
   if (images.count !== labels.count) {
     throw new UserError(
-      `${imagesFile}: holds ${images.count} images but ${labelsFile} holds ${labels.count} labels: use the label file of the same set`,
+      `${imagesFile}: holds ${images.count} images but ${labelsFile} holds ${labels.count} labels: ` +
+        'use the label file of the same set',
     );
   }
   if (images.count === 0) throw new UserError(`${imagesFile}: holds no images`);

@@ -148,7 +148,8 @@ export function loadMnist(dir: string = defaultMnistDir(), options: MnistOptions
   if (limit === undefined) return { train, test, dir };
   if (!Number.isInteger(limit) || limit < 1 || limit > train.count) {
     throw new UserError(
-      `${trainImagesFile}: train limit ${limit} must be a whole number from 1 to ${train.count}, the training samples it holds`,
+      `${trainImagesFile}: train limit ${limit} must be a whole number from 1 to ${train.count}, ` +
+        'the training samples it holds',
     );
   }
   // Zero-copy views of the first samples.

@@ -1,6 +1,6 @@
 /**
- * A digit image from a PNG file, made into an MNIST input (the CLI's predict of an image). Node only: pngjs decodes the file
- * (every PNG colour type and bit depth, to 8-bit RGBA); src/data/digit.ts does MNIST's own preparation.
+ * A digit image from a PNG file, made into an MNIST input (the CLI's predict of an image). Node only: pngjs decodes the
+ * file (every PNG colour type and bit depth, to 8-bit RGBA); src/data/digit.ts does MNIST's own preparation.
  */
 import fs from 'node:fs';
 import { PNG } from 'pngjs';

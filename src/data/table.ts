@@ -28,7 +28,9 @@ export interface TableOptions {
   testSplit?: number;
   /** Train on the first this many training rows only. */
   trainLimit?: number;
-  /** Hold this fraction of the training rows, the last ones, out as a validation set (not fitting the standardisation). */
+  /**
+   * Hold this fraction of the training rows, the last ones, out as a validation set (not fitting the standardisation).
+   */
   validationSplit?: number;
   /** A model's description to read the tables against (its columns, classes and statistics) instead of fitting one. */
   description?: TableDescription;
@@ -47,7 +49,10 @@ export const DEFAULT_TEST_SPLIT = 0.2;
 /** The held-out test rows are the same for every training seed, as the validation rows are. */
 const SPLIT_SEED = 0x5eed;
 
-/** The targets and features of a table for a task: named targets (default the last column), every other column a feature. */
+/**
+ * The targets and features of a table for a task: named targets (default the last column), every other column a
+ * feature.
+ */
 export function tableColumns(
   table: CsvTable,
   task: Task,
@@ -57,7 +62,8 @@ export function tableColumns(
     if (!table.columns.includes(name)) {
       throw new UserError(
         (n) =>
-          `${table.file}: no column named "${name}" for ${n('target')}: the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`,
+          `${table.file}: no column named "${name}" for ${n('target')}: ` +
+          `the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`,
         'target',
       );
     }
@@ -67,7 +73,8 @@ export function tableColumns(
   if (task === 'classification' && targets.length !== 1) {
     throw new UserError(
       (n) =>
-        `a classification predicts one column, ${n('target')} names ${targets.length}: give one, or ${n('task')} regression for several`,
+        `a classification predicts one column, ${n('target')} names ${targets.length}: ` +
+        `give one, or ${n('task')} regression for several`,
       'target',
     );
   }
@@ -75,7 +82,8 @@ export function tableColumns(
   if (features.length === 0) {
     throw new UserError(
       (n) =>
-        `${table.file}: no feature columns: every column but ${n('target')} is a feature, and the file has only ${targets.map((t) => `"${t}"`).join(', ')}`,
+        `${table.file}: no feature columns: every column but ${n('target')} is a feature, ` +
+        `and the file has only ${targets.map((t) => `"${t}"`).join(', ')}`,
       'target',
     );
   }
@@ -157,7 +165,8 @@ export function heldOutRows(file: string, rows: number, fraction: number): Uint3
   if (!(fraction > 0 && fraction < 1) || held < 1 || held >= rows) {
     throw new UserError(
       (n) =>
-        `${file}: ${n('testSplit')} ${fraction} of its ${rows} rows holds out ${Number.isFinite(held) ? held : 'no'} rows: ` +
+        `${file}: ${n('testSplit')} ${fraction} of its ${rows} rows ` +
+        `holds out ${Number.isFinite(held) ? held : 'no'} rows: ` +
         `give a fraction between 0 and 1 that leaves rows for both training and testing, or a separate test file`,
       'testSplit',
     );
@@ -208,7 +217,8 @@ export function tableSets(table: CsvTable, options: TableOptions): TableSets {
     const limit = options.trainLimit;
     if (!Number.isInteger(limit) || limit < 1 || limit > trainRows.length) {
       throw new UserError(
-        `${table.file}: train limit ${limit} must be a whole number from 1 to ${trainRows.length}, the training rows it holds`,
+        `${table.file}: train limit ${limit} must be a whole number from 1 to ${trainRows.length}, ` +
+          'the training rows it holds',
       );
     }
     trainRows = trainRows.subarray(0, limit);
@@ -243,8 +253,10 @@ function checkClasses(file: string, target: string, classes: string[], rows: num
   if (2 * classes.length > rows) {
     throw new UserError(
       (n) =>
-        `${file}: column "${target}" holds ${classes.length} classes for ${rows} training rows, fewer than 2 rows per class: ` +
-        `a classifier needs several rows of each class; if "${target}" is a number to predict, use ${n('task')} regression`,
+        `${file}: column "${target}" holds ${classes.length} classes for ${rows} training rows, ` +
+        'fewer than 2 rows per class: ' +
+        'a classifier needs several rows of each class; ' +
+        `if "${target}" is a number to predict, use ${n('task')} regression`,
       'task',
     );
   }

@@ -35,7 +35,9 @@ export interface NetBuffers {
   grads?: GPUBuffer;
   /** One [total] buffer per slot of optimizerSlots(optimizer), laid out like params (none for plain SGD). */
   optState: GPUBuffer[];
-  /** RMSprop's kernel binds every slot it may keep: a one-float stand-in for each this run does not (never accessed). */
+  /**
+   * RMSprop's kernel binds every slot it may keep: a one-float stand-in for each this run does not (never accessed).
+   */
   unusedSlots: GPUBuffer[];
   /** acts[0]: the gathered input [rows, layers[0]]; acts[l]: layer l's output [rows, layers[l]] (after the activation
    * and dropout, logits last). */

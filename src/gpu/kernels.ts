@@ -23,8 +23,8 @@ export { optimizerStepValues } from './kernels/updates.js';
  * Every kernel. Its name is its file, shaders/<name>.wgsl, and the snake_case of its CPU reference function in
  * src/cpu/ (softmax_cross_entropy: softmaxCrossEntropy, argmax_count: argmaxCount), except `mse_onehot` (mseOneHot,
  * "one-hot" taken as one word), `matmul` (the family of matmulNT, matmulTN and matmulNN, see
- * src/gpu/matmul-variants.ts), `activation` (every hidden activation and dropout, forward and backward) and `noop` (the benchmark's overhead
- * baseline, with no CPU reference).
+ * src/gpu/matmul-variants.ts), `activation` (every hidden activation and dropout, forward and backward) and `noop` (the
+ * benchmark's overhead baseline, with no CPU reference).
  */
 const DEFINITIONS = [
   gather,

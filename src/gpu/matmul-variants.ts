@@ -4,7 +4,10 @@
  * so any of them can run any matmul the CPU reference can; they differ only in speed.
  */
 
-/** c = a · bᵀ (forward), aᵀ · b (weight gradient) or a · b (input gradient): which operands are stored transposed. */
+/**
+ * c = a · bᵀ (forward), aᵀ · b (weight gradient) or a · b (input gradient): which operands are stored
+ * transposed.
+ */
 export type MatmulForm = 'nt' | 'tn' | 'nn';
 
 /** Work per workgroup. `large` and `medium` fill a big GPU on big outputs; `small` and `tiny` split k inside the
@@ -43,7 +46,9 @@ export const MATMUL_TILES: Record<MatmulTile, TileShape> = {
 export const MATMUL_TILE_NAMES = Object.keys(MATMUL_TILES) as MatmulTile[];
 export const MATMUL_MODES: MatmulMode[] = ['fast', 'edge', 'scalar'];
 
-/** The smallest tile edge: the most workgroups any matmul dispatch asks for along one dimension is ceil(size / this). */
+/**
+ * The smallest tile edge: the most workgroups any matmul dispatch asks for along one dimension is ceil(size / this).
+ */
 export const MIN_TILE_EDGE = 16;
 
 /**

@@ -159,7 +159,8 @@ export async function buildDispatches(
     const { outputs, inputs, step } = KERNELS[spec.kernel];
     if (spec.outputs.length !== outputs || spec.inputs.length !== inputs) {
       throw new Error(
-        `${spec.kernel} takes ${outputs} outputs and ${inputs} inputs, got ${spec.outputs.length} and ${spec.inputs.length}`,
+        `${spec.kernel} takes ${outputs} outputs and ${inputs} inputs, ` +
+          `got ${spec.outputs.length} and ${spec.inputs.length}`,
       );
     }
     const entries: GPUBindGroupEntry[] = [...spec.outputs, ...spec.inputs].map((buffer, binding) => ({

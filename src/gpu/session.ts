@@ -303,7 +303,8 @@ export class WebGpuSession implements TrainingSession {
     }
     if (first + count > this.orderSteps) {
       throw new Error(
-        `steps ${first}..${first + count - 1} need an epoch order of at least ${(first + count) * this.options.batch} samples; ` +
+        `steps ${first}..${first + count - 1} need an epoch order ` +
+          `of at least ${(first + count) * this.options.batch} samples; ` +
           `the current one covers ${this.orderSteps} steps (call setEpochOrder first)`,
       );
     }

@@ -1,4 +1,7 @@
-/** Checkpoint files (checkpoint-codec.ts holds the format), written atomically so a crash while saving leaves the previous checkpoint whole. */
+/**
+ * Checkpoint files (checkpoint-codec.ts holds the format), written atomically so a crash while saving leaves the
+ * previous checkpoint whole.
+ */
 import { readFileBytes, writeFileAtomic } from './atomic.js';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.js';
 

@@ -142,7 +142,8 @@ export function flatFromTensors(
     if (tensor.shape.join(',') !== entry.shape.join(',')) {
       throw new UserError(
         (n) =>
-          `${file}: tensor "${name}" has shape [${tensor.shape}], layers ${spec.layers.join(',')} need [${entry.shape}]; ${modelFileFix(n)}`,
+          `${file}: tensor "${name}" has shape [${tensor.shape}], ` +
+          `layers ${spec.layers.join(',')} need [${entry.shape}]; ${modelFileFix(n)}`,
         'savedModel',
       );
     }
@@ -162,7 +163,8 @@ export function decodeModel(bytes: Uint8Array, file: string): { spec: ModelSpec;
   }
   if (metadata.format === MODEL_FORMAT && !VERSIONS.includes(metadata.version)) {
     throw new UserError(
-      `${file}: model file version ${metadata.version ?? '(none)'}, this program reads versions ${VERSIONS.join(' and ')}: ` +
+      `${file}: model file version ${metadata.version ?? '(none)'}, ` +
+        `this program reads versions ${VERSIONS.join(' and ')}: ` +
         'read it with the webgpu-mlp that wrote it, or train the model again',
     );
   }

@@ -65,7 +65,8 @@ function panel(
   for (const t of xTicks) parts.push(`<text x="${px(t)}" y="${y + top + h + 16}" text-anchor="middle">${t}</text>`);
   parts.push(`<text x="${x + left + w / 2}" y="${y + height - 6}" text-anchor="middle">epoch</text>`);
   parts.push(
-    `<text transform="translate(${x + 14},${y + top + h / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
+    `<text transform="translate(${x + 14},${y + top + h / 2}) rotate(-90)" ` +
+      `text-anchor="middle">${escapeXml(yLabel)}</text>`,
   );
   parts.push(`<rect x="${x + left}" y="${y + top}" width="${w}" height="${h}" fill="none" stroke="#888"/>`);
   series.forEach((s, i) => {
@@ -76,7 +77,8 @@ function panel(
       parts.push(`<circle cx="${px(a).toFixed(1)}" cy="${py(b).toFixed(1)}" r="3" fill="${s.colour}"/>`);
     const ly = y + top + 14 + 16 * i;
     parts.push(
-      `<line x1="${x + left + w - 70}" x2="${x + left + w - 52}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.colour}" stroke-width="2"/>`,
+      `<line x1="${x + left + w - 70}" x2="${x + left + w - 52}" y1="${ly - 4}" y2="${ly - 4}" ` +
+        `stroke="${s.colour}" stroke-width="2"/>`,
     );
     parts.push(`<text x="${x + left + w - 46}" y="${ly}">${escapeXml(s.name)}</text>`);
   });
@@ -144,7 +146,8 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
   const width = each * panels.length;
   const height = 380;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `viewBox="0 0 ${width} ${height}" ${FONT}>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
     ...panels.map(([name, label, list, range, format], i) =>
@@ -174,7 +177,8 @@ export function confusionSvg(confusion: ArrayLike<number>, classes: number, titl
   const width = left + classes * cell + extra;
   const height = top + classes * cell + 20;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `viewBox="0 0 ${width} ${height}" ${FONT}>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
     `<text x="${left + (classes * cell) / 2}" y="${top - 30}" text-anchor="middle">predicted</text>`,
@@ -198,19 +202,22 @@ export function confusionSvg(confusion: ArrayLike<number>, classes: number, titl
       const x = left + p * cell;
       const y = top + t * cell;
       parts.push(
-        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="rgb(${mix(r)},${mix(g)},${mix(b)})" stroke="#eee"/>`,
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" ` +
+          `fill="rgb(${mix(r)},${mix(g)},${mix(b)})" stroke="#eee"/>`,
       );
       if (count > 0) {
         const ink = strength > 0.6 ? 'white' : 'black';
         parts.push(
-          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${ink}" font-size="11">${count}</text>`,
+          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" ` +
+            `fill="${ink}" font-size="11">${count}</text>`,
         );
       }
     }
     const accuracy = total > 0 ? confusion[t * classes + t] / total : NaN;
     const label = Number.isNaN(accuracy) ? '-' : `${(100 * accuracy).toFixed(1)}%`;
     parts.push(
-      `<text x="${left + classes * cell + extra / 2}" y="${top + t * cell + cell / 2 + 4}" text-anchor="middle">${label}</text>`,
+      `<text x="${left + classes * cell + extra / 2}" y="${top + t * cell + cell / 2 + 4}" ` +
+        `text-anchor="middle">${label}</text>`,
     );
   }
   parts.push('</svg>', '');

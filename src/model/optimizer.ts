@@ -1,8 +1,8 @@
 /**
  * Optimiser settings with PyTorch's update rules and defaults (torch.optim.SGD, Adam, AdamW, RMSprop), the names of
  * the state each keeps, and the per-step scalars a kernel needs. The updates themselves are in src/cpu/updates.ts (and
- * their GPU twins in shaders/); their state is one flat Float32Array per slot, laid out like the parameters (the parameter
- * table drives it), so checkpoints name each slot's tensors after the parameters they belong to.
+ * their GPU twins in shaders/); their state is one flat Float32Array per slot, laid out like the parameters (the
+ * parameter table drives it), so checkpoints name each slot's tensors after the parameters they belong to.
  */
 import { type Field, UserError } from '../errors.js';
 
@@ -15,7 +15,9 @@ export interface OptimizerConfig {
   momentum: number;
   /** SGD's dampening of the new gradient in the momentum buffer (0; nesterov requires 0). */
   dampening: number;
-  /** sgd, momentum, nesterov, adam: wd · param is added to the gradient; adamw: param *= 1 − lr · wd (decoupled). */
+  /**
+   * sgd, momentum, nesterov, adam: wd · param is added to the gradient; adamw: param *= 1 − lr · wd (decoupled).
+   */
   weightDecay: number;
   beta1: number;
   beta2: number;

@@ -28,7 +28,9 @@ export interface ModelSpec {
   task: Task;
   activation: Activation;
   loss: Loss;
-  /** softmax-cross-entropy's label smoothing ε in [0, 1] (default 0): the target is (1 − ε)·onehot + ε / classes. */
+  /**
+   * softmax-cross-entropy's label smoothing ε in [0, 1] (default 0): the target is (1 − ε)·onehot + ε / classes.
+   */
   labelSmoothing?: number;
   inputMean: number;
   inputStd: number;

@@ -65,7 +65,9 @@ export function perClassAccuracy(confusion: ArrayLike<number>, classes: number):
   });
 }
 
-/** The confusion matrix as a text table, with each row's total and accuracy; classes named by `names` (default 0..n-1). */
+/**
+ * The confusion matrix as a text table, with each row's total and accuracy; classes named by `names` (default 0..n-1).
+ */
 export function confusionTable(confusion: ArrayLike<number>, classes: number, names?: string[]): string {
   const label = (c: number) => names?.[c] ?? String(c);
   const labels = Array.from({ length: classes }, (_, c) => label(c));

@@ -97,7 +97,10 @@ export interface TrainResult {
   /** Regression only: RMSE, MAE and R² of `params` in the targets' units. */
   testRegression?: RegressionMetrics;
   valRegression?: RegressionMetrics;
-  /** With early stopping: the epoch `params` come from (that of the lowest validation loss), and whether it stopped early. */
+  /**
+   * With early stopping: the epoch `params` come from (that of the lowest validation loss), and whether it stopped
+   * early.
+   */
   earlyStop?: { bestEpoch: number; stopped: boolean };
   /** Steps done in all. */
   steps: number;
@@ -193,7 +196,8 @@ export async function train(
   const diverged = (what: string): never => {
     throw new UserError(
       (n) =>
-        `training diverged at epoch ${at.epoch}, step ${at.epochStep}: ${what}; lower ${n('learningRate')} (now ${options.learningRate})`,
+        `training diverged at epoch ${at.epoch}, step ${at.epochStep}: ${what}; ` +
+        `lower ${n('learningRate')} (now ${options.learningRate})`,
       'learningRate',
     );
   };

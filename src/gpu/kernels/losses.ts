@@ -45,7 +45,9 @@ export const mseTargets = defineKernel({
 /** argmax_count.wgsl's d.loss: each loss against class labels, and mse against a regression's targets. */
 const LOSS_KINDS = { 'softmax-cross-entropy': 0, mse: 1, 'mse-targets': 2 } as const;
 
-/** Output the evaluation slots {loss sum, correct}; inputs logits, labels (or targets); the slot from the step table. */
+/**
+ * Output the evaluation slots {loss sum, correct}; inputs logits, labels (or targets); the slot from the step table.
+ */
 export const argmaxCount = defineKernel({
   name: 'argmax_count',
   outputs: 1,
