@@ -43,7 +43,7 @@ const SQRT1_2 = 0.7071067811865476;
 const INV_SQRT_2PI = 0.3989422804014327; // the standard normal density at 0
 
 // ---- the counter hash (MurmurHash3_x86_32, as src/model/counter-hash.ts) ----
-// test/gpu-layers.test.ts compiles this section on its own and checks it against the TS, bit for bit.
+// test/gpu-activation.test.ts compiles this section on its own and checks it against the TS, bit for bit.
 const C1 = 0xcc9e2d51u;
 const C2 = 0x1b873593u;
 
