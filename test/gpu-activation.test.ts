@@ -109,7 +109,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     const random = Array.from({ length: 5000 }, () => [rng.nextU32(), rng.nextU32(), rng.below(8), rng.nextU32()]);
     const keys = Uint32Array.from([
       ...vectors.flatMap(([seed, word]) => [seed, 0, 0, word]),
-      ...pinned.flat(),
+      ...pinned.flatMap((key) => key.slice(0, 4)), // each key without its expected hash
       ...random.flat(),
     ]);
     const got = await gpuHashes(keys);

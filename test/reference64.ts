@@ -37,7 +37,7 @@ export const LEAKY = 0.01;
 export function activation64(kind: Activation, x: number): number {
   switch (kind) {
     case 'relu':
-      return Math.max(x, 0);
+      return x > 0 ? x : 0;
     case 'leaky-relu':
       return x > 0 ? x : LEAKY * x;
     case 'sigmoid':

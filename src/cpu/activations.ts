@@ -12,7 +12,7 @@ import { LEAKY_SLOPE } from '../model/spec.js';
 
 /** y = max(x, 0) (y may be x). Kernel: matmul.wgsl's RELU epilogue. */
 export function relu(y: Float32Array, x: Float32Array, count: number): void {
-  for (let i = 0; i < count; i++) y[i] = Math.max(x[i], 0);
+  for (let i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : 0;
 }
 
 /**
