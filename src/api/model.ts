@@ -57,6 +57,7 @@ const FREE_ON_RESUME: readonly string[] = [
   'testData',
   'checkpoint',
   'signal',
+  'onStart',
   'onEpoch',
   'onChunk',
   'resume',
@@ -220,11 +221,15 @@ export class MLP {
           }
           const savedSettings = settingsOf(saved.spec, saved.options);
           trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
+          // The saved run's chunks, so that the resumed run sums its losses in the same order.
+          trainOptions.checkpointEvery ??= saved.options.checkpointEvery;
         } else {
           trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec);
         }
         const run = checkRun(spec, sets, trainOptions);
         this.fitBackend(run.settings);
+        const counts = { trainRows: sets.train.count, validationRows: sets.val?.count ?? 0 };
+        await options.onStart?.({ ...counts, testRows: sets.test?.count ?? 0 });
         const { signal, checkpoint } = options;
         // The caller's callbacks run at the trainer's yield point, where a promise they return holds training (a pause).
         let pending: ((training: Training) => unknown) | undefined;
@@ -239,7 +244,14 @@ export class MLP {
                       spec,
                       options: trainOptions,
                       state,
-                      data: { trainSamples: sets.train.count, ...(sets.val ? { val: sets.val.count } : {}) },
+                      data: {
+                        trainSamples: sets.train.count,
+                        ...checkpoint.data,
+                        ...(sets.val ? { val: sets.val.count } : {}),
+                        ...(sets.val && options.validationSplit !== undefined
+                          ? { validationSplit: options.validationSplit }
+                          : {}),
+                      },
                     }),
                     { epoch: state.epoch, step: state.step },
                   ),
@@ -299,12 +311,6 @@ export class MLP {
     }
     if (options.validationData) val = labelled(options.validationData, 'validationData.');
     const test = options.testData && labelled(options.testData, 'testData.');
-    if (options.earlyStopping !== undefined && !val) {
-      throw new UserError(
-        'earlyStopping watches the validation loss, and there is no validation set: give validationSplit (e.g. 0.2) or validationData',
-        'earlyStopping',
-      );
-    }
     return { spec, sets: { train, ...(test ? { test } : {}), ...(val ? { val } : {}) } };
   }
 

@@ -91,6 +91,15 @@ export interface CheckpointOptions {
   every?: number;
   /** Called with each checkpoint's bytes and where the run stands; awaited (write it atomically: saveCheckpoint of `webgpu-mlp/node`). */
   save: (bytes: Uint8Array, at: { epoch: number; step: number }) => void | Promise<void>;
+  /** How the caller chose its rows, kept in the checkpoint for a resume to read back (decodeCheckpoint's data). */
+  data?: { trainLimit?: number; testSplit?: number };
+}
+
+/** What a fit is about to train on, once its data and settings are checked and its backend is settled. */
+export interface FitStart {
+  trainRows: number;
+  validationRows: number;
+  testRows: number;
 }
 
 /**
@@ -108,6 +117,8 @@ export interface FitExtras {
   testData?: LabelledData;
   /** Aborting stops training after the chunk in progress: fit rejects with the signal's reason, and the model keeps the weights of the steps done. */
   signal?: AbortSignal;
+  /** Called once before the first step (after fit's checks, and the backend `auto` settles on); awaited. */
+  onStart?: (start: FitStart) => unknown;
   /** Called after every epoch with its record; training waits for a promise it returns (a pause). */
   onEpoch?: (record: FitRecord, training: Training) => unknown;
   /** Called after every chunk of steps (chunkSteps) with the mean loss of its steps; training waits for a promise it returns. */
@@ -140,6 +151,7 @@ export const FIT_OPTIONS = [
   'validationData',
   'testData',
   'signal',
+  'onStart',
   'onEpoch',
   'onChunk',
   'checkpoint',

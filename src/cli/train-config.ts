@@ -180,7 +180,6 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
     task: shape.task,
     ...model,
     ...(base?.spec ? { inputMean: base.spec.inputMean, inputStd: base.spec.inputStd } : {}),
-    ...(shape.data ? { data: shape.data } : {}),
   });
   const every = flags['checkpoint-every'] as string | undefined;
   if (every !== undefined) options.checkpointEvery = intFlag('checkpoint-every', every, 1);
