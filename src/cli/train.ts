@@ -62,7 +62,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const resumeFile = str('resume');
   const initFile = str('init');
   const modelFile = resumeFile ?? initFile;
-  const modelBytes = modelFile && readFileBytes(modelFile, resumeFile ? 'checkpoint' : 'model file');
+  const modelBytes = modelFile ? readFileBytes(modelFile, resumeFile ? 'checkpoint' : 'model file') : undefined;
   let data: TrainingData;
   if (resumeFile && modelBytes) {
     resumed = decodeCheckpoint(modelBytes, resumeFile);
@@ -122,22 +122,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const checkpointFile = str('checkpoint');
     const printer = new ProgressPrinter(cliIo().stdout, options.epochs);
     // The last checkpoint on disk, for the message if the GPU is lost.
-    let saved = resumeFile && resumed ? { file: resumeFile, step: resumed.state.step } : undefined;
+    let saved = resumed && resumeFile ? { file: resumeFile, step: resumed.state.step } : undefined;
     let counts: FitStart = { trainRows: 0, validationRows: 0, testRows: 0 };
     const given = settingFlags(flags);
     // A resumed run takes its settings from the checkpoint, but those the flags may still change.
     const settings = resumed
       ? Object.fromEntries(Object.entries(given).filter(([name]) => SETTINGS[name as keyof typeof SETTINGS].resumable))
       : pick(FIT_SETTINGS);
-    const about = {
-      ...(config.trainLimit !== undefined ? { trainLimit: config.trainLimit } : {}),
-      ...(config.testSplit !== undefined ? { testSplit: config.testSplit } : {}),
-    };
     const fitOptions: FitOptions = {
       ...settings,
-      ...(config.validationSplit !== undefined ? { validationSplit: config.validationSplit } : {}),
+      validationSplit: config.validationSplit,
       testData: data.test,
-      ...(modelBytes && resumed ? { resume: modelBytes } : {}),
+      resume: resumed && modelBytes,
       onStart: (start) => {
         counts = start;
         if (note) say(choiceLine(note, 'training'));
@@ -154,8 +150,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
       ...(checkpointFile
         ? {
             checkpoint: {
-              ...(options.checkpointEvery !== undefined ? { every: options.checkpointEvery } : {}),
-              data: about,
+              every: options.checkpointEvery,
+              data: { trainLimit: config.trainLimit, testSplit: config.testSplit },
               save: (bytes, at) => {
                 writeFileAtomic(checkpointFile, bytes);
                 saved = { file: checkpointFile, step: at.step };
