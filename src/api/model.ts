@@ -206,7 +206,8 @@ export class MLP {
         const { spec, sets } = this.fitData(x, y, options, saved?.spec.data);
         if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
           throw new UserError(
-            'dropout acts on hidden layers, and this model has none: create it with hidden, e.g. [64]',
+            (n) =>
+              `${n('dropout')} acts on hidden layers, and this model has none: give it one with ${n('hidden')}, e.g. 64`,
             'dropout',
           );
         }

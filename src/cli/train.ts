@@ -1,6 +1,8 @@
 import type { BackendNote } from '../api/engine.js';
 import { MLP } from '../api/model.js';
 import type { FitOptions, FitStart } from '../api/options.js';
+import type { Dataset } from '../backend.js';
+import { checkLabelledSets } from '../check.js';
 import { DeviceLostError, UserError } from '../errors.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { readFileBytes, writeFileAtomic } from '../io/atomic.js';
@@ -10,7 +12,6 @@ import { curvesSvg } from '../io/plots.js';
 import { TABLE_BATCH, TABLE_EPOCHS } from '../train/defaults.js';
 import { settingsOf } from '../train/resolve.js';
 import { FIT_SETTINGS, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
-import { checkRun } from '../train/trainer.js';
 import { choiceFlag, helpText, parseFlags } from './args.js';
 import { BACKEND_CHOICES, choiceLine } from './backends.js';
 import { checkModelFile } from './data.js';
@@ -90,10 +91,14 @@ export async function trainCommand(argv: string[]): Promise<void> {
   // Images that do not fit the layers are said in the flags' terms, or (a model file's) naming the file.
   const images = data.images;
   if (images) {
+    const sets: [string, Dataset][] = [
+      ['training', images.train],
+      ['test', images.test],
+    ];
     checkModelFile(
       modelFile,
       (set) => `the ${set} images of ${data.source}`,
-      () => checkRun(spec, images, options),
+      () => checkLabelledSets(spec, sets),
     );
   }
 
