@@ -207,7 +207,8 @@ export class MLP {
         if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
           throw new UserError(
             (n) =>
-              `${n('dropout')} acts on hidden layers, and this model has none: give it one with ${n('hidden')}, e.g. 64`,
+              `${n('dropout')} acts on hidden layers, and this model has none: ` +
+              `give it one with ${n('hidden')}, e.g. 64`,
             'dropout',
           );
         }
