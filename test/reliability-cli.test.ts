@@ -10,7 +10,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type BackendNote, openBackend } from '../src/api/engine.js';
 import { choiceLine } from '../src/cli/backends.js';
 import { defaultMnistDir, MNIST_FILES } from '../src/data/mnist.js';
-import { loadCheckpoint } from '../src/io/checkpoint.js';
 import { encodeModel } from '../src/io/model-codec.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
@@ -18,6 +17,7 @@ import { makeSpec } from '../src/model/spec.js';
 import { runCli } from './cli-runner.js';
 import { openTestGpu } from './gpu-setup.js';
 import { randomDataset } from './helpers.js';
+import { loadCheckpoint } from './model-files.js';
 import { cliWithFaultyGpu } from './reliability-helpers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-cli-'));

@@ -6,7 +6,7 @@ import { checkLabelledSets } from '../check.js';
 import { DeviceLostError, UserError } from '../errors.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { readFileBytes, writeFileAtomic } from '../io/atomic.js';
-import { type Checkpoint, decodeCheckpoint } from '../io/checkpoint.js';
+import { type Checkpoint, decodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel } from '../io/model-codec.js';
 import { curvesSvg } from '../io/plots.js';
 import { TABLE_BATCH, TABLE_EPOCHS } from '../train/defaults.js';
