@@ -22,8 +22,8 @@ export interface TrainingData {
   y: Labels;
   test: LabelledData;
   shape: DataShape;
-  /** An image folder's sets, to check a model file against. */
-  images?: { train: Dataset; test: Dataset };
+  /** An image folder's sets by name, to check the layers against. */
+  images?: [string, Dataset][];
   /** Where the data came from: the folder or the file. */
   source: string;
   /** The test set's file, where it is one of its own. */
@@ -76,7 +76,16 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
       x: { data: set.inputs as Uint8Array, rows: set.count },
       y: set.labels as Uint8Array,
     });
-    return { ...bytes(train), test: bytes(test), shape, source: dir, images: { train, test } };
+    return {
+      ...bytes(train),
+      test: bytes(test),
+      shape,
+      source: dir,
+      images: [
+        ['training', train],
+        ['test', test],
+      ],
+    };
   }
   if (base && !given) throw new UserError(`${what} was trained on MNIST-style images, not a table: give --data DIR`);
   let task: Task = choiceFlag('task', str('task'), TASKS, 'classification');

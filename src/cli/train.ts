@@ -1,7 +1,6 @@
 import type { BackendNote } from '../api/engine.js';
 import { MLP } from '../api/model.js';
 import type { FitOptions, FitStart } from '../api/options.js';
-import type { Dataset } from '../backend.js';
 import { checkLabelledSets } from '../check.js';
 import { DeviceLostError, UserError } from '../errors.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
@@ -90,17 +89,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const { spec, options } = config;
   // Images that do not fit the layers are said in the flags' terms, or (a model file's) naming the file.
   const images = data.images;
-  if (images) {
-    const sets: [string, Dataset][] = [
-      ['training', images.train],
-      ['test', images.test],
-    ];
+  if (images)
     checkModelFile(
       modelFile,
       (set) => `the ${set} images of ${data.source}`,
-      () => checkLabelledSets(spec, sets),
+      () => checkLabelledSets(spec, images),
     );
-  }
 
   const say = (line: string) => cliIo().stdout.write(`${line}\n`);
   // auto may change its mind once fit knows the run's sizes: its last choice is the one said.
@@ -152,18 +146,16 @@ export async function trainCommand(argv: string[]): Promise<void> {
       },
       onChunk: (p) => printer.progress(p),
       onEpoch: (r) => printer.epoch(r),
-      ...(checkpointFile
+      checkpoint: checkpointFile
         ? {
-            checkpoint: {
-              every: options.checkpointEvery,
-              data: { trainLimit: config.trainLimit, testSplit: config.testSplit },
-              save: (bytes, at) => {
-                writeFileAtomic(checkpointFile, bytes);
-                saved = { file: checkpointFile, step: at.step };
-              },
+            every: options.checkpointEvery,
+            data: { trainLimit: config.trainLimit, testSplit: config.testSplit },
+            save: (bytes, at) => {
+              writeFileAtomic(checkpointFile, bytes);
+              saved = { file: checkpointFile, step: at.step };
             },
           }
-        : {}),
+        : undefined,
     };
     const result = await model.fit(data.x, data.y, fitOptions).catch((error: unknown) => {
       throw explainLoss(error, saved);
