@@ -183,7 +183,7 @@ function labelledSets({ train, test, val }: SessionSettings): [string, Dataset][
 }
 
 /** Every set fits the model's input and its task, and no class label is beyond its outputs. */
-function checkLabelledSets(spec: ModelSpec, sets: [string, Dataset][]): void {
+export function checkLabelledSets(spec: ModelSpec, sets: [string, Dataset][]): void {
   for (const [name, set] of sets) checkInputs(spec, set, name, (n) => `start ${n('layers')} with ${set.features}`);
   if (spec.task === 'regression') return;
   let largest = 0;

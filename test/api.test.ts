@@ -1,6 +1,7 @@
 /** The MLP API on the CPU backend: classification on string labels, regression, evaluate, bytes, early stopping, abort, errors. */
 import { describe, expect, it } from 'vitest';
 import { MLP } from '../src/index.js';
+import { decodeCheckpoint } from '../src/io/checkpoint-codec.js';
 import { colours, smooth } from './api-fixtures.js';
 import { expectUserError } from './user-error.js';
 
@@ -13,20 +14,26 @@ describe('MLP on arrays, CPU', () => {
     expect(model.backend).toBe('cpu');
     const epochs: number[] = [];
     let chunks = 0;
-    const { history } = await model.fit(train.x, train.y, {
+    const starts: unknown[] = [];
+    const result = await model.fit(train.x, train.y, {
       epochs: 20,
       batchSize: 16,
       validationSplit: 0.2,
       testData: test,
+      onStart: (start) => starts.push(start),
       onEpoch: (r) => epochs.push(r.epoch),
       onChunk: () => chunks++,
     });
+    const { history } = result;
+    expect(starts).toEqual([{ trainRows: 192, validationRows: 48, testRows: 90 }]);
     expect(epochs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(chunks).toBe(20); // 192 rows, 12 steps an epoch: one chunk each
     expect(history[19].valAccuracy).toBeGreaterThan(0.9);
     expect(model.classes).toEqual(['blue', 'green', 'red']);
     const metrics = await model.evaluate(test.x, test.y);
     expect(metrics).toEqual({ loss: history[19].testLoss, accuracy: history[19].testAccuracy });
+    expect(result.test).toEqual(metrics);
+    expect(result.val).toEqual({ loss: history[19].valLoss, accuracy: history[19].valAccuracy });
     expect((metrics as { accuracy: number }).accuracy).toBeGreaterThan(0.9);
     const p = await model.predict(test.x);
     expect([p.rows, p.cols]).toEqual([90, 3]);
@@ -95,6 +102,35 @@ describe('MLP on arrays, CPU', () => {
     const best = result.history[bestEpoch - 1];
     const val = { x: train.x.slice(180), y: train.y.slice(180) };
     expect((await model.evaluate(val.x, val.y)).loss).toBe(best.valLoss);
+  });
+
+  it("resumes a checkpoint bitwise, cutting the saved run's chunks; the checkpoint keeps the caller's data", async () => {
+    const options = { epochs: 4, batchSize: 16, chunkSteps: 5, validationSplit: 0.2, testData: test };
+    const run = async (more: object) => {
+      const saved: Uint8Array[] = [];
+      const model = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, backend: 'cpu', seed: 4 });
+      const data = { trainLimit: 7, testSplit: 0.3 };
+      const checkpoint = { every: 3, data, save: (bytes: Uint8Array) => void saved.push(bytes) };
+      const result = await model.fit(train.x, train.y, { ...options, checkpoint, ...more });
+      return { model, result, saved };
+    };
+    const whole = await run({});
+    const part = await run({ maxSteps: 17 });
+    const last = part.saved[part.saved.length - 1];
+    expect(decodeCheckpoint(last, 'c').data).toEqual({
+      trainSamples: 192,
+      val: 48,
+      validationSplit: 0.2,
+      trainLimit: 7,
+      testSplit: 0.3,
+    });
+    const resumed = await MLP.fromBytes(last, { backend: 'cpu' });
+    const result = await resumed.fit(train.x, train.y, { resume: last, validationSplit: 0.2, testData: test });
+    const strip = (history: { seconds: number }[]) => history.map(({ seconds: _, ...r }) => r);
+    expect(strip(result.history)).toEqual(strip(whole.result.history));
+    expect(resumed.weights()).toEqual(whole.model.weights());
+    expect(result.test).toEqual(whole.result.test);
+    for (const model of [whole.model, part.model, resumed]) model.dispose();
   });
 
   it('stops when its AbortSignal aborts, keeping the steps done', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../src/io/checkpoint.js';
+import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../src/io/checkpoint-codec.js';
 import { confusionSvg, curvesSvg, ticks } from '../src/io/plots.js';
 import { decodeSafetensors } from '../src/io/safetensors.js';
 import { makeOptimizer } from '../src/model/optimizer.js';

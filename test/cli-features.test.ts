@@ -10,7 +10,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/mnist.js';
-import { encodeCheckpoint } from '../src/io/checkpoint.js';
+import { encodeCheckpoint } from '../src/io/checkpoint-codec.js';
 import { encodeModel } from '../src/io/model-codec.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';

@@ -111,6 +111,24 @@ describe('train CLI', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('holds images out with --validation-split and stops early on their loss', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-cli-val-'));
+    const report = path.join(dir, 'r.json');
+    const { code, stdout, stderr } = await runCli(
+      'train',
+      ...['--backend', 'cpu', '--train-limit', '600', '--epochs', '2', '--hidden', '16'],
+      ...['--validation-split', '0.2', '--early-stopping', '1', '--report', report],
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^data: 480 training samples, 120 validation, 10000 test$/m);
+    expect(stdout).toMatch(/^early stop(ping:| after epoch 2:) .*lowest validation loss/m);
+    const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+    expect([json.trainSamples, json.valSamples, json.testSamples]).toEqual([480, 120, 10000]);
+    expect(json.valLoss).toBe(json.history[json.earlyStop.bestEpoch - 1].valLoss);
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('the bin: help exits 0, a bad flag exits 2 with the one line, as the shell sees them', () => {
     const help = cli('--help');
     expect(help.code).toBe(0);

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openCliBackend as openBackend } from '../src/cli/backends.js';
+import { type BackendNote, openBackend } from '../src/api/engine.js';
+import { choiceLine } from '../src/cli/backends.js';
 import { defaultMnistDir, MNIST_FILES } from '../src/data/mnist.js';
-import { loadCheckpoint } from '../src/io/checkpoint.js';
 import { encodeModel } from '../src/io/model-codec.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
@@ -17,6 +17,7 @@ import { makeSpec } from '../src/model/spec.js';
 import { runCli } from './cli-runner.js';
 import { openTestGpu } from './gpu-setup.js';
 import { randomDataset } from './helpers.js';
+import { loadCheckpoint } from './model-files.js';
 import { cliWithFaultyGpu } from './reliability-helpers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-cli-'));
@@ -172,7 +173,8 @@ describe('a run set up wrong ends with one line naming the problem and the fix',
       [[784, 16, 10], 'webgpu', /^backend auto: using WebGPU$/],
     ] as const) {
       const lines: string[] = [];
-      const backend = await openBackend('auto', (said) => lines.push(said), 'training', sizes([...layers]));
+      const onChoice = (note: BackendNote) => lines.push(choiceLine(note, 'training'));
+      const backend = await openBackend('auto', { onChoice, settings: sizes([...layers]) });
       backend.dispose();
       expect(backend.kind).toBe(kind);
       expect(lines).toHaveLength(1);

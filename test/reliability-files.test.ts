@@ -10,10 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic } from '../src/io/atomic.js';
-import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
 import { paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
-import { readModel as loadModel, writeModel as saveModel } from './model-files.js';
+import { loadCheckpoint, readModel as loadModel, saveCheckpoint, writeModel as saveModel } from './model-files.js';
 import { checkpointOf, WRITER_SPEC, writerFiles } from './reliability-writer.js';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -13,12 +13,12 @@ import { DeviceLostError, UserError } from '../src/errors.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/backend.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
-import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
 import { paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
 import { type TrainOptions, train } from '../src/train/trainer.js';
 import { runCli } from './cli-runner.js';
 import { openTestGpu } from './gpu-setup.js';
+import { loadCheckpoint, saveCheckpoint } from './model-files.js';
 import { cliWithFaultyGpu, diverging, expectDivergence, toyData, toySpec } from './reliability-helpers.js';
 import { toyDataset } from './toy.js';
 

@@ -6,10 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
 import { paramTable } from '../src/model/params.js';
 import { makeSpec } from '../src/model/spec.js';
-import { readModel as loadModel, writeModel as saveModel } from './model-files.js';
+import { loadCheckpoint, readModel as loadModel, saveCheckpoint, writeModel as saveModel } from './model-files.js';
 
 /** 1.6 MB per file: long enough to write that a kill at a random moment often lands inside a write. */
 export const WRITER_SPEC = makeSpec([784, 512, 10]);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { UserError } from '../src/errors.js';
-import { decodeCheckpoint, encodeCheckpoint } from '../src/io/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../src/io/checkpoint-codec.js';
 import { decodeModel } from '../src/io/model-codec.js';
 import { makeOptimizer } from '../src/model/optimizer.js';
 import { type ModelSpec, makeSpec } from '../src/model/spec.js';

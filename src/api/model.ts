@@ -57,6 +57,7 @@ const FREE_ON_RESUME: readonly string[] = [
   'testData',
   'checkpoint',
   'signal',
+  'onStart',
   'onEpoch',
   'onChunk',
   'resume',
@@ -209,7 +210,9 @@ export class MLP {
         const { spec, sets } = this.fitData(x, y, options, saved?.spec.data);
         if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
           throw new UserError(
-            'dropout acts on hidden layers, and this model has none: create it with hidden, e.g. [64]',
+            (n) =>
+              `${n('dropout')} acts on hidden layers, and this model has none: ` +
+              `give it one with ${n('hidden')}, e.g. 64`,
             'dropout',
           );
         }
@@ -225,11 +228,15 @@ export class MLP {
           }
           const savedSettings = settingsOf(saved.spec, saved.options);
           trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
+          // The saved run's chunks, so that the resumed run sums its losses in the same order.
+          trainOptions.checkpointEvery ??= saved.options.checkpointEvery;
         } else {
           trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec);
         }
         const run = checkRun(spec, sets, trainOptions);
         this.fitBackend(run.settings);
+        const counts = { trainRows: sets.train.count, validationRows: sets.val?.count ?? 0 };
+        await options.onStart?.({ ...counts, testRows: sets.test?.count ?? 0 });
         const { signal, checkpoint } = options;
         // The caller's callbacks run at the trainer's yield point, where a promise they return holds training
         // (a pause).
@@ -245,7 +252,14 @@ export class MLP {
                       spec,
                       options: trainOptions,
                       state,
-                      data: { trainSamples: sets.train.count, ...(sets.val ? { val: sets.val.count } : {}) },
+                      data: {
+                        trainSamples: sets.train.count,
+                        ...checkpoint.data,
+                        ...(sets.val ? { val: sets.val.count } : {}),
+                        ...(sets.val && options.validationSplit !== undefined
+                          ? { validationSplit: options.validationSplit }
+                          : {}),
+                      },
                     }),
                     { epoch: state.epoch, step: state.step },
                   ),
@@ -305,13 +319,6 @@ export class MLP {
     }
     if (options.validationData) val = labelled(options.validationData, 'validationData.');
     const test = options.testData && labelled(options.testData, 'testData.');
-    if (options.earlyStopping !== undefined && !val) {
-      throw new UserError(
-        'earlyStopping watches the validation loss, and there is no validation set: ' +
-          'give validationSplit (e.g. 0.2) or validationData',
-        'earlyStopping',
-      );
-    }
     return { spec, sets: { train, ...(test ? { test } : {}), ...(val ? { val } : {}) } };
   }
 

@@ -100,6 +100,15 @@ export interface CheckpointOptions {
    * `webgpu-mlp/node`).
    */
   save: (bytes: Uint8Array, at: { epoch: number; step: number }) => void | Promise<void>;
+  /** How the caller chose its rows, kept in the checkpoint for a resume to read back (decodeCheckpoint's data). */
+  data?: { trainLimit?: number; testSplit?: number };
+}
+
+/** What a fit is about to train on, once its data and settings are checked and its backend is settled. */
+export interface FitStart {
+  trainRows: number;
+  validationRows: number;
+  testRows: number;
 }
 
 /**
@@ -120,6 +129,8 @@ export interface FitExtras {
    * weights of the steps done.
    */
   signal?: AbortSignal;
+  /** Called once before the first step (after fit's checks, and the backend `auto` settles on); awaited. */
+  onStart?: (start: FitStart) => unknown;
   /** Called after every epoch with its record; training waits for a promise it returns (a pause). */
   onEpoch?: (record: FitRecord, training: Training) => unknown;
   /**
@@ -155,6 +166,7 @@ export const FIT_OPTIONS = [
   'validationData',
   'testData',
   'signal',
+  'onStart',
   'onEpoch',
   'onChunk',
   'checkpoint',

@@ -6,6 +6,9 @@ import type { EpochMetrics } from '../train/evaluation.js';
 import { argmax, softmax } from '../train/metrics.js';
 import type { EpochRecord, TrainResult } from '../train/trainer.js';
 
+type SetResult = NonNullable<TrainResult['test']>;
+type SetRegression = NonNullable<TrainResult['testRegression']>;
+
 /**
  * One epoch of fit: `trainLoss` (the mean loss of its steps), with validation rows `valLoss` and `valAccuracy`
  * (a classifier) or `valRMSE`, `valMAE`, `valR2` (a regression, in the targets' units), and the same `test` fields
@@ -22,7 +25,15 @@ export interface FitResult {
   seconds: number;
   /** With earlyStopping: the epoch whose weights the model now has, and whether training stopped before `epochs`. */
   earlyStopping?: { bestEpoch: number; stopped: boolean };
+  /** The figures of the weights the model keeps, on testData and on the validation rows, where fit had them. */
+  test?: ClassifierMetrics | RegressionReport;
+  val?: ClassifierMetrics | RegressionReport;
 }
+
+const figures = (metrics: SetResult, r?: SetRegression): ClassifierMetrics | RegressionReport =>
+  r
+    ? { loss: metrics.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget }
+    : { loss: metrics.loss, accuracy: metrics.accuracy };
 
 export function fitResult(result: TrainResult): FitResult {
   return {
@@ -30,6 +41,8 @@ export function fitResult(result: TrainResult): FitResult {
     steps: result.steps,
     seconds: result.seconds,
     ...(result.earlyStop ? { earlyStopping: result.earlyStop } : {}),
+    ...(result.test ? { test: figures(result.test, result.testRegression) } : {}),
+    ...(result.val ? { val: figures(result.val, result.valRegression) } : {}),
   };
 }
 

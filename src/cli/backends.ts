@@ -1,12 +1,7 @@
-/**
- * The CLI's backends and models: the library's openBackend and loadModel, with the CPU named for this machine and
- * auto's choice said in a line.
- */
-import os from 'node:os';
-import { BACKEND_CHOICES, type BackendNote, openBackend } from '../api/engine.js';
+/** The CLI's backends and models: MLP.fromBytes on the backend asked for, and auto's choice said in a line. */
+import { BACKEND_CHOICES, type BackendNote } from '../api/engine.js';
 import { MLP } from '../api/model.js';
 import type { BackendChoice } from '../api/options.js';
-import type { Backend, SessionSettings } from '../backend.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { readFileBytes } from '../io/atomic.js';
 import { decodeModel } from '../io/model-codec.js';
@@ -15,12 +10,6 @@ import { cliMessage } from './failure.js';
 
 export { BACKEND_CHOICES, type BackendChoice };
 
-/** The CPU reference's name in the CLI's device line. */
-export function cpuDevice(): string {
-  const model = os.cpus()[0]?.model?.trim() || os.arch();
-  return `CPU reference (${model}, 1 thread, Node ${process.versions.node})`;
-}
-
 /** auto's choice in the CLI's words; `work` says what the backend is for ("training", "evaluating"). */
 export function choiceLine(note: BackendNote, work: string): string {
   if (note.kind === 'webgpu') return 'backend auto: using WebGPU';
@@ -28,17 +17,6 @@ export function choiceLine(note: BackendNote, work: string): string {
     return `backend auto: too large for this GPU (${cliMessage(note.error)}), ${work} on the CPU`;
   const why = note.detail ? ` (${note.detail})` : '';
   return `backend auto: no WebGPU adapter found${why}, ${work} on the CPU (--backend webgpu says how to get one)`;
-}
-
-/** The backend the user asked for, for a session of `settings`; auto says what it chose through `say`. */
-export function openCliBackend(
-  choice: BackendChoice,
-  say: (line: string) => void,
-  work: string,
-  settings: SessionSettings,
-): Promise<Backend> {
-  const onChoice = (note: BackendNote) => say(choiceLine(note, work));
-  return openBackend(choice, { shaders: nodeShaderLoader, cpuDevice: cpuDevice(), onChoice, settings });
 }
 
 /** A model file read: its spec, for the checks of the data before a backend is opened, and the model to open then. */

@@ -2,9 +2,10 @@
  * What the data fixes of a run: the model's input and output widths follow the data (--hidden gives the widths in
  * between; --layers, all of them, must agree with it), and a table's defaults follow its size.
  */
+
+import type { Columns } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { parseLayers, parseWidths, type Task } from '../model/spec.js';
-import type { TableDescription } from '../model/table.js';
 import { DEFAULT_HIDDEN } from '../train/defaults.js';
 import type { Flags } from './args.js';
 
@@ -14,8 +15,8 @@ export interface DataShape {
   /** Classes (one past the largest label of an image set), or regression targets. */
   outputs: number;
   task: Task;
-  /** A table's description; absent for images. */
-  data?: TableDescription;
+  /** A table's columns; absent for images. */
+  data?: Columns;
   /** Samples in the training set (after any limit and validation hold-out). */
   trainRows: number;
 }

@@ -170,7 +170,9 @@ export function dataFlags(
   return out;
 }
 
-/** The run the flags describe for data of `shape`, defaults from `base` where it has them (and from the data's size). */
+/**
+ * The run the flags describe for data of `shape`, defaults from `base` where it has them (and from the data's size).
+ */
 export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<RunConfig>): RunConfig {
   const data = { table: shape.data !== undefined, trainRows: shape.trainRows, regression: shape.task === 'regression' };
   const saved = base?.spec ? withoutStop(settingsOf(base.spec, base.options, base.validationSplit)) : {};
@@ -180,7 +182,6 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
     task: shape.task,
     ...model,
     ...(base?.spec ? { inputMean: base.spec.inputMean, inputStd: base.spec.inputStd } : {}),
-    ...(shape.data ? { data: shape.data } : {}),
   });
   const every = flags['checkpoint-every'] as string | undefined;
   if (every !== undefined) options.checkpointEvery = intFlag('checkpoint-every', every, 1);

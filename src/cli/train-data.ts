@@ -1,10 +1,13 @@
 /**
- * The train command's data: an MNIST-style folder, or a CSV table (a path ending in .csv) with its test rows from
- * --test or held out by --test-split, read against the model's description when the run continues a model.
+ * The train command's data, as MLP's fit takes it: an MNIST-style folder's bytes, or a CSV table's rows (a path
+ * ending in .csv) with its test rows from --test or held out by --test-split, read against the model's description
+ * when the run continues a model.
  */
+import type { Inputs, Labels } from '../api/arrays.js';
+import type { LabelledData } from '../api/options.js';
 import type { Dataset } from '../backend.js';
-import { holdOut } from '../data/split.js';
-import { DEFAULT_TEST_SPLIT, tableSets } from '../data/table.js';
+import { validationRows } from '../data/split.js';
+import { DEFAULT_TEST_SPLIT, type RawRows, tableRows } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { type ModelSpec, TASKS, type Task } from '../model/spec.js';
 import { choiceFlag } from './args.js';
@@ -14,10 +17,13 @@ import { isTableFile, readCsvFile } from './tables.js';
 import { dataFlags, type Flags, type RunConfig } from './train-config.js';
 
 export interface TrainingData {
-  train: Dataset;
-  test: Dataset;
-  val?: Dataset;
+  /** The training rows, the validation ones last, and their labels. */
+  x: Inputs;
+  y: Labels;
+  test: LabelledData;
   shape: DataShape;
+  /** An image folder's sets by name, to check the layers against. */
+  images?: [string, Dataset][];
   /** Where the data came from: the folder or the file. */
   source: string;
   /** The test set's file, where it is one of its own. */
@@ -58,18 +64,28 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
       if (str(flag) !== undefined) throw new UserError(`--${flag} applies to a CSV table (--data FILE.csv) only`);
     }
     if (given) throw new UserError(`${what} was trained on a table: give its --data FILE.csv`);
-    const mnist = loadData(dataPath, { trainLimit });
-    let train: Dataset = mnist.train;
-    let valSet: Dataset | undefined;
-    if (validationSplit !== undefined) ({ train, val: valSet } = holdOut(mnist.train, validationSplit));
+    const { train, test, dir } = loadData(dataPath, { trainLimit });
     const task = choiceFlag('task', str('task'), TASKS, base?.spec.task ?? 'classification');
     const shape = {
       inputs: train.features,
-      outputs: classCount(mnist.train, mnist.test),
+      outputs: classCount(train, test),
       task,
-      trainRows: train.count,
+      trainRows: train.count - (validationSplit === undefined ? 0 : validationRows(validationSplit, train.count)),
     };
-    return { train, test: mnist.test, ...(valSet ? { val: valSet } : {}), shape, source: mnist.dir };
+    const bytes = (set: Dataset) => ({
+      x: { data: set.inputs as Uint8Array, rows: set.count },
+      y: set.labels as Uint8Array,
+    });
+    return {
+      ...bytes(train),
+      test: bytes(test),
+      shape,
+      source: dir,
+      images: [
+        ['training', train],
+        ['test', test],
+      ],
+    };
   }
   if (base && !given) throw new UserError(`${what} was trained on MNIST-style images, not a table: give --data DIR`);
   let task: Task = choiceFlag('task', str('task'), TASKS, 'classification');
@@ -86,8 +102,7 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
       '--test and --test-split both give the test rows: use one (--test-split holds rows of --data out)',
     );
   }
-  const table = readCsvFile(dataPath!);
-  const sets = tableSets(table, {
+  const rows = tableRows(readCsvFile(dataPath!), {
     task,
     targets,
     trainLimit,
@@ -95,18 +110,24 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
     description: given,
     ...(testFile !== undefined ? { test: readCsvFile(testFile) } : { testSplit: testSplit ?? DEFAULT_TEST_SPLIT }),
   });
-  const d = sets.description;
+  const { columns, train } = rows;
+  const labelled = (set: RawRows): LabelledData => ({
+    x: { data: set.features, rows: set.rows },
+    y:
+      set.labels instanceof Float32Array
+        ? { data: set.labels, rows: set.rows }
+        : Array.from(set.labels, (i) => columns.classes![i]),
+  });
   const shape: DataShape = {
-    inputs: d.features.length,
-    outputs: task === 'regression' ? d.targets.length : d.classes!.length,
+    inputs: columns.features.length,
+    outputs: task === 'regression' ? columns.targets.length : columns.classes!.length,
     task,
-    data: d,
-    trainRows: sets.train.count,
+    data: columns,
+    trainRows: train.rows - (validationSplit === undefined ? 0 : validationRows(validationSplit, train.rows)),
   };
   return {
-    train: sets.train,
-    test: sets.test,
-    ...(sets.val ? { val: sets.val } : {}),
+    ...labelled(train),
+    test: labelled(rows.test),
     shape,
     source: dataPath!,
     ...(testFile !== undefined ? { testFile } : { testSplit: testSplit ?? DEFAULT_TEST_SPLIT }),

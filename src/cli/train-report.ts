@@ -1,8 +1,8 @@
 /** What train says at the end, and its JSON report, in the task's words: accuracy, or RMSE, MAE and R². */
-import type { Backend, Metrics } from '../backend.js';
+import type { MLP } from '../api/model.js';
+import type { FitStart } from '../api/options.js';
+import type { ClassifierMetrics, FitResult, RegressionReport } from '../api/records.js';
 import type { TableDescription } from '../model/table.js';
-import type { RegressionMetrics } from '../train/metrics.js';
-import type { TrainResult } from '../train/trainer.js';
 import type { RunConfig } from './train-config.js';
 import type { TrainingData } from './train-data.js';
 
@@ -18,39 +18,43 @@ export function describeTable(data: TrainingData): string {
   return `${d.features.length} features, ${what}; ${test}`;
 }
 
+type SetFigures = ClassifierMetrics | RegressionReport;
+
 /** The results of a set in one phrase: accuracy and loss, or RMSE, MAE, R² and loss. */
-function setPhrase(name: string, metrics: Metrics, regression?: RegressionMetrics): string {
-  if (!regression) return `${name} accuracy ${percent(metrics.accuracy)}, ${name} loss ${metrics.loss.toFixed(4)}`;
-  return `${name} RMSE ${regression.rmse.toPrecision(4)}, ${name} MAE ${regression.mae.toPrecision(4)}, ${name} R² ${regression.r2.toFixed(4)}`;
+function setPhrase(name: string, figures: SetFigures): string {
+  if (!('rmse' in figures))
+    return `${name} accuracy ${percent(figures.accuracy)}, ${name} loss ${figures.loss.toFixed(4)}`;
+  const { rmse, mae, r2, loss } = figures;
+  const errors = `${name} RMSE ${rmse.toPrecision(4)}, ${name} MAE ${mae.toPrecision(4)}`;
+  return `${errors}, ${name} R² ${r2.toFixed(4)}, ${name} loss ${loss.toFixed(4)}`;
 }
 
 /** The done line's results: the test set's, and the validation set's headline figure. */
-export function resultsLine(result: TrainResult): string {
+export function resultsLine(result: FitResult): string {
   if (!result.test) throw new Error('the CLI always trains with a test set');
-  const test = result.testRegression
-    ? `${setPhrase('test', result.test, result.testRegression)}, test loss ${result.test.loss.toFixed(4)}`
-    : setPhrase('test', result.test);
-  if (!result.val) return test;
-  return `${test}, ${result.valRegression ? `validation R² ${result.valRegression.r2.toFixed(4)}` : `validation accuracy ${percent(result.val.accuracy)}`}`;
+  const test = setPhrase('test', result.test);
+  const val = result.val;
+  if (!val) return test;
+  const figure = 'rmse' in val ? `validation R² ${val.r2.toFixed(4)}` : `validation accuracy ${percent(val.accuracy)}`;
+  return `${test}, ${figure}`;
 }
 
 export function earlyStopLine(
-  earlyStop: NonNullable<TrainResult['earlyStop']>,
-  history: TrainResult['history'],
+  earlyStop: NonNullable<FitResult['earlyStopping']>,
+  history: FitResult['history'],
   patience: number,
 ): string {
-  const best = `the model keeps the weights of epoch ${earlyStop.bestEpoch}, of the lowest validation loss (${history[earlyStop.bestEpoch - 1].valLoss!.toFixed(4)})`;
+  const lowest = history[earlyStop.bestEpoch - 1].valLoss!.toFixed(4);
+  const best = `the model keeps the weights of epoch ${earlyStop.bestEpoch}, of the lowest validation loss (${lowest})`;
   return earlyStop.stopped
     ? `early stop after epoch ${history.length}: the validation loss had not improved for ${patience} epochs; ${best}`
     : `early stopping: ${best}`;
 }
 
-/** A regression's figures under the report's names, prefixed by the set; per target too where there are several. */
-function regressionFields(
-  set: 'test' | 'val',
-  r: RegressionMetrics,
-  d: TableDescription | undefined,
-): Record<string, unknown> {
+/** A set's figures under the report's names, prefixed by the set; a regression's per target where it has several. */
+function setFields(set: 'test' | 'val', r: SetFigures | undefined, d?: TableDescription): Record<string, unknown> {
+  if (!r) return {};
+  if (!('rmse' in r)) return { [`${set}Accuracy`]: r.accuracy, [`${set}Loss`]: r.loss };
   const fields: Record<string, unknown> = { [`${set}RMSE`]: r.rmse, [`${set}MAE`]: r.mae, [`${set}R2`]: r.r2 };
   if (r.perTarget.rmse.length > 1) {
     const names = d?.targets ?? r.perTarget.rmse.map((_, i) => String(i));
@@ -58,6 +62,7 @@ function regressionFields(
       names.map((name, i) => [name, { rmse: r.perTarget.rmse[i], mae: r.perTarget.mae[i], r2: r.perTarget.r2[i] }]),
     );
   }
+  fields[`${set}Loss`] = r.loss;
   return fields;
 }
 
@@ -65,8 +70,8 @@ function regressionFields(
  * The training set's figures after the epoch whose parameters the run returns (the best one with early stopping),
  * where the run evaluated the training set: its accuracy (a regression's RMSE) and loss.
  */
-function trainFields(result: TrainResult): Record<string, number> {
-  const record = result.history[(result.earlyStop?.bestEpoch ?? result.history.length) - 1];
+function trainFields(result: FitResult): Record<string, number> {
+  const record = result.history[(result.earlyStopping?.bestEpoch ?? result.history.length) - 1];
   if (record?.trainEvalLoss === undefined) return {};
   return record.trainRMSE !== undefined
     ? { trainRMSE: record.trainRMSE, trainEvalLoss: record.trainEvalLoss }
@@ -74,24 +79,27 @@ function trainFields(result: TrainResult): Record<string, number> {
 }
 
 export interface ReportInputs {
-  backend: Backend;
+  model: MLP;
   config: RunConfig;
   data: TrainingData;
-  result: TrainResult;
+  counts: FitStart;
+  result: FitResult;
   initFile?: string;
   resumeFile?: string;
 }
 
 /** The JSON report of a run. An image classifier's has the fields it always had; a table's adds its columns. */
 export function trainReport({
-  backend,
+  model,
   config,
   data,
+  counts,
   result,
   initFile,
   resumeFile,
 }: ReportInputs): Record<string, unknown> {
-  const { spec, options } = config;
+  const { options } = config;
+  const spec = model.spec;
   const d = spec.data;
   const table = d
     ? {
@@ -102,19 +110,9 @@ export function trainReport({
         ...(d.classes ? { classes: d.classes } : {}),
       }
     : {};
-  const test = !result.test
-    ? {}
-    : result.testRegression
-      ? { ...regressionFields('test', result.testRegression, d), testLoss: result.test.loss }
-      : { testAccuracy: result.test.accuracy, testLoss: result.test.loss };
-  const val = !result.val
-    ? {}
-    : result.valRegression
-      ? { ...regressionFields('val', result.valRegression, d), valLoss: result.val.loss }
-      : { valAccuracy: result.val.accuracy, valLoss: result.val.loss };
   return {
-    backend: backend.kind,
-    device: backend.device,
+    backend: model.backend,
+    device: model.device,
     layers: spec.layers,
     activation: spec.activation,
     loss: spec.loss,
@@ -127,17 +125,17 @@ export function trainReport({
     dropout: options.dropout ?? 0,
     shuffle: options.shuffle !== false,
     seed: options.seed,
-    trainSamples: data.train.count,
-    valSamples: data.val?.count ?? 0,
-    testSamples: data.test.count,
+    trainSamples: counts.trainRows,
+    valSamples: counts.validationRows,
+    testSamples: counts.testRows,
     data: data.source,
     ...table,
     ...(initFile ? { init: initFile } : {}),
     ...(resumeFile ? { resumedFrom: resumeFile } : {}),
-    ...test,
+    ...setFields('test', result.test, d),
     ...trainFields(result),
-    ...val,
-    ...(result.earlyStop ? { earlyStop: { patience: options.earlyStop, ...result.earlyStop } } : {}),
+    ...setFields('val', result.val, d),
+    ...(result.earlyStopping ? { earlyStop: { patience: options.earlyStop, ...result.earlyStopping } } : {}),
     seconds: result.seconds,
     history: result.history,
   };

@@ -1,24 +1,37 @@
-import { explainFailure } from '../api/engine.js';
+import type { BackendNote } from '../api/engine.js';
+import { MLP } from '../api/model.js';
+import type { FitOptions, FitStart } from '../api/options.js';
+import { checkLabelledSets } from '../check.js';
 import { DeviceLostError, UserError } from '../errors.js';
+import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { readFileBytes, writeFileAtomic } from '../io/atomic.js';
-import { type Checkpoint, loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
-import { decodeModel, encodeModel } from '../io/model-codec.js';
+import { type Checkpoint, decodeCheckpoint } from '../io/checkpoint-codec.js';
+import { decodeModel } from '../io/model-codec.js';
 import { curvesSvg } from '../io/plots.js';
 import { TABLE_BATCH, TABLE_EPOCHS } from '../train/defaults.js';
-import { checkRun, type TrainStart, train } from '../train/trainer.js';
+import { settingsOf } from '../train/resolve.js';
+import { FIT_SETTINGS, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { choiceFlag, helpText, parseFlags } from './args.js';
-import { BACKEND_CHOICES, openCliBackend } from './backends.js';
+import { BACKEND_CHOICES, choiceLine } from './backends.js';
 import { checkModelFile } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile } from './output.js';
 import { ProgressPrinter } from './progress.js';
-import { checkAgainst, configFromFlags, describeRun, type RunConfig, TRAIN_FLAGS } from './train-config.js';
+import {
+  checkAgainst,
+  configFromFlags,
+  describeRun,
+  type RunConfig,
+  settingFlags,
+  TRAIN_FLAGS,
+} from './train-config.js';
 import { type TrainingData, trainingData } from './train-data.js';
 import { describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
 
 const USAGE = 'webgpu-mlp train [options]     (npm run train -- [options])';
-const SUMMARY = `Trains an MLP and evaluates it on the test set after every epoch. On MNIST (the default, or --data DIR):
-inputs are pixels / 255 standardised with MNIST's mean 0.1307 and std 0.3081. On a table (--data FILE.csv): every
+const SUMMARY =
+  'Trains an MLP and evaluates it on the test set after every epoch. On MNIST (the default, or --data DIR):\n' +
+  `inputs are pixels / 255 standardised with MNIST's mean 0.1307 and std 0.3081. On a table (--data FILE.csv): every
 column but --target is a feature, standardised with the training rows' mean and std (stored in the model); the
 classes are the target's distinct values, or with --task regression the targets are standardised too and results
 are in their units. A table's defaults follow scikit-learn's MLPClassifier: one hidden layer of 100, Adam at 0.001,
@@ -46,13 +59,14 @@ export async function trainCommand(argv: string[]): Promise<void> {
   // The run: from the flags, or from the checkpoint being resumed (flags must agree with it), or on a model's weights;
   // its layers and defaults follow the data, which is read first.
   let config: RunConfig;
-  let start: TrainStart = {};
   let resumed: Checkpoint | undefined;
   const resumeFile = str('resume');
   const initFile = str('init');
+  const modelFile = resumeFile ?? initFile;
+  const modelBytes = modelFile ? readFileBytes(modelFile, resumeFile ? 'checkpoint' : 'model file') : undefined;
   let data: TrainingData;
-  if (resumeFile) {
-    resumed = loadCheckpoint(resumeFile);
+  if (resumeFile && modelBytes) {
+    resumed = decodeCheckpoint(modelBytes, resumeFile);
     const base: RunConfig = {
       spec: resumed.spec,
       options: resumed.options,
@@ -63,87 +77,101 @@ export async function trainCommand(argv: string[]): Promise<void> {
     data = trainingData(flags, base, `the checkpoint ${resumeFile}`);
     config = configFromFlags(flags, data.shape, base);
     checkAgainst(flags, config, base, `the checkpoint ${resumeFile}`);
-    start = { resume: resumed.state };
-  } else if (initFile) {
-    const model = decodeModel(readFileBytes(initFile, 'model file'), initFile);
-    data = trainingData(flags, { spec: model.spec }, `the model ${initFile}`);
-    config = configFromFlags(flags, data.shape, { spec: model.spec });
-    checkAgainst(flags, config, { spec: model.spec, options: config.options }, `the model ${initFile}`, true);
-    start = { params: model.params };
+  } else if (initFile && modelBytes) {
+    const { spec } = decodeModel(modelBytes, initFile);
+    data = trainingData(flags, { spec }, `the model ${initFile}`);
+    config = configFromFlags(flags, data.shape, { spec });
+    checkAgainst(flags, config, { spec, options: config.options }, `the model ${initFile}`, true);
   } else {
     data = trainingData(flags);
     config = configFromFlags(flags, data.shape);
   }
   if (data.testSplit !== undefined) config.testSplit = data.testSplit;
   const { spec, options } = config;
-  const { val } = data;
-  if (resumed && resumed.data.trainSamples !== data.train.count) {
-    throw new UserError(
-      `the checkpoint ${resumeFile} trained on ${resumed.data.trainSamples} samples, this data gives ${data.train.count}: use the same --data`,
+  // Images that do not fit the layers are said in the flags' terms, or (a model file's) naming the file.
+  const images = data.images;
+  if (images)
+    checkModelFile(
+      modelFile,
+      (set) => `the ${set} images of ${data.source}`,
+      () => checkLabelledSets(spec, images),
     );
-  }
-  const sets = { train: data.train, test: data.test, val };
-  const images = data.shape.data ? 'data' : 'images';
-  const run = checkModelFile(
-    resumeFile ?? initFile,
-    (set) => `the ${set} ${images} of ${data.source}`,
-    () => checkRun(spec, sets, options),
-  );
 
   const say = (line: string) => cliIo().stdout.write(`${line}\n`);
-  const backend = await openCliBackend(backendChoice, say, 'training', run.settings);
+  // auto may change its mind once fit knows the run's sizes: its last choice is the one said.
+  let note: BackendNote | undefined;
+  const opening = { backend: backendChoice, shaders: nodeShaderLoader, onBackend: (n: BackendNote) => (note = n) };
+  const values = settingsOf(spec, options, config.validationSplit);
+  const pick = (names: readonly string[]) =>
+    Object.fromEntries(names.filter((n) => n in values).map((n) => [n, values[n as keyof typeof values]]));
+  const d = data.shape.data;
+  const model = modelBytes
+    ? await MLP.fromBytes(modelBytes, { ...opening, source: modelFile })
+    : await MLP.create({
+        ...pick(MODEL_SETTINGS),
+        inputs: spec.layers[0],
+        outputs: spec.layers[spec.layers.length - 1],
+        hidden: spec.layers.slice(1, -1),
+        task: spec.task,
+        seed: options.seed,
+        ...opening,
+        ...(d ? { features: d.features, targets: d.targets, ...(d.classes ? { classes: d.classes } : {}) } : {}),
+        ...(d ? {} : { images: { mean: spec.inputMean, std: spec.inputStd } }),
+      });
   try {
-    say(`training ${describeRun(config)}`);
-    say(
-      `data: ${data.train.count} training samples${val ? `, ${val.count} validation` : ''}, ${data.test.count} test` +
-        (data.shape.data ? ` (${describeTable(data)})` : ''),
-    );
-    if (resumed) say(`resuming from ${resumeFile}: epoch ${resumed.state.epoch}, step ${resumed.state.step}`);
-    if (initFile) say(`starting from the weights of ${initFile}`);
-    say(`device: ${backend.device}`);
     const checkpointFile = str('checkpoint');
     const printer = new ProgressPrinter(cliIo().stdout, options.epochs);
     // The last checkpoint on disk, for the message if the GPU is lost.
-    let saved = resumeFile && resumed ? { file: resumeFile, step: resumed.state.step } : undefined;
-    const result = await train(
-      backend,
-      spec,
-      sets,
-      options,
-      {
-        onProgress: (p) => printer.progress(p),
-        onEpoch: (r) => printer.epoch(r),
-        onCheckpoint: checkpointFile
-          ? (state) => {
-              saveCheckpoint(checkpointFile, {
-                spec,
-                options,
-                state,
-                data: {
-                  trainSamples: data.train.count,
-                  trainLimit: config.trainLimit,
-                  testSplit: config.testSplit,
-                  ...(val ? { val: val.count, validationSplit: config.validationSplit } : {}),
-                },
-              });
-              saved = { file: checkpointFile, step: state.step };
-            }
-          : undefined,
+    let saved = resumed && resumeFile ? { file: resumeFile, step: resumed.state.step } : undefined;
+    let counts: FitStart = { trainRows: 0, validationRows: 0, testRows: 0 };
+    const given = settingFlags(flags);
+    // A resumed run takes its settings from the checkpoint, but those the flags may still change.
+    const settings = resumed
+      ? Object.fromEntries(Object.entries(given).filter(([name]) => SETTINGS[name as keyof typeof SETTINGS].resumable))
+      : pick(FIT_SETTINGS);
+    const fitOptions: FitOptions = {
+      ...settings,
+      validationSplit: config.validationSplit,
+      testData: data.test,
+      resume: resumed && modelBytes,
+      onStart: (start) => {
+        counts = start;
+        if (note) say(choiceLine(note, 'training'));
+        say(`training ${describeRun(config)}`);
+        const val = start.validationRows ? `, ${start.validationRows} validation` : '';
+        const table = d ? ` (${describeTable(data)})` : '';
+        say(`data: ${start.trainRows} training samples${val}, ${start.testRows} test${table}`);
+        if (resumed) say(`resuming from ${resumeFile}: epoch ${resumed.state.epoch}, step ${resumed.state.step}`);
+        if (initFile) say(`starting from the weights of ${initFile}`);
+        say(`device: ${model.device}`);
       },
-      start,
-    ).catch(async (error: unknown) => {
-      throw explainLoss(await explainFailure(error, backend), saved);
+      onChunk: (p) => printer.progress(p),
+      onEpoch: (r) => printer.epoch(r),
+      checkpoint: checkpointFile
+        ? {
+            every: options.checkpointEvery,
+            data: { trainLimit: config.trainLimit, testSplit: config.testSplit },
+            save: (bytes, at) => {
+              writeFileAtomic(checkpointFile, bytes);
+              saved = { file: checkpointFile, step: at.step };
+            },
+          }
+        : undefined,
+    };
+    const result = await model.fit(data.x, data.y, fitOptions).catch((error: unknown) => {
+      throw explainLoss(error, saved);
     });
     const stepsRun = result.steps - (resumed?.state.step ?? 0);
     const samplesPerSecond = (stepsRun * options.batch) / result.seconds;
     say(
-      `done: ${resultsLine(result)}, ${result.steps} steps, ${result.seconds.toFixed(1)} s (${Math.round(samplesPerSecond)} samples/s including evaluation)`,
+      `done: ${resultsLine(result)}, ${result.steps} steps, ${result.seconds.toFixed(1)} s ` +
+        `(${Math.round(samplesPerSecond)} samples/s including evaluation)`,
     );
-    if (result.earlyStop) say(earlyStopLine(result.earlyStop, result.history, options.earlyStop!));
+    if (result.earlyStopping) say(earlyStopLine(result.earlyStopping, result.history, options.earlyStop!));
     if (checkpointFile) say(`checkpoint written to ${checkpointFile}`);
     const out = str('out');
     if (out) {
-      writeFileAtomic(out, encodeModel(spec, result.params));
+      writeFileAtomic(out, model.toBytes());
       say(`model written to ${out}`);
     }
     const plotFile = str('plot');
@@ -153,12 +181,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
     }
     const reportFile = str('report');
     if (reportFile) {
-      const report = trainReport({ backend, config, data, result, initFile, resumeFile });
+      const report = trainReport({ model, config, data, counts, result, initFile, resumeFile });
       writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
       say(`report written to ${reportFile}`);
     }
   } finally {
-    backend.dispose();
+    model.dispose();
   }
 }
 
@@ -170,7 +198,8 @@ function explainLoss(error: unknown, saved?: { file: string; step: number }): un
   if (!(error instanceof DeviceLostError)) return error;
   const lost = error;
   const next = saved
-    ? `the last checkpoint, at step ${saved.step}, is ${saved.file}: --resume ${saved.file} continues the run (add --backend cpu if the GPU stays unavailable)`
+    ? `the last checkpoint, at step ${saved.step}, is ${saved.file}: --resume ${saved.file} continues the run ` +
+      '(add --backend cpu if the GPU stays unavailable)'
     : 'no checkpoint was saved: run again, with --checkpoint FILE --checkpoint-every N to keep one';
   return new UserError(`the GPU device was lost (${lost.reason}: ${lost.detail || 'no message'}); ${next}`);
 }

@@ -187,30 +187,46 @@ function keptRows(rows: number, held: Uint32Array): Uint32Array {
   return kept;
 }
 
+/** A table's rows as read for training: the training rows (after trainLimit, validation rows last), the test rows. */
+export interface TableRows {
+  train: RawRows;
+  test: RawRows;
+  columns: Columns;
+}
+
+/** The rows `indices` of `raw` (`width` features, `outputs` labels per row), end to end. */
+function pick(raw: RawRows, indices: Uint32Array, width: number, outputs: number): RawRows {
+  const features = new Float32Array(indices.length * width);
+  const labels =
+    raw.labels instanceof Float32Array ? new Float32Array(indices.length * outputs) : new Uint32Array(indices.length);
+  indices.forEach((row, i) => {
+    features.set(raw.features.subarray(row * width, (row + 1) * width), i * width);
+    labels.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs);
+  });
+  return { features, labels, rows: indices.length, ...(raw.classes ? { classes: raw.classes } : {}) };
+}
+
 /**
- * The training, test and validation sets of a table: the test table's rows, or else a seeded fraction of the
- * training table's; then the first trainLimit training rows, and the last validationSplit of those held out. The
- * description is fitted on what remains for training (or given).
+ * The training and test rows of a table, unstandardised: the test table's rows, or else a seeded fraction of the
+ * training table's; then the first trainLimit training rows (of which validationSplit, the last ones, will validate).
  */
-export function tableSets(table: CsvTable, options: TableOptions): TableSets {
+export function tableRows(table: CsvTable, options: TableOptions): TableRows {
   const { task } = options;
   const given = options.description;
   const named = given ?? tableColumns(table, task, options.targets);
   const raw = readRows(table, named, task, true);
   const columns: Columns = { features: named.features, targets: named.targets, classes: raw.classes };
-  const { classes } = raw;
+  const outputs = task === 'classification' ? 1 : columns.targets.length;
 
   let trainRows: Uint32Array;
-  let testRaw: RawRows;
-  let testRows: Uint32Array;
+  let test: RawRows;
   if (options.test) {
     columnIndices(options.test, [...columns.features, ...columns.targets]);
-    testRaw = readRows(options.test, columns, task, true);
-    testRows = range(0, testRaw.rows);
+    test = readRows(options.test, columns, task, true);
     trainRows = range(0, raw.rows);
   } else {
-    testRows = heldOutRows(table.file, raw.rows, options.testSplit ?? DEFAULT_TEST_SPLIT);
-    testRaw = raw;
+    const testRows = heldOutRows(table.file, raw.rows, options.testSplit ?? DEFAULT_TEST_SPLIT);
+    test = pick(raw, testRows, columns.features.length, outputs);
     trainRows = keptRows(raw.rows, testRows);
   }
   if (options.trainLimit !== undefined) {
@@ -223,19 +239,31 @@ export function tableSets(table: CsvTable, options: TableOptions): TableSets {
     }
     trainRows = trainRows.subarray(0, limit);
   }
+  const split = options.validationSplit;
+  const fitted = trainRows.length - (split === undefined ? 0 : validationRows(split, trainRows.length));
+  if (raw.classes) checkClasses(table.file, columns.targets[0], raw.classes, fitted);
+  return { train: pick(raw, trainRows, columns.features.length, outputs), test, columns };
+}
+
+/**
+ * The training, test and validation sets of a table (tableRows'), standardised with the description, fitted on the
+ * training rows but the validation ones (or given).
+ */
+export function tableSets(table: CsvTable, options: TableOptions): TableSets {
+  const { task } = options;
+  const { train, test, columns } = tableRows(table, options);
+  let trainRows = range(0, train.rows);
   let valRows: Uint32Array | undefined;
   if (options.validationSplit !== undefined) {
-    const held = validationRows(options.validationSplit, trainRows.length);
-    valRows = trainRows.subarray(trainRows.length - held);
-    trainRows = trainRows.subarray(0, trainRows.length - held);
+    const held = validationRows(options.validationSplit, train.rows);
+    valRows = trainRows.subarray(train.rows - held);
+    trainRows = trainRows.subarray(0, train.rows - held);
   }
-  if (classes) checkClasses(table.file, columns.targets[0], classes, trainRows.length);
-
-  const description = given ?? fitDescription(raw, trainRows, columns, task);
+  const description = options.description ?? fitDescription(train, trainRows, columns, task);
   return {
-    train: rowsAsDataset(raw, trainRows, description, task),
-    test: rowsAsDataset(testRaw, testRows, description, task),
-    ...(valRows ? { val: rowsAsDataset(raw, valRows, description, task) } : {}),
+    train: rowsAsDataset(train, trainRows, description, task),
+    test: rowsAsDataset(test, range(0, test.rows), description, task),
+    ...(valRows ? { val: rowsAsDataset(train, valRows, description, task) } : {}),
     description,
   };
 }

@@ -3,8 +3,7 @@
  * also loads as a model, and in PyTorch), the optimiser state as "optimizer.<slot>.<parameter name>" (PyTorch's slot
  * names: momentum_buffer, exp_avg, exp_avg_sq, square_avg, grad_avg), early stopping's best parameters as
  * "best.<parameter name>", and in __metadata__ the format name and version, the model spec, the run's settings and
- * where it stands (epoch, step, shuffling generator, history) as JSON. No Node imports: checkpoint.ts writes them to
- * files.
+ * where it stands (epoch, step, shuffling generator, history) as JSON. No Node imports: the callers write the files.
  */
 import { UserError } from '../errors.js';
 import {
