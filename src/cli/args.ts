@@ -77,16 +77,6 @@ export function intFlag(
   return value;
 }
 
-/** A finite, positive number flag value. */
-export function positiveFlag(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
-    throw new UserError(`--${name} "${text}" is not valid: use a positive number such as ${fallback}`);
-  }
-  return value;
-}
-
 export function choiceFlag<T extends string>(
   name: string,
   text: string | undefined,
@@ -108,12 +98,4 @@ export function numberFlag(name: string, text: string | undefined, fallback: num
     throw new UserError(`--${name} "${text}" is not valid: use a number such as ${fallback}`);
   }
   return value;
-}
-
-/** A true/false flag value (--shuffle false). */
-export function booleanFlag(name: string, text: string | undefined, fallback: boolean): boolean {
-  if (text === undefined) return fallback;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  throw new UserError(`--${name} "${text}" is not valid: use true or false`);
 }

@@ -155,10 +155,6 @@ export function readTable(table: CsvTable, d: TableDescription, task: Task, labe
   return rowsAsDataset(readRows(table, d, task, labelled), range(0, table.cells.rows), d, task);
 }
 
-/** Whether a table holds every target column of a description. */
-export const hasTargets = (table: CsvTable, d: TableDescription) =>
-  d.targets.every((name) => table.columns.includes(name));
-
 /** The test rows of a split: a seeded `fraction` of the rows, in the file's order, the same rows for every run. */
 export function heldOutRows(file: string, rows: number, fraction: number): Uint32Array {
   const held = Math.round(fraction * rows);

@@ -13,10 +13,9 @@ import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './kernels/
 import { type MatmulVariant, variantConstants, variantKey } from './matmul-variants.js';
 import type { ShaderLoader } from './shaders.js';
 
-export type { LayerDropout } from './kernels/activations.js';
 export type { Launch } from './kernels/define.js';
 export { normalisationTable } from './kernels/gather.js';
-export { BIAS, BIAS_GRAD, MASK, type MatmulArgs, matmulGroupsAlong, RELU, UPDATE } from './kernels/matmul.js';
+export { BIAS, BIAS_GRAD, MASK, RELU, UPDATE } from './kernels/matmul.js';
 export { optimizerStepValues } from './kernels/updates.js';
 
 /**
