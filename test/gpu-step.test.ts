@@ -22,8 +22,8 @@ import { expectClose, expectTensorsClose, relativeError } from './helpers.js';
  * The session tests' 3-layer net (odd sizes: see gpu-fixture.ts) trained on the GPU against CpuNetwork + ops.gather +
  * ops.sgdUpdate driven the same way on the CPU. The 23 test rows in batches of 8 end with a partial batch of 7.
  * Every matmul tile is forced through the whole step on a GPU or with WEBGPU_MLP_ALL_MATMULS=1; on a software adapter
- * only the tiles training picks there (SOFTWARE_CHOICE), whose variants test/gpu-matmul.test.ts compiles too: the
- * split-K tiles are then checked alone, with the epilogues the step uses, by test/gpu-matmul.test.ts.
+ * only the tiles training picks there (SOFTWARE_CHOICE), whose variants test/gpu-matmul.test.ts compiles too; the
+ * split-K tiles are then left to test/gpu-matmul.test.ts, which forces the 16x16 one there once per mode.
  */
 const spec = makeSpec(LAYERS);
 const table = paramTable(spec);
