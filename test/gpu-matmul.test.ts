@@ -19,7 +19,7 @@ import {
   variantConstants,
 } from '../src/gpu/matmul-variants.js';
 import { Rng } from '../src/model/rng.js';
-import { KernelRunner, matmulTol, openTestGpu, withLeadingJunk } from './gpu-setup.js';
+import { everyMatmul, KernelRunner, matmulTol, openTestGpu, withLeadingJunk } from './gpu-setup.js';
 import { expectClose, randomArray } from './helpers.js';
 
 /**
@@ -55,10 +55,9 @@ const UNPICKED_PER_MODE = [
 /** How this device's backend picks variants (SOFTWARE_CHOICE on a software adapter). */
 const picking = defaultMatmulChoice(gpu);
 
-const testedVariants =
-  gpu.adapter.software && process.env.WEBGPU_MLP_ALL_MATMULS !== '1'
-    ? [...ALL_VARIANTS.filter(([, tile]) => SOFTWARE_CHOICE.tiles!.includes(tile)), ...UNPICKED_PER_MODE]
-    : ALL_VARIANTS;
+const testedVariants = everyMatmul(gpu)
+  ? ALL_VARIANTS
+  : [...ALL_VARIANTS.filter(([, tile]) => SOFTWARE_CHOICE.tiles!.includes(tile)), ...UNPICKED_PER_MODE];
 
 interface Case {
   m: number;
@@ -174,7 +173,7 @@ describe('matmul variants, forced, against the CPU', () => {
   it('include the split-K tile in every mode: 21 variants on a software adapter, all 36 on a GPU', () => {
     const modes = new Set(testedVariants.filter(([, tile]) => MATMUL_TILES[tile].sk > 1).map(([, , mode]) => mode));
     expect([...modes].sort()).toEqual([...MATMUL_MODES].sort());
-    expect(testedVariants.length).toBe(gpu.adapter.software && process.env.WEBGPU_MLP_ALL_MATMULS !== '1' ? 21 : 36);
+    expect(testedVariants.length).toBe(everyMatmul(gpu) ? 36 : 21);
   });
 
   it.each(testedVariants)('%s %s %s', async (form, tile, mode) => {

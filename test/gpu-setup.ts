@@ -72,6 +72,14 @@ export async function openTestGpu(options: { own?: boolean } = {}): Promise<Gpu>
   }
 }
 
+/**
+ * Whether the matmul-heavy tests force every matmul variant: on a GPU, or with WEBGPU_MLP_ALL_MATMULS=1. On a
+ * software adapter, where compiling one takes seconds, they force only the variants that test/gpu-matmul.test.ts
+ * compiles there (those training picks, SOFTWARE_CHOICE, and one split-K tile per mode), which the worker's shared
+ * pipelines then serve.
+ */
+export const everyMatmul = (gpu: Gpu): boolean => !gpu.adapter.software || process.env.WEBGPU_MLP_ALL_MATMULS === '1';
+
 /** NaN as a u32 bit pattern: poisons float and integer outputs alike, so an element nobody wrote fails. */
 const POISON = 0x7fc00000;
 

@@ -3,6 +3,9 @@
  * on the CPU and on the GPU, in each form (nt, tn, nn): 0 · Inf and 0 · NaN are NaN, so a zero operand never hides a
  * non-finite one; Inf + (−Inf) is NaN; and every output whose sum has only finite terms stays finite. Half of A is
  * zero, as ReLU leaves a layer's gradients, so a kernel that skipped zero terms would fail.
+ * On a GPU, or with WEBGPU_MLP_ALL_MATMULS=1, each form runs in each mode on a split-K tile (tiny) and on one without
+ * (medium). On a software adapter, where each variant compiles for seconds, each form runs once per tile and each mode
+ * once per tile, in the variants test/gpu-matmul.test.ts compiles there too.
  */
 import { describe, expect, it } from 'vitest';
 import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
@@ -10,7 +13,7 @@ import { launch } from '../src/gpu/kernels.js';
 import type { MatmulForm, MatmulMode, MatmulTile } from '../src/gpu/matmul-variants.js';
 import { Rng } from '../src/model/rng.js';
 import { useTestGpu } from './gpu-fixture.js';
-import { matmulTol } from './gpu-setup.js';
+import { everyMatmul, matmulTol, openTestGpu } from './gpu-setup.js';
 import { expectClose } from './helpers.js';
 
 /** c = A · B in logical form: A is (m, k), B is (k, n), both row-major, whatever a form stores. */
@@ -89,15 +92,26 @@ const kinds = (c: ArrayLike<number>): Kind[] => Array.from(c, kindOf);
 /** (m, n, k) for each GPU variant: ragged for scalar, ragged but vec4-aligned for edge, whole tiles for fast. */
 const RAGGED: [number, number, number] = [7, 9, 11];
 const ALIGNED: [number, number, number] = [20, 12, 68];
-const WHOLE_TILES: [number, number, number] = [16, 16, 64];
-const SHAPES = [RAGGED, ALIGNED, WHOLE_TILES];
-const VARIANTS: { tile: MatmulTile; mode: MatmulMode; shape: [number, number, number] }[] = [
-  { tile: 'tiny', mode: 'scalar', shape: RAGGED },
-  { tile: 'tiny', mode: 'edge', shape: ALIGNED },
-  { tile: 'tiny', mode: 'fast', shape: WHOLE_TILES },
-  { tile: 'medium', mode: 'scalar', shape: RAGGED }, // a tile without split-K
-];
+const WHOLE_TINY_TILES: [number, number, number] = [16, 16, 64];
+const WHOLE_MEDIUM_TILES: [number, number, number] = [64, 64, 16];
+const SHAPES = [RAGGED, ALIGNED, WHOLE_TINY_TILES, WHOLE_MEDIUM_TILES];
+const shapeFor = (tile: MatmulTile, mode: MatmulMode): [number, number, number] =>
+  mode === 'scalar' ? RAGGED : mode === 'edge' ? ALIGNED : tile === 'tiny' ? WHOLE_TINY_TILES : WHOLE_MEDIUM_TILES;
 const FORMS: MatmulForm[] = ['nt', 'tn', 'nn'];
+const MODES: MatmulMode[] = ['fast', 'edge', 'scalar'];
+
+/** Every form in every mode on both tiles; on a software adapter, form i in mode i on tiny and mode i + 1 on medium. */
+const probe = await openTestGpu();
+type Variant = [MatmulForm, MatmulTile, MatmulMode];
+const CASES: Variant[] = everyMatmul(probe)
+  ? FORMS.flatMap((form) =>
+      (['tiny', 'medium'] as const).flatMap((tile) => MODES.map((mode): Variant => [form, tile, mode])),
+    )
+  : FORMS.flatMap((form, i): Variant[] => [
+      [form, 'tiny', MODES[i]],
+      [form, 'medium', MODES[(i + 1) % 3]],
+    ]);
+probe.destroy();
 
 describe('the fixture', () => {
   it.each(SHAPES)('%i x %i x %i gives NaN, +Inf, -Inf and finite outputs, and NaN a zero skip loses', (m, n, k) => {
@@ -124,9 +138,8 @@ describe('non-finite values in the CPU matmuls', () => {
 describe('non-finite values in the GPU matmuls', () => {
   const opened = useTestGpu({ kernels: true });
 
-  const cases = FORMS.flatMap((form) => VARIANTS.map((v) => [form, v.tile, v.mode, v] as const));
-  it.each(cases)('%s %s %s: NaN and infinities where the plain loop has them', async (form, tile, mode, { shape }) => {
-    const [m, n, k] = shape;
+  it.each(CASES)('%s %s %s: NaN and infinities where the plain loop has them', async (form, tile, mode) => {
+    const [m, n, k] = shapeFor(tile, mode);
     const x = operands(m, n, k);
     const want = plainLoop(x);
     const { a, b } = stored(form, x);
