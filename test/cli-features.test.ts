@@ -117,6 +117,10 @@ describe('train, eval and predict flags', () => {
       /--learning-rate 0\.5 differs from the checkpoint .*'s 0\.1: leave --learning-rate out/,
     ],
     [
+      ['train', '--resume', file('checkpoint.safetensors'), '--validation-split', '0.1'],
+      /--validation-split 0\.1 differs from the checkpoint .*'s none: leave --validation-split out/,
+    ],
+    [
       ['train', '--resume', file('checkpoint.safetensors'), '--optimizer', 'adam'],
       /--optimizer adam differs from the checkpoint/,
     ],

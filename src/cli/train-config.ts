@@ -196,7 +196,8 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
 export function checkAgainst(flags: Flags, config: RunConfig, base: RunConfig, what: string, modelOnly = false): void {
   const differs = (flag: string, mine: unknown, theirs: unknown) =>
     new UserError(
-      `--${flag} ${String(mine)} differs from ${what}'s ${String(theirs)}: ` + `leave --${flag} out to keep ${what}'s`,
+      `--${flag} ${String(mine)} differs from ${what}'s ${theirs === undefined ? 'none' : String(theirs)}: ` +
+        `leave --${flag} out to keep ${what}'s`,
     );
   for (const [flag, get] of DEFINING) {
     if ((modelOnly && !MODEL_FLAGS.includes(flag)) || flags[flag] === undefined) continue;
