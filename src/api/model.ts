@@ -103,6 +103,11 @@ export class MLP {
   /** A new model with the seeded initialisation of nn.Linear (U(-1/√in, 1/√in)), on the backend asked for. */
   static async create(options: ModelOptions): Promise<MLP> {
     return worded(async () => {
+      if (typeof options !== 'object' || options === null) {
+        throw new UserError(
+          'MLP.create needs its options: the layers at least, e.g. MLP.create({ inputs: 4, outputs: 3 })',
+        );
+      }
       const spec = specOf(options);
       const seed = options.seed ?? 1;
       if (

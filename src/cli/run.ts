@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { UserError } from '../errors.js';
 import { evalCommand } from './eval.js';
 import { describeFailure } from './failure.js';
@@ -18,13 +19,20 @@ Commands:
   eval     evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix (or RMSE, MAE, R²)
   predict  classify one digit (a PNG image, or a test-set sample), or predict every row of a CSV table
 
-Run "webgpu-mlp <command> --help" for a command's options; --verbose prints the stack trace of an error.
+Run "webgpu-mlp <command> --help" for a command's options; --verbose prints the stack trace of an error;
+"webgpu-mlp --version" prints the version.
 `;
 
 async function dispatch(argv: string[], io: CliIo): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h') {
     io.stdout.write(USAGE);
+    return;
+  }
+  if (command === '--version') {
+    // The package's own manifest, by its name: the same from a clone (tsx) and from an install (dist).
+    const manifest = createRequire(import.meta.url)('webgpu-mlp/package.json') as { version: string };
+    io.stdout.write(`${manifest.version}\n`);
     return;
   }
   const run = COMMANDS[command];
