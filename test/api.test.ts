@@ -44,6 +44,39 @@ describe('MLP on arrays, CPU', () => {
     model.dispose();
   });
 
+  it('says what a row is when x is one flat row, and that one class is too few', async () => {
+    const model = await MLP.create({ inputs: 2, outputs: 2, backend: 'cpu' });
+    await model.fit(
+      [
+        [0, 0],
+        [1, 1],
+      ],
+      [0, 1],
+      { epochs: 1 },
+    );
+    const flat = [1, 0] as unknown as number[][];
+    await expectUserError(
+      () => model.predict(flat),
+      /^x\[0\] is a number, not a row: give x as rows of 2 features, e.g. \[\[0, 1\]\] for one row$/,
+      'data',
+    );
+    const fresh = await MLP.create({ inputs: 2, outputs: 2, backend: 'cpu' });
+    await expectUserError(
+      () =>
+        fresh.fit(
+          [
+            [0, 0],
+            [1, 1],
+          ],
+          [0, 0],
+        ),
+      /^y holds one class \(0\): a classifier learns to tell two or more apart, so give rows of at least two classes$/,
+      'data',
+    );
+    model.dispose();
+    fresh.dispose();
+  });
+
   it('asks for its options when MLP.create is given none', async () => {
     const create = MLP.create as (options?: unknown) => Promise<MLP>;
     await expectUserError(

@@ -59,9 +59,15 @@ export function toMatrix(value: unknown, width: number, what: string, unit: stri
   if (Array.isArray(value)) {
     const data = new Float32Array(value.length * width);
     value.forEach((row: unknown, r) => {
-      if (!Array.isArray(row) || row.length !== width) {
-        const got = Array.isArray(row) ? `${row.length} values` : `not an array (${typeof row})`;
-        throw new UserError(`${what}[${r}] has ${got}, the model takes ${width} ${unit} per row`, 'data');
+      if (!Array.isArray(row)) {
+        throw new UserError(
+          `${what}[${r}] is a ${row === null ? 'null' : typeof row}, not a row: give ${what} as rows of ${width} ` +
+            `${unit}, e.g. [[${Array.from({ length: width }, (_, c) => c % 2).join(', ')}]] for one row`,
+          'data',
+        );
+      }
+      if (row.length !== width) {
+        throw new UserError(`${what}[${r}] has ${row.length} values, the model takes ${width} ${unit} per row`, 'data');
       }
       row.forEach((v: number, c) => (data[r * width + c] = finite(v, `${what}[${r}][${c}]`)));
     });
@@ -182,6 +188,13 @@ export function trainingSets(
 ): TrainingSets {
   const raw = rawRows(spec, x, y, '', description?.classes ?? columns.classes);
   const task = spec.task;
+  if (task === 'classification' && raw.classes!.length < 2) {
+    throw new UserError(
+      `y holds one class (${raw.classes![0]}): a classifier learns to tell two or more apart, ` +
+        'so give rows of at least two classes',
+      'data',
+    );
+  }
   if (task === 'classification' && raw.classes!.length !== outputSize(spec)) {
     const k = raw.classes!.length;
     throw new UserError(
