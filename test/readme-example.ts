@@ -14,3 +14,22 @@ export function readmeExample(readme: string): Example {
     throw new Error('no js or ts code block under "Use it from your code" in README.md');
   return { language: block[1].startsWith('t') ? 'ts' : 'js', code: block[2] };
 }
+
+/** The command lines of the README's "From the command line" section: its sh block, without comments. */
+export function readmeCommandLines(readme: string): string[] {
+  const heading = /^#+ From the command line\s*$/im.exec(readme);
+  if (!heading) throw new Error('README.md has no "From the command line" heading');
+  const block = /^```sh\n([\s\S]*?)^```$/m.exec(readme.slice(heading.index + heading[0].length));
+  if (!block) throw new Error('no sh code block under "From the command line" in README.md');
+  return block[1]
+    .split('\n')
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter((line) => line !== '');
+}
+
+/** The tarball the README's install section installs (`npm install ./NAME.tgz`). */
+export function readmeTarball(readme: string): string {
+  const install = /^npm install \.\/(\S+\.tgz)$/m.exec(readme);
+  if (!install) throw new Error('README.md has no `npm install ./NAME.tgz` line');
+  return install[1];
+}
