@@ -1,8 +1,8 @@
 /**
  * The package as a user gets it: `npm pack` (which builds it), installed from the tarball into a fresh project
  * offline, and used there as a person would: a plain Node script on both backends, TypeScript against the shipped
- * declarations, a Vite app in Chromium, the README's command-line lines through npx, and the README's example. The
- * tarball is the one the README's install line names. The project's code (the fixtures in test/consumer/) imports
+ * declarations, a Vite app in Chromium, the README's command-line lines through npx, and the README's examples (Node,
+ * a page and a Web Worker) as they stand. The tarball is the one the README's install line names. The project's code (the fixtures in test/consumer/) imports
  * the package by its name only.
  */
 import fs from 'node:fs';
@@ -15,7 +15,7 @@ import { serveStatic } from './e2e-server.js';
 // WebGPU on SwiftShader (unless a driver is chosen) for the project's processes too: they inherit the variable.
 import './gpu-setup.js';
 import { installConsumer, mustRun, pack, ROOT, run, userEnv } from './package-consumer.js';
-import { readmeCommandLines, readmeExample, readmeTarball } from './readme-example.js';
+import { readmeCommandLines, readmeExample, readmeScripts, readmeTarball } from './readme-example.js';
 
 const FIXTURES = path.join(ROOT, 'test', 'consumer');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -245,5 +245,49 @@ describe('a Vite app that imports the package', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("the README's page and Web Worker", () => {
+  let browser: Browser | undefined;
+  afterAll(async () => browser?.close());
+
+  /** A Vite app of the README's files as they stand, with the index.html the README describes, built and opened. */
+  async function open(name: string, files: Record<string, string>): Promise<string> {
+    const app = path.join(project, name);
+    fs.mkdirSync(app);
+    fs.writeFileSync(
+      path.join(app, 'index.html'),
+      '<!doctype html>\n<title>README</title>\n<script type="module" src="./main.js"></script>\n',
+    );
+    for (const [file, code] of Object.entries(files)) fs.writeFileSync(path.join(app, file), code);
+    const built = run(process.execPath, [VITE, 'build', '--logLevel', 'warn'], app);
+    expect(built.status, built.stdout + built.stderr).toBe(0);
+    const server = await serveStatic(path.join(app, 'dist'));
+    try {
+      // Without WebGPU, so that `backend: 'auto'` trains on the CPU: quick, and the same bits on every machine.
+      browser ??= await launchChromium([]);
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(server.url);
+      await page.waitForFunction(() => document.body?.textContent?.startsWith('XOR'), undefined, { timeout: 60_000 });
+      expect(errors).toEqual([]);
+      return `${await page.textContent('body')} | ${await page.title()}`;
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('a page trains XOR as the README writes it', async () => {
+    const [main] = readmeScripts(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'), '## In a page');
+    expect(await open('readme-page', { 'main.js': main })).toBe('XOR: no yes yes no | README');
+  });
+
+  it('a Web Worker trains, reports each epoch, and hands the model to the page', async () => {
+    const [worker, main] = readmeScripts(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'), '## In a Web Worker');
+    expect(await open('readme-worker', { 'train-worker.js': worker, 'main.js': main })).toMatch(
+      /^XOR: no yes yes no \| epoch 300: loss \d\.\d{4}$/,
+    );
   });
 });

@@ -33,3 +33,13 @@ export function readmeTarball(readme: string): string {
   if (!install) throw new Error('README.md has no `npm install ./NAME.tgz` line');
   return install[1];
 }
+
+/** The js code blocks of a README section, in order, up to the next heading. */
+export function readmeScripts(readme: string, heading: string): string[] {
+  const start = readme.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`README.md has no "${heading}" heading`);
+  const rest = readme.slice(start + heading.length + 2);
+  const next = /^#+ /m.exec(rest);
+  const section = next ? rest.slice(0, next.index) : rest;
+  return [...section.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+}
