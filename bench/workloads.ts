@@ -71,7 +71,7 @@ export const REFERENCE_MS: Record<string, { tfjs: number; torch: number; target:
   D: { tfjs: 347, torch: 139, target: 139 },
 };
 
-/** The H100's figures in ../shared/gpu/README.md, for the floors. */
+/** An H100's figures for the floors: cuBLAS fp32 TFLOP/s, a small dispatch in one pass, a submit with its read back. */
 export const H100 = { cublasTflops: 52, usPerDispatch: 6, msPerRoundTrip: 0.05 };
 
 export const stepsPerEpoch = (w: Workload): number => Math.floor(w.trainSamples / w.batch);

