@@ -1,4 +1,5 @@
 import type { Backend, Metrics, TrainingSession } from '../backend.js';
+import { checkRun } from '../check.js';
 import { UserError } from '../errors.js';
 import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
 import { paramTable } from '../model/params.js';
@@ -13,9 +14,10 @@ import {
   type SetResults,
 } from './evaluation.js';
 import type { RegressionMetrics } from './metrics.js';
-import { checkRun, type TrainData, type TrainOptions } from './run.js';
+import type { TrainData, TrainOptions } from './run.js';
 
-export { type CheckedRun, checkRun, DEFAULT_TRAIN_OPTIONS, type TrainData, type TrainOptions } from './run.js';
+export { type CheckedRun, checkRun } from '../check.js';
+export { DEFAULT_TRAIN_OPTIONS, type TrainData, type TrainOptions } from './run.js';
 
 /** One epoch's results: its training loss and, by the task, EpochMetrics of the test and validation sets. */
 export interface EpochRecord extends EpochMetrics {
