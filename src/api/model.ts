@@ -32,6 +32,7 @@ import {
   type ClassifierMetrics,
   type ClassifierReport,
   type FitResult,
+  figures,
   fitResult,
   type Predictions,
   predictions,
@@ -70,20 +71,15 @@ function modelSettings(spec: ModelSpec): unknown[] {
   return MODEL_SETTINGS.map((name) => values[name]).filter((value) => value !== undefined);
 }
 
-/**
- * Lets other work run (a timer that aborts, a page's events) between chunks of steps, which may all be synchronous on
- * the CPU.
- */
+/** Lets other work run (a timer that aborts, a page's events) between chunks of steps, all synchronous on the CPU. */
 const yieldToEventLoop = () =>
   new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
  * A multilayer perceptron on arrays or byte images, trained on the CPU reference or with WebGPU. A model of images
- * (created with `images`, or read from an image model's bytes) takes pixel bytes, normalised as its spec says; on
- * rows of numbers its inputs are standardised with
- * statistics fitted on the first fit's training rows (and a regression's targets too), which the model keeps: every
- * later fit, predict and evaluate, and its model file, use them. Each model holds its own backend: models train side by
- * side, and dispose() frees everything the model holds on the GPU.
+ * takes pixel bytes, normalised as its spec says; rows of numbers are standardised with statistics fitted on the first
+ * fit's training rows (and a regression's targets too), which every later fit, predict, evaluate and the model file
+ * use. Each model holds its own backend: models train side by side, and dispose() frees what it holds on the GPU.
  */
 export class MLP {
   private busy = false;
@@ -126,7 +122,6 @@ export class MLP {
             targets: options.targets ?? (spec.task === 'regression' ? defaultNames('y', options.outputs) : ['y']),
             ...(options.classes ? { classes: options.classes } : {}),
           };
-      // the names fit the model
       if (!options.images) validateSpec({ ...spec, data: placeholderDescription(spec, names) });
       const [engine, opening] = await open(options);
       const params = initParams(paramTable(spec), seed);
@@ -166,10 +161,7 @@ export class MLP {
     return this.modelSpec.task;
   }
 
-  /**
-   * The model's spec as webgpu-mlp/lower's functions take it: layers, activation, loss, normalisation, a table's
-   * description.
-   */
+  /** The model's spec as webgpu-mlp/lower's functions take it: layers, activation, loss, normalisation, columns. */
   get spec(): ModelSpec {
     return structuredClone(this.modelSpec);
   }
@@ -243,8 +235,7 @@ export class MLP {
         const counts = { trainRows: sets.train.count, validationRows: sets.val?.count ?? 0 };
         await options.onStart?.({ ...counts, testRows: sets.test?.count ?? 0 });
         const { signal, checkpoint } = options;
-        // The caller's callbacks run at the trainer's yield point, where a promise they return holds training
-        // (a pause).
+        // The caller's callbacks run at the trainer's yield point, where a promise they return holds training.
         let pending: ((training: Training) => unknown) | undefined;
         const callbacks: TrainCallbacks = {
           onProgress: (progress) => (pending = options.onChunk && ((training) => options.onChunk!(progress, training))),
@@ -340,21 +331,14 @@ export class MLP {
     );
   }
 
-  /**
-   * Scores the model on rows `x` with labels `y`: loss and accuracy, or a regression's loss, RMSE, MAE and R² in the
-   * targets' units.
-   */
+  /** Scores the model on rows `x` with labels `y`: loss and accuracy, or loss, RMSE, MAE and R² in y's units. */
   async evaluate(x: Inputs, y: Labels): Promise<ClassifierMetrics | RegressionMetrics> {
-    const { loss, ...rest } = await this.evaluateInDetail(x, y);
-    return 'accuracy' in rest
-      ? { loss, accuracy: rest.accuracy }
-      : { loss, rmse: rest.rmse, mae: rest.mae, r2: rest.r2 };
+    const report = (await this.evaluateInDetail(x, y)) as ClassifierReport & RegressionReport;
+    const { perTarget: _, confusion: __, perClassAccuracy: ___, ...figures } = report;
+    return figures;
   }
 
-  /**
-   * evaluate's figures with their breakdown: a classifier's confusion matrix and accuracy per class, a regression's
-   * RMSE, MAE and R² per target.
-   */
+  /** evaluate's figures with a classifier's confusion matrix and accuracy per class, a regression's per target. */
   async evaluateInDetail(x: Inputs, y: Labels): Promise<ClassifierReport | RegressionReport> {
     return this.exclusive(() =>
       worded(async () => {
@@ -362,10 +346,10 @@ export class MLP {
         const set = this.images ? labelledImages(spec, x, y) : labelledSet(spec, spec.data!, x, y);
         const settings = this.sized(spec, set);
         if (spec.task === 'regression') {
-          const { test, regression: r } = await this.computing(() =>
+          const { test, regression } = await this.computing(() =>
             evaluateRegression(this.engine, spec, this.params, set, settings),
           );
-          return { loss: test.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget };
+          return figures(test, regression) as RegressionReport;
         }
         const evaluated = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, settings));
         const { test, confusion, perClassAccuracy } = evaluated;
@@ -388,9 +372,7 @@ export class MLP {
     return encodeModel(this.modelSpec, this.params);
   }
 
-  /**
-   * Frees the model's backend: its GPU buffers and, unless it was given one, its device. The model is then unusable.
-   */
+  /** Frees the model's backend: its GPU buffers and, unless it was given one, its device. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -419,10 +401,7 @@ export class MLP {
     return settings;
   }
 
-  /**
-   * Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's limits moves to the
-   * CPU.
-   */
+  /** Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's moves to the CPU. */
   private fitBackend(settings: SessionSettings): void {
     try {
       checkFits(this.engine, settings);

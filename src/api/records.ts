@@ -30,7 +30,8 @@ export interface FitResult {
   val?: ClassifierMetrics | RegressionReport;
 }
 
-const figures = (metrics: SetResult, r?: SetRegression): ClassifierMetrics | RegressionReport =>
+/** A set's figures in the task's terms. */
+export const figures = (metrics: SetResult, r?: SetRegression): ClassifierMetrics | RegressionReport =>
   r
     ? { loss: metrics.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget }
     : { loss: metrics.loss, accuracy: metrics.accuracy };
