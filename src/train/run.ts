@@ -9,7 +9,7 @@ export interface TrainOptions {
   /** The base learning rate (the schedule's rate at step 0). */
   learningRate: number;
   seed: number;
-  /** Steps between loss read backs (and progress reports). The GPU records this many steps into one submission. */
+  /** Steps between loss read backs and progress reports: the GPU records them into one submission. */
   logEvery: number;
   /** Default plain SGD. */
   optimizer?: OptimizerConfig;
@@ -23,15 +23,9 @@ export interface TrainOptions {
   maxSteps?: number;
   /** Steps between calls of onCheckpoint (every multiple of it, counted from the start of the run). */
   checkpointEvery?: number;
-  /**
-   * Early stopping: stop once the validation loss has not improved (fallen below its lowest) for this many epochs,
-   * and return the parameters of the epoch with the lowest. Needs a validation set.
-   */
+  /** Stop once the validation loss has not fallen for this many epochs, keeping the best epoch's parameters. */
   earlyStop?: number;
-  /**
-   * Evaluate the whole training set after every epoch too, without dropout, for its accuracy beside the test set's
-   * (default true). It costs a forward pass over the training set per epoch.
-   */
+  /** Evaluate the whole training set after every epoch too, without dropout (default true). */
   trainMetrics?: boolean;
 }
 
