@@ -1,10 +1,6 @@
 /**
- * webgpu-mlp's lower layers, for people who build their own trainer: the backends and their training sessions, the
- * one check of a run, the trainer, evaluation and prediction on any backend, model specs, parameters, optimisers and
- * schedules, the model and checkpoint formats, the GPU device and its kernels, and the CPU reference.
- *
- * Lower-level and less stable than the main entry (`webgpu-mlp`): these names may change between minor versions.
- *
+ * webgpu-mlp's lower layers, for people who build their own trainer: backends, sessions, checks, the trainer,
+ * evaluation, specs, optimisers, schedules, file formats, the GPU device and kernels. They may change in minor versions.
  * @packageDocumentation
  */
 export type {

@@ -1,7 +1,6 @@
 /**
- * Arrays as data sets: `x` and `y` become a table's rows (src/data/table.ts's RawRows) and from there data sets by
- * the CSV path's own functions, so the standardisation (fitted on the training rows only) and the classes (sorted
- * as a CSV's are) are the same as the CLI's for the same numbers.
+ * Arrays as data sets, by way of a table's rows (RawRows) and the CSV path's own functions: the standardisation and
+ * the classes are the CLI's for the same numbers.
  */
 import type { Dataset } from '../backend.js';
 import { sortClasses } from '../data/csv.js';
@@ -11,10 +10,7 @@ import { UserError } from '../errors.js';
 import { inputSize, type ModelSpec, outputSize } from '../model/spec.js';
 import type { TableDescription } from '../model/table.js';
 
-/**
- * Rows of inputs: an array of rows (`number[][]`), a Float32Array of rows end to end (row-major, `inputs` values
- * per row), or such values with their row count. A model of images takes their bytes instead: a Uint8Array.
- */
+/** Rows of inputs: `number[][]`, a row-major Float32Array, or values with their row count; images' bytes as Uint8Array. */
 export type Inputs =
   | readonly (readonly number[])[]
   | Float32Array
@@ -22,9 +18,8 @@ export type Inputs =
   | { data: ArrayLike<number>; rows: number };
 
 /**
- * Labels, one per row of `x`. A classifier's: class labels, numbers or strings (the model keeps the classes by name,
- * so 3 and "3" are one class). A regression's: one target per row (`number[]`) when it has one output, else rows of
- * targets in any of the forms that Inputs takes. A model of images: class indices, numbers or a Uint8Array.
+ * Labels, one per row of `x`: a classifier's class names or numbers (3 and "3" are one class), a regression's targets
+ * (`number[]` for one output, else rows as Inputs takes them), an image model's class indices.
  */
 export type Labels =
   | readonly (string | number)[]
@@ -33,7 +28,6 @@ export type Labels =
   | Uint8Array
   | { data: ArrayLike<number>; rows: number };
 
-/** Rows of `width` float32 values, row-major. */
 interface Matrix {
   data: Float32Array;
   rows: number;
@@ -51,10 +45,7 @@ const finite = (value: number, where: string): number => {
   return v;
 };
 
-/**
- * `value` as rows of `width` numbers; `what` names it in errors ("x", "validationData.y"), `unit` what a row's values
- * are.
- */
+/** `value` as rows of `width` numbers; `what` names it in errors ("validationData.y"), `unit` its values. */
 export function toMatrix(value: unknown, width: number, what: string, unit: string): Matrix {
   if (Array.isArray(value)) {
     const data = new Float32Array(value.length * width);
@@ -120,9 +111,7 @@ function targetRows(y: unknown, outputs: number, what: string): Matrix {
   return toMatrix(y, outputs, what, 'targets');
 }
 
-/**
- * The rows of `x` with the labels of `y` (class indices into `classes`, or targets); `classes` from y where not given.
- */
+/** The rows of `x` with the labels of `y` (indices into `classes`, from y where not given, or targets). */
 function rawRows(spec: ModelSpec, x: unknown, y: unknown, names: string, classes?: string[]): RawRows {
   const { data: features, rows } = toMatrix(x, inputSize(spec), `${names}x`, 'features');
   let raw: RawRows;
@@ -175,10 +164,7 @@ export interface TrainingColumns {
   validationSplit?: number;
 }
 
-/**
- * The training set and the validation rows held out of it, standardised with the description: `description` where
- * the model has one already, else fitted on the training rows (not the validation rows), as tableSets does.
- */
+/** The training set and validation rows held out of it, standardised by `description` or one fitted on the rest. */
 export function trainingSets(
   spec: ModelSpec,
   x: unknown,
@@ -221,10 +207,7 @@ export function trainingSets(
   };
 }
 
-/**
- * Labelled rows read against a model's description (its classes and standardisation); `names` prefixes errors
- * ("testData.").
- */
+/** Labelled rows read against a model's description; `names` prefixes errors ("testData."). */
 export function labelledSet(spec: ModelSpec, d: TableDescription, x: unknown, y: unknown, names = ''): Dataset {
   const raw = rawRows(spec, x, y, names, d.classes);
   return rowsAsDataset(raw, range(0, raw.rows), d, spec.task);

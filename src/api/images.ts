@@ -1,7 +1,6 @@
 /**
- * Byte images as data sets: `x` is [rows, pixels] bytes 0..255 (MNIST's files as they are), which the backends scale
- * to [0, 1] and normalise with the model's mean and std when a batch is gathered; `y` the class indices 0..outputs-1.
- * The bytes are used where they lie, not copied: a 47 MB training set stays one.
+ * Byte images as data sets: `x` is [rows, pixels] bytes 0..255, normalised by the backends as a batch is gathered, and
+ * `y` the class indices. The bytes are used where they lie, not copied: a 47 MB training set stays one.
  */
 import type { Dataset } from '../backend.js';
 import { holdOut } from '../data/split.js';

@@ -21,10 +21,7 @@ export type EvaluatedSets = Partial<Record<EvalSet, Dataset>>;
 
 /** The per-epoch fields of SetResults, named as EpochRecord and the report name them. */
 export interface EpochMetrics {
-  /**
-   * With the training set evaluated: its loss and accuracy (RMSE for regression) after the epoch, without dropout
-   * (EpochRecord.trainLoss is the mean over the epoch's steps instead, with dropout where it trains with it).
-   */
+  /** The training set's loss and accuracy (RMSE) after the epoch, without dropout (unlike EpochRecord.trainLoss). */
   trainEvalLoss?: number;
   trainAccuracy?: number;
   trainRMSE?: number;
