@@ -27,8 +27,6 @@ export interface OpenOptions {
   settings?: SessionSettings;
   /** Told what `auto` chose. */
   onChoice?: (note: BackendNote) => void;
-  /** The CPU backend's name for people (default: the CPU reference and where it runs). */
-  cpuDevice?: string;
 }
 
 /** The backend of `choice`: the CPU, WebGPU (on `options.gpu` or its own device), or `auto`, WebGPU if it can. */
@@ -36,7 +34,7 @@ export async function openBackend(choice: BackendChoice, options: OpenOptions = 
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new UserError(`backend "${String(choice)}" is not one of ${BACKEND_CHOICES.join(', ')}`);
   }
-  const cpu = () => new CpuBackend(...(options.cpuDevice ? [options.cpuDevice] : []));
+  const cpu = () => new CpuBackend();
   if (choice === 'cpu') {
     if (options.gpu) throw new UserError('gpu applies to backend webgpu or auto only');
     return cpu();

@@ -14,7 +14,7 @@ import { resolveSettings, settingsOf } from '../train/resolve.js';
 import type { TrainData } from '../train/run.js';
 import { SETTING_NAMES } from '../train/setting-names.js';
 import { MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
-import { checkRun, type TrainCallbacks, type TrainOptions, type TrainStart, train } from '../train/trainer.js';
+import { checkRun, type TrainCallbacks, type TrainStart, train } from '../train/trainer.js';
 import { defaultNames, type Inputs, inputSet, type Labels, labelledSet, trainingSets } from './arrays.js';
 import { checkFits, explainFailure, openBackend } from './engine.js';
 import { imageClasses, labelledImages, trainingImages, unlabelledImages } from './images.js';
@@ -192,10 +192,7 @@ export class MLP {
           const fixed = Object.keys(options).find(
             (key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined,
           );
-          if (fixed)
-            throw new UserError(
-              `${fixed} is set by the checkpoint being resumed: leave it out (the checkpoint holds the run's settings)`,
-            );
+          if (fixed) throw new UserError(`${fixed} is set by the checkpoint being resumed: leave it out`);
           const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${modelSettings(s).join(', ')})`;
           if (shape(saved.spec) !== shape(this.modelSpec)) {
             throw new UserError(
@@ -213,23 +210,17 @@ export class MLP {
             'dropout',
           );
         }
-        let trainOptions: TrainOptions;
-        if (saved) {
-          if (saved.data.trainSamples !== sets.train.count || saved.data.val !== sets.val?.count) {
-            throw new UserError(
-              `the checkpoint trained on ${saved.data.trainSamples} rows ` +
-                `(validation ${saved.data.val ?? 0}), these data give ` +
-                `${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`,
-              'savedCheckpoint',
-            );
-          }
-          const savedSettings = settingsOf(saved.spec, saved.options);
-          trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
-          // The saved run's chunks, so that the resumed run sums its losses in the same order.
-          trainOptions.checkpointEvery ??= saved.options.checkpointEvery;
-        } else {
-          trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec);
+        if (saved && (saved.data.trainSamples !== sets.train.count || saved.data.val !== sets.val?.count)) {
+          throw new UserError(
+            `the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data ` +
+              `give ${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`,
+            'savedCheckpoint',
+          );
         }
+        const savedSettings = saved && settingsOf(saved.spec, saved.options);
+        const trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
+        // The saved run's chunks, so that the resumed run sums its losses in the same order.
+        if (saved) trainOptions.checkpointEvery ??= saved.options.checkpointEvery;
         const run = checkRun(spec, sets, trainOptions);
         this.fitBackend(run.settings);
         const counts = { trainRows: sets.train.count, validationRows: sets.val?.count ?? 0 };
