@@ -1,6 +1,5 @@
 /**
- * The one check of a session, which each backend's createSession makes: its settings against each other and its data
- * against the model, before anything is allocated, and then its starting parameters and optimiser state. Every
+ * The one check of a run and of a session (each backend's createSession makes it before allocating anything): every
  * problem a user can fix is a UserError that names the setting by its field (src/cli words it with the flag).
  */
 import type { Dataset, SessionOptions, SessionSettings } from './backend.js';
@@ -17,11 +16,9 @@ export interface CheckedSession {
   readonly table: ParamTable;
   /** floor(train.count / batch): the incomplete last batch is dropped. */
   readonly stepsPerEpoch: number;
-  /** settings.optimizer, or plain SGD. */
+  /** The optimiser (default plain SGD) and its state slots, each an array laid out like the parameters. */
   readonly optimizer: OptimizerConfig;
-  /** The optimiser's state slots (optimizerSlots), each an array laid out like the parameters. */
   readonly slots: readonly string[];
-  /** settings.schedule, or constant. */
   readonly schedule: Schedule;
 }
 
@@ -36,8 +33,7 @@ export function checkSession(settings: SessionSettings): CheckedSession {
     );
   }
   checkSetting('learningRate', learningRate);
-  const rate = settings.dropout?.rate ?? 0;
-  checkSetting('dropout', rate);
+  const rate = checkSetting('dropout', settings.dropout?.rate ?? 0) as number;
   if (rate > 0 && spec.layers.length < 3) {
     throw new UserError(
       (n) => `${n('dropout')} acts on hidden layers, and this model has none: add one, e.g. ${n('layers')} 784,128,10`,
@@ -64,9 +60,8 @@ export interface StartingState {
 }
 
 /**
- * A session's starting parameters: options.params, which must fit the model (and options.optimizerState, where given,
- * the optimiser), or initParams from options.params.seed. A backend calls it once its own limits are checked, so a
- * model too large for it is refused before the seconds its initialisation takes.
+ * A session's starting parameters and optimiser state, checked against the model, or initParams of the seed: a backend
+ * calls it once its own limits are checked, so a model too large is refused before its initialisation takes seconds.
  */
 export function startingState(options: SessionOptions, checked: CheckedSession): StartingState {
   const { slots, optimizer } = checked;
@@ -90,11 +85,7 @@ export function startingState(options: SessionOptions, checked: CheckedSession):
   return { params, optimizerState: state };
 }
 
-/**
- * A set must have the model's input size and, for regression, one target per output (DataFitErrors, with `fix`
- * where there is one to give), the kind of labels the model's task learns from (a UserError naming the task), and
- * hold as many inputs and labels as its count says (a programming error where not).
- */
+/** A set must have the model's input size (a DataFitError, with `fix` where given), its task's labels, and its count. */
 export function checkInputs(spec: ModelSpec, set: Dataset, name: string, fix?: Wording): void {
   const inputs = inputSize(spec);
   const images = set.inputs instanceof Uint8Array;
@@ -114,10 +105,7 @@ export function checkInputs(spec: ModelSpec, set: Dataset, name: string, fix?: W
   }
 }
 
-/**
- * A classifier learns from class indices; a regression model from float32 targets, [count, outputs], and float32
- * inputs (byte images are gathered with class labels only).
- */
+/** A classifier learns from class indices; a regression model from float32 targets [count, outputs] and inputs. */
 function checkTask(spec: ModelSpec, set: Dataset, name: string): void {
   const refuse = (learns: string, holds: string, use: Task): never => {
     throw new UserError((n) => `${learns}, and the ${name} set holds ${holds}: use ${n('task')} ${use}`, 'task');

@@ -12,7 +12,7 @@ import { inputSize, type ModelSpec, outputSize, validateSpec } from '../model/sp
 import { evaluateModel, evaluateRegression, inferenceSettings, predictOutputs } from '../train/inference.js';
 import { resolveSettings, settingsOf } from '../train/resolve.js';
 import type { TrainData } from '../train/run.js';
-import { SETTING_NAMES } from '../train/setting-names.js';
+import type { SettingName } from '../train/setting-names.js';
 import { MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { checkRun, type TrainCallbacks, type TrainStart, train } from '../train/trainer.js';
 import { defaultNames, type Inputs, inputSet, type Labels, labelledSet, trainingSets } from './arrays.js';
@@ -50,19 +50,10 @@ export type LoadOptions = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'on
 /** How the model's backend was asked for: `auto` moves a model beyond the GPU's limits to the CPU, and says so. */
 type Opening = Pick<ModelOptions, 'onBackend'> & { choice: BackendChoice };
 
-/** fit's options that a resumed run may still set (the table's resumable settings): the rest are the checkpoint's. */
-const FREE_ON_RESUME: readonly string[] = [
-  ...SETTING_NAMES.filter((name) => SETTINGS[name].resumable),
-  'validationSplit',
-  'validationData',
-  'testData',
-  'checkpoint',
-  'signal',
-  'onStart',
-  'onEpoch',
-  'onChunk',
-  'resume',
-];
+/** fit's options that a resumed run may still set (all but the table's settings it does not mark resumable). */
+const FREE_ON_RESUME: readonly string[] = FIT_OPTIONS.filter(
+  (name) => !(name in SETTINGS) || SETTINGS[name as SettingName].resumable || name === 'validationSplit',
+);
 
 /** The settings a model's spec keeps, with the defaults of those it leaves out, in the table's order. */
 function modelSettings(spec: ModelSpec): unknown[] {

@@ -99,10 +99,7 @@ export interface TrainResult {
   seconds: number;
 }
 
-function allFinite(values: Float32Array): boolean {
-  for (const v of values) if (!Number.isFinite(v)) return false;
-  return true;
-}
+const allFinite = (values: Float32Array) => values.every(Number.isFinite);
 
 /** The generator that shuffles, a separate stream from initialisation's so neither depends on the other. */
 const shuffleSeed = (seed: number) => (seed ^ 0x5bd1e995) >>> 0;
