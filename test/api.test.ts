@@ -304,6 +304,7 @@ describe('label smoothing, a setting of the table', () => {
     await expectUserError(
       () => smoothed.fit(train.x, train.y, { resume: saved[saved.length - 1], epochs: 30, chunkSteps: 5 }),
       /^epochs is set by the checkpoint being resumed: leave it out$/,
+      undefined,
     );
     for (const model of [smoothed, plain, again]) model.dispose();
   });

@@ -47,8 +47,8 @@ const finite = (value: number, where: string): number => {
 
 /** `value` as rows of `width` numbers; `what` names it in errors ("validationData.y"), `unit` its values. */
 export function toMatrix(value: unknown, width: number, what: string, unit: string): Matrix {
+  let given = value instanceof Float32Array ? { data: value, rows: Math.floor(value.length / width) } : value;
   if (Array.isArray(value)) {
-    const data = new Float32Array(value.length * width);
     value.forEach((row: unknown, r) => {
       if (!Array.isArray(row)) {
         throw new UserError(
@@ -60,23 +60,17 @@ export function toMatrix(value: unknown, width: number, what: string, unit: stri
       if (row.length !== width) {
         throw new UserError(`${what}[${r}] has ${row.length} values, the model takes ${width} ${unit} per row`, 'data');
       }
-      row.forEach((v: number, c) => (data[r * width + c] = finite(v, `${what}[${r}][${c}]`)));
     });
-    return { data, rows: value.length };
+    given = { data: value.flat(), rows: value.length };
   }
-  const given =
-    value instanceof Float32Array
-      ? { data: value, rows: Math.floor(value.length / width) }
-      : (value as Partial<Matrix> | null);
-  const data = given?.data;
-  if (!data || typeof data.length !== 'number' || !Number.isInteger(given.rows)) {
+  const { data, rows } = (given ?? {}) as { data?: ArrayLike<number>; rows?: number };
+  if (!data || typeof data.length !== 'number' || !Number.isInteger(rows)) {
     throw new UserError(
       `${what} must be an array of rows, a Float32Array, or { data, rows }, got ${typeof value}`,
       'data',
     );
   }
-  const rows = given.rows as number;
-  if (data.length !== rows * width) {
+  if (data.length !== rows! * width) {
     throw new UserError(
       `${what} holds ${data.length} values, not ${rows} rows of ${width} ${unit}: give ${width} per row`,
       'data',
@@ -84,7 +78,7 @@ export function toMatrix(value: unknown, width: number, what: string, unit: stri
   }
   const out = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = finite(data[i], `${what}[${Math.floor(i / width)}][${i % width}]`);
-  return { data: out, rows };
+  return { data: out, rows: rows! };
 }
 
 /** Class labels as names, trimmed as a CSV cell is. */
