@@ -10,9 +10,12 @@ import { inputSize, type ModelSpec, outputSize } from '../model/spec.js';
 /** Bytes of rows end to end, with their row count where it is not the length over the pixels per row. */
 export type ImageInputs = Uint8Array | { data: Uint8Array; rows: number };
 
-/** An image model's classes by name: their indices. */
-export const imageClasses = (spec: ModelSpec): string[] =>
-  Array.from({ length: outputSize(spec) }, (_, i) => String(i));
+/** An image model's names: its classes are their indices. */
+export const imageNames = (spec: ModelSpec) => ({
+  features: [],
+  targets: ['label'],
+  classes: Array.from({ length: outputSize(spec) }, (_, i) => String(i)),
+});
 
 function bytes(spec: ModelSpec, x: unknown, what: string): { data: Uint8Array; rows: number } {
   const pixels = inputSize(spec);

@@ -17,7 +17,7 @@ import { MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { checkRun, type TrainCallbacks, type TrainStart, train } from '../train/trainer.js';
 import { defaultNames, type Inputs, inputSet, type Labels, labelledSet, trainingSets } from './arrays.js';
 import { checkFits, explainFailure, openBackend } from './engine.js';
-import { imageClasses, labelledImages, trainingImages, unlabelledImages } from './images.js';
+import { imageNames, labelledImages, trainingImages, unlabelledImages } from './images.js';
 import {
   type BackendChoice,
   FIT_OPTIONS,
@@ -97,17 +97,14 @@ export class MLP {
       }
       const spec = specOf(options);
       const seed = options.seed ?? 1;
-      if (
-        options.images &&
-        ['features', 'targets', 'classes'].some((key) => options[key as keyof ModelOptions] !== undefined)
-      ) {
+      if (options.images && (['features', 'targets', 'classes'] as const).some((key) => options[key] !== undefined)) {
         throw new UserError(
           "features, targets and classes name a table's columns: " +
             "an image model's classes are 0 to outputs-1, leave them out",
         );
       }
       const names = options.images
-        ? { features: [], targets: ['label'], classes: imageClasses(spec) }
+        ? imageNames(spec)
         : {
             features: options.features ?? defaultNames('x', options.inputs, ''),
             targets: options.targets ?? (spec.task === 'regression' ? defaultNames('y', options.outputs) : ['y']),
@@ -127,8 +124,7 @@ export class MLP {
       const source = options.source ?? 'the model bytes';
       const { spec, params } = decodeModel(bytes, source);
       const [engine, opening] = await open(options);
-      const names = spec.data ?? { features: [], targets: ['label'], classes: imageClasses(spec) };
-      const { features, targets, classes } = names;
+      const { features, targets, classes } = spec.data ?? imageNames(spec);
       return new MLP(spec, params, engine, opening, 1, { features, targets, classes }, !spec.data);
     });
   }
@@ -346,12 +342,7 @@ export class MLP {
    * --model` read it, and MLP.fromBytes.
    */
   toBytes(): Uint8Array {
-    if (!this.modelSpec.data && !this.images) {
-      throw new UserError(
-        'toBytes needs a trained model: call fit first (the model file keeps the standardisation fit learns)',
-      );
-    }
-    return encodeModel(this.modelSpec, this.params);
+    return encodeModel(this.trained('toBytes'), this.params);
   }
 
   /** Frees the model's backend: its GPU buffers and, unless it was given one, its device. */
@@ -361,7 +352,7 @@ export class MLP {
     this.engine.dispose();
   }
 
-  /** The spec of a model that fit has standardised the data of. */
+  /** The spec of a model that fit has standardised the data of (which its model file keeps). */
   private trained(what: string): ModelSpec {
     if (!this.modelSpec.data && !this.images) throw new UserError(`${what} needs a trained model: call fit first`);
     return this.modelSpec;

@@ -196,11 +196,8 @@ export async function train(
   let lastSaved = -1;
   const checkpoint = async (shuffleState: number[]) => {
     if (!callbacks.onCheckpoint) return;
-    let optimizerState: Float32Array[] = [];
-    if (slots.length > 0) {
-      optimizerState = await session.readOptimizerState();
-      if (!optimizerState.every(allFinite)) diverged('the optimiser state is no longer finite numbers');
-    }
+    const optimizerState = slots.length > 0 ? await session.readOptimizerState() : [];
+    if (!optimizerState.every(allFinite)) diverged('the optimiser state is no longer finite numbers');
     await callbacks.onCheckpoint({
       params: await finiteParams(),
       optimizer: optimizerState,
@@ -214,12 +211,8 @@ export async function train(
     });
     lastSaved = step;
   };
-  const evaluated = {
-    test: data.test,
-    val: data.val,
-    ...(options.trainMetrics !== false ? { train: data.train } : {}),
-  };
-  const evaluate = () => evaluateSets(session, spec, evaluated);
+  const trainSet = options.trainMetrics !== false ? data.train : undefined;
+  const evaluate = () => evaluateSets(session, spec, { test: data.test, val: data.val, train: trainSet });
 
   try {
     const runStart = performance.now();
