@@ -31,14 +31,14 @@ export const figures = (metrics: SetResult, r?: SetRegression): ClassifierMetric
     ? { loss: metrics.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget }
     : { loss: metrics.loss, accuracy: metrics.accuracy };
 
-export function fitResult(result: TrainResult): FitResult {
+export function fitResult({ history, steps, seconds, earlyStop, test, val, ...r }: TrainResult): FitResult {
   return {
-    history: result.history,
-    steps: result.steps,
-    seconds: result.seconds,
-    ...(result.earlyStop ? { earlyStopping: result.earlyStop } : {}),
-    ...(result.test ? { test: figures(result.test, result.testRegression) } : {}),
-    ...(result.val ? { val: figures(result.val, result.valRegression) } : {}),
+    history,
+    steps,
+    seconds,
+    ...(earlyStop ? { earlyStopping: earlyStop } : {}),
+    ...(test ? { test: figures(test, r.testRegression) } : {}),
+    ...(val ? { val: figures(val, r.valRegression) } : {}),
   };
 }
 

@@ -63,8 +63,7 @@ export function perClassAccuracy(confusion: ArrayLike<number>, classes: number):
 
 /** The confusion matrix as a text table with each row's accuracy; classes named by `names` (default 0..n-1). */
 export function confusionTable(confusion: ArrayLike<number>, classes: number, names?: string[]): string {
-  const label = (c: number) => names?.[c] ?? String(c);
-  const labels = Array.from({ length: classes }, (_, c) => label(c));
+  const labels = Array.from({ length: classes }, (_, c) => names?.[c] ?? String(c));
   const width = Math.max(5, String(Math.max(...Array.from(confusion))).length + 1, ...labels.map((l) => l.length + 1));
   const first = Math.max(9, ...labels.map((l) => l.length));
   const pad = (s: string | number) => String(s).padStart(width);

@@ -69,12 +69,8 @@ export function parseSetting(name: SettingName, text: string): Value {
 
 /** The applies-to rule in words: "--optimizer adam or adamw" (`n` names the setting that chooses). */
 function chooser(name: SettingName, n: (field: SettingName) => string): string {
-  const to = SETTINGS[name].appliesTo!;
-  const [by, list] = to.optimizer
-    ? ['optimizer' as const, to.optimizer]
-    : to.schedule
-      ? ['schedule' as const, to.schedule]
-      : ['loss' as const, to.loss!];
+  // Each setting applies by one chooser only.
+  const [by, list] = Object.entries(SETTINGS[name].appliesTo!)[0] as [SettingName, readonly string[]];
   const items = [...list];
   const last = items.pop();
   return `${n(by)} ${items.length ? `${items.join(', ')} or ${last}` : last}`;
