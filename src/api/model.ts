@@ -213,32 +213,23 @@ export class MLP {
         const counts = { trainRows: sets.train.count, validationRows: sets.val?.count ?? 0 };
         await options.onStart?.({ ...counts, testRows: sets.test?.count ?? 0 });
         const { signal, checkpoint } = options;
+        const data = {
+          trainSamples: sets.train.count,
+          ...checkpoint?.data,
+          ...(sets.val ? { val: sets.val.count } : {}),
+          ...(sets.val && options.validationSplit !== undefined ? { validationSplit: options.validationSplit } : {}),
+        };
         // The caller's callbacks run at the trainer's yield point, where a promise they return holds training.
         let pending: ((training: Training) => unknown) | undefined;
         const callbacks: TrainCallbacks = {
           onProgress: (progress) => (pending = options.onChunk && ((training) => options.onChunk!(progress, training))),
           onEpoch: (record) => (pending = options.onEpoch && ((training) => options.onEpoch!(record, training))),
-          ...(checkpoint
-            ? {
-                onCheckpoint: (state) =>
-                  checkpoint.save(
-                    encodeCheckpoint({
-                      spec,
-                      options: trainOptions,
-                      state,
-                      data: {
-                        trainSamples: sets.train.count,
-                        ...checkpoint.data,
-                        ...(sets.val ? { val: sets.val.count } : {}),
-                        ...(sets.val && options.validationSplit !== undefined
-                          ? { validationSplit: options.validationSplit }
-                          : {}),
-                      },
-                    }),
-                    { epoch: state.epoch, step: state.step },
-                  ),
-              }
-            : {}),
+          onCheckpoint:
+            checkpoint &&
+            ((state) => {
+              const { epoch, step } = state;
+              return checkpoint.save(encodeCheckpoint({ spec, options: trainOptions, state, data }), { epoch, step });
+            }),
           yieldPoint: async (session: TrainingSession) => {
             await yieldToEventLoop();
             const call = pending;
