@@ -142,30 +142,17 @@ function rawRows(spec: ModelSpec, x: unknown, y: unknown, names: string, classes
 export const defaultNames = (prefix: string, count: number, single = prefix) =>
   count === 1 && single ? [single] : Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
-export interface TrainingSets {
-  train: Dataset;
-  val?: Dataset;
-  description: TableDescription;
-}
-
-/** How the training rows are named and held out. */
-export interface TrainingColumns {
-  features: string[];
-  targets: string[];
-  /** Fixed classes (a model's, or given at creation); else y's own. */
-  classes?: string[];
-  /** Hold this fraction of the rows, the last ones, out for validation. */
-  validationSplit?: number;
-}
-
-/** The training set and validation rows held out of it, standardised by `description` or one fitted on the rest. */
+/**
+ * The training set and the last `validationSplit` of the rows held out of it, standardised by `description` or one
+ * fitted on the training rows; the classes are the description's, else the columns', else y's own.
+ */
 export function trainingSets(
   spec: ModelSpec,
   x: unknown,
   y: unknown,
-  columns: TrainingColumns,
+  columns: { features: string[]; targets: string[]; classes?: string[]; validationSplit?: number },
   description?: TableDescription,
-): TrainingSets {
+): { train: Dataset; val?: Dataset; description: TableDescription } {
   const raw = rawRows(spec, x, y, '', description?.classes ?? columns.classes);
   const task = spec.task;
   if (task === 'classification' && raw.classes!.length < 2) {
@@ -178,9 +165,8 @@ export function trainingSets(
   if (task === 'classification' && raw.classes!.length !== outputSize(spec)) {
     const k = raw.classes!.length;
     throw new UserError(
-      `y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) ` +
-        `and the model has outputs ${outputSize(spec)}: ` +
-        `create it with outputs: ${k}, or give its classes`,
+      `y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) and the model has ` +
+        `outputs ${outputSize(spec)}: create it with outputs: ${k}, or give its classes`,
       'layers',
     );
   }

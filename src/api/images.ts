@@ -7,9 +7,6 @@ import { holdOut } from '../data/split.js';
 import { UserError } from '../errors.js';
 import { inputSize, type ModelSpec, outputSize } from '../model/spec.js';
 
-/** Bytes of rows end to end, with their row count where it is not the length over the pixels per row. */
-export type ImageInputs = Uint8Array | { data: Uint8Array; rows: number };
-
 /** An image model's names: its classes are their indices. */
 export const imageNames = (spec: ModelSpec) => ({
   features: [],
