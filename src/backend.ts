@@ -77,10 +77,8 @@ export const SET_NAMES: Record<EvalSet, string> = {
  */
 export interface TrainingSession {
   /**
-   * Sets the sample order for the coming epoch: indices into the training set, at least steps × batch of them.
-   * Step s of the epoch trains on order[s·batch .. (s+1)·batch). firstStep is the run's step count at the epoch's
-   * step 0 (default 0): step s of the epoch is step firstStep + s of the run, which picks its learning rate, Adam's
-   * bias correction (t = firstStep + s + 1) and its dropout masks.
+   * Sets the sample order for the coming epoch: step s trains on order[s·batch .. (s+1)·batch), and is step
+   * firstStep + s of the run, which picks its learning rate, Adam's bias correction and its dropout masks.
    */
   setEpochOrder(order: Uint32Array, firstStep?: number): void;
   /** Runs training steps first .. first+count-1 of the epoch; resolves to their mean training loss. */

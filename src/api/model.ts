@@ -1,7 +1,4 @@
-/**
- * The MLP: a model made from options or bytes, trained on arrays or images, asked for predictions, saved as the CLI's
- * model file.
- */
+/** The MLP: made from options or bytes, trained on arrays or images, asked for predictions, saved as a model file. */
 import type { Backend, Dataset, SessionSettings, TrainingSession } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
 import { UserError } from '../errors.js';
@@ -253,10 +250,7 @@ export class MLP {
     );
   }
 
-  /**
-   * fit's data sets: images as they are, or rows standardised with `description` (a checkpoint's), else the model's
-   * own, else one fitted on the training rows; and the spec that carries the standardisation.
-   */
+  /** fit's data sets, rows standardised with `description` (a checkpoint's, else the model's), and their spec. */
   private fitData(
     x: unknown,
     y: unknown,
@@ -328,9 +322,8 @@ export class MLP {
   }
 
   /**
-   * The model as safetensors bytes: the CLI's model file (train --out), with the weights under nn.Sequential's names
-   * and the feature names, classes or targets and standardisation in its metadata; `eval --model` and `predict
-   * --model` read it, and MLP.fromBytes.
+   * The model as the CLI's model file (train --out): safetensors, the weights under nn.Sequential's names, the columns
+   * and standardisation in its metadata. `eval --model`, `predict --model` and MLP.fromBytes read it.
    */
   toBytes(): Uint8Array {
     return encodeModel(this.trained('toBytes'), this.params);
