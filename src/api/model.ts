@@ -166,88 +166,86 @@ export class MLP {
    * earlyStopping, the best epoch's). A GPU device lost under it rejects with a DeviceLostError.
    */
   async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<FitResult> {
-    return this.exclusive(() =>
-      worded(async () => {
-        checkOptionNames('fit', options, FIT_OPTIONS);
-        options.signal?.throwIfAborted();
-        let saved: ReturnType<typeof decodeCheckpoint> | undefined;
-        if (options.resume) {
-          saved = decodeCheckpoint(options.resume, 'the checkpoint');
-          const fixed = Object.keys(options).find(
-            (key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined,
-          );
-          if (fixed) throw new UserError(`${fixed} is set by the checkpoint being resumed: leave it out`);
-          const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${modelSettings(s).join(', ')})`;
-          if (shape(saved.spec) !== shape(this.modelSpec)) {
-            throw new UserError(
-              `the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(this.modelSpec)}`,
-              'savedCheckpoint',
-            );
-          }
-        }
-        const { spec, sets } = this.fitData(x, y, options, saved?.spec.data);
-        if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
+    return this.exclusive(async () => {
+      checkOptionNames('fit', options, FIT_OPTIONS);
+      options.signal?.throwIfAborted();
+      let saved: ReturnType<typeof decodeCheckpoint> | undefined;
+      if (options.resume) {
+        saved = decodeCheckpoint(options.resume, 'the checkpoint');
+        const fixed = Object.keys(options).find(
+          (key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined,
+        );
+        if (fixed) throw new UserError(`${fixed} is set by the checkpoint being resumed: leave it out`);
+        const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${modelSettings(s).join(', ')})`;
+        if (shape(saved.spec) !== shape(this.modelSpec)) {
           throw new UserError(
-            (n) =>
-              `${n('dropout')} acts on hidden layers, and this model has none: ` +
-              `give it one with ${n('hidden')}, e.g. 64`,
-            'dropout',
-          );
-        }
-        if (saved && (saved.data.trainSamples !== sets.train.count || saved.data.val !== sets.val?.count)) {
-          throw new UserError(
-            `the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data ` +
-              `give ${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`,
+            `the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(this.modelSpec)}`,
             'savedCheckpoint',
           );
         }
-        const savedSettings = saved && settingsOf(saved.spec, saved.options);
-        const trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
-        // The saved run's chunks, so that the resumed run sums its losses in the same order.
-        if (saved) trainOptions.checkpointEvery ??= saved.options.checkpointEvery;
-        const run = checkRun(spec, sets, trainOptions);
-        this.fitBackend(run.settings);
-        const counts = { trainRows: sets.train.count, validationRows: sets.val?.count ?? 0 };
-        await options.onStart?.({ ...counts, testRows: sets.test?.count ?? 0 });
-        const { signal, checkpoint } = options;
-        const data = {
-          trainSamples: sets.train.count,
-          ...checkpoint?.data,
-          ...(sets.val ? { val: sets.val.count } : {}),
-          ...(sets.val && options.validationSplit !== undefined ? { validationSplit: options.validationSplit } : {}),
-        };
-        // The caller's callbacks run at the trainer's yield point, where a promise they return holds training.
-        let pending: ((training: Training) => unknown) | undefined;
-        const callbacks: TrainCallbacks = {
-          onProgress: (progress) => (pending = options.onChunk && ((training) => options.onChunk!(progress, training))),
-          onEpoch: (record) => (pending = options.onEpoch && ((training) => options.onEpoch!(record, training))),
-          onCheckpoint:
-            checkpoint &&
-            ((state) => {
-              const { epoch, step } = state;
-              return checkpoint.save(encodeCheckpoint({ spec, options: trainOptions, state, data }), { epoch, step });
-            }),
-          yieldPoint: async (session: TrainingSession) => {
-            await yieldToEventLoop();
-            const call = pending;
-            pending = undefined;
-            await call?.({
-              weights: () => session.readParams(),
-              toBytes: async () => encodeModel(spec, await session.readParams()),
-            });
-            if (signal?.aborted) {
-              // Stopped: the model keeps what the steps so far learned, and the standardisation they learned it with.
-              [this.modelSpec, this.params] = [spec, await session.readParams()];
-              signal.throwIfAborted();
-            }
-          },
-        };
-        const start: TrainStart = saved ? { resume: saved.state } : { params: this.params };
-        const result = await this.computing(() => train(this.engine, spec, sets, trainOptions, callbacks, start));
-        [this.modelSpec, this.params] = [spec, result.params];
-        return fitResult(result);
-      }),
-    );
+      }
+      const { spec, sets } = this.fitData(x, y, options, saved?.spec.data);
+      if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
+        throw new UserError(
+          (n) =>
+            `${n('dropout')} acts on hidden layers, and this model has none: ` +
+            `give it one with ${n('hidden')}, e.g. 64`,
+          'dropout',
+        );
+      }
+      if (saved && (saved.data.trainSamples !== sets.train.count || saved.data.val !== sets.val?.count)) {
+        throw new UserError(
+          `the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data ` +
+            `give ${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`,
+          'savedCheckpoint',
+        );
+      }
+      const savedSettings = saved && settingsOf(saved.spec, saved.options);
+      const trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
+      // The saved run's chunks, so that the resumed run sums its losses in the same order.
+      if (saved) trainOptions.checkpointEvery ??= saved.options.checkpointEvery;
+      const run = checkRun(spec, sets, trainOptions);
+      this.fitBackend(run.settings);
+      const counts = { trainRows: sets.train.count, validationRows: sets.val?.count ?? 0 };
+      await options.onStart?.({ ...counts, testRows: sets.test?.count ?? 0 });
+      const { signal, checkpoint } = options;
+      const data = {
+        trainSamples: sets.train.count,
+        ...checkpoint?.data,
+        ...(sets.val ? { val: sets.val.count } : {}),
+        ...(sets.val && options.validationSplit !== undefined ? { validationSplit: options.validationSplit } : {}),
+      };
+      // The caller's callbacks run at the trainer's yield point, where a promise they return holds training.
+      let pending: ((training: Training) => unknown) | undefined;
+      const callbacks: TrainCallbacks = {
+        onProgress: (progress) => (pending = options.onChunk && ((training) => options.onChunk!(progress, training))),
+        onEpoch: (record) => (pending = options.onEpoch && ((training) => options.onEpoch!(record, training))),
+        onCheckpoint:
+          checkpoint &&
+          ((state) => {
+            const { epoch, step } = state;
+            return checkpoint.save(encodeCheckpoint({ spec, options: trainOptions, state, data }), { epoch, step });
+          }),
+        yieldPoint: async (session: TrainingSession) => {
+          await yieldToEventLoop();
+          const call = pending;
+          pending = undefined;
+          await call?.({
+            weights: () => session.readParams(),
+            toBytes: async () => encodeModel(spec, await session.readParams()),
+          });
+          if (signal?.aborted) {
+            // Stopped: the model keeps what the steps so far learned, and the standardisation they learned it with.
+            [this.modelSpec, this.params] = [spec, await session.readParams()];
+            signal.throwIfAborted();
+          }
+        },
+      };
+      const start: TrainStart = saved ? { resume: saved.state } : { params: this.params };
+      const result = await this.computing(() => train(this.engine, spec, sets, trainOptions, callbacks, start));
+      [this.modelSpec, this.params] = [spec, result.params];
+      return fitResult(result);
+    });
   }
 
   /** fit's data sets, rows standardised with `description` (a checkpoint's, else the model's), and their spec. */
@@ -283,15 +281,13 @@ export class MLP {
 
   /** The model's answers for rows `x`: a classifier's class probabilities and classes, or a regression's targets. */
   async predict(x: Inputs): Promise<Predictions> {
-    return this.exclusive(() =>
-      worded(async () => {
-        const spec = this.trained('predict');
-        const set = this.images ? unlabelledImages(spec, x) : inputSet(spec, spec.data!, x);
-        const settings = this.sized(spec, set);
-        const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, settings));
-        return predictions(spec, outputs, set.count, this.names);
-      }),
-    );
+    return this.exclusive(async () => {
+      const spec = this.trained('predict');
+      const set = this.images ? unlabelledImages(spec, x) : inputSet(spec, spec.data!, x);
+      const settings = this.sized(spec, set);
+      const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, settings));
+      return predictions(spec, outputs, set.count, this.names);
+    });
   }
 
   /** Scores the model on rows `x` with labels `y`: loss and accuracy, or loss, RMSE, MAE and R² in y's units. */
@@ -303,22 +299,20 @@ export class MLP {
 
   /** evaluate's figures with a classifier's confusion matrix and accuracy per class, a regression's per target. */
   async evaluateInDetail(x: Inputs, y: Labels): Promise<ClassifierReport | RegressionReport> {
-    return this.exclusive(() =>
-      worded(async () => {
-        const spec = this.trained('evaluate');
-        const set = this.images ? labelledImages(spec, x, y) : labelledSet(spec, spec.data!, x, y);
-        const settings = this.sized(spec, set);
-        if (spec.task === 'regression') {
-          const { test, regression } = await this.computing(() =>
-            evaluateRegression(this.engine, spec, this.params, set, settings),
-          );
-          return figures(test, regression) as RegressionReport;
-        }
-        const evaluated = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, settings));
-        const { test, confusion, perClassAccuracy } = evaluated;
-        return { loss: test.loss, accuracy: test.accuracy, confusion, perClassAccuracy };
-      }),
-    );
+    return this.exclusive(async () => {
+      const spec = this.trained('evaluate');
+      const set = this.images ? labelledImages(spec, x, y) : labelledSet(spec, spec.data!, x, y);
+      const settings = this.sized(spec, set);
+      if (spec.task === 'regression') {
+        const { test, regression } = await this.computing(() =>
+          evaluateRegression(this.engine, spec, this.params, set, settings),
+        );
+        return figures(test, regression) as RegressionReport;
+      }
+      const evaluated = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, settings));
+      const { test, confusion, perClassAccuracy } = evaluated;
+      return { loss: test.loss, accuracy: test.accuracy, confusion, perClassAccuracy };
+    });
   }
 
   /**
@@ -370,13 +364,13 @@ export class MLP {
     }
   }
 
-  /** One call at a time: fit, predict and evaluate share the model's weights. */
+  /** One call at a time, as fit, predict and evaluate share the model's weights; its errors in the API's words. */
   private async exclusive<T>(work: () => Promise<T>): Promise<T> {
     if (this.disposed) throw new UserError('this model was disposed: create or load another');
     if (this.busy) throw new UserError('the model is busy with another fit, predict or evaluate: await it first');
     this.busy = true;
     try {
-      return await work();
+      return await worded(work);
     } finally {
       this.busy = false;
     }
