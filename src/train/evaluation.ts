@@ -19,25 +19,14 @@ export type SetResults = Partial<Record<EvalSet, SetResult>>;
 /** The sets a model is evaluated on: the training set only when given (it must be the session's own). */
 export type EvaluatedSets = Partial<Record<EvalSet, Dataset>>;
 
-/** The per-epoch fields of SetResults, named as EpochRecord and the report name them. */
-export interface EpochMetrics {
-  /** The training set's loss and accuracy (RMSE) after the epoch, without dropout (unlike EpochRecord.trainLoss). */
-  trainEvalLoss?: number;
-  trainAccuracy?: number;
-  trainRMSE?: number;
-  /** With a test set only; accuracy for classification, RMSE, MAE and R² (in the targets' units) for regression. */
-  testLoss?: number;
-  testAccuracy?: number;
-  testRMSE?: number;
-  testMAE?: number;
-  testR2?: number;
-  /** With a validation set only. */
-  valLoss?: number;
-  valAccuracy?: number;
-  valRMSE?: number;
-  valMAE?: number;
-  valR2?: number;
-}
+/**
+ * The per-epoch fields of SetResults: the training set's loss and accuracy (RMSE) after the epoch, without dropout
+ * (unlike EpochRecord.trainLoss), and the test and validation sets' loss and accuracy, or RMSE, MAE and R² in the
+ * targets' units; each where the set was given and the task has the figure.
+ */
+export type EpochMetrics = { trainEvalLoss?: number; trainAccuracy?: number; trainRMSE?: number } & Partial<
+  Record<`${'test' | 'val'}${'Loss' | 'Accuracy' | 'RMSE' | 'MAE' | 'R2'}`, number>
+>;
 
 /** Evaluates the session's current parameters, without dropout, on those of the test, validation and training sets. */
 export async function evaluateSets(
