@@ -19,7 +19,6 @@ import {
   type BackendChoice,
   FIT_OPTIONS,
   type FitOptions,
-  type LabelledData,
   type ModelOptions,
   specOf,
   type Training,
@@ -261,21 +260,14 @@ export class MLP {
         'validationSplit',
       );
     }
-    let spec = this.modelSpec;
-    let train: Dataset;
-    let val: Dataset | undefined;
-    let labelled: (data: LabelledData, what: string) => Dataset;
-    if (this.images) {
-      ({ train, val } = trainingImages(spec, x, y, options.validationSplit));
-      labelled = (data, what) => labelledImages(spec, data.x, data.y, what);
-    } else {
-      const sets = trainingSets(spec, x, y, { ...this.names, validationSplit: options.validationSplit }, description);
-      spec = { ...spec, data: sets.description };
-      ({ train, val } = sets);
-      labelled = (data, what) => labelledSet(spec, sets.description, data.x, data.y, what);
-    }
-    if (options.validationData) val = labelled(options.validationData, 'validationData.');
-    const test = options.testData && labelled(options.testData, 'testData.');
+    const { validationSplit, validationData, testData } = options;
+    const sets = this.images
+      ? { ...trainingImages(this.modelSpec, x, y, validationSplit), description: undefined }
+      : trainingSets(this.modelSpec, x, y, { ...this.names, validationSplit }, description);
+    const spec = sets.description ? { ...this.modelSpec, data: sets.description } : this.modelSpec;
+    const { train } = sets;
+    const val = validationData ? this.labelled(spec, validationData.x, validationData.y, 'validationData.') : sets.val;
+    const test = testData && this.labelled(spec, testData.x, testData.y, 'testData.');
     return { spec, sets: { train, ...(test ? { test } : {}), ...(val ? { val } : {}) } };
   }
 
@@ -301,7 +293,7 @@ export class MLP {
   async evaluateInDetail(x: Inputs, y: Labels): Promise<ClassifierReport | RegressionReport> {
     return this.exclusive(async () => {
       const spec = this.trained('evaluate');
-      const set = this.images ? labelledImages(spec, x, y) : labelledSet(spec, spec.data!, x, y);
+      const set = this.labelled(spec, x, y);
       const settings = this.sized(spec, set);
       if (spec.task === 'regression') {
         const { test, regression } = await this.computing(() =>
@@ -328,6 +320,11 @@ export class MLP {
     if (this.disposed) return;
     this.disposed = true;
     this.engine.dispose();
+  }
+
+  /** Labelled rows or images read against `spec`; `what` prefixes errors ("testData."). */
+  private labelled(spec: ModelSpec, x: unknown, y: unknown, what = ''): Dataset {
+    return this.images ? labelledImages(spec, x, y, what) : labelledSet(spec, spec.data!, x, y, what);
   }
 
   /** The spec of a model that fit has standardised the data of (which its model file keeps). */
