@@ -290,15 +290,11 @@ export async function train(
     if (!stoppedMidEpoch) await checkpoint(shuffleRng.state);
     last ??= await evaluate(); // a resumed run that had nothing left to do
     let params = await finiteParams();
-    let earlyStop: TrainResult['earlyStop'];
-    if (patience !== undefined) {
-      // The session holds the last epoch's parameters; the best epoch's, if earlier, are evaluated on their own.
-      const best = bestEpoch(history);
-      if (best !== history.length) {
-        params = bestParams!;
-        last = await evaluateParams(backend, spec, params, data);
-      }
-      earlyStop = { bestEpoch: best, stopped: stoppedEarly };
+    const best = bestEpoch(history);
+    // The session holds the last epoch's parameters; the best epoch's, if earlier, are evaluated on their own.
+    if (patience !== undefined && best !== history.length) {
+      params = bestParams!;
+      last = await evaluateParams(backend, spec, params, data);
     }
     return {
       params,
@@ -307,7 +303,7 @@ export async function train(
       ...(last.val ? { val: last.val.metrics } : {}),
       ...(last.test?.regression ? { testRegression: last.test.regression } : {}),
       ...(last.val?.regression ? { valRegression: last.val.regression } : {}),
-      ...(earlyStop ? { earlyStop } : {}),
+      ...(patience !== undefined ? { earlyStop: { bestEpoch: best, stopped: stoppedEarly } } : {}),
       steps: step,
       seconds: (performance.now() - runStart) / 1000,
     };
