@@ -2,18 +2,11 @@ import type { OptimizerConfig } from './model/optimizer.js';
 import type { Schedule } from './model/schedule.js';
 import type { ModelSpec } from './model/spec.js';
 
-/**
- * A labelled set as it is stored, [count, features] row-major inputs and their labels. Bytes (images) are normalised
- * by the model's inputMean and inputStd only when a batch is gathered; float32 inputs (tables, standardised when the
- * table was read) are gathered exactly as they are.
- */
+/** A labelled set as it is stored: [count, features] row-major inputs and their labels. */
 export interface Dataset {
-  /** [count, features]: bytes 0..255, or float32 values used as they are. */
+  /** Bytes 0..255 (images, normalised by the spec's inputMean and inputStd as a batch is gathered), or float32 as is. */
   inputs: Uint8Array | Float32Array;
-  /**
-   * Classification: [count] class indices, any number of classes. Regression: [count, outputs] float32 targets,
-   * row-major (already standardised, as the model's outputs are).
-   */
+  /** Classification: [count] class indices. Regression: [count, outputs] float32 targets, already standardised. */
   labels: Uint8Array | Uint32Array | Float32Array;
   count: number;
   features: number;
@@ -28,10 +21,7 @@ export interface ImageDataset extends Dataset {
 export interface Metrics {
   /** Mean loss over the set, by the model's loss (softmax-cross-entropy or MSE). */
   loss: number;
-  /**
-   * Fraction classified correctly (largest output at the label, the first maximum winning), 0..1; NaN for a
-   * regression model, which has no classes.
-   */
+  /** Fraction classified correctly (the first largest output at the label), 0..1; NaN for a regression model. */
   accuracy: number;
 }
 
@@ -43,16 +33,10 @@ export interface DropoutConfig {
   seed: number;
 }
 
-/**
- * Everything a session needs for its whole life. The fields after `train` are optional; left out, a session trains
- * with plain SGD at a constant rate, without dropout, a test set or a validation set.
- */
+/** Everything a session needs for its whole life; left out, it trains with plain SGD at a constant rate. */
 export interface SessionOptions {
   spec: ModelSpec;
-  /**
-   * Initial parameters, laid out by paramTable(spec) (the session keeps its own copy), or the seed that initialises
-   * them (initParams): the session does so once it has checked that the model fits the device.
-   */
+  /** Initial parameters, laid out by paramTable(spec) (copied), or the seed initParams takes once the model fits. */
   params: Float32Array | { seed: number };
   batch: number;
   /** The base learning rate: the schedule's rate at step 0. */
@@ -64,21 +48,13 @@ export interface SessionOptions {
   val?: Dataset;
   /** The optimiser (default: plain SGD, no weight decay). */
   optimizer?: OptimizerConfig;
-  /**
-   * Initial optimiser state, one array per slot of optimizerSlots(optimizer), each laid out like the
-   * parameters (default: zeros). The session keeps its own copies.
-   */
+  /** Initial optimiser state, one array per slot of optimizerSlots(optimizer) (copied; default: zeros). */
   optimizerState?: Float32Array[];
-  /**
-   * The learning-rate schedule, resolved into steps (default constant): learningRateAt(learningRate, schedule, step).
-   */
+  /** The schedule resolved into steps (default constant): learningRateAt(learningRate, schedule, step). */
   schedule?: Schedule;
   /** Dropout on hidden layers during training steps (default none). */
   dropout?: DropoutConfig;
-  /**
-   * A session for eval and predict that never trains: setEpochOrder and trainSteps refuse, and a GPU backend builds
-   * no training dispatches (so compiles no backward kernels).
-   */
+  /** A session for eval and predict that never trains: a GPU backend compiles no backward kernels for it. */
   evaluateOnly?: boolean;
 }
 
@@ -96,37 +72,24 @@ export const SET_NAMES: Record<EvalSet, string> = {
 };
 
 /**
- * A model being trained on one backend. Everything the run needs (parameters, gradients, activations, both data sets)
- * is held by the session for its whole life; the trainer hands it whole chunks of steps, so a GPU backend can record
- * them into one submission and read back only the chunk's loss.
+ * A model being trained on one backend, which holds everything the run needs for its whole life; the trainer hands it
+ * whole chunks of steps, so a GPU backend records them into one submission and reads back only the chunk's loss.
  */
 export interface TrainingSession {
   /**
-   * Sets the sample order for the coming epoch: indices into the training set, at least steps × batch of them.
-   * Step s of the epoch trains on order[s·batch .. (s+1)·batch). firstStep is the run's step count at the epoch's
-   * step 0 (default 0): step s of the epoch is step firstStep + s of the run, which picks its learning rate, Adam's
-   * bias correction (t = firstStep + s + 1) and its dropout masks.
+   * Sets the sample order for the coming epoch: step s trains on order[s·batch .. (s+1)·batch), and is step
+   * firstStep + s of the run, which picks its learning rate, Adam's bias correction and its dropout masks.
    */
   setEpochOrder(order: Uint32Array, firstStep?: number): void;
   /** Runs training steps first .. first+count-1 of the epoch; resolves to their mean training loss. */
   trainSteps(first: number, count: number): Promise<number>;
-  /**
-   * Loss and accuracy on the test set (or the validation set, or the whole training set in its stored order) with the
-   * current parameters, without dropout. A set the session was not given is refused.
-   */
+  /** Loss and accuracy on the test set (or another the session was given), without dropout. */
   evaluate(set?: EvalSet): Promise<Metrics>;
   /** A copy of the current parameters. */
   readParams(): Promise<Float32Array>;
-  /**
-   * Copies of the optimiser state, one array per slot of optimizerSlots(optimizer), laid out like the parameters (none
-   * for plain SGD). The trainer reads it for checkpoints.
-   */
+  /** Copies of the optimiser state, one array per slot of optimizerSlots(optimizer) (none for plain SGD). */
   readOptimizerState(): Promise<Float32Array[]>;
-  /**
-   * The last layer's outputs (logits, MSE outputs, or a regression's predicted targets, standardised as its
-   * targets are) for every sample of `set`, with the current parameters and no dropout: [set.count, classes]. eval
-   * and predict use it.
-   */
+  /** The last layer's outputs (logits, or standardised targets) for every sample of `set`, without dropout. */
   predict(set: Dataset): Promise<Float32Array>;
   /** Frees everything the session holds. */
   dispose(): void;
@@ -136,10 +99,7 @@ export interface Backend {
   readonly kind: 'cpu' | 'webgpu';
   /** What the work runs on, for people: "CPU (Node 20, x64)", or the GPU adapter's vendor and name. */
   readonly device: string;
-  /**
-   * Checks the options (checkSession, src/check.ts), plans the session and checks it against the device's limits, and
-   * only then takes or initialises its parameters: a model too large for the GPU is refused before any work.
-   */
+  /** Checks the options (checkSession) and the device's limits before it takes or initialises any parameters. */
   createSession(options: SessionOptions): Promise<TrainingSession>;
   dispose(): void;
 }

@@ -1,46 +1,39 @@
 /**
- * The one check of a session, which each backend's createSession makes: its settings against each other and its data
- * against the model, before anything is allocated, and then its starting parameters and optimiser state. Every
+ * The one check of a run and of a session (each backend's createSession makes it before allocating anything): every
  * problem a user can fix is a UserError that names the setting by its field (src/cli words it with the flag).
  */
 import type { Dataset, SessionOptions, SessionSettings } from './backend.js';
 import { DataFitError, UserError, type Wording } from './errors.js';
 import { type OptimizerConfig, optimizerSlots, PLAIN_SGD, validateOptimizer } from './model/optimizer.js';
 import { initParams, type ParamTable, paramTable } from './model/params.js';
-import type { Schedule } from './model/schedule.js';
-import { inputSize, labelWidth, type ModelSpec, outputSize } from './model/spec.js';
+import { CONSTANT, resolveSchedule, type Schedule } from './model/schedule.js';
+import { inputSize, labelWidth, type ModelSpec, outputSize, type Task } from './model/spec.js';
+import { checkSetting } from './train/resolve.js';
+import type { TrainData, TrainOptions } from './train/run.js';
 
 /** What checkSession works out of a session's settings, for the backend that checked them. */
 export interface CheckedSession {
   readonly table: ParamTable;
   /** floor(train.count / batch): the incomplete last batch is dropped. */
   readonly stepsPerEpoch: number;
-  /** settings.optimizer, or plain SGD. */
+  /** The optimiser (default plain SGD) and its state slots, each an array laid out like the parameters. */
   readonly optimizer: OptimizerConfig;
-  /** The optimiser's state slots (optimizerSlots), each an array laid out like the parameters. */
   readonly slots: readonly string[];
-  /** settings.schedule, or constant. */
   readonly schedule: Schedule;
 }
 
 /** Checks a session's settings and data, and works out its sizes. */
 export function checkSession(settings: SessionSettings): CheckedSession {
   const { spec, batch, learningRate, train } = settings;
-  if (!Number.isInteger(batch) || batch < 1) {
-    throw new UserError((n) => `${n('batchSize')} must be a positive integer, got ${batch}`, 'batchSize');
-  }
+  checkSetting('batchSize', batch);
   if (batch > train.count) {
     throw new UserError(
       (n) => `${n('batchSize')} ${batch} is larger than the training set (${train.count} samples): use a smaller batch`,
       'batchSize',
     );
   }
-  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
-    throw new UserError((n) => `${n('learningRate')} must be a positive number, got ${learningRate}`, 'learningRate');
-  }
-  const rate = settings.dropout?.rate ?? 0;
-  if (!(rate >= 0 && rate < 1))
-    throw new UserError((n) => `${n('dropout')} must be at least 0 and below 1, got ${rate}`, 'dropout');
+  checkSetting('learningRate', learningRate);
+  const rate = checkSetting('dropout', settings.dropout?.rate ?? 0) as number;
   if (rate > 0 && spec.layers.length < 3) {
     throw new UserError(
       (n) => `${n('dropout')} acts on hidden layers, and this model has none: add one, e.g. ${n('layers')} 784,128,10`,
@@ -67,16 +60,12 @@ export interface StartingState {
 }
 
 /**
- * A session's starting parameters: options.params, which must fit the model (and options.optimizerState, where given,
- * the optimiser), or initParams from options.params.seed. A backend calls it once its own limits are checked, so a
- * model too large for it is refused before the seconds its initialisation takes.
+ * A session's starting parameters and optimiser state, checked against the model, or initParams of the seed: a backend
+ * calls it once its own limits are checked, so a model too large is refused before its initialisation takes seconds.
  */
 export function startingState(options: SessionOptions, checked: CheckedSession): StartingState {
-  const {
-    table: { total },
-    slots,
-    optimizer,
-  } = checked;
+  const { slots, optimizer } = checked;
+  const total = checked.table.total;
   const state = options.optimizerState ?? [];
   if (state.length !== 0 && state.length !== slots.length) {
     throw new UserError(`optimizer ${optimizer.name} keeps ${slots.length} state arrays, got ${state.length}`);
@@ -96,11 +85,7 @@ export function startingState(options: SessionOptions, checked: CheckedSession):
   return { params, optimizerState: state };
 }
 
-/**
- * A set must have the model's input size and, for regression, one target per output (DataFitErrors, with `fix`
- * where there is one to give), the kind of labels the model's task learns from (a UserError naming the task), and
- * hold as many inputs and labels as its count says (a programming error where not).
- */
+/** A set must have the model's input size (a DataFitError, with `fix` where given), its task's labels, and its count. */
 export function checkInputs(spec: ModelSpec, set: Dataset, name: string, fix?: Wording): void {
   const inputs = inputSize(spec);
   const images = set.inputs instanceof Uint8Array;
@@ -120,38 +105,19 @@ export function checkInputs(spec: ModelSpec, set: Dataset, name: string, fix?: W
   }
 }
 
-/**
- * A classifier learns from class indices; a regression model from float32 targets, [count, outputs], and float32
- * inputs (byte images are gathered with class labels only).
- */
+/** A classifier learns from class indices; a regression model from float32 targets [count, outputs] and inputs. */
 function checkTask(spec: ModelSpec, set: Dataset, name: string): void {
+  const refuse = (learns: string, holds: string, use: Task): never => {
+    throw new UserError((n) => `${learns}, and the ${name} set holds ${holds}: use ${n('task')} ${use}`, 'task');
+  };
   const targets = set.labels instanceof Float32Array;
   if (spec.task === 'classification') {
-    if (targets) {
-      throw new UserError(
-        (n) =>
-          `a classifier learns class labels, and the ${name} set holds target values: ` + `use ${n('task')} regression`,
-        'task',
-      );
-    }
+    if (targets) refuse('a classifier learns class labels', 'target values', 'regression');
     return;
   }
-  if (!targets) {
-    throw new UserError(
-      (n) =>
-        `a regression model learns target values, and the ${name} set holds class labels: ` +
-        `use ${n('task')} classification`,
-      'task',
-    );
-  }
-  if (set.inputs instanceof Uint8Array) {
-    throw new UserError(
-      (n) =>
-        `a regression model takes float32 inputs, and the ${name} set holds byte images: ` +
-        `use ${n('task')} classification`,
-      'task',
-    );
-  }
+  if (!targets) refuse('a regression model learns target values', 'class labels', 'classification');
+  if (set.inputs instanceof Uint8Array)
+    refuse('a regression model takes float32 inputs', 'byte images', 'classification');
   const outputs = outputSize(spec);
   const width = set.count > 0 ? set.labels.length / set.count : outputs;
   if (width !== outputs) {
@@ -168,9 +134,7 @@ function checkTask(spec: ModelSpec, set: Dataset, name: string): void {
   }
 }
 
-/**
- * A session's sets, each once, named for people: a set passed as both training and test set (eval's) is its test set.
- */
+/** A session's sets, each once, named for people: a set passed as both training and test set (eval's) is its test set. */
 function labelledSets({ train, test, val }: SessionSettings): [string, Dataset][] {
   const named: [string, Dataset | undefined][] = [
     [train === test ? 'test' : 'training', train],
@@ -205,4 +169,54 @@ export function checkLabelledSets(spec: ModelSpec, sets: [string, Dataset][]): v
       largest,
     );
   }
+}
+
+/** A run that checkRun has checked: the settings of the session that trains it, and the steps of an epoch. */
+export interface CheckedRun {
+  /** What createSession takes, but the parameters: the schedule resolved into steps, dropout's seed drawn. */
+  readonly settings: SessionSettings;
+  readonly stepsPerEpoch: number;
+}
+
+/** The key of the dropout masks' hash: a stream of its own, apart from initialisation's and shuffling's. */
+const dropoutSeed = (seed: number) => (seed ^ 0x27d4eb2f) >>> 0;
+
+/** Checks a run before any work starts: its options against the settings table, then the session (checkSession). */
+export function checkRun(spec: ModelSpec, data: TrainData, options: TrainOptions): CheckedRun {
+  const { seed, maxSteps, checkpointEvery, earlyStop } = options;
+  checkSetting('epochs', options.epochs);
+  checkSetting('chunkSteps', options.logEvery);
+  checkSetting('seed', seed);
+  if (maxSteps !== undefined) checkSetting('maxSteps', maxSteps);
+  if (checkpointEvery !== undefined && !(Number.isInteger(checkpointEvery) && checkpointEvery >= 1)) {
+    throw new UserError(
+      (n) => `${n('checkpointEvery')} must be a positive integer, got ${checkpointEvery}`,
+      'checkpointEvery',
+    );
+  }
+  if (earlyStop !== undefined) {
+    checkSetting('earlyStopping', earlyStop);
+    if (!data.val) {
+      throw new UserError(
+        (n) =>
+          `${n('earlyStopping')} watches the validation loss, and there is no validation set: ` +
+          `add ${n('validationSplit')} (e.g. 0.1)`,
+        'earlyStopping',
+      );
+    }
+  }
+  const dropout = options.dropout ?? 0;
+  const settings: SessionSettings = {
+    spec,
+    batch: options.batch,
+    learningRate: options.learningRate,
+    train: data.train,
+    test: data.test,
+    val: data.val,
+    optimizer: options.optimizer,
+    dropout: dropout !== 0 ? { rate: dropout, seed: dropoutSeed(seed) } : undefined,
+  };
+  const { stepsPerEpoch } = checkSession(settings);
+  const schedule = resolveSchedule(options.schedule ?? CONSTANT, options.learningRate, options.epochs, stepsPerEpoch);
+  return { settings: { ...settings, schedule }, stepsPerEpoch };
 }

@@ -1,10 +1,6 @@
 import type { SettingName } from './train/setting-names.js';
 
-/**
- * What a UserError can be about: a training setting (src/train/settings.ts), or one of the run's other parts: the
- * layers (all widths) or hidden widths, the task, the data's location, a table's target columns and test split, the
- * steps between checkpoints, and the files that training writes.
- */
+/** What a UserError can be about: a training setting (src/train/settings.ts), or another part of a run. */
 export type Field =
   | SettingName
   | 'layers'
@@ -32,19 +28,12 @@ const LIBRARY_NAMES: Partial<Record<Field, string>> = {
 
 const byField: Naming = (field) => LIBRARY_NAMES[field] ?? field;
 
-/**
- * A problem the user can fix (a bad setting, a bad file, a model that does not fit the device). The CLI prints its
- * message as one line and exits with code 2; anything else is a bug: the CLI names it in one line and prints its
- * stack on request.
- */
+/** A problem the user can fix: the CLI prints its message as one line and exits with code 2; anything else is a bug. */
 export class UserError extends Error {
   override name = 'UserError';
   private readonly wording?: Wording;
 
-  /**
-   * `message` is the text, or a wording that names settings through its argument (`message` is then worded with
-   * the fields' own names); `field` is the setting at fault, where there is one.
-   */
+  /** `message` is the text, or a wording that names settings through its argument; `field` is the one at fault. */
   constructor(
     message: string | Wording,
     readonly field?: Field,
@@ -60,10 +49,8 @@ export class UserError extends Error {
 }
 
 /**
- * A data set that the model does not fit: inputs of another size than its input (`model` inputs, `data` features), a
- * label beyond its outputs (`model` outputs, `data` the largest label), or regression targets of another width than
- * its outputs (`model` outputs, `data` targets per sample). `set` names the set ("training", "test", "validation",
- * "prediction"). The numbers let a caller that knows where the model came from say so.
+ * A data set that the model does not fit: `set` ("training", "test", ...) has `data` features, a largest label or
+ * targets per sample where the model has `model` inputs or outputs, for a caller that knows where the model came from.
  */
 export class DataFitError extends UserError {
   override name = 'DataFitError';
@@ -79,10 +66,7 @@ export class DataFitError extends UserError {
   }
 }
 
-/**
- * The GPU device stopped working under a run (a driver reset, a kernel that ran too long, the GPU taken away). Not a
- * bug of ours and nothing the user did wrong: the run can continue from its last checkpoint, which the CLI says.
- */
+/** The GPU device stopped working under a run: no bug, and the run can continue from its last checkpoint. */
 export class DeviceLostError extends UserError {
   override name = 'DeviceLostError';
 
@@ -98,11 +82,7 @@ export class DeviceLostError extends UserError {
   }
 }
 
-/**
- * No WebGPU adapter. `reason` is the gist of why, where known ("vkCreateInstance: Found no drivers!"); `diagnostics`
- * is all that the WebGPU implementation itself printed meanwhile (Dawn's and Vulkan's lines in Node), for a verbose
- * report.
- */
+/** No WebGPU adapter: `reason` is the gist of why, `diagnostics` what Dawn and Vulkan printed meanwhile. */
 export class NoAdapterError extends UserError {
   override name = 'NoAdapterError';
 

@@ -1,8 +1,6 @@
 /**
- * webgpu-mlp: train multilayer perceptrons on arrays with WebGPU compute shaders or the CPU reference, the same in
- * Node and the browser. This entry imports nothing of Node's; `webgpu-mlp/node` adds files, MNIST and the Dawn device,
- * `webgpu-mlp/lower` the layers below (backends, sessions, the trainer) for people who build their own trainer.
- *
+ * webgpu-mlp: multilayer perceptrons trained with WebGPU or the CPU reference, in Node and the browser. This entry
+ * imports nothing of Node's; `webgpu-mlp/node` adds files, MNIST and Dawn, `webgpu-mlp/lower` the layers below.
  * @packageDocumentation
  */
 

@@ -1,10 +1,6 @@
 /**
- * webgpu-mlp's lower layers, for people who build their own trainer: the backends and their training sessions, the
- * one check of a run, the trainer, evaluation and prediction on any backend, model specs, parameters, optimisers and
- * schedules, the model and checkpoint formats, the GPU device and its kernels, and the CPU reference.
- *
- * Lower-level and less stable than the main entry (`webgpu-mlp`): these names may change between minor versions.
- *
+ * webgpu-mlp's lower layers, for people who build their own trainer: backends, sessions, checks, the trainer,
+ * evaluation, specs, optimisers, schedules, file formats, the GPU device and kernels. They may change in minor versions.
  * @packageDocumentation
  */
 export type {
@@ -34,33 +30,6 @@ export { initParams, type ParamEntry, type ParamTable, paramTable } from './mode
 export { learningRateAt, resolveSchedule, type Schedule, type ScheduleOptions } from './model/schedule.js';
 export { type ModelSpec, makeSpec, validateSpec } from './model/spec.js';
 export { fitStandardisation, type Standardisation, standardise, type TableDescription } from './model/table.js';
-export {
-  type Evaluation,
-  evaluateModel,
-  evaluateRegression,
-  inferenceSettings,
-  predictOutputs,
-  type RegressionEvaluation,
-} from './train/inference.js';
-export {
-  argmax,
-  confusionMatrix,
-  meanLoss,
-  type RegressionMetrics,
-  regressionMetrics,
-  softmax,
-} from './train/metrics.js';
-export {
-  type CheckedRun,
-  checkRun,
-  DEFAULT_TRAIN_OPTIONS,
-  type EpochRecord,
-  type Progress,
-  type TrainCallbacks,
-  type TrainData,
-  type TrainOptions,
-  type TrainResult,
-  type TrainStart,
-  type TrainState,
-  train,
-} from './train/trainer.js';
+export * from './train/inference.js';
+export * from './train/metrics.js';
+export * from './train/trainer.js';

@@ -1,7 +1,6 @@
 /**
- * webgpu-mlp's Node extras: CSV files, IDX folders and the bundled MNIST, model files and checkpoints written
- * atomically, and the Dawn device. Everything of the main entry is here too.
- *
+ * webgpu-mlp's Node extras, with all of the main entry: CSV files, IDX folders and MNIST, model files and checkpoints
+ * written atomically, and the Dawn device.
  * @packageDocumentation
  */
 

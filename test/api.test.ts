@@ -301,6 +301,11 @@ describe('label smoothing, a setting of the table', () => {
       /^the checkpoint is of a model .*0\.2\), this one is/,
       'savedCheckpoint',
     );
+    await expectUserError(
+      () => smoothed.fit(train.x, train.y, { resume: saved[saved.length - 1], epochs: 30, chunkSteps: 5 }),
+      /^epochs is set by the checkpoint being resumed: leave it out$/,
+      undefined,
+    );
     for (const model of [smoothed, plain, again]) model.dispose();
   });
 

@@ -4,7 +4,7 @@
  * settings; the state a session starts from.
  */
 import { describe, expect, it } from 'vitest';
-import { checkSession, startingState } from '../src/check.js';
+import { checkRun, checkSession, startingState } from '../src/check.js';
 import { cliMessage } from '../src/cli/failure.js';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { holdOut } from '../src/data/split.js';
@@ -13,7 +13,7 @@ import { makeOptimizer } from '../src/model/optimizer.js';
 import { initParams } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
-import { checkRun, DEFAULT_TRAIN_OPTIONS } from '../src/train/run.js';
+import { DEFAULT_TRAIN_OPTIONS } from '../src/train/run.js';
 import { randomArray } from './helpers.js';
 import { toyDataset } from './toy.js';
 import { expectUserError } from './user-error.js';
@@ -67,17 +67,17 @@ describe('checkSession', () => {
   it('refuses settings and data with the setting named, and data that does not fit with its numbers', async () => {
     await expectUserError(
       () => checkSession({ ...settings, batch: 1.5 }),
-      /^batchSize must be a positive integer, got 1\.5$/,
+      /^batchSize 1\.5 is not valid: use an integer >= 1$/,
       'batchSize',
     );
     await expectUserError(
       () => checkSession({ ...settings, learningRate: 0 }),
-      /^learningRate must be a positive number, got 0$/,
+      /^learningRate 0 is out of range: use a number above 0$/,
       'learningRate',
     );
     await expectUserError(
       () => checkSession({ ...settings, dropout: { rate: 1, seed: 0 } }),
-      /^dropout must be at least 0 and below 1, got 1$/,
+      /^dropout 1 is out of range: use a number in \[0, 1\)$/,
       'dropout',
     );
     const inputs = await expectUserError(
@@ -218,17 +218,17 @@ describe('checkRun', () => {
   it('refuses options of the run with the setting named', async () => {
     await expectUserError(
       () => checkRun(spec, { train, test }, { ...options, seed: -1 }),
-      /^seed must be an integer in 0\.\.4294967295, got -1$/,
+      /^seed -1 is out of range: use an integer in 0\.\.4294967295$/,
       'seed',
     );
     await expectUserError(
       () => checkRun(spec, { train, test }, { ...options, logEvery: 0 }),
-      /^chunkSteps must be a positive integer, got 0$/,
+      /^chunkSteps 0 is out of range: use an integer >= 1$/,
       'chunkSteps',
     );
     await expectUserError(
       () => checkRun(spec, { train, test }, { ...options, maxSteps: 0 }),
-      /^maxSteps must be a positive integer/,
+      /^maxSteps 0 is out of range: use an integer >= 1$/,
       'maxSteps',
     );
     await expectUserError(

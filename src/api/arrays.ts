@@ -1,7 +1,6 @@
 /**
- * Arrays as data sets: `x` and `y` become a table's rows (src/data/table.ts's RawRows) and from there data sets by
- * the CSV path's own functions, so the standardisation (fitted on the training rows only) and the classes (sorted
- * as a CSV's are) are the same as the CLI's for the same numbers.
+ * Arrays as data sets, by way of a table's rows (RawRows) and the CSV path's own functions: the standardisation and
+ * the classes are the CLI's for the same numbers.
  */
 import type { Dataset } from '../backend.js';
 import { sortClasses } from '../data/csv.js';
@@ -11,10 +10,7 @@ import { UserError } from '../errors.js';
 import { inputSize, type ModelSpec, outputSize } from '../model/spec.js';
 import type { TableDescription } from '../model/table.js';
 
-/**
- * Rows of inputs: an array of rows (`number[][]`), a Float32Array of rows end to end (row-major, `inputs` values
- * per row), or such values with their row count. A model of images takes their bytes instead: a Uint8Array.
- */
+/** Rows of inputs: `number[][]`, a row-major Float32Array, or values with their row count; images' bytes as Uint8Array. */
 export type Inputs =
   | readonly (readonly number[])[]
   | Float32Array
@@ -22,9 +18,8 @@ export type Inputs =
   | { data: ArrayLike<number>; rows: number };
 
 /**
- * Labels, one per row of `x`. A classifier's: class labels, numbers or strings (the model keeps the classes by name,
- * so 3 and "3" are one class). A regression's: one target per row (`number[]`) when it has one output, else rows of
- * targets in any of the forms that Inputs takes. A model of images: class indices, numbers or a Uint8Array.
+ * Labels, one per row of `x`: a classifier's class names or numbers (3 and "3" are one class), a regression's targets
+ * (`number[]` for one output, else rows as Inputs takes them), an image model's class indices.
  */
 export type Labels =
   | readonly (string | number)[]
@@ -33,7 +28,6 @@ export type Labels =
   | Uint8Array
   | { data: ArrayLike<number>; rows: number };
 
-/** Rows of `width` float32 values, row-major. */
 interface Matrix {
   data: Float32Array;
   rows: number;
@@ -51,13 +45,10 @@ const finite = (value: number, where: string): number => {
   return v;
 };
 
-/**
- * `value` as rows of `width` numbers; `what` names it in errors ("x", "validationData.y"), `unit` what a row's values
- * are.
- */
+/** `value` as rows of `width` numbers; `what` names it in errors ("validationData.y"), `unit` its values. */
 export function toMatrix(value: unknown, width: number, what: string, unit: string): Matrix {
+  let given = value instanceof Float32Array ? { data: value, rows: Math.floor(value.length / width) } : value;
   if (Array.isArray(value)) {
-    const data = new Float32Array(value.length * width);
     value.forEach((row: unknown, r) => {
       if (!Array.isArray(row)) {
         throw new UserError(
@@ -69,23 +60,17 @@ export function toMatrix(value: unknown, width: number, what: string, unit: stri
       if (row.length !== width) {
         throw new UserError(`${what}[${r}] has ${row.length} values, the model takes ${width} ${unit} per row`, 'data');
       }
-      row.forEach((v: number, c) => (data[r * width + c] = finite(v, `${what}[${r}][${c}]`)));
     });
-    return { data, rows: value.length };
+    given = { data: value.flat(), rows: value.length };
   }
-  const given =
-    value instanceof Float32Array
-      ? { data: value, rows: Math.floor(value.length / width) }
-      : (value as Partial<Matrix> | null);
-  const data = given?.data;
-  if (!data || typeof data.length !== 'number' || !Number.isInteger(given.rows)) {
+  const { data, rows } = (given ?? {}) as { data?: ArrayLike<number>; rows?: number };
+  if (!data || typeof data.length !== 'number' || !Number.isInteger(rows)) {
     throw new UserError(
       `${what} must be an array of rows, a Float32Array, or { data, rows }, got ${typeof value}`,
       'data',
     );
   }
-  const rows = given.rows as number;
-  if (data.length !== rows * width) {
+  if (data.length !== rows! * width) {
     throw new UserError(
       `${what} holds ${data.length} values, not ${rows} rows of ${width} ${unit}: give ${width} per row`,
       'data',
@@ -93,7 +78,7 @@ export function toMatrix(value: unknown, width: number, what: string, unit: stri
   }
   const out = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = finite(data[i], `${what}[${Math.floor(i / width)}][${i % width}]`);
-  return { data: out, rows };
+  return { data: out, rows: rows! };
 }
 
 /** Class labels as names, trimmed as a CSV cell is. */
@@ -120,9 +105,7 @@ function targetRows(y: unknown, outputs: number, what: string): Matrix {
   return toMatrix(y, outputs, what, 'targets');
 }
 
-/**
- * The rows of `x` with the labels of `y` (class indices into `classes`, or targets); `classes` from y where not given.
- */
+/** The rows of `x` with the labels of `y` (indices into `classes`, from y where not given, or targets). */
 function rawRows(spec: ModelSpec, x: unknown, y: unknown, names: string, classes?: string[]): RawRows {
   const { data: features, rows } = toMatrix(x, inputSize(spec), `${names}x`, 'features');
   let raw: RawRows;
@@ -159,33 +142,17 @@ function rawRows(spec: ModelSpec, x: unknown, y: unknown, names: string, classes
 export const defaultNames = (prefix: string, count: number, single = prefix) =>
   count === 1 && single ? [single] : Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
-export interface TrainingSets {
-  train: Dataset;
-  val?: Dataset;
-  description: TableDescription;
-}
-
-/** How the training rows are named and held out. */
-export interface TrainingColumns {
-  features: string[];
-  targets: string[];
-  /** Fixed classes (a model's, or given at creation); else y's own. */
-  classes?: string[];
-  /** Hold this fraction of the rows, the last ones, out for validation. */
-  validationSplit?: number;
-}
-
 /**
- * The training set and the validation rows held out of it, standardised with the description: `description` where
- * the model has one already, else fitted on the training rows (not the validation rows), as tableSets does.
+ * The training set and the last `validationSplit` of the rows held out of it, standardised by `description` or one
+ * fitted on the training rows; the classes are the description's, else the columns', else y's own.
  */
 export function trainingSets(
   spec: ModelSpec,
   x: unknown,
   y: unknown,
-  columns: TrainingColumns,
+  columns: { features: string[]; targets: string[]; classes?: string[]; validationSplit?: number },
   description?: TableDescription,
-): TrainingSets {
+): { train: Dataset; val?: Dataset; description: TableDescription } {
   const raw = rawRows(spec, x, y, '', description?.classes ?? columns.classes);
   const task = spec.task;
   if (task === 'classification' && raw.classes!.length < 2) {
@@ -198,9 +165,8 @@ export function trainingSets(
   if (task === 'classification' && raw.classes!.length !== outputSize(spec)) {
     const k = raw.classes!.length;
     throw new UserError(
-      `y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) ` +
-        `and the model has outputs ${outputSize(spec)}: ` +
-        `create it with outputs: ${k}, or give its classes`,
+      `y holds ${k} classes (${raw.classes!.slice(0, 8).join(', ')}${k > 8 ? ', ...' : ''}) and the model has ` +
+        `outputs ${outputSize(spec)}: create it with outputs: ${k}, or give its classes`,
       'layers',
     );
   }
@@ -221,10 +187,7 @@ export function trainingSets(
   };
 }
 
-/**
- * Labelled rows read against a model's description (its classes and standardisation); `names` prefixes errors
- * ("testData.").
- */
+/** Labelled rows read against a model's description; `names` prefixes errors ("testData."). */
 export function labelledSet(spec: ModelSpec, d: TableDescription, x: unknown, y: unknown, names = ''): Dataset {
   const raw = rawRows(spec, x, y, names, d.classes);
   return rowsAsDataset(raw, range(0, raw.rows), d, spec.task);

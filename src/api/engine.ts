@@ -1,7 +1,4 @@
-/**
- * The one way a backend is opened, for MLP, the CLI and the page: each model its own, so models never share state
- * unless given one device.
- */
+/** The one way a backend is opened, for MLP, the CLI and the page: each model its own unless given one device. */
 import type { Backend, SessionSettings } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
 import { DeviceLostError, NoAdapterError, UserError } from '../errors.js';
@@ -15,10 +12,7 @@ export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
 
-/**
- * What `auto` chose, and why it took the CPU: no adapter (`detail` the gist of why), or a session beyond the GPU's
- * limits.
- */
+/** What `auto` chose, and why it took the CPU: no adapter (`detail` the gist of why), or the GPU's limits. */
 export type BackendNote =
   | { kind: 'webgpu' }
   | { kind: 'cpu'; because: 'no-adapter'; detail: string }
@@ -33,19 +27,14 @@ export interface OpenOptions {
   settings?: SessionSettings;
   /** Told what `auto` chose. */
   onChoice?: (note: BackendNote) => void;
-  /** The CPU backend's name for people (default: the CPU reference and where it runs). */
-  cpuDevice?: string;
 }
 
-/**
- * The backend of `choice`: the CPU reference; WebGPU (on `options.gpu` where given, else a device of its own, which
- * the backend's dispose destroys); or `auto`, WebGPU where an adapter exists and the session fits, else the CPU.
- */
+/** The backend of `choice`: the CPU, WebGPU (on `options.gpu` or its own device), or `auto`, WebGPU if it can. */
 export async function openBackend(choice: BackendChoice, options: OpenOptions = {}): Promise<Backend> {
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new UserError(`backend "${String(choice)}" is not one of ${BACKEND_CHOICES.join(', ')}`);
   }
-  const cpu = () => new CpuBackend(...(options.cpuDevice ? [options.cpuDevice] : []));
+  const cpu = () => new CpuBackend();
   if (choice === 'cpu') {
     if (options.gpu) throw new UserError('gpu applies to backend webgpu or auto only');
     return cpu();
@@ -77,10 +66,7 @@ export async function openBackend(choice: BackendChoice, options: OpenOptions = 
   return backend;
 }
 
-/**
- * Throws the UserError naming the setting or limit where a session of `settings` would not fit `backend`'s device,
- * allocating nothing. The CPU has no such limits.
- */
+/** Throws the UserError naming the limit a session of `settings` would break on `backend`, allocating nothing. */
 export function checkFits(backend: Backend, settings: SessionSettings): void {
   if (backend instanceof WebGpuBackend) backend.checkFits(settings);
 }
@@ -96,10 +82,7 @@ function fitting(backend: Backend, settings?: SessionSettings): Backend {
   }
 }
 
-/**
- * What a failure on `backend` was: a DeviceLostError where the GPU device was lost under it (whatever error the loss
- * surfaced as), else the error itself.
- */
+/** A DeviceLostError where the GPU device was lost under `backend` (whatever `error` it surfaced as), else `error`. */
 export async function explainFailure(error: unknown, backend: Backend): Promise<unknown> {
   if (error instanceof DeviceLostError || !(backend instanceof WebGpuBackend)) return error;
   return (await backend.gpu.loss()) ?? error;

@@ -1,19 +1,18 @@
 /**
- * Byte images as data sets: `x` is [rows, pixels] bytes 0..255 (MNIST's files as they are), which the backends scale
- * to [0, 1] and normalise with the model's mean and std when a batch is gathered; `y` the class indices 0..outputs-1.
- * The bytes are used where they lie, not copied: a 47 MB training set stays one.
+ * Byte images as data sets: `x` is [rows, pixels] bytes 0..255, normalised by the backends as a batch is gathered, and
+ * `y` the class indices. The bytes are used where they lie, not copied: a 47 MB training set stays one.
  */
 import type { Dataset } from '../backend.js';
 import { holdOut } from '../data/split.js';
 import { UserError } from '../errors.js';
 import { inputSize, type ModelSpec, outputSize } from '../model/spec.js';
 
-/** Bytes of rows end to end, with their row count where it is not the length over the pixels per row. */
-export type ImageInputs = Uint8Array | { data: Uint8Array; rows: number };
-
-/** An image model's classes by name: their indices. */
-export const imageClasses = (spec: ModelSpec): string[] =>
-  Array.from({ length: outputSize(spec) }, (_, i) => String(i));
+/** An image model's names: its classes are their indices. */
+export const imageNames = (spec: ModelSpec) => ({
+  features: [],
+  targets: ['label'],
+  classes: Array.from({ length: outputSize(spec) }, (_, i) => String(i)),
+});
 
 function bytes(spec: ModelSpec, x: unknown, what: string): { data: Uint8Array; rows: number } {
   const pixels = inputSize(spec);

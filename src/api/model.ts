@@ -1,7 +1,4 @@
-/**
- * The MLP: a model made from options or bytes, trained on arrays or images, asked for predictions, saved as the CLI's
- * model file.
- */
+/** The MLP: made from options or bytes, trained on arrays or images, asked for predictions, saved as a model file. */
 import type { Backend, Dataset, SessionSettings, TrainingSession } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
 import { UserError } from '../errors.js';
@@ -12,17 +9,16 @@ import { inputSize, type ModelSpec, outputSize, validateSpec } from '../model/sp
 import { evaluateModel, evaluateRegression, inferenceSettings, predictOutputs } from '../train/inference.js';
 import { resolveSettings, settingsOf } from '../train/resolve.js';
 import type { TrainData } from '../train/run.js';
-import { SETTING_NAMES } from '../train/setting-names.js';
+import type { SettingName } from '../train/setting-names.js';
 import { MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
-import { checkRun, type TrainCallbacks, type TrainOptions, type TrainStart, train } from '../train/trainer.js';
+import { checkRun, type TrainCallbacks, type TrainStart, train } from '../train/trainer.js';
 import { defaultNames, type Inputs, inputSet, type Labels, labelledSet, trainingSets } from './arrays.js';
 import { checkFits, explainFailure, openBackend } from './engine.js';
-import { imageClasses, labelledImages, trainingImages, unlabelledImages } from './images.js';
+import { imageNames, labelledImages, trainingImages, unlabelledImages } from './images.js';
 import {
   type BackendChoice,
   FIT_OPTIONS,
   type FitOptions,
-  type LabelledData,
   type ModelOptions,
   specOf,
   type Training,
@@ -32,6 +28,7 @@ import {
   type ClassifierMetrics,
   type ClassifierReport,
   type FitResult,
+  figures,
   fitResult,
   type Predictions,
   predictions,
@@ -49,19 +46,10 @@ export type LoadOptions = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'on
 /** How the model's backend was asked for: `auto` moves a model beyond the GPU's limits to the CPU, and says so. */
 type Opening = Pick<ModelOptions, 'onBackend'> & { choice: BackendChoice };
 
-/** fit's options that a resumed run may still set (the table's resumable settings): the rest are the checkpoint's. */
-const FREE_ON_RESUME: readonly string[] = [
-  ...SETTING_NAMES.filter((name) => SETTINGS[name].resumable),
-  'validationSplit',
-  'validationData',
-  'testData',
-  'checkpoint',
-  'signal',
-  'onStart',
-  'onEpoch',
-  'onChunk',
-  'resume',
-];
+/** fit's options that a resumed run may still set (all but the table's settings it does not mark resumable). */
+const FREE_ON_RESUME: readonly string[] = FIT_OPTIONS.filter(
+  (name) => !(name in SETTINGS) || SETTINGS[name as SettingName].resumable || name === 'validationSplit',
+);
 
 /** The settings a model's spec keeps, with the defaults of those it leaves out, in the table's order. */
 function modelSettings(spec: ModelSpec): unknown[] {
@@ -70,20 +58,15 @@ function modelSettings(spec: ModelSpec): unknown[] {
   return MODEL_SETTINGS.map((name) => values[name]).filter((value) => value !== undefined);
 }
 
-/**
- * Lets other work run (a timer that aborts, a page's events) between chunks of steps, which may all be synchronous on
- * the CPU.
- */
+/** Lets other work run (a timer that aborts, a page's events) between chunks of steps, all synchronous on the CPU. */
 const yieldToEventLoop = () =>
   new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
  * A multilayer perceptron on arrays or byte images, trained on the CPU reference or with WebGPU. A model of images
- * (created with `images`, or read from an image model's bytes) takes pixel bytes, normalised as its spec says; on
- * rows of numbers its inputs are standardised with
- * statistics fitted on the first fit's training rows (and a regression's targets too), which the model keeps: every
- * later fit, predict and evaluate, and its model file, use them. Each model holds its own backend: models train side by
- * side, and dispose() frees everything the model holds on the GPU.
+ * takes pixel bytes, normalised as its spec says; rows of numbers are standardised with statistics fitted on the first
+ * fit's training rows (and a regression's targets too), which every later fit, predict, evaluate and the model file
+ * use. Each model holds its own backend: models train side by side, and dispose() frees what it holds on the GPU.
  */
 export class MLP {
   private busy = false;
@@ -110,23 +93,19 @@ export class MLP {
       }
       const spec = specOf(options);
       const seed = options.seed ?? 1;
-      if (
-        options.images &&
-        ['features', 'targets', 'classes'].some((key) => options[key as keyof ModelOptions] !== undefined)
-      ) {
+      if (options.images && (['features', 'targets', 'classes'] as const).some((key) => options[key] !== undefined)) {
         throw new UserError(
           "features, targets and classes name a table's columns: " +
             "an image model's classes are 0 to outputs-1, leave them out",
         );
       }
       const names = options.images
-        ? { features: [], targets: ['label'], classes: imageClasses(spec) }
+        ? imageNames(spec)
         : {
             features: options.features ?? defaultNames('x', options.inputs, ''),
             targets: options.targets ?? (spec.task === 'regression' ? defaultNames('y', options.outputs) : ['y']),
             ...(options.classes ? { classes: options.classes } : {}),
           };
-      // the names fit the model
       if (!options.images) validateSpec({ ...spec, data: placeholderDescription(spec, names) });
       const [engine, opening] = await open(options);
       const params = initParams(paramTable(spec), seed);
@@ -141,8 +120,7 @@ export class MLP {
       const source = options.source ?? 'the model bytes';
       const { spec, params } = decodeModel(bytes, source);
       const [engine, opening] = await open(options);
-      const names = spec.data ?? { features: [], targets: ['label'], classes: imageClasses(spec) };
-      const { features, targets, classes } = names;
+      const { features, targets, classes } = spec.data ?? imageNames(spec);
       return new MLP(spec, params, engine, opening, 1, { features, targets, classes }, !spec.data);
     });
   }
@@ -166,10 +144,7 @@ export class MLP {
     return this.modelSpec.task;
   }
 
-  /**
-   * The model's spec as webgpu-mlp/lower's functions take it: layers, activation, loss, normalisation, a table's
-   * description.
-   */
+  /** The model's spec as webgpu-mlp/lower's functions take it: layers, activation, loss, normalisation, columns. */
   get spec(): ModelSpec {
     return structuredClone(this.modelSpec);
   }
@@ -190,113 +165,89 @@ export class MLP {
    * earlyStopping, the best epoch's). A GPU device lost under it rejects with a DeviceLostError.
    */
   async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<FitResult> {
-    return this.exclusive(() =>
-      worded(async () => {
-        checkOptionNames('fit', options, FIT_OPTIONS);
-        options.signal?.throwIfAborted();
-        let saved: ReturnType<typeof decodeCheckpoint> | undefined;
-        if (options.resume) {
-          saved = decodeCheckpoint(options.resume, 'the checkpoint');
-          const fixed = Object.keys(options).find(
-            (key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined,
-          );
-          if (fixed)
-            throw new UserError(
-              `${fixed} is set by the checkpoint being resumed: leave it out (the checkpoint holds the run's settings)`,
-            );
-          const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${modelSettings(s).join(', ')})`;
-          if (shape(saved.spec) !== shape(this.modelSpec)) {
-            throw new UserError(
-              `the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(this.modelSpec)}`,
-              'savedCheckpoint',
-            );
-          }
-        }
-        const { spec, sets } = this.fitData(x, y, options, saved?.spec.data);
-        if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
+    return this.exclusive(async () => {
+      checkOptionNames('fit', options, FIT_OPTIONS);
+      options.signal?.throwIfAborted();
+      let saved: ReturnType<typeof decodeCheckpoint> | undefined;
+      if (options.resume) {
+        saved = decodeCheckpoint(options.resume, 'the checkpoint');
+        const fixed = Object.keys(options).find(
+          (key) => !FREE_ON_RESUME.includes(key) && options[key as keyof FitOptions] !== undefined,
+        );
+        if (fixed) throw new UserError(`${fixed} is set by the checkpoint being resumed: leave it out`);
+        const shape = (s: ModelSpec) => `${s.task} ${s.layers.join('-')} (${modelSettings(s).join(', ')})`;
+        if (shape(saved.spec) !== shape(this.modelSpec)) {
           throw new UserError(
-            (n) =>
-              `${n('dropout')} acts on hidden layers, and this model has none: ` +
-              `give it one with ${n('hidden')}, e.g. 64`,
-            'dropout',
+            `the checkpoint is of a model ${shape(saved.spec)}, this one is ${shape(this.modelSpec)}`,
+            'savedCheckpoint',
           );
         }
-        let trainOptions: TrainOptions;
-        if (saved) {
-          if (saved.data.trainSamples !== sets.train.count || saved.data.val !== sets.val?.count) {
-            throw new UserError(
-              `the checkpoint trained on ${saved.data.trainSamples} rows ` +
-                `(validation ${saved.data.val ?? 0}), these data give ` +
-                `${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`,
-              'savedCheckpoint',
-            );
+      }
+      const { spec, sets } = this.fitData(x, y, options, saved?.spec.data);
+      if ((options.dropout ?? 0) !== 0 && spec.layers.length < 3) {
+        throw new UserError(
+          (n) =>
+            `${n('dropout')} acts on hidden layers, and this model has none: ` +
+            `give it one with ${n('hidden')}, e.g. 64`,
+          'dropout',
+        );
+      }
+      if (saved && (saved.data.trainSamples !== sets.train.count || saved.data.val !== sets.val?.count)) {
+        throw new UserError(
+          `the checkpoint trained on ${saved.data.trainSamples} rows (validation ${saved.data.val ?? 0}), these data ` +
+            `give ${sets.train.count} (validation ${sets.val?.count ?? 0}): resume with the data of the saved run`,
+          'savedCheckpoint',
+        );
+      }
+      const savedSettings = saved && settingsOf(saved.spec, saved.options);
+      const trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
+      // The saved run's chunks, so that the resumed run sums its losses in the same order.
+      if (saved) trainOptions.checkpointEvery ??= saved.options.checkpointEvery;
+      const run = checkRun(spec, sets, trainOptions);
+      this.fitBackend(run.settings);
+      const counts = { trainRows: sets.train.count, validationRows: sets.val?.count ?? 0 };
+      await options.onStart?.({ ...counts, testRows: sets.test?.count ?? 0 });
+      const { signal, checkpoint } = options;
+      const data = {
+        trainSamples: sets.train.count,
+        ...checkpoint?.data,
+        ...(sets.val ? { val: sets.val.count } : {}),
+        ...(sets.val && options.validationSplit !== undefined ? { validationSplit: options.validationSplit } : {}),
+      };
+      // The caller's callbacks run at the trainer's yield point, where a promise they return holds training.
+      let pending: ((training: Training) => unknown) | undefined;
+      const callbacks: TrainCallbacks = {
+        onProgress: (progress) => (pending = options.onChunk && ((training) => options.onChunk!(progress, training))),
+        onEpoch: (record) => (pending = options.onEpoch && ((training) => options.onEpoch!(record, training))),
+        onCheckpoint:
+          checkpoint &&
+          ((state) => {
+            const { epoch, step } = state;
+            return checkpoint.save(encodeCheckpoint({ spec, options: trainOptions, state, data }), { epoch, step });
+          }),
+        yieldPoint: async (session: TrainingSession) => {
+          await yieldToEventLoop();
+          const call = pending;
+          pending = undefined;
+          await call?.({
+            weights: () => session.readParams(),
+            toBytes: async () => encodeModel(spec, await session.readParams()),
+          });
+          if (signal?.aborted) {
+            // Stopped: the model keeps what the steps so far learned, and the standardisation they learned it with.
+            [this.modelSpec, this.params] = [spec, await session.readParams()];
+            signal.throwIfAborted();
           }
-          const savedSettings = settingsOf(saved.spec, saved.options);
-          trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec, savedSettings);
-          // The saved run's chunks, so that the resumed run sums its losses in the same order.
-          trainOptions.checkpointEvery ??= saved.options.checkpointEvery;
-        } else {
-          trainOptions = trainOptionsOf(options, sets.train.count, this.seed, spec);
-        }
-        const run = checkRun(spec, sets, trainOptions);
-        this.fitBackend(run.settings);
-        const counts = { trainRows: sets.train.count, validationRows: sets.val?.count ?? 0 };
-        await options.onStart?.({ ...counts, testRows: sets.test?.count ?? 0 });
-        const { signal, checkpoint } = options;
-        // The caller's callbacks run at the trainer's yield point, where a promise they return holds training
-        // (a pause).
-        let pending: ((training: Training) => unknown) | undefined;
-        const callbacks: TrainCallbacks = {
-          onProgress: (progress) => (pending = options.onChunk && ((training) => options.onChunk!(progress, training))),
-          onEpoch: (record) => (pending = options.onEpoch && ((training) => options.onEpoch!(record, training))),
-          ...(checkpoint
-            ? {
-                onCheckpoint: (state) =>
-                  checkpoint.save(
-                    encodeCheckpoint({
-                      spec,
-                      options: trainOptions,
-                      state,
-                      data: {
-                        trainSamples: sets.train.count,
-                        ...checkpoint.data,
-                        ...(sets.val ? { val: sets.val.count } : {}),
-                        ...(sets.val && options.validationSplit !== undefined
-                          ? { validationSplit: options.validationSplit }
-                          : {}),
-                      },
-                    }),
-                    { epoch: state.epoch, step: state.step },
-                  ),
-              }
-            : {}),
-          yieldPoint: async (session: TrainingSession) => {
-            await yieldToEventLoop();
-            const call = pending;
-            pending = undefined;
-            await call?.({
-              weights: () => session.readParams(),
-              toBytes: async () => encodeModel(spec, await session.readParams()),
-            });
-            if (signal?.aborted) {
-              // Stopped: the model keeps what the steps so far learned, and the standardisation they learned it with.
-              [this.modelSpec, this.params] = [spec, await session.readParams()];
-              signal.throwIfAborted();
-            }
-          },
-        };
-        const start: TrainStart = saved ? { resume: saved.state } : { params: this.params };
-        const result = await this.computing(() => train(this.engine, spec, sets, trainOptions, callbacks, start));
-        [this.modelSpec, this.params] = [spec, result.params];
-        return fitResult(result);
-      }),
-    );
+        },
+      };
+      const start: TrainStart = saved ? { resume: saved.state } : { params: this.params };
+      const result = await this.computing(() => train(this.engine, spec, sets, trainOptions, callbacks, start));
+      [this.modelSpec, this.params] = [spec, result.params];
+      return fitResult(result);
+    });
   }
 
-  /**
-   * fit's data sets: images as they are, or rows standardised with `description` (a checkpoint's), else the model's
-   * own, else one fitted on the training rows; and the spec that carries the standardisation.
-   */
+  /** fit's data sets, rows standardised with `description` (a checkpoint's, else the model's), and their spec. */
   private fitData(
     x: unknown,
     y: unknown,
@@ -309,95 +260,74 @@ export class MLP {
         'validationSplit',
       );
     }
-    let spec = this.modelSpec;
-    let train: Dataset;
-    let val: Dataset | undefined;
-    let labelled: (data: LabelledData, what: string) => Dataset;
-    if (this.images) {
-      ({ train, val } = trainingImages(spec, x, y, options.validationSplit));
-      labelled = (data, what) => labelledImages(spec, data.x, data.y, what);
-    } else {
-      const sets = trainingSets(spec, x, y, { ...this.names, validationSplit: options.validationSplit }, description);
-      spec = { ...spec, data: sets.description };
-      ({ train, val } = sets);
-      labelled = (data, what) => labelledSet(spec, sets.description, data.x, data.y, what);
-    }
-    if (options.validationData) val = labelled(options.validationData, 'validationData.');
-    const test = options.testData && labelled(options.testData, 'testData.');
+    const { validationSplit, validationData, testData } = options;
+    const sets = this.images
+      ? { ...trainingImages(this.modelSpec, x, y, validationSplit), description: undefined }
+      : trainingSets(this.modelSpec, x, y, { ...this.names, validationSplit }, description);
+    const spec = sets.description ? { ...this.modelSpec, data: sets.description } : this.modelSpec;
+    const { train } = sets;
+    const val = validationData ? this.labelled(spec, validationData.x, validationData.y, 'validationData.') : sets.val;
+    const test = testData && this.labelled(spec, testData.x, testData.y, 'testData.');
     return { spec, sets: { train, ...(test ? { test } : {}), ...(val ? { val } : {}) } };
   }
 
   /** The model's answers for rows `x`: a classifier's class probabilities and classes, or a regression's targets. */
   async predict(x: Inputs): Promise<Predictions> {
-    return this.exclusive(() =>
-      worded(async () => {
-        const spec = this.trained('predict');
-        const set = this.images ? unlabelledImages(spec, x) : inputSet(spec, spec.data!, x);
-        const settings = this.sized(spec, set);
-        const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, settings));
-        return predictions(spec, outputs, set.count, this.names);
-      }),
-    );
+    return this.exclusive(async () => {
+      const spec = this.trained('predict');
+      const set = this.images ? unlabelledImages(spec, x) : inputSet(spec, spec.data!, x);
+      const settings = this.sized(spec, set);
+      const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, settings));
+      return predictions(spec, outputs, set.count, this.names);
+    });
   }
 
-  /**
-   * Scores the model on rows `x` with labels `y`: loss and accuracy, or a regression's loss, RMSE, MAE and R² in the
-   * targets' units.
-   */
+  /** Scores the model on rows `x` with labels `y`: loss and accuracy, or loss, RMSE, MAE and R² in y's units. */
   async evaluate(x: Inputs, y: Labels): Promise<ClassifierMetrics | RegressionMetrics> {
-    const { loss, ...rest } = await this.evaluateInDetail(x, y);
-    return 'accuracy' in rest
-      ? { loss, accuracy: rest.accuracy }
-      : { loss, rmse: rest.rmse, mae: rest.mae, r2: rest.r2 };
+    const report = (await this.evaluateInDetail(x, y)) as ClassifierReport & RegressionReport;
+    const { perTarget: _, confusion: __, perClassAccuracy: ___, ...figures } = report;
+    return figures;
   }
 
-  /**
-   * evaluate's figures with their breakdown: a classifier's confusion matrix and accuracy per class, a regression's
-   * RMSE, MAE and R² per target.
-   */
+  /** evaluate's figures with a classifier's confusion matrix and accuracy per class, a regression's per target. */
   async evaluateInDetail(x: Inputs, y: Labels): Promise<ClassifierReport | RegressionReport> {
-    return this.exclusive(() =>
-      worded(async () => {
-        const spec = this.trained('evaluate');
-        const set = this.images ? labelledImages(spec, x, y) : labelledSet(spec, spec.data!, x, y);
-        const settings = this.sized(spec, set);
-        if (spec.task === 'regression') {
-          const { test, regression: r } = await this.computing(() =>
-            evaluateRegression(this.engine, spec, this.params, set, settings),
-          );
-          return { loss: test.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget };
-        }
-        const evaluated = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, settings));
-        const { test, confusion, perClassAccuracy } = evaluated;
-        return { loss: test.loss, accuracy: test.accuracy, confusion, perClassAccuracy };
-      }),
-    );
+    return this.exclusive(async () => {
+      const spec = this.trained('evaluate');
+      const set = this.labelled(spec, x, y);
+      const settings = this.sized(spec, set);
+      if (spec.task === 'regression') {
+        const { test, regression } = await this.computing(() =>
+          evaluateRegression(this.engine, spec, this.params, set, settings),
+        );
+        return figures(test, regression) as RegressionReport;
+      }
+      const evaluated = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, settings));
+      const { test, confusion, perClassAccuracy } = evaluated;
+      return { loss: test.loss, accuracy: test.accuracy, confusion, perClassAccuracy };
+    });
   }
 
   /**
-   * The model as safetensors bytes: the CLI's model file (train --out), with the weights under nn.Sequential's names
-   * and the feature names, classes or targets and standardisation in its metadata; `eval --model` and `predict
-   * --model` read it, and MLP.fromBytes.
+   * The model as the CLI's model file (train --out): safetensors, the weights under nn.Sequential's names, the columns
+   * and standardisation in its metadata. `eval --model`, `predict --model` and MLP.fromBytes read it.
    */
   toBytes(): Uint8Array {
-    if (!this.modelSpec.data && !this.images) {
-      throw new UserError(
-        'toBytes needs a trained model: call fit first (the model file keeps the standardisation fit learns)',
-      );
-    }
-    return encodeModel(this.modelSpec, this.params);
+    return encodeModel(this.trained('toBytes'), this.params);
   }
 
-  /**
-   * Frees the model's backend: its GPU buffers and, unless it was given one, its device. The model is then unusable.
-   */
+  /** Frees the model's backend: its GPU buffers and, unless it was given one, its device. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.engine.dispose();
   }
 
-  /** The spec of a model that fit has standardised the data of. */
+  /** Labelled rows or images read against `spec`; `what` prefixes errors ("testData."). */
+  private labelled(spec: ModelSpec, x: unknown, y: unknown, what = ''): Dataset {
+    return this.images ? labelledImages(spec, x, y, what) : labelledSet(spec, spec.data!, x, y, what);
+  }
+
+  /** The spec of a model that fit has standardised the data of (which its model file keeps). */
   private trained(what: string): ModelSpec {
     if (!this.modelSpec.data && !this.images) throw new UserError(`${what} needs a trained model: call fit first`);
     return this.modelSpec;
@@ -419,10 +349,7 @@ export class MLP {
     return settings;
   }
 
-  /**
-   * Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's limits moves to the
-   * CPU.
-   */
+  /** Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's moves to the CPU. */
   private fitBackend(settings: SessionSettings): void {
     try {
       checkFits(this.engine, settings);
@@ -434,13 +361,13 @@ export class MLP {
     }
   }
 
-  /** One call at a time: fit, predict and evaluate share the model's weights. */
+  /** One call at a time, as fit, predict and evaluate share the model's weights; its errors in the API's words. */
   private async exclusive<T>(work: () => Promise<T>): Promise<T> {
     if (this.disposed) throw new UserError('this model was disposed: create or load another');
     if (this.busy) throw new UserError('the model is busy with another fit, predict or evaluate: await it first');
     this.busy = true;
     try {
-      return await work();
+      return await worded(work);
     } finally {
       this.busy = false;
     }

@@ -1,12 +1,4 @@
-/**
- * The MLP's options in its own words, and how they become the trainer's ModelSpec and TrainOptions: the defaults are
- * the CLI's for a table (src/train/defaults.ts), and every problem is a UserError naming the option.
- */
-import type { Progress } from '../train/trainer.js';
-import type { BackendChoice, BackendNote } from './engine.js';
-
-export type { BackendChoice };
-
+/** The MLP's options, and how they become the trainer's ModelSpec and TrainOptions (the CLI's defaults for a table). */
 import { UserError } from '../errors.js';
 import type { Gpu } from '../gpu/device.js';
 import type { ShaderLoader } from '../gpu/shaders.js';
@@ -28,14 +20,15 @@ import {
   type ModelSettingName,
   type SettingValue,
 } from '../train/settings.js';
+import type { Progress } from '../train/trainer.js';
 import type { Inputs, Labels } from './arrays.js';
+import type { BackendChoice, BackendNote } from './engine.js';
 import type { FitRecord } from './records.js';
 import { checkOptionNames } from './wording.js';
 
-/**
- * What MLP.create makes: the network's shape, its task, where it runs, and the settings of the settings table that
- * the model keeps (its activation and loss: src/train/settings.ts).
- */
+export type { BackendChoice };
+
+/** What MLP.create makes: the network's shape, its task, where it runs, and the settings the model keeps. */
 export type ModelOptions = { [K in ModelSettingName]?: SettingValue<K> } & ModelShape;
 
 /** MLP.create's options beside the settings. */
@@ -58,17 +51,11 @@ export interface ModelShape {
   gpu?: Gpu;
   /** The kernels' WGSL (default: the shaders built into the package). */
   shaders?: ShaderLoader;
-  /**
-   * Names of the features, for the model file (default `x0`, `x1`, ...): the CLI's eval and predict read CSV columns by
-   * them.
-   */
+  /** Names of the features, for the model file (default `x0`, `x1`, ...): the CLI reads CSV columns by them. */
   features?: string[];
   /** Names of the targets (default `y`, or `y0`, `y1`, ... for several); a classifier has one. */
   targets?: string[];
-  /**
-   * A classifier's class names in output order (default: `y`'s distinct values at the first fit, sorted as the CSV path
-   * sorts them).
-   */
+  /** A classifier's class names in output order (default: `y`'s distinct values at the first fit, sorted). */
   classes?: string[];
   /**
    * A classifier of byte images: `x` is then a Uint8Array [rows, inputs] of pixels 0..255, scaled to [0, 1] and
@@ -95,10 +82,7 @@ export interface LabelledData {
 export interface CheckpointOptions {
   /** Steps between checkpoints; one is saved at the end of the run too. */
   every?: number;
-  /**
-   * Called with each checkpoint's bytes and where the run stands; awaited (write it atomically: saveCheckpoint of
-   * `webgpu-mlp/node`).
-   */
+  /** Called with each checkpoint's bytes and where the run stands; awaited (write it atomically: saveCheckpoint). */
   save: (bytes: Uint8Array, at: { epoch: number; step: number }) => void | Promise<void>;
   /** How the caller chose its rows, kept in the checkpoint for a resume to read back (decodeCheckpoint's data). */
   data?: { trainLimit?: number; testSplit?: number };
@@ -112,9 +96,8 @@ export interface FitStart {
 }
 
 /**
- * How fit trains. The training settings are those of the settings table (src/train/settings.ts, or the CLI's train
- * --help): each option is a setting's name, and left out takes its default for a table (Adam at 0.001, a batch of
- * min(200, rows), 200 epochs); seed defaults to the model's. The optimiser's and schedule's settings follow PyTorch.
+ * How fit trains: the settings of the CLI's train --help by name, each left out taking its default for a table (Adam
+ * at 0.001, a batch of min(200, rows), 200 epochs; seed the model's), and other data, callbacks and checkpoints.
  */
 export type FitOptions = { [K in FitSettingName]?: SettingValue<K> } & FitExtras;
 
@@ -124,19 +107,13 @@ export interface FitExtras {
   validationData?: LabelledData;
   /** A test set, evaluated after every epoch (the records' test fields). */
   testData?: LabelledData;
-  /**
-   * Aborting stops training after the chunk in progress: fit rejects with the signal's reason, and the model keeps the
-   * weights of the steps done.
-   */
+  /** Stops training after the chunk in progress: fit rejects with its reason, the model keeps the steps' weights. */
   signal?: AbortSignal;
   /** Called once before the first step (after fit's checks, and the backend `auto` settles on); awaited. */
   onStart?: (start: FitStart) => unknown;
   /** Called after every epoch with its record; training waits for a promise it returns (a pause). */
   onEpoch?: (record: FitRecord, training: Training) => unknown;
-  /**
-   * Called after every chunk of steps (chunkSteps) with the mean loss of its steps; training waits for a promise it
-   * returns.
-   */
+  /** Called after every chunk of steps (chunkSteps) with their mean loss; training waits for a promise it returns. */
   onChunk?: (progress: Progress, training: Training) => unknown;
   /** Save checkpoints of the run. */
   checkpoint?: CheckpointOptions;
@@ -197,8 +174,7 @@ export function specOf(options: ModelOptions): ModelSpec {
   const images = options.images;
   if (images && task !== 'classification')
     throw new UserError('a model of images classifies them: leave task out', 'task');
-  const given: Values = {};
-  for (const name of MODEL_SETTINGS) if (options[name] !== undefined) given[name] = checkSetting(name, options[name]);
+  const given: Values = Object.fromEntries(MODEL_SETTINGS.map((name) => [name, options[name]]));
   const values = resolveSettings(given, { table: true, trainRows: 1, regression: task === 'regression' });
   return makeSpec([options.inputs, ...hidden, options.outputs], {
     task,
@@ -207,10 +183,7 @@ export function specOf(options: ModelOptions): ModelSpec {
   });
 }
 
-/**
- * fit's options as the trainer's, for `trainRows` training rows of a model seeded with `modelSeed`; a resumed run's
- * settings are the `saved` run's where not given.
- */
+/** fit's options as the trainer's, for `trainRows` rows of a model seeded `modelSeed`, else the `saved` run's. */
 export function trainOptionsOf(
   options: FitOptions,
   trainRows: number,
@@ -218,9 +191,7 @@ export function trainOptionsOf(
   spec: ModelSpec,
   saved?: Values,
 ): TrainOptions {
-  checkOptionNames('fit', options, FIT_OPTIONS);
-  const given: Values = {};
-  for (const name of FIT_SETTINGS) if (options[name] !== undefined) given[name] = options[name];
+  const given: Values = Object.fromEntries(FIT_SETTINGS.map((name) => [name, options[name]]));
   const data = { table: true, trainRows, regression: spec.task === 'regression' };
   const values = resolveSettings(given, data, saved ? withoutStop(saved) : { ...settingsOf(spec), seed: modelSeed });
   const trainOptions = trainOptionsFrom(values).options;

@@ -1,5 +1,4 @@
 /** What fit, predict and evaluate give back, in the task's terms. */
-
 import { type ModelSpec, outputSize } from '../model/spec.js';
 import { targetStandardisation, unstandardiseFloat32 } from '../model/table.js';
 import type { EpochMetrics } from '../train/evaluation.js';
@@ -9,11 +8,7 @@ import type { EpochRecord, TrainResult } from '../train/trainer.js';
 type SetResult = NonNullable<TrainResult['test']>;
 type SetRegression = NonNullable<TrainResult['testRegression']>;
 
-/**
- * One epoch of fit: `trainLoss` (the mean loss of its steps), with validation rows `valLoss` and `valAccuracy`
- * (a classifier) or `valRMSE`, `valMAE`, `valR2` (a regression, in the targets' units), and the same `test` fields
- * with testData.
- */
+/** One epoch of fit: `trainLoss` (the mean of its steps'), and the validation and test sets' figures where given. */
 export type FitRecord = Omit<EpochRecord, keyof EpochMetrics> & Partial<EpochMetrics>;
 
 /** What fit did. */
@@ -30,19 +25,20 @@ export interface FitResult {
   val?: ClassifierMetrics | RegressionReport;
 }
 
-const figures = (metrics: SetResult, r?: SetRegression): ClassifierMetrics | RegressionReport =>
+/** A set's figures in the task's terms. */
+export const figures = (metrics: SetResult, r?: SetRegression): ClassifierMetrics | RegressionReport =>
   r
     ? { loss: metrics.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget }
     : { loss: metrics.loss, accuracy: metrics.accuracy };
 
-export function fitResult(result: TrainResult): FitResult {
+export function fitResult({ history, steps, seconds, earlyStop, test, val, ...r }: TrainResult): FitResult {
   return {
-    history: result.history,
-    steps: result.steps,
-    seconds: result.seconds,
-    ...(result.earlyStop ? { earlyStopping: result.earlyStop } : {}),
-    ...(result.test ? { test: figures(result.test, result.testRegression) } : {}),
-    ...(result.val ? { val: figures(result.val, result.valRegression) } : {}),
+    history,
+    steps,
+    seconds,
+    ...(earlyStop ? { earlyStopping: earlyStop } : {}),
+    ...(test ? { test: figures(test, r.testRegression) } : {}),
+    ...(val ? { val: figures(val, r.valRegression) } : {}),
   };
 }
 
@@ -52,10 +48,7 @@ export interface ClassifierMetrics {
   accuracy: number;
 }
 
-/**
- * A regression's evaluation: the mean loss of the standardised targets (as trained), and the errors in their units
- * (averaged over targets).
- */
+/** A regression's evaluation: the loss of the standardised targets, and the errors in their units (mean over them). */
 export interface RegressionMetrics {
   loss: number;
   rmse: number;
@@ -77,12 +70,10 @@ export interface RegressionReport extends RegressionMetrics {
 }
 
 /**
- * A model's answers, one row per input row: `values` is row-major [rows, cols]. A classifier's columns are its
- * classes (`columns`), each value the class's probability (a softmax; an `mse` classifier's raw outputs instead), and
- * `labels` the predicted class of each row. A regression's columns are its targets, in their own units.
+ * A model's answers, one row per input row: a classifier's class probabilities (an `mse` classifier's raw outputs) and
+ * predicted classes, or a regression's targets in their own units.
  */
 export class Predictions {
-  /** Rows, and values per row. */
   readonly rows: number;
   readonly cols: number;
 
@@ -109,10 +100,7 @@ export class Predictions {
   }
 }
 
-/**
- * The model's outputs [count, outputs] as Predictions: probabilities and classes (`names.classes`, a table's or an
- * image model's), or targets in their units.
- */
+/** The model's outputs [count, outputs] as Predictions, its classes named by `names.classes` where it has none. */
 export function predictions(
   spec: ModelSpec,
   outputs: Float32Array,

@@ -15,18 +15,13 @@ const NOT_OPTIONS: Partial<Record<Field, string>> = {
 /** A setting's name in the API's words. */
 export const apiName = (field: Field): string => NOT_OPTIONS[field] ?? field;
 
-/** A UserError's message reworded with the API's option names (the same error object, so its class and fields stay). */
-export function inApiWords(error: unknown): unknown {
-  if (error instanceof UserError) error.message = error.worded(apiName);
-  return error;
-}
-
-/** Runs `work`, rewording any UserError it throws or rejects with in the API's words. */
+/** Runs `work`, rewording any UserError it throws in the API's words (the same object: its class and fields stay). */
 export async function worded<T>(work: () => T | Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    throw inApiWords(error);
+    if (error instanceof UserError) error.message = error.worded(apiName);
+    throw error;
   }
 }
 

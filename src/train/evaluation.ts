@@ -1,78 +1,48 @@
 /**
- * What the trainer reports of a model after each epoch, in the task's terms: loss and accuracy for classification;
- * loss (of the standardised targets, as trained) and RMSE, MAE and R² in the targets' units for regression, from the
- * session's predict() outputs. And early stopping's choice of the best epoch.
+ * What the trainer reports of a model after each epoch, in the task's terms (a regression's errors in the targets'
+ * units, from the session's predict() outputs), and early stopping's choice of the best epoch.
  */
-import type { Backend, Dataset, Metrics, TrainingSession } from '../backend.js';
+import type { Backend, Dataset, EvalSet, Metrics, TrainingSession } from '../backend.js';
 import { type ModelSpec, outputSize } from '../model/spec.js';
 import { targetStandardisation } from '../model/table.js';
 import { inferenceSettings } from './inference.js';
 import { type RegressionMetrics, regressionMetrics } from './metrics.js';
 
-/** A model's results on the sets evaluated: the test set, the validation set and the training set, where given. */
-export interface SetResults {
-  test?: Metrics;
-  val?: Metrics;
-  train?: Metrics;
-  /** Regression only. */
-  testRegression?: RegressionMetrics;
-  valRegression?: RegressionMetrics;
-  trainRegression?: RegressionMetrics;
+/** A set's results: loss and accuracy, and a regression model's errors. */
+export interface SetResult {
+  metrics: Metrics;
+  regression?: RegressionMetrics;
 }
+
+export type SetResults = Partial<Record<EvalSet, SetResult>>;
 
 /** The sets a model is evaluated on: the training set only when given (it must be the session's own). */
-export interface EvaluatedSets {
-  test?: Dataset;
-  val?: Dataset;
-  train?: Dataset;
-}
+export type EvaluatedSets = Partial<Record<EvalSet, Dataset>>;
 
-/** The per-epoch fields of SetResults, named as EpochRecord and the report name them. */
-export interface EpochMetrics {
-  /**
-   * With the training set evaluated: its loss and accuracy (RMSE for regression) after the epoch, without dropout
-   * (EpochRecord.trainLoss is the mean over the epoch's steps instead, with dropout where it trains with it).
-   */
-  trainEvalLoss?: number;
-  trainAccuracy?: number;
-  trainRMSE?: number;
-  /** With a test set only. */
-  testLoss?: number;
-  /** Classification only. */
-  testAccuracy?: number;
-  /** Regression only: in the targets' units (their mean, over several targets). */
-  testRMSE?: number;
-  testMAE?: number;
-  testR2?: number;
-  /** With a validation set only. */
-  valLoss?: number;
-  valAccuracy?: number;
-  valRMSE?: number;
-  valMAE?: number;
-  valR2?: number;
-}
+/**
+ * The per-epoch fields of SetResults: the training set's loss and accuracy (RMSE) after the epoch, without dropout
+ * (unlike EpochRecord.trainLoss), and the test and validation sets' loss and accuracy, or RMSE, MAE and R² in the
+ * targets' units; each where the set was given and the task has the figure.
+ */
+export type EpochMetrics = { trainEvalLoss?: number; trainAccuracy?: number; trainRMSE?: number } & Partial<
+  Record<`${'test' | 'val'}${'Loss' | 'Accuracy' | 'RMSE' | 'MAE' | 'R2'}`, number>
+>;
 
-/** A regression's metrics of a set from the session's outputs for it. */
-async function regressionOf(session: TrainingSession, spec: ModelSpec, set: Dataset): Promise<RegressionMetrics> {
-  const outputs = await session.predict(set);
-  return regressionMetrics(outputs, set.labels, set.count, targetStandardisation(spec.data, outputSize(spec)));
-}
-
-/** Evaluates the session's current parameters on the test set, the validation set and the training set, without
- * dropout: those `sets` has. */
+/** Evaluates the session's current parameters, without dropout, on those of the test, validation and training sets. */
 export async function evaluateSets(
   session: TrainingSession,
   spec: ModelSpec,
   sets: EvaluatedSets,
 ): Promise<SetResults> {
   const results: SetResults = {};
-  if (sets.test) results.test = await session.evaluate('test');
-  if (sets.val) results.val = await session.evaluate('val');
-  if (sets.train) results.train = await session.evaluate('train');
-  if (spec.task === 'regression') {
-    if (sets.test) results.testRegression = await regressionOf(session, spec, sets.test);
-    if (sets.val) results.valRegression = await regressionOf(session, spec, sets.val);
-    if (sets.train) results.trainRegression = await regressionOf(session, spec, sets.train);
+  for (const name of ['test', 'val', 'train'] as const) {
+    const set = sets[name];
+    if (!set) continue;
+    results[name] = { metrics: await session.evaluate(name) };
+    if (spec.task === 'regression') {
+      const stats = targetStandardisation(spec.data, outputSize(spec));
+      results[name].regression = regressionMetrics(await session.predict(set), set.labels, set.count, stats);
+    }
   }
   return results;
 }
@@ -97,20 +67,21 @@ export async function evaluateParams(
   }
 }
 
-/** SetResults as an epoch's fields: accuracy for classification, RMSE, MAE and R² for regression. */
-export function epochMetrics(results: SetResults): EpochMetrics {
-  const { train, test, val, testRegression: tr, valRegression: vr } = results;
+/** SetResults as an epoch's fields. */
+export function epochMetrics({ train, test, val }: SetResults): EpochMetrics {
+  const rmse = train?.regression?.rmse;
   return {
-    ...(train ? { trainEvalLoss: train.loss } : {}),
-    ...(train && !results.trainRegression ? { trainAccuracy: train.accuracy } : {}),
-    ...(results.trainRegression ? { trainRMSE: results.trainRegression.rmse } : {}),
-    ...(test ? { testLoss: test.loss } : {}),
-    ...(test && !tr ? { testAccuracy: test.accuracy } : {}),
-    ...(tr ? { testRMSE: tr.rmse, testMAE: tr.mae, testR2: tr.r2 } : {}),
-    ...(val ? { valLoss: val.loss } : {}),
-    ...(val && !vr ? { valAccuracy: val.accuracy } : {}),
-    ...(vr ? { valRMSE: vr.rmse, valMAE: vr.mae, valR2: vr.r2 } : {}),
+    ...(train ? { trainEvalLoss: train.metrics.loss } : {}),
+    ...(train ? (rmse === undefined ? { trainAccuracy: train.metrics.accuracy } : { trainRMSE: rmse }) : {}),
+    ...(test ? { testLoss: test.metrics.loss, ...figures(test, 'testAccuracy', 'testRMSE', 'testMAE', 'testR2') } : {}),
+    ...(val ? { valLoss: val.metrics.loss, ...figures(val, 'valAccuracy', 'valRMSE', 'valMAE', 'valR2') } : {}),
   };
+}
+
+/** A set's accuracy, or its RMSE, MAE and R², under the given names. */
+function figures(set: SetResult, ...[accuracy, rmse, mae, r2]: (keyof EpochMetrics)[]): EpochMetrics {
+  const r = set.regression;
+  return r ? { [rmse]: r.rmse, [mae]: r.mae, [r2]: r.r2 } : { [accuracy]: set.metrics.accuracy };
 }
 
 /** The epoch (1-based) of the lowest validation loss so far, the first one on a tie; 0 before any. */

@@ -20,10 +20,8 @@ export interface RegressionEvaluation {
 }
 
 /**
- * The settings of the session that evaluates or predicts `set` (and `val`, where given), checked against the model:
- * one that never trains (evaluateOnly), `set` standing in as its training set and, unless `test` says otherwise, its
- * test set. Its batch only sizes what training would use: 256 rows (or the whole set, if smaller) keeps the step table
- * short and needs no more activation memory than the backends' evaluation batches already do.
+ * The checked settings of a session that evaluates or predicts `set` and never trains: `set` is its training and test
+ * set. Its batch of 256 rows keeps the step table short and needs no more memory than evaluation batches do.
  */
 export function inferenceSettings(
   spec: ModelSpec,
@@ -45,9 +43,8 @@ export function inferenceSettings(
 }
 
 /**
- * Test loss and accuracy as training reports them, and the confusion matrix, from one forward pass (predict). The
- * accuracy is the confusion matrix's diagonal: the argmax, first maximum winning, that both backends count. The loss
- * is meanLoss, the CPU backend's own arithmetic: bitwise its evaluate() there, within float32 rounding of the GPU's.
+ * Test loss and accuracy as training reports them, and the confusion matrix, from one forward pass (predict): the
+ * loss is the CPU backend's own arithmetic (meanLoss), within float32 rounding of the GPU's.
  */
 export async function evaluateModel(
   backend: Backend,
@@ -68,10 +65,7 @@ export async function evaluateModel(
   };
 }
 
-/**
- * A regression model's test loss as training reports it (meanLoss, as for evaluateModel) and RMSE, MAE and R² in
- * the targets' units, by the trainer's own function of the same outputs: the figures its report gave.
- */
+/** A regression model's test loss as training reports it, and RMSE, MAE and R² in the targets' units. */
 export async function evaluateRegression(
   backend: Backend,
   spec: ModelSpec,

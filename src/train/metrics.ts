@@ -1,7 +1,4 @@
-/**
- * Host-side metrics over a set's outputs (TrainingSession.predict): the loss, the confusion matrix and what follows;
- * a regression's errors in the targets' units.
- */
+/** Host-side metrics over a set's outputs (TrainingSession.predict), a regression's in the targets' units. */
 import { EVAL_ROWS } from '../cpu/backend.js';
 import { modelLoss } from '../cpu/losses.js';
 import { labelWidth, type ModelSpec, outputSize } from '../model/spec.js';
@@ -26,9 +23,8 @@ export function softmax(values: ArrayLike<number>, start = 0, length = values.le
 }
 
 /**
- * The mean loss of a set's outputs [count, outputs], by the CPU reference's loss of the model (against class labels,
- * or a regression's standardised targets) and summed as CpuSession.evaluate sums it (the mean of each batch of
- * EVAL_ROWS rows times its rows): bitwise what it reports for the same outputs.
+ * The mean loss of a set's outputs [count, outputs] by the CPU reference's loss, summed as CpuSession.evaluate sums it
+ * (each batch of EVAL_ROWS rows' mean times its rows): bitwise what it reports for the same outputs.
  */
 export function meanLoss(spec: ModelSpec, outputs: Float32Array, labels: ArrayLike<number>, count: number): number {
   const outputsPerRow = outputSize(spec);
@@ -65,12 +61,9 @@ export function perClassAccuracy(confusion: ArrayLike<number>, classes: number):
   });
 }
 
-/**
- * The confusion matrix as a text table, with each row's total and accuracy; classes named by `names` (default 0..n-1).
- */
+/** The confusion matrix as a text table with each row's accuracy; classes named by `names` (default 0..n-1). */
 export function confusionTable(confusion: ArrayLike<number>, classes: number, names?: string[]): string {
-  const label = (c: number) => names?.[c] ?? String(c);
-  const labels = Array.from({ length: classes }, (_, c) => label(c));
+  const labels = Array.from({ length: classes }, (_, c) => names?.[c] ?? String(c));
   const width = Math.max(5, String(Math.max(...Array.from(confusion))).length + 1, ...labels.map((l) => l.length + 1));
   const first = Math.max(9, ...labels.map((l) => l.length));
   const pad = (s: string | number) => String(s).padStart(width);
@@ -93,10 +86,8 @@ export interface RegressionMetrics {
 }
 
 /**
- * RMSE, MAE and R² of a set's outputs [count, outputs] against its targets, both standardised as the model learns
- * them, each first turned back into the targets' units (x·std + mean, in float64). R² is 1 − SS_res / SS_tot about
- * the set's own mean; a target constant over the set scores 1 when predicted exactly and 0 otherwise, as
- * scikit-learn's r2_score does.
+ * RMSE, MAE and R² of a set's standardised outputs against its targets, both first turned back into the targets' units
+ * (in float64). A target constant over the set scores R² 1 when predicted exactly and 0 otherwise, as r2_score does.
  */
 export function regressionMetrics(
   outputs: Float32Array,

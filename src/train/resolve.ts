@@ -1,7 +1,6 @@
 /**
- * The one reading of training settings, for the API, the CLI and the page: text or values checked against the table
- * (src/train/settings.ts), defaults filled in from it and from a base run, and the result as the trainer's options.
- * Every problem is a UserError naming the setting, which each front end words its own way.
+ * The one reading of training settings, for the API, the CLI and the page: values checked against the table, defaults
+ * filled in from it and from a base run, and the result as the trainer's options. Errors name the setting.
  */
 import { UserError } from '../errors.js';
 import { makeOptimizer, type OptimizerConfig, type OptimizerName } from '../model/optimizer.js';
@@ -70,21 +69,16 @@ export function parseSetting(name: SettingName, text: string): Value {
 
 /** The applies-to rule in words: "--optimizer adam or adamw" (`n` names the setting that chooses). */
 function chooser(name: SettingName, n: (field: SettingName) => string): string {
-  const to = SETTINGS[name].appliesTo!;
-  const [by, list] = to.optimizer
-    ? ['optimizer' as const, to.optimizer]
-    : to.schedule
-      ? ['schedule' as const, to.schedule]
-      : ['loss' as const, to.loss!];
+  // Each setting applies by one chooser only.
+  const [by, list] = Object.entries(SETTINGS[name].appliesTo!)[0] as [SettingName, readonly string[]];
   const items = [...list];
   const last = items.pop();
   return `${n(by)} ${items.length ? `${items.join(', ')} or ${last}` : last}`;
 }
 
 /**
- * A run's settings: the given values (checked), else the base run's (its optimiser's settings and rate only for the
- * same optimiser, its schedule's only for the same schedule), else the table's defaults for the data. A setting
- * given where the chosen optimiser or schedule does not use it is refused.
+ * A run's settings: the given values (checked), else the base run's (its optimiser's and schedule's only for the same
+ * one), else the table's defaults. A setting given where the chosen optimiser or schedule does not use it is refused.
  */
 export function resolveSettings(given: Values, data: DataContext, base: Values = {}): Values {
   for (const [name, value] of Object.entries(given)) if (value !== undefined) checkSetting(name as SettingName, value);
@@ -118,10 +112,7 @@ export function resolveSettings(given: Values, data: DataContext, base: Values =
 
 type Kept = Record<string, unknown>;
 
-/**
- * The settings of a run, as far as it has them: its spec's, its options' (as a checkpoint keeps them: no optimiser
- * means plain SGD, no schedule a constant rate) and the data's validation split.
- */
+/** A run's settings, as far as it has them: its spec's, its options' (as a checkpoint keeps them), the data's. */
 export function settingsOf(
   spec: Partial<ModelSpec>,
   options?: Partial<TrainOptions>,

@@ -1,7 +1,4 @@
-/**
- * The names of the training settings: the API's options, in camelCase; the CLI's flags are their kebab-case. Each
- * has its entry in SETTINGS (src/train/settings.ts), which the type checker holds to this list.
- */
+/** The names of the training settings (the API's options; the CLI's flags are their kebab-case), as SETTINGS has. */
 export const SETTING_NAMES = [
   'activation',
   'loss',

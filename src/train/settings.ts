@@ -1,8 +1,6 @@
 /**
- * Every training setting, once: its name (the API's option; the CLI's flag is its kebab-case; the page shows its
- * label), its type and range, its defaults by data and optimiser, the optimisers or schedules it applies to, whether
- * a resumed run may change it, its one-line help, and where a run keeps it. The API's options, the CLI's flags and
- * --help, the page's fields and the resume rule all come from here (src/train/resolve.ts reads values against it).
+ * Every training setting, once: the API's options, the CLI's flags and --help, the page's fields and the resume rule
+ * all come from here (src/train/resolve.ts reads values against it).
  */
 import { defaultLearningRate, makeOptimizer, OPTIMIZERS, type OptimizerName } from '../model/optimizer.js';
 import { SCHEDULES, type ScheduleName } from '../model/schedule.js';
@@ -12,7 +10,7 @@ import { SETTING_NAMES, type SettingName } from './setting-names.js';
 
 export type Value = number | boolean | string;
 
-/** What a default depends on: the data (images or a table, its training rows, its task) and the optimiser chosen. */
+/** What a default depends on: the data (images or a table, its rows, its task), the optimiser and schedule chosen. */
 export interface Context {
   table: boolean;
   trainRows: number;
@@ -51,7 +49,7 @@ export interface Setting {
   defaultHelp?: string;
   label: string;
   group: 'model' | 'training' | 'optimizer' | 'schedule';
-  /** Where a run keeps it: the model's spec, the TrainOptions, their optimizer or schedule (by key), or its data. */
+  /** Where a run keeps it (by key): the model's spec, the TrainOptions, their optimizer or schedule, or its data. */
   at: ['spec' | 'options' | 'optimizer' | 'schedule' | 'data', string];
 }
 

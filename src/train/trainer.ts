@@ -1,4 +1,5 @@
 import type { Backend, Metrics, TrainingSession } from '../backend.js';
+import { checkRun } from '../check.js';
 import { UserError } from '../errors.js';
 import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
 import { paramTable } from '../model/params.js';
@@ -13,9 +14,10 @@ import {
   type SetResults,
 } from './evaluation.js';
 import type { RegressionMetrics } from './metrics.js';
-import { checkRun, type TrainData, type TrainOptions } from './run.js';
+import type { TrainData, TrainOptions } from './run.js';
 
-export { type CheckedRun, checkRun, DEFAULT_TRAIN_OPTIONS, type TrainData, type TrainOptions } from './run.js';
+export { type CheckedRun, checkRun } from '../check.js';
+export { DEFAULT_TRAIN_OPTIONS, type TrainData, type TrainOptions } from './run.js';
 
 /** One epoch's results: its training loss and, by the task, EpochMetrics of the test and validation sets. */
 export interface EpochRecord extends EpochMetrics {
@@ -39,10 +41,7 @@ export interface Progress {
   samplesPerSecond: number;
 }
 
-/**
- * Where a run stands between two steps: everything needed to continue it so that the CPU backend gives bitwise the
- * result of a run that never stopped.
- */
+/** Where a run stands between two steps: all a resumed run needs to give bitwise the result of one never stopped. */
 export interface TrainState {
   params: Float32Array;
   /** The optimiser's state, one array per slot of optimizerSlots(optimizer), each laid out like params. */
@@ -65,14 +64,10 @@ export interface TrainState {
 export interface TrainCallbacks {
   onProgress?: (progress: Progress) => void;
   onEpoch?: (record: EpochRecord) => void;
-  /**
-   * Called every checkpointEvery steps and at the end of the run (also when it stops at maxSteps), with a state
-   * that train(..., { resume }) continues from. Awaited: an atomic write belongs here.
-   */
+  /** Called every checkpointEvery steps and at the end, with a state that { resume } continues from; awaited. */
   onCheckpoint?: (state: TrainState) => void | Promise<void>;
   /**
-   * Awaited after every chunk of steps and after every epoch (after onProgress / onEpoch), with the session: a page
-   * yields to the browser here so training never freezes it, holds the promise while paused, or reads the
+   * Awaited after every chunk of steps and every epoch: a page yields to the browser here, or pauses, or reads the
    * parameters. Throwing stops the run: train() disposes the session and rejects with that error.
    */
   yieldPoint?: (session: TrainingSession) => Promise<void>;
@@ -97,20 +92,14 @@ export interface TrainResult {
   /** Regression only: RMSE, MAE and R² of `params` in the targets' units. */
   testRegression?: RegressionMetrics;
   valRegression?: RegressionMetrics;
-  /**
-   * With early stopping: the epoch `params` come from (that of the lowest validation loss), and whether it stopped
-   * early.
-   */
+  /** With early stopping: the epoch `params` come from (the lowest validation loss), and whether it stopped early. */
   earlyStop?: { bestEpoch: number; stopped: boolean };
   /** Steps done in all. */
   steps: number;
   seconds: number;
 }
 
-function allFinite(values: Float32Array): boolean {
-  for (const v of values) if (!Number.isFinite(v)) return false;
-  return true;
-}
+const allFinite = (values: Float32Array) => values.every(Number.isFinite);
 
 /** The generator that shuffles, a separate stream from initialisation's so neither depends on the other. */
 const shuffleSeed = (seed: number) => (seed ^ 0x5bd1e995) >>> 0;
@@ -120,12 +109,12 @@ function checkResume(state: TrainState, total: number, slots: number, stepsPerEp
   const fail = (what: string): never => {
     throw new UserError(`cannot resume: ${what}`);
   };
-  if (state.params.length !== total)
-    fail(`the saved parameters have ${state.params.length} values, the model needs ${total}`);
+  const sized = (what: string, array?: Float32Array) =>
+    array && array.length !== total && fail(`${what} have ${array.length} values, the model needs ${total}`);
+  sized('the saved parameters', state.params);
   if (state.optimizer.length !== slots)
     fail(`the saved optimiser state has ${state.optimizer.length} arrays, the optimiser keeps ${slots}`);
-  for (const slot of state.optimizer)
-    if (slot.length !== total) fail(`a saved optimiser array has ${slot.length} values, the model needs ${total}`);
+  for (const slot of state.optimizer) sized('the saved optimiser arrays', slot);
   const { epoch, epochStep, step } = state;
   if (
     !Number.isInteger(epoch) ||
@@ -147,15 +136,13 @@ function checkResume(state: TrainState, total: number, slots: number, stepsPerEp
   if (state.history.length !== epoch - 1)
     fail(`the saved history has ${state.history.length} epochs, the position says ${epoch - 1}`);
   if (state.shuffleState.length !== 4) fail('the saved shuffling state is not 4 words');
-  if (state.bestParams && state.bestParams.length !== total)
-    fail(`the saved best parameters have ${state.bestParams.length} values, the model needs ${total}`);
+  sized('the saved best parameters', state.bestParams);
 }
 
 /**
- * Mini-batch training: each epoch shuffles the training set with a seeded generator (or keeps its order) and runs
- * floor(count / batch) full batches (the incomplete last batch is dropped; reshuffling means every sample is still
- * seen across epochs), then evaluates on the test set (and the validation set). The same seed and data give the same
- * result on the CPU backend, and a run resumed from a checkpoint gives bitwise the result of one never stopped.
+ * Mini-batch training: each epoch shuffles the training set with a seeded generator (or keeps its order), runs
+ * floor(count / batch) full batches (reshuffling still shows every sample across epochs), then evaluates. The same
+ * seed and data give the same result on the CPU backend, resumed from a checkpoint or not.
  */
 export async function train(
   backend: Backend,
@@ -209,11 +196,8 @@ export async function train(
   let lastSaved = -1;
   const checkpoint = async (shuffleState: number[]) => {
     if (!callbacks.onCheckpoint) return;
-    let optimizerState: Float32Array[] = [];
-    if (slots.length > 0) {
-      optimizerState = await session.readOptimizerState();
-      if (!optimizerState.every(allFinite)) diverged('the optimiser state is no longer finite numbers');
-    }
+    const optimizerState = slots.length > 0 ? await session.readOptimizerState() : [];
+    if (!optimizerState.every(allFinite)) diverged('the optimiser state is no longer finite numbers');
     await callbacks.onCheckpoint({
       params: await finiteParams(),
       optimizer: optimizerState,
@@ -227,12 +211,8 @@ export async function train(
     });
     lastSaved = step;
   };
-  const evaluated = {
-    test: data.test,
-    val: data.val,
-    ...(options.trainMetrics !== false ? { train: data.train } : {}),
-  };
-  const evaluate = () => evaluateSets(session, spec, evaluated);
+  const trainSet = options.trainMetrics !== false ? data.train : undefined;
+  const evaluate = () => evaluateSets(session, spec, { test: data.test, val: data.val, train: trainSet });
 
   try {
     const runStart = performance.now();
@@ -310,24 +290,20 @@ export async function train(
     if (!stoppedMidEpoch) await checkpoint(shuffleRng.state);
     last ??= await evaluate(); // a resumed run that had nothing left to do
     let params = await finiteParams();
-    let earlyStop: TrainResult['earlyStop'];
-    if (patience !== undefined) {
-      // The session holds the last epoch's parameters; the best epoch's, if earlier, are evaluated on their own.
-      const best = bestEpoch(history);
-      if (best !== history.length) {
-        params = bestParams!;
-        last = await evaluateParams(backend, spec, params, data);
-      }
-      earlyStop = { bestEpoch: best, stopped: stoppedEarly };
+    const best = bestEpoch(history);
+    // The session holds the last epoch's parameters; the best epoch's, if earlier, are evaluated on their own.
+    if (patience !== undefined && best !== history.length) {
+      params = bestParams!;
+      last = await evaluateParams(backend, spec, params, data);
     }
     return {
       params,
       history,
-      ...(last.test ? { test: last.test } : {}),
-      ...(last.val ? { val: last.val } : {}),
-      ...(last.testRegression ? { testRegression: last.testRegression } : {}),
-      ...(last.valRegression ? { valRegression: last.valRegression } : {}),
-      ...(earlyStop ? { earlyStop } : {}),
+      ...(last.test ? { test: last.test.metrics } : {}),
+      ...(last.val ? { val: last.val.metrics } : {}),
+      ...(last.test?.regression ? { testRegression: last.test.regression } : {}),
+      ...(last.val?.regression ? { valRegression: last.val.regression } : {}),
+      ...(patience !== undefined ? { earlyStop: { bestEpoch: best, stopped: stoppedEarly } } : {}),
       steps: step,
       seconds: (performance.now() - runStart) / 1000,
     };
