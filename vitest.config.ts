@@ -13,6 +13,7 @@ const GPU_FILES = [
   'test/kernel-definitions.test.ts',
   'test/reliability-gpu.test.ts',
   'test/reliability-cli.test.ts',
+  'test/bench-quick.test.ts',
 ];
 
 /** The slowest files, slowest first, so that no long file starts last and runs alone. */
@@ -29,7 +30,6 @@ const SLOW_FIRST = [
   'gpu-evaluation',
   'reliability-cli',
   'gpu-tables',
-  'bench-quick',
   'api-readme',
   'package',
   'e2e',
