@@ -4,7 +4,9 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /**
  * The files that drive a GPU in the test process (SwiftShader in CI). They run without isolation, so that a worker
  * keeps its one device and the pipelines compiled on it from file to file (test/gpu-setup.ts): compiling is most of
- * their time. The other files keep a fresh process each.
+ * their time. The other files run without isolation too (no test changes globals or mocks a module; vi.spyOn is
+ * restored after each), which spares a process start and a module load per file, but in workers of their own: vitest
+ * shares a worker only within a project, so the GPU files' navigator.gpu never reaches them.
  */
 const GPU_FILES = [
   'test/gpu-*.test.ts',
@@ -62,7 +64,10 @@ export default defineConfig({
     sequence: { sequencer: SlowFirst },
     projects: [
       { extends: true, test: { name: 'gpu', include: GPU_FILES, isolate: false } },
-      { extends: true, test: { name: 'other', include: ['test/**/*.test.ts'], exclude: GPU_FILES } },
+      {
+        extends: true,
+        test: { name: 'other', include: ['test/**/*.test.ts'], exclude: GPU_FILES, isolate: false },
+      },
     ],
   },
 });
