@@ -201,8 +201,8 @@ async function measureDevice(
 }
 
 /**
- * Measures everything the options ask for, on a device of its own options (where navigator.gpu exists, as in the
- * tests, its device instead). `command` is recorded in the result.
+ * Measures everything the options ask for, on a device opened with their Dawn settings (where navigator.gpu exists, as
+ * in the tests, on the device it hands out). `command` is recorded in the result; progress goes to `say`.
  */
 export async function runBench(args: BenchOptions, command: string, say: Log = toStderr): Promise<BenchResult> {
   const all = args.quick ? QUICK_WORKLOADS : WORKLOADS;
