@@ -6,9 +6,10 @@
  *   npm run bench -- --quick                     # small sizes, under a minute, SwiftShader too
  *   node dist/bench/bench.js --peer torch --json bench.json --plot bench.svg   # the whole table (after npm run build)
  *
- * Progress goes to stderr; the table to stdout.
+ * Progress goes to stderr; the table to stdout. The tests call runBench in-process, on their shared device.
  */
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { defaultMatmulChoice } from '../src/gpu/backend.js';
 import { Resources } from '../src/gpu/record.js';
 import { createWebGpuBackend } from '../src/lower.js';
@@ -47,7 +48,8 @@ const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch]
   --no-timestamps  time on the wall clock even where the device has timestamp-query
   --no-prerecord   record each chunk when it is asked for, not while the GPU runs the one before (to measure that)`;
 
-interface Args {
+/** The command line's flags, parsed. */
+export interface BenchOptions {
   quick: boolean;
   json?: string;
   plot?: string;
@@ -63,8 +65,9 @@ interface Args {
   prerecord: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = {
+/** The flags as `npm run bench -- ...` takes them; null for --help. Throws on a bad flag, with the usage. */
+export function parseBenchArgs(argv: string[]): BenchOptions | null {
+  const args: BenchOptions = {
     quick: false,
     dawn: [],
     sweep: false,
@@ -99,10 +102,8 @@ function parseArgs(argv: string[]): Args {
     } else if (flag === '--no-cpu') args.cpu = false;
     else if (flag === '--no-timestamps') args.timestamps = false;
     else if (flag === '--no-prerecord') args.prerecord = false;
-    else if (flag === '--help' || flag === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    } else throw new Error(`unknown flag ${flag}\n${USAGE}`);
+    else if (flag === '--help' || flag === '-h') return null;
+    else throw new Error(`unknown flag ${flag}\n${USAGE}`);
   }
   if (args.matmul?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--matmul takes sizes like 1024,4096');
   if (args.epochs !== undefined && !(Number.isInteger(args.epochs) && args.epochs >= 1))
@@ -110,7 +111,9 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-const say = (line: string) => process.stderr.write(`${line}\n`);
+/** Progress lines, on stderr by default. */
+export type Log = (line: string) => void;
+const toStderr: Log = (line) => process.stderr.write(`${line}\n`);
 
 function dawnOptions(features: string[], timestamps: boolean): string[] {
   const options: string[] = [];
@@ -122,7 +125,8 @@ function dawnOptions(features: string[], timestamps: boolean): string[] {
 
 /** Everything measured on one device (one set of Dawn options). */
 async function measureDevice(
-  args: Args,
+  say: Log,
+  args: BenchOptions,
   features: string[],
   plan: { workloads: Workload[]; sizes: number[]; allTiles: boolean; cpu: boolean; noop: boolean },
 ) {
@@ -196,15 +200,18 @@ async function measureDevice(
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+/**
+ * Measures everything the options ask for, on a device opened with their Dawn settings (where navigator.gpu exists, as
+ * in the tests, on the device it hands out). `command` is recorded in the result; progress goes to `say`.
+ */
+export async function runBench(args: BenchOptions, command: string, say: Log = toStderr): Promise<BenchResult> {
   const all = args.quick ? QUICK_WORKLOADS : WORKLOADS;
   const chosen = args.workloads ? all.filter((w) => args.workloads!.includes(w.name)) : all;
   if (args.workloads && chosen.length !== args.workloads.length)
     throw new Error(`--workloads: choose from ${all.map((w) => w.name).join(',')}`);
   const sizes = args.matmul ?? (args.quick ? [128] : [1024, 2048, 4096]);
 
-  const main = await measureDevice(args, args.dawn, {
+  const main = await measureDevice(say, args, args.dawn, {
     workloads: chosen,
     sizes,
     allTiles: !args.quick,
@@ -231,7 +238,7 @@ async function main(): Promise<void> {
     const largest = Math.max(...sizes);
     for (const features of [[], ...DAWN_FEATURES.map((f) => [f]), DAWN_FEATURES]) {
       say(`Dawn features: ${features.join(',') || 'none'} ...`);
-      const run = await measureDevice({ ...args, epochs: args.epochs ?? 3 }, features, {
+      const run = await measureDevice(say, { ...args, epochs: args.epochs ?? 3 }, features, {
         workloads: sweepLoads,
         sizes: [largest],
         allTiles: false,
@@ -250,7 +257,7 @@ async function main(): Promise<void> {
   const result: BenchResult = {
     version: 1,
     date: new Date().toISOString(),
-    command: process.argv.slice(1).join(' '),
+    command,
     quick: args.quick,
     node: process.versions.node,
     device: main.device,
@@ -264,15 +271,32 @@ async function main(): Promise<void> {
     peer,
     dawnSweep,
   };
-  console.log(formatTable(result));
+  return result;
+}
+
+/** What the command line makes of a result: the table through `print`, JSON to --json, the chart to --plot. */
+export function reportBench(result: BenchResult, args: BenchOptions, print: Log = console.log): void {
+  print(formatTable(result));
   if (args.json) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
   if (args.plot) writeFileSync(args.plot, formatSvg(result));
 }
 
-main().then(
-  () => process.exit(0), // a Dawn instance can keep Node's event loop alive after the device is destroyed
-  (error: unknown) => {
-    process.stderr.write(`bench: ${(error as Error).message}\n`);
-    process.exit(1);
-  },
-);
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  if (!args) {
+    console.log(USAGE);
+    return;
+  }
+  reportBench(await runBench(args, process.argv.slice(1).join(' ')), args);
+}
+
+// Run as a program (node dist/bench/bench.js, tsx bench/bench.ts), not when a test imports it.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  main().then(
+    () => process.exit(0), // a Dawn instance can keep Node's event loop alive after the device is destroyed
+    (error: unknown) => {
+      process.stderr.write(`bench: ${(error as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}

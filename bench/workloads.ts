@@ -52,12 +52,12 @@ export const WORKLOADS: Workload[] = [
   },
 ];
 
-/** --quick: the same structure, small enough for SwiftShader in seconds. */
+/** --quick: the same structure, small enough for SwiftShader in seconds (two steps an epoch or more). */
 export const QUICK_WORKLOADS: Workload[] = [
-  { name: 'A', layers: [784, 128, 10], batch: 64, trainSamples: 512, testSamples: 256, scaled: true },
-  { name: 'B', layers: [784, 128, 10], batch: 256, trainSamples: 1024, testSamples: 256, scaled: true },
-  { name: 'C', layers: [784, 128, 128, 10], batch: 128, trainSamples: 512, testSamples: 256, scaled: true },
-  { name: 'D', layers: [784, 256, 256, 10], batch: 256, trainSamples: 512, testSamples: 256, scaled: true },
+  { name: 'A', layers: [784, 128, 10], batch: 64, trainSamples: 256, testSamples: 128, scaled: true },
+  { name: 'B', layers: [784, 128, 10], batch: 256, trainSamples: 512, testSamples: 128, scaled: true },
+  { name: 'C', layers: [784, 128, 128, 10], batch: 128, trainSamples: 256, testSamples: 128, scaled: true },
+  { name: 'D', layers: [784, 256, 256, 10], batch: 256, trainSamples: 512, testSamples: 128, scaled: true },
 ];
 
 /**

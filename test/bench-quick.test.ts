@@ -3,30 +3,49 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseBenchArgs, reportBench, runBench } from '../bench/bench.js';
 import type { BenchResult } from '../bench/report.js';
 import { QUICK_WORKLOADS } from '../bench/workloads.js';
-import './gpu-setup.js'; // points Vulkan at SwiftShader unless a driver is chosen; the child inherits it
+import './gpu-setup.js'; // the worker's shared device, and the pipelines the other GPU tests compiled on it
 
 /**
- * The benchmark itself, in CI: `bench.ts --quick` (through tsx, as `npm run bench -- --quick` runs it) must finish,
- * print its table, and write JSON with every field and sane values, and the counts that the GPU tests assert
- * (test/gpu-step.test.ts) must be the ones it reports. The times come from SwiftShader and are checked only for being
- * positive and finite. `--peer torch` must either run or say in one line why not, without failing the run.
+ * The benchmark itself, in CI: `--quick` must finish, print its table, and write JSON with every field and sane
+ * values, and the counts that the GPU tests assert (test/gpu-step.test.ts) must be the ones it reports. The times come
+ * from SwiftShader and are checked only for being positive and finite. `--peer torch` must either run or say in one
+ * line why not, without failing the run. It runs in-process, from the flags as the command line parses them, to the
+ * table and files the command line writes (reportBench); one child process checks the command line's own entry.
  */
+function bench(argv: string[]) {
+  const options = parseBenchArgs(argv);
+  if (!options) throw new Error('parseBenchArgs read --help');
+  return { options, result: runBench(options, `bench ${argv.join(' ')}`, () => {}) };
+}
+
+/** The table as the command line prints it; the JSON and the SVG go to the files the options name. */
+function report(...[result, options]: Parameters<typeof reportBench>): string {
+  const printed: string[] = [];
+  reportBench(result, options, (text) => printed.push(text));
+  return printed.join('\n');
+}
+
 describe('npm run bench -- --quick', () => {
-  it('prints the table and writes complete JSON and an SVG chart', () => {
+  it('prints the table and writes complete JSON and an SVG chart', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
     const json = path.join(dir, 'bench.json');
     const plot = path.join(dir, 'bench.svg');
-    const run = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'bench/bench.ts', '--quick', '--peer', 'torch', '--json', json, '--plot', plot],
-      { encoding: 'utf8', timeout: 240_000 },
-    );
-    expect(run.stderr, 'no failure line').not.toMatch(/^bench: /m);
-    expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^workload \(one epoch\)/m);
-    expect(run.stdout).toMatch(/^counts per epoch/m);
+    const run = bench(['--quick', '--peer', 'torch', '--json', json, '--plot', plot]);
+    expect(run.options).toMatchObject({
+      quick: true,
+      peer: 'torch',
+      json,
+      plot,
+      dawn: [],
+      optimizer: 'sgd',
+      cpu: true,
+    });
+    const stdout = report(await run.result, run.options);
+    expect(stdout).toMatch(/^workload \(one epoch\)/m);
+    expect(stdout).toMatch(/^counts per epoch/m);
 
     const r = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchResult;
     const positive = (x: unknown, what: string) => {
@@ -88,7 +107,7 @@ describe('npm run bench -- --quick', () => {
     expect(r.peer?.name).toBe('torch');
     if (r.peer && !r.peer.available) {
       expect(r.peer.reason.length).toBeGreaterThan(0);
-      expect(run.stdout).toMatch(/^peer torch: not run: .+$/m);
+      expect(stdout).toMatch(/^peer torch: not run: .+$/m);
     }
     const svg = fs.readFileSync(plot, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
@@ -96,33 +115,25 @@ describe('npm run bench -- --quick', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('--optimizer adam trains the workloads with Adam: one more dispatch per step, the step table written per epoch', () => {
+  it('--optimizer adam trains the workloads with Adam: one more dispatch per step, the step table written per epoch', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
     const json = path.join(dir, 'bench.json');
-    const run = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'bench/bench.ts',
-        '--quick',
-        '--optimizer',
-        'adam',
-        '--workloads',
-        'A',
-        '--matmul',
-        '16',
-        '--epochs',
-        '1',
-        '--no-cpu',
-        '--json',
-        json,
-      ],
-      { encoding: 'utf8', timeout: 240_000 },
-    );
-    expect(run.stderr, 'no failure line').not.toMatch(/^bench: /m);
-    expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^workloads train with adam at lr 0\.01/m);
+    const run = bench([
+      '--quick',
+      '--optimizer',
+      'adam',
+      '--workloads',
+      'A',
+      '--matmul',
+      '16',
+      '--epochs',
+      '1',
+      '--no-cpu',
+      '--json',
+      json,
+    ]);
+    expect(run.options).toMatchObject({ optimizer: 'adam', workloads: ['A'], matmul: [16], epochs: 1, cpu: false });
+    expect(report(await run.result, run.options)).toMatch(/^workloads train with adam at lr 0\.01/m);
     const r = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchResult;
     expect(r.optimizer).toBe('adam');
     const [a] = r.workloads;
@@ -130,5 +141,15 @@ describe('npm run bench -- --quick', () => {
     expect([a.gpu.counts.submits, a.gpu.counts.readBacks, a.gpu.counts.writes]).toEqual([1, 1, 2]);
     expect(Number.isFinite(a.gpu.loss)).toBe(true);
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('the command line runs main: --help is not an error, a bad flag fails in one line with exit code 1', () => {
+    expect(parseBenchArgs(['--help'])).toBeNull();
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bench.ts', '--quick', '--epochs', '0'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.stderr).toBe('bench: --epochs takes a positive integer\n');
+    expect(run.status).toBe(1);
   });
 });

@@ -4,11 +4,14 @@
  * on a subset of MNIST, watches the first layer's weights change, draws a digit with the mouse, saves and loads the
  * model, trains a second run with another optimiser and activation and compares the two, opens the shared link,
  * trains on a CSV table dropped on the page, counts the GPU buffers after every run, and, in a second browser
- * without WebGPU, reads the message that says so and trains on the CPU instead. Screenshots go to test/output/.
+ * without WebGPU, reads the message that says so and trains on the CPU instead. The second browser gets the same
+ * build from `vite preview`, which sends the .gz files with Content-Encoding: gzip (the browser unzips them before
+ * the page sees them), so the page is shown to read MNIST from either kind of server. Screenshots go to test/output/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { decodeModel } from '../src/io/model-codec.js';
@@ -69,8 +72,12 @@ async function dropFile(page: Page, name: string, text: string): Promise<void> {
   await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: transfer });
 }
 
-/** The curves a chart draws: "run:kind" to the number of points. */
+/**
+ * The curves a chart draws: "run:kind" to the number of points. Charts redraw on the next animation frame, so this
+ * reads them after one.
+ */
 async function curves(page: Page, chart: string): Promise<Map<string, number>> {
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
   const text = (await page.getAttribute(chart, 'data-curves')) ?? '';
   return new Map(
     text
@@ -84,15 +91,27 @@ async function curves(page: Page, chart: string): Promise<Map<string, number>> {
 }
 
 let server: StaticServer;
+/** The same build through `vite preview`, as `npx vite preview demo` serves it after `npm run build:demo`. */
+let previewUrl: string;
+let previewServer: PreviewServer | undefined;
 
 beforeAll(async () => {
   fs.mkdirSync(OUTPUT, { recursive: true });
   buildDemo(BUILD);
   server = await serveStatic(BUILD);
+  previewServer = await preview({
+    configFile: path.join(ROOT, 'demo', 'vite.config.ts'),
+    build: { outDir: BUILD },
+    preview: { host: '127.0.0.1', port: 0, open: false },
+    logLevel: 'warn',
+  });
+  previewUrl = previewServer.resolvedUrls?.local[0] ?? '';
+  expect(previewUrl, 'vite preview listens on 127.0.0.1').toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
 });
 
 afterAll(async () => {
   await server?.close();
+  await previewServer?.close();
 });
 
 const stateOf = (page: Page) => page.getAttribute('#status', 'data-state');
@@ -435,11 +454,22 @@ describe('the demo without WebGPU', () => {
     await browser?.close();
   });
 
-  it('says there is no adapter, in plain words, and trains on the CPU instead', async () => {
+  it('reads MNIST through vite preview, says there is no adapter, in plain words, and trains on the CPU instead', async () => {
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    const watch = watchPage(page, server.url.slice(0, -1));
-    await page.goto(`${server.url}${SMALL_RUN}&hidden=16&batch-size=32&epochs=1`);
+    const watch = watchPage(page, previewUrl.slice(0, -1));
+    const encodings = new Map<string, string | undefined>();
+    page.on('response', (response) => {
+      const { pathname } = new URL(response.url());
+      if (pathname.endsWith('.gz')) encodings.set(pathname, response.headers()['content-encoding']);
+    });
+    await page.goto(`${previewUrl}${SMALL_RUN}&hidden=16&batch-size=32&epochs=1`);
     await waitForState(page, ['ready', 'error'], 60_000);
+    expect(await page.textContent('#data-note')).toContain(
+      'first 2,000 of 60,000 training digits and 500 of 10,000 test digits',
+    );
+    // vite preview sent the digits gzip-encoded: the page got them unzipped by the browser, and read them.
+    expect(encodings.get('/mnist/train-images-idx3-ubyte.gz')).toBe('gzip');
+    expect(encodings.get('/mnist/t10k-labels-idx1-ubyte.gz')).toBe('gzip');
     expect(await page.isVisible('#notice')).toBe(true);
     expect(await page.textContent('#notice-headline')).toBe(
       'This browser has WebGPU, but it found no graphics adapter to use.',
@@ -467,7 +497,7 @@ describe('the demo without WebGPU', () => {
     await page.addInitScript(() => {
       delete (Navigator.prototype as { gpu?: unknown }).gpu;
     });
-    await page.goto(server.url + SMALL_RUN);
+    await page.goto(previewUrl + SMALL_RUN);
     await page.waitForSelector('#notice:not([hidden])', { timeout: 30_000 });
     expect(await page.evaluate(() => 'gpu' in navigator)).toBe(false);
     expect(await page.textContent('#notice-headline')).toBe(
