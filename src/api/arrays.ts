@@ -4,7 +4,7 @@
  */
 import type { Dataset } from '../backend.js';
 import { sortClasses } from '../data/csv.js';
-import { validationRows } from '../data/split.js';
+import { validationSplitRows } from '../data/split.js';
 import { fitDescription, type RawRows, range, rowsAsDataset } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { inputSize, type ModelSpec, outputSize } from '../model/spec.js';
@@ -143,8 +143,8 @@ export const defaultNames = (prefix: string, count: number, single = prefix) =>
   count === 1 && single ? [single] : Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
 /**
- * The training set and the last `validationSplit` of the rows held out of it, standardised by `description` or one
- * fitted on the training rows; the classes are the description's, else the columns', else y's own.
+ * The training set and the `validationSplit` of the rows held out of it (src/data/split.ts: shuffled, a classifier's
+ * stratified), standardised by `description` or one fitted on the training rows; the classes are the description's, else the columns', else y's own.
  */
 export function trainingSets(
   spec: ModelSpec,
@@ -170,19 +170,19 @@ export function trainingSets(
       'layers',
     );
   }
-  const held = columns.validationSplit === undefined ? 0 : validationRows(columns.validationSplit, raw.rows);
-  const trainRows = range(0, raw.rows - held);
+  const classes = task === 'classification' ? { labels: raw.labels, name: (i: number) => raw.classes![i] } : undefined;
+  const split = validationSplitRows(columns.validationSplit, raw.rows, classes);
   const d =
     description ??
     fitDescription(
       raw,
-      trainRows,
+      split.kept,
       { features: columns.features, targets: columns.targets, classes: raw.classes },
       task,
     );
   return {
-    train: rowsAsDataset(raw, trainRows, d, task),
-    ...(held > 0 ? { val: rowsAsDataset(raw, range(raw.rows - held, raw.rows), d, task) } : {}),
+    train: rowsAsDataset(raw, split.kept, d, task),
+    ...(split.held.length > 0 ? { val: rowsAsDataset(raw, split.held, d, task) } : {}),
     description: d,
   };
 }

@@ -6,7 +6,6 @@
  */
 import type { Dataset } from '../backend.js';
 import { UserError } from '../errors.js';
-import { Rng } from '../model/rng.js';
 import type { Task } from '../model/spec.js';
 import {
   featureStandardisation,
@@ -16,7 +15,7 @@ import {
   targetStandardisation,
 } from '../model/table.js';
 import { type CsvTable, classColumn, columnIndices, numericColumns } from './csv.js';
-import { validationRows } from './split.js';
+import { SPLIT_SEED, splitRows, validationRows, validationSplitRows } from './split.js';
 
 export interface TableOptions {
   task: Task;
@@ -29,7 +28,8 @@ export interface TableOptions {
   /** Train on the first this many training rows only. */
   trainLimit?: number;
   /**
-   * Hold this fraction of the training rows, the last ones, out as a validation set (not fitting the standardisation).
+   * Hold this fraction of the training rows out as a validation set, as src/data/split.ts chooses them (they do not
+   * fit the standardisation).
    */
   validationSplit?: number;
   /** A model's description to read the tables against (its columns, classes and statistics) instead of fitting one. */
@@ -46,8 +46,6 @@ export interface TableSets {
 
 /** The fraction of a table's rows held out as its test set when there is no test table. */
 export const DEFAULT_TEST_SPLIT = 0.2;
-/** The held-out test rows are the same for every training seed, as the validation rows are. */
-const SPLIT_SEED = 0x5eed;
 
 /**
  * The targets and features of a table for a task: named targets (default the last column), every other column a
@@ -167,8 +165,7 @@ export function heldOutRows(file: string, rows: number, fraction: number): Uint3
       'testSplit',
     );
   }
-  const order = new Rng(SPLIT_SEED).shuffle(range(0, rows));
-  return order.subarray(0, held).sort();
+  return splitRows(rows, held, SPLIT_SEED).held;
 }
 
 /** The rows a split keeps for training: all but the held-out ones (sorted), in the file's order. */
@@ -183,7 +180,7 @@ function keptRows(rows: number, held: Uint32Array): Uint32Array {
   return kept;
 }
 
-/** A table's rows as read for training: the training rows (after trainLimit, validation rows last), the test rows. */
+/** A table's rows as read for training: the training rows (after trainLimit), the test rows. */
 export interface TableRows {
   train: RawRows;
   test: RawRows;
@@ -204,7 +201,7 @@ function pick(raw: RawRows, indices: Uint32Array, width: number, outputs: number
 
 /**
  * The training and test rows of a table, unstandardised: the test table's rows, or else a seeded fraction of the
- * training table's; then the first trainLimit training rows (of which validationSplit, the last ones, will validate).
+ * training table's; then the first trainLimit training rows (of which validationSplit will validate).
  */
 export function tableRows(table: CsvTable, options: TableOptions): TableRows {
   const { task } = options;
@@ -248,18 +245,14 @@ export function tableRows(table: CsvTable, options: TableOptions): TableRows {
 export function tableSets(table: CsvTable, options: TableOptions): TableSets {
   const { task } = options;
   const { train, test, columns } = tableRows(table, options);
-  let trainRows = range(0, train.rows);
-  let valRows: Uint32Array | undefined;
-  if (options.validationSplit !== undefined) {
-    const held = validationRows(options.validationSplit, train.rows);
-    valRows = trainRows.subarray(train.rows - held);
-    trainRows = trainRows.subarray(0, train.rows - held);
-  }
-  const description = options.description ?? fitDescription(train, trainRows, columns, task);
+  const classes =
+    task === 'classification' ? { labels: train.labels, name: (i: number) => columns.classes![i] } : undefined;
+  const { kept, held } = validationSplitRows(options.validationSplit, train.rows, classes);
+  const description = options.description ?? fitDescription(train, kept, columns, task);
   return {
-    train: rowsAsDataset(train, trainRows, description, task),
+    train: rowsAsDataset(train, kept, description, task),
     test: rowsAsDataset(test, range(0, test.rows), description, task),
-    ...(valRows ? { val: rowsAsDataset(train, valRows, description, task) } : {}),
+    ...(held.length > 0 ? { val: rowsAsDataset(train, held, description, task) } : {}),
     description,
   };
 }
