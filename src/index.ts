@@ -24,8 +24,10 @@ export {
   type RegressionMetrics,
   type RegressionReport,
 } from './api/records.js';
+export { type SplitOptions, type SplitPart, trainTestSplit } from './api/train-test-split.js';
 export type { Dataset, ImageDataset } from './backend.js';
 export { type CsvTable, numericColumns, parseCsv, sortClasses, textColumn } from './data/csv.js';
+export { inkFromRgba, preprocessDigit } from './data/digit.js';
 export { type IdxImages, type IdxLabels, makeDataset, parseImages, parseLabels } from './data/idx.js';
 export { DataFitError, DeviceLostError, type Field, NoAdapterError, UserError } from './errors.js';
 export type { ShaderLoader } from './gpu/shaders.js';

@@ -1,6 +1,7 @@
 /** The MLP: made from options or bytes, trained on arrays or images, asked for predictions, saved as a model file. */
 import type { Backend, Dataset, SessionSettings, TrainingSession } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
+import { checkTrainingClasses } from '../data/split.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel, encodeModel } from '../io/model-codec.js';
@@ -268,6 +269,11 @@ export class MLP {
     const { train } = sets;
     const val = validationData ? this.labelled(spec, validationData.x, validationData.y, 'validationData.') : sets.val;
     const test = testData && this.labelled(spec, testData.x, testData.y, 'testData.');
+    if (validationData && spec.task === 'classification') {
+      const classes = spec.data?.classes ?? this.names.classes!;
+      const fix = 'give training rows of it, or leave it out of validationData';
+      checkTrainingClasses(train.labels, val!.labels, (i) => classes[i], 'validation', fix);
+    }
     return { spec, sets: { train, ...(test ? { test } : {}), ...(val ? { val } : {}) } };
   }
 
