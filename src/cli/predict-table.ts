@@ -36,7 +36,7 @@ export function predictionRows(model: MLP, p: Predictions): string[][] {
     spec.data!.targets[0],
     ...p.columns.map((name) => (spec.loss === 'mse' ? `output(${name})` : `p(${name})`)),
   ];
-  return [header, ...Array.from({ length: p.rows }, (_, r) => [p.labels![r], ...values(r)])];
+  return [header, ...Array.from({ length: p.rows }, (_, r) => [String(p.labels![r]), ...values(r)])];
 }
 
 export async function predictTable(
