@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-export type { Inputs, Labels } from './api/arrays.js';
+export type { Inputs, Labels, NumberArray } from './api/arrays.js';
 export type { BackendNote } from './api/engine.js';
 export { type LoadOptions, MLP } from './api/model.js';
 export type {
@@ -16,13 +16,20 @@ export type {
   Training,
 } from './api/options.js';
 export {
+  type ByTask,
   type ClassifierMetrics,
+  type ClassifierPredictions,
   type ClassifierReport,
+  type ClassLabel,
   type FitRecord,
   type FitResult,
+  type MetricsOf,
   Predictions,
+  type PredictionsOf,
   type RegressionMetrics,
+  type RegressionPredictions,
   type RegressionReport,
+  type ReportOf,
 } from './api/records.js';
 export { type SplitOptions, type SplitPart, trainTestSplit } from './api/train-test-split.js';
 export type { Dataset, ImageDataset } from './backend.js';
