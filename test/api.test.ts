@@ -1,6 +1,6 @@
 /** The MLP API on the CPU backend: classification on string labels, regression, evaluate, bytes, early stopping, abort, errors. */
 import { describe, expect, it } from 'vitest';
-import { MLP } from '../src/index.js';
+import { MLP, trainTestSplit } from '../src/index.js';
 import { decodeCheckpoint } from '../src/io/checkpoint-codec.js';
 import { colours, smooth } from './api-fixtures.js';
 import { expectUserError } from './user-error.js';
@@ -142,7 +142,8 @@ describe('MLP on arrays, CPU', () => {
     expect(stopped).toBe(true);
     expect(result.history.length).toBe(bestEpoch + 3);
     const best = result.history[bestEpoch - 1];
-    const val = { x: train.x.slice(180), y: train.y.slice(180) };
+    // trainTestSplit holds out the rows that validationSplit does, by the same rule.
+    const val = trainTestSplit(train.x, train.y, { testSize: 0.25 }).test;
     expect((await model.evaluate(val.x, val.y)).loss).toBe(best.valLoss);
   });
 

@@ -1,4 +1,5 @@
 /** trainTestSplit: arrays split into training and test parts by the rule fit's validationSplit uses. */
+import { sortClasses } from '../data/csv.js';
 import { checkTrainingClasses, SPLIT_SEED, splitRows } from '../data/split.js';
 import { UserError } from '../errors.js';
 import type { Inputs, Labels } from './arrays.js';
@@ -111,7 +112,8 @@ export function trainTestSplit<X extends Inputs, Y extends Labels>(
         'give stratify: false for targets',
     );
   }
-  const names = given ? [...new Set(given.labels)] : [];
+  // Classes in fit's order, so that a split of testSize f holds out the rows a validationSplit of f does.
+  const names = given ? sortClasses(given.labels) : [];
   const index = new Map(names.map((name, i) => [name, i]));
   const classOf = Uint32Array.from(given?.labels ?? [], (label) => index.get(label)!);
   const name = (i: number) => names[i];
