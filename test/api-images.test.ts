@@ -73,7 +73,7 @@ describe('MLP on byte images, CPU', () => {
     const p = await model.predict({ data: testSet.inputs, rows: testSet.count });
     expect(p.columns).toEqual(['0', '1', '2']);
     // An image model's labels are its class indices, numbers as y gave them.
-    expect(p.labels.filter((label, r) => label === testSet.labels[r]).length / testSet.count).toBe(tested.accuracy);
+    expect(p.labels!.filter((label, r) => label === testSet.labels[r]).length / testSet.count).toBe(tested.accuracy);
     const detail = await model.evaluateInDetail(testSet.inputs, testSet.labels);
     if (!('confusion' in detail)) throw new Error('a classifier reports its confusion matrix');
     const diagonal = [0, 4, 8].reduce((sum, i) => sum + detail.confusion[i], 0);
