@@ -1,6 +1,6 @@
 /** The MLP API on the CPU backend: classification on string labels, regression, evaluate, bytes, early stopping, abort, errors. */
 import { describe, expect, it } from 'vitest';
-import { MLP, trainTestSplit } from '../src/index.js';
+import { type FitOptions, inkFromRgba, MLP, preprocessDigit, trainTestSplit } from '../src/index.js';
 import { decodeCheckpoint } from '../src/io/checkpoint-codec.js';
 import { colours, smooth } from './api-fixtures.js';
 import { expectUserError } from './user-error.js';
@@ -75,6 +75,35 @@ describe('MLP on arrays, CPU', () => {
     );
     model.dispose();
     fresh.dispose();
+  });
+
+  it('quotes a setting given as a string, as the string it was', async () => {
+    const model = await MLP.create({ inputs: 2, outputs: 2, backend: 'cpu' });
+    const options = { learningRate: '0.1' } as unknown as FitOptions;
+    await expectUserError(
+      () =>
+        model.fit(
+          [
+            [0, 0],
+            [1, 1],
+          ],
+          [0, 1],
+          options,
+        ),
+      /^learningRate "0\.1" is not valid: use a number above 0$/,
+      'learningRate',
+    );
+    model.dispose();
+  });
+
+  it('exports the digit preparation the demo draws with, from the main entry', () => {
+    // A 2-pixel-wide vertical stroke on a transparent 40x40 canvas: its alpha is the ink.
+    const rgba = new Uint8ClampedArray(40 * 40 * 4);
+    for (let y = 5; y < 35; y++) for (const x of [19, 20]) rgba[4 * (y * 40 + x) + 3] = 255;
+    const pixels = preprocessDigit(inkFromRgba(rgba, 40, 40), 40, 40);
+    expect(pixels).toHaveLength(28 * 28);
+    expect(pixels!.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(preprocessDigit(inkFromRgba(new Uint8ClampedArray(16), 2, 2), 2, 2)).toBeNull();
   });
 
   it('asks for its options when MLP.create is given none', async () => {
