@@ -17,7 +17,7 @@ import { isTableFile, readCsvFile } from './tables.js';
 import { dataFlags, type Flags, type RunConfig } from './train-config.js';
 
 export interface TrainingData {
-  /** The training rows, the validation ones last, and their labels. */
+  /** The training rows (of which fit holds --validation-split out) and their labels. */
   x: Inputs;
   y: Labels;
   test: LabelledData;
