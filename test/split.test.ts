@@ -18,7 +18,7 @@ const count = (labels: ArrayLike<number | string>, label: number | string) =>
   Array.from(labels).filter((l) => l === label).length;
 
 describe('splitRows', () => {
-  it('without classes, holds out the seeded shuffle: the CLI test rows', () => {
+  it("without classes, holds out the seeded shuffle: a regression's CLI test rows", () => {
     const { kept, held } = splitRows(50, 10);
     expect(Array.from(held)).toEqual(Array.from(heldOutRows('f.csv', 50, 0.2)));
     expect([...kept, ...held].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));

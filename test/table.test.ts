@@ -62,10 +62,13 @@ describe('tables as data sets', () => {
     const mean = a.reduce((s, x) => s + x, 0) / a.length;
     expect(Math.abs(mean)).toBeLessThan(1e-6);
     expect(Math.sqrt(a.reduce((s, x) => s + (x - mean) ** 2, 0) / a.length)).toBeCloseTo(1, 5);
-    const test0 = heldOutRows('f.csv', 50, 0.2);
+    const kind = (r: number) => ['virginica', 'setosa', 'versicolor'][r % 3];
+    const labels = Array.from({ length: 50 }, (_, r) => description.classes!.indexOf(kind(r)));
+    const test0 = heldOutRows('f.csv', 50, 0.2, { labels, name: (i) => description.classes![i] });
     expect(tableSets(table, { task: 'classification' }).test.inputs).toEqual(test.inputs);
     expect(Array.from(test0)).toEqual([...test0].sort((x, y) => x - y));
-    const kind = (r: number) => ['virginica', 'setosa', 'versicolor'][r % 3];
+    // Stratified: 17, 17 and 16 rows of the classes give 3, 4 and 3 (or so) of the 10 test rows, each at least 3.
+    expect([0, 1, 2].map((c) => Array.from(test.labels).filter((l) => l === c).length).every((n) => n >= 3)).toBe(true);
     expect(Array.from(test.labels)).toEqual(Array.from(test0, (r) => description.classes!.indexOf(kind(r))));
   });
 

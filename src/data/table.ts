@@ -5,7 +5,7 @@
  * No Node imports: the browser can read a table the same way.
  */
 import type { Dataset } from '../backend.js';
-import { UserError } from '../errors.js';
+import { type Naming, UserError } from '../errors.js';
 import type { Task } from '../model/spec.js';
 import {
   featureStandardisation,
@@ -153,8 +153,16 @@ export function readTable(table: CsvTable, d: TableDescription, task: Task, labe
   return rowsAsDataset(readRows(table, d, task, labelled), range(0, table.cells.rows), d, task);
 }
 
-/** The test rows of a split: a seeded `fraction` of the rows, in the file's order, the same rows for every run. */
-export function heldOutRows(file: string, rows: number, fraction: number): Uint32Array {
+/**
+ * The test rows of a split: a seeded `fraction` of the rows, in the file's order, the same rows for every run;
+ * stratified by a classification's `classes` (class indices per row, and the name of each), as src/data/split.ts does.
+ */
+export function heldOutRows(
+  file: string,
+  rows: number,
+  fraction: number,
+  classes?: { labels: ArrayLike<number>; name: (label: number) => string },
+): Uint32Array {
   const held = Math.round(fraction * rows);
   if (!(fraction > 0 && fraction < 1) || held < 1 || held >= rows) {
     throw new UserError(
@@ -165,7 +173,8 @@ export function heldOutRows(file: string, rows: number, fraction: number): Uint3
       'testSplit',
     );
   }
-  return splitRows(rows, held, SPLIT_SEED).held;
+  const what = (n: Naming) => `${file}: ${n('testSplit')} ${fraction}`;
+  return splitRows(rows, held, SPLIT_SEED, classes && { ...classes, what, field: 'testSplit' }).held;
 }
 
 /** The rows a split keeps for training: all but the held-out ones (sorted), in the file's order. */
@@ -218,7 +227,8 @@ export function tableRows(table: CsvTable, options: TableOptions): TableRows {
     test = readRows(options.test, columns, task, true);
     trainRows = range(0, raw.rows);
   } else {
-    const testRows = heldOutRows(table.file, raw.rows, options.testSplit ?? DEFAULT_TEST_SPLIT);
+    const classes = raw.classes && { labels: raw.labels, name: (i: number) => raw.classes![i] };
+    const testRows = heldOutRows(table.file, raw.rows, options.testSplit ?? DEFAULT_TEST_SPLIT, classes);
     test = pick(raw, testRows, columns.features.length, outputs);
     trainRows = keptRows(raw.rows, testRows);
   }
