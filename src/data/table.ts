@@ -227,8 +227,11 @@ export function tableRows(table: CsvTable, options: TableOptions): TableRows {
     test = readRows(options.test, columns, task, true);
     trainRows = range(0, raw.rows);
   } else {
-    const classes = raw.classes && { labels: raw.labels, name: (i: number) => raw.classes![i] };
-    const testRows = heldOutRows(table.file, raw.rows, options.testSplit ?? DEFAULT_TEST_SPLIT, classes);
+    const fraction = options.testSplit ?? DEFAULT_TEST_SPLIT;
+    // Too few rows per class to stratify is refused below, by checkClasses, in the words of a table.
+    const stratify = raw.classes && 2 * raw.classes.length <= raw.rows - Math.round(fraction * raw.rows);
+    const classes = stratify ? { labels: raw.labels, name: (i: number) => raw.classes![i] } : undefined;
+    const testRows = heldOutRows(table.file, raw.rows, fraction, classes);
     test = pick(raw, testRows, columns.features.length, outputs);
     trainRows = keptRows(raw.rows, testRows);
   }
