@@ -89,6 +89,15 @@ describe('validationSplit in fit', () => {
     model.dispose();
   });
 
+  it("holds out trainTestSplit's test rows, whatever order the model's classes are in", async () => {
+    const { x, y } = sortedFlowers();
+    const model = await MLP.create({ inputs: 4, outputs: 3, backend: 'cpu', classes: ['red', 'green', 'blue'] });
+    const result = await model.fit(x, y, { epochs: 2, validationSplit: 0.3 });
+    const { test } = trainTestSplit(x, y, { testSize: 0.3 });
+    expect(await model.evaluate(test.x, test.y)).toEqual(result.val);
+    model.dispose();
+  });
+
   it('refuses validationData holding a class the training rows lack, naming it', async () => {
     const model = await MLP.create({ inputs: 1, outputs: 3, backend: 'cpu', classes: ['a', 'b', 'c'] });
     await expectUserError(

@@ -1,5 +1,4 @@
 /** trainTestSplit: arrays split into training and test parts by the rule fit's validationSplit uses. */
-import { sortClasses } from '../data/csv.js';
 import { checkTrainingClasses, SPLIT_SEED, splitRows } from '../data/split.js';
 import { UserError } from '../errors.js';
 import type { Inputs, Labels } from './arrays.js';
@@ -81,8 +80,8 @@ function classLabels(y: unknown): { labels: string[]; named: boolean } | undefin
 
 /**
  * Splits rows `x` and their labels `y` into a training and a test part, shuffled with a seed and, for class labels,
- * stratified: each class keeps its share in both parts and a training row (the rule of fit's validationSplit and of
- * the CLI's --validation-split). Each part keeps the form it was given in (rows, a typed array, or { data, rows }),
+ * stratified: each class keeps its share in both parts and a training row. It is the rule of fit's validationSplit
+ * and of the CLI's --validation-split: a testSize of f holds out the rows that a validationSplit of f does. Each part keeps the form it was given in (rows, a typed array, or { data, rows }),
  * its rows in their original order.
  */
 export function trainTestSplit<X extends Inputs, Y extends Labels>(
@@ -112,8 +111,7 @@ export function trainTestSplit<X extends Inputs, Y extends Labels>(
         'give stratify: false for targets',
     );
   }
-  // Classes in fit's order, so that a split of testSize f holds out the rows a validationSplit of f does.
-  const names = given ? sortClasses(given.labels) : [];
+  const names = given ? [...new Set(given.labels)] : [];
   const index = new Map(names.map((name, i) => [name, i]));
   const classOf = Uint32Array.from(given?.labels ?? [], (label) => index.get(label)!);
   const name = (i: number) => names[i];

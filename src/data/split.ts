@@ -36,7 +36,7 @@ export function validationRows(split: number, rows: number): number {
   return held;
 }
 
-/** The rows of each class, in row order: `labels` are class indices. */
+/** The rows of each class, in row order, the classes in the order they first appear: `labels` are class indices. */
 function rowsByClass(labels: ArrayLike<number>): Map<number, number[]> {
   const groups = new Map<number, number[]>();
   for (let r = 0; r < labels.length; r++) {
@@ -87,7 +87,8 @@ export function splitRows(
     const order = rng.shuffle(rowRange(0, rows));
     return { kept: order.slice(held).sort(), held: order.slice(0, held).sort() };
   }
-  const groups = [...rowsByClass(classes.labels).entries()].sort(([a], [b]) => a - b);
+  // Classes in the order they first appear: the split depends on which rows share a class, not on how they are named.
+  const groups = [...rowsByClass(classes.labels).entries()];
   const counts = stratifiedCounts(
     groups.map(([, members]) => members.length),
     held,
