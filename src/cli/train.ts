@@ -28,7 +28,7 @@ import {
 import { type TrainingData, trainingData } from './train-data.js';
 import { describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
 
-const USAGE = 'webgpu-mlp train [options]     (npm run train -- [options])';
+const USAGE = 'webgpu-mlp train [options]';
 const SUMMARY =
   'Trains an MLP and evaluates it on the test set after every epoch. On MNIST (the default, or --data DIR):\n' +
   `inputs are pixels / 255 standardised with MNIST's mean 0.1307 and std 0.3081. On a table (--data FILE.csv): every

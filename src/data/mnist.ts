@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { ImageDataset } from '../backend.js';
 import { type Naming, UserError } from '../errors.js';
 import { makeDataset, parseImages, parseLabels } from './idx.js';
+import { limitRows, samples } from './split.js';
 
 /** The four files of an MNIST-style folder, each of which may also end in .gz. */
 export const MNIST_FILES = [
@@ -121,43 +122,19 @@ export function loadMnist(dir: string = defaultMnistDir(), options: MnistOptions
   const [trainImagesFile, trainLabelsFile, testImagesFile, testLabelsFile] = MNIST_FILES.map((name) =>
     findFile(dir, name),
   );
-  const read = (file: string) => readIdxBytes(file, options.maxBytes);
-
-  const trainImages = parseImages(read(trainImagesFile), trainImagesFile);
-  const train = makeDataset(
-    trainImages,
-    parseLabels(read(trainLabelsFile), trainLabelsFile),
-    trainImagesFile,
-    trainLabelsFile,
-  );
-  const testImages = parseImages(read(testImagesFile), testImagesFile);
-  const test = makeDataset(
-    testImages,
-    parseLabels(read(testLabelsFile), testLabelsFile),
-    testImagesFile,
-    testLabelsFile,
-  );
+  const read = (imagesFile: string, labelsFile: string) => {
+    const images = parseImages(readIdxBytes(imagesFile, options.maxBytes), imagesFile);
+    const labels = parseLabels(readIdxBytes(labelsFile, options.maxBytes), labelsFile);
+    return [images, makeDataset(images, labels, imagesFile, labelsFile)] as const;
+  };
+  const [trainImages, train] = read(trainImagesFile, trainLabelsFile);
+  const [testImages, test] = read(testImagesFile, testLabelsFile);
   if (testImages.rows !== trainImages.rows || testImages.cols !== trainImages.cols) {
     throw new UserError(
       `${testImagesFile}: images are ${testImages.rows}x${testImages.cols} but ${trainImagesFile} has ` +
         `${trainImages.rows}x${trainImages.cols}: train and test sets must have the same image size`,
     );
   }
-
-  const limit = options.trainLimit;
-  if (limit === undefined) return { train, test, dir };
-  if (!Number.isInteger(limit) || limit < 1 || limit > train.count) {
-    throw new UserError(
-      `${trainImagesFile}: train limit ${limit} must be a whole number from 1 to ${train.count}, ` +
-        'the training samples it holds',
-    );
-  }
-  // Zero-copy views of the first samples.
-  const limited: ImageDataset = {
-    inputs: train.inputs.subarray(0, limit * train.features),
-    labels: train.labels.subarray(0, limit),
-    count: limit,
-    features: train.features,
-  };
-  return { train: limited, test, dir };
+  const kept = limitRows(trainImagesFile, options.trainLimit, train.count, 'samples');
+  return { train: samples(train, 0, kept), test, dir };
 }

@@ -26,11 +26,26 @@ export function validationRows(split: number, rows: number): number {
  */
 export function holdOut(set: Dataset, split: number, labelWidth = 1): { train: Dataset; val: Dataset } {
   const kept = set.count - validationRows(split, set.count);
-  const part = (from: number, to: number): Dataset => ({
+  return { train: samples(set, 0, kept, labelWidth), val: samples(set, kept, set.count, labelWidth) };
+}
+
+/** Samples from..to-1 of a set, a zero-copy view. */
+export function samples<T extends Dataset>(set: T, from: number, to: number, labelWidth = 1): T {
+  return {
+    ...set,
     inputs: set.inputs.subarray(from * set.features, to * set.features),
     labels: set.labels.subarray(from * labelWidth, to * labelWidth),
     count: to - from,
-    features: set.features,
-  });
-  return { train: part(0, kept), val: part(kept, set.count) };
+  };
+}
+
+/** The training rows a train limit keeps: `limit`, a whole number from 1 to the `rows` there are, or all of them. */
+export function limitRows(file: string, limit: number | undefined, rows: number, unit: string): number {
+  if (limit === undefined) return rows;
+  if (!Number.isInteger(limit) || limit < 1 || limit > rows) {
+    throw new UserError(
+      `${file}: train limit ${limit} must be a whole number from 1 to ${rows}, the training ${unit} it holds`,
+    );
+  }
+  return limit;
 }

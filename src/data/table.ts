@@ -1,8 +1,6 @@
 /**
- * Tables as data sets: every column but the targets is a feature, read as float32 and standardised on the host with
- * statistics fitted on the training rows only, so that both backends receive the same bits. Classification labels
- * are indices into the training table's classes (sorted, stored by name); regression targets are standardised too.
- * No Node imports: the browser can read a table the same way.
+ * Tables as data sets: every column but the targets is a feature, standardised on the host with statistics of the
+ * training rows only, so that both backends receive the same bits. No Node imports: the browser reads tables too.
  */
 import type { Dataset } from '../backend.js';
 import { UserError } from '../errors.js';
@@ -15,8 +13,8 @@ import {
   type TableDescription,
   targetStandardisation,
 } from '../model/table.js';
-import { type CsvTable, classColumn, columnIndices, numericColumns } from './csv.js';
-import { validationRows } from './split.js';
+import { type CsvTable, classColumn, numericColumns } from './csv.js';
+import { limitRows, validationRows } from './split.js';
 
 export interface TableOptions {
   task: Task;
@@ -131,13 +129,7 @@ function readRows(table: CsvTable, columns: Columns, task: Task, labelled: boole
 export function rowsAsDataset(raw: RawRows, indices: Uint32Array, d: TableDescription, task: Task): Dataset {
   const width = d.features.length;
   const outputs = task === 'classification' ? 1 : d.targets.length;
-  const inputs = new Float32Array(indices.length * width);
-  const labels =
-    task === 'classification' ? new Uint32Array(indices.length) : new Float32Array(indices.length * outputs);
-  indices.forEach((row, i) => {
-    inputs.set(raw.features.subarray(row * width, (row + 1) * width), i * width);
-    labels.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs);
-  });
+  const { features: inputs, labels } = pick(raw, indices, width, outputs);
   standardise(inputs, width, featureStandardisation(d));
   if (labels instanceof Float32Array) standardise(labels, outputs, targetStandardisation(d, outputs));
   return { inputs, labels, count: indices.length, features: width };
@@ -151,7 +143,6 @@ export const range = (from: number, to: number) => Uint32Array.from({ length: to
  * standardised with its statistics, and the labels where `labelled` (a table to predict needs no target column).
  */
 export function readTable(table: CsvTable, d: TableDescription, task: Task, labelled = true): Dataset {
-  columnIndices(table, labelled ? [...d.features, ...d.targets] : d.features);
   return rowsAsDataset(readRows(table, d, task, labelled), range(0, table.cells.rows), d, task);
 }
 
@@ -169,18 +160,6 @@ export function heldOutRows(file: string, rows: number, fraction: number): Uint3
   }
   const order = new Rng(SPLIT_SEED).shuffle(range(0, rows));
   return order.subarray(0, held).sort();
-}
-
-/** The rows a split keeps for training: all but the held-out ones (sorted), in the file's order. */
-function keptRows(rows: number, held: Uint32Array): Uint32Array {
-  const kept = new Uint32Array(rows - held.length);
-  let k = 0;
-  let h = 0;
-  for (let r = 0; r < rows; r++) {
-    if (h < held.length && held[h] === r) h++;
-    else kept[k++] = r;
-  }
-  return kept;
 }
 
 /** A table's rows as read for training: the training rows (after trainLimit, validation rows last), the test rows. */
@@ -217,24 +196,16 @@ export function tableRows(table: CsvTable, options: TableOptions): TableRows {
   let trainRows: Uint32Array;
   let test: RawRows;
   if (options.test) {
-    columnIndices(options.test, [...columns.features, ...columns.targets]);
     test = readRows(options.test, columns, task, true);
     trainRows = range(0, raw.rows);
   } else {
     const testRows = heldOutRows(table.file, raw.rows, options.testSplit ?? DEFAULT_TEST_SPLIT);
     test = pick(raw, testRows, columns.features.length, outputs);
-    trainRows = keptRows(raw.rows, testRows);
+    const held = new Uint8Array(raw.rows);
+    for (const row of testRows) held[row] = 1;
+    trainRows = range(0, raw.rows).filter((row) => !held[row]);
   }
-  if (options.trainLimit !== undefined) {
-    const limit = options.trainLimit;
-    if (!Number.isInteger(limit) || limit < 1 || limit > trainRows.length) {
-      throw new UserError(
-        `${table.file}: train limit ${limit} must be a whole number from 1 to ${trainRows.length}, ` +
-          'the training rows it holds',
-      );
-    }
-    trainRows = trainRows.subarray(0, limit);
-  }
+  trainRows = trainRows.subarray(0, limitRows(table.file, options.trainLimit, trainRows.length, 'rows'));
   const split = options.validationSplit;
   const fitted = trainRows.length - (split === undefined ? 0 : validationRows(split, trainRows.length));
   if (raw.classes) checkClasses(table.file, columns.targets[0], raw.classes, fitted);
@@ -290,9 +261,8 @@ function checkClasses(file: string, target: string, classes: string[], rows: num
 export function fitDescription(raw: RawRows, rows: Uint32Array, columns: Columns, task: Task): TableDescription {
   const width = columns.features.length;
   const outputs = columns.targets.length;
-  const features = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => features.set(raw.features.subarray(row * width, (row + 1) * width), i * width));
-  const { mean, std } = fitStandardisation(features, rows.length, width);
+  const picked = pick(raw, rows, width, task === 'classification' ? 1 : outputs);
+  const { mean, std } = fitStandardisation(picked.features, rows.length, width);
   const d: TableDescription = {
     features: columns.features,
     featureMean: mean,
@@ -300,8 +270,6 @@ export function fitDescription(raw: RawRows, rows: Uint32Array, columns: Columns
     targets: columns.targets,
   };
   if (task === 'classification') return { ...d, classes: columns.classes };
-  const targets = new Float32Array(rows.length * outputs);
-  rows.forEach((row, i) => targets.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs));
-  const fitted = fitStandardisation(targets, rows.length, outputs);
+  const fitted = fitStandardisation(picked.labels as Float32Array, rows.length, outputs);
   return { ...d, targetMean: fitted.mean, targetStd: fitted.std };
 }
