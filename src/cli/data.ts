@@ -1,6 +1,25 @@
 /** The CLI's data, and its checks of models against it, before a backend is opened or anything is printed. */
 import { loadMnist, type Mnist, type MnistOptions } from '../data/mnist.js';
 import { DataFitError, UserError } from '../errors.js';
+import type { TableDescription } from '../model/table.js';
+
+export { readCsvFile } from '../data/csv-file.js';
+
+/** A --data path is a table when it names a .csv file; anything else is an MNIST-style folder. */
+export const isTableFile = (file: string | undefined): boolean => file !== undefined && /\.csv$/i.test(file);
+
+/** Column names for a message: "a", "b", "c". */
+export const columnList = (names: string[]): string => names.map((name) => `"${name}"`).join(', ');
+
+/** Refuses data of another kind than `model` was trained on (`d`, a table's); `imagesFix` is what image models take. */
+export function checkDataKind(model: string, d: TableDescription | undefined, table: boolean, imagesFix: string): void {
+  if (d && !table) {
+    throw new UserError(
+      `${model} was trained on a table: give --data FILE.csv with its columns ${columnList(d.features)}`,
+    );
+  }
+  if (!d && table) throw new UserError(`${model} was trained on MNIST-style images, not a table: ${imagesFix}`);
+}
 
 /**
  * loadMnist, with the fix added to the errors about a file's contents (a bad magic number, a truncated file): the

@@ -10,10 +10,9 @@ import { inferenceSettings } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
 import { choiceFlag, type FlagSpec, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, readModelFile } from './backends.js';
-import { checkModelFile, loadData } from './data.js';
+import { checkDataKind, checkModelFile, columnList, isTableFile, loadData, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile } from './output.js';
-import { columnList, isTableFile, readCsvFile } from './tables.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model to evaluate (train --out, or a checkpoint)' },
@@ -164,18 +163,11 @@ interface EvaluationData {
  * columns) read against the model's description.
  */
 function evaluationData(modelFile: string, spec: ModelSpec, data: string | undefined): EvaluationData {
-  if (!isTableFile(data)) {
-    if (spec.data)
-      throw new UserError(
-        `${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`,
-      );
+  checkDataKind(modelFile, spec.data, isTableFile(data), 'give --data DIR, or a model trained on a CSV file');
+  if (!spec.data) {
     const { test, dir } = loadData(data);
     return { test, x: test.inputs, y: test.labels, source: dir };
   }
-  if (!spec.data)
-    throw new UserError(
-      `${modelFile} was trained on MNIST-style images, not a table: give --data DIR, or a model trained on a CSV file`,
-    );
   const table = readCsvFile(data!);
   const missing = spec.data.targets.filter((name) => !table.columns.includes(name));
   if (missing.length > 0) {

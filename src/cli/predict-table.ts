@@ -7,12 +7,10 @@ import type { MLP } from '../api/model.js';
 import type { Predictions } from '../api/records.js';
 import { numericColumns } from '../data/csv.js';
 import { readTable } from '../data/table.js';
-import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { inferenceSettings } from '../train/inference.js';
 import type { ModelFile } from './backends.js';
-import { checkModelFile } from './data.js';
-import { readCsvFile } from './tables.js';
+import { checkModelFile, readCsvFile } from './data.js';
 
 /** The shortest decimal that reads back as the same float32 (what a float32 holds, without float64's noise digits). */
 export function float32Text(value: number): string {
@@ -47,13 +45,10 @@ export async function predictTable(
   say: (text: string) => void,
 ): Promise<void> {
   const { spec } = file;
-  if (!spec.data)
-    throw new UserError(
-      `${modelFile} was trained on MNIST-style images, not a table: give --image FILE.png or --index N`,
-    );
+  const d = spec.data!;
   const table = readCsvFile(dataFile);
   // Only the model's feature columns are read: a target column, or any other, is left alone.
-  const set = readTable(table, spec.data, spec.task, false);
+  const set = readTable(table, d, spec.task, false);
   checkModelFile(
     modelFile,
     () => `the rows of ${dataFile}`,
@@ -61,7 +56,7 @@ export async function predictTable(
   );
   const model = await file.open(() => {}, 'predicting');
   try {
-    const predicted = await model.predict({ data: numericColumns(table, spec.data.features), rows: set.count });
+    const predicted = await model.predict({ data: numericColumns(table, d.features), rows: set.count });
     const text = `${Papa.unparse(predictionRows(model, predicted), { newline: '\n' })}\n`;
     if (outFile === undefined) {
       say(text);

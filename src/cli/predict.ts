@@ -5,11 +5,10 @@ import { inputSize } from '../model/spec.js';
 import { inferenceSettings } from '../train/inference.js';
 import { choiceFlag, type FlagSpec, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, readModelFile } from './backends.js';
-import { checkModelFile, loadData } from './data.js';
+import { checkDataKind, checkModelFile, isTableFile, loadData } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile } from './output.js';
 import { predictTable } from './predict-table.js';
-import { columnList, isTableFile } from './tables.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model (train --out, or a checkpoint)' },
@@ -64,12 +63,9 @@ export async function predictCommand(argv: string[]): Promise<void> {
     }
   }
   const file = readModelFile(modelFile, backendChoice);
+  checkDataKind(modelFile, file.spec.data, table, 'give --image FILE.png or --index N');
   if (table) return predictTable(modelFile, file, dataFile!, str('out'), say);
   const { spec } = file;
-  if (spec.data)
-    throw new UserError(
-      `${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`,
-    );
   let sample: Dataset;
   let label: number | undefined;
   let source: string;

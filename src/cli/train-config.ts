@@ -1,10 +1,8 @@
 /**
- * The train command's flags and the run they describe. A run's settings come from the flags, with defaults taken
- * from a base when there is one: the checkpoint being resumed (--resume) or the model being started from (--init).
- * Flags that define the training must then agree with the base, so a resumed run is the run that was saved. The
- * training settings' flags, their help and their checks come from the settings table (src/train/settings.ts).
+ * The train command's flags and the run they describe, with defaults from a base where there is one (--resume's
+ * checkpoint, --init's model), whose training-defining flags must then agree with it. The training settings' flags,
+ * help and checks come from the settings table (src/train/settings.ts).
  */
-
 import { DEFAULT_TEST_SPLIT } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { type ModelSpec, makeSpec, TASKS } from '../model/spec.js';
@@ -19,11 +17,21 @@ import {
 } from '../train/resolve.js';
 import type { TrainOptions } from '../train/run.js';
 import { SETTING_NAMES, type SettingName } from '../train/setting-names.js';
-import { defaultText, flagOf, SETTINGS } from '../train/settings.js';
+import { defaultText, flagOf, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { type FlagSpec, type Flags, intFlag, numberFlag, VERBOSE_FLAG } from './args.js';
 import { type DataShape, layersFromFlags } from './shape.js';
 
 export type { Flags } from './args.js';
+
+/** Flags that other names once had: the old name is refused with the new one. */
+const FORMERLY: Partial<Record<SettingName, string[]>> = {
+  batchSize: ['batch'],
+  learningRate: ['lr'],
+  validationSplit: ['val'],
+  chunkSteps: ['log-every'],
+  maxSteps: ['steps'],
+  earlyStopping: ['early-stop'],
+};
 
 /** Each training setting's flag, its value's placeholder by its kind, and its help and default from the table. */
 const SETTING_FLAGS: FlagSpec[] = SETTING_NAMES.map((name) => {
@@ -44,23 +52,9 @@ const SETTING_FLAGS: FlagSpec[] = SETTING_NAMES.map((name) => {
     ? `; --${to.optimizer ? 'optimizer' : to.schedule ? 'schedule' : 'loss'} ` +
       `${[...(to.optimizer ?? to.schedule ?? to.loss ?? [])].join(', ')} only`
     : '';
-  const help = `${s.help}${only}`;
-  return { name: flagOf(name), value, help, ...(fallback !== undefined ? { default: fallback } : {}) };
+  const flag: FlagSpec = { name: flagOf(name), value, help: `${s.help}${only}`, formerly: FORMERLY[name] };
+  return fallback === undefined ? flag : { ...flag, default: fallback };
 });
-
-/** Flags that other names once had: the old name is refused with the new one. */
-const FORMERLY: Partial<Record<SettingName, string[]>> = {
-  batchSize: ['batch'],
-  learningRate: ['lr'],
-  validationSplit: ['val'],
-  chunkSteps: ['log-every'],
-  maxSteps: ['steps'],
-  earlyStopping: ['early-stop'],
-};
-for (const flag of SETTING_FLAGS) {
-  const name = SETTING_NAMES.find((n) => flagOf(n) === flag.name)!;
-  if (FORMERLY[name]) flag.formerly = FORMERLY[name];
-}
 
 export const TRAIN_FLAGS: FlagSpec[] = [
   {
@@ -136,9 +130,8 @@ const DEFINING: [string, (c: RunConfig) => unknown][] = [
   ['train-limit', (c) => c.trainLimit],
   ['test-split', (c) => c.testSplit],
 ];
-/** What a model file fixes of a run started from it: its layers and the settings its spec keeps. */
+/** What a model file fixes of a run started from it: its layers and the settings its spec keeps (MODEL_SETTINGS). */
 const MODEL_FLAGS = ['layers', 'hidden'];
-const MODEL_SETTINGS = SETTING_NAMES.filter((name) => SETTINGS[name].at[0] === 'spec');
 
 /** The training settings the flags give, read and checked against the table. */
 export function settingFlags(flags: Flags): Values {

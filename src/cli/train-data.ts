@@ -11,9 +11,8 @@ import { DEFAULT_TEST_SPLIT, type RawRows, tableRows } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { type ModelSpec, TASKS, type Task } from '../model/spec.js';
 import { choiceFlag } from './args.js';
-import { loadData } from './data.js';
+import { checkDataKind, isTableFile, loadData, readCsvFile } from './data.js';
 import type { DataShape } from './shape.js';
-import { isTableFile, readCsvFile } from './tables.js';
 import { dataFlags, type Flags, type RunConfig } from './train-config.js';
 
 export interface TrainingData {
@@ -59,11 +58,11 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
   const { trainLimit, validationSplit, testSplit } = dataFlags(flags, base);
   const given = base?.spec.data;
   const dataPath = str('data');
+  if (base) checkDataKind(what, given, isTableFile(dataPath), 'give --data DIR');
   if (!isTableFile(dataPath)) {
     for (const flag of ['target', 'test', 'test-split']) {
       if (str(flag) !== undefined) throw new UserError(`--${flag} applies to a CSV table (--data FILE.csv) only`);
     }
-    if (given) throw new UserError(`${what} was trained on a table: give its --data FILE.csv`);
     const { train, test, dir } = loadData(dataPath, { trainLimit });
     const task = choiceFlag('task', str('task'), TASKS, base?.spec.task ?? 'classification');
     const shape = {
@@ -87,7 +86,6 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
       ],
     };
   }
-  if (base && !given) throw new UserError(`${what} was trained on MNIST-style images, not a table: give --data DIR`);
   let task: Task = choiceFlag('task', str('task'), TASKS, 'classification');
   let targets = str('target')
     ?.split(',')

@@ -15,6 +15,7 @@ import {
 } from '../model/optimizer.js';
 import type { ScheduleOptions } from '../model/schedule.js';
 import type { ModelSpec } from '../model/spec.js';
+import { checkSetting, expected } from '../train/resolve.js';
 import { SETTING_NAMES } from '../train/setting-names.js';
 import { SETTINGS } from '../train/settings.js';
 import type { EpochRecord, TrainOptions, TrainState } from '../train/trainer.js';
@@ -180,9 +181,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
 }
 
 /**
- * The saved TrainOptions, each setting checked by its kind in the settings table (the trainer validates the ranges
- * again). The epochs, batch, rate, seed and chunk are in every checkpoint; an optimiser's settings it lacks (those of
- * another optimiser) take the defaults, which it never reads.
+ * The saved TrainOptions, each setting checked as the settings table checks it. The epochs, batch, rate, seed and
+ * chunk are in every checkpoint; an optimiser's settings it lacks (another optimiser's) take the defaults, never read.
  */
 function readOptions(o: Record<string, unknown>, bad: (what: string) => never): TrainOptions {
   const kept = (record: unknown, place: string, prefix: string): Record<string, unknown> => {
@@ -192,16 +192,11 @@ function readOptions(o: Record<string, unknown>, bad: (what: string) => never): 
       const s = SETTINGS[name];
       const value = (record as Record<string, unknown>)[s.at[1]];
       if (s.at[0] !== place || value === undefined) continue;
-      const ok =
-        s.kind === 'boolean'
-          ? typeof value === 'boolean'
-          : s.kind === 'choice'
-            ? s.choices!.includes(value as string)
-            : typeof value === 'number' && Number.isFinite(value);
-      const wanted =
-        s.kind === 'boolean' ? 'true or false' : s.kind === 'choice' ? `one of ${s.choices!.join(', ')}` : 'a number';
-      if (!ok) bad(`option ${prefix}${s.at[1]} is not ${wanted}`);
-      out[s.at[1]] = value;
+      try {
+        out[s.at[1]] = checkSetting(name, value);
+      } catch {
+        bad(`option ${prefix}${s.at[1]} is not ${expected(name)}`);
+      }
     }
     return out;
   };
