@@ -1,9 +1,6 @@
 /**
- * Tables from CSV text: a header row of column names, then one row per sample. Papa Parse reads the text (quoting,
- * CRLF, a byte-order mark; csv-cells.ts scans text without quotes faster, to the same cells); everything it cannot
- * know is checked here, with one-line errors that name the file, the row (1 is the first row after the header) and
- * the column. No Node imports: the browser demo reads files the same way. Nothing is imputed: an empty or
- * non-numeric feature cell is an error, not a zero.
+ * Tables from CSV text: a header row, then one row per sample. Errors name the file, the row (1 is the first after
+ * the header) and the column; nothing is imputed. No Node imports: the browser demo reads files the same way.
  */
 import { UserError } from '../errors.js';
 import { type Cells, DECIMAL, parseWithPapa, scanUnquoted } from './csv-cells.js';
@@ -69,9 +66,8 @@ export function columnIndices(table: CsvTable, names: string[]): number[] {
 }
 
 /**
- * The named columns as float32, row-major [rows, names.length]. Every cell must be a finite decimal number: an empty
- * cell, text, or a number beyond float32's range is an error naming the row and the column. `kind` names the cells
- * in that message: feature cells, or the target cells of a regression.
+ * The named columns as float32, row-major [rows, names.length]. A cell that is not a finite float32 is an error;
+ * `kind` names the cells in it: features, or a regression's targets.
  */
 export function numericColumns(table: CsvTable, names: string[], kind: 'feature' | 'target' = 'feature'): Float32Array {
   const indices = columnIndices(table, names);
@@ -93,12 +89,6 @@ export function numericColumns(table: CsvTable, names: string[], kind: 'feature'
     }
   }
   return out;
-}
-
-/** A class column: the class names in order, and each row's index into them. */
-export interface ClassColumn {
-  classes: string[];
-  labels: Uint32Array;
 }
 
 /**
@@ -123,7 +113,11 @@ export function textColumn(table: CsvTable, name: string): string[] {
  * A column of class names (any text, trimmed). `classes` fixes the names and their order (a test file read against
  * its training file, a model's classes); otherwise they are the column's distinct values, sorted by sortClasses.
  */
-export function classColumn(table: CsvTable, name: string, classes?: string[]): ClassColumn {
+export function classColumn(
+  table: CsvTable,
+  name: string,
+  classes?: string[],
+): { classes: string[]; labels: Uint32Array } {
   const cells = textColumn(table, name);
   const order = classes ?? sortClasses(cells);
   const index = new Map(order.map((label, i) => [label, i]));

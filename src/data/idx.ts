@@ -1,10 +1,7 @@
 /**
- * The IDX format of the MNIST files (http://yann.lecun.com/exdb/mnist/): a magic number (two zero bytes, an element
- * type byte, a dimension-count byte), one big-endian u32 per dimension, then the elements row-major.
- * No Node imports here: the browser demo parses bytes it fetched with the same code.
- *
- * Every header is untrusted: sizes are checked against the real length before anything is used, and the data is
- * returned as a zero-copy view, so a lying header can never make us allocate.
+ * The IDX format of the MNIST files: a magic number (two zero bytes, an element type, a dimension count), a big-endian
+ * u32 per dimension, then the elements. Sizes are checked against the real length and the data is a zero-copy view,
+ * so a lying header never makes us allocate. No Node imports: the demo parses fetched bytes the same way.
  */
 import type { ImageDataset } from '../backend.js';
 import { UserError } from '../errors.js';
@@ -36,10 +33,7 @@ export interface IdxLabels {
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
-
-function view(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** Parses an unsigned-byte IDX file of any dimension count. */
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {

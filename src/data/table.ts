@@ -26,9 +26,7 @@ export interface TableOptions {
   testSplit?: number;
   /** Train on the first this many training rows only. */
   trainLimit?: number;
-  /**
-   * Hold this fraction of the training rows, the last ones, out as a validation set (not fitting the standardisation).
-   */
+  /** Hold this fraction of the training rows, the last ones, out for validation (not fitting the standardisation). */
   validationSplit?: number;
   /** A model's description to read the tables against (its columns, classes and statistics) instead of fitting one. */
   description?: TableDescription;
@@ -47,10 +45,7 @@ export const DEFAULT_TEST_SPLIT = 0.2;
 /** The held-out test rows are the same for every training seed, as the validation rows are. */
 const SPLIT_SEED = 0x5eed;
 
-/**
- * The targets and features of a table for a task: named targets (default the last column), every other column a
- * feature.
- */
+/** The targets (named, default the last column) and the features (every other column) of a table for a task. */
 export function tableColumns(
   table: CsvTable,
   task: Task,
@@ -88,10 +83,7 @@ export function tableColumns(
   return { features, targets };
 }
 
-/**
- * A table's rows as they are read: the raw features [rows, features] and the labels (class indices, or raw targets).
- * A CSV table gives them, and so do arrays (src/api/arrays.ts), which then become data sets the same way.
- */
+/** Rows as read, from a CSV table or arrays (src/api/arrays.ts): raw features [rows, features] and labels. */
 export interface RawRows {
   features: Float32Array;
   labels: Uint32Array | Float32Array;
@@ -162,8 +154,8 @@ export function heldOutRows(file: string, rows: number, fraction: number): Uint3
   return order.subarray(0, held).sort();
 }
 
-/** A table's rows as read for training: the training rows (after trainLimit, validation rows last), the test rows. */
-export interface TableRows {
+/** A table's training rows (after trainLimit, validation rows last) and test rows, as read. */
+interface TableRows {
   train: RawRows;
   test: RawRows;
   columns: Columns;
@@ -181,10 +173,7 @@ function pick(raw: RawRows, indices: Uint32Array, width: number, outputs: number
   return { features, labels, rows: indices.length, ...(raw.classes ? { classes: raw.classes } : {}) };
 }
 
-/**
- * The training and test rows of a table, unstandardised: the test table's rows, or else a seeded fraction of the
- * training table's; then the first trainLimit training rows (of which validationSplit, the last ones, will validate).
- */
+/** A table's rows, unstandardised: the test table's or a seeded fraction held out, then trainLimit training rows. */
 export function tableRows(table: CsvTable, options: TableOptions): TableRows {
   const { task } = options;
   const given = options.description;
@@ -212,10 +201,7 @@ export function tableRows(table: CsvTable, options: TableOptions): TableRows {
   return { train: pick(raw, trainRows, columns.features.length, outputs), test, columns };
 }
 
-/**
- * The training, test and validation sets of a table (tableRows'), standardised with the description, fitted on the
- * training rows but the validation ones (or given).
- */
+/** tableRows' sets, standardised with the description given or fitted on the training rows but the validation ones. */
 export function tableSets(table: CsvTable, options: TableOptions): TableSets {
   const { task } = options;
   const { train, test, columns } = tableRows(table, options);
