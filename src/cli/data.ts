@@ -21,10 +21,7 @@ export function checkDataKind(model: string, d: TableDescription | undefined, ta
   if (!d && table) throw new UserError(`${model} was trained on MNIST-style images, not a table: ${imagesFix}`);
 }
 
-/**
- * loadMnist, with the fix added to the errors about a file's contents (a bad magic number, a truncated file): the
- * parser names the problem, the fix is the same for every one of them.
- */
+/** loadMnist, with the one fix for a bad file's contents (a bad magic number, a truncation) added to its errors. */
 export function loadData(dir: string | undefined, options: MnistOptions = {}): Mnist {
   try {
     return loadMnist(dir, options);
@@ -37,9 +34,8 @@ export function loadData(dir: string | undefined, options: MnistOptions = {}): M
 }
 
 /**
- * Runs `check` (checkRun, or inferenceSettings) of data that the model from `modelFile` must fit. A model from a file
- * has its sizes already, so where it does not fit, the fix is another model or other data, not other layers: the error
- * says so, naming the file and `images(set)`, the images it does not fit (e.g. "the test images of DIR").
+ * Runs `check` of data that the model of `modelFile` must fit: where it does not, the fix is another model or other
+ * data, not other layers, and the error says so, naming the file and `images(set)` (e.g. "the test images of DIR").
  */
 export function checkModelFile<T>(modelFile: string | undefined, images: (set: string) => string, check: () => T): T {
   try {

@@ -1,7 +1,4 @@
-/**
- * predict on a table: one output row per input row, the predicted class and each class's probability (or a
- * regression's predicted targets, in their units), as CSV. The target columns may be absent from the file.
- */
+/** predict on a table: a CSV row per input row, the class and each class's probability, or a regression's targets. */
 import Papa from 'papaparse';
 import type { MLP } from '../api/model.js';
 import type { Predictions } from '../api/records.js';
@@ -22,10 +19,7 @@ export function float32Text(value: number): string {
   return String(Number(x.toPrecision(9)));
 }
 
-/**
- * The predictions as CSV rows under their header. A softmax classifier gives the class and p(class) per class, an
- * MSE classifier its raw outputs as output(class); a regression its predicted targets in their units.
- */
+/** The predictions as CSV rows under their header: class and p(class) (MSE: output(class)), or the targets. */
 export function predictionRows(model: MLP, p: Predictions): string[][] {
   const values = (r: number) => Array.from(p.row(r), float32Text);
   if (!p.labels) return [p.columns, ...Array.from({ length: p.rows }, (_, r) => values(r))];

@@ -66,35 +66,29 @@ export async function predictCommand(argv: string[]): Promise<void> {
   checkDataKind(modelFile, file.spec.data, table, 'give --image FILE.png or --index N');
   if (table) return predictTable(modelFile, file, dataFile!, str('out'), say);
   const { spec } = file;
-  let sample: Dataset;
+  let inputs: Uint8Array;
   let label: number | undefined;
   let source: string;
   let images = 'the image';
   if (image !== undefined) {
-    const pixels = readDigitPng(image);
-    if (pixels.length !== inputSize(spec)) {
+    inputs = readDigitPng(image);
+    if (inputs.length !== inputSize(spec)) {
       throw new UserError(
-        `${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${pixels.length}: ` +
+        `${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${inputs.length}: ` +
           'use a model trained on 28x28 images',
       );
     }
-    sample = { inputs: pixels, labels: new Uint8Array(1), count: 1, features: pixels.length };
     source = image;
   } else {
     const { test, dir } = loadData(dataFile);
     const index = intFlag('index', indexText, 0, 0, test.count - 1);
-    const f = test.features;
+    inputs = test.inputs.subarray(index * test.features, (index + 1) * test.features);
     label = test.labels[index];
-    // Labelled 0: the model's outputs need not cover the labels, as predict shows the label beside the class.
-    sample = {
-      inputs: test.inputs.subarray(index * f, (index + 1) * f),
-      labels: new Uint8Array(1),
-      count: 1,
-      features: f,
-    };
     source = `test sample ${index} (label ${label})`;
     images = `the test images of ${dir}`;
   }
+  // Labelled 0: the model's outputs need not cover the labels, as predict shows the label beside the class.
+  const sample: Dataset = { inputs, labels: new Uint8Array(1), count: 1, features: inputs.length };
   checkModelFile(
     modelFile,
     () => images,
@@ -102,7 +96,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
   );
   const model = await file.open(() => {}, 'predicting');
   try {
-    const p = await model.predict(sample.inputs as Uint8Array);
+    const p = await model.predict(inputs);
     const best = Number(p.labels![0]);
     const values = Array.from(p.row(0));
     // A cross-entropy model's values are probabilities;

@@ -41,11 +41,7 @@ export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: n
 /** At most this many epoch lines: a table's thousands of short epochs are shown every so many. */
 const MAX_EPOCH_LINES = 50;
 
-/**
- * Per-epoch lines everywhere (every ceil(epochs / 50)th epoch, the first, the last and a partial one, where there are
- * more than 50 epochs); on a terminal also a progress bar that redraws in place with samples/s and the loss of
- * the last chunk of steps.
- */
+/** At most about 50 epoch lines (the first, the last, a partial one); on a terminal, a progress bar redrawn. */
 export class ProgressPrinter {
   private drawn = false;
   private stepsPerEpoch: number | undefined;

@@ -1,8 +1,4 @@
-/**
- * What the data fixes of a run: the model's input and output widths follow the data (--hidden gives the widths in
- * between; --layers, all of them, must agree with it), and a table's defaults follow its size.
- */
-
+/** What the data fixes of a run: the model's input and output widths, and a table's defaults by its size. */
 import type { Columns } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { parseLayers, parseWidths, type Task } from '../model/spec.js';
@@ -42,10 +38,7 @@ function describeShape(shape: DataShape): string {
     : `${columns} and ${shape.outputs} classes`;
 }
 
-/**
- * The model's layer sizes: --layers as given (for a table checked here against its columns and classes, for images
- * by the run's check), or --hidden between the data's widths, or the base's, or the default hidden width.
- */
+/** The layer sizes: --layers (checked against a table here), or --hidden between the data's widths, or the base's. */
 export function layersFromFlags(flags: Flags, shape: DataShape, base?: number[]): number[] {
   const layersText = flags.layers as string | undefined;
   const hiddenText = flags.hidden as string | undefined;

@@ -187,19 +187,25 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
  * model's own (layers and the settings its spec keeps) for a model file.
  */
 export function checkAgainst(flags: Flags, config: RunConfig, base: RunConfig, what: string, modelOnly = false): void {
-  const differs = (flag: string, mine: unknown, theirs: unknown) =>
-    new UserError(
-      `--${flag} ${String(mine)} differs from ${what}'s ${theirs === undefined ? 'none' : String(theirs)}: ` +
-        `leave --${flag} out to keep ${what}'s`,
-    );
   for (const [flag, get] of DEFINING) {
     if ((modelOnly && !MODEL_FLAGS.includes(flag)) || flags[flag] === undefined) continue;
-    if (get(config) !== get(base)) throw differs(flag, get(config), get(base));
+    agreed(flag, get(config), get(base), what);
   }
   const mine = settingsOf(config.spec, config.options, config.validationSplit);
   const theirs = settingsOf(base.spec, base.options, base.validationSplit);
   const [name] = changedDefining(settingFlags(flags), mine, theirs, modelOnly ? MODEL_SETTINGS : undefined);
-  if (name) throw differs(flagOf(name), mine[name], theirs[name]);
+  if (name) agreed(flagOf(name), mine[name], theirs[name], what);
+}
+
+/** `theirs`, the base's value of a flag; a flag given (`mine`) must agree with it. */
+export function agreed<T>(flag: string, mine: unknown, theirs: T, what: string): T {
+  if (mine !== undefined && mine !== theirs) {
+    throw new UserError(
+      `--${flag} ${String(mine)} differs from ${what}'s ${theirs === undefined ? 'none' : String(theirs)}: ` +
+        `leave --${flag} out to keep ${what}'s`,
+    );
+  }
+  return theirs;
 }
 
 /** One line for people: the model and how it trains. */

@@ -1,8 +1,4 @@
-/**
- * The train command's data, as MLP's fit takes it: an MNIST-style folder's bytes, or a CSV table's rows (a path
- * ending in .csv) with its test rows from --test or held out by --test-split, read against the model's description
- * when the run continues a model.
- */
+/** The train command's data as MLP's fit takes it: an MNIST-style folder's bytes, or a CSV table's rows. */
 import type { Inputs, Labels } from '../api/arrays.js';
 import type { LabelledData } from '../api/options.js';
 import type { Dataset } from '../backend.js';
@@ -13,7 +9,7 @@ import { type ModelSpec, TASKS, type Task } from '../model/spec.js';
 import { choiceFlag } from './args.js';
 import { checkDataKind, isTableFile, loadData, readCsvFile } from './data.js';
 import type { DataShape } from './shape.js';
-import { dataFlags, type Flags, type RunConfig } from './train-config.js';
+import { agreed, dataFlags, type Flags, type RunConfig } from './train-config.js';
 
 export interface TrainingData {
   /** The training rows, the validation ones last, and their labels. */
@@ -38,21 +34,7 @@ function classCount(...sets: Dataset[]): number {
   return largest + 1;
 }
 
-/**
- * A flag given where a base (a checkpoint or a model) fixes the setting must agree with it, as checkAgainst asks of
- * the other settings.
- */
-function agreed(flag: string, given: string | undefined, theirs: string, what: string): string {
-  if (given !== undefined && given !== theirs) {
-    throw new UserError(`--${flag} ${given} differs from ${what}'s ${theirs}: leave --${flag} out to keep ${what}'s`);
-  }
-  return theirs;
-}
-
-/**
- * Reads the training data the flags name. `base` is the run being continued (a checkpoint) or the model being started
- * from, `what` names it for messages: a table is then read against its description (columns, classes, statistics).
- */
+/** The data the flags name; a table read against the description of `base` (the checkpoint or model `what`). */
 export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: ModelSpec }, what = ''): TrainingData {
   const str = (name: string) => flags[name] as string | undefined;
   const { trainLimit, validationSplit, testSplit } = dataFlags(flags, base);
@@ -91,7 +73,7 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
     ?.split(',')
     .map((name) => name.trim());
   if (base && given) {
-    task = agreed('task', str('task'), base.spec.task, what) as Task;
+    task = agreed('task', str('task'), base.spec.task, what);
     targets = agreed('target', str('target'), given.targets.join(','), what).split(',');
   }
   const testFile = str('test');

@@ -56,8 +56,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new UserError('--init and --resume cannot be combined: --resume continues a run with its own weights');
   }
 
-  // The run: from the flags, or from the checkpoint being resumed (flags must agree with it), or on a model's weights;
-  // its layers and defaults follow the data, which is read first.
+  // The run follows the data, read first, and the flags, which must agree with a checkpoint being resumed.
   let config: RunConfig;
   let resumed: Checkpoint | undefined;
   const resumeFile = str('resume');
@@ -190,10 +189,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
 }
 
-/**
- * A failure that a lost GPU device caused becomes one line saying so and where the run can continue from; any other
- * error is returned as it is.
- */
+/** A lost GPU device's failure as one line saying where the run can continue from; any other error as it is. */
 function explainLoss(error: unknown, saved?: { file: string; step: number }): unknown {
   if (!(error instanceof DeviceLostError)) return error;
   const lost = error;
