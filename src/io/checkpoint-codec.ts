@@ -1,9 +1,7 @@
 /**
- * Checkpoints: a safetensors file holding the parameters under the model file's names (so it
- * also loads as a model, and in PyTorch), the optimiser state as "optimizer.<slot>.<parameter name>" (PyTorch's slot
- * names: momentum_buffer, exp_avg, exp_avg_sq, square_avg, grad_avg), early stopping's best parameters as
- * "best.<parameter name>", and in __metadata__ the format name and version, the model spec, the run's settings and
- * where it stands (epoch, step, shuffling generator, history) as JSON. No Node imports: the callers write the files.
+ * Checkpoints: safetensors files with the parameters under the model file's names (so they load as models, and in
+ * PyTorch), the optimiser state as "optimizer.<PyTorch's slot name>.<parameter>", early stopping's best parameters as
+ * "best.<parameter>", and in __metadata__ the spec, the run's settings and where it stands, as JSON.
  */
 import { UserError } from '../errors.js';
 import {
@@ -26,11 +24,9 @@ import {
   paramTensors,
   specFromMetadata,
   specMetadata,
+  VERSIONS,
 } from './model-codec.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
-
-/** Checkpoint layouts, numbered as model files' are (model-codec.ts): 2 adds the task and the table. */
-const VERSIONS = ['1', '2'];
 
 /** The data a run trained on, so a resume can check it is given the same. */
 export interface CheckpointData {

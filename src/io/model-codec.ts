@@ -10,11 +10,10 @@ import { decodeSafetensors, encodeSafetensors, modelFileFix, type Tensor } from 
 export const MODEL_FORMAT = 'webgpu-mlp';
 export const CHECKPOINT_FORMAT = 'webgpu-mlp-checkpoint';
 /**
- * The layouts this program reads: 1, an image classifier (layers, activation, loss, input normalisation); 2 adds the
- * task and, for a table, its description. A file is written in the oldest layout that holds its model, so image
- * classifiers stay readable by programs that know version 1 only, and no such program misreads a newer model.
+ * The layouts of model files and checkpoints this program reads: 1, an image classifier; 2 adds the task and a
+ * table's description. A file is written in the oldest layout that holds it, which older programs then read.
  */
-const VERSIONS = ['1', '2'];
+export const VERSIONS = ['1', '2'];
 export const formatVersion = (spec: ModelSpec): string => (spec.data || spec.task !== 'classification' ? '2' : '1');
 
 /** The table description's keys in __metadata__, each a JSON list. */
