@@ -158,10 +158,7 @@ interface EvaluationData {
   source: string;
 }
 
-/**
- * The set to evaluate: MNIST's test set (of --data DIR), or a table's rows (--data FILE.csv, with the target
- * columns) read against the model's description.
- */
+/** The set to evaluate: MNIST's test set (--data DIR), or a table's rows read against the model's description. */
 function evaluationData(modelFile: string, spec: ModelSpec, data: string | undefined): EvaluationData {
   checkDataKind(modelFile, spec.data, isTableFile(data), 'give --data DIR, or a model trained on a CSV file');
   if (!spec.data) {

@@ -2,10 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 
-/**
- * Fails before any work, not after an hour of it, when an output file cannot be written (or, given `extensions`, is
- * not of a kind we write).
- */
+/** Fails before any work, not after an hour of it, where an output file cannot be written (or is not `extensions`). */
 export function checkOutputFile(flag: string, file: string | undefined, extensions?: string[]): void {
   if (file === undefined) return;
   if (extensions && !extensions.includes(path.extname(file).toLowerCase())) {

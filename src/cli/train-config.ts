@@ -182,10 +182,7 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
   return { spec, options, ...dataFlags(flags, base) };
 }
 
-/**
- * Refuses flags that would make the run other than `base`: all training-defining flags for a checkpoint, the
- * model's own (layers and the settings its spec keeps) for a model file.
- */
+/** Refuses flags that make the run other than `base`: any training-defining one (a model file's: the model's own). */
 export function checkAgainst(flags: Flags, config: RunConfig, base: RunConfig, what: string, modelOnly = false): void {
   for (const [flag, get] of DEFINING) {
     if ((modelOnly && !MODEL_FLAGS.includes(flag)) || flags[flag] === undefined) continue;

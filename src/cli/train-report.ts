@@ -66,10 +66,7 @@ function setFields(set: 'test' | 'val', r: SetFigures | undefined, d?: TableDesc
   return fields;
 }
 
-/**
- * The training set's figures after the epoch whose parameters the run returns (the best one with early stopping),
- * where the run evaluated the training set: its accuracy (a regression's RMSE) and loss.
- */
+/** The training set's figures, where evaluated, after the epoch whose parameters the run returns. */
 function trainFields(result: FitResult): Record<string, number> {
   const record = result.history[(result.earlyStopping?.bestEpoch ?? result.history.length) - 1];
   if (record?.trainEvalLoss === undefined) return {};
@@ -89,16 +86,9 @@ export interface ReportInputs {
 }
 
 /** The JSON report of a run. An image classifier's has the fields it always had; a table's adds its columns. */
-export function trainReport({
-  model,
-  config,
-  data,
-  counts,
-  result,
-  initFile,
-  resumeFile,
-}: ReportInputs): Record<string, unknown> {
-  const { options } = config;
+export function trainReport(run: ReportInputs): Record<string, unknown> {
+  const { model, data, counts, result } = run;
+  const { options } = run.config;
   const spec = model.spec;
   const d = spec.data;
   const table = d
@@ -130,8 +120,8 @@ export function trainReport({
     testSamples: counts.testRows,
     data: data.source,
     ...table,
-    ...(initFile ? { init: initFile } : {}),
-    ...(resumeFile ? { resumedFrom: resumeFile } : {}),
+    ...(run.initFile ? { init: run.initFile } : {}),
+    ...(run.resumeFile ? { resumedFrom: run.resumeFile } : {}),
     ...setFields('test', result.test, d),
     ...trainFields(result),
     ...setFields('val', result.val, d),

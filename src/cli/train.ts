@@ -66,13 +66,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   let data: TrainingData;
   if (resumeFile && modelBytes) {
     resumed = decodeCheckpoint(modelBytes, resumeFile);
-    const base: RunConfig = {
-      spec: resumed.spec,
-      options: resumed.options,
-      trainLimit: resumed.data.trainLimit,
-      validationSplit: resumed.data.validationSplit,
-      testSplit: resumed.data.testSplit,
-    };
+    const { trainLimit, validationSplit, testSplit } = resumed.data;
+    const base: RunConfig = { spec: resumed.spec, options: resumed.options, trainLimit, validationSplit, testSplit };
     data = trainingData(flags, base, `the checkpoint ${resumeFile}`);
     config = configFromFlags(flags, data.shape, base);
     checkAgainst(flags, config, base, `the checkpoint ${resumeFile}`);

@@ -91,10 +91,7 @@ export function numericColumns(table: CsvTable, names: string[], kind: 'feature'
   return out;
 }
 
-/**
- * Orders class names: numerically where every name is a number (so "2" before "10"), else by UTF-16 code units,
- * the same in every locale.
- */
+/** Orders class names: as numbers where all are (so "2" before "10"), else by UTF-16 code units, in every locale. */
 export function sortClasses(names: Iterable<string>): string[] {
   const distinct = [...new Set(names)];
   const numeric = distinct.every((name) => DECIMAL.test(name));
@@ -109,10 +106,7 @@ export function textColumn(table: CsvTable, name: string): string[] {
   return Array.from({ length: table.cells.rows }, (_, r) => table.cells.text(r, c).trim());
 }
 
-/**
- * A column of class names (any text, trimmed). `classes` fixes the names and their order (a test file read against
- * its training file, a model's classes); otherwise they are the column's distinct values, sorted by sortClasses.
- */
+/** A column of class names (trimmed): `classes` fixes their order (a model's), else the sorted distinct values. */
 export function classColumn(
   table: CsvTable,
   name: string,

@@ -119,9 +119,8 @@ export function centreOfMass(values: ArrayLike<number>, width: number, height: n
 }
 
 /**
- * Where MNIST puts the centre of mass: inside pixel 14 on both axes (pixel 14 spans [14, 15)). Measured over the
- * 60,000 training digits with centreOfMass(): all but a handful lie in [14, 15) (extremes 13.98 and 15.00), mean
- * x 14.51, mean y 14.50.
+ * Where MNIST puts the centre of mass: inside pixel 14 on both axes, as centreOfMass() measures all but a handful of
+ * the 60,000 training digits (mean x 14.51, y 14.50).
  */
 export const CENTRE = FIELD / 2 + 0.5;
 

@@ -17,10 +17,7 @@ export const MNIST_FILES = [
   't10k-labels-idx1-ubyte',
 ] as const;
 
-/**
- * The most bytes a gzipped file may decompress to: far above any MNIST-style file (EMNIST's largest is ~550 MB),
- * low enough that a gzip bomb is refused instead of exhausting memory.
- */
+/** The most a gzipped file may decompress to: above any MNIST-style file (EMNIST's ~550 MB), below a gzip bomb. */
 export const DEFAULT_MAX_BYTES = 1 << 30;
 
 export interface MnistOptions {

@@ -1,7 +1,4 @@
-/**
- * A digit image from a PNG file, made into an MNIST input (the CLI's predict of an image). Node only: pngjs decodes the
- * file (every PNG colour type and bit depth, to 8-bit RGBA); src/data/digit.ts does MNIST's own preparation.
- */
+/** A digit from a PNG file (pngjs decodes any colour type and depth) as an MNIST input, for predict. Node only. */
 import { PNG } from 'pngjs';
 import { UserError } from '../errors.js';
 import { readFileBytes } from '../io/atomic.js';

@@ -130,10 +130,7 @@ export function rowsAsDataset(raw: RawRows, indices: Uint32Array, d: TableDescri
 /** The row indices from..to-1. */
 export const range = (from: number, to: number) => Uint32Array.from({ length: to - from }, (_, i) => from + i);
 
-/**
- * A table read against a model's description: the features it names (in its order; other columns are ignored),
- * standardised with its statistics, and the labels where `labelled` (a table to predict needs no target column).
- */
+/** A table read against a model's description: its features, standardised, and the labels where `labelled`. */
 export function readTable(table: CsvTable, d: TableDescription, task: Task, labelled = true): Dataset {
   return rowsAsDataset(readRows(table, d, task, labelled), range(0, table.cells.rows), d, task);
 }

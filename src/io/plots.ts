@@ -1,7 +1,4 @@
-/**
- * Hand-written SVG plots: the training curves per epoch (train's plot) and the confusion matrix (eval's plot). Pure
- * functions returning the SVG text; no Node imports, so a page could use them too.
- */
+/** SVG plots, as text: train's curves per epoch and eval's confusion matrix. No Node imports. */
 import type { EpochRecord } from '../train/trainer.js';
 
 const FONT = 'font-family="system-ui, sans-serif" font-size="12"';
@@ -86,9 +83,7 @@ function panel(
 }
 
 /**
- * Loss (train, test, validation) and accuracy (train, test, validation) per epoch, side by side; for a regression
- * (records with testR2), loss, RMSE (train, test, validation) and R² instead. The train loss is the mean over the
- * epoch's steps; the train accuracy and RMSE are measured after it, where the run evaluated the training set. A
+ * Loss and accuracy (a regression's loss, RMSE and R²) per epoch, side by side, of the sets the run measured. A
  * partial last epoch sits at its fraction of an epoch.
  */
 export function curvesSvg(history: EpochRecord[], title: string): string {

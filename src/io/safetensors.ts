@@ -8,9 +8,8 @@ export interface Tensor {
 }
 
 /**
- * The safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian header length, a JSON
- * header mapping each tensor name to its dtype, shape and [begin, end) byte offsets in the data that follows, and an
- * optional "__metadata__" map of strings. Only float32 tensors are written or read.
+ * The safetensors format: an 8-byte little-endian header length, a JSON header of each tensor's dtype, shape and
+ * byte offsets, and a "__metadata__" map of strings. Only float32 tensors are written or read.
  */
 export function encodeSafetensors(tensors: Tensor[], metadata: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
