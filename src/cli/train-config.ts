@@ -148,19 +148,17 @@ export function dataFlags(
   flags: Flags,
   base?: Partial<RunConfig>,
 ): Pick<RunConfig, 'trainLimit' | 'validationSplit' | 'testSplit'> {
-  const str = (name: string) => flags[name] as string | undefined;
-  const out: Pick<RunConfig, 'trainLimit' | 'validationSplit' | 'testSplit'> = {};
-  const trainLimit =
-    str('train-limit') === undefined ? base?.trainLimit : intFlag('train-limit', str('train-limit'), 0);
-  if (trainLimit !== undefined) out.trainLimit = trainLimit;
-  const split = str('validation-split');
-  const validationSplit =
-    split === undefined ? base?.validationSplit : (parseSetting('validationSplit', split) as number);
-  if (validationSplit !== undefined) out.validationSplit = validationSplit;
-  const testText = str('test-split');
-  const testSplit = testText === undefined ? base?.testSplit : numberFlag('test-split', testText, DEFAULT_TEST_SPLIT);
-  if (testSplit !== undefined) out.testSplit = testSplit;
-  return out;
+  const read = (flag: string, parse: (text: string) => number, saved?: number) =>
+    typeof flags[flag] === 'string' ? parse(flags[flag]) : saved;
+  return {
+    trainLimit: read('train-limit', (text) => intFlag('train-limit', text, 0), base?.trainLimit),
+    validationSplit: read(
+      'validation-split',
+      (text) => parseSetting('validationSplit', text) as number,
+      base?.validationSplit,
+    ),
+    testSplit: read('test-split', (text) => numberFlag('test-split', text, DEFAULT_TEST_SPLIT), base?.testSplit),
+  };
 }
 
 /**

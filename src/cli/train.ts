@@ -5,9 +5,10 @@ import { checkLabelledSets } from '../check.js';
 import { DeviceLostError, UserError } from '../errors.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { readFileBytes, writeFileAtomic } from '../io/atomic.js';
-import { type Checkpoint, decodeCheckpoint } from '../io/checkpoint-codec.js';
+import { decodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel } from '../io/model-codec.js';
 import { curvesSvg } from '../io/plots.js';
+import type { ModelSpec } from '../model/spec.js';
 import { TABLE_BATCH, TABLE_EPOCHS } from '../train/defaults.js';
 import { settingsOf } from '../train/resolve.js';
 import { FIT_SETTINGS, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
@@ -25,7 +26,7 @@ import {
   settingFlags,
   TRAIN_FLAGS,
 } from './train-config.js';
-import { type TrainingData, trainingData } from './train-data.js';
+import { trainingData } from './train-data.js';
 import { describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
 
 const USAGE = 'webgpu-mlp train [options]';
@@ -57,29 +58,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
 
   // The run follows the data, read first, and the flags, which must agree with a checkpoint being resumed.
-  let config: RunConfig;
-  let resumed: Checkpoint | undefined;
   const resumeFile = str('resume');
   const initFile = str('init');
   const modelFile = resumeFile ?? initFile;
   const modelBytes = modelFile ? readFileBytes(modelFile, resumeFile ? 'checkpoint' : 'model file') : undefined;
-  let data: TrainingData;
-  if (resumeFile && modelBytes) {
-    resumed = decodeCheckpoint(modelBytes, resumeFile);
-    const { trainLimit, validationSplit, testSplit } = resumed.data;
-    const base: RunConfig = { spec: resumed.spec, options: resumed.options, trainLimit, validationSplit, testSplit };
-    data = trainingData(flags, base, `the checkpoint ${resumeFile}`);
-    config = configFromFlags(flags, data.shape, base);
-    checkAgainst(flags, config, base, `the checkpoint ${resumeFile}`);
-  } else if (initFile && modelBytes) {
-    const { spec } = decodeModel(modelBytes, initFile);
-    data = trainingData(flags, { spec }, `the model ${initFile}`);
-    config = configFromFlags(flags, data.shape, { spec });
-    checkAgainst(flags, config, { spec, options: config.options }, `the model ${initFile}`, true);
-  } else {
-    data = trainingData(flags);
-    config = configFromFlags(flags, data.shape);
-  }
+  const resumed = resumeFile && modelBytes ? decodeCheckpoint(modelBytes, resumeFile) : undefined;
+  let base: (Partial<RunConfig> & { spec: ModelSpec }) | undefined;
+  if (resumed) base = { spec: resumed.spec, options: resumed.options, ...resumed.data };
+  else if (initFile && modelBytes) base = { spec: decodeModel(modelBytes, initFile).spec };
+  const what = resumeFile ? `the checkpoint ${resumeFile}` : `the model ${initFile}`;
+  const data = trainingData(flags, base, what);
+  const config = configFromFlags(flags, data.shape, base);
+  if (base) checkAgainst(flags, config, { options: config.options, ...base }, what, !resumed);
   if (data.testSplit !== undefined) config.testSplit = data.testSplit;
   const { spec, options } = config;
   // Images that do not fit the layers are said in the flags' terms, or (a model file's) naming the file.

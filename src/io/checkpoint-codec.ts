@@ -125,8 +125,13 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     if (typeof value !== 'number' || !Number.isFinite(value)) bad(`${key} is not a number`);
     return value as number;
   };
-  const optionalNum = (object: Record<string, unknown>, key: string) =>
-    object[key] === undefined ? undefined : num(object, key);
+  // The numbers `required` of an object, and those of `optional` that it has.
+  const numbers = <T>(object: Record<string, unknown>, required: string[], optional: readonly string[] = []): T => {
+    const out: Record<string, number> = {};
+    for (const key of required) out[key] = num(object, key);
+    for (const key of optional) if (object[key] !== undefined) out[key] = num(object, key);
+    return out as T;
+  };
   const shuffleState = position.shuffleState;
   if (
     !Array.isArray(shuffleState) ||
@@ -139,26 +144,15 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   if (!Array.isArray(history)) bad('history is not a list');
   const records = (history as unknown[]).map((record): EpochRecord => {
     if (typeof record !== 'object' || record === null) bad('a history entry is not an object');
-    const r = record as Record<string, unknown>;
-    const out: EpochRecord = {
-      epoch: num(r, 'epoch'),
-      steps: num(r, 'steps'),
-      trainLoss: num(r, 'trainLoss'),
-      testLoss: num(r, 'testLoss'),
-      seconds: num(r, 'seconds'),
-    };
-    for (const key of OPTIONAL_RECORD_KEYS) if (r[key] !== undefined) out[key] = num(r, key);
-    return out;
+    const keys = ['epoch', 'steps', 'trainLoss', 'testLoss', 'seconds'];
+    return numbers<EpochRecord>(record as Record<string, unknown>, keys, OPTIONAL_RECORD_KEYS);
   });
   const optimizer = options.optimizer ?? PLAIN_SGD;
   const state: TrainState = {
+    ...numbers<TrainState>(position, ['step', 'epoch', 'epochStep', 'epochLossSum']),
     params: flatFromTensors(spec, tensors, file),
     optimizer: optimizerSlots(optimizer).map((slot) => flatFromTensors(spec, tensors, file, `optimizer.${slot}.`)),
-    step: num(position, 'step'),
-    epoch: num(position, 'epoch'),
-    epochStep: num(position, 'epochStep'),
     shuffleState: shuffleState as number[],
-    epochLossSum: num(position, 'epochLossSum'),
     history: records,
   };
   if (tensors.has('best.0.weight')) state.bestParams = flatFromTensors(spec, tensors, file, 'best.');
@@ -166,13 +160,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     spec,
     options,
     state,
-    data: {
-      trainSamples: num(data, 'trainSamples'),
-      trainLimit: optionalNum(data, 'trainLimit'),
-      val: optionalNum(data, 'val'),
-      testSplit: optionalNum(data, 'testSplit'),
-      validationSplit: optionalNum(data, 'validationSplit'),
-    },
+    data: numbers<CheckpointData>(data, ['trainSamples'], ['trainLimit', 'val', 'testSplit', 'validationSplit']),
   };
 }
 
