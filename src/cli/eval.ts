@@ -87,8 +87,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
       const names = spec.data?.classes;
       const { confusion } = result;
       say(`test accuracy ${(100 * result.accuracy).toFixed(2)}%, test loss ${result.loss.toFixed(4)}`);
-      say('');
-      say(confusionTable(confusion, classes, names));
+      say(`\n${confusionTable(confusion, classes, names)}`);
       Object.assign(report, {
         ...(names ? { classes: names } : {}),
         testAccuracy: result.accuracy,
@@ -98,13 +97,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
           Array.from(confusion.subarray(t * classes, (t + 1) * classes)),
         ),
       });
-      plot = () =>
-        confusionSvg(
-          confusion,
-          classes,
-          `${modelFile}: ${(100 * result.accuracy).toFixed(2)}% of ${test.count} test samples`,
-          names,
-        );
+      const title = `${modelFile}: ${(100 * result.accuracy).toFixed(2)}% of ${test.count} test samples`;
+      plot = () => confusionSvg(confusion, classes, title, names);
     }
     const reportFile = str('report');
     if (reportFile) {

@@ -1,14 +1,19 @@
+import Papa from 'papaparse';
+import type { MLP } from '../api/model.js';
+import type { Predictions } from '../api/records.js';
 import type { Dataset } from '../backend.js';
+import { numericColumns } from '../data/csv.js';
 import { readDigitPng } from '../data/png.js';
+import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { inputSize } from '../model/spec.js';
 import { inferenceSettings } from '../train/inference.js';
 import { choiceFlag, type FlagSpec, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
-import { BACKEND_CHOICES, readModelFile } from './backends.js';
-import { checkDataKind, checkModelFile, isTableFile, loadData } from './data.js';
+import { BACKEND_CHOICES, type ModelFile, readModelFile } from './backends.js';
+import { checkDataKind, checkModelFile, isTableFile, loadData, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile } from './output.js';
-import { predictTable } from './predict-table.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model (train --out, or a checkpoint)' },
@@ -115,6 +120,61 @@ export async function predictCommand(argv: string[]): Promise<void> {
       const bar = '#'.repeat(Math.round(40 * Math.max(0, Math.min(1, value))));
       say(`  ${c}  ${(mse ? value.toFixed(4) : value.toFixed(6)).padStart(9)}  ${bar}\n`);
     });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The shortest decimal that reads back as the same float32 (what a float32 holds, without float64's noise digits). */
+export function float32Text(value: number): string {
+  const x = Math.fround(value);
+  for (let digits = 1; digits < 9; digits++) {
+    const text = Number(x.toPrecision(digits));
+    if (Math.fround(text) === x) return String(text);
+  }
+  return String(Number(x.toPrecision(9)));
+}
+
+/** The predictions as CSV rows under their header: class and p(class) (MSE: output(class)), or the targets. */
+function predictionRows(model: MLP, p: Predictions): string[][] {
+  const values = (r: number) => Array.from(p.row(r), float32Text);
+  if (!p.labels) return [p.columns, ...Array.from({ length: p.rows }, (_, r) => values(r))];
+  const { spec } = model;
+  const header = [
+    spec.data!.targets[0],
+    ...p.columns.map((name) => (spec.loss === 'mse' ? `output(${name})` : `p(${name})`)),
+  ];
+  return [header, ...Array.from({ length: p.rows }, (_, r) => [p.labels![r], ...values(r)])];
+}
+
+/** predict on a table: a CSV row per input row (its target columns may be absent), as predictionRows writes them. */
+async function predictTable(
+  modelFile: string,
+  file: ModelFile,
+  dataFile: string,
+  outFile: string | undefined,
+  say: (text: string) => void,
+): Promise<void> {
+  const { spec } = file;
+  const d = spec.data!;
+  const table = readCsvFile(dataFile);
+  // Only the model's feature columns are read: a target column, or any other, is left alone.
+  const set = readTable(table, d, spec.task, false);
+  checkModelFile(
+    modelFile,
+    () => `the rows of ${dataFile}`,
+    () => inferenceSettings(spec, set),
+  );
+  const model = await file.open(() => {}, 'predicting');
+  try {
+    const predicted = await model.predict({ data: numericColumns(table, d.features), rows: set.count });
+    const text = `${Papa.unparse(predictionRows(model, predicted), { newline: '\n' })}\n`;
+    if (outFile === undefined) {
+      say(text);
+    } else {
+      writeFileAtomic(outFile, text);
+      say(`predictions for ${set.count} rows written to ${outFile}\n`);
+    }
   } finally {
     model.dispose();
   }

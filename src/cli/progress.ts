@@ -51,13 +51,9 @@ export class ProgressPrinter {
     private readonly epochs: number,
   ) {}
 
-  get interactive(): boolean {
-    return this.out.isTTY === true;
-  }
-
   progress(p: Progress): void {
     this.stepsPerEpoch = p.stepsPerEpoch;
-    if (!this.interactive) return;
+    if (this.out.isTTY !== true) return;
     const width = 30;
     const done = Math.round((width * p.step) / p.stepsPerEpoch);
     const bar = '#'.repeat(done) + '.'.repeat(width - done);

@@ -29,17 +29,15 @@ export function parseCsv(text: string, file: string): CsvTable {
     );
   }
   const columns = parsed.header.map((name) => name.trim());
-  const seen = new Map<string, number>();
   columns.forEach((name, i) => {
     if (name === '')
       throw new UserError(`${file}: column ${i + 1} of the header has no name: give every column a name`);
-    const before = seen.get(name);
-    if (before !== undefined) {
+    const before = columns.indexOf(name);
+    if (before < i) {
       throw new UserError(
         `${file}: the header names "${name}" twice (columns ${before + 1} and ${i + 1}): give each column its own name`,
       );
     }
-    seen.set(name, i);
   });
   if ('ragged' in parsed) {
     const { row, cells } = parsed.ragged;
