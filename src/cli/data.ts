@@ -33,10 +33,7 @@ export function loadData(dir: string | undefined, options: MnistOptions = {}): M
   }
 }
 
-/**
- * Runs `check` of data that the model of `modelFile` must fit: where it does not, the fix is another model or other
- * data, not other layers, and the error says so, naming the file and `images(set)` (e.g. "the test images of DIR").
- */
+/** Runs `check` of data that the model of `modelFile` must fit, where the fix is other data or model, not layers. */
 export function checkModelFile<T>(modelFile: string | undefined, images: (set: string) => string, check: () => T): T {
   try {
     return check();

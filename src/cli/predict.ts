@@ -86,7 +86,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
     source = image;
   } else {
     const { test, dir } = loadData(dataFile);
-    const index = intFlag('index', indexText, 0, 0, test.count - 1);
+    const index = intFlag('index', indexText!, 0, test.count - 1);
     inputs = test.inputs.subarray(index * test.features, (index + 1) * test.features);
     label = test.labels[index];
     source = `test sample ${index} (label ${label})`;

@@ -151,7 +151,7 @@ export function dataFlags(
   const read = (flag: string, parse: (text: string) => number, saved?: number) =>
     typeof flags[flag] === 'string' ? parse(flags[flag]) : saved;
   return {
-    trainLimit: read('train-limit', (text) => intFlag('train-limit', text, 0), base?.trainLimit),
+    trainLimit: read('train-limit', (text) => intFlag('train-limit', text), base?.trainLimit),
     validationSplit: read(
       'validation-split',
       (text) => parseSetting('validationSplit', text) as number,
@@ -175,7 +175,7 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
     ...(base?.spec ? { inputMean: base.spec.inputMean, inputStd: base.spec.inputStd } : {}),
   });
   const every = flags['checkpoint-every'] as string | undefined;
-  if (every !== undefined) options.checkpointEvery = intFlag('checkpoint-every', every, 1);
+  if (every !== undefined) options.checkpointEvery = intFlag('checkpoint-every', every);
   else if (base?.options?.checkpointEvery !== undefined) options.checkpointEvery = base.options.checkpointEvery;
   return { spec, options, ...dataFlags(flags, base) };
 }

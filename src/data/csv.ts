@@ -63,10 +63,7 @@ export function columnIndices(table: CsvTable, names: string[]): number[] {
   });
 }
 
-/**
- * The named columns as float32, row-major [rows, names.length]. A cell that is not a finite float32 is an error;
- * `kind` names the cells in it: features, or a regression's targets.
- */
+/** The named columns as float32 [rows, names]; a non-number is an error naming the `kind` of cell. */
 export function numericColumns(table: CsvTable, names: string[], kind: 'feature' | 'target' = 'feature'): Float32Array {
   const indices = columnIndices(table, names);
   const { cells } = table;

@@ -78,10 +78,7 @@ export function scaleIntoBox(
   return { values, width, height };
 }
 
-/**
- * For each of `count` output pixels along one axis, the source pixels its footprint overlaps and by how much, clipped
- * to [start, end): the shorter side of the box is centred in its output pixels.
- */
+/** Per output pixel along an axis, the source pixels its footprint overlaps and by how much (clipped, centred). */
 function footprints(start: number, end: number, count: number, step: number): { index: number[]; weight: number[] }[] {
   const origin = start - (count * step - (end - start)) / 2;
   const result: { index: number[]; weight: number[] }[] = [];

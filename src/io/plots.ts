@@ -82,10 +82,7 @@ function panel(
   return parts.join('\n');
 }
 
-/**
- * Loss and accuracy (a regression's loss, RMSE and R²) per epoch, side by side, of the sets the run measured. A
- * partial last epoch sits at its fraction of an epoch.
- */
+/** Loss and accuracy (or RMSE and R²) per epoch of the sets measured; a partial epoch sits at its fraction. */
 export function curvesSvg(history: EpochRecord[], title: string): string {
   const fullSteps = Math.max(...history.map((r) => r.steps));
   const at = (r: EpochRecord) => r.epoch - 1 + r.steps / fullSteps;
@@ -135,10 +132,7 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
   ].join('\n');
 }
 
-/**
- * The confusion matrix: row = true class, column = predicted, each cell its count, shaded by its share of the row;
- * per-class accuracy (the diagonal over the row's total) at the right.
- */
+/** The confusion matrix (rows true, columns predicted), shaded by share of the row, with per-class accuracy. */
 export function confusionSvg(confusion: ArrayLike<number>, classes: number, title: string, names?: string[]): string {
   const label = (c: number) => escapeXml(names?.[c] ?? String(c));
   const longest = Math.max(1, ...Array.from({ length: classes }, (_, c) => (names?.[c] ?? String(c)).length));

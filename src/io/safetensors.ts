@@ -7,10 +7,7 @@ export interface Tensor {
   data: Float32Array;
 }
 
-/**
- * The safetensors format: an 8-byte little-endian header length, a JSON header of each tensor's dtype, shape and
- * byte offsets, and a "__metadata__" map of strings. Only float32 tensors are written or read.
- */
+/** The safetensors format (a u64 header length, a JSON header, the tensors); float32 tensors only. */
 export function encodeSafetensors(tensors: Tensor[], metadata: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
