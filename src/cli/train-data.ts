@@ -8,8 +8,7 @@ import { UserError } from '../errors.js';
 import { type ModelSpec, TASKS, type Task } from '../model/spec.js';
 import { choiceFlag } from './args.js';
 import { checkDataKind, isTableFile, loadData, readCsvFile } from './data.js';
-import type { DataShape } from './shape.js';
-import { agreed, dataFlags, type Flags, type RunConfig } from './train-config.js';
+import { agreed, type DataShape, dataFlags, type Flags, type RunConfig } from './train-config.js';
 
 export interface TrainingData {
   /** The training rows, the validation ones last, and their labels. */
