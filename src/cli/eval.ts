@@ -3,7 +3,6 @@ import type { Dataset } from '../backend.js';
 import { numericColumns, textColumn } from '../data/csv.js';
 import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { confusionSvg } from '../io/plots.js';
 import { type ModelSpec, outputSize } from '../model/spec.js';
 import { inferenceSettings } from '../train/inference.js';
@@ -12,7 +11,7 @@ import { choiceFlag, type FlagSpec, helpText, parseFlags, VERBOSE_FLAG } from '.
 import { BACKEND_CHOICES, readModelFile } from './backends.js';
 import { checkDataKind, checkModelFile, columnList, isTableFile, loadData, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
-import { checkOutputFile } from './output.js';
+import { checkOutputFile, reportText, writeOutput } from './output.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model to evaluate (train --out, or a checkpoint)' },
@@ -100,16 +99,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
       const title = `${modelFile}: ${(100 * result.accuracy).toFixed(2)}% of ${test.count} test samples`;
       plot = () => confusionSvg(confusion, classes, title, names);
     }
-    const reportFile = str('report');
-    if (reportFile) {
-      writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-      say(`report written to ${reportFile}`);
-    }
-    const plotFile = str('plot');
-    if (plotFile && plot) {
-      writeFileAtomic(plotFile, plot());
-      say(`confusion matrix drawn in ${plotFile}`);
-    }
+    writeOutput(str('report'), () => reportText(report), 'report written to');
+    // --plot of a regression model was refused above.
+    writeOutput(str('plot'), () => plot!(), 'confusion matrix drawn in');
   } finally {
     model.dispose();
   }

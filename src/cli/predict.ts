@@ -6,14 +6,13 @@ import { numericColumns } from '../data/csv.js';
 import { readDigitPng } from '../data/png.js';
 import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { inputSize } from '../model/spec.js';
 import { inferenceSettings } from '../train/inference.js';
 import { choiceFlag, type FlagSpec, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, type ModelFile, readModelFile } from './backends.js';
 import { checkDataKind, checkModelFile, isTableFile, loadData, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
-import { checkOutputFile } from './output.js';
+import { checkOutputFile, writeOutput } from './output.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model (train --out, or a checkpoint)' },
@@ -169,12 +168,8 @@ async function predictTable(
   try {
     const predicted = await model.predict({ data: numericColumns(table, d.features), rows: set.count });
     const text = `${Papa.unparse(predictionRows(model, predicted), { newline: '\n' })}\n`;
-    if (outFile === undefined) {
-      say(text);
-    } else {
-      writeFileAtomic(outFile, text);
-      say(`predictions for ${set.count} rows written to ${outFile}\n`);
-    }
+    if (outFile === undefined) say(text);
+    writeOutput(outFile, () => text, `predictions for ${set.count} rows written to`);
   } finally {
     model.dispose();
   }

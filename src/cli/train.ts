@@ -16,7 +16,7 @@ import { choiceFlag, helpText, parseFlags } from './args.js';
 import { BACKEND_CHOICES, choiceLine } from './backends.js';
 import { checkModelFile } from './data.js';
 import { cliIo } from './io.js';
-import { checkOutputFile } from './output.js';
+import { checkOutputFile, reportText, writeOutput } from './output.js';
 import { ProgressPrinter } from './progress.js';
 import {
   checkAgainst,
@@ -153,22 +153,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
     );
     if (result.earlyStopping) say(earlyStopLine(result.earlyStopping, result.history, options.earlyStop!));
     if (checkpointFile) say(`checkpoint written to ${checkpointFile}`);
-    const out = str('out');
-    if (out) {
-      writeFileAtomic(out, model.toBytes());
-      say(`model written to ${out}`);
-    }
-    const plotFile = str('plot');
-    if (plotFile) {
-      writeFileAtomic(plotFile, curvesSvg(result.history, describeRun(config)));
-      say(`curves drawn in ${plotFile}`);
-    }
-    const reportFile = str('report');
-    if (reportFile) {
-      const report = trainReport({ model, config, data, counts, result, initFile, resumeFile });
-      writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-      say(`report written to ${reportFile}`);
-    }
+    writeOutput(str('out'), () => model.toBytes(), 'model written to');
+    writeOutput(str('plot'), () => curvesSvg(result.history, describeRun(config)), 'curves drawn in');
+    const report = () => trainReport({ model, config, data, counts, result, initFile, resumeFile });
+    writeOutput(str('report'), () => reportText(report()), 'report written to');
   } finally {
     model.dispose();
   }
