@@ -1,4 +1,6 @@
 /** The CLI's data, and its checks of models against it, before a backend is opened or anything is printed. */
+
+import { columnList } from '../data/csv.js';
 import { loadMnist, type Mnist, type MnistOptions } from '../data/mnist.js';
 import { DataFitError, UserError } from '../errors.js';
 import type { TableDescription } from '../model/table.js';
@@ -7,9 +9,6 @@ export { readCsvFile } from '../data/csv-file.js';
 
 /** A --data path is a table when it names a .csv file; anything else is an MNIST-style folder. */
 export const isTableFile = (file: string | undefined): boolean => file !== undefined && /\.csv$/i.test(file);
-
-/** Column names for a message: "a", "b", "c". */
-export const columnList = (names: string[]): string => names.map((name) => `"${name}"`).join(', ');
 
 /** Refuses data of another kind than `model` was trained on (`d`, a table's); `imagesFix` is what image models take. */
 export function checkDataKind(model: string, d: TableDescription | undefined, table: boolean, imagesFix: string): void {

@@ -1,6 +1,6 @@
 import type { RegressionReport } from '../api/records.js';
 import type { Dataset } from '../backend.js';
-import { numericColumns, textColumn } from '../data/csv.js';
+import { columnList, numericColumns, textColumn } from '../data/csv.js';
 import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { confusionSvg } from '../io/plots.js';
@@ -9,7 +9,7 @@ import { inferenceSettings } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
 import { choiceFlag, type FlagSpec, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, readModelFile } from './backends.js';
-import { checkDataKind, checkModelFile, columnList, isTableFile, loadData, readCsvFile } from './data.js';
+import { checkDataKind, checkModelFile, isTableFile, loadData, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile, reportText, writeOutput } from './output.js';
 

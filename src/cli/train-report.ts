@@ -2,6 +2,7 @@
 import type { MLP } from '../api/model.js';
 import type { FitStart } from '../api/options.js';
 import type { ClassifierMetrics, FitResult, RegressionReport } from '../api/records.js';
+import { columnList } from '../data/csv.js';
 import type { TableDescription } from '../model/table.js';
 import type { RunConfig } from './train-config.js';
 import type { TrainingData } from './train-data.js';
@@ -13,7 +14,7 @@ export function describeTable(data: TrainingData): string {
   const d = data.shape.data!;
   const what = d.classes
     ? `${d.classes.length} classes of "${d.targets[0]}"`
-    : `target${d.targets.length > 1 ? 's' : ''} ${d.targets.map((t) => `"${t}"`).join(', ')}`;
+    : `target${d.targets.length > 1 ? 's' : ''} ${columnList(d.targets)}`;
   const test = data.testFile ? `test rows from ${data.testFile}` : `${data.testSplit} of the rows held out for testing`;
   return `${d.features.length} features, ${what}; ${test}`;
 }

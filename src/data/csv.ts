@@ -50,13 +50,19 @@ export function parseCsv(text: string, file: string): CsvTable {
   return { file, columns, cells: parsed.cells };
 }
 
-/** The index of each named column; a missing name is an error listing the columns there are. */
-export function columnIndices(table: CsvTable, names: string[]): number[] {
+/** Column names for a message: "a", "b", "c". */
+export const columnList = (names: string[]): string => names.map((name) => `"${name}"`).join(', ');
+
+/** The index of each named column; a missing one is an error listing the columns (naming `field`, which named it). */
+export function columnIndices(table: CsvTable, names: string[], field?: 'target'): number[] {
   return names.map((name) => {
     const index = table.columns.indexOf(name);
     if (index < 0) {
       throw new UserError(
-        `${table.file}: no column named "${name}": the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`,
+        (n) =>
+          `${table.file}: no column named "${name}"${field ? ` for ${n(field)}` : ''}: ` +
+          `the columns are ${columnList(table.columns)}`,
+        field,
       );
     }
     return index;

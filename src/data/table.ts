@@ -13,7 +13,7 @@ import {
   type TableDescription,
   targetStandardisation,
 } from '../model/table.js';
-import { type CsvTable, classColumn, numericColumns } from './csv.js';
+import { type CsvTable, classColumn, columnIndices, columnList, numericColumns } from './csv.js';
 import { limitRows, validationRows } from './split.js';
 
 export interface TableOptions {
@@ -51,16 +51,7 @@ export function tableColumns(
   task: Task,
   targets = [table.columns[table.columns.length - 1]],
 ): { features: string[]; targets: string[] } {
-  for (const name of targets) {
-    if (!table.columns.includes(name)) {
-      throw new UserError(
-        (n) =>
-          `${table.file}: no column named "${name}" for ${n('target')}: ` +
-          `the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`,
-        'target',
-      );
-    }
-  }
+  columnIndices(table, targets, 'target');
   if (new Set(targets).size !== targets.length)
     throw new UserError((n) => `${n('target')} names a column twice: name each target once`, 'target');
   if (task === 'classification' && targets.length !== 1) {
@@ -76,7 +67,7 @@ export function tableColumns(
     throw new UserError(
       (n) =>
         `${table.file}: no feature columns: every column but ${n('target')} is a feature, ` +
-        `and the file has only ${targets.map((t) => `"${t}"`).join(', ')}`,
+        `and the file has only ${columnList(targets)}`,
       'target',
     );
   }
