@@ -1,5 +1,4 @@
 import type { RegressionReport } from '../api/records.js';
-import type { Dataset } from '../backend.js';
 import { columnList, numericColumns, textColumn } from '../data/csv.js';
 import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
@@ -136,16 +135,11 @@ function regressionResults(
   }
 }
 
-/** The test set: as the checks size it, and as the model reads it (images' bytes, or a table's raw columns). */
-interface EvaluationData {
-  test: Dataset;
-  x: Uint8Array | { data: Float32Array; rows: number };
-  y: Uint8Array | string[] | { data: Float32Array; rows: number };
-  source: string;
-}
-
-/** The set to evaluate: MNIST's test set (--data DIR), or a table's rows read against the model's description. */
-function evaluationData(modelFile: string, spec: ModelSpec, data: string | undefined): EvaluationData {
+/**
+ * The set to evaluate, MNIST's test set (--data DIR) or a table's rows: as the checks size it (`test`), and as the
+ * model reads it (images' bytes, or a table's raw columns, which it standardises itself).
+ */
+function evaluationData(modelFile: string, spec: ModelSpec, data: string | undefined) {
   checkDataKind(modelFile, spec.data, isTableFile(data), 'give --data DIR, or a model trained on a CSV file');
   if (!spec.data) {
     const { test, dir } = loadData(data);

@@ -12,11 +12,14 @@ function trainResults(record: EpochRecord): string {
   return record.trainAccuracy !== undefined ? `train accuracy ${percent(record.trainAccuracy)}  ` : '';
 }
 
-/** A set's results in the task's words: accuracy for classification, RMSE and R² for regression. */
-function setResults(set: 'test' | 'val', loss: number, accuracy?: number, rmse?: number, r2?: number): string {
+/** A set's results, where measured, in the task's words: accuracy, or RMSE and R² for regression. */
+function setResults(r: EpochRecord, set: 'test' | 'val'): string {
+  const loss = r[`${set}Loss` as const]?.toFixed(4);
+  const rmse = r[`${set}RMSE` as const];
+  if (loss === undefined) return '';
   if (rmse !== undefined)
-    return `${set} loss ${loss.toFixed(4)}  ${set} RMSE ${value(rmse)}  ${set} R² ${r2!.toFixed(4)}  `;
-  return `${set} loss ${loss.toFixed(4)}  ${set} accuracy ${percent(accuracy!)}  `;
+    return `${set} loss ${loss}  ${set} RMSE ${value(rmse)}  ${set} R² ${r[`${set}R2`]!.toFixed(4)}  `;
+  return `${set} loss ${loss}  ${set} accuracy ${percent(r[`${set}Accuracy`]!)}  `;
 }
 
 /** One epoch's results; stepsPerEpoch, when known, marks an epoch that --steps cut short. */
@@ -27,13 +30,9 @@ export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: n
       : '';
   return (
     `epoch ${record.epoch}/${epochs}${partial}  train loss ${record.trainLoss.toFixed(4)}  ` +
-    (record.testLoss !== undefined
-      ? setResults('test', record.testLoss, record.testAccuracy, record.testRMSE, record.testR2)
-      : '') +
+    setResults(record, 'test') +
     trainResults(record) +
-    (record.valLoss !== undefined
-      ? setResults('val', record.valLoss, record.valAccuracy, record.valRMSE, record.valR2)
-      : '') +
+    setResults(record, 'val') +
     `${record.seconds.toFixed(1)} s`
   );
 }

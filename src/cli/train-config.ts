@@ -36,16 +36,7 @@ const FORMERLY: Partial<Record<SettingName, string[]>> = {
 /** Each training setting's flag, its value's placeholder by its kind, and its help and default from the table. */
 const SETTING_FLAGS: FlagSpec[] = SETTING_NAMES.map((name) => {
   const s = SETTINGS[name];
-  const value =
-    s.kind === 'choice'
-      ? 'NAME'
-      : s.kind === 'boolean'
-        ? 'BOOL'
-        : s.kind === 'integer'
-          ? 'N'
-          : s.range?.max === 1
-            ? 'F'
-            : 'X';
+  const value = { choice: 'NAME', boolean: 'BOOL', integer: 'N', number: s.range?.max === 1 ? 'F' : 'X' }[s.kind];
   const fallback = defaultText(name);
   const to = s.appliesTo;
   const only = to
