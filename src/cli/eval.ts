@@ -11,6 +11,7 @@ import { BACKEND_CHOICES, readModelFile } from './backends.js';
 import { checkDataKind, checkModelFile, isTableFile, loadData, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile, reportText, writeOutput } from './output.js';
+import { percent } from './progress.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model to evaluate (train --out, or a checkpoint)' },
@@ -84,7 +85,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
       const classes = outputSize(spec);
       const names = spec.data?.classes;
       const { confusion } = result;
-      say(`test accuracy ${(100 * result.accuracy).toFixed(2)}%, test loss ${result.loss.toFixed(4)}`);
+      say(`test accuracy ${percent(result.accuracy)}, test loss ${result.loss.toFixed(4)}`);
       say(`\n${confusionTable(confusion, classes, names)}`);
       Object.assign(report, {
         ...(names ? { classes: names } : {}),
@@ -95,7 +96,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
           Array.from(confusion.subarray(t * classes, (t + 1) * classes)),
         ),
       });
-      const title = `${modelFile}: ${(100 * result.accuracy).toFixed(2)}% of ${test.count} test samples`;
+      const title = `${modelFile}: ${percent(result.accuracy)} of ${test.count} test samples`;
       plot = () => confusionSvg(confusion, classes, title, names);
     }
     writeOutput(str('report'), () => reportText(report), 'report written to');

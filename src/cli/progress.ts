@@ -1,7 +1,8 @@
 import type { EpochRecord, Progress } from '../train/trainer.js';
 import type { CliStream } from './io.js';
 
-const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+/** A fraction as a percentage, to two decimals. */
+export const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 /** A value in its own units, to 4 significant digits (or more where it is large). */
 const value = (x: number) => (Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4));

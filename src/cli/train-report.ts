@@ -4,10 +4,9 @@ import type { FitStart } from '../api/options.js';
 import type { ClassifierMetrics, FitResult, RegressionReport } from '../api/records.js';
 import { columnList } from '../data/csv.js';
 import type { TableDescription } from '../model/table.js';
+import { percent } from './progress.js';
 import type { RunConfig } from './train-config.js';
 import type { TrainingData } from './train-data.js';
-
-const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 /** A table's columns for the data line: its features, and its classes or targets. */
 export function describeTable(data: TrainingData): string {

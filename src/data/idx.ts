@@ -12,12 +12,6 @@ export const IMAGES_MAGIC = 0x00000803;
 export const LABELS_MAGIC = 0x00000801;
 export const CLASSES = 10;
 
-export interface IdxArray {
-  dims: number[];
-  /** The elements, a view into the given bytes. */
-  data: Uint8Array;
-}
-
 export interface IdxImages {
   count: number;
   rows: number;
@@ -35,8 +29,8 @@ export interface IdxLabels {
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-/** Parses an unsigned-byte IDX file of any dimension count. */
-export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+/** Parses an unsigned-byte IDX file of any dimension count: its dimensions, and its elements as a view. */
+export function parseIdx(bytes: Uint8Array, file: string): { dims: number[]; data: Uint8Array } {
   if (bytes.length < 4)
     throw new UserError(`${file}: ${bytes.length} bytes is too short for an IDX file (the magic number alone is 4)`);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b)

@@ -142,13 +142,6 @@ export function heldOutRows(file: string, rows: number, fraction: number): Uint3
   return order.subarray(0, held).sort();
 }
 
-/** A table's training rows (after trainLimit, validation rows last) and test rows, as read. */
-interface TableRows {
-  train: RawRows;
-  test: RawRows;
-  columns: Columns;
-}
-
 /** The rows `indices` of `raw` (`width` features, `outputs` labels per row), end to end. */
 function pick(raw: RawRows, indices: Uint32Array, width: number, outputs: number): RawRows {
   const features = new Float32Array(indices.length * width);
@@ -162,7 +155,7 @@ function pick(raw: RawRows, indices: Uint32Array, width: number, outputs: number
 }
 
 /** A table's rows, unstandardised: the test table's or a seeded fraction held out, then trainLimit training rows. */
-export function tableRows(table: CsvTable, options: TableOptions): TableRows {
+export function tableRows(table: CsvTable, options: TableOptions): { train: RawRows; test: RawRows; columns: Columns } {
   const { task } = options;
   const given = options.description;
   const named = given ?? tableColumns(table, task, options.targets);
