@@ -13,6 +13,7 @@ import { BACKEND_CHOICES, type ModelFile, readModelFile } from './backends.js';
 import { checkDataKind, checkModelFile, isTableFile, loadData, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile, writeOutput } from './output.js';
+import { percent } from './progress.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model (train --out, or a checkpoint)' },
@@ -103,12 +104,11 @@ export async function predictCommand(argv: string[]): Promise<void> {
     const p = await model.predict(inputs);
     const best = Number(p.labels![0]);
     const values = Array.from(p.row(0));
-    // A cross-entropy model's values are probabilities;
-    // an MSE model's regress the one-hot target and are shown as they are.
+    // A cross-entropy model's values are probabilities; an MSE model's regress the one-hot target, shown as they are.
     const mse = spec.loss === 'mse';
     say(
       `${source}: class ${best}` +
-        (mse ? ` (output ${values[best].toFixed(4)})` : ` (probability ${(100 * values[best]).toFixed(2)}%)`) +
+        (mse ? ` (output ${values[best].toFixed(4)})` : ` (probability ${percent(values[best])})`) +
         (label === undefined ? '' : label === best ? ', right' : `, wrong: the label is ${label}`) +
         '\n',
     );

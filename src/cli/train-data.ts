@@ -1,7 +1,7 @@
 /** The train command's data as MLP's fit takes it: an MNIST-style folder's bytes, or a CSV table's rows. */
 import type { Inputs, Labels } from '../api/arrays.js';
 import type { LabelledData } from '../api/options.js';
-import type { Dataset } from '../backend.js';
+import type { Dataset, ImageDataset } from '../backend.js';
 import { validationRows } from '../data/split.js';
 import { DEFAULT_TEST_SPLIT, type RawRows, tableRows } from '../data/table.js';
 import { UserError } from '../errors.js';
@@ -52,19 +52,13 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
       task,
       trainRows: train.count - (validationSplit === undefined ? 0 : validationRows(validationSplit, train.count)),
     };
-    const bytes = (set: Dataset) => ({
-      x: { data: set.inputs as Uint8Array, rows: set.count },
-      y: set.labels as Uint8Array,
-    });
+    const bytes = (set: ImageDataset) => ({ x: { data: set.inputs, rows: set.count }, y: set.labels });
     return {
       ...bytes(train),
       test: bytes(test),
       shape,
       source: dir,
-      images: [
-        ['training', train],
-        ['test', test],
-      ],
+      images: Object.entries({ training: train, test }),
     };
   }
   let task: Task = choiceFlag('task', str('task'), TASKS, 'classification');
