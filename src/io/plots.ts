@@ -134,17 +134,16 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
 
 /** The confusion matrix (rows true, columns predicted), shaded by share of the row, with per-class accuracy. */
 export function confusionSvg(confusion: ArrayLike<number>, classes: number, title: string, names?: string[]): string {
-  const label = (c: number) => escapeXml(names?.[c] ?? String(c));
-  const longest = Math.max(1, ...Array.from({ length: classes }, (_, c) => (names?.[c] ?? String(c)).length));
+  const classNames = Array.from({ length: classes }, (_, c) => names?.[c] ?? String(c));
+  const label = (c: number) => escapeXml(classNames[c]);
+  const longest = Math.max(1, ...classNames.map((name) => name.length));
   const cell = 44;
   // Room for the row names at the left, and for the column names, which are shortened to fit a cell.
   const left = Math.max(70, 30 + 7 * Math.min(longest, 24)),
     top = 70,
     extra = 80;
-  const short = (c: number) => {
-    const name = names?.[c] ?? String(c);
-    return name.length > 6 ? `<title>${escapeXml(name)}</title>${escapeXml(name.slice(0, 5))}…` : escapeXml(name);
-  };
+  const short = (c: number) =>
+    classNames[c].length > 6 ? `<title>${label(c)}</title>${escapeXml(classNames[c].slice(0, 5))}…` : label(c);
   const width = left + classes * cell + extra;
   const height = top + classes * cell + 20;
   const parts: string[] = [
