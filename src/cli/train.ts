@@ -165,10 +165,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
 /** A lost GPU device's failure as one line saying where the run can continue from; any other error as it is. */
 function explainLoss(error: unknown, saved?: { file: string; step: number }): unknown {
   if (!(error instanceof DeviceLostError)) return error;
-  const lost = error;
   const next = saved
     ? `the last checkpoint, at step ${saved.step}, is ${saved.file}: --resume ${saved.file} continues the run ` +
       '(add --backend cpu if the GPU stays unavailable)'
     : 'no checkpoint was saved: run again, with --checkpoint FILE --checkpoint-every N to keep one';
-  return new UserError(`the GPU device was lost (${lost.reason}: ${lost.detail || 'no message'}); ${next}`);
+  return new UserError(`the GPU device was lost (${error.reason}: ${error.detail || 'no message'}); ${next}`);
 }

@@ -14,17 +14,14 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   const fd = fs.openSync(temp, 'w');
   try {
-    // writeSync may write less than asked (a full disk, a signal): go on until every byte is written or it throws.
-    for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done);
-    // Flushed before the rename: otherwise a power cut can leave the new name pointing at an empty or partial file.
-    fs.fsyncSync(fd);
-  } catch (error) {
-    fs.closeSync(fd);
-    fs.rmSync(temp, { force: true });
-    throw error;
-  }
-  fs.closeSync(fd);
-  try {
+    try {
+      // writeSync may write less than asked (a full disk, a signal): go on until every byte is written or it throws.
+      for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done);
+      // Flushed before the rename: otherwise a power cut can leave the new name pointing at an empty or partial file.
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(temp, file);
   } catch (error) {
     fs.rmSync(temp, { force: true });
