@@ -40,11 +40,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<void> {
   await run(rest);
 }
 
-/**
- * Runs the CLI on `argv` (without node and the script), writing to `io`, and returns the exit code: 0, 2 for an
- * error in what the user gave, 1 for a bug. The bin (main.ts) is this on the process's own streams; the tests run it
- * in-process on buffers.
- */
+/** Runs the CLI on `argv` (without node and the script), writing to `io`; returns the exit code (0, 2 or 1). */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     await withCliIo(io, () => dispatch(argv, io));

@@ -10,12 +10,8 @@ export function readCsvFile(file: string): CsvTable {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'a folder, not a file'
-          : `cannot read the file (${code})`;
+    const known: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'a folder, not a file' };
+    const why = known[code] ?? `cannot read the file (${code})`;
     throw new UserError(`${file}: ${why}: give a CSV file with a header row`);
   }
   return parseCsv(text, file);

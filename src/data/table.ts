@@ -1,8 +1,6 @@
 /**
- * Tables as data sets: every column but the targets is a feature, read as float32 and standardised on the host with
- * statistics fitted on the training rows only, so that both backends receive the same bits. Classification labels
- * are indices into the training table's classes (sorted, stored by name); regression targets are standardised too.
- * No Node imports: the browser can read a table the same way.
+ * Tables as data sets: every column but the targets is a feature, standardised on the host with statistics of the
+ * training rows only, so that both backends receive the same bits. No Node imports: the browser reads tables too.
  */
 import type { Dataset } from '../backend.js';
 import { UserError } from '../errors.js';
@@ -15,8 +13,8 @@ import {
   type TableDescription,
   targetStandardisation,
 } from '../model/table.js';
-import { type CsvTable, classColumn, columnIndices, numericColumns } from './csv.js';
-import { validationRows } from './split.js';
+import { type CsvTable, classColumn, columnIndices, columnList, numericColumns } from './csv.js';
+import { limitRows, validationRows } from './split.js';
 
 export interface TableOptions {
   task: Task;
@@ -28,9 +26,7 @@ export interface TableOptions {
   testSplit?: number;
   /** Train on the first this many training rows only. */
   trainLimit?: number;
-  /**
-   * Hold this fraction of the training rows, the last ones, out as a validation set (not fitting the standardisation).
-   */
+  /** Hold this fraction of the training rows, the last ones, out for validation (not fitting the standardisation). */
   validationSplit?: number;
   /** A model's description to read the tables against (its columns, classes and statistics) instead of fitting one. */
   description?: TableDescription;
@@ -49,25 +45,13 @@ export const DEFAULT_TEST_SPLIT = 0.2;
 /** The held-out test rows are the same for every training seed, as the validation rows are. */
 const SPLIT_SEED = 0x5eed;
 
-/**
- * The targets and features of a table for a task: named targets (default the last column), every other column a
- * feature.
- */
+/** The targets (named, default the last column) and the features (every other column) of a table for a task. */
 export function tableColumns(
   table: CsvTable,
   task: Task,
   targets = [table.columns[table.columns.length - 1]],
 ): { features: string[]; targets: string[] } {
-  for (const name of targets) {
-    if (!table.columns.includes(name)) {
-      throw new UserError(
-        (n) =>
-          `${table.file}: no column named "${name}" for ${n('target')}: ` +
-          `the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`,
-        'target',
-      );
-    }
-  }
+  columnIndices(table, targets, 'target');
   if (new Set(targets).size !== targets.length)
     throw new UserError((n) => `${n('target')} names a column twice: name each target once`, 'target');
   if (task === 'classification' && targets.length !== 1) {
@@ -83,17 +67,14 @@ export function tableColumns(
     throw new UserError(
       (n) =>
         `${table.file}: no feature columns: every column but ${n('target')} is a feature, ` +
-        `and the file has only ${targets.map((t) => `"${t}"`).join(', ')}`,
+        `and the file has only ${columnList(targets)}`,
       'target',
     );
   }
   return { features, targets };
 }
 
-/**
- * A table's rows as they are read: the raw features [rows, features] and the labels (class indices, or raw targets).
- * A CSV table gives them, and so do arrays (src/api/arrays.ts), which then become data sets the same way.
- */
+/** Rows as read, from a CSV table or arrays (src/api/arrays.ts): raw features [rows, features] and labels. */
 export interface RawRows {
   features: Float32Array;
   labels: Uint32Array | Float32Array;
@@ -131,13 +112,7 @@ function readRows(table: CsvTable, columns: Columns, task: Task, labelled: boole
 export function rowsAsDataset(raw: RawRows, indices: Uint32Array, d: TableDescription, task: Task): Dataset {
   const width = d.features.length;
   const outputs = task === 'classification' ? 1 : d.targets.length;
-  const inputs = new Float32Array(indices.length * width);
-  const labels =
-    task === 'classification' ? new Uint32Array(indices.length) : new Float32Array(indices.length * outputs);
-  indices.forEach((row, i) => {
-    inputs.set(raw.features.subarray(row * width, (row + 1) * width), i * width);
-    labels.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs);
-  });
+  const { features: inputs, labels } = pick(raw, indices, width, outputs);
   standardise(inputs, width, featureStandardisation(d));
   if (labels instanceof Float32Array) standardise(labels, outputs, targetStandardisation(d, outputs));
   return { inputs, labels, count: indices.length, features: width };
@@ -146,12 +121,8 @@ export function rowsAsDataset(raw: RawRows, indices: Uint32Array, d: TableDescri
 /** The row indices from..to-1. */
 export const range = (from: number, to: number) => Uint32Array.from({ length: to - from }, (_, i) => from + i);
 
-/**
- * A table read against a model's description: the features it names (in its order; other columns are ignored),
- * standardised with its statistics, and the labels where `labelled` (a table to predict needs no target column).
- */
+/** A table read against a model's description: its features, standardised, and the labels where `labelled`. */
 export function readTable(table: CsvTable, d: TableDescription, task: Task, labelled = true): Dataset {
-  columnIndices(table, labelled ? [...d.features, ...d.targets] : d.features);
   return rowsAsDataset(readRows(table, d, task, labelled), range(0, table.cells.rows), d, task);
 }
 
@@ -171,25 +142,6 @@ export function heldOutRows(file: string, rows: number, fraction: number): Uint3
   return order.subarray(0, held).sort();
 }
 
-/** The rows a split keeps for training: all but the held-out ones (sorted), in the file's order. */
-function keptRows(rows: number, held: Uint32Array): Uint32Array {
-  const kept = new Uint32Array(rows - held.length);
-  let k = 0;
-  let h = 0;
-  for (let r = 0; r < rows; r++) {
-    if (h < held.length && held[h] === r) h++;
-    else kept[k++] = r;
-  }
-  return kept;
-}
-
-/** A table's rows as read for training: the training rows (after trainLimit, validation rows last), the test rows. */
-export interface TableRows {
-  train: RawRows;
-  test: RawRows;
-  columns: Columns;
-}
-
 /** The rows `indices` of `raw` (`width` features, `outputs` labels per row), end to end. */
 function pick(raw: RawRows, indices: Uint32Array, width: number, outputs: number): RawRows {
   const features = new Float32Array(indices.length * width);
@@ -202,11 +154,8 @@ function pick(raw: RawRows, indices: Uint32Array, width: number, outputs: number
   return { features, labels, rows: indices.length, ...(raw.classes ? { classes: raw.classes } : {}) };
 }
 
-/**
- * The training and test rows of a table, unstandardised: the test table's rows, or else a seeded fraction of the
- * training table's; then the first trainLimit training rows (of which validationSplit, the last ones, will validate).
- */
-export function tableRows(table: CsvTable, options: TableOptions): TableRows {
+/** A table's rows, unstandardised: the test table's or a seeded fraction held out, then trainLimit training rows. */
+export function tableRows(table: CsvTable, options: TableOptions): { train: RawRows; test: RawRows; columns: Columns } {
   const { task } = options;
   const given = options.description;
   const named = given ?? tableColumns(table, task, options.targets);
@@ -217,34 +166,23 @@ export function tableRows(table: CsvTable, options: TableOptions): TableRows {
   let trainRows: Uint32Array;
   let test: RawRows;
   if (options.test) {
-    columnIndices(options.test, [...columns.features, ...columns.targets]);
     test = readRows(options.test, columns, task, true);
     trainRows = range(0, raw.rows);
   } else {
     const testRows = heldOutRows(table.file, raw.rows, options.testSplit ?? DEFAULT_TEST_SPLIT);
     test = pick(raw, testRows, columns.features.length, outputs);
-    trainRows = keptRows(raw.rows, testRows);
+    const held = new Uint8Array(raw.rows);
+    for (const row of testRows) held[row] = 1;
+    trainRows = range(0, raw.rows).filter((row) => !held[row]);
   }
-  if (options.trainLimit !== undefined) {
-    const limit = options.trainLimit;
-    if (!Number.isInteger(limit) || limit < 1 || limit > trainRows.length) {
-      throw new UserError(
-        `${table.file}: train limit ${limit} must be a whole number from 1 to ${trainRows.length}, ` +
-          'the training rows it holds',
-      );
-    }
-    trainRows = trainRows.subarray(0, limit);
-  }
+  trainRows = trainRows.subarray(0, limitRows(table.file, options.trainLimit, trainRows.length, 'rows'));
   const split = options.validationSplit;
   const fitted = trainRows.length - (split === undefined ? 0 : validationRows(split, trainRows.length));
   if (raw.classes) checkClasses(table.file, columns.targets[0], raw.classes, fitted);
   return { train: pick(raw, trainRows, columns.features.length, outputs), test, columns };
 }
 
-/**
- * The training, test and validation sets of a table (tableRows'), standardised with the description, fitted on the
- * training rows but the validation ones (or given).
- */
+/** tableRows' sets, standardised with the description given or fitted on the training rows but the validation ones. */
 export function tableSets(table: CsvTable, options: TableOptions): TableSets {
   const { task } = options;
   const { train, test, columns } = tableRows(table, options);
@@ -290,9 +228,8 @@ function checkClasses(file: string, target: string, classes: string[], rows: num
 export function fitDescription(raw: RawRows, rows: Uint32Array, columns: Columns, task: Task): TableDescription {
   const width = columns.features.length;
   const outputs = columns.targets.length;
-  const features = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => features.set(raw.features.subarray(row * width, (row + 1) * width), i * width));
-  const { mean, std } = fitStandardisation(features, rows.length, width);
+  const picked = pick(raw, rows, width, task === 'classification' ? 1 : outputs);
+  const { mean, std } = fitStandardisation(picked.features, rows.length, width);
   const d: TableDescription = {
     features: columns.features,
     featureMean: mean,
@@ -300,8 +237,6 @@ export function fitDescription(raw: RawRows, rows: Uint32Array, columns: Columns
     targets: columns.targets,
   };
   if (task === 'classification') return { ...d, classes: columns.classes };
-  const targets = new Float32Array(rows.length * outputs);
-  rows.forEach((row, i) => targets.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs));
-  const fitted = fitStandardisation(targets, rows.length, outputs);
+  const fitted = fitStandardisation(picked.labels as Float32Array, rows.length, outputs);
   return { ...d, targetMean: fitted.mean, targetStd: fitted.std };
 }
