@@ -103,58 +103,15 @@ export class CpuSession implements TrainingSession {
         return sgdUpdate(params, grads, lr, n, o.weightDecay);
       case 'momentum':
       case 'nesterov':
-        return momentumUpdate(
-          params,
-          state[0],
-          grads,
-          {
-            lr,
-            momentum: o.momentum,
-            dampening: o.dampening,
-            weightDecay: o.weightDecay,
-            nesterov: o.name === 'nesterov',
-            step: t,
-          },
-          n,
-        );
+        return momentumUpdate(params, state[0], grads, { ...o, lr, nesterov: o.name === 'nesterov', step: t }, n);
       case 'adam':
       case 'adamw':
-        return adamUpdate(
-          params,
-          state[0],
-          state[1],
-          grads,
-          {
-            lr,
-            beta1: o.beta1,
-            beta2: o.beta2,
-            eps: o.eps,
-            weightDecay: o.weightDecay,
-            decoupled: o.name === 'adamw',
-            step: t,
-          },
-          n,
-        );
+        return adamUpdate(params, state[0], state[1], grads, { ...o, lr, decoupled: o.name === 'adamw', step: t }, n);
       case 'rmsprop': {
         // The slots as optimizerSlots orders them: square_avg, then momentum_buffer and grad_avg where they exist.
         const momentumBuffer = o.momentum > 0 ? state[1] : null;
         const gradAvg = o.centered ? state[o.momentum > 0 ? 2 : 1] : null;
-        return rmspropUpdate(
-          params,
-          state[0],
-          momentumBuffer,
-          gradAvg,
-          grads,
-          {
-            lr,
-            alpha: o.alpha,
-            eps: o.eps,
-            weightDecay: o.weightDecay,
-            momentum: o.momentum,
-            centered: o.centered,
-          },
-          n,
-        );
+        return rmspropUpdate(params, state[0], momentumBuffer, gradAvg, grads, { ...o, lr }, n);
       }
     }
   }

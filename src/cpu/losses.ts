@@ -47,9 +47,22 @@ export function softmaxCrossEntropy(
 }
 
 /**
- * Mean squared error against one-hot targets, PyTorch's nn.MSELoss() (reduction 'mean', over every element):
- * loss = Σ (out − onehot(label))² / (rows · classes), gradient 2 · (out − onehot) / (rows · classes).
- * dOut and out are (rows, classes), labels is (rows). Kernel: shaders/mse_onehot.wgsl.
+ * Mean squared error over n elements, PyTorch's nn.MSELoss() (reduction 'mean'): loss = Σ (out − target)² / n,
+ * gradient 2 · (out − target) / n.
+ */
+function meanSquaredError(dOut: Float32Array | null, out: Float32Array, target: (i: number) => number, n: number) {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const diff = out[i] - target(i);
+    total += diff * diff;
+    if (dOut) dOut[i] = (2 * diff) / n;
+  }
+  return total / n;
+}
+
+/**
+ * MSE against one-hot targets (1 at the label): dOut and out are (rows, classes), labels is (rows).
+ * Kernel: shaders/mse_onehot.wgsl.
  */
 export function mseOneHot(
   dOut: Float32Array | null,
@@ -58,25 +71,10 @@ export function mseOneHot(
   rows: number,
   classes: number,
 ): number {
-  const n = rows * classes;
-  let total = 0;
-  for (let r = 0; r < rows; r++) {
-    const row = r * classes;
-    const label = labels[r];
-    for (let c = 0; c < classes; c++) {
-      const diff = out[row + c] - (c === label ? 1 : 0);
-      total += diff * diff;
-      if (dOut) dOut[row + c] = (2 * diff) / n;
-    }
-  }
-  return total / n;
+  return meanSquaredError(dOut, out, (i) => (i % classes === labels[Math.floor(i / classes)] ? 1 : 0), rows * classes);
 }
 
-/**
- * Mean squared error against a regression's targets, PyTorch's nn.MSELoss() (reduction 'mean', over every element):
- * loss = Σ (out − target)² / (rows · outputs), gradient 2 · (out − target) / (rows · outputs).
- * dOut, out and targets are (rows, outputs). Kernel: shaders/mse_targets.wgsl.
- */
+/** MSE against a regression's targets: dOut, out and targets are (rows, outputs). Kernel: shaders/mse_targets.wgsl. */
 export function mseTargets(
   dOut: Float32Array | null,
   out: Float32Array,
@@ -84,14 +82,7 @@ export function mseTargets(
   rows: number,
   outputs: number,
 ): number {
-  const n = rows * outputs;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const diff = out[i] - targets[i];
-    total += diff * diff;
-    if (dOut) dOut[i] = (2 * diff) / n;
-  }
-  return total / n;
+  return meanSquaredError(dOut, out, (i) => targets[i], rows * outputs);
 }
 
 /**

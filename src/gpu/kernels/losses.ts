@@ -9,38 +9,28 @@ import { defineKernel, f32Bits, words } from './define.js';
 
 const ONE_WORKGROUP: [number, number, number] = [1, 1, 1];
 
-/**
- * Outputs the logits' gradient and the loss slots; inputs logits, labels; the loss slot from the step table.
- * `smoothing` is the label smoothing ε (ModelSpec.labelSmoothing).
- */
-export const softmaxCrossEntropy = defineKernel({
-  name: 'softmax_cross_entropy',
-  outputs: 2,
-  inputs: 2,
-  step: true,
-  launch: (rows: number, classes: number, smoothing?: number) => ({
-    dims: words(rows, classes, f32Bits(smoothing ?? 0)),
-    groups: ONE_WORKGROUP,
-  }),
-});
+/** A training loss: outputs the outputs' gradient and the loss slots; inputs the outputs, the labels (or targets);
+ * the loss slot from the step table. */
+const lossKernel = <Name extends string, Args extends unknown[]>(name: Name, dims: (...args: Args) => number[]) =>
+  defineKernel({
+    name,
+    outputs: 2,
+    inputs: 2,
+    step: true,
+    launch: (...args: Args) => ({ dims: words(...dims(...args)), groups: ONE_WORKGROUP }),
+  });
 
-/** The same bindings as softmaxCrossEntropy, for a model trained with the MSE loss. */
-export const mseOnehot = defineKernel({
-  name: 'mse_onehot',
-  outputs: 2,
-  inputs: 2,
-  step: true,
-  launch: (rows: number, classes: number) => ({ dims: words(rows, classes), groups: ONE_WORKGROUP }),
-});
+/** `smoothing` is the label smoothing ε (ModelSpec.labelSmoothing). */
+export const softmaxCrossEntropy = lossKernel(
+  'softmax_cross_entropy',
+  (rows: number, classes: number, smoothing?: number) => [rows, classes, f32Bits(smoothing ?? 0)],
+);
 
-/** The same bindings as mseOnehot, the labels being a regression's target rows. */
-export const mseTargets = defineKernel({
-  name: 'mse_targets',
-  outputs: 2,
-  inputs: 2,
-  step: true,
-  launch: (rows: number, outputs: number) => ({ dims: words(rows, outputs), groups: ONE_WORKGROUP }),
-});
+/** For a model trained with the MSE loss against one-hot labels. */
+export const mseOnehot = lossKernel('mse_onehot', (rows: number, classes: number) => [rows, classes]);
+
+/** The labels being a regression's target rows. */
+export const mseTargets = lossKernel('mse_targets', (rows: number, outputs: number) => [rows, outputs]);
 
 /** argmax_count.wgsl's d.loss: each loss against class labels, and mse against a regression's targets. */
 const LOSS_KINDS = { 'softmax-cross-entropy': 0, mse: 1, 'mse-targets': 2 } as const;
