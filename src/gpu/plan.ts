@@ -6,8 +6,6 @@
 import type { Dataset, SessionSettings } from '../backend.js';
 import { type CheckedSession, checkInputs } from '../check.js';
 import { type Field, UserError, type Wording } from '../errors.js';
-import { PLAIN_SGD } from '../model/optimizer.js';
-import type { ParamTable } from '../model/params.js';
 import { learningRateAt } from '../model/schedule.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
 import { matmulGroupsAlong } from './kernels/matmul.js';
@@ -27,9 +25,7 @@ export interface EvalPlan {
 }
 
 /** The GPU's layout of a session, worked out (and checked against the device) before anything is allocated. */
-export interface Plan {
-  table: ParamTable;
-  stepsPerEpoch: number;
+export interface Plan extends CheckedSession {
   evalRows: number;
   /** Absent without a test set (or a validation set): evaluate refuses that set. */
   test?: EvalPlan;
@@ -67,7 +63,7 @@ export function makePlan(
   const valPlan = val && evalPlan(val.count, evalRows, testPlan?.batches ?? 0);
   const trainPlan = evalPlan(train.count, evalRows, (testPlan?.batches ?? 0) + (valPlan?.batches ?? 0));
   const maxRows = Math.max(batch, evalRows);
-  const plan: Plan = { table, stepsPerEpoch, evalRows, test: testPlan, val: valPlan, train: trainPlan, maxRows };
+  const plan: Plan = { ...checked, evalRows, test: testPlan, val: valPlan, train: trainPlan, maxRows };
 
   const limits = device.limits;
   checkStorage(device, [
@@ -228,13 +224,11 @@ export function encodeStepTable(entries: readonly StepEntry[], stride: number): 
  * the order from s · batch, writes loss slot s, and runs at the scheduled rate of run step firstStep + s, with that
  * step's optimiser values (Adam's bias corrections).
  */
-export function trainingEntries(settings: SessionSettings, stepsPerEpoch: number, firstStep: number): StepEntry[] {
-  const schedule = settings.schedule ?? { name: 'constant' };
-  const optimizer = settings.optimizer ?? PLAIN_SGD;
-  return Array.from({ length: stepsPerEpoch }, (_, s) => {
+export function trainingEntries(settings: SessionSettings, plan: Plan, firstStep: number): StepEntry[] {
+  return Array.from({ length: plan.stepsPerEpoch }, (_, s) => {
     const run = firstStep + s;
-    const lr = learningRateAt(settings.learningRate, schedule, run);
-    return { start: s * settings.batch, slot: s, run, lr, opt: optimizerStepValues(optimizer, lr, run) };
+    const lr = learningRateAt(settings.learningRate, plan.schedule, run);
+    return { start: s * settings.batch, slot: s, run, lr, opt: optimizerStepValues(plan.optimizer, lr, run) };
   });
 }
 
@@ -246,7 +240,7 @@ export function evalEntries({ batches, firstSlot }: EvalPlan, evalRows: number):
 /** A session's whole table: its training steps from run step 0, then every evaluation batch of every set. */
 export function sessionEntries(settings: SessionSettings, plan: Plan): StepEntry[] {
   return [
-    ...trainingEntries(settings, plan.stepsPerEpoch, 0),
+    ...trainingEntries(settings, plan, 0),
     ...(plan.test ? evalEntries(plan.test, plan.evalRows) : []),
     ...(plan.val ? evalEntries(plan.val, plan.evalRows) : []),
     ...evalEntries(plan.train, plan.evalRows),

@@ -12,38 +12,26 @@ import type { MatmulVariant } from './matmul-variants.js';
 import { type EvalPlan, encodeStepTable, STEP_BINDING, type StepEntry, uniformStride } from './plan.js';
 
 /** What predicts speed, counted as it happens. Everything but the setup* counts is cumulative. */
-export interface GpuStats {
-  dispatches: number;
-  computePasses: number;
-  submits: number;
-  readBacks: number;
-  /** queue.writeBuffer calls (the epoch order, once per epoch). */
-  writes: number;
-  /** Milliseconds the CPU spent recording training chunks before it could submit them (on the critical path). */
-  recordMs: number;
-  /** Milliseconds spent recording the next chunk while the GPU ran the current one (off the critical path). */
-  prerecordMs: number;
-  /** Objects made while building the session (buffers include the uniform and staging buffers). */
-  setupBuffers: number;
-  setupBindGroups: number;
-  /** Objects made after set-up: a training loop that allocates shows up here. */
-  buffersAfterSetup: number;
-  bindGroupsAfterSetup: number;
-}
-
-export const emptyStats = (): GpuStats => ({
+export const emptyStats = () => ({
   dispatches: 0,
   computePasses: 0,
   submits: 0,
   readBacks: 0,
+  /** queue.writeBuffer calls (the epoch order, once per epoch). */
   writes: 0,
+  /** Milliseconds the CPU spent recording training chunks before it could submit them (on the critical path). */
   recordMs: 0,
+  /** Milliseconds spent recording the next chunk while the GPU ran the current one (off the critical path). */
   prerecordMs: 0,
+  /** Objects made while building the session (buffers include the uniform and staging buffers). */
   setupBuffers: 0,
   setupBindGroups: 0,
+  /** Objects made after set-up: a training loop that allocates shows up here. */
   buffersAfterSetup: 0,
   bindGroupsAfterSetup: 0,
 });
+
+export type GpuStats = ReturnType<typeof emptyStats>;
 
 /** Makes, counts and finally destroys every buffer and bind group of one owner. */
 export class Resources {
@@ -230,11 +218,11 @@ export async function buildBatchLists(
   evalRows: number,
   { lastRows }: EvalPlan,
   batch: (rows: number) => DispatchSpec[],
-  labels: { full: string; last: string },
+  label: string,
 ): Promise<BatchLists> {
-  const full = await buildDispatches(res, kernels, batch(evalRows), stepTable, labels.full);
+  const full = await buildDispatches(res, kernels, batch(evalRows), stepTable, label);
   const last =
-    lastRows === evalRows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, labels.last);
+    lastRows === evalRows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, `last ${label}`);
   return { full, last };
 }
 
@@ -284,21 +272,20 @@ export class Recorder {
     firstEntry: number,
     afterBatch?: (b: number) => void,
   ): void {
-    const list = (b: number) => (b === batches - 1 ? lists.last : lists.full);
-    if (!afterBatch) {
-      const pass = encoder.beginComputePass();
-      this.stats.computePasses++;
-      for (let b = 0; b < batches; b++) record(pass, list(b), firstEntry + b, this.stride, this.stats);
-      pass.end();
-      return;
-    }
+    let pass: GPUComputePassEncoder | null = null;
     for (let b = 0; b < batches; b++) {
-      const pass = encoder.beginComputePass();
-      record(pass, list(b), firstEntry + b, this.stride, this.stats);
-      pass.end();
-      this.stats.computePasses++;
-      afterBatch(b);
+      if (!pass) {
+        pass = encoder.beginComputePass();
+        this.stats.computePasses++;
+      }
+      record(pass, b === batches - 1 ? lists.last : lists.full, firstEntry + b, this.stride, this.stats);
+      if (afterBatch) {
+        pass.end();
+        pass = null;
+        afterBatch(b);
+      }
     }
+    pass?.end();
   }
 
   /**
