@@ -83,25 +83,15 @@ export interface MatmulShape {
 export const workgroupsFor = (tile: MatmulTile, m: number, n: number): number =>
   Math.ceil(m / MATMUL_TILES[tile].tm) * Math.ceil(n / MATMUL_TILES[tile].tn);
 
-/** Whether both operands can be loaded as whole vec4: offsets and the dimension each is contiguous along, all % 4. */
-export function vec4Aligned(form: MatmulForm, { m, n, k, aOff, bOff }: MatmulShape): boolean {
+/**
+ * The fastest mode that is correct for this shape and tile: `fast` needs whole tiles, and both operands loadable as
+ * whole vec4 (offsets and the dimension each is contiguous along, all multiples of 4); `edge` only the latter.
+ */
+export function modeFor(form: MatmulForm, tile: MatmulTile, { m, n, k, aOff, bOff }: MatmulShape): MatmulMode {
   const { aKM, bKN } = LAYOUT[form];
-  const aWidth = aKM ? m : k;
-  const bWidth = bKN ? n : k;
-  return aOff % 4 === 0 && bOff % 4 === 0 && aWidth % 4 === 0 && bWidth % 4 === 0;
-}
-
-/** The fastest mode that is correct for this shape and tile. */
-export function modeFor(form: MatmulForm, tile: MatmulTile, shape: MatmulShape): MatmulMode {
-  if (!vec4Aligned(form, shape)) return 'scalar';
+  if (aOff % 4 !== 0 || bOff % 4 !== 0 || (aKM ? m : k) % 4 !== 0 || (bKN ? n : k) % 4 !== 0) return 'scalar';
   const { tm, tn, tk } = MATMUL_TILES[tile];
-  return shape.m % tm === 0 && shape.n % tn === 0 && shape.k % tk === 0 ? 'fast' : 'edge';
-}
-
-/** Whether `mode` computes this shape correctly with this tile (any mode may be slower than needed, never wrong). */
-export function modeFits(form: MatmulForm, tile: MatmulTile, mode: MatmulMode, shape: MatmulShape): boolean {
-  const best = modeFor(form, tile, shape);
-  return MATMUL_MODES.indexOf(mode) >= MATMUL_MODES.indexOf(best);
+  return m % tm === 0 && n % tn === 0 && k % tk === 0 ? 'fast' : 'edge';
 }
 
 /** How to choose: a forced tile or mode (the benchmark, the tests), and the device's parallelism. */
@@ -124,8 +114,10 @@ export function pickMatmul(form: MatmulForm, shape: MatmulShape, choice: MatmulC
   const tiles = choice.tiles ?? MATMUL_TILE_NAMES;
   const tile =
     choice.tile ?? tiles.find((t) => workgroupsFor(t, shape.m, shape.n) >= enough) ?? tiles[tiles.length - 1];
-  const mode = choice.mode ?? modeFor(form, tile, shape);
-  if (!modeFits(form, tile, mode, shape)) {
+  const best = modeFor(form, tile, shape);
+  const mode = choice.mode ?? best;
+  // Any mode after the best one is slower, never wrong.
+  if (MATMUL_MODES.indexOf(mode) < MATMUL_MODES.indexOf(best)) {
     const { m, n, k, aOff, bOff } = shape;
     throw new Error(`matmul ${form} ${tile} cannot run ${m}x${n}x${k} (offsets ${aOff}, ${bOff}) in mode ${mode}`);
   }

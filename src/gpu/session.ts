@@ -13,7 +13,7 @@ import {
   type SessionSettings,
   type TrainingSession,
 } from '../backend.js';
-import { checkSession, type StartingState, startingState } from '../check.js';
+import { checkSession, startingState } from '../check.js';
 import { allocateBuffers, uploadSet } from './buffers.js';
 import type { Gpu } from './device.js';
 import { type NetBuffers, NetGraph, updateRule } from './graph.js';
@@ -61,48 +61,6 @@ interface SessionParts {
   /** What a prediction builds its own dispatches with. */
   kernels: Kernels;
   graph: NetGraph;
-}
-
-/** Makes a session's parts by its plan (makePlan's, which refused what does not fit the device). */
-async function setUpSession(
-  gpu: Gpu,
-  kernels: Kernels,
-  options: SessionSettings,
-  plan: Plan,
-  start: StartingState,
-  matmul: MatmulChoice,
-): Promise<SessionParts> {
-  const { table, stepsPerEpoch, evalRows } = plan;
-  const res = new Resources(gpu);
-  try {
-    const parts = await scoped(gpu.device, 'the model', SESSION_FIX, async (): Promise<SessionParts> => {
-      const update = updateRule(plan.optimizer, plan.schedule, options.learningRate);
-      const net = { ...options.spec, dropout: options.dropout };
-      const buffers = allocateBuffers(res, plan, options, start.params, start.optimizerState, net, update);
-      const graph = new NetGraph(table, net, buffers, matmul);
-      const stepTable = createStepTable(res, sessionEntries(options, plan));
-      const step = options.evaluateOnly
-        ? []
-        : await buildDispatches(res, kernels, graph.trainStep(options.batch, update), stepTable, 'train step');
-      const evals: SessionParts['evals'] = {};
-      for (const which of ['test', 'val', 'train'] as const) {
-        const set = buffers[which];
-        const setPlan = plan[which];
-        if (!set || !setPlan) continue;
-        const batch = (rows: number) => graph.evalBatch(set, rows);
-        evals[which] = await buildBatchLists(res, kernels, stepTable, evalRows, setPlan, batch, `${which} eval batch`);
-      }
-      const stagingBytes = Math.max(stepsPerEpoch * 4, evalSlots(plan) * 8, table.total * 4);
-      const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-      const recorder = new Recorder(gpu, res.stats, staging);
-      return { gpu, res, plan, buffers, stepTable, step, evals, recorder, kernels, graph };
-    });
-    res.endSetup();
-    return parts;
-  } catch (error) {
-    res.destroy();
-    throw error;
-  }
 }
 
 export interface SessionTuning {
@@ -162,7 +120,7 @@ export class WebGpuSession implements TrainingSession {
   /**
    * Plans a session: checks its settings, works out its sizes and checks them against the device's limits, and only
    * then takes its starting parameters (initialising them where it is given a seed), so a model too large for the
-   * device is refused before any work; then sets it up.
+   * device is refused before any work; then makes its parts, inside error scopes.
    */
   static async create(
     gpu: Gpu,
@@ -175,8 +133,45 @@ export class WebGpuSession implements TrainingSession {
     const checked = checkSession(options);
     const plan = makePlan(options, checked, evalRows, gpu.device);
     const start = startingState(options, checked);
-    const parts = await setUpSession(gpu, kernels, options, plan, start, matmul);
-    return new WebGpuSession(parts, options, onDispose, prerecord);
+    const { table, stepsPerEpoch } = plan;
+    const res = new Resources(gpu);
+    try {
+      const parts = await scoped(gpu.device, 'the model', SESSION_FIX, async (): Promise<SessionParts> => {
+        const update = updateRule(plan.optimizer, plan.schedule, options.learningRate);
+        const net = { ...options.spec, dropout: options.dropout };
+        const buffers = allocateBuffers(res, plan, options, start.params, start.optimizerState, net, update);
+        const graph = new NetGraph(table, net, buffers, matmul);
+        const stepTable = createStepTable(res, sessionEntries(options, plan));
+        const step = options.evaluateOnly
+          ? []
+          : await buildDispatches(res, kernels, graph.trainStep(options.batch, update), stepTable, 'train step');
+        const evals: SessionParts['evals'] = {};
+        for (const which of ['test', 'val', 'train'] as const) {
+          const set = buffers[which];
+          const setPlan = plan[which];
+          if (!set || !setPlan) continue;
+          const batch = (rows: number) => graph.evalBatch(set, rows);
+          evals[which] = await buildBatchLists(
+            res,
+            kernels,
+            stepTable,
+            evalRows,
+            setPlan,
+            batch,
+            `${which} eval batch`,
+          );
+        }
+        const stagingBytes = Math.max(stepsPerEpoch * 4, evalSlots(plan) * 8, table.total * 4);
+        const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+        const recorder = new Recorder(gpu, res.stats, staging);
+        return { gpu, res, plan, buffers, stepTable, step, evals, recorder, kernels, graph };
+      });
+      res.endSetup();
+      return new WebGpuSession(parts, options, onDispose, prerecord);
+    } catch (error) {
+      res.destroy();
+      throw error;
+    }
   }
 
   setEpochOrder(order: Uint32Array, firstStep = 0): void {
