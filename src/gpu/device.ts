@@ -169,17 +169,9 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
   // Older browsers lack adapter.info; a description is only for people, so fall back to blanks.
   const info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean } =
     (adapter as { info?: GPUAdapterInfo }).info ?? {};
-  return new Gpu(
-    device,
-    {
-      vendor: info.vendor ?? '',
-      architecture: info.architecture ?? '',
-      device: info.device ?? '',
-      description: info.description ?? '',
-      software: info.isFallbackAdapter === true || info.architecture === 'swiftshader',
-    },
-    gpu,
-  );
+  const { vendor = '', architecture = '', device: name = '', description = '' } = info;
+  const software = info.isFallbackAdapter === true || architecture === 'swiftshader';
+  return new Gpu(device, { vendor, architecture, device: name, description, software }, gpu);
 }
 
 const powerPreference = (options: GpuOptions): GPUPowerPreference => options.powerPreference ?? 'high-performance';
