@@ -1,8 +1,7 @@
 /**
- * How a session's work reaches the GPU and comes back: the objects it is made of (counted and destroyed together),
- * dispatches built once with their bind groups, steps and batches recorded into compute passes without creating
- * anything, one submit, and one read back of the results through a staging buffer, with the submit's validation
- * errors and the device's loss surfacing as exceptions of the call that caused them.
+ * How a session's work reaches the GPU and comes back: its objects (counted and destroyed together), dispatches built
+ * once with their bind groups, steps and batches recorded into compute passes without creating anything, one submit
+ * and one read back, with validation errors and the device's loss thrown by the call that caused them.
  */
 import { UserError, type Wording } from '../errors.js';
 import type { Gpu } from './device.js';
@@ -80,9 +79,8 @@ export class Resources {
 }
 
 /**
- * Runs `make` inside out-of-memory and validation error scopes, so that a failed allocation or an invalid object
- * surfaces here, as an exception naming `what` (out of memory as a UserError with `fix`), not later as an uncaptured
- * error.
+ * Runs `make` inside out-of-memory and validation error scopes, so that a failed allocation or an invalid object is
+ * an exception here naming `what` (out of memory a UserError with `fix`), not later an uncaptured error.
  */
 export async function scoped<T>(device: GPUDevice, what: string, fix: Wording, make: () => Promise<T>): Promise<T> {
   device.pushErrorScope('out-of-memory');
@@ -116,9 +114,8 @@ export interface Dispatch {
 }
 
 /**
- * The step table that the kernels with a Step binding read through a dynamic offset (see plan.ts for why):
- * entry i at i · stride bytes. Written at set-up; a session rewrites its training entries when the run-dependent
- * fields change (once per epoch, before the epoch's first chunk is submitted).
+ * The step table that kernels with a Step binding read through a dynamic offset (see plan.ts): entry i at
+ * i · stride bytes. A session rewrites its training entries when the run-dependent fields change (once per epoch).
  */
 export function createStepTable(res: Resources, entries: readonly StepEntry[]): GPUBuffer {
   const data = new Uint32Array(encodeStepTable(entries, uniformStride(res.device)));
@@ -126,9 +123,8 @@ export function createStepTable(res: Resources, entries: readonly StepEntry[]): 
 }
 
 /**
- * Compiles what a fixed sequence of dispatches needs and builds its bind groups. Their Dims go into one uniform
- * buffer, one aligned slot per dispatch, written here once; the step table (when a kernel needs it) is bound with a
- * dynamic offset.
+ * Compiles what a fixed sequence of dispatches needs and builds its bind groups: their Dims in one uniform buffer, an
+ * aligned slot each, written once; the step table (where a kernel reads it) bound with a dynamic offset.
  */
 export async function buildDispatches(
   res: Resources,
@@ -151,18 +147,13 @@ export async function buildDispatches(
           `got ${spec.outputs.length} and ${spec.inputs.length}`,
       );
     }
-    const entries: GPUBindGroupEntry[] = [...spec.outputs, ...spec.inputs].map((buffer, binding) => ({
-      binding,
-      resource: { buffer },
-    }));
-    entries.push({
-      binding: entries.length,
-      resource: { buffer: uniforms, offset: slot(i), size: spec.launch.dims.byteLength },
-    });
+    const bindings: GPUBufferBinding[] = [...spec.outputs, ...spec.inputs].map((buffer) => ({ buffer }));
+    bindings.push({ buffer: uniforms, offset: slot(i), size: spec.launch.dims.byteLength });
     if (step) {
       if (!stepTable) throw new Error(`${spec.kernel} reads the step table, but none was given`);
-      entries.push({ binding: entries.length, resource: { buffer: stepTable, offset: 0, size: STEP_BINDING } });
+      bindings.push({ buffer: stepTable, offset: 0, size: STEP_BINDING });
     }
+    const entries = bindings.map((resource, binding) => ({ binding, resource }));
     const kernel = kernels.get(spec.kernel, spec.launch.variant);
     const bindGroup = res.bindGroup({ label: `${label}: ${spec.kernel} #${i}`, layout: kernel.layout, entries });
     return {

@@ -75,10 +75,8 @@ export interface SessionTuning {
 }
 
 /**
- * A model training on one GPU device. Parameters, gradients, activations, the data sets and the epoch order live in
- * GPU buffers for the whole session; pipelines, buffers, uniforms and bind groups are made once, here.
- * A chunk of steps is recorded into one compute pass of one command encoder, submitted once, and its losses read
- * back once. Calls are serialised, so they may be issued without awaiting each other.
+ * A model training on one GPU device, its parameters, data and objects made once at set-up. A chunk of steps is one
+ * compute pass, one submit and one read back of its losses. Calls are serialised: they need not await each other.
  */
 export class WebGpuSession implements TrainingSession {
   /** Counts of dispatches, passes, submits, read backs and objects made after set-up. */
@@ -239,10 +237,9 @@ export class WebGpuSession implements TrainingSession {
   }
 
   /**
-   * Called right after a chunk is submitted: records the chunk the trainer asks for next (the following one of the
-   * same size, or the first of the next epoch) while the GPU runs this one, so that recording, which costs the CPU
-   * a few microseconds per dispatch, is off the critical path. A guess that misses is recorded again when asked for.
-   * Recording reads nothing that changes between chunks: the epoch order and the parameters are read by the GPU.
+   * Right after a submit, records the chunk the trainer will ask for next (the following one of the same size, or the
+   * first of the next epoch) while the GPU runs, taking recording (microseconds per dispatch) off the critical path.
+   * A wrong guess is recorded again when asked for; no chunk depends on the order or the parameters' values.
    */
   private recordAhead(first: number, count: number): void {
     if (!this.prerecord || this.disposed) return;
@@ -280,10 +277,9 @@ export class WebGpuSession implements TrainingSession {
   }
 
   /**
-   * The last layer's outputs for every sample of `set`, in batches of evalRows through the evaluation's forward
-   * pass (no dropout), each batch's outputs copied out after its pass; one submit, one read back. This is outside
-   * training, so it uploads the set and makes its own step table, dispatches and read-back buffers, all destroyed
-   * before it returns; their sizes are checked against the device's limits first.
+   * The last layer's outputs for every sample of `set`, in batches of evalRows without dropout; one submit, one read
+   * back. Its set, step table, dispatches and buffers are its own (checked against the device's limits first), all
+   * destroyed before it returns.
    */
   async predict(set: Dataset): Promise<Float32Array> {
     this.live();
@@ -297,8 +293,7 @@ export class WebGpuSession implements TrainingSession {
       const res = new Resources(this.parts.gpu);
       try {
         const { lists, outputs, staging } = await scoped(this.device, 'the prediction', PREDICTION_FIX, async () => {
-          // The session's own sets are on the GPU already (eval predicts its test set, training a regression all
-          // three).
+          // The session's own sets are on the GPU already (eval predicts its test set).
           const { train, test, val, spec } = this.options;
           const data =
             (set === test && buffers.test) ||
@@ -313,8 +308,7 @@ export class WebGpuSession implements TrainingSession {
             staging: res.buffer('predictions read back', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
           };
         });
-        // The last layer's outputs of each batch lie in acts[last] only until the next batch: copy them out between
-        // the batches' passes.
+        // Each batch's outputs lie in acts[last] only until the next batch: copied out between the passes.
         const logits = this.buffers.acts[table.layers.length];
         const encoder = this.device.createCommandEncoder();
         this.recorder.batches(encoder, lists, plan.batches, 0, (b) => {
