@@ -4,10 +4,7 @@
  * so any of them can run any matmul the CPU reference can; they differ only in speed.
  */
 
-/**
- * c = a · bᵀ (forward), aᵀ · b (weight gradient) or a · b (input gradient): which operands are stored
- * transposed.
- */
+/** c = a · bᵀ (forward), aᵀ · b (weight gradient) or a · b (input gradient): which operands are transposed. */
 export type MatmulForm = 'nt' | 'tn' | 'nn';
 
 /** Work per workgroup. `large` and `medium` fill a big GPU on big outputs; `small` and `tiny` split k inside the
@@ -23,17 +20,11 @@ export interface MatmulVariant {
   mode: MatmulMode;
 }
 
-export interface TileShape {
-  /** Rows and columns of c per workgroup, depth of a k tile. */
-  tm: number;
-  tn: number;
-  tk: number;
-  /** Results per thread along m and n. */
-  rm: number;
-  rn: number;
-  /** k slices per workgroup (split-K inside the workgroup). */
-  sk: number;
-}
+/**
+ * tm, tn: rows and columns of c per workgroup; tk: the depth of a k tile; rm, rn: results per thread along m and n;
+ * sk: k slices per workgroup (split-K inside the workgroup).
+ */
+export type TileShape = Record<'tm' | 'tn' | 'tk' | 'rm' | 'rn' | 'sk', number>;
 
 /** Every tile keeps 256 threads (the portable maximum) and under 16 KiB of workgroup memory (the default limit). */
 export const MATMUL_TILES: Record<MatmulTile, TileShape> = {
@@ -46,9 +37,7 @@ export const MATMUL_TILES: Record<MatmulTile, TileShape> = {
 export const MATMUL_TILE_NAMES = Object.keys(MATMUL_TILES) as MatmulTile[];
 export const MATMUL_MODES: MatmulMode[] = ['fast', 'edge', 'scalar'];
 
-/**
- * The smallest tile edge: the most workgroups any matmul dispatch asks for along one dimension is ceil(size / this).
- */
+/** The smallest tile edge: a matmul asks for at most ceil(size / this) workgroups along one dimension. */
 export const MIN_TILE_EDGE = 16;
 
 /**
