@@ -7,8 +7,7 @@
  * Every backward takes the forward's input x (the pre-activation, which the network keeps), so it needs nothing else
  * and dropout after the activation cannot disturb it. Sums and products are in float64, rounded once when stored.
  */
-import type { Activation } from '../model/spec.js';
-import { LEAKY_SLOPE } from '../model/spec.js';
+import { type Activation, LEAKY_SLOPE } from '../model/spec.js';
 
 /** y = max(x, 0) (y may be x). Kernel: matmul.wgsl's RELU epilogue. */
 export function relu(y: Float32Array, x: Float32Array, count: number): void {

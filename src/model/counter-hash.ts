@@ -13,7 +13,8 @@
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-function rotl(x: number, k: number): number {
+/** x rotated left by k bits, as a u32. */
+export function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
