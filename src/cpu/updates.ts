@@ -1,16 +1,13 @@
 /**
- * The optimiser updates of the CPU reference: the reference of shaders/sgd_update.wgsl, momentum_update.wgsl,
- * adam_update.wgsl and rmsprop_update.wgsl (and the UPDATE epilogue of shaders/matmul.wgsl, which is sgdUpdate). Each
- * is one plain loop over the whole flat parameter vector per step, in the order of operations of PyTorch's
- * single-tensor implementations (torch/optim/sgd.py, adam.py and rmsprop.py), in float64 with each stored value
- * rounded to float32 once, as the state lives in float32 on both backends. Every array is laid out like the
- * parameters: (count).
+ * The optimiser updates of the CPU reference (shaders/sgd_update.wgsl, momentum_update.wgsl, adam_update.wgsl,
+ * rmsprop_update.wgsl, and matmul.wgsl's UPDATE epilogue, which is sgdUpdate): one plain loop over the flat parameter
+ * vector each, in the order of operations of PyTorch's single-tensor implementations (torch/optim/sgd.py, adam.py,
+ * rmsprop.py), in float64 with each stored value rounded to float32 once. Every array is laid out like the parameters.
  */
 import { adamBiasCorrection, type OptimizerConfig } from '../model/optimizer.js';
 
 /**
- * params −= lr · (grads + weightDecay · params), over every parameter at once: torch.optim.SGD without momentum.
- * weightDecay comes last and defaults to 0, so a plain step is called with the other four.
+ * params −= lr · (grads + weightDecay · params): torch.optim.SGD without momentum (weightDecay last, default 0).
  * Kernel: shaders/sgd_update.wgsl.
  */
 export function sgdUpdate(params: Float32Array, grads: Float32Array, lr: number, count: number, weightDecay = 0): void {

@@ -5,8 +5,7 @@
  */
 import type { MatmulVariant } from '../matmul-variants.js';
 
-/** A kernel's Dims uniform (u32 words; floats as their bit patterns), its workgroup counts, and for a matmul the
- * variant that runs it. */
+/** A kernel's Dims uniform (u32 words, floats as bits), its workgroup counts, and for a matmul its variant. */
 export interface Launch {
   dims: Uint32Array;
   groups: [number, number, number];
