@@ -1,7 +1,7 @@
 /**
- * A GPU session's plan, worked out from its settings before anything is allocated (the parameters included): how the
- * epoch and the evaluated sets divide into steps and batches, whether every buffer fits this device, and the step
- * table that tells each recorded step where its work is (the buffers themselves are made in ./buffers.ts).
+ * A GPU session's plan, worked out before anything is allocated (the parameters included): how the epoch and the
+ * evaluated sets divide into steps and batches, whether every buffer fits this device, and the step table that tells
+ * each recorded step where its work is (the buffers themselves are made in ./buffers.ts).
  */
 import type { Dataset, SessionSettings } from '../backend.js';
 import { type CheckedSession, checkInputs } from '../check.js';
@@ -45,9 +45,8 @@ export const SESSION_FIX: Wording = (n) => `use smaller layers or a smaller ${n(
 export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
 
 /**
- * The GPU's layout of a session whose settings checkSession has checked: its evaluation batches and the rows its
- * activations hold, checked against the device's limits; every limit exceeded is a UserError naming it. Needs no
- * parameters, so a model too large for the device is refused before they are initialised.
+ * The plan of a session whose settings checkSession has checked, against the device's limits (every limit exceeded is
+ * a UserError naming it). It needs no parameters, so a model too large is refused before they are initialised.
  */
 export function makePlan(
   settings: SessionSettings,
@@ -172,15 +171,13 @@ function checkStorage(device: GPUDevice, storage: StorageNeed[]): void {
 
 // ---- the step table ----
 //
-// A chunk of training steps is recorded into one command buffer, and queue.writeBuffer lands before the whole
-// submission runs, so nothing that changes from step to step can be written from the CPU between the steps. Instead
-// the session writes, once at set-up, a uniform buffer with one entry per training step of the epoch, then one per
-// evaluation batch of the test set, of the validation set and of the training set, each entry `stride` bytes apart
-// (the device's minUniformBufferOffsetAlignment). A kernel that reads its entry declares a Step uniform (a prefix of
-// the struct below), bound with a dynamic offset: recording step s passes s · stride. So recording writes nothing
-// and creates nothing; the table changes only between epochs, with the order buffer, and only where a kernel reads
-// its run-dependent fields (a schedule, an optimiser's bias corrections, dropout's masks). The same entry tells
-// gather which row to start from and softmax_cross_entropy or argmax_count which result slot to fill.
+// A chunk of training steps is one command buffer, and queue.writeBuffer lands before the whole submission runs, so
+// nothing that changes from step to step can be written between the steps. Instead a uniform buffer holds one entry
+// per training step of the epoch, then one per evaluation batch of the test, validation and training sets, `stride`
+// bytes apart (minUniformBufferOffsetAlignment); a kernel declares a Step uniform (a prefix of the struct below),
+// bound with a dynamic offset: recording step s passes s · stride, writing and creating nothing. The table changes
+// only between epochs, and only where a kernel reads its run-dependent fields (a schedule, Adam's bias corrections,
+// dropout's masks).
 
 /**
  * One step-table entry, as WGSL's struct Step { start: u32, slot: u32, run: u32, lr: f32, opt: vec4f }:
@@ -220,9 +217,8 @@ export function encodeStepTable(entries: readonly StepEntry[], stride: number): 
 }
 
 /**
- * The step table's entries for the training steps of an epoch whose step 0 is run step `firstStep`: step s reads
- * the order from s · batch, writes loss slot s, and runs at the scheduled rate of run step firstStep + s, with that
- * step's optimiser values (Adam's bias corrections).
+ * The entries of the training steps of an epoch whose step 0 is run step `firstStep`: step s reads the order from
+ * s · batch, writes loss slot s, with the rate and optimiser values of run step firstStep + s.
  */
 export function trainingEntries(settings: SessionSettings, plan: Plan, firstStep: number): StepEntry[] {
   return Array.from({ length: plan.stepsPerEpoch }, (_, s) => {

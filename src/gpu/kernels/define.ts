@@ -49,6 +49,10 @@ export const words = (...values: number[]): Uint32Array => {
   return out;
 };
 
+/** Override constants naming the values of a Dims selector: each name upper-cased with _ for -, valued by its index. */
+export const kindConstants = (names: readonly string[]): Record<string, number> =>
+  Object.fromEntries(names.map((name, kind) => [name.toUpperCase().replace(/-/g, '_'), kind]));
+
 /** An f32's bit pattern, for a Dims word that WGSL reads as f32. */
 export const f32Bits = (x: number): number => new Uint32Array(Float32Array.of(x).buffer)[0];
 
