@@ -3,16 +3,13 @@
  * activationForward, activationBackward, dropout, dropoutBackward). ReLU without dropout runs in the matmul epilogues
  * instead (matmul.wgsl's RELU and MASK).
  */
+import type { DropoutConfig } from '../../backend.js';
 import { dropoutThreshold } from '../../model/counter-hash.js';
 import { ACTIVATIONS, type Activation, LEAKY_SLOPE } from '../../model/spec.js';
 import { defineKernel, f32Bits, kindConstants, strided, WORKGROUP, words } from './define.js';
 
-/** Dropout on one hidden layer's output: the rate, the hash's key, and the layer's index (1 for the first). */
-export interface LayerDropout {
-  rate: number;
-  seed: number;
-  layer: number;
-}
+/** Dropout on one hidden layer's output: its settings, and the layer's index (1 for the first). */
+export type LayerDropout = DropoutConfig & { layer: number };
 
 /** Output y (in place backward); input x, the pre-activation; the run step (dropout's masks) from the step table.
  * The activation over `count` values, forward or backward, with the dropout of one hidden layer when given. */
