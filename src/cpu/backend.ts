@@ -83,7 +83,7 @@ export class CpuSession implements TrainingSession {
     for (let s = first; s < first + count; s++) {
       const step = this.firstStep + s;
       this.gather(train, this.order, s * batch, batch);
-      this.network.forward(this.params, batch, dropout ? { rate: dropout.rate, seed: dropout.seed, step } : null);
+      this.network.forward(this.params, batch, dropout ? { ...dropout, step } : null);
       lossSum += this.network.backward(this.params, this.labels, batch);
       this.update(learningRateAt(learningRate, this.checked.schedule, step), step + 1);
     }

@@ -19,10 +19,7 @@ export interface DispatchSpec {
   launch: Launch;
 }
 
-/**
- * A labelled data set on the GPU: byte images with byte labels, packed 4 bytes to a u32 (gathered by gather.wgsl),
- * or float32 inputs with 32-bit label words (gather_floats.wgsl).
- */
+/** A labelled set on the GPU: bytes (read by gather.wgsl), or float32 inputs and u32 labels (gather_floats.wgsl). */
 export interface DataBuffers {
   bytes: boolean;
   inputs: GPUBuffer;
@@ -33,20 +30,15 @@ export interface DataBuffers {
 export interface NetBuffers {
   /** [total] the flat parameter vector, laid out by paramTable. */
   params: GPUBuffer;
-  /** [total] the gradient vector, laid out like params, for an optimiser dispatch; absent when the update is fused
-   * into the weight-gradient matmuls (see UpdateRule), which then need no gradient vector. */
+  /** [total] the gradient vector, laid out like params; absent when the update is fused (see UpdateRule). */
   grads?: GPUBuffer;
   /** One [total] buffer per slot of optimizerSlots(optimizer), laid out like params (none for plain SGD). */
   optState: GPUBuffer[];
-  /**
-   * RMSprop's kernel binds every slot it may keep: a one-float stand-in for each this run does not (never accessed).
-   */
+  /** RMSprop's kernel binds every slot it may keep: a one-float stand-in for each this run does not. */
   unusedSlots: GPUBuffer[];
-  /** acts[0]: the gathered input [rows, layers[0]]; acts[l]: layer l's output [rows, layers[l]] (after the activation
-   * and dropout, logits last). */
+  /** acts[0]: the gathered input; acts[l]: layer l's output [rows, layers[l]] after activation and dropout. */
   acts: GPUBuffer[];
-  /** pre[l], hidden layers l only: layer l's output before its activation [rows, layers[l]], which the activation
-   * kernel reads, forward and backward. Empty when every hidden layer runs the fused ReLU (see fusedRelu). */
+  /** pre[l], hidden layers only: layer l's output before the activation kernel; empty with fused ReLU (fusedRelu). */
   pre: GPUBuffer[];
   /** deltas[l], l >= 1: the loss gradient with respect to layer l's pre-activation output, [rows, layers[l]]. */
   deltas: GPUBuffer[];
@@ -54,7 +46,7 @@ export interface NetBuffers {
   batchLabels: GPUBuffer;
   /** [steps per epoch] f32: each training step's mean loss, at slot = step. */
   losses: GPUBuffer;
-  /** [evaluation batches of the test set, then of the validation set, then of the training set] {loss sum, correct}. */
+  /** {loss sum, correct} per evaluation batch: the test set's, then the validation set's, then the training set's. */
   evalOut: GPUBuffer;
   /** [samples] u32: the epoch's order of the training set. */
   order: GPUBuffer;
