@@ -4,7 +4,7 @@
  * and shaders/argmax_count.wgsl. Each loss returns the batch's mean loss and, when the gradient array is given,
  * writes d(loss)/d(outputs). Matrices are row-major.
  */
-import type { Loss, ModelSpec } from '../model/spec.js';
+import type { ModelSpec } from '../model/spec.js';
 
 /**
  * Fused softmax and cross-entropy over a batch, with label smoothing ε (nn.CrossEntropyLoss(label_smoothing=ε)): the
@@ -86,11 +86,12 @@ export function mseTargets(
 }
 
 /**
- * The loss a model trains and evaluates with: its loss against the class labels (classification), or mse against
- * the target rows (regression). labels is (rows) or (rows, outputs).
+ * The loss a model trains and evaluates with: its loss against the class labels (softmax-cross-entropy with its
+ * smoothing, or mse against one-hot targets), or mse against the target rows (regression). labels is (rows) or
+ * (rows, outputs).
  */
 export function modelLoss(
-  spec: ModelSpec,
+  spec: Pick<ModelSpec, 'task' | 'loss' | 'labelSmoothing'>,
   dOut: Float32Array | null,
   out: Float32Array,
   labels: Uint32Array | Float32Array,
@@ -102,22 +103,9 @@ export function modelLoss(
     return mseTargets(dOut, out, labels, rows, outputs);
   }
   if (!(labels instanceof Uint32Array)) throw new Error('a classification loss needs u32 class labels');
-  return lossForward(spec.loss, dOut, out, labels, rows, outputs, spec.labelSmoothing ?? 0);
-}
-
-/** The loss a spec names (softmax-cross-entropy with its smoothing): the batch's mean, gradient into dOut if given. */
-export function lossForward(
-  kind: Loss,
-  dOut: Float32Array | null,
-  out: Float32Array,
-  labels: Uint32Array,
-  rows: number,
-  classes: number,
-  smoothing = 0,
-): number {
-  return kind === 'mse'
-    ? mseOneHot(dOut, out, labels, rows, classes)
-    : softmaxCrossEntropy(dOut, out, labels, rows, classes, smoothing);
+  return spec.loss === 'mse'
+    ? mseOneHot(dOut, out, labels, rows, outputs)
+    : softmaxCrossEntropy(dOut, out, labels, rows, outputs, spec.labelSmoothing ?? 0);
 }
 
 /**
