@@ -5,6 +5,7 @@
  * parameter table drives it), so checkpoints name each slot's tensors after the parameters they belong to.
  */
 import { type Field, UserError } from '../errors.js';
+import { checkOneOf } from './spec.js';
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -91,12 +92,7 @@ export function optimizerSlots(config: Pick<OptimizerConfig, 'name' | 'momentum'
 
 /** Refuses settings that PyTorch refuses, naming the setting. */
 export function validateOptimizer(config: OptimizerConfig): void {
-  if (!(OPTIMIZERS as readonly string[]).includes(config.name)) {
-    throw new UserError(
-      (n) => `${n('optimizer')} "${config.name}" is not one of ${OPTIMIZERS.join(', ')}`,
-      'optimizer',
-    );
-  }
+  checkOneOf('optimizer', config.name, OPTIMIZERS);
   const inRange = (field: Field, value: number, low: number, high: number, highOpen: boolean) => {
     const ok = Number.isFinite(value) && value >= low && (highOpen ? value < high : value <= high);
     if (!ok)
