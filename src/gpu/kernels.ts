@@ -63,7 +63,6 @@ export const launch = Object.fromEntries(
 };
 
 export interface Kernel {
-  name: KernelName;
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
 }
@@ -115,7 +114,7 @@ export class Kernels {
           layout: this.device.createPipelineLayout({ label: key, bindGroupLayouts: [layout] }),
           compute: { module, entryPoint: 'main', constants },
         });
-        const kernel = { name, pipeline, layout };
+        const kernel = { pipeline, layout };
         this.built.set(key, kernel);
         return kernel;
       });

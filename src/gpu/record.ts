@@ -6,7 +6,7 @@
 import { UserError, type Wording } from '../errors.js';
 import type { Gpu } from './device.js';
 import type { DispatchSpec } from './graph.js';
-import { KERNELS, type KernelName, type Kernels } from './kernels.js';
+import { KERNELS, type Kernels } from './kernels.js';
 import type { MatmulVariant } from './matmul-variants.js';
 import { type EvalPlan, encodeStepTable, STEP_BINDING, type StepEntry, uniformStride } from './plan.js';
 
@@ -103,7 +103,6 @@ export async function scoped<T>(device: GPUDevice, what: string, fix: Wording, m
 
 /** A dispatch ready to record: nothing is created or written when it is recorded. */
 export interface Dispatch {
-  kernel: KernelName;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   groups: [number, number, number];
@@ -157,7 +156,6 @@ export async function buildDispatches(
     const kernel = kernels.get(spec.kernel, spec.launch.variant);
     const bindGroup = res.bindGroup({ label: `${label}: ${spec.kernel} #${i}`, layout: kernel.layout, entries });
     return {
-      kernel: spec.kernel,
       pipeline: kernel.pipeline,
       bindGroup,
       groups: spec.launch.groups,
