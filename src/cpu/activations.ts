@@ -1,11 +1,9 @@
 /**
- * The hidden-layer activations of the CPU reference, forward and backward: the reference of shaders/activation.wgsl,
- * which runs every one of them (with dropout when training), and of the RELU and MASK epilogues of
- * shaders/matmul.wgsl, where training runs ReLU without dropout.
- *
- * Each is a plain loop over `count` values (outputs first, then inputs, then sizes; an output may be its input).
- * Every backward takes the forward's input x (the pre-activation, which the network keeps), so it needs nothing else
- * and dropout after the activation cannot disturb it. Sums and products are in float64, rounded once when stored.
+ * The hidden-layer activations of the CPU reference, forward and backward: the reference of shaders/activation.wgsl
+ * (every activation, with dropout when training) and of shaders/matmul.wgsl's RELU and MASK epilogues (ReLU without
+ * dropout). Each is a plain loop over `count` values (outputs first; an output may be its input), in float64 rounded
+ * once when stored. Every backward takes the forward's input x (the pre-activation, which the network keeps), so
+ * dropout after the activation cannot disturb it.
  */
 import { type Activation, LEAKY_SLOPE } from '../model/spec.js';
 
