@@ -8,9 +8,8 @@ import type { ModelSpec } from '../model/spec.js';
 
 /**
  * Fused softmax and cross-entropy over a batch, with label smoothing ε (nn.CrossEntropyLoss(label_smoothing=ε)): the
- * target is (1 − ε)·onehot(label) + ε / classes, so a row's loss is
- * (1 − ε)·(−log p_label) + ε·mean_c(−log p_c). Returns the mean loss over rows, and when dLogits is given
- * writes its gradient, (softmax − target) / rows. Subtracting each row's maximum keeps exp() finite for any logits.
+ * target is (1 − ε)·onehot(label) + ε / classes, so a row's loss is (1 − ε)·(−log p_label) + ε·mean_c(−log p_c);
+ * the gradient is (softmax − target) / rows. Subtracting each row's maximum keeps exp() finite for any logits.
  * dLogits and logits are (rows, classes), labels is (rows). Kernel: shaders/softmax_cross_entropy.wgsl.
  */
 export function softmaxCrossEntropy(
@@ -33,8 +32,7 @@ export function softmaxCrossEntropy(
       sum += logits[row + c] - max;
     }
     const label = labels[r];
-    // −log p_c = log(sumExp) − (z_c − max): the target's weights sum to 1,
-    // so the loss is log(sumExp) less their z.
+    // −log p_c = log(sumExp) − (z_c − max): the target's weights sum to 1, so the loss is log(sumExp) less their z.
     total += Math.log(sumExp) - ((1 - smoothing) * (logits[row + label] - max) + smoothing * (sum / classes));
     if (dLogits) {
       for (let c = 0; c < classes; c++) {

@@ -56,10 +56,9 @@ export const rmspropUpdate = updateKernel('rmsprop_update', 4, (o: OptimizerConf
 ]);
 
 /**
- * The optimiser's values of one step-table entry (Step.opt) for run step `run` (0-based) at rate `lr`: computed on
- * the CPU in float64 as PyTorch computes its host scalars, rounded to f32 once when the table is written. Only
- * adam_update reads them: [step_size = lr / (1 − β1^t), bc2_sqrt = √(1 − β2^t), decay = 1 − lr · wd for
- * AdamW (1 for Adam), 0] with t = run + 1. The other optimisers need no more than the entry's run and lr.
+ * The optimiser's values of one step-table entry (Step.opt) for run step `run` (0-based) at rate `lr`, in float64 as
+ * PyTorch computes its host scalars, rounded to f32 once. Only adam_update reads them: [lr / (1 − β1^t),
+ * √(1 − β2^t), 1 − lr · wd for AdamW (1 for Adam), 0] with t = run + 1.
  */
 export function optimizerStepValues(o: OptimizerConfig, lr: number, run: number): number[] {
   if (o.name !== 'adam' && o.name !== 'adamw') return [];
