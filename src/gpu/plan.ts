@@ -235,11 +235,10 @@ export function evalEntries({ batches, firstSlot }: EvalPlan, evalRows: number):
 
 /** A session's whole table: its training steps from run step 0, then every evaluation batch of every set. */
 export function sessionEntries(settings: SessionSettings, plan: Plan): StepEntry[] {
+  const sets = [plan.test, plan.val, plan.train];
   return [
     ...trainingEntries(settings, plan, 0),
-    ...(plan.test ? evalEntries(plan.test, plan.evalRows) : []),
-    ...(plan.val ? evalEntries(plan.val, plan.evalRows) : []),
-    ...evalEntries(plan.train, plan.evalRows),
+    ...sets.flatMap((set) => (set ? evalEntries(set, plan.evalRows) : [])),
   ];
 }
 
