@@ -48,7 +48,6 @@ import {
 
 /** What a session is made of, all made once at set-up. */
 interface SessionParts {
-  gpu: Gpu;
   res: Resources;
   plan: Plan;
   buffers: NetBuffers;
@@ -83,8 +82,7 @@ export class WebGpuSession implements TrainingSession {
   readonly stats: GpuStats;
   readonly stepsPerEpoch: number;
   readonly evalRows: number;
-  /** Dispatches recorded per training step: 3 · layers + 1 with fused ReLU and the fused SGD update; 2 more per
-   * hidden layer for another activation or dropout, 1 more for an optimiser's dispatch; none when evaluateOnly. */
+  /** Dispatches recorded per training step (see NetGraph.trainStep); none when evaluateOnly. */
   readonly dispatchesPerStep: number;
   private readonly device: GPUDevice;
   private readonly plan: Plan;
@@ -108,7 +106,7 @@ export class WebGpuSession implements TrainingSession {
     this.plan = parts.plan;
     this.buffers = parts.buffers;
     this.recorder = parts.recorder;
-    this.device = parts.gpu.device;
+    this.device = parts.res.device;
     this.stats = parts.res.stats;
     this.stepsPerEpoch = this.plan.stepsPerEpoch;
     this.evalRows = this.plan.evalRows;
@@ -162,7 +160,7 @@ export class WebGpuSession implements TrainingSession {
         const stagingBytes = Math.max(stepsPerEpoch * 4, evalSlots(plan) * 8, table.total * 4);
         const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
         const recorder = new Recorder(gpu, res.stats, staging);
-        return { gpu, res, plan, buffers, stepTable, step, evals, recorder, kernels, graph };
+        return { res, plan, buffers, stepTable, step, evals, recorder, kernels, graph };
       });
       res.endSetup();
       return new WebGpuSession(parts, options, onDispose, prerecord);
@@ -290,7 +288,7 @@ export class WebGpuSession implements TrainingSession {
     const bytes = set.count * classes * 4;
     const { kernels, graph, buffers } = this.parts;
     return this.serial(async () => {
-      const res = new Resources(this.parts.gpu);
+      const res = new Resources(this.parts.res.gpu);
       try {
         const { lists, outputs, staging } = await scoped(this.device, 'the prediction', PREDICTION_FIX, async () => {
           // The session's own sets are on the GPU already (eval predicts its test set).
