@@ -1,3 +1,4 @@
+import type { DropoutConfig } from '../backend.js';
 import { type ParamTable, paramTable, view } from '../model/params.js';
 import { type ModelSpec, outputSize } from '../model/spec.js';
 import { activationBackward, activationForward } from './activations.js';
@@ -6,13 +7,8 @@ import { dropout, dropoutBackward } from './dropout.js';
 import { modelLoss } from './losses.js';
 import { matmulNN, matmulNT, matmulTN } from './matmul.js';
 
-/** Dropout for one training forward pass: the rate and the (seed, step) that key its masks. */
-export interface DropoutStep {
-  rate: number;
-  seed: number;
-  /** The run's step count, 0-based: each step draws fresh masks. */
-  step: number;
-}
+/** Dropout for one training forward pass: its settings, and the run's step count (0-based) that keys its masks. */
+export type DropoutStep = DropoutConfig & { step: number };
 
 /**
  * Forward and backward passes of the whole MLP on the CPU, composed from the reference ops in the same order the GPU

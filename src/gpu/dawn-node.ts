@@ -34,9 +34,7 @@ export function ensureRuntimeDir(): void {
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 }
 
-/**
- * Loads Dawn, with its WebGPU constants (GPUBufferUsage, ...) made globals as in a browser, and creates an instance.
- */
+/** Loads Dawn, its WebGPU constants (GPUBufferUsage, ...) made globals as in a browser, and creates an instance. */
 export async function createDawn(dawnOptions: string[]): Promise<GPU> {
   ensureRuntimeDir();
   let dawn: DawnModule;
