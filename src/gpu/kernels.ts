@@ -41,7 +41,8 @@ const DEFINITIONS = [
   noop,
 ] as const;
 
-type Definition = (typeof DEFINITIONS)[number];
+/** One kernel's definition, as KERNELS lists them. */
+export type Definition = (typeof DEFINITIONS)[number];
 export type KernelName = Definition['name'];
 
 /** How each kernel binds and what its WGSL takes from TypeScript, by name. */
