@@ -1,6 +1,5 @@
 // Iris: tell three species of iris apart from four measurements of a flower, read from iris.csv.
-// Run it with `node iris.mjs` (in this folder: the file is found next to this script).
-
+// Run it with `node iris.mjs`: it finds iris.csv beside itself, wherever it is run from.
 import { fileURLToPath } from 'node:url';
 import { MLP } from 'webgpu-mlp';
 import { numericColumns, readCsvFile, textColumn } from 'webgpu-mlp/node';
@@ -11,8 +10,8 @@ const features = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 const values = numericColumns(table, features); // all rows end to end, four numbers each
 const species = textColumn(table, 'species');
 
-// Hold one row in five out as a test set the model never trains on. The file lists the species in turn,
-// so the 30 test rows hold 10 flowers of each species.
+// Hold one row in five out as a test set the model never trains on. The file lists the species one after another,
+// 50 rows each, so the 30 test rows hold 10 flowers of each.
 const train = { x: [], y: [] };
 const test = { x: [], y: [] };
 for (let r = 0; r < species.length; r++) {
@@ -21,9 +20,9 @@ for (let r = 0; r < species.length; r++) {
   part.y.push(species[r]);
 }
 
-// Four inputs, 16 hidden units, three classes. The features' names go into the model file, so the CLI's
-// `eval` and `predict` can read other CSV files with it. 150 rows: the CPU is quicker than a GPU here.
-const model = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, features, backend: 'cpu', seed: 1 });
+// Four inputs, 16 hidden units, three classes (named by the labels: setosa, versicolor, virginica).
+// 150 rows: the CPU is quicker than a GPU here.
+const model = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, backend: 'cpu', seed: 1 });
 await model.fit(train.x, train.y, { epochs: 100, batchSize: 16, optimizer: 'adam', learningRate: 0.01 });
 
 // Accuracy on rows the model has not seen is the honest measure of what it learned.
