@@ -46,6 +46,12 @@ export function describeExamples(packed: () => { temp: string; tarball: string }
       return result.stdout;
     }
 
+    it('the folder holds the Node examples checked here and the page', () => {
+      const scripts = fs.readdirSync(examples).filter((f) => f.endsWith('.mjs'));
+      expect(scripts.sort()).toEqual(['iris.mjs', 'mnist.mjs', 'regression.mjs', 'xor.mjs']);
+      expect(fs.existsSync(path.join(examples, 'worker-page', 'index.html'))).toBe(true);
+    });
+
     it('xor.mjs learns XOR and prints each row', () => {
       const output = node('xor.mjs');
       for (const [a, b] of [
