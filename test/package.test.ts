@@ -1,8 +1,9 @@
 /**
  * The package as a user gets it: `npm pack` (which builds it), installed from the tarball into a fresh project
  * offline, and used there as a person would: a plain Node script on both backends, TypeScript against the shipped
- * declarations, a Vite app in Chromium, the README's command-line lines through npx, and the README's examples (Node,
- * a page and a Web Worker) as they stand. The tarball is the one the README's install line names. The project's code (the fixtures in test/consumer/) imports
+ * declarations, a Vite app in Chromium, the README's command-line lines through npx, the README's examples (Node,
+ * a page and a Web Worker) as they stand, and examples/ in a project of their own (test/examples-suite.ts). The
+ * tarball is the one the README's install line names. The project's code (the fixtures in test/consumer/) imports
  * the package by its name only.
  */
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, WEBGPU, watchPage } from './e2e-browser.js';
 import { serveStatic } from './e2e-server.js';
+import { describeExamples } from './examples-suite.js';
 // WebGPU on SwiftShader (unless a driver is chosen) for the project's processes too: they inherit the variable.
 import './gpu-setup.js';
 import { installConsumer, mustRun, pack, ROOT, run, userEnv } from './package-consumer.js';
@@ -291,3 +293,5 @@ describe("the README's page and Web Worker", () => {
     );
   });
 });
+
+describeExamples(() => ({ temp, tarball }));
