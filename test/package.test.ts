@@ -73,7 +73,34 @@ describe('the packed tarball', () => {
   });
 });
 
+describe('a page-only install (the library alone, without the optional peer webgpu)', () => {
+  it('holds no Dawn; in Node, webgpu is refused with the line that says to install it, and auto trains on the CPU', () => {
+    expect(fs.existsSync(path.join(project, 'node_modules', 'webgpu')), 'Dawn is not installed').toBe(false);
+    const result = node('no-dawn.mjs');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const install = 'WebGPU in Node needs Dawn, the "webgpu" package, which is not installed: npm install webgpu';
+    expect(JSON.parse(result.stdout)).toEqual({
+      refused: `NoAdapterError: ${install}`,
+      kinds: ['cpu'],
+      epochs: 3,
+      predicted: 4,
+    });
+    fs.writeFileSync(path.join(project, 'xor.csv'), `a,b,y\n${'0,0,no\n0,1,yes\n1,0,yes\n1,1,no\n'.repeat(10)}`);
+    const cli = run(
+      'npx',
+      ['--offline', 'webgpu-mlp', 'train', '--data', 'xor.csv', '--target', 'y', '--backend', 'webgpu'],
+      project,
+    );
+    expect(cli.stderr).toBe(`error: ${install}; or use --backend cpu\n`);
+    expect(cli.status).toBe(2);
+  });
+});
+
 describe('in a fresh project that installed the tarball', () => {
+  // A Node app installs Dawn beside the library for the GPU, as the README says.
+  beforeAll(() => installConsumer(project, tarball, ['webgpu']), 300_000);
+
   it('a plain Node ESM script trains on the CPU and on WebGPU, predicts, evaluates, round-trips, and exits by itself', () => {
     const result = node('train.mjs');
     expect(result.error, 'the script must end by itself').toBeUndefined();
@@ -217,6 +244,7 @@ describe('a Vite app that imports the package', () => {
       .join('\n');
     expect(bundle).not.toMatch(/["']node:\w+["']/);
     expect(bundle.includes('@compute'), "the kernels' WGSL is in the bundle").toBe(true);
+    expect(bundle, 'Papa Parse stays out of a page that reads no CSV').not.toContain('Quoted field unterminated');
     const server = await serveStatic(path.join(app, 'dist'));
     try {
       browser = await launchChromium(WEBGPU);

@@ -1,8 +1,19 @@
 /**
  * A CSV table's cells, and how a cell becomes a number. Papa Parse reads any CSV; text without a quote character
- * (almost every numeric table) is scanned here to the same cells as offsets into the text, ten times as fast.
+ * (almost every numeric table) is scanned here to the same cells as offsets into the text, ten times as fast, and
+ * without Papa Parse, which the callers load only for the rest (so that a page that reads no CSV never holds it).
  */
-import Papa from 'papaparse';
+
+/**
+ * What this file uses of Papa Parse's module, as the caller loaded it; written out rather than imported, so that the
+ * published declarations need no @types/papaparse.
+ */
+export interface PapaParse {
+  parse<T>(
+    text: string,
+    config: { delimiter: string; skipEmptyLines: boolean },
+  ): { data: T[]; errors: { row?: number; message: string }[] };
+}
 
 /** A table's data cells, row by row (blank lines skipped), one per column. */
 export interface Cells {
@@ -134,8 +145,8 @@ export function scanUnquoted(text: string): ParsedCells | undefined {
 }
 
 /** Any CSV text, read by Papa Parse (quoting, CRLF or CR line ends), blank lines skipped. */
-export function parseWithPapa(text: string): ParsedCells {
-  const parsed = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: true });
+export function parseWithPapa(papa: PapaParse, text: string): ParsedCells {
+  const parsed = papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: true });
   const error = parsed.errors[0];
   if (error) return { unclosedQuote: { row: error.row, message: error.message } };
   const [header = [], ...rows] = parsed.data;

@@ -3,7 +3,7 @@
  * the header) and the column; nothing is imputed. No Node imports: the browser demo reads files the same way.
  */
 import { UserError } from '../errors.js';
-import { type Cells, DECIMAL, parseWithPapa, scanUnquoted } from './csv-cells.js';
+import { type Cells, DECIMAL, type PapaParse, type ParsedCells, parseWithPapa, scanUnquoted } from './csv-cells.js';
 
 export interface CsvTable {
   /** Where the text came from, for messages. */
@@ -14,13 +14,31 @@ export interface CsvTable {
   cells: Cells;
 }
 
-/** Parses CSV text with a header row. Blank lines are skipped; every other row must have one cell per column. */
-export function parseCsv(text: string, file: string): CsvTable {
+/**
+ * Parses CSV text with a header row. Blank lines are skipped; every other row must have one cell per column. Text
+ * with a quote character (or line ends other than \n or \r\n) is read by Papa Parse, loaded on the first such file.
+ */
+export async function parseCsv(text: string, file: string): Promise<CsvTable> {
+  const body = withoutMark(text, file);
+  return checkedTable(file, scanUnquoted(body) ?? parseWithPapa((await import('papaparse')).default, body));
+}
+
+/** parseCsv where Papa Parse can be loaded synchronously (Node's require, in csv-file.ts). */
+export function parseCsvSync(text: string, file: string, loadPapa: () => PapaParse): CsvTable {
+  const body = withoutMark(text, file);
+  return checkedTable(file, scanUnquoted(body) ?? parseWithPapa(loadPapa(), body));
+}
+
+/** The text without its byte-order mark; an empty file is an error. */
+function withoutMark(text: string, file: string): string {
   if (text.trim() === '') {
     throw new UserError(`${file}: the file is empty: a CSV file needs a header row of column names, then rows of data`);
   }
-  const unmarked = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const parsed = scanUnquoted(unmarked) ?? parseWithPapa(unmarked);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** The table of parsed cells, once its header names every column once and every row has one cell per column. */
+function checkedTable(file: string, parsed: ParsedCells): CsvTable {
   if (parsed.header === undefined) {
     const { row, message } = parsed.unclosedQuote;
     const where = row === undefined ? '' : ` row ${row}:`;
