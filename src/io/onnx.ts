@@ -261,5 +261,6 @@ export function encodeOnnx(spec: ModelSpec, params: Float32Array): Uint8Array {
       output: [tensorType(ONNX_OUTPUT, FLOAT, outputSize(spec))],
     },
   };
-  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+  // A Uint8Array of its own: protobufjs gives a Node Buffer, maybe a view into Node's shared pool.
+  return new Uint8Array(ModelProto.encode(ModelProto.fromObject(model)).finish());
 }
