@@ -93,7 +93,7 @@ async function expectSameAnswers(
   }
 }
 
-const FIT = { epochs: 15, batchSize: 30, learningRate: 0.01 } as const;
+const FIT = { epochs: 5, batchSize: 30, learningRate: 0.01 } as const;
 
 async function trained(options: Omit<ModelOptions, 'inputs'>, x: Float32Array | Uint8Array, y: unknown) {
   const model = await MLP.create({ inputs: FEATURES, backend: 'cpu', seed: 3, ...options } as ModelOptions);

@@ -8,7 +8,7 @@
 import protobuf from 'protobufjs/light.js';
 import { paramTable, view } from '../model/params.js';
 import { inputSize, LEAKY_SLOPE, type ModelSpec, outputSize } from '../model/spec.js';
-import { targetStandardisation } from '../model/table.js';
+import { type TableDescription, targetStandardisation } from '../model/table.js';
 
 /**
  * Opset 13 (ONNX 1.8) holds every operator the graph needs, each as it is still defined (Softmax over one axis is
@@ -18,10 +18,9 @@ import { targetStandardisation } from '../model/table.js';
 const OPSET = 13;
 const IR_VERSION = 7;
 
-/** The name of the graph's input, [batch, features] (an image model's: [batch, pixels] of uint8 bytes). */
-export const ONNX_INPUT = 'input';
-/** The name of its output, [batch, outputs]. */
-export const ONNX_OUTPUT = 'output';
+/** The graph's input, [batch, features] (an image model's: [batch, pixels] of uint8 bytes), and output. */
+const INPUT = 'input';
+const OUTPUT = 'output';
 
 /** TensorProto.DataType's values for the element types used here. */
 const FLOAT = 1;
@@ -165,11 +164,14 @@ class GraphBuilder {
   }
 }
 
+/** The constants of GELU's nodes, by name. */
+const GELU_CONSTANTS = { 'gelu.sqrt1_2': Math.SQRT1_2, 'gelu.half': 0.5, 'gelu.one': 1 };
+
 /** GELU as activations.ts computes it, x/2 · (1 + erf(x/√2)), of opset 13's Erf, Mul and Add. */
 function gelu(graph: GraphBuilder, x: string, out: string): string {
   const erf = graph.node('Erf', [graph.node('Mul', [x, 'gelu.sqrt1_2'], `${out}.scaled`)], `${out}.erf`);
   const half = graph.node('Mul', [x, 'gelu.half'], `${out}.half`);
-  return graph.node('Mul', [half, graph.node('Add', [erf, 'gelu.one'], `${out}.cdf2`)], out);
+  return graph.node('Mul', [half, graph.node('Add', [erf, 'gelu.one'], `${out}.one_plus_erf`)], out);
 }
 
 /** The hidden activation of `spec` on `x`, as node `out`. */
@@ -193,10 +195,44 @@ const tensorType = (name: string, elemType: number, width: number) => ({
   type: { tensor_type: { elem_type: elemType, shape: { dim: [{ dim_param: 'batch' }, { dim_value: width }] } } },
 });
 
+/** The network's input as predict prepares it: a table's rows standardised, or image bytes normalised. */
+function preparedInput(graph: GraphBuilder, spec: ModelSpec): string {
+  const d = spec.data;
+  if (d) {
+    // (x - mean) / std, each rounded to float32 as predict's standardisation is.
+    const centred = graph.node('Sub', [INPUT, graph.constant('feature_mean', d.featureMean)], 'centred');
+    return graph.node('Div', [centred, graph.constant('feature_std', d.featureStd)], 'standardised');
+  }
+  // byte / (255 std) - mean / std, as the backends gather a batch of images.
+  const bytes = graph.node('Cast', [INPUT], 'pixels', [{ name: 'to', type: 'INT', i: FLOAT }]);
+  const scaled = graph.node('Mul', [bytes, graph.constant('pixel_scale', [1 / (255 * spec.inputStd)], [])], 'scaled');
+  return graph.node('Sub', [scaled, graph.constant('pixel_shift', [spec.inputMean / spec.inputStd], [])], 'normalised');
+}
+
+/** The last layer's outputs as predict answers: probabilities, a regression's targets in their units, or as they are. */
+function answers(graph: GraphBuilder, spec: ModelSpec, outputs: string): void {
+  if (spec.task === 'regression') {
+    const { mean, std } = targetStandardisation(spec.data, outputSize(spec));
+    const scaled = graph.node('Mul', [outputs, graph.constant('target_std', std)], 'targets.scaled');
+    graph.node('Add', [scaled, graph.constant('target_mean', mean)], OUTPUT);
+  } else if (spec.loss === 'softmax-cross-entropy') {
+    graph.node('Softmax', [outputs], OUTPUT, [{ name: 'axis', type: 'INT', i: -1 }]);
+  } else {
+    graph.node('Identity', [outputs], OUTPUT);
+  }
+}
+
 /** What the output holds, for the model's doc string. */
 function outputMeaning(spec: ModelSpec): string {
   if (spec.task === 'regression') return `the ${outputSize(spec)} targets in their units`;
   return spec.loss === 'mse' ? 'the raw scores of the classes (an mse classifier)' : 'the probability of each class';
+}
+
+/** A table's columns as metadata_props, each a JSON list: its features, and its classes or targets. */
+function columns(d: TableDescription | undefined): { key: string; value: string }[] {
+  if (!d) return [];
+  const lists = { features: d.features, ...(d.classes ? { classes: d.classes } : { targets: d.targets }) };
+  return Object.entries(lists).map(([key, names]) => ({ key, value: JSON.stringify(names) }));
 }
 
 /**
@@ -206,25 +242,9 @@ function outputMeaning(spec: ModelSpec): string {
  */
 export function encodeOnnx(spec: ModelSpec, params: Float32Array): Uint8Array {
   const graph = new GraphBuilder();
-  const d = spec.data;
-  let x: string;
-  if (d) {
-    // A table: (x - mean) / std, each rounded to float32 as predict's standardisation is.
-    const centred = graph.node('Sub', [ONNX_INPUT, graph.constant('feature_mean', d.featureMean)], 'centred');
-    x = graph.node('Div', [centred, graph.constant('feature_std', d.featureStd)], 'standardised');
-  } else {
-    // Image bytes: byte / (255 std) - mean / std, as the backends gather a batch.
-    const bytes = graph.node('Cast', [ONNX_INPUT], 'pixels', [{ name: 'to', type: 'INT', i: FLOAT }]);
-    const scaled = graph.node('Mul', [bytes, graph.constant('pixel_scale', [1 / (255 * spec.inputStd)], [])], 'scaled');
-    x = graph.node('Sub', [scaled, graph.constant('pixel_shift', [spec.inputMean / spec.inputStd], [])], 'normalised');
-  }
+  let x = preparedInput(graph, spec);
   if (spec.activation === 'gelu') {
-    for (const [name, value] of [
-      ['sqrt1_2', Math.SQRT1_2],
-      ['half', 0.5],
-      ['one', 1],
-    ] as const)
-      graph.constant(`gelu.${name}`, [value], []);
+    for (const [name, value] of Object.entries(GELU_CONSTANTS)) graph.constant(name, [value], []);
   }
   const { layers } = paramTable(spec);
   layers.forEach(({ weight, bias }, l) => {
@@ -234,31 +254,19 @@ export function encodeOnnx(spec: ModelSpec, params: Float32Array): Uint8Array {
     const z = graph.node('Gemm', [x, w, b], `${2 * l}.linear`, [{ name: 'transB', type: 'INT', i: 1 }]);
     x = l + 1 < layers.length ? activation(graph, spec, z, `${2 * l + 1}.${spec.activation}`) : z;
   });
-  const metadata: Record<string, string[]> = {};
-  if (spec.task === 'regression') {
-    const { mean, std } = targetStandardisation(d, outputSize(spec));
-    const scaled = graph.node('Mul', [x, graph.constant('target_std', std)], 'targets.scaled');
-    x = graph.node('Add', [scaled, graph.constant('target_mean', mean)], ONNX_OUTPUT);
-    metadata.targets = d!.targets;
-  } else if (spec.loss === 'softmax-cross-entropy') {
-    x = graph.node('Softmax', [x], ONNX_OUTPUT, [{ name: 'axis', type: 'INT', i: -1 }]);
-  } else {
-    x = graph.node('Identity', [x], ONNX_OUTPUT);
-  }
-  if (d) metadata.features = d.features;
-  if (d?.classes) metadata.classes = d.classes;
+  answers(graph, spec, x);
   const model = {
     ir_version: IR_VERSION,
     producer_name: 'webgpu-mlp',
     doc_string: `An MLP ${spec.layers.join('-')} (${spec.activation}): the output is ${outputMeaning(spec)}.`,
     opset_import: [{ domain: '', version: OPSET }],
-    metadata_props: Object.entries(metadata).map(([key, names]) => ({ key, value: JSON.stringify(names) })),
+    metadata_props: columns(spec.data),
     graph: {
       name: 'mlp',
       node: graph.nodes,
       initializer: graph.initializers,
-      input: [tensorType(ONNX_INPUT, d ? FLOAT : UINT8, inputSize(spec))],
-      output: [tensorType(ONNX_OUTPUT, FLOAT, outputSize(spec))],
+      input: [tensorType(INPUT, spec.data ? FLOAT : UINT8, inputSize(spec))],
+      output: [tensorType(OUTPUT, FLOAT, outputSize(spec))],
     },
   };
   // A Uint8Array of its own: protobufjs gives a Node Buffer, maybe a view into Node's shared pool.
