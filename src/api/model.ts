@@ -317,10 +317,10 @@ export class MLP {
   }
 
   /**
-   * The model as ONNX (opset 13): the bytes of a .onnx file whose graph computes what predict does, from input
-   * "input" [batch, features] float32 (a model of images: [batch, pixels] uint8 bytes) to output "output"
-   * [batch, outputs]: a classifier's class probabilities (an `mse` classifier's raw outputs), a regression's targets
-   * in their units. A table's model names its features and its classes or targets in the metadata, as JSON lists.
+   * The model as ONNX (opset 13): the bytes of a .onnx file whose graph computes what predict does. Its input "input"
+   * is `[batch, features]` float32 (a model of images: `[batch, pixels]` uint8 bytes), its output "output"
+   * `[batch, outputs]`, a classifier's class probabilities (an `mse` classifier's raw outputs) or a regression's
+   * targets in their units. A table's model names its features and its classes or targets in the metadata, as JSON.
    */
   toOnnx(): Uint8Array {
     return encodeOnnx(this.trained('toOnnx'), this.params);
