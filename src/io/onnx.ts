@@ -209,7 +209,7 @@ function preparedInput(graph: GraphBuilder, spec: ModelSpec): string {
   return graph.node('Sub', [scaled, graph.constant('pixel_shift', [spec.inputMean / spec.inputStd], [])], 'normalised');
 }
 
-/** The last layer's outputs as predict answers: probabilities, a regression's targets in their units, or as they are. */
+/** The last layer's outputs as predict gives them: probabilities, a regression's targets in their units, or raw. */
 function answers(graph: GraphBuilder, spec: ModelSpec, outputs: string): void {
   if (spec.task === 'regression') {
     const { mean, std } = targetStandardisation(spec.data, outputSize(spec));
