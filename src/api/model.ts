@@ -4,6 +4,7 @@ import { CpuBackend } from '../cpu/backend.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel, encodeModel } from '../io/model-codec.js';
+import { encodeOnnx } from '../io/onnx.js';
 import { initParams, paramTable } from '../model/params.js';
 import { inputSize, type ModelSpec, outputSize, validateSpec } from '../model/spec.js';
 import { evaluateModel, evaluateRegression, inferenceSettings, predictOutputs } from '../train/inference.js';
@@ -313,6 +314,16 @@ export class MLP {
    */
   toBytes(): Uint8Array {
     return encodeModel(this.trained('toBytes'), this.params);
+  }
+
+  /**
+   * The model as ONNX (opset 13): the bytes of a .onnx file whose graph computes what predict does. Its input "input"
+   * is `[batch, features]` float32 (a model of images: `[batch, pixels]` uint8 bytes), its output "output"
+   * `[batch, outputs]`, a classifier's class probabilities (an `mse` classifier's raw outputs) or a regression's
+   * targets in their units. A table's model names its features and its classes or targets in the metadata, as JSON.
+   */
+  toOnnx(): Uint8Array {
+    return encodeOnnx(this.trained('toOnnx'), this.params);
   }
 
   /** Frees the model's backend: its GPU buffers and, unless it was given one, its device. */
