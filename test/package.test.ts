@@ -245,6 +245,13 @@ describe('a Vite app that imports the package', () => {
     expect(bundle).not.toMatch(/["']node:\w+["']/);
     expect(bundle.includes('@compute'), "the kernels' WGSL is in the bundle").toBe(true);
     expect(bundle, 'Papa Parse stays out of a page that reads no CSV').not.toContain('Quoted field unterminated');
+    const entry = /<script[^>]+src="\/?([^"]+)"/.exec(
+      fs.readFileSync(path.join(app, 'dist', 'index.html'), 'utf8'),
+    )![1];
+    const entryCode = fs.readFileSync(path.join(app, 'dist', entry), 'utf8');
+    expect(entryCode, 'the ONNX encoder (protobufjs) loads only when toOnnx is called').not.toContain(
+      'invalid wire type',
+    );
     const server = await serveStatic(path.join(app, 'dist'));
     try {
       browser = await launchChromium(WEBGPU);

@@ -4,7 +4,6 @@ import { CpuBackend } from '../cpu/backend.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel, encodeModel } from '../io/model-codec.js';
-import { encodeOnnx } from '../io/onnx.js';
 import { initParams, paramTable } from '../model/params.js';
 import { inputSize, type ModelSpec, outputSize, validateSpec } from '../model/spec.js';
 import { evaluateModel, evaluateRegression, inferenceSettings, predictOutputs } from '../train/inference.js';
@@ -321,9 +320,12 @@ export class MLP {
    * is `[batch, features]` float32 (a model of images: `[batch, pixels]` uint8 bytes), its output "output"
    * `[batch, outputs]`, a classifier's class probabilities (an `mse` classifier's raw outputs) or a regression's
    * targets in their units. A table's model names its features and its classes or targets in the metadata, as JSON.
+   * The encoder is loaded on the first call, so a page that never exports does not carry it.
    */
-  toOnnx(): Uint8Array {
-    return encodeOnnx(this.trained('toOnnx'), this.params);
+  async toOnnx(): Promise<Uint8Array> {
+    const [spec, params] = [this.trained('toOnnx'), this.params];
+    const { encodeOnnx } = await import('../io/onnx.js');
+    return encodeOnnx(spec, params);
   }
 
   /** Frees the model's backend: its GPU buffers and, unless it was given one, its device. */

@@ -34,7 +34,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   // The CPU backend: exporting reads the weights and computes nothing, so it never needs a GPU.
   const model = await MLP.fromBytes(readFileBytes(modelFile, 'model file'), { backend: 'cpu', source: modelFile });
   try {
-    const bytes = model.toOnnx();
+    const bytes = await model.toOnnx();
     writeFileAtomic(onnxFile, bytes);
     say(`wrote ${onnxFile}: ${model.layers.join('-')} ${model.task} model, ${bytes.length} bytes\n`);
   } finally {
