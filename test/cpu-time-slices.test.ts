@@ -38,7 +38,7 @@ describe('the CPU backend in slices of time', () => {
     whole.input.set(input);
     sliced.input.set(input);
     const expected = whole.forward(params, rows).slice();
-    let outputs = new Float32Array(0);
+    let outputs: Float32Array = new Float32Array(0);
     for (const [first, count] of [
       [0, 1],
       [1, 32],
@@ -53,6 +53,7 @@ describe('the CPU backend in slices of time', () => {
 
   it('a slicer returns at once within its slice, and after a macrotask once the slice is spent', async () => {
     const slicer = new TimeSlicer(1_000);
+    expect(await ticksDuring(() => slicer.pause()), "the first pause yields: the caller's time is unknown").toBe(1);
     const ran = await ticksDuring(async () => {
       for (let i = 0; i < 100; i++) await slicer.pause();
     });

@@ -29,7 +29,8 @@ export function nextMacrotask(): Promise<void> {
 
 /** Counts the time since the thread was last handed back, and hands it back once a slice is spent. */
 export class TimeSlicer {
-  private sliceStart = performance.now();
+  /** A new slicer's first pause yields: it cannot know how long its caller has held the thread. */
+  private sliceStart = -Infinity;
 
   constructor(private readonly sliceMs = SLICE_MS) {}
 
