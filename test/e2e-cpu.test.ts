@@ -1,13 +1,13 @@
 /**
  * A page that trains on the CPU on its main thread never freezes: while a 20-256-256-2 network trains two epochs at
- * batch 32 and is evaluated after each (test/e2e-cpu-page.ts, bundled by esbuild and served as files), no task of the
+ * batch 32 and is evaluated after each (test/e2e-cpu-page.ts, bundled by Vite and served as files), no task of the
  * page's main thread works for 50 ms (by the thread's own clock in Chromium's trace), and the Long Tasks API reports
  * no long task where the machine gave the thread a core.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
+import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, ROOT } from './e2e-browser.js';
 import { type StaticServer, serveStatic } from './e2e-server.js';
@@ -20,14 +20,14 @@ let browser: Browser;
 beforeAll(async () => {
   fs.rmSync(PAGE, { recursive: true, force: true });
   fs.mkdirSync(PAGE, { recursive: true });
+  // Vite's library build: the page's script with the library in it, one ES module.
   await build({
-    entryPoints: [path.join(ROOT, 'test', 'e2e-cpu-page.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    outfile: path.join(PAGE, 'page.js'),
-    logLevel: 'warning',
+    configFile: false,
+    logLevel: 'warn',
+    build: {
+      outDir: PAGE,
+      lib: { entry: path.join(ROOT, 'test', 'e2e-cpu-page.ts'), formats: ['es'], fileName: () => 'page.js' },
+    },
   });
   fs.writeFileSync(
     path.join(PAGE, 'index.html'),
