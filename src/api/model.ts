@@ -13,7 +13,7 @@ import type { SettingName } from '../train/setting-names.js';
 import { MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { checkRun, type TrainCallbacks, type TrainStart, train } from '../train/trainer.js';
 import { defaultNames, type Inputs, inputSet, type Labels, labelledSet, trainingSets } from './arrays.js';
-import { checkFits, explainFailure, openBackend } from './engine.js';
+import { autoCpuNote, checkFits, explainFailure, openBackend } from './engine.js';
 import { imageNames, labelledImages, trainingImages, unlabelledImages } from './images.js';
 import {
   type BackendChoice,
@@ -362,16 +362,17 @@ export class MLP {
     return settings;
   }
 
-  /** Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's moves to the CPU. */
+  /**
+   * Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's limits, or a training
+   * run the CPU does faster, moves to the CPU.
+   */
   private fitBackend(settings: SessionSettings): void {
-    try {
-      checkFits(this.engine, settings);
-    } catch (error) {
-      if (this.opening.choice !== 'auto' || !(error instanceof UserError)) throw error;
-      this.engine.dispose();
-      this.engine = new CpuBackend();
-      this.opening.onBackend?.({ kind: 'cpu', because: 'limits', error });
-    }
+    if (this.opening.choice !== 'auto') return checkFits(this.engine, settings);
+    const note = autoCpuNote(this.engine, settings);
+    if (!note) return;
+    this.engine.dispose();
+    this.engine = new CpuBackend();
+    this.opening.onBackend?.(note);
   }
 
   /** One call at a time, as fit, predict and evaluate share the model's weights; its errors in the API's words. */

@@ -1,9 +1,11 @@
 /** What fit, predict and evaluate give back, in the task's terms. */
 import { type ModelSpec, outputSize } from '../model/spec.js';
 import { targetStandardisation, unstandardiseFloat32 } from '../model/table.js';
+import { convergenceWarning } from '../train/convergence.js';
 import type { EpochMetrics } from '../train/evaluation.js';
 import { argmax, softmax } from '../train/metrics.js';
 import type { EpochRecord, TrainResult } from '../train/trainer.js';
+import { apiName } from './wording.js';
 
 type SetResult = NonNullable<TrainResult['test']>;
 type SetRegression = NonNullable<TrainResult['testRegression']>;
@@ -20,6 +22,12 @@ export interface FitResult {
   seconds: number;
   /** With earlyStopping: the epoch whose weights the model now has, and whether training stopped before `epochs`. */
   earlyStopping?: { bestEpoch: number; stopped: boolean };
+  /**
+   * Whether the training loss had settled by the end (false: one of the last 10 epochs still lowered it by more than
+   * 1e-4), for a run of 2 epochs or more that early stopping did not end; with `warning` saying what to do when false.
+   */
+  converged?: boolean;
+  warning?: string;
   /** The figures of the weights the model keeps, on testData and on the validation rows, where fit had them. */
   test?: ClassifierMetrics | RegressionReport;
   val?: ClassifierMetrics | RegressionReport;
@@ -31,12 +39,23 @@ export const figures = (metrics: SetResult, r?: SetRegression): ClassifierMetric
     ? { loss: metrics.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget }
     : { loss: metrics.loss, accuracy: metrics.accuracy };
 
-export function fitResult({ history, steps, seconds, earlyStop, test, val, ...r }: TrainResult): FitResult {
+export function fitResult({
+  history,
+  steps,
+  seconds,
+  earlyStop,
+  convergence,
+  test,
+  val,
+  ...r
+}: TrainResult): FitResult {
   return {
     history,
     steps,
     seconds,
     ...(earlyStop ? { earlyStopping: earlyStop } : {}),
+    ...(convergence ? { converged: convergence.converged } : {}),
+    ...(convergence?.converged === false ? { warning: convergenceWarning(convergence, apiName) } : {}),
     ...(test ? { test: figures(test, r.testRegression) } : {}),
     ...(val ? { val: figures(val, r.valRegression) } : {}),
   };

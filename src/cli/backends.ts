@@ -12,6 +12,8 @@ export { BACKEND_CHOICES, type BackendChoice };
 /** auto's choice in the CLI's words; `work` says what the backend is for ("training", "evaluating"). */
 export function choiceLine(note: BackendNote, work: string): string {
   if (note.kind === 'webgpu') return 'backend auto: using WebGPU';
+  if (note.because === 'faster')
+    return `backend auto: ${note.detail}, ${work} on the CPU (--backend webgpu forces the GPU)`;
   if (note.because === 'limits')
     return `backend auto: too large for this GPU (${cliMessage(note.error)}), ${work} on the CPU`;
   const why = note.detail ? ` (${note.detail})` : '';

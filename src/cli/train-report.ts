@@ -4,6 +4,8 @@ import type { FitStart } from '../api/options.js';
 import type { ClassifierMetrics, FitResult, RegressionReport } from '../api/records.js';
 import { columnList } from '../data/csv.js';
 import type { TableDescription } from '../model/table.js';
+import { convergence, convergenceWarning } from '../train/convergence.js';
+import { cliName } from './failure.js';
 import { percent } from './progress.js';
 import type { RunConfig } from './train-config.js';
 import type { TrainingData } from './train-data.js';
@@ -49,6 +51,12 @@ export function earlyStopLine(
   return earlyStop.stopped
     ? `early stop after epoch ${history.length}: the validation loss had not improved for ${patience} epochs; ${best}`
     : `early stopping: ${best}`;
+}
+
+/** The line of a run whose training loss was still falling at its end, in the flags' words; null for any other run. */
+export function convergenceLine(result: FitResult): string | null {
+  const settled = result.converged === false ? convergence(result.history) : undefined;
+  return settled ? `warning: ${convergenceWarning(settled, cliName)}` : null;
 }
 
 /** A set's figures under the report's names, prefixed by the set; a regression's per target where it has several. */
@@ -126,6 +134,7 @@ export function trainReport(run: ReportInputs): Record<string, unknown> {
     ...trainFields(result),
     ...setFields('val', result.val, d),
     ...(result.earlyStopping ? { earlyStop: { patience: options.earlyStop, ...result.earlyStopping } } : {}),
+    ...(result.converged !== undefined ? { converged: result.converged } : {}),
     seconds: result.seconds,
     history: result.history,
   };

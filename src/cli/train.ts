@@ -27,7 +27,7 @@ import {
   TRAIN_FLAGS,
 } from './train-config.js';
 import { trainingData } from './train-data.js';
-import { describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
+import { convergenceLine, describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
 
 const USAGE = 'webgpu-mlp train [options]';
 const SUMMARY =
@@ -152,6 +152,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
         `(${Math.round(samplesPerSecond)} samples/s including evaluation)`,
     );
     if (result.earlyStopping) say(earlyStopLine(result.earlyStopping, result.history, options.earlyStop!));
+    const unsettled = convergenceLine(result);
+    if (unsettled) say(unsettled);
     if (checkpointFile) say(`checkpoint written to ${checkpointFile}`);
     writeOutput(str('out'), () => model.toBytes(), 'model written to');
     writeOutput(str('plot'), () => curvesSvg(result.history, describeRun(config)), 'curves drawn in');

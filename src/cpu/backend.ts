@@ -14,6 +14,7 @@ import { labelWidth, outputSize } from '../model/spec.js';
 import { gather, gatherFloats } from './gather.js';
 import { argmaxCount, modelLoss } from './losses.js';
 import { CpuNetwork } from './network.js';
+import { TimeSlicer } from './time-slices.js';
 import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './updates.js';
 
 /**
@@ -22,7 +23,14 @@ import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './updates.
  */
 export const EVAL_ROWS = 256;
 
-/** The reference backend: plain TypeScript over Float32Array, one thread. */
+/** Rows of an evaluation batch between two looks at the clock: a few milliseconds of work for a large layer. */
+const SLICE_ROWS = 32;
+
+/**
+ * The reference backend: plain TypeScript over Float32Array, one thread. Its sessions hand the thread back to the
+ * event loop every SLICE_MS of work (between training steps, and between slices of an evaluation batch), so a page
+ * that trains on its main thread keeps drawing; where the work stops never changes what it computes.
+ */
 export class CpuBackend implements Backend {
   readonly kind = 'cpu';
 
@@ -52,6 +60,7 @@ export class CpuSession implements TrainingSession {
   private readonly state: Float32Array[];
   private order = new Uint32Array(0);
   private firstStep = 0;
+  private readonly slicer = new TimeSlicer();
 
   constructor(private readonly options: SessionOptions) {
     const checked = checkSession(options);
@@ -81,6 +90,7 @@ export class CpuSession implements TrainingSession {
     }
     let lossSum = 0;
     for (let s = first; s < first + count; s++) {
+      await this.slicer.pause();
       const step = this.firstStep + s;
       this.gather(train, this.order, s * batch, batch);
       this.network.forward(this.params, batch, dropout ? { ...dropout, step } : null);
@@ -121,7 +131,7 @@ export class CpuSession implements TrainingSession {
     const classes = outputSize(spec);
     let lossSum = 0;
     let correct = 0;
-    for (const [, rows, outputs] of this.forwardBatches(set)) {
+    for await (const [, rows, outputs] of this.forwardBatches(set)) {
       lossSum += modelLoss(spec, null, outputs, this.labels, rows, classes) * rows;
       if (this.labels instanceof Uint32Array) correct += argmaxCount(outputs, this.labels, rows, classes);
     }
@@ -131,17 +141,25 @@ export class CpuSession implements TrainingSession {
   async predict(set: Dataset): Promise<Float32Array> {
     const classes = outputSize(this.options.spec);
     const out = new Float32Array(set.count * classes);
-    for (const [start, , outputs] of this.forwardBatches(set)) out.set(outputs, start * classes);
+    for await (const [start, , outputs] of this.forwardBatches(set)) out.set(outputs, start * classes);
     return out;
   }
 
-  /** The forward pass over `set` as stored, EVAL_ROWS rows at a time: each batch's first row, rows and outputs. */
-  private *forwardBatches(set: Dataset): Generator<[start: number, rows: number, outputs: Float32Array]> {
+  /**
+   * The forward pass over `set` as stored, EVAL_ROWS rows at a time (each batch in slices of SLICE_ROWS, yielding the
+   * thread between them when a slice of time is spent): each batch's first row, rows and outputs.
+   */
+  private async *forwardBatches(set: Dataset): AsyncGenerator<[start: number, rows: number, outputs: Float32Array]> {
     const identity = Uint32Array.from({ length: set.count }, (_, i) => i);
     for (let start = 0; start < set.count; start += EVAL_ROWS) {
       const rows = Math.min(EVAL_ROWS, set.count - start);
       this.gather(set, identity, start, rows);
-      yield [start, rows, this.network.forward(this.params, rows)];
+      let outputs: Float32Array = new Float32Array(0);
+      for (let first = 0; first < rows; first += SLICE_ROWS) {
+        await this.slicer.pause();
+        outputs = this.network.forwardSlice(this.params, first, Math.min(SLICE_ROWS, rows - first));
+      }
+      yield [start, rows, outputs];
     }
   }
 
