@@ -10,9 +10,12 @@ export { type LoadOptions, MLP } from './api/model.js';
 export type {
   BackendChoice,
   CheckpointOptions,
+  FitExtras,
   FitOptions,
+  FitStart,
   LabelledData,
   ModelOptions,
+  ModelShape,
   Training,
 } from './api/options.js';
 export {
@@ -34,12 +37,24 @@ export {
 export { type SplitOptions, type SplitPart, trainTestSplit } from './api/train-test-split.js';
 export type { Dataset, ImageDataset } from './backend.js';
 export { type CsvTable, numericColumns, parseCsv, sortClasses, textColumn } from './data/csv.js';
+export type { Cells } from './data/csv-cells.js';
 export { inkFromRgba, preprocessDigit } from './data/digit.js';
 export { type IdxImages, type IdxLabels, makeDataset, parseImages, parseLabels } from './data/idx.js';
-export { DataFitError, DeviceLostError, type Field, NoAdapterError, UserError } from './errors.js';
+export {
+  DataFitError,
+  DeviceLostError,
+  type Field,
+  type Naming,
+  NoAdapterError,
+  UserError,
+  type Wording,
+} from './errors.js';
 export type { ShaderLoader } from './gpu/shaders.js';
 export { loaderFromFiles } from './gpu/shaders.js';
 export { OPTIMIZERS, type OptimizerName } from './model/optimizer.js';
 export { SCHEDULES, type ScheduleName } from './model/schedule.js';
 export { ACTIVATIONS, type Activation, LOSSES, type Loss, TASKS, type Task } from './model/spec.js';
+export type { EpochMetrics } from './train/evaluation.js';
+export type { SettingName } from './train/setting-names.js';
+export type { FitSettingName, ModelSettingName, SettingValue } from './train/settings.js';
 export type { Progress } from './train/trainer.js';

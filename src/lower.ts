@@ -14,19 +14,22 @@ export type {
   SessionSettings,
   TrainingSession,
 } from './backend.js';
-export { checkSession } from './check.js';
+export { type CheckedSession, checkSession } from './check.js';
 export { CpuBackend, CpuSession } from './cpu/backend.js';
 export { holdOut } from './data/split.js';
 export { readTable, type TableOptions, type TableSets, tableSets } from './data/table.js';
 export { createWebGpuBackend, WebGpuBackend, type WebGpuBackendOptions } from './gpu/backend.js';
 export { type AdapterDescription, Gpu, type GpuOptions, type LiveBuffers, requestGpu } from './gpu/device.js';
-export { createKernels, KERNELS, type KernelName, Kernels } from './gpu/kernels.js';
+export type { KernelDefinition, Launch } from './gpu/kernels/define.js';
+export { createKernels, type Definition, KERNELS, type Kernel, type KernelName, Kernels } from './gpu/kernels.js';
+export type { MatmulChoice, MatmulForm, MatmulMode, MatmulTile, MatmulVariant } from './gpu/matmul-variants.js';
+export type { SessionTuning, WebGpuSession } from './gpu/session.js';
 export { loaderFromFiles, type ShaderLoader } from './gpu/shaders.js';
 export { type Checkpoint, type CheckpointData, decodeCheckpoint, encodeCheckpoint } from './io/checkpoint-codec.js';
 export { decodeModel, encodeModel } from './io/model-codec.js';
-export { decodeSafetensors, encodeSafetensors, type Tensor } from './io/safetensors.js';
+export { decodeSafetensors, encodeSafetensors, type Safetensors, type Tensor } from './io/safetensors.js';
 export { defaultLearningRate, makeOptimizer, type OptimizerConfig, optimizerSlots } from './model/optimizer.js';
-export { initParams, type ParamEntry, type ParamTable, paramTable } from './model/params.js';
+export { initParams, type LayerParams, type ParamEntry, type ParamTable, paramTable } from './model/params.js';
 export { learningRateAt, resolveSchedule, type Schedule, type ScheduleOptions } from './model/schedule.js';
 export { type ModelSpec, makeSpec, validateSpec } from './model/spec.js';
 export { fitStandardisation, type Standardisation, standardise, type TableDescription } from './model/table.js';

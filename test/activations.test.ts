@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as act from '../src/cpu/activations.js';
-import { lossForward, mseOneHot } from '../src/cpu/losses.js';
+import { modelLoss, mseOneHot } from '../src/cpu/losses.js';
 import { CpuNetwork } from '../src/cpu/network.js';
 import { initParams } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
-import { ACTIVATIONS, type Activation, LOSSES, makeSpec } from '../src/model/spec.js';
+import { ACTIVATIONS, LOSSES, makeSpec } from '../src/model/spec.js';
 import { expectClose, randomArray, randomLabels } from './helpers.js';
 import { activation64, centralDifferences, erf64, loss64, maxAbs, network64 } from './reference64.js';
 
@@ -34,23 +34,10 @@ describe('erf', () => {
   });
 });
 
-/** Forward functions by name, for the table below. */
-const forward: Record<Activation, (y: Float32Array, x: Float32Array, n: number) => void> = {
-  relu: (y, x, n) => act.activationForward('relu', y, x, n),
-  'leaky-relu': (y, x, n) => act.leakyRelu(y, x, 0.01, n),
-  sigmoid: act.sigmoid,
-  tanh: act.tanh,
-  gelu: act.gelu,
-};
-const backward: Record<Activation, (dx: Float32Array, dy: Float32Array, x: Float32Array, n: number) => void> = {
-  relu: (dx, dy, x, n) => act.activationBackward('relu', dx, dy, x, n),
-  'leaky-relu': (dx, dy, x, n) => act.leakyReluBackward(dx, dy, x, 0.01, n),
-  sigmoid: act.sigmoidBackward,
-  tanh: act.tanhBackward,
-  gelu: act.geluBackward,
-};
-
 describe.each(ACTIVATIONS)('%s', (kind) => {
+  const forward = (y: Float32Array, x: Float32Array, n: number) => act.activationForward(kind, y, x, n);
+  const backward = (dx: Float32Array, dy: Float32Array, x: Float32Array, n: number) =>
+    act.activationBackward(kind, dx, dy, x, n);
   const count = 301;
   const rng = new Rng(kind.length * 17 + 5);
   // |x| >= 0.05 keeps the finite differences (h = 1e-5) off the kinks of relu and leaky relu; range ±4 covers the
@@ -60,20 +47,20 @@ describe.each(ACTIVATIONS)('%s', (kind) => {
 
   it('forward matches the float64 definition', () => {
     const y = new Float32Array(count + 3).fill(12345.5);
-    forward[kind](y, x, count);
+    forward(y, x, count);
     const want = Float64Array.from(x, (v) => activation64(kind, v));
     // One float32 rounding, except GELU, whose erf (within 1.5e-7) costs at most 0.75e-7·|x| <= 3e-7 at |x| <= 4.
     const tol = kind === 'gelu' ? { atol: 3e-7, rtol: F32_ROUND } : { atol: 1e-30, rtol: F32_ROUND * 1.01 };
     expectClose(y.subarray(0, count), want, tol, `${kind} forward`);
     expect(Array.from(y.subarray(count))).toEqual([12345.5, 12345.5, 12345.5]);
     const inPlace = x.slice();
-    forward[kind](inPlace, inPlace, count);
+    forward(inPlace, inPlace, count);
     expect(inPlace).toEqual(y.subarray(0, count));
   });
 
   it('backward gives the finite-difference gradient of the float64 definition', () => {
     const dx = new Float32Array(count);
-    backward[kind](dx, g, x, count);
+    backward(dx, g, x, count);
     const x64 = Float64Array.from(x);
     const fd = centralDifferences(
       x64,
@@ -94,8 +81,8 @@ describe.each(ACTIVATIONS)('%s', (kind) => {
     const big = Float32Array.from([-1e4, -100, 100, 1e4]);
     const y = new Float32Array(4);
     const dx = new Float32Array(4);
-    forward[kind](y, big, 4);
-    backward[kind](dx, Float32Array.from([1, 1, 1, 1]), big, 4);
+    forward(y, big, 4);
+    backward(dx, Float32Array.from([1, 1, 1, 1]), big, 4);
     for (const v of [...y, ...dx]) expect(Number.isFinite(v)).toBe(true);
   });
 });
@@ -114,7 +101,7 @@ describe('mseOneHot', () => {
       const grad = new Float32Array(rows * classes);
       const loss = mseOneHot(grad, out, labels, rows, classes);
       expect(Math.abs(loss - loss64('mse', out, labels, rows, classes))).toBeLessThan(1e-15);
-      expect(lossForward('mse', null, out, labels, rows, classes)).toBe(loss);
+      expect(modelLoss({ task: 'classification', loss: 'mse' }, null, out, labels, rows, classes)).toBe(loss);
       // By hand for one element: d/d out = 2 (out − target) / (rows · classes).
       const target0 = labels[0] === 0 ? 1 : 0;
       expect(grad[0]).toBe(Math.fround((2 * (out[0] - target0)) / (rows * classes)));

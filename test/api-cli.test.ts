@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { float32Text } from '../src/cli/predict-table.js';
+import { float32Text } from '../src/cli/predict.js';
 import { MLP } from '../src/index.js';
 import { colours, smooth } from './api-fixtures.js';
 import { runCli } from './cli-runner.js';

@@ -49,6 +49,8 @@ describe('train, eval and predict flags', () => {
   it('train --help documents every optimiser, schedule, model, data and checkpoint flag', async () => {
     const { code, stdout } = await runCli('train', '--help');
     expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: webgpu-mlp train \[options\]\n/);
+    expect(stdout).not.toContain('npm run');
     for (const flag of [
       '--optimizer',
       '--momentum',
@@ -77,8 +79,8 @@ describe('train, eval and predict flags', () => {
     ]) {
       expect(stdout).toContain(flag);
     }
-    expect((await runCli('eval', '--help')).stdout).toContain('--model');
-    expect((await runCli('predict', '--help')).stdout).toContain('--image');
+    expect((await runCli('eval', '--help')).stdout).toMatch(/^Usage: webgpu-mlp eval --model FILE/);
+    expect((await runCli('predict', '--help')).stdout).toMatch(/^Usage: webgpu-mlp predict --model FILE \(--image/);
   });
 
   const m = file('small.safetensors');

@@ -1,13 +1,20 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { type CsvTable, classColumn, numericColumns, parseCsv, sortClasses } from '../src/data/csv.js';
-import { type ParsedCells, parseWithPapa, readDecimal, scanUnquoted } from '../src/data/csv-cells.js';
+import { type ParsedCells, parseWithPapa as papaCells, readDecimal, scanUnquoted } from '../src/data/csv-cells.js';
+import { readCsvFile } from '../src/data/csv-file.js';
 import { UserError } from '../src/errors.js';
 import { Rng } from '../src/model/rng.js';
 
-/** The one-line UserError that `read` throws. */
-function failure(read: () => unknown): string {
+const parseWithPapa = (text: string) => papaCells(Papa, text);
+
+/** The one-line UserError that `read` throws or rejects with. */
+async function failure(read: () => unknown): Promise<string> {
   try {
-    read();
+    await read();
   } catch (error) {
     expect(error).toBeInstanceOf(UserError);
     const message = (error as Error).message;
@@ -22,13 +29,29 @@ const rowsOf = ({ columns, cells }: Pick<CsvTable, 'columns' | 'cells'>) =>
   Array.from({ length: cells.rows }, (_, r) => columns.map((_, c) => cells.text(r, c)));
 
 describe('parseCsv', () => {
-  it('reads quoting, CRLF, a byte-order mark and blank lines', () => {
-    const table = parseCsv('\ufeff name ,"a, b"\r\n"x ""y""",2\r\n\r\n3,"4\n5"\r\n', 'q.csv');
+  it('reads quoting, CRLF, a byte-order mark and blank lines', async () => {
+    const table = await parseCsv('\ufeff name ,"a, b"\r\n"x ""y""",2\r\n\r\n3,"4\n5"\r\n', 'q.csv');
     expect(table.columns).toEqual(['name', 'a, b']);
     expect(rowsOf(table)).toEqual([
       ['x "y"', '2'],
       ['3', '4\n5'],
     ]);
+  });
+
+  it("readCsvFile (Node, synchronous) reads a file to parseCsv's table, quoted or not", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csv-file-'));
+    try {
+      for (const text of ['\ufeff name ,"a, b"\r\n"x ""y""",2\r\n\r\n3,"4\n5"\r\n', 'a,b\n1, 2\n\n3,4\n']) {
+        const file = path.join(dir, 't.csv');
+        fs.writeFileSync(file, text);
+        const read = readCsvFile(file);
+        const parsed = await parseCsv(text, file);
+        expect(read.columns).toEqual(parsed.columns);
+        expect(rowsOf(read)).toEqual(rowsOf(parsed));
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([
@@ -43,17 +66,17 @@ describe('parseCsv', () => {
       'a,b\n1,"2\n',
       'e.csv: row 1: quoted field unterminated: close every quoted cell with a " (write "" for a quote inside one)',
     ],
-  ])('%j fails in one line', (text, message) => {
-    expect(failure(() => parseCsv(text, 'e.csv'))).toBe(message);
+  ])('%j fails in one line', async (text, message) => {
+    expect(await failure(() => parseCsv(text, 'e.csv'))).toBe(message);
   });
 });
 
-describe('numericColumns', () => {
-  const table = parseCsv('x,y,label\n1.5,-2e3,a\n.25, +7 ,b\n', 't.csv');
+const numbers = await parseCsv('x,y,label\n1.5,-2e3,a\n.25, +7 ,b\n', 't.csv');
 
+describe('numericColumns', () => {
   it('gives the named columns as float32, row-major', () => {
-    expect([...numericColumns(table, ['y', 'x'])]).toEqual([-2000, 1.5, 7, 0.25]);
-    expect(numericColumns(table, ['x'])[0]).toBe(Math.fround(1.5));
+    expect([...numericColumns(numbers, ['y', 'x'])]).toEqual([-2000, 1.5, 7, 0.25]);
+    expect(numericColumns(numbers, ['x'])[0]).toBe(Math.fround(1.5));
   });
 
   it.each([
@@ -64,14 +87,15 @@ describe('numericColumns', () => {
     ['x\nInfinity\n', 'row 1, column "x" holds "Infinity", which is not a finite number'],
     ['x\n1e39\n', 'row 1, column "x" holds "1e39", which is not a finite number'],
     ['x\n0x10\n', 'row 1, column "x" holds "0x10", which is not a finite number'],
-  ])('%j: a bad cell names its row and column', (text, where) => {
-    expect(failure(() => numericColumns(parseCsv(text, 'n.csv'), ['x']))).toBe(
+  ])('%j: a bad cell names its row and column', async (text, where) => {
+    const table = await parseCsv(text, 'n.csv');
+    expect(await failure(() => numericColumns(table, ['x']))).toBe(
       `n.csv: ${where}: every feature cell needs a number (nothing is filled in), so fix the cell or drop the row`,
     );
   });
 
-  it('names the columns there are when one is missing', () => {
-    expect(failure(() => numericColumns(table, ['z']))).toBe(
+  it('names the columns there are when one is missing', async () => {
+    expect(await failure(() => numericColumns(numbers, ['z']))).toBe(
       't.csv: no column named "z": the columns are "x", "y", "label"',
     );
   });
@@ -83,8 +107,8 @@ describe('classColumn', () => {
     expect(sortClasses(['b', 'B', 'a', '10', '2'])).toEqual(['10', '2', 'B', 'a', 'b']);
   });
 
-  it('indexes each row into the sorted classes, or into given ones', () => {
-    const table = parseCsv('f,kind\n1,setosa\n2, virginica\n3,setosa\n4,versicolor\n', 'c.csv');
+  it('indexes each row into the sorted classes, or into given ones', async () => {
+    const table = await parseCsv('f,kind\n1,setosa\n2, virginica\n3,setosa\n4,versicolor\n', 'c.csv');
     expect(classColumn(table, 'kind')).toEqual({
       classes: ['setosa', 'versicolor', 'virginica'],
       labels: Uint32Array.of(0, 2, 0, 1),
@@ -94,12 +118,13 @@ describe('classColumn', () => {
     );
   });
 
-  it('refuses a class the given ones lack, and an empty class cell', () => {
-    const table = parseCsv('f,kind\n1,a\n2,c\n', 'test.csv');
-    expect(failure(() => classColumn(table, 'kind', ['a', 'b']))).toBe(
+  it('refuses a class the given ones lack, and an empty class cell', async () => {
+    const table = await parseCsv('f,kind\n1,a\n2,c\n', 'test.csv');
+    expect(await failure(() => classColumn(table, 'kind', ['a', 'b']))).toBe(
       'test.csv: row 2, column "kind" holds the class "c", which the training data does not have (its classes: a, b)',
     );
-    expect(failure(() => classColumn(parseCsv('f,kind\n1,\n', 'e.csv'), 'kind'))).toBe(
+    const unlabelled = await parseCsv('f,kind\n1,\n', 'e.csv');
+    expect(await failure(() => classColumn(unlabelled, 'kind'))).toBe(
       'e.csv: row 1, column "kind" is empty: every row needs its class, so fill the cell or drop the row',
     );
   });
@@ -108,7 +133,7 @@ describe('classColumn', () => {
 describe('fuzzing', () => {
   // Random damage to a good table: every case reads, or ends in a one-line UserError; nothing else is thrown.
   const alphabet = ['a', '1', '-', '.', 'e', ',', '"', '\n', '\r', ' ', '\ufeff', 'é', '0'];
-  it('reads or refuses 2000 mutated tables in one line each', () => {
+  it('reads or refuses 2000 mutated tables in one line each', async () => {
     const rng = new Rng(7);
     const good = 'x,y,label\n1,2,a\n3.5,-4,b\n"5",6,"c,d"\n';
     let refused = 0;
@@ -121,7 +146,7 @@ describe('fuzzing', () => {
       }
       const text = chars.join('');
       try {
-        const table = parseCsv(text, 'f.csv');
+        const table = await parseCsv(text, 'f.csv');
         const features = table.columns.slice(0, -1);
         numericColumns(table, features);
         classColumn(table, table.columns[table.columns.length - 1]);

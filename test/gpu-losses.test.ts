@@ -6,7 +6,7 @@
  * gpu-activation.test.ts; regression sessions in gpu-tables.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { argmaxCount, lossForward, modelLoss, mseOneHot, mseTargets, softmaxCrossEntropy } from '../src/cpu/losses.js';
+import { argmaxCount, modelLoss, mseOneHot, mseTargets, softmaxCrossEntropy } from '../src/cpu/losses.js';
 import { launch } from '../src/gpu/kernels.js';
 import { Rng } from '../src/model/rng.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -61,7 +61,7 @@ describe('mse_onehot (training loss) and argmax_count with the MSE loss (evaluat
     );
     const raw = await run.read(counts, 6);
     expect(new Uint32Array(raw)[5], 'correct count').toBe(argmaxCount(out, labels, rows, classes));
-    const lossSum = lossForward('mse', null, out, labels, rows, classes) * rows;
+    const lossSum = modelLoss({ task: 'classification', loss: 'mse' }, null, out, labels, rows, classes) * rows;
     expectClose([new Float32Array(raw)[4]], [lossSum], { atol: 0, rtol: 1e-5 }, 'MSE loss sum');
   });
 });

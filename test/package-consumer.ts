@@ -98,10 +98,11 @@ function closure(packages: Record<string, LockEntry>, start: Record<string, stri
 }
 
 /**
- * A project in dir whose only dependency is the tarball, installed with `npm install --offline`. Returns the
- * installed package's folder.
+ * A project in dir whose dependencies are the tarball and `peers` (optional peers, such as `webgpu`, at this project's
+ * locked versions), installed with `npm install --offline`; again with more peers, it adds them. Returns the installed
+ * package's folder.
  */
-export function installConsumer(dir: string, tarball: string): string {
+export function installConsumer(dir: string, tarball: string, peers: string[] = []): string {
   const manifest = JSON.parse(mustRun('tar', ['-xzOf', tarball, 'package/package.json'], dir)) as Manifest;
   const local = `file:${path.basename(tarball)}`;
   fs.copyFileSync(tarball, path.join(dir, path.basename(tarball)));
@@ -109,12 +110,13 @@ export function installConsumer(dir: string, tarball: string): string {
   const own = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, LockEntry>;
   };
+  const chosen = Object.fromEntries(peers.map((name) => [name, own.packages[`node_modules/${name}`].version!]));
   const project = {
     name: 'consumer',
     version: '1.0.0',
     private: true,
     type: 'module',
-    dependencies: { [manifest.name]: local },
+    dependencies: { [manifest.name]: local, ...chosen },
   };
   const { name: _name, ...installed } = pick(manifest, [
     'name',
@@ -134,7 +136,7 @@ export function installConsumer(dir: string, tarball: string): string {
     packages: {
       '': { name: project.name, version: project.version, dependencies: project.dependencies },
       [`node_modules/${manifest.name}`]: { ...installed, resolved: local, integrity },
-      ...closure(own.packages, manifest.dependencies ?? {}),
+      ...closure(own.packages, { ...manifest.dependencies, ...chosen }),
     },
   };
   fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(project, null, 2)}\n`);

@@ -1,8 +1,9 @@
 /**
  * The package as a user gets it: `npm pack` (which builds it), installed from the tarball into a fresh project
  * offline, and used there as a person would: a plain Node script on both backends, TypeScript against the shipped
- * declarations, a Vite app in Chromium, the README's command-line lines through npx, and the README's examples (Node,
- * a page and a Web Worker) as they stand. The tarball is the one the README's install line names. The project's code (the fixtures in test/consumer/) imports
+ * declarations, a Vite app in Chromium, the README's command-line lines through npx, the README's examples (Node,
+ * a page and a Web Worker) as they stand, and examples/ in a project of their own (test/examples-suite.ts). The
+ * tarball is the one the README's install line names. The project's code (the fixtures in test/consumer/) imports
  * the package by its name only.
  */
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, WEBGPU, watchPage } from './e2e-browser.js';
 import { serveStatic } from './e2e-server.js';
+import { describeExamples } from './examples-suite.js';
 // WebGPU on SwiftShader (unless a driver is chosen) for the project's processes too: they inherit the variable.
 import './gpu-setup.js';
 import { installConsumer, mustRun, pack, ROOT, run, userEnv } from './package-consumer.js';
@@ -71,7 +73,34 @@ describe('the packed tarball', () => {
   });
 });
 
+describe('a page-only install (the library alone, without the optional peer webgpu)', () => {
+  it('holds no Dawn; in Node, webgpu is refused with the line that says to install it, and auto trains on the CPU', () => {
+    expect(fs.existsSync(path.join(project, 'node_modules', 'webgpu')), 'Dawn is not installed').toBe(false);
+    const result = node('no-dawn.mjs');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const install = 'WebGPU in Node needs Dawn, the "webgpu" package, which is not installed: npm install webgpu';
+    expect(JSON.parse(result.stdout)).toEqual({
+      refused: `NoAdapterError: ${install}`,
+      kinds: ['cpu'],
+      epochs: 3,
+      predicted: 4,
+    });
+    fs.writeFileSync(path.join(project, 'xor.csv'), `a,b,y\n${'0,0,no\n0,1,yes\n1,0,yes\n1,1,no\n'.repeat(10)}`);
+    const cli = run(
+      'npx',
+      ['--offline', 'webgpu-mlp', 'train', '--data', 'xor.csv', '--target', 'y', '--backend', 'webgpu'],
+      project,
+    );
+    expect(cli.stderr).toBe(`error: ${install}; or use --backend cpu\n`);
+    expect(cli.status).toBe(2);
+  });
+});
+
 describe('in a fresh project that installed the tarball', () => {
+  // A Node app installs Dawn beside the library for the GPU, as the README says.
+  beforeAll(() => installConsumer(project, tarball, ['webgpu']), 300_000);
+
   it('a plain Node ESM script trains on the CPU and on WebGPU, predicts, evaluates, round-trips, and exits by itself', () => {
     const result = node('train.mjs');
     expect(result.error, 'the script must end by itself').toBeUndefined();
@@ -215,6 +244,14 @@ describe('a Vite app that imports the package', () => {
       .join('\n');
     expect(bundle).not.toMatch(/["']node:\w+["']/);
     expect(bundle.includes('@compute'), "the kernels' WGSL is in the bundle").toBe(true);
+    expect(bundle, 'Papa Parse stays out of a page that reads no CSV').not.toContain('Quoted field unterminated');
+    const entry = /<script[^>]+src="\/?([^"]+)"/.exec(
+      fs.readFileSync(path.join(app, 'dist', 'index.html'), 'utf8'),
+    )![1];
+    const entryCode = fs.readFileSync(path.join(app, 'dist', entry), 'utf8');
+    expect(entryCode, 'the ONNX encoder (protobufjs) loads only when toOnnx is called').not.toContain(
+      'invalid wire type',
+    );
     const server = await serveStatic(path.join(app, 'dist'));
     try {
       browser = await launchChromium(WEBGPU);
@@ -291,3 +328,5 @@ describe("the README's page and Web Worker", () => {
     );
   });
 });
+
+describeExamples(() => ({ temp, tarball }));

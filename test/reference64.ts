@@ -31,7 +31,8 @@ export function erf64(x: number): number {
   return x < 0 ? -r : r;
 }
 
-export const LEAKY = 0.01;
+/** nn.LeakyReLU's negative_slope 0.01 as the float32 that a float32 tensor is multiplied by. */
+export const LEAKY = Math.fround(0.01);
 
 /** The activations by their textbook definitions. */
 export function activation64(kind: Activation, x: number): number {

@@ -493,7 +493,10 @@ describe('bad input: one line naming the file, the row and the column, and the f
       `${file('missing.csv')}: no such file: give a CSV file with a header row`,
     ],
     [['train', '--target', 'k'], '--target applies to a CSV table (--data FILE.csv) only'],
-    [['train', '--init', model], `the model ${model} was trained on a table: give its --data FILE.csv`],
+    [
+      ['train', '--init', model],
+      `the model ${model} was trained on a table: give --data FILE.csv with its columns "x", "y", "constant", "noise"`,
+    ],
     [
       ['train', '--data', f.good, '--init', mnistModel],
       `the model ${mnistModel} was trained on MNIST-style images, not a table: give --data DIR`,

@@ -1,10 +1,14 @@
+import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { parseCsv } from '../src/data/csv.js';
+import { parseCsvSync } from '../src/data/csv.js';
 import { holdOut } from '../src/data/split.js';
 import { heldOutRows, readTable, type TableOptions, tableSets } from '../src/data/table.js';
 import { UserError } from '../src/errors.js';
 import { Rng } from '../src/model/rng.js';
 import { fitStandardisation, standardise, unstandardise } from '../src/model/table.js';
+
+/** Tables from text, synchronously (as readCsvFile reads them in Node). */
+const parseCsv = (text: string, file: string) => parseCsvSync(text, file, () => Papa);
 
 /** The one-line UserError that `read` throws. */
 function failure(read: () => unknown): string {

@@ -12,18 +12,25 @@ export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
 
-/** What `auto` chose, and why it took the CPU: no adapter (`detail` the gist of why), or the GPU's limits. */
+/**
+ * What `auto` chose, and why it took the CPU: no adapter (`detail` the gist of why), the GPU's limits, or a run the
+ * CPU does faster (`detail` says why: a software adapter, or the step's work beside the GPU's cost per dispatch).
+ */
 export type BackendNote =
   | { kind: 'webgpu' }
   | { kind: 'cpu'; because: 'no-adapter'; detail: string }
-  | { kind: 'cpu'; because: 'limits'; error: UserError };
+  | { kind: 'cpu'; because: 'limits'; error: UserError }
+  | { kind: 'cpu'; because: 'faster'; detail: string };
 
 export interface OpenOptions {
   /** A device to share: a WebGPU backend on it leaves it open when disposed. */
   gpu?: Gpu;
   /** The kernels' WGSL (default: the shaders built into the package). */
   shaders?: ShaderLoader;
-  /** Settings of a session that must fit: `webgpu` refuses a device too small for them, `auto` takes the CPU. */
+  /**
+   * Settings of a session that must fit: `webgpu` refuses a device too small for them, `auto` takes the CPU, as it
+   * does for a training run that the CPU does faster (cpuIsFaster).
+   */
   settings?: SessionSettings;
   /** Told what `auto` chose. */
   onChoice?: (note: BackendNote) => void;
@@ -55,15 +62,88 @@ export async function openBackend(choice: BackendChoice, options: OpenOptions = 
     options.onChoice?.({ kind: 'cpu', because: 'no-adapter', detail });
     return cpu();
   }
-  try {
-    fitting(backend, options.settings);
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    options.onChoice?.({ kind: 'cpu', because: 'limits', error });
+  const note = autoCpuNote(backend, options.settings);
+  if (note) {
+    backend.dispose();
+    options.onChoice?.(note);
     return cpu();
   }
   options.onChoice?.({ kind: 'webgpu' });
   return backend;
+}
+
+/**
+ * For `auto` with a WebGPU backend: the note that moves a session of `settings` to the CPU, because it is beyond the
+ * GPU's limits or, for a training session, the CPU does it faster; null where the GPU keeps it.
+ */
+export function autoCpuNote(backend: Backend, settings?: SessionSettings): BackendNote | null {
+  if (!settings || !(backend instanceof WebGpuBackend)) return null;
+  try {
+    backend.checkFits(settings);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    return { kind: 'cpu', because: 'limits', error };
+  }
+  if (settings.evaluateOnly) return null;
+  const { spec, batch, train } = settings;
+  const run = { layers: spec.layers, batch, stepsPerEpoch: Math.max(1, Math.floor(train.count / batch)) };
+  const verdict = cpuIsFaster(run, { software: backend.gpu.adapter.software, name: backend.device });
+  return verdict.faster ? { kind: 'cpu', because: 'faster', detail: verdict.why } : null;
+}
+
+/**
+ * The cost model of a training step. A step is 3 matmuls per layer (forward, weight gradient, input gradient),
+ * batch · in · out multiply-adds each, in at least 3·layers + 1 dispatches (src/gpu/graph.ts, trainStep); the GPU's
+ * results come back in a round trip (submit, then read back) at least every 100 steps (the default chunkSteps) and
+ * once more for the evaluation at each epoch's end.
+ * - The CPU reference does about 1,000 multiply-adds a microsecond on one core (bench/NOTES.md: its matmuls run at
+ *   1.4 to 4 GFLOP/s on a 2.6 GHz core), with no cost per step or epoch worth counting.
+ * - A hardware GPU costs about 10 µs a dispatch (Dawn records one in 2.5 µs; the GPU starts it and waits for the one
+ *   before) and 500 µs a round trip, and does at least 100,000 multiply-adds a microsecond (0.2 TFLOP/s, a small
+ *   integrated GPU's speed on these matmuls; a discrete GPU does ten times more).
+ * - A software adapter (SwiftShader) runs the same work on the same CPU cores, slower than the CPU reference: its
+ *   forward pass over MNIST's 10,000 test images takes 2.4 s, 0.5 multiply-adds a nanosecond, and ~100 µs a dispatch.
+ * So a hardware GPU gains from about 10,000 multiply-adds a step per dispatch, on data of more than a few batches
+ * (XOR's 2-4-1 at batch 4 has 144 in all, MNIST's 784-128-10 at batch 128 has 39 million), and a software adapter
+ * never does.
+ */
+const COST = {
+  cpuMacsPerUs: 1_000,
+  stepsPerRoundTrip: 100,
+  hardware: { usPerDispatch: 10, usPerRoundTrip: 500, macsPerUs: 100_000 },
+  software: { usPerDispatch: 100, usPerRoundTrip: 500, macsPerUs: 500 },
+};
+
+/** A training run's sizes, as far as the cost model needs them. */
+export interface RunShape {
+  layers: readonly number[];
+  batch: number;
+  /** Full batches of the training set: steps between two evaluations. */
+  stepsPerEpoch: number;
+}
+
+/** The adapter a cost is reckoned for: whether it is software, and its name for the note. */
+export interface AdapterKind {
+  software: boolean;
+  name: string;
+}
+
+/** Whether a training step of `run` takes less time on the CPU reference than on `adapter`, and why. */
+export function cpuIsFaster(run: RunShape, adapter: AdapterKind): { faster: boolean; why: string } {
+  const { layers, batch, stepsPerEpoch } = run;
+  let macs = 0;
+  for (let l = 0; l + 1 < layers.length; l++) macs += 3 * batch * layers[l] * layers[l + 1];
+  const dispatches = 3 * (layers.length - 1) + 1;
+  const roundTrips = 1 / Math.min(stepsPerEpoch, COST.stepsPerRoundTrip) + 1 / stepsPerEpoch;
+  const gpu = adapter.software ? COST.software : COST.hardware;
+  const cpuUs = macs / COST.cpuMacsPerUs;
+  const gpuUs = dispatches * gpu.usPerDispatch + roundTrips * gpu.usPerRoundTrip + macs / gpu.macsPerUs;
+  const us = (t: number) => `${t < 10 ? t.toPrecision(2) : Math.round(t).toLocaleString('en-US')} µs`;
+  const why = adapter.software
+    ? `${adapter.name} is a software adapter, slower than the CPU reference on the same cores`
+    : `a step of ${macs.toLocaleString('en-US')} multiply-adds takes ~${us(cpuUs)} on the CPU, ` +
+      `~${us(gpuUs)} on the GPU`;
+  return { faster: cpuUs <= gpuUs, why };
 }
 
 /** Throws the UserError naming the limit a session of `settings` would break on `backend`, allocating nothing. */

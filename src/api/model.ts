@@ -14,7 +14,7 @@ import type { SettingName } from '../train/setting-names.js';
 import { MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { checkRun, type TrainCallbacks, type TrainStart, train } from '../train/trainer.js';
 import { defaultNames, type Inputs, inputSet, type Labels, labelledSet, trainingSets } from './arrays.js';
-import { checkFits, explainFailure, openBackend } from './engine.js';
+import { autoCpuNote, checkFits, explainFailure, openBackend } from './engine.js';
 import { imageNames, labelledImages, trainingImages, unlabelledImages } from './images.js';
 import {
   type BackendChoice,
@@ -355,6 +355,19 @@ export class MLP<T extends Task = Task> {
     return encodeModel(this.trained('toBytes'), this.params);
   }
 
+  /**
+   * The model as ONNX (opset 13): the bytes of a .onnx file whose graph computes what predict does. Its input "input"
+   * is `[batch, features]` float32 (a model of images: `[batch, pixels]` uint8 bytes), its output "output"
+   * `[batch, outputs]`, a classifier's class probabilities (an `mse` classifier's raw outputs) or a regression's
+   * targets in their units. A table's model names its features and its classes or targets in the metadata, as JSON.
+   * The encoder is loaded on the first call, so a page that never exports does not carry it.
+   */
+  async toOnnx(): Promise<Uint8Array> {
+    const [spec, params] = [this.trained('toOnnx'), this.params];
+    const { encodeOnnx } = await import('../io/onnx.js');
+    return encodeOnnx(spec, params);
+  }
+
   /** Frees the model's backend: its GPU buffers and, unless it was given one, its device. */
   dispose(): void {
     if (this.disposed) return;
@@ -389,16 +402,17 @@ export class MLP<T extends Task = Task> {
     return settings;
   }
 
-  /** Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's moves to the CPU. */
+  /**
+   * Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's limits, or a training
+   * run the CPU does faster, moves to the CPU.
+   */
   private fitBackend(settings: SessionSettings): void {
-    try {
-      checkFits(this.engine, settings);
-    } catch (error) {
-      if (this.opening.choice !== 'auto' || !(error instanceof UserError)) throw error;
-      this.engine.dispose();
-      this.engine = new CpuBackend();
-      this.opening.onBackend?.({ kind: 'cpu', because: 'limits', error });
-    }
+    if (this.opening.choice !== 'auto') return checkFits(this.engine, settings);
+    const note = autoCpuNote(this.engine, settings);
+    if (!note) return;
+    this.engine.dispose();
+    this.engine = new CpuBackend();
+    this.opening.onBackend?.(note);
   }
 
   /** One call at a time, as fit, predict and evaluate share the model's weights; its errors in the API's words. */

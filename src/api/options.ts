@@ -43,9 +43,15 @@ export interface ModelShape {
   task?: Task;
   /** Seeds the initial weights, and fit's shuffling and dropout unless fit is given its own (default 1). */
   seed?: number;
-  /** Default `'auto'`: WebGPU where an adapter exists, else the CPU (`model.backend` says which). */
+  /**
+   * Default `'auto'`: WebGPU where an adapter exists and the GPU trains the model faster (by fit's cost model), else the
+   * CPU (`model.backend` says which).
+   */
   backend?: BackendChoice;
-  /** Told what `auto` chose: WebGPU, or the CPU for want of an adapter or for a model beyond the GPU's limits. */
+  /**
+   * Told what `auto` chose: WebGPU, or the CPU for want of an adapter, for a model beyond the GPU's limits, or for a
+   * training run the CPU does faster.
+   */
   onBackend?: (note: BackendNote) => void;
   /** A device to share (requestGpu from `webgpu-mlp/lower`): WebGPU models on it leave it open when disposed. */
   gpu?: Gpu;

@@ -1,9 +1,11 @@
 /** What fit, predict and evaluate give back, in the task's terms. */
 import { type ModelSpec, outputSize, type Task } from '../model/spec.js';
 import { targetStandardisation, unstandardiseFloat32 } from '../model/table.js';
+import { convergenceWarning } from '../train/convergence.js';
 import type { EpochMetrics } from '../train/evaluation.js';
 import { argmax, softmax } from '../train/metrics.js';
 import type { EpochRecord, TrainResult } from '../train/trainer.js';
+import { apiName } from './wording.js';
 
 type SetResult = NonNullable<TrainResult['test']>;
 type SetRegression = NonNullable<TrainResult['testRegression']>;
@@ -23,6 +25,12 @@ export interface FitResult<T extends Task = Task> {
   seconds: number;
   /** With earlyStopping: the epoch whose weights the model now has, and whether training stopped before `epochs`. */
   earlyStopping?: { bestEpoch: number; stopped: boolean };
+  /**
+   * Whether the training loss had settled by the end (false: one of the last 10 epochs still lowered it by more than
+   * 1e-4), for a run of 2 epochs or more that early stopping did not end; with `warning` saying what to do when false.
+   */
+  converged?: boolean;
+  warning?: string;
   /** The figures of the weights the model keeps, on testData and on the validation rows, where fit had them. */
   test?: ByTask<T, ClassifierMetrics, RegressionReport>;
   val?: ByTask<T, ClassifierMetrics, RegressionReport>;
@@ -39,6 +47,7 @@ export function fitResult<T extends Task>({
   steps,
   seconds,
   earlyStop,
+  convergence,
   test,
   val,
   ...r
@@ -49,6 +58,8 @@ export function fitResult<T extends Task>({
     steps,
     seconds,
     ...(earlyStop ? { earlyStopping: earlyStop } : {}),
+    ...(convergence ? { converged: convergence.converged } : {}),
+    ...(convergence?.converged === false ? { warning: convergenceWarning(convergence, apiName) } : {}),
     ...(test ? { test: figures(test, r.testRegression) as Figures } : {}),
     ...(val ? { val: figures(val, r.valRegression) as Figures } : {}),
   };

@@ -83,14 +83,7 @@ export function helpText(usage: string, summary: string, flags: FlagSpec[]): str
 }
 
 /** An integer flag value in [min, max]. */
-export function intFlag(
-  name: string,
-  text: string | undefined,
-  fallback: number,
-  min = 1,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (text === undefined) return fallback;
+export function intFlag(name: string, text: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   const value = Number(text);
   if (!/^\s*-?\d+\s*$/.test(text) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in ${min}..${max}`;
@@ -112,12 +105,11 @@ export function choiceFlag<T extends string>(
   return text as T;
 }
 
-/** A finite number flag value; the caller checks its range (optimiser settings may be 0). */
-export function numberFlag(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
+/** A finite number flag value, `example` the one the message suggests; the caller checks its range. */
+export function numberFlag(name: string, text: string, example: number): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value)) {
-    throw new UserError(`--${name} "${text}" is not valid: use a number such as ${fallback}`);
+    throw new UserError(`--${name} "${text}" is not valid: use a number such as ${example}`);
   }
   return value;
 }

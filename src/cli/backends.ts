@@ -5,7 +5,6 @@ import type { BackendChoice } from '../api/options.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { readFileBytes } from '../io/atomic.js';
 import { decodeModel } from '../io/model-codec.js';
-import type { ModelSpec } from '../model/spec.js';
 import { cliMessage } from './failure.js';
 
 export { BACKEND_CHOICES, type BackendChoice };
@@ -13,24 +12,21 @@ export { BACKEND_CHOICES, type BackendChoice };
 /** auto's choice in the CLI's words; `work` says what the backend is for ("training", "evaluating"). */
 export function choiceLine(note: BackendNote, work: string): string {
   if (note.kind === 'webgpu') return 'backend auto: using WebGPU';
+  if (note.because === 'faster')
+    return `backend auto: ${note.detail}, ${work} on the CPU (--backend webgpu forces the GPU)`;
   if (note.because === 'limits')
     return `backend auto: too large for this GPU (${cliMessage(note.error)}), ${work} on the CPU`;
   const why = note.detail ? ` (${note.detail})` : '';
   return `backend auto: no WebGPU adapter found${why}, ${work} on the CPU (--backend webgpu says how to get one)`;
 }
 
-/** A model file read: its spec, for the checks of the data before a backend is opened, and the model to open then. */
-export interface ModelFile {
-  spec: ModelSpec;
-  /** The model on the backend the user asked for; auto says what it chose through `say`. */
-  open(say: (line: string) => void, work: string): Promise<MLP>;
-}
-
-export function readModelFile(file: string, choice: BackendChoice): ModelFile {
+/** A model file read: its spec, for the checks before a backend is opened, and the model on the backend asked for. */
+export function readModelFile(file: string, choice: BackendChoice) {
   const bytes = readFileBytes(file, 'model file');
   return {
     spec: decodeModel(bytes, file).spec,
-    open: (say, work) =>
+    /** The model on the backend asked for; auto says what it chose through `say`, for `work` ("evaluating"). */
+    open: (say: (line: string) => void, work: string) =>
       MLP.fromBytes(bytes, {
         backend: choice,
         shaders: nodeShaderLoader,
@@ -39,3 +35,5 @@ export function readModelFile(file: string, choice: BackendChoice): ModelFile {
       }),
   };
 }
+
+export type ModelFile = ReturnType<typeof readModelFile>;

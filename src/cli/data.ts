@@ -1,11 +1,26 @@
 /** The CLI's data, and its checks of models against it, before a backend is opened or anything is printed. */
+
+import { columnList } from '../data/csv.js';
 import { loadMnist, type Mnist, type MnistOptions } from '../data/mnist.js';
 import { DataFitError, UserError } from '../errors.js';
+import type { TableDescription } from '../model/table.js';
 
-/**
- * loadMnist, with the fix added to the errors about a file's contents (a bad magic number, a truncated file): the
- * parser names the problem, the fix is the same for every one of them.
- */
+export { readCsvFile } from '../data/csv-file.js';
+
+/** A --data path is a table when it names a .csv file; anything else is an MNIST-style folder. */
+export const isTableFile = (file: string | undefined): boolean => file !== undefined && /\.csv$/i.test(file);
+
+/** Refuses data of another kind than `model` was trained on (`d`, a table's); `imagesFix` is what image models take. */
+export function checkDataKind(model: string, d: TableDescription | undefined, table: boolean, imagesFix: string): void {
+  if (d && !table) {
+    throw new UserError(
+      `${model} was trained on a table: give --data FILE.csv with its columns ${columnList(d.features)}`,
+    );
+  }
+  if (!d && table) throw new UserError(`${model} was trained on MNIST-style images, not a table: ${imagesFix}`);
+}
+
+/** loadMnist, with the one fix for a bad file's contents (a bad magic number, a truncation) added to its errors. */
 export function loadData(dir: string | undefined, options: MnistOptions = {}): Mnist {
   try {
     return loadMnist(dir, options);
@@ -17,11 +32,7 @@ export function loadData(dir: string | undefined, options: MnistOptions = {}): M
   }
 }
 
-/**
- * Runs `check` (checkRun, or inferenceSettings) of data that the model from `modelFile` must fit. A model from a file
- * has its sizes already, so where it does not fit, the fix is another model or other data, not other layers: the error
- * says so, naming the file and `images(set)`, the images it does not fit (e.g. "the test images of DIR").
- */
+/** Runs `check` of data that the model of `modelFile` must fit, where the fix is other data or model, not layers. */
 export function checkModelFile<T>(modelFile: string | undefined, images: (set: string) => string, check: () => T): T {
   try {
     return check();

@@ -1,19 +1,17 @@
 import type { RegressionReport } from '../api/records.js';
-import type { Dataset } from '../backend.js';
-import { numericColumns, textColumn } from '../data/csv.js';
+import { columnList, numericColumns, textColumn } from '../data/csv.js';
 import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { confusionSvg } from '../io/plots.js';
 import { type ModelSpec, outputSize } from '../model/spec.js';
 import { inferenceSettings } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
 import { choiceFlag, type FlagSpec, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, readModelFile } from './backends.js';
-import { checkModelFile, loadData } from './data.js';
+import { checkDataKind, checkModelFile, isTableFile, loadData, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
-import { checkOutputFile } from './output.js';
-import { columnList, isTableFile, readCsvFile } from './tables.js';
+import { checkOutputFile, reportText, writeOutput } from './output.js';
+import { percent } from './progress.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model to evaluate (train --out, or a checkpoint)' },
@@ -87,9 +85,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
       const classes = outputSize(spec);
       const names = spec.data?.classes;
       const { confusion } = result;
-      say(`test accuracy ${(100 * result.accuracy).toFixed(2)}%, test loss ${result.loss.toFixed(4)}`);
-      say('');
-      say(confusionTable(confusion, classes, names));
+      say(`test accuracy ${percent(result.accuracy)}, test loss ${result.loss.toFixed(4)}`);
+      say(`\n${confusionTable(confusion, classes, names)}`);
       Object.assign(report, {
         ...(names ? { classes: names } : {}),
         testAccuracy: result.accuracy,
@@ -99,24 +96,12 @@ export async function evalCommand(argv: string[]): Promise<void> {
           Array.from(confusion.subarray(t * classes, (t + 1) * classes)),
         ),
       });
-      plot = () =>
-        confusionSvg(
-          confusion,
-          classes,
-          `${modelFile}: ${(100 * result.accuracy).toFixed(2)}% of ${test.count} test samples`,
-          names,
-        );
+      const title = `${modelFile}: ${percent(result.accuracy)} of ${test.count} test samples`;
+      plot = () => confusionSvg(confusion, classes, title, names);
     }
-    const reportFile = str('report');
-    if (reportFile) {
-      writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-      say(`report written to ${reportFile}`);
-    }
-    const plotFile = str('plot');
-    if (plotFile && plot) {
-      writeFileAtomic(plotFile, plot());
-      say(`confusion matrix drawn in ${plotFile}`);
-    }
+    writeOutput(str('report'), () => reportText(report), 'report written to');
+    // --plot of a regression model was refused above.
+    writeOutput(str('plot'), () => plot!(), 'confusion matrix drawn in');
   } finally {
     model.dispose();
   }
@@ -151,31 +136,16 @@ function regressionResults(
   }
 }
 
-/** The test set: as the checks size it, and as the model reads it (images' bytes, or a table's raw columns). */
-interface EvaluationData {
-  test: Dataset;
-  x: Uint8Array | { data: Float32Array; rows: number };
-  y: Uint8Array | string[] | { data: Float32Array; rows: number };
-  source: string;
-}
-
 /**
- * The set to evaluate: MNIST's test set (of --data DIR), or a table's rows (--data FILE.csv, with the target
- * columns) read against the model's description.
+ * The set to evaluate, MNIST's test set (--data DIR) or a table's rows: as the checks size it (`test`), and as the
+ * model reads it (images' bytes, or a table's raw columns, which it standardises itself).
  */
-function evaluationData(modelFile: string, spec: ModelSpec, data: string | undefined): EvaluationData {
-  if (!isTableFile(data)) {
-    if (spec.data)
-      throw new UserError(
-        `${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`,
-      );
+function evaluationData(modelFile: string, spec: ModelSpec, data: string | undefined) {
+  checkDataKind(modelFile, spec.data, isTableFile(data), 'give --data DIR, or a model trained on a CSV file');
+  if (!spec.data) {
     const { test, dir } = loadData(data);
     return { test, x: test.inputs, y: test.labels, source: dir };
   }
-  if (!spec.data)
-    throw new UserError(
-      `${modelFile} was trained on MNIST-style images, not a table: give --data DIR, or a model trained on a CSV file`,
-    );
   const table = readCsvFile(data!);
   const missing = spec.data.targets.filter((name) => !table.columns.includes(name));
   if (missing.length > 0) {

@@ -18,11 +18,7 @@ export function cliMessage(error: UserError): string {
   return error instanceof NoAdapterError ? `${message}; or use --backend cpu` : message;
 }
 
-/**
- * What the CLI prints for an error that ended a command, and its exit code. A UserError is one line naming the
- * problem and the fix (exit 2); anything else is a bug (exit 1), one line too, with the way to its stack. --verbose
- * adds the stack to either.
- */
+/** What the CLI prints for an error that ended a command: a UserError exits 2, a bug 1; --verbose adds the stack. */
 export function describeFailure(error: unknown, verbose: boolean): { text: string; code: number } {
   const stack = (error as Error)?.stack ?? String(error);
   if (error instanceof UserError) {

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { cliIo } from './io.js';
 
-/**
- * Fails before any work, not after an hour of it, when an output file cannot be written (or, given `extensions`, is
- * not of a kind we write).
- */
+/** Fails before any work, not after an hour of it, where an output file cannot be written (or is not `extensions`). */
 export function checkOutputFile(flag: string, file: string | undefined, extensions?: string[]): void {
   if (file === undefined) return;
   if (extensions && !extensions.includes(path.extname(file).toLowerCase())) {
@@ -23,3 +22,13 @@ export function checkOutputFile(flag: string, file: string | undefined, extensio
     throw new UserError(`--${flag} ${file} is a folder: give a file name`);
   }
 }
+
+/** Writes `contents()` to `file` (atomically) where one is given, and says so: "`done` FILE". */
+export function writeOutput(file: string | undefined, contents: () => Uint8Array | string, done: string): void {
+  if (file === undefined) return;
+  writeFileAtomic(file, contents());
+  cliIo().stdout.write(`${done} ${file}\n`);
+}
+
+/** A JSON report's text. */
+export const reportText = (report: unknown): string => `${JSON.stringify(report, null, 2)}\n`;

@@ -1,15 +1,19 @@
+import Papa from 'papaparse';
+import type { MLP } from '../api/model.js';
+import type { Predictions } from '../api/records.js';
 import type { Dataset } from '../backend.js';
+import { numericColumns } from '../data/csv.js';
 import { readDigitPng } from '../data/png.js';
+import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { inputSize } from '../model/spec.js';
 import { inferenceSettings } from '../train/inference.js';
 import { choiceFlag, type FlagSpec, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
-import { BACKEND_CHOICES, readModelFile } from './backends.js';
-import { checkModelFile, loadData } from './data.js';
+import { BACKEND_CHOICES, type ModelFile, readModelFile } from './backends.js';
+import { checkDataKind, checkModelFile, isTableFile, loadData, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
-import { checkOutputFile } from './output.js';
-import { predictTable } from './predict-table.js';
-import { columnList, isTableFile } from './tables.js';
+import { checkOutputFile, writeOutput } from './output.js';
+import { percent } from './progress.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', value: 'FILE', help: 'the model (train --out, or a checkpoint)' },
@@ -64,41 +68,32 @@ export async function predictCommand(argv: string[]): Promise<void> {
     }
   }
   const file = readModelFile(modelFile, backendChoice);
+  checkDataKind(modelFile, file.spec.data, table, 'give --image FILE.png or --index N');
   if (table) return predictTable(modelFile, file, dataFile!, str('out'), say);
   const { spec } = file;
-  if (spec.data)
-    throw new UserError(
-      `${modelFile} was trained on a table: give --data FILE.csv with its columns ${columnList(spec.data.features)}`,
-    );
-  let sample: Dataset;
+  let inputs: Uint8Array;
   let label: number | undefined;
   let source: string;
   let images = 'the image';
   if (image !== undefined) {
-    const pixels = readDigitPng(image);
-    if (pixels.length !== inputSize(spec)) {
+    inputs = readDigitPng(image);
+    if (inputs.length !== inputSize(spec)) {
       throw new UserError(
-        `${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${pixels.length}: ` +
+        `${modelFile} takes ${inputSize(spec)} inputs, an image becomes 28x28 = ${inputs.length}: ` +
           'use a model trained on 28x28 images',
       );
     }
-    sample = { inputs: pixels, labels: new Uint8Array(1), count: 1, features: pixels.length };
     source = image;
   } else {
     const { test, dir } = loadData(dataFile);
-    const index = intFlag('index', indexText, 0, 0, test.count - 1);
-    const f = test.features;
+    const index = intFlag('index', indexText!, 0, test.count - 1);
+    inputs = test.inputs.subarray(index * test.features, (index + 1) * test.features);
     label = test.labels[index];
-    // Labelled 0: the model's outputs need not cover the labels, as predict shows the label beside the class.
-    sample = {
-      inputs: test.inputs.subarray(index * f, (index + 1) * f),
-      labels: new Uint8Array(1),
-      count: 1,
-      features: f,
-    };
     source = `test sample ${index} (label ${label})`;
     images = `the test images of ${dir}`;
   }
+  // Labelled 0: the model's outputs need not cover the labels, as predict shows the label beside the class.
+  const sample: Dataset = { inputs, labels: new Uint8Array(1), count: 1, features: inputs.length };
   checkModelFile(
     modelFile,
     () => images,
@@ -106,15 +101,14 @@ export async function predictCommand(argv: string[]): Promise<void> {
   );
   const model = await file.open(() => {}, 'predicting');
   try {
-    const p = await model.predict(sample.inputs as Uint8Array);
+    const p = await model.predict(inputs);
     const best = Number(p.labels![0]);
     const values = Array.from(p.row(0));
-    // A cross-entropy model's values are probabilities;
-    // an MSE model's regress the one-hot target and are shown as they are.
+    // A cross-entropy model's values are probabilities; an MSE model's regress the one-hot target, shown as they are.
     const mse = spec.loss === 'mse';
     say(
       `${source}: class ${best}` +
-        (mse ? ` (output ${values[best].toFixed(4)})` : ` (probability ${(100 * values[best]).toFixed(2)}%)`) +
+        (mse ? ` (output ${values[best].toFixed(4)})` : ` (probability ${percent(values[best])})`) +
         (label === undefined ? '' : label === best ? ', right' : `, wrong: the label is ${label}`) +
         '\n',
     );
@@ -125,6 +119,57 @@ export async function predictCommand(argv: string[]): Promise<void> {
       const bar = '#'.repeat(Math.round(40 * Math.max(0, Math.min(1, value))));
       say(`  ${c}  ${(mse ? value.toFixed(4) : value.toFixed(6)).padStart(9)}  ${bar}\n`);
     });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The shortest decimal that reads back as the same float32 (what a float32 holds, without float64's noise digits). */
+export function float32Text(value: number): string {
+  const x = Math.fround(value);
+  for (let digits = 1; digits < 9; digits++) {
+    const text = Number(x.toPrecision(digits));
+    if (Math.fround(text) === x) return String(text);
+  }
+  return String(Number(x.toPrecision(9)));
+}
+
+/** The predictions as CSV rows under their header: class and p(class) (MSE: output(class)), or the targets. */
+function predictionRows(model: MLP, p: Predictions): string[][] {
+  const values = (r: number) => Array.from(p.row(r), float32Text);
+  if (!p.labels) return [p.columns, ...Array.from({ length: p.rows }, (_, r) => values(r))];
+  const { spec } = model;
+  const header = [
+    spec.data!.targets[0],
+    ...p.columns.map((name) => (spec.loss === 'mse' ? `output(${name})` : `p(${name})`)),
+  ];
+  return [header, ...Array.from({ length: p.rows }, (_, r) => [String(p.labels![r]), ...values(r)])];
+}
+
+/** predict on a table: a CSV row per input row (its target columns may be absent), as predictionRows writes them. */
+async function predictTable(
+  modelFile: string,
+  file: ModelFile,
+  dataFile: string,
+  outFile: string | undefined,
+  say: (text: string) => void,
+): Promise<void> {
+  const { spec } = file;
+  const d = spec.data!;
+  const table = readCsvFile(dataFile);
+  // Only the model's feature columns are read: a target column, or any other, is left alone.
+  const set = readTable(table, d, spec.task, false);
+  checkModelFile(
+    modelFile,
+    () => `the rows of ${dataFile}`,
+    () => inferenceSettings(spec, set),
+  );
+  const model = await file.open(() => {}, 'predicting');
+  try {
+    const predicted = await model.predict({ data: numericColumns(table, d.features), rows: set.count });
+    const text = `${Papa.unparse(predictionRows(model, predicted), { newline: '\n' })}\n`;
+    if (outFile === undefined) say(text);
+    writeOutput(outFile, () => text, `predictions for ${set.count} rows written to`);
   } finally {
     model.dispose();
   }

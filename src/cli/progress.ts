@@ -1,7 +1,8 @@
 import type { EpochRecord, Progress } from '../train/trainer.js';
 import type { CliStream } from './io.js';
 
-const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+/** A fraction as a percentage, to two decimals. */
+export const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 /** A value in its own units, to 4 significant digits (or more where it is large). */
 const value = (x: number) => (Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4));
@@ -12,11 +13,14 @@ function trainResults(record: EpochRecord): string {
   return record.trainAccuracy !== undefined ? `train accuracy ${percent(record.trainAccuracy)}  ` : '';
 }
 
-/** A set's results in the task's words: accuracy for classification, RMSE and R² for regression. */
-function setResults(set: 'test' | 'val', loss: number, accuracy?: number, rmse?: number, r2?: number): string {
+/** A set's results, where measured, in the task's words: accuracy, or RMSE and R² for regression. */
+function setResults(r: EpochRecord, set: 'test' | 'val'): string {
+  const loss = r[`${set}Loss` as const]?.toFixed(4);
+  const rmse = r[`${set}RMSE` as const];
+  if (loss === undefined) return '';
   if (rmse !== undefined)
-    return `${set} loss ${loss.toFixed(4)}  ${set} RMSE ${value(rmse)}  ${set} R² ${r2!.toFixed(4)}  `;
-  return `${set} loss ${loss.toFixed(4)}  ${set} accuracy ${percent(accuracy!)}  `;
+    return `${set} loss ${loss}  ${set} RMSE ${value(rmse)}  ${set} R² ${r[`${set}R2`]!.toFixed(4)}  `;
+  return `${set} loss ${loss}  ${set} accuracy ${percent(r[`${set}Accuracy`]!)}  `;
 }
 
 /** One epoch's results; stepsPerEpoch, when known, marks an epoch that --steps cut short. */
@@ -27,13 +31,9 @@ export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: n
       : '';
   return (
     `epoch ${record.epoch}/${epochs}${partial}  train loss ${record.trainLoss.toFixed(4)}  ` +
-    (record.testLoss !== undefined
-      ? setResults('test', record.testLoss, record.testAccuracy, record.testRMSE, record.testR2)
-      : '') +
+    setResults(record, 'test') +
     trainResults(record) +
-    (record.valLoss !== undefined
-      ? setResults('val', record.valLoss, record.valAccuracy, record.valRMSE, record.valR2)
-      : '') +
+    setResults(record, 'val') +
     `${record.seconds.toFixed(1)} s`
   );
 }
@@ -41,11 +41,7 @@ export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: n
 /** At most this many epoch lines: a table's thousands of short epochs are shown every so many. */
 const MAX_EPOCH_LINES = 50;
 
-/**
- * Per-epoch lines everywhere (every ceil(epochs / 50)th epoch, the first, the last and a partial one, where there are
- * more than 50 epochs); on a terminal also a progress bar that redraws in place with samples/s and the loss of
- * the last chunk of steps.
- */
+/** At most about 50 epoch lines (the first, the last, a partial one); on a terminal, a progress bar redrawn. */
 export class ProgressPrinter {
   private drawn = false;
   private stepsPerEpoch: number | undefined;
@@ -55,13 +51,9 @@ export class ProgressPrinter {
     private readonly epochs: number,
   ) {}
 
-  get interactive(): boolean {
-    return this.out.isTTY === true;
-  }
-
   progress(p: Progress): void {
     this.stepsPerEpoch = p.stepsPerEpoch;
-    if (!this.interactive) return;
+    if (this.out.isTTY !== true) return;
     const width = 30;
     const done = Math.round((width * p.step) / p.stepsPerEpoch);
     const bar = '#'.repeat(done) + '.'.repeat(width - done);

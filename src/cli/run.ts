@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { UserError } from '../errors.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { describeFailure } from './failure.js';
 import { type CliIo, withCliIo } from './io.js';
 import { predictCommand } from './predict.js';
@@ -10,6 +11,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   train: trainCommand,
   eval: evalCommand,
   predict: predictCommand,
+  export: exportCommand,
 };
 
 const USAGE = `Usage: webgpu-mlp <command> [options]
@@ -18,6 +20,7 @@ Commands:
   train    train an MLP on MNIST (or any folder of MNIST-style IDX files), or on a CSV table
   eval     evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix (or RMSE, MAE, R²)
   predict  classify one digit (a PNG image, or a test-set sample), or predict every row of a CSV table
+  export   write a saved model as ONNX, for ONNX Runtime and other tools
 
 Run "webgpu-mlp <command> --help" for a command's options; --verbose prints the stack trace of an error;
 "webgpu-mlp --version" prints the version.
@@ -40,11 +43,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<void> {
   await run(rest);
 }
 
-/**
- * Runs the CLI on `argv` (without node and the script), writing to `io`, and returns the exit code: 0, 2 for an
- * error in what the user gave, 1 for a bug. The bin (main.ts) is this on the process's own streams; the tests run it
- * in-process on buffers.
- */
+/** Runs the CLI on `argv` (without node and the script), writing to `io`; returns the exit code (0, 2 or 1). */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     await withCliIo(io, () => dispatch(argv, io));

@@ -1,13 +1,12 @@
 /**
- * The train command's flags and the run they describe. A run's settings come from the flags, with defaults taken
- * from a base when there is one: the checkpoint being resumed (--resume) or the model being started from (--init).
- * Flags that define the training must then agree with the base, so a resumed run is the run that was saved. The
- * training settings' flags, their help and their checks come from the settings table (src/train/settings.ts).
+ * The train command's flags and the run they describe, with defaults from a base where there is one (--resume's
+ * checkpoint, --init's model), whose training-defining flags must then agree with it. The training settings' flags,
+ * help and checks come from the settings table (src/train/settings.ts). The data fixes the input and output widths.
  */
-
-import { DEFAULT_TEST_SPLIT } from '../data/table.js';
+import { type Columns, DEFAULT_TEST_SPLIT } from '../data/table.js';
 import { UserError } from '../errors.js';
-import { type ModelSpec, makeSpec, TASKS } from '../model/spec.js';
+import { type ModelSpec, makeSpec, parseLayers, parseWidths, TASKS, type Task } from '../model/spec.js';
+import { DEFAULT_HIDDEN } from '../train/defaults.js';
 import {
   changedDefining,
   parseSetting,
@@ -19,34 +18,10 @@ import {
 } from '../train/resolve.js';
 import type { TrainOptions } from '../train/run.js';
 import { SETTING_NAMES, type SettingName } from '../train/setting-names.js';
-import { defaultText, flagOf, SETTINGS } from '../train/settings.js';
+import { defaultText, flagOf, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { type FlagSpec, type Flags, intFlag, numberFlag, VERBOSE_FLAG } from './args.js';
-import { type DataShape, layersFromFlags } from './shape.js';
 
 export type { Flags } from './args.js';
-
-/** Each training setting's flag, its value's placeholder by its kind, and its help and default from the table. */
-const SETTING_FLAGS: FlagSpec[] = SETTING_NAMES.map((name) => {
-  const s = SETTINGS[name];
-  const value =
-    s.kind === 'choice'
-      ? 'NAME'
-      : s.kind === 'boolean'
-        ? 'BOOL'
-        : s.kind === 'integer'
-          ? 'N'
-          : s.range?.max === 1
-            ? 'F'
-            : 'X';
-  const fallback = defaultText(name);
-  const to = s.appliesTo;
-  const only = to
-    ? `; --${to.optimizer ? 'optimizer' : to.schedule ? 'schedule' : 'loss'} ` +
-      `${[...(to.optimizer ?? to.schedule ?? to.loss ?? [])].join(', ')} only`
-    : '';
-  const help = `${s.help}${only}`;
-  return { name: flagOf(name), value, help, ...(fallback !== undefined ? { default: fallback } : {}) };
-});
 
 /** Flags that other names once had: the old name is refused with the new one. */
 const FORMERLY: Partial<Record<SettingName, string[]>> = {
@@ -57,10 +32,20 @@ const FORMERLY: Partial<Record<SettingName, string[]>> = {
   maxSteps: ['steps'],
   earlyStopping: ['early-stop'],
 };
-for (const flag of SETTING_FLAGS) {
-  const name = SETTING_NAMES.find((n) => flagOf(n) === flag.name)!;
-  if (FORMERLY[name]) flag.formerly = FORMERLY[name];
-}
+
+/** Each training setting's flag, its value's placeholder by its kind, and its help and default from the table. */
+const SETTING_FLAGS: FlagSpec[] = SETTING_NAMES.map((name) => {
+  const s = SETTINGS[name];
+  const value = { choice: 'NAME', boolean: 'BOOL', integer: 'N', number: s.range?.max === 1 ? 'F' : 'X' }[s.kind];
+  const fallback = defaultText(name);
+  const to = s.appliesTo;
+  const only = to
+    ? `; --${to.optimizer ? 'optimizer' : to.schedule ? 'schedule' : 'loss'} ` +
+      `${[...(to.optimizer ?? to.schedule ?? to.loss ?? [])].join(', ')} only`
+    : '';
+  const flag: FlagSpec = { name: flagOf(name), value, help: `${s.help}${only}`, formerly: FORMERLY[name] };
+  return fallback === undefined ? flag : { ...flag, default: fallback };
+});
 
 export const TRAIN_FLAGS: FlagSpec[] = [
   {
@@ -136,9 +121,8 @@ const DEFINING: [string, (c: RunConfig) => unknown][] = [
   ['train-limit', (c) => c.trainLimit],
   ['test-split', (c) => c.testSplit],
 ];
-/** What a model file fixes of a run started from it: its layers and the settings its spec keeps. */
+/** What a model file fixes of a run started from it: its layers and the settings its spec keeps (MODEL_SETTINGS). */
 const MODEL_FLAGS = ['layers', 'hidden'];
-const MODEL_SETTINGS = SETTING_NAMES.filter((name) => SETTINGS[name].at[0] === 'spec');
 
 /** The training settings the flags give, read and checked against the table. */
 export function settingFlags(flags: Flags): Values {
@@ -155,19 +139,17 @@ export function dataFlags(
   flags: Flags,
   base?: Partial<RunConfig>,
 ): Pick<RunConfig, 'trainLimit' | 'validationSplit' | 'testSplit'> {
-  const str = (name: string) => flags[name] as string | undefined;
-  const out: Pick<RunConfig, 'trainLimit' | 'validationSplit' | 'testSplit'> = {};
-  const trainLimit =
-    str('train-limit') === undefined ? base?.trainLimit : intFlag('train-limit', str('train-limit'), 0);
-  if (trainLimit !== undefined) out.trainLimit = trainLimit;
-  const split = str('validation-split');
-  const validationSplit =
-    split === undefined ? base?.validationSplit : (parseSetting('validationSplit', split) as number);
-  if (validationSplit !== undefined) out.validationSplit = validationSplit;
-  const testText = str('test-split');
-  const testSplit = testText === undefined ? base?.testSplit : numberFlag('test-split', testText, DEFAULT_TEST_SPLIT);
-  if (testSplit !== undefined) out.testSplit = testSplit;
-  return out;
+  const read = (flag: string, parse: (text: string) => number, saved?: number) =>
+    typeof flags[flag] === 'string' ? parse(flags[flag]) : saved;
+  return {
+    trainLimit: read('train-limit', (text) => intFlag('train-limit', text), base?.trainLimit),
+    validationSplit: read(
+      'validation-split',
+      (text) => parseSetting('validationSplit', text) as number,
+      base?.validationSplit,
+    ),
+    testSplit: read('test-split', (text) => numberFlag('test-split', text, DEFAULT_TEST_SPLIT), base?.testSplit),
+  };
 }
 
 /**
@@ -184,29 +166,32 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
     ...(base?.spec ? { inputMean: base.spec.inputMean, inputStd: base.spec.inputStd } : {}),
   });
   const every = flags['checkpoint-every'] as string | undefined;
-  if (every !== undefined) options.checkpointEvery = intFlag('checkpoint-every', every, 1);
+  if (every !== undefined) options.checkpointEvery = intFlag('checkpoint-every', every);
   else if (base?.options?.checkpointEvery !== undefined) options.checkpointEvery = base.options.checkpointEvery;
   return { spec, options, ...dataFlags(flags, base) };
 }
 
-/**
- * Refuses flags that would make the run other than `base`: all training-defining flags for a checkpoint, the
- * model's own (layers and the settings its spec keeps) for a model file.
- */
+/** Refuses flags that make the run other than `base`: any training-defining one (a model file's: the model's own). */
 export function checkAgainst(flags: Flags, config: RunConfig, base: RunConfig, what: string, modelOnly = false): void {
-  const differs = (flag: string, mine: unknown, theirs: unknown) =>
-    new UserError(
-      `--${flag} ${String(mine)} differs from ${what}'s ${theirs === undefined ? 'none' : String(theirs)}: ` +
-        `leave --${flag} out to keep ${what}'s`,
-    );
   for (const [flag, get] of DEFINING) {
     if ((modelOnly && !MODEL_FLAGS.includes(flag)) || flags[flag] === undefined) continue;
-    if (get(config) !== get(base)) throw differs(flag, get(config), get(base));
+    agreed(flag, get(config), get(base), what);
   }
   const mine = settingsOf(config.spec, config.options, config.validationSplit);
   const theirs = settingsOf(base.spec, base.options, base.validationSplit);
   const [name] = changedDefining(settingFlags(flags), mine, theirs, modelOnly ? MODEL_SETTINGS : undefined);
-  if (name) throw differs(flagOf(name), mine[name], theirs[name]);
+  if (name) agreed(flagOf(name), mine[name], theirs[name], what);
+}
+
+/** `theirs`, the base's value of a flag; a flag given (`mine`) must agree with it. */
+export function agreed<T>(flag: string, mine: unknown, theirs: T, what: string): T {
+  if (mine !== undefined && mine !== theirs) {
+    throw new UserError(
+      `--${flag} ${String(mine)} differs from ${what}'s ${theirs === undefined ? 'none' : String(theirs)}: ` +
+        `leave --${flag} out to keep ${what}'s`,
+    );
+  }
+  return theirs;
 }
 
 /** One line for people: the model and how it trains. */
@@ -233,4 +218,64 @@ export function describeRun(config: RunConfig): string {
   if (options.earlyStop !== undefined) parts.push(`early stop after ${options.earlyStop} epoch(s) without improvement`);
   parts.push(`seed ${options.seed}`);
   return parts.join(', ');
+}
+
+export interface DataShape {
+  /** Features per sample. */
+  inputs: number;
+  /** Classes (one past the largest label of an image set), or regression targets. */
+  outputs: number;
+  task: Task;
+  /** A table's columns; absent for images. */
+  data?: Columns;
+  /** Samples in the training set (after any limit and validation hold-out). */
+  trainRows: number;
+}
+
+/** "64,32": the hidden layers' widths, each a positive integer. */
+function parseHidden(text: string): number[] {
+  const parsed = parseWidths(text);
+  if ('bad' in parsed || parsed.widths.length === 0) {
+    throw new UserError(
+      `--hidden "${text}" is not a list of widths: use e.g. --hidden 64,32 ` +
+        '(for no hidden layer, --layers INPUTS,OUTPUTS)',
+    );
+  }
+  return parsed.widths;
+}
+
+/** What the data is, for people: its widths in its own terms. */
+function describeShape(shape: DataShape): string {
+  if (!shape.data) return `${shape.inputs} inputs and ${shape.outputs} classes`;
+  const columns = `${shape.inputs} feature column${shape.inputs === 1 ? '' : 's'}`;
+  return shape.task === 'regression'
+    ? `${columns} and ${shape.outputs} target${shape.outputs === 1 ? '' : 's'}`
+    : `${columns} and ${shape.outputs} classes`;
+}
+
+/** The layer sizes: --layers (checked against a table here), or --hidden between the data's widths, or the base's. */
+export function layersFromFlags(flags: Flags, shape: DataShape, base?: number[]): number[] {
+  const layersText = flags.layers as string | undefined;
+  const hiddenText = flags.hidden as string | undefined;
+  if (layersText !== undefined && hiddenText !== undefined) {
+    throw new UserError(
+      '--layers and --hidden both give the layers: ' +
+        'use --hidden for the hidden widths alone, or --layers for all of them',
+    );
+  }
+  if (layersText !== undefined) {
+    const layers = parseLayers(layersText);
+    const [first, last] = [layers[0], layers[layers.length - 1]];
+    if (shape.data && (first !== shape.inputs || last !== shape.outputs)) {
+      const hidden = layers.slice(1, -1);
+      throw new UserError(
+        `--layers ${layersText} does not fit the data, which has ${describeShape(shape)}: use --layers ` +
+          `${[shape.inputs, ...hidden, shape.outputs].join(',')}` +
+          `${hidden.length ? `, or --hidden ${hidden.join(',')}` : ''}`,
+      );
+    }
+    return layers;
+  }
+  if (hiddenText !== undefined) return [shape.inputs, ...parseHidden(hiddenText), shape.outputs];
+  return base ?? [shape.inputs, shape.data ? DEFAULT_HIDDEN.table : DEFAULT_HIDDEN.images, shape.outputs];
 }

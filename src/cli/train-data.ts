@@ -1,20 +1,14 @@
-/**
- * The train command's data, as MLP's fit takes it: an MNIST-style folder's bytes, or a CSV table's rows (a path
- * ending in .csv) with its test rows from --test or held out by --test-split, read against the model's description
- * when the run continues a model.
- */
+/** The train command's data as MLP's fit takes it: an MNIST-style folder's bytes, or a CSV table's rows. */
 import type { Inputs, Labels } from '../api/arrays.js';
 import type { LabelledData } from '../api/options.js';
-import type { Dataset } from '../backend.js';
+import type { Dataset, ImageDataset } from '../backend.js';
 import { validationRows } from '../data/split.js';
 import { DEFAULT_TEST_SPLIT, type RawRows, tableRows } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { type ModelSpec, TASKS, type Task } from '../model/spec.js';
 import { choiceFlag } from './args.js';
-import { loadData } from './data.js';
-import type { DataShape } from './shape.js';
-import { isTableFile, readCsvFile } from './tables.js';
-import { dataFlags, type Flags, type RunConfig } from './train-config.js';
+import { checkDataKind, isTableFile, loadData, readCsvFile } from './data.js';
+import { agreed, type DataShape, dataFlags, type Flags, type RunConfig } from './train-config.js';
 
 export interface TrainingData {
   /** The training rows (of which fit holds --validation-split out) and their labels. */
@@ -39,31 +33,17 @@ function classCount(...sets: Dataset[]): number {
   return largest + 1;
 }
 
-/**
- * A flag given where a base (a checkpoint or a model) fixes the setting must agree with it, as checkAgainst asks of
- * the other settings.
- */
-function agreed(flag: string, given: string | undefined, theirs: string, what: string): string {
-  if (given !== undefined && given !== theirs) {
-    throw new UserError(`--${flag} ${given} differs from ${what}'s ${theirs}: leave --${flag} out to keep ${what}'s`);
-  }
-  return theirs;
-}
-
-/**
- * Reads the training data the flags name. `base` is the run being continued (a checkpoint) or the model being started
- * from, `what` names it for messages: a table is then read against its description (columns, classes, statistics).
- */
+/** The data the flags name; a table read against the description of `base` (the checkpoint or model `what`). */
 export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: ModelSpec }, what = ''): TrainingData {
   const str = (name: string) => flags[name] as string | undefined;
   const { trainLimit, validationSplit, testSplit } = dataFlags(flags, base);
   const given = base?.spec.data;
   const dataPath = str('data');
+  if (base) checkDataKind(what, given, isTableFile(dataPath), 'give --data DIR');
   if (!isTableFile(dataPath)) {
     for (const flag of ['target', 'test', 'test-split']) {
       if (str(flag) !== undefined) throw new UserError(`--${flag} applies to a CSV table (--data FILE.csv) only`);
     }
-    if (given) throw new UserError(`${what} was trained on a table: give its --data FILE.csv`);
     const { train, test, dir } = loadData(dataPath, { trainLimit });
     const task = choiceFlag('task', str('task'), TASKS, base?.spec.task ?? 'classification');
     const shape = {
@@ -72,28 +52,21 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
       task,
       trainRows: train.count - (validationSplit === undefined ? 0 : validationRows(validationSplit, train.count)),
     };
-    const bytes = (set: Dataset) => ({
-      x: { data: set.inputs as Uint8Array, rows: set.count },
-      y: set.labels as Uint8Array,
-    });
+    const bytes = (set: ImageDataset) => ({ x: { data: set.inputs, rows: set.count }, y: set.labels });
     return {
       ...bytes(train),
       test: bytes(test),
       shape,
       source: dir,
-      images: [
-        ['training', train],
-        ['test', test],
-      ],
+      images: Object.entries({ training: train, test }),
     };
   }
-  if (base && !given) throw new UserError(`${what} was trained on MNIST-style images, not a table: give --data DIR`);
   let task: Task = choiceFlag('task', str('task'), TASKS, 'classification');
   let targets = str('target')
     ?.split(',')
     .map((name) => name.trim());
   if (base && given) {
-    task = agreed('task', str('task'), base.spec.task, what) as Task;
+    task = agreed('task', str('task'), base.spec.task, what);
     targets = agreed('target', str('target'), given.targets.join(','), what).split(',');
   }
   const testFile = str('test');

@@ -2,18 +2,20 @@
 import type { MLP } from '../api/model.js';
 import type { FitStart } from '../api/options.js';
 import type { ClassifierMetrics, FitResult, RegressionReport } from '../api/records.js';
+import { columnList } from '../data/csv.js';
 import type { TableDescription } from '../model/table.js';
+import { convergence, convergenceWarning } from '../train/convergence.js';
+import { cliName } from './failure.js';
+import { percent } from './progress.js';
 import type { RunConfig } from './train-config.js';
 import type { TrainingData } from './train-data.js';
-
-const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 /** A table's columns for the data line: its features, and its classes or targets. */
 export function describeTable(data: TrainingData): string {
   const d = data.shape.data!;
   const what = d.classes
     ? `${d.classes.length} classes of "${d.targets[0]}"`
-    : `target${d.targets.length > 1 ? 's' : ''} ${d.targets.map((t) => `"${t}"`).join(', ')}`;
+    : `target${d.targets.length > 1 ? 's' : ''} ${columnList(d.targets)}`;
   const test = data.testFile ? `test rows from ${data.testFile}` : `${data.testSplit} of the rows held out for testing`;
   return `${d.features.length} features, ${what}; ${test}`;
 }
@@ -51,6 +53,12 @@ export function earlyStopLine(
     : `early stopping: ${best}`;
 }
 
+/** The line of a run whose training loss was still falling at its end, in the flags' words; null for any other run. */
+export function convergenceLine(result: FitResult): string | null {
+  const settled = result.converged === false ? convergence(result.history) : undefined;
+  return settled ? `warning: ${convergenceWarning(settled, cliName)}` : null;
+}
+
 /** A set's figures under the report's names, prefixed by the set; a regression's per target where it has several. */
 function setFields(set: 'test' | 'val', r: SetFigures | undefined, d?: TableDescription): Record<string, unknown> {
   if (!r) return {};
@@ -66,10 +74,7 @@ function setFields(set: 'test' | 'val', r: SetFigures | undefined, d?: TableDesc
   return fields;
 }
 
-/**
- * The training set's figures after the epoch whose parameters the run returns (the best one with early stopping),
- * where the run evaluated the training set: its accuracy (a regression's RMSE) and loss.
- */
+/** The training set's figures, where evaluated, after the epoch whose parameters the run returns. */
 function trainFields(result: FitResult): Record<string, number> {
   const record = result.history[(result.earlyStopping?.bestEpoch ?? result.history.length) - 1];
   if (record?.trainEvalLoss === undefined) return {};
@@ -89,16 +94,9 @@ export interface ReportInputs {
 }
 
 /** The JSON report of a run. An image classifier's has the fields it always had; a table's adds its columns. */
-export function trainReport({
-  model,
-  config,
-  data,
-  counts,
-  result,
-  initFile,
-  resumeFile,
-}: ReportInputs): Record<string, unknown> {
-  const { options } = config;
+export function trainReport(run: ReportInputs): Record<string, unknown> {
+  const { model, data, counts, result } = run;
+  const { options } = run.config;
   const spec = model.spec;
   const d = spec.data;
   const table = d
@@ -130,12 +128,13 @@ export function trainReport({
     testSamples: counts.testRows,
     data: data.source,
     ...table,
-    ...(initFile ? { init: initFile } : {}),
-    ...(resumeFile ? { resumedFrom: resumeFile } : {}),
+    ...(run.initFile ? { init: run.initFile } : {}),
+    ...(run.resumeFile ? { resumedFrom: run.resumeFile } : {}),
     ...setFields('test', result.test, d),
     ...trainFields(result),
     ...setFields('val', result.val, d),
     ...(result.earlyStopping ? { earlyStop: { patience: options.earlyStop, ...result.earlyStopping } } : {}),
+    ...(result.converged !== undefined ? { converged: result.converged } : {}),
     seconds: result.seconds,
     history: result.history,
   };

@@ -5,9 +5,10 @@ import { checkLabelledSets } from '../check.js';
 import { DeviceLostError, UserError } from '../errors.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { readFileBytes, writeFileAtomic } from '../io/atomic.js';
-import { type Checkpoint, decodeCheckpoint } from '../io/checkpoint-codec.js';
+import { decodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel } from '../io/model-codec.js';
 import { curvesSvg } from '../io/plots.js';
+import type { ModelSpec } from '../model/spec.js';
 import { TABLE_BATCH, TABLE_EPOCHS } from '../train/defaults.js';
 import { settingsOf } from '../train/resolve.js';
 import { FIT_SETTINGS, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
@@ -15,7 +16,7 @@ import { choiceFlag, helpText, parseFlags } from './args.js';
 import { BACKEND_CHOICES, choiceLine } from './backends.js';
 import { checkModelFile } from './data.js';
 import { cliIo } from './io.js';
-import { checkOutputFile } from './output.js';
+import { checkOutputFile, reportText, writeOutput } from './output.js';
 import { ProgressPrinter } from './progress.js';
 import {
   checkAgainst,
@@ -25,10 +26,10 @@ import {
   settingFlags,
   TRAIN_FLAGS,
 } from './train-config.js';
-import { type TrainingData, trainingData } from './train-data.js';
-import { describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
+import { trainingData } from './train-data.js';
+import { convergenceLine, describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
 
-const USAGE = 'webgpu-mlp train [options]     (npm run train -- [options])';
+const USAGE = 'webgpu-mlp train [options]';
 const SUMMARY =
   'Trains an MLP and evaluates it on the test set after every epoch. On MNIST (the default, or --data DIR):\n' +
   `inputs are pixels / 255 standardised with MNIST's mean 0.1307 and std 0.3081. On a table (--data FILE.csv): every
@@ -56,36 +57,19 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new UserError('--init and --resume cannot be combined: --resume continues a run with its own weights');
   }
 
-  // The run: from the flags, or from the checkpoint being resumed (flags must agree with it), or on a model's weights;
-  // its layers and defaults follow the data, which is read first.
-  let config: RunConfig;
-  let resumed: Checkpoint | undefined;
+  // The run follows the data, read first, and the flags, which must agree with a checkpoint being resumed.
   const resumeFile = str('resume');
   const initFile = str('init');
   const modelFile = resumeFile ?? initFile;
   const modelBytes = modelFile ? readFileBytes(modelFile, resumeFile ? 'checkpoint' : 'model file') : undefined;
-  let data: TrainingData;
-  if (resumeFile && modelBytes) {
-    resumed = decodeCheckpoint(modelBytes, resumeFile);
-    const base: RunConfig = {
-      spec: resumed.spec,
-      options: resumed.options,
-      trainLimit: resumed.data.trainLimit,
-      validationSplit: resumed.data.validationSplit,
-      testSplit: resumed.data.testSplit,
-    };
-    data = trainingData(flags, base, `the checkpoint ${resumeFile}`);
-    config = configFromFlags(flags, data.shape, base);
-    checkAgainst(flags, config, base, `the checkpoint ${resumeFile}`);
-  } else if (initFile && modelBytes) {
-    const { spec } = decodeModel(modelBytes, initFile);
-    data = trainingData(flags, { spec }, `the model ${initFile}`);
-    config = configFromFlags(flags, data.shape, { spec });
-    checkAgainst(flags, config, { spec, options: config.options }, `the model ${initFile}`, true);
-  } else {
-    data = trainingData(flags);
-    config = configFromFlags(flags, data.shape);
-  }
+  const resumed = resumeFile && modelBytes ? decodeCheckpoint(modelBytes, resumeFile) : undefined;
+  let base: (Partial<RunConfig> & { spec: ModelSpec }) | undefined;
+  if (resumed) base = { spec: resumed.spec, options: resumed.options, ...resumed.data };
+  else if (initFile && modelBytes) base = { spec: decodeModel(modelBytes, initFile).spec };
+  const what = resumeFile ? `the checkpoint ${resumeFile}` : `the model ${initFile}`;
+  const data = trainingData(flags, base, what);
+  const config = configFromFlags(flags, data.shape, base);
+  if (base) checkAgainst(flags, config, { options: config.options, ...base }, what, !resumed);
   if (data.testSplit !== undefined) config.testSplit = data.testSplit;
   const { spec, options } = config;
   // Images that do not fit the layers are said in the flags' terms, or (a model file's) naming the file.
@@ -168,38 +152,24 @@ export async function trainCommand(argv: string[]): Promise<void> {
         `(${Math.round(samplesPerSecond)} samples/s including evaluation)`,
     );
     if (result.earlyStopping) say(earlyStopLine(result.earlyStopping, result.history, options.earlyStop!));
+    const unsettled = convergenceLine(result);
+    if (unsettled) say(unsettled);
     if (checkpointFile) say(`checkpoint written to ${checkpointFile}`);
-    const out = str('out');
-    if (out) {
-      writeFileAtomic(out, model.toBytes());
-      say(`model written to ${out}`);
-    }
-    const plotFile = str('plot');
-    if (plotFile) {
-      writeFileAtomic(plotFile, curvesSvg(result.history, describeRun(config)));
-      say(`curves drawn in ${plotFile}`);
-    }
-    const reportFile = str('report');
-    if (reportFile) {
-      const report = trainReport({ model, config, data, counts, result, initFile, resumeFile });
-      writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-      say(`report written to ${reportFile}`);
-    }
+    writeOutput(str('out'), () => model.toBytes(), 'model written to');
+    writeOutput(str('plot'), () => curvesSvg(result.history, describeRun(config)), 'curves drawn in');
+    const report = () => trainReport({ model, config, data, counts, result, initFile, resumeFile });
+    writeOutput(str('report'), () => reportText(report()), 'report written to');
   } finally {
     model.dispose();
   }
 }
 
-/**
- * A failure that a lost GPU device caused becomes one line saying so and where the run can continue from; any other
- * error is returned as it is.
- */
+/** A lost GPU device's failure as one line saying where the run can continue from; any other error as it is. */
 function explainLoss(error: unknown, saved?: { file: string; step: number }): unknown {
   if (!(error instanceof DeviceLostError)) return error;
-  const lost = error;
   const next = saved
     ? `the last checkpoint, at step ${saved.step}, is ${saved.file}: --resume ${saved.file} continues the run ` +
       '(add --backend cpu if the GPU stays unavailable)'
     : 'no checkpoint was saved: run again, with --checkpoint FILE --checkpoint-every N to keep one';
-  return new UserError(`the GPU device was lost (${lost.reason}: ${lost.detail || 'no message'}); ${next}`);
+  return new UserError(`the GPU device was lost (${error.reason}: ${error.detail || 'no message'}); ${next}`);
 }

@@ -1,14 +1,11 @@
 /**
- * The hidden-layer activations of the CPU reference, forward and backward: the reference of shaders/activation.wgsl,
- * which runs every one of them (with dropout when training), and of the RELU and MASK epilogues of
- * shaders/matmul.wgsl, where training runs ReLU without dropout.
- *
- * Each is a plain loop over `count` values (outputs first, then inputs, then sizes; an output may be its input).
- * Every backward takes the forward's input x (the pre-activation, which the network keeps), so it needs nothing else
- * and dropout after the activation cannot disturb it. Sums and products are in float64, rounded once when stored.
+ * The hidden-layer activations of the CPU reference, forward and backward: the reference of shaders/activation.wgsl
+ * (every activation, with dropout when training) and of shaders/matmul.wgsl's RELU and MASK epilogues (ReLU without
+ * dropout). Each is a plain loop over `count` values (outputs first; an output may be its input), in float64 rounded
+ * once when stored. Every backward takes the forward's input x (the pre-activation, which the network keeps), so
+ * dropout after the activation cannot disturb it.
  */
-import type { Activation } from '../model/spec.js';
-import { LEAKY_SLOPE } from '../model/spec.js';
+import { type Activation, LEAKY_SLOPE } from '../model/spec.js';
 
 /** y = max(x, 0) (y may be x). Kernel: matmul.wgsl's RELU epilogue. */
 export function relu(y: Float32Array, x: Float32Array, count: number): void {
@@ -23,53 +20,11 @@ export function reluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array
   for (let i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
 }
 
-/** y = x for x > 0, else slope · x. Kernel: shaders/activation.wgsl. */
-export function leakyRelu(y: Float32Array, x: Float32Array, slope: number, count: number): void {
-  for (let i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : slope * x[i];
-}
-
-/** dx = dy where x > 0, else slope · dy (PyTorch's choice at x = 0 too). Kernel: shaders/activation.wgsl. */
-export function leakyReluBackward(
-  dx: Float32Array,
-  dy: Float32Array,
-  x: Float32Array,
-  slope: number,
-  count: number,
-): void {
-  for (let i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];
-}
-
 /** σ(x) = 1 / (1 + e^-x), through e^x / (1 + e^x) for x < 0 so that exp never overflows. */
 function sigmoidOf(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
   return e / (1 + e);
-}
-
-/** y = σ(x). Kernel: shaders/activation.wgsl. */
-export function sigmoid(y: Float32Array, x: Float32Array, count: number): void {
-  for (let i = 0; i < count; i++) y[i] = sigmoidOf(x[i]);
-}
-
-/** dx = dy · σ(x)(1 − σ(x)). Kernel: shaders/activation.wgsl. */
-export function sigmoidBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
-  for (let i = 0; i < count; i++) {
-    const s = sigmoidOf(x[i]);
-    dx[i] = dy[i] * s * (1 - s);
-  }
-}
-
-/** y = tanh(x). Kernel: shaders/activation.wgsl. */
-export function tanh(y: Float32Array, x: Float32Array, count: number): void {
-  for (let i = 0; i < count; i++) y[i] = Math.tanh(x[i]);
-}
-
-/** dx = dy · (1 − tanh²(x)). Kernel: shaders/activation.wgsl. */
-export function tanhBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
-  for (let i = 0; i < count; i++) {
-    const t = Math.tanh(x[i]);
-    dx[i] = dy[i] * (1 - t * t);
-  }
 }
 
 /**
@@ -92,43 +47,47 @@ const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /**
- * GELU in its exact form, PyTorch's default (nn.GELU(approximate='none')): y = x · Φ(x) = x/2 · (1 + erf(x/√2)).
- * With erf above it differs from the exact function by at most 0.75e-7·|x|. Kernel: shaders/activation.wgsl.
+ * f(x) of each activation. Leaky ReLU's slope is LEAKY_SLOPE. GELU is the exact form, PyTorch's default
+ * (nn.GELU(approximate='none')): x · Φ(x) = x/2 · (1 + erf(x/√2)); with erf above it differs from the exact function
+ * by at most 0.75e-7·|x|.
  */
-export function gelu(y: Float32Array, x: Float32Array, count: number): void {
-  for (let i = 0; i < count; i++) {
-    const v = x[i];
-    y[i] = 0.5 * v * (1 + erf(v * SQRT1_2));
-  }
-}
+const FORWARD: Record<Activation, (x: number) => number> = {
+  relu: (x) => (x > 0 ? x : 0),
+  'leaky-relu': (x) => (x > 0 ? x : LEAKY_SLOPE * x),
+  sigmoid: sigmoidOf,
+  tanh: Math.tanh,
+  gelu: (x) => 0.5 * x * (1 + erf(x * SQRT1_2)),
+};
 
-/** dx = dy · (Φ(x) + x·φ(x)), φ the standard normal density. Kernel: shaders/activation.wgsl. */
-export function geluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, count: number): void {
-  for (let i = 0; i < count; i++) {
-    const v = x[i];
-    const cdf = 0.5 * (1 + erf(v * SQRT1_2));
-    const pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
-    dx[i] = dy[i] * (cdf + v * pdf);
-  }
-}
+/**
+ * dy · f'(x) of each activation at the forward's input x. ReLU passes dy where x > 0, else 0 (so an infinite dy
+ * below the kink gives 0, as the MASK epilogue does); leaky ReLU takes the slope at x = 0 too, as PyTorch does.
+ * GELU's is Φ(x) + x·φ(x), φ the standard normal density.
+ */
+const BACKWARD: Record<Activation, (dy: number, x: number) => number> = {
+  relu: (dy, x) => (x > 0 ? dy : 0),
+  'leaky-relu': (dy, x) => (x > 0 ? dy : LEAKY_SLOPE * dy),
+  sigmoid: (dy, x) => {
+    const s = sigmoidOf(x);
+    return dy * s * (1 - s);
+  },
+  tanh: (dy, x) => {
+    const t = Math.tanh(x);
+    return dy * (1 - t * t);
+  },
+  gelu: (dy, x) => dy * (0.5 * (1 + erf(x * SQRT1_2)) + x * (INV_SQRT_2PI * Math.exp(-0.5 * x * x))),
+};
 
-/** The activation a spec names, forward: y = f(x) over `count` values. */
+/** The activation a spec names, forward: y = f(x) over `count` values. Kernel: shaders/activation.wgsl. */
 export function activationForward(kind: Activation, y: Float32Array, x: Float32Array, count: number): void {
-  switch (kind) {
-    case 'relu':
-      return relu(y, x, count);
-    case 'leaky-relu':
-      return leakyRelu(y, x, LEAKY_SLOPE, count);
-    case 'sigmoid':
-      return sigmoid(y, x, count);
-    case 'tanh':
-      return tanh(y, x, count);
-    case 'gelu':
-      return gelu(y, x, count);
-  }
+  const f = FORWARD[kind];
+  for (let i = 0; i < count; i++) y[i] = f(x[i]);
 }
 
-/** The activation a spec names, backward: dx = dy · f'(x), with x the forward's input. */
+/**
+ * The activation a spec names, backward: dx = dy · f'(x), with x the forward's input.
+ * Kernel: shaders/activation.wgsl.
+ */
 export function activationBackward(
   kind: Activation,
   dx: Float32Array,
@@ -136,16 +95,6 @@ export function activationBackward(
   x: Float32Array,
   count: number,
 ): void {
-  switch (kind) {
-    case 'relu':
-      return reluBackward(dx, dy, x, count);
-    case 'leaky-relu':
-      return leakyReluBackward(dx, dy, x, LEAKY_SLOPE, count);
-    case 'sigmoid':
-      return sigmoidBackward(dx, dy, x, count);
-    case 'tanh':
-      return tanhBackward(dx, dy, x, count);
-    case 'gelu':
-      return geluBackward(dx, dy, x, count);
-  }
+  const df = BACKWARD[kind];
+  for (let i = 0; i < count; i++) dx[i] = df(dy[i], x[i]);
 }

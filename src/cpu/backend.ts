@@ -8,13 +8,13 @@ import {
   type SessionOptions,
   type TrainingSession,
 } from '../backend.js';
-import { checkSession, startingState } from '../check.js';
-import type { OptimizerConfig } from '../model/optimizer.js';
-import { learningRateAt, type Schedule } from '../model/schedule.js';
+import { type CheckedSession, checkSession, startingState } from '../check.js';
+import { learningRateAt } from '../model/schedule.js';
 import { labelWidth, outputSize } from '../model/spec.js';
 import { gather, gatherFloats } from './gather.js';
 import { argmaxCount, modelLoss } from './losses.js';
 import { CpuNetwork } from './network.js';
+import { TimeSlicer } from './time-slices.js';
 import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './updates.js';
 
 /**
@@ -23,7 +23,14 @@ import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './updates.
  */
 export const EVAL_ROWS = 256;
 
-/** The reference backend: plain TypeScript over Float32Array, one thread. */
+/** Rows of an evaluation batch between two looks at the clock: a few milliseconds of work for a large layer. */
+const SLICE_ROWS = 32;
+
+/**
+ * The reference backend: plain TypeScript over Float32Array, one thread. Its sessions hand the thread back to the
+ * event loop every SLICE_MS of work (between training steps, and between slices of an evaluation batch), so a page
+ * that trains on its main thread keeps drawing; where the work stops never changes what it computes.
+ */
 export class CpuBackend implements Backend {
   readonly kind = 'cpu';
 
@@ -47,24 +54,24 @@ export class CpuSession implements TrainingSession {
   private readonly network: CpuNetwork;
   /** The gathered batch's class indices [rows], or a regression's targets [rows, outputs]. */
   private readonly labels: Uint32Array | Float32Array;
-  private readonly optimizer: OptimizerConfig;
-  private readonly schedule: Schedule;
+  /** The settings' optimiser and schedule (with their defaults), and the optimiser's slots. */
+  private readonly checked: CheckedSession;
   /** One array per slot of optimizerSlots(optimizer), laid out like the parameters. */
   private readonly state: Float32Array[];
   private order = new Uint32Array(0);
   private firstStep = 0;
+  private readonly slicer = new TimeSlicer();
 
   constructor(private readonly options: SessionOptions) {
-    const sizes = checkSession(options);
-    const start = startingState(options, sizes);
+    const checked = checkSession(options);
+    const start = startingState(options, checked);
+    this.checked = checked;
     this.params = start.params.slice();
     this.network = new CpuNetwork(options.spec, Math.max(options.batch, EVAL_ROWS));
     const { spec } = options;
     const labels = this.network.maxRows * labelWidth(spec);
     this.labels = spec.task === 'regression' ? new Float32Array(labels) : new Uint32Array(labels);
-    this.optimizer = sizes.optimizer;
-    this.schedule = sizes.schedule;
-    this.state = sizes.slots.map((_, i) => start.optimizerState[i]?.slice() ?? new Float32Array(this.params.length));
+    this.state = checked.slots.map((_, i) => start.optimizerState[i]?.slice() ?? new Float32Array(this.params.length));
   }
 
   setEpochOrder(order: Uint32Array, firstStep = 0): void {
@@ -83,11 +90,12 @@ export class CpuSession implements TrainingSession {
     }
     let lossSum = 0;
     for (let s = first; s < first + count; s++) {
+      await this.slicer.pause();
       const step = this.firstStep + s;
       this.gather(train, this.order, s * batch, batch);
-      this.network.forward(this.params, batch, dropout ? { rate: dropout.rate, seed: dropout.seed, step } : null);
+      this.network.forward(this.params, batch, dropout ? { ...dropout, step } : null);
       lossSum += this.network.backward(this.params, this.labels, batch);
-      this.update(learningRateAt(learningRate, this.schedule, step), step + 1);
+      this.update(learningRateAt(learningRate, this.checked.schedule, step), step + 1);
     }
     return lossSum / count;
   }
@@ -96,82 +104,34 @@ export class CpuSession implements TrainingSession {
   private update(lr: number, t: number): void {
     const { params, state } = this;
     const { grads } = this.network;
-    const o = this.optimizer;
+    const o = this.checked.optimizer;
     const n = params.length;
     switch (o.name) {
       case 'sgd':
         return sgdUpdate(params, grads, lr, n, o.weightDecay);
       case 'momentum':
       case 'nesterov':
-        return momentumUpdate(
-          params,
-          state[0],
-          grads,
-          {
-            lr,
-            momentum: o.momentum,
-            dampening: o.dampening,
-            weightDecay: o.weightDecay,
-            nesterov: o.name === 'nesterov',
-            step: t,
-          },
-          n,
-        );
+        return momentumUpdate(params, state[0], grads, { ...o, lr, nesterov: o.name === 'nesterov', step: t }, n);
       case 'adam':
       case 'adamw':
-        return adamUpdate(
-          params,
-          state[0],
-          state[1],
-          grads,
-          {
-            lr,
-            beta1: o.beta1,
-            beta2: o.beta2,
-            eps: o.eps,
-            weightDecay: o.weightDecay,
-            decoupled: o.name === 'adamw',
-            step: t,
-          },
-          n,
-        );
+        return adamUpdate(params, state[0], state[1], grads, { ...o, lr, decoupled: o.name === 'adamw', step: t }, n);
       case 'rmsprop': {
         // The slots as optimizerSlots orders them: square_avg, then momentum_buffer and grad_avg where they exist.
         const momentumBuffer = o.momentum > 0 ? state[1] : null;
         const gradAvg = o.centered ? state[o.momentum > 0 ? 2 : 1] : null;
-        return rmspropUpdate(
-          params,
-          state[0],
-          momentumBuffer,
-          gradAvg,
-          grads,
-          {
-            lr,
-            alpha: o.alpha,
-            eps: o.eps,
-            weightDecay: o.weightDecay,
-            momentum: o.momentum,
-            centered: o.centered,
-          },
-          n,
-        );
+        return rmspropUpdate(params, state[0], momentumBuffer, gradAvg, grads, { ...o, lr }, n);
       }
     }
   }
 
   async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
-    const { train, test, val } = this.options;
-    const set = which === 'val' ? val : which === 'train' ? train : test;
+    const set = this.options[which];
     if (!set) throw new Error(`evaluate("${which}") on a session without ${SET_NAMES[which]}`);
     const { spec } = this.options;
     const classes = outputSize(spec);
-    const identity = Uint32Array.from({ length: set.count }, (_, i) => i);
     let lossSum = 0;
     let correct = 0;
-    for (let start = 0; start < set.count; start += EVAL_ROWS) {
-      const rows = Math.min(EVAL_ROWS, set.count - start);
-      this.gather(set, identity, start, rows);
-      const outputs = this.network.forward(this.params, rows);
+    for await (const [, rows, outputs] of this.forwardBatches(set)) {
       lossSum += modelLoss(spec, null, outputs, this.labels, rows, classes) * rows;
       if (this.labels instanceof Uint32Array) correct += argmaxCount(outputs, this.labels, rows, classes);
     }
@@ -181,13 +141,26 @@ export class CpuSession implements TrainingSession {
   async predict(set: Dataset): Promise<Float32Array> {
     const classes = outputSize(this.options.spec);
     const out = new Float32Array(set.count * classes);
+    for await (const [start, , outputs] of this.forwardBatches(set)) out.set(outputs, start * classes);
+    return out;
+  }
+
+  /**
+   * The forward pass over `set` as stored, EVAL_ROWS rows at a time (each batch in slices of SLICE_ROWS, yielding the
+   * thread between them when a slice of time is spent): each batch's first row, rows and outputs.
+   */
+  private async *forwardBatches(set: Dataset): AsyncGenerator<[start: number, rows: number, outputs: Float32Array]> {
     const identity = Uint32Array.from({ length: set.count }, (_, i) => i);
     for (let start = 0; start < set.count; start += EVAL_ROWS) {
       const rows = Math.min(EVAL_ROWS, set.count - start);
       this.gather(set, identity, start, rows);
-      out.set(this.network.forward(this.params, rows), start * classes);
+      let outputs: Float32Array = new Float32Array(0);
+      for (let first = 0; first < rows; first += SLICE_ROWS) {
+        await this.slicer.pause();
+        outputs = this.network.forwardSlice(this.params, first, Math.min(SLICE_ROWS, rows - first));
+      }
+      yield [start, rows, outputs];
     }
-    return out;
   }
 
   async readParams(): Promise<Float32Array> {

@@ -27,17 +27,7 @@ export function dropout(
 }
 
 /**
- * dx = dy · keep / (1 − rate), with the mask of the same (seed, step, layer).
+ * dx = dy · keep / (1 − rate), with the mask of the same (seed, step, layer): the same linear map as the forward.
  * Kernel: shaders/activation.wgsl (before the activation's backward).
  */
-export function dropoutBackward(
-  dx: Float32Array,
-  dy: Float32Array,
-  seed: number,
-  step: number,
-  layer: number,
-  rate: number,
-  count: number,
-): void {
-  dropout(dx, dy, seed, step, layer, rate, count); // the same linear map: the mask, times the same scale
-}
+export const dropoutBackward = dropout;

@@ -31,10 +31,9 @@ export function gather(
 }
 
 /**
- * Rows order[start .. start+batch) of float32 inputs, copied as they are, and their labels: labelWidth values per
- * sample, one class index (into a Uint32Array) or a regression's row of targets (into a Float32Array), copied as
- * they are. x is (batch, features), labelsOut is (batch, labelWidth), inputs is (samples, features), labels is
- * (samples, labelWidth).
+ * Rows order[start .. start+batch) of float32 inputs and their labels, copied as they are: labelWidth values per
+ * sample, a class index (into a Uint32Array) or a regression's targets (into a Float32Array). x is (batch, features),
+ * labelsOut is (batch, labelWidth), inputs is (samples, features), labels is (samples, labelWidth).
  */
 export function gatherFloats(
   x: Float32Array,

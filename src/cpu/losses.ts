@@ -4,13 +4,12 @@
  * and shaders/argmax_count.wgsl. Each loss returns the batch's mean loss and, when the gradient array is given,
  * writes d(loss)/d(outputs). Matrices are row-major.
  */
-import type { Loss, ModelSpec } from '../model/spec.js';
+import type { ModelSpec } from '../model/spec.js';
 
 /**
  * Fused softmax and cross-entropy over a batch, with label smoothing ε (nn.CrossEntropyLoss(label_smoothing=ε)): the
- * target is (1 − ε)·onehot(label) + ε / classes, so a row's loss is
- * (1 − ε)·(−log p_label) + ε·mean_c(−log p_c). Returns the mean loss over rows, and when dLogits is given
- * writes its gradient, (softmax − target) / rows. Subtracting each row's maximum keeps exp() finite for any logits.
+ * target is (1 − ε)·onehot(label) + ε / classes, so a row's loss is (1 − ε)·(−log p_label) + ε·mean_c(−log p_c);
+ * the gradient is (softmax − target) / rows. Subtracting each row's maximum keeps exp() finite for any logits.
  * dLogits and logits are (rows, classes), labels is (rows). Kernel: shaders/softmax_cross_entropy.wgsl.
  */
 export function softmaxCrossEntropy(
@@ -33,8 +32,7 @@ export function softmaxCrossEntropy(
       sum += logits[row + c] - max;
     }
     const label = labels[r];
-    // −log p_c = log(sumExp) − (z_c − max): the target's weights sum to 1,
-    // so the loss is log(sumExp) less their z.
+    // −log p_c = log(sumExp) − (z_c − max): the target's weights sum to 1, so the loss is log(sumExp) less their z.
     total += Math.log(sumExp) - ((1 - smoothing) * (logits[row + label] - max) + smoothing * (sum / classes));
     if (dLogits) {
       for (let c = 0; c < classes; c++) {
@@ -47,9 +45,22 @@ export function softmaxCrossEntropy(
 }
 
 /**
- * Mean squared error against one-hot targets, PyTorch's nn.MSELoss() (reduction 'mean', over every element):
- * loss = Σ (out − onehot(label))² / (rows · classes), gradient 2 · (out − onehot) / (rows · classes).
- * dOut and out are (rows, classes), labels is (rows). Kernel: shaders/mse_onehot.wgsl.
+ * Mean squared error over n elements, PyTorch's nn.MSELoss() (reduction 'mean'): loss = Σ (out − target)² / n,
+ * gradient 2 · (out − target) / n.
+ */
+function meanSquaredError(dOut: Float32Array | null, out: Float32Array, target: (i: number) => number, n: number) {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const diff = out[i] - target(i);
+    total += diff * diff;
+    if (dOut) dOut[i] = (2 * diff) / n;
+  }
+  return total / n;
+}
+
+/**
+ * MSE against one-hot targets (1 at the label): dOut and out are (rows, classes), labels is (rows).
+ * Kernel: shaders/mse_onehot.wgsl.
  */
 export function mseOneHot(
   dOut: Float32Array | null,
@@ -58,25 +69,10 @@ export function mseOneHot(
   rows: number,
   classes: number,
 ): number {
-  const n = rows * classes;
-  let total = 0;
-  for (let r = 0; r < rows; r++) {
-    const row = r * classes;
-    const label = labels[r];
-    for (let c = 0; c < classes; c++) {
-      const diff = out[row + c] - (c === label ? 1 : 0);
-      total += diff * diff;
-      if (dOut) dOut[row + c] = (2 * diff) / n;
-    }
-  }
-  return total / n;
+  return meanSquaredError(dOut, out, (i) => (i % classes === labels[Math.floor(i / classes)] ? 1 : 0), rows * classes);
 }
 
-/**
- * Mean squared error against a regression's targets, PyTorch's nn.MSELoss() (reduction 'mean', over every element):
- * loss = Σ (out − target)² / (rows · outputs), gradient 2 · (out − target) / (rows · outputs).
- * dOut, out and targets are (rows, outputs). Kernel: shaders/mse_targets.wgsl.
- */
+/** MSE against a regression's targets: dOut, out and targets are (rows, outputs). Kernel: shaders/mse_targets.wgsl. */
 export function mseTargets(
   dOut: Float32Array | null,
   out: Float32Array,
@@ -84,22 +80,16 @@ export function mseTargets(
   rows: number,
   outputs: number,
 ): number {
-  const n = rows * outputs;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const diff = out[i] - targets[i];
-    total += diff * diff;
-    if (dOut) dOut[i] = (2 * diff) / n;
-  }
-  return total / n;
+  return meanSquaredError(dOut, out, (i) => targets[i], rows * outputs);
 }
 
 /**
- * The loss a model trains and evaluates with: its loss against the class labels (classification), or mse against
- * the target rows (regression). labels is (rows) or (rows, outputs).
+ * The loss a model trains and evaluates with: its loss against the class labels (softmax-cross-entropy with its
+ * smoothing, or mse against one-hot targets), or mse against the target rows (regression). labels is (rows) or
+ * (rows, outputs).
  */
 export function modelLoss(
-  spec: ModelSpec,
+  spec: Pick<ModelSpec, 'task' | 'loss' | 'labelSmoothing'>,
   dOut: Float32Array | null,
   out: Float32Array,
   labels: Uint32Array | Float32Array,
@@ -111,22 +101,9 @@ export function modelLoss(
     return mseTargets(dOut, out, labels, rows, outputs);
   }
   if (!(labels instanceof Uint32Array)) throw new Error('a classification loss needs u32 class labels');
-  return lossForward(spec.loss, dOut, out, labels, rows, outputs, spec.labelSmoothing ?? 0);
-}
-
-/** The loss a spec names (softmax-cross-entropy with its smoothing): the batch's mean, gradient into dOut if given. */
-export function lossForward(
-  kind: Loss,
-  dOut: Float32Array | null,
-  out: Float32Array,
-  labels: Uint32Array,
-  rows: number,
-  classes: number,
-  smoothing = 0,
-): number {
-  return kind === 'mse'
-    ? mseOneHot(dOut, out, labels, rows, classes)
-    : softmaxCrossEntropy(dOut, out, labels, rows, classes, smoothing);
+  return spec.loss === 'mse'
+    ? mseOneHot(dOut, out, labels, rows, outputs)
+    : softmaxCrossEntropy(dOut, out, labels, rows, outputs, spec.labelSmoothing ?? 0);
 }
 
 /**

@@ -1,15 +1,13 @@
 /**
- * The matmuls of the CPU reference, the three forms a layer needs: the reference of shaders/matmul.wgsl, its nt, tn
- * and nn forms. Its epilogues have their own references: biasAdd and columnSum (bias.ts), relu and reluBackward
- * (activations.ts), sgdUpdate (updates.ts).
+ * The matmuls of the CPU reference: shaders/matmul.wgsl's nt, tn and nn forms. Its epilogues have their own
+ * references: biasAdd and columnSum (bias.ts), relu and reluBackward (activations.ts), sgdUpdate (updates.ts).
  *
- * Matrices are row-major. Weights use nn.Linear's layout (out, in), so a layer's forward pass is y = x · Wᵀ + b and
- * its backward pass needs dW = dYᵀ · x and dx = dY · W. Every output is a sum over p = 0 .. k-1 in that order,
- * taken in JavaScript numbers (float64) from +0 and stored as float32, rounded once: the same value as a plain triple
- * loop, and the more accurate side of every parity test. No term is left out for being zero, since 0 · Inf and
- * 0 · NaN are NaN: a NaN or an infinity reaches the outputs it reaches in the GPU's kernels (test/nonfinite.test.ts).
- * Each form computes a small block of outputs at once so that every value loaded is used several times;
- * bench/cpu.ts measures them and bench/NOTES.md records why each is shaped as it is.
+ * Matrices are row-major; weights use nn.Linear's layout (out, in), so a layer's forward pass is y = x · Wᵀ + b and
+ * its backward pass needs dW = dYᵀ · x and dx = dY · W. Every output is a sum over p = 0 .. k-1 in that order, in
+ * float64 from +0, rounded once to float32: a plain triple loop's value, the more accurate side of every parity test,
+ * with a NaN or an infinity reaching the outputs it reaches in the GPU's kernels (test/nonfinite.test.ts). Each form
+ * computes a small block of outputs at once so that every value loaded is used several times (bench/cpu.ts measures
+ * them; bench/NOTES.md records why each is shaped as it is).
  */
 
 /**

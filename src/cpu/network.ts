@@ -1,3 +1,4 @@
+import type { DropoutConfig } from '../backend.js';
 import { type ParamTable, paramTable, view } from '../model/params.js';
 import { type ModelSpec, outputSize } from '../model/spec.js';
 import { activationBackward, activationForward } from './activations.js';
@@ -6,13 +7,8 @@ import { dropout, dropoutBackward } from './dropout.js';
 import { modelLoss } from './losses.js';
 import { matmulNN, matmulNT, matmulTN } from './matmul.js';
 
-/** Dropout for one training forward pass: the rate and the (seed, step) that key its masks. */
-export interface DropoutStep {
-  rate: number;
-  seed: number;
-  /** The run's step count, 0-based: each step draws fresh masks. */
-  step: number;
-}
+/** Dropout for one training forward pass: its settings, and the run's step count (0-based) that keys its masks. */
+export type DropoutStep = DropoutConfig & { step: number };
 
 /**
  * Forward and backward passes of the whole MLP on the CPU, composed from the reference ops in the same order the GPU
@@ -56,23 +52,38 @@ export class CpuNetwork {
    * (training); returns the last layer's outputs [rows, classes] (a view).
    */
   forward(params: Float32Array, rows: number, drop: DropoutStep | null = null): Float32Array {
+    this.lastDropout = drop && drop.rate > 0 ? drop : null;
+    this.forwardRows(params, 0, rows);
+    return this.acts[this.table.layers.length].subarray(0, rows * outputSize(this.spec));
+  }
+
+  /**
+   * The forward pass without dropout on rows first .. first+rows-1 of `input` only: each row's outputs depend on that
+   * row alone, so a batch run in slices gets bitwise the outputs of one pass. Returns the outputs of rows
+   * 0 .. first+rows-1 (a view).
+   */
+  forwardSlice(params: Float32Array, first: number, rows: number): Float32Array {
+    this.lastDropout = null;
+    this.forwardRows(params, first, rows);
+    return this.acts[this.table.layers.length].subarray(0, (first + rows) * outputSize(this.spec));
+  }
+
+  private forwardRows(params: Float32Array, first: number, rows: number): void {
     const { layers } = this.table;
     const { activation } = this.spec;
-    this.lastDropout = drop && drop.rate > 0 ? drop : null;
     for (let l = 0; l < layers.length; l++) {
       const { inSize, outSize, weight, bias } = layers[l];
       const hidden = l + 1 < layers.length;
-      const z = hidden ? this.pre[l + 1] : this.acts[l + 1];
-      matmulNT(z, this.acts[l], view(params, weight), rows, outSize, inSize);
+      const z = (hidden ? this.pre[l + 1] : this.acts[l + 1]).subarray(first * outSize);
+      matmulNT(z, this.acts[l].subarray(first * inSize), view(params, weight), rows, outSize, inSize);
       biasAdd(z, view(params, bias), rows, outSize);
       if (hidden) {
-        const out = this.acts[l + 1];
+        const out = this.acts[l + 1].subarray(first * outSize);
         activationForward(activation, out, z, rows * outSize);
         const d = this.lastDropout;
         if (d) dropout(out, out, d.seed, d.step, l + 1, d.rate, rows * outSize);
       }
     }
-    return this.acts[layers.length].subarray(0, rows * outputSize(this.spec));
   }
 
   /**

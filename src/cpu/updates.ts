@@ -1,16 +1,13 @@
 /**
- * The optimiser updates of the CPU reference: the reference of shaders/sgd_update.wgsl, momentum_update.wgsl,
- * adam_update.wgsl and rmsprop_update.wgsl (and the UPDATE epilogue of shaders/matmul.wgsl, which is sgdUpdate). Each
- * is one plain loop over the whole flat parameter vector per step, in the order of operations of PyTorch's
- * single-tensor implementations (torch/optim/sgd.py, adam.py and rmsprop.py), in float64 with each stored value
- * rounded to float32 once, as the state lives in float32 on both backends. Every array is laid out like the
- * parameters: (count).
+ * The optimiser updates of the CPU reference (shaders/sgd_update.wgsl, momentum_update.wgsl, adam_update.wgsl,
+ * rmsprop_update.wgsl, and matmul.wgsl's UPDATE epilogue, which is sgdUpdate): one plain loop over the flat parameter
+ * vector each, in the order of operations of PyTorch's single-tensor implementations (torch/optim/sgd.py, adam.py,
+ * rmsprop.py), in float64 with each stored value rounded to float32 once. Every array is laid out like the parameters.
  */
-import { adamBiasCorrection } from '../model/optimizer.js';
+import { adamBiasCorrection, type OptimizerConfig } from '../model/optimizer.js';
 
 /**
- * params −= lr · (grads + weightDecay · params), over every parameter at once: torch.optim.SGD without momentum.
- * weightDecay comes last and defaults to 0, so a plain step is called with the other four.
+ * params −= lr · (grads + weightDecay · params): torch.optim.SGD without momentum (weightDecay last, default 0).
  * Kernel: shaders/sgd_update.wgsl.
  */
 export function sgdUpdate(params: Float32Array, grads: Float32Array, lr: number, count: number, weightDecay = 0): void {
@@ -21,16 +18,12 @@ export function sgdUpdate(params: Float32Array, grads: Float32Array, lr: number,
   }
 }
 
-/** The scalars of one momentum step; a GPU kernel takes the same as uniforms. */
-export interface MomentumStep {
+/** The scalars of one momentum step; `step` is 1-based: at step 1 the buffer is set to the gradient (torch.clone). */
+export type MomentumStep = Pick<OptimizerConfig, 'momentum' | 'dampening' | 'weightDecay'> & {
   lr: number;
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
   nesterov: boolean;
-  /** 1-based step count: at step 1 the buffer is set to the gradient (torch.clone), not blended. */
   step: number;
-}
+};
 
 /**
  * torch.optim.SGD with momentum: g = grad + wd·p; buf = g at step 1, else momentum·buf + (1 − dampening)·g;
@@ -53,18 +46,12 @@ export function momentumUpdate(
   }
 }
 
-/** The scalars of one Adam or AdamW step. */
-export interface AdamStep {
+/** The scalars of one Adam or AdamW step (1-based `step`); decoupled (AdamW): p *= 1 − lr·wd before the step. */
+export type AdamStep = Pick<OptimizerConfig, 'beta1' | 'beta2' | 'eps' | 'weightDecay'> & {
   lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** AdamW: p *= 1 − lr·wd before the step, instead of adding wd·p to the gradient. */
   decoupled: boolean;
-  /** 1-based step count, for the bias corrections. */
   step: number;
-}
+};
 
 /**
  * torch.optim.Adam / AdamW: (Adam) g = grad + wd·p, or (AdamW) p *= 1 − lr·wd; m = β1·m + (1 − β1)·g;
@@ -97,14 +84,9 @@ export function adamUpdate(
 }
 
 /** The scalars of one RMSprop step; none depends on the step count (RMSprop has no bias correction). */
-export interface RmspropStep {
+export type RmspropStep = Pick<OptimizerConfig, 'alpha' | 'eps' | 'weightDecay' | 'momentum' | 'centered'> & {
   lr: number;
-  alpha: number;
-  eps: number;
-  weightDecay: number;
-  momentum: number;
-  centered: boolean;
-}
+};
 
 /**
  * torch.optim.RMSprop: g = grad + wd·p; s = α·s + (1 − α)·g²; centred: a = α·a + (1 − α)·g,

@@ -1,10 +1,19 @@
 /**
- * Where a CSV table's cells live once read, and how a cell becomes a number. Papa Parse reads any CSV into rows of
- * strings; a file without a quote character cannot hold a quoted cell, so for such a file (almost every numeric
- * table) the scanner here finds the same cells, as offsets into the text, without making a string per cell: a
- * million rows of 20 numbers read in about a second instead of ten. test/csv.test.ts checks that both read the same.
+ * A CSV table's cells, and how a cell becomes a number. Papa Parse reads any CSV; text without a quote character
+ * (almost every numeric table) is scanned here to the same cells as offsets into the text, ten times as fast, and
+ * without Papa Parse, which the callers load only for the rest (so that a page that reads no CSV never holds it).
  */
-import Papa from 'papaparse';
+
+/**
+ * What this file uses of Papa Parse's module, as the caller loaded it; written out rather than imported, so that the
+ * published declarations need no @types/papaparse.
+ */
+export interface PapaParse {
+  parse<T>(
+    text: string,
+    config: { delimiter: string; skipEmptyLines: boolean },
+  ): { data: T[]; errors: { row?: number; message: string }[] };
+}
 
 /** A table's data cells, row by row (blank lines skipped), one per column. */
 export interface Cells {
@@ -34,9 +43,8 @@ const POWERS = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const isSpace = (code: number) => code === 32 || code === 9;
 
 /**
- * text[start, end) as a decimal number, as slowDecimal reads it. The common case (at most 2^53 as digits, a power of
- * ten up to 22) is one exact integer times or divided by one exact power of ten, a single correctly rounded operation:
- * the value Number() gives (Clinger's fast path). Anything else goes to slowDecimal.
+ * text[start, end) as a decimal number, as slowDecimal reads it. Digits up to 2^53 and a power of ten up to 22 make
+ * one correctly rounded operation, the value Number() gives (Clinger's fast path); anything else goes to slowDecimal.
  */
 export function readDecimal(text: string, start: number, end: number): number {
   let s = start;
@@ -81,9 +89,8 @@ export function readDecimal(text: string, start: number, end: number): number {
 }
 
 /**
- * Papa Parse's reading of text that holds no quote character: it splits such text at its newline, and each line at
- * commas. Its newline is the one it guesses; only where that guess is certain (no \r at all, or every \n preceded by
- * \r and every \r followed by \n) is the text scanned here, so that both read the same cells. Else undefined.
+ * Papa Parse's cells of text without a quote character: lines split at commas. Only where its guess of the newline
+ * is certain (no \r, or every \n and \r in a \r\n) is the text scanned here; else undefined.
  */
 export function scanUnquoted(text: string): ParsedCells | undefined {
   if (text.includes('"')) return undefined;
@@ -138,8 +145,8 @@ export function scanUnquoted(text: string): ParsedCells | undefined {
 }
 
 /** Any CSV text, read by Papa Parse (quoting, CRLF or CR line ends), blank lines skipped. */
-export function parseWithPapa(text: string): ParsedCells {
-  const parsed = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: true });
+export function parseWithPapa(papa: PapaParse, text: string): ParsedCells {
+  const parsed = papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: true });
   const error = parsed.errors[0];
   if (error) return { unclosedQuote: { row: error.row, message: error.message } };
   const [header = [], ...rows] = parsed.data;

@@ -1,12 +1,9 @@
 /**
- * Tables from CSV text: a header row of column names, then one row per sample. Papa Parse reads the text (quoting,
- * CRLF, a byte-order mark; csv-cells.ts scans text without quotes faster, to the same cells); everything it cannot
- * know is checked here, with one-line errors that name the file, the row (1 is the first row after the header) and
- * the column. No Node imports: the browser demo reads files the same way. Nothing is imputed: an empty or
- * non-numeric feature cell is an error, not a zero.
+ * Tables from CSV text: a header row, then one row per sample. Errors name the file, the row (1 is the first after
+ * the header) and the column; nothing is imputed. No Node imports: the browser demo reads files the same way.
  */
 import { UserError } from '../errors.js';
-import { type Cells, DECIMAL, parseWithPapa, scanUnquoted } from './csv-cells.js';
+import { type Cells, DECIMAL, type PapaParse, type ParsedCells, parseWithPapa, scanUnquoted } from './csv-cells.js';
 
 export interface CsvTable {
   /** Where the text came from, for messages. */
@@ -17,13 +14,31 @@ export interface CsvTable {
   cells: Cells;
 }
 
-/** Parses CSV text with a header row. Blank lines are skipped; every other row must have one cell per column. */
-export function parseCsv(text: string, file: string): CsvTable {
+/**
+ * Parses CSV text with a header row. Blank lines are skipped; every other row must have one cell per column. Text
+ * with a quote character (or line ends other than \n or \r\n) is read by Papa Parse, loaded on the first such file.
+ */
+export async function parseCsv(text: string, file: string): Promise<CsvTable> {
+  const body = withoutMark(text, file);
+  return checkedTable(file, scanUnquoted(body) ?? parseWithPapa((await import('papaparse')).default, body));
+}
+
+/** parseCsv where Papa Parse can be loaded synchronously (Node's require, in csv-file.ts). */
+export function parseCsvSync(text: string, file: string, loadPapa: () => PapaParse): CsvTable {
+  const body = withoutMark(text, file);
+  return checkedTable(file, scanUnquoted(body) ?? parseWithPapa(loadPapa(), body));
+}
+
+/** The text without its byte-order mark; an empty file is an error. */
+function withoutMark(text: string, file: string): string {
   if (text.trim() === '') {
     throw new UserError(`${file}: the file is empty: a CSV file needs a header row of column names, then rows of data`);
   }
-  const unmarked = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const parsed = scanUnquoted(unmarked) ?? parseWithPapa(unmarked);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** The table of parsed cells, once its header names every column once and every row has one cell per column. */
+function checkedTable(file: string, parsed: ParsedCells): CsvTable {
   if (parsed.header === undefined) {
     const { row, message } = parsed.unclosedQuote;
     const where = row === undefined ? '' : ` row ${row}:`;
@@ -32,17 +47,15 @@ export function parseCsv(text: string, file: string): CsvTable {
     );
   }
   const columns = parsed.header.map((name) => name.trim());
-  const seen = new Map<string, number>();
   columns.forEach((name, i) => {
     if (name === '')
       throw new UserError(`${file}: column ${i + 1} of the header has no name: give every column a name`);
-    const before = seen.get(name);
-    if (before !== undefined) {
+    const before = columns.indexOf(name);
+    if (before < i) {
       throw new UserError(
         `${file}: the header names "${name}" twice (columns ${before + 1} and ${i + 1}): give each column its own name`,
       );
     }
-    seen.set(name, i);
   });
   if ('ragged' in parsed) {
     const { row, cells } = parsed.ragged;
@@ -55,24 +68,26 @@ export function parseCsv(text: string, file: string): CsvTable {
   return { file, columns, cells: parsed.cells };
 }
 
-/** The index of each named column; a missing name is an error listing the columns there are. */
-export function columnIndices(table: CsvTable, names: string[]): number[] {
+/** Column names for a message: "a", "b", "c". */
+export const columnList = (names: string[]): string => names.map((name) => `"${name}"`).join(', ');
+
+/** The index of each named column; a missing one is an error listing the columns (naming `field`, which named it). */
+export function columnIndices(table: CsvTable, names: string[], field?: 'target'): number[] {
   return names.map((name) => {
     const index = table.columns.indexOf(name);
     if (index < 0) {
       throw new UserError(
-        `${table.file}: no column named "${name}": the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`,
+        (n) =>
+          `${table.file}: no column named "${name}"${field ? ` for ${n(field)}` : ''}: ` +
+          `the columns are ${columnList(table.columns)}`,
+        field,
       );
     }
     return index;
   });
 }
 
-/**
- * The named columns as float32, row-major [rows, names.length]. Every cell must be a finite decimal number: an empty
- * cell, text, or a number beyond float32's range is an error naming the row and the column. `kind` names the cells
- * in that message: feature cells, or the target cells of a regression.
- */
+/** The named columns as float32 [rows, names]; a non-number is an error naming the `kind` of cell. */
 export function numericColumns(table: CsvTable, names: string[], kind: 'feature' | 'target' = 'feature'): Float32Array {
   const indices = columnIndices(table, names);
   const { cells } = table;
@@ -95,16 +110,7 @@ export function numericColumns(table: CsvTable, names: string[], kind: 'feature'
   return out;
 }
 
-/** A class column: the class names in order, and each row's index into them. */
-export interface ClassColumn {
-  classes: string[];
-  labels: Uint32Array;
-}
-
-/**
- * Orders class names: numerically where every name is a number (so "2" before "10"), else by UTF-16 code units,
- * the same in every locale.
- */
+/** Orders class names: as numbers where all are (so "2" before "10"), else by UTF-16 code units, in every locale. */
 export function sortClasses(names: Iterable<string>): string[] {
   const distinct = [...new Set(names)];
   const numeric = distinct.every((name) => DECIMAL.test(name));
@@ -119,11 +125,12 @@ export function textColumn(table: CsvTable, name: string): string[] {
   return Array.from({ length: table.cells.rows }, (_, r) => table.cells.text(r, c).trim());
 }
 
-/**
- * A column of class names (any text, trimmed). `classes` fixes the names and their order (a test file read against
- * its training file, a model's classes); otherwise they are the column's distinct values, sorted by sortClasses.
- */
-export function classColumn(table: CsvTable, name: string, classes?: string[]): ClassColumn {
+/** A column of class names (trimmed): `classes` fixes their order (a model's), else the sorted distinct values. */
+export function classColumn(
+  table: CsvTable,
+  name: string,
+  classes?: string[],
+): { classes: string[]; labels: Uint32Array } {
   const cells = textColumn(table, name);
   const order = classes ?? sortClasses(cells);
   const index = new Map(order.map((label, i) => [label, i]));

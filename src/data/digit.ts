@@ -1,10 +1,7 @@
 /**
- * A drawn digit made into an MNIST input the way MNIST's digits were made (LeCun, Bottou, Bengio, Haffner 1998):
- * the digit's bounding box is scaled, keeping its aspect ratio, to fit a 20x20 box, with anti-aliasing that turns the
- * strokes' edges into grey levels; then the result is placed in a 28x28 field so that its centre of mass lands on the
- * centre of the field. Pure functions over arrays, so they are tested in Node (test/digit.test.ts).
- *
- * Shared by the demo's drawing pad and the CLI's predict of an image file (src/data/png.ts).
+ * A drawn digit made into an MNIST input as MNIST's were made (LeCun et al. 1998): its bounding box scaled into
+ * 20x20 with anti-aliasing, then placed in 28x28 with its centre of mass at the centre. Pure functions over arrays,
+ * shared by the demo's drawing pad and the CLI's predict of a PNG.
  */
 
 /** MNIST's field and the box the digit is scaled into. */
@@ -53,8 +50,7 @@ export function boundingBox(ink: ArrayLike<number>, width: number, height: numbe
 
 /**
  * Area-averages the box into at most BOX x BOX pixels, the longer side exactly BOX: each output pixel is the mean ink
- * over its footprint in the source, partly covered source pixels counting by the covered fraction. This is the
- * anti-aliasing that gives MNIST its grey edges. Returns [height, width] coverage 0..1.
+ * over its footprint, partly covered pixels counting by their covered fraction (MNIST's grey edges).
  */
 export function scaleIntoBox(
   ink: ArrayLike<number>,
@@ -87,11 +83,7 @@ export function scaleIntoBox(
   return { values, width, height };
 }
 
-/**
- * For each of `count` output pixels along one axis, the source pixels its footprint
- * [start + o·step, start + (o+1)·step) overlaps and by how much, clipped to [start, end): the shorter side of the box
- * is centred in its output pixels.
- */
+/** Per output pixel along an axis, the source pixels its footprint overlaps and by how much (clipped, centred). */
 function footprints(start: number, end: number, count: number, step: number): { index: number[]; weight: number[] }[] {
   const origin = start - (count * step - (end - start)) / 2;
   const result: { index: number[]; weight: number[] }[] = [];
@@ -129,9 +121,8 @@ export function centreOfMass(values: ArrayLike<number>, width: number, height: n
 }
 
 /**
- * Where MNIST puts the centre of mass: inside pixel 14 on both axes (pixel 14 spans [14, 15)). Measured over the
- * 60,000 training digits with centreOfMass(): all but a handful lie in [14, 15) (extremes 13.98 and 15.00), mean
- * x 14.51, mean y 14.50.
+ * Where MNIST puts the centre of mass: inside pixel 14 on both axes, as centreOfMass() measures all but a handful of
+ * the 60,000 training digits (mean x 14.51, y 14.50).
  */
 export const CENTRE = FIELD / 2 + 0.5;
 

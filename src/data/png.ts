@@ -1,19 +1,15 @@
-/**
- * A digit image from a PNG file, made into an MNIST input (the CLI's predict of an image). Node only: pngjs decodes the
- * file (every PNG colour type and bit depth, to 8-bit RGBA); src/data/digit.ts does MNIST's own preparation.
- */
-import fs from 'node:fs';
+/** A digit from a PNG file (pngjs decodes any colour type and depth) as an MNIST input, for predict. Node only. */
 import { PNG } from 'pngjs';
 import { UserError } from '../errors.js';
+import { readFileBytes } from '../io/atomic.js';
 import { preprocessDigit } from './digit.js';
 
 /** Ink below this (0..1) is taken for paper: the noise and faint shading of scans and photos. */
 const PAPER = 0.1;
 
 /**
- * Ink coverage 0..1 of an RGBA image, whichever way it is drawn: where the border is mostly transparent (a canvas
- * export) ink is the alpha; otherwise ink is the distance of each pixel's grey level from the border's median grey,
- * so that black on white and white on black (MNIST's way) both work. Ink below PAPER counts as none.
+ * Ink coverage 0..1 of an RGBA image: the alpha where the border is mostly transparent (a canvas export), else each
+ * pixel's grey distance from the border's median grey, so that dark on light and light on dark both work.
  */
 export function inkFromImage(rgba: Uint8Array, width: number, height: number): Float32Array {
   const count = width * height;
@@ -36,15 +32,10 @@ export function inkFromImage(rgba: Uint8Array, width: number, height: number): F
 
 /** Reads a PNG of one digit and prepares it like MNIST's: [28·28] bytes, 0 background, 255 full ink. */
 export function readDigitPng(file: string): Uint8Array {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    throw new UserError(`${file}: cannot read the image (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const bytes = readFileBytes(file, 'image');
   let png: PNG;
   try {
-    png = PNG.sync.read(bytes);
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (error) {
     throw new UserError(`${file}: not a PNG image this program can read (${(error as Error).message.split('\n')[0]})`);
   }

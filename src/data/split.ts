@@ -148,6 +148,27 @@ export function pickRows(set: Dataset, indices: Uint32Array, labelWidth = 1): Da
   return { inputs, labels, count: indices.length, features: set.features };
 }
 
+/** Samples from..to-1 of a set, a zero-copy view. */
+export function samples<T extends Dataset>(set: T, from: number, to: number, labelWidth = 1): T {
+  return {
+    ...set,
+    inputs: set.inputs.subarray(from * set.features, to * set.features),
+    labels: set.labels.subarray(from * labelWidth, to * labelWidth),
+    count: to - from,
+  };
+}
+
+/** The training rows a train limit keeps: `limit`, a whole number from 1 to the `rows` there are, or all of them. */
+export function limitRows(file: string, limit: number | undefined, rows: number, unit: string): number {
+  if (limit === undefined) return rows;
+  if (!Number.isInteger(limit) || limit < 1 || limit > rows) {
+    throw new UserError(
+      `${file}: train limit ${limit} must be a whole number from 1 to ${rows}, the training ${unit} it holds`,
+    );
+  }
+  return limit;
+}
+
 /**
  * The training and validation rows of `rows` rows by a validationSplit of `split` (none held out where undefined),
  * stratified by a classifier's `classes` (class indices per row, and the name of each).

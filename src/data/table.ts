@@ -1,8 +1,6 @@
 /**
- * Tables as data sets: every column but the targets is a feature, read as float32 and standardised on the host with
- * statistics fitted on the training rows only, so that both backends receive the same bits. Classification labels
- * are indices into the training table's classes (sorted, stored by name); regression targets are standardised too.
- * No Node imports: the browser can read a table the same way.
+ * Tables as data sets: every column but the targets is a feature, standardised on the host with statistics of the
+ * training rows only, so that both backends receive the same bits. No Node imports: the browser reads tables too.
  */
 import type { Dataset } from '../backend.js';
 import { type Naming, UserError } from '../errors.js';
@@ -14,8 +12,8 @@ import {
   type TableDescription,
   targetStandardisation,
 } from '../model/table.js';
-import { type CsvTable, classColumn, columnIndices, numericColumns } from './csv.js';
-import { SPLIT_SEED, splitRows, validationRows, validationSplitRows } from './split.js';
+import { type CsvTable, classColumn, columnIndices, columnList, numericColumns } from './csv.js';
+import { limitRows, SPLIT_SEED, splitRows, validationRows, validationSplitRows } from './split.js';
 
 export interface TableOptions {
   task: Task;
@@ -47,25 +45,13 @@ export interface TableSets {
 /** The fraction of a table's rows held out as its test set when there is no test table. */
 export const DEFAULT_TEST_SPLIT = 0.2;
 
-/**
- * The targets and features of a table for a task: named targets (default the last column), every other column a
- * feature.
- */
+/** The targets (named, default the last column) and the features (every other column) of a table for a task. */
 export function tableColumns(
   table: CsvTable,
   task: Task,
   targets = [table.columns[table.columns.length - 1]],
 ): { features: string[]; targets: string[] } {
-  for (const name of targets) {
-    if (!table.columns.includes(name)) {
-      throw new UserError(
-        (n) =>
-          `${table.file}: no column named "${name}" for ${n('target')}: ` +
-          `the columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`,
-        'target',
-      );
-    }
-  }
+  columnIndices(table, targets, 'target');
   if (new Set(targets).size !== targets.length)
     throw new UserError((n) => `${n('target')} names a column twice: name each target once`, 'target');
   if (task === 'classification' && targets.length !== 1) {
@@ -81,17 +67,14 @@ export function tableColumns(
     throw new UserError(
       (n) =>
         `${table.file}: no feature columns: every column but ${n('target')} is a feature, ` +
-        `and the file has only ${targets.map((t) => `"${t}"`).join(', ')}`,
+        `and the file has only ${columnList(targets)}`,
       'target',
     );
   }
   return { features, targets };
 }
 
-/**
- * A table's rows as they are read: the raw features [rows, features] and the labels (class indices, or raw targets).
- * A CSV table gives them, and so do arrays (src/api/arrays.ts), which then become data sets the same way.
- */
+/** Rows as read, from a CSV table or arrays (src/api/arrays.ts): raw features [rows, features] and labels. */
 export interface RawRows {
   features: Float32Array;
   labels: Uint32Array | Float32Array;
@@ -129,13 +112,7 @@ function readRows(table: CsvTable, columns: Columns, task: Task, labelled: boole
 export function rowsAsDataset(raw: RawRows, indices: Uint32Array, d: TableDescription, task: Task): Dataset {
   const width = d.features.length;
   const outputs = task === 'classification' ? 1 : d.targets.length;
-  const inputs = new Float32Array(indices.length * width);
-  const labels =
-    task === 'classification' ? new Uint32Array(indices.length) : new Float32Array(indices.length * outputs);
-  indices.forEach((row, i) => {
-    inputs.set(raw.features.subarray(row * width, (row + 1) * width), i * width);
-    labels.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs);
-  });
+  const { features: inputs, labels } = pick(raw, indices, width, outputs);
   standardise(inputs, width, featureStandardisation(d));
   if (labels instanceof Float32Array) standardise(labels, outputs, targetStandardisation(d, outputs));
   return { inputs, labels, count: indices.length, features: width };
@@ -144,12 +121,8 @@ export function rowsAsDataset(raw: RawRows, indices: Uint32Array, d: TableDescri
 /** The row indices from..to-1. */
 export const range = (from: number, to: number) => Uint32Array.from({ length: to - from }, (_, i) => from + i);
 
-/**
- * A table read against a model's description: the features it names (in its order; other columns are ignored),
- * standardised with its statistics, and the labels where `labelled` (a table to predict needs no target column).
- */
+/** A table read against a model's description: its features, standardised, and the labels where `labelled`. */
 export function readTable(table: CsvTable, d: TableDescription, task: Task, labelled = true): Dataset {
-  columnIndices(table, labelled ? [...d.features, ...d.targets] : d.features);
   return rowsAsDataset(readRows(table, d, task, labelled), range(0, table.cells.rows), d, task);
 }
 
@@ -177,25 +150,6 @@ export function heldOutRows(
   return splitRows(rows, held, SPLIT_SEED, classes && { ...classes, what, field: 'testSplit' }).held;
 }
 
-/** The rows a split keeps for training: all but the held-out ones (sorted), in the file's order. */
-function keptRows(rows: number, held: Uint32Array): Uint32Array {
-  const kept = new Uint32Array(rows - held.length);
-  let k = 0;
-  let h = 0;
-  for (let r = 0; r < rows; r++) {
-    if (h < held.length && held[h] === r) h++;
-    else kept[k++] = r;
-  }
-  return kept;
-}
-
-/** A table's rows as read for training: the training rows (after trainLimit), the test rows. */
-export interface TableRows {
-  train: RawRows;
-  test: RawRows;
-  columns: Columns;
-}
-
 /** The rows `indices` of `raw` (`width` features, `outputs` labels per row), end to end. */
 function pick(raw: RawRows, indices: Uint32Array, width: number, outputs: number): RawRows {
   const features = new Float32Array(indices.length * width);
@@ -208,11 +162,8 @@ function pick(raw: RawRows, indices: Uint32Array, width: number, outputs: number
   return { features, labels, rows: indices.length, ...(raw.classes ? { classes: raw.classes } : {}) };
 }
 
-/**
- * The training and test rows of a table, unstandardised: the test table's rows, or else a seeded fraction of the
- * training table's; then the first trainLimit training rows (of which validationSplit will validate).
- */
-export function tableRows(table: CsvTable, options: TableOptions): TableRows {
+/** A table's rows, unstandardised: the test table's or a seeded fraction held out, then trainLimit training rows. */
+export function tableRows(table: CsvTable, options: TableOptions): { train: RawRows; test: RawRows; columns: Columns } {
   const { task } = options;
   const given = options.description;
   const named = given ?? tableColumns(table, task, options.targets);
@@ -223,7 +174,6 @@ export function tableRows(table: CsvTable, options: TableOptions): TableRows {
   let trainRows: Uint32Array;
   let test: RawRows;
   if (options.test) {
-    columnIndices(options.test, [...columns.features, ...columns.targets]);
     test = readRows(options.test, columns, task, true);
     trainRows = range(0, raw.rows);
   } else {
@@ -233,28 +183,18 @@ export function tableRows(table: CsvTable, options: TableOptions): TableRows {
     const classes = stratify ? { labels: raw.labels, name: (i: number) => raw.classes![i] } : undefined;
     const testRows = heldOutRows(table.file, raw.rows, fraction, classes);
     test = pick(raw, testRows, columns.features.length, outputs);
-    trainRows = keptRows(raw.rows, testRows);
+    const held = new Uint8Array(raw.rows);
+    for (const row of testRows) held[row] = 1;
+    trainRows = range(0, raw.rows).filter((row) => !held[row]);
   }
-  if (options.trainLimit !== undefined) {
-    const limit = options.trainLimit;
-    if (!Number.isInteger(limit) || limit < 1 || limit > trainRows.length) {
-      throw new UserError(
-        `${table.file}: train limit ${limit} must be a whole number from 1 to ${trainRows.length}, ` +
-          'the training rows it holds',
-      );
-    }
-    trainRows = trainRows.subarray(0, limit);
-  }
+  trainRows = trainRows.subarray(0, limitRows(table.file, options.trainLimit, trainRows.length, 'rows'));
   const split = options.validationSplit;
   const fitted = trainRows.length - (split === undefined ? 0 : validationRows(split, trainRows.length));
   if (raw.classes) checkClasses(table.file, columns.targets[0], raw.classes, fitted);
   return { train: pick(raw, trainRows, columns.features.length, outputs), test, columns };
 }
 
-/**
- * The training, test and validation sets of a table (tableRows'), standardised with the description, fitted on the
- * training rows but the validation ones (or given).
- */
+/** tableRows' sets, standardised with the description given or fitted on the training rows but the validation ones. */
 export function tableSets(table: CsvTable, options: TableOptions): TableSets {
   const { task } = options;
   const { train, test, columns } = tableRows(table, options);
@@ -296,9 +236,8 @@ function checkClasses(file: string, target: string, classes: string[], rows: num
 export function fitDescription(raw: RawRows, rows: Uint32Array, columns: Columns, task: Task): TableDescription {
   const width = columns.features.length;
   const outputs = columns.targets.length;
-  const features = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => features.set(raw.features.subarray(row * width, (row + 1) * width), i * width));
-  const { mean, std } = fitStandardisation(features, rows.length, width);
+  const picked = pick(raw, rows, width, task === 'classification' ? 1 : outputs);
+  const { mean, std } = fitStandardisation(picked.features, rows.length, width);
   const d: TableDescription = {
     features: columns.features,
     featureMean: mean,
@@ -306,8 +245,6 @@ export function fitDescription(raw: RawRows, rows: Uint32Array, columns: Columns
     targets: columns.targets,
   };
   if (task === 'classification') return { ...d, classes: columns.classes };
-  const targets = new Float32Array(rows.length * outputs);
-  rows.forEach((row, i) => targets.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs));
-  const fitted = fitStandardisation(targets, rows.length, outputs);
+  const fitted = fitStandardisation(picked.labels as Float32Array, rows.length, outputs);
   return { ...d, targetMean: fitted.mean, targetStd: fitted.std };
 }

@@ -4,18 +4,12 @@ import { type Gpu, type GpuOptions, requestGpu } from './device.js';
 import { deviceKernels, type Kernels } from './kernels.js';
 import { type MatmulChoice, SOFTWARE_CHOICE } from './matmul-variants.js';
 import { DEFAULT_EVAL_ROWS, makePlan } from './plan.js';
-import { WebGpuSession } from './session.js';
+import { type SessionTuning, WebGpuSession } from './session.js';
 import type { ShaderLoader } from './shaders.js';
 
-export interface WebGpuBackendOptions extends GpuOptions {
+export interface WebGpuBackendOptions extends GpuOptions, Omit<SessionTuning, 'onDispose'> {
   /** Train on this device instead of opening one; dispose() then leaves it open for its owner to destroy. */
   gpu?: Gpu;
-  /** Test rows per evaluation batch (default DEFAULT_EVAL_ROWS); the last batch takes whatever is left. */
-  evalRows?: number;
-  /** One matmul tile or mode everywhere instead of the one picked by shape (the benchmark's comparisons). */
-  matmul?: MatmulChoice;
-  /** Record the next chunk of steps while the GPU runs the current one (default true). */
-  prerecord?: boolean;
 }
 
 /** Training on a WebGPU device: each kernel is compiled once per device, when a session first needs it, and shared
@@ -30,7 +24,7 @@ export class WebGpuBackend implements Backend {
     /** The device's pipelines, shared by every backend on it (the benchmark times them directly too). */
     readonly kernels: Kernels,
     private readonly ownsGpu: boolean,
-    private readonly tuning: Pick<WebGpuBackendOptions, 'evalRows' | 'matmul' | 'prerecord'> = {},
+    private readonly tuning: Omit<SessionTuning, 'onDispose'> = {},
   ) {
     this.device = gpu.description;
   }

@@ -3,7 +3,7 @@
  * optimiser state, and the data sets it trains and evaluates on.
  */
 import type { Dataset, SessionSettings } from '../backend.js';
-import { type OptimizerConfig, optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
+import type { OptimizerConfig } from '../model/optimizer.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
 import { type DataBuffers, fusedRelu, type NetBuffers, type NetConfig, type UpdateRule } from './graph.js';
 import { normalisationTable } from './kernels/gather.js';
@@ -36,16 +36,15 @@ export function allocateBuffers(
     }
   }
   const trainData = uploadSet(res, 'train', train, spec);
-  const optimizer = settings.optimizer ?? PLAIN_SGD;
   // WebGPU buffers start zeroed: a fresh optimiser state needs no upload.
-  const optState = optimizerSlots(optimizer).map((slot, i) =>
+  const optState = plan.slots.map((slot, i) =>
     res.buffer(`optimizer ${slot}`, table.total * 4, S | GPUBufferUsage.COPY_SRC, optimizerState[i]),
   );
   return {
     params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, params),
     grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
     optState,
-    unusedSlots: unusedSlotBuffers(res, optimizer),
+    unusedSlots: unusedSlotBuffers(res, plan.optimizer),
     // The last layer's outputs are copied out by predict().
     acts: spec.layers.map((width, l) =>
       res.buffer(`acts ${l}`, floats(maxRows, width), l === spec.layers.length - 1 ? S | GPUBufferUsage.COPY_SRC : S),

@@ -4,12 +4,13 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UserError } from '../errors.js';
+import { NoAdapterError, UserError } from '../errors.js';
 
 /**
- * Dawn in Node: the `webgpu` package, loaded only here so that browser builds never see node: modules. Dawn and the
- * Vulkan stack under it write their diagnostics straight to the process's stderr, which JavaScript cannot redirect;
- * probeDawn() therefore looks for an adapter in a short child process whose stderr is captured.
+ * Dawn in Node: the `webgpu` package, an optional peer dependency (132 MB of five platforms' binaries that a page never
+ * loads), loaded only here so that browser builds never see node: modules. Dawn and the Vulkan stack under it write
+ * their diagnostics straight to the process's stderr, which JavaScript cannot redirect; probeDawn() therefore looks
+ * for an adapter in a short child process whose stderr is captured.
  */
 
 interface DawnModule {
@@ -17,8 +18,20 @@ interface DawnModule {
   globals: object;
 }
 
+/** Why there is no WebGPU in Node without the package: a NoAdapterError's reason, so that `auto` takes the CPU. */
+const NOT_INSTALLED = 'WebGPU in Node needs Dawn, the "webgpu" package, which is not installed: npm install webgpu';
+
 /** Where `webgpu` lives, as a URL a child process can import. */
-const dawnUrl = (): string => pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+function dawnUrl(): string {
+  let file: string;
+  try {
+    file = createRequire(import.meta.url).resolve('webgpu');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new NoAdapterError(NOT_INSTALLED, NOT_INSTALLED);
+  }
+  return pathToFileURL(file).href;
+}
 
 /**
  * Mesa's Vulkan layers (loaded whenever Mesa's drivers are installed, whichever driver is chosen) start libwayland,
@@ -34,16 +47,16 @@ export function ensureRuntimeDir(): void {
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 }
 
-/**
- * Loads Dawn, with its WebGPU constants (GPUBufferUsage, ...) made globals as in a browser, and creates an instance.
- */
+/** Loads Dawn, its WebGPU constants (GPUBufferUsage, ...) made globals as in a browser, and creates an instance. */
 export async function createDawn(dawnOptions: string[]): Promise<GPU> {
   ensureRuntimeDir();
+  const url = dawnUrl();
   let dawn: DawnModule;
   try {
-    dawn = (await import(dawnUrl())) as DawnModule;
+    dawn = (await import(url)) as DawnModule;
   } catch (error) {
-    throw new UserError(`cannot load the "webgpu" package (Dawn for Node): ${(error as Error).message}; run npm ci`);
+    const why = (error as Error).message;
+    throw new UserError(`cannot load the "webgpu" package (Dawn for Node): ${why}; reinstall it: npm install webgpu`);
   }
   for (const [name, value] of Object.entries(dawn.globals)) {
     if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;

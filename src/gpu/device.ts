@@ -47,10 +47,9 @@ export class Gpu {
   private error: Error | null = null;
   private lostError: DeviceLostError | null = null;
   private destroyed = false;
-  /** Every buffer made through createBuffer and not yet destroyed through destroyBuffer: a leak shows here. */
-  readonly live: LiveBuffers = { buffers: 0, bytes: 0 };
   /** Buffers made through createBuffer in all, destroyed or not: a refusal before allocating leaves this unchanged. */
   buffersMade = 0;
+  /** The bytes of every buffer made through createBuffer and not yet destroyed through destroyBuffer. */
   private readonly liveBytes = new Map<GPUBuffer, number>();
 
   /** `instance` is the GPU object the device came from, held so that it lives exactly as long as this handle. */
@@ -74,21 +73,21 @@ export class Gpu {
   createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
     const buffer = this.device.createBuffer(descriptor);
     this.buffersMade++;
-    this.live.buffers++;
-    this.live.bytes += descriptor.size;
     this.liveBytes.set(buffer, descriptor.size);
     return buffer;
   }
 
   /** Destroys a buffer made by createBuffer; destroying one twice, as WebGPU allows, counts once. */
   destroyBuffer(buffer: GPUBuffer): void {
-    const bytes = this.liveBytes.get(buffer);
-    if (bytes !== undefined) {
-      this.liveBytes.delete(buffer);
-      this.live.buffers--;
-      this.live.bytes -= bytes;
-    }
+    this.liveBytes.delete(buffer);
     buffer.destroy();
+  }
+
+  /** Buffers made through createBuffer and not yet destroyed, and their bytes: a leak shows here. */
+  get live(): LiveBuffers {
+    let bytes = 0;
+    for (const size of this.liveBytes.values()) bytes += size;
+    return { buffers: this.liveBytes.size, bytes };
   }
 
   /** "NVIDIA H100 (nvidia, hopper)": for people. */
@@ -174,17 +173,9 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
   // Older browsers lack adapter.info; a description is only for people, so fall back to blanks.
   const info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean } =
     (adapter as { info?: GPUAdapterInfo }).info ?? {};
-  return new Gpu(
-    device,
-    {
-      vendor: info.vendor ?? '',
-      architecture: info.architecture ?? '',
-      device: info.device ?? '',
-      description: info.description ?? '',
-      software: info.isFallbackAdapter === true || info.architecture === 'swiftshader',
-    },
-    gpu,
-  );
+  const { vendor = '', architecture = '', device: name = '', description = '' } = info;
+  const software = info.isFallbackAdapter === true || architecture === 'swiftshader';
+  return new Gpu(device, { vendor, architecture, device: name, description, software }, gpu);
 }
 
 const powerPreference = (options: GpuOptions): GPUPowerPreference => options.powerPreference ?? 'high-performance';

@@ -41,7 +41,8 @@ const DEFINITIONS = [
   noop,
 ] as const;
 
-type Definition = (typeof DEFINITIONS)[number];
+/** One kernel's definition, as KERNELS lists them. */
+export type Definition = (typeof DEFINITIONS)[number];
 export type KernelName = Definition['name'];
 
 /** How each kernel binds and what its WGSL takes from TypeScript, by name. */
@@ -63,7 +64,6 @@ export const launch = Object.fromEntries(
 };
 
 export interface Kernel {
-  name: KernelName;
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
 }
@@ -108,12 +108,17 @@ export class Kernels {
     if (!job) {
       // Checked before anything is made: a variant that breaks what matmul.wgsl assumes throws here.
       const constants = { ...KERNELS[name].constants, ...(variant ? variantConstants(variant) : {}) };
-      job = this.module(name)
-        .then((module) => createKernel(this.device, name, this.layout(name), module, constants, key))
-        .then((kernel) => {
-          this.built.set(key, kernel);
-          return kernel;
+      job = this.module(name).then(async (module) => {
+        const layout = this.layout(name);
+        const pipeline = await this.device.createComputePipelineAsync({
+          label: key,
+          layout: this.device.createPipelineLayout({ label: key, bindGroupLayouts: [layout] }),
+          compute: { module, entryPoint: 'main', constants },
         });
+        const kernel = { pipeline, layout };
+        this.built.set(key, kernel);
+        return kernel;
+      });
       this.pending.set(key, job);
     }
     return job;
@@ -172,20 +177,4 @@ async function compileModule(device: GPUDevice, name: KernelName, code: string):
     throw new Error(`WGSL compilation failed:\n${text}`);
   }
   return module;
-}
-
-async function createKernel(
-  device: GPUDevice,
-  name: KernelName,
-  layout: GPUBindGroupLayout,
-  module: GPUShaderModule,
-  constants: Record<string, number>,
-  label: string,
-): Promise<Kernel> {
-  const pipeline = await device.createComputePipelineAsync({
-    label,
-    layout: device.createPipelineLayout({ label, bindGroupLayouts: [layout] }),
-    compute: { module, entryPoint: 'main', constants },
-  });
-  return { name, pipeline, layout };
 }

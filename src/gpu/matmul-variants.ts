@@ -4,10 +4,7 @@
  * so any of them can run any matmul the CPU reference can; they differ only in speed.
  */
 
-/**
- * c = a · bᵀ (forward), aᵀ · b (weight gradient) or a · b (input gradient): which operands are stored
- * transposed.
- */
+/** c = a · bᵀ (forward), aᵀ · b (weight gradient) or a · b (input gradient): which operands are transposed. */
 export type MatmulForm = 'nt' | 'tn' | 'nn';
 
 /** Work per workgroup. `large` and `medium` fill a big GPU on big outputs; `small` and `tiny` split k inside the
@@ -23,17 +20,11 @@ export interface MatmulVariant {
   mode: MatmulMode;
 }
 
-export interface TileShape {
-  /** Rows and columns of c per workgroup, depth of a k tile. */
-  tm: number;
-  tn: number;
-  tk: number;
-  /** Results per thread along m and n. */
-  rm: number;
-  rn: number;
-  /** k slices per workgroup (split-K inside the workgroup). */
-  sk: number;
-}
+/**
+ * tm, tn: rows and columns of c per workgroup; tk: the depth of a k tile; rm, rn: results per thread along m and n;
+ * sk: k slices per workgroup (split-K inside the workgroup).
+ */
+export type TileShape = Record<'tm' | 'tn' | 'tk' | 'rm' | 'rn' | 'sk', number>;
 
 /** Every tile keeps 256 threads (the portable maximum) and under 16 KiB of workgroup memory (the default limit). */
 export const MATMUL_TILES: Record<MatmulTile, TileShape> = {
@@ -46,9 +37,7 @@ export const MATMUL_TILES: Record<MatmulTile, TileShape> = {
 export const MATMUL_TILE_NAMES = Object.keys(MATMUL_TILES) as MatmulTile[];
 export const MATMUL_MODES: MatmulMode[] = ['fast', 'edge', 'scalar'];
 
-/**
- * The smallest tile edge: the most workgroups any matmul dispatch asks for along one dimension is ceil(size / this).
- */
+/** The smallest tile edge: a matmul asks for at most ceil(size / this) workgroups along one dimension. */
 export const MIN_TILE_EDGE = 16;
 
 /**
@@ -83,25 +72,15 @@ export interface MatmulShape {
 export const workgroupsFor = (tile: MatmulTile, m: number, n: number): number =>
   Math.ceil(m / MATMUL_TILES[tile].tm) * Math.ceil(n / MATMUL_TILES[tile].tn);
 
-/** Whether both operands can be loaded as whole vec4: offsets and the dimension each is contiguous along, all % 4. */
-export function vec4Aligned(form: MatmulForm, { m, n, k, aOff, bOff }: MatmulShape): boolean {
+/**
+ * The fastest mode that is correct for this shape and tile: `fast` needs whole tiles, and both operands loadable as
+ * whole vec4 (offsets and the dimension each is contiguous along, all multiples of 4); `edge` only the latter.
+ */
+export function modeFor(form: MatmulForm, tile: MatmulTile, { m, n, k, aOff, bOff }: MatmulShape): MatmulMode {
   const { aKM, bKN } = LAYOUT[form];
-  const aWidth = aKM ? m : k;
-  const bWidth = bKN ? n : k;
-  return aOff % 4 === 0 && bOff % 4 === 0 && aWidth % 4 === 0 && bWidth % 4 === 0;
-}
-
-/** The fastest mode that is correct for this shape and tile. */
-export function modeFor(form: MatmulForm, tile: MatmulTile, shape: MatmulShape): MatmulMode {
-  if (!vec4Aligned(form, shape)) return 'scalar';
+  if (aOff % 4 !== 0 || bOff % 4 !== 0 || (aKM ? m : k) % 4 !== 0 || (bKN ? n : k) % 4 !== 0) return 'scalar';
   const { tm, tn, tk } = MATMUL_TILES[tile];
-  return shape.m % tm === 0 && shape.n % tn === 0 && shape.k % tk === 0 ? 'fast' : 'edge';
-}
-
-/** Whether `mode` computes this shape correctly with this tile (any mode may be slower than needed, never wrong). */
-export function modeFits(form: MatmulForm, tile: MatmulTile, mode: MatmulMode, shape: MatmulShape): boolean {
-  const best = modeFor(form, tile, shape);
-  return MATMUL_MODES.indexOf(mode) >= MATMUL_MODES.indexOf(best);
+  return m % tm === 0 && n % tn === 0 && k % tk === 0 ? 'fast' : 'edge';
 }
 
 /** How to choose: a forced tile or mode (the benchmark, the tests), and the device's parallelism. */
@@ -124,8 +103,10 @@ export function pickMatmul(form: MatmulForm, shape: MatmulShape, choice: MatmulC
   const tiles = choice.tiles ?? MATMUL_TILE_NAMES;
   const tile =
     choice.tile ?? tiles.find((t) => workgroupsFor(t, shape.m, shape.n) >= enough) ?? tiles[tiles.length - 1];
-  const mode = choice.mode ?? modeFor(form, tile, shape);
-  if (!modeFits(form, tile, mode, shape)) {
+  const best = modeFor(form, tile, shape);
+  const mode = choice.mode ?? best;
+  // Any mode after the best one is slower, never wrong.
+  if (MATMUL_MODES.indexOf(mode) < MATMUL_MODES.indexOf(best)) {
     const { m, n, k, aOff, bOff } = shape;
     throw new Error(`matmul ${form} ${tile} cannot run ${m}x${n}x${k} (offsets ${aOff}, ${bOff}) in mode ${mode}`);
   }

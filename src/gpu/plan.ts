@@ -1,13 +1,11 @@
 /**
- * A GPU session's plan, worked out from its settings before anything is allocated (the parameters included): how the
- * epoch and the evaluated sets divide into steps and batches, whether every buffer fits this device, and the step
- * table that tells each recorded step where its work is (the buffers themselves are made in ./buffers.ts).
+ * A GPU session's plan, worked out before anything is allocated (the parameters included): how the epoch and the
+ * evaluated sets divide into steps and batches, whether every buffer fits this device, and the step table that tells
+ * each recorded step where its work is (the buffers themselves are made in ./buffers.ts).
  */
 import type { Dataset, SessionSettings } from '../backend.js';
 import { type CheckedSession, checkInputs } from '../check.js';
 import { type Field, UserError, type Wording } from '../errors.js';
-import { PLAIN_SGD } from '../model/optimizer.js';
-import type { ParamTable } from '../model/params.js';
 import { learningRateAt } from '../model/schedule.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
 import { matmulGroupsAlong } from './kernels/matmul.js';
@@ -27,9 +25,7 @@ export interface EvalPlan {
 }
 
 /** The GPU's layout of a session, worked out (and checked against the device) before anything is allocated. */
-export interface Plan {
-  table: ParamTable;
-  stepsPerEpoch: number;
+export interface Plan extends CheckedSession {
   evalRows: number;
   /** Absent without a test set (or a validation set): evaluate refuses that set. */
   test?: EvalPlan;
@@ -49,9 +45,8 @@ export const SESSION_FIX: Wording = (n) => `use smaller layers or a smaller ${n(
 export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
 
 /**
- * The GPU's layout of a session whose settings checkSession has checked: its evaluation batches and the rows its
- * activations hold, checked against the device's limits; every limit exceeded is a UserError naming it. Needs no
- * parameters, so a model too large for the device is refused before they are initialised.
+ * The plan of a session whose settings checkSession has checked, against the device's limits (every limit exceeded is
+ * a UserError naming it). It needs no parameters, so a model too large is refused before they are initialised.
  */
 export function makePlan(
   settings: SessionSettings,
@@ -67,7 +62,7 @@ export function makePlan(
   const valPlan = val && evalPlan(val.count, evalRows, testPlan?.batches ?? 0);
   const trainPlan = evalPlan(train.count, evalRows, (testPlan?.batches ?? 0) + (valPlan?.batches ?? 0));
   const maxRows = Math.max(batch, evalRows);
-  const plan: Plan = { table, stepsPerEpoch, evalRows, test: testPlan, val: valPlan, train: trainPlan, maxRows };
+  const plan: Plan = { ...checked, evalRows, test: testPlan, val: valPlan, train: trainPlan, maxRows };
 
   const limits = device.limits;
   checkStorage(device, [
@@ -176,15 +171,13 @@ function checkStorage(device: GPUDevice, storage: StorageNeed[]): void {
 
 // ---- the step table ----
 //
-// A chunk of training steps is recorded into one command buffer, and queue.writeBuffer lands before the whole
-// submission runs, so nothing that changes from step to step can be written from the CPU between the steps. Instead
-// the session writes, once at set-up, a uniform buffer with one entry per training step of the epoch, then one per
-// evaluation batch of the test set, of the validation set and of the training set, each entry `stride` bytes apart
-// (the device's minUniformBufferOffsetAlignment). A kernel that reads its entry declares a Step uniform (a prefix of
-// the struct below), bound with a dynamic offset: recording step s passes s · stride. So recording writes nothing
-// and creates nothing; the table changes only between epochs, with the order buffer, and only where a kernel reads
-// its run-dependent fields (a schedule, an optimiser's bias corrections, dropout's masks). The same entry tells
-// gather which row to start from and softmax_cross_entropy or argmax_count which result slot to fill.
+// A chunk of training steps is one command buffer, and queue.writeBuffer lands before the whole submission runs, so
+// nothing that changes from step to step can be written between the steps. Instead a uniform buffer holds one entry
+// per training step of the epoch, then one per evaluation batch of the test, validation and training sets, `stride`
+// bytes apart (minUniformBufferOffsetAlignment); a kernel declares a Step uniform (a prefix of the struct below),
+// bound with a dynamic offset: recording step s passes s · stride, writing and creating nothing. The table changes
+// only between epochs, and only where a kernel reads its run-dependent fields (a schedule, Adam's bias corrections,
+// dropout's masks).
 
 /**
  * One step-table entry, as WGSL's struct Step { start: u32, slot: u32, run: u32, lr: f32, opt: vec4f }:
@@ -224,17 +217,14 @@ export function encodeStepTable(entries: readonly StepEntry[], stride: number): 
 }
 
 /**
- * The step table's entries for the training steps of an epoch whose step 0 is run step `firstStep`: step s reads
- * the order from s · batch, writes loss slot s, and runs at the scheduled rate of run step firstStep + s, with that
- * step's optimiser values (Adam's bias corrections).
+ * The entries of the training steps of an epoch whose step 0 is run step `firstStep`: step s reads the order from
+ * s · batch, writes loss slot s, with the rate and optimiser values of run step firstStep + s.
  */
-export function trainingEntries(settings: SessionSettings, stepsPerEpoch: number, firstStep: number): StepEntry[] {
-  const schedule = settings.schedule ?? { name: 'constant' };
-  const optimizer = settings.optimizer ?? PLAIN_SGD;
-  return Array.from({ length: stepsPerEpoch }, (_, s) => {
+export function trainingEntries(settings: SessionSettings, plan: Plan, firstStep: number): StepEntry[] {
+  return Array.from({ length: plan.stepsPerEpoch }, (_, s) => {
     const run = firstStep + s;
-    const lr = learningRateAt(settings.learningRate, schedule, run);
-    return { start: s * settings.batch, slot: s, run, lr, opt: optimizerStepValues(optimizer, lr, run) };
+    const lr = learningRateAt(settings.learningRate, plan.schedule, run);
+    return { start: s * settings.batch, slot: s, run, lr, opt: optimizerStepValues(plan.optimizer, lr, run) };
   });
 }
 
@@ -245,11 +235,10 @@ export function evalEntries({ batches, firstSlot }: EvalPlan, evalRows: number):
 
 /** A session's whole table: its training steps from run step 0, then every evaluation batch of every set. */
 export function sessionEntries(settings: SessionSettings, plan: Plan): StepEntry[] {
+  const sets = [plan.test, plan.val, plan.train];
   return [
-    ...trainingEntries(settings, plan.stepsPerEpoch, 0),
-    ...(plan.test ? evalEntries(plan.test, plan.evalRows) : []),
-    ...(plan.val ? evalEntries(plan.val, plan.evalRows) : []),
-    ...evalEntries(plan.train, plan.evalRows),
+    ...trainingEntries(settings, plan, 0),
+    ...sets.flatMap((set) => (set ? evalEntries(set, plan.evalRows) : [])),
   ];
 }
 

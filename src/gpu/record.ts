@@ -1,49 +1,36 @@
 /**
- * How a session's work reaches the GPU and comes back: the objects it is made of (counted and destroyed together),
- * dispatches built once with their bind groups, steps and batches recorded into compute passes without creating
- * anything, one submit, and one read back of the results through a staging buffer, with the submit's validation
- * errors and the device's loss surfacing as exceptions of the call that caused them.
+ * How a session's work reaches the GPU and comes back: its objects (counted and destroyed together), dispatches built
+ * once with their bind groups, steps and batches recorded into compute passes without creating anything, one submit
+ * and one read back, with validation errors and the device's loss thrown by the call that caused them.
  */
 import { UserError, type Wording } from '../errors.js';
 import type { Gpu } from './device.js';
 import type { DispatchSpec } from './graph.js';
-import { KERNELS, type KernelName, type Kernels } from './kernels.js';
+import { KERNELS, type Kernels } from './kernels.js';
 import type { MatmulVariant } from './matmul-variants.js';
 import { type EvalPlan, encodeStepTable, STEP_BINDING, type StepEntry, uniformStride } from './plan.js';
 
 /** What predicts speed, counted as it happens. Everything but the setup* counts is cumulative. */
-export interface GpuStats {
-  dispatches: number;
-  computePasses: number;
-  submits: number;
-  readBacks: number;
-  /** queue.writeBuffer calls (the epoch order, once per epoch). */
-  writes: number;
-  /** Milliseconds the CPU spent recording training chunks before it could submit them (on the critical path). */
-  recordMs: number;
-  /** Milliseconds spent recording the next chunk while the GPU ran the current one (off the critical path). */
-  prerecordMs: number;
-  /** Objects made while building the session (buffers include the uniform and staging buffers). */
-  setupBuffers: number;
-  setupBindGroups: number;
-  /** Objects made after set-up: a training loop that allocates shows up here. */
-  buffersAfterSetup: number;
-  bindGroupsAfterSetup: number;
-}
-
-export const emptyStats = (): GpuStats => ({
+export const emptyStats = () => ({
   dispatches: 0,
   computePasses: 0,
   submits: 0,
   readBacks: 0,
+  /** queue.writeBuffer calls (the epoch order, once per epoch). */
   writes: 0,
+  /** Milliseconds the CPU spent recording training chunks before it could submit them (on the critical path). */
   recordMs: 0,
+  /** Milliseconds spent recording the next chunk while the GPU ran the current one (off the critical path). */
   prerecordMs: 0,
+  /** Objects made while building the session (buffers include the uniform and staging buffers). */
   setupBuffers: 0,
   setupBindGroups: 0,
+  /** Objects made after set-up: a training loop that allocates shows up here. */
   buffersAfterSetup: 0,
   bindGroupsAfterSetup: 0,
 });
+
+export type GpuStats = ReturnType<typeof emptyStats>;
 
 /** Makes, counts and finally destroys every buffer and bind group of one owner. */
 export class Resources {
@@ -92,9 +79,8 @@ export class Resources {
 }
 
 /**
- * Runs `make` inside out-of-memory and validation error scopes, so that a failed allocation or an invalid object
- * surfaces here, as an exception naming `what` (out of memory as a UserError with `fix`), not later as an uncaptured
- * error.
+ * Runs `make` inside out-of-memory and validation error scopes, so that a failed allocation or an invalid object is
+ * an exception here naming `what` (out of memory a UserError with `fix`), not later an uncaptured error.
  */
 export async function scoped<T>(device: GPUDevice, what: string, fix: Wording, make: () => Promise<T>): Promise<T> {
   device.pushErrorScope('out-of-memory');
@@ -117,7 +103,6 @@ export async function scoped<T>(device: GPUDevice, what: string, fix: Wording, m
 
 /** A dispatch ready to record: nothing is created or written when it is recorded. */
 export interface Dispatch {
-  kernel: KernelName;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   groups: [number, number, number];
@@ -128,9 +113,8 @@ export interface Dispatch {
 }
 
 /**
- * The step table that the kernels with a Step binding read through a dynamic offset (see plan.ts for why):
- * entry i at i · stride bytes. Written at set-up; a session rewrites its training entries when the run-dependent
- * fields change (once per epoch, before the epoch's first chunk is submitted).
+ * The step table that kernels with a Step binding read through a dynamic offset (see plan.ts): entry i at
+ * i · stride bytes. A session rewrites its training entries when the run-dependent fields change (once per epoch).
  */
 export function createStepTable(res: Resources, entries: readonly StepEntry[]): GPUBuffer {
   const data = new Uint32Array(encodeStepTable(entries, uniformStride(res.device)));
@@ -138,9 +122,8 @@ export function createStepTable(res: Resources, entries: readonly StepEntry[]): 
 }
 
 /**
- * Compiles what a fixed sequence of dispatches needs and builds its bind groups. Their Dims go into one uniform
- * buffer, one aligned slot per dispatch, written here once; the step table (when a kernel needs it) is bound with a
- * dynamic offset.
+ * Compiles what a fixed sequence of dispatches needs and builds its bind groups: their Dims in one uniform buffer, an
+ * aligned slot each, written once; the step table (where a kernel reads it) bound with a dynamic offset.
  */
 export async function buildDispatches(
   res: Resources,
@@ -163,22 +146,16 @@ export async function buildDispatches(
           `got ${spec.outputs.length} and ${spec.inputs.length}`,
       );
     }
-    const entries: GPUBindGroupEntry[] = [...spec.outputs, ...spec.inputs].map((buffer, binding) => ({
-      binding,
-      resource: { buffer },
-    }));
-    entries.push({
-      binding: entries.length,
-      resource: { buffer: uniforms, offset: slot(i), size: spec.launch.dims.byteLength },
-    });
+    const bindings: GPUBufferBinding[] = [...spec.outputs, ...spec.inputs].map((buffer) => ({ buffer }));
+    bindings.push({ buffer: uniforms, offset: slot(i), size: spec.launch.dims.byteLength });
     if (step) {
       if (!stepTable) throw new Error(`${spec.kernel} reads the step table, but none was given`);
-      entries.push({ binding: entries.length, resource: { buffer: stepTable, offset: 0, size: STEP_BINDING } });
+      bindings.push({ buffer: stepTable, offset: 0, size: STEP_BINDING });
     }
+    const entries = bindings.map((resource, binding) => ({ binding, resource }));
     const kernel = kernels.get(spec.kernel, spec.launch.variant);
     const bindGroup = res.bindGroup({ label: `${label}: ${spec.kernel} #${i}`, layout: kernel.layout, entries });
     return {
-      kernel: spec.kernel,
       pipeline: kernel.pipeline,
       bindGroup,
       groups: spec.launch.groups,
@@ -230,11 +207,11 @@ export async function buildBatchLists(
   evalRows: number,
   { lastRows }: EvalPlan,
   batch: (rows: number) => DispatchSpec[],
-  labels: { full: string; last: string },
+  label: string,
 ): Promise<BatchLists> {
-  const full = await buildDispatches(res, kernels, batch(evalRows), stepTable, labels.full);
+  const full = await buildDispatches(res, kernels, batch(evalRows), stepTable, label);
   const last =
-    lastRows === evalRows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, labels.last);
+    lastRows === evalRows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, `last ${label}`);
   return { full, last };
 }
 
@@ -284,21 +261,20 @@ export class Recorder {
     firstEntry: number,
     afterBatch?: (b: number) => void,
   ): void {
-    const list = (b: number) => (b === batches - 1 ? lists.last : lists.full);
-    if (!afterBatch) {
-      const pass = encoder.beginComputePass();
-      this.stats.computePasses++;
-      for (let b = 0; b < batches; b++) record(pass, list(b), firstEntry + b, this.stride, this.stats);
-      pass.end();
-      return;
-    }
+    let pass: GPUComputePassEncoder | null = null;
     for (let b = 0; b < batches; b++) {
-      const pass = encoder.beginComputePass();
-      record(pass, list(b), firstEntry + b, this.stride, this.stats);
-      pass.end();
-      this.stats.computePasses++;
-      afterBatch(b);
+      if (!pass) {
+        pass = encoder.beginComputePass();
+        this.stats.computePasses++;
+      }
+      record(pass, b === batches - 1 ? lists.last : lists.full, firstEntry + b, this.stride, this.stats);
+      if (afterBatch) {
+        pass.end();
+        pass = null;
+        afterBatch(b);
+      }
     }
+    pass?.end();
   }
 
   /**

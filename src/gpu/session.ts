@@ -1,6 +1,6 @@
 /**
  * A model training on one GPU device: its set-up (by its plan, inside error scopes) and its calls. Read
- * src/gpu/graph.ts first (the dispatches of one step), then plan.ts (sizes, limits, buffers, the step table),
+ * src/gpu/graph.ts first (the dispatches of one step), then plan.ts (sizes, limits, the step table), buffers.ts,
  * record.ts (dispatches recorded, submitted and read back), then this file.
  */
 import {
@@ -13,24 +13,14 @@ import {
   type SessionSettings,
   type TrainingSession,
 } from '../backend.js';
-import { checkSession, type StartingState, startingState } from '../check.js';
-import { PLAIN_SGD } from '../model/optimizer.js';
+import { checkSession, startingState } from '../check.js';
 import { allocateBuffers, uploadSet } from './buffers.js';
 import type { Gpu } from './device.js';
-import {
-  type DataBuffers,
-  evalBatch,
-  type NetBuffers,
-  type NetConfig,
-  predictBatch,
-  trainStep,
-  updateRule,
-} from './graph.js';
+import { type NetBuffers, NetGraph, updateRule } from './graph.js';
 import type { Kernels } from './kernels.js';
 import type { MatmulChoice } from './matmul-variants.js';
 import {
   DEFAULT_EVAL_ROWS,
-  type EvalPlan,
   encodeStepTable,
   evalEntries,
   evalSlots,
@@ -57,138 +47,19 @@ import {
 } from './record.js';
 
 /** What a session is made of, all made once at set-up. */
-export interface SessionParts {
-  gpu: Gpu;
+interface SessionParts {
   res: Resources;
   plan: Plan;
   buffers: NetBuffers;
   stepTable: GPUBuffer;
   /** The dispatches of one training step (none for an evaluate-only session). */
   step: Dispatch[];
-  evals: { test?: BatchLists; val?: BatchLists; train: BatchLists };
+  /** The dispatches of each set's evaluation batches. */
+  evals: Partial<Record<EvalSet, BatchLists>>;
   recorder: Recorder;
   /** What a prediction builds its own dispatches with. */
   kernels: Kernels;
-  net: NetConfig;
-  matmul: MatmulChoice;
-}
-
-/** Makes a session's parts by its plan (makePlan's, which refused what does not fit the device). */
-async function setUpSession(
-  gpu: Gpu,
-  kernels: Kernels,
-  options: SessionSettings,
-  plan: Plan,
-  start: StartingState,
-  matmul: MatmulChoice,
-): Promise<SessionParts> {
-  const { device } = gpu;
-  const { table, stepsPerEpoch } = plan;
-  const { spec } = options;
-  const net: NetConfig = {
-    activation: spec.activation,
-    loss: spec.loss,
-    labelSmoothing: spec.labelSmoothing,
-    task: spec.task,
-    dropout: options.dropout,
-  };
-  const res = new Resources(gpu);
-  try {
-    const parts = await scoped(device, 'the model', SESSION_FIX, async (): Promise<SessionParts> => {
-      const update = updateRule(
-        options.optimizer ?? PLAIN_SGD,
-        options.schedule ?? { name: 'constant' },
-        options.learningRate,
-      );
-      const buffers = allocateBuffers(res, plan, options, start.params, start.optimizerState, net, update);
-      const stepTable = createStepTable(res, sessionEntries(options, plan));
-      const step = options.evaluateOnly
-        ? []
-        : await buildDispatches(
-            res,
-            kernels,
-            trainStep(table, net, buffers, options.batch, update, matmul),
-            stepTable,
-            'train step',
-          );
-      const evalLists = (set: DataBuffers | undefined, setPlan: EvalPlan | undefined, name: string) =>
-        set &&
-        setPlan &&
-        buildBatchLists(
-          res,
-          kernels,
-          stepTable,
-          plan.evalRows,
-          setPlan,
-          (rows) => evalBatch(table, net, buffers, set, rows, matmul),
-          { full: `${name} eval batch`, last: `last ${name} eval batch` },
-        );
-      const evals = {
-        test: await evalLists(buffers.test, plan.test, 'test'),
-        val: await evalLists(buffers.val, plan.val, 'val'),
-        train: (await evalLists(buffers.train, plan.train, 'train'))!,
-      };
-      const stagingBytes = Math.max(stepsPerEpoch * 4, evalSlots(plan) * 8, table.total * 4);
-      const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-      const recorder = new Recorder(gpu, res.stats, staging);
-      return { gpu, res, plan, buffers, stepTable, step, evals, recorder, kernels, net, matmul };
-    });
-    res.endSetup();
-    return parts;
-  } catch (error) {
-    res.destroy();
-    throw error;
-  }
-}
-
-/** What one prediction records from: its dispatch lists, and where its outputs gather and are read back. */
-export interface PredictionParts {
-  lists: BatchLists;
-  outputs: GPUBuffer;
-  staging: GPUBuffer;
-}
-
-/**
- * Makes a prediction's objects in `res` (which the caller destroys): `set` uploaded unless it is one of the
- * session's own sets, a step table of plan's batches, the forward pass's dispatch lists, and buffers for `bytes`.
- */
-function setUpPrediction(
-  parts: SessionParts,
-  res: Resources,
-  options: SessionSettings,
-  set: Dataset,
-  plan: EvalPlan,
-  bytes: number,
-): Promise<PredictionParts> {
-  const {
-    kernels,
-    net,
-    matmul,
-    buffers,
-    plan: { table, evalRows },
-  } = parts;
-  return scoped(parts.gpu.device, 'the prediction', PREDICTION_FIX, async () => {
-    // The session's own sets are on the GPU already (eval predicts its test set, training a regression all three).
-    const data =
-      (set === options.test && buffers.test) ||
-      (set === options.val && buffers.val) ||
-      (set === options.train && buffers.train) ||
-      uploadSet(res, 'predict', set, options.spec);
-    const stepTable = createStepTable(res, evalEntries(plan, evalRows));
-    return {
-      lists: await buildBatchLists(
-        res,
-        kernels,
-        stepTable,
-        evalRows,
-        plan,
-        (rows) => predictBatch(table, net, buffers, data, rows, matmul),
-        { full: 'predict batch', last: 'predict batch' },
-      ),
-      outputs: res.buffer('predictions', bytes, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
-      staging: res.buffer('predictions read back', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
-    };
-  });
+  graph: NetGraph;
 }
 
 export interface SessionTuning {
@@ -203,18 +74,15 @@ export interface SessionTuning {
 }
 
 /**
- * A model training on one GPU device. Parameters, gradients, activations, the data sets and the epoch order live in
- * GPU buffers for the whole session; pipelines, buffers, uniforms and bind groups are made once, here.
- * A chunk of steps is recorded into one compute pass of one command encoder, submitted once, and its losses read
- * back once. Calls are serialised, so they may be issued without awaiting each other.
+ * A model training on one GPU device, its parameters, data and objects made once at set-up. A chunk of steps is one
+ * compute pass, one submit and one read back of its losses. Calls are serialised: they need not await each other.
  */
 export class WebGpuSession implements TrainingSession {
   /** Counts of dispatches, passes, submits, read backs and objects made after set-up. */
   readonly stats: GpuStats;
   readonly stepsPerEpoch: number;
   readonly evalRows: number;
-  /** Dispatches recorded per training step: 3 · layers + 1 with fused ReLU and the fused SGD update; 2 more per
-   * hidden layer for another activation or dropout, 1 more for an optimiser's dispatch; none when evaluateOnly. */
+  /** Dispatches recorded per training step (see NetGraph.trainStep); none when evaluateOnly. */
   readonly dispatchesPerStep: number;
   private readonly device: GPUDevice;
   private readonly plan: Plan;
@@ -238,7 +106,7 @@ export class WebGpuSession implements TrainingSession {
     this.plan = parts.plan;
     this.buffers = parts.buffers;
     this.recorder = parts.recorder;
-    this.device = parts.gpu.device;
+    this.device = parts.res.device;
     this.stats = parts.res.stats;
     this.stepsPerEpoch = this.plan.stepsPerEpoch;
     this.evalRows = this.plan.evalRows;
@@ -248,7 +116,7 @@ export class WebGpuSession implements TrainingSession {
   /**
    * Plans a session: checks its settings, works out its sizes and checks them against the device's limits, and only
    * then takes its starting parameters (initialising them where it is given a seed), so a model too large for the
-   * device is refused before any work; then sets it up.
+   * device is refused before any work; then makes its parts, inside error scopes.
    */
   static async create(
     gpu: Gpu,
@@ -261,8 +129,45 @@ export class WebGpuSession implements TrainingSession {
     const checked = checkSession(options);
     const plan = makePlan(options, checked, evalRows, gpu.device);
     const start = startingState(options, checked);
-    const parts = await setUpSession(gpu, kernels, options, plan, start, matmul);
-    return new WebGpuSession(parts, options, onDispose, prerecord);
+    const { table, stepsPerEpoch } = plan;
+    const res = new Resources(gpu);
+    try {
+      const parts = await scoped(gpu.device, 'the model', SESSION_FIX, async (): Promise<SessionParts> => {
+        const update = updateRule(plan.optimizer, plan.schedule, options.learningRate);
+        const net = { ...options.spec, dropout: options.dropout };
+        const buffers = allocateBuffers(res, plan, options, start.params, start.optimizerState, net, update);
+        const graph = new NetGraph(table, net, buffers, matmul);
+        const stepTable = createStepTable(res, sessionEntries(options, plan));
+        const step = options.evaluateOnly
+          ? []
+          : await buildDispatches(res, kernels, graph.trainStep(options.batch, update), stepTable, 'train step');
+        const evals: SessionParts['evals'] = {};
+        for (const which of ['test', 'val', 'train'] as const) {
+          const set = buffers[which];
+          const setPlan = plan[which];
+          if (!set || !setPlan) continue;
+          const batch = (rows: number) => graph.evalBatch(set, rows);
+          evals[which] = await buildBatchLists(
+            res,
+            kernels,
+            stepTable,
+            evalRows,
+            setPlan,
+            batch,
+            `${which} eval batch`,
+          );
+        }
+        const stagingBytes = Math.max(stepsPerEpoch * 4, evalSlots(plan) * 8, table.total * 4);
+        const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+        const recorder = new Recorder(gpu, res.stats, staging);
+        return { res, plan, buffers, stepTable, step, evals, recorder, kernels, graph };
+      });
+      res.endSetup();
+      return new WebGpuSession(parts, options, onDispose, prerecord);
+    } catch (error) {
+      res.destroy();
+      throw error;
+    }
   }
 
   setEpochOrder(order: Uint32Array, firstStep = 0): void {
@@ -281,7 +186,7 @@ export class WebGpuSession implements TrainingSession {
     // The run-dependent fields of the step table follow the epoch's first step, when a kernel reads them.
     const table =
       runDependent(this.options) && firstStep !== this.tableFirstStep
-        ? encodeStepTable(trainingEntries(this.options, this.plan.stepsPerEpoch, firstStep), this.recorder.stride)
+        ? encodeStepTable(trainingEntries(this.options, this.plan, firstStep), this.recorder.stride)
         : null;
     this.tableFirstStep = firstStep;
     void this.serial(async () => {
@@ -330,10 +235,9 @@ export class WebGpuSession implements TrainingSession {
   }
 
   /**
-   * Called right after a chunk is submitted: records the chunk the trainer asks for next (the following one of the
-   * same size, or the first of the next epoch) while the GPU runs this one, so that recording, which costs the CPU
-   * a few microseconds per dispatch, is off the critical path. A guess that misses is recorded again when asked for.
-   * Recording reads nothing that changes between chunks: the epoch order and the parameters are read by the GPU.
+   * Right after a submit, records the chunk the trainer will ask for next (the following one of the same size, or the
+   * first of the next epoch) while the GPU runs, taking recording (microseconds per dispatch) off the critical path.
+   * A wrong guess is recorded again when asked for; no chunk depends on the order or the parameters' values.
    */
   private recordAhead(first: number, count: number): void {
     if (!this.prerecord || this.disposed) return;
@@ -349,9 +253,8 @@ export class WebGpuSession implements TrainingSession {
 
   async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
     this.live();
-    const plan = which === 'val' ? this.plan.val : which === 'train' ? this.plan.train : this.plan.test;
-    const lists =
-      which === 'val' ? this.parts.evals.val : which === 'train' ? this.parts.evals.train : this.parts.evals.test;
+    const plan = this.plan[which];
+    const lists = this.parts.evals[which];
     if (!plan || !lists) throw new Error(`evaluate("${which}") on a session without ${SET_NAMES[which]}`);
     const { count, batches, firstSlot } = plan;
     if (count === 0) return { loss: NaN, accuracy: NaN };
@@ -372,10 +275,9 @@ export class WebGpuSession implements TrainingSession {
   }
 
   /**
-   * The last layer's outputs for every sample of `set`, in batches of evalRows through the evaluation's forward
-   * pass (no dropout), each batch's outputs copied out after its pass; one submit, one read back. This is outside
-   * training, so it uploads the set and makes its own step table, dispatches and read-back buffers, all destroyed
-   * before it returns; their sizes are checked against the device's limits first.
+   * The last layer's outputs for every sample of `set`, in batches of evalRows without dropout; one submit, one read
+   * back. Its set, step table, dispatches and buffers are its own (checked against the device's limits first), all
+   * destroyed before it returns.
    */
   async predict(set: Dataset): Promise<Float32Array> {
     this.live();
@@ -384,12 +286,27 @@ export class WebGpuSession implements TrainingSession {
     const { table, evalRows } = this.plan;
     const classes = table.layers[table.layers.length - 1].outSize;
     const bytes = set.count * classes * 4;
+    const { kernels, graph, buffers } = this.parts;
     return this.serial(async () => {
-      const res = new Resources(this.parts.gpu);
+      const res = new Resources(this.parts.res.gpu);
       try {
-        const { lists, outputs, staging } = await setUpPrediction(this.parts, res, this.options, set, plan, bytes);
-        // The last layer's outputs of each batch lie in acts[last] only until the next batch: copy them out between
-        // the batches' passes.
+        const { lists, outputs, staging } = await scoped(this.device, 'the prediction', PREDICTION_FIX, async () => {
+          // The session's own sets are on the GPU already (eval predicts its test set).
+          const { train, test, val, spec } = this.options;
+          const data =
+            (set === test && buffers.test) ||
+            (set === val && buffers.val) ||
+            (set === train && buffers.train) ||
+            uploadSet(res, 'predict', set, spec);
+          const stepTable = createStepTable(res, evalEntries(plan, evalRows));
+          const batch = (rows: number) => graph.predictBatch(data, rows);
+          return {
+            lists: await buildBatchLists(res, kernels, stepTable, evalRows, plan, batch, 'predict batch'),
+            outputs: res.buffer('predictions', bytes, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
+            staging: res.buffer('predictions read back', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
+          };
+        });
+        // Each batch's outputs lie in acts[last] only until the next batch: copied out between the passes.
         const logits = this.buffers.acts[table.layers.length];
         const encoder = this.device.createCommandEncoder();
         this.recorder.batches(encoder, lists, plan.batches, 0, (b) => {

@@ -3,10 +3,9 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 
 /**
- * Writes a file so that a reader (or a crash at any moment) sees either the complete old file or the complete new one:
- * the bytes go to a temporary file in the same folder, are flushed to disk, and the temporary file is renamed over
- * the target, which POSIX makes atomic. The temporary file's name (".NAME.PID.TIME.tmp") is never the target's, so
- * nothing reads a half-written one as the file; those that a killed writer left behind are removed by the next write.
+ * Writes a file so that a reader (or a crash at any moment) sees the complete old file or the complete new one: the
+ * bytes go to ".NAME.PID.TIME.tmp" in the same folder, are flushed, and that file is renamed over the target (atomic
+ * in POSIX). Those that a killed writer left behind are removed by the next write.
  */
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   const dir = path.dirname(path.resolve(file));
@@ -15,17 +14,14 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   const fd = fs.openSync(temp, 'w');
   try {
-    // writeSync may write less than asked (a full disk, a signal): go on until every byte is written or it throws.
-    for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done);
-    // Flushed before the rename: otherwise a power cut can leave the new name pointing at an empty or partial file.
-    fs.fsyncSync(fd);
-  } catch (error) {
-    fs.closeSync(fd);
-    fs.rmSync(temp, { force: true });
-    throw error;
-  }
-  fs.closeSync(fd);
-  try {
+    try {
+      // writeSync may write less than asked (a full disk, a signal): go on until every byte is written or it throws.
+      for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done);
+      // Flushed before the rename: otherwise a power cut can leave the new name pointing at an empty or partial file.
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(temp, file);
   } catch (error) {
     fs.rmSync(temp, { force: true });
@@ -41,10 +37,7 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   removeStaleTemps(dir, base);
 }
 
-/**
- * Removes the temporary files of `base` that writers killed mid-write left behind (a checkpoint's can be hundreds of
- * megabytes). Only those of processes that no longer exist: another live process may be writing its own.
- */
+/** Removes `base`'s temporary files of writers that no longer exist (a live one may be writing its own). */
 function removeStaleTemps(dir: string, base: string): void {
   const prefix = `.${base}.`;
   let names: string[];
@@ -69,10 +62,11 @@ function processExists(pid: number): boolean {
   }
 }
 
-/** A file's bytes; `what` names it in the one-line error ("model file", "checkpoint"). */
+/** A file's bytes, as a plain Uint8Array; `what` names it in the one-line error ("model file", "checkpoint"). */
 export function readFileBytes(file: string, what: string): Uint8Array {
   try {
-    return new Uint8Array(fs.readFileSync(file));
+    const bytes = fs.readFileSync(file);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } catch (error) {
     throw new UserError(`${file}: cannot read the ${what} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }

@@ -1,9 +1,7 @@
 /**
- * Checkpoints: a safetensors file holding the parameters under the model file's names (so it
- * also loads as a model, and in PyTorch), the optimiser state as "optimizer.<slot>.<parameter name>" (PyTorch's slot
- * names: momentum_buffer, exp_avg, exp_avg_sq, square_avg, grad_avg), early stopping's best parameters as
- * "best.<parameter name>", and in __metadata__ the format name and version, the model spec, the run's settings and
- * where it stands (epoch, step, shuffling generator, history) as JSON. No Node imports: the callers write the files.
+ * Checkpoints: safetensors files with the parameters under the model file's names (so they load as models, and in
+ * PyTorch), the optimiser state as "optimizer.<PyTorch's slot name>.<parameter>", early stopping's best parameters as
+ * "best.<parameter>", and in __metadata__ the spec, the run's settings and where it stands, as JSON.
  */
 import { UserError } from '../errors.js';
 import {
@@ -15,6 +13,7 @@ import {
 } from '../model/optimizer.js';
 import type { ScheduleOptions } from '../model/schedule.js';
 import type { ModelSpec } from '../model/spec.js';
+import { checkSetting, expected } from '../train/resolve.js';
 import { SETTING_NAMES } from '../train/setting-names.js';
 import { SETTINGS } from '../train/settings.js';
 import type { EpochRecord, TrainOptions, TrainState } from '../train/trainer.js';
@@ -25,11 +24,9 @@ import {
   paramTensors,
   specFromMetadata,
   specMetadata,
+  VERSIONS,
 } from './model-codec.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
-
-/** Checkpoint layouts, numbered as model files' are (model-codec.ts): 2 adds the task and the table. */
-const VERSIONS = ['1', '2'];
 
 /** The data a run trained on, so a resume can check it is given the same. */
 export interface CheckpointData {
@@ -128,8 +125,13 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     if (typeof value !== 'number' || !Number.isFinite(value)) bad(`${key} is not a number`);
     return value as number;
   };
-  const optionalNum = (object: Record<string, unknown>, key: string) =>
-    object[key] === undefined ? undefined : num(object, key);
+  // The numbers `required` of an object, and those of `optional` that it has.
+  const numbers = <T>(object: Record<string, unknown>, required: string[], optional: readonly string[] = []): T => {
+    const out: Record<string, number> = {};
+    for (const key of required) out[key] = num(object, key);
+    for (const key of optional) if (object[key] !== undefined) out[key] = num(object, key);
+    return out as T;
+  };
   const shuffleState = position.shuffleState;
   if (
     !Array.isArray(shuffleState) ||
@@ -142,26 +144,15 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   if (!Array.isArray(history)) bad('history is not a list');
   const records = (history as unknown[]).map((record): EpochRecord => {
     if (typeof record !== 'object' || record === null) bad('a history entry is not an object');
-    const r = record as Record<string, unknown>;
-    const out: EpochRecord = {
-      epoch: num(r, 'epoch'),
-      steps: num(r, 'steps'),
-      trainLoss: num(r, 'trainLoss'),
-      testLoss: num(r, 'testLoss'),
-      seconds: num(r, 'seconds'),
-    };
-    for (const key of OPTIONAL_RECORD_KEYS) if (r[key] !== undefined) out[key] = num(r, key);
-    return out;
+    const keys = ['epoch', 'steps', 'trainLoss', 'testLoss', 'seconds'];
+    return numbers<EpochRecord>(record as Record<string, unknown>, keys, OPTIONAL_RECORD_KEYS);
   });
   const optimizer = options.optimizer ?? PLAIN_SGD;
   const state: TrainState = {
+    ...numbers<TrainState>(position, ['step', 'epoch', 'epochStep', 'epochLossSum']),
     params: flatFromTensors(spec, tensors, file),
     optimizer: optimizerSlots(optimizer).map((slot) => flatFromTensors(spec, tensors, file, `optimizer.${slot}.`)),
-    step: num(position, 'step'),
-    epoch: num(position, 'epoch'),
-    epochStep: num(position, 'epochStep'),
     shuffleState: shuffleState as number[],
-    epochLossSum: num(position, 'epochLossSum'),
     history: records,
   };
   if (tensors.has('best.0.weight')) state.bestParams = flatFromTensors(spec, tensors, file, 'best.');
@@ -169,20 +160,13 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     spec,
     options,
     state,
-    data: {
-      trainSamples: num(data, 'trainSamples'),
-      trainLimit: optionalNum(data, 'trainLimit'),
-      val: optionalNum(data, 'val'),
-      testSplit: optionalNum(data, 'testSplit'),
-      validationSplit: optionalNum(data, 'validationSplit'),
-    },
+    data: numbers<CheckpointData>(data, ['trainSamples'], ['trainLimit', 'val', 'testSplit', 'validationSplit']),
   };
 }
 
 /**
- * The saved TrainOptions, each setting checked by its kind in the settings table (the trainer validates the ranges
- * again). The epochs, batch, rate, seed and chunk are in every checkpoint; an optimiser's settings it lacks (those of
- * another optimiser) take the defaults, which it never reads.
+ * The saved TrainOptions, each setting checked as the settings table checks it. The epochs, batch, rate, seed and
+ * chunk are in every checkpoint; an optimiser's settings it lacks (another optimiser's) take the defaults, never read.
  */
 function readOptions(o: Record<string, unknown>, bad: (what: string) => never): TrainOptions {
   const kept = (record: unknown, place: string, prefix: string): Record<string, unknown> => {
@@ -192,16 +176,11 @@ function readOptions(o: Record<string, unknown>, bad: (what: string) => never): 
       const s = SETTINGS[name];
       const value = (record as Record<string, unknown>)[s.at[1]];
       if (s.at[0] !== place || value === undefined) continue;
-      const ok =
-        s.kind === 'boolean'
-          ? typeof value === 'boolean'
-          : s.kind === 'choice'
-            ? s.choices!.includes(value as string)
-            : typeof value === 'number' && Number.isFinite(value);
-      const wanted =
-        s.kind === 'boolean' ? 'true or false' : s.kind === 'choice' ? `one of ${s.choices!.join(', ')}` : 'a number';
-      if (!ok) bad(`option ${prefix}${s.at[1]} is not ${wanted}`);
-      out[s.at[1]] = value;
+      try {
+        out[s.at[1]] = checkSetting(name, value);
+      } catch {
+        bad(`option ${prefix}${s.at[1]} is not ${expected(name)}`);
+      }
     }
     return out;
   };

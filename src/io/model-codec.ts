@@ -10,11 +10,10 @@ import { decodeSafetensors, encodeSafetensors, modelFileFix, type Tensor } from 
 export const MODEL_FORMAT = 'webgpu-mlp';
 export const CHECKPOINT_FORMAT = 'webgpu-mlp-checkpoint';
 /**
- * The layouts this program reads: 1, an image classifier (layers, activation, loss, input normalisation); 2 adds the
- * task and, for a table, its description. A file is written in the oldest layout that holds its model, so image
- * classifiers stay readable by programs that know version 1 only, and no such program misreads a newer model.
+ * The layouts of model files and checkpoints this program reads: 1, an image classifier; 2 adds the task and a
+ * table's description. A file is written in the oldest layout that holds it, which older programs then read.
  */
-const VERSIONS = ['1', '2'];
+export const VERSIONS = ['1', '2'];
 export const formatVersion = (spec: ModelSpec): string => (spec.data || spec.task !== 'classification' ? '2' : '1');
 
 /** The table description's keys in __metadata__, each a JSON list. */
@@ -32,16 +31,6 @@ const DATA_KEYS = {
 /** A metadata key: the setting's name in snake_case, as the other keys are written. */
 const keyOf = (name: ModelSettingName) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** The settings the spec keeps (src/train/settings.ts), each under its key where the spec has it. */
-function settingsMetadata(spec: ModelSpec): Record<string, string> {
-  const metadata: Record<string, string> = {};
-  for (const name of MODEL_SETTINGS) {
-    const value = (spec as unknown as Record<string, Value | undefined>)[SETTINGS[name].at[1]];
-    if (value !== undefined) metadata[keyOf(name)] = String(value);
-  }
-  return metadata;
-}
-
 /** The settings the metadata gives, read and checked as their flags are; the activation and loss are in every file. */
 function settingsFromMetadata(metadata: Record<string, string>): Partial<ModelSpec> {
   const spec: Record<string, Value> = {};
@@ -55,20 +44,19 @@ function settingsFromMetadata(metadata: Record<string, string>): Partial<ModelSp
 
 /** The spec as __metadata__ strings: layer sizes, activation, loss, input normalisation; the task and table, if any. */
 export function specMetadata(spec: ModelSpec): Record<string, string> {
-  const metadata: Record<string, string> = {
-    layers: spec.layers.join(','),
-    ...settingsMetadata(spec),
-    input_mean: String(spec.inputMean),
-    input_std: String(spec.inputStd),
-  };
+  const metadata: Record<string, string> = { layers: spec.layers.join(',') };
+  // The settings the spec keeps (src/train/settings.ts), each where the spec has it.
+  for (const name of MODEL_SETTINGS) {
+    const value = (spec as unknown as Record<string, Value | undefined>)[SETTINGS[name].at[1]];
+    if (value !== undefined) metadata[keyOf(name)] = String(value);
+  }
+  metadata.input_mean = String(spec.inputMean);
+  metadata.input_std = String(spec.inputStd);
   if (formatVersion(spec) === '1') return metadata;
   metadata.task = spec.task;
-  const data = spec.data;
-  if (data) {
-    for (const [field, key] of Object.entries(DATA_KEYS)) {
-      const value = data[field as keyof TableDescription];
-      if (value !== undefined) metadata[key] = JSON.stringify(value);
-    }
+  for (const [field, key] of Object.entries(DATA_KEYS)) {
+    const value = spec.data?.[field as keyof TableDescription];
+    if (value !== undefined) metadata[key] = JSON.stringify(value);
   }
   return metadata;
 }

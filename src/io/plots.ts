@@ -1,7 +1,4 @@
-/**
- * Hand-written SVG plots: the training curves per epoch (train's plot) and the confusion matrix (eval's plot). Pure
- * functions returning the SVG text; no Node imports, so a page could use them too.
- */
+/** SVG plots, as text: train's curves per epoch and eval's confusion matrix. No Node imports. */
 import type { EpochRecord } from '../train/trainer.js';
 
 const FONT = 'font-family="system-ui, sans-serif" font-size="12"';
@@ -85,60 +82,37 @@ function panel(
   return parts.join('\n');
 }
 
-/**
- * Loss (train, test, validation) and accuracy (train, test, validation) per epoch, side by side; for a regression
- * (records with testR2), loss, RMSE (train, test, validation) and R² instead. The train loss is the mean over the
- * epoch's steps; the train accuracy and RMSE are measured after it, where the run evaluated the training set. A
- * partial last epoch sits at its fraction of an epoch.
- */
+/** Loss and accuracy (or RMSE and R²) per epoch of the sets measured; a partial epoch sits at its fraction. */
 export function curvesSvg(history: EpochRecord[], title: string): string {
   const fullSteps = Math.max(...history.map((r) => r.steps));
   const at = (r: EpochRecord) => r.epoch - 1 + r.steps / fullSteps;
-  const pick = (f: (r: EpochRecord) => number | undefined): [number, number][] =>
-    history.filter((r) => f(r) !== undefined).map((r) => [at(r), f(r)!]);
-  const series = (
-    train: ((r: EpochRecord) => number | undefined) | null,
-    test: (r: EpochRecord) => number | undefined,
-    val: (r: EpochRecord) => number | undefined,
-  ): Series[] =>
+  type Key = { [K in keyof EpochRecord]-?: EpochRecord[K] extends number | undefined ? K : never }[keyof EpochRecord];
+  const pick = (key: Key): [number, number][] =>
+    history.filter((r) => r[key] !== undefined).map((r) => [at(r), r[key]!]);
+  // The train, test and validation curves of one figure, those the run recorded.
+  const series = (train: Key | null, test: Key, val: Key): Series[] =>
     [
       ...(train ? [{ name: 'train', colour: COLOURS.train, points: pick(train) }] : []),
       { name: 'test', colour: COLOURS.test, points: pick(test) },
       { name: 'val', colour: COLOURS.val, points: pick(val) },
     ].filter((s) => s.points.length > 0);
   const values = (list: Series[]) => list.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
-  const loss = series(
-    (r) => r.trainLoss,
-    (r) => r.testLoss,
-    (r) => r.valLoss,
-  );
+  const loss = series('trainLoss', 'testLoss', 'valLoss');
   const lossTop = Math.max(...values(loss), 1e-3) * 1.05;
   const regression = history.some((r) => r.testR2 !== undefined);
   const panels: [string, string, Series[], [number, number], (v: number) => string][] = [
     ['loss', 'mean loss', loss, [0, lossTop], (v) => v.toFixed(2)],
   ];
   if (regression) {
-    const rmse = series(
-      (r) => r.trainRMSE,
-      (r) => r.testRMSE,
-      (r) => r.valRMSE,
-    );
-    const r2 = series(
-      null,
-      (r) => r.testR2,
-      (r) => r.valR2,
-    );
+    const rmse = series('trainRMSE', 'testRMSE', 'valRMSE');
+    const r2 = series(null, 'testR2', 'valR2');
     const rmseTop = Math.max(...values(rmse), 1e-6) * 1.05;
     // R² runs to 1 and can fall below 0 (worse than predicting the mean); the panel shows from 0, or the lowest.
     const r2Low = Math.min(0, Math.floor(Math.min(...values(r2), 1) * 10) / 10);
     panels.push(['RMSE', "RMSE (the targets' units)", rmse, [0, rmseTop], (v) => Number(v.toPrecision(3)).toString()]);
     panels.push(['R²', 'R²', r2, [r2Low, 1], (v) => v.toFixed(1)]);
   } else {
-    const accuracy = series(
-      (r) => r.trainAccuracy,
-      (r) => r.testAccuracy,
-      (r) => r.valAccuracy,
-    );
+    const accuracy = series('trainAccuracy', 'testAccuracy', 'valAccuracy');
     const accLow = Math.max(0, Math.floor((Math.min(...values(accuracy), 1) - 0.005) * 100) / 100);
     panels.push(['accuracy', 'accuracy (%)', accuracy, [accLow, 1], (v) => (100 * v).toFixed(0)]);
   }
@@ -158,22 +132,18 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
   ].join('\n');
 }
 
-/**
- * The confusion matrix: row = true class, column = predicted, each cell its count, shaded by its share of the row;
- * per-class accuracy (the diagonal over the row's total) at the right.
- */
+/** The confusion matrix (rows true, columns predicted), shaded by share of the row, with per-class accuracy. */
 export function confusionSvg(confusion: ArrayLike<number>, classes: number, title: string, names?: string[]): string {
-  const label = (c: number) => escapeXml(names?.[c] ?? String(c));
-  const longest = Math.max(1, ...Array.from({ length: classes }, (_, c) => (names?.[c] ?? String(c)).length));
+  const classNames = Array.from({ length: classes }, (_, c) => names?.[c] ?? String(c));
+  const label = (c: number) => escapeXml(classNames[c]);
+  const longest = Math.max(1, ...classNames.map((name) => name.length));
   const cell = 44;
   // Room for the row names at the left, and for the column names, which are shortened to fit a cell.
   const left = Math.max(70, 30 + 7 * Math.min(longest, 24)),
     top = 70,
     extra = 80;
-  const short = (c: number) => {
-    const name = names?.[c] ?? String(c);
-    return name.length > 6 ? `<title>${escapeXml(name)}</title>${escapeXml(name.slice(0, 5))}…` : escapeXml(name);
-  };
+  const short = (c: number) =>
+    classNames[c].length > 6 ? `<title>${label(c)}</title>${escapeXml(classNames[c].slice(0, 5))}…` : label(c);
   const width = left + classes * cell + extra;
   const height = top + classes * cell + 20;
   const parts: string[] = [

@@ -7,11 +7,7 @@ export interface Tensor {
   data: Float32Array;
 }
 
-/**
- * The safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian header length, a JSON
- * header mapping each tensor name to its dtype, shape and [begin, end) byte offsets in the data that follows, and an
- * optional "__metadata__" map of strings. Only float32 tensors are written or read.
- */
+/** The safetensors format (a u64 header length, a JSON header, the tensors); float32 tensors only. */
 export function encodeSafetensors(tensors: Tensor[], metadata: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;

@@ -13,15 +13,14 @@
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-function rotl(x: number, k: number): number {
+/** x rotated left by k bits, as a u32. */
+export function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
 /** One 4-byte block of MurmurHash3_x86_32's body. */
 function mixWord(h: number, word: number): number {
-  let k = Math.imul(word >>> 0, C1);
-  k = rotl(k, 15);
-  k = Math.imul(k, C2);
+  const k = Math.imul(rotl(Math.imul(word >>> 0, C1), 15), C2);
   h = rotl((h ^ k) >>> 0, 13);
   return (Math.imul(h, 5) + 0xe6546b64) >>> 0;
 }
@@ -45,11 +44,7 @@ export function murmur3Words(seed: number, words: ArrayLike<number>): number {
 
 /** The dropout draw of one element: a uniform u32. Equal to murmur3Words(seed, [step, layer, index]), unrolled. */
 export function dropoutHash(seed: number, step: number, layer: number, index: number): number {
-  let h = seed >>> 0;
-  h = mixWord(h, step);
-  h = mixWord(h, layer);
-  h = mixWord(h, index);
-  return fmix32((h ^ 12) >>> 0);
+  return fmix32((mixWord(mixWord(mixWord(seed >>> 0, step), layer), index) ^ 12) >>> 0);
 }
 
 /**

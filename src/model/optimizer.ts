@@ -5,6 +5,7 @@
  * parameter table drives it), so checkpoints name each slot's tensors after the parameters they belong to.
  */
 import { type Field, UserError } from '../errors.js';
+import { checkOneOf } from './spec.js';
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -32,8 +33,8 @@ export interface OptimizerConfig {
 /**
  * PyTorch's defaults: SGD momentum 0, dampening 0, weight decay 0; Adam betas (0.9, 0.999), eps 1e-8, weight decay 0;
  * AdamW the same with weight decay 0.01; RMSprop alpha 0.99, eps 1e-8, momentum 0, not centred. Only momentum
- * differs: torch.optim.SGD's default of 0 would make
- * "momentum" plain SGD, so momentum and nesterov default to 0.9, the value nearly everyone passes.
+ * differs: torch.optim.SGD's default of 0 would make "momentum" plain SGD, so it defaults to 0.9, as nearly everyone
+ * passes.
  */
 export function makeOptimizer(
   name: OptimizerName,
@@ -91,12 +92,7 @@ export function optimizerSlots(config: Pick<OptimizerConfig, 'name' | 'momentum'
 
 /** Refuses settings that PyTorch refuses, naming the setting. */
 export function validateOptimizer(config: OptimizerConfig): void {
-  if (!(OPTIMIZERS as readonly string[]).includes(config.name)) {
-    throw new UserError(
-      (n) => `${n('optimizer')} "${config.name}" is not one of ${OPTIMIZERS.join(', ')}`,
-      'optimizer',
-    );
-  }
+  checkOneOf('optimizer', config.name, OPTIMIZERS);
   const inRange = (field: Field, value: number, low: number, high: number, highOpen: boolean) => {
     const ok = Number.isFinite(value) && value >= low && (highOpen ? value < high : value <= high);
     if (!ok)
@@ -135,11 +131,6 @@ export function validateOptimizer(config: OptimizerConfig): void {
  * Adam's bias corrections at 1-based step t, computed on the host in float64 as torch.optim.Adam does:
  * stepSize = lr / (1 − β1^t) and bc2Sqrt = √(1 − β2^t). A GPU backend puts these per step into its step table.
  */
-export function adamBiasCorrection(
-  lr: number,
-  beta1: number,
-  beta2: number,
-  step: number,
-): { stepSize: number; bc2Sqrt: number } {
+export function adamBiasCorrection(lr: number, beta1: number, beta2: number, step: number) {
   return { stepSize: lr / (1 - beta1 ** step), bc2Sqrt: Math.sqrt(1 - beta2 ** step) };
 }

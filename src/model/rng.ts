@@ -2,6 +2,8 @@
  * Seeded pseudo-random numbers: xoshiro128** seeded through splitmix32, so that every run with the same seed
  * initialises and shuffles identically on every platform.
  */
+import { rotl } from './counter-hash.js';
+
 export class Rng {
   private s = new Uint32Array(4);
 
@@ -69,8 +71,4 @@ export class Rng {
   set state(words: number[]) {
     this.s.set(words);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { type Field, UserError } from '../errors.js';
 import { TASKS, type TableDescription, type Task, validateDescription } from './table.js';
 
 /** Hidden-layer activations, named as the model file's metadata (and the CLI) name them. */
@@ -59,6 +59,13 @@ export function makeSpec(layers: number[], overrides: Partial<Omit<ModelSpec, 'l
   return spec;
 }
 
+/** Refuses a setting whose value is not one of `names`, naming them. */
+export function checkOneOf(field: Field, value: string, names: readonly string[]): void {
+  if (!names.includes(value)) {
+    throw new UserError((n) => `${n(field)} "${value}" is not one of ${names.join(', ')}`, field);
+  }
+}
+
 export function validateSpec(spec: ModelSpec): void {
   const { layers } = spec;
   if (layers.length < 2) {
@@ -72,18 +79,9 @@ export function validateSpec(spec: ModelSpec): void {
       throw new UserError(`layer size ${size} is not a positive integer: use e.g. 784,128,10`, 'layers');
     }
   }
-  if (!(ACTIVATIONS as readonly string[]).includes(spec.activation)) {
-    throw new UserError(
-      (n) => `${n('activation')} "${spec.activation}" is not one of ${ACTIVATIONS.join(', ')}`,
-      'activation',
-    );
-  }
-  if (!(LOSSES as readonly string[]).includes(spec.loss)) {
-    throw new UserError((n) => `${n('loss')} "${spec.loss}" is not one of ${LOSSES.join(', ')}`, 'loss');
-  }
-  if (!(TASKS as readonly string[]).includes(spec.task)) {
-    throw new UserError((n) => `${n('task')} "${spec.task}" is not one of ${TASKS.join(', ')}`, 'task');
-  }
+  checkOneOf('activation', spec.activation, ACTIVATIONS);
+  checkOneOf('loss', spec.loss, LOSSES);
+  checkOneOf('task', spec.task, TASKS);
   if (spec.task === 'regression' && spec.loss !== 'mse') {
     throw new UserError((n) => `a regression model learns with ${n('loss')} mse, not ${spec.loss}`, 'loss');
   }

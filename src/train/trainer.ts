@@ -5,6 +5,7 @@ import { optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
 import { paramTable } from '../model/params.js';
 import { Rng } from '../model/rng.js';
 import type { ModelSpec } from '../model/spec.js';
+import { type Convergence, convergence } from './convergence.js';
 import {
   bestEpoch,
   type EpochMetrics,
@@ -94,6 +95,8 @@ export interface TrainResult {
   valRegression?: RegressionMetrics;
   /** With early stopping: the epoch `params` come from (the lowest validation loss), and whether it stopped early. */
   earlyStop?: { bestEpoch: number; stopped: boolean };
+  /** Whether the training loss had settled by the end: a run of 2 epochs or more that early stopping did not end. */
+  convergence?: Convergence;
   /** Steps done in all. */
   steps: number;
   seconds: number;
@@ -291,6 +294,7 @@ export async function train(
     last ??= await evaluate(); // a resumed run that had nothing left to do
     let params = await finiteParams();
     const best = bestEpoch(history);
+    const settled = stoppedEarly ? undefined : convergence(history);
     // The session holds the last epoch's parameters; the best epoch's, if earlier, are evaluated on their own.
     if (patience !== undefined && best !== history.length) {
       params = bestParams!;
@@ -304,6 +308,7 @@ export async function train(
       ...(last.test?.regression ? { testRegression: last.test.regression } : {}),
       ...(last.val?.regression ? { valRegression: last.val.regression } : {}),
       ...(patience !== undefined ? { earlyStop: { bestEpoch: best, stopped: stoppedEarly } } : {}),
+      ...(settled ? { convergence: settled } : {}),
       steps: step,
       seconds: (performance.now() - runStart) / 1000,
     };

@@ -3,21 +3,13 @@
  * activationForward, activationBackward, dropout, dropoutBackward). ReLU without dropout runs in the matmul epilogues
  * instead (matmul.wgsl's RELU and MASK).
  */
+import type { DropoutConfig } from '../../backend.js';
 import { dropoutThreshold } from '../../model/counter-hash.js';
-import { type Activation, LEAKY_SLOPE } from '../../model/spec.js';
-import { defineKernel, f32Bits, strided, WORKGROUP, words } from './define.js';
+import { ACTIVATIONS, type Activation, LEAKY_SLOPE } from '../../model/spec.js';
+import { defineKernel, f32Bits, kindConstants, strided, WORKGROUP, words } from './define.js';
 
-/** activation.wgsl's d.kind of each activation; the WGSL names them RELU, LEAKY_RELU, SIGMOID, TANH, GELU. */
-const ACTIVATION_KINDS: Record<Activation, number> = { relu: 0, 'leaky-relu': 1, sigmoid: 2, tanh: 3, gelu: 4 };
-
-const wgslName = (activation: string): string => activation.toUpperCase().replace(/-/g, '_');
-
-/** Dropout on one hidden layer's output: the rate, the hash's key, and the layer's index (1 for the first). */
-export interface LayerDropout {
-  rate: number;
-  seed: number;
-  layer: number;
-}
+/** Dropout on one hidden layer's output: its settings, and the layer's index (1 for the first). */
+export type LayerDropout = DropoutConfig & { layer: number };
 
 /** Output y (in place backward); input x, the pre-activation; the run step (dropout's masks) from the step table.
  * The activation over `count` values, forward or backward, with the dropout of one hidden layer when given. */
@@ -26,17 +18,15 @@ export const activation = defineKernel({
   outputs: 1,
   inputs: 1,
   step: true,
-  constants: {
-    WORKGROUP,
-    ...Object.fromEntries(Object.entries(ACTIVATION_KINDS).map(([name, kind]) => [wgslName(name), kind])),
-  },
+  // d.kind: an activation's index in ACTIVATIONS, which the WGSL names RELU, LEAKY_RELU, SIGMOID, TANH, GELU.
+  constants: { WORKGROUP, ...kindConstants(ACTIVATIONS) },
   launch: (count: number, kind: Activation, backward: boolean, dropout?: LayerDropout) => {
     // Rate 0 is threshold 0 (keep everything): the kernel then skips the hash.
     const { rate = 0, seed = 0, layer = 0 } = dropout ?? {};
     return {
       dims: words(
         count,
-        ACTIVATION_KINDS[kind],
+        ACTIVATIONS.indexOf(kind),
         backward ? 1 : 0,
         layer,
         seed,

@@ -5,8 +5,7 @@
  */
 import type { MatmulVariant } from '../matmul-variants.js';
 
-/** A kernel's Dims uniform (u32 words; floats as their bit patterns), its workgroup counts, and for a matmul the
- * variant that runs it. */
+/** A kernel's Dims uniform (u32 words, floats as bits), its workgroup counts, and for a matmul its variant. */
 export interface Launch {
   dims: Uint32Array;
   groups: [number, number, number];
@@ -49,6 +48,10 @@ export const words = (...values: number[]): Uint32Array => {
   out.set(values);
   return out;
 };
+
+/** Override constants naming the values of a Dims selector: each name upper-cased with _ for -, valued by its index. */
+export const kindConstants = (names: readonly string[]): Record<string, number> =>
+  Object.fromEntries(names.map((name, kind) => [name.toUpperCase().replace(/-/g, '_'), kind]));
 
 /** An f32's bit pattern, for a Dims word that WGSL reads as f32. */
 export const f32Bits = (x: number): number => new Uint32Array(Float32Array.of(x).buffer)[0];

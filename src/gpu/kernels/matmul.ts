@@ -3,14 +3,7 @@
  * and the one place a variant is picked by shape are src/gpu/matmul-variants.ts. CPU references: matmulNT, matmulTN,
  * matmulNN.
  */
-import {
-  MATMUL_TILES,
-  type MatmulForm,
-  type MatmulMode,
-  type MatmulTile,
-  MIN_TILE_EDGE,
-  pickMatmul,
-} from '../matmul-variants.js';
+import { MATMUL_TILES, type MatmulChoice, type MatmulForm, MIN_TILE_EDGE, pickMatmul } from '../matmul-variants.js';
 import { defineKernel, f32Bits, words } from './define.js';
 
 /** Epilogue flags (Dims.flags), combined with |; matmul.wgsl takes their values from here. */
@@ -23,7 +16,8 @@ export const UPDATE = 16;
 /** The most workgroups a matmul asks for along one dimension, for a side of `size`. */
 export const matmulGroupsAlong = (size: number): number => Math.ceil(size / MIN_TILE_EDGE);
 
-export interface MatmulArgs {
+/** A matmul's sizes, epilogue and offsets, and what may force or inform the pick of its variant (MatmulChoice). */
+export interface MatmulArgs extends MatmulChoice {
   m: number;
   n: number;
   k: number;
@@ -35,12 +29,6 @@ export interface MatmulArgs {
   eOff?: number;
   /** The SGD learning rate, for UPDATE. */
   lr?: number;
-  /** Force a tile or a mode instead of the one picked by shape (the benchmark, the tests). */
-  tile?: MatmulTile;
-  mode?: MatmulMode;
-  /** The device's parallelism and tiles, for the pick (see MatmulChoice). */
-  minWorkgroups?: number;
-  tiles?: MatmulTile[];
 }
 
 /** Output c; inputs a, b and the epilogue operand e. Every form takes one argument block; the variant is picked by
