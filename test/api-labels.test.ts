@@ -2,9 +2,13 @@
  * The API keeps what it is given: labels come back in their type, through the model file too; typed arrays of labels;
  * predict and evaluate typed by task (this file type-checks under --strict with no casts); summary().
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ClassLabel, MLP } from '../src/index.js';
 import { encodeModel } from '../src/io/model-codec.js';
+import { loadModel, saveModel } from '../src/node.js';
 import { colours } from './api-fixtures.js';
 import { expectUserError } from './user-error.js';
 
@@ -29,6 +33,12 @@ describe('labels keep their type', () => {
     expect(p.labels[1] === 1).toBe(true);
     const again = await MLP.fromBytes(model.toBytes(), { backend: 'cpu', task: 'classification' });
     expect((await again.predict(xor)).labels).toEqual([0, 1, 1, 0]);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-labels-')), 'xor.safetensors');
+    saveModel(file, model);
+    const loaded = await loadModel(file, { backend: 'cpu', task: 'classification' });
+    expect((await loaded.predict(xor)).labels).toEqual([0, 1, 1, 0]);
+    loaded.dispose();
+    fs.rmSync(path.dirname(file), { recursive: true });
     // A second fit, with the labels as strings, keeps the model's type: the first fit fixed it.
     await model.fit(xor, ['0', '1', '1', '0'], { epochs: 1 });
     expect((await model.predict(xor)).labels[0]).toBe(0);
