@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-export type { Inputs, Labels } from './api/arrays.js';
+export type { Inputs, Labels, NumberArray } from './api/arrays.js';
 export type { BackendNote } from './api/engine.js';
 export { type LoadOptions, MLP } from './api/model.js';
 export type {
@@ -19,17 +19,26 @@ export type {
   Training,
 } from './api/options.js';
 export {
+  type ByTask,
   type ClassifierMetrics,
+  type ClassifierPredictions,
   type ClassifierReport,
+  type ClassLabel,
   type FitRecord,
   type FitResult,
+  type MetricsOf,
   Predictions,
+  type PredictionsOf,
   type RegressionMetrics,
+  type RegressionPredictions,
   type RegressionReport,
+  type ReportOf,
 } from './api/records.js';
+export { type SplitOptions, type SplitPart, trainTestSplit } from './api/train-test-split.js';
 export type { Dataset, ImageDataset } from './backend.js';
 export { type CsvTable, numericColumns, parseCsv, sortClasses, textColumn } from './data/csv.js';
 export type { Cells } from './data/csv-cells.js';
+export { inkFromRgba, preprocessDigit } from './data/digit.js';
 export { type IdxImages, type IdxLabels, makeDataset, parseImages, parseLabels } from './data/idx.js';
 export {
   DataFitError,

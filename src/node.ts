@@ -6,6 +6,7 @@
 
 import { type LoadOptions, MLP } from './api/model.js';
 import { readFileBytes, writeFileAtomic } from './io/atomic.js';
+import type { Task } from './model/spec.js';
 
 export { readCsvFile } from './data/csv-file.js';
 export {
@@ -29,8 +30,11 @@ export function saveModel(file: string, model: MLP): void {
 }
 
 /** Opens the model in `file` (one that saveModel or the CLI's train --out wrote). */
-export async function loadModel(file: string, options: Omit<LoadOptions, 'source'> = {}): Promise<MLP> {
-  return MLP.fromBytes(readFileBytes(file, 'model file'), { ...options, source: file });
+export async function loadModel<T extends Task = Task>(
+  file: string,
+  options: Omit<LoadOptions<T>, 'source'> = {},
+): Promise<MLP<T>> {
+  return MLP.fromBytes<T>(readFileBytes(file, 'model file'), { ...options, source: file });
 }
 
 /** Writes a checkpoint's bytes (what fit's checkpoint.save is given) to `file` atomically. */

@@ -72,9 +72,8 @@ describe('MLP on byte images, CPU', () => {
     expect(metrics).toEqual({ loss: tested.loss, accuracy: tested.accuracy });
     const p = await model.predict({ data: testSet.inputs, rows: testSet.count });
     expect(p.columns).toEqual(['0', '1', '2']);
-    expect(p.labels!.filter((label, r) => label === String(testSet.labels[r])).length / testSet.count).toBe(
-      tested.accuracy,
-    );
+    // An image model's labels are its class indices, numbers as y gave them.
+    expect(p.labels!.filter((label, r) => label === testSet.labels[r]).length / testSet.count).toBe(tested.accuracy);
     const detail = await model.evaluateInDetail(testSet.inputs, testSet.labels);
     if (!('confusion' in detail)) throw new Error('a classifier reports its confusion matrix');
     const diagonal = [0, 4, 8].reduce((sum, i) => sum + detail.confusion[i], 0);

@@ -1,6 +1,6 @@
 /** The MLP API on the CPU backend: classification on string labels, regression, evaluate, bytes, early stopping, abort, errors. */
 import { describe, expect, it } from 'vitest';
-import { MLP } from '../src/index.js';
+import { type FitOptions, inkFromRgba, MLP, preprocessDigit, trainTestSplit } from '../src/index.js';
 import { decodeCheckpoint } from '../src/io/checkpoint-codec.js';
 import { colours, smooth } from './api-fixtures.js';
 import { expectUserError } from './user-error.js';
@@ -77,6 +77,35 @@ describe('MLP on arrays, CPU', () => {
     fresh.dispose();
   });
 
+  it('quotes a setting given as a string, as the string it was', async () => {
+    const model = await MLP.create({ inputs: 2, outputs: 2, backend: 'cpu' });
+    const options = { learningRate: '0.1' } as unknown as FitOptions;
+    await expectUserError(
+      () =>
+        model.fit(
+          [
+            [0, 0],
+            [1, 1],
+          ],
+          [0, 1],
+          options,
+        ),
+      /^learningRate "0\.1" is not valid: use a number above 0$/,
+      'learningRate',
+    );
+    model.dispose();
+  });
+
+  it('exports the digit preparation the demo draws with, from the main entry', () => {
+    // A 2-pixel-wide vertical stroke on a transparent 40x40 canvas: its alpha is the ink.
+    const rgba = new Uint8ClampedArray(40 * 40 * 4);
+    for (let y = 5; y < 35; y++) for (const x of [19, 20]) rgba[4 * (y * 40 + x) + 3] = 255;
+    const pixels = preprocessDigit(inkFromRgba(rgba, 40, 40), 40, 40);
+    expect(pixels).toHaveLength(28 * 28);
+    expect(pixels!.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(preprocessDigit(inkFromRgba(new Uint8ClampedArray(16), 2, 2), 2, 2)).toBeNull();
+  });
+
   it('asks for its options when MLP.create is given none', async () => {
     const create = MLP.create as (options?: unknown) => Promise<MLP>;
     await expectUserError(
@@ -142,7 +171,8 @@ describe('MLP on arrays, CPU', () => {
     expect(stopped).toBe(true);
     expect(result.history.length).toBe(bestEpoch + 3);
     const best = result.history[bestEpoch - 1];
-    const val = { x: train.x.slice(180), y: train.y.slice(180) };
+    // trainTestSplit holds out the rows that validationSplit does, by the same rule.
+    const val = trainTestSplit(train.x, train.y, { testSize: 0.25 }).test;
     expect((await model.evaluate(val.x, val.y)).loss).toBe(best.valLoss);
   });
 

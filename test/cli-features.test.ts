@@ -108,6 +108,12 @@ describe('train, eval and predict flags', () => {
     [['train', '--dropout', '0.5', '--layers', '784,10'], /--dropout acts on hidden layers/],
     [['train', '--validation-split', '1'], /--validation-split 1 is out of range: use a number in \(0, 1\)/],
     [['train', '--val', '100'], /unknown option '--val': did you mean --validation-split\? See train --help/],
+    [['train', '--epoch', '3'], /^error: unknown option '--epoch': did you mean --epochs\? See train --help\n$/],
+    [
+      ['train', '--lerning-rate', '3'],
+      /^error: unknown option '--lerning-rate': did you mean --learning-rate\? See train/,
+    ],
+    [['train', '--zzz'], /^error: Unknown option '--zzz': see train --help\n$/],
     [['train', '--shuffle', 'no'], /--shuffle "no" is not valid: use true or false/],
     [['train', '--max-steps', '0'], /--max-steps 0 is out of range: use an integer >= 1/],
     [['train', '--checkpoint-every', '10'], /--checkpoint-every needs --checkpoint FILE/],

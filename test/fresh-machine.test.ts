@@ -111,7 +111,7 @@ describe('a machine where Dawn finds no adapter', () => {
       const quiet = cliIn(drivers(driver), ...run, '--backend', 'webgpu');
       expect(quiet.code).toBe(2);
       expect(quiet.stderr).toMatch(
-        /^error: no WebGPU adapter found \(Dawn: [^\n]*\)\. In a browser, [^\n]*or use --backend cpu\n$/,
+        /^error: no WebGPU adapter found \(Dawn: [^\n]*\)\. On a machine with a GPU, [^\n]*apt-get[^\n]*or use --backend cpu\n$/,
       );
       expect(quiet.stderr).toMatch(reason);
       const loud = cliIn(drivers(driver), ...run, '--backend', 'webgpu', '--verbose');

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
+import { trainTestSplit } from '../src/index.js';
 import { encodeModel } from '../src/io/model-codec.js';
 import { paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';
@@ -282,7 +283,17 @@ describe('early stopping', () => {
   const rows = noisy(80, 5);
   writeCsv(file('noisy.csv'), COLOUR_HEADER, rows);
   writeCsv(file('noisy-test.csv'), COLOUR_HEADER, noisy(60, 6));
-  writeCsv(file('noisy-val.csv'), COLOUR_HEADER, rows.slice(60));
+  // The rows --validation-split 0.25 holds out: the API's trainTestSplit holds out the same, by the same rule.
+  const held = trainTestSplit(
+    rows.map((_, r) => [r]),
+    rows.map((r) => String(r[4])),
+    { testSize: 0.25 },
+  ).test.x;
+  writeCsv(
+    file('noisy-val.csv'),
+    COLOUR_HEADER,
+    held.map(([r]) => rows[r]),
+  );
 
   it("stops when the validation loss has not improved for N epochs and keeps the best epoch's weights", async () => {
     const stdout = await ok(

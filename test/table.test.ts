@@ -66,10 +66,13 @@ describe('tables as data sets', () => {
     const mean = a.reduce((s, x) => s + x, 0) / a.length;
     expect(Math.abs(mean)).toBeLessThan(1e-6);
     expect(Math.sqrt(a.reduce((s, x) => s + (x - mean) ** 2, 0) / a.length)).toBeCloseTo(1, 5);
-    const test0 = heldOutRows('f.csv', 50, 0.2);
+    const kind = (r: number) => ['virginica', 'setosa', 'versicolor'][r % 3];
+    const labels = Array.from({ length: 50 }, (_, r) => description.classes!.indexOf(kind(r)));
+    const test0 = heldOutRows('f.csv', 50, 0.2, { labels, name: (i) => description.classes![i] });
     expect(tableSets(table, { task: 'classification' }).test.inputs).toEqual(test.inputs);
     expect(Array.from(test0)).toEqual([...test0].sort((x, y) => x - y));
-    const kind = (r: number) => ['virginica', 'setosa', 'versicolor'][r % 3];
+    // Stratified: 17, 17 and 16 rows of the classes give 3, 4 and 3 (or so) of the 10 test rows, each at least 3.
+    expect([0, 1, 2].map((c) => Array.from(test.labels).filter((l) => l === c).length).every((n) => n >= 3)).toBe(true);
     expect(Array.from(test.labels)).toEqual(Array.from(test0, (r) => description.classes!.indexOf(kind(r))));
   });
 
@@ -83,8 +86,16 @@ describe('tables as data sets', () => {
       validationSplit: 0.25,
     });
     expect([train.count, val!.count, test.count]).toEqual([18, 6, 1]);
-    const a = Array.from({ length: 18 }, (_, r) => Number(table.cells.text(r, 0)));
-    expect(description.featureMean[0]).toBe(Math.fround(a.reduce((s, x) => s + x, 0) / 18));
+    // The validation rows, found by their feature a (distinct per row): a quarter of each class, out of the statistics.
+    const a = Array.from({ length: 24 }, (_, r) => Number(table.cells.text(r, 0)));
+    const [mean, std] = [description.featureMean[0], description.featureStd[0]];
+    const valRows = Array.from({ length: 6 }, (_, i) => {
+      const raw = val!.inputs[2 * i] * std + mean;
+      return a.reduce((best, x, r) => (Math.abs(x - raw) < Math.abs(a[best] - raw) ? r : best), 0);
+    });
+    expect([0, 1, 2].map((k) => valRows.filter((r) => r % 3 === k).length)).toEqual([2, 2, 2]);
+    const kept = a.filter((_, r) => !valRows.includes(r));
+    expect(description.featureMean[0]).toBe(Math.fround(kept.reduce((s, x) => s + x, 0) / 18));
     expect(Array.from(test.inputs)).toEqual([
       Math.fround(Math.fround(2 - description.featureMean[0]) / description.featureStd[0]),
       Math.fround(1 - 4.5),
@@ -205,7 +216,7 @@ describe('fuzzing tables', () => {
 });
 
 describe('holdOut', () => {
-  it('holds the last samples out with all their targets, for several targets per sample', () => {
+  it('holds shuffled samples out with all their features and targets, several targets per sample', () => {
     const set = {
       inputs: Float32Array.from({ length: 10 }, (_, i) => i),
       labels: Float32Array.from({ length: 15 }, (_, i) => i),
@@ -213,11 +224,15 @@ describe('holdOut', () => {
       features: 2,
     };
     const { train, val } = holdOut(set, 0.4, 3);
-    expect([train.count, Array.from(train.labels)]).toEqual([3, [0, 1, 2, 3, 4, 5, 6, 7, 8]]);
-    expect([val.count, Array.from(val.inputs), Array.from(val.labels)]).toEqual([
-      2,
-      [6, 7, 8, 9],
-      [9, 10, 11, 12, 13, 14],
-    ]);
+    expect([train.count, val.count]).toEqual([3, 2]);
+    const rows = (part: typeof train) =>
+      Array.from({ length: part.count }, (_, i) => {
+        const r = part.inputs[2 * i] / 2;
+        expect(Array.from(part.inputs.subarray(2 * i, 2 * i + 2))).toEqual([2 * r, 2 * r + 1]);
+        expect(Array.from(part.labels.subarray(3 * i, 3 * i + 3))).toEqual([3 * r, 3 * r + 1, 3 * r + 2]);
+        return r;
+      });
+    expect([...rows(train), ...rows(val)].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(rows(val)).not.toEqual([3, 4]);
   });
 });

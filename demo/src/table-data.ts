@@ -74,7 +74,11 @@ export function tableRun(
   const outputs = d.targets.length;
   const targets = task === 'regression' ? numericColumns(table, d.targets, 'target') : null;
   const classes = task === 'regression' ? null : textColumn(table, d.targets[0]);
-  const held = new Set(heldOutRows(table.file, rows, DEFAULT_TEST_SPLIT));
+  const index = new Map(d.classes?.map((name, i) => [name, i]));
+  const stratify = classes
+    ? { labels: classes.map((name) => index.get(name)!), name: (i: number) => d.classes![i] }
+    : undefined;
+  const held = new Set(heldOutRows(table.file, rows, DEFAULT_TEST_SPLIT, stratify));
   const part = (test: boolean) => {
     const picked = Array.from({ length: rows }, (_, r) => r).filter((r) => held.has(r) === test);
     const data = new Float32Array(picked.length * width);

@@ -4,7 +4,7 @@
  */
 import type { Dataset } from '../backend.js';
 import { sortClasses } from '../data/csv.js';
-import { validationRows } from '../data/split.js';
+import { validationSplitRows } from '../data/split.js';
 import { fitDescription, type RawRows, range, rowsAsDataset } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { inputSize, type ModelSpec, outputSize } from '../model/spec.js';
@@ -17,16 +17,30 @@ export type Inputs =
   | Uint8Array
   | { data: ArrayLike<number>; rows: number };
 
+/** A typed array of numbers: class numbers, or targets row-major. */
+export type NumberArray =
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Float32Array
+  | Float64Array;
+
 /**
- * Labels, one per row of `x`: a classifier's class names or numbers (3 and "3" are one class), a regression's targets
- * (`number[]` for one output, else rows as Inputs takes them), an image model's class indices.
+ * Labels, one per row of `x`: a classifier's class names or numbers (3 and "3" are one class; numbers, a typed array
+ * included, come back from predict as numbers), a regression's targets (`number[]` or a typed array for one output,
+ * else rows as Inputs takes them), an image model's class indices.
  */
 export type Labels =
   | readonly (string | number)[]
   | readonly (readonly number[])[]
-  | Float32Array
-  | Uint8Array
+  | NumberArray
   | { data: ArrayLike<number>; rows: number };
+
+const isNumberArray = (value: unknown): value is NumberArray =>
+  ArrayBuffer.isView(value) && !(value instanceof DataView);
 
 interface Matrix {
   data: Float32Array;
@@ -47,7 +61,7 @@ const finite = (value: number, where: string): number => {
 
 /** `value` as rows of `width` numbers; `what` names it in errors ("validationData.y"), `unit` its values. */
 export function toMatrix(value: unknown, width: number, what: string, unit: string): Matrix {
-  let given = value instanceof Float32Array ? { data: value, rows: Math.floor(value.length / width) } : value;
+  let given = isNumberArray(value) ? { data: value, rows: Math.floor(value.length / width) } : value;
   if (Array.isArray(value)) {
     value.forEach((row: unknown, r) => {
       if (!Array.isArray(row)) {
@@ -81,11 +95,17 @@ export function toMatrix(value: unknown, width: number, what: string, unit: stri
   return { data: out, rows: rows! };
 }
 
-/** Class labels as names, trimmed as a CSV cell is. */
-function classNames(y: unknown, what: string): string[] {
-  if (!Array.isArray(y))
-    throw new UserError(`${what} must be an array of class labels (numbers or strings), got ${typeof y}`, 'data');
-  return y.map((label: unknown, r) => {
+/** Class labels as names, trimmed as a CSV cell is, and whether all were numbers. */
+function classNames(y: unknown, what: string): { names: string[]; numbers: boolean } {
+  if (!Array.isArray(y) && !isNumberArray(y)) {
+    throw new UserError(
+      `${what} must be an array of class labels (numbers or strings) or a typed array of class numbers, ` +
+        `got ${y === null ? 'null' : typeof y}`,
+      'data',
+    );
+  }
+  const labels: unknown[] = Array.from(y);
+  const names = labels.map((label: unknown, r) => {
     const name = typeof label === 'number' || typeof label === 'string' ? String(label).trim() : '';
     if (name === '')
       throw new UserError(
@@ -95,30 +115,36 @@ function classNames(y: unknown, what: string): string[] {
       );
     return name;
   });
+  return { names, numbers: labels.every((label) => typeof label === 'number') };
 }
 
 /** A regression's targets: one per row for a single output, else rows of `outputs`. */
 function targetRows(y: unknown, outputs: number, what: string): Matrix {
-  if (outputs === 1 && Array.isArray(y) && y.every((v) => !Array.isArray(v))) {
-    return { data: Float32Array.from(y, (v: number, r) => finite(v, `${what}[${r}]`)), rows: y.length };
+  if (outputs === 1 && ((Array.isArray(y) && y.every((v) => !Array.isArray(v))) || isNumberArray(y))) {
+    const values = y as ArrayLike<number>;
+    return { data: Float32Array.from(values, (v, r) => finite(v, `${what}[${r}]`)), rows: values.length };
   }
   return toMatrix(y, outputs, what, 'targets');
 }
 
+/** A table's rows from arrays, and whether a classifier's labels were numbers. */
+type ArrayRows = RawRows & { classType?: 'number' };
+
 /** The rows of `x` with the labels of `y` (indices into `classes`, from y where not given, or targets). */
-function rawRows(spec: ModelSpec, x: unknown, y: unknown, names: string, classes?: string[]): RawRows {
+function rawRows(spec: ModelSpec, x: unknown, y: unknown, names: string, classes?: string[]): ArrayRows {
   const { data: features, rows } = toMatrix(x, inputSize(spec), `${names}x`, 'features');
-  let raw: RawRows;
+  let raw: ArrayRows;
   if (spec.task === 'regression') {
     raw = { features, labels: targetRows(y, outputSize(spec), `${names}y`).data, rows };
   } else {
-    const labels = classNames(y, `${names}y`);
+    const { names: labels, numbers } = classNames(y, `${names}y`);
     const order = classes ?? sortClasses(labels);
     const index = new Map(order.map((name, i) => [name, i]));
     raw = {
       features,
       rows,
       classes: order,
+      ...(numbers ? { classType: 'number' as const } : {}),
       labels: Uint32Array.from(labels, (name, r) => {
         const i = index.get(name);
         if (i === undefined) {
@@ -143,8 +169,8 @@ export const defaultNames = (prefix: string, count: number, single = prefix) =>
   count === 1 && single ? [single] : Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
 /**
- * The training set and the last `validationSplit` of the rows held out of it, standardised by `description` or one
- * fitted on the training rows; the classes are the description's, else the columns', else y's own.
+ * The training set and the `validationSplit` of the rows held out of it (src/data/split.ts: shuffled, a classifier's
+ * stratified), standardised by `description` or one fitted on the training rows; the classes are the description's, else the columns', else y's own.
  */
 export function trainingSets(
   spec: ModelSpec,
@@ -170,19 +196,15 @@ export function trainingSets(
       'layers',
     );
   }
-  const held = columns.validationSplit === undefined ? 0 : validationRows(columns.validationSplit, raw.rows);
-  const trainRows = range(0, raw.rows - held);
-  const d =
-    description ??
-    fitDescription(
-      raw,
-      trainRows,
-      { features: columns.features, targets: columns.targets, classes: raw.classes },
-      task,
-    );
+  const classes = task === 'classification' ? { labels: raw.labels, name: (i: number) => raw.classes![i] } : undefined;
+  const split = validationSplitRows(columns.validationSplit, raw.rows, classes);
+  const named = { features: columns.features, targets: columns.targets, classes: raw.classes };
+  const fitted = () => fitDescription(raw, split.kept, named, task);
+  // The first fit's labels fix the type predict gives them back in.
+  const d = description ?? (raw.classType ? { ...fitted(), classType: raw.classType } : fitted());
   return {
-    train: rowsAsDataset(raw, trainRows, d, task),
-    ...(held > 0 ? { val: rowsAsDataset(raw, range(raw.rows - held, raw.rows), d, task) } : {}),
+    train: rowsAsDataset(raw, split.kept, d, task),
+    ...(split.held.length > 0 ? { val: rowsAsDataset(raw, split.held, d, task) } : {}),
     description: d,
   };
 }

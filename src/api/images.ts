@@ -36,25 +36,27 @@ function bytes(spec: ModelSpec, x: unknown, what: string): { data: Uint8Array; r
 
 function classIndices(spec: ModelSpec, y: unknown, rows: number, what: string): Uint8Array | Uint32Array {
   const classes = outputSize(spec);
-  if (!(y instanceof Uint8Array || y instanceof Uint32Array || Array.isArray(y))) {
+  if (!((ArrayBuffer.isView(y) && !(y instanceof DataView)) || Array.isArray(y))) {
     const got = typeof y;
     throw new UserError(
-      `${what}y must be the images' class indices (a Uint8Array or an array of numbers), got ${got}`,
+      `${what}y must be the images' class indices (a typed array such as Uint8Array, or an array of numbers), ` +
+        `got ${got}`,
       'data',
     );
   }
-  if (y.length !== rows) {
+  const given = y as ArrayLike<unknown>;
+  if (given.length !== rows) {
     throw new UserError(
-      `${what}x has ${rows} images and ${what}y ${y.length} labels: give one label per image`,
+      `${what}x has ${rows} images and ${what}y ${given.length} labels: give one label per image`,
       'data',
     );
   }
-  const labels = Array.isArray(y) ? new Uint32Array(rows) : y;
+  const labels = y instanceof Uint8Array || y instanceof Uint32Array ? y : new Uint32Array(rows);
   for (let r = 0; r < rows; r++) {
-    const label = Number(y[r]);
+    const label = Number(given[r]);
     if (!Number.isInteger(label) || label < 0 || label >= classes) {
       const fix = `labels are 0 to ${classes - 1}`;
-      throw new UserError(`${what}y[${r}] is ${JSON.stringify(y[r])}, not a class of this model: ${fix}`, 'data');
+      throw new UserError(`${what}y[${r}] is ${JSON.stringify(given[r])}, not a class of this model: ${fix}`, 'data');
     }
     labels[r] = label;
   }

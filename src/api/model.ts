@@ -1,11 +1,12 @@
 /** The MLP: made from options or bytes, trained on arrays or images, asked for predictions, saved as a model file. */
 import type { Backend, Dataset, SessionSettings, TrainingSession } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
+import { checkTrainingClasses } from '../data/split.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
 import { decodeModel, encodeModel } from '../io/model-codec.js';
 import { initParams, paramTable } from '../model/params.js';
-import { inputSize, type ModelSpec, outputSize, validateSpec } from '../model/spec.js';
+import { inputSize, type ModelSpec, outputSize, type Task, validateSpec } from '../model/spec.js';
 import { evaluateModel, evaluateRegression, inferenceSettings, predictOutputs } from '../train/inference.js';
 import { resolveSettings, settingsOf } from '../train/resolve.js';
 import type { TrainData } from '../train/run.js';
@@ -30,18 +31,31 @@ import {
   type FitResult,
   figures,
   fitResult,
-  type Predictions,
+  type MetricsOf,
+  type PredictionsOf,
   predictions,
   type RegressionMetrics,
   type RegressionReport,
+  type ReportOf,
 } from './records.js';
+import { parameterCount, summaryText } from './summary.js';
 import { checkOptionNames, worded } from './wording.js';
 
 /** How MLP.fromBytes opens a model: where it computes, and a name for the bytes in error messages. */
-export type LoadOptions = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'onBackend'> & {
+export type LoadOptions<T extends Task = Task> = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'onBackend'> & {
   /** Names the bytes in errors (a file's path); default "the model bytes". */
   source?: string;
+  /** The task the model must have: checked, and it types the model's predict and evaluate as create's `task` does. */
+  task?: T;
 };
+
+/** A model's names: its columns, its classes and, where its labels are numbers, their type. */
+interface Names {
+  features: string[];
+  targets: string[];
+  classes?: string[];
+  classType?: 'number';
+}
 
 /** How the model's backend was asked for: `auto` moves a model beyond the GPU's limits to the CPU, and says so. */
 type Opening = Pick<ModelOptions, 'onBackend'> & { choice: BackendChoice };
@@ -67,8 +81,10 @@ const yieldToEventLoop = () =>
  * takes pixel bytes, normalised as its spec says; rows of numbers are standardised with statistics fitted on the first
  * fit's training rows (and a regression's targets too), which every later fit, predict, evaluate and the model file
  * use. Each model holds its own backend: models train side by side, and dispose() frees what it holds on the GPU.
+ * `T` is its task, which types what predict and evaluate give: a classifier's labels and accuracy, a regression's
+ * errors.
  */
-export class MLP {
+export class MLP<T extends Task = Task> {
   private busy = false;
   private disposed = false;
 
@@ -78,13 +94,13 @@ export class MLP {
     private engine: Backend,
     private readonly opening: Opening,
     private readonly seed: number,
-    private readonly names: { features: string[]; targets: string[]; classes?: string[] },
+    private readonly names: Names,
     /** A model of byte images, which fit does not standardise: their normalisation is the spec's. */
     private readonly images: boolean,
   ) {}
 
   /** A new model with the seeded initialisation of nn.Linear (U(-1/√in, 1/√in)), on the backend asked for. */
-  static async create(options: ModelOptions): Promise<MLP> {
+  static async create<T extends Task = 'classification'>(options: ModelOptions & { task?: T }): Promise<MLP<T>> {
     return worded(async () => {
       if (typeof options !== 'object' || options === null) {
         throw new UserError(
@@ -99,8 +115,8 @@ export class MLP {
             "an image model's classes are 0 to outputs-1, leave them out",
         );
       }
-      const names = options.images
-        ? imageNames(spec)
+      const names: Names = options.images
+        ? { ...imageNames(spec), classType: 'number' }
         : {
             features: options.features ?? defaultNames('x', options.inputs, ''),
             targets: options.targets ?? (spec.task === 'regression' ? defaultNames('y', options.outputs) : ['y']),
@@ -109,19 +125,27 @@ export class MLP {
       if (!options.images) validateSpec({ ...spec, data: placeholderDescription(spec, names) });
       const [engine, opening] = await open(options);
       const params = initParams(paramTable(spec), seed);
-      return new MLP(spec, params, engine, opening, seed, names, options.images !== undefined);
+      return new MLP<T>(spec, params, engine, opening, seed, names, options.images !== undefined);
     });
   }
 
   /** A model from the bytes of toBytes() (or a model file that train --out wrote, or a checkpoint of one). */
-  static async fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Promise<MLP> {
+  static async fromBytes<T extends Task = Task>(bytes: Uint8Array, options: LoadOptions<T> = {}): Promise<MLP<T>> {
     return worded(async () => {
-      checkOptionNames('MLP.fromBytes', options, ['backend', 'gpu', 'shaders', 'source', 'onBackend']);
+      checkOptionNames('MLP.fromBytes', options, ['backend', 'gpu', 'shaders', 'source', 'onBackend', 'task']);
       const source = options.source ?? 'the model bytes';
       const { spec, params } = decodeModel(bytes, source);
+      if (options.task !== undefined && options.task !== spec.task) {
+        throw new UserError(
+          `${source}: a ${spec.task} model, where task asks for a ${options.task} one: ` +
+            `leave task out, or load a ${options.task} model`,
+          'task',
+        );
+      }
       const [engine, opening] = await open(options);
-      const { features, targets, classes } = spec.data ?? imageNames(spec);
-      return new MLP(spec, params, engine, opening, 1, { features, targets, classes }, !spec.data);
+      const { features, targets, classes, classType } = spec.data ?? { ...imageNames(spec), classType: 'number' };
+      const names = { features, targets, classes, ...(classType ? { classType } : {}) };
+      return new MLP<T>(spec, params, engine, opening, 1, names, !spec.data);
     });
   }
 
@@ -140,13 +164,23 @@ export class MLP {
     return this.modelSpec.layers.slice();
   }
 
-  get task(): ModelSpec['task'] {
-    return this.modelSpec.task;
+  get task(): T {
+    return this.modelSpec.task as T;
   }
 
   /** The model's spec as webgpu-mlp/lower's functions take it: layers, activation, loss, normalisation, columns. */
   get spec(): ModelSpec {
     return structuredClone(this.modelSpec);
+  }
+
+  /** The number of weights and biases. */
+  get parameterCount(): number {
+    return parameterCount(this.modelSpec);
+  }
+
+  /** The model in a few lines: task, each layer with its activation and parameter count, the total, backend, device. */
+  summary(): string {
+    return summaryText(this.modelSpec, this.backend, this.device);
   }
 
   /** A copy of the weights, laid out as the model file's tensors end to end (each layer's weight, then its bias). */
@@ -164,7 +198,7 @@ export class MLP {
    * regression. Resolves once training ends with each epoch's record; the model then has the trained weights (with
    * earlyStopping, the best epoch's). A GPU device lost under it rejects with a DeviceLostError.
    */
-  async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<FitResult> {
+  async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<FitResult<T>> {
     return this.exclusive(async () => {
       checkOptionNames('fit', options, FIT_OPTIONS);
       options.signal?.throwIfAborted();
@@ -243,7 +277,7 @@ export class MLP {
       const start: TrainStart = saved ? { resume: saved.state } : { params: this.params };
       const result = await this.computing(() => train(this.engine, spec, sets, trainOptions, callbacks, start));
       [this.modelSpec, this.params] = [spec, result.params];
-      return fitResult(result);
+      return fitResult<T>(result);
     });
   }
 
@@ -268,29 +302,34 @@ export class MLP {
     const { train } = sets;
     const val = validationData ? this.labelled(spec, validationData.x, validationData.y, 'validationData.') : sets.val;
     const test = testData && this.labelled(spec, testData.x, testData.y, 'testData.');
+    if (validationData && spec.task === 'classification') {
+      const classes = spec.data?.classes ?? this.names.classes!;
+      const fix = 'give training rows of it, or leave it out of validationData';
+      checkTrainingClasses(train.labels, val!.labels, (i) => classes[i], 'validation', fix);
+    }
     return { spec, sets: { train, ...(test ? { test } : {}), ...(val ? { val } : {}) } };
   }
 
   /** The model's answers for rows `x`: a classifier's class probabilities and classes, or a regression's targets. */
-  async predict(x: Inputs): Promise<Predictions> {
+  async predict(x: Inputs): Promise<PredictionsOf<T>> {
     return this.exclusive(async () => {
       const spec = this.trained('predict');
       const set = this.images ? unlabelledImages(spec, x) : inputSet(spec, spec.data!, x);
       const settings = this.sized(spec, set);
       const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, settings));
-      return predictions(spec, outputs, set.count, this.names);
+      return predictions(spec, outputs, set.count, this.names) as PredictionsOf<T>;
     });
   }
 
   /** Scores the model on rows `x` with labels `y`: loss and accuracy, or loss, RMSE, MAE and R² in y's units. */
-  async evaluate(x: Inputs, y: Labels): Promise<ClassifierMetrics | RegressionMetrics> {
+  async evaluate(x: Inputs, y: Labels): Promise<MetricsOf<T>> {
     const report = (await this.evaluateInDetail(x, y)) as ClassifierReport & RegressionReport;
     const { perTarget: _, confusion: __, perClassAccuracy: ___, ...figures } = report;
-    return figures;
+    return figures as ClassifierMetrics & RegressionMetrics;
   }
 
   /** evaluate's figures with a classifier's confusion matrix and accuracy per class, a regression's per target. */
-  async evaluateInDetail(x: Inputs, y: Labels): Promise<ClassifierReport | RegressionReport> {
+  async evaluateInDetail(x: Inputs, y: Labels): Promise<ReportOf<T>> {
     return this.exclusive(async () => {
       const spec = this.trained('evaluate');
       const set = this.labelled(spec, x, y);
@@ -299,11 +338,12 @@ export class MLP {
         const { test, regression } = await this.computing(() =>
           evaluateRegression(this.engine, spec, this.params, set, settings),
         );
-        return figures(test, regression) as RegressionReport;
+        return figures(test, regression) as ReportOf<T>;
       }
       const evaluated = await this.computing(() => evaluateModel(this.engine, spec, this.params, set, settings));
       const { test, confusion, perClassAccuracy } = evaluated;
-      return { loss: test.loss, accuracy: test.accuracy, confusion, perClassAccuracy };
+      const report: ClassifierReport = { loss: test.loss, accuracy: test.accuracy, confusion, perClassAccuracy };
+      return report as ReportOf<T>;
     });
   }
 
@@ -389,7 +429,7 @@ export class MLP {
 }
 
 /** A description with the model's names and neutral statistics, to check the names against the layers. */
-function placeholderDescription(spec: ModelSpec, names: { features: string[]; targets: string[]; classes?: string[] }) {
+function placeholderDescription(spec: ModelSpec, names: Names) {
   const ones = (n: number) => Array.from({ length: n }, () => 1);
   const outputs = outputSize(spec);
   return {

@@ -1,5 +1,5 @@
 /** What fit, predict and evaluate give back, in the task's terms. */
-import { type ModelSpec, outputSize } from '../model/spec.js';
+import { type ModelSpec, outputSize, type Task } from '../model/spec.js';
 import { targetStandardisation, unstandardiseFloat32 } from '../model/table.js';
 import { convergenceWarning } from '../train/convergence.js';
 import type { EpochMetrics } from '../train/evaluation.js';
@@ -13,8 +13,11 @@ type SetRegression = NonNullable<TrainResult['testRegression']>;
 /** One epoch of fit: `trainLoss` (the mean of its steps'), and the validation and test sets' figures where given. */
 export type FitRecord = Omit<EpochRecord, keyof EpochMetrics> & Partial<EpochMetrics>;
 
-/** What fit did. */
-export interface FitResult {
+/** A value by task: `C` for a classifier, `R` for a regression, either where the task is not known (`Task`). */
+export type ByTask<T extends Task, C, R> = [T] extends ['classification'] ? C : [T] extends ['regression'] ? R : C | R;
+
+/** What fit did; `T` is the model's task, which types the figures of test and val. */
+export interface FitResult<T extends Task = Task> {
   /** One record per epoch run. */
   history: FitRecord[];
   /** Steps run in all (a resumed run counts the checkpoint's). */
@@ -29,8 +32,8 @@ export interface FitResult {
   converged?: boolean;
   warning?: string;
   /** The figures of the weights the model keeps, on testData and on the validation rows, where fit had them. */
-  test?: ClassifierMetrics | RegressionReport;
-  val?: ClassifierMetrics | RegressionReport;
+  test?: ByTask<T, ClassifierMetrics, RegressionReport>;
+  val?: ByTask<T, ClassifierMetrics, RegressionReport>;
 }
 
 /** A set's figures in the task's terms. */
@@ -39,7 +42,7 @@ export const figures = (metrics: SetResult, r?: SetRegression): ClassifierMetric
     ? { loss: metrics.loss, rmse: r.rmse, mae: r.mae, r2: r.r2, perTarget: r.perTarget }
     : { loss: metrics.loss, accuracy: metrics.accuracy };
 
-export function fitResult({
+export function fitResult<T extends Task>({
   history,
   steps,
   seconds,
@@ -48,7 +51,8 @@ export function fitResult({
   test,
   val,
   ...r
-}: TrainResult): FitResult {
+}: TrainResult): FitResult<T> {
+  type Figures = ByTask<T, ClassifierMetrics, RegressionReport>;
   return {
     history,
     steps,
@@ -56,8 +60,8 @@ export function fitResult({
     ...(earlyStop ? { earlyStopping: earlyStop } : {}),
     ...(convergence ? { converged: convergence.converged } : {}),
     ...(convergence?.converged === false ? { warning: convergenceWarning(convergence, apiName) } : {}),
-    ...(test ? { test: figures(test, r.testRegression) } : {}),
-    ...(val ? { val: figures(val, r.valRegression) } : {}),
+    ...(test ? { test: figures(test, r.testRegression) as Figures } : {}),
+    ...(val ? { val: figures(val, r.valRegression) as Figures } : {}),
   };
 }
 
@@ -89,6 +93,12 @@ export interface RegressionReport extends RegressionMetrics {
 }
 
 /**
+ * A classifier's label, in the type its labels were given in: numbers where fit's `y` held numbers only (or an image
+ * model's class indices), else strings.
+ */
+export type ClassLabel = string | number;
+
+/**
  * A model's answers, one row per input row: a classifier's class probabilities (an `mse` classifier's raw outputs) and
  * predicted classes, or a regression's targets in their own units.
  */
@@ -102,7 +112,7 @@ export class Predictions {
     /** The classes or targets, one per column. */
     readonly columns: string[],
     /** A classifier's predicted class per row (the first of equal scores); absent for a regression. */
-    readonly labels?: string[],
+    readonly labels?: ClassLabel[],
   ) {
     this.cols = columns.length;
     this.rows = values.length / this.cols;
@@ -119,12 +129,27 @@ export class Predictions {
   }
 }
 
-/** The model's outputs [count, outputs] as Predictions, its classes named by `names.classes` where it has none. */
+/** A classifier's predictions: a label for every row. */
+export type ClassifierPredictions = Predictions & { readonly labels: ClassLabel[] };
+/** A regression's predictions: targets, no labels. */
+export type RegressionPredictions = Predictions & { readonly labels?: undefined };
+
+/** What predict gives a model of task `T`. */
+export type PredictionsOf<T extends Task> = ByTask<T, ClassifierPredictions, RegressionPredictions>;
+/** What evaluate gives a model of task `T`. */
+export type MetricsOf<T extends Task> = ByTask<T, ClassifierMetrics, RegressionMetrics>;
+/** What evaluateInDetail gives a model of task `T`. */
+export type ReportOf<T extends Task> = ByTask<T, ClassifierReport, RegressionReport>;
+
+/**
+ * The model's outputs [count, outputs] as Predictions, its classes named by `names.classes` where it has none; the
+ * labels are numbers where the classes are (`classType`).
+ */
 export function predictions(
   spec: ModelSpec,
   outputs: Float32Array,
   count: number,
-  names: { classes?: string[] },
+  names: { classes?: string[]; classType?: 'number' },
 ): Predictions {
   const d = spec.data;
   const width = outputSize(spec);
@@ -132,14 +157,16 @@ export function predictions(
   if (spec.task === 'regression')
     return new Predictions(unstandardiseFloat32(mine, width, targetStandardisation(d!, width)), d!.targets);
   const classes = d?.classes ?? names.classes!;
+  const numbers = (d ? d.classType : names.classType) === 'number';
   const values = new Float32Array(count * width);
-  const labels: string[] = [];
+  const labels: ClassLabel[] = [];
   for (let r = 0; r < count; r++) {
     values.set(
       spec.loss === 'mse' ? mine.subarray(r * width, (r + 1) * width) : softmax(mine, r * width, width),
       r * width,
     );
-    labels.push(classes[argmax(mine, r * width, width)]);
+    const name = classes[argmax(mine, r * width, width)];
+    labels.push(numbers ? Number(name) : name);
   }
   return new Predictions(values, classes, labels);
 }

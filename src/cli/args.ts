@@ -45,10 +45,32 @@ export function parseFlags(argv: string[], flags: FlagSpec[], command: string): 
     return values;
   } catch (error) {
     if (error instanceof UserError) throw error;
-    // node:util's messages are one line already, but mention the way out.
+    // node:util's messages are one line already, but mention the way out, and the flag a typo was likely meant as.
     const message = (error as Error).message.split('\n')[0].replace(/\. To specify.*$/, '');
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    const meant = unknown && nearestFlag(unknown, flags);
+    if (meant) throw new UserError(`unknown option '--${unknown}': did you mean --${meant}? See ${command} --help`);
     throw new UserError(`${message}: see ${command} --help`);
   }
+}
+
+/** The flag `given` most likely misspells: one edit or fewer away (two for a long name), or the only one it starts. */
+function nearestFlag(given: string, flags: FlagSpec[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= b.length; j++) {
+        row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      previous = row;
+    }
+    return previous[b.length];
+  };
+  const scored = flags.map((f) => ({ name: f.name, d: distance(given, f.name) })).sort((a, b) => a.d - b.d);
+  if (scored.length > 0 && scored[0].d <= (given.length > 6 ? 2 : 1)) return scored[0].name;
+  const starting = flags.filter((f) => f.name.startsWith(given));
+  return starting.length === 1 ? starting[0].name : undefined;
 }
 
 export function helpText(usage: string, summary: string, flags: FlagSpec[]): string {

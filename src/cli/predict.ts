@@ -143,7 +143,7 @@ function predictionRows(model: MLP, p: Predictions): string[][] {
     spec.data!.targets[0],
     ...p.columns.map((name) => (spec.loss === 'mse' ? `output(${name})` : `p(${name})`)),
   ];
-  return [header, ...Array.from({ length: p.rows }, (_, r) => [p.labels![r], ...values(r)])];
+  return [header, ...Array.from({ length: p.rows }, (_, r) => [String(p.labels![r]), ...values(r)])];
 }
 
 /** predict on a table: a CSV row per input row (its target columns may be absent), as predictionRows writes them. */

@@ -108,7 +108,7 @@ export interface RunConfig {
   spec: ModelSpec;
   options: TrainOptions;
   trainLimit?: number;
-  /** The fraction of the training samples held out, the last ones, as the validation set. */
+  /** The fraction of the training samples held out as the validation set (src/data/split.ts chooses them). */
   validationSplit?: number;
   /** A table's fraction of rows held out as the test set (none with a test file, or for images). */
   testSplit?: number;

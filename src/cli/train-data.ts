@@ -11,7 +11,7 @@ import { checkDataKind, isTableFile, loadData, readCsvFile } from './data.js';
 import { agreed, type DataShape, dataFlags, type Flags, type RunConfig } from './train-config.js';
 
 export interface TrainingData {
-  /** The training rows, the validation ones last, and their labels. */
+  /** The training rows (of which fit holds --validation-split out) and their labels. */
   x: Inputs;
   y: Labels;
   test: LabelledData;

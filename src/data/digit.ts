@@ -8,7 +8,12 @@
 export const FIELD = 28;
 export const BOX = 20;
 
-/** Ink coverage [height, width] (0 paper, 1 full ink) as [28·28] MNIST bytes (255 full ink); null when blank. */
+/**
+ * Turns a drawn digit into the 28x28 bytes an MNIST model takes, as MNIST's own digits were made: scaled into a 20x20
+ * box with grey edges, then centred by mass. `ink` is [height, width] row-major coverage, 0 = paper, 1 = full ink
+ * (inkFromRgba reads it off a canvas). Returns [28·28] bytes, 0 = background, 255 = full ink; null when nothing is
+ * drawn. For example: `preprocessDigit(inkFromRgba(context.getImageData(0, 0, w, h).data, w, h), w, h)`.
+ */
 export function preprocessDigit(ink: ArrayLike<number>, width: number, height: number): Uint8Array | null {
   const box = boundingBox(ink, width, height);
   if (!box) return null;
@@ -139,7 +144,10 @@ export function centreByMass(values: Float32Array, width: number, height: number
   return out;
 }
 
-/** A canvas's ink coverage: its alpha channel on the 0..1 scale (strokes are drawn on a transparent canvas). */
+/**
+ * A canvas's ink coverage for preprocessDigit: its RGBA pixels' alpha on the 0..1 scale (strokes drawn on a
+ * transparent canvas; ImageData's `data`).
+ */
 export function inkFromRgba(rgba: Uint8ClampedArray, width: number, height: number): Float32Array {
   const ink = new Float32Array(width * height);
   for (let i = 0; i < ink.length; i++) ink[i] = rgba[4 * i + 3] / 255;

@@ -3,8 +3,7 @@
  * training rows only, so that both backends receive the same bits. No Node imports: the browser reads tables too.
  */
 import type { Dataset } from '../backend.js';
-import { UserError } from '../errors.js';
-import { Rng } from '../model/rng.js';
+import { type Naming, UserError } from '../errors.js';
 import type { Task } from '../model/spec.js';
 import {
   featureStandardisation,
@@ -14,7 +13,7 @@ import {
   targetStandardisation,
 } from '../model/table.js';
 import { type CsvTable, classColumn, columnIndices, columnList, numericColumns } from './csv.js';
-import { limitRows, validationRows } from './split.js';
+import { limitRows, SPLIT_SEED, splitRows, validationRows, validationSplitRows } from './split.js';
 
 export interface TableOptions {
   task: Task;
@@ -26,7 +25,10 @@ export interface TableOptions {
   testSplit?: number;
   /** Train on the first this many training rows only. */
   trainLimit?: number;
-  /** Hold this fraction of the training rows, the last ones, out for validation (not fitting the standardisation). */
+  /**
+   * Hold this fraction of the training rows out as a validation set, as src/data/split.ts chooses them (they do not
+   * fit the standardisation).
+   */
   validationSplit?: number;
   /** A model's description to read the tables against (its columns, classes and statistics) instead of fitting one. */
   description?: TableDescription;
@@ -42,8 +44,6 @@ export interface TableSets {
 
 /** The fraction of a table's rows held out as its test set when there is no test table. */
 export const DEFAULT_TEST_SPLIT = 0.2;
-/** The held-out test rows are the same for every training seed, as the validation rows are. */
-const SPLIT_SEED = 0x5eed;
 
 /** The targets (named, default the last column) and the features (every other column) of a table for a task. */
 export function tableColumns(
@@ -126,8 +126,16 @@ export function readTable(table: CsvTable, d: TableDescription, task: Task, labe
   return rowsAsDataset(readRows(table, d, task, labelled), range(0, table.cells.rows), d, task);
 }
 
-/** The test rows of a split: a seeded `fraction` of the rows, in the file's order, the same rows for every run. */
-export function heldOutRows(file: string, rows: number, fraction: number): Uint32Array {
+/**
+ * The test rows of a split: a seeded `fraction` of the rows, in the file's order, the same rows for every run;
+ * stratified by a classification's `classes` (class indices per row, and the name of each), as src/data/split.ts does.
+ */
+export function heldOutRows(
+  file: string,
+  rows: number,
+  fraction: number,
+  classes?: { labels: ArrayLike<number>; name: (label: number) => string },
+): Uint32Array {
   const held = Math.round(fraction * rows);
   if (!(fraction > 0 && fraction < 1) || held < 1 || held >= rows) {
     throw new UserError(
@@ -138,8 +146,8 @@ export function heldOutRows(file: string, rows: number, fraction: number): Uint3
       'testSplit',
     );
   }
-  const order = new Rng(SPLIT_SEED).shuffle(range(0, rows));
-  return order.subarray(0, held).sort();
+  const what = (n: Naming) => `${file}: ${n('testSplit')} ${fraction}`;
+  return splitRows(rows, held, SPLIT_SEED, classes && { ...classes, what, field: 'testSplit' }).held;
 }
 
 /** The rows `indices` of `raw` (`width` features, `outputs` labels per row), end to end. */
@@ -169,7 +177,11 @@ export function tableRows(table: CsvTable, options: TableOptions): { train: RawR
     test = readRows(options.test, columns, task, true);
     trainRows = range(0, raw.rows);
   } else {
-    const testRows = heldOutRows(table.file, raw.rows, options.testSplit ?? DEFAULT_TEST_SPLIT);
+    const fraction = options.testSplit ?? DEFAULT_TEST_SPLIT;
+    // Too few rows per class to stratify is refused below, by checkClasses, in the words of a table.
+    const stratify = raw.classes && 2 * raw.classes.length <= raw.rows - Math.round(fraction * raw.rows);
+    const classes = stratify ? { labels: raw.labels, name: (i: number) => raw.classes![i] } : undefined;
+    const testRows = heldOutRows(table.file, raw.rows, fraction, classes);
     test = pick(raw, testRows, columns.features.length, outputs);
     const held = new Uint8Array(raw.rows);
     for (const row of testRows) held[row] = 1;
@@ -186,18 +198,14 @@ export function tableRows(table: CsvTable, options: TableOptions): { train: RawR
 export function tableSets(table: CsvTable, options: TableOptions): TableSets {
   const { task } = options;
   const { train, test, columns } = tableRows(table, options);
-  let trainRows = range(0, train.rows);
-  let valRows: Uint32Array | undefined;
-  if (options.validationSplit !== undefined) {
-    const held = validationRows(options.validationSplit, train.rows);
-    valRows = trainRows.subarray(train.rows - held);
-    trainRows = trainRows.subarray(0, train.rows - held);
-  }
-  const description = options.description ?? fitDescription(train, trainRows, columns, task);
+  const classes =
+    task === 'classification' ? { labels: train.labels, name: (i: number) => columns.classes![i] } : undefined;
+  const { kept, held } = validationSplitRows(options.validationSplit, train.rows, classes);
+  const description = options.description ?? fitDescription(train, kept, columns, task);
   return {
-    train: rowsAsDataset(train, trainRows, description, task),
+    train: rowsAsDataset(train, kept, description, task),
     test: rowsAsDataset(test, range(0, test.rows), description, task),
-    ...(valRows ? { val: rowsAsDataset(train, valRows, description, task) } : {}),
+    ...(held.length > 0 ? { val: rowsAsDataset(train, held, description, task) } : {}),
     description,
   };
 }

@@ -139,15 +139,20 @@ const RAISED_LIMITS = [
   'maxStorageBuffersPerShaderStage',
 ] as const;
 
-const NO_ADAPTER_HELP =
-  'In a browser, use one with WebGPU enabled (Chrome 113+, or a flag elsewhere). ' +
-  'In Node on a machine with a GPU, install its Vulkan driver (Linux) and the loader (apt-get install libvulkan1). ' +
-  'Without a GPU, Linux can use the SwiftShader software driver from Chromium: apt-get install chromium libvulkan1, ' +
-  'then set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (slow, but correct)';
+/** What to do without an adapter: in a browser (or wherever navigator.gpu is the API), and in Node with Dawn. */
+const NO_ADAPTER_HELP = {
+  browser:
+    'Use a browser with WebGPU enabled (Chrome or Edge 113 or later; elsewhere, turn WebGPU on in its settings), ' +
+    'on a GPU it does not block, or train on the CPU (backend: cpu)',
+  node:
+    'On a machine with a GPU, install its Vulkan driver (Linux) and the loader (apt-get install libvulkan1). ' +
+    'Without a GPU, Linux can use the SwiftShader software driver from Chromium: apt-get install chromium ' +
+    'libvulkan1, then set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (slow, but correct)',
+};
 
-function noAdapter(reason: string, diagnostics = ''): NoAdapterError {
+function noAdapter(reason: string, where: keyof typeof NO_ADAPTER_HELP, diagnostics = ''): NoAdapterError {
   return new NoAdapterError(
-    `no WebGPU adapter found${reason ? ` (${reason})` : ''}. ${NO_ADAPTER_HELP}`,
+    `no WebGPU adapter found${reason ? ` (${reason})` : ''}. ${NO_ADAPTER_HELP[where]}`,
     reason,
     diagnostics,
   );
@@ -157,7 +162,7 @@ function noAdapter(reason: string, diagnostics = ''): NoAdapterError {
 export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
   const gpu = await findGpuApi(options);
   const adapter = await gpu.requestAdapter({ powerPreference: powerPreference(options) });
-  if (!adapter) throw noAdapter('');
+  if (!adapter) throw noAdapter('', gpu === navigatorGpu() ? 'browser' : 'node');
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) {
     const value = adapter.limits[name];
@@ -175,18 +180,20 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
 
 const powerPreference = (options: GpuOptions): GPUPowerPreference => options.powerPreference ?? 'high-performance';
 
+const navigatorGpu = () => (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+
 async function findGpuApi(options: GpuOptions): Promise<GPU> {
-  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return nav.gpu;
+  const gpu = navigatorGpu();
+  if (gpu) return gpu;
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) throw noAdapter('this browser has no navigator.gpu');
+  if (!isNode) throw noAdapter('this browser has no navigator.gpu', 'browser');
   // A computed specifier keeps bundlers from pulling Dawn and node: modules into a browser build.
   const specifier = './dawn-node.js';
   const dawn = (await import(/* @vite-ignore */ specifier)) as typeof DawnNode;
   const dawnOptions = options.dawnOptions ?? [];
   if (options.probe) {
     const probe = await dawn.probeDawn(dawnOptions, powerPreference(options));
-    if (!probe.found) throw noAdapter(dawn.diagnosticGist(probe.diagnostics), probe.diagnostics);
+    if (!probe.found) throw noAdapter(dawn.diagnosticGist(probe.diagnostics), 'node', probe.diagnostics);
   }
   return dawn.createDawn(dawnOptions);
 }

@@ -23,6 +23,7 @@ const DATA_KEYS = {
   featureStd: 'feature_std',
   targets: 'targets',
   classes: 'classes',
+  classType: 'class_type',
   targetMean: 'target_mean',
   targetStd: 'target_std',
 } as const satisfies Record<keyof TableDescription, string>;

@@ -22,6 +22,8 @@ export interface TableDescription {
   targets: string[];
   /** Classification: output i is the score of classes[i]. */
   classes?: string[];
+  /** Classification: `'number'` where the labels were numbers, and predictions give them back as numbers. */
+  classType?: 'number';
   /** Regression: per target, the float32 mean and std; output i predicts (target_i - mean_i) / std_i. */
   targetMean?: number[];
   targetStd?: number[];
@@ -125,10 +127,11 @@ export function validateDescription(d: TableDescription, task: Task, inputs: num
     names(d.targets, 'the targets of a classification', 1);
     names(d.classes, 'the classes', outputs);
     if (d.targetMean !== undefined || d.targetStd !== undefined) fail('a classification has no target statistics');
+    if (d.classType !== undefined && d.classType !== 'number') fail('the class type must be "number" where given');
   } else {
     names(d.targets, 'the targets', outputs);
     stats(d.targetMean, d.targetStd, 'the targets', outputs);
-    if (d.classes !== undefined) fail('a regression has no classes');
+    if (d.classes !== undefined || d.classType !== undefined) fail('a regression has no classes');
   }
   if (d.targets.some((name) => d.features.includes(name))) fail('a target is also a feature');
 }

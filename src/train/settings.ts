@@ -270,7 +270,7 @@ const DECLARED = {
     label: 'Validation split',
     group: 'training',
     at: ['data', 'validationSplit'],
-    help: 'hold this fraction of the training rows (the last ones) out as a validation set',
+    help: 'hold this fraction of the training rows out as a validation set (seeded, stratified by class)',
   },
   earlyStopping: {
     kind: 'integer',

@@ -1,5 +1,5 @@
 // Written against the public types only: must pass `tsc --noEmit --strict` in the user's project.
-import { MLP, UserError } from 'webgpu-mlp';
+import { MLP, trainTestSplit, UserError } from 'webgpu-mlp';
 
 const x: number[][] = [
   [0, 1, 2, 3],
@@ -29,6 +29,20 @@ const predicted = await model.predict({ data: new Float32Array(8), rows: 2 });
 const first: number = predicted.values[0] + predicted.rows + predicted.cols;
 const classes: string[] = predicted.columns;
 const metrics = await model.evaluate(x, ['yes', 'no']);
+// Typed by task: a classifier's accuracy and labels need no cast, a regression's errors neither.
+const accuracy: number = metrics.accuracy;
+const label: string | number = predicted.labels[0];
+const regression = await MLP.create({ inputs: 4, outputs: 1, task: 'regression', backend: 'cpu' });
+await regression.fit(x, new Float64Array([0.5, 1.5]), { epochs: 1 });
+const rmse: number = (await regression.evaluate(x, [0.5, 1.5])).rmse;
+const numbers = await MLP.create({ inputs: 4, outputs: 2, backend: 'cpu' });
+await numbers.fit(x, Int32Array.of(0, 1), { epochs: 1 });
+const isOne: boolean = (await numbers.predict(x)).labels[0] === 1;
+const split = trainTestSplit(x, ['yes', 'no'], { testSize: 0.5, seed: 3, stratify: false });
+const trainRows: number[][] = split.train.x;
+const described: string = model.summary() + model.parameterCount;
+regression.dispose();
+numbers.dispose();
 const bytes: Uint8Array = model.toBytes();
 const again = await MLP.fromBytes(bytes, { backend: 'cpu' });
 again.dispose();
@@ -38,4 +52,4 @@ try {
 } catch (error) {
   if (error instanceof UserError) console.log(error.field, error.message);
 }
-console.log(last, first, classes, metrics);
+console.log(last, first, classes, metrics, accuracy, label, rmse, isOne, trainRows, described);
