@@ -136,6 +136,12 @@ describe('a GPU session plan', () => {
     const plan = makePlan(settings, checkSession(settings), 1024, device);
     expect(plan.test).toBeUndefined();
     expect(plan.evalRows).toBe(train.count);
-    expect(plan.train).toEqual({ count: train.count, batches: 1, lastRows: train.count, firstSlot: 0 });
+    expect(plan.train).toEqual({
+      count: train.count,
+      batches: 1,
+      rows: train.count,
+      lastRows: train.count,
+      firstSlot: 0,
+    });
   });
 });

@@ -18,6 +18,8 @@ export const DEFAULT_EVAL_ROWS = 1024;
 export interface EvalPlan {
   count: number;
   batches: number;
+  /** Rows per batch: the session's evalRows. */
+  rows: number;
   /** Rows of the final batch: a set need not be a multiple of evalRows. */
   lastRows: number;
   /** The slot of its first batch in evalOut; batch b reads step-table entry stepsPerEpoch + firstSlot + b. */
@@ -105,7 +107,7 @@ export function makePlan(
 /** A set of `count` samples in batches of evalRows, its first batch at evaluation slot firstSlot. */
 export function evalPlan(count: number, evalRows: number, firstSlot: number): EvalPlan {
   const batches = Math.max(1, Math.ceil(count / evalRows));
-  return { count, batches, lastRows: count - (batches - 1) * evalRows || evalRows, firstSlot };
+  return { count, batches, rows: evalRows, lastRows: count - (batches - 1) * evalRows || evalRows, firstSlot };
 }
 
 /** Evaluation batches of the test set, the validation set and the training set: one {loss sum, correct} slot each. */
@@ -228,18 +230,15 @@ export function trainingEntries(settings: SessionSettings, plan: Plan, firstStep
   });
 }
 
-/** The step-table entries of a set's evaluation batches: batch b reads from row b · evalRows, writes its slot. */
-export function evalEntries({ batches, firstSlot }: EvalPlan, evalRows: number): StepEntry[] {
-  return Array.from({ length: batches }, (_, b) => ({ start: b * evalRows, slot: firstSlot + b }));
+/** The step-table entries of a set's evaluation batches: batch b reads from row b · rows, writes its slot. */
+export function evalEntries({ batches, rows, firstSlot }: EvalPlan): StepEntry[] {
+  return Array.from({ length: batches }, (_, b) => ({ start: b * rows, slot: firstSlot + b }));
 }
 
 /** A session's whole table: its training steps from run step 0, then every evaluation batch of every set. */
 export function sessionEntries(settings: SessionSettings, plan: Plan): StepEntry[] {
   const sets = [plan.test, plan.val, plan.train];
-  return [
-    ...trainingEntries(settings, plan, 0),
-    ...sets.flatMap((set) => (set ? evalEntries(set, plan.evalRows) : [])),
-  ];
+  return [...trainingEntries(settings, plan, 0), ...sets.flatMap((set) => (set ? evalEntries(set) : []))];
 }
 
 /** Whether any kernel reads the step table's run-dependent fields (else they are written once, at set-up). */

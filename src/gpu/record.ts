@@ -193,7 +193,7 @@ export interface RecordedChunk {
   dispatches: number;
 }
 
-/** A set's dispatches in batches: a batch of evalRows rows, and the final batch of lastRows. */
+/** A set's dispatches in batches: a batch of its plan's rows, and the final batch of lastRows. */
 export interface BatchLists {
   full: Dispatch[];
   last: Dispatch[];
@@ -204,14 +204,13 @@ export async function buildBatchLists(
   res: Resources,
   kernels: Kernels,
   stepTable: GPUBuffer,
-  evalRows: number,
-  { lastRows }: EvalPlan,
+  { rows, lastRows }: EvalPlan,
   batch: (rows: number) => DispatchSpec[],
   label: string,
 ): Promise<BatchLists> {
-  const full = await buildDispatches(res, kernels, batch(evalRows), stepTable, label);
+  const full = await buildDispatches(res, kernels, batch(rows), stepTable, label);
   const last =
-    lastRows === evalRows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, `last ${label}`);
+    lastRows === rows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, `last ${label}`);
   return { full, last };
 }
 
