@@ -114,6 +114,9 @@ export interface RunConfig {
   testSplit?: number;
 }
 
+/** A run as the flags describe it, with its training settings by name and those of them the flags gave. */
+export type FlagRun = RunConfig & { settings: Values; given: Values };
+
 /** The flags outside the settings table that define the training too, and how to read each from a run. */
 const DEFINING: [string, (c: RunConfig) => unknown][] = [
   ['layers', (c) => c.spec.layers.join(',')],
@@ -155,10 +158,11 @@ export function dataFlags(
 /**
  * The run the flags describe for data of `shape`, defaults from `base` where it has them (and from the data's size).
  */
-export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<RunConfig>): RunConfig {
+export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<RunConfig>): FlagRun {
   const data = { table: shape.data !== undefined, trainRows: shape.trainRows, regression: shape.task === 'regression' };
   const saved = base?.spec ? withoutStop(settingsOf(base.spec, base.options, base.validationSplit)) : {};
-  const values = resolveSettings(settingFlags(flags), data, saved);
+  const given = settingFlags(flags);
+  const values = resolveSettings(given, data, saved);
   const { model, options } = trainOptionsFrom(values);
   const spec = makeSpec(layersFromFlags(flags, shape, base?.spec?.layers), {
     task: shape.task,
@@ -168,18 +172,18 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
   const every = flags['checkpoint-every'] as string | undefined;
   if (every !== undefined) options.checkpointEvery = intFlag('checkpoint-every', every);
   else if (base?.options?.checkpointEvery !== undefined) options.checkpointEvery = base.options.checkpointEvery;
-  return { spec, options, ...dataFlags(flags, base) };
+  return { spec, options, ...dataFlags(flags, base), settings: values, given };
 }
 
 /** Refuses flags that make the run other than `base`: any training-defining one (a model file's: the model's own). */
-export function checkAgainst(flags: Flags, config: RunConfig, base: RunConfig, what: string, modelOnly = false): void {
+export function checkAgainst(flags: Flags, config: FlagRun, base: RunConfig, what: string, modelOnly = false): void {
   for (const [flag, get] of DEFINING) {
     if ((modelOnly && !MODEL_FLAGS.includes(flag)) || flags[flag] === undefined) continue;
     agreed(flag, get(config), get(base), what);
   }
-  const mine = settingsOf(config.spec, config.options, config.validationSplit);
+  const mine = config.settings;
   const theirs = settingsOf(base.spec, base.options, base.validationSplit);
-  const [name] = changedDefining(settingFlags(flags), mine, theirs, modelOnly ? MODEL_SETTINGS : undefined);
+  const [name] = changedDefining(config.given, mine, theirs, modelOnly ? MODEL_SETTINGS : undefined);
   if (name) agreed(flagOf(name), mine[name], theirs[name], what);
 }
 
