@@ -280,12 +280,8 @@ export class WebGpuSession implements TrainingSession {
       try {
         const { lists, outputs, staging } = await scoped(this.device, 'the prediction', PREDICTION_FIX, async () => {
           // The session's own sets are on the GPU already (eval predicts its test set).
-          const { train, test, val, spec } = this.options;
-          const data =
-            (set === test && buffers.test) ||
-            (set === val && buffers.val) ||
-            (set === train && buffers.train) ||
-            uploadSet(res, 'predict', set, spec);
+          const own = (['test', 'val', 'train'] as const).find((which) => this.options[which] === set);
+          const data = (own && buffers[own]) || uploadSet(res, 'predict', set, this.options.spec);
           const stepTable = createStepTable(res, evalEntries(plan));
           const batch = (rows: number) => graph.predictBatch(data, rows);
           return {
