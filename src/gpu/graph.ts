@@ -187,16 +187,11 @@ export class NetGraph {
     const last = table.layers.length - 1;
     const classes = table.layers[last].outSize;
     const buffers = { outputs: [b.deltas[last + 1], b.losses], inputs: [b.acts[last + 1], b.batchLabels] };
-    if (net.task === 'regression') {
+    if (net.task === 'regression')
       return { kernel: 'mse_targets', ...buffers, launch: launch.mseTargets(rows, classes) };
-    }
-    return net.loss === 'mse'
-      ? { kernel: 'mse_onehot', ...buffers, launch: launch.mseOnehot(rows, classes) }
-      : {
-          kernel: 'softmax_cross_entropy',
-          ...buffers,
-          launch: launch.softmaxCrossEntropy(rows, classes, net.labelSmoothing),
-        };
+    if (net.loss === 'mse') return { kernel: 'mse_onehot', ...buffers, launch: launch.mseOnehot(rows, classes) };
+    const smoothed = launch.softmaxCrossEntropy(rows, classes, net.labelSmoothing);
+    return { kernel: 'softmax_cross_entropy', ...buffers, launch: smoothed };
   }
 
   /**
