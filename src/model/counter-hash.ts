@@ -26,7 +26,7 @@ function mixWord(h: number, word: number): number {
 }
 
 /** MurmurHash3_x86_32's finaliser: every input bit reaches every output bit. */
-function fmix32(h: number): number {
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
