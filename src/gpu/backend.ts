@@ -63,14 +63,9 @@ export async function createWebGpuBackend(
   options: WebGpuBackendOptions = {},
 ): Promise<WebGpuBackend> {
   const gpu = options.gpu ?? (await requestGpu(options));
-  try {
-    const { evalRows, prerecord } = options;
-    const matmul = { ...defaultMatmulChoice(gpu), ...options.matmul };
-    return new WebGpuBackend(gpu, deviceKernels(gpu.device, loader), !options.gpu, { evalRows, matmul, prerecord });
-  } catch (error) {
-    if (!options.gpu) gpu.destroy();
-    throw error;
-  }
+  const { evalRows, prerecord } = options;
+  const matmul = { ...defaultMatmulChoice(gpu), ...options.matmul };
+  return new WebGpuBackend(gpu, deviceKernels(gpu.device, loader), !options.gpu, { evalRows, matmul, prerecord });
 }
 
 /** How matmul variants are picked on this device: a software adapter runs workgroups on a few CPU cores, where
