@@ -248,13 +248,10 @@ function parseHidden(text: string): number[] {
   return parsed.widths;
 }
 
-/** What the data is, for people: its widths in its own terms. */
-function describeShape(shape: DataShape): string {
-  if (!shape.data) return `${shape.inputs} inputs and ${shape.outputs} classes`;
-  const columns = `${shape.inputs} feature column${shape.inputs === 1 ? '' : 's'}`;
-  return shape.task === 'regression'
-    ? `${columns} and ${shape.outputs} target${shape.outputs === 1 ? '' : 's'}`
-    : `${columns} and ${shape.outputs} classes`;
+/** A table's widths, for people, in its own terms. */
+function describeTableShape({ inputs, outputs, task }: DataShape): string {
+  const columns = `${inputs} feature column${inputs === 1 ? '' : 's'}`;
+  return `${columns} and ${outputs} ${task === 'regression' ? `target${outputs === 1 ? '' : 's'}` : 'classes'}`;
 }
 
 /** The layer sizes: --layers (checked against a table here), or --hidden between the data's widths, or the base's. */
@@ -273,7 +270,7 @@ export function layersFromFlags(flags: Flags, shape: DataShape, base?: number[])
     if (shape.data && (first !== shape.inputs || last !== shape.outputs)) {
       const hidden = layers.slice(1, -1);
       throw new UserError(
-        `--layers ${layersText} does not fit the data, which has ${describeShape(shape)}: use --layers ` +
+        `--layers ${layersText} does not fit the data, which has ${describeTableShape(shape)}: use --layers ` +
           `${[shape.inputs, ...hidden, shape.outputs].join(',')}` +
           `${hidden.length ? `, or --hidden ${hidden.join(',')}` : ''}`,
       );
