@@ -4,7 +4,7 @@
  * each recorded step where its work is (the buffers themselves are made in ./buffers.ts).
  */
 import type { Dataset, SessionSettings } from '../backend.js';
-import { type CheckedSession, checkInputs } from '../check.js';
+import { type CheckedSession, checkInputs, checkSession } from '../check.js';
 import { type Field, UserError, type Wording } from '../errors.js';
 import { learningRateAt } from '../model/schedule.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
@@ -47,16 +47,13 @@ export const SESSION_FIX: Wording = (n) => `use smaller layers or a smaller ${n(
 export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
 
 /**
- * The plan of a session whose settings checkSession has checked, against the device's limits (every limit exceeded is
- * a UserError naming it). It needs no parameters, so a model too large is refused before they are initialised.
+ * The plan of a session, its settings checked (checkSession) and then its sizes against the device's limits (every
+ * limit exceeded is a UserError naming it). It needs no parameters, so a model too large is refused before they are
+ * initialised.
  */
-export function makePlan(
-  settings: SessionSettings,
-  checked: CheckedSession,
-  evalRowsWanted: number,
-  device: GPUDevice,
-): Plan {
+export function makePlan(settings: SessionSettings, evalRowsWanted: number, device: GPUDevice): Plan {
   const { spec, batch, train, test, val } = settings;
+  const checked = checkSession(settings);
   const { table, stepsPerEpoch } = checked;
   const evalCount = Math.max(test?.count ?? 0, val?.count ?? 0) || train.count;
   const evalRows = Math.max(1, Math.min(evalRowsWanted, evalCount));

@@ -13,7 +13,7 @@ import {
   type SessionSettings,
   type TrainingSession,
 } from '../backend.js';
-import { checkSession, startingState } from '../check.js';
+import { startingState } from '../check.js';
 import { allocateBuffers, uploadSet } from './buffers.js';
 import type { Gpu } from './device.js';
 import { type NetBuffers, NetGraph, updateRule } from './graph.js';
@@ -120,9 +120,8 @@ export class WebGpuSession implements TrainingSession {
   ): Promise<WebGpuSession> {
     const { matmul = {}, onDispose = () => {}, prerecord = true, evalRows = DEFAULT_EVAL_ROWS } = tuning;
     gpu.check();
-    const checked = checkSession(options);
-    const plan = makePlan(options, checked, evalRows, gpu.device);
-    const start = startingState(options, checked);
+    const plan = makePlan(options, evalRows, gpu.device);
+    const start = startingState(options, plan);
     const { table, stepsPerEpoch } = plan;
     const res = new Resources(gpu);
     try {
