@@ -72,14 +72,8 @@ export function encodeCheckpoint({ spec, options, data, state }: Checkpoint): Ui
     ...optimizerSlots(optimizer).flatMap((slot, i) => paramTensors(spec, state.optimizer[i], `optimizer.${slot}.`)),
     ...(state.bestParams ? paramTensors(spec, state.bestParams, 'best.') : []),
   ];
-  const position = {
-    step: state.step,
-    epoch: state.epoch,
-    epochStep: state.epochStep,
-    shuffleState: state.shuffleState,
-    epochLossSum: state.epochLossSum,
-    history: state.history,
-  };
+  // Where the run stands: everything of its state but the tensors.
+  const { params: _params, optimizer: _slots, bestParams: _best, ...position } = state;
   return encodeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
     version: formatVersion(spec),
