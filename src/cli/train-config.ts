@@ -5,6 +5,7 @@
  */
 import { type Columns, DEFAULT_TEST_SPLIT } from '../data/table.js';
 import { UserError } from '../errors.js';
+import type { CheckpointData } from '../io/checkpoint-codec.js';
 import { type ModelSpec, makeSpec, parseLayers, parseWidths, TASKS, type Task } from '../model/spec.js';
 import { DEFAULT_HIDDEN } from '../train/defaults.js';
 import {
@@ -103,15 +104,10 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'help', help: 'show this help' },
 ];
 
-/** What a run is: the model, the training options and the data it takes. */
-export interface RunConfig {
+/** What a run is: the model, the training options and the samples it takes, as a checkpoint keeps them. */
+export interface RunConfig extends Pick<CheckpointData, 'trainLimit' | 'validationSplit' | 'testSplit'> {
   spec: ModelSpec;
   options: TrainOptions;
-  trainLimit?: number;
-  /** The fraction of the training samples held out, the last ones, as the validation set. */
-  validationSplit?: number;
-  /** A table's fraction of rows held out as the test set (none with a test file, or for images). */
-  testSplit?: number;
 }
 
 /** A run as the flags describe it, with its training settings by name and those of them the flags gave. */
