@@ -24,7 +24,6 @@ import {
   paramTensors,
   specFromMetadata,
   specMetadata,
-  VERSIONS,
 } from './model-codec.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
@@ -90,11 +89,6 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     throw new UserError(
       (n) => `${file}: not a checkpoint (no ${CHECKPOINT_FORMAT} metadata): give ${n('savedCheckpoint')}`,
       'savedCheckpoint',
-    );
-  }
-  if (!VERSIONS.includes(metadata.version)) {
-    throw new UserError(
-      `${file}: checkpoint version ${metadata.version}, this program reads versions ${VERSIONS.join(' and ')}`,
     );
   }
   const spec = specFromMetadata(metadata, file);

@@ -13,7 +13,7 @@ export const CHECKPOINT_FORMAT = 'webgpu-mlp-checkpoint';
  * The layouts of model files and checkpoints this program reads: 1, an image classifier; 2 adds the task and a
  * table's description. A file is written in the oldest layout that holds it, which older programs then read.
  */
-export const VERSIONS = ['1', '2'];
+const VERSIONS = ['1', '2'];
 export const formatVersion = (spec: ModelSpec): string => (spec.data || spec.task !== 'classification' ? '2' : '1');
 
 /** The table description's fields, each in __metadata__ as a JSON list under its keyOf. */
@@ -91,7 +91,15 @@ export function encodeModel(spec: ModelSpec, params: Float32Array): Uint8Array {
   });
 }
 
+/** The spec in a model file's or a checkpoint's metadata, of a layout this program reads. */
 export function specFromMetadata(metadata: Record<string, string>, file: string): ModelSpec {
+  if (!VERSIONS.includes(metadata.version)) {
+    throw new UserError(
+      `${file}: ${metadata.format === MODEL_FORMAT ? 'model file' : 'checkpoint'} version ` +
+        `${metadata.version ?? '(none)'}, this program reads versions ${VERSIONS.join(' and ')}: ` +
+        'read it with the webgpu-mlp that wrote it, or train the model again',
+    );
+  }
   try {
     if (typeof metadata.layers !== 'string') throw new UserError('no layer sizes');
     const data = dataFromMetadata(metadata);
@@ -148,13 +156,6 @@ export function decodeModel(bytes: Uint8Array, file: string): { spec: ModelSpec;
     throw new UserError(
       (n) => `${file}: safetensors file without webgpu-mlp metadata: give ${n('savedModel')}`,
       'savedModel',
-    );
-  }
-  if (metadata.format === MODEL_FORMAT && !VERSIONS.includes(metadata.version)) {
-    throw new UserError(
-      `${file}: model file version ${metadata.version ?? '(none)'}, ` +
-        `this program reads versions ${VERSIONS.join(' and ')}: ` +
-        'read it with the webgpu-mlp that wrote it, or train the model again',
     );
   }
   const spec = specFromMetadata(metadata, file);
