@@ -108,16 +108,13 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   const options = readOptions(json('options'), bad);
   const data = json('data');
   const position = json('position');
-  const num = (object: Record<string, unknown>, key: string): number => {
-    const value = object[key];
-    if (typeof value !== 'number' || !Number.isFinite(value)) bad(`${key} is not a number`);
-    return value as number;
-  };
   // The numbers `required` of an object, and those of `optional` that it has.
   const numbers = <T>(object: Record<string, unknown>, required: string[], optional: readonly string[] = []): T => {
-    const out: Record<string, number> = {};
-    for (const key of required) out[key] = num(object, key);
-    for (const key of optional) if (object[key] !== undefined) out[key] = num(object, key);
+    const out: Record<string, unknown> = {};
+    for (const key of [...required, ...optional.filter((name) => object[name] !== undefined)]) {
+      out[key] = object[key];
+      if (typeof out[key] !== 'number' || !Number.isFinite(out[key])) bad(`${key} is not a number`);
+    }
     return out as T;
   };
   const shuffleState = position.shuffleState;
