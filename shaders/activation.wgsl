@@ -4,11 +4,11 @@
 // (src/cpu/activations.ts, src/cpu/dropout.ts), as src/cpu/network.ts calls them:
 //   forward  (d.backward 0): y = dropout(f(x)):      activationForward, then dropout
 //   backward (d.backward 1): y = f'(x) · dropout(y): dropoutBackward, then activationBackward
-// with f by d.kind: 0 relu (relu), 1 leaky relu (leakyRelu, slope d.slope), 2 sigmoid, 3 tanh, 4 gelu (the exact
-// form x·Φ(x), with the CPU's erf: Abramowitz and Stegun 7.1.26, see erfc_as below). Every backward takes the
-// forward's input x, the pre-activation, as the CPU's does. The CPU evaluates its formulas in float64; where the same
-// formula would lose precision in fp32 (tanh near 0, σ' and tanh' where σ and tanh round to 1, Φ far below 0), this
-// kernel evaluates an equal expression that keeps it (see each function).
+// with f by d.kind, the CPU's FORWARD and BACKWARD entries of that name: 0 relu, 1 leaky-relu (slope d.slope),
+// 2 sigmoid, 3 tanh, 4 gelu (the exact form x·Φ(x), with the CPU's erf: Abramowitz and Stegun 7.1.26, see erfc_as).
+// Every backward takes the forward's input x, the pre-activation, as the CPU's does. The CPU evaluates its formulas
+// in float64; where the same formula would lose precision in fp32 (tanh near 0, σ' and tanh' where σ and tanh round
+// to 1, Φ far below 0), this kernel evaluates an equal expression that keeps it (see each function).
 // Dropout: element i (its position in [rows, width]) of hidden layer d.layer (1 for the first) at run step entry.run
 // is kept when dropout_hash(d.seed, entry.run, d.layer, i) >= d.threshold, and then scaled by d.scale = 1 / (1 - rate).
 // The hash is src/model/counter-hash.ts's dropoutHash, MurmurHash3_x86_32 of the words (step, layer, index) keyed by

@@ -52,18 +52,15 @@ export function checkSession(settings: SessionSettings): CheckedSession {
   };
 }
 
-/** The parameters and optimiser state a session starts from. */
-export interface StartingState {
-  params: Float32Array;
-  /** One array per slot, or none (zeros). */
-  optimizerState: Float32Array[];
-}
-
 /**
- * A session's starting parameters and optimiser state, checked against the model, or initParams of the seed: a backend
- * calls it once its own limits are checked, so a model too large is refused before its initialisation takes seconds.
+ * A session's starting parameters and optimiser state (one array per slot, or none: zeros), checked against the model,
+ * or initParams of the seed: a backend calls it once its own limits are checked, so a model too large is refused
+ * before its initialisation takes seconds.
  */
-export function startingState(options: SessionOptions, checked: CheckedSession): StartingState {
+export function startingState(
+  options: SessionOptions,
+  checked: CheckedSession,
+): { params: Float32Array; optimizerState: Float32Array[] } {
   const { slots, optimizer } = checked;
   const total = checked.table.total;
   const state = options.optimizerState ?? [];

@@ -7,7 +7,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SessionSettings } from '../src/backend.js';
-import { checkSession } from '../src/check.js';
 import { allocateBuffers } from '../src/gpu/buffers.js';
 import { type NetConfig, updateRule } from '../src/gpu/graph.js';
 import { makePlan, sessionEntries } from '../src/gpu/plan.js';
@@ -65,14 +64,13 @@ describe('a GPU session plan', () => {
       optimizer: makeOptimizer('adam'),
       dropout: { rate: 0.5, seed: 1 },
     };
-    const checked = checkSession(settings);
-    const plan = makePlan(settings, checked, evalRowsWanted, device);
+    const plan = makePlan(settings, evalRowsWanted, device);
     const evalRows = Math.min(evalRowsWanted, testCount);
     expect(plan.evalRows).toBe(evalRows);
     const net: NetConfig = { activation: spec.activation, loss: spec.loss, task: spec.task, dropout: settings.dropout };
     const update = updateRule(settings.optimizer!, { name: 'constant' }, settings.learningRate);
     const { res, bytes } = recordingResources();
-    const total = checked.table.total;
+    const total = plan.table.total;
     allocateBuffers(res, plan, settings, new Float32Array(total), [], net, update);
 
     // A training step addresses `batch` rows of every activation and gradient; an evaluation batch evalRows rows.
@@ -133,9 +131,15 @@ describe('a GPU session plan', () => {
 
   it('plans no test evaluation without a test set, and evaluates in batches of the training set then', () => {
     const settings: SessionSettings = { spec, batch: 8, learningRate: 0.1, train };
-    const plan = makePlan(settings, checkSession(settings), 1024, device);
+    const plan = makePlan(settings, 1024, device);
     expect(plan.test).toBeUndefined();
     expect(plan.evalRows).toBe(train.count);
-    expect(plan.train).toEqual({ count: train.count, batches: 1, lastRows: train.count, firstSlot: 0 });
+    expect(plan.train).toEqual({
+      count: train.count,
+      batches: 1,
+      rows: train.count,
+      lastRows: train.count,
+      firstSlot: 0,
+    });
   });
 });

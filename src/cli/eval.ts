@@ -120,20 +120,15 @@ function regressionResults(
     `test RMSE ${result.rmse.toPrecision(4)}, test MAE ${result.mae.toPrecision(4)}, ` +
       `test R² ${result.r2.toFixed(4)}, test loss ${result.loss.toFixed(4)}`,
   );
-  if (targets.length > 1) {
-    targets.forEach((name, i) =>
-      say(
-        `  ${name}: RMSE ${perTarget.rmse[i].toPrecision(4)}, MAE ${perTarget.mae[i].toPrecision(4)}, ` +
-          `R² ${perTarget.r2[i].toFixed(4)}`,
-      ),
-    );
-  }
   Object.assign(report, { testRMSE: result.rmse, testMAE: result.mae, testR2: result.r2, testLoss: result.loss });
-  if (targets.length > 1) {
-    report.testPerTarget = Object.fromEntries(
-      targets.map((name, i) => [name, { rmse: perTarget.rmse[i], mae: perTarget.mae[i], r2: perTarget.r2[i] }]),
-    );
-  }
+  if (targets.length < 2) return;
+  const { rmse, mae, r2 } = perTarget;
+  targets.forEach((name, i) =>
+    say(`  ${name}: RMSE ${rmse[i].toPrecision(4)}, MAE ${mae[i].toPrecision(4)}, R² ${r2[i].toFixed(4)}`),
+  );
+  report.testPerTarget = Object.fromEntries(
+    targets.map((name, i) => [name, { rmse: rmse[i], mae: mae[i], r2: r2[i] }]),
+  );
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { type Columns, DEFAULT_TEST_SPLIT } from '../data/table.js';
 import { UserError } from '../errors.js';
+import type { CheckpointData } from '../io/checkpoint-codec.js';
 import { type ModelSpec, makeSpec, parseLayers, parseWidths, TASKS, type Task } from '../model/spec.js';
 import { DEFAULT_HIDDEN } from '../train/defaults.js';
 import {
@@ -103,16 +104,14 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'help', help: 'show this help' },
 ];
 
-/** What a run is: the model, the training options and the data it takes. */
-export interface RunConfig {
+/** What a run is: the model, the training options and the samples it takes, as a checkpoint keeps them. */
+export interface RunConfig extends Pick<CheckpointData, 'trainLimit' | 'validationSplit' | 'testSplit'> {
   spec: ModelSpec;
   options: TrainOptions;
-  trainLimit?: number;
-  /** The fraction of the training samples held out as the validation set (src/data/split.ts chooses them). */
-  validationSplit?: number;
-  /** A table's fraction of rows held out as the test set (none with a test file, or for images). */
-  testSplit?: number;
 }
+
+/** A run as the flags describe it, with its training settings by name and those of them the flags gave. */
+export type FlagRun = RunConfig & { settings: Values; given: Values };
 
 /** The flags outside the settings table that define the training too, and how to read each from a run. */
 const DEFINING: [string, (c: RunConfig) => unknown][] = [
@@ -155,10 +154,11 @@ export function dataFlags(
 /**
  * The run the flags describe for data of `shape`, defaults from `base` where it has them (and from the data's size).
  */
-export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<RunConfig>): RunConfig {
+export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<RunConfig>): FlagRun {
   const data = { table: shape.data !== undefined, trainRows: shape.trainRows, regression: shape.task === 'regression' };
   const saved = base?.spec ? withoutStop(settingsOf(base.spec, base.options, base.validationSplit)) : {};
-  const values = resolveSettings(settingFlags(flags), data, saved);
+  const given = settingFlags(flags);
+  const values = resolveSettings(given, data, saved);
   const { model, options } = trainOptionsFrom(values);
   const spec = makeSpec(layersFromFlags(flags, shape, base?.spec?.layers), {
     task: shape.task,
@@ -168,18 +168,18 @@ export function configFromFlags(flags: Flags, shape: DataShape, base?: Partial<R
   const every = flags['checkpoint-every'] as string | undefined;
   if (every !== undefined) options.checkpointEvery = intFlag('checkpoint-every', every);
   else if (base?.options?.checkpointEvery !== undefined) options.checkpointEvery = base.options.checkpointEvery;
-  return { spec, options, ...dataFlags(flags, base) };
+  return { spec, options, ...dataFlags(flags, base), settings: values, given };
 }
 
 /** Refuses flags that make the run other than `base`: any training-defining one (a model file's: the model's own). */
-export function checkAgainst(flags: Flags, config: RunConfig, base: RunConfig, what: string, modelOnly = false): void {
+export function checkAgainst(flags: Flags, config: FlagRun, base: RunConfig, what: string, modelOnly = false): void {
   for (const [flag, get] of DEFINING) {
     if ((modelOnly && !MODEL_FLAGS.includes(flag)) || flags[flag] === undefined) continue;
     agreed(flag, get(config), get(base), what);
   }
-  const mine = settingsOf(config.spec, config.options, config.validationSplit);
+  const mine = config.settings;
   const theirs = settingsOf(base.spec, base.options, base.validationSplit);
-  const [name] = changedDefining(settingFlags(flags), mine, theirs, modelOnly ? MODEL_SETTINGS : undefined);
+  const [name] = changedDefining(config.given, mine, theirs, modelOnly ? MODEL_SETTINGS : undefined);
   if (name) agreed(flagOf(name), mine[name], theirs[name], what);
 }
 
@@ -244,13 +244,10 @@ function parseHidden(text: string): number[] {
   return parsed.widths;
 }
 
-/** What the data is, for people: its widths in its own terms. */
-function describeShape(shape: DataShape): string {
-  if (!shape.data) return `${shape.inputs} inputs and ${shape.outputs} classes`;
-  const columns = `${shape.inputs} feature column${shape.inputs === 1 ? '' : 's'}`;
-  return shape.task === 'regression'
-    ? `${columns} and ${shape.outputs} target${shape.outputs === 1 ? '' : 's'}`
-    : `${columns} and ${shape.outputs} classes`;
+/** A table's widths, for people, in its own terms. */
+function describeTableShape({ inputs, outputs, task }: DataShape): string {
+  const columns = `${inputs} feature column${inputs === 1 ? '' : 's'}`;
+  return `${columns} and ${outputs} ${task === 'regression' ? `target${outputs === 1 ? '' : 's'}` : 'classes'}`;
 }
 
 /** The layer sizes: --layers (checked against a table here), or --hidden between the data's widths, or the base's. */
@@ -269,7 +266,7 @@ export function layersFromFlags(flags: Flags, shape: DataShape, base?: number[])
     if (shape.data && (first !== shape.inputs || last !== shape.outputs)) {
       const hidden = layers.slice(1, -1);
       throw new UserError(
-        `--layers ${layersText} does not fit the data, which has ${describeShape(shape)}: use --layers ` +
+        `--layers ${layersText} does not fit the data, which has ${describeTableShape(shape)}: use --layers ` +
           `${[shape.inputs, ...hidden, shape.outputs].join(',')}` +
           `${hidden.length ? `, or --hidden ${hidden.join(',')}` : ''}`,
       );

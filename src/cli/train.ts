@@ -10,7 +10,7 @@ import { decodeModel } from '../io/model-codec.js';
 import { curvesSvg } from '../io/plots.js';
 import type { ModelSpec } from '../model/spec.js';
 import { TABLE_BATCH, TABLE_EPOCHS } from '../train/defaults.js';
-import { settingsOf } from '../train/resolve.js';
+import type { SettingName } from '../train/setting-names.js';
 import { FIT_SETTINGS, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { choiceFlag, helpText, parseFlags } from './args.js';
 import { BACKEND_CHOICES, choiceLine } from './backends.js';
@@ -18,14 +18,7 @@ import { checkModelFile } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile, reportText, writeOutput } from './output.js';
 import { ProgressPrinter } from './progress.js';
-import {
-  checkAgainst,
-  configFromFlags,
-  describeRun,
-  type RunConfig,
-  settingFlags,
-  TRAIN_FLAGS,
-} from './train-config.js';
+import { checkAgainst, configFromFlags, describeRun, type RunConfig, TRAIN_FLAGS } from './train-config.js';
 import { trainingData } from './train-data.js';
 import { convergenceLine, describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
 
@@ -85,9 +78,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   // auto may change its mind once fit knows the run's sizes: its last choice is the one said.
   let note: BackendNote | undefined;
   const opening = { backend: backendChoice, shaders: nodeShaderLoader, onBackend: (n: BackendNote) => (note = n) };
-  const values = settingsOf(spec, options, config.validationSplit);
-  const pick = (names: readonly string[]) =>
-    Object.fromEntries(names.filter((n) => n in values).map((n) => [n, values[n as keyof typeof values]]));
+  const pick = (names: readonly SettingName[], from = config.settings) =>
+    Object.fromEntries(names.filter((n) => from[n] !== undefined).map((n) => [n, from[n]]));
   const d = data.shape.data;
   const model = modelBytes
     ? await MLP.fromBytes(modelBytes, { ...opening, source: modelFile })
@@ -108,11 +100,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
     // The last checkpoint on disk, for the message if the GPU is lost.
     let saved = resumed && resumeFile ? { file: resumeFile, step: resumed.state.step } : undefined;
     let counts: FitStart = { trainRows: 0, validationRows: 0, testRows: 0 };
-    const given = settingFlags(flags);
     // A resumed run takes its settings from the checkpoint, but those the flags may still change.
-    const settings = resumed
-      ? Object.fromEntries(Object.entries(given).filter(([name]) => SETTINGS[name as keyof typeof SETTINGS].resumable))
-      : pick(FIT_SETTINGS);
+    const resumable = FIT_SETTINGS.filter((name) => SETTINGS[name].resumable);
+    const settings = resumed ? pick(resumable, config.given) : pick(FIT_SETTINGS);
     const fitOptions: FitOptions = {
       ...settings,
       validationSplit: config.validationSplit,

@@ -90,10 +90,8 @@ function expectMagic(bytes: Uint8Array, file: string, magic: number, what: strin
 /** Parses an idx3 image file: [count, rows, cols] unsigned bytes. */
 export function parseImages(bytes: Uint8Array, file: string): IdxImages {
   expectMagic(bytes, file, IMAGES_MAGIC, 'image');
-  const {
-    dims: [count, rows, cols],
-    data,
-  } = parseIdx(bytes, file);
+  const { dims, data } = parseIdx(bytes, file);
+  const [count, rows, cols] = dims;
   if (rows === 0 || cols === 0) throw new UserError(`${file}: images of ${rows}x${cols} pixels have no pixels`);
   return { count, rows, cols, pixels: data };
 }
@@ -101,10 +99,8 @@ export function parseImages(bytes: Uint8Array, file: string): IdxImages {
 /** Parses an idx1 label file: [count] class indices, each 0..9. */
 export function parseLabels(bytes: Uint8Array, file: string): IdxLabels {
   expectMagic(bytes, file, LABELS_MAGIC, 'label');
-  const {
-    dims: [count],
-    data,
-  } = parseIdx(bytes, file);
+  const { dims, data } = parseIdx(bytes, file);
+  const [count] = dims;
   const bad = data.findIndex((label) => label >= CLASSES);
   if (bad >= 0) throw new UserError(`${file}: label ${data[bad]} at index ${bad} is out of range 0..${CLASSES - 1}`);
   return { count, labels: data };

@@ -50,7 +50,7 @@ export function tableColumns(
   table: CsvTable,
   task: Task,
   targets = [table.columns[table.columns.length - 1]],
-): { features: string[]; targets: string[] } {
+): Columns {
   columnIndices(table, targets, 'target');
   if (new Set(targets).size !== targets.length)
     throw new UserError((n) => `${n('target')} names a column twice: name each target once`, 'target');

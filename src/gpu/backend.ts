@@ -1,5 +1,4 @@
 import type { Backend, SessionOptions, SessionSettings } from '../backend.js';
-import { checkSession } from '../check.js';
 import { type Gpu, type GpuOptions, requestGpu } from './device.js';
 import { deviceKernels, type Kernels } from './kernels.js';
 import { type MatmulChoice, SOFTWARE_CHOICE } from './matmul-variants.js';
@@ -44,7 +43,7 @@ export class WebGpuBackend implements Backend {
    * nothing: the CLI's `--backend auto` falls back to the CPU on it. createSession makes the same checks itself.
    */
   checkFits(settings: SessionSettings): void {
-    makePlan(settings, checkSession(settings), this.tuning.evalRows ?? DEFAULT_EVAL_ROWS, this.gpu.device);
+    makePlan(settings, this.tuning.evalRows ?? DEFAULT_EVAL_ROWS, this.gpu.device);
   }
 
   /** Disposes the sessions still open, then destroys the device if this backend opened it. */
@@ -63,14 +62,9 @@ export async function createWebGpuBackend(
   options: WebGpuBackendOptions = {},
 ): Promise<WebGpuBackend> {
   const gpu = options.gpu ?? (await requestGpu(options));
-  try {
-    const { evalRows, prerecord } = options;
-    const matmul = { ...defaultMatmulChoice(gpu), ...options.matmul };
-    return new WebGpuBackend(gpu, deviceKernels(gpu.device, loader), !options.gpu, { evalRows, matmul, prerecord });
-  } catch (error) {
-    if (!options.gpu) gpu.destroy();
-    throw error;
-  }
+  const { evalRows, prerecord } = options;
+  const matmul = { ...defaultMatmulChoice(gpu), ...options.matmul };
+  return new WebGpuBackend(gpu, deviceKernels(gpu.device, loader), !options.gpu, { evalRows, matmul, prerecord });
 }
 
 /** How matmul variants are picked on this device: a software adapter runs workgroups on a few CPU cores, where

@@ -7,9 +7,9 @@ import type { OptimizerConfig } from '../model/optimizer.js';
 import type { ParamTable } from '../model/params.js';
 import type { Schedule } from '../model/schedule.js';
 import type { ModelSpec } from '../model/spec.js';
-import { BIAS, BIAS_GRAD, MASK, RELU, UPDATE } from './kernels/matmul.js';
+import { BIAS, BIAS_GRAD, MASK, type MatmulArgs, RELU, UPDATE } from './kernels/matmul.js';
 import { type KernelName, type Launch, launch } from './kernels.js';
-import type { MatmulChoice } from './matmul-variants.js';
+import type { MatmulChoice, MatmulForm } from './matmul-variants.js';
 
 /** One dispatch as a layer describes it: which kernel, on which buffers (CPU argument order), with which sizes. */
 export interface DispatchSpec {
@@ -150,20 +150,15 @@ export class NetGraph {
     const fused = fusedRelu(net, training);
     return table.layers.flatMap(({ inSize, outSize, weight, bias }, l): DispatchSpec[] => {
       const hidden = l < last;
-      const matmul: DispatchSpec = {
-        kernel: 'matmul',
-        outputs: [hidden && !fused ? b.pre[l + 1] : b.acts[l + 1]],
-        inputs: [b.acts[l], b.params, b.params],
-        launch: launch.matmul('nt', {
-          m: rows,
-          n: outSize,
-          k: inSize,
-          flags: hidden && fused ? BIAS | RELU : BIAS,
-          bOff: weight.offset,
-          eOff: bias.offset,
-          ...this.force,
-        }),
-      };
+      const output = hidden && !fused ? b.pre[l + 1] : b.acts[l + 1];
+      const matmul = this.matmul('nt', output, [b.acts[l], b.params, b.params], {
+        m: rows,
+        n: outSize,
+        k: inSize,
+        flags: hidden && fused ? BIAS | RELU : BIAS,
+        bOff: weight.offset,
+        eOff: bias.offset,
+      });
       return !hidden || fused ? [matmul] : [matmul, this.activation(rows * outSize, l + 1, training, false)];
     });
   }
@@ -187,16 +182,11 @@ export class NetGraph {
     const last = table.layers.length - 1;
     const classes = table.layers[last].outSize;
     const buffers = { outputs: [b.deltas[last + 1], b.losses], inputs: [b.acts[last + 1], b.batchLabels] };
-    if (net.task === 'regression') {
+    if (net.task === 'regression')
       return { kernel: 'mse_targets', ...buffers, launch: launch.mseTargets(rows, classes) };
-    }
-    return net.loss === 'mse'
-      ? { kernel: 'mse_onehot', ...buffers, launch: launch.mseOnehot(rows, classes) }
-      : {
-          kernel: 'softmax_cross_entropy',
-          ...buffers,
-          launch: launch.softmaxCrossEntropy(rows, classes, net.labelSmoothing),
-        };
+    if (net.loss === 'mse') return { kernel: 'mse_onehot', ...buffers, launch: launch.mseOnehot(rows, classes) };
+    const smoothed = launch.softmaxCrossEntropy(rows, classes, net.labelSmoothing);
+    return { kernel: 'softmax_cross_entropy', ...buffers, launch: smoothed };
   }
 
   /**
@@ -208,19 +198,13 @@ export class NetGraph {
     const { inSize, outSize, weight } = this.table.layers[l];
     const { b } = this;
     const fused = fusedRelu(this.net, true);
-    const matmul: DispatchSpec = {
-      kernel: 'matmul',
-      outputs: [b.deltas[l]],
-      inputs: [b.deltas[l + 1], b.params, b.acts[l]],
-      launch: launch.matmul('nn', {
-        m: rows,
-        n: inSize,
-        k: outSize,
-        flags: fused ? MASK : 0,
-        bOff: weight.offset,
-        ...this.force,
-      }),
-    };
+    const matmul = this.matmul('nn', b.deltas[l], [b.deltas[l + 1], b.params, b.acts[l]], {
+      m: rows,
+      n: inSize,
+      k: outSize,
+      flags: fused ? MASK : 0,
+      bOff: weight.offset,
+    });
     return fused ? [matmul] : [matmul, this.activation(rows * inSize, l, true, true)];
   }
 
@@ -233,21 +217,20 @@ export class NetGraph {
     const { inSize, outSize, weight, bias } = this.table.layers[l];
     const { b } = this;
     const fused = update.kind === 'fused';
-    return {
-      kernel: 'matmul',
-      outputs: [fused ? b.params : this.gradients()],
-      inputs: [b.deltas[l + 1], b.acts[l], b.acts[l]],
-      launch: launch.matmul('tn', {
-        m: outSize,
-        n: inSize,
-        k: rows,
-        flags: fused ? BIAS_GRAD | UPDATE : BIAS_GRAD,
-        cOff: weight.offset,
-        eOff: bias.offset,
-        lr: fused ? update.lr : 0,
-        ...this.force,
-      }),
-    };
+    return this.matmul('tn', fused ? b.params : this.gradients(), [b.deltas[l + 1], b.acts[l], b.acts[l]], {
+      m: outSize,
+      n: inSize,
+      k: rows,
+      flags: fused ? BIAS_GRAD | UPDATE : BIAS_GRAD,
+      cOff: weight.offset,
+      eOff: bias.offset,
+      lr: fused ? update.lr : 0,
+    });
+  }
+
+  /** A matmul into `output` from inputs a, b and the epilogue operand, its variant picked by shape unless forced. */
+  private matmul(form: MatmulForm, output: GPUBuffer, inputs: GPUBuffer[], args: MatmulArgs): DispatchSpec {
+    return { kernel: 'matmul', outputs: [output], inputs, launch: launch.matmul(form, { ...args, ...this.force }) };
   }
 
   /** The optimiser's one dispatch over the whole flat parameter vector, after every gradient of the step. */

@@ -4,7 +4,7 @@
  * each recorded step where its work is (the buffers themselves are made in ./buffers.ts).
  */
 import type { Dataset, SessionSettings } from '../backend.js';
-import { type CheckedSession, checkInputs } from '../check.js';
+import { type CheckedSession, checkInputs, checkSession } from '../check.js';
 import { type Field, UserError, type Wording } from '../errors.js';
 import { learningRateAt } from '../model/schedule.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
@@ -18,6 +18,8 @@ export const DEFAULT_EVAL_ROWS = 1024;
 export interface EvalPlan {
   count: number;
   batches: number;
+  /** Rows per batch: the session's evalRows. */
+  rows: number;
   /** Rows of the final batch: a set need not be a multiple of evalRows. */
   lastRows: number;
   /** The slot of its first batch in evalOut; batch b reads step-table entry stepsPerEpoch + firstSlot + b. */
@@ -45,16 +47,13 @@ export const SESSION_FIX: Wording = (n) => `use smaller layers or a smaller ${n(
 export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
 
 /**
- * The plan of a session whose settings checkSession has checked, against the device's limits (every limit exceeded is
- * a UserError naming it). It needs no parameters, so a model too large is refused before they are initialised.
+ * The plan of a session, its settings checked (checkSession) and then its sizes against the device's limits (every
+ * limit exceeded is a UserError naming it). It needs no parameters, so a model too large is refused before they are
+ * initialised.
  */
-export function makePlan(
-  settings: SessionSettings,
-  checked: CheckedSession,
-  evalRowsWanted: number,
-  device: GPUDevice,
-): Plan {
+export function makePlan(settings: SessionSettings, evalRowsWanted: number, device: GPUDevice): Plan {
   const { spec, batch, train, test, val } = settings;
+  const checked = checkSession(settings);
   const { table, stepsPerEpoch } = checked;
   const evalCount = Math.max(test?.count ?? 0, val?.count ?? 0) || train.count;
   const evalRows = Math.max(1, Math.min(evalRowsWanted, evalCount));
@@ -105,7 +104,7 @@ export function makePlan(
 /** A set of `count` samples in batches of evalRows, its first batch at evaluation slot firstSlot. */
 export function evalPlan(count: number, evalRows: number, firstSlot: number): EvalPlan {
   const batches = Math.max(1, Math.ceil(count / evalRows));
-  return { count, batches, lastRows: count - (batches - 1) * evalRows || evalRows, firstSlot };
+  return { count, batches, rows: evalRows, lastRows: count - (batches - 1) * evalRows || evalRows, firstSlot };
 }
 
 /** Evaluation batches of the test set, the validation set and the training set: one {loss sum, correct} slot each. */
@@ -228,18 +227,15 @@ export function trainingEntries(settings: SessionSettings, plan: Plan, firstStep
   });
 }
 
-/** The step-table entries of a set's evaluation batches: batch b reads from row b · evalRows, writes its slot. */
-export function evalEntries({ batches, firstSlot }: EvalPlan, evalRows: number): StepEntry[] {
-  return Array.from({ length: batches }, (_, b) => ({ start: b * evalRows, slot: firstSlot + b }));
+/** The step-table entries of a set's evaluation batches: batch b reads from row b · rows, writes its slot. */
+export function evalEntries({ batches, rows, firstSlot }: EvalPlan): StepEntry[] {
+  return Array.from({ length: batches }, (_, b) => ({ start: b * rows, slot: firstSlot + b }));
 }
 
 /** A session's whole table: its training steps from run step 0, then every evaluation batch of every set. */
 export function sessionEntries(settings: SessionSettings, plan: Plan): StepEntry[] {
   const sets = [plan.test, plan.val, plan.train];
-  return [
-    ...trainingEntries(settings, plan, 0),
-    ...sets.flatMap((set) => (set ? evalEntries(set, plan.evalRows) : [])),
-  ];
+  return [...trainingEntries(settings, plan, 0), ...sets.flatMap((set) => (set ? evalEntries(set) : []))];
 }
 
 /** Whether any kernel reads the step table's run-dependent fields (else they are written once, at set-up). */

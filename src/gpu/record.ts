@@ -22,9 +22,8 @@ export const emptyStats = () => ({
   recordMs: 0,
   /** Milliseconds spent recording the next chunk while the GPU ran the current one (off the critical path). */
   prerecordMs: 0,
-  /** Objects made while building the session (buffers include the uniform and staging buffers). */
+  /** Buffers made while building the session, the uniform and staging buffers included. */
   setupBuffers: 0,
-  setupBindGroups: 0,
   /** Objects made after set-up: a training loop that allocates shows up here. */
   buffersAfterSetup: 0,
   bindGroupsAfterSetup: 0,
@@ -62,8 +61,7 @@ export class Resources {
   }
 
   bindGroup(descriptor: GPUBindGroupDescriptor): GPUBindGroup {
-    if (this.settingUp) this.stats.setupBindGroups++;
-    else this.stats.bindGroupsAfterSetup++;
+    if (!this.settingUp) this.stats.bindGroupsAfterSetup++;
     return this.device.createBindGroup(descriptor);
   }
 
@@ -193,7 +191,7 @@ export interface RecordedChunk {
   dispatches: number;
 }
 
-/** A set's dispatches in batches: a batch of evalRows rows, and the final batch of lastRows. */
+/** A set's dispatches in batches: a batch of its plan's rows, and the final batch of lastRows. */
 export interface BatchLists {
   full: Dispatch[];
   last: Dispatch[];
@@ -204,14 +202,13 @@ export async function buildBatchLists(
   res: Resources,
   kernels: Kernels,
   stepTable: GPUBuffer,
-  evalRows: number,
-  { lastRows }: EvalPlan,
+  { rows, lastRows }: EvalPlan,
   batch: (rows: number) => DispatchSpec[],
   label: string,
 ): Promise<BatchLists> {
-  const full = await buildDispatches(res, kernels, batch(evalRows), stepTable, label);
+  const full = await buildDispatches(res, kernels, batch(rows), stepTable, label);
   const last =
-    lastRows === evalRows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, `last ${label}`);
+    lastRows === rows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, `last ${label}`);
   return { full, last };
 }
 
@@ -244,10 +241,9 @@ export class Recorder {
   chunk(step: Dispatch[], first: number, count: number): RecordedChunk {
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    const counted = emptyStats();
-    for (let s = first; s < first + count; s++) record(pass, step, s, this.stride, counted);
+    for (let s = first; s < first + count; s++) record(pass, step, s, this.stride, emptyStats());
     pass.end();
-    return { first, count, commands: encoder.finish(), dispatches: counted.dispatches };
+    return { first, count, commands: encoder.finish(), dispatches: count * step.length };
   }
 
   /**

@@ -13,7 +13,7 @@ import {
   type SessionSettings,
   type TrainingSession,
 } from '../backend.js';
-import { checkSession, startingState } from '../check.js';
+import { startingState } from '../check.js';
 import { allocateBuffers, uploadSet } from './buffers.js';
 import type { Gpu } from './device.js';
 import { type NetBuffers, NetGraph, updateRule } from './graph.js';
@@ -85,9 +85,6 @@ export class WebGpuSession implements TrainingSession {
   /** Dispatches recorded per training step (see NetGraph.trainStep); none when evaluateOnly. */
   readonly dispatchesPerStep: number;
   private readonly device: GPUDevice;
-  private readonly plan: Plan;
-  private readonly buffers: NetBuffers;
-  private readonly recorder: Recorder;
   private orderSteps = 0;
   /** The run step that the step table's training entries start at. */
   private tableFirstStep = 0;
@@ -103,13 +100,10 @@ export class WebGpuSession implements TrainingSession {
     private readonly onDispose: () => void,
     private readonly prerecord: boolean,
   ) {
-    this.plan = parts.plan;
-    this.buffers = parts.buffers;
-    this.recorder = parts.recorder;
-    this.device = parts.res.device;
     this.stats = parts.res.stats;
-    this.stepsPerEpoch = this.plan.stepsPerEpoch;
-    this.evalRows = this.plan.evalRows;
+    this.device = parts.res.device;
+    this.stepsPerEpoch = parts.plan.stepsPerEpoch;
+    this.evalRows = parts.plan.evalRows;
     this.dispatchesPerStep = parts.step.length;
   }
 
@@ -126,9 +120,8 @@ export class WebGpuSession implements TrainingSession {
   ): Promise<WebGpuSession> {
     const { matmul = {}, onDispose = () => {}, prerecord = true, evalRows = DEFAULT_EVAL_ROWS } = tuning;
     gpu.check();
-    const checked = checkSession(options);
-    const plan = makePlan(options, checked, evalRows, gpu.device);
-    const start = startingState(options, checked);
+    const plan = makePlan(options, evalRows, gpu.device);
+    const start = startingState(options, plan);
     const { table, stepsPerEpoch } = plan;
     const res = new Resources(gpu);
     try {
@@ -147,15 +140,7 @@ export class WebGpuSession implements TrainingSession {
           const setPlan = plan[which];
           if (!set || !setPlan) continue;
           const batch = (rows: number) => graph.evalBatch(set, rows);
-          evals[which] = await buildBatchLists(
-            res,
-            kernels,
-            stepTable,
-            evalRows,
-            setPlan,
-            batch,
-            `${which} eval batch`,
-          );
+          evals[which] = await buildBatchLists(res, kernels, stepTable, setPlan, batch, `${which} eval batch`);
         }
         const stagingBytes = Math.max(stepsPerEpoch * 4, evalSlots(plan) * 8, table.total * 4);
         const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
@@ -186,18 +171,18 @@ export class WebGpuSession implements TrainingSession {
     // The run-dependent fields of the step table follow the epoch's first step, when a kernel reads them.
     const table =
       runDependent(this.options) && firstStep !== this.tableFirstStep
-        ? encodeStepTable(trainingEntries(this.options, this.plan, firstStep), this.recorder.stride)
+        ? encodeStepTable(trainingEntries(this.options, this.parts.plan, firstStep), this.parts.recorder.stride)
         : null;
     this.tableFirstStep = firstStep;
     void this.serial(async () => {
-      this.device.queue.writeBuffer(this.buffers.order, 0, copy);
+      this.device.queue.writeBuffer(this.parts.buffers.order, 0, copy);
       this.stats.writes++;
       if (table) {
         this.device.queue.writeBuffer(this.parts.stepTable, 0, table);
         this.stats.writes++;
       }
     });
-    this.orderSteps = Math.min(this.plan.stepsPerEpoch, Math.floor(order.length / batch));
+    this.orderSteps = Math.min(this.parts.plan.stepsPerEpoch, Math.floor(order.length / batch));
   }
 
   async trainSteps(first: number, count: number): Promise<number> {
@@ -218,13 +203,13 @@ export class WebGpuSession implements TrainingSession {
       this.ahead = null;
       if (!chunk || chunk.first !== first || chunk.count !== count) {
         const start = performance.now();
-        chunk = this.recorder.chunk(this.parts.step, first, count);
+        chunk = this.parts.recorder.chunk(this.parts.step, first, count);
         this.stats.recordMs += performance.now() - start;
       }
       this.stats.computePasses++;
       this.stats.dispatches += chunk.dispatches;
       if (first === 0) this.epochChunk = count;
-      const raw = await this.recorder.readBack(this.buffers.losses, first * 4, count * 4, {
+      const raw = await this.parts.recorder.readBack(this.parts.buffers.losses, first * 4, count * 4, {
         commands: [chunk.commands],
         afterSubmit: () => this.recordAhead(first, count),
       });
@@ -241,27 +226,29 @@ export class WebGpuSession implements TrainingSession {
    */
   private recordAhead(first: number, count: number): void {
     if (!this.prerecord || this.disposed) return;
-    const steps = this.plan.stepsPerEpoch;
+    const steps = this.parts.plan.stepsPerEpoch;
     const next = first + count;
     const start = performance.now();
     this.ahead =
       next < steps
-        ? this.recorder.chunk(this.parts.step, next, Math.min(count, steps - next))
-        : this.recorder.chunk(this.parts.step, 0, Math.min(this.epochChunk || count, steps));
+        ? this.parts.recorder.chunk(this.parts.step, next, Math.min(count, steps - next))
+        : this.parts.recorder.chunk(this.parts.step, 0, Math.min(this.epochChunk || count, steps));
     this.stats.prerecordMs += performance.now() - start;
   }
 
   async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
     this.live();
-    const plan = this.plan[which];
+    const plan = this.parts.plan[which];
     const lists = this.parts.evals[which];
     if (!plan || !lists) throw new Error(`evaluate("${which}") on a session without ${SET_NAMES[which]}`);
     const { count, batches, firstSlot } = plan;
     if (count === 0) return { loss: NaN, accuracy: NaN };
     return this.serial(async () => {
       const encoder = this.device.createCommandEncoder();
-      this.recorder.batches(encoder, lists, batches, this.plan.stepsPerEpoch + firstSlot);
-      const raw = await this.recorder.readBack(this.buffers.evalOut, firstSlot * 8, batches * 8, { encoder });
+      this.parts.recorder.batches(encoder, lists, batches, this.parts.plan.stepsPerEpoch + firstSlot);
+      const raw = await this.parts.recorder.readBack(this.parts.buffers.evalOut, firstSlot * 8, batches * 8, {
+        encoder,
+      });
       const lossSums = new Float32Array(raw);
       const corrects = new Uint32Array(raw);
       let loss = 0;
@@ -281,9 +268,9 @@ export class WebGpuSession implements TrainingSession {
    */
   async predict(set: Dataset): Promise<Float32Array> {
     this.live();
-    const plan = predictionPlan(this.plan, this.options.spec, set, this.device);
+    const plan = predictionPlan(this.parts.plan, this.options.spec, set, this.device);
     if (!plan) return new Float32Array(0);
-    const { table, evalRows } = this.plan;
+    const { table, evalRows } = this.parts.plan;
     const classes = table.layers[table.layers.length - 1].outSize;
     const bytes = set.count * classes * 4;
     const { kernels, graph, buffers } = this.parts;
@@ -292,28 +279,24 @@ export class WebGpuSession implements TrainingSession {
       try {
         const { lists, outputs, staging } = await scoped(this.device, 'the prediction', PREDICTION_FIX, async () => {
           // The session's own sets are on the GPU already (eval predicts its test set).
-          const { train, test, val, spec } = this.options;
-          const data =
-            (set === test && buffers.test) ||
-            (set === val && buffers.val) ||
-            (set === train && buffers.train) ||
-            uploadSet(res, 'predict', set, spec);
-          const stepTable = createStepTable(res, evalEntries(plan, evalRows));
+          const own = (['test', 'val', 'train'] as const).find((which) => this.options[which] === set);
+          const data = (own && buffers[own]) || uploadSet(res, 'predict', set, this.options.spec);
+          const stepTable = createStepTable(res, evalEntries(plan));
           const batch = (rows: number) => graph.predictBatch(data, rows);
           return {
-            lists: await buildBatchLists(res, kernels, stepTable, evalRows, plan, batch, 'predict batch'),
+            lists: await buildBatchLists(res, kernels, stepTable, plan, batch, 'predict batch'),
             outputs: res.buffer('predictions', bytes, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
             staging: res.buffer('predictions read back', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
           };
         });
         // Each batch's outputs lie in acts[last] only until the next batch: copied out between the passes.
-        const logits = this.buffers.acts[table.layers.length];
+        const logits = this.parts.buffers.acts[table.layers.length];
         const encoder = this.device.createCommandEncoder();
-        this.recorder.batches(encoder, lists, plan.batches, 0, (b) => {
+        this.parts.recorder.batches(encoder, lists, plan.batches, 0, (b) => {
           const rows = b === plan.batches - 1 ? plan.lastRows : evalRows;
           encoder.copyBufferToBuffer(logits, 0, outputs, b * evalRows * classes * 4, rows * classes * 4);
         });
-        return new Float32Array(await this.recorder.readBack(outputs, 0, bytes, { encoder, staging }));
+        return new Float32Array(await this.parts.recorder.readBack(outputs, 0, bytes, { encoder, staging }));
       } finally {
         res.destroy();
       }
@@ -323,7 +306,7 @@ export class WebGpuSession implements TrainingSession {
   async readParams(): Promise<Float32Array> {
     this.live();
     return this.serial(async () => {
-      const raw = await this.recorder.readBack(this.buffers.params, 0, this.plan.table.total * 4);
+      const raw = await this.parts.recorder.readBack(this.parts.buffers.params, 0, this.parts.plan.table.total * 4);
       return new Float32Array(raw);
     });
   }
@@ -333,8 +316,8 @@ export class WebGpuSession implements TrainingSession {
     this.live();
     return this.serial(async () => {
       const slots: Float32Array[] = [];
-      for (const buffer of this.buffers.optState) {
-        slots.push(new Float32Array(await this.recorder.readBack(buffer, 0, this.plan.table.total * 4)));
+      for (const buffer of this.parts.buffers.optState) {
+        slots.push(new Float32Array(await this.parts.recorder.readBack(buffer, 0, this.parts.plan.table.total * 4)));
       }
       return slots;
     });

@@ -1,8 +1,6 @@
 /**
- * WGSL comes from shaders/<name>.wgsl and nowhere else (the kernel names: src/gpu/kernels.ts). Node reads the files
- * (shaders-node.ts); a browser build supplies a loader over Vite's `import.meta.glob('../../shaders/*.wgsl',
- * { query: '?raw', eager: true, import: 'default' })`, keyed by the same names. Either way there is one copy of each
- * shader.
+ * WGSL comes from shaders/<name>.wgsl only: Node reads the files (shaders-node.ts), a browser build passes Vite's
+ * `import.meta.glob('../../shaders/*.wgsl', { query: '?raw', eager: true, import: 'default' })` to loaderFromFiles.
  */
 export type ShaderLoader = (name: string) => string;
 

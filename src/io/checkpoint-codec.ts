@@ -24,7 +24,6 @@ import {
   paramTensors,
   specFromMetadata,
   specMetadata,
-  VERSIONS,
 } from './model-codec.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
@@ -72,14 +71,8 @@ export function encodeCheckpoint({ spec, options, data, state }: Checkpoint): Ui
     ...optimizerSlots(optimizer).flatMap((slot, i) => paramTensors(spec, state.optimizer[i], `optimizer.${slot}.`)),
     ...(state.bestParams ? paramTensors(spec, state.bestParams, 'best.') : []),
   ];
-  const position = {
-    step: state.step,
-    epoch: state.epoch,
-    epochStep: state.epochStep,
-    shuffleState: state.shuffleState,
-    epochLossSum: state.epochLossSum,
-    history: state.history,
-  };
+  // Where the run stands: everything of its state but the tensors.
+  const { params: _params, optimizer: _slots, bestParams: _best, ...position } = state;
   return encodeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
     version: formatVersion(spec),
@@ -96,11 +89,6 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     throw new UserError(
       (n) => `${file}: not a checkpoint (no ${CHECKPOINT_FORMAT} metadata): give ${n('savedCheckpoint')}`,
       'savedCheckpoint',
-    );
-  }
-  if (!VERSIONS.includes(metadata.version)) {
-    throw new UserError(
-      `${file}: checkpoint version ${metadata.version}, this program reads versions ${VERSIONS.join(' and ')}`,
     );
   }
   const spec = specFromMetadata(metadata, file);
@@ -120,16 +108,13 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   const options = readOptions(json('options'), bad);
   const data = json('data');
   const position = json('position');
-  const num = (object: Record<string, unknown>, key: string): number => {
-    const value = object[key];
-    if (typeof value !== 'number' || !Number.isFinite(value)) bad(`${key} is not a number`);
-    return value as number;
-  };
   // The numbers `required` of an object, and those of `optional` that it has.
   const numbers = <T>(object: Record<string, unknown>, required: string[], optional: readonly string[] = []): T => {
-    const out: Record<string, number> = {};
-    for (const key of required) out[key] = num(object, key);
-    for (const key of optional) if (object[key] !== undefined) out[key] = num(object, key);
+    const out: Record<string, unknown> = {};
+    for (const key of [...required, ...optional.filter((name) => object[name] !== undefined)]) {
+      out[key] = object[key];
+      if (typeof out[key] !== 'number' || !Number.isFinite(out[key])) bad(`${key} is not a number`);
+    }
     return out as T;
   };
   const shuffleState = position.shuffleState;

@@ -3,7 +3,7 @@ import { paramTable, view } from '../model/params.js';
 import { type ModelSpec, makeSpec } from '../model/spec.js';
 import type { TableDescription } from '../model/table.js';
 import { parseSetting } from '../train/resolve.js';
-import { MODEL_SETTINGS, type ModelSettingName, SETTINGS, type Value } from '../train/settings.js';
+import { MODEL_SETTINGS, SETTINGS, type Value } from '../train/settings.js';
 import { decodeSafetensors, encodeSafetensors, modelFileFix, type Tensor } from './safetensors.js';
 
 /** The format names in __metadata__: a model file and a checkpoint. */
@@ -13,23 +13,23 @@ export const CHECKPOINT_FORMAT = 'webgpu-mlp-checkpoint';
  * The layouts of model files and checkpoints this program reads: 1, an image classifier; 2 adds the task and a
  * table's description. A file is written in the oldest layout that holds it, which older programs then read.
  */
-export const VERSIONS = ['1', '2'];
+const VERSIONS = ['1', '2'];
 export const formatVersion = (spec: ModelSpec): string => (spec.data || spec.task !== 'classification' ? '2' : '1');
 
-/** The table description's keys in __metadata__, each a JSON list. */
-const DATA_KEYS = {
-  features: 'features',
-  featureMean: 'feature_mean',
-  featureStd: 'feature_std',
-  targets: 'targets',
-  classes: 'classes',
-  classType: 'class_type',
-  targetMean: 'target_mean',
-  targetStd: 'target_std',
-} as const satisfies Record<keyof TableDescription, string>;
+/** The table description's fields, each in __metadata__ as a JSON list under its keyOf. */
+const DATA_FIELDS: readonly (keyof TableDescription)[] = [
+  'features',
+  'featureMean',
+  'featureStd',
+  'targets',
+  'classes',
+  'classType',
+  'targetMean',
+  'targetStd',
+];
 
-/** A metadata key: the setting's name in snake_case, as the other keys are written. */
-const keyOf = (name: ModelSettingName) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** A metadata key: a setting's or a description field's name in snake_case. */
+const keyOf = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** The settings the metadata gives, read and checked as their flags are; the activation and loss are in every file. */
 function settingsFromMetadata(metadata: Record<string, string>): Partial<ModelSpec> {
@@ -54,9 +54,9 @@ export function specMetadata(spec: ModelSpec): Record<string, string> {
   metadata.input_std = String(spec.inputStd);
   if (formatVersion(spec) === '1') return metadata;
   metadata.task = spec.task;
-  for (const [field, key] of Object.entries(DATA_KEYS)) {
-    const value = spec.data?.[field as keyof TableDescription];
-    if (value !== undefined) metadata[key] = JSON.stringify(value);
+  for (const field of DATA_FIELDS) {
+    const value = spec.data?.[field];
+    if (value !== undefined) metadata[keyOf(field)] = JSON.stringify(value);
   }
   return metadata;
 }
@@ -65,7 +65,8 @@ export function specMetadata(spec: ModelSpec): Record<string, string> {
 function dataFromMetadata(metadata: Record<string, string>): TableDescription | undefined {
   if (metadata.features === undefined) return undefined;
   const data: Record<string, unknown> = {};
-  for (const [field, key] of Object.entries(DATA_KEYS)) {
+  for (const field of DATA_FIELDS) {
+    const key = keyOf(field);
     const text = metadata[key];
     if (text === undefined) continue;
     try {
@@ -91,7 +92,15 @@ export function encodeModel(spec: ModelSpec, params: Float32Array): Uint8Array {
   });
 }
 
+/** The spec in a model file's or a checkpoint's metadata, of a layout this program reads. */
 export function specFromMetadata(metadata: Record<string, string>, file: string): ModelSpec {
+  if (!VERSIONS.includes(metadata.version)) {
+    throw new UserError(
+      `${file}: ${metadata.format === MODEL_FORMAT ? 'model file' : 'checkpoint'} version ` +
+        `${metadata.version ?? '(none)'}, this program reads versions ${VERSIONS.join(' and ')}: ` +
+        'read it with the webgpu-mlp that wrote it, or train the model again',
+    );
+  }
   try {
     if (typeof metadata.layers !== 'string') throw new UserError('no layer sizes');
     const data = dataFromMetadata(metadata);
@@ -148,13 +157,6 @@ export function decodeModel(bytes: Uint8Array, file: string): { spec: ModelSpec;
     throw new UserError(
       (n) => `${file}: safetensors file without webgpu-mlp metadata: give ${n('savedModel')}`,
       'savedModel',
-    );
-  }
-  if (metadata.format === MODEL_FORMAT && !VERSIONS.includes(metadata.version)) {
-    throw new UserError(
-      `${file}: model file version ${metadata.version ?? '(none)'}, ` +
-        `this program reads versions ${VERSIONS.join(' and ')}: ` +
-        'read it with the webgpu-mlp that wrote it, or train the model again',
     );
   }
   const spec = specFromMetadata(metadata, file);

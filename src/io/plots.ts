@@ -8,6 +8,22 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A text element at (x, y), its content as markup (escaped already). */
+const text = (x: number, y: number, content: string | number, attributes = 'text-anchor="middle"') =>
+  `<text x="${x}" y="${y}" ${attributes}>${content}</text>`;
+
+/** A white page of `width` by `height` with `title` centred at its top. */
+const page = (width: number, height: number, title: string) => [
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}" ${FONT}>`,
+  `<rect width="${width}" height="${height}" fill="white"/>`,
+  text(width / 2, 18, escapeXml(title), 'text-anchor="middle" font-size="14"'),
+];
+
+/** A label turned to run up the page, centred at (x, y). */
+const upward = (x: number, y: number, content: string) =>
+  `<text transform="translate(${x},${y}) rotate(-90)" text-anchor="middle">${escapeXml(content)}</text>`;
+
 /** Round tick values covering [low, high]: steps of 1, 2 or 5 times a power of ten, about `count` of them. */
 export function ticks(low: number, high: number, count = 5): number[] {
   if (!(high > low)) return [low];
@@ -26,18 +42,12 @@ interface Series {
   points: [number, number][];
 }
 
+/** A panel's title, y axis label, series, y range and tick format. */
+type Panel = [title: string, yLabel: string, series: Series[], yRange: [number, number], format: (v: number) => string];
+
 /** One panel of line series over shared axes, at (x, y) with the given size. */
-function panel(
-  x: number,
-  y: number,
-  width: number,
-  height: number,
-  title: string,
-  yLabel: string,
-  series: Series[],
-  yRange: [number, number],
-  format: (v: number) => string,
-): string {
+function panel(x: number, y: number, width: number, height: number, spec: Panel): string {
+  const [title, yLabel, series, [y0, y1], format] = spec;
   const left = 56,
     right = 12,
     top = 28,
@@ -47,24 +57,17 @@ function panel(
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const x0 = Math.min(...xs, 1);
   const x1 = Math.max(...xs, x0 + 1);
-  const [y0, y1] = yRange;
   const px = (v: number) => x + left + ((v - x0) / (x1 - x0)) * w;
   const py = (v: number) => y + top + h - ((v - y0) / (y1 - y0)) * h;
   const parts: string[] = [];
-  parts.push(
-    `<text x="${x + left + w / 2}" y="${y + 18}" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`,
-  );
+  parts.push(text(x + left + w / 2, y + 18, escapeXml(title), 'text-anchor="middle" font-weight="bold"'));
   for (const t of ticks(y0, y1)) {
     parts.push(`<line x1="${x + left}" x2="${x + left + w}" y1="${py(t)}" y2="${py(t)}" stroke="#ddd"/>`);
-    parts.push(`<text x="${x + left - 6}" y="${py(t) + 4}" text-anchor="end">${format(t)}</text>`);
+    parts.push(text(x + left - 6, py(t) + 4, format(t), 'text-anchor="end"'));
   }
   const xTicks = ticks(x0, x1, Math.min(10, Math.max(1, Math.round(x1 - x0)))).filter((t) => Number.isInteger(t));
-  for (const t of xTicks) parts.push(`<text x="${px(t)}" y="${y + top + h + 16}" text-anchor="middle">${t}</text>`);
-  parts.push(`<text x="${x + left + w / 2}" y="${y + height - 6}" text-anchor="middle">epoch</text>`);
-  parts.push(
-    `<text transform="translate(${x + 14},${y + top + h / 2}) rotate(-90)" ` +
-      `text-anchor="middle">${escapeXml(yLabel)}</text>`,
-  );
+  for (const t of xTicks) parts.push(text(px(t), y + top + h + 16, t));
+  parts.push(text(x + left + w / 2, y + height - 6, 'epoch'), upward(x + 14, y + top + h / 2, yLabel));
   parts.push(`<rect x="${x + left}" y="${y + top}" width="${w}" height="${h}" fill="none" stroke="#888"/>`);
   series.forEach((s, i) => {
     if (s.points.length === 0) return;
@@ -77,7 +80,7 @@ function panel(
       `<line x1="${x + left + w - 70}" x2="${x + left + w - 52}" y1="${ly - 4}" y2="${ly - 4}" ` +
         `stroke="${s.colour}" stroke-width="2"/>`,
     );
-    parts.push(`<text x="${x + left + w - 46}" y="${ly}">${escapeXml(s.name)}</text>`);
+    parts.push(text(x + left + w - 46, ly, escapeXml(s.name), 'text-anchor="start"'));
   });
   return parts.join('\n');
 }
@@ -100,9 +103,7 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
   const loss = series('trainLoss', 'testLoss', 'valLoss');
   const lossTop = Math.max(...values(loss), 1e-3) * 1.05;
   const regression = history.some((r) => r.testR2 !== undefined);
-  const panels: [string, string, Series[], [number, number], (v: number) => string][] = [
-    ['loss', 'mean loss', loss, [0, lossTop], (v) => v.toFixed(2)],
-  ];
+  const panels: Panel[] = [['loss', 'mean loss', loss, [0, lossTop], (v) => v.toFixed(2)]];
   if (regression) {
     const rmse = series('trainRMSE', 'testRMSE', 'valRMSE');
     const r2 = series(null, 'testR2', 'valR2');
@@ -120,13 +121,8 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
   const width = each * panels.length;
   const height = 380;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-      `viewBox="0 0 ${width} ${height}" ${FONT}>`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
-    ...panels.map(([name, label, list, range, format], i) =>
-      panel(i * each, 24, each, height - 24, name, label, list, range, format),
-    ),
+    ...page(width, height, title),
+    ...panels.map((p, i) => panel(i * each, 24, each, height - 24, p)),
     '</svg>',
     '',
   ].join('\n');
@@ -147,17 +143,14 @@ export function confusionSvg(confusion: ArrayLike<number>, classes: number, titl
   const width = left + classes * cell + extra;
   const height = top + classes * cell + 20;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-      `viewBox="0 0 ${width} ${height}" ${FONT}>`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
-    `<text x="${left + (classes * cell) / 2}" y="${top - 30}" text-anchor="middle">predicted</text>`,
-    `<text transform="translate(20,${top + (classes * cell) / 2}) rotate(-90)" text-anchor="middle">true class</text>`,
-    `<text x="${left + classes * cell + extra / 2}" y="${top - 12}" text-anchor="middle">accuracy</text>`,
+    ...page(width, height, title),
+    text(left + (classes * cell) / 2, top - 30, 'predicted'),
+    upward(20, top + (classes * cell) / 2, 'true class'),
+    text(left + classes * cell + extra / 2, top - 12, 'accuracy'),
   ];
   for (let c = 0; c < classes; c++) {
-    parts.push(`<text x="${left + c * cell + cell / 2}" y="${top - 10}" text-anchor="middle">${short(c)}</text>`);
-    parts.push(`<text x="${left - 10}" y="${top + c * cell + cell / 2 + 4}" text-anchor="end">${label(c)}</text>`);
+    parts.push(text(left + c * cell + cell / 2, top - 10, short(c)));
+    parts.push(text(left - 10, top + c * cell + cell / 2 + 4, label(c), 'text-anchor="end"'));
   }
   for (let t = 0; t < classes; t++) {
     let total = 0;
@@ -177,18 +170,12 @@ export function confusionSvg(confusion: ArrayLike<number>, classes: number, titl
       );
       if (count > 0) {
         const ink = strength > 0.6 ? 'white' : 'black';
-        parts.push(
-          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" ` +
-            `fill="${ink}" font-size="11">${count}</text>`,
-        );
+        parts.push(text(x + cell / 2, y + cell / 2 + 4, count, `text-anchor="middle" fill="${ink}" font-size="11"`));
       }
     }
     const accuracy = total > 0 ? confusion[t * classes + t] / total : NaN;
-    const label = Number.isNaN(accuracy) ? '-' : `${(100 * accuracy).toFixed(1)}%`;
-    parts.push(
-      `<text x="${left + classes * cell + extra / 2}" y="${top + t * cell + cell / 2 + 4}" ` +
-        `text-anchor="middle">${label}</text>`,
-    );
+    const shown = Number.isNaN(accuracy) ? '-' : `${(100 * accuracy).toFixed(1)}%`;
+    parts.push(text(left + classes * cell + extra / 2, top + t * cell + cell / 2 + 4, shown));
   }
   parts.push('</svg>', '');
   return parts.join('\n');

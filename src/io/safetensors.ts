@@ -35,13 +35,11 @@ export function encodeSafetensors(tensors: Tensor[], metadata: Record<string, st
 /** The fix for a model file this program cannot read, for every such error. */
 export const modelFileFix: Wording = (n) => `give ${n('savedModel')}, or ${n('savedCheckpoint')}`;
 
-export interface Safetensors {
-  tensors: Map<string, Tensor>;
-  metadata: Record<string, string>;
-}
-
 /** Parses a safetensors file, checking every size against the real length before allocating. */
-export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  file: string,
+): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   const fail = (what: string): never => {
     throw new UserError(
       (n) => `${file}: not a valid safetensors model file: ${what}; ${modelFileFix(n)}`,

@@ -1,13 +1,7 @@
 /**
- * The counter-based random numbers behind dropout: a pure function of (seed, step, layer, element index) with no
- * state to carry, so any step can be repeated (resume, a GPU replaying the CPU) and every element is drawn
- * independently, in parallel.
- *
- * It is MurmurHash3's 32-bit hash (Austin Appleby, public domain) of the three little-endian words step, layer,
- * index, keyed by the seed: multiplies wrap modulo 2^32, shifts and rotations are on u32, nothing else. The WGSL
- * kernel that drops units (shaders/activation.wgsl) must compute exactly this, bit for bit: `x * c` on u32 is
- * Math.imul(x, c) >>> 0 here, and rotl is (x << k) | (x >> (32 - k)). test/dropout.test.ts pins it to MurmurHash3's
- * published test vectors.
+ * Dropout's counter-based random numbers: MurmurHash3_x86_32 (public domain) of the words (step, layer, index) keyed
+ * by the seed, stateless so that any step repeats (a resume, the GPU replaying the CPU). activation.wgsl computes it
+ * bit for bit (u32 products wrap as Math.imul does); test/dropout.test.ts pins it to MurmurHash3's test vectors.
  */
 
 const C1 = 0xcc9e2d51;
@@ -26,7 +20,7 @@ function mixWord(h: number, word: number): number {
 }
 
 /** MurmurHash3_x86_32's finaliser: every input bit reaches every output bit. */
-function fmix32(h: number): number {
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

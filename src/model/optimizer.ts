@@ -1,8 +1,7 @@
 /**
- * Optimiser settings with PyTorch's update rules and defaults (torch.optim.SGD, Adam, AdamW, RMSprop), the names of
- * the state each keeps, and the per-step scalars a kernel needs. The updates themselves are in src/cpu/updates.ts (and
- * their GPU twins in shaders/); their state is one flat Float32Array per slot, laid out like the parameters (the
- * parameter table drives it), so checkpoints name each slot's tensors after the parameters they belong to.
+ * Optimiser settings with PyTorch's update rules and defaults (torch.optim.SGD, Adam, AdamW, RMSprop), their state's
+ * slot names and per-step scalars. The updates are in src/cpu/updates.ts and shaders/; each slot is one flat array
+ * laid out like the parameters, so checkpoints name its tensors after theirs.
  */
 import { type Field, UserError } from '../errors.js';
 import { checkOneOf } from './spec.js';

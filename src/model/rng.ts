@@ -2,7 +2,7 @@
  * Seeded pseudo-random numbers: xoshiro128** seeded through splitmix32, so that every run with the same seed
  * initialises and shuffles identically on every platform.
  */
-import { rotl } from './counter-hash.js';
+import { fmix32, rotl } from './counter-hash.js';
 
 export class Rng {
   private s = new Uint32Array(4);
@@ -10,12 +10,9 @@ export class Rng {
   constructor(seed: number) {
     let x = seed >>> 0;
     for (let i = 0; i < 4; i++) {
-      // splitmix32: spreads a small seed over the whole 128-bit state.
+      // splitmix32, whose mix is MurmurHash3's finaliser: spreads a small seed over the whole 128-bit state.
       x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      this.s[i] = (z ^ (z >>> 16)) >>> 0;
+      this.s[i] = fmix32(x);
     }
   }
 

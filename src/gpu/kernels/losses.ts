@@ -1,8 +1,7 @@
 /**
- * The loss kernels, each one workgroup whose threads' sums are reduced in a fixed order: softmax_cross_entropy.wgsl,
- * mse_onehot.wgsl and mse_targets.wgsl (a training batch's loss and output gradient; CPU references
- * softmaxCrossEntropy, mseOneHot, mseTargets) and argmax_count.wgsl (an evaluation batch's correct count and loss
- * sum; argmaxCount and modelLoss).
+ * The loss kernels, one workgroup each, its threads' sums reduced in a fixed order: softmax_cross_entropy, mse_onehot
+ * and mse_targets (a training batch's loss and output gradient; CPU softmaxCrossEntropy, mseOneHot, mseTargets) and
+ * argmax_count (an evaluation batch's correct count and loss sum; CPU argmaxCount and modelLoss).
  */
 import { LOSSES, type Loss, type Task } from '../../model/spec.js';
 import { defineKernel, f32Bits, kindConstants, words } from './define.js';
