@@ -67,13 +67,13 @@ TABLES = {
 # 98.5, 98.2%); the test split was not looked at.
 TUNED = {
     "breast_cancer": {"sklearn": {"hidden_layer_sizes": (100,), "alpha": 1.0, "max_iter": 1000},
-                      "ours": ["--hidden", "100", "--optimizer", "adam", "--batch", "200", "--epochs", "300",
+                      "ours": ["--hidden", "100", "--optimizer", "adam", "--batch-size", "200", "--epochs", "300",
                                "--weight-decay", "0.02"]},
     "wine": {"sklearn": {"hidden_layer_sizes": (16,), "alpha": 10.0, "max_iter": 1000},
-             "ours": ["--hidden", "16", "--optimizer", "adam", "--batch", "142", "--epochs", "800",
+             "ours": ["--hidden", "16", "--optimizer", "adam", "--batch-size", "142", "--epochs", "800",
                       "--weight-decay", "0.07"]},
     "diabetes": {"sklearn": {"hidden_layer_sizes": (8,), "alpha": 1.0, "max_iter": 1000},
-                 "ours": ["--hidden", "8", "--optimizer", "adam", "--batch", "200", "--epochs", "400",
+                 "ours": ["--hidden", "8", "--optimizer", "adam", "--batch-size", "200", "--epochs", "400",
                           "--weight-decay", "0.005"]},
 }
 GRID = {"hidden_layer_sizes": [(8,), (16,), (64,), (100,), (64, 32)], "alpha": [1e-4, 1e-2, 1.0, 10.0]}
