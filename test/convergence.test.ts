@@ -6,9 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { apiName } from '../src/api/wording.js';
+import { cliName } from '../src/cli/failure.js';
 import { MLP } from '../src/index.js';
 import { Rng } from '../src/model/rng.js';
-import { CONVERGENCE, convergence } from '../src/train/convergence.js';
+import { CONVERGENCE, convergence, convergenceWarning } from '../src/train/convergence.js';
 import { runCli } from './cli-runner.js';
 import { writeCsv } from './table-fixtures.js';
 
@@ -38,7 +40,7 @@ const losses = (...values: number[]) => values.map((trainLoss) => ({ trainLoss }
 
 describe('the convergence rule', () => {
   it("is scikit-learn's: 10 epochs, each lowering the lowest loss before it by no more than 1e-4", () => {
-    expect(CONVERGENCE).toEqual({ epochs: 10, tolerance: 1e-4 });
+    expect(CONVERGENCE).toEqual({ epochs: 10, tolerance: 1e-4, overfit: 0.01 });
     // Each of the last 10 epochs 5e-5 below the one before: settled.
     const settled = [1, 0.5, 0.2, ...Array.from({ length: 10 }, (_, i) => 0.2 - 0.00005 * (i + 1))];
     expect(convergence(losses(...settled))).toMatchObject({ converged: true, epochs: 10 });
@@ -61,6 +63,36 @@ describe('the convergence rule', () => {
       { trainLoss: 0.5, trainEvalLoss: 0.5 },
     ];
     expect(convergence(history)?.converged).toBe(true);
+  });
+
+  it('tells overfitting apart: a held-out loss that ended over 1% above its lowest changes the advice', () => {
+    const train = [1, 0.8, 0.6, 0.4];
+    const withVal = (val: number[], test?: number[]) =>
+      train.map((trainLoss, i) => ({ trainLoss, valLoss: val[i], ...(test ? { testLoss: test[i] } : {}) }));
+    // Validation first, even where the test set's loss fell.
+    const rising = convergence(withVal([0.9, 0.7, 0.75, 0.8], [0.9, 0.8, 0.7, 0.6]))!;
+    expect(rising.converged).toBe(false);
+    expect(rising.heldOutRise?.set).toBe('validation');
+    expect(rising.heldOutRise?.rise).toBeCloseTo(0.8 / 0.7 - 1, 12);
+    expect(convergenceWarning(rising, apiName)).toBe(
+      'the training loss was still falling at the end (60.0% lower over the last 3 epochs), while the validation ' +
+        'loss ended 14.3% above its lowest: the model overfits; stop earlier (earlyStopping) or regularise ' +
+        '(weightDecay, dropout)',
+    );
+    expect(convergenceWarning(rising, cliName)).toMatch(
+      /\(--early-stopping\) or regularise \(--weight-decay, --dropout\)$/,
+    );
+    // Without a validation set, the test set's loss; within 1% of its lowest is noise, not overfitting.
+    const testOnly = train.map((trainLoss, i) => ({ trainLoss, testLoss: [0.9, 0.7, 0.65, 0.655][i] }));
+    expect(convergence(testOnly)!.heldOutRise).toBeUndefined();
+    testOnly[3].testLoss = 0.66;
+    const testRise = convergence(testOnly)!.heldOutRise!;
+    expect(testRise.set).toBe('test');
+    expect(testRise.rise).toBeCloseTo(0.01 / 0.65, 12);
+    // Still falling everywhere: the old advice.
+    expect(convergenceWarning(convergence(withVal([0.9, 0.8, 0.7, 0.6]))!, apiName)).toMatch(
+      /: train longer \(epochs\)/,
+    );
   });
 });
 

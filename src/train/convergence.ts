@@ -6,8 +6,8 @@
  */
 import type { Naming } from '../errors.js';
 
-/** scikit-learn's n_iter_no_change and tol. */
-export const CONVERGENCE = { epochs: 10, tolerance: 1e-4 };
+/** scikit-learn's n_iter_no_change and tol; and how far above its lowest a held-out loss may end before it counts. */
+export const CONVERGENCE = { epochs: 10, tolerance: 1e-4, overfit: 0.01 };
 
 export interface Convergence {
   /** False where the loss was still falling at the end of the last epoch. */
@@ -16,6 +16,11 @@ export interface Convergence {
   epochs: number;
   /** How much lower the last epochs' lowest loss is than the lowest before them, as a fraction of that (0..1). */
   drop: number;
+  /**
+   * Where the held-out loss (validation's, else the test set's) ended more than CONVERGENCE.overfit above its lowest:
+   * the set, and by what fraction. Training longer would then make the model worse, so the advice differs.
+   */
+  heldOutRise?: { set: 'validation' | 'test'; rise: number };
 }
 
 /**
@@ -23,7 +28,7 @@ export interface Convergence {
  * one, steadier than the mean of the epoch's steps); undefined for a run of one epoch, which has nothing to compare.
  */
 export function convergence(
-  history: readonly { trainLoss: number; trainEvalLoss?: number }[],
+  history: readonly { trainLoss: number; trainEvalLoss?: number; valLoss?: number; testLoss?: number }[],
 ): Convergence | undefined {
   const losses = history.map((record) => record.trainEvalLoss ?? record.trainLoss);
   if (losses.length < 2) return undefined;
@@ -36,14 +41,30 @@ export function convergence(
     lowest = Math.min(lowest, loss);
   }
   const drop = before > 0 ? (before - lowest) / before : 0;
-  return { converged: !falling, epochs, drop };
+  return { converged: !falling, epochs, drop, ...heldOutRise(history) };
+}
+
+function heldOutRise(
+  history: readonly { valLoss?: number; testLoss?: number }[],
+): Pick<Convergence, 'heldOutRise'> | undefined {
+  const set = history.every((r) => r.valLoss !== undefined) ? 'validation' : 'test';
+  const losses = history.map((r) => (set === 'validation' ? r.valLoss : r.testLoss));
+  if (losses.some((loss) => loss === undefined)) return undefined;
+  const lowest = Math.min(...(losses as number[]));
+  const rise = lowest > 0 ? (losses[losses.length - 1]! - lowest) / lowest : 0;
+  return rise > CONVERGENCE.overfit ? { heldOutRise: { set, rise } } : undefined;
 }
 
 /** The one line that says a run has not converged and what to do, naming the settings by `name`. */
 export function convergenceWarning(c: Convergence, name: Naming): string {
   const over = c.epochs === 1 ? 'in the last epoch' : `over the last ${c.epochs} epochs`;
-  return (
-    `the training loss was still falling at the end (${(100 * c.drop).toFixed(1)}% lower ${over}): ` +
-    `train longer (${name('epochs')}) or faster (a larger ${name('learningRate')})`
-  );
+  const falling = `the training loss was still falling at the end (${(100 * c.drop).toFixed(1)}% lower ${over})`;
+  if (c.heldOutRise) {
+    const { set, rise } = c.heldOutRise;
+    return (
+      `${falling}, while the ${set} loss ended ${(100 * rise).toFixed(1)}% above its lowest: the model overfits; ` +
+      `stop earlier (${name('earlyStopping')}) or regularise (${name('weightDecay')}, ${name('dropout')})`
+    );
+  }
+  return `${falling}: train longer (${name('epochs')}) or faster (a larger ${name('learningRate')})`;
 }
