@@ -80,14 +80,18 @@ describe('a writer killed at random moments', () => {
         writes += now - expected[kind];
         expected[kind] = now;
         // A temporary file left behind means the kill landed inside a write (after the open, before the rename).
-        if (temps(files[kind]).length > 0) killedMidWrite++;
+        const left = temps(files[kind]).length;
+        if (left > 0) killedMidWrite++;
+        // A writer that finished a write removed what the writers killed before it left: at most its own remains.
+        // (One killed before finishing any write leaves its file to the next writer that finishes one.)
+        if (!Number.isNaN(reported[kind]))
+          expect(left, `${kind} temporary files after kill ${kill}`).toBeLessThanOrEqual(1);
       }
     }
     // The test means something only if the writers wrote, and some kills landed inside a write.
     expect(writes).toBeGreaterThan(25);
     expect(killedMidWrite).toBeGreaterThan(0);
-    // Each writer removed what the ones killed before it left; a final write removes the last one's.
-    expect(temps(files.model).length + temps(files.checkpoint).length).toBeLessThanOrEqual(2);
+    // A final write removes whatever the last writers left.
     saveModel(files.model, WRITER_SPEC, new Float32Array(paramTable(WRITER_SPEC).total));
     saveCheckpoint(files.checkpoint, checkpointOf(0));
     expect(temps(files.model)).toEqual([]);
