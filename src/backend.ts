@@ -1,6 +1,6 @@
 import type { OptimizerConfig } from './model/optimizer.js';
 import type { Schedule } from './model/schedule.js';
-import type { ModelSpec } from './model/spec.js';
+import { labelWidth, type ModelSpec } from './model/spec.js';
 
 /** A labelled set as it is stored: [count, features] row-major inputs and their labels. */
 export interface Dataset {
@@ -95,13 +95,94 @@ export interface TrainingSession {
   dispose(): void;
 }
 
+/** One model of a ModelsSession: what may differ between the models trained together. */
+export interface ModelVariant {
+  /** Initial parameters (copied), or the seed initParams takes once the session fits. */
+  params: Float32Array | { seed: number };
+  learningRate: number;
+  /** The optimiser (default plain SGD): one name in every model of a session, its settings each model's own. */
+  optimizer?: OptimizerConfig;
+  schedule?: Schedule;
+  dropout?: DropoutConfig;
+  /** The rows of the session's training set this model trains on, ascending (default all): k-fold's complement. */
+  trainRows?: Uint32Array;
+  /** Rows of the session's training set that evaluate('val') scores this model on, instead of the validation set. */
+  valRows?: Uint32Array;
+}
+
+/** Models of one spec and batch trained together on shared data: on a GPU, every step of all of them in one pass. */
+export interface ModelsOptions {
+  spec: ModelSpec;
+  batch: number;
+  train: Dataset;
+  test?: Dataset;
+  val?: Dataset;
+  models: ModelVariant[];
+}
+
+/**
+ * Several models trained together, each exactly as it would train alone (modelAlone): the same steps, losses and
+ * parameters. Model i runs floor(its training rows / batch) steps an epoch; a stopped model runs none.
+ */
+export interface ModelsSession {
+  readonly count: number;
+  /** Each model's steps per epoch. */
+  readonly stepsPerEpoch: readonly number[];
+  /**
+   * Sets each model's order for the coming epoch, over its own training rows (0 .. rows-1, as modelAlone numbers
+   * them), and the run step its epoch starts at.
+   */
+  setEpochOrders(orders: readonly Uint32Array[], firstSteps: readonly number[]): void;
+  /** Runs steps first .. first+count-1 of the epoch for each running model that has them: its mean loss, else NaN. */
+  trainSteps(first: number, count: number): Promise<Float64Array>;
+  /** Model `model` takes no more steps; its parameters and optimiser state stay as they are. */
+  stop(model: number): void;
+  /** Each model's loss and accuracy on a set: 'val' on its valRows where it has them, 'train' on its trainRows. */
+  evaluate(set?: EvalSet): Promise<Metrics[]>;
+  /** Each model's last-layer outputs on its rows of a set (as evaluate scores them), without dropout. */
+  outputs(set: EvalSet): Promise<Float32Array[]>;
+  readParams(): Promise<Float32Array[]>;
+  readOptimizerState(): Promise<Float32Array[][]>;
+  dispose(): void;
+}
+
 export interface Backend {
   readonly kind: 'cpu' | 'webgpu';
   /** What the work runs on, for people: "CPU (Node 20, x64)", or the GPU adapter's vendor and name. */
   readonly device: string;
   /** Checks the options (checkSession) and the device's limits before it takes or initialises any parameters. */
   createSession(options: SessionOptions): Promise<TrainingSession>;
+  /** Models trained together; the options of each are checked as modelAlone's, and all must fit at once. */
+  createModels(options: ModelsOptions): Promise<ModelsSession>;
   dispose(): void;
+}
+
+/** The rows `rows` of a set whose samples have `labelWidth` labels, copied: a model's own rows as it sees them alone. */
+export function selectRows(set: Dataset, rows: Uint32Array, labelWidth: number): Dataset {
+  const take = <A extends Dataset['inputs'] | Dataset['labels']>(values: A, per: number): A => {
+    const out = new (values.constructor as new (n: number) => A)(rows.length * per);
+    rows.forEach((row, i) => out.set(values.subarray(row * per, (row + 1) * per), i * per));
+    return out;
+  };
+  return {
+    inputs: take(set.inputs, set.features),
+    labels: take(set.labels, labelWidth),
+    count: rows.length,
+    features: set.features,
+  };
+}
+
+/** Model i of a ModelsSession as a session of its own: what it must equal, step for step. */
+export function modelAlone(options: ModelsOptions, i: number): SessionOptions {
+  const { models, train, val, ...shared } = options;
+  const { trainRows, valRows, ...own } = models[i];
+  const width = labelWidth(options.spec);
+  return {
+    ...shared,
+    ...own,
+    train: trainRows ? selectRows(train, trainRows, width) : train,
+    ...(valRows ? { val: selectRows(train, valRows, width) } : val ? { val } : {}),
+  };
 }
 
 /** Both backends' guard of setEpochOrder and trainSteps: a programming error, not a user's. */

@@ -2,7 +2,7 @@
  * The one check of a run and of a session (each backend's createSession makes it before allocating anything): every
  * problem a user can fix is a UserError that names the setting by its field (src/cli words it with the flag).
  */
-import type { Dataset, SessionOptions, SessionSettings } from './backend.js';
+import { type Dataset, type ModelsOptions, modelAlone, type SessionOptions, type SessionSettings } from './backend.js';
 import { DataFitError, UserError, type Wording } from './errors.js';
 import { type OptimizerConfig, optimizerSlots, PLAIN_SGD, validateOptimizer } from './model/optimizer.js';
 import { initParams, type ParamTable, paramTable } from './model/params.js';
@@ -80,6 +80,30 @@ export function startingState(
     throw new UserError(`the parameters have ${params.length} values, layers ${layers} need ${total}`);
   }
   return { params, optimizerState: state };
+}
+
+/**
+ * Checks models to be trained together: at least one, one optimiser name among them, rows inside the training set
+ * (ascending, each once), and each model as a session of its own (checkSession); returns each one's steps per epoch.
+ */
+export function checkModels(options: ModelsOptions): number[] {
+  const { models, train } = options;
+  if (models.length === 0) throw new Error('a models session needs at least one model');
+  const names = new Set(models.map((model) => (model.optimizer ?? PLAIN_SGD).name));
+  if (names.size > 1) {
+    throw new UserError(
+      (n) => `models trained together share one ${n('optimizer')}, got ${[...names].join(', ')}: train each apart`,
+      'optimizer',
+    );
+  }
+  for (const model of models) {
+    for (const rows of [model.trainRows, model.valRows]) {
+      if (rows?.some((row, i) => row >= train.count || (i > 0 && row <= rows[i - 1]))) {
+        throw new Error(`a model's rows must ascend, each once, inside the ${train.count} training samples`);
+      }
+    }
+  }
+  return models.map((_, i) => checkSession(modelAlone(options, i)).stepsPerEpoch);
 }
 
 /** A set must have the model's input size (a DataFitError, with `fix` where given), its task's labels, and its count. */

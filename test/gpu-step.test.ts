@@ -286,6 +286,7 @@ describe('counts per chunk and per epoch, through train()', () => {
       kind: 'webgpu',
       device: fixture.backend.device,
       createSession: async (options) => (session = await fixture.backend.createSession(options)),
+      createModels: (options) => fixture.backend.createModels(options),
       dispose: () => {},
     };
     const snapshots: { at: string; stats: GpuStats }[] = [];

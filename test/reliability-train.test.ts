@@ -18,6 +18,7 @@ function poisonedBackend(from: number): Backend {
     kind: 'cpu',
     device: 'CPU with parameters that go bad',
     dispose: () => cpu.dispose(),
+    createModels: (options) => cpu.createModels(options),
     async createSession(options): Promise<TrainingSession> {
       const session = await cpu.createSession(options);
       return {

@@ -3,6 +3,8 @@ import {
   type Dataset,
   type EvalSet,
   type Metrics,
+  type ModelsOptions,
+  type ModelsSession,
   refuseTraining,
   SET_NAMES,
   type SessionOptions,
@@ -11,6 +13,7 @@ import {
 import { type CheckedSession, checkSession, startingState } from '../check.js';
 import { learningRateAt } from '../model/schedule.js';
 import { labelWidth, outputSize } from '../model/spec.js';
+import { SequentialModels } from '../sequential-models.js';
 import { gather, gatherFloats } from './gather.js';
 import { argmaxCount, modelLoss } from './losses.js';
 import { CpuNetwork } from './network.js';
@@ -38,6 +41,11 @@ export class CpuBackend implements Backend {
 
   async createSession(options: SessionOptions): Promise<CpuSession> {
     return new CpuSession(options);
+  }
+
+  /** The reference trains models one after another, each as it would alone. */
+  createModels(options: ModelsOptions): Promise<ModelsSession> {
+    return SequentialModels.create(options, (alone) => this.createSession(alone));
   }
 
   dispose(): void {}

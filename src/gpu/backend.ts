@@ -1,4 +1,5 @@
-import type { Backend, SessionOptions, SessionSettings } from '../backend.js';
+import type { Backend, ModelsOptions, ModelsSession, SessionOptions, SessionSettings } from '../backend.js';
+import { SequentialModels } from '../sequential-models.js';
 import { type Gpu, type GpuOptions, requestGpu } from './device.js';
 import { deviceKernels, type Kernels } from './kernels.js';
 import { type MatmulChoice, SOFTWARE_CHOICE } from './matmul-variants.js';
@@ -36,6 +37,11 @@ export class WebGpuBackend implements Backend {
     });
     this.sessions.add(session);
     return session;
+  }
+
+  /** Models trained one after another, each in a session of its own. */
+  createModels(options: ModelsOptions): Promise<ModelsSession> {
+    return SequentialModels.create(options, (alone) => this.createSession(alone));
   }
 
   /**
