@@ -105,7 +105,7 @@ export interface TrainResult {
 const allFinite = (values: Float32Array) => values.every(Number.isFinite);
 
 /** The generator that shuffles, a separate stream from initialisation's so neither depends on the other. */
-const shuffleSeed = (seed: number) => (seed ^ 0x5bd1e995) >>> 0;
+export const shuffleSeed = (seed: number) => (seed ^ 0x5bd1e995) >>> 0;
 
 /** Checks that a saved state fits this run (a wrong file is a UserError, not a crash half-way). */
 function checkResume(state: TrainState, total: number, slots: number, stepsPerEpoch: number, epochs: number): void {
