@@ -64,7 +64,7 @@ describe('models trained together on the CPU', () => {
 
   it('each equals the model alone on its folds, with early stopping on its own held-out fold', async () => {
     // 67 rows in 3 folds: 44, 45 and 45 training rows, 8 or 9 steps of 5.
-    const options = { ...base, batch: 5, epochs: 6, earlyStop: 1 };
+    const options = { ...base, batch: 5, epochs: 10, earlyStop: 1, learningRate: 0.5 };
     const runs = folds(67, 3).map((rows, f) => ({ ...rows, options: { ...options, seed: f } }));
     const outcomes = await expectEachAlone(spec, { train: floatSet(7, 67, 6) }, runs);
     // The folds' training rows differ in number, and so do their steps per epoch.
