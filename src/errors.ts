@@ -10,6 +10,9 @@ export type Field =
   | 'target'
   | 'testSplit'
   | 'checkpointEvery'
+  | 'folds'
+  | 'seeds'
+  | 'grid'
   | 'savedModel'
   | 'savedCheckpoint';
 

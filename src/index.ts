@@ -6,6 +6,7 @@
 
 export type { Inputs, Labels, NumberArray } from './api/arrays.js';
 export type { BackendNote } from './api/engine.js';
+export { Ensemble, type EnsembleMetrics, type Member } from './api/ensemble.js';
 export { type LoadOptions, MLP } from './api/model.js';
 export type {
   BackendChoice,
@@ -34,6 +35,17 @@ export {
   type RegressionReport,
   type ReportOf,
 } from './api/records.js';
+export type {
+  Grid,
+  Sweep,
+  SweepBest,
+  SweepExtras,
+  SweepModelResult,
+  SweepOptions,
+  SweepProgress,
+  SweepRecord,
+  SweepRow,
+} from './api/sweep.js';
 export { type SplitOptions, type SplitPart, trainTestSplit } from './api/train-test-split.js';
 export type { Dataset, ImageDataset } from './backend.js';
 export { type CsvTable, numericColumns, parseCsv, sortClasses, textColumn } from './data/csv.js';
@@ -55,6 +67,7 @@ export { OPTIMIZERS, type OptimizerName } from './model/optimizer.js';
 export { SCHEDULES, type ScheduleName } from './model/schedule.js';
 export { ACTIVATIONS, type Activation, LOSSES, type Loss, TASKS, type Task } from './model/spec.js';
 export type { EpochMetrics } from './train/evaluation.js';
+export type { Values as SettingValues } from './train/resolve.js';
 export type { SettingName } from './train/setting-names.js';
-export type { FitSettingName, ModelSettingName, SettingValue } from './train/settings.js';
+export type { FitSettingName, ModelSettingName, SettingValue, Value } from './train/settings.js';
 export type { Progress } from './train/trainer.js';

@@ -10,10 +10,14 @@ export type {
   EvalSet,
   ImageDataset,
   Metrics,
+  ModelsOptions,
+  ModelsSession,
+  ModelVariant,
   SessionOptions,
   SessionSettings,
   TrainingSession,
 } from './backend.js';
+export { modelAlone, selectRows } from './backend.js';
 export { type CheckedSession, checkSession } from './check.js';
 export { CpuBackend, CpuSession } from './cpu/backend.js';
 export { holdOut } from './data/split.js';
@@ -33,6 +37,7 @@ export { initParams, type LayerParams, type ParamEntry, type ParamTable, paramTa
 export { learningRateAt, resolveSchedule, type Schedule, type ScheduleOptions } from './model/schedule.js';
 export { type ModelSpec, makeSpec, validateSpec } from './model/spec.js';
 export { fitStandardisation, type Standardisation, standardise, type TableDescription } from './model/table.js';
+export { SequentialModels } from './sequential-models.js';
 export type { Convergence } from './train/convergence.js';
 export * from './train/inference.js';
 export * from './train/metrics.js';

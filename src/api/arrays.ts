@@ -7,7 +7,7 @@ import { sortClasses } from '../data/csv.js';
 import { validationSplitRows } from '../data/split.js';
 import { fitDescription, type RawRows, range, rowsAsDataset } from '../data/table.js';
 import { UserError } from '../errors.js';
-import { inputSize, type ModelSpec, outputSize } from '../model/spec.js';
+import { inputSize, type ModelSpec, outputSize, type Task } from '../model/spec.js';
 import type { TableDescription } from '../model/table.js';
 
 /** Rows of inputs: `number[][]`, a row-major Float32Array, or values with their row count; images' bytes as Uint8Array. */
@@ -222,4 +222,25 @@ export function inputSet(spec: ModelSpec, d: TableDescription, x: unknown): Data
   const width = spec.task === 'regression' ? outputSize(spec) : 1;
   const labels = spec.task === 'regression' ? new Float32Array(rows * width) : new Uint32Array(rows);
   return rowsAsDataset({ features, labels, rows }, range(0, rows), d, spec.task);
+}
+
+/**
+ * The inputs and outputs of a model for rows `x` and labels `y` where its options leave them out: x's columns, and a
+ * classifier's distinct classes or a regression's targets per row.
+ */
+export function shapeOf(x: unknown, y: unknown, task: Task): { inputs: number; outputs: number } {
+  const width = (value: unknown, what: string): number => {
+    if (Array.isArray(value) && Array.isArray(value[0])) return value[0].length;
+    if (value && typeof value === 'object' && 'rows' in value && 'data' in value) {
+      const { data, rows } = value as { data: ArrayLike<number>; rows: number };
+      return data.length / rows;
+    }
+    if (what === 'y' && (Array.isArray(value) || isNumberArray(value))) return 1;
+    throw new UserError(
+      `give the model's ${what === 'x' ? 'inputs' : 'outputs'}: ${what} does not show them`,
+      'layers',
+    );
+  };
+  const inputs = width(x, 'x');
+  return { inputs, outputs: task === 'regression' ? width(y, 'y') : new Set(classNames(y, 'y').names).size };
 }

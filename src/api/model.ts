@@ -8,13 +8,14 @@ import { decodeModel, encodeModel } from '../io/model-codec.js';
 import { initParams, paramTable } from '../model/params.js';
 import { inputSize, type ModelSpec, outputSize, type Task, validateSpec } from '../model/spec.js';
 import { evaluateModel, evaluateRegression, inferenceSettings, predictOutputs } from '../train/inference.js';
-import { resolveSettings, settingsOf } from '../train/resolve.js';
+import { resolveSettings, settingsOf, trainOptionsFrom } from '../train/resolve.js';
 import type { TrainData } from '../train/run.js';
 import type { SettingName } from '../train/setting-names.js';
-import { MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
+import { FIT_SETTINGS, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { checkRun, type TrainCallbacks, type TrainStart, train } from '../train/trainer.js';
-import { defaultNames, type Inputs, inputSet, type Labels, labelledSet, trainingSets } from './arrays.js';
+import { defaultNames, type Inputs, inputSet, type Labels, labelledSet, shapeOf, trainingSets } from './arrays.js';
 import { autoCpuNote, checkFits, explainFailure, openBackend } from './engine.js';
+import { Ensemble } from './ensemble.js';
 import { imageNames, labelledImages, trainingImages, unlabelledImages } from './images.js';
 import {
   type BackendChoice,
@@ -39,6 +40,7 @@ import {
   type ReportOf,
 } from './records.js';
 import { parameterCount, summaryText } from './summary.js';
+import { type ModelMaker, SWEEP_OPTIONS, type Sweep, type SweepExtras, type SweepOptions, sweepOn } from './sweep.js';
 import { checkOptionNames, worded } from './wording.js';
 
 /** How MLP.fromBytes opens a model: where it computes, and a name for the bytes in error messages. */
@@ -126,6 +128,55 @@ export class MLP<T extends Task = Task> {
       const [engine, opening] = await open(options);
       const params = initParams(paramTable(spec), seed);
       return new MLP<T>(spec, params, engine, opening, seed, names, options.images !== undefined);
+    });
+  }
+
+  /**
+   * Trains every setting of `options.grid` with each seed and, by default, on each of 5 folds of the rows (stratified
+   * for a classifier), all the models of one kind together in the same GPU dispatches, and ranks the settings by
+   * their held-out score (accuracy, or R² for a regression). The result has the ranked table, every model's history,
+   * the best setting with a model trained with it, and ensembles of the best models.
+   */
+  static async sweep<T extends Task = 'classification'>(
+    x: Inputs,
+    y: Labels,
+    options: SweepOptions<T> = {},
+  ): Promise<Sweep<MLP<T>> & { ensemble(size?: number): Promise<Ensemble<T>> }> {
+    return worded(async () => {
+      checkOptionNames('MLP.sweep', options, SWEEP_OPTIONS);
+      options.signal?.throwIfAborted();
+      const modelOptions = options.model ?? {};
+      const task = modelOptions.task ?? 'classification';
+      const shape = modelOptions.images ? {} : shapeOf(x, y, task);
+      const create = { ...shape, ...modelOptions } as ModelOptions & { task?: T };
+      const template = await MLP.create<T>(create);
+      try {
+        const { validationSplit, validationData, testData } = options;
+        const { spec, sets } = template.fitData(x, y, { validationSplit, validationData, testData });
+        const { backend, gpu, shaders } = modelOptions;
+        const maker: ModelMaker<MLP<T>> = {
+          fromWeights: (own, params) => MLP.fromBytes<T>(encodeModel(own, params), { backend, gpu, shaders }),
+          refit: async (settings) => {
+            const { model: specSettings, options: trained } = trainOptionsFrom(settings);
+            const model = await MLP.create<T>({ ...create, ...specSettings, seed: trained.seed });
+            const given = Object.fromEntries(FIT_SETTINGS.map((name) => [name, settings[name]]));
+            // Early stopping watches held-out rows: the refit keeps a tenth of them for it.
+            await model.fit(x, y, { ...given, validationSplit: settings.earlyStopping ? 0.1 : undefined });
+            return model;
+          },
+        };
+        const { sweep, ranked } = await template.computing(() =>
+          sweepOn(template.engine, spec, sets, options as SweepExtras & Record<string, unknown>, maker),
+        );
+        const ensemble = async (size = 5) => {
+          const members: MLP<T>[] = [];
+          for (const m of ranked.slice(0, size)) members.push(await maker.fromWeights(m.spec, m.outcome.params));
+          return new Ensemble(members);
+        };
+        return { ...sweep, ensemble };
+      } finally {
+        template.dispose();
+      }
     });
   }
 

@@ -195,3 +195,27 @@ export function holdOut(set: Dataset, split: number, labelWidth = 1): { train: D
   const rows = validationSplitRows(split, set.count, classes);
   return { train: pickRows(set, rows.kept, labelWidth), val: pickRows(set, rows.held, labelWidth) };
 }
+
+/**
+ * k-fold cross-validation's folds of `rows` rows, shuffled by `seed`: fold f holds out every k-th row of the shuffled
+ * order from the f-th on, per class where class indices are given (stratified, as scikit-learn's StratifiedKFold),
+ * so each fold keeps each class's share. Each fold's training and held-out rows, ascending.
+ */
+export function kFolds(rows: number, k: number, seed: number, labels?: ArrayLike<number>): RowSplit[] {
+  if (!Number.isInteger(k) || k < 2 || k > rows) {
+    throw new UserError(
+      (n) => `${n('folds')} ${k} does not fit ${rows} training rows: use an integer from 2 to ${rows}`,
+      'folds',
+    );
+  }
+  const rng = new Rng(seed);
+  const groups = labels ? [...rowsByClass(Array.from({ length: rows }, (_, r) => labels[r])).values()] : [];
+  const dealt = labels ? groups.map((g) => rng.shuffle(Uint32Array.from(g))) : [rng.shuffle(rowRange(0, rows))];
+  const foldOf = new Uint8Array(rows);
+  let next = 0; // classes continue the deal where the last one ended, so the folds' sizes differ by one at most
+  for (const group of dealt) for (const row of group) foldOf[row] = next++ % k;
+  return Array.from({ length: k }, (_, f) => ({
+    kept: rowRange(0, rows).filter((r) => foldOf[r] !== f),
+    held: rowRange(0, rows).filter((r) => foldOf[r] === f),
+  }));
+}
