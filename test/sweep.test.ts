@@ -67,6 +67,10 @@ describe('MLP.sweep on the CPU', () => {
     });
     expect(sweep.table[0].setting.learningRate).toBe(0.01);
     expect(sweep.table[0].mean).toBeGreaterThan(0.5);
+    // A table's default batch, min(200, rows), follows the rows of a fold's model: 120 of 180 with 3 folds.
+    const defaults = await MLP.sweep(train.x, train.y, { model, epochs: 1, folds: 3 });
+    expect(defaults.models.map((m) => m.history[0].steps)).toEqual([1, 1, 1]);
+    expect(defaults.best.settings.batchSize).toBe(120);
     await expectUserError(
       () => MLP.sweep(train.x, train.y, { model, folds: 3, validationSplit: 0.2 }),
       /^folds and validationSplit \(or validationData\) both choose the held-out rows: use one$/,

@@ -5,6 +5,7 @@
     /usr/bin/python3 bench/peers/sklearn_tables.py tune    [--out DIR]
     /usr/bin/python3 bench/peers/sklearn_tables.py sklearn [--out DIR] [--seeds 1-5]
     /usr/bin/python3 bench/peers/sklearn_tables.py ours    [--out DIR] [--seeds 1-5] [--backend cpu]
+    /usr/bin/python3 bench/peers/sklearn_tables.py sweep   [--out DIR] [--seeds 1-3]
 
 The tables are three that ship in Debian's python3-sklearn (read by its own loaders from the package's files,
 nothing downloaded): breast_cancer (30 measurements, malignant or benign), wine (13 measurements, three cultivars)
@@ -22,6 +23,10 @@ DIR/sklearn.json.
 
 tune: how the tuned settings were chosen: a grid search (5-fold cross-validation on the train split only; the test
 split is never looked at) over hidden widths and the L2 penalty alpha. Its choice is written into TUNED by hand.
+
+sweep: GridSearchCV over SWEEP_GRID (the grid of bench/sweep-tables.ts: Adam's learning rate, and the L2 penalty
+alpha where ours has weight decay), 5-fold cross-validation on the train split, refitted on all of it and scored on
+the test split, per seed; with the wall time of the whole search. Writes DIR/sklearn-sweep.json.
 
 ours: our CLI on the same files, `npm run train -- --data NAME-train.csv --test NAME-test.csv --task T --seed N
 --report R.json` with its defaults and with the tuned command below, for each seed; writes DIR/ours.json and prints
@@ -76,6 +81,7 @@ TUNED = {
                  "ours": ["--hidden", "8", "--optimizer", "adam", "--batch-size", "200", "--epochs", "400",
                           "--weight-decay", "0.005"]},
 }
+SWEEP_GRID = {"learning_rate_init": [0.01, 0.003, 0.001], "alpha": [0.0, 1e-3, 1e-2]}
 GRID = {"hidden_layer_sizes": [(8,), (16,), (64,), (100,), (64, 32)], "alpha": [1e-4, 1e-2, 1.0, 10.0]}
 
 
@@ -181,6 +187,28 @@ def run_tune(args):
             print(f"  {rank}. {score:.4f} {({k[len(step):]: v for k, v in params.items()})}")
 
 
+def run_sweep(args):
+    ensure(args.out)
+    results = []
+    for name, (_, task, _) in TABLES.items():
+        (x, y), (xt, yt) = read_split(args.out, name)
+        step = "regressor__mlpregressor__" if task == "regression" else "mlpclassifier__"
+        for seed in args.seeds:
+            search = GridSearchCV(make_model(task, seed, {}), {step + k: v for k, v in SWEEP_GRID.items()}, cv=5,
+                                  scoring="accuracy" if task == "classification" else "r2")
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                search.fit(x, y)
+            seconds = time.perf_counter() - start
+            best = {k[len(step):]: v for k, v in search.best_params_.items()}
+            row = {"table": name, "seed": seed, **scores(task, yt, search.predict(xt)), "seconds": seconds,
+                   "best": best, "cv": search.best_score_}
+            results.append(row)
+            print(json.dumps(row))
+    save(args.out, "sklearn-sweep.json", results)
+
+
 def our_command(out, name, task, tuned, seed, report, backend):
     shown = lambda p: os.path.relpath(p, ROOT) if p.startswith(ROOT + os.sep) else p
     files = {part: shown(p) for part, p in paths(out, name).items()}
@@ -275,13 +303,14 @@ def seed_list(text):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["write", "tune", "sklearn", "ours"])
+    parser.add_argument("command", choices=["write", "tune", "sklearn", "ours", "sweep"])
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"folder of the CSV files and results ({DEFAULT_OUT})")
     parser.add_argument("--seeds", type=seed_list, default=seed_list("1-5"), help="1-5 or 1,2,7")
     parser.add_argument("--backend", default="cpu", help="ours: --backend of our CLI")
     args = parser.parse_args()
     args.out = os.path.abspath(args.out)
-    {"write": lambda a: write(a.out), "tune": run_tune, "sklearn": run_sklearn, "ours": run_ours}[args.command](args)
+    {"write": lambda a: write(a.out), "tune": run_tune, "sklearn": run_sklearn, "ours": run_ours,
+     "sweep": run_sweep}[args.command](args)
 
 
 if __name__ == "__main__":

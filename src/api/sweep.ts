@@ -124,12 +124,15 @@ export function sweepPlanOf(options: SweepExtras & Record<string, unknown>, spec
   const base: Values = {};
   for (const name of FIT_SETTINGS) if (options[name] !== undefined) base[name] = options[name] as Value;
   const held = options.validationSplit !== undefined || options.validationData !== undefined;
+  const folds = held ? undefined : (options.folds ?? 5);
+  // Defaults that depend on the rows (a table's batch) follow the fewest rows a model trains on: the largest fold out.
+  const fewest = folds ? trainRows - Math.ceil(trainRows / folds) : trainRows;
   return {
     settings: expandGrid(options.grid),
     base,
     seeds,
-    ...(held ? {} : { folds: options.folds ?? 5 }),
-    data: { table: true, trainRows, regression: spec.task === 'regression' },
+    ...(folds !== undefined ? { folds } : {}),
+    data: { table: true, trainRows: fewest, regression: spec.task === 'regression' },
   };
 }
 
