@@ -49,7 +49,9 @@ export async function sweepCommand(argv: string[]): Promise<void> {
   const settings = sweepSettings(flags, !isTableFile(str('data')));
   const data = trainingData(flags);
   const { shape } = data;
-  const spec = makeSpec(layersFromFlags(flags, shape), { task: shape.task });
+  // The model's shape; its activation and loss are the sweep's settings.
+  const loss = shape.task === 'regression' ? ({ loss: 'mse' } as const) : {};
+  const spec = makeSpec(layersFromFlags(flags, shape), { task: shape.task, ...loss });
   const images = data.images;
   if (images) checkLabelledSets(spec, images);
 
