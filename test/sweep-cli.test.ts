@@ -54,7 +54,7 @@ describe('sweep on a table of colours', () => {
       file('sweep.svg'),
     );
     expect(stdout).toMatch(/^sweep: 4 settings x 2 seeds x 3 folds = 24 models of 4-8-3$/m);
-    expect(stdout).toMatch(/^data: 90 training samples, 3 folds of them; 45 test \(4 features, 3 classes of "colour"/m);
+    expect(stdout).toMatch(/^data: 90 training samples in 3 folds; 45 test \(4 features, 3 classes of "colour"/m);
     const report = json('sweep.json');
     expect(report).toMatchObject({ seeds: [1, 2], folds: 3, varied: ['learningRate', 'weightDecay'] });
     // One line per setting under the header, in the report's order: rank, the varied settings, the score.
@@ -199,6 +199,7 @@ describe('sweep on a table of colours', () => {
       '0.25',
     );
     expect(stdout).toMatch(/^sweep: 2 settings x 1 seed = 2 models of 2-8-1$/m);
+    expect(stdout).toMatch(/^data: 60 training samples, 20 validation; 20 test /m);
     expect(stdout).toMatch(/^rank\s+learning-rate\s+held-out R²\s+held-out loss/m);
     expect(stdout).toMatch(/^1\s+0\.03\s+0\.\d{4} ± 0\.0000\s/m);
     expect(stdout).toMatch(/^best: --learning-rate 0\.03 \(held-out R² 0\.\d{4} ± 0\.0000\)$/m);

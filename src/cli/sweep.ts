@@ -70,9 +70,12 @@ export async function sweepCommand(argv: string[]): Promise<void> {
   say(
     `sweep: ${plural(grid, 'setting')} x ${plural(seeds.length, 'seed')}${repeats} = ${plural(count, 'model')} of ${spec.layers.join('-')}`,
   );
-  const held = validationSplit === undefined ? `${k} folds of them` : `${data.rows - shape.trainRows} validation`;
+  const held =
+    validationSplit === undefined
+      ? `${data.rows} training samples in ${k} folds`
+      : `${shape.trainRows} training samples, ${data.rows - shape.trainRows} validation`;
   const table = shape.data ? ` (${describeTable(data)})` : '';
-  say(`data: ${data.rows} training samples, ${held}; ${data.testRows} test${table}`);
+  say(`data: ${held}; ${data.testRows} test${table}`);
 
   let note: BackendNote | undefined;
   let started = false;
