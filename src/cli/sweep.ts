@@ -5,8 +5,9 @@ import { checkLabelledSets } from '../check.js';
 import { UserError } from '../errors.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { makeSpec, type Task } from '../model/spec.js';
-import type { SettingName } from '../train/setting-names.js';
+import { SETTING_NAMES, type SettingName } from '../train/setting-names.js';
 import { flagOf } from '../train/settings.js';
+import { SWEEP_SETTINGS } from '../train/sweep.js';
 import { choiceFlag, helpText, parseFlags } from './args.js';
 import { BACKEND_CHOICES, choiceLine } from './backends.js';
 import { isTableFile } from './data.js';
@@ -21,9 +22,13 @@ import { modelShape, trainingData } from './train-data.js';
 import { describeTable, setPhrase } from './train-report.js';
 
 const USAGE = 'webgpu-mlp sweep [options]';
-const SUMMARY = `Trains a grid of settings, each with several seeds and on k folds, and ranks the settings by their
-models' mean held-out score (accuracy, or R² for a regression). Every training setting's flag but --validation-split,
---max-steps and --chunk-steps takes a comma-separated list of values, and every combination of the lists is tried:
+/** The settings a grid cannot vary, as flags (the seed is --seeds). */
+const FIXED_FLAGS = SETTING_NAMES.filter((name) => !SWEEP_SETTINGS.includes(name) && name !== 'seed').map(
+  (name) => `--${flagOf(name)}`,
+);
+const SUMMARY = `Trains a grid of settings, each with several seeds and on k folds, and ranks the settings by their models'
+mean held-out score (accuracy, or R² for a regression). Each training setting's flag takes a comma-separated list of
+values (but ${FIXED_FLAGS.join(', ')}), and every combination of the lists is tried:
 --learning-rate 0.03,0.01,0.003 --weight-decay 0,1e-4 is six settings. Without --validation-split, each setting and
 seed is trained k times (--folds, default 5), on all folds of the training rows but one, and scored on that one
 (stratified by class). Models that share their layers, batch, epochs and optimiser train together. At the end: the
