@@ -83,7 +83,7 @@ export function sweepPlot(sweep: Sweep<unknown>, varied: readonly SettingName[],
   const curves = sweep.models
     .map((m) => ({
       group: rank.get(m.setting)!,
-      name: `${rank.get(m.setting)! + 1}: ${varied.map((name) => sweep.settings[m.setting][name]).join(', ') || 'the one setting'}`,
+      name: `${rank.get(m.setting)! + 1}: ${varied.map((name) => sweep.settings[m.setting][name]).join(', ') || 'the settings given'}`,
       history: m.history,
     }))
     .sort((a, b) => a.group - b.group);

@@ -110,7 +110,7 @@ export async function sweepCommand(argv: string[]): Promise<void> {
     say(`done: ${plural(count, 'model')} in ${sweep.seconds.toFixed(1)} s on ${best.model.device}\n`);
     cliIo().stdout.write(sweepTableText(sweep.table, varied, regression));
     const score = `held-out ${regression ? 'R²' : 'accuracy'} ${scoreText(best.mean, best.std, regression)}`;
-    say(`\nbest: ${settingFlags(best.setting, varied) || 'the one setting'} (${score})`);
+    say(`\nbest: ${settingFlags(best.setting, varied) || 'the settings given'} (${score})`);
     let test: (ClassifierMetrics | RegressionMetrics) | undefined;
     if (data.testRows > 0) test = await best.model.evaluate(data.test.x, data.test.y);
     const model =
