@@ -33,7 +33,7 @@ const small = ['--backend', 'cpu', '--hidden', '8', '--epochs', '6'];
 const grid = ['--learning-rate', '0.03,1e-5', '--weight-decay', '0,1e-4'];
 
 describe('sweep on a table of colours', () => {
-  it('trains every setting, seed and fold, ranks the settings, and writes the best model, report and chart', async () => {
+  it('trains every setting, seed and fold, ranks them, and writes the best model, report and chart', async () => {
     const stdout = await ok(
       'sweep',
       '--data',
@@ -239,7 +239,8 @@ describe('sweep reads', () => {
     [fail('--seed', '3'), "unknown option '--seed': did you mean --seeds? See sweep --help"],
     [
       fail('--validation-split', '0.1,0.2'),
-      '--validation-split 0.1,0.2: a sweep cannot vary --validation-split, give it one value (e.g. --validation-split 0.1)',
+      '--validation-split 0.1,0.2: a sweep cannot vary --validation-split, ' +
+        'give it one value (e.g. --validation-split 0.1)',
     ],
     [
       fail('--max-steps', '5,9'),

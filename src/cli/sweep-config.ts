@@ -35,7 +35,7 @@ export const SWEEP_FLAGS: FlagSpec[] = [
   {
     name: 'ensemble',
     value: 'K',
-    help: 'with --out DIR: write the K best models as DIR/1.safetensors..K.safetensors, for predict and eval --model DIR',
+    help: 'with --out DIR: write the K best models as DIR/1.safetensors..K.safetensors (predict, eval --model DIR)',
   },
   { name: 'report', value: 'FILE', help: "write a JSON report: the table, and every model's settings and history" },
   { name: 'plot', value: 'FILE', help: "draw every model's held-out loss and score per epoch (SVG)" },

@@ -77,13 +77,17 @@ export function sweepReport(
   };
 }
 
+/** A setting's values of the settings that vary: "0.03, 0.0001". */
+const valuesText = (setting: Values, varied: readonly SettingName[]) =>
+  varied.map((name) => setting[name]).join(', ') || 'the settings given';
+
 /** Every model's held-out loss and score per epoch, coloured by setting (by rank), on one chart. */
 export function sweepPlot(sweep: Sweep<unknown>, varied: readonly SettingName[], regression: boolean, title: string) {
   const rank = new Map(sweep.table.map((row, i) => [row.index, i]));
   const curves = sweep.models
     .map((m) => ({
       group: rank.get(m.setting)!,
-      name: `${rank.get(m.setting)! + 1}: ${varied.map((name) => sweep.settings[m.setting][name]).join(', ') || 'the settings given'}`,
+      name: `${rank.get(m.setting)! + 1}: ${valuesText(sweep.settings[m.setting], varied)}`,
       history: m.history,
     }))
     .sort((a, b) => a.group - b.group);

@@ -26,9 +26,9 @@ const USAGE = 'webgpu-mlp sweep [options]';
 const FIXED_FLAGS = SETTING_NAMES.filter((name) => !SWEEP_SETTINGS.includes(name) && name !== 'seed').map(
   (name) => `--${flagOf(name)}`,
 );
-const SUMMARY = `Trains a grid of settings, each with several seeds and on k folds, and ranks the settings by their models'
-mean held-out score (accuracy, or R² for a regression). Each training setting's flag takes a comma-separated list of
-values (but ${FIXED_FLAGS.join(', ')}), and every combination of the lists is tried:
+const SUMMARY = `Trains a grid of settings, each with several seeds and on k folds, and ranks the settings by their
+models' mean held-out score (accuracy, or R² for a regression). Each training setting's flag takes a comma-separated
+list of values (but ${FIXED_FLAGS.join(', ')}), and every combination of the lists is tried:
 --learning-rate 0.03,0.01,0.003 --weight-decay 0,1e-4 is six settings. Without --validation-split, each setting and
 seed is trained k times (--folds, default 5), on all folds of the training rows but one, and scored on that one
 (stratified by class). Models that share their layers, batch, epochs and optimiser train together. At the end: the
@@ -72,9 +72,8 @@ export async function sweepCommand(argv: string[]): Promise<void> {
   }
   const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   const repeats = validationSplit === undefined ? ` x ${k} folds` : '';
-  say(
-    `sweep: ${plural(grid, 'setting')} x ${plural(seeds.length, 'seed')}${repeats} = ${plural(count, 'model')} of ${spec.layers.join('-')}`,
-  );
+  const models = `${plural(count, 'model')} of ${spec.layers.join('-')}`;
+  say(`sweep: ${plural(grid, 'setting')} x ${plural(seeds.length, 'seed')}${repeats} = ${models}`);
   const held =
     validationSplit === undefined
       ? `${data.rows} training samples in ${k} folds`
@@ -122,20 +121,9 @@ export async function sweepCommand(argv: string[]): Promise<void> {
       'best model written to',
     );
     if (ensembleSize !== undefined) {
-      // A model that diverged has no weights to keep: the ensemble takes the best of those that did not.
-      const size = Math.min(ensembleSize, sweep.models.filter((m) => m.diverged === undefined).length);
-      const ensemble = await sweep.ensemble(size);
-      try {
-        writeModelFolder(
-          str('out')!,
-          ensemble.members.map((m) => (m as MLP).toBytes()),
-        );
-      } finally {
-        ensemble.dispose();
-      }
-      say(
-        `the ${plural(size, 'best model')} written to ${str('out')}${size < ensembleSize ? ' (the others diverged)' : ''}`,
-      );
+      const size = await writeEnsemble(sweep, str('out')!, ensembleSize);
+      const others = size < ensembleSize ? ' (the others diverged)' : '';
+      say(`the ${plural(size, 'best model')} written to ${str('out')}${others}`);
     }
     const run = {
       command: 'sweep',
@@ -152,9 +140,25 @@ export async function sweepCommand(argv: string[]): Promise<void> {
     };
     writeOutput(str('report'), () => reportText(sweepReport(sweep, run, test && { ...test })), 'report written to');
     const names = varied.length > 0 ? ` (rank: ${varied.map((name) => `--${flagOf(name)}`).join(', ')})` : '';
-    const title = `${plural(count, 'model')} of ${spec.layers.join('-')} on ${data.source}${names}`;
+    const title = `${models} on ${data.source}${names}`;
     writeOutput(str('plot'), () => sweepPlot(sweep, varied, regression, title), 'curves drawn in');
   } finally {
     best.model.dispose();
   }
+}
+
+/** Writes the `size` best models as a folder; a model that diverged has no weights to keep, so fewer where they did. */
+async function writeEnsemble(sweep: Awaited<ReturnType<typeof MLP.sweep<Task>>>, dir: string, size: number) {
+  const kept = Math.min(size, sweep.models.filter((m) => m.diverged === undefined).length);
+  const ensemble = await sweep.ensemble(kept);
+  try {
+    // MLP.sweep's ensembles are of MLPs.
+    writeModelFolder(
+      dir,
+      ensemble.members.map((m) => (m as MLP).toBytes()),
+    );
+  } finally {
+    ensemble.dispose();
+  }
+  return kept;
 }
