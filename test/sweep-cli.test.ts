@@ -176,12 +176,10 @@ describe('sweep on a table of colours', () => {
     expect(accuracy).toBeCloseTo((100 * right) / 45, 2);
   });
 
-  it('ranks a regression by R² on a validation split, and gives its best model test RMSE', async () => {
-    const smooth = writeCsv(
-      file('smooth.csv'),
-      SMOOTH_HEADER.slice(0, 3),
-      smoothRows(100, 3).map((r) => r.slice(0, 3)),
-    );
+  it('ranks a regression by R² on a validation split; its ensemble answers the mean of its targets', async () => {
+    const columns = (rows: number[][]) => rows.map((r) => r.slice(0, 3));
+    const smooth = writeCsv(file('smooth.csv'), SMOOTH_HEADER.slice(0, 3), columns(smoothRows(100, 3)));
+    const smoothTest = writeCsv(file('smooth-test.csv'), SMOOTH_HEADER.slice(0, 3), columns(smoothRows(30, 4)));
     const stdout = await ok(
       'sweep',
       '--data',
@@ -197,6 +195,10 @@ describe('sweep on a table of colours', () => {
       '0.03,1e-6',
       '--validation-split',
       '0.25',
+      '--out',
+      file('smooth-ensemble'),
+      '--ensemble',
+      '2',
     );
     expect(stdout).toMatch(/^sweep: 2 settings x 1 seed = 2 models of 2-8-1$/m);
     expect(stdout).toMatch(/^data: 60 training samples, 20 validation; 20 test /m);
@@ -204,6 +206,22 @@ describe('sweep on a table of colours', () => {
     expect(stdout).toMatch(/^1\s+0\.03\s+0\.\d{4} ± 0\.0000\s/m);
     expect(stdout).toMatch(/^best: --learning-rate 0\.03 \(held-out R² 0\.\d{4} ± 0\.0000\)$/m);
     expect(stdout).toMatch(/^its best model: test RMSE [\d.]+, test MAE [\d.]+, test R² 0\.\d{4}, test loss [\d.]+$/m);
+    // The ensemble's RMSE is that of the mean of its two members' predictions.
+    const cpu = ['--data', smoothTest, '--backend', 'cpu'];
+    const predictions: number[][] = [];
+    for (const n of [1, 2]) {
+      const member = path.join(file('smooth-ensemble'), `${n}.safetensors`);
+      await ok('predict', '--model', member, ...cpu, '--out', file(`y${n}.csv`));
+      predictions.push(readCsv(`y${n}.csv`).slice(1).map((row) => Number(row[0])));
+    }
+    const truth = readCsv('smooth-test.csv')
+      .slice(1)
+      .map((row) => Number(row[2]));
+    const squares = truth.reduce((sum, y, r) => sum + ((predictions[0][r] + predictions[1][r]) / 2 - y) ** 2, 0);
+    const evaluated = await ok('eval', '--model', file('smooth-ensemble'), ...cpu, '--report', file('e.json'));
+    expect(evaluated).toMatch(/^test RMSE [\d.]+, test MAE [\d.]+, test R² -?\d\.\d{4}$/m);
+    expect(json('e.json').testRMSE).toBeCloseTo(Math.sqrt(squares / 30), 5);
+    expect(json('e.json')).not.toHaveProperty('testLoss');
   });
 });
 
