@@ -212,7 +212,11 @@ describe('sweep on a table of colours', () => {
     for (const n of [1, 2]) {
       const member = path.join(file('smooth-ensemble'), `${n}.safetensors`);
       await ok('predict', '--model', member, ...cpu, '--out', file(`y${n}.csv`));
-      predictions.push(readCsv(`y${n}.csv`).slice(1).map((row) => Number(row[0])));
+      predictions.push(
+        readCsv(`y${n}.csv`)
+          .slice(1)
+          .map((row) => Number(row[0])),
+      );
     }
     const truth = readCsv('smooth-test.csv')
       .slice(1)
@@ -232,7 +236,7 @@ describe('sweep reads', () => {
     expect(parseSeeds('0,5, 2-3')).toEqual([0, 5, 2, 3]);
   });
 
-  it('its progress over every model, session after session, as one bar on a terminal', () => {
+  it('its progress over every model, session after session: a bar on a terminal, else a line a tenth', () => {
     let text = '';
     const bar = new SweepProgressBar({ write: (t: string) => (text = t), isTTY: true }, 6);
     const at = (session: number, models: number, epoch: number, step: number) =>
@@ -241,6 +245,26 @@ describe('sweep reads', () => {
     expect(text).toMatch(/^\r\[#{5}\.{25}\] 17% of 6 models {2}session 1\/2, epoch 1\/2 step 2\/4/);
     at(1, 2, 2, 4); // the first session done, and all of the second
     expect(text).toMatch(/^\r\[#{30}\] 100% of 6 models/);
+    // Without a terminal: a line for each tenth of the way passed.
+    const lines: string[] = [];
+    const log = new SweepProgressBar({ write: (t: string) => lines.push(t) }, 2);
+    for (let epoch = 1; epoch <= 4; epoch++) {
+      log.progress({
+        session: 0,
+        sessions: 1,
+        models: 2,
+        epoch,
+        epochs: 4,
+        step: 1,
+        stepsPerEpoch: 1,
+        running: 2,
+      } as never);
+    }
+    expect(lines).toEqual([
+      'progress: 20% of 2 models (epoch 1/4, 2 training)\n',
+      'progress: 50% of 2 models (epoch 2/4, 2 training)\n',
+      'progress: 70% of 2 models (epoch 3/4, 2 training)\n',
+    ]);
   });
 
   it('--help from the settings table, with --seeds and --folds for --seed', async () => {

@@ -79,13 +79,18 @@ export class ProgressPrinter {
   }
 }
 
-/** A sweep's progress on a terminal: one bar over all its models, which train a session (a group of them) at a time. */
+/**
+ * A sweep's progress over all its models, which train a session (a group of them) at a time: a bar on a terminal, else
+ * a line every tenth of the way.
+ */
 export class SweepProgressBar {
   private drawn = false;
   private session = -1;
   /** Models of the sessions done. */
   private done = 0;
   private current = 0;
+  /** Without a terminal: the last tenth of the way said. */
+  private tenth = 0;
 
   constructor(
     private readonly out: CliStream,
@@ -97,13 +102,22 @@ export class SweepProgressBar {
       this.done += this.current;
       [this.session, this.current] = [p.session, p.models];
     }
-    if (this.out.isTTY !== true) return;
     const inSession = (p.epoch - 1 + p.step / p.stepsPerEpoch) / p.epochs;
     const fraction = (this.done + p.models * inSession) / this.models;
     const session = p.sessions > 1 ? `session ${p.session + 1}/${p.sessions}, ` : '';
+    const where = `${session}epoch ${p.epoch}/${p.epochs}`;
+    if (this.out.isTTY !== true) {
+      // A log gets a line every tenth of the way, not a bar.
+      const tenth = Math.floor(10 * fraction);
+      if (tenth > this.tenth && tenth < 10) {
+        this.tenth = tenth;
+        this.out.write(`progress: ${10 * tenth}% of ${this.models} models (${where}, ${p.running} training)\n`);
+      }
+      return;
+    }
     this.out.write(
       `\r[${bar(fraction)}] ${(100 * fraction).toFixed(0)}% of ${this.models} models  ` +
-        `${session}epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch}, ${p.running} training\x1b[K`,
+        `${where} step ${p.step}/${p.stepsPerEpoch}, ${p.running} training\x1b[K`,
     );
     this.drawn = true;
   }
