@@ -37,6 +37,12 @@ describe('MLP.sweep on the CPU', () => {
     }
     expect(sweep.best.setting).toEqual(sweep.table[0].setting);
     expect(sweep.best.settings.learningRate).toBe(0.03);
+    // best.settings are those the best model trained with: fit with them gives its weights.
+    const { activation: _, loss: __, labelSmoothing: ___, ...fitSettings } = sweep.best.settings;
+    const again = await MLP.create({ inputs: 4, outputs: 3, ...model, seed: sweep.best.settings.seed as number });
+    await again.fit(train.x, train.y, fitSettings as never);
+    expect(again.weights()).toEqual(sweep.best.model.weights());
+    again.dispose();
     const accuracy = (await sweep.best.model.evaluate(test.x, test.y)).accuracy;
     expect(accuracy).toBeGreaterThan(0.9);
     const ensemble = await sweep.ensemble(3);
