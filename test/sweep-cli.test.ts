@@ -119,11 +119,12 @@ describe('sweep on a table of colours', () => {
     );
     expect(predicted.trim().split('\n')).toHaveLength(46);
 
-    // The chart: each model's loss and accuracy curve, a legend entry per setting named by its rank and values.
+    // The chart: each model's loss and accuracy curve, a legend row per setting (top down) of its rank and values.
     const svg = fs.readFileSync(file('sweep.svg'), 'utf8');
     expect(svg.match(/<polyline /g)).toHaveLength(48);
     expect(svg).toContain('(rank: --learning-rate, --weight-decay)');
-    expect(svg.match(/>\d: [^<]+<\/text>/g)!.map((t) => t.slice(1, -7))).toEqual(
+    const legend = [...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)"[^>]*>(\d: [^<]+)<\/text>/g)];
+    expect(legend.sort((a, b) => Number(a[1]) - Number(b[1])).map((match) => match[2])).toEqual(
       report.table.map((row: { setting: Record<string, number> }, i: number) => {
         return `${i + 1}: ${row.setting.learningRate}, ${row.setting.weightDecay}`;
       }),

@@ -44,6 +44,8 @@ interface Series {
   thin?: boolean;
   /** Left out of the legend (a curve of a group named once). */
   unnamed?: boolean;
+  /** Its row in the legend, where not the order of the series. */
+  legendRow?: number;
 }
 
 /** A panel's title, y axis label, series, y range and tick format. */
@@ -85,7 +87,7 @@ function panel(x: number, y: number, width: number, height: number, spec: Panel)
     for (const [a, b] of s.thin ? [] : s.points)
       parts.push(`<circle cx="${px(a).toFixed(1)}" cy="${py(b).toFixed(1)}" r="3" fill="${s.colour}"/>`);
     if (s.unnamed) continue;
-    const ly = y + top + 14 + 16 * named++;
+    const ly = y + top + 14 + 16 * (s.legendRow ?? named++);
     parts.push(
       `<line x1="${legend}" x2="${legend + 18}" y1="${ly - 4}" y2="${ly - 4}" ` +
         `stroke="${s.colour}" stroke-width="2"/>`,
@@ -150,18 +152,23 @@ export interface ModelCurves {
 
 /**
  * Many models' held-out loss and score (accuracy, or a regression's R²) per epoch on one chart, a colour per group;
- * the legend names the first ten groups (their names cut to 28 characters).
+ * the legend names the first ten groups (their names cut to 28 characters). The first group's curves are drawn last,
+ * on top of the others.
  */
 export function modelsCurvesSvg(models: ModelCurves[], regression: boolean, title: string): string {
   const named = new Set<number>();
   const series = (key: 'valLoss' | 'valAccuracy' | 'valR2'): Series[] =>
-    models.map((m) => {
-      const unnamed = named.has(m.group) || m.group >= 10;
-      named.add(m.group);
-      const points = m.history.filter((r) => Number.isFinite(r[key])).map((r): [number, number] => [r.epoch, r[key]!]);
-      const name = m.name.length > 28 ? `${m.name.slice(0, 27)}…` : m.name;
-      return { name, colour: PALETTE[m.group % PALETTE.length], points, thin: true, unnamed };
-    });
+    models
+      .map((m) => {
+        const unnamed = named.has(m.group) || m.group >= 10;
+        named.add(m.group);
+        const points = m.history
+          .filter((r) => Number.isFinite(r[key]))
+          .map((r): [number, number] => [r.epoch, r[key]!]);
+        const name = m.name.length > 28 ? `${m.name.slice(0, 27)}…` : m.name;
+        return { name, colour: PALETTE[m.group % PALETTE.length], points, thin: true, unnamed, legendRow: m.group };
+      })
+      .reverse();
   const values = (list: Series[]) => list.flatMap((s) => s.points.map((p) => p[1]));
   const loss = series('valLoss');
   // The legend is the loss panel's: the score's curves run up to its top right corner.
