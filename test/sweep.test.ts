@@ -26,12 +26,23 @@ describe('MLP.sweep on the CPU', () => {
     // A rate of 1e-5 learns nothing in 8 epochs: both of its settings rank below both of 0.03's.
     expect(sweep.table.slice(0, 2).map((row) => row.setting.learningRate)).toEqual([0.03, 0.03]);
     expect(sweep.table[0].mean).toBeGreaterThan(sweep.table[3].mean + 0.2);
+    // Best first: the highest mean score, and of equal ones the lowest held-out loss.
+    for (const [i, row] of sweep.table.slice(1).entries()) {
+      const above = sweep.table[i];
+      expect(above.mean >= row.mean && (above.mean > row.mean || above.loss <= row.loss)).toBe(true);
+    }
     for (const row of sweep.table) {
       const scores = sweep.models.filter((m) => m.setting === row.index).map((m) => m.score);
       expect(row.mean).toBeCloseTo(scores.reduce((a, b) => a + b, 0) / scores.length, 12);
     }
     expect(sweep.best.setting).toEqual(sweep.table[0].setting);
     expect(sweep.best.settings.learningRate).toBe(0.03);
+    // best.settings are those the best model trained with: fit with them gives its weights.
+    const { activation: _, loss: __, labelSmoothing: ___, ...fitSettings } = sweep.best.settings;
+    const again = await MLP.create({ inputs: 4, outputs: 3, ...model, seed: sweep.best.settings.seed as number });
+    await again.fit(train.x, train.y, fitSettings as never);
+    expect(again.weights()).toEqual(sweep.best.model.weights());
+    again.dispose();
     const accuracy = (await sweep.best.model.evaluate(test.x, test.y)).accuracy;
     expect(accuracy).toBeGreaterThan(0.9);
     const ensemble = await sweep.ensemble(3);

@@ -178,14 +178,16 @@ export async function sweepOn<M>(
     );
   }
   const mine = rankedModels(models.filter((m) => m.setting === top.index));
+  // The refit takes the first seed: its settings are those, not the best fold model's.
+  const settings = plan.folds !== undefined ? { ...mine[0].values, seed: plan.seeds[0] } : mine[0].values;
   const model =
     plan.folds !== undefined
-      ? await maker.refit({ ...mine[0].values, seed: plan.seeds[0] })
+      ? await maker.refit(settings)
       : await maker.fromWeights(mine[0].spec, mine[0].outcome.params);
   const sweep: Sweep<M> = {
     table,
     models: models.map(modelResult),
-    best: { setting: top.setting, settings: mine[0].values, mean: top.mean, std: top.std, model },
+    best: { setting: top.setting, settings, mean: top.mean, std: top.std, model },
     settings: plan.settings,
     seconds: (performance.now() - start) / 1000,
   };

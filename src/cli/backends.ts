@@ -5,7 +5,10 @@ import type { BackendChoice } from '../api/options.js';
 import { nodeShaderLoader } from '../gpu/shaders-node.js';
 import { readFileBytes } from '../io/atomic.js';
 import { decodeModel } from '../io/model-codec.js';
+import type { ModelSpec } from '../model/spec.js';
+import { checkMembers, EnsembleModel, type Predictor } from './ensemble.js';
 import { cliMessage } from './failure.js';
+import { isFolder, modelFolderFiles } from './model-folder.js';
 
 export { BACKEND_CHOICES, type BackendChoice };
 
@@ -21,7 +24,7 @@ export function choiceLine(note: BackendNote, work: string): string {
 }
 
 /** A model file read: its spec, for the checks before a backend is opened, and the model on the backend asked for. */
-export function readModelFile(file: string, choice: BackendChoice) {
+function readOneModel(file: string, choice: BackendChoice) {
   const bytes = readFileBytes(file, 'model file');
   return {
     spec: decodeModel(bytes, file).spec,
@@ -36,4 +39,36 @@ export function readModelFile(file: string, choice: BackendChoice) {
   };
 }
 
-export type ModelFile = ReturnType<typeof readModelFile>;
+export interface ModelFile {
+  /** The model's spec (an ensemble's first member's), for the checks before a backend is opened. */
+  spec: ModelSpec;
+  /** Its members, where it is sweep --ensemble's folder. */
+  members?: number;
+  open(say: (line: string) => void, work: string): Promise<Predictor>;
+}
+
+/** A model file, or sweep --ensemble's folder of them (one model answering with their mean). */
+export function readModelFile(file: string, choice: BackendChoice): ModelFile {
+  if (!isFolder(file)) return readOneModel(file, choice);
+  const files = modelFolderFiles(file);
+  const members = files.map((member) => readOneModel(member, choice));
+  checkMembers(
+    members.map((m) => m.spec),
+    files,
+  );
+  return {
+    spec: members[0].spec,
+    members: members.length,
+    open: async (say, work) => {
+      const models: MLP[] = [];
+      try {
+        // auto's choice is said once: it is the same for models of one size.
+        for (const [i, member] of members.entries()) models.push(await member.open(i === 0 ? say : () => {}, work));
+      } catch (error) {
+        for (const model of models) model.dispose();
+        throw error;
+      }
+      return new EnsembleModel(models);
+    },
+  };
+}

@@ -14,7 +14,11 @@ import { checkOutputFile, reportText, writeOutput } from './output.js';
 import { percent } from './progress.js';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'model', value: 'FILE', help: 'the model to evaluate (train --out, or a checkpoint)' },
+  {
+    name: 'model',
+    value: 'FILE',
+    help: 'the model to evaluate (train --out, or a checkpoint), or a folder of sweep --ensemble: their mean',
+  },
   {
     name: 'data',
     value: 'DIR|FILE.csv',
@@ -46,7 +50,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const backendChoice = choiceFlag('backend', str('backend'), BACKEND_CHOICES, 'auto');
   checkOutputFile('report', str('report'));
   checkOutputFile('plot', str('plot'), ['.svg']);
-  const { spec, open } = readModelFile(modelFile, backendChoice);
+  const { spec, open, members } = readModelFile(modelFile, backendChoice);
   if (spec.task === 'regression' && str('plot') !== undefined) {
     throw new UserError(
       `--plot draws a confusion matrix, and ${modelFile} is a regression model: ` +
@@ -62,8 +66,10 @@ export async function evalCommand(argv: string[]): Promise<void> {
   );
   const model = await open(say, 'evaluating');
   try {
+    const what = members ? `an ensemble of ${members} models of ` : '';
     say(
-      `model ${modelFile}: ${spec.layers.join('-')} (${spec.activation}, ${spec.loss}) on ${test.count} test samples`,
+      `model ${modelFile}: ${what}${spec.layers.join('-')} (${spec.activation}, ${spec.loss}) ` +
+        `on ${test.count} test samples`,
     );
     const result = await model.evaluateInDetail(x, y);
     say(`device: ${model.device}`);
@@ -76,6 +82,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
       device: model.device,
       data: source,
       ...(spec.data ? { task: spec.task } : {}),
+      ...(members ? { members } : {}),
       testSamples: test.count,
     };
     let plot: (() => string) | undefined;
@@ -85,12 +92,12 @@ export async function evalCommand(argv: string[]): Promise<void> {
       const classes = outputSize(spec);
       const names = spec.data?.classes;
       const { confusion } = result;
-      say(`test accuracy ${percent(result.accuracy)}, test loss ${result.loss.toFixed(4)}`);
+      say(`test accuracy ${percent(result.accuracy)}${lossText(result.loss)}`);
       say(`\n${confusionTable(confusion, classes, names)}`);
       Object.assign(report, {
         ...(names ? { classes: names } : {}),
         testAccuracy: result.accuracy,
-        testLoss: result.loss,
+        ...lossField(result.loss),
         perClassAccuracy: result.perClassAccuracy.map((a) => (Number.isNaN(a) ? null : a)),
         confusion: Array.from({ length: classes }, (_, t) =>
           Array.from(confusion.subarray(t * classes, (t + 1) * classes)),
@@ -107,6 +114,10 @@ export async function evalCommand(argv: string[]): Promise<void> {
   }
 }
 
+/** The test loss, where there is one: an ensemble's members' losses do not make its own. */
+const lossText = (loss: number) => (Number.isNaN(loss) ? '' : `, test loss ${loss.toFixed(4)}`);
+const lossField = (loss: number) => (Number.isNaN(loss) ? {} : { testLoss: loss });
+
 /** A regression's figures, said and added to the report: overall, and per target where there are several. */
 function regressionResults(
   spec: ModelSpec,
@@ -118,9 +129,9 @@ function regressionResults(
   const targets = spec.data?.targets ?? perTarget.rmse.map((_, i) => `output ${i}`);
   say(
     `test RMSE ${result.rmse.toPrecision(4)}, test MAE ${result.mae.toPrecision(4)}, ` +
-      `test R² ${result.r2.toFixed(4)}, test loss ${result.loss.toFixed(4)}`,
+      `test R² ${result.r2.toFixed(4)}${lossText(result.loss)}`,
   );
-  Object.assign(report, { testRMSE: result.rmse, testMAE: result.mae, testR2: result.r2, testLoss: result.loss });
+  Object.assign(report, { testRMSE: result.rmse, testMAE: result.mae, testR2: result.r2, ...lossField(result.loss) });
   if (targets.length < 2) return;
   const { rmse, mae, r2 } = perTarget;
   targets.forEach((name, i) =>

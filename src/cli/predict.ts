@@ -1,12 +1,11 @@
 import Papa from 'papaparse';
-import type { MLP } from '../api/model.js';
 import type { Predictions } from '../api/records.js';
 import type { Dataset } from '../backend.js';
 import { numericColumns } from '../data/csv.js';
 import { readDigitPng } from '../data/png.js';
 import { readTable } from '../data/table.js';
 import { UserError } from '../errors.js';
-import { inputSize } from '../model/spec.js';
+import { inputSize, type ModelSpec } from '../model/spec.js';
 import { inferenceSettings } from '../train/inference.js';
 import { choiceFlag, type FlagSpec, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, type ModelFile, readModelFile } from './backends.js';
@@ -16,7 +15,11 @@ import { checkOutputFile, writeOutput } from './output.js';
 import { percent } from './progress.js';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'model', value: 'FILE', help: 'the model (train --out, or a checkpoint)' },
+  {
+    name: 'model',
+    value: 'FILE',
+    help: 'the model (train --out, or a checkpoint), or a folder of sweep --ensemble: their mean answer',
+  },
   { name: 'image', value: 'FILE', help: 'a PNG of one digit, any size, dark on light or light on dark' },
   { name: 'index', value: 'N', help: 'the test-set sample N instead of an image' },
   {
@@ -135,10 +138,9 @@ export function float32Text(value: number): string {
 }
 
 /** The predictions as CSV rows under their header: class and p(class) (MSE: output(class)), or the targets. */
-function predictionRows(model: MLP, p: Predictions): string[][] {
+function predictionRows(spec: ModelSpec, p: Predictions): string[][] {
   const values = (r: number) => Array.from(p.row(r), float32Text);
   if (!p.labels) return [p.columns, ...Array.from({ length: p.rows }, (_, r) => values(r))];
-  const { spec } = model;
   const header = [
     spec.data!.targets[0],
     ...p.columns.map((name) => (spec.loss === 'mse' ? `output(${name})` : `p(${name})`)),
@@ -167,7 +169,7 @@ async function predictTable(
   const model = await file.open(() => {}, 'predicting');
   try {
     const predicted = await model.predict({ data: numericColumns(table, d.features), rows: set.count });
-    const text = `${Papa.unparse(predictionRows(model, predicted), { newline: '\n' })}\n`;
+    const text = `${Papa.unparse(predictionRows(spec, predicted), { newline: '\n' })}\n`;
     if (outFile === undefined) say(text);
     writeOutput(outFile, () => text, `predictions for ${set.count} rows written to`);
   } finally {

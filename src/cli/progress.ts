@@ -1,8 +1,15 @@
+import type { SweepProgress } from '../train/sweep.js';
 import type { EpochRecord, Progress } from '../train/trainer.js';
 import type { CliStream } from './io.js';
 
 /** A fraction as a percentage, to two decimals. */
 export const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** A progress bar of 30 characters, `fraction` of it done. */
+function bar(fraction: number): string {
+  const done = Math.round(30 * Math.min(1, Math.max(0, fraction)));
+  return '#'.repeat(done) + '.'.repeat(30 - done);
+}
 
 /** A value in its own units, to 4 significant digits (or more where it is large). */
 const value = (x: number) => (Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4));
@@ -54,12 +61,9 @@ export class ProgressPrinter {
   progress(p: Progress): void {
     this.stepsPerEpoch = p.stepsPerEpoch;
     if (this.out.isTTY !== true) return;
-    const width = 30;
-    const done = Math.round((width * p.step) / p.stepsPerEpoch);
-    const bar = '#'.repeat(done) + '.'.repeat(width - done);
     const rate = Math.round(p.samplesPerSecond).toLocaleString('en-US');
     this.out.write(
-      `\repoch ${p.epoch}/${p.epochs} [${bar}] ${p.step}/${p.stepsPerEpoch}  ` +
+      `\repoch ${p.epoch}/${p.epochs} [${bar(p.step / p.stepsPerEpoch)}] ${p.step}/${p.stepsPerEpoch}  ` +
         `${rate} samples/s  loss ${p.loss.toFixed(4)}\x1b[K`,
     );
     this.drawn = true;
@@ -72,5 +76,55 @@ export class ProgressPrinter {
     if (this.drawn) this.out.write('\r\x1b[K');
     this.drawn = false;
     this.out.write(`${epochLine(record, this.epochs, this.stepsPerEpoch)}\n`);
+  }
+}
+
+/**
+ * A sweep's progress over all its models, which train a session (a group of them) at a time: a bar on a terminal, else
+ * a line every tenth of the way.
+ */
+export class SweepProgressBar {
+  private drawn = false;
+  private session = -1;
+  /** Models of the sessions done. */
+  private done = 0;
+  private current = 0;
+  /** Without a terminal: the last tenth of the way said. */
+  private tenth = 0;
+
+  constructor(
+    private readonly out: CliStream,
+    private readonly models: number,
+  ) {}
+
+  progress(p: SweepProgress): void {
+    if (p.session !== this.session) {
+      this.done += this.current;
+      [this.session, this.current] = [p.session, p.models];
+    }
+    const inSession = (p.epoch - 1 + p.step / p.stepsPerEpoch) / p.epochs;
+    const fraction = (this.done + p.models * inSession) / this.models;
+    const session = p.sessions > 1 ? `session ${p.session + 1}/${p.sessions}, ` : '';
+    const where = `${session}epoch ${p.epoch}/${p.epochs}`;
+    if (this.out.isTTY !== true) {
+      // A log gets a line every tenth of the way, not a bar.
+      const tenth = Math.floor(10 * fraction);
+      if (tenth > this.tenth && tenth < 10) {
+        this.tenth = tenth;
+        this.out.write(`progress: ${10 * tenth}% of ${this.models} models (${where}, ${p.running} training)\n`);
+      }
+      return;
+    }
+    this.out.write(
+      `\r[${bar(fraction)}] ${(100 * fraction).toFixed(0)}% of ${this.models} models  ` +
+        `${where} step ${p.step}/${p.stepsPerEpoch}, ${p.running} training\x1b[K`,
+    );
+    this.drawn = true;
+  }
+
+  /** Clears the bar, for the lines that follow it. */
+  end(): void {
+    if (this.drawn) this.out.write('\r\x1b[K');
+    this.drawn = false;
   }
 }

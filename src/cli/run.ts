@@ -5,10 +5,12 @@ import { exportCommand } from './export.js';
 import { describeFailure } from './failure.js';
 import { type CliIo, withCliIo } from './io.js';
 import { predictCommand } from './predict.js';
+import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   train: trainCommand,
+  sweep: sweepCommand,
   eval: evalCommand,
   predict: predictCommand,
   export: exportCommand,
@@ -18,6 +20,7 @@ const USAGE = `Usage: webgpu-mlp <command> [options]
 
 Commands:
   train    train an MLP on MNIST (or any folder of MNIST-style IDX files), or on a CSV table
+  sweep    train a grid of settings with several seeds and k folds, and rank them by their held-out score
   eval     evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix (or RMSE, MAE, R²)
   predict  classify one digit (a PNG image, or a test-set sample), or predict every row of a CSV table
   export   write a saved model as ONNX, for ONNX Runtime and other tools

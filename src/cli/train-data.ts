@@ -1,9 +1,9 @@
 /** The train command's data as MLP's fit takes it: an MNIST-style folder's bytes, or a CSV table's rows. */
 import type { Inputs, Labels } from '../api/arrays.js';
-import type { LabelledData } from '../api/options.js';
+import type { LabelledData, ModelShape } from '../api/options.js';
 import type { Dataset, ImageDataset } from '../backend.js';
 import { validationRows } from '../data/split.js';
-import { DEFAULT_TEST_SPLIT, type RawRows, tableRows } from '../data/table.js';
+import { type Columns, DEFAULT_TEST_SPLIT, type RawRows, tableRows } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { type ModelSpec, TASKS, type Task } from '../model/spec.js';
 import { choiceFlag } from './args.js';
@@ -14,6 +14,9 @@ export interface TrainingData {
   /** The training rows (of which fit holds --validation-split out) and their labels. */
   x: Inputs;
   y: Labels;
+  /** Rows of x, and of the test set. */
+  rows: number;
+  testRows: number;
   test: LabelledData;
   shape: DataShape;
   /** An image folder's sets by name, to check the layers against. */
@@ -55,6 +58,8 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
     const bytes = (set: ImageDataset) => ({ x: { data: set.inputs, rows: set.count }, y: set.labels });
     return {
       ...bytes(train),
+      rows: train.count,
+      testRows: test.count,
       test: bytes(test),
       shape,
       source: dir,
@@ -100,9 +105,23 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
   };
   return {
     ...labelled(train),
+    rows: train.rows,
+    testRows: rows.test.rows,
     test: labelled(rows.test),
     shape,
     source: dataPath!,
     ...(testFile !== undefined ? { testFile } : { testSplit: testSplit ?? DEFAULT_TEST_SPLIT }),
+  };
+}
+
+/** MLP.create's shape of a model of `spec` on data of columns `d` (a table's), or of images (none). */
+export function modelShape(spec: ModelSpec, d: Columns | undefined): ModelShape {
+  return {
+    inputs: spec.layers[0],
+    outputs: spec.layers[spec.layers.length - 1],
+    hidden: spec.layers.slice(1, -1),
+    task: spec.task,
+    ...(d ? { features: d.features, targets: d.targets, ...(d.classes ? { classes: d.classes } : {}) } : {}),
+    ...(d ? {} : { images: { mean: spec.inputMean, std: spec.inputStd } }),
   };
 }

@@ -1,7 +1,7 @@
 /** What train says at the end, and its JSON report, in the task's words: accuracy, or RMSE, MAE and R². */
 import type { MLP } from '../api/model.js';
 import type { FitStart } from '../api/options.js';
-import type { ClassifierMetrics, FitResult, RegressionReport } from '../api/records.js';
+import type { ClassifierMetrics, FitResult, RegressionMetrics, RegressionReport } from '../api/records.js';
 import { columnList } from '../data/csv.js';
 import type { TableDescription } from '../model/table.js';
 import { convergence, convergenceWarning } from '../train/convergence.js';
@@ -21,9 +21,10 @@ export function describeTable(data: TrainingData): string {
 }
 
 type SetFigures = ClassifierMetrics | RegressionReport;
+type SetMetrics = ClassifierMetrics | RegressionMetrics;
 
 /** The results of a set in one phrase: accuracy and loss, or RMSE, MAE, R² and loss. */
-function setPhrase(name: string, figures: SetFigures): string {
+export function setPhrase(name: string, figures: SetMetrics): string {
   if (!('rmse' in figures))
     return `${name} accuracy ${percent(figures.accuracy)}, ${name} loss ${figures.loss.toFixed(4)}`;
   const { rmse, mae, r2, loss } = figures;

@@ -19,7 +19,7 @@ import { cliIo } from './io.js';
 import { checkOutputFile, reportText, writeOutput } from './output.js';
 import { ProgressPrinter } from './progress.js';
 import { checkAgainst, configFromFlags, describeRun, type RunConfig, TRAIN_FLAGS } from './train-config.js';
-import { trainingData } from './train-data.js';
+import { modelShape, trainingData } from './train-data.js';
 import { convergenceLine, describeTable, earlyStopLine, resultsLine, trainReport } from './train-report.js';
 
 const USAGE = 'webgpu-mlp train [options]';
@@ -85,14 +85,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
     ? await MLP.fromBytes(modelBytes, { ...opening, source: modelFile })
     : await MLP.create({
         ...pick(MODEL_SETTINGS),
-        inputs: spec.layers[0],
-        outputs: spec.layers[spec.layers.length - 1],
-        hidden: spec.layers.slice(1, -1),
-        task: spec.task,
+        ...modelShape(spec, d),
         seed: options.seed,
         ...opening,
-        ...(d ? { features: d.features, targets: d.targets, ...(d.classes ? { classes: d.classes } : {}) } : {}),
-        ...(d ? {} : { images: { mean: spec.inputMean, std: spec.inputStd } }),
       });
   try {
     const checkpointFile = str('checkpoint');

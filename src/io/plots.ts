@@ -40,6 +40,12 @@ interface Series {
   name: string;
   colour: string;
   points: [number, number][];
+  /** A thin line without dots, for many curves on one chart. */
+  thin?: boolean;
+  /** Left out of the legend (a curve of a group named once). */
+  unnamed?: boolean;
+  /** Its row in the legend, where not the order of the series. */
+  legendRow?: number;
 }
 
 /** A panel's title, y axis label, series, y range and tick format. */
@@ -69,19 +75,25 @@ function panel(x: number, y: number, width: number, height: number, spec: Panel)
   for (const t of xTicks) parts.push(text(px(t), y + top + h + 16, t));
   parts.push(text(x + left + w / 2, y + height - 6, 'epoch'), upward(x + 14, y + top + h / 2, yLabel));
   parts.push(`<rect x="${x + left}" y="${y + top}" width="${w}" height="${h}" fill="none" stroke="#888"/>`);
-  series.forEach((s, i) => {
-    if (s.points.length === 0) return;
+  let named = 0;
+  // The legend's left edge: its names fit inside the panel (about 7 px a character).
+  const longest = Math.max(0, ...series.filter((s) => !s.unnamed).map((s) => s.name.length));
+  const legend = x + left + w - Math.max(70, 24 + 7 * longest);
+  for (const s of series) {
+    if (s.points.length === 0) continue;
     const path = s.points.map(([a, b]) => `${px(a).toFixed(1)},${py(b).toFixed(1)}`).join(' ');
-    parts.push(`<polyline points="${path}" fill="none" stroke="${s.colour}" stroke-width="2"/>`);
-    for (const [a, b] of s.points)
+    const stroke = s.thin ? 'stroke-width="1" stroke-opacity="0.6"' : 'stroke-width="2"';
+    parts.push(`<polyline points="${path}" fill="none" stroke="${s.colour}" ${stroke}/>`);
+    for (const [a, b] of s.thin ? [] : s.points)
       parts.push(`<circle cx="${px(a).toFixed(1)}" cy="${py(b).toFixed(1)}" r="3" fill="${s.colour}"/>`);
-    const ly = y + top + 14 + 16 * i;
+    if (s.unnamed) continue;
+    const ly = y + top + 14 + 16 * (s.legendRow ?? named++);
     parts.push(
-      `<line x1="${x + left + w - 70}" x2="${x + left + w - 52}" y1="${ly - 4}" y2="${ly - 4}" ` +
+      `<line x1="${legend}" x2="${legend + 18}" y1="${ly - 4}" y2="${ly - 4}" ` +
         `stroke="${s.colour}" stroke-width="2"/>`,
     );
-    parts.push(text(x + left + w - 46, ly, escapeXml(s.name), 'text-anchor="start"'));
-  });
+    parts.push(text(legend + 24, ly, escapeXml(s.name), 'text-anchor="start"'));
+  }
   return parts.join('\n');
 }
 
@@ -122,6 +134,62 @@ export function curvesSvg(history: EpochRecord[], title: string): string {
   const height = 380;
   return [
     ...page(width, height, title),
+    ...panels.map((p, i) => panel(i * each, 24, each, height - 24, p)),
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+/** A colour per group of curves (matplotlib's tab10), repeating after ten. */
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
+
+/** One model's curves of a chart of many: its group (coloured alike, named once in the legend) and its epochs. */
+export interface ModelCurves {
+  group: number;
+  name: string;
+  history: (Partial<Pick<EpochRecord, 'valLoss' | 'valAccuracy' | 'valR2'>> & { epoch: number })[];
+}
+
+/**
+ * Many models' held-out loss and score (accuracy, or a regression's R²) per epoch on one chart, a colour per group;
+ * the legend names the first ten groups (their names cut to 28 characters). The first group's curves are drawn last,
+ * on top of the others.
+ */
+export function modelsCurvesSvg(models: ModelCurves[], regression: boolean, title: string): string {
+  const named = new Set<number>();
+  const series = (key: 'valLoss' | 'valAccuracy' | 'valR2'): Series[] =>
+    models
+      .map((m) => {
+        const unnamed = named.has(m.group) || m.group >= 10;
+        named.add(m.group);
+        const points = m.history
+          .filter((r) => Number.isFinite(r[key]))
+          .map((r): [number, number] => [r.epoch, r[key]!]);
+        const name = m.name.length > 28 ? `${m.name.slice(0, 27)}…` : m.name;
+        return { name, colour: PALETTE[m.group % PALETTE.length], points, thin: true, unnamed, legendRow: m.group };
+      })
+      .reverse();
+  const values = (list: Series[]) => list.flatMap((s) => s.points.map((p) => p[1]));
+  const loss = series('valLoss');
+  // The legend is the loss panel's: the score's curves run up to its top right corner.
+  const score = series(regression ? 'valR2' : 'valAccuracy');
+  const lossTop = Math.max(...values(loss), 1e-3) * 1.05;
+  const low = Math.min(...values(score), 1);
+  const panels: Panel[] = [
+    ['held-out loss', 'mean loss', loss, [0, lossTop], (v) => v.toFixed(2)],
+    regression
+      ? ['held-out R²', 'R²', score, [Math.min(0, Math.floor(low * 10) / 10), 1], (v) => v.toFixed(1)]
+      : [
+          'held-out accuracy',
+          'accuracy (%)',
+          score,
+          [Math.max(0, Math.floor(low * 20) / 20), 1],
+          (v) => (100 * v).toFixed(0),
+        ],
+  ];
+  const [each, height] = [520, 400];
+  return [
+    ...page(each * 2, height, title),
     ...panels.map((p, i) => panel(i * each, 24, each, height - 24, p)),
     '</svg>',
     '',
