@@ -57,6 +57,20 @@ describe('MLP.sweep on the CPU', () => {
     }
   });
 
+  it("keeps the model's own settings, and sizes a table's default batch to the rows a fold trains on", async () => {
+    const small = colours(60, 4);
+    // 60 rows in 3 folds: each model trains on 40, the default batch min(200, rows).
+    const sweep = await MLP.sweep(small.x, small.y, {
+      epochs: 2,
+      model: { ...model, activation: 'tanh', loss: 'mse' },
+      grid: { learningRate: [0.01, 0.001] },
+      folds: 3,
+    });
+    for (const m of sweep.models) expect(m.settings).toMatchObject({ activation: 'tanh', loss: 'mse', batchSize: 40 });
+    expect(sweep.best.model.spec).toMatchObject({ activation: 'tanh', loss: 'mse' });
+    sweep.best.model.dispose();
+  });
+
   it('ranks a regression by R², and says what is wrong with its options', async () => {
     const data = smooth(120, 3);
     const sweep = await MLP.sweep(data.x, data.y, {

@@ -2,8 +2,9 @@
 import type { Backend } from '../backend.js';
 import { UserError } from '../errors.js';
 import type { ModelSpec, Task } from '../model/spec.js';
-import type { Values } from '../train/resolve.js';
+import { resolveSettings, settingsOf, type Values } from '../train/resolve.js';
 import type { TrainData } from '../train/run.js';
+import type { SettingName } from '../train/setting-names.js';
 import type { Value } from '../train/settings.js';
 import { FIT_SETTINGS, type FitSettingName, type SettingValue } from '../train/settings.js';
 import {
@@ -121,16 +122,19 @@ export function sweepPlanOf(options: SweepExtras & Record<string, unknown>, spec
   if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((s) => Number.isInteger(s) && s >= 0)) {
     throw new UserError(`seeds must be a list of integers >= 0, got ${JSON.stringify(seeds)}`, 'seeds');
   }
-  const base: Values = {};
-  for (const name of FIT_SETTINGS) if (options[name] !== undefined) base[name] = options[name] as Value;
   const held = options.validationSplit !== undefined || options.validationData !== undefined;
-  return {
-    settings: expandGrid(options.grid),
-    base,
-    seeds,
-    ...(held ? {} : { folds: options.folds ?? 5 }),
-    data: { table: true, trainRows, regression: spec.task === 'regression' },
-  };
+  const folds = held ? undefined : (options.folds ?? 5);
+  // With k folds each model trains on all folds but one: the defaults (a table's batch) must fit those rows.
+  const modelRows = folds === undefined ? trainRows : Math.max(1, trainRows - Math.ceil(trainRows / folds));
+  const data = { table: true, trainRows: modelRows, regression: spec.task === 'regression' };
+  // The model's own settings (activation, loss, label smoothing) are the base's where they are not the defaults.
+  const defaults = resolveSettings({}, data);
+  const base: Values = {};
+  for (const [name, value] of Object.entries(settingsOf(spec))) {
+    if (value !== defaults[name as SettingName]) base[name as SettingName] = value;
+  }
+  for (const name of FIT_SETTINGS) if (options[name] !== undefined) base[name] = options[name] as Value;
+  return { settings: expandGrid(options.grid), base, seeds, ...(folds === undefined ? {} : { folds }), data };
 }
 
 /** How a sweep turns weights into models: the API's MLP, or anything else that holds them. */
