@@ -111,16 +111,35 @@ const epochTicks = {
 };
 const plannedEpochs = (runs: Run[]) => Math.max(1, ...runs.map((r) => r.settings.epochs));
 
+/**
+ * The loss axis's top: twice the lowest loss a training curve starts from, so that a rate too high, whose loss leaps
+ * to thousands before it diverges, leaves the chart's top (clipped) and the other curves readable.
+ */
+function lossCap(runs: Run[]): number {
+  const starts = lossCurves(runs)
+    .filter((c) => c.kind === 'training loss' && c.points.length && Number.isFinite(c.points[0][1]))
+    .map((c) => c.points[0][1]);
+  return starts.length ? 2 * Math.min(...starts) : Infinity;
+}
+
+/** The loss curves, a diverged model's mark brought down to the axis's top where its last loss is beyond it. */
+function marksInView(runs: Run[]): Curve[] {
+  const cap = lossCap(runs);
+  return lossCurves(runs).map((c) =>
+    c.kind === 'diverged' ? { ...c, points: c.points.map(([x, y]): [number, number] => [x, Math.min(y, cap)]) } : c,
+  );
+}
+
 export class RunCharts {
   private readonly loss: RunChart;
   private readonly accuracy: RunChart;
   private runs: Run[] = [];
 
   constructor(lossContainer: HTMLElement, accuracyContainer: HTMLElement) {
-    this.loss = new RunChart(lossContainer, lossCurves, (runs) => ({
+    this.loss = new RunChart(lossContainer, marksInView, (runs) => ({
       scales: {
         x: { time: false, range: () => [0, plannedEpochs(runs)] },
-        y: { range: (_, __, max) => [0, Math.max(0.5, Math.ceil((max || 0) * 4) / 4)] },
+        y: { range: (_, __, max) => [0, Math.max(0.5, Math.ceil(Math.min(max || 0, lossCap(runs)) * 4) / 4)] },
       },
       axes: [axis('epoch', epochTicks), axis('loss', { size: 44 })],
     }));
