@@ -29,7 +29,7 @@ const VALUES: Partial<Record<SettingName, number[]>> = {
   weightDecay: [0, 1e-4, 1e-3, 1e-2],
   dropout: [0, 0.1, 0.2, 0.5],
   labelSmoothing: [0, 0.05, 0.1, 0.2],
-  momentum: [0, 0.5, 0.9, 0.99],
+  momentum: [0.5, 0.9, 0.99],
   dampening: [0, 0.5, 0.9],
   beta1: [0.8, 0.9, 0.95],
   beta2: [0.99, 0.999, 0.9999],

@@ -200,6 +200,7 @@ export async function startRace(page: Page, form: RaceForm): Promise<void> {
         page.showRuns();
       },
     });
+    clearInterval(timer); // the runs' times are now the sweep's
     if (control.stopped) {
       sweep.best.model.dispose();
       throw new Error('stopped');
