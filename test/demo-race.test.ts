@@ -119,7 +119,7 @@ describe('a race of the page', () => {
     sweep.best.model.dispose();
   });
 
-  it("draws each model's curves in its setting's colour, ending where it diverged, and lists the settings best first", () => {
+  it("draws each model's curves in its setting's colour, ending where it diverged; places settings best first", () => {
     const list = new RunList();
     const data: DataContext = { kind: 'mnist', trainCount: 1000, fullTrain: 1000, testCount: 100, fullTest: 100 };
     const trace = (seed: number): Trace => ({ seed, losses: [], history: [] });

@@ -188,10 +188,8 @@ export async function startRace(page: Page, form: RaceForm): Promise<void> {
         stats.epoch.textContent = `${p.epoch} / ${p.epochs}`;
         stats.step.textContent = `${number(p.step)} / ${number(p.stepsPerEpoch)}`;
         const sessions = p.sessions > 1 ? `, group ${p.session + 1} of ${p.sessions}` : '';
-        page.setState(
-          'racing',
-          `Race ${race}: ${count} models, epoch ${p.epoch} of ${p.epochs}, step ${number(p.step)} of ${number(p.stepsPerEpoch)}${sessions}.`,
-        );
+        const step = `step ${number(p.step)} of ${number(p.stepsPerEpoch)}`;
+        page.setState('racing', `Race ${race}: ${count} models, epoch ${p.epoch} of ${p.epochs}, ${step}${sessions}.`);
         page.showRuns();
       },
       onEpoch: (records) => {

@@ -57,7 +57,8 @@ function raceCells(run: Run, race: RaceEntry, regression: boolean): HTMLElement[
       ? `R² ${result.mean.toFixed(3)} ± ${result.std.toFixed(3)}`
       : `${percent(result.mean)} ± ${(result.std * 100).toFixed(2)}`;
   const loss = Number.isNaN(result.loss) ? '' : ` · loss ${result.loss.toFixed(3)}`;
-  const epochs = ` · ${Number.isInteger(result.epochs) ? result.epochs : result.epochs.toFixed(1)} epoch${result.epochs === 1 ? '' : 's'}`;
+  const epochCount = Number.isInteger(result.epochs) ? result.epochs : result.epochs.toFixed(1);
+  const epochs = ` · ${epochCount} epoch${result.epochs === 1 ? '' : 's'}`;
   const seeds = result.models > 1 ? ` · ${result.models} seeds` : '';
   const diverged = result.diverged ? ` · ${result.diverged} of ${result.models} diverged` : '';
   row.textContent = `validation ${score}${loss}${epochs}${seeds}${diverged}`;
