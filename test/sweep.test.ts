@@ -26,6 +26,11 @@ describe('MLP.sweep on the CPU', () => {
     // A rate of 1e-5 learns nothing in 8 epochs: both of its settings rank below both of 0.03's.
     expect(sweep.table.slice(0, 2).map((row) => row.setting.learningRate)).toEqual([0.03, 0.03]);
     expect(sweep.table[0].mean).toBeGreaterThan(sweep.table[3].mean + 0.2);
+    // Best first: the highest mean score, and of equal ones the lowest held-out loss.
+    for (const [i, row] of sweep.table.slice(1).entries()) {
+      const above = sweep.table[i];
+      expect(above.mean >= row.mean && (above.mean > row.mean || above.loss <= row.loss)).toBe(true);
+    }
     for (const row of sweep.table) {
       const scores = sweep.models.filter((m) => m.setting === row.index).map((m) => m.score);
       expect(row.mean).toBeCloseTo(scores.reduce((a, b) => a + b, 0) / scores.length, 12);

@@ -220,7 +220,7 @@ export function sweepTable(plan: SweepPlan, models: SweepModel[]): SweepRow[] {
     };
   });
   const order = (x: number) => (Number.isNaN(x) ? -Infinity : x);
-  return rows.sort((a, b) => order(b.mean) - order(a.mean) || order(-a.loss) - order(-b.loss) || a.index - b.index);
+  return rows.sort((a, b) => order(b.mean) - order(a.mean) || order(-b.loss) - order(-a.loss) || a.index - b.index);
 }
 
 /** The models of a sweep, best first by their own score (then loss): the ensemble's pick. */
