@@ -76,6 +76,13 @@ describe('a race of the page', () => {
       ok: true,
       value: { setting: 'learningRate', values: [0.3, 0.03], seeds: [4, 5, 6], validationSplit: 0.1 },
     });
+    if (!plan.ok) throw new Error(plan.error);
+    // The form's batch, but no more than the rows left to train on (a table's default is all its training rows).
+    const options = sweepOptionsOf(parse({ batch: '100' }), plan.value, 5, 100);
+    expect(options).toMatchObject({ batchSize: 90, chunkSteps: 5, validationSplit: 0.1, seeds: [4, 5, 6] });
+    expect(options.grid).toEqual({ learningRate: [0.3, 0.03] });
+    expect('seed' in options).toBe(false);
+    expect(sweepOptionsOf(parse(), plan.value, 5, 100).batchSize).toBe(16);
     const error = (change: Partial<typeof text>) => {
       const parsed = parseRace({ ...text, ...change }, chosen, 4);
       return parsed.ok ? 'accepted' : parsed.error;
@@ -102,7 +109,7 @@ describe('a race of the page', () => {
     const train = colours(120, 1);
     const records: string[] = [];
     const sweep = await MLP.sweep(train.x, train.y, {
-      ...sweepOptionsOf(settings, parsed.value, 5),
+      ...sweepOptionsOf(settings, parsed.value, 5, train.x.length),
       model: { hidden: settings.hidden, activation: settings.activation, backend: 'cpu' },
       onEpoch: (epoch) => records.push(epoch.map((r) => `${r.model}:${r.setting}:${r.seed}`).join(' ')),
     });

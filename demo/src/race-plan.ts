@@ -4,6 +4,7 @@
  * race.ts runs it and shows it; the checks and the sweep's options are worked out here (tested in Node).
  */
 
+import { validationRows } from '../../src/data/split.js';
 import type { SettingName } from '../../src/train/setting-names.js';
 import { applies, SETTINGS } from '../../src/train/settings.js';
 import type { Chosen } from './options.js';
@@ -136,13 +137,16 @@ export function parseRace(
 }
 
 /**
- * MLP.sweep's training options for a race: the form's settings as the base (its seed left to the race's seeds), the
- * grid of the varied setting, and the validation split it ranks on.
+ * MLP.sweep's training options for a race on `trainRows` rows: the form's settings as the base (its seed left to the
+ * race's seeds), the grid of the varied setting, and the validation split it ranks on. A batch larger than the rows
+ * left to train on (a table's default batch is all its training rows) becomes all of them.
  */
-export function sweepOptionsOf(settings: Settings, plan: RacePlan, chunkSteps: number) {
+export function sweepOptionsOf(settings: Settings, plan: RacePlan, chunkSteps: number, trainRows: number) {
   const { seed: _, ...base } = fitOptionsOf(settings);
+  const kept = trainRows - validationRows(plan.validationSplit, trainRows);
   return {
     ...base,
+    batchSize: Math.min(settings.batch, kept),
     chunkSteps,
     grid: { [plan.setting]: plan.values },
     seeds: plan.seeds,

@@ -179,7 +179,7 @@ export async function startRace(page: Page, form: RaceForm): Promise<void> {
   try {
     if (settings.backend === 'webgpu') page.gpu ??= await requestGpu();
     const sweep = await MLP.sweep(data.train.x, data.train.y, {
-      ...sweepOptionsOf(settings, plan, chunkSteps),
+      ...sweepOptionsOf(settings, plan, chunkSteps, data.rows),
       model: { ...options, ...(settings.backend === 'webgpu' ? { gpu: page.gpu! } : {}) },
       signal: abort.signal,
       onProgress: (p) => {
