@@ -550,6 +550,31 @@ describe('the demo without WebGPU', () => {
       .locator('#progress-title')
       .locator('..')
       .screenshot({ path: path.join(OUTPUT, 'demo-e2e-race.png') });
+
+    // A longer race, stopped part-way: its curves stop growing, and its settings join the table as stopped.
+    await fill(page, { epochs: '50' });
+    await page.click('#race-start');
+    await page.waitForFunction(
+      () => /6:validation loss:[1-9]/.test(document.getElementById('loss-chart')?.dataset.curves ?? ''),
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    await page.click('#race-stop');
+    expect(await stateOf(page)).toBe('ready');
+    await page.waitForFunction(() => document.querySelectorAll('#run-rows tr[data-race="2"]').length === 3, null, {
+      timeout: 10_000,
+    });
+    const stopped = await curves(page, '#loss-chart');
+    await page.waitForTimeout(500);
+    expect(await curves(page, '#loss-chart'), 'no points after Stop').toEqual(stopped);
+    expect(stopped.get('6:validation loss')).toBeLessThan(50);
+    expect(
+      await page.$$eval('#run-rows tr[data-race="2"]', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.status)),
+    ).toEqual(['stopped', 'stopped', 'stopped']);
+    expect(await page.textContent('#model-status')).toBe('No model: the race was stopped before it ended.');
+    expect(await page.isEnabled('#race-start')).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -217,7 +217,8 @@ export async function startRace(page: Page, form: RaceForm): Promise<void> {
     await showBest(page, sweep.best.model, data.test, runs[sweep.table[0].index], race, control);
   } catch (error) {
     for (const run of runs) run.status = control.stopped ? 'stopped' : 'failed';
-    if (!control.stopped) showFailure(page, settings.backend, error);
+    if (control.stopped) page.setModel(null, 'No model: the race was stopped before it ended.');
+    else showFailure(page, settings.backend, error);
   } finally {
     clearInterval(timer);
     if (!control.stopped) stats.time.textContent = `${control.activeSeconds.toFixed(1)} s`;

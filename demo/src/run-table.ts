@@ -27,8 +27,14 @@ export function renderLegend(container: HTMLElement, runs: Run[]): void {
       const item = el('li', run.hidden ? 'hidden-run' : '');
       item.dataset.run = String(run.id);
       item.append(swatch(run), el('b', '', `#${run.id}`), ` ${run.label}`);
-      const diverged = run.race?.models.filter((m) => m.diverged).length;
-      if (diverged) item.append(el('span', 'diverged', diverged > 1 ? ` · ${diverged} diverged` : ' · diverged'));
+      const diverged = run.race?.models.filter((m) => m.diverged) ?? [];
+      if (diverged.length) {
+        const mark = el('span', 'diverged', diverged.length > 1 ? ` · ${diverged.length} diverged` : ' · diverged');
+        mark.title = diverged
+          .map((m) => `seed ${m.seed}: ${m.diverged!.why ?? 'its loss stopped being finite'}`)
+          .join('\n');
+        item.append(mark);
+      }
       return item;
     }),
   );
