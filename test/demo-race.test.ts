@@ -82,6 +82,7 @@ describe('a race of the page', () => {
     expect(options).toMatchObject({ batchSize: 90, chunkSteps: 5, validationSplit: 0.1, seeds: [4, 5, 6] });
     expect(options.grid).toEqual({ learningRate: [0.3, 0.03] });
     expect('seed' in options).toBe(false);
+    expect('folds' in options).toBe(false);
     expect(sweepOptionsOf(parse(), plan.value, 5, 100).batchSize).toBe(16);
     const error = (change: Partial<typeof text>) => {
       const parsed = parseRace({ ...text, ...change }, chosen, 4);
@@ -93,8 +94,17 @@ describe('a race of the page', () => {
     );
     expect(error({ seeds: '0' })).toBe('Seeds per value: "0" is not a whole number from 1 to 5.');
     expect(error({ validation: '0.9' })).toBe(
-      'Validation: "0.9" is not a share above 0 and at most 0.5 (0.1 holds out a tenth).',
+      'Validation: "0.9" is neither a share of the rows above 0 and at most 0.5 (0.1 holds out a tenth) ' +
+        'nor a number of folds from 2 to 10.',
     );
+    expect(error({ validation: '11' })).toMatch(/^Validation: "11" is neither/);
+    // A whole number of 2 or more: k folds instead of a split, and no batch beyond the rows of k - 1 folds.
+    const folds = parseRace({ ...text, validation: '4' }, chosen, 4);
+    expect(folds).toEqual({ ok: true, value: { setting: 'learningRate', values: [0.3, 0.03], seeds: [4], folds: 4 } });
+    if (!folds.ok) throw new Error(folds.error);
+    const foldOptions = sweepOptionsOf(parse({ batch: '100' }), folds.value, 5, 100);
+    expect(foldOptions).toMatchObject({ batchSize: 75, folds: 4 });
+    expect('validationSplit' in foldOptions).toBe(false);
     expect(error({ setting: 'beta1' })).toBe('Race: "beta1" is not a setting to vary with these choices.');
   });
 
@@ -123,6 +133,24 @@ describe('a race of the page', () => {
       expect(m.settings).toMatchObject({ batchSize: 16, activation: 'tanh', validationSplit: 0.2 });
       expect(m.history).toHaveLength(3);
     });
+    sweep.best.model.dispose();
+  });
+
+  it('ranks on k folds where asked: each value, seed and fold a model of its own, in the order modelOf gives', async () => {
+    const settings = parse({ epochs: '2', learningRate: '0.05' });
+    const parsed = parseRace({ ...text, values: '0.05, 0.001', seeds: '2', validation: '3' }, chosenOf(settings), 4);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const train = colours(90, 2);
+    const sweep = await MLP.sweep(train.x, train.y, {
+      ...sweepOptionsOf(settings, parsed.value, 5, train.x.length),
+      model: { hidden: settings.hidden, backend: 'cpu' },
+    });
+    expect(sweep.models).toHaveLength(2 * 2 * 3);
+    sweep.models.forEach((m, i) => {
+      const { setting, seed, fold } = modelOf(i, 2, 3);
+      expect([m.setting, m.seed, m.fold], `model ${i}`).toEqual([setting, [4, 5][seed], fold]);
+    });
+    expect(sweep.table.map((row) => row.models)).toEqual([6, 6]);
     sweep.best.model.dispose();
   });
 

@@ -1,28 +1,33 @@
 /**
  * A race, planned: one setting of the form varied over a few values, each value trained with a few seeds, all at once
- * with MLP.sweep on the form's other settings, and ranked on a validation split of the training rows. No DOM here:
+ * with MLP.sweep on the form's other settings, and ranked on a validation split of the training rows (or k folds of
+ * them). No DOM here:
  * race.ts runs it and shows it; the checks and the sweep's options are worked out here (tested in Node).
  */
 
 import { validationRows } from '../../src/data/split.js';
+import type { SweepOptions } from '../../src/index.js';
 import type { SettingName } from '../../src/train/setting-names.js';
-import { applies, SETTINGS } from '../../src/train/settings.js';
+import { applies, FIT_SETTINGS, SETTINGS } from '../../src/train/settings.js';
 import type { Chosen } from './options.js';
 import type { Parsed, Settings } from './settings.js';
 import { fitOptionsOf } from './training.js';
 
-/** What a race varies, over which values, with how many seeds, and the share of the training rows it ranks on. */
-export interface RacePlan {
+/**
+ * What a race varies, over which values, with how many seeds, and what it ranks on: a share of the training rows held
+ * out, or k folds of them (each value and seed trained k times, and the best value again on all the rows).
+ */
+export type RacePlan = {
   setting: SettingName;
   values: number[];
   seeds: number[];
-  validationSplit: number;
-}
+} & ({ validationSplit: number; folds?: undefined } | { folds: number; validationSplit?: undefined });
 
 /** A race's settings, one colour each on the charts (the palette has ten, and the runs before it take some). */
 export const MAX_VALUES = 8;
 export const MAX_SEEDS = 5;
 export const DEFAULT_VALIDATION = 0.1;
+export const MAX_FOLDS = 10;
 
 /** Values worth racing for each setting a race may vary, beside the learning rate (which is the form's rate's). */
 const VALUES: Partial<Record<SettingName, number[]>> = {
@@ -118,41 +123,58 @@ export function parseRace(
       error: `Seeds per value: "${text.seeds.trim()}" is not a whole number from 1 to ${MAX_SEEDS}.`,
     };
   }
-  const split = Number(text.validation.trim());
-  if (text.validation.trim() === '' || !(split > 0 && split <= 0.5)) {
+  const given = text.validation.trim();
+  const split = Number(given);
+  const folds = Number.isInteger(split) && split >= 2 && split <= MAX_FOLDS;
+  if (given === '' || !(folds || (split > 0 && split <= 0.5))) {
     return {
       ok: false,
-      error: `Validation: "${text.validation.trim()}" is not a share above 0 and at most 0.5 (0.1 holds out a tenth).`,
+      error:
+        `Validation: "${given}" is neither a share of the rows above 0 and at most 0.5 (0.1 holds out a tenth) ` +
+        `nor a number of folds from 2 to ${MAX_FOLDS}.`,
     };
   }
-  return {
-    ok: true,
-    value: {
-      setting: offered.name,
-      values: values.value,
-      seeds: Array.from({ length: seeds }, (_, i) => seed + i),
-      validationSplit: split,
-    },
+  const plan = {
+    setting: offered.name,
+    values: values.value,
+    seeds: Array.from({ length: seeds }, (_, i) => seed + i),
   };
+  return { ok: true, value: folds ? { ...plan, folds: split } : { ...plan, validationSplit: split } };
 }
 
 /**
  * MLP.sweep's training options for a race on `trainRows` rows: the form's settings as the base (its seed left to the
- * race's seeds), the grid of the varied setting, and the validation split it ranks on. A batch larger than the rows
- * left to train on (a table's default batch is all its training rows) becomes all of them.
+ * race's seeds), the grid of the varied setting, and the validation split or folds it ranks on. A batch larger than
+ * the rows left to train on (a table's default batch is all its training rows) becomes all of them.
  */
-export function sweepOptionsOf(settings: Settings, plan: RacePlan, chunkSteps: number, trainRows: number) {
-  const { seed: _, ...base } = fitOptionsOf(settings);
-  const kept = trainRows - validationRows(plan.validationSplit, trainRows);
+export function sweepOptionsOf(
+  settings: Settings,
+  plan: RacePlan,
+  chunkSteps: number,
+  trainRows: number,
+): SweepOptions {
+  // fit's settings, the seed left to the race's seeds (fitOptionsOf has nothing else, but types all of fit's options).
+  const fit = fitOptionsOf(settings) as Record<string, unknown>;
+  const named = FIT_SETTINGS.filter((name) => name !== 'seed' && fit[name] !== undefined);
+  const base = Object.fromEntries(named.map((name) => [name, fit[name]])) as SweepOptions;
+  const held =
+    plan.folds === undefined ? validationRows(plan.validationSplit, trainRows) : Math.ceil(trainRows / plan.folds);
   return {
     ...base,
-    batchSize: Math.min(settings.batch, kept),
+    batchSize: Math.min(settings.batch, trainRows - held),
     chunkSteps,
     grid: { [plan.setting]: plan.values },
     seeds: plan.seeds,
-    validationSplit: plan.validationSplit,
+    ...(plan.folds === undefined ? { validationSplit: plan.validationSplit } : { folds: plan.folds }),
   };
 }
 
-/** The race's setting and seed of the sweep's model `index`: a sweep plans its models setting by setting. */
-export const modelOf = (index: number, seeds: number) => ({ setting: Math.floor(index / seeds), seed: index % seeds });
+/**
+ * The race's setting, seed and fold (indices) of the sweep's model `index`: a sweep plans its models setting by
+ * setting, seed by seed, fold by fold.
+ */
+export const modelOf = (index: number, seeds: number, folds = 1) => ({
+  setting: Math.floor(index / (seeds * folds)),
+  seed: Math.floor(index / folds) % seeds,
+  fold: index % folds,
+});

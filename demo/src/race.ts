@@ -95,11 +95,12 @@ class RaceTraces {
   constructor(
     private readonly runs: Run[],
     private readonly seeds: number,
+    private readonly folds: number,
   ) {}
 
   trace(model: number): Trace {
-    const { setting, seed } = modelOf(model, this.seeds);
-    return this.runs[setting].race!.models[seed];
+    const { setting, seed, fold } = modelOf(model, this.seeds, this.folds);
+    return this.runs[setting].race!.models[seed * this.folds + fold];
   }
 
   /** Each model's loss over the chunk; a model whose loss stops being finite diverged there. */
@@ -160,11 +161,15 @@ export async function startRace(page: Page, form: RaceForm): Promise<void> {
   const label = $<HTMLSelectElement>('race-setting').selectedOptions[0].text;
   const runs = plan.values.map((value) => {
     const own = withValue(settings, plan.setting, value);
-    const models = plan.seeds.map((seed): Trace => ({ seed, losses: [], history: [] }));
+    const models = plan.seeds.flatMap((seed) =>
+      plan.folds === undefined
+        ? [{ seed, losses: [], history: [] }]
+        : Array.from({ length: plan.folds }, (_, fold): Trace => ({ seed, fold, losses: [], history: [] })),
+    );
     const link = `${location.pathname}${settingsQuery(own, context)}`;
     return page.widgets.runs.add(own, context, layers, link, { race, setting: label, value, models });
   });
-  const traces = new RaceTraces(runs, plan.seeds.length);
+  const traces = new RaceTraces(runs, plan.seeds.length, plan.folds ?? 1);
   page.showRuns();
   const { stats } = page;
   const tick = () => {
@@ -172,7 +177,8 @@ export async function startRace(page: Page, form: RaceForm): Promise<void> {
     for (const run of runs) run.seconds = control.activeSeconds;
   };
   const timer = setInterval(tick, 250);
-  const count = plan.values.length * plan.seeds.length;
+  const count = runs.reduce((sum, run) => sum + run.race!.models.length, 0);
+  let last: SweepProgress | null = null;
   // The CPU trains the models one after another within each chunk: smaller chunks keep Stop and the charts prompt.
   const chunk = stepsPerChunk(settings.backend, layers, settings.batch, data.rows);
   const chunkSteps = settings.backend === 'cpu' ? Math.max(1, Math.round(chunk / count)) : chunk;
@@ -184,6 +190,7 @@ export async function startRace(page: Page, form: RaceForm): Promise<void> {
       signal: abort.signal,
       onProgress: (p) => {
         if (control.stopped) return abort.abort();
+        last = p;
         traces.progress(p);
         stats.epoch.textContent = `${p.epoch} / ${p.epochs}`;
         stats.step.textContent = `${number(p.step)} / ${number(p.stepsPerEpoch)}`;
@@ -196,6 +203,9 @@ export async function startRace(page: Page, form: RaceForm): Promise<void> {
         if (control.stopped) return abort.abort();
         traces.epoch(records);
         page.showRuns();
+        if (plan.folds !== undefined && last && last.session === last.sessions - 1 && last.epoch === last.epochs) {
+          page.setState('racing', `Race ${race}: training the best value again, on all the training rows…`);
+        }
       },
     });
     clearInterval(timer); // the runs' times are now the sweep's

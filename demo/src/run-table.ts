@@ -65,7 +65,10 @@ function raceCells(run: Run, race: RaceEntry, regression: boolean): HTMLElement[
   const loss = Number.isNaN(result.loss) ? '' : ` · loss ${result.loss.toFixed(3)}`;
   const epochCount = Number.isInteger(result.epochs) ? result.epochs : result.epochs.toFixed(1);
   const epochs = ` · ${epochCount} epoch${result.epochs === 1 ? '' : 's'}`;
-  const seeds = result.models > 1 ? ` · ${result.models} seeds` : '';
+  const seedCount = new Set(race.models.map((m) => m.seed)).size;
+  const foldCount = new Set(race.models.map((m) => m.fold).filter((f) => f !== undefined)).size;
+  const counts = [seedCount > 1 ? `${seedCount} seeds` : '', foldCount ? `${foldCount} folds` : ''].filter(Boolean);
+  const seeds = counts.length ? ` · ${counts.join(' × ')}` : '';
   const diverged = result.diverged ? ` · ${result.diverged} of ${result.models} diverged` : '';
   row.textContent = `validation ${score}${loss}${epochs}${seeds}${diverged}`;
   const status = run.status === 'diverged' ? 'diverged' : `${ordinal(result.rank)} of ${result.of}`;

@@ -11,6 +11,8 @@ export type RunStatus = 'training' | 'done' | 'stopped' | 'failed' | 'diverged';
 /** One model's curves: a run trains one model, a setting of a race one per seed. */
 export interface Trace {
   seed: number;
+  /** The fold it is scored on, where the race ranks on k folds. */
+  fold?: number;
   /** Training loss of each chunk of steps, against the epochs done (fractional). */
   losses: { epochs: number; loss: number }[];
   history: FitRecord[];
@@ -144,10 +146,11 @@ export class RunList {
   }
 }
 
-/** One curve of a chart: whose, which of its models (a race's seed, where it has several), what, and its points. */
+/** One curve of a chart: whose, which of its models (a race's seed and fold, where it has several), what, its points. */
 export interface Curve {
   run: Run;
-  seed?: number;
+  /** "s2" for seed 2 of several, "f1" for fold 1, "s2f1" for both. */
+  model?: string;
   kind:
     | 'training loss'
     | 'test loss'
@@ -161,12 +164,16 @@ export interface Curve {
 }
 
 /** A curve's name in the charts' data-curves: "3:test loss", or "3s2:validation loss" for seed 2 of a race's run. */
-export const curveKey = (c: Curve) => `${c.run.id}${c.seed === undefined ? '' : `s${c.seed}`}:${c.kind}`;
+export const curveKey = (c: Curve) => `${c.run.id}${c.model ?? ''}:${c.kind}`;
 
-/** A race's models, each named by its seed where the setting has several. */
-function raceTraces(run: Run): { trace: Trace; seed?: number }[] {
+/** A race's models, each named by its seed where the setting has several, and by its fold. */
+function raceTraces(run: Run): { trace: Trace; model?: string }[] {
   const models = run.race?.models ?? [];
-  return models.map((trace) => ({ trace, ...(models.length > 1 ? { seed: trace.seed } : {}) }));
+  const seeds = new Set(models.map((m) => m.seed)).size;
+  return models.map((trace) => {
+    const name = `${seeds > 1 ? `s${trace.seed}` : ''}${trace.fold === undefined ? '' : `f${trace.fold}`}`;
+    return { trace, ...(name ? { model: name } : {}) };
+  });
 }
 
 /**
@@ -174,14 +181,14 @@ function raceTraces(run: Run): { trace: Trace; seed?: number }[] {
  * diverged (at its last finite loss).
  */
 function raceLossCurves(run: Run): Curve[] {
-  return raceTraces(run).flatMap(({ trace, seed }): Curve[] => {
+  return raceTraces(run).flatMap(({ trace, model }): Curve[] => {
     const curves: Curve[] = [
-      { run, seed, kind: 'training loss', points: trace.losses.map((p) => [p.epochs, p.loss]) },
-      { run, seed, kind: 'validation loss', points: trace.history.map((r) => [r.epoch, r.valLoss ?? NaN]) },
+      { run, model, kind: 'training loss', points: trace.losses.map((p) => [p.epochs, p.loss]) },
+      { run, model, kind: 'validation loss', points: trace.history.map((r) => [r.epoch, r.valLoss ?? NaN]) },
     ];
     const last = trace.losses.findLast((p) => Number.isFinite(p.loss));
     if (trace.diverged && last)
-      curves.push({ run, seed, kind: 'diverged', points: [[trace.diverged.epochs, last.loss]] });
+      curves.push({ run, model, kind: 'diverged', points: [[trace.diverged.epochs, last.loss]] });
     return curves;
   });
 }
@@ -211,9 +218,9 @@ export function accuracyCurves(runs: Run[]): Curve[] {
   return runs.flatMap((run): Curve[] => {
     if (run.race) {
       const kind = classifies(run) ? 'validation accuracy' : 'validation R²';
-      return raceTraces(run).map(({ trace, seed }) => ({
+      return raceTraces(run).map(({ trace, model }) => ({
         run,
-        seed,
+        model,
         kind,
         points: trace.history.map((r) => [r.epoch, ((classifies(run) ? r.valAccuracy : r.valR2) ?? NaN) * 100]),
       }));
