@@ -87,7 +87,11 @@ export class RaceForm {
 
 const trainRows = (page: Page) => (page.table ? trainRowsOf(page.table.table) : page.mnist!.train.count);
 
-/** The race's runs' models, by the sweep's model index, and how each run's curves grow as it trains. */
+/**
+ * The race's runs' models, by the sweep's model index, and how each run's curves grow as it trains. A race varies one
+ * setting over distinct values, so the models a sweep trains together in one session are consecutive (all of them,
+ * or those of one value): a session's model j is the sweep's firstModel + j.
+ */
 class RaceTraces {
   /** The models of the session now training: the first's index, and how many. */
   private session = { first: 0, count: 0 };
