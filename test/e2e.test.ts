@@ -4,9 +4,10 @@
  * on a subset of MNIST, watches the first layer's weights change, draws a digit with the mouse, saves and loads the
  * model, trains a second run with another optimiser and activation and compares the two, opens the shared link,
  * trains on a CSV table dropped on the page, counts the GPU buffers after every run, and, in a second browser
- * without WebGPU, reads the message that says so and trains on the CPU instead. The second browser gets the same
- * build from `vite preview`, which sends the .gz files with Content-Encoding: gzip (the browser unzips them before
- * the page sees them), so the page is shown to read MNIST from either kind of server. Screenshots go to test/output/.
+ * without WebGPU, reads the message that says so, trains on the CPU instead, and races three learning rates there.
+ * The second browser gets the same build from `vite preview`, which sends the .gz files with Content-Encoding: gzip
+ * (the browser unzips them before the page sees them), so the page is shown to read MNIST from either kind of server.
+ * Screenshots go to test/output/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -444,6 +445,8 @@ describe('the demo with WebGPU (SwiftShader)', () => {
 
 describe('the demo without WebGPU', () => {
   let browser: Browser;
+  /** The page of the first test, which the race goes on with (one page load for both). */
+  let cpuPage: Page;
 
   beforeAll(async () => {
     // No --enable-unsafe-webgpu: headless Chromium on a machine without a GPU then offers no adapter.
@@ -456,6 +459,7 @@ describe('the demo without WebGPU', () => {
 
   it('reads MNIST through vite preview, says there is no adapter, in plain words, and trains on the CPU instead', async () => {
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    cpuPage = page;
     const watch = watchPage(page, previewUrl.slice(0, -1));
     const encodings = new Map<string, string | undefined>();
     page.on('response', (response) => {
@@ -489,6 +493,89 @@ describe('the demo without WebGPU', () => {
     });
     await page.screenshot({ path: path.join(OUTPUT, 'demo-e2e-no-webgpu.png'), fullPage: true });
     expect(watch.errors).toEqual([]);
+  });
+
+  it('races learning rates on the CPU: a curve per rate, the diverged one marked, the table best first', async () => {
+    const page = cpuPage;
+    const errors = watchPage(page, previewUrl.slice(0, -1)).errors;
+    // The defaults: rates from three times the form's (SGD's 0.1) down to a tenth of it.
+    expect(await page.inputValue('#race-setting')).toBe('learningRate');
+    expect(await page.inputValue('#race-values')).toBe('0.3, 0.1, 0.03, 0.01');
+    await page.fill('#race-values', '1e6, 0.1, 0.001');
+    await page.click('#race-start');
+    await page.waitForFunction(
+      () => /^Race 1 done|^Training failed/.test(document.getElementById('status')?.textContent ?? ''),
+      null,
+      { timeout: 60_000, polling: 100 },
+    );
+    expect(await page.textContent('#status')).toMatch(
+      /^Race 1 done in [\d.]+ s: learning rate 0\.1 ranks first \(validation \d+\.\d\d%\); its model gets \d+\.\d\d% of/,
+    );
+    // Runs 2, 3 and 4 are the rates 1e6, 0.1 and 0.001 (run 1 trained above); the table lists them best first.
+    const rows = await page.$$eval('#run-rows tr[data-race="1"]', (trs) =>
+      trs.map((tr) => {
+        const { run, rank, score, status } = (tr as HTMLElement).dataset;
+        return { run, rank, score: Number(score), status };
+      }),
+    );
+    expect(rows.map((r) => [r.run, r.rank, r.status])).toEqual([
+      ['3', '1', 'done'],
+      ['4', '2', 'done'],
+      ['2', '3', 'diverged'],
+    ]);
+    expect(rows[0].score).toBeGreaterThan(rows[1].score + 0.2);
+    expect(rows[2].score).toBeNaN();
+    expect(await page.textContent('#run-rows tr[data-run="2"] .run-race')).toContain('1 of 1 diverged');
+    expect(await page.textContent('#run-rows tr[data-run="3"] .run-race')).toMatch(
+      /^validation \d+\.\d\d% ± 0\.00 · loss \d\.\d{3} · 1 epoch$/,
+    );
+    // One curve of each kind per rate, in its colour; the diverged one ends where it diverged, with a mark there.
+    const loss = await curves(page, '#loss-chart');
+    for (const run of ['3', '4']) {
+      expect(loss.get(`${run}:training loss`)).toBeGreaterThanOrEqual(25);
+      expect(loss.get(`${run}:validation loss`)).toBe(1);
+    }
+    expect(loss.get('2:training loss')).toBeLessThan(loss.get('3:training loss')!);
+    expect(loss.get('2:diverged')).toBe(1);
+    expect(loss.get('3:diverged')).toBeUndefined();
+    const accuracy = await curves(page, '#epoch-chart');
+    expect(['2', '3', '4'].map((run) => accuracy.get(`${run}:validation accuracy`))).toEqual([0, 1, 1]);
+    expect(await page.textContent('#run-legend li[data-run="2"]')).toBe('#2 Learning rate 1000000 · race 1 · diverged');
+    // The best model is the page's now: it reads the digit drawn above.
+    expect(await page.textContent('#model-status')).toBe('The best of race 1 (learning rate 0.1), 784-16-10.');
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit !== '', null, {
+      timeout: 10_000,
+    });
+    await page
+      .locator('#progress-title')
+      .locator('..')
+      .screenshot({ path: path.join(OUTPUT, 'demo-e2e-race.png') });
+
+    // A longer race, stopped part-way: its curves stop growing, and its settings join the table as stopped.
+    await fill(page, { epochs: '50' });
+    await page.click('#race-start');
+    await page.waitForFunction(
+      () => /6:validation loss:[1-9]/.test(document.getElementById('loss-chart')?.dataset.curves ?? ''),
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    await page.click('#race-stop');
+    expect(await stateOf(page)).toBe('ready');
+    await page.waitForFunction(() => document.querySelectorAll('#run-rows tr[data-race="2"]').length === 3, null, {
+      timeout: 10_000,
+    });
+    const stopped = await curves(page, '#loss-chart');
+    await page.waitForTimeout(500);
+    expect(await curves(page, '#loss-chart'), 'no points after Stop').toEqual(stopped);
+    expect(stopped.get('6:validation loss')).toBeLessThan(50);
+    expect(
+      await page.$$eval('#run-rows tr[data-race="2"]', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.status)),
+    ).toEqual(['stopped', 'stopped', 'stopped']);
+    expect(await page.textContent('#model-status')).toBe('No model: the race was stopped before it ended.');
+    expect(await page.isEnabled('#race-start')).toBe(true);
+    expect(errors).toEqual([]);
     await page.close();
   });
 

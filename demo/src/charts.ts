@@ -6,7 +6,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { accuracyCurves, aligned, type Curve, lossCurves, type Run } from './runs.js';
+import { accuracyCurves, aligned, type Curve, curveKey, lossCurves, type Run } from './runs.js';
 
 const GRID = '#e5e7eb';
 const AXIS = '#6b7280';
@@ -43,6 +43,11 @@ const STYLE: Record<Curve['kind'], Partial<uPlot.Series>> = {
   'test loss': { width: 2, dash: [6, 4], points: { show: true, size: 7 } },
   'test accuracy': { width: 2, points: { show: true, size: 7 } },
   'training accuracy': { width: 2, dash: [2, 4], points: { show: true, size: 5 } },
+  'validation loss': { width: 2, dash: [6, 4], points: { show: true, size: 7 } },
+  'validation accuracy': { width: 2, points: { show: true, size: 7 } },
+  'validation R²': { width: 2, points: { show: true, size: 7 } },
+  // A diverged model's mark: a large point where its curve ends, and no line.
+  diverged: { width: 0, paths: () => null, points: { show: true, size: 13 } },
 };
 
 /** One chart over the runs: `curvesOf` picks its curves, `options` its scales and axes. */
@@ -65,7 +70,7 @@ class RunChart {
   draw(runs: Run[]): void {
     const curves = this.curvesOf(runs);
     const data = aligned(curves) as uPlot.AlignedData;
-    const shape = curves.map((c) => `${c.run.id}:${c.kind}`).join(',');
+    const shape = curves.map(curveKey).join(',');
     if (shape !== this.shape || !this.chart) {
       this.chart?.destroy();
       this.shape = shape;
@@ -80,7 +85,7 @@ class RunChart {
             { label: 'epoch' },
             ...curves.map(
               (c): uPlot.Series => ({
-                label: `#${c.run.id} ${c.kind}`,
+                label: `#${curveKey(c)}`,
                 stroke: c.run.colour,
                 spanGaps: true,
                 ...STYLE[c.kind],
@@ -95,8 +100,8 @@ class RunChart {
     } else {
       this.chart.setData(data);
     }
-    // What is drawn, for the end-to-end test: run id, curve and its number of points.
-    this.container.dataset.curves = curves.map((c) => `${c.run.id}:${c.kind}:${c.points.length}`).join(',');
+    // What is drawn, for the end-to-end test: run id (and seed), curve and its number of points.
+    this.container.dataset.curves = curves.map((c) => `${curveKey(c)}:${c.points.length}`).join(',');
   }
 }
 
@@ -106,16 +111,35 @@ const epochTicks = {
 };
 const plannedEpochs = (runs: Run[]) => Math.max(1, ...runs.map((r) => r.settings.epochs));
 
+/**
+ * The loss axis's top: twice the lowest loss a training curve starts from, so that a rate too high, whose loss leaps
+ * to thousands before it diverges, leaves the chart's top (clipped) and the other curves readable.
+ */
+function lossCap(runs: Run[]): number {
+  const starts = lossCurves(runs)
+    .filter((c) => c.kind === 'training loss' && c.points.length && Number.isFinite(c.points[0][1]))
+    .map((c) => c.points[0][1]);
+  return starts.length ? 2 * Math.min(...starts) : Infinity;
+}
+
+/** The loss curves, a diverged model's mark brought down to the axis's top where its last loss is beyond it. */
+function marksInView(runs: Run[]): Curve[] {
+  const cap = lossCap(runs);
+  return lossCurves(runs).map((c) =>
+    c.kind === 'diverged' ? { ...c, points: c.points.map(([x, y]): [number, number] => [x, Math.min(y, cap)]) } : c,
+  );
+}
+
 export class RunCharts {
   private readonly loss: RunChart;
   private readonly accuracy: RunChart;
   private runs: Run[] = [];
 
   constructor(lossContainer: HTMLElement, accuracyContainer: HTMLElement) {
-    this.loss = new RunChart(lossContainer, lossCurves, (runs) => ({
+    this.loss = new RunChart(lossContainer, marksInView, (runs) => ({
       scales: {
         x: { time: false, range: () => [0, plannedEpochs(runs)] },
-        y: { range: (_, __, max) => [0, Math.max(0.5, Math.ceil((max || 0) * 4) / 4)] },
+        y: { range: (_, __, max) => [0, Math.max(0.5, Math.ceil(Math.min(max || 0, lossCap(runs)) * 4) / 4)] },
       },
       axes: [axis('epoch', epochTicks), axis('loss', { size: 44 })],
     }));
@@ -126,7 +150,13 @@ export class RunCharts {
       },
       axes: [
         axis('epoch', epochTicks),
-        axis('accuracy', { size: 48, values: (_, ticks) => ticks.map((t) => `${t}%`) }),
+        axis(
+          runs.some((r) => r.race && accuracyCurves([r])[0]?.kind === 'validation R²') ? 'accuracy · R²' : 'accuracy',
+          {
+            size: 48,
+            values: (_, ticks) => ticks.map((t) => `${t}%`),
+          },
+        ),
       ],
     }));
   }

@@ -52,6 +52,7 @@ export function settingsChanged(page: Page): void {
     ? 'It holds the settings, not your table, which never leaves this page.'
     : '';
   $('cli-command').textContent = cliCommand(settings, page.dataContext());
+  page.onSettingsChanged();
 }
 
 export function showDataMode(page: Page): void {

@@ -100,7 +100,8 @@ export class SettingsForm {
       defaultSettings(this.data!, CHOICE_SETTINGS[0].choices.includes(optimizer ?? '') ? optimizer : undefined),
     );
     for (const [field, control] of this.controls) {
-      const value = text[field] ?? base[field];
+      // The backend stays as chosen (new data brings other defaults, not another device).
+      const value = text[field] ?? (field === 'backend' && control.value ? control.value : base[field]);
       if (value !== undefined) control.value = value;
       else if (control instanceof HTMLInputElement && field !== 'backend') control.value = '';
     }

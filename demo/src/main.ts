@@ -18,6 +18,7 @@ import { SettingsForm } from './form.js';
 import { ActivationView, WeightImages } from './inside.js';
 import { load, save } from './model-files.js';
 import { $, Page } from './page.js';
+import { RaceForm, startRace, stopRace } from './race.js';
 import { reset, start, togglePause } from './run-actions.js';
 import { RunList } from './runs.js';
 import { limitsFromUrl, settingsFromUrl } from './settings.js';
@@ -37,6 +38,9 @@ const page: Page = new Page(
   predictDrawing,
 );
 
+const race = new RaceForm(page);
+page.onSettingsChanged = () => race.refresh();
+
 /** The file an input was given, once: the input is emptied so the same file can be given again. */
 function onFile(id: string, use: (file: File) => void): void {
   const input = $<HTMLInputElement>(id);
@@ -54,6 +58,8 @@ function wire(): void {
   });
   page.buttons.pause.addEventListener('click', () => togglePause(page));
   page.buttons.reset.addEventListener('click', () => reset(page));
+  page.buttons.race.addEventListener('click', () => void startRace(page, race));
+  page.buttons.stopRace.addEventListener('click', () => stopRace(page));
   page.buttons.save.addEventListener('click', () => void save(page));
   $('clear').addEventListener('click', () => page.widgets.pad.clear());
   $('clear-runs').addEventListener('click', () => {

@@ -23,7 +23,8 @@ export const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   return node as T;
 };
 
-export type State = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'error';
+/** 'racing': a race (race.ts) trains several models at once; it stops, but does not pause. */
+export type State = 'loading' | 'ready' | 'training' | 'paused' | 'racing' | 'done' | 'error';
 
 /** MNIST's digits: 28x28 pixels, 10 classes. */
 export const INPUT = 784;
@@ -65,6 +66,8 @@ export class Page {
   /** The last run's model or the loaded one: disposed when another replaces it. */
   model: MLP | null = null;
   current: { control: RunControl; done: Promise<void> } | null = null;
+  /** Called when the form's settings or the data change (and are valid): the race offers what they allow. */
+  onSettingsChanged: () => void = () => {};
   private runsQueued = false;
   private predictionQueued = false;
 
@@ -73,6 +76,8 @@ export class Page {
     pause: $<HTMLButtonElement>('pause'),
     reset: $<HTMLButtonElement>('reset'),
     save: $<HTMLButtonElement>('save'),
+    race: $<HTMLButtonElement>('race-start'),
+    stopRace: $<HTMLButtonElement>('race-stop'),
   };
   readonly stats = {
     epoch: $('stat-epoch'),
@@ -94,7 +99,7 @@ export class Page {
   }
 
   get busy(): boolean {
-    return this.state === 'training' || this.state === 'paused';
+    return this.state === 'training' || this.state === 'paused' || this.state === 'racing';
   }
 
   setState(next: State, message: string): void {
@@ -105,11 +110,23 @@ export class Page {
     status.textContent = message;
     const { buttons } = this;
     buttons.start.disabled = this.busy || next === 'loading';
-    buttons.pause.disabled = !this.busy;
+    buttons.pause.disabled = !this.busy || next === 'racing';
+    buttons.race.disabled = buttons.start.disabled;
+    buttons.stopRace.disabled = next !== 'racing';
     buttons.pause.textContent = next === 'paused' ? 'Resume' : 'Pause';
     buttons.reset.disabled = next === 'loading';
     this.widgets.form.disabled = this.busy;
-    for (const id of ['load', 'csv-file', 'target', 'task', 'use-mnist'])
+    for (const id of [
+      'load',
+      'csv-file',
+      'target',
+      'task',
+      'use-mnist',
+      'race-setting',
+      'race-values',
+      'race-seeds',
+      'race-validation',
+    ])
       ($(id) as HTMLInputElement).disabled = this.busy;
   }
 

@@ -15,7 +15,7 @@ import { tableRun } from './table-data.js';
 import { type RunData, trainRun, type Views } from './training.js';
 
 /** The run's model and data: MNIST's byte images, or the table's rows with its columns. */
-function prepare(page: Page, settings: Settings): { model: ModelOptions; data: RunData } {
+export function prepare(page: Page, settings: Settings): { model: ModelOptions; data: RunData } {
   const base = {
     hidden: settings.hidden,
     activation: settings.activation,
@@ -181,34 +181,39 @@ export async function start(page: Page): Promise<void> {
       );
     }
   } catch (error) {
-    if (!control.stopped) {
-      if (!(error instanceof UserError)) console.error(error);
-      const gpuFault =
-        settings.backend === 'webgpu' && (!(error instanceof UserError) || error instanceof DeviceLostError);
-      if (gpuFault) {
-        // The device may be lost or broken: open a fresh one next time.
-        page.gpu?.destroy();
-        page.gpu = null;
-      }
-      page.setModel(page.shown, page.shown ? 'The weights from before the failure.' : 'No model yet.');
-      page.setState(
-        'error',
-        `Training failed: ${described(error)}${gpuFault ? ' The CPU backend trains without the GPU.' : ''}`,
-      );
-    }
+    if (!control.stopped) showFailure(page, settings.backend, error);
   } finally {
     clearInterval(timer);
     if (!control.stopped) stats.time.textContent = `${control.activeSeconds.toFixed(1)} s`;
-    // Every buffer of the run is destroyed with its session: the count the Node tests keep, shown for the e2e test.
-    if (page.gpu) {
-      const adapter = $('adapter');
-      adapter.dataset.buffersAfterRuns = [adapter.dataset.buffersAfterRuns, page.gpu.live.buffers]
-        .filter((v) => v !== undefined)
-        .join(',');
-    }
+    noteGpuBuffers(page);
     page.showRuns();
     finish();
   }
+}
+
+/** Says why training failed; after a GPU fault the next run opens a fresh device. */
+export function showFailure(page: Page, backend: Settings['backend'], error: unknown): void {
+  if (!(error instanceof UserError)) console.error(error);
+  const gpuFault = backend === 'webgpu' && (!(error instanceof UserError) || error instanceof DeviceLostError);
+  if (gpuFault) {
+    // The device may be lost or broken: open a fresh one next time.
+    page.gpu?.destroy();
+    page.gpu = null;
+  }
+  page.setModel(page.shown, page.shown ? 'The weights from before the failure.' : 'No model yet.');
+  page.setState(
+    'error',
+    `Training failed: ${described(error)}${gpuFault ? ' The CPU backend trains without the GPU.' : ''}`,
+  );
+}
+
+/** Every buffer of a run is destroyed with its session: the count the Node tests keep, shown for the e2e test. */
+export function noteGpuBuffers(page: Page): void {
+  if (!page.gpu) return;
+  const adapter = $('adapter');
+  adapter.dataset.buffersAfterRuns = [adapter.dataset.buffersAfterRuns, page.gpu.live.buffers]
+    .filter((v) => v !== undefined)
+    .join(',');
 }
 
 export function togglePause(page: Page): void {
