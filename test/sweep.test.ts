@@ -82,6 +82,22 @@ describe('MLP.sweep on the CPU', () => {
     sweep.best.model.dispose();
   });
 
+  it('waits for a promise its callbacks return, as fit does (a pause)', async () => {
+    const events: string[] = [];
+    await MLP.sweep(train.x, train.y, {
+      ...base,
+      epochs: 2,
+      model,
+      validationSplit: 0.25,
+      onProgress: () => events.push('chunk'),
+      onEpoch: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        events.push('epoch done');
+      },
+    });
+    expect(events).toEqual(['chunk', 'epoch done', 'chunk', 'epoch done']);
+  });
+
   it('ranks a regression by R², and says what is wrong with its options', async () => {
     const data = smooth(120, 3);
     const sweep = await MLP.sweep(data.x, data.y, {

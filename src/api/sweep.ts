@@ -48,9 +48,9 @@ export interface SweepExtras<T extends Task = Task> {
   testData?: LabelledData;
   /** Stops the sweep after the chunk in progress: sweep rejects with its reason. */
   signal?: AbortSignal;
-  /** After every epoch of a group of models trained together: their records. */
+  /** After every epoch of the models training together: their records; the sweep waits for a promise it returns. */
   onEpoch?: (records: SweepRecord[]) => unknown;
-  /** After every chunk of steps of the group training. */
+  /** After every chunk of steps of the models training together; the sweep waits for a promise it returns. */
   onProgress?: (progress: SweepProgress) => unknown;
 }
 
@@ -155,17 +155,22 @@ export async function sweepOn<M>(
 ): Promise<{ sweep: Sweep<M>; ranked: SweepModel[] }> {
   const start = performance.now();
   const plan = sweepPlanOf(options, spec, sets.train.count);
+  // The callbacks run at the trainer's yield point, where a promise they return holds the sweep (a pause).
+  let pending: (() => unknown)[] = [];
   const models = await runSweep(backend, spec, sets, plan, {
-    onProgress: (progress) => options.onProgress?.(progress),
+    onProgress: (progress) => options.onProgress && pending.push(() => options.onProgress!(progress)),
     onEpoch: (records) => {
       const list = [...records].map(([model, record]): SweepRecord => {
         const { setting, seed, fold } = planIndex(plan, model);
         return { ...record, model, setting, seed, ...(fold !== undefined ? { fold } : {}) };
       });
-      options.onEpoch?.(list);
+      if (options.onEpoch) pending.push(() => options.onEpoch!(list));
     },
     yieldPoint: async () => {
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      const calls = pending;
+      pending = [];
+      for (const call of calls) await call();
       options.signal?.throwIfAborted();
     },
   });
