@@ -132,9 +132,11 @@ export class WebGpuModels implements ModelsSession {
     this.dispatchesPerStep = parts.step.length;
     this.stopped = plan.models.map(() => false);
     this.firstSteps = plan.models.map(() => 0);
-    this.covered = plan.models.map(() => 0);
+    // As create() wrote the table: every step of every model active, as a whole epoch's orders will make it.
+    this.covered = plan.models.map((m) => m.stepsPerEpoch);
     this.written = this.trainingTable();
     this.wanted = this.written;
+    this.covered = plan.models.map(() => 0);
   }
 
   /**
