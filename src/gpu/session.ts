@@ -1,8 +1,8 @@
 /**
- * Models training together on one GPU device, K of them in the same dispatches (K = 1 for a TrainingSession): their
- * set-up (by their plan, inside error scopes) and their calls. Read src/gpu/graph.ts first (the dispatches of one
- * step), then plan.ts (sizes, limits, the step and model tables), buffers.ts, record.ts (dispatches recorded,
- * submitted and read back), then this file.
+ * Models training together on one GPU device, K of them in the same dispatches: their set-up (by their plan, inside
+ * error scopes) and their calls. Read src/gpu/graph.ts first (the dispatches of one step), then plan.ts (sizes,
+ * limits), tables.ts (the step and model tables), buffers.ts, record.ts (dispatches recorded, submitted and read
+ * back), then this file; predict.ts (outputs on a set) and single-session.ts (a TrainingSession: K = 1) use it.
  */
 import {
   type Dataset,
@@ -13,33 +13,15 @@ import {
   refuseTraining,
   SET_NAMES,
   type SessionOptions,
-  type TrainingSession,
 } from '../backend.js';
 import { startingState } from '../check.js';
-import { allocateBuffers, layoutOf, uploadSet } from './buffers.js';
+import { allocateBuffers, layoutOf } from './buffers.js';
 import type { Gpu } from './device.js';
-import { type EvalSource, type Layout, type NetBuffers, NetGraph, updateRule } from './graph.js';
+import { NetGraph, updateRule } from './graph.js';
 import type { Kernels } from './kernels.js';
 import type { MatmulChoice } from './matmul-variants.js';
-import {
-  asModels,
-  DEFAULT_EVAL_ROWS,
-  type EvalPlan,
-  encodeModelTable,
-  evalBatchRows,
-  evalEntries,
-  evalSets,
-  evalSlots,
-  type ModelConstants,
-  makeModelsPlan,
-  modelConstants,
-  type Plan,
-  PREDICTION_FIX,
-  predictionPlan,
-  SESSION_FIX,
-  sessionEntries,
-  trainingRows,
-} from './plan.js';
+import { DEFAULT_EVAL_ROWS, type EvalPlan, evalSlots, makeModelsPlan, predictionPlan, SESSION_FIX } from './plan.js';
+import { type PredictionParts, predictOutputs } from './predict.js';
 import {
   type BatchLists,
   buildBatchLists,
@@ -54,23 +36,15 @@ import {
   scoped,
   type Tables,
 } from './record.js';
+import { encodeModelTable, evalBatchRows, evalSets, modelConstants, sessionEntries, trainingRows } from './tables.js';
 
 /** What a session is made of, all made once at set-up. */
-interface SessionParts {
-  res: Resources;
-  plan: Plan;
-  buffers: NetBuffers;
-  layout: Layout;
+interface SessionParts extends PredictionParts {
   tables: Tables;
-  constants: ModelConstants[];
   /** The dispatches of one training step of every model (none for an evaluate-only session). */
   step: Dispatch[];
   /** The dispatches of each set's evaluation batches. */
   evals: Partial<Record<EvalSet, BatchLists>>;
-  recorder: Recorder;
-  /** What a prediction builds its own dispatches with. */
-  kernels: Kernels;
-  graph: NetGraph;
 }
 
 export interface SessionTuning {
@@ -333,7 +307,9 @@ export class WebGpuModels implements ModelsSession {
     const setPlan = this.setPlan(which);
     const counts = plan.models.map((m) => m.counts[which]);
     const source = this.parts.buffers.evals[which]!;
-    return this.predictOn(source, setPlan, counts, this.parts.tables, plan.stepsPerEpoch + setPlan.firstSlot);
+    const first = plan.stepsPerEpoch + setPlan.firstSlot;
+    const { spec } = this.options;
+    return this.serial(() => predictOutputs(this.parts, spec, source, setPlan, counts, this.parts.tables, first));
   }
 
   /**
@@ -355,75 +331,8 @@ export class WebGpuModels implements ModelsSession {
           : set === this.options.val && !buffers.evals.val?.rows
             ? buffers.evals.val?.data
             : undefined;
-    return this.predictOn(
-      own ?? set,
-      prediction,
-      plan.models.map(() => set.count),
-      null,
-      0,
-    );
-  }
-
-  /**
-   * The outputs of `source` (a set uploaded here when not on the GPU yet), batch b at step-table entry firstEntry + b
-   * of `given` (the session's tables), or of tables made for it (every model active).
-   */
-  private predictOn(
-    source: EvalSource | NetBuffers['train'] | Dataset,
-    setPlan: EvalPlan,
-    counts: number[],
-    given: Tables | null,
-    firstEntry: number,
-  ): Promise<Float32Array[]> {
-    const { plan, kernels, graph, layout, constants } = this.parts;
-    const classes = plan.table.layers[plan.table.layers.length - 1].outSize;
-    const most = Math.max(...counts);
-    const bytes = plan.k * most * classes * 4;
-    return this.serial(async () => {
-      const res = new Resources(this.parts.res.gpu);
-      try {
-        const { lists, outputs, staging } = await scoped(this.device, 'the prediction', PREDICTION_FIX, async () => {
-          const data: EvalSource =
-            'count' in source
-              ? { data: uploadSet(res, 'predict', source, this.options.spec) }
-              : 'data' in source
-                ? source
-                : { data: source };
-          const tables = given ?? {
-            step: createStepTable(res, evalEntries(setPlan)),
-            models: createModelTable(
-              res,
-              Array.from({ length: setPlan.batches }, () => plan.models.map(() => ({}))),
-              constants,
-            ),
-          };
-          const batch = (rows: number) => graph.predictBatch(data, rows);
-          return {
-            lists: await buildBatchLists(res, kernels, tables, setPlan, batch, 'predict batch'),
-            outputs: res.buffer('predictions', bytes, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
-            staging: res.buffer('predictions read back', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
-          };
-        });
-        // Each batch's outputs lie in acts[last] only until the next batch: copied out between the passes.
-        const last = plan.table.layers.length;
-        const logits = this.parts.buffers.acts[last];
-        const encoder = this.device.createCommandEncoder();
-        const { rows } = setPlan;
-        this.parts.recorder.batches(encoder, lists, setPlan.batches, firstEntry, (b) => {
-          counts.forEach((count, i) => {
-            const own = Math.min(rows, count - b * rows);
-            if (own <= 0) return;
-            const from = i * layout.acts[last] * 4;
-            const to = (i * most + b * rows) * classes * 4;
-            encoder.copyBufferToBuffer(logits, from, outputs, to, own * classes * 4);
-          });
-        });
-        const all = new Float32Array(await this.parts.recorder.readBack(outputs, 0, bytes, { encoder, staging }));
-        return counts.map((count, i) => all.slice(i * most * classes, (i * most + count) * classes));
-      } finally {
-        res.destroy();
-      }
-    });
+    const counts = plan.models.map(() => set.count);
+    return this.serial(() => predictOutputs(this.parts, this.options.spec, own ?? set, prediction, counts, null, 0));
   }
 
   async readParams(): Promise<Float32Array[]> {
@@ -489,75 +398,5 @@ export class WebGpuModels implements ModelsSession {
     const run = this.tail.then(work);
     this.tail = run.catch(() => {});
     return run;
-  }
-}
-
-/** A model training alone on one GPU device: the models session of one. */
-export class WebGpuSession implements TrainingSession {
-  readonly stats: GpuStats;
-  readonly stepsPerEpoch: number;
-  readonly evalRows: number;
-  /** Dispatches recorded per training step (see NetGraph.trainStep); none when evaluateOnly. */
-  readonly dispatchesPerStep: number;
-
-  private constructor(
-    private readonly models: WebGpuModels,
-    private readonly options: SessionOptions,
-  ) {
-    this.stats = models.stats;
-    this.stepsPerEpoch = models.stepsPerEpoch[0];
-    this.evalRows = models.evalRows;
-    this.dispatchesPerStep = models.dispatchesPerStep;
-  }
-
-  /** Plans and makes the session as WebGpuModels.create makes one model. */
-  static async create(
-    gpu: Gpu,
-    kernels: Kernels,
-    options: SessionOptions,
-    tuning: SessionTuning = {},
-  ): Promise<WebGpuSession> {
-    const models = asModels(options);
-    models.models[0].params = options.params;
-    const extras = { optimizerStates: [options.optimizerState], evaluateOnly: options.evaluateOnly };
-    return new WebGpuSession(await WebGpuModels.create(gpu, kernels, models, tuning, extras), options);
-  }
-
-  setEpochOrder(order: Uint32Array, firstStep = 0): void {
-    refuseTraining(this.options);
-    this.models.setEpochOrders([order], [firstStep]);
-  }
-
-  async trainSteps(first: number, count: number): Promise<number> {
-    refuseTraining(this.options);
-    const covered = this.models.orderSteps(0);
-    if (Number.isInteger(first) && Number.isInteger(count) && first + count > covered) {
-      throw new Error(
-        `steps ${first}..${first + count - 1} need an epoch order ` +
-          `of at least ${(first + count) * this.options.batch} samples; ` +
-          `the current one covers ${covered} steps (call setEpochOrder first)`,
-      );
-    }
-    return (await this.models.trainSteps(first, count))[0];
-  }
-
-  async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
-    return (await this.models.evaluate(which))[0];
-  }
-
-  async predict(set: Dataset): Promise<Float32Array> {
-    return (await this.models.predict(set))[0];
-  }
-
-  async readParams(): Promise<Float32Array> {
-    return (await this.models.readParams())[0];
-  }
-
-  async readOptimizerState(): Promise<Float32Array[]> {
-    return (await this.models.readOptimizerState())[0];
-  }
-
-  dispose(): void {
-    this.models.dispose();
   }
 }
