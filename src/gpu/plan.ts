@@ -4,7 +4,7 @@
  * stacked buffers, and whether every buffer fits this device (the tables that tell each recorded step where its work
  * is are ./tables.ts, the buffers themselves ./buffers.ts).
  */
-import type { Dataset, EvalSet, ModelsOptions, SessionSettings } from '../backend.js';
+import type { Dataset, EvalSet, ModelsOptions, SessionOptions, SessionSettings } from '../backend.js';
 import { type CheckedSession, checkInputs, checkModels } from '../check.js';
 import { type Field, UserError, type Wording } from '../errors.js';
 import { type OptimizerConfig, optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
@@ -80,8 +80,8 @@ export const MODELS_FIX: Wording = () => 'train fewer models at once';
 /** How to fix a prediction that does not fit the device, in the limit checks and the set-up's error scopes. */
 export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
 
-/** A session's settings as the one model of a models session. */
-export function asModels(settings: SessionSettings): ModelsOptions {
+/** A session's settings as the one model of a models session, with its parameters (only planning: any seed). */
+export function asModels(settings: SessionSettings, params: SessionOptions['params'] = { seed: 0 }): ModelsOptions {
   const { spec, batch, train, test, val, learningRate, optimizer, schedule, dropout } = settings;
   return {
     spec,
@@ -89,7 +89,7 @@ export function asModels(settings: SessionSettings): ModelsOptions {
     train,
     test,
     val,
-    models: [{ params: { seed: 0 }, learningRate, optimizer, schedule, dropout }],
+    models: [{ params, learningRate, optimizer, schedule, dropout }],
   };
 }
 
@@ -182,7 +182,7 @@ export function makeModelsPlan(options: ModelsOptions, evalRowsWanted: number, d
   if (k > limits.maxComputeWorkgroupsPerDimension) {
     throw new UserError(
       `${k} models need ${k} workgroups along z, more than this GPU's maxComputeWorkgroupsPerDimension ` +
-        `(${limits.maxComputeWorkgroupsPerDimension}): ${MODELS_FIX(() => '')}`,
+        `(${limits.maxComputeWorkgroupsPerDimension}): train fewer models at once`,
     );
   }
   return plan;

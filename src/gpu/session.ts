@@ -20,7 +20,15 @@ import type { Gpu } from './device.js';
 import { NetGraph, updateRule } from './graph.js';
 import type { Kernels } from './kernels.js';
 import type { MatmulChoice } from './matmul-variants.js';
-import { DEFAULT_EVAL_ROWS, type EvalPlan, evalSlots, makeModelsPlan, predictionPlan, SESSION_FIX } from './plan.js';
+import {
+  DEFAULT_EVAL_ROWS,
+  type EvalPlan,
+  evalSlots,
+  MODELS_FIX,
+  makeModelsPlan,
+  predictionPlan,
+  SESSION_FIX,
+} from './plan.js';
 import { type PredictionParts, predictOutputs } from './predict.js';
 import {
   type BatchLists,
@@ -136,7 +144,8 @@ export class WebGpuModels implements ModelsSession {
     });
     const res = new Resources(gpu);
     try {
-      const parts = await scoped(gpu.device, 'the model', SESSION_FIX, async (): Promise<SessionParts> => {
+      const [what, fix] = plan.k > 1 ? [`${plan.k} models`, MODELS_FIX] : ['the model', SESSION_FIX];
+      const parts = await scoped(gpu.device, what, fix, async (): Promise<SessionParts> => {
         const update = updateRule(plan.models, plan.optimizer);
         const net = { ...spec, dropout: plan.models.some((m) => m.dropout > 0) };
         const buffers = allocateBuffers(res, plan, options, starts, net, update);
@@ -383,7 +392,12 @@ export class WebGpuModels implements ModelsSession {
   }
 
   private setPlan(which: EvalSet): EvalPlan {
-    const setPlan = this.parts.plan[which];
+    const { plan } = this.parts;
+    const setPlan = plan[which];
+    const own = plan.models.filter((m) => m.valRows).length;
+    if (which === 'val' && this.options.val && own > 0 && own < plan.k) {
+      throw new Error('models trained together are scored on "val" each on its valRows, or all on the validation set');
+    }
     if (!setPlan || !this.parts.evals[which]) {
       throw new Error(`evaluate("${which}") on a session without ${SET_NAMES[which]}`);
     }

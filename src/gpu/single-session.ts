@@ -41,8 +41,7 @@ export class WebGpuSession implements TrainingSession {
     options: SessionOptions,
     tuning: SessionTuning = {},
   ): Promise<WebGpuSession> {
-    const models = asModels(options);
-    models.models[0].params = options.params;
+    const models = asModels(options, options.params);
     const extras = { optimizerStates: [options.optimizerState], evaluateOnly: options.evaluateOnly };
     return new WebGpuSession(await WebGpuModels.create(gpu, kernels, models, tuning, extras), options);
   }
