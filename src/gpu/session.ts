@@ -90,7 +90,7 @@ export class WebGpuModels implements ModelsSession {
   private firstSteps: number[];
   /** Steps each model's current order covers. */
   private covered: number[];
-  /** The training rows of the model table as the GPU has them, and as they must be before the next chunk. */
+  /** The training rows of the model table as the GPU has them, and as the calls so far want them. */
   private written: Uint8Array<ArrayBuffer>;
   private wanted: Uint8Array<ArrayBuffer>;
   /** The chunk recorded ahead of its call, and the size of the chunk that began the current epoch. */
@@ -209,12 +209,12 @@ export class WebGpuModels implements ModelsSession {
       this.covered[i] = Math.min(plan.models[i].stepsPerEpoch, Math.floor(order.length / plan.batch));
     });
     this.firstSteps = firstSteps.slice();
-    this.wanted = this.trainingTable();
-    // After any call still pending, so the order changes between chunks exactly where the caller said.
+    const table = (this.wanted = this.trainingTable());
+    // After any call still pending, so the orders change between chunks exactly where the caller said.
     void this.serial(async () => {
       this.device.queue.writeBuffer(this.parts.buffers.order, 0, all);
       this.stats.writes++;
-      this.writeTable();
+      this.writeTable(table);
     });
   }
 
@@ -235,8 +235,9 @@ export class WebGpuModels implements ModelsSession {
     const steps = Math.min(first + count, Math.max(...running)) - first;
     const losses = new Float64Array(plan.k).fill(NaN);
     if (steps < 1) return losses;
+    const table = this.wanted; // the models stopped by now, whatever is called before this runs
     return this.serial(async () => {
-      this.writeTable();
+      this.writeTable(table);
       let chunk = this.ahead;
       this.ahead = null;
       if (!chunk || chunk.first !== first || chunk.count !== steps) {
@@ -382,9 +383,8 @@ export class WebGpuModels implements ModelsSession {
     return new Uint8Array(encodeModelTable(trainingRows(plan, { firstSteps: this.firstSteps, steps }), constants));
   }
 
-  /** Writes the training rows of the model table where they changed (inside a serialised call). */
-  private writeTable(): void {
-    const wanted = this.wanted;
+  /** Writes the training rows of the model table if they changed (inside a serialised call). */
+  private writeTable(wanted: Uint8Array<ArrayBuffer>): void {
     if (wanted.length === this.written.length && wanted.every((byte, i) => byte === this.written[i])) return;
     this.device.queue.writeBuffer(this.parts.tables.models, 0, wanted);
     this.stats.writes++;
