@@ -109,6 +109,9 @@ const CASES: [string, Partial<ModelVariant>[]][] = [
   ],
 ];
 
+/** The models of the case whose name starts with `name`. */
+const variantsOf = (name: string): Partial<ModelVariant>[] => CASES.find(([label]) => label.startsWith(name))![1];
+
 function modelsOptions(variants: Partial<ModelVariant>[], sets: Partial<typeof data> = data): ModelsOptions {
   const { train, test, val } = { ...data, ...sets };
   const models = variants.map((v, i): ModelVariant => ({ params: { seed: 100 + i }, learningRate: 0.1, ...v }));
@@ -193,7 +196,11 @@ describe('K models trained together on the GPU, each against itself trained alon
     const images = randomSessionData(72, 13, { train: 37, test: 9 }, 0);
     const imageSpec = makeSpec([13, 16, 10]);
     const options: ModelsOptions = {
-      ...modelsOptions(CASES[CASES.length - 1][1].slice(0, 3).map((v, i) => ({ ...v, ...fold(37, 3, i) }))),
+      ...modelsOptions(
+        variantsOf('folds')
+          .slice(0, 3)
+          .map((v, i) => ({ ...v, ...fold(37, 3, i) })),
+      ),
       spec: imageSpec,
       train: images.train,
       test: images.test,
@@ -229,7 +236,7 @@ describe('K models trained together on the GPU, each against itself trained alon
   });
 
   it('a stopped model takes no more steps: its parameters and state stay as they were while the others train', async () => {
-    const options = modelsOptions(CASES[4][1]);
+    const options = modelsOptions(variantsOf('adam'));
     const models = (await fixture.backend.createModels(options)) as WebGpuModels;
     try {
       const steps = models.stepsPerEpoch[0];
