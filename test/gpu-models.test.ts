@@ -162,7 +162,11 @@ describe('K models trained together on the GPU, each against itself trained alon
         expect(models.stepsPerEpoch).toEqual(alone.map((s) => s.stepsPerEpoch));
         // One model's dispatches, however many models (the most any model alone needs: rate 0 alone fuses its ReLU).
         expect(models.dispatchesPerStep).toBe(Math.max(...alone.map((s) => s.dispatchesPerStep)));
+        const before = models.stats.dispatches;
         await trainBoth(options, models, alone);
+        // Two epochs of the most steps any model takes, each step one model's dispatches.
+        const most = Math.max(...models.stepsPerEpoch);
+        expect(models.stats.dispatches - before).toBe(2 * most * models.dispatchesPerStep);
         const params = await models.readParams();
         const state = await models.readOptimizerState();
         for (let i = 0; i < alone.length; i++) {
