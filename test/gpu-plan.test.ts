@@ -204,10 +204,13 @@ describe('a GPU plan of models trained together', () => {
     expect(bytes.has('val rows')).toBe(false);
   });
 
-  it('refuses more models than a buffer holds, naming the fix, where one model fits', () => {
+  it('refuses more models than a buffer or the grid holds, naming the fix, where one model fits', () => {
     const small = { ...device, limits: { ...device.limits, maxStorageBufferBindingSize: 2 ** 16 } } as GPUDevice;
     const many = { ...options, models: Array.from({ length: 40 }, () => options.models[1]) };
     expect(() => makeModelsPlan({ ...options, models: [options.models[1]] }, 16, small)).not.toThrow();
     expect(() => makeModelsPlan(many, 16, small)).toThrow(/of 40 models need .*: train fewer models at once$/);
+    // The grid's z is the model: at most maxComputeWorkgroupsPerDimension of them.
+    const narrow = { ...device, limits: { ...device.limits, maxComputeWorkgroupsPerDimension: 32 } } as GPUDevice;
+    expect(() => makeModelsPlan(many, 16, narrow)).toThrow(/^40 models need 40 workgroups along z.*at once$/);
   });
 });

@@ -108,6 +108,13 @@ export function makeModelsPlan(options: ModelsOptions, evalRowsWanted: number, d
   const { spec, batch, train, test, val } = options;
   const steps = checkModels(options);
   const k = options.models.length;
+  // The grid's z is the model.
+  if (k > device.limits.maxComputeWorkgroupsPerDimension) {
+    throw new UserError(
+      `${k} models need ${k} workgroups along z, more than this GPU's maxComputeWorkgroupsPerDimension ` +
+        `(${device.limits.maxComputeWorkgroupsPerDimension}): train fewer models at once`,
+    );
+  }
   const table = paramTable(spec);
   const models = options.models.map((model, i): ModelPlan => {
     const optimizer = model.optimizer ?? PLAIN_SGD;
@@ -177,12 +184,6 @@ export function makeModelsPlan(options: ModelsOptions, evalRowsWanted: number, d
         `a matmul would need ${groups} workgroups in one dimension, more than this GPU's ` +
         `maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${SESSION_FIX(n)}`,
       'batchSize',
-    );
-  }
-  if (k > limits.maxComputeWorkgroupsPerDimension) {
-    throw new UserError(
-      `${k} models need ${k} workgroups along z, more than this GPU's maxComputeWorkgroupsPerDimension ` +
-        `(${limits.maxComputeWorkgroupsPerDimension}): train fewer models at once`,
     );
   }
   return plan;

@@ -124,7 +124,7 @@ export interface Dispatch {
  */
 export function createStepTable(res: Resources, entries: readonly StepEntry[]): GPUBuffer {
   const data = new Uint32Array(encodeStepTable(entries, uniformStride(res.device)));
-  return res.buffer('step table', data.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data);
+  return res.buffer('step table', data.byteLength, GPUBufferUsage.UNIFORM, data);
 }
 
 /**
