@@ -8,7 +8,7 @@
 //   1 buf:    [count] read_write, the momentum buffer (optimizer slot momentum_buffer)
 //   2 grads:  [count] read
 //   3 models: the model table (src/gpu/tables.ts), row entry.at · K + model: runs, run (first step or not), lr (the
-//             scheduled rate of that step), and the settings settings[0..3] = momentum, gain = 1 − dampening (computed on
+//             scheduled rate of that step), and settings[0..3] = momentum, gain = 1 − dampening (computed on
 //             the CPU in float64: in f32 the subtraction would round dampening first), weight_decay, nesterov (0 or 1)
 //   4 d:      Dims uniform
 //   5 entry:  Step uniform, dynamic offset (the step table, src/gpu/tables.ts); only entry.at is read

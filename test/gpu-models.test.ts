@@ -251,7 +251,7 @@ describe('K models trained together on the GPU, each against itself trained alon
     }
   });
 
-  it('a stopped model takes no more steps: its parameters and state stay as they were while the others train', async () => {
+  it('a stopped model takes no more steps: its parameters and state stay as they were, the others train', async () => {
     const options = modelsOptions(variantsOf('adam'));
     const models = (await fixture.backend.createModels(options)) as WebGpuModels;
     try {
