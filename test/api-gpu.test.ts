@@ -56,6 +56,30 @@ describe('MLP on WebGPU', () => {
     for (const model of models) model.dispose();
   });
 
+  it('sweeps as the CPU does, within float32 rounding, and frees what it made', async () => {
+    const baseline = { ...gpu.live };
+    const small = colours(60, 5);
+    const sweep = (backend: 'cpu' | 'webgpu') =>
+      MLP.sweep(small.x, small.y, {
+        model: { hidden: [8], backend, ...(backend === 'webgpu' ? { gpu } : {}) },
+        grid: { learningRate: [0.03, 1e3] },
+        folds: 2,
+        epochs: 2,
+        batchSize: 10,
+      });
+    const [c, g] = [await sweep('cpu'), await sweep('webgpu')];
+    expect(g.models.map((m) => m.diverged !== undefined)).toEqual(c.models.map((m) => m.diverged !== undefined));
+    c.models.forEach((model, i) => {
+      model.history.forEach((record, e) => {
+        for (const key of ['trainLoss', 'valLoss'] as const)
+          expect(relative(g.models[i].history[e][key]!, record[key]!), `model ${i} epoch ${e + 1}`).toBeLessThan(1e-4);
+      });
+    });
+    expect(g.table.map((row) => row.index)).toEqual(c.table.map((row) => row.index));
+    for (const result of [c, g]) result.best.model.dispose();
+    expect(gpu.live).toEqual(baseline);
+  });
+
   it('frees every GPU buffer it makes: after each call, after an abort, and once disposed', async () => {
     const baseline = { ...gpu.live };
     const model = await create('webgpu', 8, gpu);
