@@ -96,6 +96,9 @@ export interface ModelsPeerRow {
   /** With torch.func (stack_module_state, vmap); null where the installed torch has no torch.func. */
   together: number | null;
   speedup: number | null;
+  epochsPerSample: number;
+  /** Largest difference of a model's last epoch loss between the contenders, relative (null without together). */
+  lossDifference: number | null;
   /** Each model's last epoch loss, per contender: finite, or something is wrong. */
   losses: { oneAfterAnother: number[]; together: number[] | null };
 }
