@@ -41,8 +41,8 @@ export const DAWN_FEATURES = ['disable_robustness', 'skip_validation', 'disable_
 const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch] [--dawn FEATURES] [--dawn-sweep]
              [--workloads A,B,C,D] [--matmul 1024,2048,4096] [--epochs N] [--optimizer NAME] [--no-cpu] [--no-timestamps]
              [--no-prerecord]
-       bench --models 1,4,16,64 [--quick] [--workloads A,table] [--epochs N] [--no-cpu | --no-gpu] [--peer torch]
-             [--json FILE]
+       bench --models 1,4,16,64 [--quick] [--workloads A,table] [--rows N] [--epochs N] [--no-cpu | --no-gpu]
+             [--peer torch] [--json FILE]
   --quick          small sizes (scaled workloads, a 128^3 matmul): under a minute, on SwiftShader too
   --json FILE      write every figure as JSON
   --plot FILE      write an SVG chart
@@ -55,7 +55,8 @@ const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch]
   --no-prerecord   record each chunk when it is asked for, not while the GPU runs the one before (to measure that)
   --models LIST    only this: K models (Adam, a learning rate and seed each) trained together against one after
                    another, a whole epoch of workload A's network and of a 13-16-3 table net, for each K listed;
-                   --epochs sets the timed epochs per contender (default 5, 3 with --quick), --no-gpu leaves out WebGPU,
+                   --epochs sets the timed samples per contender (default 5, 3 with --quick), --rows the training rows
+                   (default 60000 for A, 256 with --quick; 300 for the table net), --no-gpu leaves out WebGPU,
                    --peer torch runs bench/peers/torch_models.py`;
 
 /** The command line's flags, parsed. */
@@ -75,6 +76,8 @@ export interface BenchOptions {
   prerecord: boolean;
   /** --models: the K to time, in the many-models mode. */
   models?: number[];
+  /** --rows: the training rows of the --models workloads. */
+  rows?: number;
   gpu: boolean;
 }
 
@@ -120,6 +123,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     else if (flag === '--no-prerecord') args.prerecord = false;
     else if (flag === '--models') args.models = value(i++).split(',').map(Number);
     else if (flag === '--no-gpu') args.gpu = false;
+    else if (flag === '--rows') args.rows = Number(value(i++));
     else if (flag === '--help' || flag === '-h') return null;
     else throw new Error(`unknown flag ${flag}\n${USAGE}`);
   }
@@ -127,6 +131,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
   if (args.epochs !== undefined && !(Number.isInteger(args.epochs) && args.epochs >= 1))
     throw new Error('--epochs takes a positive integer');
   if (args.models?.some((k) => !Number.isInteger(k) || k < 1)) throw new Error('--models takes counts like 1,4,16,64');
+  if (args.rows !== undefined && !(Number.isInteger(args.rows) && args.rows >= 1))
+    throw new Error('--rows takes a positive integer');
+  if (!args.models && args.rows !== undefined) throw new Error('--rows: only with --models');
   if (!args.models && !args.gpu) throw new Error('--no-gpu: only with --models (the other modes time the GPU)');
   if (args.models && optimizerGiven) throw new Error('--optimizer: --models trains with Adam, as a sweep does');
   if (args.models && !args.gpu && !args.cpu) throw new Error('--models with --no-cpu and --no-gpu: nothing to time');
@@ -307,9 +314,14 @@ export async function runModelsBench(
 ): Promise<ModelsBenchResult> {
   const ks = args.models ?? [];
   const all = args.quick ? QUICK_MODELS_WORKLOADS : MODELS_WORKLOADS;
-  const chosen = args.workloads ? all.filter((w) => args.workloads!.includes(w.name)) : all;
-  if (args.workloads && chosen.length !== args.workloads.length)
+  const named = args.workloads ? all.filter((w) => args.workloads!.includes(w.name)) : all;
+  if (args.workloads && named.length !== args.workloads.length)
     throw new Error(`--workloads: with --models, choose from ${all.map((w) => w.name).join(',')}`);
+  const fullRows = (name: string) => MODELS_WORKLOADS.find((w) => w.name === name)?.rows;
+  const chosen = named.map((w) => (args.rows ? { ...w, rows: args.rows, scaled: args.rows !== fullRows(w.name) } : w));
+  const short = chosen.find((w) => w.rows < w.batch);
+  if (short)
+    throw new Error(`--rows ${args.rows}: workload ${short.name} needs ${short.batch} rows at least (a batch)`);
   const repetitions = args.epochs ?? (args.quick ? 3 : 5);
   const timing = args.quick ? { warmUpMs: 100, sampleMs: 20 } : { warmUpMs: 1000, sampleMs: 200 };
   const options = dawnOptions(args.dawn, false);

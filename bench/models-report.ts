@@ -53,7 +53,7 @@ export function formatModelsTable(r: ModelsBenchResult): string {
   out.push(`webgpu-mlp benchmark: many models at once${r.quick ? ' (--quick: fewer rows for A)' : ''}`);
   out.push(
     `K models of one network, Adam, learning rates 3e-4..3e-2 (log-spaced), a seed each; ` +
-      `median of ${r.repetitions} interleaved epochs after a warm-up; Node ${r.node}`,
+      `median of ${r.repetitions} interleaved samples after a warm-up; Node ${r.node}`,
   );
   if (r.gpu) {
     out.push(`GPU: ${r.gpu.description}; Dawn options: ${r.dawnOptions.join(' ') || 'none'}`);
@@ -64,7 +64,7 @@ export function formatModelsTable(r: ModelsBenchResult): string {
     w.measurements.map((m) => {
       const p = peer?.rows.find((x) => x.workload === w.name && x.k === m.k);
       return [
-        `${w.name} ${w.layers.join('-')} b${w.batch} ${w.rows} rows`,
+        `${w.name} ${w.layers.join('-')} b${w.batch} ${w.rows} rows${w.scaled ? ' (scaled)' : ''}`,
         w.backend,
         String(m.k),
         sig(m.together.secondsPerModelEpoch),

@@ -19,7 +19,7 @@ export interface ModelsWorkload {
   rows: number;
   /** Byte images of MNIST's shape, or float rows of a table. */
   kind: 'images' | 'table';
-  /** --quick: fewer rows than the full-size workload of this name. */
+  /** Other rows than the full-size workload of this name (--quick, --rows). */
   scaled: boolean;
 }
 
