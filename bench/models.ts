@@ -149,16 +149,18 @@ async function epochs(c: Contender, rows: number, count: number): Promise<number
 
 /**
  * Warm-up: two epochs at least (the first compiles pipelines, V8 optimises), then more until `ms` have passed;
- * returns the last one's ms, to size the samples.
+ * returns the mean ms of the epochs after the first, to size the samples (one epoch alone can be a collector's pause).
  */
 async function warmUp(c: Contender, rows: number, ms: number): Promise<number> {
   let spent = 0;
-  let last = 0;
-  for (let count = 0; count < 2 || spent < ms; count++) {
-    last = await epochs(c, rows, 1);
-    spent += last;
+  let count = 0;
+  let afterFirst = 0;
+  for (; count < 2 || spent < ms; count++) {
+    const epochMs = await epochs(c, rows, 1);
+    spent += epochMs;
+    if (count > 0) afterFirst += epochMs;
   }
-  return last;
+  return afterFirst / (count - 1);
 }
 
 function summary(c: Contender, k: number, timedEpochs: number): ContenderResult {

@@ -183,11 +183,12 @@ def measure(w, rates, repetitions, device):
         return seconds / epochs
 
     def warm_up(name):
-        spent, count, s = 0.0, 0, 0.0
-        while count < 2 or spent < WARM_UP_S:
-            s = sample(name, 1)
-            spent, count = spent + s, count + 1
-        return s
+        """Two epochs at least, then up to WARM_UP_S: the mean seconds of the epochs after the first."""
+        spent, after_first = sample(name, 1), []
+        while not after_first or spent < WARM_UP_S:
+            after_first.append(sample(name, 1))
+            spent += after_first[-1]
+        return statistics.mean(after_first)
 
     last = max(warm_up(name) for name in contenders)
     # Both train the same models on the same orders: equal epochs, so their last losses pair up.
