@@ -9,28 +9,37 @@
 // Every backward takes the forward's input x, the pre-activation, as the CPU's does. The CPU evaluates its formulas
 // in float64; where the same formula would lose precision in fp32 (tanh near 0, σ' and tanh' where σ and tanh round
 // to 1, Φ far below 0), this kernel evaluates an equal expression that keeps it (see each function).
-// Dropout: element i (its position in [rows, width]) of hidden layer d.layer (1 for the first) at run step entry.run
-// is kept when dropout_hash(d.seed, entry.run, d.layer, i) >= d.threshold, and then scaled by d.scale = 1 / (1 - rate).
+// Dropout (d.dropout 1, training steps only): element i (its position in [rows, width]) of hidden layer d.layer (1 for
+// the first) at run step model.run is kept when dropout_hash(model.seed, model.run, d.layer, i) >= model.threshold,
+// and then scaled by model.scale = 1 / (1 - rate), each model's own rate and seed from the model table.
 // The hash is src/model/counter-hash.ts's dropoutHash, MurmurHash3_x86_32 of the words (step, layer, index) keyed by
-// the seed, bit for bit (u32 products wrap in WGSL as Math.imul does). d.threshold 0 (rate 0, and evaluation) keeps
-// everything unscaled, so the hash is skipped.
+// the seed, bit for bit (u32 products wrap in WGSL as Math.imul does). Threshold 0 (rate 0) and d.dropout 0 keep
+// everything unscaled, so the hash is skipped: then this is exactly the fused ReLU of matmul.wgsl.
 //
 // Bindings (outputs, inputs, sizes):
-//   0 y:     [count] read_write: forward, f(x) with dropout; backward, the gradient of the layer's output (after
-//            dropout) on entry and of its pre-activation on exit, in place (one buffer cannot be bound both
-//            writable and read-only in a dispatch)
-//   1 x:     [count] read: the pre-activation (the layer's matmul output plus bias)
-//   2 d:     Dims uniform
-//   3 entry: Step uniform, dynamic offset (the step table, src/gpu/plan.ts); only entry.run is read
-// Dispatch: min(ceil(count / WORKGROUP), 4096) workgroups of WORKGROUP threads, a grid-stride loop.
+//   0 y:      [count] read_write: forward, f(x) with dropout; backward, the gradient of the layer's output (after
+//             dropout) on entry and of its pre-activation on exit, in place (one buffer cannot be bound both
+//             writable and read-only in a dispatch)
+//   1 x:      [count] read: the pre-activation (the layer's matmul output plus bias)
+//   2 models: the model table (src/gpu/plan.ts), row entry.at · K + model: runs, run, seed, threshold, scale
+//   3 d:      Dims uniform
+//   4 entry:  Step uniform, dynamic offset (the step table, src/gpu/plan.ts); only entry.at is read
+// Models: workgroup z is the model (K = num_workgroups.z), its y and x d.stride elements after the previous model's;
+// an inactive model's workgroups return at once.
+// Dispatch: (min(ceil(count / WORKGROUP), 4096), 1, K) workgroups of WORKGROUP threads, a grid-stride loop.
 
-struct Dims { count: u32, kind: u32, backward: u32, layer: u32, seed: u32, threshold: u32, scale: f32, slope: f32 }
-struct Step { start: u32, slot: u32, run: u32 }
+struct Dims { count: u32, kind: u32, backward: u32, layer: u32, dropout: u32, slope: f32, stride: u32 }
+struct Step { start: u32, slot: u32, at: u32 }
+struct Model {
+  runs: u32, run: u32, lr: f32, rows: u32, opt: vec4f, settings: array<f32, 8>, seed: u32, threshold: u32, scale: f32,
+  unused: u32,
+}
 
 @group(0) @binding(0) var<storage, read_write> y: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<uniform> d: Dims;
-@group(0) @binding(3) var<uniform> entry: Step;
+@group(0) @binding(2) var<storage, read> models: array<Model>;
+@group(0) @binding(3) var<uniform> d: Dims;
+@group(0) @binding(4) var<uniform> entry: Step;
 
 // d.kind, its values from src/gpu/kernels/activations.ts:
 override RELU: u32;
@@ -143,20 +152,23 @@ fn backward(dy: f32, v: f32) -> f32 {
   return dy; // no other kind exists
 }
 
-// Inverted dropout of element i: v scaled, or 0.
-fn drop(v: f32, i: u32) -> f32 {
-  if (d.threshold == 0u) { return v; }
-  return select(0.0, v * d.scale, dropout_hash(d.seed, entry.run, d.layer, i) >= d.threshold);
+// Inverted dropout of element i of `model`'s layer: v scaled, or 0.
+fn drop(model: Model, v: f32, i: u32) -> f32 {
+  if (d.dropout == 0u || model.threshold == 0u) { return v; }
+  return select(0.0, v * model.scale, dropout_hash(model.seed, model.run, d.layer, i) >= model.threshold);
 }
 
 override WORKGROUP: u32; // threads per workgroup, from src/gpu/kernels/define.ts
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let model = models[entry.at * groups.z + gid.z];
+  if (model.runs == 0u) { return; }
+  let base = gid.z * d.stride;
   for (var i = gid.x; i < d.count; i += groups.x * WORKGROUP) {
     if (d.backward == 0u) {
-      y[i] = drop(forward(x[i]), i);
+      y[base + i] = drop(model, forward(x[base + i]), i);
     } else {
-      y[i] = backward(drop(y[i], i), x[i]);
+      y[base + i] = backward(drop(model, y[base + i], i), x[base + i]);
     }
   }
 }

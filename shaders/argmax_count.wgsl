@@ -7,24 +7,35 @@
 // CPU reference: argmaxCount, and modelLoss(spec, null, ...) · rows (src/cpu/losses.ts) for the loss.
 //
 // Bindings (outputs, inputs, sizes), row-major:
-//   0 out:    [batches] {loss_sum: f32, correct: u32} read_write; one slot per evaluation batch (of the test set, then
-//             the validation set), so one read back after a whole set returns every batch's numbers
+//   0 out:    [batches, K] {loss_sum: f32, correct: u32} read_write; one slot per evaluation batch (of the test set,
+//             then the validation set, then the training set) and model, so one read back after a whole set returns
+//             every batch's numbers
 //   1 logits: [rows, classes] read
 //   2 labels: [rows] u32 read, or for MSE_TARGETS [rows, classes] the bit patterns of f32 targets
-//   3 d:      Dims uniform
-//   4 step:   Step uniform, dynamic offset (the step table, src/gpu/plan.ts)
-// Dispatch: exactly one workgroup of 256 threads; per-thread sums are reduced in a fixed tree in workgroup memory,
-// so both results are deterministic.
+//   3 models: the model table (src/gpu/plan.ts), row entry.at · K + model: rows, how many of the batch's rows are
+//             the model's (the first ones: models evaluated on sets of their own count only their own rows)
+//   4 d:      Dims uniform
+//   5 entry:  Step uniform, dynamic offset (the step table, src/gpu/plan.ts)
+// Models: workgroup z is the model (K = num_workgroups.z): its logits and labels d.stride and d.labels_stride elements
+// after the previous model's (labels_stride 0 where the models share the batch's labels), its result at
+// out[entry.slot · K + model].
+// Dispatch: exactly one workgroup of 256 threads per model; per-thread sums are reduced in a fixed tree in workgroup
+// memory, so both results are deterministic.
 
-struct Dims { rows: u32, classes: u32, loss: u32, smoothing: f32 }
-struct Step { start: u32, slot: u32 }
+struct Dims { rows: u32, classes: u32, loss: u32, smoothing: f32, stride: u32, labels_stride: u32 }
+struct Step { start: u32, slot: u32, at: u32 }
+struct Model {
+  runs: u32, run: u32, lr: f32, rows: u32, opt: vec4f, settings: array<f32, 8>, seed: u32, threshold: u32, scale: f32,
+  unused: u32,
+}
 struct Result { loss_sum: f32, correct: u32 }
 
 @group(0) @binding(0) var<storage, read_write> out: array<Result>;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read> labels: array<u32>;
-@group(0) @binding(3) var<uniform> d: Dims;
-@group(0) @binding(4) var<uniform> entry: Step;
+@group(0) @binding(3) var<storage, read> models: array<Model>;
+@group(0) @binding(4) var<uniform> d: Dims;
+@group(0) @binding(5) var<uniform> entry: Step;
 
 // d.loss, its values from src/gpu/kernels/losses.ts:
 override SOFTMAX_CROSS_ENTROPY: u32;
@@ -35,15 +46,22 @@ var<workgroup> loss_part: array<f32, 256>;
 var<workgroup> correct_part: array<u32, 256>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) t: u32) {
+fn main(
+  @builtin(local_invocation_index) t: u32,
+  @builtin(workgroup_id) wg: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let rows = min(d.rows, models[entry.at * groups.z + wg.z].rows);
+  let base = wg.z * d.stride;
+  let label_base = wg.z * d.labels_stride;
   var loss = 0.0;
   var correct = 0u;
-  for (var r = t; r < d.rows; r += 256u) {
-    let row = r * d.classes;
+  for (var r = t; r < rows; r += 256u) {
+    let row = base + r * d.classes;
     if (d.loss == MSE_TARGETS) {
       var squares = 0.0;
       for (var c = 0u; c < d.classes; c++) {
-        let diff = logits[row + c] - bitcast<f32>(labels[row + c]);
+        let diff = logits[row + c] - bitcast<f32>(labels[label_base + r * d.classes + c]);
         squares += diff * diff;
       }
       loss += squares / f32(d.classes);
@@ -53,7 +71,7 @@ fn main(@builtin(local_invocation_index) t: u32) {
     for (var c = 1u; c < d.classes; c++) {
       if (logits[row + c] > logits[row + best]) { best = c; }
     }
-    let label = labels[r];
+    let label = labels[label_base + r];
     if (d.loss == SOFTMAX_CROSS_ENTROPY) {
       let top = logits[row + best];
       let eps = d.smoothing;
@@ -84,5 +102,5 @@ fn main(@builtin(local_invocation_index) t: u32) {
     }
     workgroupBarrier();
   }
-  if (t == 0u) { out[entry.slot] = Result(loss_part[0], correct_part[0]); }
+  if (t == 0u) { out[entry.slot * groups.z + wg.z] = Result(loss_part[0], correct_part[0]); }
 }

@@ -16,11 +16,14 @@
 //   6 d:          Dims uniform (per dispatch, written once at set-up)
 //   7 step:       Step uniform, bound with a dynamic offset (the step table)
 // The step table (its entry gives the batch's first row, start) is explained in src/gpu/plan.ts.
-// Dispatch: min(ceil(rows·features / WORKGROUP), 4096) workgroups of WORKGROUP threads, a grid-stride loop over x's
-// elements.
+// Models: workgroup z is the model: its order (its epoch's, or its own rows of the set), x and labels_out start
+// d.order_stride, d.x_stride and d.labels_stride elements after the previous model's. A batch that every model
+// shares is gathered once (K = 1).
+// Dispatch: (min(ceil(rows·features / WORKGROUP), 4096), 1, K) workgroups of WORKGROUP threads, a grid-stride loop
+// over x's elements.
 
-struct Dims { rows: u32, features: u32, use_order: u32 }
-struct Step { start: u32, slot: u32 }
+struct Dims { rows: u32, features: u32, use_order: u32, order_stride: u32, x_stride: u32, labels_stride: u32 }
+struct Step { start: u32, slot: u32, at: u32 }
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> labels_out: array<u32>;
@@ -41,8 +44,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     let r = i / d.features;
     let f = i - r * d.features;
     var sample = entry.start + r;
-    if (d.use_order != 0u) { sample = order[sample]; }
-    x[i] = lut[pixel(sample * d.features + f)];
-    if (f == 0u) { labels_out[r] = label(sample); }
+    if (d.use_order != 0u) { sample = order[gid.z * d.order_stride + sample]; }
+    x[gid.z * d.x_stride + i] = lut[pixel(sample * d.features + f)];
+    if (f == 0u) { labels_out[gid.z * d.labels_stride + r] = label(sample); }
   }
 }

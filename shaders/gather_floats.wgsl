@@ -13,11 +13,16 @@
 //   4 order:      [samples] u32, the epoch's sample order (ignored when d.use_order is 0)
 //   5 d:          Dims uniform (per dispatch, written once at set-up)
 //   6 step:       Step uniform, bound with a dynamic offset (the step table, src/gpu/plan.ts)
-// Dispatch: min(ceil(rows·max(features, label_width) / WORKGROUP), 4096) workgroups of WORKGROUP threads, a
+// Models: workgroup z is the model: its order (its epoch's, or its own rows of the set), x and labels_out start
+// d.order_stride, d.x_stride and d.labels_stride elements after the previous model's. A batch that every model
+// shares is gathered once (K = 1).
+// Dispatch: (min(ceil(rows·max(features, label_width) / WORKGROUP), 4096), 1, K) workgroups of WORKGROUP threads, a
 // grid-stride loop over x's elements, then one over labels_out's.
 
-struct Dims { rows: u32, features: u32, use_order: u32, label_width: u32 }
-struct Step { start: u32, slot: u32 }
+struct Dims {
+  rows: u32, features: u32, use_order: u32, label_width: u32, order_stride: u32, x_stride: u32, labels_stride: u32,
+}
+struct Step { start: u32, slot: u32, at: u32 }
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> labels_out: array<u32>;
@@ -27,8 +32,8 @@ struct Step { start: u32, slot: u32 }
 @group(0) @binding(5) var<uniform> d: Dims;
 @group(0) @binding(6) var<uniform> entry: Step;
 
-fn sample_of(r: u32) -> u32 {
-  if (d.use_order != 0u) { return order[entry.start + r]; }
+fn sample_of(model: u32, r: u32) -> u32 {
+  if (d.use_order != 0u) { return order[model * d.order_stride + entry.start + r]; }
   return entry.start + r;
 }
 
@@ -38,10 +43,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let threads = groups.x * WORKGROUP;
   for (var i = gid.x; i < d.rows * d.features; i += threads) {
     let r = i / d.features;
-    x[i] = inputs[sample_of(r) * d.features + (i - r * d.features)];
+    x[gid.z * d.x_stride + i] = inputs[sample_of(gid.z, r) * d.features + (i - r * d.features)];
   }
   for (var i = gid.x; i < d.rows * d.label_width; i += threads) {
     let r = i / d.label_width;
-    labels_out[i] = labels[sample_of(r) * d.label_width + (i - r * d.label_width)];
+    labels_out[gid.z * d.labels_stride + i] = labels[sample_of(gid.z, r) * d.label_width + (i - r * d.label_width)];
   }
 }

@@ -9,16 +9,23 @@
 //   BIAS      c[i, j] += e[e_off + j]                                     biasAdd
 //   RELU      c = max(c, 0)                                               relu
 //   MASK      c[i, j] = 0 where !(e[e_off + i·n + j] > 0)                 reluBackward
-//   BIAS_GRAD c[e_off + i] = Σ_p a[p, i] (tn only: a is [k, m])           columnSum
+//   BIAS_GRAD c[e_off + i] = Σ_p a[p, i] (tn only: a is [k, m]; in c)     columnSum
 //   UPDATE    c -= lr · result instead of c = result, bias gradient too   sgdUpdate
+//             (lr: the model's rate, models[row].lr)
 //
 // Bindings (outputs, inputs, sizes), row-major, offsets in elements:
-//   0 c: [m, n] read_write at d.c_off
-//   1 a: [m, k] (or [k, m] with A_KM) read at d.a_off, as vec4: buffers are sized in 16-byte units
-//   2 b: [n, k] (or [k, n] with B_KN) read at d.b_off, as vec4
-//   3 e: the epilogue operand, read at d.e_off: the bias [n] (BIAS) or the mask [m, n] (MASK); bind any buffer otherwise
-//   4 d: Dims uniform
-// Dispatch: (ceil(n / TN), ceil(m / TM), 1) workgroups of WG = (TM / RM) · (TN / RN) · SK threads.
+//   0 c:      [m, n] read_write at d.c_off
+//   1 a:      [m, k] (or [k, m] with A_KM) read at d.a_off, as vec4: buffers are sized in 16-byte units
+//   2 b:      [n, k] (or [k, n] with B_KN) read at d.b_off, as vec4
+//   3 e:      the epilogue operand, read at d.e_off: the bias [n] (BIAS) or the mask [m, n] (MASK); bind any buffer
+//             otherwise
+//   4 models: the model table (src/gpu/plan.ts), row entry.at · K + model: runs (0: the workgroup returns at
+//             once) and lr (UPDATE)
+//   5 d:      Dims uniform
+//   6 entry:  Step uniform, dynamic offset (the step table, src/gpu/plan.ts); only entry.at is read
+// Models: workgroup z is the model (K = num_workgroups.z); each operand of model z starts z · its stride (d.c_stride,
+// d.a_stride, d.b_stride, d.e_stride, in elements, multiples of 4; 0 for an operand the models share) after its offset.
+// Dispatch: (ceil(n / TN), ceil(m / TM), K) workgroups of WG = (TM / RM) · (TN / RN) · SK threads.
 //
 // A workgroup owns a TM x TN block of c and walks k in tiles TK deep. Each tile is loaded from memory into registers
 // while the previous one is being multiplied (prefetch), then stored into workgroup memory as [TK][TM] and [TK][TN],
@@ -39,7 +46,16 @@
 // element is loaded and checked on its own: any shape, any offset. Outside the matrices, loads read zero and nothing
 // is stored.
 
-struct Dims { m: u32, n: u32, k: u32, flags: u32, c_off: u32, a_off: u32, b_off: u32, e_off: u32, lr: f32 }
+struct Dims {
+  m: u32, n: u32, k: u32, flags: u32,
+  c_off: u32, a_off: u32, b_off: u32, e_off: u32,
+  c_stride: u32, a_stride: u32, b_stride: u32, e_stride: u32,
+}
+struct Step { start: u32, slot: u32, at: u32 }
+struct Model {
+  runs: u32, run: u32, lr: f32, rows: u32, opt: vec4f, settings: array<f32, 8>, seed: u32, threshold: u32, scale: f32,
+  unused: u32,
+}
 
 override TM: u32; // rows of c per workgroup
 override TN: u32; // columns of c per workgroup
@@ -79,13 +95,21 @@ override SMEM = max(TK * (SA + SB), (SK - 1u) * NV * SLICE);
 @group(0) @binding(1) var<storage, read> a: array<vec4f>;
 @group(0) @binding(2) var<storage, read> b: array<vec4f>;
 @group(0) @binding(3) var<storage, read> e: array<f32>;
-@group(0) @binding(4) var<uniform> d: Dims;
+@group(0) @binding(4) var<storage, read> models: array<Model>;
+@group(0) @binding(5) var<uniform> d: Dims;
+@group(0) @binding(6) var<uniform> entry: Step;
 
 var<workgroup> smem: array<vec4f, SMEM>;
+// This workgroup's model: its operands' element offsets and its rate.
+var<private> c_base: u32;
+var<private> a_base: u32;
+var<private> b_base: u32;
+var<private> e_base: u32;
+var<private> lr: f32;
 
 // Elements col..col+3 of row `row` of a, seen as stored: [rows, width] at d.a_off. Zero outside.
 fn fetch_a(row: u32, col: u32, rows: u32, width: u32) -> vec4f {
-  let at = d.a_off + row * width + col;
+  let at = a_base + row * width + col;
   if (VEC4) {
     if (CHECKED && (row >= rows || col >= width)) { return vec4f(); }
     return a[at / 4u];
@@ -101,7 +125,7 @@ fn fetch_a(row: u32, col: u32, rows: u32, width: u32) -> vec4f {
 }
 
 fn fetch_b(row: u32, col: u32, rows: u32, width: u32) -> vec4f {
-  let at = d.b_off + row * width + col;
+  let at = b_base + row * width + col;
   if (VEC4) {
     if (CHECKED && (row >= rows || col >= width)) { return vec4f(); }
     return b[at / 4u];
@@ -142,18 +166,29 @@ fn emit(m: mat4x4f, i0: u32, j0: u32) {
       let j = j0 + s;
       if (!CHECKED || (i < d.m && j < d.n)) {
         var v = m[r][s];
-        if ((flags & BIAS) != 0u) { v += e[d.e_off + j]; }
+        if ((flags & BIAS) != 0u) { v += e[e_base + j]; }
         if ((flags & RELU) != 0u) { v = select(0.0, v, v > 0.0); }
-        if ((flags & MASK) != 0u && !(e[d.e_off + i * d.n + j] > 0.0)) { v = 0.0; }
-        let at = d.c_off + i * d.n + j;
-        if ((flags & UPDATE) != 0u) { c[at] -= d.lr * v; } else { c[at] = v; }
+        if ((flags & MASK) != 0u && !(e[e_base + i * d.n + j] > 0.0)) { v = 0.0; }
+        let at = c_base + i * d.n + j;
+        if ((flags & UPDATE) != 0u) { c[at] -= lr * v; } else { c[at] = v; }
       }
     }
   }
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+fn main(
+  @builtin(workgroup_id) wg: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let model = models[entry.at * groups.z + wg.z];
+  if (model.runs == 0u) { return; } // the whole workgroup, before any barrier
+  c_base = d.c_off + wg.z * d.c_stride;
+  a_base = d.a_off + wg.z * d.a_stride;
+  b_base = d.b_off + wg.z * d.b_stride;
+  e_base = d.e_off + wg.z * d.e_stride;
+  lr = model.lr;
   let row0 = wg.y * TM;
   let col0 = wg.x * TN;
   let slice = li / SLICE;
@@ -300,7 +335,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   if (RM > 4u) { emit(c10, i0 + 4u * WM, j0); }
   if (RM > 4u && RN > 4u) { emit(c11, i0 + 4u * WM, j0 + 4u * WN); }
   if (bias_grad && row0 + li < d.m) {
-    let at = d.e_off + row0 + li;
-    if ((d.flags & UPDATE) != 0u) { c[at] -= d.lr * col_sum; } else { c[at] = col_sum; }
+    let at = d.e_off + wg.z * d.c_stride + row0 + li; // the bias gradient lies in c, at d.e_off of the model's c
+    if ((d.flags & UPDATE) != 0u) { c[at] -= lr * col_sum; } else { c[at] = col_sum; }
   }
 }

@@ -9,30 +9,46 @@
 //   1 losses: [slots] read_write; slot entry.slot gets this batch's mean loss
 //   2 out:    [rows, classes] read: the last layer's outputs
 //   3 labels: [rows] u32 read
-//   4 d:      Dims uniform
-//   5 step:   Step uniform, dynamic offset (the step table, src/gpu/plan.ts)
-// Dispatch: exactly one workgroup of 256 threads. Thread t handles rows t, t + 256, ...; the per-thread sums are then
-// added in a fixed tree in workgroup memory, so the loss is deterministic (no atomics, no ordering races).
+//   4 models: the model table (src/gpu/plan.ts), row entry.at · K + model: only runs is read
+//   5 d:      Dims uniform
+//   6 entry:  Step uniform, dynamic offset (the step table, src/gpu/plan.ts)
+// Models: workgroup z is the model (K = num_workgroups.z): its outputs, gradient and labels d.stride and
+// d.labels_stride elements after the previous model's, its loss at losses[entry.slot · K + model]; an inactive model's
+// workgroup returns at once.
+// Dispatch: exactly one workgroup of 256 threads per model. Thread t handles rows t, t + 256, ...; the
+// per-thread sums are then added in a fixed tree in workgroup memory, so the loss is deterministic (no atomics, no
+// ordering races).
 
-struct Dims { rows: u32, classes: u32 }
-struct Step { start: u32, slot: u32 }
+struct Dims { rows: u32, classes: u32, stride: u32, labels_stride: u32 }
+struct Step { start: u32, slot: u32, at: u32 }
+struct Model {
+  runs: u32, run: u32, lr: f32, rows: u32, opt: vec4f, settings: array<f32, 8>, seed: u32, threshold: u32, scale: f32,
+  unused: u32,
+}
 
 @group(0) @binding(0) var<storage, read_write> d_out: array<f32>;
 @group(0) @binding(1) var<storage, read_write> losses: array<f32>;
 @group(0) @binding(2) var<storage, read> out: array<f32>;
 @group(0) @binding(3) var<storage, read> labels: array<u32>;
-@group(0) @binding(4) var<uniform> d: Dims;
-@group(0) @binding(5) var<uniform> entry: Step;
+@group(0) @binding(4) var<storage, read> models: array<Model>;
+@group(0) @binding(5) var<uniform> d: Dims;
+@group(0) @binding(6) var<uniform> entry: Step;
 
 var<workgroup> partial: array<f32, 256>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) t: u32) {
+fn main(
+  @builtin(local_invocation_index) t: u32,
+  @builtin(workgroup_id) wg: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  if (models[entry.at * groups.z + wg.z].runs == 0u) { return; } // the whole workgroup, before any barrier
+  let base = wg.z * d.stride;
   let n = f32(d.rows * d.classes);
   var sum = 0.0;
   for (var r = t; r < d.rows; r += 256u) {
-    let row = r * d.classes;
-    let label = labels[r];
+    let row = base + r * d.classes;
+    let label = labels[wg.z * d.labels_stride + r];
     for (var c = 0u; c < d.classes; c++) {
       let diff = out[row + c] - select(0.0, 1.0, c == label);
       sum += diff * diff;
@@ -45,5 +61,5 @@ fn main(@builtin(local_invocation_index) t: u32) {
     if (t < width) { partial[t] += partial[t + width]; }
     workgroupBarrier();
   }
-  if (t == 0u) { losses[entry.slot] = partial[0] / n; }
+  if (t == 0u) { losses[entry.slot * groups.z + wg.z] = partial[0] / n; }
 }

@@ -25,12 +25,17 @@ import { expectClose, randomArray, relativeError } from './helpers.js';
 
 const fixture = useTestGpu({ kernels: true });
 
-/** A step table whose entry 1 carries run step `step` (entry 0 is a decoy: the dynamic offset must pick entry 1). */
-const stepTable = (step: number) => ({
+/**
+ * A step table whose entry 1 carries run step `step` in its model-table row (entry 0 is a decoy: the dynamic offset
+ * must pick entry 1), with the dropout's rate and seed as the model's constants.
+ */
+const stepTable = (step: number, drop?: { rate: number; seed: number }) => ({
   table: [
-    { start: 0, slot: 0, run: 12345 },
-    { start: 0, slot: 1, run: step },
+    { start: 0, slot: 0 },
+    { start: 0, slot: 1 },
   ],
+  rows: [{ run: 12345 }, { run: step }],
+  model: { dropout: drop?.rate ?? 0, seed: drop?.seed ?? 0 },
   entry: 1,
 });
 
@@ -156,9 +161,10 @@ async function gpuActivation(
   const n = x.length;
   const run = fixture.kernels;
   const y = run.output(n);
-  await run.run('activation', [y], [run.input(x)], launch.activation(n, kind, false, drop), stepTable(drop?.step ?? 0));
+  const steps = stepTable(drop?.step ?? 0, drop);
+  await run.run('activation', [y], [run.input(x)], launch.activation(n, kind, false, drop?.layer), steps);
   const g = inOut(dy);
-  await run.run('activation', [g], [run.input(x)], launch.activation(n, kind, true, drop), stepTable(drop?.step ?? 0));
+  await run.run('activation', [g], [run.input(x)], launch.activation(n, kind, true, drop?.layer), steps);
   return { y: await run.readF32(y, n), dx: await run.readF32(g, n) };
 }
 

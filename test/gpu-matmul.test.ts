@@ -156,7 +156,9 @@ async function check(
       'matmul',
       [params],
       [aBuf, bBuf, aBuf],
-      launch.matmul('tn', { m, n, k, flags: BIAS_GRAD | UPDATE, aOff, bOff, eOff: m * n, lr, ...force }),
+      launch.matmul('tn', { m, n, k, flags: BIAS_GRAD | UPDATE, aOff, bOff, eOff: m * n, ...force }),
+      // The rate is the model's, from the model table.
+      { table: [{ start: 0, slot: 0 }], rows: [{ lr }], entry: 0 },
     );
     // p - lr·g with |p| <= 1 and |lr·g| <= 0.1·k: the gradient's own error times lr, plus an ulp of p.
     expectClose(

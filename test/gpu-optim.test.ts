@@ -9,7 +9,7 @@ import type { SessionOptions, TrainingSession } from '../src/backend.js';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from '../src/cpu/updates.js';
 import type { WebGpuBackend } from '../src/gpu/backend.js';
-import { launch, optimizerStepValues } from '../src/gpu/kernels.js';
+import { launch, optimizerSettings, optimizerStepValues } from '../src/gpu/kernels.js';
 import type { WebGpuSession } from '../src/gpu/session.js';
 import { makeOptimizer, type OptimizerConfig, type OptimizerName, optimizerSlots } from '../src/model/optimizer.js';
 import { initParams, paramTable } from '../src/model/params.js';
@@ -72,12 +72,21 @@ async function runBoth(c: KernelCase, count: number) {
   for (let r = c.firstRun; r < c.firstRun + c.steps; r++) {
     const grads = gradientsAt(rng, scales);
     const lr = 0.05 * (1 + (r % 3)); // changes every step
-    const entry = { start: 0, slot: 0, run: r, lr, opt: optimizerStepValues(o, lr, r) };
-    const table = { table: [{ start: 0, slot: 0 }, entry], entry: 1 }; // entry 1: the dynamic offset is used
+    const row = { run: r, lr, opt: optimizerStepValues(o, lr, r) };
+    // Entry 1: the dynamic offset is used; entry 0's row is a decoy.
+    const table = {
+      table: [
+        { start: 0, slot: 0 },
+        { start: 0, slot: 1 },
+      ],
+      rows: [{ run: 12345, lr: 7 }, row],
+      model: { settings: optimizerSettings(o) },
+      entry: 1,
+    };
     const t = r + 1;
     switch (o.name) {
       case 'sgd':
-        await run.run('sgd_update', [gpuParams], [run.input(grads)], launch.sgdUpdate(count, o.weightDecay), table);
+        await run.run('sgd_update', [gpuParams], [run.input(grads)], launch.sgdUpdate(count), table);
         sgdUpdate(cpuParams, grads, lr, count, o.weightDecay);
         break;
       case 'momentum':
@@ -86,7 +95,7 @@ async function runBoth(c: KernelCase, count: number) {
           'momentum_update',
           [gpuParams, gpuState[0]],
           [run.input(grads)],
-          launch.momentumUpdate(count, o),
+          launch.momentumUpdate(count),
           table,
         );
         momentumUpdate(
@@ -106,7 +115,7 @@ async function runBoth(c: KernelCase, count: number) {
         break;
       case 'adam':
       case 'adamw':
-        await run.run('adam_update', [gpuParams, ...gpuState], [run.input(grads)], launch.adamUpdate(count, o), table);
+        await run.run('adam_update', [gpuParams, ...gpuState], [run.input(grads)], launch.adamUpdate(count), table);
         adamUpdate(
           cpuParams,
           cpuState[0],
@@ -132,7 +141,7 @@ async function runBoth(c: KernelCase, count: number) {
           'rmsprop_update',
           [gpuParams, gpuState[0], bound('momentum_buffer'), bound('grad_avg')],
           [run.input(grads)],
-          launch.rmspropUpdate(count, o),
+          launch.rmspropUpdate(count),
           table,
         );
         rmspropUpdate(

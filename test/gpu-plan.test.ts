@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionSettings } from '../src/backend.js';
 import { allocateBuffers } from '../src/gpu/buffers.js';
 import { type NetConfig, updateRule } from '../src/gpu/graph.js';
-import { makePlan, sessionEntries } from '../src/gpu/plan.js';
+import { asModels, makePlan, sessionEntries } from '../src/gpu/plan.js';
 import type { Resources } from '../src/gpu/record.js';
 import { makeOptimizer } from '../src/model/optimizer.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -67,11 +67,18 @@ describe('a GPU session plan', () => {
     const plan = makePlan(settings, evalRowsWanted, device);
     const evalRows = Math.min(evalRowsWanted, testCount);
     expect(plan.evalRows).toBe(evalRows);
-    const net: NetConfig = { activation: spec.activation, loss: spec.loss, task: spec.task, dropout: settings.dropout };
-    const update = updateRule(settings.optimizer!, { name: 'constant' }, settings.learningRate);
+    const net: NetConfig = { activation: spec.activation, loss: spec.loss, task: spec.task, dropout: true };
+    const update = updateRule(plan.models, plan.optimizer);
     const { res, bytes } = recordingResources();
     const total = plan.table.total;
-    allocateBuffers(res, plan, settings, new Float32Array(total), [], net, update);
+    allocateBuffers(
+      res,
+      plan,
+      asModels(settings),
+      [{ params: new Float32Array(total), optimizerState: [] }],
+      net,
+      update,
+    );
 
     // A training step addresses `batch` rows of every activation and gradient; an evaluation batch evalRows rows.
     const rows = Math.max(batch, evalRows);
@@ -103,7 +110,7 @@ describe('a GPU session plan', () => {
     for (const [label, wanted] of need) expect(bytes.get(label), label).toBeGreaterThanOrEqual(wanted);
 
     // The step table: each training step, then each set's evaluation batches, covering its samples exactly once.
-    const entries = sessionEntries(settings, plan);
+    const entries = sessionEntries(plan);
     const steps = Math.floor(train.count / batch);
     expect(entries.slice(0, steps).map((e) => e.start)).toEqual(Array.from({ length: steps }, (_, s) => s * batch));
     let at = steps;

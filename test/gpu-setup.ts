@@ -1,8 +1,8 @@
 import { createDawn } from '../src/gpu/dawn-node.js';
 import { type Gpu, requestGpu } from '../src/gpu/device.js';
 import { deviceKernels, type KernelName, type Kernels, type Launch } from '../src/gpu/kernels.js';
-import { type StepEntry, uniformStride } from '../src/gpu/plan.js';
-import { buildDispatches, createStepTable, Resources, record } from '../src/gpu/record.js';
+import { type ModelConstants, type ModelRow, type StepEntry, uniformStride } from '../src/gpu/plan.js';
+import { buildDispatches, createModelTable, createStepTable, Resources, record } from '../src/gpu/record.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 
 /**
@@ -110,21 +110,31 @@ export class KernelRunner {
     return this.res.buffer('output', words * 4, usage, new Uint32Array(words).fill(POISON));
   }
 
-  /** Dispatches one kernel; kernels that read the step table get `steps`, recorded at entry `entry`. */
+  /**
+   * Dispatches one kernel; kernels that read the step table get `steps`, recorded at entry `entry`, and the model
+   * table of one model: `rows` per entry (default: active) with `model`'s constants.
+   */
   async run(
     kernel: KernelName,
     outputs: GPUBuffer[],
     inputs: GPUBuffer[],
     launch: Launch,
-    steps?: { table: StepEntry[]; entry: number },
+    steps?: { table: StepEntry[]; entry: number; rows?: ModelRow[]; model?: ModelConstants },
   ): Promise<void> {
     const { device } = this.gpu;
-    const table = steps ? createStepTable(this.res, steps.table) : null;
+    const tables = steps && {
+      step: createStepTable(this.res, steps.table),
+      models: createModelTable(
+        this.res,
+        steps.table.map((_, at) => [steps.rows?.[at] ?? {}]),
+        [steps.model ?? {}],
+      ),
+    };
     const [dispatch] = await buildDispatches(
       this.res,
       this.kernels,
       [{ kernel, outputs, inputs, launch }],
-      table,
+      tables ?? null,
       kernel,
     );
     const encoder = device.createCommandEncoder();

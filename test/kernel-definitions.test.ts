@@ -35,6 +35,7 @@ describe('kernel definitions against their WGSL', () => {
     expect(bindingsOf(source)).toEqual([
       ...Array<string>(definition.outputs).fill('storage, read_write'),
       ...Array<string>(definition.inputs).fill('storage, read'),
+      ...(definition.models ? ['storage, read'] : []),
       'uniform',
       ...(definition.step ? ['uniform'] : []),
     ]);

@@ -1,10 +1,9 @@
 import type { Backend, ModelsOptions, ModelsSession, SessionOptions, SessionSettings } from '../backend.js';
-import { SequentialModels } from '../sequential-models.js';
 import { type Gpu, type GpuOptions, requestGpu } from './device.js';
 import { deviceKernels, type Kernels } from './kernels.js';
 import { type MatmulChoice, SOFTWARE_CHOICE } from './matmul-variants.js';
 import { DEFAULT_EVAL_ROWS, makePlan } from './plan.js';
-import { type SessionTuning, WebGpuSession } from './session.js';
+import { type SessionTuning, WebGpuModels, WebGpuSession } from './session.js';
 import type { ShaderLoader } from './shaders.js';
 
 export interface WebGpuBackendOptions extends GpuOptions, Omit<SessionTuning, 'onDispose'> {
@@ -17,7 +16,7 @@ export interface WebGpuBackendOptions extends GpuOptions, Omit<SessionTuning, 'o
 export class WebGpuBackend implements Backend {
   readonly kind = 'webgpu';
   readonly device: string;
-  private readonly sessions = new Set<WebGpuSession>();
+  private readonly sessions = new Set<WebGpuSession | WebGpuModels>();
 
   constructor(
     readonly gpu: Gpu,
@@ -39,9 +38,14 @@ export class WebGpuBackend implements Backend {
     return session;
   }
 
-  /** Models trained one after another, each in a session of its own. */
-  createModels(options: ModelsOptions): Promise<ModelsSession> {
-    return SequentialModels.create(options, (alone) => this.createSession(alone));
+  /** Models trained together, every step of all of them in the same dispatches (WebGpuModels). */
+  async createModels(options: ModelsOptions): Promise<ModelsSession> {
+    const models: WebGpuModels = await WebGpuModels.create(this.gpu, this.kernels, options, {
+      ...this.tuning,
+      onDispose: () => this.sessions.delete(models),
+    });
+    this.sessions.add(models);
+    return models;
   }
 
   /**

@@ -1,65 +1,112 @@
 /**
- * A GPU session's buffers, made once at set-up to the sizes its plan worked out: parameters, gradients, activations,
- * optimiser state, and the data sets it trains and evaluates on.
+ * A GPU session's buffers, made once at set-up to the sizes its plan worked out: each model's parameters, gradients,
+ * activations and optimiser state, stacked [K, block] (see Layout), and the data sets the models share.
  */
-import type { Dataset, SessionSettings } from '../backend.js';
+import type { Dataset, ModelsOptions } from '../backend.js';
 import type { OptimizerConfig } from '../model/optimizer.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
-import { type DataBuffers, fusedRelu, type NetBuffers, type NetConfig, type UpdateRule } from './graph.js';
+import { type DataBuffers, fusedRelu, type Layout, type NetBuffers, type NetConfig, type UpdateRule } from './graph.js';
 import { normalisationTable } from './kernels/gather.js';
-import { evalSlots, gathersBytes, type Plan } from './plan.js';
+import { evalSlots, gathersBytes, type Plan, vec4Padded } from './plan.js';
 import type { Resources } from './record.js';
+
+/** A model's starting parameters and optimiser state (one array per slot of its own optimiser, or none: zeros). */
+export interface StartingState {
+  params: Float32Array;
+  optimizerState: Float32Array[];
+}
+
+/** How the plan's models lie in the stacked buffers. */
+export function layoutOf(plan: Plan, spec: ModelSpec): Layout {
+  return {
+    models: plan.k,
+    params: plan.paramStride,
+    acts: spec.layers.map((width) => vec4Padded(plan.maxRows * width)),
+    labels: vec4Padded(plan.maxRows * labelWidth(spec)),
+    order: plan.orderStride,
+  };
+}
+
+/** `arrays` one after another, each in a block of `stride` elements (zero-padded). */
+function stacked(arrays: Float32Array[], stride: number): Float32Array {
+  const out = new Float32Array(arrays.length * stride);
+  arrays.forEach((values, i) => out.set(values, i * stride));
+  return out;
+}
 
 /**
  * Every buffer a training step or an evaluation batch touches, sized by the plan, made once at set-up for the
- * session's whole life and filled from the settings and the starting parameters and optimiser state.
+ * session's whole life and filled from the starting parameters and optimiser state of each model.
  */
 export function allocateBuffers(
   res: Resources,
   plan: Plan,
-  settings: SessionSettings,
-  params: Float32Array,
-  optimizerState: Float32Array[],
+  options: ModelsOptions,
+  starts: StartingState[],
   net: NetConfig,
   update: UpdateRule,
 ): NetBuffers {
-  const { spec, train, test, val } = settings;
-  const { table, stepsPerEpoch, maxRows } = plan;
+  const { spec, train, test, val } = options;
+  const { stepsPerEpoch, k } = plan;
+  const layout = layoutOf(plan, spec);
   const S = GPUBufferUsage.STORAGE;
-  const floats = (rows: number, width: number) => rows * width * 4;
+  const floats = (elements: number) => k * elements * 4;
   const deltas: GPUBuffer[] = []; // deltas[0] would be the input's gradient, which nothing needs
-  for (let l = 1; l < spec.layers.length; l++) deltas[l] = res.buffer(`delta ${l}`, floats(maxRows, spec.layers[l]), S);
+  for (let l = 1; l < spec.layers.length; l++) deltas[l] = res.buffer(`delta ${l}`, floats(layout.acts[l]), S);
   const pre: GPUBuffer[] = []; // hidden layers only, and only for the activation kernel
   if (!fusedRelu(net, true)) {
-    for (let l = 1; l + 1 < spec.layers.length; l++) {
-      pre[l] = res.buffer(`pre ${l}`, floats(maxRows, spec.layers[l]), S);
-    }
+    for (let l = 1; l + 1 < spec.layers.length; l++) pre[l] = res.buffer(`pre ${l}`, floats(layout.acts[l]), S);
   }
   const trainData = uploadSet(res, 'train', train, spec);
-  // WebGPU buffers start zeroed: a fresh optimiser state needs no upload.
-  const optState = plan.slots.map((slot, i) =>
-    res.buffer(`optimizer ${slot}`, table.total * 4, S | GPUBufferUsage.COPY_SRC, optimizerState[i]),
+  // Each slot any model keeps, with the state of the models that keep it (zeros for a fresh one and the others).
+  const optState = plan.slots.map((slot) => {
+    const values = starts.map(({ optimizerState }, i) => {
+      const own = plan.models[i].slots.indexOf(slot);
+      return optimizerState[own] ?? new Float32Array(0);
+    });
+    const data = values.some((v) => v.length > 0) ? stacked(values, layout.params) : undefined;
+    return res.buffer(`optimizer ${slot}`, floats(layout.params), S | GPUBufferUsage.COPY_SRC, data);
+  });
+  const params = stacked(
+    starts.map((start) => start.params),
+    layout.params,
   );
+  const testData = test && (test === train ? trainData : uploadSet(res, 'test', test, spec));
+  const valData = val && uploadSet(res, 'val', val, spec);
+  const lists = (name: string, rows: (Uint32Array | undefined)[], count: number) => {
+    const stride = Math.max(...rows.map((own) => own?.length ?? count));
+    const indices = new Uint32Array(k * stride);
+    rows.forEach((own, i) => indices.set(own ?? Uint32Array.from({ length: count }, (_, r) => r), i * stride));
+    return { indices: res.buffer(`${name} rows`, indices.byteLength, S, indices), stride };
+  };
+  const evals: NetBuffers['evals'] = {};
+  if (testData && plan.test) evals.test = { data: testData };
+  if (plan.val) {
+    const own = plan.models.map((m) => m.valRows);
+    evals.val = own.every((rows) => rows) ? { data: trainData, rows: lists('val', own, 0) } : { data: valData! };
+  }
+  const trainRows = plan.models.map((m) => m.trainRows);
+  evals.train = trainRows.some((rows) => rows)
+    ? { data: trainData, rows: lists('train', trainRows, train.count) }
+    : { data: trainData };
   return {
-    params: res.buffer('params', table.total * 4, S | GPUBufferUsage.COPY_SRC, params),
-    grads: update.kind === 'optimizer' ? res.buffer('grads', table.total * 4, S) : undefined,
+    params: res.buffer('params', floats(layout.params), S | GPUBufferUsage.COPY_SRC, params),
+    grads: update.kind === 'optimizer' ? res.buffer('grads', floats(layout.params), S) : undefined,
     optState,
     unusedSlots: unusedSlotBuffers(res, plan.optimizer),
     // The last layer's outputs are copied out by predict().
-    acts: spec.layers.map((width, l) =>
-      res.buffer(`acts ${l}`, floats(maxRows, width), l === spec.layers.length - 1 ? S | GPUBufferUsage.COPY_SRC : S),
+    acts: spec.layers.map((_, l) =>
+      res.buffer(`acts ${l}`, floats(layout.acts[l]), l === spec.layers.length - 1 ? S | GPUBufferUsage.COPY_SRC : S),
     ),
     pre,
     deltas,
-    batchLabels: res.buffer('batch labels', maxRows * labelWidth(spec) * 4, S),
-    losses: res.buffer('losses', stepsPerEpoch * 4, S | GPUBufferUsage.COPY_SRC),
-    evalOut: res.buffer('eval results', evalSlots(plan) * 8, S | GPUBufferUsage.COPY_SRC),
-    order: res.buffer('epoch order', train.count * 4, S | GPUBufferUsage.COPY_DST),
+    batchLabels: res.buffer('batch labels', floats(layout.labels), S),
+    losses: res.buffer('losses', k * stepsPerEpoch * 4, S | GPUBufferUsage.COPY_SRC),
+    evalOut: res.buffer('eval results', k * evalSlots(plan) * 8, S | GPUBufferUsage.COPY_SRC),
+    order: res.buffer('epoch order', floats(layout.order), S | GPUBufferUsage.COPY_DST),
     lut: res.buffer('normalisation', 256 * 4, S, normalisationTable(spec.inputMean, spec.inputStd)),
     train: trainData,
-    // One copy when eval passes one set as both.
-    test: test && (test === train ? trainData : uploadSet(res, 'test', test, spec)),
-    val: val && uploadSet(res, 'val', val, spec),
+    evals,
   };
 }
 

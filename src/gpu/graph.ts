@@ -1,11 +1,10 @@
 /**
- * What a step is: the dispatches of one training step, evaluation batch or prediction batch, as kernels on the
- * session's buffers, in the order the CPU reference (src/cpu/network.ts) runs its operations.
+ * What a step is: the dispatches of one training step, evaluation batch or prediction batch of all K models of a
+ * session at once (workgroup z is the model), as kernels on the session's stacked buffers, in the order the CPU
+ * reference (src/cpu/network.ts) runs its operations. A session of K models records as many dispatches as one.
  */
-import type { DropoutConfig } from '../backend.js';
 import type { OptimizerConfig } from '../model/optimizer.js';
 import type { ParamTable } from '../model/params.js';
-import type { Schedule } from '../model/schedule.js';
 import type { ModelSpec } from '../model/spec.js';
 import { BIAS, BIAS_GRAD, MASK, type MatmulArgs, RELU, UPDATE } from './kernels/matmul.js';
 import { type KernelName, type Launch, launch } from './kernels.js';
@@ -26,77 +25,112 @@ export interface DataBuffers {
   labels: GPUBuffer;
 }
 
+/**
+ * A set as the models evaluate it: the data, and where each model reads its own rows of it, [K, stride] row
+ * indices (k-fold's rows of the training set); without `rows` every model reads the set as stored, and its batch is
+ * gathered once for all of them.
+ */
+export interface EvalSource {
+  data: DataBuffers;
+  rows?: { indices: GPUBuffer; stride: number };
+}
+
+/**
+ * How the K models lie in the stacked buffers: each buffer holds one block per model, one model's block `stride`
+ * elements after the previous one's, every block a whole number of vec4 (see plan.ts).
+ */
+export interface Layout {
+  models: number;
+  /** Elements per model of params, grads and each optimiser slot: the parameter count padded to a multiple of 4. */
+  params: number;
+  /** Per layer, elements per model of acts[l], pre[l] and deltas[l]: maxRows · width, padded. */
+  acts: number[];
+  /** Elements per model of batchLabels. */
+  labels: number;
+  /** Elements per model of the epoch order. */
+  order: number;
+}
+
 /** Everything a training step or an evaluation batch reads or writes; sized for `rows` up to the session's maximum. */
 export interface NetBuffers {
-  /** [total] the flat parameter vector, laid out by paramTable. */
+  /** [K, params] the flat parameter vectors, each laid out by paramTable. */
   params: GPUBuffer;
-  /** [total] the gradient vector, laid out like params; absent when the update is fused (see UpdateRule). */
+  /** [K, params] the gradient vectors, laid out like params; absent when the update is fused (see UpdateRule). */
   grads?: GPUBuffer;
-  /** One [total] buffer per slot of optimizerSlots(optimizer), laid out like params (none for plain SGD). */
+  /** One [K, params] buffer per slot of the plan's slots, laid out like params (none for plain SGD). */
   optState: GPUBuffer[];
   /** RMSprop's kernel binds every slot it may keep: a one-float stand-in for each this run does not. */
   unusedSlots: GPUBuffer[];
-  /** acts[0]: the gathered input; acts[l]: layer l's output [rows, layers[l]] after activation and dropout. */
+  /** acts[0]: the gathered input; acts[l]: layer l's output [K, rows, layers[l]] after activation and dropout. */
   acts: GPUBuffer[];
   /** pre[l], hidden layers only: layer l's output before the activation kernel; empty with fused ReLU (fusedRelu). */
   pre: GPUBuffer[];
-  /** deltas[l], l >= 1: the loss gradient with respect to layer l's pre-activation output, [rows, layers[l]]. */
+  /** deltas[l], l >= 1: the loss gradient with respect to layer l's pre-activation output, [K, rows, layers[l]]. */
   deltas: GPUBuffer[];
-  /** [rows] u32: the gathered batch's labels; for regression [rows, outputs] f32, its targets. */
+  /** [K, rows] u32: the gathered batch's labels; for regression [K, rows, outputs] f32, its targets. */
   batchLabels: GPUBuffer;
-  /** [steps per epoch] f32: each training step's mean loss, at slot = step. */
+  /** [steps per epoch, K] f32: each training step's mean loss, at slot · K + model. */
   losses: GPUBuffer;
-  /** {loss sum, correct} per evaluation batch: the test set's, then the validation set's, then the training set's. */
+  /** [slots, K] {loss sum, correct}: the test set's batches, then the validation set's, then the training set's. */
   evalOut: GPUBuffer;
-  /** [samples] u32: the epoch's order of the training set. */
+  /** [K, order] u32: each model's epoch order, rows of the training set. */
   order: GPUBuffer;
   /** [256] f32: byte to normalised input. */
   lut: GPUBuffer;
   train: DataBuffers;
-  test?: DataBuffers;
-  val?: DataBuffers;
+  /** The sets as evaluate() reads them (the training set with each model's rows where any model has its own). */
+  evals: Partial<Record<'test' | 'val' | 'train', EvalSource>>;
 }
 
 /**
- * What the graph needs of the model beyond its parameter table: its activation, loss (with label smoothing) and task,
- * and the dropout on the hidden layers' outputs in training steps (none at evaluation).
+ * What the graph needs of the models beyond their parameter table: their activation, loss (with label smoothing) and
+ * task, and whether any model drops out on the hidden layers' outputs in training steps (each model's rate is in the
+ * model table; none at evaluation).
  */
-export type NetConfig = Pick<ModelSpec, 'activation' | 'loss' | 'labelSmoothing' | 'task'> & {
-  dropout?: DropoutConfig;
-};
+export type NetConfig = Pick<ModelSpec, 'activation' | 'loss' | 'labelSmoothing' | 'task'> & { dropout: boolean };
 
 /**
  * Whether the hidden layers of a training step (or, with training false, of an evaluation) run ReLU in the matmul
  * epilogues, RELU forward and MASK backward: the fastest path, which needs no pre-activation. Any other activation,
- * or dropout, runs the activation kernel after the forward matmul and after the input-gradient matmul instead.
+ * or dropout in any model, runs the activation kernel after the forward matmul and after the input-gradient matmul
+ * instead (a model of rate 0 there computes exactly what the fused epilogues would).
  */
 export function fusedRelu(net: NetConfig, training: boolean): boolean {
-  return net.activation === 'relu' && !(training && (net.dropout?.rate ?? 0) > 0);
+  return net.activation === 'relu' && !(training && net.dropout);
 }
 
 /**
  * How a training step updates the parameters:
- * - fused: plain SGD at a constant rate without weight decay. Each layer's weight-gradient matmul subtracts
- *   lr · gradient from the layer's parameters in its epilogue (lr in its Dims): no gradient vector, no extra dispatch.
- * - optimizer: everything else. The weight-gradient matmuls write the gradient vector, and one dispatch of the
- *   optimiser's kernel (sgd_update, momentum_update, adam_update, rmsprop_update) updates every parameter after the
- *   backward pass, with the step's rate and values from the step table.
+ * - fused: plain SGD at a constant rate without weight decay, in every model. Each layer's weight-gradient matmul
+ *   subtracts lr · gradient from the layer's parameters in its epilogue (each model's lr from the model table): no
+ *   gradient vector, no extra dispatch.
+ * - optimizer: everything else. The weight-gradient matmuls write the gradient vectors, and one dispatch of the
+ *   optimiser's kernel (sgd_update, momentum_update, adam_update, rmsprop_update) updates every parameter of every
+ *   model after the backward pass, with each model's settings, rate and step values from the model table.
  */
-export type UpdateRule = { kind: 'fused'; lr: number } | { kind: 'optimizer'; optimizer: OptimizerConfig };
+export type UpdateRule = { kind: 'fused' } | { kind: 'optimizer'; optimizer: OptimizerConfig };
 
-export function updateRule(optimizer: OptimizerConfig, schedule: Schedule, learningRate: number): UpdateRule {
-  const fused = optimizer.name === 'sgd' && optimizer.weightDecay === 0 && schedule.name === 'constant';
-  return fused ? { kind: 'fused', lr: learningRate } : { kind: 'optimizer', optimizer };
+/** The rule of models with these optimisers and schedules (plan.ts's binding optimiser: any model's slots). */
+export function updateRule(
+  models: readonly { optimizer: OptimizerConfig; schedule: { name: string } }[],
+  binding: OptimizerConfig,
+): UpdateRule {
+  const fused = models.every(
+    ({ optimizer, schedule }) =>
+      optimizer.name === 'sgd' && optimizer.weightDecay === 0 && schedule.name === 'constant',
+  );
+  return fused ? { kind: 'fused' } : { kind: 'optimizer', optimizer: binding };
 }
 
 /**
- * The dispatches of one model on its buffers, every matmul with the variant its shape picks (or `force`'s).
+ * The dispatches of the models on their buffers, every matmul with the variant its shape picks (or `force`'s).
  */
 export class NetGraph {
   constructor(
     private readonly table: ParamTable,
     private readonly net: NetConfig,
     private readonly b: NetBuffers,
+    private readonly layout: Layout,
     private readonly force: MatmulChoice = {},
   ) {}
 
@@ -106,11 +140,15 @@ export class NetGraph {
    * and the weight + bias gradient, then the update (see UpdateRule). Fused, the tn matmul updates the layer's
    * parameters in its epilogue, so the input gradient comes first: it reads the weight before that update, as the
    * CPU does. 3·layers + 1 dispatches with fused ReLU and the fused update; 2 more per hidden layer for another
-   * activation or dropout, 1 more for the optimiser's dispatch. The step's start, loss slot, run step (dropout's
-   * masks), rate and optimiser values come from the step table.
+   * activation or dropout, 1 more for the optimiser's dispatch, however many models. The step's start and loss slot
+   * come from the step table; each model's run step (dropout's masks), rate, optimiser values and whether it takes
+   * the step at all from the model table.
    */
   trainStep(rows: number, update: UpdateRule): DispatchSpec[] {
-    const specs = [this.gather(this.b.train, rows, true), ...this.forward(rows, true), this.lossGradient(rows)];
+    const { b, layout } = this;
+    const order = { indices: b.order, stride: layout.order };
+    const specs = [this.gather({ data: b.train, rows: order }, rows), ...this.forward(rows, true, false)];
+    specs.push(this.lossGradient(rows));
     for (let l = this.table.layers.length - 1; l >= 0; l--) {
       if (l > 0) specs.push(...this.inputGradient(rows, l));
       specs.push(this.weightGradient(l, rows, update));
@@ -119,22 +157,28 @@ export class NetGraph {
     return specs;
   }
 
-  /** The last layer's outputs for `rows` rows of `set` from entry.start, in stored order, without dropout. */
-  predictBatch(set: DataBuffers, rows: number): DispatchSpec[] {
-    return [this.gather(set, rows, false), ...this.forward(rows, false)];
+  /**
+   * Each model's last-layer outputs for `rows` rows of `set` from entry.start (its own rows where it has them, else
+   * as stored), without dropout. A set every model reads as stored is gathered once, and the first layer of every
+   * model reads that one batch.
+   */
+  predictBatch(set: EvalSource, rows: number): DispatchSpec[] {
+    return [this.gather(set, rows), ...this.forward(rows, false, !set.rows)];
   }
 
   /** One evaluation batch of `set`: predictBatch, then argmax_count (with the model's loss) into the batch's slot. */
-  evalBatch(set: DataBuffers, rows: number): DispatchSpec[] {
-    const { table, net, b } = this;
+  evalBatch(set: EvalSource, rows: number): DispatchSpec[] {
+    const { table, net, b, layout } = this;
     const last = table.layers.length - 1;
+    const strides = { models: layout.models, outputs: layout.acts[last + 1], labels: set.rows ? layout.labels : 0 };
+    const classes = table.layers[last].outSize;
     return [
       ...this.predictBatch(set, rows),
       {
         kernel: 'argmax_count',
         outputs: [b.evalOut],
         inputs: [b.acts[last + 1], b.batchLabels],
-        launch: launch.argmaxCount(rows, table.layers[last].outSize, net.loss, net.task, net.labelSmoothing),
+        launch: launch.argmaxCount(rows, classes, net.loss, net.task, net.labelSmoothing, strides),
       },
     ];
   }
@@ -142,10 +186,11 @@ export class NetGraph {
   /**
    * The forward pass on `rows` gathered rows: one nt matmul per layer with the bias in its epilogue, and for hidden
    * layers either ReLU in the same epilogue (fusedRelu) or the activation kernel (with dropout when training) reading
-   * the pre-activation the matmul wrote. The same order as CpuNetwork.forward.
+   * the pre-activation the matmul wrote. The same order as CpuNetwork.forward. With `sharedInput` every model's
+   * first layer reads model 0's gathered batch.
    */
-  private forward(rows: number, training: boolean): DispatchSpec[] {
-    const { table, net, b } = this;
+  private forward(rows: number, training: boolean, sharedInput: boolean): DispatchSpec[] {
+    const { table, net, b, layout } = this;
     const last = table.layers.length - 1;
     const fused = fusedRelu(net, training);
     return table.layers.flatMap(({ inSize, outSize, weight, bias }, l): DispatchSpec[] => {
@@ -158,6 +203,10 @@ export class NetGraph {
         flags: hidden && fused ? BIAS | RELU : BIAS,
         bOff: weight.offset,
         eOff: bias.offset,
+        cStride: layout.acts[l + 1],
+        aStride: l === 0 && sharedInput ? 0 : layout.acts[l],
+        bStride: layout.params,
+        eStride: layout.params,
       });
       return !hidden || fused ? [matmul] : [matmul, this.activation(rows * outSize, l + 1, training, false)];
     });
@@ -165,27 +214,28 @@ export class NetGraph {
 
   /** The activation kernel on hidden layer `layer`: forward from pre into acts, or backward in place in deltas. */
   private activation(count: number, layer: number, training: boolean, backward: boolean): DispatchSpec {
-    const { net, b } = this;
-    const { rate = 0, seed = 0 } = net.dropout ?? {};
-    const dropout = training && rate > 0 ? { rate, seed, layer } : undefined;
+    const { net, b, layout } = this;
+    const dropoutLayer = training && net.dropout ? layer : undefined;
+    const stacked = { models: layout.models, stride: layout.acts[layer] };
     return {
       kernel: 'activation',
       outputs: [backward ? b.deltas[layer] : b.acts[layer]],
       inputs: [b.pre[layer]],
-      launch: launch.activation(count, net.activation, backward, dropout),
+      launch: launch.activation(count, net.activation, backward, dropoutLayer, stacked),
     };
   }
 
   /** The loss of a training batch and the gradient of the last layer's outputs, mean loss into the step's slot. */
   private lossGradient(rows: number): DispatchSpec {
-    const { table, net, b } = this;
+    const { table, net, b, layout } = this;
     const last = table.layers.length - 1;
     const classes = table.layers[last].outSize;
     const buffers = { outputs: [b.deltas[last + 1], b.losses], inputs: [b.acts[last + 1], b.batchLabels] };
+    const s = { models: layout.models, outputs: layout.acts[last + 1], labels: layout.labels };
     if (net.task === 'regression')
-      return { kernel: 'mse_targets', ...buffers, launch: launch.mseTargets(rows, classes) };
-    if (net.loss === 'mse') return { kernel: 'mse_onehot', ...buffers, launch: launch.mseOnehot(rows, classes) };
-    const smoothed = launch.softmaxCrossEntropy(rows, classes, net.labelSmoothing);
+      return { kernel: 'mse_targets', ...buffers, launch: launch.mseTargets(rows, classes, 0, s) };
+    if (net.loss === 'mse') return { kernel: 'mse_onehot', ...buffers, launch: launch.mseOnehot(rows, classes, 0, s) };
+    const smoothed = launch.softmaxCrossEntropy(rows, classes, net.labelSmoothing, s);
     return { kernel: 'softmax_cross_entropy', ...buffers, launch: smoothed };
   }
 
@@ -196,7 +246,7 @@ export class NetGraph {
    */
   private inputGradient(rows: number, l: number): DispatchSpec[] {
     const { inSize, outSize, weight } = this.table.layers[l];
-    const { b } = this;
+    const { b, layout } = this;
     const fused = fusedRelu(this.net, true);
     const matmul = this.matmul('nn', b.deltas[l], [b.deltas[l + 1], b.params, b.acts[l]], {
       m: rows,
@@ -204,6 +254,10 @@ export class NetGraph {
       k: outSize,
       flags: fused ? MASK : 0,
       bOff: weight.offset,
+      cStride: layout.acts[l],
+      aStride: layout.acts[l + 1],
+      bStride: layout.params,
+      eStride: layout.acts[l],
     });
     return fused ? [matmul] : [matmul, this.activation(rows * inSize, l, true, true)];
   }
@@ -215,7 +269,7 @@ export class NetGraph {
    */
   private weightGradient(l: number, rows: number, update: UpdateRule): DispatchSpec {
     const { inSize, outSize, weight, bias } = this.table.layers[l];
-    const { b } = this;
+    const { b, layout } = this;
     const fused = update.kind === 'fused';
     return this.matmul('tn', fused ? b.params : this.gradients(), [b.deltas[l + 1], b.acts[l], b.acts[l]], {
       m: outSize,
@@ -224,31 +278,41 @@ export class NetGraph {
       flags: fused ? BIAS_GRAD | UPDATE : BIAS_GRAD,
       cOff: weight.offset,
       eOff: bias.offset,
-      lr: fused ? update.lr : 0,
+      cStride: layout.params,
+      aStride: layout.acts[l + 1],
+      bStride: layout.acts[l],
+      eStride: layout.acts[l],
     });
   }
 
   /** A matmul into `output` from inputs a, b and the epilogue operand, its variant picked by shape unless forced. */
   private matmul(form: MatmulForm, output: GPUBuffer, inputs: GPUBuffer[], args: MatmulArgs): DispatchSpec {
-    return { kernel: 'matmul', outputs: [output], inputs, launch: launch.matmul(form, { ...args, ...this.force }) };
+    const models = this.layout.models;
+    return {
+      kernel: 'matmul',
+      outputs: [output],
+      inputs,
+      launch: launch.matmul(form, { ...args, models, ...this.force }),
+    };
   }
 
   /** The optimiser's one dispatch over the whole flat parameter vector, after every gradient of the step. */
   private optimizerUpdate(o: OptimizerConfig): DispatchSpec {
-    const { b } = this;
+    const { b, layout } = this;
     const count = this.table.total;
     const inputs = [this.gradients()];
+    const stacked = { models: layout.models, stride: layout.params };
     switch (o.name) {
       case 'sgd':
-        return { kernel: 'sgd_update', outputs: [b.params], inputs, launch: launch.sgdUpdate(count, o.weightDecay) };
+        return { kernel: 'sgd_update', outputs: [b.params], inputs, launch: launch.sgdUpdate(count, stacked) };
       case 'momentum':
       case 'nesterov': {
-        const momentum = launch.momentumUpdate(count, o);
+        const momentum = launch.momentumUpdate(count, stacked);
         return { kernel: 'momentum_update', outputs: [b.params, b.optState[0]], inputs, launch: momentum };
       }
       case 'adam':
       case 'adamw': {
-        const adam = launch.adamUpdate(count, o);
+        const adam = launch.adamUpdate(count, stacked);
         return { kernel: 'adam_update', outputs: [b.params, b.optState[0], b.optState[1]], inputs, launch: adam };
       }
       case 'rmsprop': {
@@ -261,7 +325,7 @@ export class NetGraph {
           kernel: 'rmsprop_update',
           outputs: [b.params, squareAvg, momentumBuffer, gradAvg],
           inputs,
-          launch: launch.rmspropUpdate(count, o),
+          launch: launch.rmspropUpdate(count, stacked),
         };
       }
     }
@@ -272,22 +336,31 @@ export class NetGraph {
     return this.b.grads;
   }
 
-  /** The batch's inputs and labels: rows from entry.start of the epoch order (training) or of the set as stored. */
-  private gather(set: DataBuffers, rows: number, useOrder: boolean): DispatchSpec {
+  /**
+   * The batch's inputs and labels: each model's rows from entry.start of its row indices (its epoch order, or its
+   * own rows of an evaluated set), or once for every model from entry.start of the set as stored.
+   */
+  private gather(set: EvalSource, rows: number): DispatchSpec {
     const { layers } = this.table;
-    const { b } = this;
+    const { b, layout } = this;
+    const { data } = set;
     const features = layers[0].inSize;
     const outputs = [b.acts[0], b.batchLabels];
-    if (set.bytes) {
-      const inputs = [set.inputs, set.labels, b.order, b.lut];
-      return { kernel: 'gather', outputs, inputs, launch: launch.gather(rows, features, useOrder) };
+    const indices = set.rows?.indices ?? b.order; // bound, not read, when the set is read as stored
+    const strides = set.rows
+      ? { models: layout.models, order: set.rows.stride, x: layout.acts[0], labels: layout.labels }
+      : undefined;
+    const useOrder = !!set.rows;
+    if (data.bytes) {
+      const inputs = [data.inputs, data.labels, indices, b.lut];
+      return { kernel: 'gather', outputs, inputs, launch: launch.gather(rows, features, useOrder, strides) };
     }
     const labelWidth = this.net.task === 'regression' ? layers[layers.length - 1].outSize : 1;
     return {
       kernel: 'gather_floats',
       outputs,
-      inputs: [set.inputs, set.labels, b.order],
-      launch: launch.gatherFloats(rows, features, useOrder, labelWidth),
+      inputs: [data.inputs, data.labels, indices],
+      launch: launch.gatherFloats(rows, features, useOrder, labelWidth, strides),
     };
   }
 }

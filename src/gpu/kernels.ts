@@ -16,7 +16,7 @@ import type { ShaderLoader } from './shaders.js';
 export type { Launch } from './kernels/define.js';
 export { normalisationTable } from './kernels/gather.js';
 export { BIAS, BIAS_GRAD, MASK, RELU, UPDATE } from './kernels/matmul.js';
-export { optimizerStepValues } from './kernels/updates.js';
+export { optimizerSettings, optimizerStepValues } from './kernels/updates.js';
 
 /**
  * Every kernel. Its name is its file, shaders/<name>.wgsl, and the snake_case of its CPU reference function in
@@ -134,12 +134,13 @@ export class Kernels {
   private layout(name: KernelName): GPUBindGroupLayout {
     let layout = this.layouts.get(name);
     if (!layout) {
-      const { outputs, inputs, step } = KERNELS[name];
+      const { outputs, inputs, models, step } = KERNELS[name];
       const entries: GPUBindGroupLayoutEntry[] = [];
       const add = (buffer: GPUBufferBindingLayout) =>
         entries.push({ binding: entries.length, visibility: GPUShaderStage.COMPUTE, buffer });
       for (let i = 0; i < outputs; i++) add({ type: 'storage' });
       for (let i = 0; i < inputs; i++) add({ type: 'read-only-storage' });
+      if (models) add({ type: 'read-only-storage' });
       add({ type: 'uniform' });
       if (step) add({ type: 'uniform', hasDynamicOffset: true });
       layout = this.device.createBindGroupLayout({ label: name, entries });

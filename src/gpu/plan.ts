@@ -1,21 +1,26 @@
 /**
- * A GPU session's plan, worked out before anything is allocated (the parameters included): how the epoch and the
- * evaluated sets divide into steps and batches, whether every buffer fits this device, and the step table that tells
- * each recorded step where its work is (the buffers themselves are made in ./buffers.ts).
+ * A GPU session's plan, worked out before anything is allocated (the parameters included): its K models (one for a
+ * TrainingSession), how the epoch and the evaluated sets divide into steps and batches, how the models lie in the
+ * stacked buffers, whether every buffer fits this device, and the two tables that tell each recorded step where its
+ * work is and what each model does in it (the buffers themselves are made in ./buffers.ts).
  */
-import type { Dataset, SessionSettings } from '../backend.js';
-import { type CheckedSession, checkInputs, checkSession } from '../check.js';
+import type { Dataset, EvalSet, ModelsOptions, SessionSettings } from '../backend.js';
+import { type CheckedSession, checkInputs, checkModels } from '../check.js';
 import { type Field, UserError, type Wording } from '../errors.js';
+import { dropoutThreshold } from '../model/counter-hash.js';
+import { type OptimizerConfig, optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
+import { paramTable } from '../model/params.js';
 import { learningRateAt } from '../model/schedule.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
 import { matmulGroupsAlong } from './kernels/matmul.js';
-import { optimizerStepValues } from './kernels/updates.js';
+import { optimizerSettings, optimizerStepValues } from './kernels/updates.js';
 
 /** Test rows per evaluation batch when none is asked for: few dispatches for MNIST's 10,000, small activations. */
 export const DEFAULT_EVAL_ROWS = 1024;
 
 /** How a labelled set is evaluated (or predicted): in batches of evalRows rows. */
 export interface EvalPlan {
+  /** The most rows any model evaluates (each model's own count is in ModelPlan.counts). */
   count: number;
   batches: number;
   /** Rows per batch: the session's evalRows. */
@@ -26,8 +31,31 @@ export interface EvalPlan {
   firstSlot: number;
 }
 
+/** One model of a session: its settings (checked as a session of its own), its rows, and its counts. */
+export interface ModelPlan extends CheckedSession {
+  learningRate: number;
+  dropout: number;
+  seed: number;
+  /** Its rows of the training set, ascending (absent: all). */
+  trainRows?: Uint32Array;
+  /** The rows of the training set that evaluate('val') scores it on (absent: the validation set). */
+  valRows?: Uint32Array;
+  /** The rows it evaluates per set (0 where it has no such set). */
+  counts: Record<EvalSet, number>;
+}
+
 /** The GPU's layout of a session, worked out (and checked against the device) before anything is allocated. */
 export interface Plan extends CheckedSession {
+  /** K, the models trained together: the dispatch grid's z. */
+  k: number;
+  models: ModelPlan[];
+  batch: number;
+  /** The largest steps per epoch of any model: the step table's training entries. */
+  stepsPerEpoch: number;
+  /** Slots of the state buffers: every slot any model keeps (rmsprop's differ with momentum and centred). */
+  slots: readonly string[];
+  /** The optimiser the dispatches bind for: model 0's, with any model's momentum and centred form. */
+  optimizer: OptimizerConfig;
   evalRows: number;
   /** Absent without a test set (or a validation set): evaluate refuses that set. */
   test?: EvalPlan;
@@ -36,35 +64,138 @@ export interface Plan extends CheckedSession {
   train: EvalPlan;
   /** Rows the activation buffers hold: the larger of the batch and the evaluation batch. */
   maxRows: number;
+  /** Elements of each model's block: parameters (and gradients, state), epoch order. */
+  paramStride: number;
+  orderStride: number;
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
+/** Elements rounded up to whole vec4, so each model's block starts where matmul.wgsl can load it as vec4. */
+export const vec4Padded = (elements: number): number => Math.ceil(elements / 4) * 4;
+
 /** How to fix a session that does not fit the device's memory. */
 export const SESSION_FIX: Wording = (n) => `use smaller layers or a smaller ${n('batchSize')}`;
+
+/** How to fix models that fit one at a time but not all at once. */
+export const MODELS_FIX: Wording = () => 'train fewer models at once';
 
 /** How to fix a prediction that does not fit the device, in the limit checks and the set-up's error scopes. */
 export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
 
-/**
- * The plan of a session, its settings checked (checkSession) and then its sizes against the device's limits (every
- * limit exceeded is a UserError naming it). It needs no parameters, so a model too large is refused before they are
- * initialised.
- */
+/** A session's settings as the one model of a models session. */
+export function asModels(settings: SessionSettings): ModelsOptions {
+  const { spec, batch, train, test, val, learningRate, optimizer, schedule, dropout } = settings;
+  return {
+    spec,
+    batch,
+    train,
+    test,
+    val,
+    models: [{ params: { seed: 0 }, learningRate, optimizer, schedule, dropout }],
+  };
+}
+
+/** The plan of a single session (a models session of one); see makeModelsPlan. */
 export function makePlan(settings: SessionSettings, evalRowsWanted: number, device: GPUDevice): Plan {
-  const { spec, batch, train, test, val } = settings;
-  const checked = checkSession(settings);
-  const { table, stepsPerEpoch } = checked;
-  const evalCount = Math.max(test?.count ?? 0, val?.count ?? 0) || train.count;
+  return makeModelsPlan(asModels(settings), evalRowsWanted, device);
+}
+
+/**
+ * The plan of models trained together, their settings checked (checkModels) and then their sizes against the
+ * device's limits: first as one model would need them (the messages of a single session), then stacked for all K
+ * (every limit exceeded is a UserError naming it). It needs no parameters, so models too large are refused before
+ * they are initialised.
+ */
+export function makeModelsPlan(options: ModelsOptions, evalRowsWanted: number, device: GPUDevice): Plan {
+  const { spec, batch, train, test, val } = options;
+  const steps = checkModels(options);
+  const k = options.models.length;
+  const table = paramTable(spec);
+  const models = options.models.map((model, i): ModelPlan => {
+    const optimizer = model.optimizer ?? PLAIN_SGD;
+    const trainCount = model.trainRows?.length ?? train.count;
+    const valCount = model.valRows?.length ?? val?.count ?? 0;
+    return {
+      table,
+      optimizer,
+      slots: optimizerSlots(optimizer),
+      schedule: model.schedule ?? { name: 'constant' },
+      stepsPerEpoch: steps[i],
+      learningRate: model.learningRate,
+      dropout: model.dropout?.rate ?? 0,
+      seed: model.dropout?.seed ?? 0,
+      trainRows: model.trainRows,
+      valRows: model.valRows,
+      counts: { test: test?.count ?? 0, val: valCount, train: trainCount },
+    };
+  });
+  const most = (set: EvalSet) => Math.max(...models.map((model) => model.counts[set]));
+  const hasVal = models.every((model) => model.valRows) || (val !== undefined && models.every((m) => !m.valRows));
+  const evalCount = Math.max(test?.count ?? 0, hasVal ? most('val') : 0) || most('train');
   const evalRows = Math.max(1, Math.min(evalRowsWanted, evalCount));
   const testPlan = test && evalPlan(test.count, evalRows, 0);
-  const valPlan = val && evalPlan(val.count, evalRows, testPlan?.batches ?? 0);
-  const trainPlan = evalPlan(train.count, evalRows, (testPlan?.batches ?? 0) + (valPlan?.batches ?? 0));
+  const valPlan = hasVal ? evalPlan(most('val'), evalRows, testPlan?.batches ?? 0) : undefined;
+  const trainPlan = evalPlan(most('train'), evalRows, (testPlan?.batches ?? 0) + (valPlan?.batches ?? 0));
   const maxRows = Math.max(batch, evalRows);
-  const plan: Plan = { ...checked, evalRows, test: testPlan, val: valPlan, train: trainPlan, maxRows };
-
+  const first = models[0];
+  const optimizer = {
+    ...first.optimizer,
+    momentum: Math.max(...models.map((m) => m.optimizer.momentum)),
+    centered: models.some((m) => m.optimizer.centered),
+  };
+  const plan: Plan = {
+    table,
+    schedule: first.schedule,
+    k,
+    models,
+    batch,
+    stepsPerEpoch: Math.max(...steps),
+    slots: optimizerSlots(optimizer),
+    optimizer,
+    evalRows,
+    test: testPlan,
+    val: valPlan,
+    train: trainPlan,
+    maxRows,
+    paramStride: vec4Padded(table.total),
+    orderStride: most('train'),
+  };
+  checkStorage(device, singleStorage(options, plan));
+  if (k > 1) checkStorage(device, stackedStorage(options, plan));
   const limits = device.limits;
-  checkStorage(device, [
+  const tableBytes = (plan.stepsPerEpoch + evalSlots(plan)) * uniformStride(device);
+  if (tableBytes > limits.maxBufferSize) {
+    throw new UserError(
+      (n) =>
+        `the step table (${plan.stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, ` +
+        `more than this GPU's maxBufferSize: use a larger ${n('batchSize')}`,
+      'batchSize',
+    );
+  }
+  const groups = matmulGroupsAlong(Math.max(...spec.layers, maxRows));
+  if (groups > limits.maxComputeWorkgroupsPerDimension) {
+    throw new UserError(
+      (n) =>
+        `a matmul would need ${groups} workgroups in one dimension, more than this GPU's ` +
+        `maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${SESSION_FIX(n)}`,
+      'batchSize',
+    );
+  }
+  if (k > limits.maxComputeWorkgroupsPerDimension) {
+    throw new UserError(
+      `${k} models need ${k} workgroups along z, more than this GPU's maxComputeWorkgroupsPerDimension ` +
+        `(${limits.maxComputeWorkgroupsPerDimension}): ${MODELS_FIX(() => '')}`,
+    );
+  }
+  return plan;
+}
+
+/** What one model needs (the limits and messages of a single session); the data sets are shared. */
+function singleStorage(options: ModelsOptions, plan: Plan): StorageNeed[] {
+  const { spec, train, test, val } = options;
+  const { maxRows, table } = plan;
+  return [
     ['the parameters', table.total * 4, () => 'use smaller layers', 'layers'],
     ...spec.layers.map(
       (width, l): StorageNeed => [
@@ -79,26 +210,25 @@ export function makePlan(settings: SessionSettings, evalRowsWanted: number, devi
     ...(val
       ? setStorage(spec, 'validation', val, (n) => `use a smaller ${n('validationSplit')}`, 'validationSplit')
       : []),
-  ]);
-  const tableBytes = (stepsPerEpoch + evalSlots(plan)) * uniformStride(device);
-  if (tableBytes > limits.maxBufferSize) {
-    throw new UserError(
-      (n) =>
-        `the step table (${stepsPerEpoch} steps per epoch) needs ${mib(tableBytes)}, ` +
-        `more than this GPU's maxBufferSize: use a larger ${n('batchSize')}`,
-      'batchSize',
-    );
-  }
-  const groups = matmulGroupsAlong(Math.max(...spec.layers, maxRows));
-  if (groups > limits.maxComputeWorkgroupsPerDimension) {
-    throw new UserError(
-      (n) =>
-        `a matmul would need ${groups} workgroups in one dimension, more than this GPU's ` +
-        `maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension}): ${SESSION_FIX(n)}`,
-      'batchSize',
-    );
-  }
-  return plan;
+  ];
+}
+
+/** The buffers that hold a block per model, K of them: what makes K models too many at once. */
+function stackedStorage(options: ModelsOptions, plan: Plan): StorageNeed[] {
+  const { k, maxRows, paramStride, orderStride } = plan;
+  const each = (what: string, elements: number): StorageNeed => [
+    `${what} of ${k} models`,
+    k * elements * 4,
+    MODELS_FIX,
+  ];
+  return [
+    each('the parameters', paramStride),
+    ...options.spec.layers.map((width, l) => each(`layer ${l}'s activations`, vec4Padded(maxRows * width))),
+    each('the epoch orders', orderStride),
+    each('the losses', plan.stepsPerEpoch),
+    each('the evaluation results', 2 * evalSlots(plan)),
+    [`the model table of ${k} models`, modelTableRows(plan) * k * MODEL_ROW_BYTES, MODELS_FIX],
+  ];
 }
 
 /** A set of `count` samples in batches of evalRows, its first batch at evaluation slot firstSlot. */
@@ -168,35 +298,32 @@ function checkStorage(device: GPUDevice, storage: StorageNeed[]): void {
   }
 }
 
-// ---- the step table ----
+// ---- the step table and the model table ----
 //
 // A chunk of training steps is one command buffer, and queue.writeBuffer lands before the whole submission runs, so
-// nothing that changes from step to step can be written between the steps. Instead a uniform buffer holds one entry
-// per training step of the epoch, then one per evaluation batch of the test, validation and training sets, `stride`
-// bytes apart (minUniformBufferOffsetAlignment); a kernel declares a Step uniform (a prefix of the struct below),
-// bound with a dynamic offset: recording step s passes s · stride, writing and creating nothing. The table changes
-// only between epochs, and only where a kernel reads its run-dependent fields (a schedule, Adam's bias corrections,
-// dropout's masks).
+// nothing that changes from step to step can be written between the steps. Instead a uniform buffer, the step table,
+// holds one entry per training step of the epoch, then one per evaluation batch of the test, validation and training
+// sets, `stride` bytes apart (minUniformBufferOffsetAlignment); a kernel declares a Step uniform, bound with a dynamic
+// offset: recording step s passes s · stride, writing and creating nothing. What differs between the models of a
+// step lives in a storage buffer beside it, the model table: row at · K + model for step-table entry `at` (entry i
+// has at = i), read by the kernels that bind it. The step table never changes; the model table's training rows
+// change between epochs where a kernel reads their run-dependent fields (a schedule, Adam's bias corrections,
+// dropout's masks), and when a model stops.
 
 /**
- * One step-table entry, as WGSL's struct Step { start: u32, slot: u32, run: u32, lr: f32, opt: vec4f }:
+ * One step-table entry, as WGSL's struct Step { start: u32, slot: u32, at: u32 }:
  * - start: the first row of the epoch order (or of the set, as stored) this step or evaluation batch reads;
- * - slot: where it writes its result (the loss of training step s, the counts of evaluation batch b);
- * - run: the run's step count, 0-based (learning-rate schedule, optimiser bias corrections, dropout masks);
- * - lr: the learning rate of that step, the schedule evaluated on the CPU in float64 and rounded once;
- * - opt: four per-step values of the optimiser (its kernel's header says which), e.g. Adam's bias corrections.
- * Kernels that need fewer fields declare a shorter struct: the binding is STEP_BINDING bytes either way.
+ * - slot: where it writes its result (the loss of training step s, the counts of evaluation batch b), times K plus
+ *   the model;
+ * - at: its row in the model table (encodeStepTable writes the entry's index).
  */
 export interface StepEntry {
   start: number;
   slot: number;
-  run?: number;
-  lr?: number;
-  opt?: readonly number[];
 }
 
-/** Bytes of one step-table entry as bound: the whole struct Step. */
-export const STEP_BINDING = 32;
+/** Bytes of one step-table entry as bound: struct Step, in 16-byte units. */
+export const STEP_BINDING = 16;
 
 /** Bytes between uniform entries: the device's offset alignment (256 at most, by the WebGPU spec). */
 export const uniformStride = (device: GPUDevice): number => device.limits.minUniformBufferOffsetAlignment;
@@ -205,26 +332,98 @@ export const uniformStride = (device: GPUDevice): number => device.limits.minUni
 export function encodeStepTable(entries: readonly StepEntry[], stride: number): ArrayBuffer {
   const bytes = new ArrayBuffer(Math.max(1, entries.length) * stride);
   const words = new Uint32Array(bytes);
-  const floats = new Float32Array(bytes);
-  entries.forEach(({ start, slot, run = 0, lr = 0, opt = [] }, i) => {
-    const at = (i * stride) / 4;
-    words.set([start, slot, run], at);
-    floats[at + 3] = lr;
-    floats.set(opt.slice(0, 4), at + 4);
-  });
+  entries.forEach(({ start, slot }, i) => words.set([start, slot, i], (i * stride) / 4));
   return bytes;
 }
 
 /**
- * The entries of the training steps of an epoch whose step 0 is run step `firstStep`: step s reads the order from
- * s · batch, writes loss slot s, with the rate and optimiser values of run step firstStep + s.
+ * What one model does at one step-table entry, a row of the model table:
+ * - active: whether its kernels run (a stopped model, or a step past its epoch, returns at once);
+ * - run: the run's step count, 0-based (learning-rate schedule, optimiser bias corrections, dropout masks);
+ * - lr: the learning rate of that step, the schedule evaluated on the CPU in float64 and rounded once;
+ * - rows: of an evaluation batch, how many of its rows are the model's (argmax_count counts only those);
+ * - opt: four per-step values of the optimiser (optimizerStepValues), e.g. Adam's bias corrections.
  */
-export function trainingEntries(settings: SessionSettings, plan: Plan, firstStep: number): StepEntry[] {
-  return Array.from({ length: plan.stepsPerEpoch }, (_, s) => {
-    const run = firstStep + s;
-    const lr = learningRateAt(settings.learningRate, plan.schedule, run);
-    return { start: s * settings.batch, slot: s, run, lr, opt: optimizerStepValues(plan.optimizer, lr, run) };
-  });
+export interface ModelRow {
+  active?: boolean;
+  run?: number;
+  lr?: number;
+  rows?: number;
+  opt?: readonly number[];
+}
+
+/** What a model keeps for its whole life: its optimiser's settings (optimizerSettings) and its dropout. */
+export interface ModelConstants {
+  settings?: readonly number[];
+  dropout?: number;
+  seed?: number;
+}
+
+/**
+ * Bytes of a row, as WGSL's struct Model { runs: u32 (active), run: u32, lr: f32, rows: u32, opt: vec4f,
+ * settings: array<f32, 8>, seed: u32, threshold: u32, scale: f32, unused: u32 }.
+ */
+export const MODEL_ROW_BYTES = 80;
+
+/** Writes a model table: row at · K + model, `rows[at][model]` with each model's constants. */
+export function encodeModelTable(
+  rows: readonly (readonly ModelRow[])[],
+  constants: readonly ModelConstants[],
+): ArrayBuffer {
+  const k = constants.length;
+  const bytes = new ArrayBuffer(Math.max(1, rows.length * k) * MODEL_ROW_BYTES);
+  const words = new Uint32Array(bytes);
+  const floats = new Float32Array(bytes);
+  rows.forEach((entry, at) =>
+    entry.forEach(({ active = true, run = 0, lr = 0, rows: count = 0xffffffff, opt = [] }, model) => {
+      const { settings = [], dropout = 0, seed = 0 } = constants[model];
+      const w = ((at * k + model) * MODEL_ROW_BYTES) / 4;
+      words.set([active ? 1 : 0, run], w);
+      floats[w + 2] = lr;
+      words[w + 3] = count;
+      floats.set(opt.slice(0, 4), w + 4);
+      floats.set(settings.slice(0, 8), w + 8);
+      words.set([seed, dropoutThreshold(dropout)], w + 16);
+      floats[w + 18] = 1 / (1 - dropout);
+    }),
+  );
+  return bytes;
+}
+
+/** Each model's constants, as its kernels read them. */
+export const modelConstants = (plan: Plan): ModelConstants[] =>
+  plan.models.map((m) => ({ settings: optimizerSettings(m.optimizer), dropout: m.dropout, seed: m.seed }));
+
+/** Rows of a session's model table: one per step-table entry, per model. */
+export const modelTableRows = (plan: Plan): number => plan.stepsPerEpoch + evalSlots(plan);
+
+/** Where each model stands in the epoch: its run step at step 0, the steps it may take (0: stopped). */
+export interface EpochState {
+  firstSteps: readonly number[];
+  steps: readonly number[];
+}
+
+/**
+ * The model-table rows of the training steps of an epoch: step s of model i is run step firstSteps[i] + s (with
+ * that step's rate and optimiser values), active while s < steps[i]. A model whose kernels read nothing
+ * run-dependent keeps the rows of run step 0, so its rows change only when it stops.
+ */
+export function trainingRows(plan: Plan, epoch: EpochState): ModelRow[][] {
+  return Array.from({ length: plan.stepsPerEpoch }, (_, s) =>
+    plan.models.map((m, i): ModelRow => {
+      const run = (runDependent(m) ? epoch.firstSteps[i] : 0) + s;
+      const lr = learningRateAt(m.learningRate, m.schedule, run);
+      return { active: s < epoch.steps[i], run, lr, opt: optimizerStepValues(m.optimizer, lr, run) };
+    }),
+  );
+}
+
+/** The model-table rows of a set's evaluation batches: every model active, with its rows of batch b. */
+export function evalBatchRows(plan: Plan, set: EvalSet): ModelRow[][] {
+  const { batches, rows } = plan[set]!;
+  return Array.from({ length: batches }, (_, b) =>
+    plan.models.map((m) => ({ rows: Math.max(0, Math.min(rows, m.counts[set] - b * rows)) })),
+  );
 }
 
 /** The step-table entries of a set's evaluation batches: batch b reads from row b · rows, writes its slot. */
@@ -232,17 +431,16 @@ export function evalEntries({ batches, rows, firstSlot }: EvalPlan): StepEntry[]
   return Array.from({ length: batches }, (_, b) => ({ start: b * rows, slot: firstSlot + b }));
 }
 
-/** A session's whole table: its training steps from run step 0, then every evaluation batch of every set. */
-export function sessionEntries(settings: SessionSettings, plan: Plan): StepEntry[] {
-  const sets = [plan.test, plan.val, plan.train];
-  return [...trainingEntries(settings, plan, 0), ...sets.flatMap((set) => (set ? evalEntries(set) : []))];
+/** The sets a session evaluates, in their slots' order. */
+export const evalSets = (plan: Plan): EvalSet[] => (['test', 'val', 'train'] as const).filter((set) => plan[set]);
+
+/** A session's whole step table: its training steps, then every evaluation batch of every set. */
+export function sessionEntries(plan: Plan): StepEntry[] {
+  const training = Array.from({ length: plan.stepsPerEpoch }, (_, s) => ({ start: s * plan.batch, slot: s }));
+  return [...training, ...evalSets(plan).flatMap((set) => evalEntries(plan[set]!))];
 }
 
-/** Whether any kernel reads the step table's run-dependent fields (else they are written once, at set-up). */
-export function runDependent(settings: SessionSettings): boolean {
-  return (
-    (settings.schedule !== undefined && settings.schedule.name !== 'constant') ||
-    (settings.optimizer !== undefined && settings.optimizer.name !== 'sgd') ||
-    (settings.dropout?.rate ?? 0) > 0
-  );
+/** Whether any kernel reads a model's run-dependent fields (else they are those of run step 0). */
+export function runDependent(m: Pick<ModelPlan, 'schedule' | 'optimizer' | 'dropout'>): boolean {
+  return m.schedule.name !== 'constant' || m.optimizer.name !== 'sgd' || m.dropout > 0;
 }

@@ -8,7 +8,16 @@ import type { Gpu } from './device.js';
 import type { DispatchSpec } from './graph.js';
 import { KERNELS, type Kernels } from './kernels.js';
 import type { MatmulVariant } from './matmul-variants.js';
-import { type EvalPlan, encodeStepTable, STEP_BINDING, type StepEntry, uniformStride } from './plan.js';
+import {
+  type EvalPlan,
+  encodeModelTable,
+  encodeStepTable,
+  type ModelConstants,
+  type ModelRow,
+  STEP_BINDING,
+  type StepEntry,
+  uniformStride,
+} from './plan.js';
 
 /** What predicts speed, counted as it happens. Everything but the setup* counts is cumulative. */
 export const emptyStats = () => ({
@@ -112,7 +121,7 @@ export interface Dispatch {
 
 /**
  * The step table that kernels with a Step binding read through a dynamic offset (see plan.ts): entry i at
- * i · stride bytes. A session rewrites its training entries when the run-dependent fields change (once per epoch).
+ * i · stride bytes, written once.
  */
 export function createStepTable(res: Resources, entries: readonly StepEntry[]): GPUBuffer {
   const data = new Uint32Array(encodeStepTable(entries, uniformStride(res.device)));
@@ -120,24 +129,50 @@ export function createStepTable(res: Resources, entries: readonly StepEntry[]): 
 }
 
 /**
+ * The model table beside a step table (see plan.ts): `rows[at][model]` for each entry, with each model's constants.
+ * A session rewrites its training rows when they change (once per epoch at most, and when a model stops).
+ */
+export function createModelTable(
+  res: Resources,
+  rows: readonly (readonly ModelRow[])[],
+  constants: readonly ModelConstants[],
+): GPUBuffer {
+  const data = new Uint32Array(encodeModelTable(rows, constants));
+  return res.buffer('model table', data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, data);
+}
+
+/** The tables of dispatches that run alone (a kernel's test, the benchmark): one entry, one active model. */
+function aloneTables(res: Resources): Tables {
+  return { step: createStepTable(res, [{ start: 0, slot: 0 }]), models: createModelTable(res, [[{}]], [{}]) };
+}
+
+/** A step table and its model table, as the dispatches of a session bind them. */
+export interface Tables {
+  step: GPUBuffer;
+  models: GPUBuffer;
+}
+
+/**
  * Compiles what a fixed sequence of dispatches needs and builds its bind groups: their Dims in one uniform buffer, an
- * aligned slot each, written once; the step table (where a kernel reads it) bound with a dynamic offset.
+ * aligned slot each, written once; the model table and the step table (where a kernel reads them), the latter bound
+ * with a dynamic offset. Without tables, kernels that read them get a table of one entry and one active model.
  */
 export async function buildDispatches(
   res: Resources,
   kernels: Kernels,
   specs: DispatchSpec[],
-  stepTable: GPUBuffer | null,
+  given: Tables | null,
   label: string,
 ): Promise<Dispatch[]> {
   await kernels.prepare(specs);
+  let tables = given;
   const stride = uniformStride(res.device);
   const slot = (i: number) => i * stride;
   const dims = new Uint32Array((specs.length * stride) / 4);
   specs.forEach((spec, i) => dims.set(spec.launch.dims, slot(i) / 4));
   const uniforms = res.buffer(`${label} dims`, dims.byteLength, GPUBufferUsage.UNIFORM, dims);
   return specs.map((spec, i) => {
-    const { outputs, inputs, step } = KERNELS[spec.kernel];
+    const { outputs, inputs, models, step } = KERNELS[spec.kernel];
     if (spec.outputs.length !== outputs || spec.inputs.length !== inputs) {
       throw new Error(
         `${spec.kernel} takes ${outputs} outputs and ${inputs} inputs, ` +
@@ -145,11 +180,10 @@ export async function buildDispatches(
       );
     }
     const bindings: GPUBufferBinding[] = [...spec.outputs, ...spec.inputs].map((buffer) => ({ buffer }));
+    if (step && !tables) tables = aloneTables(res);
+    if (models) bindings.push({ buffer: tables!.models });
     bindings.push({ buffer: uniforms, offset: slot(i), size: spec.launch.dims.byteLength });
-    if (step) {
-      if (!stepTable) throw new Error(`${spec.kernel} reads the step table, but none was given`);
-      bindings.push({ buffer: stepTable, offset: 0, size: STEP_BINDING });
-    }
+    if (step) bindings.push({ buffer: tables!.step, offset: 0, size: STEP_BINDING });
     const entries = bindings.map((resource, binding) => ({ binding, resource }));
     const kernel = kernels.get(spec.kernel, spec.launch.variant);
     const bindGroup = res.bindGroup({ label: `${label}: ${spec.kernel} #${i}`, layout: kernel.layout, entries });
@@ -201,14 +235,13 @@ export interface BatchLists {
 export async function buildBatchLists(
   res: Resources,
   kernels: Kernels,
-  stepTable: GPUBuffer,
+  tables: Tables,
   { rows, lastRows }: EvalPlan,
   batch: (rows: number) => DispatchSpec[],
   label: string,
 ): Promise<BatchLists> {
-  const full = await buildDispatches(res, kernels, batch(rows), stepTable, label);
-  const last =
-    lastRows === rows ? full : await buildDispatches(res, kernels, batch(lastRows), stepTable, `last ${label}`);
+  const full = await buildDispatches(res, kernels, batch(rows), tables, label);
+  const last = lastRows === rows ? full : await buildDispatches(res, kernels, batch(lastRows), tables, `last ${label}`);
   return { full, last };
 }
 

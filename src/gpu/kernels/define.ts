@@ -17,11 +17,12 @@ export interface KernelDefinition<Name extends string = string, Args extends unk
   readonly name: Name;
   /**
    * How it binds, in the order of its WGSL header (the CPU argument order): `outputs` read_write storage buffers,
-   * `inputs` read-only storage buffers, its Dims uniform, and with `step` a Step uniform bound with a dynamic offset
-   * (the step table, see src/gpu/plan.ts).
+   * `inputs` read-only storage buffers, with `models` the model table (read-only storage), its Dims uniform, and with
+   * `step` a Step uniform bound with a dynamic offset (the step table and the model table: see src/gpu/plan.ts).
    */
   readonly outputs: number;
   readonly inputs: number;
+  readonly models: boolean;
   readonly step: boolean;
   /**
    * The values of its WGSL's pipeline-overridable constants (`override NAME: u32;`, no default), set when its
@@ -56,9 +57,18 @@ export const kindConstants = (names: readonly string[]): Record<string, number> 
 /** An f32's bit pattern, for a Dims word that WGSL reads as f32. */
 export const f32Bits = (x: number): number => new Uint32Array(Float32Array.of(x).buffer)[0];
 
-/** The grid of a grid-stride loop over `count` elements. */
-export const strided = (count: number): [number, number, number] => [
+/** The grid of a grid-stride loop over `count` elements of each of `models` models (workgroup z: the model). */
+export const strided = (count: number, models = 1): [number, number, number] => [
   Math.max(1, Math.min(Math.ceil(count / WORKGROUP), MAX_STRIDE_GROUPS)),
   1,
-  1,
+  models,
 ];
+
+/**
+ * How the models of a dispatch lie in its buffers: `models` of them (the grid's z), each buffer's model block
+ * `stride` elements after the previous one (0 where the models share it). Default: one model.
+ */
+export interface Stacked {
+  models?: number;
+  stride?: number;
+}

@@ -5,16 +5,27 @@
  */
 import { defineKernel, strided, WORKGROUP, words } from './define.js';
 
+/** Each model's block of the order, of x and of labels_out (elements), for a gather of `models` models. */
+export interface GatherStrides {
+  models: number;
+  order: number;
+  x: number;
+  labels: number;
+}
+
+const ONE: GatherStrides = { models: 1, order: 0, x: 0, labels: 0 };
+
 /** Outputs x, labels_out; inputs pixels, labels, order, lut; the step's start row from the step table. */
 export const gather = defineKernel({
   name: 'gather',
   outputs: 2,
   inputs: 4,
+  models: false,
   step: true,
   constants: { WORKGROUP },
-  launch: (rows: number, features: number, useOrder: boolean) => ({
-    dims: words(rows, features, useOrder ? 1 : 0),
-    groups: strided(rows * features),
+  launch: (rows: number, features: number, useOrder: boolean, s: GatherStrides = ONE) => ({
+    dims: words(rows, features, useOrder ? 1 : 0, s.order, s.x, s.labels),
+    groups: strided(rows * features, s.models),
   }),
 });
 
@@ -23,11 +34,12 @@ export const gatherFloats = defineKernel({
   name: 'gather_floats',
   outputs: 2,
   inputs: 3,
+  models: false,
   step: true,
   constants: { WORKGROUP },
-  launch: (rows: number, features: number, useOrder: boolean, labelWidth: number) => ({
-    dims: words(rows, features, useOrder ? 1 : 0, labelWidth),
-    groups: strided(rows * Math.max(features, labelWidth)),
+  launch: (rows: number, features: number, useOrder: boolean, labelWidth: number, s: GatherStrides = ONE) => ({
+    dims: words(rows, features, useOrder ? 1 : 0, labelWidth, s.order, s.x, s.labels),
+    groups: strided(rows * Math.max(features, labelWidth), s.models),
   }),
 });
 

@@ -6,6 +6,7 @@ export const noop = defineKernel({
   name: 'noop',
   outputs: 1,
   inputs: 0,
+  models: false,
   step: false,
   launch: () => ({ dims: words(0), groups: [1, 1, 1] as [number, number, number] }),
 });
