@@ -198,7 +198,7 @@ export async function measureModels(
       await warmUp(alone, w.rows, timing.warmUpMs),
     );
     const perSample = Math.max(1, Math.round(timing.sampleMs / warm));
-    // Both did the same number of epochs on the same orders, so their losses pair up from here on.
+    // Equal epoch counts from here on: every epoch's losses pair up (the same models on the same orders).
     const skip = Math.max(together.epochs, alone.epochs);
     while (together.epochs < skip) await epochs(together, w.rows, 1);
     while (alone.epochs < skip) await epochs(alone, w.rows, 1);
