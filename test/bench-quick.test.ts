@@ -144,7 +144,7 @@ describe('npm run bench -- --quick', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('--models: K models trained together against one after another, on the CPU and the GPU, with the same losses', async () => {
+  it('--models: K models together against one after another, on the CPU and the GPU, the same losses', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
     const json = path.join(dir, 'models.json');
     // A's network at its --quick batch and Adam, whose pipelines the test above compiled; one step an epoch.
