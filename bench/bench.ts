@@ -137,6 +137,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
   if (!args.models && !args.gpu) throw new Error('--no-gpu: only with --models (the other modes time the GPU)');
   if (args.models && optimizerGiven) throw new Error('--optimizer: --models trains with Adam, as a sweep does');
   if (args.models && !args.gpu && !args.cpu) throw new Error('--models with --no-cpu and --no-gpu: nothing to time');
+  if (args.models && (args.plot || args.matmul || args.sweep))
+    throw new Error('--models: no --plot, --matmul or --dawn-sweep (it times models, not kernels)');
   return args;
 }
 

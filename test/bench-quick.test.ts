@@ -210,6 +210,7 @@ describe('npm run bench -- --quick', () => {
     expect(() => parseBenchArgs(['--rows', '64'])).toThrow('--rows: only with --models');
     expect(() => parseBenchArgs(['--models', '4', '--optimizer', 'sgd'])).toThrow('--models trains with Adam');
     expect(() => parseBenchArgs(['--models', '4', '--no-gpu', '--no-cpu'])).toThrow('nothing to time');
+    expect(() => parseBenchArgs(['--models', '4', '--matmul', '64'])).toThrow('--models: no --plot, --matmul');
     expect(parseBenchArgs(['--models', '1,4', '--no-gpu'])).toMatchObject({ models: [1, 4], gpu: false, cpu: true });
   });
 
