@@ -21,9 +21,9 @@
 //             dropout) on entry and of its pre-activation on exit, in place (one buffer cannot be bound both
 //             writable and read-only in a dispatch)
 //   1 x:      [count] read: the pre-activation (the layer's matmul output plus bias)
-//   2 models: the model table (src/gpu/plan.ts), row entry.at · K + model: runs, run, seed, threshold, scale
+//   2 models: the model table (src/gpu/tables.ts), row entry.at · K + model: runs, run, seed, threshold, scale
 //   3 d:      Dims uniform
-//   4 entry:  Step uniform, dynamic offset (the step table, src/gpu/plan.ts); only entry.at is read
+//   4 entry:  Step uniform, dynamic offset (the step table, src/gpu/tables.ts); only entry.at is read
 // Models: workgroup z is the model (K = num_workgroups.z), its y and x d.stride elements after the previous model's;
 // an inactive model's workgroups return at once.
 // Dispatch: (min(ceil(count / WORKGROUP), 4096), 1, K) workgroups of WORKGROUP threads, a grid-stride loop.

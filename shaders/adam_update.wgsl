@@ -9,14 +9,14 @@
 //   1 m:      [count] read_write, the first moment (optimizer slot exp_avg)
 //   2 v:      [count] read_write, the second moment (optimizer slot exp_avg_sq)
 //   3 grads:  [count] read
-//   4 models: the model table (src/gpu/plan.ts), row entry.at · K + model: runs; the settings settings[0..5] = β1, β2,
+//   4 models: the model table (src/gpu/tables.ts), row entry.at · K + model: runs; settings[0..5] = β1, β2,
 //             and 1 − β1, 1 − β2 computed on the CPU in float64 (in f32, 1 − f32(0.999) is off by 1.3e-5 relative),
 //             eps, weight_decay (the coupled part: Adam's, 0 for AdamW); and this step's scalars in model.opt,
 //             computed on the CPU in float64 per run step t = run + 1 and rounded once (see optimizerStepValues in
 //             src/gpu/kernels/updates.ts): opt.x = step_size = lr / (1 − β1^t), opt.y = bc2_sqrt = √(1 − β2^t),
 //             opt.z = decay = 1 − lr · weight_decay for AdamW, 1 for Adam.
 //   5 d:      Dims uniform
-//   6 entry:  Step uniform, dynamic offset (the step table, src/gpu/plan.ts); only entry.at is read
+//   6 entry:  Step uniform, dynamic offset (the step table, src/gpu/tables.ts); only entry.at is read
 // Models: workgroup z is the model (K = num_workgroups.z), its arrays d.stride elements after the previous model's
 // (the parameter count padded to a multiple of 4); an inactive model's workgroups return at once, its parameters and
 // state untouched.

@@ -12,10 +12,10 @@
 //             every batch's numbers
 //   1 logits: [rows, classes] read
 //   2 labels: [rows] u32 read, or for MSE_TARGETS [rows, classes] the bit patterns of f32 targets
-//   3 models: the model table (src/gpu/plan.ts), row entry.at · K + model: rows, how many of the batch's rows are
+//   3 models: the model table (src/gpu/tables.ts), row entry.at · K + model: rows, how many of the batch's rows are
 //             the model's (the first ones: models evaluated on sets of their own count only their own rows)
 //   4 d:      Dims uniform
-//   5 entry:  Step uniform, dynamic offset (the step table, src/gpu/plan.ts)
+//   5 entry:  Step uniform, dynamic offset (the step table, src/gpu/tables.ts)
 // Models: workgroup z is the model (K = num_workgroups.z): its logits and labels d.stride and d.labels_stride elements
 // after the previous model's (labels_stride 0 where the models share the batch's labels), its result at
 // out[entry.slot · K + model].

@@ -14,8 +14,8 @@
 //                 GPU (and a possible fused multiply-add) can differ from the CPU's float64-then-round by an ulp, and
 //                 the two backends should see bit-identical inputs.
 //   6 d:          Dims uniform (per dispatch, written once at set-up)
-//   7 step:       Step uniform, bound with a dynamic offset (the step table)
-// The step table (its entry gives the batch's first row, start) is explained in src/gpu/plan.ts.
+//   7 step:       Step uniform, bound with a dynamic offset (the step table, src/gpu/tables.ts); only entry.start is
+//                 read
 // Models: workgroup z is the model: its order (its epoch's, or its own rows of the set), x and labels_out start
 // d.order_stride, d.x_stride and d.labels_stride elements after the previous model's. A batch that every model
 // shares is gathered once (K = 1).

@@ -12,7 +12,7 @@
 //   3 labels:     [samples, label_width] u32: class indices, or the bit patterns of f32 targets
 //   4 order:      [samples] u32, the epoch's sample order (ignored when d.use_order is 0)
 //   5 d:          Dims uniform (per dispatch, written once at set-up)
-//   6 step:       Step uniform, bound with a dynamic offset (the step table, src/gpu/plan.ts)
+//   6 step:       Step uniform, bound with a dynamic offset (the step table, src/gpu/tables.ts)
 // Models: workgroup z is the model: its order (its epoch's, or its own rows of the set), x and labels_out start
 // d.order_stride, d.x_stride and d.labels_stride elements after the previous model's. A batch that every model
 // shares is gathered once (K = 1).

@@ -19,10 +19,10 @@
 //   2 b:      [n, k] (or [k, n] with B_KN) read at d.b_off, as vec4
 //   3 e:      the epilogue operand, read at d.e_off: the bias [n] (BIAS) or the mask [m, n] (MASK); bind any buffer
 //             otherwise
-//   4 models: the model table (src/gpu/plan.ts), row entry.at · K + model: runs (0: the workgroup returns at
+//   4 models: the model table (src/gpu/tables.ts), row entry.at · K + model: runs (0: the workgroup returns at
 //             once) and lr (UPDATE)
 //   5 d:      Dims uniform
-//   6 entry:  Step uniform, dynamic offset (the step table, src/gpu/plan.ts); only entry.at is read
+//   6 entry:  Step uniform, dynamic offset (the step table, src/gpu/tables.ts); only entry.at is read
 // Models: workgroup z is the model (K = num_workgroups.z); each operand of model z starts z · its stride (d.c_stride,
 // d.a_stride, d.b_stride, d.e_stride, in elements, multiples of 4; 0 for an operand the models share) after its offset.
 // Dispatch: (ceil(n / TN), ceil(m / TM), K) workgroups of WG = (TM / RM) · (TN / RN) · SK threads.

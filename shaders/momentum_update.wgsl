@@ -7,11 +7,11 @@
 //   0 params: [count] read_write
 //   1 buf:    [count] read_write, the momentum buffer (optimizer slot momentum_buffer)
 //   2 grads:  [count] read
-//   3 models: the model table (src/gpu/plan.ts), row entry.at · K + model: runs, run (first step or not), lr (the
-//             scheduled rate of that step), and the settings settings[0..3] = momentum, gain = 1 − dampening (computed on
+//   3 models: the model table (src/gpu/tables.ts), row entry.at · K + model: runs, run (first step or not), lr (the
+//             scheduled rate of that step), and settings[0..3] = momentum, gain = 1 − dampening (computed on
 //             the CPU in float64: in f32 the subtraction would round dampening first), weight_decay, nesterov (0 or 1)
 //   4 d:      Dims uniform
-//   5 entry:  Step uniform, dynamic offset (the step table, src/gpu/plan.ts); only entry.at is read
+//   5 entry:  Step uniform, dynamic offset (the step table, src/gpu/tables.ts); only entry.at is read
 // Models: workgroup z is the model (K = num_workgroups.z), its arrays d.stride elements after the previous model's
 // (the parameter count padded to a multiple of 4); an inactive model's workgroups return at once, its parameters and
 // state untouched.

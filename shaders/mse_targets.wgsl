@@ -9,9 +9,9 @@
 //   1 losses:  [slots] read_write; slot entry.slot gets this batch's mean loss
 //   2 out:     [rows, outputs] read: the last layer's outputs
 //   3 targets: [rows, outputs] f32 read: the gathered batch's targets
-//   4 models:  the model table (src/gpu/plan.ts), row entry.at · K + model: only runs is read
+//   4 models:  the model table (src/gpu/tables.ts), row entry.at · K + model: only runs is read
 //   5 d:       Dims uniform
-//   6 entry:   Step uniform, dynamic offset (the step table, src/gpu/plan.ts)
+//   6 entry:   Step uniform, dynamic offset (the step table, src/gpu/tables.ts)
 // Models: workgroup z is the model (K = num_workgroups.z): its outputs, gradient and labels d.stride and
 // d.labels_stride elements after the previous model's, its loss at losses[entry.slot · K + model]; an inactive model's
 // workgroup returns at once.

@@ -11,11 +11,11 @@
 //               Without momentum or the centred form in any model that slot does not exist: a one-float buffer of
 //               its own stands in (WebGPU refuses one buffer in two writable bindings of a dispatch).
 //   4 grads:    [count] read
-//   5 models:   the model table (src/gpu/plan.ts), row entry.at · K + model: runs, lr (this step's rate), and the
-//               settings settings[0..5] = α, and 1 − α computed on the CPU in float64 (in f32, 1 − f32(0.99) is off by
+//   5 models:   the model table (src/gpu/tables.ts), row entry.at · K + model: runs, lr (this step's rate), and the
+//               settings[0..5] = α, and 1 − α computed on the CPU in float64 (in f32, 1 − f32(0.99) is off by
 //               9e-7 relative), eps, weight_decay, momentum (0: none), centered (0 or 1)
 //   6 d:        Dims uniform
-//   7 entry:    Step uniform, dynamic offset (the step table, src/gpu/plan.ts); only entry.at is read
+//   7 entry:    Step uniform, dynamic offset (the step table, src/gpu/tables.ts); only entry.at is read
 // Models: workgroup z is the model (K = num_workgroups.z), its arrays d.stride elements after the previous model's
 // (the parameter count padded to a multiple of 4); an inactive model's workgroups return at once, its parameters and
 // state untouched.

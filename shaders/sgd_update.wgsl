@@ -1,16 +1,16 @@
 // sgd_update: params -= lr · (grads + weight_decay · params) over the whole flat parameter vector (every layer's
-// weight and bias) in one dispatch, torch.optim.SGD without momentum. The rate is the step's, from the step table
-// (a schedule changes it between the steps of one command buffer). CPU reference: sgdUpdate (src/cpu/).
+// weight and bias) in one dispatch, torch.optim.SGD without momentum. The rate is the model's at this step, from the
+// model table (a schedule changes it between the steps of one command buffer). CPU reference: sgdUpdate (src/cpu/).
 // (Plain SGD at a constant rate without weight decay never runs this: the weight-gradient matmuls apply it in their
 // epilogue, see matmul.wgsl's UPDATE.)
 //
 // Bindings (outputs, inputs, sizes):
 //   0 params: [count] read_write
 //   1 grads:  [count] read (laid out like params, by paramTable)
-//   2 models: the model table (src/gpu/plan.ts), row entry.at · K + model: runs, lr (the step's rate) and
+//   2 models: the model table (src/gpu/tables.ts), row entry.at · K + model: runs, lr (the step's rate) and
 //             settings[0] = weight_decay
 //   3 d:      Dims uniform
-//   4 entry:  Step uniform, dynamic offset (the step table, src/gpu/plan.ts); only entry.at is read
+//   4 entry:  Step uniform, dynamic offset (the step table, src/gpu/tables.ts); only entry.at is read
 // Models: workgroup z is the model (K = num_workgroups.z), its arrays d.stride elements after the previous model's
 // (the parameter count padded to a multiple of 4); an inactive model's workgroups return at once, its parameters and
 // state untouched.

@@ -11,9 +11,9 @@
 //               steps returns every step's loss
 //   2 logits:   [rows, classes] read
 //   3 labels:   [rows] u32 read
-//   4 models:   the model table (src/gpu/plan.ts), row entry.at · K + model: only runs is read
+//   4 models:   the model table (src/gpu/tables.ts), row entry.at · K + model: only runs is read
 //   5 d:        Dims uniform
-//   6 entry:    Step uniform, dynamic offset (the step table, src/gpu/plan.ts)
+//   6 entry:    Step uniform, dynamic offset (the step table, src/gpu/tables.ts)
 // Models: workgroup z is the model (K = num_workgroups.z): its outputs, gradient and labels d.stride and
 // d.labels_stride elements after the previous model's, its loss at losses[entry.slot · K + model]; an inactive model's
 // workgroup returns at once.

@@ -27,8 +27,9 @@ export { type AdapterDescription, Gpu, type GpuOptions, type LiveBuffers, reques
 export type { KernelDefinition, Launch } from './gpu/kernels/define.js';
 export { createKernels, type Definition, KERNELS, type Kernel, type KernelName, Kernels } from './gpu/kernels.js';
 export type { MatmulChoice, MatmulForm, MatmulMode, MatmulTile, MatmulVariant } from './gpu/matmul-variants.js';
-export type { SessionTuning, WebGpuSession } from './gpu/session.js';
+export type { SessionTuning, WebGpuModels } from './gpu/session.js';
 export { loaderFromFiles, type ShaderLoader } from './gpu/shaders.js';
+export type { WebGpuSession } from './gpu/single-session.js';
 export { type Checkpoint, type CheckpointData, decodeCheckpoint, encodeCheckpoint } from './io/checkpoint-codec.js';
 export { decodeModel, encodeModel } from './io/model-codec.js';
 export { decodeSafetensors, encodeSafetensors, type Tensor } from './io/safetensors.js';

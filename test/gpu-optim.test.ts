@@ -10,7 +10,7 @@ import { CpuBackend } from '../src/cpu/backend.js';
 import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from '../src/cpu/updates.js';
 import type { WebGpuBackend } from '../src/gpu/backend.js';
 import { launch, optimizerSettings, optimizerStepValues } from '../src/gpu/kernels.js';
-import type { WebGpuSession } from '../src/gpu/session.js';
+import type { WebGpuSession } from '../src/gpu/single-session.js';
 import { makeOptimizer, type OptimizerConfig, type OptimizerName, optimizerSlots } from '../src/model/optimizer.js';
 import { initParams, paramTable } from '../src/model/params.js';
 import { Rng } from '../src/model/rng.js';

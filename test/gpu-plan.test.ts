@@ -6,11 +6,12 @@
  * hide it on the device.
  */
 import { describe, expect, it } from 'vitest';
-import type { SessionSettings } from '../src/backend.js';
+import type { ModelsOptions, SessionSettings } from '../src/backend.js';
 import { allocateBuffers } from '../src/gpu/buffers.js';
 import { type NetConfig, updateRule } from '../src/gpu/graph.js';
-import { asModels, makePlan, sessionEntries } from '../src/gpu/plan.js';
+import { asModels, makeModelsPlan, makePlan } from '../src/gpu/plan.js';
 import type { Resources } from '../src/gpu/record.js';
+import { sessionEntries } from '../src/gpu/tables.js';
 import { makeOptimizer } from '../src/model/optimizer.js';
 import { makeSpec } from '../src/model/spec.js';
 import { toyDataset } from './toy.js';
@@ -148,5 +149,68 @@ describe('a GPU session plan', () => {
       lastRows: train.count,
       firstSlot: 0,
     });
+  });
+});
+
+describe('a GPU plan of models trained together', () => {
+  const spec = makeSpec([16, 24, 12, 4]);
+  const train = toyDataset(1, 103);
+  const rows = (from: number, count: number) => Uint32Array.from({ length: count }, (_, r) => from + r);
+  const options: ModelsOptions = {
+    spec,
+    batch: 8,
+    train,
+    test: toyDataset(2, 30),
+    models: [
+      { params: { seed: 1 }, learningRate: 0.1, optimizer: makeOptimizer('rmsprop'), trainRows: rows(0, 70) },
+      { params: { seed: 2 }, learningRate: 0.1, optimizer: makeOptimizer('rmsprop', { momentum: 0.9 }) },
+      {
+        params: { seed: 3 },
+        learningRate: 0.1,
+        optimizer: makeOptimizer('rmsprop', { centered: true }),
+        trainRows: rows(10, 41),
+        dropout: { rate: 0.2, seed: 1 },
+      },
+    ],
+  };
+
+  it('stacks a block per model in every per-model buffer, and keeps every slot any model keeps', () => {
+    const plan = makeModelsPlan(options, 16, device);
+    expect(plan.k).toBe(3);
+    expect(plan.models.map((m) => m.stepsPerEpoch)).toEqual([8, 12, 5]);
+    expect(plan.stepsPerEpoch).toBe(12);
+    expect(plan.slots).toEqual(['square_avg', 'momentum_buffer', 'grad_avg']);
+    expect(plan.models.map((m) => m.counts.train)).toEqual([70, 103, 41]);
+    expect(plan.train.count).toBe(103);
+    expect(plan.paramStride % 4).toBe(0);
+    expect(plan.paramStride).toBeGreaterThanOrEqual(plan.table.total);
+    const net: NetConfig = { activation: spec.activation, loss: spec.loss, task: spec.task, dropout: true };
+    const { res, bytes } = recordingResources();
+    const starts = plan.models.map(() => ({ params: new Float32Array(plan.table.total), optimizerState: [] }));
+    allocateBuffers(res, plan, options, starts, net, updateRule(plan.models, plan.optimizer));
+    const k = 3;
+    for (const name of ['params', 'grads', ...plan.slots.map((slot) => `optimizer ${slot}`)]) {
+      expect(bytes.get(name), name).toBe(k * plan.paramStride * 4);
+    }
+    spec.layers.forEach((width, l) => {
+      const block = Math.ceil((plan.maxRows * width) / 4) * 4;
+      expect(bytes.get(`acts ${l}`), `acts ${l}`).toBe(k * block * 4);
+      if (l > 0) expect(bytes.get(`delta ${l}`), `delta ${l}`).toBe(k * block * 4);
+    });
+    expect(bytes.get('epoch order')).toBe(k * 103 * 4);
+    expect(bytes.get('losses')).toBe(k * 12 * 4);
+    // Each model evaluates its own training rows: index lists, [K, the most rows].
+    expect(bytes.get('train rows')).toBe(k * 103 * 4);
+    expect(bytes.has('val rows')).toBe(false);
+  });
+
+  it('refuses more models than a buffer or the grid holds, naming the fix, where one model fits', () => {
+    const small = { ...device, limits: { ...device.limits, maxStorageBufferBindingSize: 2 ** 16 } } as GPUDevice;
+    const many = { ...options, models: Array.from({ length: 40 }, () => options.models[1]) };
+    expect(() => makeModelsPlan({ ...options, models: [options.models[1]] }, 16, small)).not.toThrow();
+    expect(() => makeModelsPlan(many, 16, small)).toThrow(/of 40 models need .*: train fewer models at once$/);
+    // The grid's z is the model: at most maxComputeWorkgroupsPerDimension of them.
+    const narrow = { ...device, limits: { ...device.limits, maxComputeWorkgroupsPerDimension: 32 } } as GPUDevice;
+    expect(() => makeModelsPlan(many, 16, narrow)).toThrow(/^40 models need 40 workgroups along z.*at once$/);
   });
 });

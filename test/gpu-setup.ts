@@ -1,9 +1,10 @@
 import { createDawn } from '../src/gpu/dawn-node.js';
 import { type Gpu, requestGpu } from '../src/gpu/device.js';
 import { deviceKernels, type KernelName, type Kernels, type Launch } from '../src/gpu/kernels.js';
-import { type ModelConstants, type ModelRow, type StepEntry, uniformStride } from '../src/gpu/plan.js';
+import { uniformStride } from '../src/gpu/plan.js';
 import { buildDispatches, createModelTable, createStepTable, Resources, record } from '../src/gpu/record.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
+import type { ModelConstants, ModelRow, StepEntry } from '../src/gpu/tables.js';
 
 /**
  * GPU tests run everywhere: with no Vulkan driver chosen, they use SwiftShader, the software Vulkan driver that

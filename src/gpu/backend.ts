@@ -3,8 +3,9 @@ import { type Gpu, type GpuOptions, requestGpu } from './device.js';
 import { deviceKernels, type Kernels } from './kernels.js';
 import { type MatmulChoice, SOFTWARE_CHOICE } from './matmul-variants.js';
 import { DEFAULT_EVAL_ROWS, makePlan } from './plan.js';
-import { type SessionTuning, WebGpuModels, WebGpuSession } from './session.js';
+import { type SessionTuning, WebGpuModels } from './session.js';
 import type { ShaderLoader } from './shaders.js';
+import { WebGpuSession } from './single-session.js';
 
 export interface WebGpuBackendOptions extends GpuOptions, Omit<SessionTuning, 'onDispose'> {
   /** Train on this device instead of opening one; dispose() then leaves it open for its owner to destroy. */

@@ -1,19 +1,16 @@
 /**
  * A GPU session's plan, worked out before anything is allocated (the parameters included): its K models (one for a
  * TrainingSession), how the epoch and the evaluated sets divide into steps and batches, how the models lie in the
- * stacked buffers, whether every buffer fits this device, and the two tables that tell each recorded step where its
- * work is and what each model does in it (the buffers themselves are made in ./buffers.ts).
+ * stacked buffers, and whether every buffer fits this device (the tables that tell each recorded step where its work
+ * is are ./tables.ts, the buffers themselves ./buffers.ts).
  */
-import type { Dataset, EvalSet, ModelsOptions, SessionSettings } from '../backend.js';
+import type { Dataset, EvalSet, ModelsOptions, SessionOptions, SessionSettings } from '../backend.js';
 import { type CheckedSession, checkInputs, checkModels } from '../check.js';
 import { type Field, UserError, type Wording } from '../errors.js';
-import { dropoutThreshold } from '../model/counter-hash.js';
 import { type OptimizerConfig, optimizerSlots, PLAIN_SGD } from '../model/optimizer.js';
 import { paramTable } from '../model/params.js';
-import { learningRateAt } from '../model/schedule.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
 import { matmulGroupsAlong } from './kernels/matmul.js';
-import { optimizerSettings, optimizerStepValues } from './kernels/updates.js';
 
 /** Test rows per evaluation batch when none is asked for: few dispatches for MNIST's 10,000, small activations. */
 export const DEFAULT_EVAL_ROWS = 1024;
@@ -83,8 +80,8 @@ export const MODELS_FIX: Wording = () => 'train fewer models at once';
 /** How to fix a prediction that does not fit the device, in the limit checks and the set-up's error scopes. */
 export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
 
-/** A session's settings as the one model of a models session. */
-export function asModels(settings: SessionSettings): ModelsOptions {
+/** A session's settings as the one model of a models session, with its parameters (only planning: any seed). */
+export function asModels(settings: SessionSettings, params: SessionOptions['params'] = { seed: 0 }): ModelsOptions {
   const { spec, batch, train, test, val, learningRate, optimizer, schedule, dropout } = settings;
   return {
     spec,
@@ -92,7 +89,7 @@ export function asModels(settings: SessionSettings): ModelsOptions {
     train,
     test,
     val,
-    models: [{ params: { seed: 0 }, learningRate, optimizer, schedule, dropout }],
+    models: [{ params, learningRate, optimizer, schedule, dropout }],
   };
 }
 
@@ -111,6 +108,13 @@ export function makeModelsPlan(options: ModelsOptions, evalRowsWanted: number, d
   const { spec, batch, train, test, val } = options;
   const steps = checkModels(options);
   const k = options.models.length;
+  // The grid's z is the model.
+  if (k > device.limits.maxComputeWorkgroupsPerDimension) {
+    throw new UserError(
+      `${k} models need ${k} workgroups along z, more than this GPU's maxComputeWorkgroupsPerDimension ` +
+        `(${device.limits.maxComputeWorkgroupsPerDimension}): train fewer models at once`,
+    );
+  }
   const table = paramTable(spec);
   const models = options.models.map((model, i): ModelPlan => {
     const optimizer = model.optimizer ?? PLAIN_SGD;
@@ -182,12 +186,6 @@ export function makeModelsPlan(options: ModelsOptions, evalRowsWanted: number, d
       'batchSize',
     );
   }
-  if (k > limits.maxComputeWorkgroupsPerDimension) {
-    throw new UserError(
-      `${k} models need ${k} workgroups along z, more than this GPU's maxComputeWorkgroupsPerDimension ` +
-        `(${limits.maxComputeWorkgroupsPerDimension}): ${MODELS_FIX(() => '')}`,
-    );
-  }
   return plan;
 }
 
@@ -236,10 +234,6 @@ export function evalPlan(count: number, evalRows: number, firstSlot: number): Ev
   const batches = Math.max(1, Math.ceil(count / evalRows));
   return { count, batches, rows: evalRows, lastRows: count - (batches - 1) * evalRows || evalRows, firstSlot };
 }
-
-/** Evaluation batches of the test set, the validation set and the training set: one {loss sum, correct} slot each. */
-export const evalSlots = (plan: Plan): number =>
-  (plan.test?.batches ?? 0) + (plan.val?.batches ?? 0) + plan.train.batches;
 
 /**
  * How `set` is predicted, in batches of the session's evalRows, checked against the device's limits; null for an
@@ -298,66 +292,12 @@ function checkStorage(device: GPUDevice, storage: StorageNeed[]): void {
   }
 }
 
-// ---- the step table and the model table ----
-//
-// A chunk of training steps is one command buffer, and queue.writeBuffer lands before the whole submission runs, so
-// nothing that changes from step to step can be written between the steps. Instead a uniform buffer, the step table,
-// holds one entry per training step of the epoch, then one per evaluation batch of the test, validation and training
-// sets, `stride` bytes apart (minUniformBufferOffsetAlignment); a kernel declares a Step uniform, bound with a dynamic
-// offset: recording step s passes s · stride, writing and creating nothing. What differs between the models of a
-// step lives in a storage buffer beside it, the model table: row at · K + model for step-table entry `at` (entry i
-// has at = i), read by the kernels that bind it. The step table never changes; the model table's training rows
-// change between epochs where a kernel reads their run-dependent fields (a schedule, Adam's bias corrections,
-// dropout's masks), and when a model stops.
-
-/**
- * One step-table entry, as WGSL's struct Step { start: u32, slot: u32, at: u32 }:
- * - start: the first row of the epoch order (or of the set, as stored) this step or evaluation batch reads;
- * - slot: where it writes its result (the loss of training step s, the counts of evaluation batch b), times K plus
- *   the model;
- * - at: its row in the model table (encodeStepTable writes the entry's index).
- */
-export interface StepEntry {
-  start: number;
-  slot: number;
-}
-
-/** Bytes of one step-table entry as bound: struct Step, in 16-byte units. */
-export const STEP_BINDING = 16;
+/** Evaluation batches of the test set, the validation set and the training set: one {loss sum, correct} slot each. */
+export const evalSlots = (plan: Plan): number =>
+  (plan.test?.batches ?? 0) + (plan.val?.batches ?? 0) + plan.train.batches;
 
 /** Bytes between uniform entries: the device's offset alignment (256 at most, by the WebGPU spec). */
 export const uniformStride = (device: GPUDevice): number => device.limits.minUniformBufferOffsetAlignment;
-
-/** Writes `entries` into a step table's bytes, entry i at i · stride. */
-export function encodeStepTable(entries: readonly StepEntry[], stride: number): ArrayBuffer {
-  const bytes = new ArrayBuffer(Math.max(1, entries.length) * stride);
-  const words = new Uint32Array(bytes);
-  entries.forEach(({ start, slot }, i) => words.set([start, slot, i], (i * stride) / 4));
-  return bytes;
-}
-
-/**
- * What one model does at one step-table entry, a row of the model table:
- * - active: whether its kernels run (a stopped model, or a step past its epoch, returns at once);
- * - run: the run's step count, 0-based (learning-rate schedule, optimiser bias corrections, dropout masks);
- * - lr: the learning rate of that step, the schedule evaluated on the CPU in float64 and rounded once;
- * - rows: of an evaluation batch, how many of its rows are the model's (argmax_count counts only those);
- * - opt: four per-step values of the optimiser (optimizerStepValues), e.g. Adam's bias corrections.
- */
-export interface ModelRow {
-  active?: boolean;
-  run?: number;
-  lr?: number;
-  rows?: number;
-  opt?: readonly number[];
-}
-
-/** What a model keeps for its whole life: its optimiser's settings (optimizerSettings) and its dropout. */
-export interface ModelConstants {
-  settings?: readonly number[];
-  dropout?: number;
-  seed?: number;
-}
 
 /**
  * Bytes of a row, as WGSL's struct Model { runs: u32 (active), run: u32, lr: f32, rows: u32, opt: vec4f,
@@ -365,82 +305,5 @@ export interface ModelConstants {
  */
 export const MODEL_ROW_BYTES = 80;
 
-/** Writes a model table: row at · K + model, `rows[at][model]` with each model's constants. */
-export function encodeModelTable(
-  rows: readonly (readonly ModelRow[])[],
-  constants: readonly ModelConstants[],
-): ArrayBuffer {
-  const k = constants.length;
-  const bytes = new ArrayBuffer(Math.max(1, rows.length * k) * MODEL_ROW_BYTES);
-  const words = new Uint32Array(bytes);
-  const floats = new Float32Array(bytes);
-  rows.forEach((entry, at) =>
-    entry.forEach(({ active = true, run = 0, lr = 0, rows: count = 0xffffffff, opt = [] }, model) => {
-      const { settings = [], dropout = 0, seed = 0 } = constants[model];
-      const w = ((at * k + model) * MODEL_ROW_BYTES) / 4;
-      words.set([active ? 1 : 0, run], w);
-      floats[w + 2] = lr;
-      words[w + 3] = count;
-      floats.set(opt.slice(0, 4), w + 4);
-      floats.set(settings.slice(0, 8), w + 8);
-      words.set([seed, dropoutThreshold(dropout)], w + 16);
-      floats[w + 18] = 1 / (1 - dropout);
-    }),
-  );
-  return bytes;
-}
-
-/** Each model's constants, as its kernels read them. */
-export const modelConstants = (plan: Plan): ModelConstants[] =>
-  plan.models.map((m) => ({ settings: optimizerSettings(m.optimizer), dropout: m.dropout, seed: m.seed }));
-
 /** Rows of a session's model table: one per step-table entry, per model. */
 export const modelTableRows = (plan: Plan): number => plan.stepsPerEpoch + evalSlots(plan);
-
-/** Where each model stands in the epoch: its run step at step 0, the steps it may take (0: stopped). */
-export interface EpochState {
-  firstSteps: readonly number[];
-  steps: readonly number[];
-}
-
-/**
- * The model-table rows of the training steps of an epoch: step s of model i is run step firstSteps[i] + s (with
- * that step's rate and optimiser values), active while s < steps[i]. A model whose kernels read nothing
- * run-dependent keeps the rows of run step 0, so its rows change only when it stops.
- */
-export function trainingRows(plan: Plan, epoch: EpochState): ModelRow[][] {
-  return Array.from({ length: plan.stepsPerEpoch }, (_, s) =>
-    plan.models.map((m, i): ModelRow => {
-      const run = (runDependent(m) ? epoch.firstSteps[i] : 0) + s;
-      const lr = learningRateAt(m.learningRate, m.schedule, run);
-      return { active: s < epoch.steps[i], run, lr, opt: optimizerStepValues(m.optimizer, lr, run) };
-    }),
-  );
-}
-
-/** The model-table rows of a set's evaluation batches: every model active, with its rows of batch b. */
-export function evalBatchRows(plan: Plan, set: EvalSet): ModelRow[][] {
-  const { batches, rows } = plan[set]!;
-  return Array.from({ length: batches }, (_, b) =>
-    plan.models.map((m) => ({ rows: Math.max(0, Math.min(rows, m.counts[set] - b * rows)) })),
-  );
-}
-
-/** The step-table entries of a set's evaluation batches: batch b reads from row b · rows, writes its slot. */
-export function evalEntries({ batches, rows, firstSlot }: EvalPlan): StepEntry[] {
-  return Array.from({ length: batches }, (_, b) => ({ start: b * rows, slot: firstSlot + b }));
-}
-
-/** The sets a session evaluates, in their slots' order. */
-export const evalSets = (plan: Plan): EvalSet[] => (['test', 'val', 'train'] as const).filter((set) => plan[set]);
-
-/** A session's whole step table: its training steps, then every evaluation batch of every set. */
-export function sessionEntries(plan: Plan): StepEntry[] {
-  const training = Array.from({ length: plan.stepsPerEpoch }, (_, s) => ({ start: s * plan.batch, slot: s }));
-  return [...training, ...evalSets(plan).flatMap((set) => evalEntries(plan[set]!))];
-}
-
-/** Whether any kernel reads a model's run-dependent fields (else they are those of run step 0). */
-export function runDependent(m: Pick<ModelPlan, 'schedule' | 'optimizer' | 'dropout'>): boolean {
-  return m.schedule.name !== 'constant' || m.optimizer.name !== 'sgd' || m.dropout > 0;
-}

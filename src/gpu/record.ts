@@ -8,16 +8,15 @@ import type { Gpu } from './device.js';
 import type { DispatchSpec } from './graph.js';
 import { KERNELS, type Kernels } from './kernels.js';
 import type { MatmulVariant } from './matmul-variants.js';
+import { type EvalPlan, uniformStride } from './plan.js';
 import {
-  type EvalPlan,
   encodeModelTable,
   encodeStepTable,
   type ModelConstants,
   type ModelRow,
   STEP_BINDING,
   type StepEntry,
-  uniformStride,
-} from './plan.js';
+} from './tables.js';
 
 /** What predicts speed, counted as it happens. Everything but the setup* counts is cumulative. */
 export const emptyStats = () => ({
@@ -125,7 +124,7 @@ export interface Dispatch {
  */
 export function createStepTable(res: Resources, entries: readonly StepEntry[]): GPUBuffer {
   const data = new Uint32Array(encodeStepTable(entries, uniformStride(res.device)));
-  return res.buffer('step table', data.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data);
+  return res.buffer('step table', data.byteLength, GPUBufferUsage.UNIFORM, data);
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
- * Models training together on one GPU device, K of them in the same dispatches (K = 1 for a TrainingSession): their
- * set-up (by their plan, inside error scopes) and their calls. Read src/gpu/graph.ts first (the dispatches of one
- * step), then plan.ts (sizes, limits, the step and model tables), buffers.ts, record.ts (dispatches recorded,
- * submitted and read back), then this file.
+ * Models training together on one GPU device, K of them in the same dispatches: their set-up (by their plan, inside
+ * error scopes) and their calls. Read src/gpu/graph.ts first (the dispatches of one step), then plan.ts (sizes,
+ * limits), tables.ts (the step and model tables), buffers.ts, record.ts (dispatches recorded, submitted and read
+ * back), then this file; predict.ts (outputs on a set) and single-session.ts (a TrainingSession: K = 1) use it.
  */
 import {
   type Dataset,
@@ -13,33 +13,23 @@ import {
   refuseTraining,
   SET_NAMES,
   type SessionOptions,
-  type TrainingSession,
 } from '../backend.js';
 import { startingState } from '../check.js';
-import { allocateBuffers, layoutOf, uploadSet } from './buffers.js';
+import { allocateBuffers, layoutOf } from './buffers.js';
 import type { Gpu } from './device.js';
-import { type EvalSource, type Layout, type NetBuffers, NetGraph, updateRule } from './graph.js';
+import { NetGraph, updateRule } from './graph.js';
 import type { Kernels } from './kernels.js';
 import type { MatmulChoice } from './matmul-variants.js';
 import {
-  asModels,
   DEFAULT_EVAL_ROWS,
   type EvalPlan,
-  encodeModelTable,
-  evalBatchRows,
-  evalEntries,
-  evalSets,
   evalSlots,
-  type ModelConstants,
+  MODELS_FIX,
   makeModelsPlan,
-  modelConstants,
-  type Plan,
-  PREDICTION_FIX,
   predictionPlan,
   SESSION_FIX,
-  sessionEntries,
-  trainingRows,
 } from './plan.js';
+import { type PredictionParts, predictOutputs } from './predict.js';
 import {
   type BatchLists,
   buildBatchLists,
@@ -54,23 +44,15 @@ import {
   scoped,
   type Tables,
 } from './record.js';
+import { encodeModelTable, evalBatchRows, evalSets, modelConstants, sessionEntries, trainingRows } from './tables.js';
 
 /** What a session is made of, all made once at set-up. */
-interface SessionParts {
-  res: Resources;
-  plan: Plan;
-  buffers: NetBuffers;
-  layout: Layout;
+interface SessionParts extends PredictionParts {
   tables: Tables;
-  constants: ModelConstants[];
   /** The dispatches of one training step of every model (none for an evaluate-only session). */
   step: Dispatch[];
   /** The dispatches of each set's evaluation batches. */
   evals: Partial<Record<EvalSet, BatchLists>>;
-  recorder: Recorder;
-  /** What a prediction builds its own dispatches with. */
-  kernels: Kernels;
-  graph: NetGraph;
 }
 
 export interface SessionTuning {
@@ -108,7 +90,7 @@ export class WebGpuModels implements ModelsSession {
   private firstSteps: number[];
   /** Steps each model's current order covers. */
   private covered: number[];
-  /** The training rows of the model table as the GPU has them, and as they must be before the next chunk. */
+  /** The training rows of the model table as the GPU has them, and as the calls so far want them. */
   private written: Uint8Array<ArrayBuffer>;
   private wanted: Uint8Array<ArrayBuffer>;
   /** The chunk recorded ahead of its call, and the size of the chunk that began the current epoch. */
@@ -162,7 +144,8 @@ export class WebGpuModels implements ModelsSession {
     });
     const res = new Resources(gpu);
     try {
-      const parts = await scoped(gpu.device, 'the model', SESSION_FIX, async (): Promise<SessionParts> => {
+      const [what, fix] = plan.k > 1 ? [`${plan.k} models`, MODELS_FIX] : ['the model', SESSION_FIX];
+      const parts = await scoped(gpu.device, what, fix, async (): Promise<SessionParts> => {
         const update = updateRule(plan.models, plan.optimizer);
         const net = { ...spec, dropout: plan.models.some((m) => m.dropout > 0) };
         const buffers = allocateBuffers(res, plan, options, starts, net, update);
@@ -226,12 +209,12 @@ export class WebGpuModels implements ModelsSession {
       this.covered[i] = Math.min(plan.models[i].stepsPerEpoch, Math.floor(order.length / plan.batch));
     });
     this.firstSteps = firstSteps.slice();
-    this.wanted = this.trainingTable();
-    // After any call still pending, so the order changes between chunks exactly where the caller said.
+    const table = (this.wanted = this.trainingTable());
+    // After any call still pending, so the orders change between chunks exactly where the caller said.
     void this.serial(async () => {
       this.device.queue.writeBuffer(this.parts.buffers.order, 0, all);
       this.stats.writes++;
-      this.writeTable();
+      this.writeTable(table);
     });
   }
 
@@ -252,8 +235,9 @@ export class WebGpuModels implements ModelsSession {
     const steps = Math.min(first + count, Math.max(...running)) - first;
     const losses = new Float64Array(plan.k).fill(NaN);
     if (steps < 1) return losses;
+    const table = this.wanted; // the models stopped by now, whatever is called before this runs
     return this.serial(async () => {
-      this.writeTable();
+      this.writeTable(table);
       let chunk = this.ahead;
       this.ahead = null;
       if (!chunk || chunk.first !== first || chunk.count !== steps) {
@@ -333,7 +317,9 @@ export class WebGpuModels implements ModelsSession {
     const setPlan = this.setPlan(which);
     const counts = plan.models.map((m) => m.counts[which]);
     const source = this.parts.buffers.evals[which]!;
-    return this.predictOn(source, setPlan, counts, this.parts.tables, plan.stepsPerEpoch + setPlan.firstSlot);
+    const first = plan.stepsPerEpoch + setPlan.firstSlot;
+    const { spec } = this.options;
+    return this.serial(() => predictOutputs(this.parts, spec, source, setPlan, counts, this.parts.tables, first));
   }
 
   /**
@@ -355,75 +341,8 @@ export class WebGpuModels implements ModelsSession {
           : set === this.options.val && !buffers.evals.val?.rows
             ? buffers.evals.val?.data
             : undefined;
-    return this.predictOn(
-      own ?? set,
-      prediction,
-      plan.models.map(() => set.count),
-      null,
-      0,
-    );
-  }
-
-  /**
-   * The outputs of `source` (a set uploaded here when not on the GPU yet), batch b at step-table entry firstEntry + b
-   * of `given` (the session's tables), or of tables made for it (every model active).
-   */
-  private predictOn(
-    source: EvalSource | NetBuffers['train'] | Dataset,
-    setPlan: EvalPlan,
-    counts: number[],
-    given: Tables | null,
-    firstEntry: number,
-  ): Promise<Float32Array[]> {
-    const { plan, kernels, graph, layout, constants } = this.parts;
-    const classes = plan.table.layers[plan.table.layers.length - 1].outSize;
-    const most = Math.max(...counts);
-    const bytes = plan.k * most * classes * 4;
-    return this.serial(async () => {
-      const res = new Resources(this.parts.res.gpu);
-      try {
-        const { lists, outputs, staging } = await scoped(this.device, 'the prediction', PREDICTION_FIX, async () => {
-          const data: EvalSource =
-            'count' in source
-              ? { data: uploadSet(res, 'predict', source, this.options.spec) }
-              : 'data' in source
-                ? source
-                : { data: source };
-          const tables = given ?? {
-            step: createStepTable(res, evalEntries(setPlan)),
-            models: createModelTable(
-              res,
-              Array.from({ length: setPlan.batches }, () => plan.models.map(() => ({}))),
-              constants,
-            ),
-          };
-          const batch = (rows: number) => graph.predictBatch(data, rows);
-          return {
-            lists: await buildBatchLists(res, kernels, tables, setPlan, batch, 'predict batch'),
-            outputs: res.buffer('predictions', bytes, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
-            staging: res.buffer('predictions read back', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
-          };
-        });
-        // Each batch's outputs lie in acts[last] only until the next batch: copied out between the passes.
-        const last = plan.table.layers.length;
-        const logits = this.parts.buffers.acts[last];
-        const encoder = this.device.createCommandEncoder();
-        const { rows } = setPlan;
-        this.parts.recorder.batches(encoder, lists, setPlan.batches, firstEntry, (b) => {
-          counts.forEach((count, i) => {
-            const own = Math.min(rows, count - b * rows);
-            if (own <= 0) return;
-            const from = i * layout.acts[last] * 4;
-            const to = (i * most + b * rows) * classes * 4;
-            encoder.copyBufferToBuffer(logits, from, outputs, to, own * classes * 4);
-          });
-        });
-        const all = new Float32Array(await this.parts.recorder.readBack(outputs, 0, bytes, { encoder, staging }));
-        return counts.map((count, i) => all.slice(i * most * classes, (i * most + count) * classes));
-      } finally {
-        res.destroy();
-      }
-    });
+    const counts = plan.models.map(() => set.count);
+    return this.serial(() => predictOutputs(this.parts, this.options.spec, own ?? set, prediction, counts, null, 0));
   }
 
   async readParams(): Promise<Float32Array[]> {
@@ -464,9 +383,8 @@ export class WebGpuModels implements ModelsSession {
     return new Uint8Array(encodeModelTable(trainingRows(plan, { firstSteps: this.firstSteps, steps }), constants));
   }
 
-  /** Writes the training rows of the model table where they changed (inside a serialised call). */
-  private writeTable(): void {
-    const wanted = this.wanted;
+  /** Writes the training rows of the model table if they changed (inside a serialised call). */
+  private writeTable(wanted: Uint8Array<ArrayBuffer>): void {
     if (wanted.length === this.written.length && wanted.every((byte, i) => byte === this.written[i])) return;
     this.device.queue.writeBuffer(this.parts.tables.models, 0, wanted);
     this.stats.writes++;
@@ -474,7 +392,12 @@ export class WebGpuModels implements ModelsSession {
   }
 
   private setPlan(which: EvalSet): EvalPlan {
-    const setPlan = this.parts.plan[which];
+    const { plan } = this.parts;
+    const setPlan = plan[which];
+    const own = plan.models.filter((m) => m.valRows).length;
+    if (which === 'val' && this.options.val && own > 0 && own < plan.k) {
+      throw new Error('models trained together are scored on "val" each on its valRows, or all on the validation set');
+    }
     if (!setPlan || !this.parts.evals[which]) {
       throw new Error(`evaluate("${which}") on a session without ${SET_NAMES[which]}`);
     }
@@ -489,75 +412,5 @@ export class WebGpuModels implements ModelsSession {
     const run = this.tail.then(work);
     this.tail = run.catch(() => {});
     return run;
-  }
-}
-
-/** A model training alone on one GPU device: the models session of one. */
-export class WebGpuSession implements TrainingSession {
-  readonly stats: GpuStats;
-  readonly stepsPerEpoch: number;
-  readonly evalRows: number;
-  /** Dispatches recorded per training step (see NetGraph.trainStep); none when evaluateOnly. */
-  readonly dispatchesPerStep: number;
-
-  private constructor(
-    private readonly models: WebGpuModels,
-    private readonly options: SessionOptions,
-  ) {
-    this.stats = models.stats;
-    this.stepsPerEpoch = models.stepsPerEpoch[0];
-    this.evalRows = models.evalRows;
-    this.dispatchesPerStep = models.dispatchesPerStep;
-  }
-
-  /** Plans and makes the session as WebGpuModels.create makes one model. */
-  static async create(
-    gpu: Gpu,
-    kernels: Kernels,
-    options: SessionOptions,
-    tuning: SessionTuning = {},
-  ): Promise<WebGpuSession> {
-    const models = asModels(options);
-    models.models[0].params = options.params;
-    const extras = { optimizerStates: [options.optimizerState], evaluateOnly: options.evaluateOnly };
-    return new WebGpuSession(await WebGpuModels.create(gpu, kernels, models, tuning, extras), options);
-  }
-
-  setEpochOrder(order: Uint32Array, firstStep = 0): void {
-    refuseTraining(this.options);
-    this.models.setEpochOrders([order], [firstStep]);
-  }
-
-  async trainSteps(first: number, count: number): Promise<number> {
-    refuseTraining(this.options);
-    const covered = this.models.orderSteps(0);
-    if (Number.isInteger(first) && Number.isInteger(count) && first + count > covered) {
-      throw new Error(
-        `steps ${first}..${first + count - 1} need an epoch order ` +
-          `of at least ${(first + count) * this.options.batch} samples; ` +
-          `the current one covers ${covered} steps (call setEpochOrder first)`,
-      );
-    }
-    return (await this.models.trainSteps(first, count))[0];
-  }
-
-  async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
-    return (await this.models.evaluate(which))[0];
-  }
-
-  async predict(set: Dataset): Promise<Float32Array> {
-    return (await this.models.predict(set))[0];
-  }
-
-  async readParams(): Promise<Float32Array> {
-    return (await this.models.readParams())[0];
-  }
-
-  async readOptimizerState(): Promise<Float32Array[]> {
-    return (await this.models.readOptimizerState())[0];
-  }
-
-  dispose(): void {
-    this.models.dispose();
   }
 }

@@ -128,7 +128,7 @@ export function validateOptimizer(config: OptimizerConfig): void {
 
 /**
  * Adam's bias corrections at 1-based step t, computed on the host in float64 as torch.optim.Adam does:
- * stepSize = lr / (1 − β1^t) and bc2Sqrt = √(1 − β2^t). A GPU backend puts these per step into its step table.
+ * stepSize = lr / (1 − β1^t) and bc2Sqrt = √(1 − β2^t). A GPU backend puts these per step into its model table.
  */
 export function adamBiasCorrection(lr: number, beta1: number, beta2: number, step: number) {
   return { stepSize: lr / (1 - beta1 ** step), bc2Sqrt: Math.sqrt(1 - beta2 ** step) };

@@ -18,7 +18,7 @@ export interface KernelDefinition<Name extends string = string, Args extends unk
   /**
    * How it binds, in the order of its WGSL header (the CPU argument order): `outputs` read_write storage buffers,
    * `inputs` read-only storage buffers, with `models` the model table (read-only storage), its Dims uniform, and with
-   * `step` a Step uniform bound with a dynamic offset (the step table and the model table: see src/gpu/plan.ts).
+   * `step` a Step uniform bound with a dynamic offset (the step table and the model table: see src/gpu/tables.ts).
    */
   readonly outputs: number;
   readonly inputs: number;

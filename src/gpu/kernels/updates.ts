@@ -2,7 +2,7 @@
  * The optimisers' updates over the flat parameter vector, one dispatch each: sgd_update.wgsl, momentum_update.wgsl,
  * adam_update.wgsl and rmsprop_update.wgsl (CPU references sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate).
  * Each model's settings (optimizerSettings) and its step's rate and values (optimizerStepValues) come from the model
- * table (src/gpu/plan.ts); the Dims hold only the count and each model's stride.
+ * table (src/gpu/tables.ts); the Dims hold only the count and each model's stride.
  */
 import { adamBiasCorrection, type OptimizerConfig } from '../../model/optimizer.js';
 import { defineKernel, type Stacked, strided, WORKGROUP, words } from './define.js';
