@@ -5,17 +5,21 @@
  *
  *   npm run bench -- --quick                     # small sizes, under a minute, SwiftShader too
  *   node dist/bench/bench.js --peer torch --json bench.json --plot bench.svg   # the whole table (after npm run build)
+ *   node dist/bench/bench.js --models 1,4,16,64 --peer torch   # K models trained together against one by one
  *
  * Progress goes to stderr; the table to stdout. The tests call runBench in-process, on their shared device.
  */
 import { realpathSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { defaultMatmulChoice } from '../src/gpu/backend.js';
+import type { Gpu } from '../src/gpu/device.js';
 import { Resources } from '../src/gpu/record.js';
-import { createWebGpuBackend } from '../src/lower.js';
+import { type Backend, CpuBackend, createWebGpuBackend } from '../src/lower.js';
 import { nodeShaderLoader, OPTIMIZERS, type OptimizerName, requestGpu } from '../src/node.js';
 import { GpuTimer, type MatmulResult, matmulForms, measureMatmul, measureNoop } from './gpu-timing.js';
-import { runTorchPeer } from './peer.js';
+import { MODELS_WORKLOADS, measureModels, QUICK_MODELS_WORKLOADS, sweepRates } from './models.js';
+import { formatModelsTable, type ModelsBenchResult, type ModelsWorkloadResult } from './models-report.js';
+import { runTorchModelsPeer, runTorchPeer } from './peer.js';
 import { type BenchResult, formatSvg, formatTable, type SweepResult, type WorkloadResult } from './report.js';
 import {
   floors,
@@ -37,6 +41,8 @@ export const DAWN_FEATURES = ['disable_robustness', 'skip_validation', 'disable_
 const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch] [--dawn FEATURES] [--dawn-sweep]
              [--workloads A,B,C,D] [--matmul 1024,2048,4096] [--epochs N] [--optimizer NAME] [--no-cpu] [--no-timestamps]
              [--no-prerecord]
+       bench --models 1,4,16,64 [--quick] [--workloads A,table] [--rows N] [--epochs N] [--no-cpu | --no-gpu]
+             [--peer torch] [--json FILE]
   --quick          small sizes (scaled workloads, a 128^3 matmul): under a minute, on SwiftShader too
   --json FILE      write every figure as JSON
   --plot FILE      write an SVG chart
@@ -46,7 +52,12 @@ const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch]
   --optimizer NAME train the workloads with ${OPTIMIZERS.join(', ')} (default sgd, as the H100 reference figures), at lr 0.01;
                    PyTorch's peer uses the same optimiser
   --no-timestamps  time on the wall clock even where the device has timestamp-query
-  --no-prerecord   record each chunk when it is asked for, not while the GPU runs the one before (to measure that)`;
+  --no-prerecord   record each chunk when it is asked for, not while the GPU runs the one before (to measure that)
+  --models LIST    only this: K models (Adam, a learning rate and seed each) trained together against one after
+                   another, a whole epoch of workload A's network and of a 13-16-3 table net, for each K listed;
+                   --epochs sets the timed samples per contender (default 5, 3 with --quick), --rows the training rows
+                   (default 60000 for A, 256 with --quick; 300 for the table net), --no-gpu leaves out WebGPU,
+                   --peer torch runs bench/peers/torch_models.py`;
 
 /** The command line's flags, parsed. */
 export interface BenchOptions {
@@ -63,6 +74,11 @@ export interface BenchOptions {
   cpu: boolean;
   timestamps: boolean;
   prerecord: boolean;
+  /** --models: the K to time, in the many-models mode. */
+  models?: number[];
+  /** --rows: the training rows of the --models workloads. */
+  rows?: number;
+  gpu: boolean;
 }
 
 /** The flags as `npm run bench -- ...` takes them; null for --help. Throws on a bad flag, with the usage. */
@@ -75,7 +91,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     cpu: true,
     timestamps: true,
     prerecord: true,
+    gpu: true,
   };
+  let optimizerGiven = false;
   const value = (i: number) => {
     if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value\n${USAGE}`);
     return argv[i + 1];
@@ -99,15 +117,28 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
       if (!(OPTIMIZERS as readonly string[]).includes(name))
         throw new Error(`--optimizer: one of ${OPTIMIZERS.join(', ')}, got ${name}`);
       args.optimizer = name as OptimizerName;
+      optimizerGiven = true;
     } else if (flag === '--no-cpu') args.cpu = false;
     else if (flag === '--no-timestamps') args.timestamps = false;
     else if (flag === '--no-prerecord') args.prerecord = false;
+    else if (flag === '--models') args.models = value(i++).split(',').map(Number);
+    else if (flag === '--no-gpu') args.gpu = false;
+    else if (flag === '--rows') args.rows = Number(value(i++));
     else if (flag === '--help' || flag === '-h') return null;
     else throw new Error(`unknown flag ${flag}\n${USAGE}`);
   }
   if (args.matmul?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--matmul takes sizes like 1024,4096');
   if (args.epochs !== undefined && !(Number.isInteger(args.epochs) && args.epochs >= 1))
     throw new Error('--epochs takes a positive integer');
+  if (args.models?.some((k) => !Number.isInteger(k) || k < 1)) throw new Error('--models takes counts like 1,4,16,64');
+  if (args.rows !== undefined && !(Number.isInteger(args.rows) && args.rows >= 1))
+    throw new Error('--rows takes a positive integer');
+  if (!args.models && args.rows !== undefined) throw new Error('--rows: only with --models');
+  if (!args.models && !args.gpu) throw new Error('--no-gpu: only with --models (the other modes time the GPU)');
+  if (args.models && optimizerGiven) throw new Error('--optimizer: --models trains with Adam, as a sweep does');
+  if (args.models && !args.gpu && !args.cpu) throw new Error('--models with --no-cpu and --no-gpu: nothing to time');
+  if (args.models && (args.plot || args.matmul || args.sweep))
+    throw new Error('--models: no --plot, --matmul or --dawn-sweep (it times models, not kernels)');
   return args;
 }
 
@@ -274,6 +305,90 @@ export async function runBench(args: BenchOptions, command: string, say: Log = t
   return result;
 }
 
+/**
+ * The --models mode: for each backend (the CPU reference, WebGPU), workload and K, an epoch of K models trained
+ * together against one after another, in this process; PyTorch's figures beside them with --peer torch.
+ */
+export async function runModelsBench(
+  args: BenchOptions,
+  command: string,
+  say: Log = toStderr,
+): Promise<ModelsBenchResult> {
+  const ks = args.models ?? [];
+  const all = args.quick ? QUICK_MODELS_WORKLOADS : MODELS_WORKLOADS;
+  const named = args.workloads ? all.filter((w) => args.workloads!.includes(w.name)) : all;
+  if (args.workloads && named.length !== args.workloads.length)
+    throw new Error(`--workloads: with --models, choose from ${all.map((w) => w.name).join(',')}`);
+  const fullRows = (name: string) => MODELS_WORKLOADS.find((w) => w.name === name)?.rows;
+  const chosen = named.map((w) => (args.rows ? { ...w, rows: args.rows, scaled: args.rows !== fullRows(w.name) } : w));
+  const short = chosen.find((w) => w.rows < w.batch);
+  if (short)
+    throw new Error(`--rows ${args.rows}: workload ${short.name} needs ${short.batch} rows at least (a batch)`);
+  const repetitions = args.epochs ?? (args.quick ? 3 : 5);
+  const timing = args.quick ? { warmUpMs: 100, sampleMs: 20 } : { warmUpMs: 1000, sampleMs: 200 };
+  const options = dawnOptions(args.dawn, false);
+  const backends: { name: 'cpu' | 'webgpu'; open: () => Promise<Backend>; close: () => void }[] = [];
+  const opened: { gpu?: Gpu } = {};
+  if (args.cpu) backends.push({ name: 'cpu', open: async () => new CpuBackend(), close: () => {} });
+  if (args.gpu) {
+    backends.push({
+      name: 'webgpu',
+      open: async () => {
+        const gpu = await requestGpu({ dawnOptions: options });
+        opened.gpu = gpu;
+        return createWebGpuBackend(nodeShaderLoader, { gpu, prerecord: args.prerecord });
+      },
+      close: () => opened.gpu?.destroy(),
+    });
+  }
+  const workloads: ModelsWorkloadResult[] = [];
+  let adapter: ModelsBenchResult['gpu'] = null;
+  for (const b of backends) {
+    const backend = await b.open();
+    try {
+      if (b.name === 'webgpu' && opened.gpu) adapter = { ...opened.gpu.adapter, description: opened.gpu.description };
+      for (const w of chosen) {
+        const result: ModelsWorkloadResult = { ...w, backend: b.name, device: backend.device, measurements: [] };
+        for (const k of ks) {
+          say(`models: ${w.name} (${w.layers.join('-')}, batch ${w.batch}), K = ${k}, ${b.name} ...`);
+          result.measurements.push(await measureModels(backend, w, k, repetitions, 17, timing));
+        }
+        workloads.push(result);
+      }
+    } finally {
+      backend.dispose();
+      b.close();
+    }
+  }
+  let peer = null;
+  if (args.peer === 'torch') {
+    say('peer: PyTorch ...');
+    const rates = Object.fromEntries(ks.map((k) => [k, sweepRates(k)]));
+    peer = runTorchModelsPeer(chosen, ks, rates, repetitions);
+  }
+  return {
+    version: 1,
+    mode: 'models',
+    date: new Date().toISOString(),
+    command,
+    quick: args.quick,
+    node: process.versions.node,
+    gpu: adapter,
+    dawnOptions: args.gpu ? options : [],
+    optimizer: 'adam',
+    ks,
+    repetitions,
+    workloads,
+    peer,
+  };
+}
+
+/** The --models mode's table through `print`, its JSON to --json. */
+export function reportModelsBench(result: ModelsBenchResult, args: BenchOptions, print: Log = console.log): void {
+  print(formatModelsTable(result));
+  if (args.json) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
+}
+
 /** What the command line makes of a result: the table through `print`, JSON to --json, the chart to --plot. */
 export function reportBench(result: BenchResult, args: BenchOptions, print: Log = console.log): void {
   print(formatTable(result));
@@ -287,7 +402,9 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  reportBench(await runBench(args, process.argv.slice(1).join(' ')), args);
+  const command = process.argv.slice(1).join(' ');
+  if (args.models) reportModelsBench(await runModelsBench(args, command), args);
+  else reportBench(await runBench(args, command), args);
 }
 
 // Run as a program (node dist/bench/bench.js, tsx bench/bench.ts), not when a test imports it.

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseBenchArgs, reportBench, runBench } from '../bench/bench.js';
+import { parseBenchArgs, reportBench, reportModelsBench, runBench, runModelsBench } from '../bench/bench.js';
+import type { ModelsBenchResult } from '../bench/models-report.js';
 import type { BenchResult } from '../bench/report.js';
 import { QUICK_WORKLOADS } from '../bench/workloads.js';
 import './gpu-setup.js'; // the worker's shared device, and the pipelines the other GPU tests compiled on it
@@ -141,6 +142,76 @@ describe('npm run bench -- --quick', () => {
     expect([a.gpu.counts.submits, a.gpu.counts.readBacks, a.gpu.counts.writes]).toEqual([1, 1, 2]);
     expect(Number.isFinite(a.gpu.loss)).toBe(true);
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('--models: K models together against one after another, on the CPU and the GPU, the same losses', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    const json = path.join(dir, 'models.json');
+    // A's network at its --quick batch and Adam, whose pipelines the test above compiled; one step an epoch.
+    const argv = [
+      '--quick',
+      '--models',
+      '2',
+      '--workloads',
+      'A',
+      '--rows',
+      '64',
+      '--epochs',
+      '1',
+      '--peer',
+      'torch',
+      '--json',
+      json,
+    ];
+    const options = parseBenchArgs(argv)!;
+    expect(options).toMatchObject({ models: [2], workloads: ['A'], rows: 64, epochs: 1, cpu: true, gpu: true });
+    const printed: string[] = [];
+    reportModelsBench(await runModelsBench(options, `bench ${argv.join(' ')}`, () => {}), options, (t) =>
+      printed.push(t),
+    );
+    expect(printed.join('\n')).toMatch(/^workload \(one epoch each\) +backend +K +together s\/model-epoch/m);
+    const r = JSON.parse(fs.readFileSync(json, 'utf8')) as ModelsBenchResult;
+    expect([r.mode, r.optimizer, r.ks, r.repetitions]).toEqual(['models', 'adam', [2], 1]);
+    expect(r.gpu?.description).toMatch(/^WebGPU: /);
+    expect(r.workloads.map((w) => [w.name, w.backend, w.rows, w.scaled])).toEqual([
+      ['A', 'cpu', 64, true],
+      ['A', 'webgpu', 64, true],
+    ]);
+    for (const w of r.workloads) {
+      const [m] = w.measurements;
+      expect([m.k, m.steps]).toEqual([2, 1]);
+      for (const c of [m.together, m.oneAfterAnother]) {
+        expect(c.epochMs).toHaveLength(1);
+        expect(c.secondsPerModelEpoch > 0 && Number.isFinite(c.secondsPerModelEpoch), w.backend).toBe(true);
+      }
+      expect(m.speedup).toBeCloseTo(m.oneAfterAnother.secondsPerModelEpoch / m.together.secondsPerModelEpoch, 12);
+      // The same models on the same orders: the CPU's both ways are one code path, bitwise; a GPU's to fp32 rounding.
+      if (w.backend === 'cpu') expect(m.lossDifference).toBe(0);
+      else expect(m.lossDifference).toBeLessThan(1e-4);
+      if (w.backend === 'cpu') {
+        expect([m.together.dispatchesPerStep, m.oneAfterAnother.dispatchesPerStep]).toEqual([null, null]);
+        expect(m.togetherSession).toBe('SequentialModels');
+      } else {
+        // One after another: each model's 3·layers + 2 dispatches with Adam. Together: none counted where
+        // createModels is that same fallback, fewer where it trains the models in one session.
+        expect(m.oneAfterAnother.dispatchesPerStep).toBe(2 * (3 * 2 + 2));
+        if (m.togetherSession === 'SequentialModels') expect(m.together.dispatchesPerStep).toBeNull();
+        else expect(m.together.dispatchesPerStep).toBeLessThan(m.oneAfterAnother.dispatchesPerStep!);
+      }
+    }
+    expect(r.peer?.name).toBe('torch');
+    if (r.peer && !r.peer.available) expect(printed.join('\n')).toMatch(/^peer torch: not run: .+$/m);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('--models flags: bad values fail in one line naming the fix', () => {
+    expect(() => parseBenchArgs(['--models', '0,4'])).toThrow('--models takes counts like 1,4,16,64');
+    expect(() => parseBenchArgs(['--no-gpu'])).toThrow('--no-gpu: only with --models');
+    expect(() => parseBenchArgs(['--rows', '64'])).toThrow('--rows: only with --models');
+    expect(() => parseBenchArgs(['--models', '4', '--optimizer', 'sgd'])).toThrow('--models trains with Adam');
+    expect(() => parseBenchArgs(['--models', '4', '--no-gpu', '--no-cpu'])).toThrow('nothing to time');
+    expect(() => parseBenchArgs(['--models', '4', '--matmul', '64'])).toThrow('--models: no --plot, --matmul');
+    expect(parseBenchArgs(['--models', '1,4', '--no-gpu'])).toMatchObject({ models: [1, 4], gpu: false, cpu: true });
   });
 
   it('the command line runs main: --help is not an error, a bad flag fails in one line with exit code 1', () => {
