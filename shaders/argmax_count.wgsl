@@ -19,7 +19,7 @@
 // Models: workgroup z is the model (K = num_workgroups.z): its logits and labels d.stride and d.labels_stride elements
 // after the previous model's (labels_stride 0 where the models share the batch's labels), its result at
 // out[entry.slot · K + model].
-// Dispatch: exactly one workgroup of 256 threads per model; per-thread sums are reduced in a fixed tree in workgroup
+// Dispatch: exactly one workgroup of WORKGROUP threads per model (src/gpu/kernels/define.ts); per-thread sums are reduced in a fixed tree in workgroup
 // memory, so both results are deterministic.
 
 struct Dims { rows: u32, classes: u32, loss: u32, smoothing: f32, stride: u32, labels_stride: u32 }
@@ -42,10 +42,11 @@ override SOFTMAX_CROSS_ENTROPY: u32;
 override MSE: u32;
 override MSE_TARGETS: u32;
 
-var<workgroup> loss_part: array<f32, 256>;
-var<workgroup> correct_part: array<u32, 256>;
+var<workgroup> loss_part: array<f32, WORKGROUP>;
+var<workgroup> correct_part: array<u32, WORKGROUP>;
 
-@compute @workgroup_size(256)
+override WORKGROUP: u32; // threads per workgroup, a power of two
+@compute @workgroup_size(WORKGROUP)
 fn main(
   @builtin(local_invocation_index) t: u32,
   @builtin(workgroup_id) wg: vec3u,
@@ -56,7 +57,7 @@ fn main(
   let label_base = wg.z * d.labels_stride;
   var loss = 0.0;
   var correct = 0u;
-  for (var r = t; r < rows; r += 256u) {
+  for (var r = t; r < rows; r += WORKGROUP) {
     let row = base + r * d.classes;
     if (d.loss == MSE_TARGETS) {
       var squares = 0.0;
@@ -95,7 +96,7 @@ fn main(
   loss_part[t] = loss;
   correct_part[t] = correct;
   workgroupBarrier();
-  for (var width = 128u; width > 0u; width /= 2u) {
+  for (var width = WORKGROUP / 2u; width > 0u; width /= 2u) {
     if (t < width) {
       loss_part[t] += loss_part[t + width];
       correct_part[t] += correct_part[t + width];

@@ -15,7 +15,7 @@
 // Models: workgroup z is the model (K = num_workgroups.z): its outputs, gradient and labels d.stride and
 // d.labels_stride elements after the previous model's, its loss at losses[entry.slot · K + model]; an inactive model's
 // workgroup returns at once.
-// Dispatch: exactly one workgroup of 256 threads per model. Thread t handles rows t, t + 256, ...; the
+// Dispatch: exactly one workgroup of WORKGROUP threads per model (src/gpu/kernels/define.ts). Thread t handles rows t, t + WORKGROUP, ...; the
 // per-thread sums are then added in a fixed tree in workgroup memory, so the loss is deterministic (no atomics, no
 // ordering races).
 
@@ -34,9 +34,10 @@ struct Model {
 @group(0) @binding(5) var<uniform> d: Dims;
 @group(0) @binding(6) var<uniform> entry: Step;
 
-var<workgroup> partial: array<f32, 256>;
+var<workgroup> partial: array<f32, WORKGROUP>;
 
-@compute @workgroup_size(256)
+override WORKGROUP: u32; // threads per workgroup, a power of two
+@compute @workgroup_size(WORKGROUP)
 fn main(
   @builtin(local_invocation_index) t: u32,
   @builtin(workgroup_id) wg: vec3u,
@@ -46,7 +47,7 @@ fn main(
   let base = wg.z * d.stride;
   let n = f32(d.rows * d.classes);
   var sum = 0.0;
-  for (var r = t; r < d.rows; r += 256u) {
+  for (var r = t; r < d.rows; r += WORKGROUP) {
     let row = base + r * d.classes;
     let label = labels[wg.z * d.labels_stride + r];
     for (var c = 0u; c < d.classes; c++) {
@@ -57,7 +58,7 @@ fn main(
   }
   partial[t] = sum;
   workgroupBarrier();
-  for (var width = 128u; width > 0u; width /= 2u) {
+  for (var width = WORKGROUP / 2u; width > 0u; width /= 2u) {
     if (t < width) { partial[t] += partial[t + width]; }
     workgroupBarrier();
   }

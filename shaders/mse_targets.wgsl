@@ -15,7 +15,7 @@
 // Models: workgroup z is the model (K = num_workgroups.z): its outputs, gradient and labels d.stride and
 // d.labels_stride elements after the previous model's, its loss at losses[entry.slot · K + model]; an inactive model's
 // workgroup returns at once.
-// Dispatch: exactly one workgroup of 256 threads per model. Thread t handles elements t, t + 256, ...; the
+// Dispatch: exactly one workgroup of WORKGROUP threads per model (src/gpu/kernels/define.ts). Thread t handles elements t, t + WORKGROUP, ...; the
 // per-thread sums are then added in a fixed tree in workgroup memory, so the loss is deterministic (no atomics, no
 // ordering races).
 
@@ -34,9 +34,10 @@ struct Model {
 @group(0) @binding(5) var<uniform> d: Dims;
 @group(0) @binding(6) var<uniform> entry: Step;
 
-var<workgroup> partial: array<f32, 256>;
+var<workgroup> partial: array<f32, WORKGROUP>;
 
-@compute @workgroup_size(256)
+override WORKGROUP: u32; // threads per workgroup, a power of two
+@compute @workgroup_size(WORKGROUP)
 fn main(
   @builtin(local_invocation_index) t: u32,
   @builtin(workgroup_id) wg: vec3u,
@@ -48,14 +49,14 @@ fn main(
   let count = d.rows * d.outputs;
   let n = f32(count);
   var sum = 0.0;
-  for (var i = t; i < count; i += 256u) {
+  for (var i = t; i < count; i += WORKGROUP) {
     let diff = out[base + i] - targets[target_base + i];
     sum += diff * diff;
     d_out[base + i] = 2.0 * diff / n;
   }
   partial[t] = sum;
   workgroupBarrier();
-  for (var width = 128u; width > 0u; width /= 2u) {
+  for (var width = WORKGROUP / 2u; width > 0u; width /= 2u) {
     if (t < width) { partial[t] += partial[t + width]; }
     workgroupBarrier();
   }

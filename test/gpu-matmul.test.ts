@@ -29,8 +29,8 @@ import { expectClose, randomArray } from './helpers.js';
  * variants picked by shape on awkward sizes, as this device's backend picks them. Outputs start as NaN, so an element nobody writes fails.
  * Compiling a variant takes SwiftShader 2 to 4 seconds, which is most of this file's time; the shapes stay small. On
  * a software adapter the forced variants are those training can pick there (every form and mode of SOFTWARE_CHOICE's
- * tiles) and one per mode of the split-K tiles it never picks, each in another form; on a GPU, or with
- * WEBGPU_MLP_ALL_MATMULS=1, all 36.
+ * tiles), one per mode of the split-K tiles it never picks and one per mode of the micro tile it takes for outputs of
+ * one tile, each in another form; on a GPU, or with WEBGPU_MLP_ALL_MATMULS=1, all 45.
  */
 
 const gpu: Gpu = await openTestGpu();
@@ -55,9 +55,20 @@ const UNPICKED_PER_MODE = [
 /** How this device's backend picks variants (SOFTWARE_CHOICE on a software adapter). */
 const picking = defaultMatmulChoice(gpu);
 
+/** The tile a software adapter takes for outputs of one tile, once per mode: edge nt, scalar tn, fast nn. */
+const ONE_TILE_PER_MODE = [
+  ['nt', 'micro', 'edge'],
+  ['tn', 'micro', 'scalar'],
+  ['nn', 'micro', 'fast'],
+] as const;
+
 const testedVariants = everyMatmul(gpu)
   ? ALL_VARIANTS
-  : [...ALL_VARIANTS.filter(([, tile]) => SOFTWARE_CHOICE.tiles!.includes(tile)), ...UNPICKED_PER_MODE];
+  : [
+      ...ALL_VARIANTS.filter(([, tile]) => SOFTWARE_CHOICE.tiles!.includes(tile)),
+      ...UNPICKED_PER_MODE,
+      ...ONE_TILE_PER_MODE,
+    ];
 
 interface Case {
   m: number;
@@ -172,10 +183,10 @@ async function check(
 }
 
 describe('matmul variants, forced, against the CPU', () => {
-  it('include the split-K tile in every mode: 21 variants on a software adapter, all 36 on a GPU', () => {
+  it('include the split-K tile in every mode: 24 variants on a software adapter, all 45 on a GPU', () => {
     const modes = new Set(testedVariants.filter(([, tile]) => MATMUL_TILES[tile].sk > 1).map(([, , mode]) => mode));
     expect([...modes].sort()).toEqual([...MATMUL_MODES].sort());
-    expect(testedVariants.length).toBe(everyMatmul(gpu) ? 36 : 21);
+    expect(testedVariants.length).toBe(everyMatmul(gpu) ? 45 : 24);
   });
 
   it.each(testedVariants)('%s %s %s', async (form, tile, mode) => {
@@ -243,6 +254,14 @@ describe('variant choice (pickMatmul) and specialisation', () => {
     expect(pickMatmul('tn', shape(1024, 784, 1024))).toEqual({ form: 'tn', tile: 'medium', mode: 'edge' });
     expect(pickMatmul('tn', shape(1024, 784, 1024, 0, 2))).toEqual({ form: 'tn', tile: 'medium', mode: 'scalar' });
     expect(pickMatmul('nt', shape(33, 10, 17))).toEqual({ form: 'nt', tile: 'tiny', mode: 'scalar' });
+  });
+
+  it('on a software adapter, takes the micro tile only for an output that one workgroup would cover', () => {
+    expect(pickMatmul('nt', shape(16, 16, 12), SOFTWARE_CHOICE)).toEqual({ form: 'nt', tile: 'micro', mode: 'fast' });
+    expect(pickMatmul('nt', shape(64, 10, 128), SOFTWARE_CHOICE).tile).toBe('micro');
+    // Two medium tiles: the micro tile's 32 workgroups of 16 threads were slower on SwiftShader.
+    expect(pickMatmul('nt', shape(64, 128, 784), SOFTWARE_CHOICE).tile).toBe('medium');
+    expect(pickMatmul('tn', shape(128, 784, 64), SOFTWARE_CHOICE).tile).toBe('large');
   });
 
   it('refuses a forced mode that would be wrong for the shape', () => {

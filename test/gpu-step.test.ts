@@ -223,7 +223,7 @@ describe('GPU training session against the CPU reference', () => {
   it('every matmul tile, forced through the whole training step, matches the CPU', async () => {
     // Each tile in the real graph (fused epilogues, offsets into the flat parameter vector, the split-K tiles on a
     // batch of 7): two steps and an evaluation against the CPU reference. A software adapter: its tiles only.
-    const tiles = everyMatmul(fixture.gpu) ? MATMUL_TILE_NAMES : SOFTWARE_CHOICE.tiles!;
+    const tiles = everyMatmul(fixture.gpu) ? MATMUL_TILE_NAMES : [...SOFTWARE_CHOICE.tiles!, SOFTWARE_CHOICE.oneTile!];
     expect(tiles.length).toBeGreaterThanOrEqual(2);
     for (const tile of tiles) {
       const cpu = new CpuReference();

@@ -8,8 +8,9 @@
 export type MatmulForm = 'nt' | 'tn' | 'nn';
 
 /** Work per workgroup. `large` and `medium` fill a big GPU on big outputs; `small` and `tiny` split k inside the
- * workgroup, so outputs of a few tiles (a layer at batch 64) still keep many threads busy on a long k. */
-export type MatmulTile = 'large' | 'medium' | 'small' | 'tiny';
+ * workgroup, so outputs of a few tiles (a layer at batch 64) still keep many threads busy on a long k; `micro` is 16
+ * threads, for a software adapter's outputs of one tile (a small table's layers). */
+export type MatmulTile = 'large' | 'medium' | 'small' | 'tiny' | 'micro';
 
 /** How a variant loads: `fast` (vec4, no bounds checks), `edge` (vec4, checked), `scalar` (per element, checked). */
 export type MatmulMode = 'fast' | 'edge' | 'scalar';
@@ -26,15 +27,21 @@ export interface MatmulVariant {
  */
 export type TileShape = Record<'tm' | 'tn' | 'tk' | 'rm' | 'rn' | 'sk', number>;
 
-/** Every tile keeps 256 threads (the portable maximum) and under 16 KiB of workgroup memory (the default limit). */
+/**
+ * Every tile but `micro` keeps 256 threads (the portable maximum); all stay under 16 KiB of workgroup memory (the
+ * default limit).
+ */
 export const MATMUL_TILES: Record<MatmulTile, TileShape> = {
   large: { tm: 128, tn: 128, tk: 8, rm: 8, rn: 8, sk: 1 },
   medium: { tm: 64, tn: 64, tk: 16, rm: 4, rn: 4, sk: 1 },
   small: { tm: 32, tn: 32, tk: 32, rm: 4, rn: 4, sk: 4 },
   tiny: { tm: 16, tn: 16, tk: 64, rm: 4, rn: 4, sk: 16 },
+  micro: { tm: 16, tn: 16, tk: 4, rm: 4, rn: 4, sk: 1 },
 };
 
 export const MATMUL_TILE_NAMES = Object.keys(MATMUL_TILES) as MatmulTile[];
+/** The tiles picked by default, largest first: `micro` only where a choice names it (a software adapter's). */
+const DEFAULT_TILES = MATMUL_TILE_NAMES.filter((tile) => tile !== 'micro');
 export const MATMUL_MODES: MatmulMode[] = ['fast', 'edge', 'scalar'];
 
 /** The smallest tile edge: a matmul asks for at most ceil(size / this) workgroups along one dimension. */
@@ -49,9 +56,11 @@ export const MIN_WORKGROUPS = 128;
 /**
  * The choice for a software adapter (SwiftShader): a few CPU cores run the workgroups, and every workgroup barrier
  * costs a switch of all its invocations, so the split-K tiles only add work there (measured on SwiftShader, 2 cores:
- * a 1024x64x784 matmul took 0.2 s with the medium tile and 1 s with the tiny one).
+ * a 1024x64x784 matmul took 0.2 s with the medium tile and 1 s with the tiny one). An output that one medium tile
+ * covers takes the 16-thread micro tile: a 256-thread workgroup's idle invocations cost as much as busy ones there
+ * (a 13-16-3 network's epoch at batch 16 took a tenth of the time).
  */
-export const SOFTWARE_CHOICE: MatmulChoice = { tiles: ['large', 'medium'], minWorkgroups: 4 };
+export const SOFTWARE_CHOICE: MatmulChoice = { tiles: ['large', 'medium'], minWorkgroups: 4, oneTile: 'micro' };
 
 /** Operand layouts per form, as matmul.wgsl's A_KM and B_KN. */
 const LAYOUT: Record<MatmulForm, { aKM: boolean; bKN: boolean }> = {
@@ -89,8 +98,10 @@ export interface MatmulChoice {
   mode?: MatmulMode;
   /** Workgroups a tile must give to be chosen (default MIN_WORKGROUPS). */
   minWorkgroups?: number;
-  /** The tiles to choose from, largest first (default all); the last is taken when none gives enough workgroups. */
+  /** The tiles to choose from, largest first (default all but micro); the last is taken when none gives enough. */
   tiles?: MatmulTile[];
+  /** The tile for an output that one workgroup of the chosen tile would cover. */
+  oneTile?: MatmulTile;
 }
 
 /**
@@ -100,9 +111,10 @@ export interface MatmulChoice {
  */
 export function pickMatmul(form: MatmulForm, shape: MatmulShape, choice: MatmulChoice = {}): MatmulVariant {
   const enough = choice.minWorkgroups ?? MIN_WORKGROUPS;
-  const tiles = choice.tiles ?? MATMUL_TILE_NAMES;
-  const tile =
-    choice.tile ?? tiles.find((t) => workgroupsFor(t, shape.m, shape.n) >= enough) ?? tiles[tiles.length - 1];
+  const tiles = choice.tiles ?? DEFAULT_TILES;
+  const picked = tiles.find((t) => workgroupsFor(t, shape.m, shape.n) >= enough) ?? tiles[tiles.length - 1];
+  const single = choice.oneTile && workgroupsFor(picked, shape.m, shape.n) === 1;
+  const tile = choice.tile ?? (single ? choice.oneTile! : picked);
   const best = modeFor(form, tile, shape);
   const mode = choice.mode ?? best;
   // Any mode after the best one is slower, never wrong.

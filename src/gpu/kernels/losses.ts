@@ -4,7 +4,7 @@
  * argmax_count (an evaluation batch's correct count and loss sum; CPU argmaxCount and modelLoss).
  */
 import { LOSSES, type Loss, type Task } from '../../model/spec.js';
-import { defineKernel, f32Bits, kindConstants, words } from './define.js';
+import { defineKernel, f32Bits, kindConstants, WORKGROUP, words } from './define.js';
 
 /** One workgroup per model. */
 const perModel = (models: number): [number, number, number] => [1, 1, models];
@@ -27,6 +27,7 @@ const lossKernel = <Name extends string>(name: Name, smoothed: boolean) =>
     inputs: 2,
     models: true,
     step: true,
+    constants: { WORKGROUP },
     launch: (rows: number, classes: number, smoothing?: number, s: LossStrides = ONE) => ({
       dims: words(rows, classes, ...(smoothed ? [f32Bits(smoothing ?? 0)] : []), s.outputs, s.labels),
       groups: perModel(s.models),
@@ -54,7 +55,7 @@ export const argmaxCount = defineKernel({
   inputs: 2,
   models: true,
   step: true,
-  constants: kindConstants(LOSS_KINDS),
+  constants: { WORKGROUP, ...kindConstants(LOSS_KINDS) },
   launch: (rows: number, classes: number, loss: Loss, task: Task, smoothing?: number, s: LossStrides = ONE) => ({
     dims: words(
       rows,
