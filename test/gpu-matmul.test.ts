@@ -276,7 +276,20 @@ describe('variant choice (pickMatmul) and specialisation', () => {
       }
     }
     const good = variantConstants({ form: 'tn', tile: 'small', mode: 'edge' });
-    expect(good).toEqual({ TM: 32, TN: 32, TK: 32, RM: 4, RN: 4, SK: 4, A_KM: 1, B_KN: 1, VEC4: 1, CHECKED: 1 });
+    expect(good).toEqual({
+      TM: 32,
+      TN: 32,
+      TK: 32,
+      RM: 4,
+      RN: 4,
+      SK: 4,
+      A_KM: 1,
+      B_KN: 1,
+      VEC4: 1,
+      CHECKED: 1,
+      DIRECT: 0,
+    });
+    expect(variantConstants({ form: 'nt', tile: 'micro', mode: 'edge' }).DIRECT).toBe(1);
     const refused = (change: Partial<typeof good>) => () => checkVariant({ ...good, ...change }, 'bad');
     expect(refused({ RM: 2 })).toThrow(
       /^matmul variant bad breaks what matmul\.wgsl assumes: RM and RN must be 4 or 8$/,
@@ -285,5 +298,6 @@ describe('variant choice (pickMatmul) and specialisation', () => {
     expect(refused({ TM: 64, TN: 8 })).toThrow(/TM must not exceed the threads of a slice/);
     expect(refused({ TK: 256, SK: 1 })).toThrow(/more load units than threads/);
     expect(refused({ VEC4: 0, CHECKED: 0 })).toThrow(/scalar loads must be CHECKED/);
+    expect(refused({ DIRECT: 1 })).toThrow(/DIRECT needs SK = 1, RM = RN = 4, TK = 4/);
   });
 });

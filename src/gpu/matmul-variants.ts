@@ -9,7 +9,8 @@ export type MatmulForm = 'nt' | 'tn' | 'nn';
 
 /** Work per workgroup. `large` and `medium` fill a big GPU on big outputs; `small` and `tiny` split k inside the
  * workgroup, so outputs of a few tiles (a layer at batch 64) still keep many threads busy on a long k; `micro` is 16
- * threads, for a software adapter's outputs of one tile (a small table's layers). */
+ * threads that load their own operands straight from storage (DIRECT in matmul.wgsl), for a software adapter's
+ * outputs of one tile (a small table's layers). */
 export type MatmulTile = 'large' | 'medium' | 'small' | 'tiny' | 'micro';
 
 /** How a variant loads: `fast` (vec4, no bounds checks), `edge` (vec4, checked), `scalar` (per element, checked). */
@@ -129,7 +130,7 @@ export const variantKey = ({ form, tile, mode }: MatmulVariant): string => `matm
 
 /** matmul.wgsl's pipeline-overridable constants of a variant: the tile's sizes and the flags, booleans as 0 or 1. */
 export type VariantConstants = Record<
-  'TM' | 'TN' | 'TK' | 'RM' | 'RN' | 'SK' | 'A_KM' | 'B_KN' | 'VEC4' | 'CHECKED',
+  'TM' | 'TN' | 'TK' | 'RM' | 'RN' | 'SK' | 'A_KM' | 'B_KN' | 'VEC4' | 'CHECKED' | 'DIRECT',
   number
 >;
 
@@ -148,6 +149,8 @@ export function variantConstants({ form, tile, mode }: MatmulVariant): VariantCo
     B_KN: +bKN,
     VEC4: +(mode !== 'scalar'),
     CHECKED: +(mode !== 'fast'),
+    // The micro tile is a software adapter's: its threads load their own operands, no workgroup memory.
+    DIRECT: +(tile === 'micro'),
   };
   checkVariant(constants, variantKey({ form, tile, mode }));
   return constants;
@@ -156,7 +159,8 @@ export function variantConstants({ form, tile, mode }: MatmulVariant): VariantCo
 /**
  * What matmul.wgsl assumes of its constants, checked before its pipeline is made (WGSL's const_assert cannot read
  * overrides): 4 or 8 results per thread each way, whole vec4 steps through a tile, at most one load unit per thread,
- * the bias-gradient threads (one per row of the tile) all in slice 0, and bounds checks wherever loads are scalar.
+ * the bias-gradient threads (one per row of the tile) all in slice 0, bounds checks wherever loads are scalar, and
+ * one 4 x 4 block per thread, 4 k at a time, in one slice where threads load their own operands.
  */
 export function checkVariant(c: VariantConstants, name: string): void {
   const slice = (c.TM / c.RM) * (c.TN / c.RN);
@@ -172,6 +176,7 @@ export function checkVariant(c: VariantConstants, name: string): void {
     ],
     [c.TM <= slice, 'TM must not exceed the threads of a slice (the bias gradient runs in slice 0)'],
     [c.VEC4 !== 0 || c.CHECKED !== 0, 'scalar loads must be CHECKED'],
+    [!c.DIRECT || (c.SK === 1 && c.RM === 4 && c.RN === 4 && c.TK === 4), 'DIRECT needs SK = 1, RM = RN = 4, TK = 4'],
   ];
   const broken = rules.filter(([holds]) => !holds).map(([, rule]) => rule);
   if (broken.length > 0) {
