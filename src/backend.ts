@@ -147,7 +147,7 @@ export interface ModelsSession {
 }
 
 export interface Backend {
-  readonly kind: 'cpu' | 'webgpu';
+  readonly kind: 'cpu' | 'wasm' | 'webgpu';
   /** What the work runs on, for people: "CPU (Node 20, x64)", or the GPU adapter's vendor and name. */
   readonly device: string;
   /** Checks the options (checkSession) and the device's limits before it takes or initialises any parameters. */

@@ -59,15 +59,15 @@ export function describeAdapter(info: GPUAdapterInfo | undefined): string {
 /**
  * Steps per chunk: the trainer's read-back interval, and how often the page gets its thread back. The CPU trains on
  * the page's own thread, so its chunks aim at under 0.1 s: plain JavaScript manages a few GFLOP/s (784-128-10 at
- * batch 64 runs about 150 steps a second in Chromium on one core). A GPU chunk is one submission whose read back
+ * batch 64 runs about 150 steps a second in Chromium on one core), WebAssembly SIMD several times that. A GPU chunk is one submission whose read back
  * leaves the thread free, so it aims at fewer, larger chunks, about 1 GFLOP. Either way an epoch is cut into at least
  * 25 chunks, the points of the loss chart.
  */
-export function stepsPerChunk(backend: 'cpu' | 'webgpu', layers: number[], batch: number, trainCount: number): number {
+export function stepsPerChunk(backend: 'cpu' | 'wasm' | 'webgpu', layers: number[], batch: number, trainCount: number): number {
   let weights = 0;
   for (let i = 1; i < layers.length; i++) weights += (layers[i - 1] + 1) * layers[i];
   const flopsPerStep = 6 * weights * batch; // forward 2, backward 4 per weight and sample
-  const budget = backend === 'cpu' ? 4e8 : 1e9;
+  const budget = { cpu: 4e8, wasm: 1.5e9, webgpu: 1e9 }[backend];
   // At least 25 points per epoch on the loss chart, however small the training set.
   const forChart = Math.floor(trainCount / batch / 25);
   return Math.max(1, Math.min(50, forChart, Math.round(budget / flopsPerStep)));

@@ -135,7 +135,7 @@ export class Page {
     $(box).textContent = message ?? '';
   }
 
-  showAdapter(kind: 'webgpu' | 'cpu' | 'none' | 'checking', text: string): void {
+  showAdapter(kind: 'webgpu' | 'cpu' | 'wasm' | 'none' | 'checking', text: string): void {
     const badge = $('adapter');
     badge.dataset.kind = kind;
     badge.textContent = text;

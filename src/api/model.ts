@@ -200,8 +200,8 @@ export class MLP<T extends Task = Task> {
     });
   }
 
-  /** The backend the model computes on: `'cpu'` or `'webgpu'`. */
-  get backend(): 'cpu' | 'webgpu' {
+  /** The backend the model computes on: `'cpu'`, `'wasm'` or `'webgpu'`. */
+  get backend(): 'cpu' | 'wasm' | 'webgpu' {
     return this.engine.kind;
   }
 

@@ -11,12 +11,13 @@ import {
   type TrainingSession,
 } from '../backend.js';
 import { type CheckedSession, checkSession, startingState } from '../check.js';
+import type { OptimizerConfig } from '../model/optimizer.js';
 import { learningRateAt } from '../model/schedule.js';
-import { labelWidth, outputSize } from '../model/spec.js';
+import { labelWidth, type ModelSpec, outputSize } from '../model/spec.js';
 import { SequentialModels } from '../sequential-models.js';
 import { gather, gatherFloats } from './gather.js';
 import { argmaxCount, modelLoss } from './losses.js';
-import { CpuNetwork } from './network.js';
+import { CpuNetwork, type DropoutStep } from './network.js';
 import { TimeSlicer } from './time-slices.js';
 import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './updates.js';
 
@@ -57,9 +58,69 @@ function cpuDescription(): string {
   return node ? `CPU reference (1 thread, Node ${node}, ${process.arch})` : 'CPU reference (1 thread, in the browser)';
 }
 
+/** A training step's forward and backward passes, as CpuNetwork computes them (src/cpu/network.ts). */
+export interface StepNetwork {
+  readonly maxRows: number;
+  /** The input batch [maxRows, features] that forward() reads. */
+  readonly input: Float32Array;
+  /** The flat gradient vector, laid out like the parameters, that backward() writes. */
+  readonly grads: Float32Array;
+  forward(params: Float32Array, rows: number, drop: DropoutStep | null): Float32Array;
+  forwardSlice(params: Float32Array, first: number, rows: number): Float32Array;
+  backward(params: Float32Array, labels: Uint32Array | Float32Array, rows: number): number;
+}
+
+/**
+ * What a CPU session computes with: the reference's arrays and loops, or the same contract on other kernels (the
+ * wasm backend's, in their own memory).
+ */
+export interface CpuKernels {
+  /** A zeroed float32 array where the kernels read and write. */
+  floats(length: number): Float32Array;
+  network(spec: ModelSpec, maxRows: number): StepNetwork;
+  /** One optimiser step with rate lr at 1-based step t over every parameter; `state` as optimizerSlots orders it. */
+  update(params: Float32Array, grads: Float32Array, state: Float32Array[], o: OptimizerConfig, lr: number, t: number): void;
+  dispose(): void;
+}
+
+/** The reference's kernels: plain arrays, CpuNetwork, the updates of src/cpu/updates.ts. */
+export const REFERENCE_KERNELS: CpuKernels = {
+  floats: (length) => new Float32Array(length),
+  network: (spec, maxRows) => new CpuNetwork(spec, maxRows),
+  update: referenceUpdate,
+  dispose: () => {},
+};
+
+function referenceUpdate(
+  params: Float32Array,
+  grads: Float32Array,
+  state: Float32Array[],
+  o: OptimizerConfig,
+  lr: number,
+  t: number,
+): void {
+  const n = params.length;
+  switch (o.name) {
+    case 'sgd':
+      return sgdUpdate(params, grads, lr, n, o.weightDecay);
+    case 'momentum':
+    case 'nesterov':
+      return momentumUpdate(params, state[0], grads, { ...o, lr, nesterov: o.name === 'nesterov', step: t }, n);
+    case 'adam':
+    case 'adamw':
+      return adamUpdate(params, state[0], state[1], grads, { ...o, lr, decoupled: o.name === 'adamw', step: t }, n);
+    case 'rmsprop': {
+      // The slots as optimizerSlots orders them: square_avg, then momentum_buffer and grad_avg where they exist.
+      const momentumBuffer = o.momentum > 0 ? state[1] : null;
+      const gradAvg = o.centered ? state[o.momentum > 0 ? 2 : 1] : null;
+      return rmspropUpdate(params, state[0], momentumBuffer, gradAvg, grads, { ...o, lr }, n);
+    }
+  }
+}
+
 export class CpuSession implements TrainingSession {
   private readonly params: Float32Array;
-  private readonly network: CpuNetwork;
+  private readonly network: StepNetwork;
   /** The gathered batch's class indices [rows], or a regression's targets [rows, outputs]. */
   private readonly labels: Uint32Array | Float32Array;
   /** The settings' optimiser and schedule (with their defaults), and the optimiser's slots. */
@@ -70,16 +131,24 @@ export class CpuSession implements TrainingSession {
   private firstStep = 0;
   private readonly slicer = new TimeSlicer();
 
-  constructor(private readonly options: SessionOptions) {
+  constructor(
+    private readonly options: SessionOptions,
+    private readonly kernels: CpuKernels = REFERENCE_KERNELS,
+  ) {
     const checked = checkSession(options);
     const start = startingState(options, checked);
     this.checked = checked;
-    this.params = start.params.slice();
-    this.network = new CpuNetwork(options.spec, Math.max(options.batch, EVAL_ROWS));
+    this.params = kernels.floats(start.params.length);
+    this.params.set(start.params);
+    this.network = kernels.network(options.spec, Math.max(options.batch, EVAL_ROWS));
     const { spec } = options;
     const labels = this.network.maxRows * labelWidth(spec);
     this.labels = spec.task === 'regression' ? new Float32Array(labels) : new Uint32Array(labels);
-    this.state = checked.slots.map((_, i) => start.optimizerState[i]?.slice() ?? new Float32Array(this.params.length));
+    this.state = checked.slots.map((_, i) => {
+      const slot = kernels.floats(this.params.length);
+      if (start.optimizerState[i]) slot.set(start.optimizerState[i]);
+      return slot;
+    });
   }
 
   setEpochOrder(order: Uint32Array, firstStep = 0): void {
@@ -103,33 +172,10 @@ export class CpuSession implements TrainingSession {
       this.gather(train, this.order, s * batch, batch);
       this.network.forward(this.params, batch, dropout ? { ...dropout, step } : null);
       lossSum += this.network.backward(this.params, this.labels, batch);
-      this.update(learningRateAt(learningRate, this.checked.schedule, step), step + 1);
+      const lr = learningRateAt(learningRate, this.checked.schedule, step);
+      this.kernels.update(this.params, this.network.grads, this.state, this.checked.optimizer, lr, step + 1);
     }
     return lossSum / count;
-  }
-
-  /** One optimiser step with rate lr at 1-based step t, over every parameter. */
-  private update(lr: number, t: number): void {
-    const { params, state } = this;
-    const { grads } = this.network;
-    const o = this.checked.optimizer;
-    const n = params.length;
-    switch (o.name) {
-      case 'sgd':
-        return sgdUpdate(params, grads, lr, n, o.weightDecay);
-      case 'momentum':
-      case 'nesterov':
-        return momentumUpdate(params, state[0], grads, { ...o, lr, nesterov: o.name === 'nesterov', step: t }, n);
-      case 'adam':
-      case 'adamw':
-        return adamUpdate(params, state[0], state[1], grads, { ...o, lr, decoupled: o.name === 'adamw', step: t }, n);
-      case 'rmsprop': {
-        // The slots as optimizerSlots orders them: square_avg, then momentum_buffer and grad_avg where they exist.
-        const momentumBuffer = o.momentum > 0 ? state[1] : null;
-        const gradAvg = o.centered ? state[o.momentum > 0 ? 2 : 1] : null;
-        return rmspropUpdate(params, state[0], momentumBuffer, gradAvg, grads, { ...o, lr }, n);
-      }
-    }
   }
 
   async evaluate(which: EvalSet = 'test'): Promise<Metrics> {
@@ -179,7 +225,9 @@ export class CpuSession implements TrainingSession {
     return this.state.map((slot) => slot.slice());
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.kernels.dispose();
+  }
 
   /** Byte images are normalised by the spec, float32 inputs taken as they are. */
   private gather(set: Dataset, order: Uint32Array, start: number, rows: number): void {

@@ -1,0 +1,110 @@
+import type { Backend, ModelsOptions, ModelsSession, SessionOptions } from '../backend.js';
+import { checkSession } from '../check.js';
+import { type CpuKernels, CpuSession, EVAL_ROWS } from '../cpu/backend.js';
+import { adamBiasCorrection, type OptimizerConfig } from '../model/optimizer.js';
+import { SequentialModels } from '../sequential-models.js';
+import { bytesFor, KERNEL_NAMES, ptr, WasmKernels } from './kernels.js';
+import { WasmNetwork } from './network.js';
+import { hardwareThreads, ThreadPool, threadsAvailable } from './threads.js';
+
+export interface WasmOptions {
+  /**
+   * Threads that compute (the caller's included): default every hardware thread where the platform shares memory
+   * with workers (Node; a cross-origin-isolated page), else 1.
+   */
+  threads?: number;
+}
+
+/**
+ * The fast CPU backend: CpuSession's steps on WebAssembly SIMD kernels (src/wasm/kernels.c), split across worker
+ * threads. Each session computes in a memory of its own; the backend's threads serve every session. Its results
+ * match the reference's to float32 rounding (the matmuls sum in float32 where the reference sums in float64); the
+ * optimiser updates are bitwise the reference's.
+ */
+export class WasmBackend implements Backend {
+  readonly kind = 'wasm';
+
+  private constructor(
+    private readonly pool: ThreadPool | null,
+    readonly device: string,
+  ) {}
+
+  static async create(options: WasmOptions = {}): Promise<WasmBackend> {
+    const threads = Math.max(1, Math.floor(options.threads ?? (threadsAvailable() ? hardwareThreads() : 1)));
+    if (threads > 1 && !threadsAvailable()) {
+      throw new Error('threads > 1 need shared memory: Node, or a cross-origin-isolated page');
+    }
+    const pool = threads > 1 ? await ThreadPool.start(threads, KERNEL_NAMES) : null;
+    const where = globalThis.process?.versions?.node ? `Node ${process.versions.node}, ${process.arch}` : 'browser';
+    return new WasmBackend(pool, `WebAssembly SIMD (${threads} thread${threads > 1 ? 's' : ''}, ${where})`);
+  }
+
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  async createSession(options: SessionOptions): Promise<CpuSession> {
+    const { slots, table } = checkSession(options);
+    const params = [table.total, ...slots.map(() => table.total)];
+    const bytes = WasmNetwork.bytes(options.spec, Math.max(options.batch, EVAL_ROWS)) + bytesFor(params);
+    const kernels = await WasmKernels.create(bytes, this.pool);
+    return new CpuSession(options, wasmKernels(kernels));
+  }
+
+  /** Models one after another, each a session of its own, as the reference trains them. */
+  createModels(options: ModelsOptions): Promise<ModelsSession> {
+    return SequentialModels.create(options, (alone) => this.createSession(alone));
+  }
+
+  dispose(): void {
+    this.pool?.dispose();
+  }
+}
+
+function wasmKernels(kernels: WasmKernels): CpuKernels {
+  return {
+    floats: (length) => kernels.floats(length),
+    network: (spec, maxRows) => new WasmNetwork(kernels, spec, maxRows),
+    update: (params, grads, state, o, lr, t) => update(kernels, params, grads, state, o, lr, t),
+    dispose: () => kernels.dispose(),
+  };
+}
+
+/** The reference's update (src/cpu/updates.ts) in kernels.c, with the same scalars worked out here. */
+function update(
+  kernels: WasmKernels,
+  params: Float32Array,
+  grads: Float32Array,
+  state: Float32Array[],
+  o: OptimizerConfig,
+  lr: number,
+  t: number,
+): void {
+  const n = params.length;
+  const [p, g] = [ptr(params), ptr(grads)];
+  switch (o.name) {
+    case 'sgd':
+      return kernels.run('sgd_update', [p, g, lr, o.weightDecay, n], n);
+    case 'momentum':
+    case 'nesterov': {
+      const args = [p, ptr(state[0]), g, lr, o.momentum, o.dampening, o.weightDecay, +(o.name === 'nesterov')];
+      return kernels.run('momentum_update', [...args, +(t === 1), n], n);
+    }
+    case 'adam':
+    case 'adamw': {
+      const decoupled = o.name === 'adamw';
+      const { stepSize, bc2Sqrt } = adamBiasCorrection(lr, o.beta1, o.beta2, t);
+      // The decay factor is a float32, as the reference and PyTorch take it (src/cpu/updates.ts).
+      const decay = decoupled ? Math.fround(1 - lr * o.weightDecay) : 1;
+      const coupled = decoupled ? 0 : o.weightDecay;
+      const args = [p, ptr(state[0]), ptr(state[1]), g, o.beta1, o.beta2, o.eps, coupled, decay, +decoupled];
+      return kernels.run('adam_update', [...args, stepSize, bc2Sqrt, n], n);
+    }
+    case 'rmsprop': {
+      const momentumBuffer = o.momentum > 0 ? state[1] : null;
+      const gradAvg = o.centered ? state[o.momentum > 0 ? 2 : 1] : null;
+      const args = [p, ptr(state[0]), ptr(momentumBuffer), ptr(gradAvg), g, lr, o.alpha, o.eps, o.weightDecay];
+      return kernels.run('rmsprop_update', [...args, o.momentum, n], n);
+    }
+  }
+}

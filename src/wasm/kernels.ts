@@ -1,0 +1,123 @@
+/**
+ * The wasm kernels (src/wasm/kernels.c) as a session uses them: a memory of its own, sized once for everything the
+ * session holds (so views into it stay valid), arrays handed out in it, and each kernel called on one thread or split
+ * across a ThreadPool's threads.
+ */
+import { KERNELS_WASM } from './kernels-embedded.js';
+import { ThreadPool } from './threads.js';
+
+/** Every kernel kernels.c exports; each takes its arguments, then (part, parts). */
+export const KERNEL_NAMES = [
+  'matmul',
+  'transpose',
+  'column_sum',
+  'relu',
+  'relu_backward',
+  'sgd_update',
+  'momentum_update',
+  'adam_update',
+  'rmsprop_update',
+] as const;
+
+export type KernelName = (typeof KERNEL_NAMES)[number];
+
+type Exports = Record<KernelName, (...args: number[]) => void>;
+
+export type Variant = keyof typeof KERNELS_WASM;
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** Whether this JavaScript engine runs WebAssembly with SIMD (every current browser and Node does). */
+export function wasmSimdSupported(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(decode(KERNELS_WASM.single));
+}
+
+const compiled = new Map<Variant, Promise<WebAssembly.Module>>();
+
+export function compileKernels(variant: Variant): Promise<WebAssembly.Module> {
+  let module = compiled.get(variant);
+  if (!module) {
+    module = WebAssembly.compile(decode(KERNELS_WASM[variant]));
+    compiled.set(variant, module);
+  }
+  return module;
+}
+
+const PAGE = 65536;
+/** Arrays start on 16-byte boundaries, which the kernels' vector loads prefer; address 0 stays unused (null). */
+const ALIGN = 16;
+
+/** Work (multiply-adds or elements) below which a kernel runs on the calling thread alone: a wake costs more. */
+const PARALLEL_WORK = 1 << 16;
+
+export class WasmKernels {
+  private top = ALIGN;
+  private readonly bytes: number;
+
+  private constructor(
+    readonly memory: WebAssembly.Memory,
+    private readonly exports: Exports,
+    private readonly pool: ThreadPool | null,
+    private readonly memoryId: number,
+  ) {
+    this.bytes = memory.buffer.byteLength;
+  }
+
+  /** Kernels on a memory of at least `bytes`, on the pool's threads where one is given. */
+  static async create(bytes: number, pool: ThreadPool | null): Promise<WasmKernels> {
+    const pages = Math.ceil((bytes + ALIGN) / PAGE) + 1;
+    const variant: Variant = pool ? 'threads' : 'single';
+    const module = await compileKernels(variant);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, ...(pool ? { shared: true } : {}) });
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const id = pool ? await pool.attach(module, memory) : 0;
+    return new WasmKernels(memory, instance.exports as unknown as Exports, pool, id);
+  }
+
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /** A zeroed float32 array in the memory; its byteOffset is what the kernels take as its pointer. */
+  floats(length: number): Float32Array {
+    const offset = this.take(length * 4);
+    return new Float32Array(this.memory.buffer, offset, length);
+  }
+
+  private take(bytes: number): number {
+    const offset = this.top;
+    this.top = Math.ceil((offset + bytes) / ALIGN) * ALIGN;
+    if (this.top > this.bytes) throw new Error(`wasm memory: ${this.top} bytes asked of ${this.bytes}`);
+    return offset;
+  }
+
+  /** Calls kernel `name`, split across the threads when `work` is large enough to repay waking them. */
+  run(name: KernelName, args: readonly number[], work: number): void {
+    const kernel = this.exports[name];
+    const { pool } = this;
+    if (!pool || work < PARALLEL_WORK) {
+      kernel(...args, 0, 1);
+      return;
+    }
+    pool.run(this.memoryId, pool.kernelIndex(name), args, (part, parts) => kernel(...args, part, parts));
+  }
+
+  dispose(): void {
+    if (this.pool) this.pool.detach(this.memoryId);
+  }
+}
+
+/** The pointer the kernels take for an array in a WasmKernels memory (0 for none). */
+export function ptr(array: Float32Array | null): number {
+  return array ? array.byteOffset : 0;
+}
+
+/** Bytes a session's arrays take at most, each rounded up to the alignment: `lengths` in floats. */
+export function bytesFor(lengths: readonly number[]): number {
+  return lengths.reduce((sum, length) => sum + Math.ceil((length * 4) / ALIGN) * ALIGN, 0);
+}

@@ -1,0 +1,123 @@
+import { activationBackward, activationForward } from '../cpu/activations.js';
+import { dropout, dropoutBackward } from '../cpu/dropout.js';
+import { modelLoss } from '../cpu/losses.js';
+import type { DropoutStep } from '../cpu/network.js';
+import { type ParamTable, paramTable, view } from '../model/params.js';
+import { type ModelSpec, outputSize } from '../model/spec.js';
+import { bytesFor, ptr, type WasmKernels } from './kernels.js';
+
+/** The lengths (floats) of every array a network of `spec` for `maxRows` rows keeps, by role. */
+function plan(spec: ModelSpec, maxRows: number) {
+  const table = paramTable(spec);
+  const last = spec.layers.length - 1;
+  return {
+    table,
+    acts: spec.layers.map((width) => maxRows * width),
+    pre: spec.layers.map((width, l) => (l > 0 && l < last ? maxRows * width : 0)),
+    deltas: spec.layers.map((width, l) => (l > 0 ? maxRows * width : 0)),
+    transposed: table.layers.map(({ inSize, outSize }) => inSize * outSize),
+  };
+}
+
+/**
+ * The forward and backward passes of CpuNetwork (src/cpu/network.ts) on the wasm kernels, in the same order and with
+ * the same contract: the matmuls, bias, ReLU and the updates in WebAssembly SIMD, split across threads; the loss,
+ * dropout's masks and the other activations as the reference computes them, on the same memory (their work grows with
+ * the layers' widths, not their products, and keeping them shared keeps their bits the reference's).
+ */
+export class WasmNetwork {
+  readonly table: ParamTable;
+  readonly grads: Float32Array;
+  private readonly acts: Float32Array[];
+  private readonly pre: Float32Array[];
+  private readonly deltas: Float32Array[];
+  /** Each layer's weights transposed to (in, out), the layout the forward matmul reads along its rows. */
+  private readonly transposed: Float32Array[];
+  private lastDropout: DropoutStep | null = null;
+
+  /** Bytes of memory a network of `spec` for `maxRows` rows takes. */
+  static bytes(spec: ModelSpec, maxRows: number): number {
+    const p = plan(spec, maxRows);
+    return bytesFor([...p.acts, ...p.pre, ...p.deltas, ...p.transposed, p.table.total]);
+  }
+
+  constructor(
+    private readonly kernels: WasmKernels,
+    readonly spec: ModelSpec,
+    readonly maxRows: number,
+  ) {
+    const p = plan(spec, maxRows);
+    this.table = p.table;
+    const floats = (length: number) => kernels.floats(length);
+    this.acts = p.acts.map(floats);
+    this.pre = p.pre.map(floats);
+    this.deltas = p.deltas.map(floats);
+    this.transposed = p.transposed.map(floats);
+    this.grads = floats(p.table.total);
+  }
+
+  get input(): Float32Array {
+    return this.acts[0];
+  }
+
+  forward(params: Float32Array, rows: number, drop: DropoutStep | null = null): Float32Array {
+    this.lastDropout = drop && drop.rate > 0 ? drop : null;
+    this.forwardRows(params, 0, rows);
+    return this.acts[this.table.layers.length].subarray(0, rows * outputSize(this.spec));
+  }
+
+  forwardSlice(params: Float32Array, first: number, rows: number): Float32Array {
+    this.lastDropout = null;
+    this.forwardRows(params, first, rows);
+    return this.acts[this.table.layers.length].subarray(0, (first + rows) * outputSize(this.spec));
+  }
+
+  private forwardRows(params: Float32Array, first: number, rows: number): void {
+    const { layers } = this.table;
+    const { activation } = this.spec;
+    const { kernels } = this;
+    for (let l = 0; l < layers.length; l++) {
+      const { inSize, outSize, weight, bias } = layers[l];
+      const hidden = l + 1 < layers.length;
+      const z = (hidden ? this.pre[l + 1] : this.acts[l + 1]).subarray(first * outSize);
+      const wt = this.transposed[l];
+      kernels.run('transpose', [ptr(wt), ptr(view(params, weight)), outSize, inSize], inSize * outSize);
+      const x = this.acts[l].subarray(first * inSize);
+      const args = [ptr(z), ptr(x), ptr(wt), ptr(view(params, bias)), rows, outSize, inSize, inSize, 1];
+      kernels.run('matmul', args, rows * outSize * inSize);
+      if (hidden) {
+        const out = this.acts[l + 1].subarray(first * outSize);
+        const count = rows * outSize;
+        if (activation === 'relu') kernels.run('relu', [ptr(out), ptr(z), count], count);
+        else activationForward(activation, out, z, count);
+        const d = this.lastDropout;
+        if (d) dropout(out, out, d.seed, d.step, l + 1, d.rate, count);
+      }
+    }
+  }
+
+  backward(params: Float32Array, labels: Uint32Array | Float32Array, rows: number): number {
+    const { layers } = this.table;
+    const { kernels } = this;
+    const last = layers.length - 1;
+    const loss = modelLoss(this.spec, this.deltas[last + 1], this.acts[last + 1], labels, rows, layers[last].outSize);
+    const d = this.lastDropout;
+    for (let l = last; l >= 0; l--) {
+      const { inSize, outSize, weight, bias } = layers[l];
+      const delta = this.deltas[l + 1];
+      const gradW = [ptr(view(this.grads, weight)), ptr(delta), ptr(this.acts[l]), 0, outSize, inSize, rows, 1, outSize];
+      kernels.run('matmul', gradW, outSize * inSize * rows);
+      kernels.run('column_sum', [ptr(view(this.grads, bias)), ptr(delta), rows, outSize], rows * outSize);
+      if (l > 0) {
+        const below = this.deltas[l];
+        const count = rows * inSize;
+        const args = [ptr(below), ptr(delta), ptr(view(params, weight)), 0, rows, inSize, outSize, outSize, 1];
+        kernels.run('matmul', args, rows * inSize * outSize);
+        if (d) dropoutBackward(below, below, d.seed, d.step, l, d.rate, count);
+        if (this.spec.activation === 'relu') kernels.run('relu_backward', [ptr(below), ptr(below), ptr(this.pre[l]), count], count);
+        else activationBackward(this.spec.activation, below, below, this.pre[l], count);
+      }
+    }
+    return loss;
+  }
+}

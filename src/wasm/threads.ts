@@ -1,0 +1,208 @@
+/**
+ * Worker threads that run the wasm kernels beside the calling thread, on memories they share with it: worker_threads
+ * in Node, Web Workers in a cross-origin-isolated page. A job is one kernel call split into `parts`: the caller runs
+ * part 0 and each worker its own, and the caller returns once every part is done. Jobs go through a small shared
+ * control block (no messages), so a job costs a futex wake, not an event-loop turn; messages only attach a session's
+ * memory to the workers and detach it.
+ */
+
+/** What a worker needs to run kernels on a memory: the compiled module, and the memory it imports. */
+interface Attach {
+  attach: number;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+// Control block (Int32): [0] job generation, [1] parts still running, [2] memory id, [3] kernel index (-1: stop),
+// [4] argument count, [5] parts; arguments as float64 from byte 64.
+const GENERATION = 0;
+const RUNNING = 1;
+const MEMORY = 2;
+const KERNEL = 3;
+const ARG_COUNT = 4;
+const PARTS = 5;
+const ARGS_BYTE = 64;
+const MAX_ARGS = 16;
+
+/**
+ * The worker's whole program, as text so that it runs the same from the TypeScript sources (tests), the built
+ * package and a bundled page: it blocks on the control block for at most WAIT_MS at a time, then lets its event loop
+ * take attach and detach messages.
+ */
+const WORKER_SOURCE = `
+const WAIT_MS = 20;
+let receive;
+let reply;
+if (typeof require === 'function') {
+  const { parentPort } = require('node:worker_threads');
+  receive = (handler) => parentPort.on('message', handler);
+  reply = (message) => parentPort.postMessage(message);
+} else {
+  receive = (handler) => { self.onmessage = (event) => handler(event.data); };
+  reply = (message) => self.postMessage(message);
+}
+const instances = new Map();
+let control = null;
+let names = [];
+let index = 0;
+receive((message) => {
+  if (message.start) {
+    ({ names, index } = message.start);
+    control = message.start.control;
+    loop();
+  } else if (message.attach !== undefined) {
+    const kernels = new WebAssembly.Instance(message.module, { env: { memory: message.memory } }).exports;
+    instances.set(message.attach, kernels);
+    reply({ attached: message.attach });
+  } else if (message.detach !== undefined) {
+    instances.delete(message.detach);
+  }
+});
+async function loop() {
+  const ctl = new Int32Array(control);
+  const args = new Float64Array(control, ${ARGS_BYTE}, ${MAX_ARGS});
+  let seen = 0;
+  for (;;) {
+    if (Atomics.wait(ctl, ${GENERATION}, seen, WAIT_MS) === 'timed-out') {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      continue;
+    }
+    seen = Atomics.load(ctl, ${GENERATION});
+    if (ctl[${KERNEL}] < 0) return;
+    const kernels = instances.get(ctl[${MEMORY}]);
+    const values = Array.from(args.subarray(0, ctl[${ARG_COUNT}]));
+    kernels[names[ctl[${KERNEL}]]](...values, index, ctl[${PARTS}]);
+    if (Atomics.sub(ctl, ${RUNNING}, 1) === 1) Atomics.notify(ctl, ${RUNNING});
+  }
+}
+`;
+
+/** A started worker, whichever kind the platform has. */
+interface WorkerLike {
+  postMessage(message: unknown): void;
+  onReply(handler: (message: { attached: number }) => void): void;
+  terminate(): void;
+}
+
+type NodeWorkerModule = typeof import('node:worker_threads');
+
+function isNode(): boolean {
+  return typeof globalThis.process?.versions?.node === 'string';
+}
+
+async function startWorker(): Promise<WorkerLike> {
+  if (isNode()) {
+    // A computed name keeps bundlers from resolving a Node module for a page.
+    const name = 'node:worker_threads';
+    const { Worker } = (await import(/* @vite-ignore */ name)) as NodeWorkerModule;
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.unref();
+    return {
+      postMessage: (message) => worker.postMessage(message),
+      onReply: (handler) => worker.on('message', handler),
+      terminate: () => void worker.terminate(),
+    };
+  }
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const worker = new Worker(url);
+  URL.revokeObjectURL(url);
+  return {
+    postMessage: (message) => worker.postMessage(message),
+    onReply: (handler) => worker.addEventListener('message', (event) => handler(event.data)),
+    terminate: () => worker.terminate(),
+  };
+}
+
+/** Whether this platform can run kernels on threads: shared memory, and Atomics.wait in workers. */
+export function threadsAvailable(): boolean {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
+  return isNode() || (globalThis.crossOriginIsolated === true && typeof Worker === 'function');
+}
+
+/** The threads a machine has, for the default size of a pool. */
+export function hardwareThreads(): number {
+  return Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
+}
+
+export class ThreadPool {
+  private readonly control = new SharedArrayBuffer(ARGS_BYTE + 8 * MAX_ARGS);
+  private readonly ctl = new Int32Array(this.control);
+  private readonly args = new Float64Array(this.control, ARGS_BYTE, MAX_ARGS);
+  private readonly pending = new Map<number, { left: number; done: () => void }>();
+  private nextMemory = 1;
+  /** The caller may block in Atomics.wait: Node's main thread may, a page's main thread may not (it spins). */
+  private readonly canBlock = isNode();
+
+  private constructor(
+    private readonly workers: WorkerLike[],
+    private readonly names: readonly string[],
+  ) {
+    for (const worker of workers) {
+      worker.onReply(({ attached }) => {
+        const entry = this.pending.get(attached);
+        if (entry && --entry.left === 0) {
+          this.pending.delete(attached);
+          entry.done();
+        }
+      });
+    }
+  }
+
+  /** A pool of `threads` − 1 workers (the caller is the other thread) that run the kernels `names`. */
+  static async start(threads: number, names: readonly string[]): Promise<ThreadPool> {
+    const workers = await Promise.all(Array.from({ length: threads - 1 }, startWorker));
+    const pool = new ThreadPool(workers, names);
+    workers.forEach((worker, i) => {
+      worker.postMessage({ start: { control: pool.control, names, index: i + 1 } });
+    });
+    return pool;
+  }
+
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Lets the workers run kernels on `memory`; resolves to the id that run() takes, once every worker has it. */
+  async attach(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<number> {
+    const id = this.nextMemory++;
+    const attached = new Promise<void>((done) => this.pending.set(id, { left: this.workers.length, done }));
+    const message: Attach = { attach: id, module, memory };
+    for (const worker of this.workers) worker.postMessage(message);
+    await attached;
+    return id;
+  }
+
+  detach(id: number): void {
+    for (const worker of this.workers) worker.postMessage({ detach: id });
+  }
+
+  /** Runs kernel `kernel` with `args` on every thread, part 0 through `local` here; returns when all parts are done. */
+  run(memory: number, kernel: number, args: readonly number[], local: (part: number, parts: number) => void): void {
+    const { ctl } = this;
+    const parts = this.threads;
+    this.args.set(args);
+    ctl[MEMORY] = memory;
+    ctl[KERNEL] = kernel;
+    ctl[ARG_COUNT] = args.length;
+    ctl[PARTS] = parts;
+    Atomics.store(ctl, RUNNING, parts - 1);
+    Atomics.add(ctl, GENERATION, 1);
+    Atomics.notify(ctl, GENERATION);
+    local(0, parts);
+    for (let left = Atomics.load(ctl, RUNNING); left !== 0; left = Atomics.load(ctl, RUNNING)) {
+      if (this.canBlock) Atomics.wait(ctl, RUNNING, left);
+    }
+  }
+
+  dispose(): void {
+    this.ctl[KERNEL] = -1;
+    Atomics.add(this.ctl, GENERATION, 1);
+    Atomics.notify(this.ctl, GENERATION);
+    for (const worker of this.workers) worker.terminate();
+  }
+
+  /** The kernel names the pool was started with, by index. */
+  kernelIndex(name: string): number {
+    return this.names.indexOf(name);
+  }
+}
