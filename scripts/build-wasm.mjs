@@ -30,10 +30,14 @@ try {
   for (const [name, flags] of Object.entries(VARIANTS)) {
     const out = join(dir, `${name}.wasm`);
     try {
-      execFileSync(clang, [...COMMON, ...LINK, ...flags, '-o', out, source], { stdio: ['ignore', 'inherit', 'inherit'] });
+      execFileSync(clang, [...COMMON, ...LINK, ...flags, '-o', out, source], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
     } catch (error) {
       const missing = error.code === 'ENOENT';
-      console.error(missing ? `${clang} not found: install clang-16 and lld-16 (Debian), or set CLANG` : `${clang} failed`);
+      console.error(
+        missing ? `${clang} not found: install clang-16 and lld-16 (Debian), or set CLANG` : `${clang} failed`,
+      );
       process.exit(1);
     }
     modules[name] = readFileSync(out).toString('base64');
@@ -56,7 +60,9 @@ if (process.argv.includes('--check')) {
     committed = readFileSync(target, 'utf8');
   } catch {}
   if (committed !== text) {
-    console.error('src/wasm/kernels-embedded.ts is not what src/wasm/kernels.c compiles to: run node scripts/build-wasm.mjs');
+    console.error(
+      'src/wasm/kernels-embedded.ts is not what src/wasm/kernels.c compiles to: run node scripts/build-wasm.mjs',
+    );
     process.exit(1);
   }
   console.log('src/wasm/kernels-embedded.ts matches src/wasm/kernels.c');

@@ -63,7 +63,12 @@ export function describeAdapter(info: GPUAdapterInfo | undefined): string {
  * leaves the thread free, so it aims at fewer, larger chunks, about 1 GFLOP. Either way an epoch is cut into at least
  * 25 chunks, the points of the loss chart.
  */
-export function stepsPerChunk(backend: 'cpu' | 'wasm' | 'webgpu', layers: number[], batch: number, trainCount: number): number {
+export function stepsPerChunk(
+  backend: 'cpu' | 'wasm' | 'webgpu',
+  layers: number[],
+  batch: number,
+  trainCount: number,
+): number {
   let weights = 0;
   for (let i = 1; i < layers.length; i++) weights += (layers[i - 1] + 1) * layers[i];
   const flopsPerStep = 6 * weights * batch; // forward 2, backward 4 per weight and sample

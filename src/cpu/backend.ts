@@ -79,7 +79,14 @@ export interface CpuKernels {
   floats(length: number): Float32Array;
   network(spec: ModelSpec, maxRows: number): StepNetwork;
   /** One optimiser step with rate lr at 1-based step t over every parameter; `state` as optimizerSlots orders it. */
-  update(params: Float32Array, grads: Float32Array, state: Float32Array[], o: OptimizerConfig, lr: number, t: number): void;
+  update(
+    params: Float32Array,
+    grads: Float32Array,
+    state: Float32Array[],
+    o: OptimizerConfig,
+    lr: number,
+    t: number,
+  ): void;
   dispose(): void;
 }
 

@@ -4,7 +4,7 @@
  * across a ThreadPool's threads.
  */
 import { KERNELS_WASM } from './kernels-embedded.js';
-import { ThreadPool } from './threads.js';
+import type { ThreadPool } from './threads.js';
 
 /** Every kernel kernels.c exports; each takes its arguments, then (part, parts). */
 export const KERNEL_NAMES = [

@@ -105,7 +105,17 @@ export class WasmNetwork {
     for (let l = last; l >= 0; l--) {
       const { inSize, outSize, weight, bias } = layers[l];
       const delta = this.deltas[l + 1];
-      const gradW = [ptr(view(this.grads, weight)), ptr(delta), ptr(this.acts[l]), 0, outSize, inSize, rows, 1, outSize];
+      const gradW = [
+        ptr(view(this.grads, weight)),
+        ptr(delta),
+        ptr(this.acts[l]),
+        0,
+        outSize,
+        inSize,
+        rows,
+        1,
+        outSize,
+      ];
       kernels.run('matmul', gradW, outSize * inSize * rows);
       kernels.run('column_sum', [ptr(view(this.grads, bias)), ptr(delta), rows, outSize], rows * outSize);
       if (l > 0) {
@@ -114,7 +124,8 @@ export class WasmNetwork {
         const args = [ptr(below), ptr(delta), ptr(view(params, weight)), 0, rows, inSize, outSize, outSize, 1];
         kernels.run('matmul', args, rows * inSize * outSize);
         if (d) dropoutBackward(below, below, d.seed, d.step, l, d.rate, count);
-        if (this.spec.activation === 'relu') kernels.run('relu_backward', [ptr(below), ptr(below), ptr(this.pre[l]), count], count);
+        if (this.spec.activation === 'relu')
+          kernels.run('relu_backward', [ptr(below), ptr(below), ptr(this.pre[l]), count], count);
         else activationBackward(this.spec.activation, below, below, this.pre[l], count);
       }
     }
