@@ -479,13 +479,13 @@ describe('the demo without WebGPU', () => {
       'This browser has WebGPU, but it found no graphics adapter to use.',
     );
     expect(await page.getAttribute('#adapter', 'data-kind')).toBe('none');
-    expect(await page.inputValue('#backend')).toBe('cpu');
+    expect(await page.inputValue('#backend')).toBe('wasm');
     expect(await page.locator('#backend option[value="webgpu"]').isDisabled()).toBe(true);
 
     await page.click('#use-cpu');
     expect(await waitForState(page, ['done', 'error'], 60_000), (await page.textContent('#status'))!).toBe('done');
-    expect(await page.getAttribute('#adapter', 'data-kind')).toBe('cpu');
-    expect(await page.textContent('#adapter')).toBe('CPU reference (1 thread, in the browser)');
+    expect(await page.getAttribute('#adapter', 'data-kind')).toBe('wasm');
+    expect(await page.textContent('#adapter')).toBe('WebAssembly SIMD (1 thread, in the browser)');
     expect(Number(await page.getAttribute('#stat-accuracy', 'data-value'))).toBeGreaterThan(0.6);
     await drawOne(page);
     await page.waitForFunction(() => document.getElementById('prediction')?.dataset.digit !== '', null, {

@@ -92,7 +92,7 @@ function wire(): void {
   $('task').addEventListener('change', reChoose);
   $('use-mnist').addEventListener('click', () => useMnist(page));
   $('use-cpu').addEventListener('click', () => {
-    page.widgets.form.backend.value = 'cpu';
+    page.widgets.form.backend.value = 'wasm';
     $<HTMLFormElement>('settings').requestSubmit();
   });
 }
@@ -130,7 +130,8 @@ async function main(): Promise<void> {
     return;
   }
   showDataMode(page);
-  page.widgets.form.fill({ ...fromUrl, backend: gpu.ok && fromUrl.backend !== 'cpu' ? 'webgpu' : 'cpu' });
+  const cpu = fromUrl.backend === 'cpu' ? 'cpu' : 'wasm';
+  page.widgets.form.fill({ ...fromUrl, backend: gpu.ok && fromUrl.backend !== cpu ? 'webgpu' : cpu });
   settingsChanged(page);
   page.setState('ready', 'Ready. Choose the settings and press Start.');
 }

