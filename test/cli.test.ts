@@ -33,7 +33,7 @@ describe('train CLI', () => {
     [['train', '--epochs', '1.5'], /--epochs "1.5" is not valid/],
     [['train', '--layers', '784,abc'], /--layers "784,abc" is not a list of sizes/],
     [['train', '--layers', '100,10'], /input size 100 does not match the training images \(784 pixels\)/],
-    [['train', '--backend', 'tpu'], /--backend "tpu" is not one of auto, cpu, webgpu/],
+    [['train', '--backend', 'tpu'], /--backend "tpu" is not one of auto, cpu, wasm, webgpu/],
     [['train', '--bogus'], /Unknown option '--bogus'.*see train --help/],
     [['train', '--batch-size', '100000'], /--batch-size 100000 is larger than the training set \(60000 samples\)/],
     [['train', '--train-limit', '70000'], /train limit 70000 must be .* 1 to 60000/],

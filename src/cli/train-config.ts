@@ -86,7 +86,9 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   {
     name: 'backend',
     value: 'NAME',
-    help: 'cpu, webgpu, or auto (WebGPU where an adapter exists and the run fits its limits, else CPU)',
+    help:
+      'wasm (fast CPU), cpu (the reference), webgpu, or auto (WebGPU where an adapter exists and the run fits ' +
+      'its limits and gains from it, else wasm)',
     default: 'auto',
   },
   { name: 'init', value: 'FILE', help: 'start from the weights of a model file (or checkpoint)' },
