@@ -20,9 +20,11 @@ while IFS='|' read -r name expr; do
     echo "$name: caught"
   fi
 done <<'M'
-last p dropped in 4x8|0,/for (int p = 0; p < kc; p++) {/s//for (int p = 0; p < kc - 1; p++) {/
-row 3 uses row 2|s/a3 = wasm_f32x4_splat(ap\[3 \* rs\])/a3 = wasm_f32x4_splat(ap[2 * rs])/
-remainder rows skipped|s/for (int i = m4; i < m; i++) block1x8/for (int i = m4; i < m - 1; i++) block1x8/
+last p dropped in 4x8|s/for (int p = 0; p < kc; p++, ap += 4, bp += 8)/for (int p = 0; p < kc - 1; p++, ap += 4, bp += 8)/
+row 3 uses row 2|s/a3 = wasm_v128_load32_splat(ap + 3)/a3 = wasm_v128_load32_splat(ap + 2)/
+b panel misses its last row|s/for (int p = 0; p < kc; p++) {/for (int p = 0; p < kc - 1; p++) {/
+A panel transposed wrong|s/ap\[p \* 4 + r\] = rows\[r \* rs + p \* ps\]/ap[p * 4 + r] = rows[r * ps + p * rs]/
+remainder rows skipped|s/for (int i = m4; i < m; i++)/for (int i = m4; i < m - 1; i++)/
 single column wrong start|s/float sum = first ? 0 : \*c;/float sum = first ? 0 : 0;/
 KC blocks not accumulated|s/  int first = p0 == 0;/  int first = 1;/
 bias on wrong column|s/c\[i \* n + j\] += bias\[j\];/c[i * n + j] += bias[j ? j - 1 : 0];/

@@ -11,7 +11,7 @@ import { matmulNN, matmulNT, matmulTN } from '../src/cpu/matmul.js';
 import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from '../src/cpu/updates.js';
 import { adamBiasCorrection } from '../src/model/optimizer.js';
 import { Rng } from '../src/model/rng.js';
-import { KERNEL_NAMES, type KernelName, ptr, WasmKernels } from '../src/wasm/kernels.js';
+import { KERNEL_NAMES, type KernelName, type MatmulDims, ptr, WasmKernels } from '../src/wasm/kernels.js';
 import { ThreadPool } from '../src/wasm/threads.js';
 import { expectClose, randomArray } from './helpers.js';
 
@@ -29,7 +29,7 @@ afterAll(() => {
 
 /** The kernels on one thread and on two, each in a memory of its own. */
 async function bothKernels(): Promise<WasmKernels[]> {
-  const made = [await WasmKernels.create(MEMORY, null), await WasmKernels.create(MEMORY, pool)];
+  const made = [await WasmKernels.create(MEMORY, null, 512), await WasmKernels.create(MEMORY, pool, 512)];
   memories.push(...made);
   return made;
 }
@@ -44,6 +44,18 @@ function put(kernels: WasmKernels, values: Float32Array): Float32Array {
 /** Runs kernel `name` split in parts on two threads whatever its size (as big work would be). */
 function runSplit(kernels: WasmKernels, name: KernelName, args: number[]): void {
   kernels.run(name, args, Number.POSITIVE_INFINITY);
+}
+
+/** The matmul, split on two threads whatever its size. */
+function matmulSplit(
+  kernels: WasmKernels,
+  c: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  bias: Float32Array | null,
+  dims: MatmulDims,
+): void {
+  kernels.matmul(c, a, b, bias, dims, Number.POSITIVE_INFINITY);
 }
 
 /** Within float32 summation error of the reference's float64 sums: 1e-5 of the sum of the terms' magnitudes. */
@@ -71,9 +83,9 @@ describe('wasm matmul', () => {
         const b = put(kernels, randomArray(new Rng(seed + 2), k * n)); // (k, n)
         const bias = put(kernels, randomArray(new Rng(seed + 3), n));
         const [nn, tn, withBias] = [kernels.floats(m * n), kernels.floats(m * n), kernels.floats(m * n)];
-        runSplit(kernels, 'matmul', [ptr(nn), ptr(a), ptr(b), 0, m, n, k, k, 1]);
-        runSplit(kernels, 'matmul', [ptr(tn), ptr(aT), ptr(b), 0, m, n, k, 1, m]);
-        runSplit(kernels, 'matmul', [ptr(withBias), ptr(a), ptr(b), ptr(bias), m, n, k, k, 1]);
+        matmulSplit(kernels, nn, a, b, null, { m, n, k, rs: k, ps: 1 });
+        matmulSplit(kernels, tn, aT, b, null, { m, n, k, rs: 1, ps: m });
+        matmulSplit(kernels, withBias, a, b, bias, { m, n, k, rs: k, ps: 1 });
         const want = new Float32Array(m * n);
         const magnitude = new Float64Array(m * n);
         const bRows = new Float32Array(n * k); // bᵀ, for the reference's nt form

@@ -48,7 +48,7 @@ export class WasmBackend implements Backend {
     const { slots, table } = checkSession(options);
     const params = [table.total, ...slots.map(() => table.total)];
     const bytes = WasmNetwork.bytes(options.spec, Math.max(options.batch, EVAL_ROWS)) + bytesFor(params);
-    const kernels = await WasmKernels.create(bytes, this.pool);
+    const kernels = await WasmKernels.create(bytes, this.pool, Math.max(...options.spec.layers));
     return new CpuSession(options, wasmKernels(kernels));
   }
 

@@ -29,10 +29,16 @@ static void share(int count, int unit, int part, int parts, int* begin, int* end
 // c(m, n) = A · b, with A(i, p) = a[i·rs + p·ps] and b (k, n) row-major: rs = k, ps = 1 is a row-major A (the nn
 // form), rs = 1, ps = m a transposed one (the tn form). A layer's forward pass runs it on the transposed weights.
 // Each output is the float32 sum of A(i, p)·b(p, j) for p = 0 .. k-1 in that order, then + bias[j] where bias is
-// given. Blocks of 4 rows × 8 columns are computed together (eight f32x4 sums): each b vector loaded is used 4 times,
-// each A value 8 times. The columns of c are shared between threads in whole blocks of 8.
+// given. The columns of c are shared between threads in whole blocks of 8.
+//
+// As in GotoBLAS: k is cut into blocks of KC; for each, a thread copies its columns of b into panels of 8 columns
+// (KC × 8 contiguous floats) and, for each 4 rows of c, those rows of A into one panel (KC × 4), so that the inner
+// loop reads two short contiguous streams that stay in the cache instead of a new page of memory per p. Blocks of
+// 4 rows × 8 columns are computed together (eight f32x4 sums): each b vector loaded is used 4 times, each A value 8.
+// `scratch` holds every thread's panels, `stride` floats apart: KC · (8 + its columns rounded up to 8).
 
-static void block4x8(float* c, int n, const float* a, int rs, int ps, const float* b, int kc, int first) {
+/** The 4 × 8 block at c from packed panels: ap (kc × 4) and bp (kc × 8). */
+static void block4x8(float* c, int n, const float* ap, const float* bp, int kc, int first) {
   v128_t c00, c01, c10, c11, c20, c21, c30, c31;
   if (first) {
     c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0);
@@ -42,12 +48,10 @@ static void block4x8(float* c, int n, const float* a, int rs, int ps, const floa
     c20 = wasm_v128_load(c + 2 * n), c21 = wasm_v128_load(c + 2 * n + 4);
     c30 = wasm_v128_load(c + 3 * n), c31 = wasm_v128_load(c + 3 * n + 4);
   }
-  for (int p = 0; p < kc; p++) {
-    const float* bp = b + p * n;
-    const float* ap = a + p * ps;
+  for (int p = 0; p < kc; p++, ap += 4, bp += 8) {
     v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
-    v128_t a0 = wasm_f32x4_splat(ap[0]), a1 = wasm_f32x4_splat(ap[rs]);
-    v128_t a2 = wasm_f32x4_splat(ap[2 * rs]), a3 = wasm_f32x4_splat(ap[3 * rs]);
+    v128_t a0 = wasm_v128_load32_splat(ap), a1 = wasm_v128_load32_splat(ap + 1);
+    v128_t a2 = wasm_v128_load32_splat(ap + 2), a3 = wasm_v128_load32_splat(ap + 3);
     c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0)), c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
     c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0)), c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
     c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0)), c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
@@ -59,14 +63,14 @@ static void block4x8(float* c, int n, const float* a, int rs, int ps, const floa
   wasm_v128_store(c + 3 * n, c30), wasm_v128_store(c + 3 * n + 4, c31);
 }
 
-/** One row of eight outputs: the rows of c below a multiple of 4. */
-static void block1x8(float* c, const float* a, int ps, const float* b, int n, int kc, int first) {
+/** One row of eight outputs (the rows of c below a multiple of 4): A as it is, b from its panel. */
+static void block1x8(float* c, const float* a, int ps, const float* bp, int kc, int first) {
   v128_t c0 = first ? wasm_f32x4_splat(0) : wasm_v128_load(c);
   v128_t c1 = first ? wasm_f32x4_splat(0) : wasm_v128_load(c + 4);
-  for (int p = 0; p < kc; p++) {
+  for (int p = 0; p < kc; p++, bp += 8) {
     v128_t x = wasm_f32x4_splat(a[p * ps]);
-    c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(x, wasm_v128_load(b + p * n)));
-    c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(x, wasm_v128_load(b + p * n + 4)));
+    c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(x, wasm_v128_load(bp)));
+    c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(x, wasm_v128_load(bp + 4)));
   }
   wasm_v128_store(c, c0), wasm_v128_store(c + 4, c1);
 }
@@ -80,11 +84,14 @@ static void single(float* c, const float* a, int ps, const float* b, int n, int 
 
 EXPORT(matmul)
 void matmul(float* c, const float* a, const float* b, const float* bias, int m, int n, int k, int rs, int ps,
-            int part, int parts) {
+            float* scratch, int stride, int part, int parts) {
   int j0, j1;
   share(n, 8, part, parts, &j0, &j1);
-  int j8 = j0 + (j1 - j0) / 8 * 8;
+  int panels = (j1 - j0) / 8;
+  int j8 = j0 + panels * 8;
   int m4 = m / 4 * 4;
+  float* ap = scratch + part * stride;
+  float* bp = ap + 4 * KC;
   if (k == 0) {
     for (int i = 0; i < m; i++)
       for (int j = j0; j < j1; j++) c[i * n + j] = 0;
@@ -92,14 +99,26 @@ void matmul(float* c, const float* a, const float* b, const float* bias, int m, 
   for (int p0 = 0; p0 < k; p0 += KC) {
     int kc = min(KC, k - p0);
     int first = p0 == 0;
-    const float* ap = a + p0 * ps;
-    const float* bp = b + p0 * n;
-    for (int j = j0; j < j8; j += 8) {
-      for (int i = 0; i < m4; i += 4) block4x8(c + i * n + j, n, ap + i * rs, rs, ps, bp + j, kc, first);
-      for (int i = m4; i < m; i++) block1x8(c + i * n + j, ap + i * rs, ps, bp + j, n, kc, first);
+    const float* ak = a + p0 * ps;
+    const float* bk = b + p0 * n;
+    for (int t = 0; t < panels; t++) {
+      float* panel = bp + t * kc * 8;
+      const float* from = bk + j0 + t * 8;
+      for (int p = 0; p < kc; p++) {
+        wasm_v128_store(panel + p * 8, wasm_v128_load(from + p * n));
+        wasm_v128_store(panel + p * 8 + 4, wasm_v128_load(from + p * n + 4));
+      }
     }
+    for (int i = 0; i < m4; i += 4) {
+      const float* rows = ak + i * rs;
+      for (int p = 0; p < kc; p++)
+        for (int r = 0; r < 4; r++) ap[p * 4 + r] = rows[r * rs + p * ps];
+      for (int t = 0; t < panels; t++) block4x8(c + i * n + j0 + t * 8, n, ap, bp + t * kc * 8, kc, first);
+    }
+    for (int i = m4; i < m; i++)
+      for (int t = 0; t < panels; t++) block1x8(c + i * n + j0 + t * 8, ak + i * rs, ps, bp + t * kc * 8, kc, first);
     for (int i = 0; i < m; i++)
-      for (int j = j8; j < j1; j++) single(c + i * n + j, ap + i * rs, ps, bp + j, n, kc, first);
+      for (int j = j8; j < j1; j++) single(c + i * n + j, ak + i * rs, ps, bk + j, n, kc, first);
   }
   if (bias) {
     for (int i = 0; i < m; i++)

@@ -52,31 +52,44 @@ const PAGE = 65536;
 /** Arrays start on 16-byte boundaries, which the kernels' vector loads prefer; address 0 stays unused (null). */
 const ALIGN = 16;
 
+/** kernels.c's KC: the rows of b (and columns of A) a matmul packs at a time. */
+const KC = 256;
+
 /** Work (multiply-adds or elements) below which a kernel runs on the calling thread alone: a wake costs more. */
 const PARALLEL_WORK = 1 << 16;
 
 export class WasmKernels {
   private top = ALIGN;
   private readonly bytes: number;
+  /** Every thread's matmul panels (kernels.c), `stride` floats apart. */
+  private readonly scratch: Float32Array;
+  private readonly stride: number;
 
   private constructor(
     readonly memory: WebAssembly.Memory,
     private readonly exports: Exports,
     private readonly pool: ThreadPool | null,
     private readonly memoryId: number,
+    widest: number,
   ) {
     this.bytes = memory.buffer.byteLength;
+    this.stride = scratchStride(widest);
+    this.scratch = this.floats(this.threads * this.stride);
   }
 
-  /** Kernels on a memory of at least `bytes`, on the pool's threads where one is given. */
-  static async create(bytes: number, pool: ThreadPool | null): Promise<WasmKernels> {
-    const pages = Math.ceil((bytes + ALIGN) / PAGE) + 1;
+  /**
+   * Kernels on a memory of at least `bytes` for arrays (besides the matmuls' scratch, for outputs up to `widest`
+   * columns), on the pool's threads where one is given.
+   */
+  static async create(bytes: number, pool: ThreadPool | null, widest: number): Promise<WasmKernels> {
+    const scratch = (pool?.threads ?? 1) * scratchStride(widest) * 4;
+    const pages = Math.ceil((bytes + scratch + 2 * ALIGN) / PAGE) + 1;
     const variant: Variant = pool ? 'threads' : 'single';
     const module = await compileKernels(variant);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, ...(pool ? { shared: true } : {}) });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const id = pool ? await pool.attach(module, memory) : 0;
-    return new WasmKernels(memory, instance.exports as unknown as Exports, pool, id);
+    return new WasmKernels(memory, instance.exports as unknown as Exports, pool, id, widest);
   }
 
   get threads(): number {
@@ -96,6 +109,22 @@ export class WasmKernels {
     return offset;
   }
 
+  /**
+   * c(m, n) = A · b (+ bias), A(i, p) = a[i·rs + p·ps], b (k, n) row-major (kernels.c's matmul); n at most the
+   * widest the kernels were created for.
+   */
+  matmul(
+    c: Float32Array,
+    a: Float32Array,
+    b: Float32Array,
+    bias: Float32Array | null,
+    dims: MatmulDims,
+    work = dims.m * dims.n * dims.k,
+  ): void {
+    const { m, n, k, rs, ps } = dims;
+    this.run('matmul', [ptr(c), ptr(a), ptr(b), ptr(bias), m, n, k, rs, ps, ptr(this.scratch), this.stride], work);
+  }
+
   /** Calls kernel `name`, split across the threads when `work` is large enough to repay waking them. */
   run(name: KernelName, args: readonly number[], work: number): void {
     const kernel = this.exports[name];
@@ -110,6 +139,20 @@ export class WasmKernels {
   dispose(): void {
     if (this.pool) this.pool.detach(this.memoryId);
   }
+}
+
+/** A matmul's sizes, and where A(i, p) is: a[i·rs + p·ps]. */
+export interface MatmulDims {
+  m: number;
+  n: number;
+  k: number;
+  rs: number;
+  ps: number;
+}
+
+/** Floats of one thread's matmul panels for outputs up to `widest` columns: A's KC × 4, b's KC × widest (in 8s). */
+function scratchStride(widest: number): number {
+  return KC * (4 + Math.ceil(widest / 8) * 8);
 }
 
 /** The pointer the kernels take for an array in a WasmKernels memory (0 for none). */

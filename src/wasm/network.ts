@@ -83,8 +83,7 @@ export class WasmNetwork {
       const wt = this.transposed[l];
       kernels.run('transpose', [ptr(wt), ptr(view(params, weight)), outSize, inSize], inSize * outSize);
       const x = this.acts[l].subarray(first * inSize);
-      const args = [ptr(z), ptr(x), ptr(wt), ptr(view(params, bias)), rows, outSize, inSize, inSize, 1];
-      kernels.run('matmul', args, rows * outSize * inSize);
+      kernels.matmul(z, x, wt, view(params, bias), { m: rows, n: outSize, k: inSize, rs: inSize, ps: 1 });
       if (hidden) {
         const out = this.acts[l + 1].subarray(first * outSize);
         const count = rows * outSize;
@@ -105,24 +104,14 @@ export class WasmNetwork {
     for (let l = last; l >= 0; l--) {
       const { inSize, outSize, weight, bias } = layers[l];
       const delta = this.deltas[l + 1];
-      const gradW = [
-        ptr(view(this.grads, weight)),
-        ptr(delta),
-        ptr(this.acts[l]),
-        0,
-        outSize,
-        inSize,
-        rows,
-        1,
-        outSize,
-      ];
-      kernels.run('matmul', gradW, outSize * inSize * rows);
+      const gradW = { m: outSize, n: inSize, k: rows, rs: 1, ps: outSize };
+      kernels.matmul(view(this.grads, weight), delta, this.acts[l], null, gradW);
       kernels.run('column_sum', [ptr(view(this.grads, bias)), ptr(delta), rows, outSize], rows * outSize);
       if (l > 0) {
         const below = this.deltas[l];
         const count = rows * inSize;
-        const args = [ptr(below), ptr(delta), ptr(view(params, weight)), 0, rows, inSize, outSize, outSize, 1];
-        kernels.run('matmul', args, rows * inSize * outSize);
+        const dims = { m: rows, n: inSize, k: outSize, rs: outSize, ps: 1 };
+        kernels.matmul(below, delta, view(params, weight), null, dims);
         if (d) dropoutBackward(below, below, d.seed, d.step, l, d.rate, count);
         if (this.spec.activation === 'relu')
           kernels.run('relu_backward', [ptr(below), ptr(below), ptr(this.pre[l]), count], count);
