@@ -167,14 +167,14 @@ describe('a run set up wrong ends with one line naming the problem and the fix',
     for (const [layers, kind, line] of [
       [
         [784, hidden, 10],
-        'cpu',
+        'wasm',
         /^backend auto: too large for this GPU \(the parameters need \d+\.\d MiB, more than this GPU's (maxStorageBufferBindingSize|maxBufferSize) \(\d+\.\d MiB\): use smaller layers\), training on the CPU$/,
       ],
       // Within the limits, on the tests' software adapter: the CPU is faster.
       [
         [784, 16, 10],
-        'cpu',
-        /^backend auto: .* is a software adapter, slower than the CPU reference on the same cores, training on the CPU \(--backend webgpu forces the GPU\)$/,
+        'wasm',
+        /^backend auto: .* is a software adapter, slower than the CPU on the same cores, training on the CPU \(--backend webgpu forces the GPU\)$/,
       ],
     ] as const) {
       const lines: string[] = [];
