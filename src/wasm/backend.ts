@@ -30,7 +30,7 @@ export class WasmBackend implements Backend {
   ) {}
 
   static async create(options: WasmOptions = {}): Promise<WasmBackend> {
-    const threads = Math.max(1, Math.floor(options.threads ?? (threadsAvailable() ? hardwareThreads() : 1)));
+    const threads = Math.max(1, Math.floor(options.threads ?? (threadsAvailable() ? await hardwareThreads() : 1)));
     if (threads > 1 && !threadsAvailable()) {
       throw new Error('threads > 1 need shared memory: Node, or a cross-origin-isolated page');
     }

@@ -119,8 +119,12 @@ export function threadsAvailable(): boolean {
   return isNode() || (globalThis.crossOriginIsolated === true && typeof Worker === 'function');
 }
 
-/** The threads a machine has, for the default size of a pool. */
-export function hardwareThreads(): number {
+/** The threads a machine has, for the default size of a pool (Node 20 has no navigator). */
+export async function hardwareThreads(): Promise<number> {
+  if (isNode()) {
+    const name = 'node:os';
+    return ((await import(/* @vite-ignore */ name)) as typeof import('node:os')).availableParallelism();
+  }
   return Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
 }
 
