@@ -101,7 +101,7 @@ describe('in a fresh project that installed the tarball', () => {
   // A Node app installs Dawn beside the library for the GPU, as the README says.
   beforeAll(() => installConsumer(project, tarball, ['webgpu']), 300_000);
 
-  it('a plain Node ESM script trains on the CPU and on WebGPU, predicts, evaluates, round-trips, and exits by itself', () => {
+  it('a plain Node ESM script trains on both CPU backends and on WebGPU, predicts, evaluates, round-trips, and exits by itself', () => {
     const result = node('train.mjs');
     expect(result.error, 'the script must end by itself').toBeUndefined();
     expect(result.stderr).not.toMatch(/Error/);
@@ -122,7 +122,7 @@ describe('in a fresh project that installed the tarball', () => {
         reloaded: number[];
       }
     >;
-    for (const backend of ['cpu', 'webgpu']) {
+    for (const backend of ['cpu', 'wasm', 'webgpu']) {
       const r = runs[backend];
       expect(r.epochs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
       expect(r.historyLength).toBe(15);
@@ -138,7 +138,9 @@ describe('in a fresh project that installed the tarball', () => {
       expect(r.reloaded, `${backend}: fromBytes(toBytes()) predicts the same`).toEqual(r.probabilities);
     }
     // The same seed and data: the backends agree to float32 rounding.
-    runs.cpu.probabilities.forEach((p, i) => expect(Math.abs(p - runs.webgpu.probabilities[i])).toBeLessThan(1e-4));
+    for (const other of ['wasm', 'webgpu']) {
+      runs.cpu.probabilities.forEach((p, i) => expect(Math.abs(p - runs[other].probabilities[i])).toBeLessThan(1e-4));
+    }
   });
 
   it('tsc --noEmit --strict accepts code written against the public types, and names a misspelt option', () => {

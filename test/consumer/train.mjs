@@ -6,7 +6,7 @@ import { clusters } from './data.mjs';
 const train = clusters(240);
 const test = clusters(60, 1000);
 const results = {};
-for (const backend of ['cpu', 'webgpu']) {
+for (const backend of ['cpu', 'wasm', 'webgpu']) {
   const model = await MLP.create({ inputs: 4, hidden: [16], outputs: 3, task: 'classification', backend, seed: 3 });
   const epochs = [];
   const history = await model.fit(train.x, train.y, {
