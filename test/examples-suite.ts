@@ -120,7 +120,8 @@ export function describeExamples(packed: () => { temp: string; tarball: string }
           await page.goto(server.url);
           const [state, trained] = await settled(page);
           expect(state, trained).toBe('trained');
-          const [, accuracy] = /^trained on the cpu in a Web Worker, .*: test accuracy ([\d.]+)%$/.exec(trained) ?? [];
+          const [, accuracy] =
+            /^trained on backend wasm in a Web Worker, .*: test accuracy ([\d.]+)%$/.exec(trained) ?? [];
           expect(Number(accuracy), trained).toBeGreaterThanOrEqual(90);
 
           await page.reload();

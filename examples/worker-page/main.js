@@ -23,7 +23,7 @@ function train() {
     }
     worker.terminate();
     await saveModelBytes(data.model);
-    await show(data.model, `trained on the ${data.backend} in a Web Worker, kept in IndexedDB (reload to load it)`);
+    await show(data.model, `trained on backend ${data.backend} in a Web Worker, kept in IndexedDB (reload to load it)`);
     status.dataset.state = 'trained'; // for a test (or a script) waiting for the page to be done
   };
   worker.postMessage(points(2000, 1));

@@ -84,25 +84,20 @@ interface WorkerLike {
   terminate(): void;
 }
 
-type NodeWorkerModule = typeof import('node:worker_threads');
+type NodeThreads = typeof import('./node-threads.js');
 
 function isNode(): boolean {
   return typeof globalThis.process?.versions?.node === 'string';
 }
 
+/** Node's worker_threads and core count; a computed specifier keeps bundlers from pulling node: modules into a page. */
+function nodeThreads(): Promise<NodeThreads> {
+  const specifier = './node-threads.js';
+  return import(/* @vite-ignore */ specifier);
+}
+
 async function startWorker(): Promise<WorkerLike> {
-  if (isNode()) {
-    // A computed name keeps bundlers from resolving a Node module for a page.
-    const name = 'node:worker_threads';
-    const { Worker } = (await import(/* @vite-ignore */ name)) as NodeWorkerModule;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref();
-    return {
-      postMessage: (message) => worker.postMessage(message),
-      onReply: (handler) => worker.on('message', handler),
-      terminate: () => void worker.terminate(),
-    };
-  }
+  if (isNode()) return (await nodeThreads()).startWorker(WORKER_SOURCE);
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   const worker = new Worker(url);
   URL.revokeObjectURL(url);
@@ -121,10 +116,7 @@ export function threadsAvailable(): boolean {
 
 /** The threads a machine has, for the default size of a pool (Node 20 has no navigator). */
 export async function hardwareThreads(): Promise<number> {
-  if (isNode()) {
-    const name = 'node:os';
-    return ((await import(/* @vite-ignore */ name)) as typeof import('node:os')).availableParallelism();
-  }
+  if (isNode()) return (await nodeThreads()).availableParallelism();
   return Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
 }
 
