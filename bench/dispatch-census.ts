@@ -4,13 +4,30 @@
  * workgroup size and grid, and its cost alone (recorded `repeat` times in one pass, submit to onSubmittedWorkDone).
  *
  *   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npx tsx bench/dispatch-census.ts A [--shaders DIR]
+ *     [--contenders webgpu,webgpu-micro,jax-webgpu]
  *
- * --shaders writes each jax-js pipeline's WGSL there (jax-js generates them; ours are in shaders/).
+ * --shaders writes each jax-js pipeline's WGSL there (jax-js generates them; ours are in shaders/). webgpu-micro is
+ * ours with every matmul forced onto the micro tile (16 threads of 4 x 4 outputs, operands loaded from storage).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chooseWorkloads, median, stepData } from './steps.js';
+import { createWebGpuBackend } from '../src/lower.js';
+import { nodeShaderLoader } from '../src/node.js';
+import {
+  backendContender,
+  type ContenderFactory,
+  chooseContenders,
+  chooseWorkloads,
+  median,
+  stepData,
+} from './steps.js';
 import { NODE_CONTENDERS } from './steps-node.js';
+
+const CENSUS_CONTENDERS: Record<string, ContenderFactory> = {
+  webgpu: NODE_CONTENDERS.webgpu,
+  'webgpu-micro': backendContender(() => createWebGpuBackend(nodeShaderLoader, { matmul: { tile: 'micro' } })),
+  'jax-webgpu': NODE_CONTENDERS['jax-webgpu'],
+};
 
 interface PipelineInfo {
   id: number;
@@ -112,7 +129,9 @@ async function costAlone(device: GPUDevice, d: Dispatch, repeat: number): Promis
 
 async function main(): Promise<void> {
   const [name = 'A', ...rest] = process.argv.slice(2);
-  const shaderDir = rest[0] === '--shaders' ? rest[1] : undefined;
+  const flag = (f: string) => (rest.includes(f) ? rest[rest.indexOf(f) + 1] : undefined);
+  const shaderDir = flag('--shaders');
+  const contenders = chooseContenders((flag('--contenders') ?? 'webgpu,jax-webgpu').split(','), CENSUS_CONTENDERS);
   const [w] = chooseWorkloads([name]);
   const { createDawn } = await import('../src/node.js');
   const gpu = await createDawn([]);
@@ -121,8 +140,8 @@ async function main(): Promise<void> {
   instrument();
   const data = stepData(w);
   const steps = 4;
-  for (const contender of ['webgpu', 'jax-webgpu']) {
-    const opened = await NODE_CONTENDERS[contender]();
+  for (const [contender, open] of Object.entries(contenders)) {
+    const opened = await open();
     const runner = await opened.prepare(w, data);
     await runner.run(2); // compiles
     await runner.run(steps); // settles buffer pools
