@@ -11,23 +11,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createWebGpuBackend } from '../src/lower.js';
-import { nodeShaderLoader } from '../src/node.js';
-import {
-  backendContender,
-  type ContenderFactory,
-  chooseContenders,
-  chooseWorkloads,
-  median,
-  stepData,
-} from './steps.js';
+import { chooseContenders, chooseWorkloads, median, stepData } from './steps.js';
 import { NODE_CONTENDERS } from './steps-node.js';
-
-const CENSUS_CONTENDERS: Record<string, ContenderFactory> = {
-  webgpu: NODE_CONTENDERS.webgpu,
-  'webgpu-micro': backendContender(() => createWebGpuBackend(nodeShaderLoader, { matmul: { tile: 'micro' } })),
-  'jax-webgpu': NODE_CONTENDERS['jax-webgpu'],
-};
 
 interface PipelineInfo {
   id: number;
@@ -131,7 +116,7 @@ async function main(): Promise<void> {
   const [name = 'A', ...rest] = process.argv.slice(2);
   const flag = (f: string) => (rest.includes(f) ? rest[rest.indexOf(f) + 1] : undefined);
   const shaderDir = flag('--shaders');
-  const contenders = chooseContenders((flag('--contenders') ?? 'webgpu,jax-webgpu').split(','), CENSUS_CONTENDERS);
+  const contenders = chooseContenders((flag('--contenders') ?? 'webgpu,jax-webgpu').split(','), NODE_CONTENDERS);
   const [w] = chooseWorkloads([name]);
   const { createDawn } = await import('../src/node.js');
   const gpu = await createDawn([]);

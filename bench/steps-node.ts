@@ -10,6 +10,7 @@ import {
   type ContenderFactory,
   chooseContenders,
   chooseWorkloads,
+  DEFAULT_CONTENDERS,
   runStepRace,
   STEP_LEARNING_RATE,
   type StepsResult,
@@ -29,10 +30,14 @@ async function dawnNavigator(): Promise<string> {
   return info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') : 'no adapter';
 }
 
-/** Everything that races in Node, by name. A backend of ours is one line: a factory returning a Backend. */
+/**
+ * Everything that races in Node, by name. A backend of ours is one line: a factory returning a Backend. webgpu-micro
+ * (ours with every matmul on the micro tile) is a diagnostic one, raced only when named.
+ */
 export const NODE_CONTENDERS: Record<string, ContenderFactory> = {
   cpu: backendContender(async () => new CpuBackend()),
   webgpu: backendContender(() => createWebGpuBackend(nodeShaderLoader)),
+  'webgpu-micro': backendContender(() => createWebGpuBackend(nodeShaderLoader, { matmul: { tile: 'micro' } })),
   'jax-wasm': jaxContender('wasm'),
   'jax-webgpu': jaxContender('webgpu', dawnNavigator),
 };
@@ -42,6 +47,8 @@ export interface StepsArgs {
   contenders?: string[];
   rounds?: number;
   roundMs?: number;
+  /** The fewest steps a round times (tests). */
+  minSteps?: number;
 }
 
 export const DEFAULT_ROUNDS = 5;
@@ -55,10 +62,10 @@ export async function runStepsBench(
   available: Record<string, ContenderFactory> = NODE_CONTENDERS,
 ): Promise<StepsResult> {
   const workloads = chooseWorkloads(args.steps);
-  const contenders = chooseContenders(args.contenders ?? Object.keys(available), available);
+  const contenders = chooseContenders(args.contenders ?? DEFAULT_CONTENDERS, available);
   const rounds = args.rounds ?? DEFAULT_ROUNDS;
   const roundMs = args.roundMs ?? DEFAULT_ROUND_MS;
-  const results = await runStepRace({ workloads, contenders, rounds, roundMs, say });
+  const results = await runStepRace({ workloads, contenders, rounds, roundMs, minSteps: args.minSteps, say });
   return {
     version: 1,
     mode: 'steps',

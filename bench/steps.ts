@@ -22,6 +22,9 @@ export const STEP_WORKLOADS: StepWorkload[] = [
   { name: 'T', layers: [784, 32, 10], batch: 16, batches: 2 },
 ];
 
+/** The contenders raced when --contenders is not given (webgpu-micro, a diagnostic, only when named). */
+export const DEFAULT_CONTENDERS = ['cpu', 'webgpu', 'jax-wasm', 'jax-webgpu'];
+
 export const STEP_LEARNING_RATE = 0.1;
 /** The seed of the initial parameters (initParams) and of the synthetic data. */
 export const STEP_SEED = 17;
@@ -115,8 +118,10 @@ export interface RaceOptions {
   /** Contenders by name, in the order of the table. */
   contenders: Record<string, ContenderFactory>;
   rounds: number;
-  /** How long each timed round of one contender should last, in ms (at least one step). */
+  /** How long each timed round of one contender should last, in ms. */
   roundMs: number;
+  /** The fewest steps a round times (default 1): a test's fixed amount of training, whatever the machine's load. */
+  minSteps?: number;
   say?: (line: string) => void;
 }
 
@@ -205,7 +210,8 @@ export async function runStepRace(options: RaceOptions): Promise<StepsWorkloadRe
           const runner = await contender.prepare(w, data);
           runners.push(runner);
           const { firstLoss, steps } = await warmUp(runner, options.roundMs);
-          const result = { name: names[i], device: contender.device, stepsPerRound: steps, samples: [] };
+          const stepsPerRound = Math.max(steps, options.minSteps ?? 1);
+          const result = { name: names[i], device: contender.device, stepsPerRound, samples: [] };
           entries.push({ ...result, median: 0, min: 0, max: 0, firstLoss, lastLoss: firstLoss });
         }
         for (let round = 0; round < options.rounds; round++) {

@@ -5,7 +5,14 @@
 import { embeddedShaderLoader } from '../../src/gpu/shaders-embedded.js';
 import { CpuBackend, createWebGpuBackend } from '../../src/lower.js';
 import { jaxContender } from '../peers/jax.js';
-import { backendContender, type ContenderFactory, chooseContenders, chooseWorkloads, runStepRace } from '../steps.js';
+import {
+  backendContender,
+  type ContenderFactory,
+  chooseContenders,
+  chooseWorkloads,
+  DEFAULT_CONTENDERS,
+  runStepRace,
+} from '../steps.js';
 import type { PageRace, PageRaceResult } from './protocol.js';
 
 async function adapterName(): Promise<string> {
@@ -14,10 +21,11 @@ async function adapterName(): Promise<string> {
   return info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') : 'no adapter';
 }
 
-/** Everything that races in a page, by name. A backend of ours is one line: a factory returning a Backend. */
+/** Everything that races in a page, by name, as in Node (bench/steps-node.ts). */
 const PAGE_CONTENDERS: Record<string, ContenderFactory> = {
   cpu: backendContender(async () => new CpuBackend()),
   webgpu: backendContender(() => createWebGpuBackend(embeddedShaderLoader)),
+  'webgpu-micro': backendContender(() => createWebGpuBackend(embeddedShaderLoader, { matmul: { tile: 'micro' } })),
   'jax-wasm': jaxContender('wasm'),
   'jax-webgpu': jaxContender('webgpu', adapterName),
 };
@@ -34,7 +42,7 @@ async function race(): Promise<PageRaceResult> {
   if (!args) throw new Error('open this page with ?race={"steps":["A"],...}');
   const workloads = await runStepRace({
     workloads: chooseWorkloads(args.steps),
-    contenders: chooseContenders(args.contenders ?? Object.keys(PAGE_CONTENDERS), PAGE_CONTENDERS),
+    contenders: chooseContenders(args.contenders ?? DEFAULT_CONTENDERS, PAGE_CONTENDERS),
     rounds: args.rounds,
     roundMs: args.roundMs,
     say,
