@@ -260,13 +260,15 @@ export function chooseContenders(
   return Object.fromEntries(names.map((name) => [name, available[name]]));
 }
 
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 const fixed = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 
 /** The table: workload, where, contender, steps/s median [min..max], steps a round, device. */
 export function formatStepsTable(result: StepsResult): string {
   const isolated = result.crossOriginIsolated === null ? '' : `, crossOriginIsolated ${result.crossOriginIsolated}`;
+  const rounds = `${plural(result.rounds, 'round')} of ~${result.roundMs} ms each`;
   const lines = [
-    `step rates in ${result.where}${isolated}: ${result.rounds} rounds of ~${result.roundMs} ms each, interleaved`,
+    `step rates in ${result.where}${isolated}: ${rounds}, interleaved`,
     '',
     'workload                  where     contender    steps/s median [min..max]   steps/round  loss first -> last',
   ];
@@ -276,9 +278,8 @@ export function formatStepsTable(result: StepsResult): string {
     for (const c of w.contenders) {
       const rate = `${fixed(c.median)} [${fixed(c.min)}..${fixed(c.max)}]`;
       const loss = `${c.firstLoss.toFixed(3)} -> ${c.lastLoss.toFixed(3)}`;
-      lines.push(
-        `${name.padEnd(26)}${where.padEnd(10)}${c.name.padEnd(13)}${rate.padEnd(28)}${String(c.stepsPerRound).padEnd(13)}${loss}`,
-      );
+      const cells = [name.padEnd(26), where.padEnd(10), c.name.padEnd(13), rate.padEnd(28)];
+      lines.push(`${cells.join('')}${String(c.stepsPerRound).padEnd(13)}${loss}`);
     }
   }
   lines.push('', 'devices:');
