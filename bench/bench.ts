@@ -21,6 +21,9 @@ import { MODELS_WORKLOADS, measureModels, QUICK_MODELS_WORKLOADS, sweepRates } f
 import { formatModelsTable, type ModelsBenchResult, type ModelsWorkloadResult } from './models-report.js';
 import { runTorchModelsPeer, runTorchPeer } from './peer.js';
 import { type BenchResult, formatSvg, formatTable, type SweepResult, type WorkloadResult } from './report.js';
+import { formatStepsTable, type StepsResult } from './steps.js';
+import { runBrowserSteps } from './steps-browser.js';
+import { runStepsBench, type StepsArgs } from './steps-node.js';
 import {
   floors,
   measureCpuEpoch,
@@ -43,6 +46,8 @@ const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch]
              [--no-prerecord]
        bench --models 1,4,16,64 [--quick] [--workloads A,table] [--rows N] [--epochs N] [--no-cpu | --no-gpu]
              [--peer torch] [--json FILE]
+       bench --steps A,C [--contenders cpu,webgpu,jax-wasm,jax-webgpu] [--rounds N] [--round-ms MS] [--browser]
+             [--json FILE]
   --quick          small sizes (scaled workloads, a 128^3 matmul): under a minute, on SwiftShader too
   --json FILE      write every figure as JSON
   --plot FILE      write an SVG chart
@@ -57,7 +62,14 @@ const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch]
                    another, a whole epoch of workload A's network and of a 13-16-3 table net, for each K listed;
                    --epochs sets the timed samples per contender (default 5, 3 with --quick), --rows the training rows
                    (default 60000 for A, 256 with --quick; 300 for the table net), --no-gpu leaves out WebGPU,
-                   --peer torch runs bench/peers/torch_models.py`;
+                   --peer torch runs bench/peers/torch_models.py
+  --steps LIST     only this: training steps per second of our backends and jax-js on workloads A (784-128-10,
+                   batch 64), C (784-1024-1024-10, batch 1024) or T (tiny), SGD at lr 0.1 on synthetic floats; per
+                   contender a warm-up, then --rounds rounds (default 5) of ~--round-ms (default 500) each, the
+                   contenders interleaved; --contenders picks them (default cpu, webgpu, jax-wasm, jax-webgpu; also
+                   webgpu-micro: ours with every matmul on the micro tile);
+                   --browser runs the race in a page in headless Chromium (WebGPU on SwiftShader), served
+                   cross-origin isolated. Without a GPU, set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`;
 
 /** The command line's flags, parsed. */
 export interface BenchOptions {
@@ -79,6 +91,10 @@ export interface BenchOptions {
   /** --rows: the training rows of the --models workloads. */
   rows?: number;
   gpu: boolean;
+  /** --steps: the workloads of the step-rate race, and its settings. */
+  steps?: StepsArgs;
+  /** --browser: the step-rate race in headless Chromium. */
+  browser: boolean;
 }
 
 /** The flags as `npm run bench -- ...` takes them; null for --help. Throws on a bad flag, with the usage. */
@@ -92,7 +108,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     timestamps: true,
     prerecord: true,
     gpu: true,
+    browser: false,
   };
+  const race: Omit<StepsArgs, 'steps'> = {};
   let optimizerGiven = false;
   const value = (i: number) => {
     if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value\n${USAGE}`);
@@ -124,6 +142,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     else if (flag === '--models') args.models = value(i++).split(',').map(Number);
     else if (flag === '--no-gpu') args.gpu = false;
     else if (flag === '--rows') args.rows = Number(value(i++));
+    else if (flag === '--steps') args.steps = { steps: value(i++).split(',') };
+    else if (flag === '--contenders') race.contenders = value(i++).split(',');
+    else if (flag === '--rounds') race.rounds = Number(value(i++));
+    else if (flag === '--round-ms') race.roundMs = Number(value(i++));
+    else if (flag === '--browser') args.browser = true;
     else if (flag === '--help' || flag === '-h') return null;
     else throw new Error(`unknown flag ${flag}\n${USAGE}`);
   }
@@ -137,6 +160,16 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
   if (!args.models && !args.gpu) throw new Error('--no-gpu: only with --models (the other modes time the GPU)');
   if (args.models && optimizerGiven) throw new Error('--optimizer: --models trains with Adam, as a sweep does');
   if (args.models && !args.gpu && !args.cpu) throw new Error('--models with --no-cpu and --no-gpu: nothing to time');
+  if (args.steps) {
+    Object.assign(args.steps, race);
+    if (race.rounds !== undefined && !(Number.isInteger(race.rounds) && race.rounds >= 1))
+      throw new Error('--rounds takes a positive integer');
+    if (race.roundMs !== undefined && !(race.roundMs > 0)) throw new Error('--round-ms takes a positive number');
+    if (args.models || args.quick || args.plot || args.peer || args.workloads || args.matmul || args.epochs)
+      throw new Error('--steps: only with --contenders, --rounds, --round-ms, --browser and --json');
+  } else if (Object.keys(race).length > 0 || args.browser) {
+    throw new Error('--contenders, --rounds, --round-ms and --browser: only with --steps');
+  }
   if (args.models && (args.plot || args.matmul || args.sweep))
     throw new Error('--models: no --plot, --matmul or --dawn-sweep (it times models, not kernels)');
   return args;
@@ -403,7 +436,12 @@ async function main(): Promise<void> {
     return;
   }
   const command = process.argv.slice(1).join(' ');
-  if (args.models) reportModelsBench(await runModelsBench(args, command), args);
+  if (args.steps) {
+    const run = args.browser ? runBrowserSteps : runStepsBench;
+    const result: StepsResult = await run(args.steps, command, toStderr);
+    console.log(formatStepsTable(result));
+    if (args.json) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
+  } else if (args.models) reportModelsBench(await runModelsBench(args, command), args);
   else reportBench(await runBench(args, command), args);
 }
 
