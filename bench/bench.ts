@@ -46,7 +46,7 @@ const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch]
              [--no-prerecord]
        bench --models 1,4,16,64 [--quick] [--workloads A,table] [--rows N] [--epochs N] [--no-cpu | --no-gpu]
              [--peer torch] [--json FILE]
-       bench --steps A,C [--contenders cpu,webgpu,jax-wasm,jax-webgpu] [--rounds N] [--round-ms MS] [--browser]
+       bench --steps A,C [--contenders cpu,wasm,webgpu,jax-wasm,jax-webgpu] [--rounds N] [--round-ms MS] [--browser]
              [--json FILE]
   --quick          small sizes (scaled workloads, a 128^3 matmul): under a minute, on SwiftShader too
   --json FILE      write every figure as JSON
@@ -66,8 +66,9 @@ const USAGE = `usage: bench [--quick] [--json FILE] [--plot FILE] [--peer torch]
   --steps LIST     only this: training steps per second of our backends and jax-js on workloads A (784-128-10,
                    batch 64), C (784-1024-1024-10, batch 1024) or T (tiny), SGD at lr 0.1 on synthetic floats; per
                    contender a warm-up, then --rounds rounds (default 5) of ~--round-ms (default 500) each, the
-                   contenders interleaved; --contenders picks them (default cpu, webgpu, jax-wasm, jax-webgpu; also
-                   webgpu-micro: ours with every matmul on the micro tile);
+                   contenders interleaved; --contenders picks them (default cpu, wasm, webgpu, jax-wasm, jax-webgpu;
+                   also wasm-1: the wasm backend on one thread, and webgpu-micro: ours with every matmul on the micro
+                   tile);
                    --browser runs the race in a page in headless Chromium (WebGPU on SwiftShader), served
                    cross-origin isolated. Without a GPU, set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`;
 

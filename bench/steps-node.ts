@@ -2,7 +2,7 @@
  * The step-rate race in Node (`npm run bench -- --steps A,C`): our backends and jax-js's devices, interleaved. jax-js
  * finds WebGPU through navigator.gpu, which Node lacks: its contender puts Dawn (the `webgpu` package) there.
  */
-import { CpuBackend, createWebGpuBackend } from '../src/lower.js';
+import { CpuBackend, createWebGpuBackend, WasmBackend } from '../src/lower.js';
 import { createDawn, nodeShaderLoader } from '../src/node.js';
 import { jaxContender } from './peers/jax.js';
 import {
@@ -36,6 +36,8 @@ async function dawnNavigator(): Promise<string> {
  */
 export const NODE_CONTENDERS: Record<string, ContenderFactory> = {
   cpu: backendContender(async () => new CpuBackend()),
+  wasm: backendContender(() => WasmBackend.create()),
+  'wasm-1': backendContender(() => WasmBackend.create({ threads: 1 })),
   webgpu: backendContender(() => createWebGpuBackend(nodeShaderLoader)),
   'webgpu-micro': backendContender(() => createWebGpuBackend(nodeShaderLoader, { matmul: { tile: 'micro' } })),
   'jax-wasm': jaxContender('wasm'),

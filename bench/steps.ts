@@ -23,7 +23,7 @@ export const STEP_WORKLOADS: StepWorkload[] = [
 ];
 
 /** The contenders raced when --contenders is not given (webgpu-micro, a diagnostic, only when named). */
-export const DEFAULT_CONTENDERS = ['cpu', 'webgpu', 'jax-wasm', 'jax-webgpu'];
+export const DEFAULT_CONTENDERS = ['cpu', 'wasm', 'webgpu', 'jax-wasm', 'jax-webgpu'];
 
 export const STEP_LEARNING_RATE = 0.1;
 /** The seed of the initial parameters (initParams) and of the synthetic data. */

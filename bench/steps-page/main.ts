@@ -3,7 +3,7 @@
  * it as ?race=<JSON of StepsArgs>; the page logs progress to the console and leaves its result on window.stepsRace.
  */
 import { embeddedShaderLoader } from '../../src/gpu/shaders-embedded.js';
-import { CpuBackend, createWebGpuBackend } from '../../src/lower.js';
+import { CpuBackend, createWebGpuBackend, WasmBackend } from '../../src/lower.js';
 import { jaxContender } from '../peers/jax.js';
 import {
   backendContender,
@@ -24,6 +24,8 @@ async function adapterName(): Promise<string> {
 /** Everything that races in a page, by name, as in Node (bench/steps-node.ts). */
 const PAGE_CONTENDERS: Record<string, ContenderFactory> = {
   cpu: backendContender(async () => new CpuBackend()),
+  wasm: backendContender(() => WasmBackend.create()),
+  'wasm-1': backendContender(() => WasmBackend.create({ threads: 1 })),
   webgpu: backendContender(() => createWebGpuBackend(embeddedShaderLoader)),
   'webgpu-micro': backendContender(() => createWebGpuBackend(embeddedShaderLoader, { matmul: { tile: 'micro' } })),
   'jax-wasm': jaxContender('wasm'),
