@@ -28,9 +28,9 @@ import { expectClose, randomArray } from './helpers.js';
  * multiples of 4, scalar on a ragged one with odd offsets), plain and with the epilogue training uses. Then the
  * variants picked by shape on awkward sizes, as this device's backend picks them. Outputs start as NaN, so an element nobody writes fails.
  * Compiling a variant takes SwiftShader 2 to 4 seconds, which is most of this file's time; the shapes stay small. On
- * a software adapter the forced variants are those training can pick there (every form and mode of SOFTWARE_CHOICE's
- * tiles), one per mode of the split-K tiles it never picks and one per mode of the micro tile it takes for outputs of
- * one tile, each in another form; on a GPU, or with WEBGPU_MLP_ALL_MATMULS=1, all 45.
+ * a software adapter the forced variants are every form and mode of the micro tile (all it trains on there) and of the
+ * medium tile (a GPU's most frequent pick), and one per mode, each in another form, of the large tile and of the
+ * split-K tiny tile; on a GPU, or with WEBGPU_MLP_ALL_MATMULS=1, all 45.
  */
 
 const gpu: Gpu = await openTestGpu();
@@ -45,30 +45,22 @@ const ALL_VARIANTS = (['nt', 'tn', 'nn'] as const).flatMap((form) =>
   MATMUL_TILE_NAMES.flatMap((tile) => MATMUL_MODES.map((mode) => [form, tile, mode] as const)),
 );
 
-/** The split-K tile that a software adapter never picks, forced once per mode: fast nt, edge tn, scalar nn. */
-const UNPICKED_PER_MODE = [
+/** GPU tiles forced once per mode on a software adapter, each mode in another form. */
+const ONCE_PER_MODE = [
   ['nt', 'tiny', 'fast'],
   ['tn', 'tiny', 'edge'],
   ['nn', 'tiny', 'scalar'],
+  ['nt', 'large', 'scalar'],
+  ['tn', 'large', 'fast'],
+  ['nn', 'large', 'edge'],
 ] as const;
 
 /** How this device's backend picks variants (SOFTWARE_CHOICE on a software adapter). */
 const picking = defaultMatmulChoice(gpu);
 
-/** The tile a software adapter takes for outputs of one tile, once per mode: edge nt, scalar tn, fast nn. */
-const ONE_TILE_PER_MODE = [
-  ['nt', 'micro', 'edge'],
-  ['tn', 'micro', 'scalar'],
-  ['nn', 'micro', 'fast'],
-] as const;
-
 const testedVariants = everyMatmul(gpu)
   ? ALL_VARIANTS
-  : [
-      ...ALL_VARIANTS.filter(([, tile]) => SOFTWARE_CHOICE.tiles!.includes(tile)),
-      ...UNPICKED_PER_MODE,
-      ...ONE_TILE_PER_MODE,
-    ];
+  : [...ALL_VARIANTS.filter(([, tile]) => tile === SOFTWARE_CHOICE.tile || tile === 'medium'), ...ONCE_PER_MODE];
 
 interface Case {
   m: number;
@@ -107,7 +99,7 @@ async function check(
   const b = randomArray(rng, n * k);
   const expected = new Float32Array(m * n);
   reference[form](expected, a, b, m, n, k);
-  // Unforced, the pick is the device's backend's: on a software adapter among the tiles it uses there.
+  // Unforced, the pick is the device's backend's: on a software adapter the micro tile.
   const force = tile ? { tile, mode } : picking;
   const tol = matmulTol(k);
   const label = `${form} ${tile ?? 'picked'} ${mode ?? ''} ${m}x${n}x${k}`;
@@ -256,12 +248,11 @@ describe('variant choice (pickMatmul) and specialisation', () => {
     expect(pickMatmul('nt', shape(33, 10, 17))).toEqual({ form: 'nt', tile: 'tiny', mode: 'scalar' });
   });
 
-  it('on a software adapter, takes the micro tile only for an output that one workgroup would cover', () => {
+  it('on a software adapter, takes the micro tile for every shape, in the fastest mode the shape allows', () => {
     expect(pickMatmul('nt', shape(16, 16, 12), SOFTWARE_CHOICE)).toEqual({ form: 'nt', tile: 'micro', mode: 'fast' });
-    expect(pickMatmul('nt', shape(64, 10, 128), SOFTWARE_CHOICE).tile).toBe('micro');
-    // Two medium tiles: the micro tile's 32 workgroups of 16 threads were slower on SwiftShader.
-    expect(pickMatmul('nt', shape(64, 128, 784), SOFTWARE_CHOICE).tile).toBe('medium');
-    expect(pickMatmul('tn', shape(128, 784, 64), SOFTWARE_CHOICE).tile).toBe('large');
+    expect(pickMatmul('nt', shape(64, 10, 128), SOFTWARE_CHOICE)).toEqual({ form: 'nt', tile: 'micro', mode: 'edge' });
+    expect(pickMatmul('tn', shape(128, 784, 64), SOFTWARE_CHOICE)).toEqual({ form: 'tn', tile: 'micro', mode: 'fast' });
+    expect(pickMatmul('nn', shape(33, 10, 17), SOFTWARE_CHOICE)).toEqual({ form: 'nn', tile: 'micro', mode: 'scalar' });
   });
 
   it('refuses a forced mode that would be wrong for the shape', () => {

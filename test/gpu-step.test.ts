@@ -7,7 +7,7 @@ import { CpuNetwork } from '../src/cpu/network.js';
 import { sgdUpdate } from '../src/cpu/updates.js';
 import { UserError } from '../src/errors.js';
 import { createWebGpuBackend } from '../src/gpu/backend.js';
-import { MATMUL_TILE_NAMES, SOFTWARE_CHOICE } from '../src/gpu/matmul-variants.js';
+import { MATMUL_TILE_NAMES, type MatmulTile, SOFTWARE_CHOICE } from '../src/gpu/matmul-variants.js';
 import type { GpuStats } from '../src/gpu/record.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import type { WebGpuSession } from '../src/gpu/single-session.js';
@@ -22,8 +22,9 @@ import { expectClose, expectTensorsClose, relativeError } from './helpers.js';
  * The session tests' 3-layer net (odd sizes: see gpu-fixture.ts) trained on the GPU against CpuNetwork + ops.gather +
  * ops.sgdUpdate driven the same way on the CPU. The 23 test rows in batches of 8 end with a partial batch of 7.
  * Every matmul tile is forced through the whole step on a GPU or with WEBGPU_MLP_ALL_MATMULS=1; on a software adapter
- * only the tiles training picks there (SOFTWARE_CHOICE), whose variants test/gpu-matmul.test.ts compiles too; the
- * split-K tiles are then left to test/gpu-matmul.test.ts, which forces the 16x16 one there once per mode.
+ * the micro tile it trains on (SOFTWARE_CHOICE) and the large and medium tiles a GPU takes most, whose variants
+ * test/gpu-matmul.test.ts compiles too; the split-K tiles are then left to test/gpu-matmul.test.ts, which forces the
+ * 16x16 one there once per mode.
  */
 const spec = makeSpec(LAYERS);
 const table = paramTable(spec);
@@ -223,7 +224,9 @@ describe('GPU training session against the CPU reference', () => {
   it('every matmul tile, forced through the whole training step, matches the CPU', async () => {
     // Each tile in the real graph (fused epilogues, offsets into the flat parameter vector, the split-K tiles on a
     // batch of 7): two steps and an evaluation against the CPU reference. A software adapter: its tiles only.
-    const tiles = everyMatmul(fixture.gpu) ? MATMUL_TILE_NAMES : [...SOFTWARE_CHOICE.tiles!, SOFTWARE_CHOICE.oneTile!];
+    const tiles: MatmulTile[] = everyMatmul(fixture.gpu)
+      ? MATMUL_TILE_NAMES
+      : ['large', 'medium', SOFTWARE_CHOICE.tile!];
     expect(tiles.length).toBeGreaterThanOrEqual(2);
     for (const tile of tiles) {
       const cpu = new CpuReference();

@@ -78,8 +78,8 @@ export async function createWebGpuBackend(
   return new WebGpuBackend(gpu, deviceKernels(gpu.device, loader), !options.gpu, { evalRows, matmul, prerecord });
 }
 
-/** How matmul variants are picked on this device: a software adapter runs workgroups on a few CPU cores, where
- * fewer, larger tiles win (see SOFTWARE_CHOICE); a GPU takes the defaults of pickMatmul. */
+/** How matmul variants are picked on this device: a software adapter runs workgroups on a few CPU cores, where the
+ * micro tile wins (see SOFTWARE_CHOICE); a GPU takes the defaults of pickMatmul. */
 export function defaultMatmulChoice(gpu: Gpu): MatmulChoice {
   return gpu.adapter.software ? SOFTWARE_CHOICE : {};
 }

@@ -9,8 +9,7 @@ export type MatmulForm = 'nt' | 'tn' | 'nn';
 
 /** Work per workgroup. `large` and `medium` fill a big GPU on big outputs; `small` and `tiny` split k inside the
  * workgroup, so outputs of a few tiles (a layer at batch 64) still keep many threads busy on a long k; `micro` is 16
- * threads that load their own operands straight from storage (DIRECT in matmul.wgsl), for a software adapter's
- * outputs of one tile (a small table's layers). */
+ * threads that load their own operands straight from storage (DIRECT in matmul.wgsl), a software adapter's tile. */
 export type MatmulTile = 'large' | 'medium' | 'small' | 'tiny' | 'micro';
 
 /** How a variant loads: `fast` (vec4, no bounds checks), `edge` (vec4, checked), `scalar` (per element, checked). */
@@ -41,8 +40,8 @@ export const MATMUL_TILES: Record<MatmulTile, TileShape> = {
 };
 
 export const MATMUL_TILE_NAMES = Object.keys(MATMUL_TILES) as MatmulTile[];
-/** The tiles picked by default, largest first: `micro` only where a choice names it (a software adapter's). */
-const DEFAULT_TILES = MATMUL_TILE_NAMES.filter((tile) => tile !== 'micro');
+/** The tiles a GPU picks from, largest first: `micro` only where a choice names it (a software adapter's). */
+const GPU_TILES = MATMUL_TILE_NAMES.filter((tile) => tile !== 'micro');
 export const MATMUL_MODES: MatmulMode[] = ['fast', 'edge', 'scalar'];
 
 /** The smallest tile edge: a matmul asks for at most ceil(size / this) workgroups along one dimension. */
@@ -55,13 +54,13 @@ export const MIN_TILE_EDGE = 16;
 export const MIN_WORKGROUPS = 128;
 
 /**
- * The choice for a software adapter (SwiftShader): a few CPU cores run the workgroups, and every workgroup barrier
- * costs a switch of all its invocations, so the split-K tiles only add work there (measured on SwiftShader, 2 cores:
- * a 1024x64x784 matmul took 0.2 s with the medium tile and 1 s with the tiny one). An output that one medium tile
- * covers takes the 16-thread micro tile: a 256-thread workgroup's idle invocations cost as much as busy ones there
- * (a 13-16-3 network's epoch at batch 16 took a tenth of the time).
+ * The choice for a software adapter (SwiftShader): every matmul on the micro tile, 16 threads that each load their
+ * 4 × 4 block's operands straight from storage. A few CPU cores run the workgroups there, and staging through
+ * workgroup memory with barriers costs more than the loads it saves: on SwiftShader (2 cores) a step of 784-128-10 at
+ * batch 64 ran 2.2-2.7x faster on the micro tile than on the medium and large tiles a GPU takes, and of
+ * 784-1024-1024-10 at batch 1024 1.75x (bench/NOTES.md).
  */
-export const SOFTWARE_CHOICE: MatmulChoice = { tiles: ['large', 'medium'], minWorkgroups: 4, oneTile: 'micro' };
+export const SOFTWARE_CHOICE: MatmulChoice = { tile: 'micro' };
 
 /** Operand layouts per form, as matmul.wgsl's A_KM and B_KN. */
 const LAYOUT: Record<MatmulForm, { aKM: boolean; bKN: boolean }> = {
@@ -93,29 +92,20 @@ export function modeFor(form: MatmulForm, tile: MatmulTile, { m, n, k, aOff, bOf
   return m % tm === 0 && n % tn === 0 && k % tk === 0 ? 'fast' : 'edge';
 }
 
-/** How to choose: a forced tile or mode (the benchmark, the tests), and the device's parallelism. */
+/** How to choose: a forced tile or mode (a software adapter, the benchmark, the tests), else by shape. */
 export interface MatmulChoice {
   tile?: MatmulTile;
   mode?: MatmulMode;
-  /** Workgroups a tile must give to be chosen (default MIN_WORKGROUPS). */
-  minWorkgroups?: number;
-  /** The tiles to choose from, largest first (default all but micro); the last is taken when none gives enough. */
-  tiles?: MatmulTile[];
-  /** The tile for an output that one workgroup of the chosen tile would cover. */
-  oneTile?: MatmulTile;
 }
 
 /**
- * Picks the variant for a shape: the largest tile that still gives `minWorkgroups` workgroups (else the smallest
- * tile), and the fastest mode that shape allows. This is the only place variants are chosen; a forced tile or mode
+ * Picks the variant for a shape: the largest GPU tile that still gives MIN_WORKGROUPS workgroups (else the smallest
+ * one), and the fastest mode that shape allows. This is the only place variants are chosen; a forced tile or mode
  * overrides the choice, and a mode that would be wrong for the shape is refused.
  */
 export function pickMatmul(form: MatmulForm, shape: MatmulShape, choice: MatmulChoice = {}): MatmulVariant {
-  const enough = choice.minWorkgroups ?? MIN_WORKGROUPS;
-  const tiles = choice.tiles ?? DEFAULT_TILES;
-  const picked = tiles.find((t) => workgroupsFor(t, shape.m, shape.n) >= enough) ?? tiles[tiles.length - 1];
-  const single = choice.oneTile && workgroupsFor(picked, shape.m, shape.n) === 1;
-  const tile = choice.tile ?? (single ? choice.oneTile! : picked);
+  const fits = GPU_TILES.find((t) => workgroupsFor(t, shape.m, shape.n) >= MIN_WORKGROUPS);
+  const tile = choice.tile ?? fits ?? GPU_TILES[GPU_TILES.length - 1];
   const best = modeFor(form, tile, shape);
   const mode = choice.mode ?? best;
   // Any mode after the best one is slower, never wrong.
