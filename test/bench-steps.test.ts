@@ -4,15 +4,15 @@ import { formatStepsTable } from '../bench/steps.js';
 import { runStepsBench } from '../bench/steps-node.js';
 
 describe('bench --steps', () => {
-  it('races the CPU reference against jax-js on Wasm, and both train', async () => {
+  it('races the CPU reference and the wasm backend against jax-js on Wasm, and all train', async () => {
     // At least 30 steps a round, so that both train enough to halve the loss however loaded the machine is.
-    const args = { steps: ['T'], contenders: ['cpu', 'jax-wasm'], rounds: 2, roundMs: 40, minSteps: 30 };
+    const args = { steps: ['T'], contenders: ['cpu', 'wasm', 'jax-wasm'], rounds: 2, roundMs: 40, minSteps: 30 };
     const result = await runStepsBench(args, 'bench --steps T', () => {});
     expect(result.mode).toBe('steps');
     expect(result.crossOriginIsolated).toBeNull();
     expect(result.workloads.map((w) => w.name)).toEqual(['T']);
     const [workload] = result.workloads;
-    expect(workload.contenders.map((c) => c.name)).toEqual(['cpu', 'jax-wasm']);
+    expect(workload.contenders.map((c) => c.name)).toEqual(['cpu', 'wasm', 'jax-wasm']);
     for (const c of workload.contenders) {
       expect(c.samples).toHaveLength(2);
       expect(c.stepsPerRound).toBeGreaterThanOrEqual(30);
@@ -22,9 +22,10 @@ describe('bench --steps', () => {
       // A contender that did not train would keep its first loss (about ln 10 on random labels).
       expect(c.lastLoss).toBeLessThan(0.5 * c.firstLoss);
     }
-    // Both start from the same parameters and data, so their first steps' losses agree.
-    const [cpu, jax] = workload.contenders;
+    // All start from the same parameters and data, so their first steps' losses agree.
+    const [cpu, wasm, jax] = workload.contenders;
     expect(jax.firstLoss).toBeCloseTo(cpu.firstLoss, 4);
+    expect(wasm.firstLoss).toBeCloseTo(cpu.firstLoss, 5);
     const table = formatStepsTable(result);
     expect(table).toContain('jax-wasm');
     expect(table).toMatch(/T 784-32-10 b16 +node +cpu +[\d.]+ \[/);
@@ -39,7 +40,7 @@ describe('bench --steps', () => {
       /unknown workload Z; choose from A,C,T/,
     );
     await expect(runStepsBench({ steps: ['T'], contenders: ['tfjs'] }, '', () => {})).rejects.toThrow(
-      /unknown tfjs; choose from cpu,webgpu,webgpu-micro,jax-wasm,jax-webgpu/,
+      /unknown tfjs; choose from cpu,wasm,wasm-1,webgpu,webgpu-micro,jax-wasm,jax-webgpu/,
     );
   });
 });
