@@ -55,8 +55,14 @@ const ALIGN = 16;
 /** kernels.c's KC: the rows of b (and columns of A) a matmul packs at a time. */
 const KC = 256;
 
-/** Work (multiply-adds or elements) below which a kernel runs on the calling thread alone: a wake costs more. */
-const PARALLEL_WORK = 1 << 16;
+/**
+ * The least work a kernel is split across threads for: multiply-adds of a matmul, elements of the others. Waking a
+ * sleeping thread costs tens of microseconds (more on a busy or virtual machine), so a share must take a millisecond
+ * or so: a matmul of 784-128-10's first layer at batch 64 (6.4 million) stays on one thread, where two ran its step
+ * slower (bench/NOTES.md), and 784-1024-1024-10's at batch 1024 (800 million) takes every thread.
+ */
+const PARALLEL_MACS = 10_000_000;
+const PARALLEL_ELEMENTS = 500_000;
 
 export class WasmKernels {
   private top = ALIGN;
@@ -125,11 +131,14 @@ export class WasmKernels {
     this.run('matmul', [ptr(c), ptr(a), ptr(b), ptr(bias), m, n, k, rs, ps, ptr(this.scratch), this.stride], work);
   }
 
-  /** Calls kernel `name`, split across the threads when `work` is large enough to repay waking them. */
+  /**
+   * Calls kernel `name`, split across the threads when `work` (a matmul's multiply-adds, the others' elements) is
+   * large enough to repay waking them.
+   */
   run(name: KernelName, args: readonly number[], work: number): void {
     const kernel = this.exports[name];
     const { pool } = this;
-    if (!pool || work < PARALLEL_WORK) {
+    if (!pool || work < (name === 'matmul' ? PARALLEL_MACS : PARALLEL_ELEMENTS)) {
       kernel(...args, 0, 1);
       return;
     }
