@@ -28,5 +28,6 @@ export const activation = defineKernel({
       s.stride ?? 0,
     ),
     groups: strided(count, s.models),
+    gridStride: true,
   }),
 });

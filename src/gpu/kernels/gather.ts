@@ -26,6 +26,7 @@ export const gather = defineKernel({
   launch: (rows: number, features: number, useOrder: boolean, s: GatherStrides = ONE) => ({
     dims: words(rows, features, useOrder ? 1 : 0, s.order, s.x, s.labels),
     groups: strided(rows * features, s.models),
+    gridStride: true,
   }),
 });
 
@@ -40,6 +41,7 @@ export const gatherFloats = defineKernel({
   launch: (rows: number, features: number, useOrder: boolean, labelWidth: number, s: GatherStrides = ONE) => ({
     dims: words(rows, features, useOrder ? 1 : 0, labelWidth, s.order, s.x, s.labels),
     groups: strided(rows * Math.max(features, labelWidth), s.models),
+    gridStride: true,
   }),
 });
 

@@ -19,6 +19,7 @@ const updateKernel = <Name extends string>(name: Name, outputs: number) =>
     launch: (count: number, s: Stacked = {}) => ({
       dims: words(count, s.stride ?? 0),
       groups: strided(count, s.models),
+      gridStride: true,
     }),
   });
 
