@@ -3,7 +3,7 @@ import { checkSession } from '../check.js';
 import { type CpuKernels, CpuSession, EVAL_ROWS } from '../cpu/backend.js';
 import { adamBiasCorrection, type OptimizerConfig } from '../model/optimizer.js';
 import { SequentialModels } from '../sequential-models.js';
-import { bytesFor, KERNEL_NAMES, ptr, WasmKernels } from './kernels.js';
+import { bytesFor, KERNEL_NAMES, ptr, relaxedSimdSupported, WasmKernels } from './kernels.js';
 import { WasmNetwork } from './network.js';
 import { hardwareThreads, ThreadPool, threadsAvailable } from './threads.js';
 
@@ -37,7 +37,8 @@ export class WasmBackend implements Backend {
     const pool = threads > 1 ? await ThreadPool.start(threads, KERNEL_NAMES) : null;
     const node = globalThis.process?.versions?.node;
     const where = node ? `Node ${node}, ${process.arch}` : 'in the browser';
-    return new WasmBackend(pool, `WebAssembly SIMD (${threads} thread${threads > 1 ? 's' : ''}, ${where})`);
+    const simd = relaxedSimdSupported() ? 'WebAssembly relaxed SIMD' : 'WebAssembly SIMD';
+    return new WasmBackend(pool, `${simd} (${threads} thread${threads > 1 ? 's' : ''}, ${where})`);
   }
 
   get threads(): number {

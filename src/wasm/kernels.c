@@ -12,6 +12,15 @@
 
 typedef unsigned int u32;
 
+// c + a·b on four lanes: one fused (or not: the engine's choice) multiply-add where the build has relaxed SIMD, else a
+// multiply and an add, each rounded.
+#ifdef __wasm_relaxed_simd__
+typedef float f32x4 __attribute__((__vector_size__(16)));
+#define MADD(c, a, b) ((v128_t)__builtin_wasm_relaxed_madd_f32x4((f32x4)(a), (f32x4)(b), (f32x4)(c)))
+#else
+#define MADD(c, a, b) wasm_f32x4_add(c, wasm_f32x4_mul(a, b))
+#endif
+
 /** Rows of a and b a matmul block keeps in the L1 cache between passes over the outputs. */
 #define KC 256
 
@@ -52,10 +61,10 @@ static void block4x8(float* c, int n, const float* ap, const float* bp, int kc, 
     v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
     v128_t a0 = wasm_v128_load32_splat(ap), a1 = wasm_v128_load32_splat(ap + 1);
     v128_t a2 = wasm_v128_load32_splat(ap + 2), a3 = wasm_v128_load32_splat(ap + 3);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0)), c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0)), c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0)), c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0)), c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
+    c00 = MADD(c00, a0, b0), c01 = MADD(c01, a0, b1);
+    c10 = MADD(c10, a1, b0), c11 = MADD(c11, a1, b1);
+    c20 = MADD(c20, a2, b0), c21 = MADD(c21, a2, b1);
+    c30 = MADD(c30, a3, b0), c31 = MADD(c31, a3, b1);
   }
   wasm_v128_store(c, c00), wasm_v128_store(c + 4, c01);
   wasm_v128_store(c + n, c10), wasm_v128_store(c + n + 4, c11);
@@ -69,8 +78,8 @@ static void block1x8(float* c, const float* a, int ps, const float* bp, int kc, 
   v128_t c1 = first ? wasm_f32x4_splat(0) : wasm_v128_load(c + 4);
   for (int p = 0; p < kc; p++, bp += 8) {
     v128_t x = wasm_f32x4_splat(a[p * ps]);
-    c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(x, wasm_v128_load(bp)));
-    c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(x, wasm_v128_load(bp + 4)));
+    c0 = MADD(c0, x, wasm_v128_load(bp));
+    c1 = MADD(c1, x, wasm_v128_load(bp + 4));
   }
   wasm_v128_store(c, c0), wasm_v128_store(c + 4, c1);
 }

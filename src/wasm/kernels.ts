@@ -37,6 +37,14 @@ export function wasmSimdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(decode(KERNELS_WASM.single));
 }
 
+let relaxed: boolean | undefined;
+
+/** Whether it also has relaxed SIMD, whose fused multiply-add the matmuls then use (Chrome and Edge do). */
+export function relaxedSimdSupported(): boolean {
+  relaxed ??= WebAssembly.validate(decode(KERNELS_WASM.singleRelaxed));
+  return relaxed;
+}
+
 const compiled = new Map<Variant, Promise<WebAssembly.Module>>();
 
 export function compileKernels(variant: Variant): Promise<WebAssembly.Module> {
@@ -90,7 +98,7 @@ export class WasmKernels {
   static async create(bytes: number, pool: ThreadPool | null, widest: number): Promise<WasmKernels> {
     const scratch = (pool?.threads ?? 1) * scratchStride(widest) * 4;
     const pages = Math.ceil((bytes + scratch + 2 * ALIGN) / PAGE) + 1;
-    const variant: Variant = pool ? 'threads' : 'single';
+    const variant: Variant = `${pool ? 'threads' : 'single'}${relaxedSimdSupported() ? 'Relaxed' : ''}`;
     const module = await compileKernels(variant);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, ...(pool ? { shared: true } : {}) });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
