@@ -78,6 +78,8 @@ export interface CpuKernels {
   /** A zeroed float32 array where the kernels read and write. */
   floats(length: number): Float32Array;
   network(spec: ModelSpec, maxRows: number): StepNetwork;
+  /** Rows of an evaluation batch computed between two looks at the clock (at most EVAL_ROWS). */
+  readonly sliceRows: number;
   /** One optimiser step with rate lr at 1-based step t over every parameter; `state` as optimizerSlots orders it. */
   update(
     params: Float32Array,
@@ -94,6 +96,7 @@ export interface CpuKernels {
 export const REFERENCE_KERNELS: CpuKernels = {
   floats: (length) => new Float32Array(length),
   network: (spec, maxRows) => new CpuNetwork(spec, maxRows),
+  sliceRows: SLICE_ROWS,
   update: referenceUpdate,
   dispose: () => {},
 };
@@ -207,7 +210,7 @@ export class CpuSession implements TrainingSession {
   }
 
   /**
-   * The forward pass over `set` as stored, EVAL_ROWS rows at a time (each batch in slices of SLICE_ROWS, yielding the
+   * The forward pass over `set` as stored, EVAL_ROWS rows at a time (each batch in slices of sliceRows, yielding the
    * thread between them when a slice of time is spent): each batch's first row, rows and outputs.
    */
   private async *forwardBatches(set: Dataset): AsyncGenerator<[start: number, rows: number, outputs: Float32Array]> {
@@ -216,9 +219,10 @@ export class CpuSession implements TrainingSession {
       const rows = Math.min(EVAL_ROWS, set.count - start);
       this.gather(set, identity, start, rows);
       let outputs: Float32Array = new Float32Array(0);
-      for (let first = 0; first < rows; first += SLICE_ROWS) {
+      const slice = this.kernels.sliceRows;
+      for (let first = 0; first < rows; first += slice) {
         await this.slicer.pause();
-        outputs = this.network.forwardSlice(this.params, first, Math.min(SLICE_ROWS, rows - first));
+        outputs = this.network.forwardSlice(this.params, first, Math.min(slice, rows - first));
       }
       yield [start, rows, outputs];
     }

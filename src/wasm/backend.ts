@@ -67,6 +67,8 @@ function wasmKernels(kernels: WasmKernels): CpuKernels {
   return {
     floats: (length) => kernels.floats(length),
     network: (spec, maxRows) => new WasmNetwork(kernels, spec, maxRows),
+    // A whole evaluation batch at once: a few milliseconds for a large layer, and the matmuls prefer many rows.
+    sliceRows: EVAL_ROWS,
     update: (params, grads, state, o, lr, t) => update(kernels, params, grads, state, o, lr, t),
     dispose: () => kernels.dispose(),
   };

@@ -34,6 +34,8 @@ export class WasmNetwork {
   /** Each layer's weights transposed to (in, out), the layout the forward matmul reads along its rows. */
   private readonly transposed: Float32Array[];
   private lastDropout: DropoutStep | null = null;
+  /** Whether the parameters may have changed since the weights were last transposed: after every backward pass. */
+  private stale = true;
 
   /** Bytes of memory a network of `spec` for `maxRows` rows takes. */
   static bytes(spec: ModelSpec, maxRows: number): number {
@@ -81,7 +83,7 @@ export class WasmNetwork {
       const hidden = l + 1 < layers.length;
       const z = (hidden ? this.pre[l + 1] : this.acts[l + 1]).subarray(first * outSize);
       const wt = this.transposed[l];
-      kernels.run('transpose', [ptr(wt), ptr(view(params, weight)), outSize, inSize], inSize * outSize);
+      if (this.stale) kernels.run('transpose', [ptr(wt), ptr(view(params, weight)), outSize, inSize], inSize * outSize);
       const x = this.acts[l].subarray(first * inSize);
       kernels.matmul(z, x, wt, view(params, bias), { m: rows, n: outSize, k: inSize, rs: inSize, ps: 1 });
       if (hidden) {
@@ -93,12 +95,15 @@ export class WasmNetwork {
         if (d) dropout(out, out, d.seed, d.step, l + 1, d.rate, count);
       }
     }
+    this.stale = false;
   }
 
   backward(params: Float32Array, labels: Uint32Array | Float32Array, rows: number): number {
     const { layers } = this.table;
     const { kernels } = this;
     const last = layers.length - 1;
+    // The optimiser updates the parameters next: the forward pass after it transposes them again.
+    this.stale = true;
     const loss = modelLoss(this.spec, this.deltas[last + 1], this.acts[last + 1], labels, rows, layers[last].outSize);
     const d = this.lastDropout;
     for (let l = last; l >= 0; l--) {
