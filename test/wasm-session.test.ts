@@ -133,3 +133,14 @@ describe('wasm sessions against the reference', () => {
     expect(shared).toEqual(alone);
   });
 });
+
+describe('wasm sessions beyond WebAssembly memory', () => {
+  it('refuse a model larger than 4 GiB in one line, before allocating it', async () => {
+    const spec = makeSpec([784, 40_000, 40_000, 10]); // 1.6 billion weights: 6.4 GB of parameters alone
+    const sets = images(3, 784, { train: 8, test: 4, val: 4 });
+    const settings = { spec, params: { seed: 1 }, batch: 4, learningRate: 0.1, ...sets };
+    await expect(one.createSession(settings)).rejects.toThrow(
+      /^the model needs \d+\.\d GiB of WebAssembly memory, more than its 4 GiB: use backend webgpu, or a smaller batch or layers$/,
+    );
+  });
+});

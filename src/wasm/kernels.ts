@@ -3,6 +3,7 @@
  * session holds (so views into it stay valid), arrays handed out in it, and each kernel called on one thread or split
  * across a ThreadPool's threads.
  */
+import { UserError } from '../errors.js';
 import { KERNELS_WASM } from './kernels-embedded.js';
 import type { ThreadPool } from './threads.js';
 
@@ -23,7 +24,7 @@ export type KernelName = (typeof KERNEL_NAMES)[number];
 
 type Exports = Record<KernelName, (...args: number[]) => void>;
 
-export type Variant = keyof typeof KERNELS_WASM;
+type Variant = keyof typeof KERNELS_WASM;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -32,12 +33,14 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+let simd: boolean | undefined;
+let relaxed: boolean | undefined;
+
 /** Whether this JavaScript engine runs WebAssembly with SIMD (every current browser and Node does). */
 export function wasmSimdSupported(): boolean {
-  return typeof WebAssembly === 'object' && WebAssembly.validate(decode(KERNELS_WASM.single));
+  simd ??= typeof WebAssembly === 'object' && WebAssembly.validate(decode(KERNELS_WASM.single));
+  return simd;
 }
-
-let relaxed: boolean | undefined;
 
 /** Whether it also has relaxed SIMD, whose fused multiply-add the matmuls then use (Chrome and Edge do). */
 export function relaxedSimdSupported(): boolean {
@@ -47,7 +50,7 @@ export function relaxedSimdSupported(): boolean {
 
 const compiled = new Map<Variant, Promise<WebAssembly.Module>>();
 
-export function compileKernels(variant: Variant): Promise<WebAssembly.Module> {
+function compileKernels(variant: Variant): Promise<WebAssembly.Module> {
   let module = compiled.get(variant);
   if (!module) {
     module = WebAssembly.compile(decode(KERNELS_WASM[variant]));
@@ -57,6 +60,8 @@ export function compileKernels(variant: Variant): Promise<WebAssembly.Module> {
 }
 
 const PAGE = 65536;
+/** WebAssembly's 32-bit memories: 65,536 pages of 64 KiB. */
+const MAX_PAGES = 65536;
 /** Arrays start on 16-byte boundaries, which the kernels' vector loads prefer; address 0 stays unused (null). */
 const ALIGN = 16;
 
@@ -100,7 +105,19 @@ export class WasmKernels {
     const pages = Math.ceil((bytes + scratch + 2 * ALIGN) / PAGE) + 1;
     const variant: Variant = `${pool ? 'threads' : 'single'}${relaxedSimdSupported() ? 'Relaxed' : ''}`;
     const module = await compileKernels(variant);
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, ...(pool ? { shared: true } : {}) });
+    const gib = ((pages * PAGE) / 2 ** 30).toFixed(1);
+    if (pages > MAX_PAGES) {
+      throw new UserError(
+        `the model needs ${gib} GiB of WebAssembly memory, more than its 4 GiB: use backend webgpu, or a smaller batch or layers`,
+      );
+    }
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages, ...(pool ? { shared: true } : {}) });
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new UserError(`could not allocate the ${gib} GiB of memory the model needs: use a smaller batch or layers`);
+    }
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const id = pool ? await pool.attach(module, memory) : 0;
     return new WasmKernels(memory, instance.exports as unknown as Exports, pool, id, widest);
