@@ -19,7 +19,7 @@ export type BackendChoice = 'auto' | 'cpu' | 'wasm' | 'webgpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
 
 /** The CPU backend `auto` takes: wasm where the engine runs WebAssembly SIMD, else the reference. */
-function fastestCpu(): Promise<Backend> {
+export function fastestCpu(): Promise<Backend> {
   return wasmSimdSupported() ? WasmBackend.create() : Promise.resolve(new CpuBackend());
 }
 

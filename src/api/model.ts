@@ -1,6 +1,5 @@
 /** The MLP: made from options or bytes, trained on arrays or images, asked for predictions, saved as a model file. */
 import type { Backend, Dataset, SessionSettings, TrainingSession } from '../backend.js';
-import { CpuBackend } from '../cpu/backend.js';
 import { checkTrainingClasses } from '../data/split.js';
 import { UserError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint-codec.js';
@@ -14,7 +13,7 @@ import type { SettingName } from '../train/setting-names.js';
 import { FIT_SETTINGS, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
 import { checkRun, type TrainCallbacks, type TrainStart, train } from '../train/trainer.js';
 import { defaultNames, type Inputs, inputSet, type Labels, labelledSet, shapeOf, trainingSets } from './arrays.js';
-import { autoCpuNote, checkFits, explainFailure, openBackend } from './engine.js';
+import { autoCpuNote, checkFits, explainFailure, fastestCpu, openBackend } from './engine.js';
 import { Ensemble } from './ensemble.js';
 import { imageNames, labelledImages, trainingImages, unlabelledImages } from './images.js';
 import {
@@ -289,7 +288,7 @@ export class MLP<T extends Task = Task> {
       // The saved run's chunks, so that the resumed run sums its losses in the same order.
       if (saved) trainOptions.checkpointEvery ??= saved.options.checkpointEvery;
       const run = checkRun(spec, sets, trainOptions);
-      this.fitBackend(run.settings);
+      await this.fitBackend(run.settings);
       const counts = { trainRows: sets.train.count, validationRows: sets.val?.count ?? 0 };
       await options.onStart?.({ ...counts, testRows: sets.test?.count ?? 0 });
       const { signal, checkpoint } = options;
@@ -366,7 +365,7 @@ export class MLP<T extends Task = Task> {
     return this.exclusive(async () => {
       const spec = this.trained('predict');
       const set = this.images ? unlabelledImages(spec, x) : inputSet(spec, spec.data!, x);
-      const settings = this.sized(spec, set);
+      const settings = await this.sized(spec, set);
       const outputs = await this.computing(() => predictOutputs(this.engine, spec, this.params, set, settings));
       return predictions(spec, outputs, set.count, this.names) as PredictionsOf<T>;
     });
@@ -384,7 +383,7 @@ export class MLP<T extends Task = Task> {
     return this.exclusive(async () => {
       const spec = this.trained('evaluate');
       const set = this.labelled(spec, x, y);
-      const settings = this.sized(spec, set);
+      const settings = await this.sized(spec, set);
       if (spec.task === 'regression') {
         const { test, regression } = await this.computing(() =>
           evaluateRegression(this.engine, spec, this.params, set, settings),
@@ -447,9 +446,9 @@ export class MLP<T extends Task = Task> {
   }
 
   /** The settings of an inference session on `set`, checked against this backend's limits. */
-  private sized(spec: ModelSpec, set: Dataset): SessionSettings {
+  private async sized(spec: ModelSpec, set: Dataset): Promise<SessionSettings> {
     const settings = inferenceSettings(spec, set);
-    this.fitBackend(settings);
+    await this.fitBackend(settings);
     return settings;
   }
 
@@ -457,12 +456,12 @@ export class MLP<T extends Task = Task> {
    * Checks that a session of `settings` fits the backend; with `auto`, a model beyond the GPU's limits, or a training
    * run the CPU does faster, moves to the CPU.
    */
-  private fitBackend(settings: SessionSettings): void {
+  private async fitBackend(settings: SessionSettings): Promise<void> {
     if (this.opening.choice !== 'auto') return checkFits(this.engine, settings);
     const note = autoCpuNote(this.engine, settings);
     if (!note) return;
     this.engine.dispose();
-    this.engine = new CpuBackend();
+    this.engine = await fastestCpu();
     this.opening.onBackend?.(note);
   }
 

@@ -7,9 +7,15 @@ import { Worker } from 'node:worker_threads';
 
 export { availableParallelism };
 
-/** A worker that runs `source` (CommonJS, with require), and lets the process exit while it waits. */
+/** How the worker program of threads.ts receives and replies in Node. */
+const PROLOGUE = `const { parentPort } = require('node:worker_threads');
+const receive = (handler) => parentPort.on('message', handler);
+const reply = (message) => parentPort.postMessage(message);
+`;
+
+/** A worker that runs the program `source`, and lets the process exit while it waits. */
 export function startWorker(source: string) {
-  const worker = new Worker(source, { eval: true });
+  const worker = new Worker(PROLOGUE + source, { eval: true });
   worker.unref();
   return {
     postMessage: (message: unknown) => worker.postMessage(message),

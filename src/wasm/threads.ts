@@ -25,22 +25,12 @@ const ARGS_BYTE = 64;
 const MAX_ARGS = 16;
 
 /**
- * The worker's whole program, as text so that it runs the same from the TypeScript sources (tests), the built
- * package and a bundled page: it blocks on the control block for at most WAIT_MS at a time, then lets its event loop
- * take attach and detach messages.
+ * The worker's program, as text so that it runs the same from the TypeScript sources (tests), the built package and a
+ * bundled page, after a prologue that defines receive(handler) and reply(message) for its platform: it blocks on the
+ * control block for at most WAIT_MS at a time, then lets its event loop take attach and detach messages.
  */
 const WORKER_SOURCE = `
 const WAIT_MS = 20;
-let receive;
-let reply;
-if (typeof require === 'function') {
-  const { parentPort } = require('node:worker_threads');
-  receive = (handler) => parentPort.on('message', handler);
-  reply = (message) => parentPort.postMessage(message);
-} else {
-  receive = (handler) => { self.onmessage = (event) => handler(event.data); };
-  reply = (message) => self.postMessage(message);
-}
 const instances = new Map();
 let control = null;
 let names = [];
@@ -98,7 +88,10 @@ function nodeThreads(): Promise<NodeThreads> {
 
 async function startWorker(): Promise<WorkerLike> {
   if (isNode()) return (await nodeThreads()).startWorker(WORKER_SOURCE);
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const prologue =
+    'const receive = (handler) => { self.onmessage = (event) => handler(event.data); };\n' +
+    'const reply = (message) => self.postMessage(message);\n';
+  const url = URL.createObjectURL(new Blob([prologue + WORKER_SOURCE], { type: 'text/javascript' }));
   const worker = new Worker(url);
   URL.revokeObjectURL(url);
   return {
