@@ -222,3 +222,17 @@ describe('wasm elementwise kernels', () => {
     }
   });
 });
+
+describe('wasm threads', () => {
+  it('turn a worker part that fails into an error naming the kernel, not a hang, and keep working', async () => {
+    // No memory 999 is attached: the worker's part throws.
+    expect(() => pool.run(999, KERNEL_NAMES.indexOf('relu'), [], () => {})).toThrow(
+      /^a wasm worker thread failed in kernel relu$/,
+    );
+    const [, kernels] = await bothKernels();
+    const x = put(kernels, randomArray(new Rng(13), 1000));
+    const y = kernels.floats(1000);
+    runSplit(kernels, 'relu', [ptr(y), ptr(x), 1000]);
+    expect(Array.from(y)).toEqual(Array.from(x, (v) => (v > 0 ? v : 0)));
+  });
+});

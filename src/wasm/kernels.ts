@@ -79,6 +79,7 @@ const PARALLEL_ELEMENTS = 500_000;
 
 export class WasmKernels {
   private top = ALIGN;
+  private disposed = false;
   private readonly bytes: number;
   /** Every thread's matmul panels (kernels.c), `stride` floats apart. */
   private readonly scratch: Float32Array;
@@ -161,6 +162,7 @@ export class WasmKernels {
    * large enough to repay waking them.
    */
   run(name: KernelName, args: readonly number[], work: number): void {
+    if (this.disposed) throw new Error(`wasm kernel ${name} called on a disposed session`);
     const kernel = this.exports[name];
     const { pool } = this;
     if (!pool || work < (name === 'matmul' ? PARALLEL_MACS : PARALLEL_ELEMENTS)) {
@@ -171,6 +173,8 @@ export class WasmKernels {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     if (this.pool) this.pool.detach(this.memoryId);
   }
 }

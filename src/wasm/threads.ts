@@ -14,15 +14,18 @@ interface Attach {
 }
 
 // Control block (Int32): [0] job generation, [1] parts still running, [2] memory id, [3] kernel index (-1: stop),
-// [4] argument count, [5] parts; arguments as float64 from byte 64.
+// [4] argument count, [5] parts, [6] set when a worker's part failed; arguments as float64 from byte 64.
 const GENERATION = 0;
 const RUNNING = 1;
 const MEMORY = 2;
 const KERNEL = 3;
 const ARG_COUNT = 4;
 const PARTS = 5;
+const FAILED = 6;
 const ARGS_BYTE = 64;
 const MAX_ARGS = 16;
+/** How long the caller waits for the workers' parts before it calls the pool broken (a kernel part takes ms). */
+const STALL_MS = 60_000;
 
 /**
  * The worker's program, as text so that it runs the same from the TypeScript sources (tests), the built package and a
@@ -59,9 +62,14 @@ async function loop() {
     }
     seen = Atomics.load(ctl, ${GENERATION});
     if (ctl[${KERNEL}] < 0) return;
-    const kernels = instances.get(ctl[${MEMORY}]);
-    const values = Array.from(args.subarray(0, ctl[${ARG_COUNT}]));
-    kernels[names[ctl[${KERNEL}]]](...values, index, ctl[${PARTS}]);
+    try {
+      const kernels = instances.get(ctl[${MEMORY}]);
+      const values = Array.from(args.subarray(0, ctl[${ARG_COUNT}]));
+      kernels[names[ctl[${KERNEL}]]](...values, index, ctl[${PARTS}]);
+    } catch (error) {
+      Atomics.store(ctl, ${FAILED}, 1);
+      console.error(error);
+    }
     if (Atomics.sub(ctl, ${RUNNING}, 1) === 1) Atomics.notify(ctl, ${RUNNING});
   }
 }
@@ -178,8 +186,16 @@ export class ThreadPool {
     Atomics.add(ctl, GENERATION, 1);
     Atomics.notify(ctl, GENERATION);
     local(0, parts);
+    const start = performance.now();
     for (let left = Atomics.load(ctl, RUNNING); left !== 0; left = Atomics.load(ctl, RUNNING)) {
-      if (this.canBlock) Atomics.wait(ctl, RUNNING, left);
+      if (this.canBlock) Atomics.wait(ctl, RUNNING, left, 1000);
+      if (performance.now() - start > STALL_MS) {
+        throw new Error(`the wasm worker threads left kernel ${this.names[kernel]} unfinished for a minute`);
+      }
+    }
+    if (Atomics.load(ctl, FAILED)) {
+      Atomics.store(ctl, FAILED, 0);
+      throw new Error(`a wasm worker thread failed in kernel ${this.names[kernel]}`);
     }
   }
 
