@@ -1,26 +1,67 @@
 /** Reading a CSV file from disk into a parsed table. Node only (csv.ts parses text anywhere). */
+import { constants } from 'node:buffer';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { UserError } from '../errors.js';
-import { type CsvTable, parseCsvSync } from './csv.js';
+import { type CsvTable, checkedTable, parseCsvSync } from './csv.js';
 import type { PapaParse } from './csv-cells.js';
+import { type StreamOptions, streamUnquoted } from './csv-stream.js';
 
 /** Papa Parse, required only for a file that needs it (see csv-cells.ts). */
 const loadPapa = (): PapaParse => createRequire(import.meta.url)('papaparse') as PapaParse;
 
+export interface CsvFileOptions extends StreamOptions {
+  /** The largest file read whole, as one string, for Papa Parse (default the longest string Node holds). */
+  maxStringLength?: number;
+}
+
 /**
  * Reads and parses a CSV file with a header row, synchronously (parseCsv, for text anywhere, is async); a file that
- * cannot be read is a one-line UserError naming it.
+ * cannot be read is a one-line UserError naming it. A file without quotes is streamed into columns of float32
+ * numbers (see csv-stream.ts), whatever its size; one with quotes is read whole by Papa Parse.
  */
-export function readCsvFile(file: string): CsvTable {
-  let text: string;
+export function readCsvFile(file: string, options: CsvFileOptions = {}): CsvTable {
+  const fd = attempt(file, () => fs.openSync(file, 'r'));
+  let streamed: ReturnType<typeof streamUnquoted>;
+  let size: number;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    size = attempt(file, () => fs.fstatSync(fd).size);
+    streamed = attempt(file, () => streamUnquoted((into) => fs.readSync(fd, into), size, file, options));
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (streamed) return checkedTable(file, streamed);
+  const maxLength = options.maxStringLength ?? constants.MAX_STRING_LENGTH;
+  if (size > maxLength) throw tooLargeWhole(file, size, maxLength);
+  const text = attempt(
+    file,
+    () => fs.readFileSync(file, 'utf8'),
+    () => tooLargeWhole(file, size, maxLength),
+  );
+  return parseCsvSync(text, file, loadPapa);
+}
+
+/** `read()`, with a file system error as a one-line UserError naming the file; other errors pass. */
+function attempt<T>(file: string, read: () => T, tooLong?: () => UserError): T {
+  try {
+    return read();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const code = (error as NodeJS.ErrnoException).code;
+    if (error instanceof UserError || code === undefined) throw error;
+    if (code === 'ERR_STRING_TOO_LONG' && tooLong) throw tooLong();
     const known: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'a folder, not a file' };
     const why = known[code] ?? `cannot read the file (${code})`;
     throw new UserError(`${file}: ${why}: give a CSV file with a header row`);
   }
-  return parseCsvSync(text, file, loadPapa);
+}
+
+const sizeText = (bytes: number) =>
+  bytes < 2 ** 20 ? `${Math.ceil(bytes / 2 ** 10)} kB` : `${Math.ceil(bytes / 2 ** 20)} MB`;
+
+function tooLargeWhole(file: string, bytes: number, maxLength: number): UserError {
+  return new UserError(
+    `${file}: a file with quoted cells (or line ends other than \\n or \\r\\n) is read whole, ` +
+      `and this one (${sizeText(bytes)}) is more than one string holds (${sizeText(maxLength)}): ` +
+      'write it without quotes and with \\n or \\r\\n line ends (then any size streams), or split it',
+  );
 }

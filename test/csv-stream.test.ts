@@ -1,0 +1,220 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Papa from 'papaparse';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MLP } from '../src/api/model.js';
+import { type CsvTable, classColumn, numericColumns, parseCsvSync, textColumn } from '../src/data/csv.js';
+import { type CsvFileOptions, readCsvFile } from '../src/data/csv-file.js';
+import { MAX_DISTINCT_TEXTS } from '../src/data/csv-stream.js';
+import { tableRows } from '../src/data/table.js';
+import { UserError } from '../src/errors.js';
+import { Rng } from '../src/model/rng.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csv-stream-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** `text` (or bytes) written to a file, read back by readCsvFile. */
+function readText(text: string | Uint8Array, options: CsvFileOptions = {}, name = 's.csv'): CsvTable {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return readCsvFile(file, options);
+}
+
+/** What `read` gives: the table, or the message of the one-line UserError it throws. */
+function outcome<T>(read: () => T): T | string {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof UserError) || error.message.includes('\n')) throw error;
+    return error.message;
+  }
+}
+
+/** Today's reading of the whole text (Papa Parse or the scan of text without quotes), as the reference. */
+const whole = (text: string, file: string) => outcome(() => parseCsvSync(text, file, () => Papa));
+
+/** Expects the streamed table to be the whole text's: columns, texts, float32 values, and the same errors after. */
+function expectSame(streamed: CsvTable | string, reference: CsvTable | string, what: string): void {
+  if (typeof reference === 'string' || typeof streamed === 'string') {
+    expect(streamed, what).toEqual(reference);
+    return;
+  }
+  expect(streamed.columns, what).toEqual(reference.columns);
+  expect(streamed.cells.rows, what).toBe(reference.cells.rows);
+  const manyTexts = reference.columns.map((_, c) => {
+    const texts = new Set(Array.from({ length: reference.cells.rows }, (_, r) => reference.cells.text(r, c)));
+    return texts.size > MAX_DISTINCT_TEXTS;
+  });
+  for (let r = 0; r < reference.cells.rows; r++) {
+    reference.columns.forEach((_, c) => {
+      const want = Math.fround(reference.cells.decimal(r, c));
+      expect(Object.is(streamed.cells.decimal(r, c), want), `${what} row ${r} column ${c}`).toBe(true);
+      // A column of many different texts keeps those of its cells that are no (float32) number only.
+      if (!manyTexts[c] || !Number.isFinite(want))
+        expect(streamed.cells.text(r, c), what).toBe(reference.cells.text(r, c));
+    });
+  }
+  const features = reference.columns.slice(0, -1);
+  const target = reference.columns[reference.columns.length - 1];
+  expect(
+    outcome(() => numericColumns(streamed, features)),
+    what,
+  ).toEqual(outcome(() => numericColumns(reference, features)));
+  expect(
+    outcome(() => classColumn(streamed, target)),
+    what,
+  ).toEqual(outcome(() => classColumn(reference, target)));
+}
+
+/** Reads `text` streamed in chunks of each size, comparing with the whole text's reading. */
+function expectStreamsAsWhole(text: string | Uint8Array, chunkSizes = [1, 2, 3, 7, 64]): void {
+  const file = path.join(dir, 's.csv');
+  const reference = whole(typeof text === 'string' ? text : Buffer.from(text).toString('utf8'), file);
+  for (const chunkBytes of chunkSizes) {
+    expectSame(
+      outcome(() => readText(text, { chunkBytes })),
+      reference,
+      `${JSON.stringify(text)} in chunks of ${chunkBytes}`,
+    );
+  }
+}
+
+describe('readCsvFile, streamed', () => {
+  it('reads tables as the whole text reads them, chunks splitting lines, line ends and characters', () => {
+    for (const text of [
+      'a,b\n1,2\n',
+      'x,y,label\n1.5,-2e3,a\n.25, +7 ,b\n',
+      '\ufeff name ,b\r\n1, 2\r\n\r\n3,4',
+      '\ufeff\ufeffa,b\n1,2\n',
+      '\n\na,b\n\n1,2\n\n',
+      'é,€\n😀,1e39\n-0,x\n',
+      'a,b\n1,2\n3,4\r\n',
+      'a,b\r\n1,2\r3,4\r\n',
+      'a,b\n1,2\r',
+      'a,b\n1,"2"\n3,4\n',
+      'f,kind\n1,setosa\n2, virginica\n3,setosa\n4,versicolor\n',
+    ]) {
+      expectStreamsAsWhole(text);
+    }
+  });
+
+  it('gives the same one-line errors', () => {
+    for (const text of [
+      '',
+      ' \n\n',
+      '\ufeff \r\n',
+      'a,b\n',
+      'a,b\n1,2\n3\n',
+      'a,b\n1,2,3\n',
+      'a,,c\n1,2,3\n',
+      'a,b,a\n1,2,3\n',
+      'a,b,a\n1\n',
+      'a,b\n1\n"x\n',
+      'a,b\n1,"2\n',
+      'x,y\n1,1\n2, \n',
+      'x,y\n1,1\nabc,1\n',
+      'x,y\nNaN,1\n',
+      'x,y\n1e39,1\n',
+      'x,y\n0x10,1\n',
+      'x,kind\n1,a\n2,\n',
+    ]) {
+      expectStreamsAsWhole(text);
+    }
+  });
+
+  it('reads a split UTF-8 character as the whole file does, an invalid one too', () => {
+    const bytes = Buffer.from('a,é\n€,😀\n', 'utf8');
+    expectStreamsAsWhole(bytes);
+    expectStreamsAsWhole(Buffer.concat([bytes, Uint8Array.of(0xe2, 0x82, 0x2c, 0x31, 0x0a)]));
+    expectStreamsAsWhole(Buffer.concat([bytes, Uint8Array.of(0x31, 0x2c, 0xf0, 0x9f)]));
+  });
+
+  it('reads or refuses 1000 mutated tables as the whole text does, in chunks of random size', () => {
+    const rng = new Rng(13);
+    const good = 'x,y,label\n1,2,a\n3.5,-4,b\n5,6,c\n-1e2, 7 ,a\n';
+    const alphabet = ['a', '1', '-', '.', 'e', ',', '"', '\n', '\r', ' ', '\ufeff', 'é', '0', '😀'];
+    for (let i = 0; i < 1000; i++) {
+      const chars = [...good];
+      for (let n = 1 + rng.below(6); n > 0; n--) {
+        const at = rng.below(chars.length + 1);
+        if (rng.below(2)) chars.splice(at, 1);
+        else chars.splice(at, 0, alphabet[rng.below(alphabet.length)]);
+      }
+      expectStreamsAsWhole(chars.join(''), [1 + rng.below(12)]);
+    }
+  });
+
+  it('keeps a column of many distinct numbers as numbers, and the text of its cells that are none', () => {
+    const rows = Array.from({ length: MAX_DISTINCT_TEXTS + 50 }, (_, r) => `${r * 0.5},${r % 3}`);
+    rows[10] = '5.0,1';
+    const table = readText(`x,label\n${rows.join('\n')}\n`, { chunkBytes: 1000 });
+    expect(table.cells.decimal(MAX_DISTINCT_TEXTS + 20, 0)).toBe((MAX_DISTINCT_TEXTS + 20) * 0.5);
+    expect(table.cells.decimal(10, 0)).toBe(5);
+    expect(textColumn(table, 'label').slice(0, 4)).toEqual(['0', '1', '2', '0']);
+    expect(outcome(() => textColumn(table, 'x'))).toBe(
+      `${path.join(dir, 's.csv')}: column "x" has more than ${MAX_DISTINCT_TEXTS} different values, ` +
+        'too many to read as classes: predict it as a number (a regression), or give it fewer classes',
+    );
+    for (const [row, bad] of [
+      [5, 'oops'],
+      [MAX_DISTINCT_TEXTS + 30, ' 1e39'],
+    ] as const) {
+      const broken = [...rows];
+      broken[row] = `${bad},1`;
+      const text = `x,label\n${broken.join('\n')}\n`;
+      expectSame(readText(text, { chunkBytes: 4096 }), whole(text, path.join(dir, 's.csv')), bad);
+    }
+  });
+
+  it('tells how far it has read', () => {
+    const text = 'a,b\n1,2\n3,4\n';
+    const seen: number[][] = [];
+    readText(text, { chunkBytes: 5, onProgress: (read, total) => seen.push([read, total]) });
+    expect(seen.map(([read]) => read)).toEqual([5, 10, 12, 12]);
+    expect(seen.every(([, total]) => total === text.length)).toBe(true);
+  });
+});
+
+describe('files larger than a string', () => {
+  // A string here holds 4096 characters: a table of 50 kB streams past that, a quoted one is refused in one line.
+  const maxStringLength = 4096;
+  const rng = new Rng(3);
+  const lines = Array.from({ length: 1500 }, () => {
+    const [x, y] = [rng.below(2000) / 100 - 10, rng.below(2000) / 100 - 10];
+    return `${x},${y},${x * y > 0 ? 'same' : 'opposite'}`;
+  });
+  const text = `x,y,sign\n${lines.join('\n')}\n`;
+
+  it('streams a table over the limit and trains an epoch on it', async () => {
+    expect(text.length).toBeGreaterThan(10 * maxStringLength);
+    const table = readText(text, { maxStringLength, chunkBytes: 1024 }, 'big.csv');
+    expect(table.cells.rows).toBe(1500);
+    const { train, columns } = tableRows(table, { task: 'classification' });
+    expect(columns.classes).toEqual(['opposite', 'same']);
+    const model = await MLP.create({ inputs: 2, hidden: [8], outputs: 2, backend: 'cpu', seed: 1 });
+    const { history } = await model.fit(
+      { data: train.features, rows: train.rows },
+      Array.from(train.labels, (i) => columns.classes![i]),
+      { epochs: 1 },
+    );
+    expect(history).toHaveLength(1);
+    expect(Number.isFinite(history[0].trainLoss)).toBe(true);
+  });
+
+  it('refuses a quoted file over the limit in one line', () => {
+    const file = path.join(dir, 'quoted.csv');
+    expect(outcome(() => readText(`"x",y,sign\n${lines.join('\n')}\n`, { maxStringLength }, 'quoted.csv'))).toBe(
+      `${file}: a file with quoted cells (or line ends other than \\n or \\r\\n) is read whole, ` +
+        'and this one (46 kB) is more than one string holds (4 kB): ' +
+        'write it without quotes and with \\n or \\r\\n line ends (then any size streams), or split it',
+    );
+  });
+
+  it('names a missing file and a folder', () => {
+    expect(outcome(() => readCsvFile(path.join(dir, 'none.csv')))).toBe(
+      `${path.join(dir, 'none.csv')}: no such file: give a CSV file with a header row`,
+    );
+    expect(outcome(() => readCsvFile(dir))).toBe(`${dir}: a folder, not a file: give a CSV file with a header row`);
+  });
+});
