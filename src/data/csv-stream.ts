@@ -31,27 +31,31 @@ export function streamUnquoted(
   options: StreamOptions = {},
 ): ParsedCells | undefined {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const buffer = new Uint8Array(options.chunkBytes ?? CHUNK_BYTES);
   const scanner = new LineScanner(file, totalBytes);
-  let carry = '';
+  let buffer = new Uint8Array(options.chunkBytes ?? CHUNK_BYTES);
+  let filled = 0;
   let started = false;
   let blank = true;
   for (let done = false; !done; ) {
-    const bytes = read(buffer);
+    // A line longer than the buffer grows it.
+    if (filled === buffer.length) buffer = grown(buffer, 2 * buffer.length);
+    const bytes = read(buffer.subarray(filled));
     done = bytes === 0;
+    filled += bytes;
     scanner.bytesRead += bytes;
-    let chunk = decoder.decode(buffer.subarray(0, bytes), { stream: !done });
-    if (!started && chunk.length > 0) {
-      started = true;
-      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    // Whole lines only, decoded on their own: a \n is never part of a longer UTF-8 sequence.
+    const end = done || filled === 0 ? filled : buffer.lastIndexOf(10, filled - 1) + 1;
+    if (end > 0) {
+      let text = decoder.decode(buffer.subarray(0, end));
+      if (!started) {
+        started = true;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      }
+      if (blank && text.trim() !== '') blank = false;
+      if (text.includes('"') || !scanner.scan(text)) return undefined;
+      buffer.copyWithin(0, end, filled);
+      filled -= end;
     }
-    if (blank && chunk.trim() !== '') blank = false;
-    if (chunk.includes('"')) return undefined;
-    const text = carry + chunk;
-    // Whole lines only; the last, partial one waits for the rest of it.
-    const end = done ? text.length : text.lastIndexOf('\n') + 1;
-    if (!scanner.scan(text, end)) return undefined;
-    carry = text.slice(end);
     options.onProgress?.(scanner.bytesRead, totalBytes);
   }
   if (blank) throw emptyFile(file);
@@ -61,6 +65,8 @@ export function streamUnquoted(
 /** Lines split at commas into a ColumnTable, from the first non-blank one, the header, to the first ragged row. */
 class LineScanner {
   bytesRead = 0;
+  /** Characters of the lines scanned before the current text. */
+  private charsScanned = 0;
   private header?: string[];
   private table?: ColumnTable;
   private ragged?: { row: number; cells: number };
@@ -72,8 +78,9 @@ class LineScanner {
     private readonly totalBytes: number,
   ) {}
 
-  /** Scans text[0, end); false where its line ends need Papa Parse's guess. */
-  scan(text: string, end: number): boolean {
+  /** Scans whole lines (the last one's end may be the file's); false where their line ends need Papa Parse's guess. */
+  scan(text: string): boolean {
+    const end = text.length;
     if (!this.sameLineEnds(text, end)) return false;
     for (let lineStart = 0; lineStart < end; ) {
       let next = text.indexOf('\n', lineStart);
@@ -82,6 +89,7 @@ class LineScanner {
       if (lineEnd > lineStart) this.line(text, lineStart, lineEnd);
       lineStart = next + 1;
     }
+    this.charsScanned += end;
     return true;
   }
 
@@ -115,7 +123,7 @@ class LineScanner {
     }
     const table = this.table!;
     if (this.ragged) return;
-    table.reserve(table.rows + 1, this.bytesRead, this.totalBytes);
+    table.reserve(table.rows + 1, this.charsScanned + start, this.totalBytes);
     const width = this.header.length;
     let column = 0;
     let cellStart = start;
@@ -155,11 +163,15 @@ class ColumnTable {
     this.texts = header.map(() => ({ codes: new Uint16Array(0), ids: new Map(), distinct: [], notNumbers: new Map() }));
   }
 
-  /** Room for `rows` rows, growing to the rows the file's size suggests (what was read so far pro rata). */
-  reserve(rows: number, bytesRead: number, totalBytes: number): void {
+  /**
+   * Room for `rows` rows, from the row that starts `scanned` characters into a file of `totalBytes`: as many rows as
+   * that suggests the file holds, and a little more, so that a file of similar lines grows its arrays once or twice.
+   */
+  reserve(rows: number, scanned: number, totalBytes: number): void {
     if (rows <= this.capacity) return;
-    const estimate = Math.ceil(((rows * totalBytes) / Math.max(bytesRead, 1)) * 1.05);
-    this.capacity = Math.max(rows, Math.min(estimate, 2 * rows + 1024), Math.floor(this.capacity * 1.5));
+    // A thousand rows tell the length of a line well; the first ones (after the header) not yet.
+    const estimate = rows < 1024 ? 1024 : Math.ceil((rows * totalBytes) / Math.max(scanned, 1) / 0.98);
+    this.capacity = Math.max(rows, estimate, Math.floor(this.capacity * 1.25));
     this.values = grown(this.values, this.capacity * this.width);
     for (const texts of this.texts) if (texts.codes) texts.codes = grown(texts.codes, this.capacity);
   }
@@ -220,7 +232,7 @@ class ColumnTable {
   }
 }
 
-function grown<T extends Float32Array | Uint16Array>(array: T, length: number): T {
+function grown<T extends Float32Array | Uint16Array | Uint8Array>(array: T, length: number): T {
   const bigger = new (array.constructor as new (length: number) => T)(length);
   bigger.set(array);
   return bigger;
