@@ -80,11 +80,11 @@ class LineScanner {
 
   /** Scans whole lines (the last one's end may be the file's); false where their line ends need Papa Parse's guess. */
   scan(text: string): boolean {
+    if (!this.sameLineEnds(text)) return false;
     const end = text.length;
-    if (!this.sameLineEnds(text, end)) return false;
     for (let lineStart = 0; lineStart < end; ) {
       let next = text.indexOf('\n', lineStart);
-      if (next < 0 || next >= end) next = end;
+      if (next < 0) next = end;
       const lineEnd = next > lineStart && text.charCodeAt(next - 1) === 13 ? next - 1 : next;
       if (lineEnd > lineStart) this.line(text, lineStart, lineEnd);
       lineStart = next + 1;
@@ -100,17 +100,14 @@ class LineScanner {
   }
 
   /** Every \r in a \r\n and every \n in one, or no \r at all, through the whole file (as scanUnquoted asks). */
-  private sameLineEnds(text: string, end: number): boolean {
-    const firstCr = text.indexOf('\r');
-    if (firstCr < 0 || firstCr >= end) {
-      const firstLf = text.indexOf('\n');
-      this.sawLf ||= firstLf >= 0 && firstLf < end;
+  private sameLineEnds(text: string): boolean {
+    if (!text.includes('\r')) {
+      this.sawLf ||= text.includes('\n');
     } else {
-      const crs = count(text, '\r', end);
-      const crlfs = count(text, '\r\n', end);
-      if (crs !== crlfs) return false;
+      const crlfs = count(text, '\r\n');
+      if (count(text, '\r') !== crlfs) return false;
       this.sawCrlf = true;
-      this.sawLf ||= count(text, '\n', end) > crlfs;
+      this.sawLf ||= count(text, '\n') > crlfs;
     }
     return !(this.sawLf && this.sawCrlf);
   }
@@ -238,9 +235,9 @@ function grown<T extends Float32Array | Uint16Array | Uint8Array>(array: T, leng
   return bigger;
 }
 
-/** How many times `what` occurs in text[0, end). */
-function count(text: string, what: string, end: number): number {
+/** How many times `what` occurs in `text`. */
+function count(text: string, what: string): number {
   let n = 0;
-  for (let at = text.indexOf(what); at >= 0 && at < end; at = text.indexOf(what, at + what.length)) n++;
+  for (let at = text.indexOf(what); at >= 0; at = text.indexOf(what, at + what.length)) n++;
   return n;
 }
