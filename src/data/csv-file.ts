@@ -50,8 +50,9 @@ function attempt<T>(file: string, read: () => T, tooLong?: () => UserError): T {
     if (error instanceof UserError || code === undefined) throw error;
     if (code === 'ERR_STRING_TOO_LONG' && tooLong) throw tooLong();
     const known: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'a folder, not a file' };
-    const why = known[code] ?? `cannot read the file (${code})`;
-    throw new UserError(`${file}: ${why}: give a CSV file with a header row`);
+    const why = known[code];
+    if (why) throw new UserError(`${file}: ${why}: give a CSV file with a header row`);
+    throw new UserError(`${file}: cannot read the file (${code}): check that it exists and that you may read it`);
   }
 }
 
