@@ -7,7 +7,7 @@ import { MLP } from '../src/api/model.js';
 import { type CsvTable, classColumn, numericColumns, parseCsvSync, textColumn } from '../src/data/csv.js';
 import { type CsvFileOptions, readCsvFile } from '../src/data/csv-file.js';
 import { MAX_DISTINCT_TEXTS } from '../src/data/csv-stream.js';
-import { tableRows } from '../src/data/table.js';
+import { type TableOptions, tableRows, tableSets } from '../src/data/table.js';
 import { UserError } from '../src/errors.js';
 import { Rng } from '../src/model/rng.js';
 
@@ -176,6 +176,52 @@ describe('readCsvFile, streamed', () => {
     expect(reads).toEqual([...reads].sort((a, b) => a - b));
     expect(reads.at(-1)).toBe(text.length);
     expect(seen.every(([, total]) => total === text.length)).toBe(true);
+  });
+});
+
+describe('tables as data sets, streamed', () => {
+  /** tableSets on the streamed file and on the whole text: the same sets and description, or the same error. */
+  function expectSameSets(text: string, options: TableOptions, chunkBytes: number): boolean {
+    const file = path.join(dir, 's.csv');
+    const streamed = outcome(() => tableSets(readText(text, { chunkBytes }), options));
+    const reference = outcome(() =>
+      tableSets(
+        parseCsvSync(text, file, () => Papa),
+        options,
+      ),
+    );
+    expect(streamed, `${JSON.stringify(text)} ${JSON.stringify(options)}`).toEqual(reference);
+    return typeof reference !== 'string';
+  }
+
+  it("gives the whole text's sets and errors for the tables of the table tests", () => {
+    const cases: [string, TableOptions][] = [
+      ['a,b\n1,2\n3,4\n', { task: 'classification', targets: ['c'] }],
+      ['y\n1\n2\n', { task: 'regression' }],
+      ['a,k\n1,x\n2,x\n3,x\n', { task: 'classification' }],
+      ['a,k\n1,p\n2,q\n3,r\n4,s\n5,s\n', { task: 'classification', testSplit: 0.2 }],
+      ['a,k\n1,p\n,q\n', { task: 'classification' }],
+      ['a,y\n1,2\n2,x\n', { task: 'regression' }],
+      ['a,y,z\n1,2,3\n2,-1e-3,4\n5,6,7.5\n1,1,1\n0,0,0\n', { task: 'regression', targets: ['y', 'z'] }],
+      ['a,b,kind\n1,4.5,x\n2,4.5,y\n3,4.5,x\n4,4.5,y\n5,4.5,x\n6,4.5,y\n', { task: 'classification' }],
+    ];
+    for (const [text, options] of cases) for (const chunkBytes of [3, 64]) expectSameSets(text, options, chunkBytes);
+  });
+
+  it('reads or refuses 500 mutated tables as the whole text does, either task', () => {
+    const rng = new Rng(17);
+    const good = 'x,y,kind\n1,2,a\n3.5,-4,b\n5,6,a\n7,8,b\n-1,0.5,a\n2,2,b\n';
+    const alphabet = ['a', 'b', '1', '-', '.', 'e', ',', '"', '\n', ' ', '', '\r\n'];
+    let read = 0;
+    for (let i = 0; i < 500; i++) {
+      const chars = [...good];
+      for (let n = 1 + rng.below(4); n > 0; n--)
+        chars.splice(rng.below(chars.length + 1), rng.below(2), alphabet[rng.below(alphabet.length)]);
+      const task = rng.below(2) ? 'classification' : 'regression';
+      if (expectSameSets(chars.join(''), { task, testSplit: 0.3 }, 1 + rng.below(16))) read++;
+    }
+    expect(read).toBeGreaterThan(20);
+    expect(read).toBeLessThan(450);
   });
 });
 
