@@ -13,6 +13,9 @@ export const CHUNK_BYTES = 16 * 1024 * 1024;
 /** A column with more distinct texts than this keeps numbers only (and the texts of cells that are none). */
 export const MAX_DISTINCT_TEXTS = 4096;
 
+/** The most elements one typed array holds in Node (2^32). */
+const MAX_ARRAY_LENGTH = 2 ** 32;
+
 export interface StreamOptions {
   /** Bytes read at a time (default CHUNK_BYTES). */
   chunkBytes?: number;
@@ -168,9 +171,25 @@ class ColumnTable {
     if (rows <= this.capacity) return;
     // A thousand rows tell the length of a line well; the first ones (after the header) not yet.
     const estimate = rows < 1024 ? 1024 : Math.ceil((rows * totalBytes) / Math.max(scanned, 1) / 0.98);
-    this.capacity = Math.max(rows, estimate, Math.floor(this.capacity * 1.25));
-    this.values = grown(this.values, this.capacity * this.width);
-    for (const texts of this.texts) if (texts.codes) texts.codes = grown(texts.codes, this.capacity);
+    const most = Math.floor(MAX_ARRAY_LENGTH / this.width);
+    if (rows > most) {
+      throw new UserError(
+        `${this.file}: row ${rows} makes more than ${MAX_ARRAY_LENGTH} cells, more than one array holds: ` +
+          'split the file, or drop columns it does not need',
+      );
+    }
+    this.capacity = Math.min(most, Math.max(rows, estimate, Math.floor(this.capacity * 1.25)));
+    try {
+      this.values = grown(this.values, this.capacity * this.width);
+      for (const texts of this.texts) if (texts.codes) texts.codes = grown(texts.codes, this.capacity);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      const gigabytes = ((this.capacity * this.width * 4) / 2 ** 30).toFixed(1);
+      throw new UserError(
+        `${this.file}: cannot allocate the ${gigabytes} GB its numbers need (as float32) after ${rows} rows: ` +
+          'free memory, or split the file',
+      );
+    }
   }
 
   /** Stores text[start, end) as row `this.rows`, column `column`. */
