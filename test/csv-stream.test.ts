@@ -4,6 +4,7 @@ import path from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MLP } from '../src/api/model.js';
+import { readingProgress } from '../src/cli/progress.js';
 import { type CsvTable, classColumn, numericColumns, parseCsvSync, textColumn } from '../src/data/csv.js';
 import { type CsvFileOptions, readCsvFile } from '../src/data/csv-file.js';
 import { MAX_DISTINCT_TEXTS } from '../src/data/csv-stream.js';
@@ -176,6 +177,23 @@ describe('readCsvFile, streamed', () => {
     expect(reads).toEqual([...reads].sort((a, b) => a - b));
     expect(reads.at(-1)).toBe(text.length);
     expect(seen.every(([, total]) => total === text.length)).toBe(true);
+  });
+});
+
+describe("the CLI's reading line", () => {
+  it('on a terminal, is redrawn as chunks arrive and erased at the end; elsewhere, nothing is written', () => {
+    const file = path.join(dir, 's.csv');
+    for (const isTTY of [true, false]) {
+      const written: string[] = [];
+      const out = { write: (text: string) => written.push(text), isTTY };
+      readText('a,b\n1,2\n3,4\n', { chunkBytes: 6, onProgress: readingProgress(out, file) });
+      if (!isTTY) expect(written).toEqual([]);
+      else {
+        expect(written[0]).toBe(`\rreading ${file} [###############...............] 0/0 MB\x1b[K`);
+        expect(written.slice(1, -1).every((line) => line.startsWith(`\rreading ${file} [`))).toBe(true);
+        expect(written.at(-1)).toBe('\r\x1b[K');
+      }
+    }
   });
 });
 
