@@ -95,6 +95,7 @@ describe('readCsvFile, streamed', () => {
       'a,b\n1,2\r',
       'a,b\n1,"2"\n3,4\n',
       'f,kind\n1,setosa\n2, virginica\n3,setosa\n4,versicolor\n',
+      'x\n1\n\n2\n-3.5',
     ]) {
       expectStreamsAsWhole(text);
     }
@@ -107,6 +108,7 @@ describe('readCsvFile, streamed', () => {
       '\ufeff \r\n',
       'a,b\n',
       'a,b\n1,2\n3\n',
+      'a,b\n1\n2,3\n',
       'a,b\n1,2,3\n',
       'a,,c\n1,2,3\n',
       'a,b,a\n1,2,3\n',
