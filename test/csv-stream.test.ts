@@ -8,7 +8,7 @@ import { readingProgress } from '../src/cli/progress.js';
 import { type CsvTable, classColumn, numericColumns, parseCsvSync, textColumn } from '../src/data/csv.js';
 import { type CsvFileOptions, readCsvFile } from '../src/data/csv-file.js';
 import { MAX_DISTINCT_TEXTS } from '../src/data/csv-stream.js';
-import { type TableOptions, tableRows, tableSets } from '../src/data/table.js';
+import { heldOutRows, type TableOptions, tableRows, tableSets } from '../src/data/table.js';
 import { UserError } from '../src/errors.js';
 import { Rng } from '../src/model/rng.js';
 
@@ -269,6 +269,13 @@ describe('files larger than a string', () => {
     );
     expect(history).toHaveLength(1);
     expect(Number.isFinite(history[0].trainLoss)).toBe(true);
+  });
+
+  it('holds out a stratified fifth of millions of rows', () => {
+    const labels = Uint8Array.from({ length: 3_000_000 }, (_, r) => r % 2);
+    const held = heldOutRows('huge.csv', labels.length, 0.2, { labels, name: String });
+    expect(held.length).toBe(600_000);
+    expect(held.filter((r) => labels[r] === 1).length).toBe(300_000);
   });
 
   it('refuses a quoted file over the limit in one line', () => {
