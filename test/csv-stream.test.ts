@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -285,6 +286,23 @@ describe('files larger than a string', () => {
         'and this one (46 kB) is more than one string holds (4 kB): ' +
         'write it without quotes and with \\n or \\r\\n line ends (then any size streams), or split it',
     );
+  });
+
+  it('reads a pipe whole, quoted or not', async () => {
+    const fifo = path.join(dir, 'pipe.csv');
+    for (const text of ['a,b\n1,2\n', 'a,"b"\n"1,5",2\n']) {
+      fs.rmSync(fifo, { force: true });
+      execFileSync('mkfifo', [fifo]);
+      // A writer in another process: the read below waits, blocking this one, until it has written and closed.
+      const writer = spawn('sh', ['-c', 'printf "%s" "$1" > "$2"', 'sh', text, fifo]);
+      const table = readCsvFile(fifo);
+      await new Promise((done) => writer.on('exit', done));
+      expectSame(
+        table,
+        parseCsvSync(text, fifo, () => Papa),
+        text,
+      );
+    }
   });
 
   it('names a missing file and a folder', () => {

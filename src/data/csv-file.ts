@@ -21,24 +21,32 @@ export interface CsvFileOptions extends StreamOptions {
  * numbers (see csv-stream.ts), whatever its size; one with quotes is read whole by Papa Parse.
  */
 export function readCsvFile(file: string, options: CsvFileOptions = {}): CsvTable {
+  const maxLength = options.maxStringLength ?? constants.MAX_STRING_LENGTH;
   const fd = attempt(file, () => fs.openSync(file, 'r'));
-  let streamed: ReturnType<typeof streamUnquoted>;
-  let size: number;
   try {
-    size = attempt(file, () => fs.fstatSync(fd).size);
-    streamed = attempt(file, () => streamUnquoted((into) => fs.readSync(fd, into), size, file, options));
+    const stat = attempt(file, () => fs.fstatSync(fd));
+    // A pipe's bytes can be read once only, so it is read whole, in case Papa Parse needs them.
+    const whole = !stat.isFile();
+    if (!whole) {
+      const read = (into: Uint8Array) => fs.readSync(fd, into);
+      const streamed = attempt(file, () => streamUnquoted(read, stat.size, file, options));
+      if (streamed) return checkedTable(file, streamed);
+      if (stat.size > maxLength) throw tooLargeWhole(file, maxLength, stat.size);
+    }
+    const text = attempt(
+      file,
+      () => fs.readFileSync(whole ? fd : file, 'utf8'),
+      () =>
+        whole
+          ? new UserError(
+              `${file}: read whole, as a pipe is, it is more than one string holds: save it to a file first`,
+            )
+          : tooLargeWhole(file, maxLength, stat.size),
+    );
+    return parseCsvSync(text, file, loadPapa);
   } finally {
     fs.closeSync(fd);
   }
-  if (streamed) return checkedTable(file, streamed);
-  const maxLength = options.maxStringLength ?? constants.MAX_STRING_LENGTH;
-  if (size > maxLength) throw tooLargeWhole(file, size, maxLength);
-  const text = attempt(
-    file,
-    () => fs.readFileSync(file, 'utf8'),
-    () => tooLargeWhole(file, size, maxLength),
-  );
-  return parseCsvSync(text, file, loadPapa);
 }
 
 /** `read()`, with a file system error as a one-line UserError naming the file; other errors pass. */
@@ -59,7 +67,7 @@ function attempt<T>(file: string, read: () => T, tooLong?: () => UserError): T {
 const sizeText = (bytes: number) =>
   bytes < 2 ** 20 ? `${Math.ceil(bytes / 2 ** 10)} kB` : `${Math.ceil(bytes / 2 ** 20)} MB`;
 
-function tooLargeWhole(file: string, bytes: number, maxLength: number): UserError {
+function tooLargeWhole(file: string, maxLength: number, bytes: number): UserError {
   return new UserError(
     `${file}: a file with quoted cells (or line ends other than \\n or \\r\\n) is read whole, ` +
       `and this one (${sizeText(bytes)}) is more than one string holds (${sizeText(maxLength)}): ` +
