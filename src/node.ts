@@ -8,7 +8,7 @@ import { type LoadOptions, MLP } from './api/model.js';
 import { readFileBytes, writeFileAtomic } from './io/atomic.js';
 import type { Task } from './model/spec.js';
 
-export { readCsvFile } from './data/csv-file.js';
+export { type CsvFileOptions, readCsvFile } from './data/csv-file.js';
 export {
   DEFAULT_MAX_BYTES,
   defaultMnistDir,

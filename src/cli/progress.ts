@@ -45,6 +45,25 @@ export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: n
   );
 }
 
+/**
+ * On a terminal, a line redrawn as a file is read (`onProgress` of readCsvFile), erased once it is read; a file read in
+ * one piece draws nothing.
+ */
+export function readingProgress(out: CliStream, file: string): (bytesRead: number, totalBytes: number) => void {
+  let drawn = false;
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+  return (bytesRead, totalBytes) => {
+    if (out.isTTY !== true) return;
+    if (bytesRead < totalBytes) {
+      out.write(`\rreading ${file} [${bar(bytesRead / totalBytes)}] ${mb(bytesRead)}/${mb(totalBytes)} MB\x1b[K`);
+      drawn = true;
+    } else if (drawn) {
+      out.write('\r\x1b[K');
+      drawn = false;
+    }
+  };
+}
+
 /** At most this many epoch lines: a table's thousands of short epochs are shown every so many. */
 const MAX_EPOCH_LINES = 50;
 

@@ -8,6 +8,8 @@ import { UserError } from '../errors.js';
 import { type ModelSpec, TASKS, type Task } from '../model/spec.js';
 import { choiceFlag } from './args.js';
 import { checkDataKind, isTableFile, loadData, readCsvFile } from './data.js';
+import { cliIo } from './io.js';
+import { readingProgress } from './progress.js';
 import { agreed, type DataShape, dataFlags, type Flags, type RunConfig } from './train-config.js';
 
 export interface TrainingData {
@@ -80,13 +82,14 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
       '--test and --test-split both give the test rows: use one (--test-split holds rows of --data out)',
     );
   }
-  const rows = tableRows(readCsvFile(dataPath!), {
+  const read = (file: string) => readCsvFile(file, { onProgress: readingProgress(cliIo().stdout, file) });
+  const rows = tableRows(read(dataPath!), {
     task,
     targets,
     trainLimit,
     validationSplit,
     description: given,
-    ...(testFile !== undefined ? { test: readCsvFile(testFile) } : { testSplit: testSplit ?? DEFAULT_TEST_SPLIT }),
+    ...(testFile !== undefined ? { test: read(testFile) } : { testSplit: testSplit ?? DEFAULT_TEST_SPLIT }),
   });
   const { columns, train } = rows;
   const labelled = (set: RawRows): LabelledData => ({

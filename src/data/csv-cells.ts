@@ -18,9 +18,15 @@ export interface PapaParse {
 /** A table's data cells, row by row (blank lines skipped), one per column. */
 export interface Cells {
   readonly rows: number;
-  /** The cell as written (untrimmed). */
+  /**
+   * The cell as written (untrimmed). A table streamed from a file (csv-stream.ts) keeps, of a column of thousands of
+   * different texts, only those of the cells that are no number; for the others it throws a UserError.
+   */
   text(row: number, column: number): string;
-  /** The cell's value where it is a decimal number (exactly as Number() reads it, in float64), else NaN. */
+  /**
+   * The cell's value where it is a decimal number (exactly as Number() reads it, in float64), else NaN; a table
+   * streamed from a file holds it rounded to float32, which is all that numericColumns reads of it.
+   */
   decimal(row: number, column: number): number;
 }
 

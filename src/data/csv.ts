@@ -31,14 +31,16 @@ export function parseCsvSync(text: string, file: string, loadPapa: () => PapaPar
 
 /** The text without its byte-order mark; an empty file is an error. */
 function withoutMark(text: string, file: string): string {
-  if (text.trim() === '') {
-    throw new UserError(`${file}: the file is empty: a CSV file needs a header row of column names, then rows of data`);
-  }
+  if (text.trim() === '') throw emptyFile(file);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** The error for a file of nothing but white space. */
+export const emptyFile = (file: string): UserError =>
+  new UserError(`${file}: the file is empty: a CSV file needs a header row of column names, then rows of data`);
+
 /** The table of parsed cells, once its header names every column once and every row has one cell per column. */
-function checkedTable(file: string, parsed: ParsedCells): CsvTable {
+export function checkedTable(file: string, parsed: ParsedCells): CsvTable {
   if (parsed.header === undefined) {
     const { row, message } = parsed.unclosedQuote;
     const where = row === undefined ? '' : ` row ${row}:`;

@@ -106,7 +106,8 @@ export function splitRows(
   const out: number[] = [];
   groups.forEach(([, members], c) => {
     const order = rng.shuffle(Uint32Array.from(members));
-    out.push(...order.subarray(0, counts[c]));
+    // One push per row: spreading hundreds of thousands of rows as arguments overflows the stack.
+    for (const row of order.subarray(0, counts[c])) out.push(row);
   });
   const heldRows = Uint32Array.from(out).sort();
   const isHeld = new Uint8Array(rows);
