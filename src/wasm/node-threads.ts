@@ -11,6 +11,7 @@ export { availableParallelism };
 const PROLOGUE = `const { parentPort } = require('node:worker_threads');
 const receive = (handler) => parentPort.on('message', handler);
 const reply = (message) => parentPort.postMessage(message);
+const close = () => parentPort.close();
 `;
 
 /** A worker that runs the program `source`, and lets the process exit while it waits. */

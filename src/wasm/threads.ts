@@ -29,8 +29,9 @@ const STALL_MS = 60_000;
 
 /**
  * The worker's program, as text so that it runs the same from the TypeScript sources (tests), the built package and a
- * bundled page, after a prologue that defines receive(handler) and reply(message) for its platform: it blocks on the
- * control block for at most WAIT_MS at a time, then lets its event loop take attach and detach messages.
+ * bundled page, after a prologue that defines receive(handler), reply(message) and close() (which lets the worker end)
+ * for its platform: it blocks on the control block for at most WAIT_MS at a time, then lets its event loop take attach
+ * and detach messages; told to stop, it closes its port, so it ends on its own.
  */
 const WORKER_SOURCE = `
 const WAIT_MS = 20;
@@ -61,7 +62,7 @@ async function loop() {
       continue;
     }
     seen = Atomics.load(ctl, ${GENERATION});
-    if (ctl[${KERNEL}] < 0) return;
+    if (ctl[${KERNEL}] < 0) return close();
     try {
       const kernels = instances.get(ctl[${MEMORY}]);
       const values = Array.from(args.subarray(0, ctl[${ARG_COUNT}]));
@@ -98,7 +99,8 @@ async function startWorker(): Promise<WorkerLike> {
   if (isNode()) return (await nodeThreads()).startWorker(WORKER_SOURCE);
   const prologue =
     'const receive = (handler) => { self.onmessage = (event) => handler(event.data); };\n' +
-    'const reply = (message) => self.postMessage(message);\n';
+    'const reply = (message) => self.postMessage(message);\n' +
+    'const close = () => self.close();\n';
   const url = URL.createObjectURL(new Blob([prologue + WORKER_SOURCE], { type: 'text/javascript' }));
   const worker = new Worker(url);
   URL.revokeObjectURL(url);
