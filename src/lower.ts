@@ -19,8 +19,8 @@ export type {
 } from './backend.js';
 export { modelAlone, selectRows } from './backend.js';
 export { type CheckedSession, checkSession } from './check.js';
-export { CpuBackend, type CpuKernels, CpuSession, type StepNetwork } from './cpu/backend.js';
-export type { DropoutStep } from './cpu/network.js';
+export { CpuBackend, type CpuKernels, CpuSession } from './cpu/backend.js';
+export { CpuNetwork, type DropoutStep, LayeredNetwork } from './cpu/network.js';
 export { holdOut } from './data/split.js';
 export { readTable, type TableOptions, type TableSets, tableSets } from './data/table.js';
 export { createWebGpuBackend, WebGpuBackend, type WebGpuBackendOptions } from './gpu/backend.js';

@@ -11,13 +11,13 @@ import {
   type TrainingSession,
 } from '../backend.js';
 import { type CheckedSession, checkSession, startingState } from '../check.js';
-import type { OptimizerConfig } from '../model/optimizer.js';
+import { type OptimizerConfig, rmspropState } from '../model/optimizer.js';
 import { learningRateAt } from '../model/schedule.js';
 import { labelWidth, type ModelSpec, outputSize } from '../model/spec.js';
 import { SequentialModels } from '../sequential-models.js';
 import { gather, gatherFloats } from './gather.js';
 import { argmaxCount, modelLoss } from './losses.js';
-import { CpuNetwork, type DropoutStep } from './network.js';
+import { CpuNetwork, type LayeredNetwork } from './network.js';
 import { TimeSlicer } from './time-slices.js';
 import { adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './updates.js';
 
@@ -58,18 +58,6 @@ function cpuDescription(): string {
   return node ? `CPU reference (1 thread, Node ${node}, ${process.arch})` : 'CPU reference (1 thread, in the browser)';
 }
 
-/** A training step's forward and backward passes, as CpuNetwork computes them (src/cpu/network.ts). */
-export interface StepNetwork {
-  readonly maxRows: number;
-  /** The input batch [maxRows, features] that forward() reads. */
-  readonly input: Float32Array;
-  /** The flat gradient vector, laid out like the parameters, that backward() writes. */
-  readonly grads: Float32Array;
-  forward(params: Float32Array, rows: number, drop: DropoutStep | null): Float32Array;
-  forwardSlice(params: Float32Array, first: number, rows: number): Float32Array;
-  backward(params: Float32Array, labels: Uint32Array | Float32Array, rows: number): number;
-}
-
 /**
  * What a CPU session computes with: the reference's arrays and loops, or the same contract on other kernels (the
  * wasm backend's, in their own memory).
@@ -77,7 +65,7 @@ export interface StepNetwork {
 export interface CpuKernels {
   /** A zeroed float32 array where the kernels read and write. */
   floats(length: number): Float32Array;
-  network(spec: ModelSpec, maxRows: number): StepNetwork;
+  network(spec: ModelSpec, maxRows: number): LayeredNetwork;
   /** Rows of an evaluation batch computed between two looks at the clock (at most EVAL_ROWS). */
   readonly sliceRows: number;
   /** One optimiser step with rate lr at 1-based step t over every parameter; `state` as optimizerSlots orders it. */
@@ -120,17 +108,15 @@ function referenceUpdate(
     case 'adamw':
       return adamUpdate(params, state[0], state[1], grads, { ...o, lr, decoupled: o.name === 'adamw', step: t }, n);
     case 'rmsprop': {
-      // The slots as optimizerSlots orders them: square_avg, then momentum_buffer and grad_avg where they exist.
-      const momentumBuffer = o.momentum > 0 ? state[1] : null;
-      const gradAvg = o.centered ? state[o.momentum > 0 ? 2 : 1] : null;
-      return rmspropUpdate(params, state[0], momentumBuffer, gradAvg, grads, { ...o, lr }, n);
+      const { squareAvg, momentumBuffer, gradAvg } = rmspropState(state, o);
+      return rmspropUpdate(params, squareAvg, momentumBuffer, gradAvg, grads, { ...o, lr }, n);
     }
   }
 }
 
 export class CpuSession implements TrainingSession {
   private readonly params: Float32Array;
-  private readonly network: StepNetwork;
+  private readonly network: LayeredNetwork;
   /** The gathered batch's class indices [rows], or a regression's targets [rows, outputs]. */
   private readonly labels: Uint32Array | Float32Array;
   /** The settings' optimiser and schedule (with their defaults), and the optimiser's slots. */

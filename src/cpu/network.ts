@@ -10,11 +10,22 @@ import { matmulNN, matmulNT, matmulTN } from './matmul.js';
 /** Dropout for one training forward pass: its settings, and the run's step count (0-based) that keys its masks. */
 export type DropoutStep = DropoutConfig & { step: number };
 
+/** Each array a network of `spec` for `maxRows` rows keeps (floats): activations, pre-activations, deltas, gradients. */
+export function networkLengths(spec: ModelSpec, maxRows: number): number[] {
+  const last = spec.layers.length - 1;
+  return [
+    ...spec.layers.map((width) => maxRows * width),
+    ...spec.layers.map((width, l) => (l > 0 && l < last ? maxRows * width : 0)),
+    ...spec.layers.map((width, l) => (l > 0 ? maxRows * width : 0)),
+    paramTable(spec).total,
+  ];
+}
+
 /**
- * Forward and backward passes of the whole MLP on the CPU, composed from the reference ops in the same order the GPU
- * records its dispatches. Activations and gradients are allocated once for a maximum batch and reused.
+ * The arrays and the forward pass's bookkeeping of a network, allocated once for a maximum batch and reused: what the
+ * reference's network and the wasm backend's share. Each computes the layers with its own kernels.
  */
-export class CpuNetwork {
+export abstract class LayeredNetwork {
   readonly table: ParamTable;
   /** The flat gradient vector, laid out like the parameters. */
   readonly grads: Float32Array;
@@ -22,24 +33,28 @@ export class CpuNetwork {
    * acts[0] is the input batch, acts[l] the input of layer l: the output of hidden layer l after its activation (and
    * dropout, when training with it); acts[layers] the last layer's outputs (logits).
    */
-  private readonly acts: Float32Array[];
+  protected readonly acts: Float32Array[];
   /** pre[l]: hidden layer l's output before its activation, which every activation's backward reads. */
-  private readonly pre: Float32Array[];
-  /** Gradient of the loss with respect to each layer's pre-activation output. */
-  private readonly deltas: Float32Array[];
+  protected readonly pre: Float32Array[];
+  /** Gradient of the loss with respect to each layer's pre-activation output (from layer 1). */
+  protected readonly deltas: Float32Array[];
   /** The dropout of the last forward pass, which backward() must repeat. */
-  private lastDropout: DropoutStep | null = null;
+  protected lastDropout: DropoutStep | null = null;
 
+  /** `floats` allocates each array, zeroed, in the order networkLengths lists them. */
   constructor(
     readonly spec: ModelSpec,
     readonly maxRows: number,
+    floats: (length: number) => Float32Array,
   ) {
     this.table = paramTable(spec);
-    this.grads = new Float32Array(this.table.total);
-    this.acts = spec.layers.map((width) => new Float32Array(maxRows * width));
-    const last = spec.layers.length - 1;
-    this.pre = spec.layers.map((width, l) => new Float32Array(l > 0 && l < last ? maxRows * width : 0));
-    this.deltas = spec.layers.map((width) => new Float32Array(maxRows * width));
+    const lengths = networkLengths(spec, maxRows);
+    const layers = spec.layers.length;
+    const arrays = lengths.map((length) => floats(length));
+    this.acts = arrays.slice(0, layers);
+    this.pre = arrays.slice(layers, 2 * layers);
+    this.deltas = arrays.slice(2 * layers, 3 * layers);
+    this.grads = arrays[3 * layers];
   }
 
   /** The input batch [maxRows, layers[0]] that forward() reads: fill its first rows·inSize values. */
@@ -68,7 +83,25 @@ export class CpuNetwork {
     return this.acts[this.table.layers.length].subarray(0, (first + rows) * outputSize(this.spec));
   }
 
-  private forwardRows(params: Float32Array, first: number, rows: number): void {
+  protected abstract forwardRows(params: Float32Array, first: number, rows: number): void;
+
+  /**
+   * After forward(): the mean loss of the batch against `labels` (class indices [rows], or a regression's targets
+   * [rows, outputs]), with the gradient of every parameter written into `grads`.
+   */
+  abstract backward(params: Float32Array, labels: Uint32Array | Float32Array, rows: number): number;
+}
+
+/**
+ * Forward and backward passes of the whole MLP on the CPU, composed from the reference ops in the same order the GPU
+ * records its dispatches.
+ */
+export class CpuNetwork extends LayeredNetwork {
+  constructor(spec: ModelSpec, maxRows: number) {
+    super(spec, maxRows, (length) => new Float32Array(length));
+  }
+
+  protected forwardRows(params: Float32Array, first: number, rows: number): void {
     const { layers } = this.table;
     const { activation } = this.spec;
     for (let l = 0; l < layers.length; l++) {
@@ -86,10 +119,6 @@ export class CpuNetwork {
     }
   }
 
-  /**
-   * After forward(): the mean loss of the batch against `labels` (class indices [rows], or a regression's targets
-   * [rows, outputs]), with the gradient of every parameter written into `grads`.
-   */
   backward(params: Float32Array, labels: Uint32Array | Float32Array, rows: number): number {
     const { layers } = this.table;
     const last = layers.length - 1;

@@ -89,6 +89,13 @@ export function optimizerSlots(config: Pick<OptimizerConfig, 'name' | 'momentum'
   }
 }
 
+/** RMSprop's state arrays by role, from the slots optimizerSlots orders; null for a slot these settings lack. */
+export function rmspropState<T>(state: readonly T[], config: Pick<OptimizerConfig, 'momentum' | 'centered'>) {
+  const momentumBuffer = config.momentum > 0 ? state[1] : null;
+  const gradAvg = config.centered ? state[config.momentum > 0 ? 2 : 1] : null;
+  return { squareAvg: state[0], momentumBuffer, gradAvg };
+}
+
 /** Refuses settings that PyTorch refuses, naming the setting. */
 export function validateOptimizer(config: OptimizerConfig): void {
   checkOneOf('optimizer', config.name, OPTIMIZERS);

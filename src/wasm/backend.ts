@@ -1,7 +1,7 @@
 import type { Backend, ModelsOptions, ModelsSession, SessionOptions } from '../backend.js';
 import { checkSession } from '../check.js';
 import { type CpuKernels, CpuSession, EVAL_ROWS } from '../cpu/backend.js';
-import { adamBiasCorrection, type OptimizerConfig } from '../model/optimizer.js';
+import { adamBiasCorrection, type OptimizerConfig, rmspropState } from '../model/optimizer.js';
 import { SequentialModels } from '../sequential-models.js';
 import { bytesFor, KERNEL_NAMES, ptr, relaxedSimdSupported, WasmKernels } from './kernels.js';
 import { WasmNetwork } from './network.js';
@@ -105,9 +105,8 @@ function update(
       return kernels.run('adam_update', [...args, stepSize, bc2Sqrt, n], n);
     }
     case 'rmsprop': {
-      const momentumBuffer = o.momentum > 0 ? state[1] : null;
-      const gradAvg = o.centered ? state[o.momentum > 0 ? 2 : 1] : null;
-      const args = [p, ptr(state[0]), ptr(momentumBuffer), ptr(gradAvg), g, lr, o.alpha, o.eps, o.weightDecay];
+      const { squareAvg, momentumBuffer, gradAvg } = rmspropState(state, o);
+      const args = [p, ptr(squareAvg), ptr(momentumBuffer), ptr(gradAvg), g, lr, o.alpha, o.eps, o.weightDecay];
       return kernels.run('rmsprop_update', [...args, o.momentum, n], n);
     }
   }

@@ -1,23 +1,14 @@
 import { activationBackward, activationForward } from '../cpu/activations.js';
 import { dropout, dropoutBackward } from '../cpu/dropout.js';
 import { modelLoss } from '../cpu/losses.js';
-import type { DropoutStep } from '../cpu/network.js';
-import { type ParamTable, paramTable, view } from '../model/params.js';
-import { type ModelSpec, outputSize } from '../model/spec.js';
+import { LayeredNetwork, networkLengths } from '../cpu/network.js';
+import { paramTable, view } from '../model/params.js';
+import type { ModelSpec } from '../model/spec.js';
 import { bytesFor, ptr, type WasmKernels } from './kernels.js';
 
-/** The lengths (floats) of every array a network of `spec` for `maxRows` rows keeps, by role. */
-function plan(spec: ModelSpec, maxRows: number) {
-  const table = paramTable(spec);
-  const last = spec.layers.length - 1;
-  return {
-    table,
-    acts: spec.layers.map((width) => maxRows * width),
-    pre: spec.layers.map((width, l) => (l > 0 && l < last ? maxRows * width : 0)),
-    deltas: spec.layers.map((width, l) => (l > 0 ? maxRows * width : 0)),
-    transposed: table.layers.map(({ inSize, outSize }) => inSize * outSize),
-  };
-}
+/** Each layer's weights, transposed for the forward pass (floats). */
+const transposedLengths = (spec: ModelSpec): number[] =>
+  paramTable(spec).layers.map(({ inSize, outSize }) => inSize * outSize);
 
 /**
  * The forward and backward passes of CpuNetwork (src/cpu/network.ts) on the wasm kernels, in the same order and with
@@ -25,56 +16,27 @@ function plan(spec: ModelSpec, maxRows: number) {
  * dropout's masks and the other activations as the reference computes them, on the same memory (their work grows with
  * the layers' widths, not their products, and keeping them shared keeps their bits the reference's).
  */
-export class WasmNetwork {
-  readonly table: ParamTable;
-  readonly grads: Float32Array;
-  private readonly acts: Float32Array[];
-  private readonly pre: Float32Array[];
-  private readonly deltas: Float32Array[];
+export class WasmNetwork extends LayeredNetwork {
   /** Each layer's weights transposed to (in, out), the layout the forward matmul reads along its rows. */
   private readonly transposed: Float32Array[];
-  private lastDropout: DropoutStep | null = null;
   /** Whether the parameters may have changed since the weights were last transposed: after every backward pass. */
   private stale = true;
 
   /** Bytes of memory a network of `spec` for `maxRows` rows takes. */
   static bytes(spec: ModelSpec, maxRows: number): number {
-    const p = plan(spec, maxRows);
-    return bytesFor([...p.acts, ...p.pre, ...p.deltas, ...p.transposed, p.table.total]);
+    return bytesFor([...networkLengths(spec, maxRows), ...transposedLengths(spec)]);
   }
 
   constructor(
     private readonly kernels: WasmKernels,
-    readonly spec: ModelSpec,
-    readonly maxRows: number,
+    spec: ModelSpec,
+    maxRows: number,
   ) {
-    const p = plan(spec, maxRows);
-    this.table = p.table;
-    const floats = (length: number) => kernels.floats(length);
-    this.acts = p.acts.map(floats);
-    this.pre = p.pre.map(floats);
-    this.deltas = p.deltas.map(floats);
-    this.transposed = p.transposed.map(floats);
-    this.grads = floats(p.table.total);
+    super(spec, maxRows, (length) => kernels.floats(length));
+    this.transposed = transposedLengths(spec).map((length) => kernels.floats(length));
   }
 
-  get input(): Float32Array {
-    return this.acts[0];
-  }
-
-  forward(params: Float32Array, rows: number, drop: DropoutStep | null = null): Float32Array {
-    this.lastDropout = drop && drop.rate > 0 ? drop : null;
-    this.forwardRows(params, 0, rows);
-    return this.acts[this.table.layers.length].subarray(0, rows * outputSize(this.spec));
-  }
-
-  forwardSlice(params: Float32Array, first: number, rows: number): Float32Array {
-    this.lastDropout = null;
-    this.forwardRows(params, first, rows);
-    return this.acts[this.table.layers.length].subarray(0, (first + rows) * outputSize(this.spec));
-  }
-
-  private forwardRows(params: Float32Array, first: number, rows: number): void {
+  protected forwardRows(params: Float32Array, first: number, rows: number): void {
     const { layers } = this.table;
     const { activation } = this.spec;
     const { kernels } = this;
