@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { type FileData, writeFileAtomic } from '../io/atomic.js';
 import { cliIo } from './io.js';
 
 /** Fails before any work, not after an hour of it, where an output file cannot be written (or is not `extensions`). */
@@ -24,7 +24,7 @@ export function checkOutputFile(flag: string, file: string | undefined, extensio
 }
 
 /** Writes `contents()` to `file` (atomically) where one is given, and says so: "`done` FILE". */
-export function writeOutput(file: string | undefined, contents: () => Uint8Array | string, done: string): void {
+export function writeOutput(file: string | undefined, contents: () => FileData, done: string): void {
   if (file === undefined) return;
   writeFileAtomic(file, contents());
   cliIo().stdout.write(`${done} ${file}\n`);

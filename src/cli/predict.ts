@@ -137,18 +137,28 @@ export function float32Text(value: number): string {
   return String(Number(x.toPrecision(9)));
 }
 
-/** The predictions as CSV rows under their header: class and p(class) (MSE: output(class)), or the targets. */
-function predictionRows(spec: ModelSpec, p: Predictions): string[][] {
+/** Rows of predictions in one piece of CSV text: enough that writing costs little per row, few beside a table. */
+const ROWS_PER_PIECE = 10_000;
+
+/**
+ * The predictions as CSV text under their header (class and p(class), MSE: output(class); or the targets), in pieces
+ * of `rowsPerPiece` rows, each ending in a newline: written one after another, never one string for a whole table.
+ */
+export function* predictionCsv(spec: ModelSpec, p: Predictions, rowsPerPiece = ROWS_PER_PIECE): Generator<string> {
   const values = (r: number) => Array.from(p.row(r), float32Text);
-  if (!p.labels) return [p.columns, ...Array.from({ length: p.rows }, (_, r) => values(r))];
-  const header = [
-    spec.data!.targets[0],
-    ...p.columns.map((name) => (spec.loss === 'mse' ? `output(${name})` : `p(${name})`)),
-  ];
-  return [header, ...Array.from({ length: p.rows }, (_, r) => [String(p.labels![r]), ...values(r)])];
+  const row = p.labels ? (r: number) => [String(p.labels![r]), ...values(r)] : values;
+  const header = p.labels
+    ? [spec.data!.targets[0], ...p.columns.map((name) => (spec.loss === 'mse' ? `output(${name})` : `p(${name})`))]
+    : p.columns;
+  const csv = (rows: string[][]) => `${Papa.unparse(rows, { newline: '\n' })}\n`;
+  yield csv([header]);
+  for (let first = 0; first < p.rows; first += rowsPerPiece) {
+    const last = Math.min(p.rows, first + rowsPerPiece);
+    yield csv(Array.from({ length: last - first }, (_, i) => row(first + i)));
+  }
 }
 
-/** predict on a table: a CSV row per input row (its target columns may be absent), as predictionRows writes them. */
+/** predict on a table: a CSV row per input row (its target columns may be absent), as predictionCsv writes them. */
 async function predictTable(
   modelFile: string,
   file: ModelFile,
@@ -169,9 +179,8 @@ async function predictTable(
   const model = await file.open(() => {}, 'predicting');
   try {
     const predicted = await model.predict({ data: numericColumns(table, d.features), rows: set.count });
-    const text = `${Papa.unparse(predictionRows(spec, predicted), { newline: '\n' })}\n`;
-    if (outFile === undefined) say(text);
-    writeOutput(outFile, () => text, `predictions for ${set.count} rows written to`);
+    if (outFile === undefined) for (const piece of predictionCsv(spec, predicted)) say(piece);
+    writeOutput(outFile, () => predictionCsv(spec, predicted), `predictions for ${set.count} rows written to`);
   } finally {
     model.dispose();
   }

@@ -2,21 +2,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 
+/** What writeFileAtomic writes: bytes, text, or pieces of either one after another (so no one string holds it all). */
+export type FileData = Uint8Array | string | Iterable<Uint8Array | string>;
+
 /**
  * Writes a file so that a reader (or a crash at any moment) sees the complete old file or the complete new one: the
  * bytes go to ".NAME.PID.TIME.tmp" in the same folder, are flushed, and that file is renamed over the target (atomic
  * in POSIX). Those that a killed writer left behind are removed by the next write.
  */
-export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+export function writeFileAtomic(file: string, data: FileData): void {
   const dir = path.dirname(path.resolve(file));
   const base = path.basename(file);
   const temp = path.join(dir, `.${base}.${process.pid}.${Date.now()}.tmp`);
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const pieces = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
   const fd = fs.openSync(temp, 'w');
   try {
     try {
-      // writeSync may write less than asked (a full disk, a signal): go on until every byte is written or it throws.
-      for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done);
+      for (const piece of pieces) {
+        const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
+        // writeSync may write less than asked (a full disk, a signal): go on until every byte is written or it throws.
+        for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done);
+      }
       // Flushed before the rename: otherwise a power cut can leave the new name pointing at an empty or partial file.
       fs.fsyncSync(fd);
     } finally {
