@@ -22,7 +22,7 @@ export { createDawn, type DawnProbe, probeDawn } from './gpu/dawn-node.js';
 export { type AdapterDescription, Gpu, type GpuOptions, type LiveBuffers, requestGpu } from './gpu/device.js';
 export { nodeShaderLoader } from './gpu/shaders-node.js';
 export * from './index.js';
-export { writeFileAtomic } from './io/atomic.js';
+export { type FileData, writeFileAtomic } from './io/atomic.js';
 
 /** Writes `model.toBytes()` to `file` atomically (a crash leaves the old file or the new one, never a torn one). */
 export function saveModel(file: string, model: MLP): void {
