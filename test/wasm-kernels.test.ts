@@ -224,15 +224,29 @@ describe('wasm elementwise kernels', () => {
 });
 
 describe('wasm threads', () => {
+  const relu = KERNEL_NAMES.indexOf('relu');
+  const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
   it('turn a worker part that fails into an error naming the kernel, not a hang, and keep working', async () => {
-    // No memory 999 is attached: the worker's part throws.
-    expect(() => pool.run(999, KERNEL_NAMES.indexOf('relu'), [], () => {})).toThrow(
-      /^a wasm worker thread failed in kernel relu$/,
-    );
+    // No memory 999 is attached: the worker's part throws. The caller's part sleeps, leaving part 1 to the worker.
+    const local = (part: number) => {
+      if (part !== 0) throw new Error('the caller claimed part 1: the worker never woke');
+      sleep(500);
+    };
+    expect(() => pool.run(999, relu, [], local)).toThrow(/^a wasm worker thread failed in kernel relu$/);
     const [, kernels] = await bothKernels();
     const x = put(kernels, randomArray(new Rng(13), 1000));
     const y = kernels.floats(1000);
     runSplit(kernels, 'relu', [ptr(y), ptr(x), 1000]);
     expect(Array.from(y)).toEqual(Array.from(x, (v) => (v > 0 ? v : 0)));
+  });
+
+  it('never wait for a worker that has not claimed a part: the caller runs every part itself', async () => {
+    // Its worker is still starting up, so the caller claims both parts before the worker can.
+    const fresh = await ThreadPool.start(2, KERNEL_NAMES);
+    const parts: number[] = [];
+    fresh.run(999, relu, [], (part, count) => parts.push(part, count));
+    fresh.dispose();
+    expect(parts).toEqual([0, 2, 1, 2]);
   });
 });

@@ -5,12 +5,12 @@ import { adamBiasCorrection, type OptimizerConfig, rmspropState } from '../model
 import { SequentialModels } from '../sequential-models.js';
 import { bytesFor, KERNEL_NAMES, ptr, relaxedSimdSupported, WasmKernels } from './kernels.js';
 import { WasmNetwork } from './network.js';
-import { hardwareThreads, ThreadPool, threadsAvailable } from './threads.js';
+import { hardwareThreads, MAX_THREADS, ThreadPool, threadsAvailable } from './threads.js';
 
 export interface WasmOptions {
   /**
    * Threads that compute (the caller's included): default every hardware thread where the platform shares memory
-   * with workers (Node; a cross-origin-isolated page), else 1.
+   * with workers (Node; a cross-origin-isolated page), else 1; at most 255.
    */
   threads?: number;
 }
@@ -30,7 +30,9 @@ export class WasmBackend implements Backend {
   ) {}
 
   static async create(options: WasmOptions = {}): Promise<WasmBackend> {
-    const threads = Math.max(1, Math.floor(options.threads ?? (threadsAvailable() ? await hardwareThreads() : 1)));
+    const hardware = threadsAvailable() ? Math.min(await hardwareThreads(), MAX_THREADS) : 1;
+    const threads = Math.max(1, Math.floor(options.threads ?? hardware));
+    if (threads > MAX_THREADS) throw new Error(`threads: at most ${MAX_THREADS}`);
     if (threads > 1 && !threadsAvailable()) {
       throw new Error('threads > 1 need shared memory: Node, or a cross-origin-isolated page');
     }

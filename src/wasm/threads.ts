@@ -1,9 +1,10 @@
 /**
  * Worker threads that run the wasm kernels beside the calling thread, on memories they share with it: worker_threads
- * in Node, Web Workers in a cross-origin-isolated page. A job is one kernel call split into `parts`: the caller runs
- * part 0 and each worker its own, and the caller returns once every part is done. Jobs go through a small shared
- * control block (no messages), so a job costs a futex wake, not an event-loop turn; messages only attach a session's
- * memory to the workers and detach it.
+ * in Node, Web Workers in a cross-origin-isolated page. A job is one kernel call split into `parts`, which the caller
+ * and the workers claim one at a time from a shared counter; the caller returns once every part is done. So the caller
+ * never waits for a worker that has not started a part: a worker that is asleep, slow to wake or gone leaves its parts
+ * to the others. Jobs go through a small shared control block (no messages), so a job costs a futex wake, not an
+ * event-loop turn; messages only attach a session's memory to the workers and detach it.
  */
 
 /** What a worker needs to run kernels on a memory: the compiled module, and the memory it imports. */
@@ -13,17 +14,24 @@ interface Attach {
   memory: WebAssembly.Memory;
 }
 
-// Control block (Int32): [0] job generation, [1] parts still running, [2] memory id, [3] kernel index (-1: stop),
-// [4] argument count, [5] parts, [6] set when a worker's part failed; arguments as float64 from byte 64.
+// Control block (Int32): [0] job generation, [1] the job's claim word, [2] parts done, [3] memory id, [4] kernel index
+// (-1: stop), [5] argument count, [6] parts, [7] set when a worker's part failed; arguments as float64 from byte 64.
+// The claim word is the generation's low 23 bits above the parts claimed so far (8 bits), so that a claim made with a
+// finished job's generation fails, and a thread never runs a part of a job it did not read.
 const GENERATION = 0;
-const RUNNING = 1;
-const MEMORY = 2;
-const KERNEL = 3;
-const ARG_COUNT = 4;
-const PARTS = 5;
-const FAILED = 6;
+const CLAIM = 1;
+const DONE = 2;
+const MEMORY = 3;
+const KERNEL = 4;
+const ARG_COUNT = 5;
+const PARTS = 6;
+const FAILED = 7;
 const ARGS_BYTE = 64;
 const MAX_ARGS = 16;
+const PART_BITS = 8;
+const TAG_MASK = 0x7fffff;
+/** The most threads a pool runs (parts fit the claim word's low bits). */
+export const MAX_THREADS = 2 ** PART_BITS - 1;
 /** How long the caller waits for the workers' parts before it calls the pool broken (a kernel part takes ms). */
 const STALL_MS = 60_000;
 
@@ -38,11 +46,9 @@ const WAIT_MS = 20;
 const instances = new Map();
 let control = null;
 let names = [];
-let index = 0;
 receive((message) => {
   if (message.start) {
-    ({ names, index } = message.start);
-    control = message.start.control;
+    ({ names, control } = message.start);
     loop();
   } else if (message.attach !== undefined) {
     const kernels = new WebAssembly.Instance(message.module, { env: { memory: message.memory } }).exports;
@@ -63,18 +69,42 @@ async function loop() {
     }
     seen = Atomics.load(ctl, ${GENERATION});
     if (ctl[${KERNEL}] < 0) return close();
-    try {
-      const kernels = instances.get(ctl[${MEMORY}]);
-      const values = Array.from(args.subarray(0, ctl[${ARG_COUNT}]));
-      kernels[names[ctl[${KERNEL}]]](...values, index, ctl[${PARTS}]);
-    } catch (error) {
-      Atomics.store(ctl, ${FAILED}, 1);
-      console.error(error);
+    const tag = (seen & ${TAG_MASK}) << ${PART_BITS};
+    const [memory, kernel, parts] = [ctl[${MEMORY}], ctl[${KERNEL}], ctl[${PARTS}]];
+    const values = Array.from(args.subarray(0, ctl[${ARG_COUNT}]));
+    for (let part = claim(ctl, tag, parts); part >= 0; part = claim(ctl, tag, parts)) {
+      try {
+        instances.get(memory)[names[kernel]](...values, part, parts);
+      } catch (error) {
+        Atomics.store(ctl, ${FAILED}, 1);
+        console.error(error);
+      }
+      if (Atomics.add(ctl, ${DONE}, 1) === parts - 1) Atomics.notify(ctl, ${DONE});
     }
-    if (Atomics.sub(ctl, ${RUNNING}, 1) === 1) Atomics.notify(ctl, ${RUNNING});
+  }
+}
+function claim(ctl, tag, parts) {
+  for (;;) {
+    const word = Atomics.load(ctl, ${CLAIM});
+    const part = word & ${MAX_THREADS};
+    if (word - part !== tag || part >= parts) return -1;
+    if (Atomics.compareExchange(ctl, ${CLAIM}, word, word + 1) === word) return part;
   }
 }
 `;
+
+/**
+ * The next unclaimed part of the job whose claim word starts with `tag`, now this thread's; -1 where every part is
+ * claimed or the job is no longer the current one. (The workers' program has its own copy, as text.)
+ */
+function claim(ctl: Int32Array, tag: number, parts: number): number {
+  for (;;) {
+    const word = Atomics.load(ctl, CLAIM);
+    const part = word & MAX_THREADS;
+    if (word - part !== tag || part >= parts) return -1;
+    if (Atomics.compareExchange(ctl, CLAIM, word, word + 1) === word) return part;
+  }
+}
 
 /** A started worker, whichever kind the platform has. */
 interface WorkerLike {
@@ -129,6 +159,8 @@ export class ThreadPool {
   private readonly args = new Float64Array(this.control, ARGS_BYTE, MAX_ARGS);
   private readonly pending = new Map<number, { left: number; done: () => void }>();
   private nextMemory = 1;
+  /** Why the pool takes no more jobs, once a part has stalled. */
+  private broken = '';
   /** The caller may block in Atomics.wait: Node's main thread may, a page's main thread may not (it spins). */
   private readonly canBlock = isNode();
 
@@ -151,9 +183,7 @@ export class ThreadPool {
   static async start(threads: number, names: readonly string[]): Promise<ThreadPool> {
     const workers = await Promise.all(Array.from({ length: threads - 1 }, startWorker));
     const pool = new ThreadPool(workers, names);
-    workers.forEach((worker, i) => {
-      worker.postMessage({ start: { control: pool.control, names, index: i + 1 } });
-    });
+    for (const worker of workers) worker.postMessage({ start: { control: pool.control, names } });
     return pool;
   }
 
@@ -175,8 +205,12 @@ export class ThreadPool {
     for (const worker of this.workers) worker.postMessage({ detach: id });
   }
 
-  /** Runs kernel `kernel` with `args` on every thread, part 0 through `local` here; returns when all parts are done. */
+  /**
+   * Runs kernel `kernel` with `args` in as many parts as the pool has threads, the parts this thread claims through
+   * `local`; returns when all parts are done.
+   */
   run(memory: number, kernel: number, args: readonly number[], local: (part: number, parts: number) => void): void {
+    if (this.broken) throw new Error(this.broken);
     const { ctl } = this;
     const parts = this.threads;
     this.args.set(args);
@@ -184,17 +218,33 @@ export class ThreadPool {
     ctl[KERNEL] = kernel;
     ctl[ARG_COUNT] = args.length;
     ctl[PARTS] = parts;
-    Atomics.store(ctl, RUNNING, parts - 1);
-    Atomics.add(ctl, GENERATION, 1);
+    Atomics.store(ctl, DONE, 0);
+    const generation = Atomics.load(ctl, GENERATION) + 1;
+    const tag = (generation & TAG_MASK) << PART_BITS;
+    // Part 0 is the caller's from the start (it is awake); the others go to whichever thread claims them first.
+    Atomics.store(ctl, CLAIM, tag + 1);
+    Atomics.store(ctl, GENERATION, generation);
     Atomics.notify(ctl, GENERATION);
-    local(0, parts);
+    // A part that throws here still counts as done: the workers' parts of this job must end before the next job.
+    let failure: unknown = null;
+    for (let part = 0; part >= 0; part = claim(ctl, tag, parts)) {
+      try {
+        local(part, parts);
+      } catch (error) {
+        failure ??= error;
+      }
+      Atomics.add(ctl, DONE, 1);
+    }
     const start = performance.now();
-    for (let left = Atomics.load(ctl, RUNNING); left !== 0; left = Atomics.load(ctl, RUNNING)) {
-      if (this.canBlock) Atomics.wait(ctl, RUNNING, left, 1000);
+    for (let done = Atomics.load(ctl, DONE); done !== parts; done = Atomics.load(ctl, DONE)) {
+      if (this.canBlock) Atomics.wait(ctl, DONE, done, 1000);
       if (performance.now() - start > STALL_MS) {
-        throw new Error(`the wasm worker threads left kernel ${this.names[kernel]} unfinished for a minute`);
+        // A part still running would count itself into the next job: the pool takes no more jobs.
+        this.broken = `the wasm worker threads left kernel ${this.names[kernel]} unfinished for a minute`;
+        throw new Error(this.broken);
       }
     }
+    if (failure) throw failure;
     if (Atomics.load(ctl, FAILED)) {
       Atomics.store(ctl, FAILED, 0);
       throw new Error(`a wasm worker thread failed in kernel ${this.names[kernel]}`);
@@ -203,6 +253,7 @@ export class ThreadPool {
 
   dispose(): void {
     this.ctl[KERNEL] = -1;
+    Atomics.store(this.ctl, CLAIM, -1);
     Atomics.add(this.ctl, GENERATION, 1);
     Atomics.notify(this.ctl, GENERATION);
     for (const worker of this.workers) worker.terminate();
