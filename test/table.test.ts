@@ -39,6 +39,26 @@ describe('standardisation', () => {
     expect(std).toEqual([Math.fround(Math.sqrt(3.5)), 1]);
   });
 
+  it('fits rows picked by index exactly as those rows copied out, each column summed in float64 in row order', () => {
+    const rng = new Rng(21);
+    const width = 5;
+    const rows = Float32Array.from({ length: 400 * width }, () => rng.uniform(-1e3, 1e4));
+    const indices = Uint32Array.from({ length: 150 }, () => Math.floor(rng.next() * 400));
+    const picked = Float32Array.from(
+      { length: 150 * width },
+      (_, i) => rows[indices[Math.floor(i / width)] * width + (i % width)],
+    );
+    expect(fitStandardisation(rows, 150, width, indices)).toEqual(fitStandardisation(picked, 150, width));
+    // Each column on its own, summed in row order in float64: the definition, not the two-pass loop.
+    const { mean, std } = fitStandardisation(picked, 150, width);
+    for (let j = 0; j < width; j++) {
+      const column = Array.from({ length: 150 }, (_, r) => picked[r * width + j]);
+      const m = column.reduce((sum, x) => sum + x, 0) / 150;
+      const s = Math.sqrt(column.reduce((sum, x) => sum + (x - m) ** 2, 0) / 150);
+      expect([mean[j], std[j]]).toEqual([Math.fround(m), Math.fround(s)]);
+    }
+  });
+
   it('computes (x - mean) / std as float32 operations, and unstandardise undoes it', () => {
     const rng = new Rng(3);
     const rows = Float32Array.from({ length: 300 }, () => rng.uniform(-50, 80));

@@ -91,11 +91,34 @@ export function columnIndices(table: CsvTable, names: string[], field?: 'target'
 
 /** The named columns as float32 [rows, names]; a non-number is an error naming the `kind` of cell. */
 export function numericColumns(table: CsvTable, names: string[], kind: 'feature' | 'target' = 'feature'): Float32Array {
+  const all = { length: table.cells.rows, at: (i: number) => i };
+  return numericColumnParts(table, names, kind, [all])[0];
+}
+
+/** Ascending rows of a table: the i-th is at(i). */
+export interface RowList {
+  length: number;
+  at(i: number): number;
+}
+
+/**
+ * The named columns as float32, one array [part's rows, names] per part (ascending, disjoint lists of rows), without
+ * the whole table's copy; every row is checked, in order, as numericColumns checks them, in a part or not.
+ */
+export function numericColumnParts(
+  table: CsvTable,
+  names: string[],
+  kind: 'feature' | 'target',
+  parts: readonly RowList[],
+): Float32Array[] {
   const indices = columnIndices(table, names);
   const { cells } = table;
   const width = indices.length;
-  const out = new Float32Array(cells.rows * width);
+  const outs = parts.map((part) => new Float32Array(part.length * width));
+  const next = parts.map(() => 0);
   for (let r = 0; r < cells.rows; r++) {
+    const p = parts.findIndex((part, i) => next[i] < part.length && part.at(next[i]) === r);
+    const at = p < 0 ? -1 : next[p]++ * width;
     for (let j = 0; j < width; j++) {
       const value = Math.fround(cells.decimal(r, indices[j]));
       if (!Number.isFinite(value)) {
@@ -106,10 +129,10 @@ export function numericColumns(table: CsvTable, names: string[], kind: 'feature'
             `every ${kind} cell needs a number (nothing is filled in), so fix the cell or drop the row`,
         );
       }
-      out[r * width + j] = value;
+      if (at >= 0) outs[p][at + j] = value;
     }
   }
-  return out;
+  return outs;
 }
 
 /** Orders class names: as numbers where all are (so "2" before "10"), else by UTF-16 code units, in every locale. */

@@ -12,7 +12,7 @@ import {
   type TableDescription,
   targetStandardisation,
 } from '../model/table.js';
-import { type CsvTable, classColumn, columnIndices, columnList, numericColumns } from './csv.js';
+import { type CsvTable, classColumn, columnIndices, columnList, numericColumnParts, numericColumns } from './csv.js';
 import { limitRows, SPLIT_SEED, splitRows, validationRows, validationSplitRows } from './split.js';
 
 export interface TableOptions {
@@ -94,18 +94,17 @@ export interface Columns {
 function readRows(table: CsvTable, columns: Columns, task: Task, labelled: boolean): RawRows {
   const features = numericColumns(table, columns.features);
   const rows = table.cells.rows;
-  if (task === 'regression') {
-    return {
-      features,
-      labels: labelled
-        ? numericColumns(table, columns.targets, 'target')
-        : new Float32Array(rows * columns.targets.length),
-      rows,
-    };
+  if (!labelled) {
+    const labels = task === 'regression' ? new Float32Array(rows * columns.targets.length) : new Uint32Array(rows);
+    return { features, labels, rows };
   }
-  if (!labelled) return { features, labels: new Uint32Array(rows), rows };
-  const { classes, labels } = classColumn(table, columns.targets[0], columns.classes);
-  return { features, labels, rows, classes };
+  return { features, rows, ...readLabels(table, columns, task) };
+}
+
+/** A table's labels: classes (given, or the table's own) or a regression's targets. */
+function readLabels(table: CsvTable, columns: Columns, task: Task): Pick<RawRows, 'labels' | 'classes'> {
+  if (task === 'regression') return { labels: numericColumns(table, columns.targets, 'target') };
+  return classColumn(table, columns.targets[0], columns.classes);
 }
 
 /** Rows `indices` of a raw table as a data set, standardised with the description's statistics. */
@@ -152,46 +151,80 @@ export function heldOutRows(
 
 /** The rows `indices` of `raw` (`width` features, `outputs` labels per row), end to end. */
 function pick(raw: RawRows, indices: Uint32Array, width: number, outputs: number): RawRows {
-  const features = new Float32Array(indices.length * width);
-  const labels =
-    raw.labels instanceof Float32Array ? new Float32Array(indices.length * outputs) : new Uint32Array(indices.length);
-  indices.forEach((row, i) => {
-    features.set(raw.features.subarray(row * width, (row + 1) * width), i * width);
-    labels.set(raw.labels.subarray(row * outputs, (row + 1) * outputs), i * outputs);
-  });
-  return { features, labels, rows: indices.length, ...(raw.classes ? { classes: raw.classes } : {}) };
+  return {
+    features: pickRows(raw.features, indices, width),
+    labels: pickRows(raw.labels, indices, outputs),
+    rows: indices.length,
+    ...(raw.classes ? { classes: raw.classes } : {}),
+  };
 }
 
-/** A table's rows, unstandardised: the test table's or a seeded fraction held out, then trainLimit training rows. */
+/**
+ * A table's rows, unstandardised: the test table's or a seeded fraction held out, then trainLimit training rows. The
+ * features go from the table straight into the training and the test rows, so the table is never copied whole.
+ */
 export function tableRows(table: CsvTable, options: TableOptions): { train: RawRows; test: RawRows; columns: Columns } {
   const { task } = options;
   const given = options.description;
   const named = given ?? tableColumns(table, task, options.targets);
-  const raw = readRows(table, named, task, true);
-  const columns: Columns = { features: named.features, targets: named.targets, classes: raw.classes };
-  const outputs = task === 'classification' ? 1 : columns.targets.length;
-
-  let trainRows: Uint32Array;
-  let test: RawRows;
-  if (options.test) {
-    test = readRows(options.test, columns, task, true);
-    trainRows = range(0, raw.rows);
-  } else {
-    const fraction = options.testSplit ?? DEFAULT_TEST_SPLIT;
-    // Too few rows per class to stratify is refused below, by checkClasses, in the words of a table.
-    const stratify = raw.classes && 2 * raw.classes.length <= raw.rows - Math.round(fraction * raw.rows);
-    const classes = stratify ? { labels: raw.labels, name: (i: number) => raw.classes![i] } : undefined;
-    const testRows = heldOutRows(table.file, raw.rows, fraction, classes);
-    test = pick(raw, testRows, columns.features.length, outputs);
-    const held = new Uint8Array(raw.rows);
-    for (const row of testRows) held[row] = 1;
-    trainRows = range(0, raw.rows).filter((row) => !held[row]);
+  // Errors come in the order of a whole read: every feature cell, then the labels, then the test table, then the split.
+  const featuresFirst = (error: unknown, columns?: Columns): never => {
+    numericColumnParts(table, named.features, 'feature', []);
+    if (columns && options.test) readRows(options.test, columns, task, true);
+    throw error;
+  };
+  let read: Pick<RawRows, 'labels' | 'classes'>;
+  try {
+    read = readLabels(table, named, task);
+  } catch (error) {
+    featuresFirst(error);
   }
-  trainRows = trainRows.subarray(0, limitRows(table.file, options.trainLimit, trainRows.length, 'rows'));
-  const split = options.validationSplit;
-  const fitted = trainRows.length - (split === undefined ? 0 : validationRows(split, trainRows.length));
-  if (raw.classes) checkClasses(table.file, columns.targets[0], raw.classes, fitted);
-  return { train: pick(raw, trainRows, columns.features.length, outputs), test, columns };
+  const { labels, classes } = read!;
+  const rows = table.cells.rows;
+  const columns: Columns = { features: named.features, targets: named.targets, classes };
+  const outputs = task === 'classification' ? 1 : columns.targets.length;
+  let trainRows: Uint32Array;
+  let testRows: Uint32Array | undefined;
+  try {
+    if (options.test) {
+      trainRows = range(0, rows);
+    } else {
+      const fraction = options.testSplit ?? DEFAULT_TEST_SPLIT;
+      // Too few rows per class to stratify is refused below, by checkClasses, in the words of a table.
+      const stratify = classes && 2 * classes.length <= rows - Math.round(fraction * rows);
+      const byClass = stratify ? { labels, name: (i: number) => classes[i] } : undefined;
+      testRows = heldOutRows(table.file, rows, fraction, byClass);
+      const held = new Uint8Array(rows);
+      for (const row of testRows) held[row] = 1;
+      trainRows = range(0, rows).filter((row) => !held[row]);
+    }
+    trainRows = trainRows.subarray(0, limitRows(table.file, options.trainLimit, trainRows.length, 'rows'));
+    const split = options.validationSplit;
+    const fitted = trainRows.length - (split === undefined ? 0 : validationRows(split, trainRows.length));
+    if (classes) checkClasses(table.file, columns.targets[0], classes, fitted);
+  } catch (error) {
+    featuresFirst(error, columns);
+  }
+  const list = (indices: Uint32Array) => ({ length: indices.length, at: (i: number) => indices[i] });
+  const parts = [trainRows!, ...(testRows ? [testRows] : [])];
+  const features = numericColumnParts(table, columns.features, 'feature', parts.map(list));
+  const set = (indices: Uint32Array, part: Float32Array): RawRows => ({
+    features: part,
+    labels: pickRows(labels, indices, outputs),
+    rows: indices.length,
+    ...(classes ? { classes } : {}),
+  });
+  const test = testRows ? set(testRows, features[1]) : readRows(options.test!, columns, task, true);
+  return { train: set(trainRows!, features[0]), test, columns };
+}
+
+/** The rows `indices` of `values` ([rows, width]), end to end. */
+function pickRows<T extends Float32Array | Uint32Array>(values: T, indices: Uint32Array, width: number): T {
+  const out = new (values.constructor as new (length: number) => T)(indices.length * width);
+  indices.forEach((row, i) => {
+    out.set(values.subarray(row * width, (row + 1) * width), i * width);
+  });
+  return out;
 }
 
 /** tableRows' sets, standardised with the description given or fitted on the training rows but the validation ones. */
@@ -235,9 +268,7 @@ function checkClasses(file: string, target: string, classes: string[], rows: num
 /** The standardisation of the training rows `rows`, and the classes or the targets' statistics. */
 export function fitDescription(raw: RawRows, rows: Uint32Array, columns: Columns, task: Task): TableDescription {
   const width = columns.features.length;
-  const outputs = columns.targets.length;
-  const picked = pick(raw, rows, width, task === 'classification' ? 1 : outputs);
-  const { mean, std } = fitStandardisation(picked.features, rows.length, width);
+  const { mean, std } = fitStandardisation(raw.features, rows.length, width, rows);
   const d: TableDescription = {
     features: columns.features,
     featureMean: mean,
@@ -245,6 +276,7 @@ export function fitDescription(raw: RawRows, rows: Uint32Array, columns: Columns
     targets: columns.targets,
   };
   if (task === 'classification') return { ...d, classes: columns.classes };
-  const fitted = fitStandardisation(picked.labels as Float32Array, rows.length, outputs);
+  const outputs = columns.targets.length;
+  const fitted = fitStandardisation(raw.labels as Float32Array, rows.length, outputs, rows);
   return { ...d, targetMean: fitted.mean, targetStd: fitted.std };
 }

@@ -36,20 +36,34 @@ export interface Standardisation {
 }
 
 /**
- * Per column of rows [count, width], the mean and population standard deviation, each rounded to float32. A column
- * whose deviation is 0 (a constant), or rounds to 0, divides by 1, as scikit-learn's StandardScaler does.
+ * Per column of rows [count, width] (or of the rows `indices` of them, in that order), the mean and population
+ * standard deviation, each rounded to float32. A column whose deviation is 0 (a constant), or rounds to 0, divides by
+ * 1, as scikit-learn's StandardScaler does. Two passes along the rows, each summing every column in float64 in row
+ * order, so a large table is read twice, whatever its width, and never copied.
  */
-export function fitStandardisation(rows: Float32Array, count: number, width: number): Standardisation {
+export function fitStandardisation(
+  rows: Float32Array,
+  count: number,
+  width: number,
+  indices?: Uint32Array,
+): Standardisation {
+  const rowAt = indices ? (i: number) => indices[i] * width : (i: number) => i * width;
+  const sums = new Float64Array(width);
+  for (let i = 0; i < count; i++) {
+    const at = rowAt(i);
+    for (let j = 0; j < width; j++) sums[j] += rows[at + j];
+  }
+  const means = sums.map((sum) => sum / count);
+  const squares = new Float64Array(width);
+  for (let i = 0; i < count; i++) {
+    const at = rowAt(i);
+    for (let j = 0; j < width; j++) squares[j] += (rows[at + j] - means[j]) ** 2;
+  }
   const mean: number[] = [];
   const std: number[] = [];
   for (let j = 0; j < width; j++) {
-    let sum = 0;
-    for (let r = 0; r < count; r++) sum += rows[r * width + j];
-    const m = sum / count;
-    let squares = 0;
-    for (let r = 0; r < count; r++) squares += (rows[r * width + j] - m) ** 2;
-    const s = Math.fround(Math.sqrt(squares / count));
-    mean.push(Math.fround(m));
+    const s = Math.fround(Math.sqrt(squares[j] / count));
+    mean.push(Math.fround(means[j]));
     std.push(s > 0 && Number.isFinite(s) ? s : 1);
   }
   return { mean, std };
