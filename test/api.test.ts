@@ -143,6 +143,20 @@ describe('MLP on arrays, CPU', () => {
     expect(Math.abs(rmse - metrics.rmse) / metrics.rmse).toBeLessThan(1e-4);
   });
 
+  it('leaves Float32Array inputs and targets as given (it standardises copies), and refuses a NaN in one', async () => {
+    const data = smooth(60, 5);
+    const x = Float32Array.from(data.x.flat());
+    const y = { data: Float32Array.from(data.y), rows: 60 };
+    const [xBefore, yBefore] = [x.slice(), y.data.slice()];
+    const model = await MLP.create({ inputs: 2, hidden: [8], outputs: 1, task: 'regression', backend: 'cpu' });
+    await model.fit(x, y, { epochs: 2, batchSize: 20, validationSplit: 0.2 });
+    await model.evaluate(x, y);
+    await model.predict(x);
+    expect([x, y.data]).toEqual([xBefore, yBefore]);
+    x[7] = Number.NaN;
+    await expectUserError(() => model.predict(x), /^x\[3\]\[1\] is NaN, not a finite float32 number/, 'data');
+  });
+
   it('round-trips toBytes and fromBytes with the same predictions', async () => {
     const model = await MLP.create({ inputs: 4, hidden: [8, 8], outputs: 3, activation: 'tanh', backend: 'cpu' });
     await model.fit(train.x, train.y, {

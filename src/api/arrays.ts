@@ -90,8 +90,14 @@ export function toMatrix(value: unknown, width: number, what: string, unit: stri
       'data',
     );
   }
+  const where = (i: number) => `${what}[${Math.floor(i / width)}][${i % width}]`;
+  // A Float32Array is used as it is (read only: the sessions standardise a copy), so a large table is not held twice.
+  if (data instanceof Float32Array) {
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) finite(data[i], where(i));
+    return { data, rows: rows! };
+  }
   const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = finite(data[i], `${what}[${Math.floor(i / width)}][${i % width}]`);
+  for (let i = 0; i < data.length; i++) out[i] = finite(data[i], where(i));
   return { data: out, rows: rows! };
 }
 

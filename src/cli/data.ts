@@ -7,6 +7,13 @@ import type { TableDescription } from '../model/table.js';
 
 export { readCsvFile } from '../data/csv-file.js';
 
+/**
+ * Memory the commands hold per byte of a table as float32 (csv-file.ts refuses a file beyond it up front): train, the
+ * table and then the training and test rows copied out of it, and their standardised copies; eval and predict, the
+ * table, its features and their standardised copy.
+ */
+export const MEMORY_FACTOR = { train: 2.5, predict: 3 };
+
 /** A --data path is a table when it names a .csv file; anything else is an MNIST-style folder. */
 export const isTableFile = (file: string | undefined): boolean => file !== undefined && /\.csv$/i.test(file);
 

@@ -8,7 +8,7 @@ import { inferenceSettings } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
 import { choiceFlag, type FlagSpec, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, readModelFile } from './backends.js';
-import { checkDataKind, checkModelFile, isTableFile, loadData, readCsvFile } from './data.js';
+import { checkDataKind, checkModelFile, isTableFile, loadData, MEMORY_FACTOR, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile, reportText, writeOutput } from './output.js';
 import { percent } from './progress.js';
@@ -152,7 +152,7 @@ function evaluationData(modelFile: string, spec: ModelSpec, data: string | undef
     const { test, dir } = loadData(data);
     return { test, x: test.inputs, y: test.labels, source: dir };
   }
-  const table = readCsvFile(data!);
+  const table = readCsvFile(data!, { memoryFactor: MEMORY_FACTOR.predict });
   const missing = spec.data.targets.filter((name) => !table.columns.includes(name));
   if (missing.length > 0) {
     throw new UserError(

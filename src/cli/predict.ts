@@ -9,7 +9,7 @@ import { inputSize, type ModelSpec } from '../model/spec.js';
 import { inferenceSettings } from '../train/inference.js';
 import { choiceFlag, type FlagSpec, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, type ModelFile, readModelFile } from './backends.js';
-import { checkDataKind, checkModelFile, isTableFile, loadData, readCsvFile } from './data.js';
+import { checkDataKind, checkModelFile, isTableFile, loadData, MEMORY_FACTOR, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
 import { checkOutputFile, writeOutput } from './output.js';
 import { percent } from './progress.js';
@@ -168,7 +168,7 @@ async function predictTable(
 ): Promise<void> {
   const { spec } = file;
   const d = spec.data!;
-  const table = readCsvFile(dataFile);
+  const table = readCsvFile(dataFile, { memoryFactor: MEMORY_FACTOR.predict });
   // Only the model's feature columns are read: a target column, or any other, is left alone.
   const set = readTable(table, d, spec.task, false);
   checkModelFile(

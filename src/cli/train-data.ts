@@ -7,7 +7,7 @@ import { type Columns, DEFAULT_TEST_SPLIT, type RawRows, tableRows } from '../da
 import { UserError } from '../errors.js';
 import { type ModelSpec, TASKS, type Task } from '../model/spec.js';
 import { choiceFlag } from './args.js';
-import { checkDataKind, isTableFile, loadData, readCsvFile } from './data.js';
+import { checkDataKind, isTableFile, loadData, MEMORY_FACTOR, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
 import { readingProgress } from './progress.js';
 import { agreed, type DataShape, dataFlags, type Flags, type RunConfig } from './train-config.js';
@@ -82,7 +82,8 @@ export function trainingData(flags: Flags, base?: Partial<RunConfig> & { spec: M
       '--test and --test-split both give the test rows: use one (--test-split holds rows of --data out)',
     );
   }
-  const read = (file: string) => readCsvFile(file, { onProgress: readingProgress(cliIo().stdout, file) });
+  const read = (file: string) =>
+    readCsvFile(file, { onProgress: readingProgress(cliIo().stdout, file), memoryFactor: MEMORY_FACTOR.train });
   const rows = tableRows(read(dataPath!), {
     task,
     targets,

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { UserError } from '../errors.js';
 import { type CsvTable, checkedTable, parseCsvSync } from './csv.js';
 import type { PapaParse } from './csv-cells.js';
+import { checkTableMemory, estimateTable, READING_FACTOR, SAMPLE_BYTES } from './csv-memory.js';
 import { type StreamOptions, streamUnquoted } from './csv-stream.js';
 
 /** Papa Parse, required only for a file that needs it (see csv-cells.ts). */
@@ -13,6 +14,14 @@ const loadPapa = (): PapaParse => createRequire(import.meta.url)('papaparse') as
 export interface CsvFileOptions extends StreamOptions {
   /** The largest file read whole, as one string, for Papa Parse (default the longest string Node holds). */
   maxStringLength?: number;
+  /**
+   * Bytes of memory the caller will hold per byte of the table as float32 (default 1.25, reading alone; the CLI's
+   * train says 2.5, for the training and test rows it copies out): a file whose table, estimated from its size and
+   * first lines, needs more than `availableMemory` is refused before it is read.
+   */
+  memoryFactor?: number;
+  /** Bytes of memory free for the table (default process.availableMemory(): the machine's, or its cgroup's limit). */
+  availableMemory?: number;
 }
 
 /**
@@ -28,6 +37,7 @@ export function readCsvFile(file: string, options: CsvFileOptions = {}): CsvTabl
     // A pipe's bytes can be read once only, so it is read whole, in case Papa Parse needs them.
     const whole = !stat.isFile();
     if (!whole) {
+      checkMemory(fd, file, stat.size, options);
       const read = (into: Uint8Array) => fs.readSync(fd, into);
       const streamed = attempt(file, () => streamUnquoted(read, stat.size, file, options));
       if (streamed) return checkedTable(file, streamed);
@@ -47,6 +57,15 @@ export function readCsvFile(file: string, options: CsvFileOptions = {}): CsvTabl
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Refuses a file whose table would not fit in memory (csv-memory.ts), from the file's size and first lines. */
+function checkMemory(fd: number, file: string, size: number, options: CsvFileOptions): void {
+  const sample = new Uint8Array(Math.min(SAMPLE_BYTES, size));
+  const read = attempt(file, () => fs.readSync(fd, sample, 0, sample.length, 0));
+  const estimate = estimateTable(sample.subarray(0, read), size);
+  const available = options.availableMemory ?? process.availableMemory();
+  if (estimate) checkTableMemory(file, estimate, options.memoryFactor ?? READING_FACTOR, available);
 }
 
 /** `read()`, with a file system error as a one-line UserError naming the file; other errors pass. */
