@@ -8,11 +8,14 @@
  * What this file uses of Papa Parse's module, as the caller loaded it; written out rather than imported, so that the
  * published declarations need no @types/papaparse.
  */
+/** The line ends Papa Parse reads. */
+export type Newline = '\r' | '\n' | '\r\n';
+
 export interface PapaParse {
   parse<T>(
     text: string,
-    config: { delimiter: string; skipEmptyLines: boolean },
-  ): { data: T[]; errors: { row?: number; message: string }[] };
+    config: { delimiter: string; skipEmptyLines: boolean; newline?: Newline },
+  ): { data: T[]; errors: { row?: number; message: string }[]; meta: { linebreak: string } };
 }
 
 /** A table's data cells, row by row (blank lines skipped), one per column. */

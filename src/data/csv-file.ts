@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { type CsvTable, checkedTable, parseCsvSync } from './csv.js';
 import type { PapaParse } from './csv-cells.js';
 import { checkTableMemory, estimateTable, READING_FACTOR, SAMPLE_BYTES } from './csv-memory.js';
+import { streamQuoted } from './csv-quoted.js';
 import { type StreamOptions, streamUnquoted } from './csv-stream.js';
 
 /** Papa Parse, required only for a file that needs it (see csv-cells.ts). */
@@ -27,7 +28,8 @@ export interface CsvFileOptions extends StreamOptions {
 /**
  * Reads and parses a CSV file with a header row, synchronously (parseCsv, for text anywhere, is async); a file that
  * cannot be read is a one-line UserError naming it. A file without quotes is streamed into columns of float32
- * numbers (see csv-stream.ts), whatever its size; one with quotes is read whole by Papa Parse.
+ * numbers (see csv-stream.ts), whatever its size; one with quotes is read whole by Papa Parse, or, where it is
+ * longer than a string holds, a piece of whole records at a time (csv-quoted.ts).
  */
 export function readCsvFile(file: string, options: CsvFileOptions = {}): CsvTable {
   const maxLength = options.maxStringLength ?? constants.MAX_STRING_LENGTH;
@@ -41,18 +43,20 @@ export function readCsvFile(file: string, options: CsvFileOptions = {}): CsvTabl
       const read = (into: Uint8Array) => fs.readSync(fd, into);
       const streamed = attempt(file, () => streamUnquoted(read, stat.size, file, options));
       if (streamed) return checkedTable(file, streamed);
-      if (stat.size > maxLength) throw tooLargeWhole(file, maxLength, stat.size);
+      if (stat.size > maxLength) {
+        let position = 0;
+        const readFromStart = (into: Uint8Array) => {
+          const bytes = fs.readSync(fd, into, 0, into.length, position);
+          position += bytes;
+          return bytes;
+        };
+        const parse = () => streamQuoted(readFromStart, stat.size, file, loadPapa(), maxLength, options);
+        return checkedTable(file, attempt(file, parse));
+      }
     }
-    const text = attempt(
-      file,
-      () => fs.readFileSync(whole ? fd : file, 'utf8'),
-      () =>
-        whole
-          ? new UserError(
-              `${file}: read whole, as a pipe is, it is more than one string holds: save it to a file first`,
-            )
-          : tooLargeWhole(file, maxLength, stat.size),
-    );
+    const tooLong = () =>
+      new UserError(`${file}: read whole, as a pipe is, it is more than one string holds: save it to a file first`);
+    const text = attempt(file, () => fs.readFileSync(whole ? fd : file, 'utf8'), tooLong);
     return parseCsvSync(text, file, loadPapa);
   } finally {
     fs.closeSync(fd);
@@ -81,15 +85,4 @@ function attempt<T>(file: string, read: () => T, tooLong?: () => UserError): T {
     if (why) throw new UserError(`${file}: ${why}: give a CSV file with a header row`);
     throw new UserError(`${file}: cannot read the file (${code}): check that it exists and that you may read it`);
   }
-}
-
-const sizeText = (bytes: number) =>
-  bytes < 2 ** 20 ? `${Math.ceil(bytes / 2 ** 10)} kB` : `${Math.ceil(bytes / 2 ** 20)} MB`;
-
-function tooLargeWhole(file: string, maxLength: number, bytes: number): UserError {
-  return new UserError(
-    `${file}: a file with quoted cells (or line ends other than \\n or \\r\\n) is read whole, ` +
-      `and this one (${sizeText(bytes)}) is more than one string holds (${sizeText(maxLength)}): ` +
-      'write it without quotes and with \\n or \\r\\n line ends (then any size streams), or split it',
-  );
 }

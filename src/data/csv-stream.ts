@@ -152,7 +152,7 @@ interface ColumnTexts {
 }
 
 /** Rows of float32 values, row-major, and each column's texts, growing as rows arrive. */
-class ColumnTable {
+export class ColumnTable {
   rows = 0;
   private capacity = 0;
   private values = new Float32Array(0);

@@ -70,6 +70,9 @@ export function checkedTable(file: string, parsed: ParsedCells): CsvTable {
   return { file, columns, cells: parsed.cells };
 }
 
+/** A cell in a message, in quotes; one with a line end in it as JSON writes it, so that the message stays one line. */
+const quoted = (cell: string): string => (/[\r\n]/.test(cell) ? JSON.stringify(cell) : `"${cell}"`);
+
 /** Column names for a message: "a", "b", "c". */
 export const columnList = (names: string[]): string => names.map((name) => `"${name}"`).join(', ');
 
@@ -123,7 +126,7 @@ export function numericColumnParts(
       const value = Math.fround(cells.decimal(r, indices[j]));
       if (!Number.isFinite(value)) {
         const cell = cells.text(r, indices[j]).trim();
-        const what = cell === '' ? 'is empty' : `holds "${cell}", which is not a finite number`;
+        const what = cell === '' ? 'is empty' : `holds ${quoted(cell)}, which is not a finite number`;
         throw new UserError(
           `${table.file}: row ${r + 1}, column "${table.columns[indices[j]]}" ${what}: ` +
             `every ${kind} cell needs a number (nothing is filled in), so fix the cell or drop the row`,
@@ -171,7 +174,7 @@ export function classColumn(
     if (label === undefined) {
       const known = order.length > 8 ? `${order.slice(0, 8).join(', ')}, ...` : order.join(', ');
       throw new UserError(
-        `${table.file}: row ${r + 1}, column "${name}" holds the class "${cell}", ` +
+        `${table.file}: row ${r + 1}, column "${name}" holds the class ${quoted(cell)}, ` +
           `which the training data does not have (its classes: ${known})`,
       );
     }
