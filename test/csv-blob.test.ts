@@ -168,7 +168,7 @@ describe('readCsvBlob', () => {
     await expectReadsAsParseCsv(joined(bytes, Uint8Array.of(0x31, 0x2c, 0xf0, 0x9f)), [1, 2, 3]);
   });
 
-  it('names a File by its name, another Blob by the name option, and keeps one byte-order mark as readCsvFile', async () => {
+  it('names a File by its name, another Blob by its name option; drops one mark, as readCsvFile', async () => {
     const ragged = 'a,b\n1,2\n3\n';
     const message = (name: string) =>
       `${name}: row 2 has 1 cells, the header has 2 columns: give every row one cell per column`;
