@@ -1,8 +1,8 @@
 /**
  * CSV text without quotes, its bytes pushed a chunk at a time (by readCsvFile from a file, by readCsvBlob from a Blob)
- * into columns: every cell as a float32 number, and a column's texts
- * as codes into its few distinct values (a column of classes), so that a table larger than one string can hold (and
- * many times larger than its float32 values) is never in memory as text. The cells are those scanUnquoted reads.
+ * into columns: every cell as a float32 number, and a column's texts as codes into its few distinct values (a column
+ * of classes), so that a table larger than one string can hold (and many times larger than its float32 values) is
+ * never in memory as text. The cells are those scanUnquoted reads.
  */
 import { UserError } from '../errors.js';
 import { emptyFile } from './csv.js';
