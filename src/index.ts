@@ -49,6 +49,7 @@ export type {
 export { type SplitOptions, type SplitPart, trainTestSplit } from './api/train-test-split.js';
 export type { Dataset, ImageDataset } from './backend.js';
 export { type CsvTable, numericColumns, parseCsv, sortClasses, textColumn } from './data/csv.js';
+export { type CsvBlobOptions, readCsvBlob } from './data/csv-blob.js';
 export type { Cells } from './data/csv-cells.js';
 export { inkFromRgba, preprocessDigit } from './data/digit.js';
 export { type IdxImages, type IdxLabels, makeDataset, parseImages, parseLabels } from './data/idx.js';

@@ -6,12 +6,12 @@ import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MLP } from '../src/api/model.js';
 import { readingProgress } from '../src/cli/progress.js';
-import { type CsvTable, classColumn, numericColumns, parseCsvSync, textColumn } from '../src/data/csv.js';
+import { type CsvTable, parseCsvSync, textColumn } from '../src/data/csv.js';
 import { type CsvFileOptions, readCsvFile } from '../src/data/csv-file.js';
 import { MAX_DISTINCT_TEXTS } from '../src/data/csv-stream.js';
 import { heldOutRows, type TableOptions, tableRows, tableSets } from '../src/data/table.js';
-import { UserError } from '../src/errors.js';
 import { Rng } from '../src/model/rng.js';
+import { expectSame, outcome, whole } from './csv-same.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csv-stream-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -21,52 +21,6 @@ function readText(text: string | Uint8Array, options: CsvFileOptions = {}, name 
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   return readCsvFile(file, options);
-}
-
-/** What `read` gives: the table, or the message of the one-line UserError it throws. */
-function outcome<T>(read: () => T): T | string {
-  try {
-    return read();
-  } catch (error) {
-    if (!(error instanceof UserError) || error.message.includes('\n')) throw error;
-    return error.message;
-  }
-}
-
-/** Today's reading of the whole text (Papa Parse or the scan of text without quotes), as the reference. */
-const whole = (text: string, file: string) => outcome(() => parseCsvSync(text, file, () => Papa));
-
-/** Expects the streamed table to be the whole text's: columns, texts, float32 values, and the same errors after. */
-function expectSame(streamed: CsvTable | string, reference: CsvTable | string, what: string): void {
-  if (typeof reference === 'string' || typeof streamed === 'string') {
-    expect(streamed, what).toEqual(reference);
-    return;
-  }
-  expect(streamed.columns, what).toEqual(reference.columns);
-  expect(streamed.cells.rows, what).toBe(reference.cells.rows);
-  const manyTexts = reference.columns.map((_, c) => {
-    const texts = new Set(Array.from({ length: reference.cells.rows }, (_, r) => reference.cells.text(r, c)));
-    return texts.size > MAX_DISTINCT_TEXTS;
-  });
-  for (let r = 0; r < reference.cells.rows; r++) {
-    reference.columns.forEach((_, c) => {
-      const want = Math.fround(reference.cells.decimal(r, c));
-      expect(Object.is(streamed.cells.decimal(r, c), want), `${what} row ${r} column ${c}`).toBe(true);
-      // A column of many different texts keeps those of its cells that are no (float32) number only.
-      if (!manyTexts[c] || !Number.isFinite(want))
-        expect(streamed.cells.text(r, c), what).toBe(reference.cells.text(r, c));
-    });
-  }
-  const features = reference.columns.slice(0, -1);
-  const target = reference.columns[reference.columns.length - 1];
-  expect(
-    outcome(() => numericColumns(streamed, features)),
-    what,
-  ).toEqual(outcome(() => numericColumns(reference, features)));
-  expect(
-    outcome(() => classColumn(streamed, target)),
-    what,
-  ).toEqual(outcome(() => classColumn(reference, target)));
 }
 
 /** Reads `text` streamed in chunks of each size, comparing with the whole text's reading. */

@@ -402,8 +402,22 @@ describe('the demo with WebGPU (SwiftShader)', () => {
   });
 
   it('trains on a CSV table dropped on the page, which never leaves it', async () => {
+    // Every line the page shows while it reads the file (a new text node each time the line is set).
+    await page.evaluate(() => {
+      const lines: string[] = [];
+      Object.assign(window, { readingLines: lines });
+      new MutationObserver((records) => {
+        for (const record of records) record.addedNodes.forEach((node) => lines.push(node.textContent ?? ''));
+      }).observe(document.getElementById('table-reading')!, { childList: true });
+    });
     await dropFile(page, 'clusters.csv', clustersCsv(90));
     await page.waitForSelector('#table-options:not([hidden])', { timeout: 5_000 });
+    // A file of 2 kB is read in one chunk: the line shows 0%, then 100%, and is hidden once the table is read.
+    expect(await page.evaluate(() => (window as unknown as { readingLines: string[] }).readingLines)).toEqual([
+      'Reading clusters.csv: 0% (0.0 of 0.0 MB)',
+      'Reading clusters.csv: 100% (0.0 of 0.0 MB)',
+    ]);
+    expect(await page.isHidden('#table-reading')).toBe(true);
     expect(await page.inputValue('#target')).toBe('colour');
     expect(await page.textContent('#data-note')).toMatch(
       /^clusters\.csv: 90 rows of 3 columns; 72 train, the other 18/,

@@ -6,7 +6,15 @@ import { UserError } from '../../src/index.js';
 import { pageLabel } from './options.js';
 import { $, number, type Page } from './page.js';
 import { capitalise, cliCommand, parseHidden, parseSettings, settingsQuery } from './settings.js';
-import { featuresFor, readTableFile, type TableChoice, type TableData, tableData, trainRowsOf } from './table-data.js';
+import {
+  featuresFor,
+  readingLine,
+  readTableFile,
+  type TableChoice,
+  type TableData,
+  tableData,
+  trainRowsOf,
+} from './table-data.js';
 
 /** The library's message for a problem the person can fix, with the page's names for its settings. */
 export const described = (error: unknown) =>
@@ -107,10 +115,25 @@ export function chooseTable(page: Page, choice: TableChoice): void {
   settingsChanged(page);
 }
 
+/** Counts the files given, so that of two files given in turn, the first one read does not replace the second. */
+let filesGiven = 0;
+
+/** Reads a file as the page's table, showing how far it has read; a problem is shown, not trained on. */
 export async function useTableFile(page: Page, file: File): Promise<void> {
   if (page.busy) return;
+  const given = ++filesGiven;
+  const reading = $('table-reading');
+  const showReading = (bytesRead: number, totalBytes: number) => {
+    if (given === filesGiven) reading.textContent = readingLine(file.name, bytesRead, totalBytes);
+  };
+  showReading(0, file.size);
+  reading.hidden = false;
+  page.showError('table-error', null);
   try {
-    const csv = await readTableFile(file);
+    const csv = await readTableFile(file, showReading).finally(() => {
+      if (given === filesGiven) reading.hidden = true;
+    });
+    if (given !== filesGiven) return;
     const target = $<HTMLSelectElement>('target');
     target.replaceChildren(
       ...csv.columns.map((name) => Object.assign(document.createElement('option'), { value: name, textContent: name })),
@@ -119,6 +142,6 @@ export async function useTableFile(page: Page, file: File): Promise<void> {
     $<HTMLSelectElement>('task').value = 'classification';
     chooseTable(page, { table: csv, target: target.value, task: 'classification' });
   } catch (error) {
-    page.showError('table-error', described(error));
+    if (given === filesGiven) page.showError('table-error', described(error));
   }
 }

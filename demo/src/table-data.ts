@@ -9,7 +9,7 @@ import {
   type Dataset,
   type ModelOptions,
   numericColumns,
-  parseCsv,
+  readCsvBlob,
   type Task,
   textColumn,
 } from '../../src/index.js';
@@ -31,9 +31,22 @@ export interface TableData {
   outputs: number;
 }
 
-/** Reads a file's text as a table (a UserError names the file, the row and the column of a problem). */
-export async function readTableFile(file: File): Promise<CsvTable> {
-  return parseCsv(await file.text(), file.name);
+/**
+ * Reads a file as a table, a chunk at a time (awaited, so the page stays responsive), telling how far it has read;
+ * a UserError names the file, the row and the column of a problem.
+ */
+export function readTableFile(
+  file: File,
+  onProgress?: (bytesRead: number, totalBytes: number) => void,
+): Promise<CsvTable> {
+  return readCsvBlob(file, { onProgress });
+}
+
+/** The line the page shows while a file is read: "Reading big.csv: 42% (12.3 of 29.1 MB)". */
+export function readingLine(name: string, bytesRead: number, totalBytes: number): string {
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  const percent = totalBytes > 0 ? Math.floor((100 * bytesRead) / totalBytes) : 100;
+  return `Reading ${name}: ${percent}% (${mb(bytesRead)} of ${mb(totalBytes)} MB)`;
 }
 
 /** The sets the CLI would train on for this table, target and task. */

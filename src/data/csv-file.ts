@@ -7,7 +7,7 @@ import { type CsvTable, checkedTable, parseCsvSync } from './csv.js';
 import type { PapaParse } from './csv-cells.js';
 import { checkTableMemory, estimateTable, READING_FACTOR, SAMPLE_BYTES } from './csv-memory.js';
 import { streamQuoted } from './csv-quoted.js';
-import { type StreamOptions, streamUnquoted } from './csv-stream.js';
+import { CHUNK_BYTES, type StreamOptions, UnquotedCsvStream } from './csv-stream.js';
 
 /** Papa Parse, required only for a file that needs it (see csv-cells.ts). */
 const loadPapa = (): PapaParse => createRequire(import.meta.url)('papaparse') as PapaParse;
@@ -40,8 +40,7 @@ export function readCsvFile(file: string, options: CsvFileOptions = {}): CsvTabl
     const whole = !stat.isFile();
     if (!whole) {
       checkMemory(fd, file, stat.size, options);
-      const read = (into: Uint8Array) => fs.readSync(fd, into);
-      const streamed = attempt(file, () => streamUnquoted(read, stat.size, file, options));
+      const streamed = attempt(file, () => streamFile(fd, stat.size, file, options));
       if (streamed) return checkedTable(file, streamed);
       if (stat.size > maxLength) {
         let position = 0;
@@ -70,6 +69,17 @@ function checkMemory(fd: number, file: string, size: number, options: CsvFileOpt
   const estimate = estimateTable(sample.subarray(0, read), size);
   const available = options.availableMemory ?? process.availableMemory();
   if (estimate) checkTableMemory(file, estimate, options.memoryFactor ?? READING_FACTOR, available);
+}
+
+/** The file's cells, read a chunk at a time, or undefined where it needs Papa Parse (see UnquotedCsvStream). */
+function streamFile(fd: number, totalBytes: number, file: string, options: StreamOptions) {
+  const stream = new UnquotedCsvStream(file, totalBytes);
+  const chunk = new Uint8Array(options.chunkBytes ?? CHUNK_BYTES);
+  for (let bytes = fs.readSync(fd, chunk); bytes > 0; bytes = fs.readSync(fd, chunk)) {
+    if (!stream.push(chunk.subarray(0, bytes))) return undefined;
+    options.onProgress?.(stream.bytesRead, totalBytes);
+  }
+  return stream.end();
 }
 
 /** `read()`, with a file system error as a one-line UserError naming the file; other errors pass. */

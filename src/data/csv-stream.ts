@@ -1,7 +1,8 @@
 /**
- * CSV text without quotes, read a chunk at a time into columns: every cell as a float32 number, and a column's texts
- * as codes into its few distinct values (a column of classes), so that a table larger than one string can hold (and
- * many times larger than its float32 values) is never in memory as text. The cells are those scanUnquoted reads.
+ * CSV text without quotes, its bytes pushed a chunk at a time (by readCsvFile from a file, by readCsvBlob from a Blob)
+ * into columns: every cell as a float32 number, and a column's texts as codes into its few distinct values (a column
+ * of classes), so that a table larger than one string can hold (and many times larger than its float32 values) is
+ * never in memory as text. The cells are those scanUnquoted reads.
  */
 import { UserError } from '../errors.js';
 import { emptyFile } from './csv.js';
@@ -24,50 +25,86 @@ export interface StreamOptions {
 }
 
 /**
- * The table's cells, read by `read` (which fills its argument from the start and gives how many bytes it wrote, 0 at
- * the end), or undefined where the text needs Papa Parse: a quote, or line ends other than all \n or all \r\n.
+ * A table's bytes, pushed a chunk at a time (a chunk may end inside a line or a character), scanned into columns
+ * line by line; `end` gives the cells, or undefined where the text needs Papa Parse: a quote, or line ends other than
+ * all \n or all \r\n. The first byte-order mark is dropped, as parseCsv drops it.
  */
-export function streamUnquoted(
-  read: (into: Uint8Array) => number,
-  totalBytes: number,
-  file: string,
-  options: StreamOptions = {},
-): ParsedCells | undefined {
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const scanner = new LineScanner(file, totalBytes);
-  let buffer = new Uint8Array(options.chunkBytes ?? CHUNK_BYTES);
-  let filled = 0;
-  let started = false;
-  let blank = true;
-  for (let done = false; !done; ) {
-    // A line longer than the buffer grows it.
-    if (filled === buffer.length) buffer = grown(buffer, 2 * buffer.length);
-    const bytes = read(buffer.subarray(filled));
-    done = bytes === 0;
-    filled += bytes;
-    scanner.bytesRead += bytes;
-    // Whole lines only, decoded on their own: a \n is never part of a longer UTF-8 sequence.
-    const end = done || filled === 0 ? filled : buffer.lastIndexOf(10, filled - 1) + 1;
-    if (end > 0) {
-      let text = decoder.decode(buffer.subarray(0, end));
-      if (!started) {
-        started = true;
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      }
-      if (blank && text.trim() !== '') blank = false;
-      if (text.includes('"') || !scanner.scan(text)) return undefined;
-      buffer.copyWithin(0, end, filled);
-      filled -= end;
-    }
-    options.onProgress?.(scanner.bytesRead, totalBytes);
+export class UnquotedCsvStream {
+  /** Bytes pushed so far. */
+  bytesRead = 0;
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  private readonly scanner: LineScanner;
+  /** The bytes of the line not yet ended, in tail[0, tailLength). */
+  private tail = new Uint8Array(0);
+  private tailLength = 0;
+  private started = false;
+  private blank = true;
+  private needsPapa = false;
+
+  /** `totalBytes`, the size of the whole text, tells how many rows to make room for. */
+  constructor(
+    private readonly file: string,
+    totalBytes: number,
+  ) {
+    this.scanner = new LineScanner(file, totalBytes);
   }
-  if (blank) throw emptyFile(file);
-  return scanner.result();
+
+  /** Scans the lines `bytes` ends; false once the text needs Papa Parse (then the rest need not be pushed). */
+  push(bytes: Uint8Array): boolean {
+    if (this.needsPapa) return false;
+    this.bytesRead += bytes.length;
+    const last = bytes.lastIndexOf(10);
+    if (last < 0) {
+      this.keep(bytes);
+      return true;
+    }
+    // Whole lines only, decoded on their own: a \n is never part of a longer UTF-8 sequence.
+    let start = 0;
+    if (this.tailLength > 0) {
+      start = bytes.indexOf(10) + 1;
+      this.keep(bytes.subarray(0, start));
+      const line = this.tail.subarray(0, this.tailLength);
+      this.tailLength = 0;
+      if (!this.scan(line)) return false;
+    }
+    if (!this.scan(bytes.subarray(start, last + 1))) return false;
+    this.keep(bytes.subarray(last + 1));
+    return true;
+  }
+
+  /** The cells, once every byte is pushed (the last line needs no line end); an empty file is a UserError. */
+  end(): ParsedCells | undefined {
+    if (this.needsPapa || !this.scan(this.tail.subarray(0, this.tailLength))) return undefined;
+    this.tailLength = 0;
+    if (this.blank) throw emptyFile(this.file);
+    return this.scanner.result();
+  }
+
+  /** Appends bytes to the line not yet ended; a line longer than the tail grows it. */
+  private keep(bytes: Uint8Array): void {
+    const length = this.tailLength + bytes.length;
+    if (length > this.tail.length)
+      this.tail = grown(this.tail.subarray(0, this.tailLength), Math.max(length, 2 * this.tail.length));
+    this.tail.set(bytes, this.tailLength);
+    this.tailLength = length;
+  }
+
+  /** Decodes and scans whole lines; false where they need Papa Parse. */
+  private scan(bytes: Uint8Array): boolean {
+    if (bytes.length === 0) return true;
+    let text = this.decoder.decode(bytes);
+    if (!this.started) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (this.blank && text.trim() !== '') this.blank = false;
+    if (text.includes('"') || !this.scanner.scan(text)) this.needsPapa = true;
+    return !this.needsPapa;
+  }
 }
 
 /** Lines split at commas into a ColumnTable, from the first non-blank one, the header, to the first ragged row. */
 class LineScanner {
-  bytesRead = 0;
   /** Characters of the lines scanned before the current text. */
   private charsScanned = 0;
   private header?: string[];
