@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Papa from 'papaparse';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MLP } from '../src/api/model.js';
 import { readingProgress } from '../src/cli/progress.js';
 import { type CsvTable, parseCsvSync, textColumn } from '../src/data/csv.js';
@@ -146,11 +146,24 @@ describe("the CLI's reading line", () => {
       readText('a,b\n1,2\n3,4\n', { chunkBytes: 6, onProgress: readingProgress(out, file) });
       if (!isTTY) expect(written).toEqual([]);
       else {
-        expect(written[0]).toBe(`\rreading ${file} [###############...............] 0/0 MB\x1b[K`);
+        expect(written[0]).toMatch(/^\rreading \S+ \[#{15}\.{15}\] 0\/0 MB {2}0 rows\/s {2}\d+ s left/);
+        expect(written[0].endsWith('\x1b[K')).toBe(true);
         expect(written.slice(1, -1).every((line) => line.startsWith(`\rreading ${file} [`))).toBe(true);
         expect(written.at(-1)).toBe('\r\x1b[K');
       }
     }
+  });
+
+  it('says the rows a second and the time left at that pace', () => {
+    const written: string[] = [];
+    const now = vi.spyOn(performance, 'now').mockReturnValue(1000);
+    const progress = readingProgress({ write: (text: string) => written.push(text), isTTY: true }, 'big.csv');
+    now.mockReturnValue(5000);
+    progress(100 * 2 ** 20, 300 * 2 ** 20, 1_000_000);
+    now.mockRestore();
+    expect(written).toEqual([
+      `\rreading big.csv [##########....................] 100/300 MB  250,000 rows/s  8 s left\x1b[K`,
+    ]);
   });
 });
 

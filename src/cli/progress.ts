@@ -46,16 +46,26 @@ export function epochLine(record: EpochRecord, epochs: number, stepsPerEpoch?: n
 }
 
 /**
- * On a terminal, a line redrawn as a file is read (`onProgress` of readCsvFile), erased once it is read; a file read in
- * one piece draws nothing.
+ * On a terminal, a line redrawn as a file is read (`onProgress` of readCsvFile): its bytes, rows a second and the time
+ * left at that pace; erased once the file is read. A file read in one piece draws nothing.
  */
-export function readingProgress(out: CliStream, file: string): (bytesRead: number, totalBytes: number) => void {
+export function readingProgress(
+  out: CliStream,
+  file: string,
+): (bytesRead: number, totalBytes: number, rows?: number) => void {
   let drawn = false;
+  const start = performance.now();
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
-  return (bytesRead, totalBytes) => {
+  return (bytesRead, totalBytes, rows) => {
     if (out.isTTY !== true) return;
     if (bytesRead < totalBytes) {
-      out.write(`\rreading ${file} [${bar(bytesRead / totalBytes)}] ${mb(bytesRead)}/${mb(totalBytes)} MB\x1b[K`);
+      const seconds = (performance.now() - start) / 1000;
+      const pace =
+        rows === undefined || seconds <= 0 ? '' : `  ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s`;
+      const left = seconds > 0 ? `  ${Math.ceil((seconds * (totalBytes - bytesRead)) / bytesRead)} s left` : '';
+      out.write(
+        `\rreading ${file} [${bar(bytesRead / totalBytes)}] ${mb(bytesRead)}/${mb(totalBytes)} MB${pace}${left}\x1b[K`,
+      );
       drawn = true;
     } else if (drawn) {
       out.write('\r\x1b[K');

@@ -77,7 +77,7 @@ function streamFile(fd: number, totalBytes: number, file: string, options: Strea
   const chunk = new Uint8Array(options.chunkBytes ?? CHUNK_BYTES);
   for (let bytes = fs.readSync(fd, chunk); bytes > 0; bytes = fs.readSync(fd, chunk)) {
     if (!stream.push(chunk.subarray(0, bytes))) return undefined;
-    options.onProgress?.(stream.bytesRead, totalBytes);
+    options.onProgress?.(stream.bytesRead, totalBytes, stream.rows);
   }
   return stream.end();
 }

@@ -55,7 +55,7 @@ export function streamQuoted(
           '(write "" for a quote inside one), and end lines with \\n or \\r\\n',
       );
     }
-    options.onProgress?.(bytesRead, totalBytes);
+    options.onProgress?.(bytesRead, totalBytes, pieces.rows);
   }
   return pieces.result();
 }
@@ -72,6 +72,10 @@ class RecordPieces {
     private readonly totalBytes: number,
     private readonly papa: PapaParse,
   ) {}
+
+  get rows(): number {
+    return this.table?.rows ?? 0;
+  }
 
   /** Adds the rows of `text`; the ragged row or the unclosed quote where there is one. */
   parse(text: string): ParsedCells | undefined {

@@ -20,8 +20,8 @@ const MAX_ARRAY_LENGTH = 2 ** 32;
 export interface StreamOptions {
   /** Bytes read at a time (default CHUNK_BYTES). */
   chunkBytes?: number;
-  /** Called after each chunk with the bytes read so far and the file's size. */
-  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Called after each chunk with the bytes read so far, the file's size, and the rows read so far. */
+  onProgress?: (bytesRead: number, totalBytes: number, rows: number) => void;
 }
 
 /**
@@ -47,6 +47,11 @@ export class UnquotedCsvStream {
     totalBytes: number,
   ) {
     this.scanner = new LineScanner(file, totalBytes);
+  }
+
+  /** The data rows scanned so far. */
+  get rows(): number {
+    return this.scanner.rows;
   }
 
   /** Scans the lines `bytes` ends; false once the text needs Papa Parse (then the rest need not be pushed). */
@@ -117,6 +122,10 @@ class LineScanner {
     private readonly file: string,
     private readonly totalBytes: number,
   ) {}
+
+  get rows(): number {
+    return this.table?.rows ?? 0;
+  }
 
   /** Scans whole lines (the last one's end may be the file's); false where their line ends need Papa Parse's guess. */
   scan(text: string): boolean {
