@@ -76,7 +76,8 @@ const shards = Math.ceil((rows * features * 4) / shardBytes);
 console.log(
   `${rows} rows x ${features} features (${((rows * features * 4) / 2 ** 20).toFixed(0)} MiB), layers ` +
     `${spec.layers.join('-')}, batch ${batch}; sharded: about ${shards} shards of ${values['shard-mib']} MiB; ` +
-    `dispatches a step: unsharded ${sessions.unsharded.dispatchesPerStep}, sharded ${sessions.sharded.dispatchesPerStep}`,
+    `dispatches a step: unsharded ${sessions.unsharded.dispatchesPerStep}, ` +
+    `sharded ${sessions.sharded.dispatchesPerStep}`,
 );
 
 const steps = Math.floor(rows / batch);

@@ -305,7 +305,7 @@ export function rowBytes(spec: ModelSpec, set: Dataset): { inputs: number; label
   return { inputs: set.features * bytes, labels: labelWidth(spec) * bytes };
 }
 
-/** Rows of a set in each of its shards (whole rows, inputs and labels split at the same rows; the last may be short). */
+/** Rows of a set in each shard: whole rows, inputs and labels split at the same rows (the last shard may be short). */
 export function shardRows(spec: ModelSpec, set: Dataset, shardBytes: number): number {
   const row = rowBytes(spec, set);
   return Math.floor(shardBytes / Math.max(row.inputs, row.labels, 1));
