@@ -1,8 +1,8 @@
 /**
  * What storing a training set in shards costs: one epoch of a synthetic float table (labels 0/1) on the WebGPU
- * backend, its sets in one buffer against shards of --shard-mib MiB (the backend's dataShardBytes), the two sessions
- * alive together and their epochs interleaved, alternating which goes first. Prints rows/s of each epoch and the
- * medians. On SwiftShader:
+ * backend, its set in one buffer against shards of --shard-mib MiB (the backend's dataShardBytes), the two sessions
+ * alive together and their epochs interleaved chunk by chunk. Prints rows/s of each epoch, the medians, and the
+ * median ratio of paired chunks. On SwiftShader:
  *
  *   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node --import tsx bench/shards.ts
  *
@@ -82,28 +82,45 @@ console.log(
 
 const steps = Math.floor(rows / batch);
 const order = new Rng(3).shuffle(Uint32Array.from({ length: rows }, (_, i) => i));
-/** The first `count` steps of an epoch of a session in chunks, as the trainer runs them: rows/s. */
-async function epoch(session: WebGpuSession, count = steps): Promise<number> {
-  session.setEpochOrder(order);
-  const start = performance.now();
-  for (let first = 0; first < count; first += chunk) await session.trainSteps(first, Math.min(chunk, count - first));
-  return (count * batch) / ((performance.now() - start) / 1000);
+const names = ['unsharded', 'sharded'] as const;
+
+/**
+ * One epoch of each session, in chunks as the trainer runs them, the two sessions' chunks interleaved (alternating
+ * which goes first), so that a change in the machine's load falls on both alike: each session's rows/s over its
+ * epoch, and the time of each of its chunks.
+ */
+async function epochs(count: number): Promise<{ rates: number[]; chunkMs: number[][] }> {
+  const totals = [0, 0];
+  const chunkMs: number[][] = [[], []];
+  for (const name of names) sessions[name].setEpochOrder(order);
+  for (let first = 0, c = 0; first < count; first += chunk, c++) {
+    const n = Math.min(chunk, count - first);
+    for (const i of c % 2 ? [1, 0] : [0, 1]) {
+      const start = performance.now();
+      await sessions[names[i]].trainSteps(first, n);
+      const ms = performance.now() - start;
+      totals[i] += ms;
+      chunkMs[i].push(ms);
+    }
+  }
+  return { rates: totals.map((ms) => (count * batch) / (ms / 1000)), chunkMs };
 }
 
-for (const session of Object.values(sessions)) await epoch(session, Math.min(steps, Number(values.warm)));
-const rates: Record<string, number[]> = { unsharded: [], sharded: [] };
+await epochs(Math.min(steps, Number(values.warm))); // pipelines, first submits
+const rates: number[][] = [[], []];
+const ratios: number[] = [];
 for (let round = 0; round < rounds; round++) {
-  const names = round % 2 ? ['sharded', 'unsharded'] : ['unsharded', 'sharded'];
-  for (const name of names) {
-    const rate = await epoch(sessions[name]);
-    rates[name].push(rate);
-    console.log(`round ${round + 1} ${name}: ${rate.toFixed(0)} rows/s`);
-  }
+  const { rates: epochRates, chunkMs } = await epochs(steps);
+  epochRates.forEach((rate, i) => rates[i].push(rate));
+  // Each chunk of the sharded session against the same chunk of the unsharded one, run beside it.
+  ratios.push(...chunkMs[1].map((ms, c) => ms / chunkMs[0][c]));
+  const text = names.map((name, i) => `${name} ${epochRates[i].toFixed(0)} rows/s`).join(', ');
+  console.log(`epoch ${round + 1}: ${text}`);
 }
-for (const name of ['unsharded', 'sharded']) {
-  console.log(`${name}: median ${median(rates[name]).toFixed(0)} rows/s over ${rounds} epochs`);
-}
-const ratio = median(rates.sharded) / median(rates.unsharded);
-console.log(`sharded / unsharded: ${ratio.toFixed(3)}`);
+names.forEach((name, i) => {
+  console.log(`${name}: median ${median(rates[i]).toFixed(0)} rows/s over ${rounds} epochs`);
+});
+console.log(`sharded / unsharded rows/s (medians): ${(median(rates[1]) / median(rates[0])).toFixed(3)}`);
+console.log(`sharded / unsharded chunk time, median of ${ratios.length} paired chunks: ${median(ratios).toFixed(3)}`);
 for (const session of Object.values(sessions)) session.dispose();
 gpu.destroy();
