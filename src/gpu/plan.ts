@@ -285,7 +285,7 @@ export interface ShardLimit {
  * The bytes of each shard of a data set: the device's binding and buffer limits, or `wanted` (the backend's
  * dataShardBytes) where lower; rounded down to whole 16-byte units, the units buffers are made in (Resources).
  */
-export function shardLimit(device: GPUDevice, wanted?: number): ShardLimit {
+function shardLimit(device: GPUDevice, wanted?: number): ShardLimit {
   if (wanted !== undefined && !(Number.isSafeInteger(wanted) && wanted >= 16)) {
     throw new UserError(`dataShardBytes must be a whole number of bytes, at least 16; got ${wanted}`);
   }
@@ -300,7 +300,7 @@ export function shardLimit(device: GPUDevice, wanted?: number): ShardLimit {
 }
 
 /** Bytes of one row of a set's inputs and of its labels as uploadSet stores them: bytes, or 4 per value. */
-export function rowBytes(spec: ModelSpec, set: Dataset): { inputs: number; labels: number } {
+function rowBytes(spec: ModelSpec, set: Dataset): { inputs: number; labels: number } {
   const bytes = gathersBytes(set) ? 1 : 4;
   return { inputs: set.features * bytes, labels: labelWidth(spec) * bytes };
 }
