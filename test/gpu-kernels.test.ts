@@ -65,9 +65,42 @@ describe('gather (bytes on the GPU to a normalised batch)', () => {
       );
       expect(Array.from(await run.readF32(x, rows * features))).toEqual(Array.from(expectedX));
       expect(Array.from(await run.readU32(labelsOut, rows))).toEqual(Array.from(expectedLabels));
+
+      // The same batch from the set in shards of whole rows, one dispatch each into the same outputs; an odd row
+      // count, so the second shard starts mid-word of the set.
+      const shardX = run.output(rows * features);
+      const shardLabels = run.output(rows);
+      for (const [first, end] of shardBounds(samples)) {
+        const shard = { first, count: end - first };
+        await run.run(
+          'gather',
+          [shardX, shardLabels],
+          [
+            run.input(pixels.slice(first * features, end * features)),
+            run.input(labels.slice(first, end)),
+            run.input(order),
+            run.input(lut),
+          ],
+          launch.gather(rows, features, useOrder, undefined, shard),
+          { table, entry: 2 },
+        );
+      }
+      expect(Array.from(await run.readF32(shardX, rows * features))).toEqual(Array.from(expectedX));
+      expect(Array.from(await run.readU32(shardLabels, rows))).toEqual(Array.from(expectedLabels));
     }
   });
 });
+
+/** Rows [first, end) of three shards of a set: an odd first shard, so byte shards split mid-word. */
+function shardBounds(samples: number): [number, number][] {
+  const a = Math.floor(samples / 3) | 1;
+  const b = Math.min(samples, 2 * a + 1);
+  return [
+    [0, a],
+    [a, b],
+    [b, samples],
+  ];
+}
 
 describe('gather_floats (float32 inputs on the GPU, with class indices or target rows)', () => {
   // Width 1: class indices up to 999 (beyond a byte); width 3: regression targets, copied bit for bit.
@@ -117,6 +150,27 @@ describe('gather_floats (float32 inputs on the GPU, with class indices or target
       const raw = await run.read(labelsOut, rows * width);
       const got = labels instanceof Uint32Array ? new Uint32Array(raw) : new Float32Array(raw);
       expect(Array.from(got)).toEqual(Array.from(expectedLabels));
+
+      // The same batch from the set in three shards of whole rows, one dispatch each into the same outputs.
+      const shardX = run.output(rows * features);
+      const shardLabels = run.output(rows * width);
+      for (const [first, end] of shardBounds(samples)) {
+        await run.run(
+          'gather_floats',
+          [shardX, shardLabels],
+          [
+            run.input(inputs.slice(first * features, end * features)),
+            run.input(labels.slice(first * width, end * width)),
+            run.input(order),
+          ],
+          launch.gatherFloats(rows, features, useOrder, width, undefined, { first, count: end - first }),
+          { table, entry: 2 },
+        );
+      }
+      expect(Array.from(await run.readF32(shardX, rows * features))).toEqual(Array.from(expectedX));
+      const shardRaw = await run.read(shardLabels, rows * width);
+      const shardGot = labels instanceof Uint32Array ? new Uint32Array(shardRaw) : new Float32Array(shardRaw);
+      expect(Array.from(shardGot)).toEqual(Array.from(expectedLabels));
     }
   });
 });

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelsOptions, SessionSettings } from '../src/backend.js';
+import { UserError } from '../src/errors.js';
 import { allocateBuffers } from '../src/gpu/buffers.js';
 import { type NetConfig, updateRule } from '../src/gpu/graph.js';
 import { asModels, makeModelsPlan, makePlan } from '../src/gpu/plan.js';
@@ -212,5 +213,48 @@ describe('a GPU plan of models trained together', () => {
     // The grid's z is the model: at most maxComputeWorkgroupsPerDimension of them.
     const narrow = { ...device, limits: { ...device.limits, maxComputeWorkgroupsPerDimension: 32 } } as GPUDevice;
     expect(() => makeModelsPlan(many, 16, narrow)).toThrow(/^40 models need 40 workgroups along z.*at once$/);
+  });
+});
+
+describe('a GPU plan of sets larger than a storage binding', () => {
+  const spec = makeSpec([16, 8, 4]);
+  // A binding of 1100 bytes: shards of 1088 (whole 16-byte units), 68 images of 16 bytes or 17 rows of 16 floats.
+  const small = { ...device, limits: { ...device.limits, maxStorageBufferBindingSize: 1100 } } as GPUDevice;
+  const images = toyDataset(1, 103); // 1648 bytes of images
+  const table = { ...images, inputs: Float32Array.from(images.inputs), labels: Uint32Array.from(images.labels) };
+
+  it.each([
+    ['byte images', images, [68, 35], 1, 1],
+    ['a float table', table, [17, 17, 17, 17, 17, 17, 1], 4, 4],
+  ] as const)('%s: stored in shards of whole rows, inputs and labels split alike', (_, train, rows, pixel, label) => {
+    const settings: SessionSettings = { spec, batch: 8, learningRate: 0.1, train, test: train };
+    const plan = makePlan(settings, 16, small);
+    expect(plan.shard).toEqual({ bytes: 1088, limit: 'maxStorageBufferBindingSize' });
+    const { res, bytes } = recordingResources();
+    const net: NetConfig = { activation: spec.activation, loss: spec.loss, task: spec.task, dropout: false };
+    const starts = [{ params: new Float32Array(plan.table.total), optimizerState: [] }];
+    const buffers = allocateBuffers(res, plan, asModels(settings), starts, net, { kind: 'fused' });
+    expect(buffers.train.shards.map((shard) => [shard.first, shard.count])).toEqual(
+      rows.map((count, i) => [rows.slice(0, i).reduce((a, b) => a + b, 0), count]),
+    );
+    rows.forEach((count, i) => {
+      expect(bytes.get(`train shard ${i} inputs`)).toBe(count * 16 * pixel);
+      expect(bytes.get(`train shard ${i} labels`)).toBe(count * label);
+    });
+    expect(buffers.evals.test?.data).toBe(buffers.train); // the same set, uploaded once
+  });
+
+  it('a dataShardBytes below the limits sets the shards; a row larger than a shard is refused', () => {
+    const settings: SessionSettings = { spec, batch: 8, learningRate: 0.1, train: table };
+    expect(makePlan(settings, 16, device, 200).shard).toEqual({ bytes: 192, limit: 'dataShardBytes' });
+    expect(makePlan(settings, 16, device, 2 ** 31).shard).toEqual({
+      bytes: 2 ** 30,
+      limit: 'maxStorageBufferBindingSize',
+    });
+    const refusal =
+      'one row of inputs (16 features) of the training set needs 64 bytes, more than a data shard holds ' +
+      "(48 bytes, the backend's dataShardBytes): raise dataShardBytes";
+    expect(() => makePlan(settings, 16, device, 48)).toThrow(new UserError(refusal));
+    expect(() => makePlan({ ...settings, train: images }, 16, device, 48)).not.toThrow();
   });
 });

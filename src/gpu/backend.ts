@@ -54,7 +54,7 @@ export class WebGpuBackend implements Backend {
    * nothing: the CLI's `--backend auto` falls back to the CPU on it. createSession makes the same checks itself.
    */
   checkFits(settings: SessionSettings): void {
-    makePlan(settings, this.tuning.evalRows ?? DEFAULT_EVAL_ROWS, this.gpu.device);
+    makePlan(settings, this.tuning.evalRows ?? DEFAULT_EVAL_ROWS, this.gpu.device, this.tuning.dataShardBytes);
   }
 
   /** Disposes the sessions still open, then destroys the device if this backend opened it. */
@@ -73,9 +73,10 @@ export async function createWebGpuBackend(
   options: WebGpuBackendOptions = {},
 ): Promise<WebGpuBackend> {
   const gpu = options.gpu ?? (await requestGpu(options));
-  const { evalRows, prerecord } = options;
+  const { evalRows, prerecord, dataShardBytes } = options;
   const matmul = { ...defaultMatmulChoice(gpu), ...options.matmul };
-  return new WebGpuBackend(gpu, deviceKernels(gpu.device, loader), !options.gpu, { evalRows, matmul, prerecord });
+  const tuning = { evalRows, matmul, prerecord, dataShardBytes };
+  return new WebGpuBackend(gpu, deviceKernels(gpu.device, loader), !options.gpu, tuning);
 }
 
 /** How matmul variants are picked on this device: a software adapter runs workgroups on a few CPU cores, where the

@@ -7,7 +7,7 @@ import type { OptimizerConfig } from '../model/optimizer.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
 import { type DataBuffers, fusedRelu, type Layout, type NetBuffers, type NetConfig, type UpdateRule } from './graph.js';
 import { normalisationTable } from './kernels/gather.js';
-import { evalSlots, gathersBytes, type Plan, vec4Padded } from './plan.js';
+import { evalSlots, gathersBytes, type Plan, shardRows, vec4Padded } from './plan.js';
 import type { Resources } from './record.js';
 
 /** A model's starting parameters and optimiser state (one array per slot of its own optimiser, or none: zeros). */
@@ -57,7 +57,8 @@ export function allocateBuffers(
   if (!fusedRelu(net, true)) {
     for (let l = 1; l + 1 < spec.layers.length; l++) pre[l] = res.buffer(`pre ${l}`, floats(layout.acts[l]), S);
   }
-  const trainData = uploadSet(res, 'train', train, spec);
+  const shardBytes = plan.shard.bytes;
+  const trainData = uploadSet(res, 'train', train, spec, shardBytes);
   // Each slot any model keeps, with the state of the models that keep it (zeros for a fresh one and the others).
   const optState = plan.slots.map((slot) => {
     const values = starts.map(({ optimizerState }, i) => {
@@ -71,8 +72,8 @@ export function allocateBuffers(
     starts.map((start) => start.params),
     layout.params,
   );
-  const testData = test && (test === train ? trainData : uploadSet(res, 'test', test, spec));
-  const valData = val && uploadSet(res, 'val', val, spec);
+  const testData = test && (test === train ? trainData : uploadSet(res, 'test', test, spec, shardBytes));
+  const valData = val && uploadSet(res, 'val', val, spec, shardBytes);
   const lists = (name: string, rows: (Uint32Array | undefined)[], count: number) => {
     const stride = Math.max(...rows.map((own) => own?.length ?? count));
     const indices = new Uint32Array(k * stride);
@@ -113,21 +114,43 @@ export function allocateBuffers(
 /**
  * A labelled set on the GPU: byte images with byte labels as they are (for gather.wgsl); any other set as float32
  * inputs and 32-bit label words (for gather_floats.wgsl), byte inputs normalised here through the table that
- * gather.wgsl reads, so that they are the values the CPU's gather stores, and byte labels widened.
+ * gather.wgsl reads, so that they are the values the CPU's gather stores, and byte labels widened. Stored in shards
+ * of whole rows of at most `shardBytes` bytes each (one shard for a set that fits), each shard's buffers from its
+ * first row: a byte shard need not start on a word of the set, since its buffer does.
  */
-export function uploadSet(res: Resources, name: string, set: Dataset, spec: ModelSpec): DataBuffers {
+export function uploadSet(
+  res: Resources,
+  name: string,
+  set: Dataset,
+  spec: ModelSpec,
+  shardBytes: number,
+): DataBuffers {
   const S = GPUBufferUsage.STORAGE;
+  const width = labelWidth(spec);
   const inputs = set.inputs.subarray(0, set.count * set.features);
-  const labels = set.labels.subarray(0, set.count * labelWidth(spec));
-  const upload = (bytes: boolean, values: Dataset['inputs'], words: Dataset['labels']): DataBuffers => ({
+  const labels = set.labels.subarray(0, set.count * width);
+  const perShard = Math.max(1, Math.min(set.count, shardRows(spec, set, shardBytes)));
+  const shards = Math.max(1, Math.ceil(set.count / perShard));
+  const bytes = gathersBytes(set);
+  const table = bytes ? undefined : normalisationTable(spec.inputMean, spec.inputStd);
+  return {
     bytes,
-    inputs: res.buffer(`${name} inputs`, values.byteLength, S, values),
-    labels: res.buffer(`${name} labels`, words.byteLength, S, words),
-  });
-  if (gathersBytes(set)) return upload(true, inputs, labels);
-  const table = normalisationTable(spec.inputMean, spec.inputStd);
-  const floats = inputs instanceof Float32Array ? inputs : Float32Array.from(inputs, (byte) => table[byte]);
-  return upload(false, floats, labels instanceof Uint8Array ? Uint32Array.from(labels) : labels);
+    shards: Array.from({ length: shards }, (_, i) => {
+      const first = i * perShard;
+      const count = Math.min(perShard, set.count - first);
+      const label = shards > 1 ? `${name} shard ${i} ` : `${name} `;
+      let values: Dataset['inputs'] = inputs.subarray(first * set.features, (first + count) * set.features);
+      let words: Dataset['labels'] = labels.subarray(first * width, (first + count) * width);
+      if (table && values instanceof Uint8Array) values = Float32Array.from(values, (byte) => table[byte]);
+      if (!bytes && words instanceof Uint8Array) words = Uint32Array.from(words);
+      return {
+        first,
+        count,
+        inputs: res.buffer(`${label}inputs`, values.byteLength, S, values),
+        labels: res.buffer(`${label}labels`, words.byteLength, S, words),
+      };
+    }),
+  };
 }
 
 /**

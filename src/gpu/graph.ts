@@ -6,6 +6,7 @@
 import type { OptimizerConfig } from '../model/optimizer.js';
 import type { ParamTable } from '../model/params.js';
 import type { ModelSpec } from '../model/spec.js';
+import type { ShardRows } from './kernels/gather.js';
 import { BIAS, BIAS_GRAD, MASK, type MatmulArgs, RELU, UPDATE } from './kernels/matmul.js';
 import { type KernelName, type Launch, launch } from './kernels.js';
 import type { MatmulChoice, MatmulForm } from './matmul-variants.js';
@@ -18,9 +19,17 @@ export interface DispatchSpec {
   launch: Launch;
 }
 
-/** A labelled set on the GPU: bytes (read by gather.wgsl), or float32 inputs and u32 labels (gather_floats.wgsl). */
+/**
+ * A labelled set on the GPU: bytes (read by gather.wgsl), or float32 inputs and u32 labels (gather_floats.wgsl), in
+ * shards of whole rows, one shard unless the set exceeds a storage binding (see uploadSet).
+ */
 export interface DataBuffers {
   bytes: boolean;
+  shards: DataShard[];
+}
+
+/** Rows [first, first + count) of a set: their inputs and their labels, each buffer from the shard's first row. */
+export interface DataShard extends ShardRows {
   inputs: GPUBuffer;
   labels: GPUBuffer;
 }
@@ -139,15 +148,16 @@ export class NetGraph {
    * the loss, then per layer from the top the input gradient through the activation below (not for the first layer)
    * and the weight + bias gradient, then the update (see UpdateRule). Fused, the tn matmul updates the layer's
    * parameters in its epilogue, so the input gradient comes first: it reads the weight before that update, as the
-   * CPU does. 3·layers + 1 dispatches with fused ReLU and the fused update; 2 more per hidden layer for another
-   * activation or dropout, 1 more for the optimiser's dispatch, however many models. The step's start and loss slot
+   * CPU does. 3·layers + 1 dispatches with fused ReLU and the fused update (one more gather per further shard of a
+   * sharded training set); 2 more per hidden layer for another activation or dropout, 1 more for the optimiser's
+   * dispatch, however many models. The step's start and loss slot
    * come from the step table; each model's run step (dropout's masks), rate, optimiser values and whether it takes
    * the step at all from the model table.
    */
   trainStep(rows: number, update: UpdateRule): DispatchSpec[] {
     const { b, layout } = this;
     const order = { indices: b.order, stride: layout.order };
-    const specs = [this.gather({ data: b.train, rows: order }, rows), ...this.forward(rows, true, false)];
+    const specs = [...this.gather({ data: b.train, rows: order }, rows), ...this.forward(rows, true, false)];
     specs.push(this.lossGradient(rows));
     for (let l = this.table.layers.length - 1; l >= 0; l--) {
       if (l > 0) specs.push(...this.inputGradient(rows, l));
@@ -163,7 +173,7 @@ export class NetGraph {
    * model reads that one batch.
    */
   predictBatch(set: EvalSource, rows: number): DispatchSpec[] {
-    return [this.gather(set, rows), ...this.forward(rows, false, !set.rows)];
+    return [...this.gather(set, rows), ...this.forward(rows, false, !set.rows)];
   }
 
   /** One evaluation batch of `set`: predictBatch, then argmax_count (with the model's loss) into the batch's slot. */
@@ -338,9 +348,11 @@ export class NetGraph {
 
   /**
    * The batch's inputs and labels: each model's rows from entry.start of its row indices (its epoch order, or its
-   * own rows of an evaluated set), or once for every model from entry.start of the set as stored.
+   * own rows of an evaluated set), or once for every model from entry.start of the set as stored. One dispatch per
+   * shard of the set, each writing the batch's rows that lie in its shard: together, every row once, in the order
+   * one dispatch over the whole set would write them, so a sharded set trains bit for bit as an unsharded one.
    */
-  private gather(set: EvalSource, rows: number): DispatchSpec {
+  private gather(set: EvalSource, rows: number): DispatchSpec[] {
     const { layers } = this.table;
     const { b, layout } = this;
     const { data } = set;
@@ -351,16 +363,24 @@ export class NetGraph {
       ? { models: layout.models, order: set.rows.stride, x: layout.acts[0], labels: layout.labels }
       : undefined;
     const useOrder = !!set.rows;
-    if (data.bytes) {
-      const inputs = [data.inputs, data.labels, indices, b.lut];
-      return { kernel: 'gather', outputs, inputs, launch: launch.gather(rows, features, useOrder, strides) };
-    }
     const labelWidth = this.net.task === 'regression' ? layers[layers.length - 1].outSize : 1;
-    return {
-      kernel: 'gather_floats',
-      outputs,
-      inputs: [data.inputs, data.labels, indices],
-      launch: launch.gatherFloats(rows, features, useOrder, labelWidth, strides),
-    };
+    return data.shards.map(({ inputs, labels, first, count }): DispatchSpec => {
+      const shard = { first, count };
+      if (data.bytes) {
+        const bound = [inputs, labels, indices, b.lut];
+        return {
+          kernel: 'gather',
+          outputs,
+          inputs: bound,
+          launch: launch.gather(rows, features, useOrder, strides, shard),
+        };
+      }
+      return {
+        kernel: 'gather_floats',
+        outputs,
+        inputs: [inputs, labels, indices],
+        launch: launch.gatherFloats(rows, features, useOrder, labelWidth, strides, shard),
+      };
+    });
   }
 }

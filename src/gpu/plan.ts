@@ -64,6 +64,8 @@ export interface Plan extends CheckedSession {
   /** Elements of each model's block: parameters (and gradients, state), epoch order. */
   paramStride: number;
   orderStride: number;
+  /** The most bytes one shard of a data set holds, and the limit that sets it (see shardLimit). */
+  shard: ShardLimit;
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -94,20 +96,31 @@ export function asModels(settings: SessionSettings, params: SessionOptions['para
 }
 
 /** The plan of a single session (a models session of one); see makeModelsPlan. */
-export function makePlan(settings: SessionSettings, evalRowsWanted: number, device: GPUDevice): Plan {
-  return makeModelsPlan(asModels(settings), evalRowsWanted, device);
+export function makePlan(
+  settings: SessionSettings,
+  evalRowsWanted: number,
+  device: GPUDevice,
+  dataShardBytes?: number,
+): Plan {
+  return makeModelsPlan(asModels(settings), evalRowsWanted, device, dataShardBytes);
 }
 
 /**
  * The plan of models trained together, their settings checked (checkModels) and then their sizes against the
  * device's limits: first as one model would need them (the messages of a single session), then stacked for all K
  * (every limit exceeded is a UserError naming it). It needs no parameters, so models too large are refused before
- * they are initialised.
+ * they are initialised. A data set may exceed a binding: it is stored in shards (see shardLimit).
  */
-export function makeModelsPlan(options: ModelsOptions, evalRowsWanted: number, device: GPUDevice): Plan {
+export function makeModelsPlan(
+  options: ModelsOptions,
+  evalRowsWanted: number,
+  device: GPUDevice,
+  dataShardBytes?: number,
+): Plan {
   const { spec, batch, train, test, val } = options;
   const steps = checkModels(options);
   const k = options.models.length;
+  const shard = shardLimit(device, dataShardBytes);
   // The grid's z is the model.
   if (k > device.limits.maxComputeWorkgroupsPerDimension) {
     throw new UserError(
@@ -164,8 +177,12 @@ export function makeModelsPlan(options: ModelsOptions, evalRowsWanted: number, d
     maxRows,
     paramStride: vec4Padded(table.total),
     orderStride: most('train'),
+    shard,
   };
   checkStorage(device, singleStorage(options, plan));
+  checkRows(spec, 'training', train, shard);
+  if (test) checkRows(spec, 'test', test, shard);
+  if (val) checkRows(spec, 'validation', val, shard);
   if (k > 1) checkStorage(device, stackedStorage(options, plan));
   const limits = device.limits;
   const tableBytes = (plan.stepsPerEpoch + evalSlots(plan)) * uniformStride(device);
@@ -189,9 +206,9 @@ export function makeModelsPlan(options: ModelsOptions, evalRowsWanted: number, d
   return plan;
 }
 
-/** What one model needs (the limits and messages of a single session); the data sets are shared. */
+/** What one model needs (the limits and messages of a single session); the data sets, shared, are checkRows'. */
 function singleStorage(options: ModelsOptions, plan: Plan): StorageNeed[] {
-  const { spec, train, test, val } = options;
+  const { spec } = options;
   const { maxRows, table } = plan;
   return [
     ['the parameters', table.total * 4, () => 'use smaller layers', 'layers'],
@@ -203,11 +220,6 @@ function singleStorage(options: ModelsOptions, plan: Plan): StorageNeed[] {
         'batchSize',
       ],
     ),
-    ...setStorage(spec, 'training', train, () => 'this GPU cannot hold the training set in one buffer'),
-    ...(test ? setStorage(spec, 'test', test, () => 'this GPU cannot hold the test set in one buffer') : []),
-    ...(val
-      ? setStorage(spec, 'validation', val, (n) => `use a smaller ${n('validationSplit')}`, 'validationSplit')
-      : []),
   ];
 }
 
@@ -245,8 +257,8 @@ export function predictionPlan(plan: Plan, spec: ModelSpec, set: Dataset, device
   checkInputs(spec, set, 'prediction');
   if (set.count === 0) return null;
   const prediction = evalPlan(set.count, evalRows, 0);
+  checkRows(spec, 'prediction', set, plan.shard);
   checkStorage(device, [
-    ...setStorage(spec, 'prediction', set, PREDICTION_FIX),
     ['the predictions', set.count * classes * 4, PREDICTION_FIX],
     ["the prediction's step table", prediction.batches * uniformStride(device), PREDICTION_FIX],
   ]);
@@ -263,21 +275,64 @@ type StorageNeed = [what: string, bytes: number, fix: Wording, field?: Field];
 export const gathersBytes = (set: Dataset): boolean =>
   set.inputs instanceof Uint8Array && set.labels instanceof Uint8Array;
 
-/** The buffers of a set as uploadSet stores it: bytes, or 4 bytes per input and per label word. */
-function setStorage(spec: ModelSpec, name: string, set: Dataset, fix: Wording, field?: Field): StorageNeed[] {
-  const bytes = gathersBytes(set) ? 1 : 4;
-  return [
-    [
-      `the ${name} ${set.inputs instanceof Uint8Array ? 'images' : 'inputs'}`,
-      set.count * set.features * bytes,
-      fix,
-      field,
-    ],
-    [`the ${name} labels`, set.count * labelWidth(spec) * bytes, fix, field],
-  ];
+/** The most bytes a shard holds, and the limit that sets it. */
+export interface ShardLimit {
+  bytes: number;
+  limit: 'maxStorageBufferBindingSize' | 'maxBufferSize' | 'dataShardBytes';
 }
 
-/** Every buffer must fit one binding and one buffer of this device. */
+/**
+ * The bytes of each shard of a data set: the device's binding and buffer limits, or `wanted` (the backend's
+ * dataShardBytes) where lower; rounded down to whole 16-byte units, the units buffers are made in (Resources).
+ */
+function shardLimit(device: GPUDevice, wanted?: number): ShardLimit {
+  if (wanted !== undefined && !(Number.isSafeInteger(wanted) && wanted >= 16)) {
+    throw new UserError(`dataShardBytes must be a whole number of bytes, at least 16; got ${wanted}`);
+  }
+  const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = device.limits;
+  const [bytes, limit]: [number, ShardLimit['limit']] =
+    wanted !== undefined && wanted < Math.min(binding, buffer)
+      ? [wanted, 'dataShardBytes']
+      : binding <= buffer
+        ? [binding, 'maxStorageBufferBindingSize']
+        : [buffer, 'maxBufferSize'];
+  return { bytes: Math.floor(bytes / 16) * 16, limit };
+}
+
+/** Bytes of one row of a set's inputs and of its labels as uploadSet stores them: bytes, or 4 per value. */
+function rowBytes(spec: ModelSpec, set: Dataset): { inputs: number; labels: number } {
+  const bytes = gathersBytes(set) ? 1 : 4;
+  return { inputs: set.features * bytes, labels: labelWidth(spec) * bytes };
+}
+
+/** Rows of a set in each shard: whole rows, inputs and labels split at the same rows (the last shard may be short). */
+export function shardRows(spec: ModelSpec, set: Dataset, shardBytes: number): number {
+  const row = rowBytes(spec, set);
+  return Math.floor(shardBytes / Math.max(row.inputs, row.labels, 1));
+}
+
+/** A set is stored in shards of whole rows: one row of its inputs, and of its labels, must fit a shard. */
+function checkRows(spec: ModelSpec, name: string, set: Dataset, shard: ShardLimit): void {
+  const row = rowBytes(spec, set);
+  const parts = [
+    [`${set.inputs instanceof Uint8Array ? 'image' : 'row of inputs'} (${set.features} features)`, row.inputs],
+    [`row of labels (${labelWidth(spec)} per sample)`, row.labels],
+  ] as const;
+  const [limit, fix] =
+    shard.limit === 'dataShardBytes'
+      ? ["the backend's dataShardBytes", 'raise dataShardBytes']
+      : [`this GPU's ${shard.limit}`, 'use fewer features or outputs'];
+  for (const [what, bytes] of parts) {
+    if (bytes > shard.bytes) {
+      throw new UserError(
+        `one ${what} of the ${name} set needs ${bytes} bytes, more than a data shard holds ` +
+          `(${shard.bytes} bytes, ${limit}): ${fix}`,
+      );
+    }
+  }
+}
+
+/** Every buffer must fit one binding and one buffer of this device (a data set's shards are checkRows'). */
 function checkStorage(device: GPUDevice, storage: StorageNeed[]): void {
   for (const [what, bytes, fix, field] of storage) {
     for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {

@@ -58,7 +58,7 @@ export async function predictOutputs(
     const { lists, outputs, staging } = await scoped(device, 'the prediction', PREDICTION_FIX, async () => {
       const data: EvalSource =
         'count' in source
-          ? { data: uploadSet(res, 'predict', source, spec) }
+          ? { data: uploadSet(res, 'predict', source, spec, plan.shard.bytes) }
           : 'data' in source
             ? source
             : { data: source };

@@ -64,6 +64,8 @@ export interface SessionTuning {
   onDispose?: () => void;
   /** Record the next chunk while the GPU runs this one (default true; off only to measure what it saves). */
   prerecord?: boolean;
+  /** The most bytes of one shard of a data set, below the device's binding limit (tests, pages with odd limits). */
+  dataShardBytes?: number;
 }
 
 /** What a single session adds to its one model: its optimiser state, and whether it never trains. */
@@ -135,7 +137,7 @@ export class WebGpuModels implements ModelsSession {
   ): Promise<WebGpuModels> {
     const { matmul = {}, onDispose = () => {}, prerecord = true, evalRows = DEFAULT_EVAL_ROWS } = tuning;
     gpu.check();
-    const plan = makeModelsPlan(options, evalRows, gpu.device);
+    const plan = makeModelsPlan(options, evalRows, gpu.device, tuning.dataShardBytes);
     const { spec, batch, train } = options;
     const starts = options.models.map((model, i) => {
       const optimizerState = extras.optimizerStates?.[i];

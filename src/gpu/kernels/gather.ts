@@ -15,7 +15,21 @@ export interface GatherStrides {
 
 const ONE: GatherStrides = { models: 1, order: 0, x: 0, labels: 0 };
 
-/** Outputs x, labels_out; inputs pixels, labels, order, lut; the step's start row from the step table. */
+/**
+ * The rows of a set that one gather dispatch's bound buffers hold: rows [first, first + count) of the set, from the
+ * buffers' row 0. The dispatch writes only the batch rows whose sample lies there (see the WGSL headers).
+ */
+export interface ShardRows {
+  first: number;
+  count: number;
+}
+
+/** A set in one buffer: every row a u32 sample index can name. */
+const WHOLE: ShardRows = { first: 0, count: 0xffffffff };
+
+/**
+ * Outputs x, labels_out; inputs pixels, labels (the shard's), order, lut; the step's start row from the step table.
+ */
 export const gather = defineKernel({
   name: 'gather',
   outputs: 2,
@@ -23,14 +37,14 @@ export const gather = defineKernel({
   models: false,
   step: true,
   constants: { WORKGROUP },
-  launch: (rows: number, features: number, useOrder: boolean, s: GatherStrides = ONE) => ({
-    dims: words(rows, features, useOrder ? 1 : 0, s.order, s.x, s.labels),
+  launch: (rows: number, features: number, useOrder: boolean, s: GatherStrides = ONE, shard: ShardRows = WHOLE) => ({
+    dims: words(rows, features, useOrder ? 1 : 0, s.order, s.x, s.labels, shard.first, shard.count),
     groups: strided(rows * features, s.models),
     gridStride: true,
   }),
 });
 
-/** Outputs x, labels_out; inputs inputs, labels, order; the step's start row from the step table. */
+/** Outputs x, labels_out; inputs inputs, labels (the shard's), order; the step's start row from the step table. */
 export const gatherFloats = defineKernel({
   name: 'gather_floats',
   outputs: 2,
@@ -38,8 +52,15 @@ export const gatherFloats = defineKernel({
   models: false,
   step: true,
   constants: { WORKGROUP },
-  launch: (rows: number, features: number, useOrder: boolean, labelWidth: number, s: GatherStrides = ONE) => ({
-    dims: words(rows, features, useOrder ? 1 : 0, labelWidth, s.order, s.x, s.labels),
+  launch: (
+    rows: number,
+    features: number,
+    useOrder: boolean,
+    labelWidth: number,
+    s: GatherStrides = ONE,
+    shard: ShardRows = WHOLE,
+  ) => ({
+    dims: words(rows, features, useOrder ? 1 : 0, labelWidth, s.order, s.x, s.labels, shard.first, shard.count),
     groups: strided(rows * Math.max(features, labelWidth), s.models),
     gridStride: true,
   }),
