@@ -31,6 +31,8 @@ export interface Cells {
    * streamed from a file holds it rounded to float32, which is all that numericColumns reads of it.
    */
   decimal(row: number, column: number): number;
+  /** Where every cell's value is already a float32, row-major: decimal(row, column) is values[row · width + column]. */
+  readonly floats?: { values: Float32Array; width: number };
 }
 
 /** The header row's cells and the data cells, or where a row has the wrong number of cells. */

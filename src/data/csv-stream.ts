@@ -283,6 +283,7 @@ export class ColumnTable {
     const { rows, width, texts, values } = this;
     return {
       rows,
+      floats: { values, width },
       decimal: (row, column) => values[row * width + column],
       text: (row, column) => {
         const { codes, distinct, notNumbers } = texts[column];

@@ -94,48 +94,57 @@ export function columnIndices(table: CsvTable, names: string[], field?: 'target'
 
 /** The named columns as float32 [rows, names]; a non-number is an error naming the `kind` of cell. */
 export function numericColumns(table: CsvTable, names: string[], kind: 'feature' | 'target' = 'feature'): Float32Array {
-  const all = { length: table.cells.rows, at: (i: number) => i };
-  return numericColumnParts(table, names, kind, [all])[0];
-}
-
-/** Ascending rows of a table: the i-th is at(i). */
-export interface RowList {
-  length: number;
-  at(i: number): number;
+  return numericColumnParts(table, names, kind, [null])[0];
 }
 
 /**
- * The named columns as float32, one array [part's rows, names] per part (ascending, disjoint lists of rows), without
- * the whole table's copy; every row is checked, in order, as numericColumns checks them, in a part or not.
+ * The named columns as float32, one array [part's rows, names] per part (ascending, disjoint lists of rows; null for
+ * every row), without the whole table's copy; every row is checked, in order, as numericColumns checks them, in a
+ * part or not.
  */
 export function numericColumnParts(
   table: CsvTable,
   names: string[],
   kind: 'feature' | 'target',
-  parts: readonly RowList[],
+  parts: readonly (Uint32Array | null)[],
 ): Float32Array[] {
-  const indices = columnIndices(table, names);
+  const indices = Int32Array.from(columnIndices(table, names));
   const { cells } = table;
+  const { rows } = cells;
   const width = indices.length;
-  const outs = parts.map((part) => new Float32Array(part.length * width));
-  const next = parts.map(() => 0);
-  for (let r = 0; r < cells.rows; r++) {
-    const p = parts.findIndex((part, i) => next[i] < part.length && part.at(next[i]) === r);
-    const at = p < 0 ? -1 : next[p]++ * width;
+  // Each row's part (-1: none), and its place there.
+  const owner = new Int8Array(rows).fill(-1);
+  parts.forEach((part, p) => {
+    if (part) for (const row of part) owner[row] = p;
+    else owner.fill(p);
+  });
+  const outs = parts.map((part) => new Float32Array((part?.length ?? rows) * width));
+  const next = new Int32Array(parts.length);
+  // A streamed table's float32 cells are read straight from its array: a call per cell costs more than the copy.
+  const floats = cells.floats?.values;
+  const stride = cells.floats?.width ?? 0;
+  const value = (r: number, j: number) =>
+    floats ? floats[r * stride + indices[j]] : Math.fround(cells.decimal(r, indices[j]));
+  for (let r = 0; r < rows; r++) {
+    const p = owner[r];
+    const out = p < 0 ? null : outs[p];
+    const at = p < 0 ? 0 : next[p]++ * width;
     for (let j = 0; j < width; j++) {
-      const value = Math.fround(cells.decimal(r, indices[j]));
-      if (!Number.isFinite(value)) {
-        const cell = cells.text(r, indices[j]).trim();
-        const what = cell === '' ? 'is empty' : `holds ${quoted(cell)}, which is not a finite number`;
-        throw new UserError(
-          `${table.file}: row ${r + 1}, column "${table.columns[indices[j]]}" ${what}: ` +
-            `every ${kind} cell needs a number (nothing is filled in), so fix the cell or drop the row`,
-        );
-      }
-      if (at >= 0) outs[p][at + j] = value;
+      const v = value(r, j);
+      if (!Number.isFinite(v)) throw notNumber(table, r, indices[j], kind);
+      if (out) out[at + j] = v;
     }
   }
   return outs;
+}
+
+function notNumber(table: CsvTable, row: number, column: number, kind: string): UserError {
+  const cell = table.cells.text(row, column).trim();
+  const what = cell === '' ? 'is empty' : `holds ${quoted(cell)}, which is not a finite number`;
+  return new UserError(
+    `${table.file}: row ${row + 1}, column "${table.columns[column]}" ${what}: ` +
+      `every ${kind} cell needs a number (nothing is filled in), so fix the cell or drop the row`,
+  );
 }
 
 /** Orders class names: as numbers where all are (so "2" before "10"), else by UTF-16 code units, in every locale. */

@@ -205,9 +205,8 @@ export function tableRows(table: CsvTable, options: TableOptions): { train: RawR
   } catch (error) {
     featuresFirst(error, columns);
   }
-  const list = (indices: Uint32Array) => ({ length: indices.length, at: (i: number) => indices[i] });
   const parts = [trainRows!, ...(testRows ? [testRows] : [])];
-  const features = numericColumnParts(table, columns.features, 'feature', parts.map(list));
+  const features = numericColumnParts(table, columns.features, 'feature', parts);
   const set = (indices: Uint32Array, part: Float32Array): RawRows => ({
     features: part,
     labels: pickRows(labels, indices, outputs),
