@@ -58,10 +58,7 @@ export class Gpu {
     readonly adapter: AdapterDescription,
     readonly instance?: GPU,
   ) {
-    device.addEventListener('uncapturederror', (event) => {
-      const { error } = event as GPUUncapturedErrorEvent;
-      this.error ??= new Error(`WebGPU ${error.constructor.name}: ${error.message}`);
-    });
+    device.addEventListener('uncapturederror', this.onUncaptured);
     void device.lost.then((info) => {
       if (this.destroyed) return;
       this.lostError = new DeviceLostError(info.reason ?? 'unknown', info.message);
@@ -120,8 +117,15 @@ export class Gpu {
 
   destroy(): void {
     this.destroyed = true;
+    // A device shared by several handles (the tests') outlives this one: its listener goes with it.
+    this.device.removeEventListener('uncapturederror', this.onUncaptured);
     this.device.destroy();
   }
+
+  private readonly onUncaptured = (event: Event): void => {
+    const { error } = event as GPUUncapturedErrorEvent;
+    this.error ??= new Error(`WebGPU ${error.constructor.name}: ${error.message}`);
+  };
 }
 
 /**
