@@ -255,6 +255,15 @@ describe('files larger than a string', () => {
     }
   });
 
+  it('refuses, in one line naming the row before it, a record that a quote left open runs past the limit', () => {
+    const open = `x,y,sign\n${lines.slice(0, 3).join('\n')}\n1,"2,same\n${lines.slice(3).join('\n')}\n`;
+    expect(outcome(() => readText(open, { maxStringLength, chunkBytes: 100 }, 'open.csv'))).toBe(
+      `${path.join(dir, 'open.csv')}: the record after row 3 runs past 4096 characters (a quoted cell left open, or ` +
+        'line ends of \\r alone?): close every quoted cell with a " (write "" for a quote inside one), and end lines ' +
+        'with \\n or \\r\\n',
+    );
+  });
+
   it('reads random quoted tables, and damaged ones, in pieces as whole, or refuses them in one line', () => {
     const random = new Rng(8);
     const cell = () => {

@@ -43,14 +43,14 @@ export function streamQuoted(
     scanned = pending.length;
     if (done) end = pending.length;
     if (end > 0) {
-      const ragged = pieces.parse(pending.slice(0, end));
-      if (ragged) return ragged;
+      const failed = pieces.parse(pending.slice(0, end));
+      if (failed) return failed;
       pending = pending.slice(end);
       scanned -= end;
     }
     if (pending.length > maxStringLength) {
       throw new UserError(
-        `${file}: a record from byte ${bytesRead - pending.length} on runs past ${maxStringLength} characters ` +
+        `${file}: the record after row ${pieces.rows} runs past ${maxStringLength} characters ` +
           '(a quoted cell left open, or line ends of \\r alone?): close every quoted cell with a " ' +
           '(write "" for a quote inside one), and end lines with \\n or \\r\\n',
       );
