@@ -1,6 +1,7 @@
 import type { RegressionReport } from '../api/records.js';
-import { columnList, numericColumns, textColumn } from '../data/csv.js';
-import { readTable } from '../data/table.js';
+import type { Dataset } from '../backend.js';
+import { columnList } from '../data/csv.js';
+import { readRows } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { confusionSvg } from '../io/plots.js';
 import { type ModelSpec, outputSize } from '../model/spec.js';
@@ -160,12 +161,10 @@ function evaluationData(modelFile: string, spec: ModelSpec, data: string | undef
         'predict reads files without it',
     );
   }
-  // Checked and sized as the library reads it; the model standardises the raw columns itself.
-  const test = readTable(table, spec.data, spec.task);
-  const x = { data: numericColumns(table, spec.data.features), rows: test.count };
-  const y =
-    spec.task === 'regression'
-      ? { data: numericColumns(table, spec.data.targets, 'target'), rows: test.count }
-      : textColumn(table, spec.data.targets[0]);
-  return { test, x, y, source: data! };
+  // Unstandardised: the model standardises the columns itself (the checks need only the sizes).
+  const { features, labels, rows } = readRows(table, spec.data, spec.task, true);
+  const test: Dataset = { inputs: features, labels, count: rows, features: spec.data.features.length };
+  const { classes } = spec.data;
+  const y = labels instanceof Float32Array ? { data: labels, rows } : Array.from(labels, (i) => classes![i]);
+  return { test, x: { data: features, rows }, y, source: data! };
 }

@@ -1,11 +1,11 @@
 import Papa from 'papaparse';
 import type { Predictions } from '../api/records.js';
 import type { Dataset } from '../backend.js';
-import { numericColumns } from '../data/csv.js';
 import { readDigitPng } from '../data/png.js';
-import { readTable } from '../data/table.js';
+import { readRows } from '../data/table.js';
 import { UserError } from '../errors.js';
 import { inputSize, type ModelSpec } from '../model/spec.js';
+import type { TableDescription } from '../model/table.js';
 import { inferenceSettings } from '../train/inference.js';
 import { choiceFlag, type FlagSpec, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
 import { BACKEND_CHOICES, type ModelFile, readModelFile } from './backends.js';
@@ -158,6 +158,16 @@ export function* predictionCsv(spec: ModelSpec, p: Predictions, rowsPerPiece = R
   }
 }
 
+/**
+ * A table's rows as predict reads them: only the model's feature columns (a target column, or any other, is left
+ * alone), unstandardised (the model standardises them). The table itself is gone once this returns.
+ */
+function unlabelledRows(dataFile: string, d: TableDescription, spec: ModelSpec): Dataset {
+  const table = readCsvFile(dataFile, { memoryFactor: MEMORY_FACTOR.predict });
+  const { features, labels, rows } = readRows(table, d, spec.task, false);
+  return { inputs: features, labels, count: rows, features: d.features.length };
+}
+
 /** predict on a table: a CSV row per input row (its target columns may be absent), as predictionCsv writes them. */
 async function predictTable(
   modelFile: string,
@@ -168,9 +178,7 @@ async function predictTable(
 ): Promise<void> {
   const { spec } = file;
   const d = spec.data!;
-  const table = readCsvFile(dataFile, { memoryFactor: MEMORY_FACTOR.predict });
-  // Only the model's feature columns are read: a target column, or any other, is left alone.
-  const set = readTable(table, d, spec.task, false);
+  const set = unlabelledRows(dataFile, d, spec);
   checkModelFile(
     modelFile,
     () => `the rows of ${dataFile}`,
@@ -178,7 +186,7 @@ async function predictTable(
   );
   const model = await file.open(() => {}, 'predicting');
   try {
-    const predicted = await model.predict({ data: numericColumns(table, d.features), rows: set.count });
+    const predicted = await model.predict({ data: set.inputs as Float32Array, rows: set.count });
     if (outFile === undefined) for (const piece of predictionCsv(spec, predicted)) say(piece);
     writeOutput(outFile, () => predictionCsv(spec, predicted), `predictions for ${set.count} rows written to`);
   } finally {

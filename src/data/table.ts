@@ -90,8 +90,11 @@ export interface Columns {
   classes?: string[];
 }
 
-/** Reads a table's features and, where `labelled`, its labels: classes (given, or the table's own) or targets. */
-function readRows(table: CsvTable, columns: Columns, task: Task, labelled: boolean): RawRows {
+/**
+ * Reads a table's features, unstandardised, and, where `labelled`, its labels: classes (given, or the table's own) or
+ * targets (without, zeros).
+ */
+export function readRows(table: CsvTable, columns: Columns, task: Task, labelled: boolean): RawRows {
   const features = numericColumns(table, columns.features);
   const rows = table.cells.rows;
   if (!labelled) {
