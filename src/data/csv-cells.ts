@@ -33,6 +33,8 @@ export interface Cells {
   decimal(row: number, column: number): number;
   /** Where every cell's value is already a float32, row-major: decimal(row, column) is values[row · width + column]. */
   readonly floats?: { values: Float32Array; width: number };
+  /** Where a column keeps its few distinct texts: text(row, column) is distinct[codes[row]]. */
+  codes?(column: number): { codes: Uint16Array; distinct: readonly string[] } | undefined;
 }
 
 /** The header row's cells and the data cells, or where a row has the wrong number of cells. */

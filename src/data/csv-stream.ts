@@ -284,6 +284,10 @@ export class ColumnTable {
     return {
       rows,
       floats: { values, width },
+      codes: (column) => {
+        const { codes, distinct } = texts[column];
+        return codes && { codes, distinct };
+      },
       decimal: (row, column) => values[row * width + column],
       text: (row, column) => {
         const { codes, distinct, notNumbers } = texts[column];

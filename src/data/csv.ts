@@ -123,17 +123,13 @@ export function numericColumnParts(
   // A streamed table's float32 cells are read straight from its array: a call per cell costs more than the copy.
   const floats = cells.floats?.values;
   const stride = cells.floats?.width ?? 0;
-  const value = (r: number, j: number) =>
-    floats ? floats[r * stride + indices[j]] : Math.fround(cells.decimal(r, indices[j]));
+  const row = new Float32Array(width);
   for (let r = 0; r < rows; r++) {
+    if (floats) for (let j = 0, at = r * stride; j < width; j++) row[j] = floats[at + indices[j]];
+    else for (let j = 0; j < width; j++) row[j] = cells.decimal(r, indices[j]);
+    for (let j = 0; j < width; j++) if (!Number.isFinite(row[j])) throw notNumber(table, r, indices[j], kind);
     const p = owner[r];
-    const out = p < 0 ? null : outs[p];
-    const at = p < 0 ? 0 : next[p]++ * width;
-    for (let j = 0; j < width; j++) {
-      const v = value(r, j);
-      if (!Number.isFinite(v)) throw notNumber(table, r, indices[j], kind);
-      if (out) out[at + j] = v;
-    }
+    if (p >= 0) outs[p].set(row, next[p]++ * width);
   }
   return outs;
 }
@@ -168,26 +164,34 @@ export function classColumn(
   name: string,
   classes?: string[],
 ): { classes: string[]; labels: Uint32Array } {
-  const cells = textColumn(table, name);
-  const order = classes ?? sortClasses(cells);
+  const [column] = columnIndices(table, [name]);
+  // A streamed column of few texts gives each row's code into them: each text is read once, not once a row.
+  const coded = table.cells.codes?.(column);
+  const texts = coded ? coded.distinct.map((text) => text.trim()) : textColumn(table, name);
+  const order = classes ?? sortClasses(texts);
   const index = new Map(order.map((label, i) => [label, i]));
-  const labels = new Uint32Array(cells.length);
-  cells.forEach((cell, r) => {
-    if (cell === '') {
-      throw new UserError(
-        `${table.file}: row ${r + 1}, column "${name}" is empty: ` +
-          'every row needs its class, so fill the cell or drop the row',
-      );
-    }
-    const label = index.get(cell);
-    if (label === undefined) {
-      const known = order.length > 8 ? `${order.slice(0, 8).join(', ')}, ...` : order.join(', ');
-      throw new UserError(
-        `${table.file}: row ${r + 1}, column "${name}" holds the class ${quoted(cell)}, ` +
-          `which the training data does not have (its classes: ${known})`,
-      );
-    }
+  const labelOf = Int32Array.from(texts, (text) => (text === '' ? -1 : (index.get(text) ?? -1)));
+  const rows = table.cells.rows;
+  const labels = new Uint32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const text = coded ? coded.codes[r] : r;
+    const label = labelOf[text];
+    if (label < 0) throw notAClass(table, r, name, texts[text], order);
     labels[r] = label;
-  });
+  }
   return { classes: order, labels };
+}
+
+function notAClass(table: CsvTable, row: number, name: string, cell: string, order: string[]): UserError {
+  if (cell === '') {
+    return new UserError(
+      `${table.file}: row ${row + 1}, column "${name}" is empty: ` +
+        'every row needs its class, so fill the cell or drop the row',
+    );
+  }
+  const known = order.length > 8 ? `${order.slice(0, 8).join(', ')}, ...` : order.join(', ');
+  return new UserError(
+    `${table.file}: row ${row + 1}, column "${name}" holds the class ${quoted(cell)}, ` +
+      `which the training data does not have (its classes: ${known})`,
+  );
 }

@@ -121,7 +121,11 @@ export function rowsAsDataset(raw: RawRows, indices: Uint32Array, d: TableDescri
 }
 
 /** The row indices from..to-1. */
-export const range = (from: number, to: number) => Uint32Array.from({ length: to - from }, (_, i) => from + i);
+export function range(from: number, to: number): Uint32Array {
+  const rows = new Uint32Array(to - from);
+  for (let i = 0; i < rows.length; i++) rows[i] = from + i;
+  return rows;
+}
 
 /** A table read against a model's description: its features, standardised, and the labels where `labelled`. */
 export function readTable(table: CsvTable, d: TableDescription, task: Task, labelled = true): Dataset {
@@ -199,7 +203,8 @@ export function tableRows(table: CsvTable, options: TableOptions): { train: RawR
       testRows = heldOutRows(table.file, rows, fraction, byClass);
       const held = new Uint8Array(rows);
       for (const row of testRows) held[row] = 1;
-      trainRows = range(0, rows).filter((row) => !held[row]);
+      trainRows = new Uint32Array(rows - testRows.length);
+      for (let row = 0, n = 0; row < rows; row++) if (!held[row]) trainRows[n++] = row;
     }
     trainRows = trainRows.subarray(0, limitRows(table.file, options.trainLimit, trainRows.length, 'rows'));
     const split = options.validationSplit;
