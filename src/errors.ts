@@ -13,6 +13,7 @@ export type Field =
   | 'folds'
   | 'seeds'
   | 'grid'
+  | 'gpuDataBytes'
   | 'savedModel'
   | 'savedCheckpoint';
 

@@ -56,6 +56,34 @@ describe('MLP on WebGPU', () => {
     for (const model of models) model.dispose();
   });
 
+  it('streams sets larger than gpuDataBytes through the GPU, with the results of resident sets bit for bit', async () => {
+    // 240 rows of 4 features and a label word: 4,800 bytes a copy of the table; a window of 100 rows, 6 steps of 16.
+    const [resident, streamed] = [
+      await MLP.create({ inputs: 4, hidden: [24, 12], outputs: 3, backend: 'webgpu', seed: 4, gpu }),
+      await MLP.create({
+        inputs: 4,
+        hidden: [24, 12],
+        outputs: 3,
+        backend: 'webgpu',
+        seed: 4,
+        gpu,
+        gpuDataBytes: 2000,
+      }),
+    ];
+    const runs: unknown[] = [];
+    for (const model of [resident, streamed]) {
+      const { history } = await model.fit(train.x, train.y, options);
+      const predicted = await model.predict(test.x);
+      const timeless = history.map((record) => ({ ...record, seconds: 0 }));
+      runs.push({ timeless, predicted, evaluated: await model.evaluate(test.x, test.y) });
+      model.dispose();
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    await expect(MLP.create({ inputs: 4, outputs: 3, backend: 'webgpu', gpu, gpuDataBytes: 8 })).rejects.toThrow(
+      /^gpuDataBytes must be a whole number of bytes, at least 16; got 8$/,
+    );
+  });
+
   it('sweeps as the CPU does, within float32 rounding, and frees what it made', async () => {
     const baseline = { ...gpu.live };
     const small = colours(60, 5);

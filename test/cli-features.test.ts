@@ -134,6 +134,7 @@ describe('train, eval and predict flags', () => {
     ],
     [['train', '--resume', file('checkpoint.safetensors'), '--init', m], /--init and --resume cannot be combined/],
     [['train', '--init', m, '--layers', '784,32,10'], /--layers 784,32,10 differs from the model .*'s 784,16,10/],
+    [['train', '--gpu-data-bytes', '8'], /^error: --gpu-data-bytes "8" is not valid: use an integer >= 16$/m],
     [['eval'], /eval needs --model FILE/],
     [['eval', '--model', file('missing.safetensors')], /missing\.safetensors: cannot read the model file/],
     [['eval', '--model', m, '--plot', file('cm.pdf')], /only \.svg files are written/],

@@ -149,6 +149,7 @@ describe('a GPU session plan', () => {
       rows: train.count,
       lastRows: train.count,
       firstSlot: 0,
+      group: 1,
     });
   });
 });
@@ -246,15 +247,15 @@ describe('a GPU plan of sets larger than a storage binding', () => {
 
   it('a dataShardBytes below the limits sets the shards; a row larger than a shard is refused', () => {
     const settings: SessionSettings = { spec, batch: 8, learningRate: 0.1, train: table };
-    expect(makePlan(settings, 16, device, 200).shard).toEqual({ bytes: 192, limit: 'dataShardBytes' });
-    expect(makePlan(settings, 16, device, 2 ** 31).shard).toEqual({
+    expect(makePlan(settings, 16, device, { shardBytes: 200 }).shard).toEqual({ bytes: 192, limit: 'dataShardBytes' });
+    expect(makePlan(settings, 16, device, { shardBytes: 2 ** 31 }).shard).toEqual({
       bytes: 2 ** 30,
       limit: 'maxStorageBufferBindingSize',
     });
     const refusal =
       'one row of inputs (16 features) of the training set needs 64 bytes, more than a data shard holds ' +
       "(48 bytes, the backend's dataShardBytes): raise dataShardBytes";
-    expect(() => makePlan(settings, 16, device, 48)).toThrow(new UserError(refusal));
-    expect(() => makePlan({ ...settings, train: images }, 16, device, 48)).not.toThrow();
+    expect(() => makePlan(settings, 16, device, { shardBytes: 48 })).toThrow(new UserError(refusal));
+    expect(() => makePlan({ ...settings, train: images }, 16, device, { shardBytes: 48 })).not.toThrow();
   });
 });

@@ -4,12 +4,15 @@
  * boundaries fall on no batch boundary, a session computes bit for bit what the same session computes unsharded: its
  * losses, parameters, scores and predictions (of its own sets and of a set uploaded for the prediction), for float
  * tables (classification, and regression with 2 target words a row), byte images (13 bytes a row, so shards split
- * mid-word) and two models trained on folds.
+ * mid-word) and two models trained on folds. Sets larger than the backend's gpuDataBytes: streamed through a
+ * window of 22 rows (3 steps of 7, 2 evaluation batches of 8; 1 step of both models on folds), so that chunks of 4
+ * and 6 steps cross windows, the same, bit for bit as resident, with the same dispatches.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset, EvalSet, ModelsOptions, SessionOptions } from '../src/backend.js';
 import { UserError } from '../src/errors.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/backend.js';
+import { makePlan } from '../src/gpu/plan.js';
 import type { WebGpuModels } from '../src/gpu/session.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import type { WebGpuSession } from '../src/gpu/single-session.js';
@@ -29,15 +32,21 @@ const EVAL_BATCHES: Record<EvalSet, number> = { test: 3, val: 2, train: 10 };
 /** Each case's shards: 6 rows each (the last shorter), boundaries at 6, 12, 18, ...: on no batch of 7 or of 8. */
 const SHARDS: Record<EvalSet, number> = { train: 13, test: 4, val: 3 };
 
-const backends = new Map<number, Promise<WebGpuBackend>>();
-/** A backend on the test GPU whose data shards hold at most `bytes` bytes (the same pipelines as the fixture's). */
-const shardedBackend = (bytes: number): Promise<WebGpuBackend> => {
-  if (!backends.has(bytes)) {
-    const options = { gpu: fixture.gpu, evalRows: EVAL_ROWS, dataShardBytes: bytes };
-    backends.set(bytes, createWebGpuBackend(nodeShaderLoader, options));
+/** Window rows of the streamed cases: float32 inputs and label words. */
+const WINDOW_ROWS = 22;
+
+const backends = new Map<string, Promise<WebGpuBackend>>();
+/** A backend on the test GPU with these data limits (the same pipelines as the fixture's). */
+const limitedBackend = (limits: { dataShardBytes?: number; gpuDataBytes?: number }): Promise<WebGpuBackend> => {
+  const key = JSON.stringify(limits);
+  if (!backends.has(key)) {
+    backends.set(key, createWebGpuBackend(nodeShaderLoader, { gpu: fixture.gpu, evalRows: EVAL_ROWS, ...limits }));
   }
-  return backends.get(bytes)!;
+  return backends.get(key)!;
 };
+const shardedBackend = (bytes: number) => limitedBackend({ dataShardBytes: bytes });
+/** A backend whose window holds WINDOW_ROWS rows of `width` floats (inputs and label words). */
+const streamedBackend = (width: number) => limitedBackend({ gpuDataBytes: WINDOW_ROWS * width * 4 });
 afterAll(async () => {
   for (const backend of backends.values()) (await backend).dispose();
 });
@@ -55,6 +64,8 @@ interface Run {
   dispatchesPerStep: number;
   /** Dispatches of evaluating each set once. */
   evalDispatches: Record<EvalSet, number>;
+  /** Submits of the whole run. */
+  submits: number;
 }
 
 /** Two epochs, every set evaluated, the parameters read, the test set and `extra` predicted. */
@@ -80,6 +91,7 @@ async function runSession(backend: WebGpuBackend, options: SessionOptions, order
       predictions: [bits(await session.predict(options.test!)), bits(await session.predict(extra))],
       dispatchesPerStep: session.dispatchesPerStep,
       evalDispatches,
+      submits: session.stats.submits,
     };
     return run;
   } finally {
@@ -93,7 +105,7 @@ async function runSession(backend: WebGpuBackend, options: SessionOptions, order
  */
 function expectSameRuns(sharded: Run, plain: Run, dispatches: number): void {
   expect(sharded.losses.every(Number.isFinite)).toBe(true);
-  const results = (run: Run) => ({ ...run, dispatchesPerStep: 0, evalDispatches: 0 });
+  const results = (run: Run) => ({ ...run, dispatchesPerStep: 0, evalDispatches: 0, submits: 0 });
   expect(results(sharded)).toEqual(results(plain));
   expect(plain.dispatchesPerStep).toBe(dispatches);
   expect(sharded.dispatchesPerStep).toBe(dispatches + SHARDS.train - 1);
@@ -126,7 +138,7 @@ function extraSet(like: Dataset, count: number, width: number): Dataset {
   return { inputs, labels, count, features } as Dataset;
 }
 
-describe('a session whose sets lie in shards', () => {
+describe('a session whose sets lie in shards, or are streamed', () => {
   // name, spec, labels (none: byte images), shard bytes (6 rows of the widest part of a row)
   const cases: [string, ModelSpec, TableLabels | null, number][] = [
     ['a float table, classification', makeSpec([5, 9, 3]), classes, 128],
@@ -139,7 +151,8 @@ describe('a session whose sets lie in shards', () => {
     ['byte images of 13 pixels (shards start mid-word)', makeSpec([13, 9, 10]), null, 80],
   ];
 
-  it.each(cases)('%s: bitwise as unsharded', async (_, spec, labels, shardBytes) => {
+  /** The case's session options, a set to predict that is not on the GPU, and its orders. */
+  const caseOf = (spec: ModelSpec, labels: TableLabels | null) => {
     const features = spec.layers[0];
     const data = labels
       ? randomTableData(31, features, COUNTS, 2, labels)
@@ -154,11 +167,26 @@ describe('a session whose sets lie in shards', () => {
       test: data.test,
       val: data.val,
     };
-    const extra = extraSet(data.train, 19, spec.layers[spec.layers.length - 1]);
-    const plain = await runSession(fixture.backend, options, data.orders, extra);
-    const sharded = await runSession(await shardedBackend(shardBytes), options, data.orders, extra);
+    return { options, orders: data.orders, extra: extraSet(data.train, 19, spec.layers[spec.layers.length - 1]) };
+  };
+
+  it.each(cases)('%s: bitwise as unsharded', async (_, spec, labels, shardBytes) => {
+    const { options, orders, extra } = caseOf(spec, labels);
+    const plain = await runSession(fixture.backend, options, orders, extra);
+    const sharded = await runSession(await shardedBackend(shardBytes), options, orders, extra);
     // A step of 2 layers with fused ReLU: gather, 2 matmuls, the loss, 1 input and 2 weight gradients; Adam's update.
     expectSameRuns(sharded, plain, 3 * 2 + 1 + 1);
+  });
+
+  it.each(cases)('%s: streamed through a window, bitwise as resident, the same dispatches', async (_, spec, labels) => {
+    const { options, orders, extra } = caseOf(spec, labels);
+    const width = spec.layers[0] + (spec.task === 'regression' ? spec.layers[spec.layers.length - 1] : 1);
+    const plain = await runSession(fixture.backend, options, orders, extra);
+    const streamed = await runSession(await streamedBackend(width), options, orders, extra);
+    expect(streamed.losses.every(Number.isFinite)).toBe(true);
+    expect({ ...streamed, submits: 0 }).toEqual({ ...plain, submits: 0 });
+    // Chunks [0, 4) and [4, 10) in windows of 3 steps: 2 and 3 submits a chunk, against 1; more for the evaluations.
+    expect(streamed.submits).toBeGreaterThanOrEqual(plain.submits + 2 * 3);
   });
 });
 
@@ -219,10 +247,36 @@ describe('models trained together on folds of a sharded set', () => {
     expect({ ...sharded, dispatchesPerStep: 0 }).toEqual({ ...plain, dispatchesPerStep: 0 });
     expect(plain.dispatchesPerStep).toBe(3 * 2 + 1);
     expect(sharded.dispatchesPerStep).toBe(plain.dispatchesPerStep + SHARDS.train - 1);
+    // Streamed: a window of 22 rows holds one step of both models, and each model's own rows of one batch of 8.
+    expect(await run(await streamedBackend(5 + 1))).toEqual(plain);
   });
 });
 
-describe('the limits of a sharded set', () => {
+describe('the limits of a sharded or streamed set', () => {
+  it('refuses a window smaller than a step of every model, and a gpuDataBytes that is no size', async () => {
+    const spec = makeSpec([5, 9, 3]);
+    const data = randomTableData(34, 5, COUNTS, 0, classes);
+    const options = { spec, batch: BATCH, learningRate: 0.1, train: data.train, test: data.test };
+    const small = await limitedBackend({ gpuDataBytes: 6 * 24 }); // 6 rows of 5 features and a label word
+    const refusal =
+      'streaming the data sets (2,352 bytes) needs a window of one step of every model, 7 rows (168 bytes), more ' +
+      'than gpuDataBytes or a data shard holds: raise gpuDataBytes or use a smaller batchSize';
+    const session = { ...options, params: initParams(paramTable(spec), 1) };
+    await expect(small.createSession(session)).rejects.toThrow(refusal);
+    expect(() => small.checkFits(options)).toThrow(refusal);
+    // Sets that fit (75 + 23 rows of 24 bytes) are resident; a byte less, and a window of 97 rows holds the epoch.
+    const device = fixture.gpu.device;
+    expect(makePlan(options, EVAL_ROWS, device, { residentBytes: 98 * 24 }).stream).toBeUndefined();
+    expect(makePlan(options, EVAL_ROWS, device, { residentBytes: 98 * 24 - 1 }).stream).toEqual({
+      rows: 97,
+      steps: 10,
+    });
+    for (const bad of [0, 8, 1.5, Number.NaN]) {
+      const backend = await limitedBackend({ gpuDataBytes: bad });
+      expect(() => backend.checkFits(options)).toThrow(/^gpuDataBytes must be a whole number of bytes, at least 16/);
+    }
+  });
+
   it('refuses a row larger than a shard, and a dataShardBytes that is no size, naming the fix', async () => {
     const spec = makeSpec([5, 9, 3]);
     const data = randomTableData(33, 5, COUNTS, 0, classes);

@@ -30,17 +30,15 @@ describe('a table on CPU and WebGPU', () => {
   writeCsv(file('colours-test.csv'), COLOUR_HEADER, colourRows(90, 2));
   writeCsv(file('smooth.csv'), SMOOTH_HEADER, smoothRows(300, 3));
 
+  const settings = ['--hidden', '24,12', '--epochs', '12', '--batch-size', '32', '--seed', '4'];
+  const colours = ['--data', file('colours.csv'), '--test', file('colours-test.csv'), '--validation-split', '0.25'];
+
   it.each(['cpu', 'webgpu'])('classification and regression train on %s', async (backend) => {
-    const common = ['--backend', backend, '--hidden', '24,12', '--epochs', '12', '--batch-size', '32', '--seed', '4'];
+    const common = ['--backend', backend, ...settings];
     const out = await run(
       'train',
-      '--data',
-      file('colours.csv'),
-      '--test',
-      file('colours-test.csv'),
+      ...colours,
       ...common,
-      '--validation-split',
-      '0.25',
       '--out',
       file(`colours-${backend}.safetensors`),
       '--report',
@@ -61,6 +59,13 @@ describe('a table on CPU and WebGPU', () => {
       '--report',
       file(`smooth-${backend}.json`),
     );
+  });
+
+  it('streamed through the GPU (--gpu-data-bytes below the table), the same model bit for bit', async () => {
+    // 180 training, 60 validation and 90 test rows of 4 features and a label word: 6,600 bytes; a window of 200 rows.
+    const streamed = file('colours-streamed.safetensors');
+    await run('train', ...colours, '--backend', 'webgpu', ...settings, '--gpu-data-bytes', '4000', '--out', streamed);
+    expect(fs.readFileSync(streamed)).toEqual(fs.readFileSync(file('colours-webgpu.safetensors')));
   });
 
   it('agree epoch by epoch, within float32 rounding', () => {

@@ -4,6 +4,7 @@ import { CpuBackend } from '../cpu/backend.js';
 import { DeviceLostError, NoAdapterError, UserError } from '../errors.js';
 import { createWebGpuBackend, WebGpuBackend } from '../gpu/backend.js';
 import type { Gpu } from '../gpu/device.js';
+import { checkGpuDataBytes } from '../gpu/plan.js';
 import type { ShaderLoader } from '../gpu/shaders.js';
 import { embeddedShaderLoader } from '../gpu/shaders-embedded.js';
 import { WasmBackend } from '../wasm/backend.js';
@@ -38,6 +39,8 @@ export interface OpenOptions {
   gpu?: Gpu;
   /** The kernels' WGSL (default: the shaders built into the package). */
   shaders?: ShaderLoader;
+  /** The most bytes of data WebGPU sessions keep on the device; larger sets are streamed (default: no limit). */
+  gpuDataBytes?: number;
   /**
    * Settings of a session that must fit: `webgpu` refuses a device too small for them, `auto` takes the CPU, as it
    * does for a training run that the CPU does faster (cpuIsFaster).
@@ -52,6 +55,7 @@ export async function openBackend(choice: BackendChoice, options: OpenOptions = 
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new UserError(`backend "${String(choice)}" is not one of ${BACKEND_CHOICES.join(', ')}`);
   }
+  if (options.gpuDataBytes !== undefined) checkGpuDataBytes(options.gpuDataBytes);
   if (choice === 'cpu' || choice === 'wasm') {
     if (options.gpu) throw new UserError('gpu applies to backend webgpu or auto only');
     if (choice === 'cpu') return new CpuBackend();
@@ -64,6 +68,7 @@ export async function openBackend(choice: BackendChoice, options: OpenOptions = 
   const webgpu = () =>
     createWebGpuBackend(options.shaders ?? embeddedShaderLoader, {
       probe: true,
+      gpuDataBytes: options.gpuDataBytes,
       ...(options.gpu ? { gpu: options.gpu } : {}),
     });
   if (choice === 'webgpu') return fitting(await webgpu(), options.settings);

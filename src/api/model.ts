@@ -43,7 +43,10 @@ import { type ModelMaker, SWEEP_OPTIONS, type Sweep, type SweepExtras, type Swee
 import { checkOptionNames, worded } from './wording.js';
 
 /** How MLP.fromBytes opens a model: where it computes, and a name for the bytes in error messages. */
-export type LoadOptions<T extends Task = Task> = Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'onBackend'> & {
+export type LoadOptions<T extends Task = Task> = Pick<
+  ModelOptions,
+  'backend' | 'gpu' | 'shaders' | 'gpuDataBytes' | 'onBackend'
+> & {
   /** Names the bytes in errors (a file's path); default "the model bytes". */
   source?: string;
   /** The task the model must have: checked, and it types the model's predict and evaluate as create's `task` does. */
@@ -152,9 +155,10 @@ export class MLP<T extends Task = Task> {
       try {
         const { validationSplit, validationData, testData } = options;
         const { spec, sets } = template.fitData(x, y, { validationSplit, validationData, testData });
-        const { backend, gpu, shaders } = modelOptions;
+        const { backend, gpu, shaders, gpuDataBytes } = modelOptions;
+        const loading = { backend, gpu, shaders, gpuDataBytes };
         const maker: ModelMaker<MLP<T>> = {
-          fromWeights: (own, params) => MLP.fromBytes<T>(encodeModel(own, params), { backend, gpu, shaders }),
+          fromWeights: (own, params) => MLP.fromBytes<T>(encodeModel(own, params), loading),
           refit: async (settings) => {
             const { model: specSettings, options: trained } = trainOptionsFrom(settings);
             const model = await MLP.create<T>({ ...create, ...specSettings, seed: trained.seed });
@@ -182,7 +186,8 @@ export class MLP<T extends Task = Task> {
   /** A model from the bytes of toBytes() (or a model file that train --out wrote, or a checkpoint of one). */
   static async fromBytes<T extends Task = Task>(bytes: Uint8Array, options: LoadOptions<T> = {}): Promise<MLP<T>> {
     return worded(async () => {
-      checkOptionNames('MLP.fromBytes', options, ['backend', 'gpu', 'shaders', 'source', 'onBackend', 'task']);
+      const known = ['backend', 'gpu', 'shaders', 'gpuDataBytes', 'source', 'onBackend', 'task'];
+      checkOptionNames('MLP.fromBytes', options, known);
       const source = options.source ?? 'the model bytes';
       const { spec, params } = decodeModel(bytes, source);
       if (options.task !== undefined && options.task !== spec.task) {
@@ -495,9 +500,10 @@ function placeholderDescription(spec: ModelSpec, names: Names) {
 
 /** The backend a model's options ask for, and how they asked. */
 async function open(
-  options: Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'onBackend'>,
+  options: Pick<ModelOptions, 'backend' | 'gpu' | 'shaders' | 'gpuDataBytes' | 'onBackend'>,
 ): Promise<[Backend, Opening]> {
   const choice = options.backend ?? 'auto';
-  const engine = await openBackend(choice, { gpu: options.gpu, shaders: options.shaders, onChoice: options.onBackend });
+  const { gpu, shaders, gpuDataBytes, onBackend: onChoice } = options;
+  const engine = await openBackend(choice, { gpu, shaders, gpuDataBytes, onChoice });
   return [engine, { choice, onBackend: options.onBackend }];
 }

@@ -57,6 +57,12 @@ export interface ModelShape {
   gpu?: Gpu;
   /** The kernels' WGSL (default: the shaders built into the package). */
   shaders?: ShaderLoader;
+  /**
+   * The most bytes of data a WebGPU model keeps on the GPU (default: no limit). Training, validation and test sets
+   * larger than that together stay in memory and are streamed: before each run of steps, the rows they read are
+   * copied into a window of this size on the GPU. The same results, bit for bit, at the cost of the copies.
+   */
+  gpuDataBytes?: number;
   /** Names of the features, for the model file (default `x0`, `x1`, ...): the CLI reads CSV columns by them. */
   features?: string[];
   /** Names of the targets (default `y`, or `y0`, `y1`, ... for several); a classifier has one. */
@@ -138,6 +144,7 @@ const MODEL_OPTIONS = [
   'onBackend',
   'gpu',
   'shaders',
+  'gpuDataBytes',
   'features',
   'targets',
   'classes',

@@ -91,6 +91,12 @@ export const TRAIN_FLAGS: FlagSpec[] = [
       'its limits and gains from it, else wasm)',
     default: 'auto',
   },
+  {
+    name: 'gpu-data-bytes',
+    value: 'N',
+    help: 'with WebGPU, keep at most N bytes of the data on the GPU: larger tables are streamed through it',
+    default: 'no limit',
+  },
   { name: 'init', value: 'FILE', help: 'start from the weights of a model file (or checkpoint)' },
   { name: 'resume', value: 'FILE', help: 'continue the run saved in a checkpoint, with its settings' },
   {

@@ -12,7 +12,7 @@ import type { ModelSpec } from '../model/spec.js';
 import { TABLE_BATCH, TABLE_EPOCHS } from '../train/defaults.js';
 import type { SettingName } from '../train/setting-names.js';
 import { FIT_SETTINGS, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
-import { choiceFlag, helpText, parseFlags } from './args.js';
+import { choiceFlag, helpText, intFlag, parseFlags } from './args.js';
 import { BACKEND_CHOICES, choiceLine } from './backends.js';
 import { checkModelFile } from './data.js';
 import { cliIo } from './io.js';
@@ -41,6 +41,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
   const str = (name: string) => flags[name] as string | undefined;
   const backendChoice = choiceFlag('backend', str('backend'), BACKEND_CHOICES, 'auto');
+  const gpuData = str('gpu-data-bytes');
+  const gpuDataBytes = gpuData === undefined ? undefined : intFlag('gpu-data-bytes', gpuData, 16);
   for (const name of ['out', 'report', 'checkpoint']) checkOutputFile(name, str(name));
   checkOutputFile('plot', str('plot'), ['.svg']);
   if (str('checkpoint-every') !== undefined && str('checkpoint') === undefined) {
@@ -77,7 +79,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const say = (line: string) => cliIo().stdout.write(`${line}\n`);
   // auto may change its mind once fit knows the run's sizes: its last choice is the one said.
   let note: BackendNote | undefined;
-  const opening = { backend: backendChoice, shaders: nodeShaderLoader, onBackend: (n: BackendNote) => (note = n) };
+  const opening = {
+    backend: backendChoice,
+    shaders: nodeShaderLoader,
+    gpuDataBytes,
+    onBackend: (n: BackendNote) => (note = n),
+  };
   const pick = (names: readonly SettingName[], from = config.settings) =>
     Object.fromEntries(names.filter((n) => from[n] !== undefined).map((n) => [n, from[n]]));
   const d = data.shape.data;

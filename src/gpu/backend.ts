@@ -54,7 +54,8 @@ export class WebGpuBackend implements Backend {
    * nothing: the CLI's `--backend auto` falls back to the CPU on it. createSession makes the same checks itself.
    */
   checkFits(settings: SessionSettings): void {
-    makePlan(settings, this.tuning.evalRows ?? DEFAULT_EVAL_ROWS, this.gpu.device, this.tuning.dataShardBytes);
+    const { evalRows = DEFAULT_EVAL_ROWS, dataShardBytes, gpuDataBytes } = this.tuning;
+    makePlan(settings, evalRows, this.gpu.device, { shardBytes: dataShardBytes, residentBytes: gpuDataBytes });
   }
 
   /** Disposes the sessions still open, then destroys the device if this backend opened it. */
@@ -73,9 +74,9 @@ export async function createWebGpuBackend(
   options: WebGpuBackendOptions = {},
 ): Promise<WebGpuBackend> {
   const gpu = options.gpu ?? (await requestGpu(options));
-  const { evalRows, prerecord, dataShardBytes } = options;
+  const { evalRows, prerecord, dataShardBytes, gpuDataBytes } = options;
   const matmul = { ...defaultMatmulChoice(gpu), ...options.matmul };
-  const tuning = { evalRows, matmul, prerecord, dataShardBytes };
+  const tuning = { evalRows, matmul, prerecord, dataShardBytes, gpuDataBytes };
   return new WebGpuBackend(gpu, deviceKernels(gpu.device, loader), !options.gpu, tuning);
 }
 

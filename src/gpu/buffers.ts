@@ -7,7 +7,7 @@ import type { OptimizerConfig } from '../model/optimizer.js';
 import { labelWidth, type ModelSpec } from '../model/spec.js';
 import { type DataBuffers, fusedRelu, type Layout, type NetBuffers, type NetConfig, type UpdateRule } from './graph.js';
 import { normalisationTable } from './kernels/gather.js';
-import { evalSlots, gathersBytes, type Plan, shardRows, vec4Padded } from './plan.js';
+import { evalSlots, gathersBytes, gpuOrderStride, type Plan, shardRows, vec4Padded } from './plan.js';
 import type { Resources } from './record.js';
 
 /** A model's starting parameters and optimiser state (one array per slot of its own optimiser, or none: zeros). */
@@ -23,7 +23,7 @@ export function layoutOf(plan: Plan, spec: ModelSpec): Layout {
     params: plan.paramStride,
     acts: spec.layers.map((width) => vec4Padded(plan.maxRows * width)),
     labels: vec4Padded(plan.maxRows * labelWidth(spec)),
-    order: plan.orderStride,
+    order: gpuOrderStride(plan),
   };
 }
 
@@ -58,7 +58,8 @@ export function allocateBuffers(
     for (let l = 1; l + 1 < spec.layers.length; l++) pre[l] = res.buffer(`pre ${l}`, floats(layout.acts[l]), S);
   }
   const shardBytes = plan.shard.bytes;
-  const trainData = uploadSet(res, 'train', train, spec, shardBytes);
+  const window = plan.stream && windowSet(res, plan.stream.rows, train.features, labelWidth(spec));
+  const trainData = window ?? uploadSet(res, 'train', train, spec, shardBytes);
   // Each slot any model keeps, with the state of the models that keep it (zeros for a fresh one and the others).
   const optState = plan.slots.map((slot) => {
     const values = starts.map(({ optimizerState }, i) => {
@@ -72,9 +73,15 @@ export function allocateBuffers(
     starts.map((start) => start.params),
     layout.params,
   );
-  const testData = test && (test === train ? trainData : uploadSet(res, 'test', test, spec, shardBytes));
-  const valData = val && uploadSet(res, 'val', val, spec, shardBytes);
-  const lists = (name: string, rows: (Uint32Array | undefined)[], count: number) => {
+  const testData = test && (test === train || window ? trainData : uploadSet(res, 'test', test, spec, shardBytes));
+  const valData = val && (window ?? uploadSet(res, 'val', val, spec, shardBytes));
+  const lists = (name: 'val' | 'train', rows: (Uint32Array | undefined)[], count: number) => {
+    if (plan.stream) {
+      // Model i's rows of the window's batches lie at i · stride of it (see DataWindow).
+      const stride = plan[name]!.group * plan.evalRows;
+      const indices = Uint32Array.from({ length: k * stride }, (_, i) => i);
+      return { indices: res.buffer(`${name} rows`, indices.byteLength, S, indices), stride };
+    }
     const stride = Math.max(...rows.map((own) => own?.length ?? count));
     const indices = new Uint32Array(k * stride);
     rows.forEach((own, i) => indices.set(own ?? Uint32Array.from({ length: count }, (_, r) => r), i * stride));
@@ -104,7 +111,15 @@ export function allocateBuffers(
     batchLabels: res.buffer('batch labels', floats(layout.labels), S),
     losses: res.buffer('losses', k * stepsPerEpoch * 4, S | GPUBufferUsage.COPY_SRC),
     evalOut: res.buffer('eval results', k * evalSlots(plan) * 8, S | GPUBufferUsage.COPY_SRC),
-    order: res.buffer('epoch order', floats(layout.order), S | GPUBufferUsage.COPY_DST),
+    // Through a window, step s of model i reads rows i · order + (s mod steps) · batch + r of it: written once.
+    order: plan.stream
+      ? res.buffer(
+          'window order',
+          floats(layout.order),
+          S,
+          Uint32Array.from({ length: k * layout.order }, (_, i) => i),
+        )
+      : res.buffer('epoch order', floats(layout.order), S | GPUBufferUsage.COPY_DST),
     lut: res.buffer('normalisation', 256 * 4, S, normalisationTable(spec.inputMean, spec.inputStd)),
     train: trainData,
     evals,
@@ -150,6 +165,25 @@ export function uploadSet(
         labels: res.buffer(`${label}labels`, words.byteLength, S, words),
       };
     }),
+  };
+}
+
+/**
+ * The data window of a streamed session: `rows` rows of float32 inputs and 32-bit label words (as uploadSet stores a
+ * set that is not byte images), which DataWindow refills before the steps and batches that read them.
+ */
+function windowSet(res: Resources, rows: number, features: number, labels: number): DataBuffers {
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+  return {
+    bytes: false,
+    shards: [
+      {
+        first: 0,
+        count: rows,
+        inputs: res.buffer('window inputs', rows * features * 4, usage),
+        labels: res.buffer('window labels', rows * labels * 4, usage),
+      },
+    ],
   };
 }
 

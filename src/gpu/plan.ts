@@ -26,6 +26,8 @@ export interface EvalPlan {
   lastRows: number;
   /** The slot of its first batch in evalOut; batch b reads step-table entry stepsPerEpoch + firstSlot + b. */
   firstSlot: number;
+  /** Batches the data window holds at once (every batch where the set lies on the device): see DataWindow. */
+  group: number;
 }
 
 /** One model of a session: its settings (checked as a session of its own), its rows, and its counts. */
@@ -66,6 +68,24 @@ export interface Plan extends CheckedSession {
   orderStride: number;
   /** The most bytes one shard of a data set holds, and the limit that sets it (see shardLimit). */
   shard: ShardLimit;
+  /** Present where the data sets exceed the backend's gpuDataBytes: they pass through a window (stream.ts). */
+  stream?: StreamPlan;
+}
+
+/**
+ * Data sets streamed through a window on the device: `rows` rows of float32 inputs and 32-bit labels, refilled from
+ * the host before the steps or batches that read them; a training step of every model reads its own `batch` rows.
+ */
+export interface StreamPlan {
+  rows: number;
+  /** Training steps of every model the window holds: steps s and s + steps use the same rows of it. */
+  steps: number;
+}
+
+/** What the backend asks of the data on the device: shards of at most shardBytes, all of it at most residentBytes. */
+export interface DataLimits {
+  shardBytes?: number;
+  residentBytes?: number;
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -100,27 +120,28 @@ export function makePlan(
   settings: SessionSettings,
   evalRowsWanted: number,
   device: GPUDevice,
-  dataShardBytes?: number,
+  data: DataLimits = {},
 ): Plan {
-  return makeModelsPlan(asModels(settings), evalRowsWanted, device, dataShardBytes);
+  return makeModelsPlan(asModels(settings), evalRowsWanted, device, data);
 }
 
 /**
  * The plan of models trained together, their settings checked (checkModels) and then their sizes against the
  * device's limits: first as one model would need them (the messages of a single session), then stacked for all K
  * (every limit exceeded is a UserError naming it). It needs no parameters, so models too large are refused before
- * they are initialised. A data set may exceed a binding: it is stored in shards (see shardLimit).
+ * they are initialised. A data set may exceed a binding: it is stored in shards (see shardLimit); data sets larger
+ * than `data.residentBytes` together are streamed through a window (see streamPlan).
  */
 export function makeModelsPlan(
   options: ModelsOptions,
   evalRowsWanted: number,
   device: GPUDevice,
-  dataShardBytes?: number,
+  data: DataLimits = {},
 ): Plan {
   const { spec, batch, train, test, val } = options;
   const steps = checkModels(options);
   const k = options.models.length;
-  const shard = shardLimit(device, dataShardBytes);
+  const shard = shardLimit(device, data.shardBytes);
   // The grid's z is the model.
   if (k > device.limits.maxComputeWorkgroupsPerDimension) {
     throw new UserError(
@@ -150,10 +171,17 @@ export function makeModelsPlan(
   const most = (set: EvalSet) => Math.max(...models.map((model) => model.counts[set]));
   const hasVal = models.every((model) => model.valRows) || (val !== undefined && models.every((m) => !m.valRows));
   const evalCount = Math.max(test?.count ?? 0, hasVal ? most('val') : 0) || most('train');
-  const evalRows = Math.max(1, Math.min(evalRowsWanted, evalCount));
-  const testPlan = test && evalPlan(test.count, evalRows, 0);
-  const valPlan = hasVal ? evalPlan(most('val'), evalRows, testPlan?.batches ?? 0) : undefined;
-  const trainPlan = evalPlan(most('train'), evalRows, (testPlan?.batches ?? 0) + (valPlan?.batches ?? 0));
+  const stream = streamPlan(options, data.residentBytes, shard);
+  // A streamed set's window holds each model's rows of a batch where the models read rows of their own.
+  const ownVal = models.every((m) => m.valRows) ? k : 1;
+  const ownTrain = models.some((m) => m.trainRows) ? k : 1;
+  const windowRows = stream ? Math.floor(stream.rows / Math.max(ownVal, ownTrain)) : Infinity;
+  const evalRows = Math.max(1, Math.min(evalRowsWanted, evalCount, windowRows));
+  const group = (own: number) => (stream ? Math.floor(stream.rows / (own * evalRows)) : undefined);
+  const testPlan = test && evalPlan(test.count, evalRows, 0, group(1));
+  const valPlan = hasVal ? evalPlan(most('val'), evalRows, testPlan?.batches ?? 0, group(ownVal)) : undefined;
+  const trainFirst = (testPlan?.batches ?? 0) + (valPlan?.batches ?? 0);
+  const trainPlan = evalPlan(most('train'), evalRows, trainFirst, group(ownTrain));
   const maxRows = Math.max(batch, evalRows);
   const first = models[0];
   const optimizer = {
@@ -178,6 +206,7 @@ export function makeModelsPlan(
     paramStride: vec4Padded(table.total),
     orderStride: most('train'),
     shard,
+    stream: stream && { ...stream, steps: Math.min(stream.steps, Math.max(...steps)) },
   };
   checkStorage(device, singleStorage(options, plan));
   checkRows(spec, 'training', train, shard);
@@ -225,7 +254,8 @@ function singleStorage(options: ModelsOptions, plan: Plan): StorageNeed[] {
 
 /** The buffers that hold a block per model, K of them: what makes K models too many at once. */
 function stackedStorage(options: ModelsOptions, plan: Plan): StorageNeed[] {
-  const { k, maxRows, paramStride, orderStride } = plan;
+  const { k, maxRows, paramStride } = plan;
+  const orderStride = gpuOrderStride(plan);
   const each = (what: string, elements: number): StorageNeed => [
     `${what} of ${k} models`,
     k * elements * 4,
@@ -241,10 +271,65 @@ function stackedStorage(options: ModelsOptions, plan: Plan): StorageNeed[] {
   ];
 }
 
-/** A set of `count` samples in batches of evalRows, its first batch at evaluation slot firstSlot. */
-export function evalPlan(count: number, evalRows: number, firstSlot: number): EvalPlan {
+/** Elements of each model's epoch order on the GPU: the whole order, or the window's steps of it where streamed. */
+export const gpuOrderStride = (plan: Plan): number => (plan.stream ? plan.stream.steps * plan.batch : plan.orderStride);
+
+/**
+ * A set of `count` samples in batches of evalRows, its first batch at evaluation slot firstSlot, `group` batches at
+ * a time in a data window (default: all of them).
+ */
+export function evalPlan(count: number, evalRows: number, firstSlot: number, group = Infinity): EvalPlan {
   const batches = Math.max(1, Math.ceil(count / evalRows));
-  return { count, batches, rows: evalRows, lastRows: count - (batches - 1) * evalRows || evalRows, firstSlot };
+  const lastRows = count - (batches - 1) * evalRows || evalRows;
+  return { count, batches, rows: evalRows, lastRows, firstSlot, group: Math.max(1, Math.min(group, batches)) };
+}
+
+/** Bytes of a set as uploadSet stores it on the device. */
+export const storedBytes = (spec: ModelSpec, set: Dataset): number => {
+  const row = rowBytes(spec, set);
+  return set.count * (row.inputs + row.labels);
+};
+
+/** A backend's gpuDataBytes must be a size. */
+export function checkGpuDataBytes(bytes: number): void {
+  if (!(Number.isSafeInteger(bytes) && bytes >= 16)) {
+    throw new UserError(
+      (n) => `${n('gpuDataBytes')} must be a whole number of bytes, at least 16; got ${bytes}`,
+      'gpuDataBytes',
+    );
+  }
+}
+
+/**
+ * The window that streams a session's data sets, where together (a set shared by two roles once) they take more
+ * than `residentBytes` on the device: as many rows of float32 inputs and label words as residentBytes holds, within
+ * one shard, and at least a training step of every model.
+ */
+function streamPlan(options: ModelsOptions, residentBytes: number | undefined, shard: ShardLimit) {
+  if (residentBytes === undefined) return undefined;
+  checkGpuDataBytes(residentBytes);
+  const { spec, batch, train, test, val } = options;
+  const sets = [...new Set([train, test, val])].filter((set): set is Dataset => set !== undefined);
+  const total = sets.reduce((sum, set) => sum + storedBytes(spec, set), 0);
+  if (total <= residentBytes) return undefined;
+  const widths = [train.features, labelWidth(spec)];
+  const rows = Math.min(
+    Math.floor(residentBytes / (4 * (widths[0] + widths[1]))),
+    Math.floor(shard.bytes / (4 * Math.max(...widths))),
+  );
+  const k = options.models.length;
+  if (rows < k * batch) {
+    const size = (bytes: number) => (bytes < 2 ** 20 ? `${bytes.toLocaleString('en-US')} bytes` : mib(bytes));
+    const need = k * batch * 4 * (widths[0] + widths[1]);
+    throw new UserError(
+      (n) =>
+        `streaming the data sets (${size(total)}) needs a window of one step of every model, ${k * batch} rows ` +
+        `(${size(need)}), more than ${n('gpuDataBytes')} or a data shard holds: ` +
+        `raise ${n('gpuDataBytes')} or use a smaller ${n('batchSize')}`,
+      'batchSize',
+    );
+  }
+  return { rows, steps: Math.floor(rows / (k * batch)) };
 }
 
 /**

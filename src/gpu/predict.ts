@@ -37,7 +37,8 @@ export type PredictionSource = EvalSource | DataBuffers | Dataset;
 
 /**
  * Each model's last-layer outputs on `counts[model]` rows of `source`, batch b at step-table entry firstEntry + b of
- * `given` (the session's tables), or of tables made here from entry 0 (every model taking every batch).
+ * `given` (the session's tables), or of tables made here from entry 0 (every model taking every batch); a streamed
+ * set's rows written into its window by `fill` a group of batches at a time.
  */
 export async function predictOutputs(
   parts: PredictionParts,
@@ -47,6 +48,7 @@ export async function predictOutputs(
   counts: number[],
   given: Tables | null,
   firstEntry: number,
+  fill?: (from: number, to: number) => void,
 ): Promise<Float32Array[]> {
   const { plan, kernels, graph, layout, constants, recorder } = parts;
   const device = parts.res.device;
@@ -80,16 +82,24 @@ export async function predictOutputs(
     // Each batch's outputs lie in acts[last] only until the next batch: copied out between the passes, model by model.
     const last = plan.table.layers.length;
     const logits = parts.buffers.acts[last];
-    const encoder = device.createCommandEncoder();
     const { rows } = setPlan;
-    recorder.batches(encoder, lists, setPlan.batches, firstEntry, (b) => {
-      counts.forEach((count, i) => {
-        const own = Math.min(rows, count - b * rows);
-        if (own <= 0) return;
-        const from = i * layout.acts[last] * 4;
-        encoder.copyBufferToBuffer(logits, from, outputs, (i * most + b * rows) * classes * 4, own * classes * 4);
-      });
-    });
+    const encoder = recorder.inGroups(setPlan, fill, (encoder, from, to) =>
+      recorder.batches(
+        encoder,
+        lists,
+        setPlan.batches,
+        firstEntry,
+        (b) => {
+          counts.forEach((count, i) => {
+            const own = Math.min(rows, count - b * rows);
+            if (own <= 0) return;
+            const at = (i * most + b * rows) * classes * 4;
+            encoder.copyBufferToBuffer(logits, i * layout.acts[last] * 4, outputs, at, own * classes * 4);
+          });
+        },
+        [from, to],
+      ),
+    );
     const all = new Float32Array(await recorder.readBack(outputs, 0, bytes, { encoder, staging }));
     return counts.map((count, i) => all.slice(i * most * classes, (i * most + count) * classes));
   } finally {

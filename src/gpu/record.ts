@@ -282,8 +282,9 @@ export class Recorder {
   }
 
   /**
-   * Every batch of a set into `encoder`, batch b at step-table entry firstEntry + b: all in one compute pass, or, with
-   * `afterBatch`, each in its own pass followed by afterBatch(b) (a copy of what the next batch overwrites).
+   * Batches [from, to) of a set of `batches` into `encoder` (default all), batch b at step-table entry firstEntry + b:
+   * all in one compute pass, or, with `afterBatch`, each in its own pass followed by afterBatch(b) (a copy of what
+   * the next batch overwrites).
    */
   batches(
     encoder: GPUCommandEncoder,
@@ -291,9 +292,10 @@ export class Recorder {
     batches: number,
     firstEntry: number,
     afterBatch?: (b: number) => void,
+    [from, to] = [0, batches],
   ): void {
     let pass: GPUComputePassEncoder | null = null;
-    for (let b = 0; b < batches; b++) {
+    for (let b = from; b < to; b++) {
       if (!pass) {
         pass = encoder.beginComputePass();
         this.stats.computePasses++;
@@ -306,6 +308,30 @@ export class Recorder {
       }
     }
     pass?.end();
+  }
+
+  /**
+   * A set's batches group by group, `group` of them at a time (all in one group unless its data is streamed): each
+   * group's rows written first by `fill`, its batches recorded by `record`, and every group but the last submitted
+   * on its own. Returns the last group's encoder, for the read back to append its copy to.
+   */
+  inGroups(
+    { batches, group }: EvalPlan,
+    fill: ((from: number, to: number) => void) | undefined,
+    record: (encoder: GPUCommandEncoder, from: number, to: number) => void,
+  ): GPUCommandEncoder {
+    let encoder = this.device.createCommandEncoder();
+    for (let from = 0; from < batches; from += group) {
+      const to = Math.min(batches, from + group);
+      fill?.(from, to);
+      record(encoder, from, to);
+      if (to < batches) {
+        this.device.queue.submit([encoder.finish()]);
+        this.stats.submits++;
+        encoder = this.device.createCommandEncoder();
+      }
+    }
+    return encoder;
   }
 
   /**

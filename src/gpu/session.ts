@@ -44,6 +44,7 @@ import {
   scoped,
   type Tables,
 } from './record.js';
+import { DataWindow, inSlices } from './stream.js';
 import { encodeModelTable, evalBatchRows, evalSets, modelConstants, sessionEntries, trainingRows } from './tables.js';
 
 /** What a session is made of, all made once at set-up. */
@@ -53,6 +54,8 @@ interface SessionParts extends PredictionParts {
   step: Dispatch[];
   /** The dispatches of each set's evaluation batches. */
   evals: Partial<Record<EvalSet, BatchLists>>;
+  /** Where the data sets are streamed (plan.stream): the window their rows are copied into. */
+  window?: DataWindow;
 }
 
 export interface SessionTuning {
@@ -66,6 +69,11 @@ export interface SessionTuning {
   prerecord?: boolean;
   /** The most bytes of one shard of a data set, below the device's binding limit (tests, pages with odd limits). */
   dataShardBytes?: number;
+  /**
+   * The most bytes a session's data sets may take on the device (default: no limit). Sets larger than that together
+   * are streamed: kept on the host, their rows copied into a window of this size before the steps that read them.
+   */
+  gpuDataBytes?: number;
 }
 
 /** What a single session adds to its one model: its optimiser state, and whether it never trains. */
@@ -97,6 +105,8 @@ export class WebGpuModels implements ModelsSession {
   private wanted: Uint8Array<ArrayBuffer>;
   /** The chunk recorded ahead of its call, and the size of the chunk that began the current epoch. */
   private ahead: RecordedChunk | null = null;
+  /** Each model's epoch order [K, orderStride] as rows of the training set, where the data is streamed. */
+  private orders = new Uint32Array(0);
   private epochChunk = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private disposed = false;
@@ -137,7 +147,8 @@ export class WebGpuModels implements ModelsSession {
   ): Promise<WebGpuModels> {
     const { matmul = {}, onDispose = () => {}, prerecord = true, evalRows = DEFAULT_EVAL_ROWS } = tuning;
     gpu.check();
-    const plan = makeModelsPlan(options, evalRows, gpu.device, tuning.dataShardBytes);
+    const limits = { shardBytes: tuning.dataShardBytes, residentBytes: tuning.gpuDataBytes };
+    const plan = makeModelsPlan(options, evalRows, gpu.device, limits);
     const { spec, batch, train } = options;
     const starts = options.models.map((model, i) => {
       const optimizerState = extras.optimizerStates?.[i];
@@ -176,7 +187,8 @@ export class WebGpuModels implements ModelsSession {
         const stagingBytes = Math.max(plan.stepsPerEpoch * k * 4, evalSlots(plan) * k * 8, plan.paramStride * k * 4);
         const staging = res.buffer('read back', stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
         const recorder = new Recorder(gpu, res.stats, staging);
-        return { res, plan, buffers, layout, tables, constants, step, evals, recorder, kernels, graph };
+        const window = plan.stream && new DataWindow(gpu.device, plan, options, buffers.train.shards[0], res.stats);
+        return { res, plan, buffers, layout, tables, constants, step, evals, recorder, kernels, graph, window };
       });
       res.endSetup();
       return new WebGpuModels(parts, options, onDispose, prerecord);
@@ -214,8 +226,11 @@ export class WebGpuModels implements ModelsSession {
     const table = (this.wanted = this.trainingTable());
     // After any call still pending, so the orders change between chunks exactly where the caller said.
     void this.serial(async () => {
-      this.device.queue.writeBuffer(this.parts.buffers.order, 0, all);
-      this.stats.writes++;
+      if (this.parts.window) this.orders = all;
+      else {
+        this.device.queue.writeBuffer(this.parts.buffers.order, 0, all);
+        this.stats.writes++;
+      }
       this.writeTable(table);
     });
   }
@@ -240,18 +255,31 @@ export class WebGpuModels implements ModelsSession {
     const table = this.wanted; // the models stopped by now, whatever is called before this runs
     return this.serial(async () => {
       this.writeTable(table);
+      const { window, recorder, step } = this.parts;
+      const end = first + steps;
+      // Streamed, each window of steps is submitted on its own after its rows, the last one below.
+      let at = first;
+      for (let next = window?.stepsEnd(at, end) ?? end; next < end; at = next, next = window!.stepsEnd(at, end)) {
+        window!.fillSteps(this.orders, running, at, next);
+        const piece = recorder.chunk(step, at, next - at);
+        this.device.queue.submit([piece.commands]);
+        this.stats.submits++;
+        this.stats.computePasses++;
+        this.stats.dispatches += piece.dispatches;
+      }
+      window?.fillSteps(this.orders, running, at, end);
       let chunk = this.ahead;
       this.ahead = null;
-      if (!chunk || chunk.first !== first || chunk.count !== steps) {
+      if (!chunk || chunk.first !== at || chunk.count !== end - at) {
         const start = performance.now();
-        chunk = this.parts.recorder.chunk(this.parts.step, first, steps);
+        chunk = recorder.chunk(step, at, end - at);
         this.stats.recordMs += performance.now() - start;
       }
       this.stats.computePasses++;
       this.stats.dispatches += chunk.dispatches;
       if (first === 0) this.epochChunk = steps;
       const k = plan.k;
-      const raw = await this.parts.recorder.readBack(this.parts.buffers.losses, first * k * 4, steps * k * 4, {
+      const raw = await recorder.readBack(this.parts.buffers.losses, first * k * 4, steps * k * 4, {
         commands: [chunk.commands],
         afterSubmit: () => this.recordAhead(first, steps),
       });
@@ -273,7 +301,7 @@ export class WebGpuModels implements ModelsSession {
    * A wrong guess is recorded again when asked for; no chunk depends on the orders, the tables or the parameters.
    */
   private recordAhead(first: number, count: number): void {
-    if (!this.prerecord || this.disposed) return;
+    if (!this.prerecord || this.disposed || this.parts.window) return;
     const steps = this.parts.plan.stepsPerEpoch;
     const next = first + count;
     const start = performance.now();
@@ -286,16 +314,18 @@ export class WebGpuModels implements ModelsSession {
 
   async evaluate(which: EvalSet = 'test'): Promise<Metrics[]> {
     this.live();
-    const { plan, evals, recorder, buffers } = this.parts;
+    const { plan, evals, recorder, buffers, window } = this.parts;
     const setPlan = this.setPlan(which);
     const lists = evals[which]!;
     const { batches, firstSlot } = setPlan;
     const counts = plan.models.map((m) => m.counts[which]);
     if (counts.every((count) => count === 0)) return counts.map(() => ({ loss: NaN, accuracy: NaN }));
     const k = plan.k;
+    const fill = window && ((from: number, to: number) => window.fillBatches(which, from, to));
     return this.serial(async () => {
-      const encoder = this.device.createCommandEncoder();
-      recorder.batches(encoder, lists, batches, plan.stepsPerEpoch + firstSlot);
+      const encoder = recorder.inGroups(setPlan, fill, (encoder, from, to) =>
+        recorder.batches(encoder, lists, batches, plan.stepsPerEpoch + firstSlot, undefined, [from, to]),
+      );
       const raw = await recorder.readBack(buffers.evalOut, firstSlot * k * 8, batches * k * 8, { encoder });
       const lossSums = new Float32Array(raw);
       const corrects = new Uint32Array(raw);
@@ -321,22 +351,31 @@ export class WebGpuModels implements ModelsSession {
     const source = this.parts.buffers.evals[which]!;
     const first = plan.stepsPerEpoch + setPlan.firstSlot;
     const { spec } = this.options;
-    return this.serial(() => predictOutputs(this.parts, spec, source, setPlan, counts, this.parts.tables, first));
+    const { tables, window } = this.parts;
+    const fill = window && ((from: number, to: number) => window.fillBatches(which, from, to));
+    return this.serial(() => predictOutputs(this.parts, spec, source, setPlan, counts, tables, first, fill));
   }
 
   /**
    * Every model's last-layer outputs for every sample of `set`, in batches of evalRows without dropout; one submit,
    * one read back. Its set, tables, dispatches and buffers are its own (checked against the device's limits first),
-   * all destroyed before it returns.
+   * all destroyed before it returns. Where the data is streamed, a set larger than the window is predicted a window's
+   * rows at a time.
    */
   async predict(set: Dataset): Promise<Float32Array[]> {
     this.live();
+    const slice = this.parts.plan.stream?.rows;
+    return slice ? inSlices(set, slice, (part) => this.predictWhole(part)) : this.predictWhole(set);
+  }
+
+  private async predictWhole(set: Dataset): Promise<Float32Array[]> {
     const { plan, buffers } = this.parts;
     const prediction = predictionPlan(plan, this.options.spec, set, this.device);
     if (!prediction) return plan.models.map(() => new Float32Array(0));
-    // The session's own sets are on the GPU already (eval predicts its test set).
-    const own =
-      set === this.options.train
+    // The session's own sets are on the GPU already (eval predicts its test set), unless they are streamed.
+    const own = plan.stream
+      ? undefined
+      : set === this.options.train
         ? buffers.train
         : set === this.options.test
           ? buffers.evals.test?.data

@@ -122,17 +122,27 @@ export function evalBatchRows(plan: Plan, set: EvalSet): ModelRow[][] {
   );
 }
 
-/** The step-table entries of a set's evaluation batches: batch b reads from row b · rows, writes its slot. */
-export function evalEntries({ batches, rows, firstSlot }: EvalPlan): StepEntry[] {
-  return Array.from({ length: batches }, (_, b) => ({ start: b * rows, slot: firstSlot + b }));
+/**
+ * The step-table entries of a set's evaluation batches: batch b reads from row b · rows, writes its slot; through a
+ * data window of `group` batches, from the row of the window it is given, (b mod group) · rows.
+ */
+export function evalEntries({ batches, rows, firstSlot, group }: EvalPlan): StepEntry[] {
+  return Array.from({ length: batches }, (_, b) => ({ start: (b % group) * rows, slot: firstSlot + b }));
 }
 
 /** The sets a session evaluates, in their slots' order. */
 export const evalSets = (plan: Plan): EvalSet[] => (['test', 'val', 'train'] as const).filter((set) => plan[set]);
 
-/** A session's whole step table: its training steps, then every evaluation batch of every set. */
+/**
+ * A session's whole step table: its training steps (step s from entry s · batch of the epoch order, or of the order
+ * of the data window's steps, (s mod steps) · batch), then every evaluation batch of every set.
+ */
 export function sessionEntries(plan: Plan): StepEntry[] {
-  const training = Array.from({ length: plan.stepsPerEpoch }, (_, s) => ({ start: s * plan.batch, slot: s }));
+  const window = plan.stream?.steps ?? plan.stepsPerEpoch;
+  const training = Array.from({ length: plan.stepsPerEpoch }, (_, s) => ({
+    start: (s % window) * plan.batch,
+    slot: s,
+  }));
   return [...training, ...evalSets(plan).flatMap((set) => evalEntries(plan[set]!))];
 }
 
