@@ -89,8 +89,14 @@ describe('a table on CPU and WebGPU', () => {
     expect(cpuR.history[11].trainLoss).toBeLessThan(0.5 * cpuR.history[0].trainLoss);
   });
 
-  it('eval and predict on WebGPU give what the CPU gives', async () => {
-    for (const backend of ['cpu', 'webgpu']) {
+  it('eval and predict on WebGPU give what the CPU gives, and the same streamed through the GPU', async () => {
+    // streamed: 300 rows of 3 features and 2 targets through a window of 40 rows; 90 rows of 4 and a label, of 20 rows.
+    for (const [name, backend] of [
+      ['cpu', 'cpu'],
+      ['webgpu', 'webgpu'],
+      ['streamed', 'webgpu'],
+    ]) {
+      const gpuData = (bytes: string) => (name === 'streamed' ? ['--gpu-data-bytes', bytes] : []);
       await run(
         'eval',
         '--model',
@@ -99,8 +105,9 @@ describe('a table on CPU and WebGPU', () => {
         file('smooth.csv'),
         '--backend',
         backend,
+        ...gpuData('800'),
         '--report',
-        file(`eval-${backend}.json`),
+        file(`eval-${name}.json`),
       );
       await run(
         'predict',
@@ -110,10 +117,14 @@ describe('a table on CPU and WebGPU', () => {
         file('colours-test.csv'),
         '--backend',
         backend,
+        ...gpuData('400'),
         '--out',
-        file(`p-${backend}.csv`),
+        file(`p-${name}.csv`),
       );
     }
+    const timeless = (name: string) => ({ ...json(`eval-${name}.json`), seconds: 0 });
+    expect(timeless('streamed')).toEqual(timeless('webgpu'));
+    expect(fs.readFileSync(file('p-streamed.csv'), 'utf8')).toBe(fs.readFileSync(file('p-webgpu.csv'), 'utf8'));
     const [cpu, gpu] = ['cpu', 'webgpu'].map((b) => json(`eval-${b}.json`));
     for (const key of ['testRMSE', 'testMAE', 'testLoss']) expect(relative(gpu[key], cpu[key]), key).toBeLessThan(1e-5);
     const rows = (b: string) =>

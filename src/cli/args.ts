@@ -17,6 +17,18 @@ export type Flags = Record<string, string | boolean | undefined>;
 /** Every command's switch for stack traces; src/cli/main.ts reads it from argv itself, so it works on any error. */
 export const VERBOSE_FLAG: FlagSpec = { name: 'verbose', help: 'on an error, print its stack trace too' };
 
+/** The cap on the data a WebGPU model keeps on the GPU (MLP's gpuDataBytes). */
+export const GPU_DATA_FLAG: FlagSpec = {
+  name: 'gpu-data-bytes',
+  value: 'N',
+  help: 'with WebGPU, keep at most N bytes of the data on the GPU: larger tables are streamed through it',
+  default: 'no limit',
+};
+
+/** GPU_DATA_FLAG's value: bytes, at least 16, or undefined where it is not given. */
+export const gpuDataBytesOf = (flags: Flags): number | undefined =>
+  typeof flags['gpu-data-bytes'] === 'string' ? intFlag('gpu-data-bytes', flags['gpu-data-bytes'], 16) : undefined;
+
 /** Parses argv against the flags; unknown flags, missing values and stray arguments become one-line UserErrors. */
 export function parseFlags(argv: string[], flags: FlagSpec[], command: string): Flags {
   for (const arg of argv) {

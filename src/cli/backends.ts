@@ -24,7 +24,7 @@ export function choiceLine(note: BackendNote, work: string): string {
 }
 
 /** A model file read: its spec, for the checks before a backend is opened, and the model on the backend asked for. */
-function readOneModel(file: string, choice: BackendChoice) {
+function readOneModel(file: string, choice: BackendChoice, gpuDataBytes?: number) {
   const bytes = readFileBytes(file, 'model file');
   return {
     spec: decodeModel(bytes, file).spec,
@@ -33,6 +33,7 @@ function readOneModel(file: string, choice: BackendChoice) {
       MLP.fromBytes(bytes, {
         backend: choice,
         shaders: nodeShaderLoader,
+        gpuDataBytes,
         source: file,
         onBackend: (note) => say(choiceLine(note, work)),
       }),
@@ -48,10 +49,10 @@ export interface ModelFile {
 }
 
 /** A model file, or sweep --ensemble's folder of them (one model answering with their mean). */
-export function readModelFile(file: string, choice: BackendChoice): ModelFile {
-  if (!isFolder(file)) return readOneModel(file, choice);
+export function readModelFile(file: string, choice: BackendChoice, gpuDataBytes?: number): ModelFile {
+  if (!isFolder(file)) return readOneModel(file, choice, gpuDataBytes);
   const files = modelFolderFiles(file);
-  const members = files.map((member) => readOneModel(member, choice));
+  const members = files.map((member) => readOneModel(member, choice, gpuDataBytes));
   checkMembers(
     members.map((m) => m.spec),
     files,

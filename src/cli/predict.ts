@@ -7,7 +7,16 @@ import { UserError } from '../errors.js';
 import { inputSize, type ModelSpec } from '../model/spec.js';
 import type { TableDescription } from '../model/table.js';
 import { inferenceSettings } from '../train/inference.js';
-import { choiceFlag, type FlagSpec, helpText, intFlag, parseFlags, VERBOSE_FLAG } from './args.js';
+import {
+  choiceFlag,
+  type FlagSpec,
+  GPU_DATA_FLAG,
+  gpuDataBytesOf,
+  helpText,
+  intFlag,
+  parseFlags,
+  VERBOSE_FLAG,
+} from './args.js';
 import { BACKEND_CHOICES, type ModelFile, readModelFile } from './backends.js';
 import { checkDataKind, checkModelFile, isTableFile, loadData, MEMORY_FACTOR, readCsvFile } from './data.js';
 import { cliIo } from './io.js';
@@ -30,6 +39,7 @@ const FLAGS: FlagSpec[] = [
   },
   { name: 'out', value: 'FILE', help: 'with a table: write the predictions here (CSV) instead of to stdout' },
   { name: 'backend', value: 'NAME', help: 'wasm (fast CPU), cpu (the reference), webgpu, or auto', default: 'auto' },
+  GPU_DATA_FLAG,
   VERBOSE_FLAG,
   { name: 'help', help: 'show this help' },
 ];
@@ -70,7 +80,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
       );
     }
   }
-  const file = readModelFile(modelFile, backendChoice);
+  const file = readModelFile(modelFile, backendChoice, gpuDataBytesOf(flags));
   checkDataKind(modelFile, file.spec.data, table, 'give --image FILE.png or --index N');
   if (table) return predictTable(modelFile, file, dataFile!, str('out'), say);
   const { spec } = file;

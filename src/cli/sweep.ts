@@ -8,7 +8,7 @@ import { makeSpec, type Task } from '../model/spec.js';
 import { SETTING_NAMES, type SettingName } from '../train/setting-names.js';
 import { flagOf } from '../train/settings.js';
 import { SWEEP_SETTINGS } from '../train/sweep.js';
-import { choiceFlag, helpText, parseFlags } from './args.js';
+import { choiceFlag, gpuDataBytesOf, helpText, parseFlags } from './args.js';
 import { BACKEND_CHOICES, choiceLine } from './backends.js';
 import { isTableFile } from './data.js';
 import { cliIo } from './io.js';
@@ -44,6 +44,7 @@ export async function sweepCommand(argv: string[]): Promise<void> {
   }
   const str = (name: string) => flags[name] as string | undefined;
   const backend = choiceFlag('backend', str('backend'), BACKEND_CHOICES, 'auto');
+  const gpuDataBytes = gpuDataBytesOf(flags);
   const ensembleSize = parseEnsemble(flags);
   if (ensembleSize !== undefined) checkModelFolder('out', str('out')!);
   else checkOutputFile('out', str('out'));
@@ -92,6 +93,7 @@ export async function sweepCommand(argv: string[]): Promise<void> {
       ...modelShape(spec, shape.data),
       backend,
       shaders: nodeShaderLoader,
+      gpuDataBytes,
       onBackend: (n) => (note ??= n),
     },
     grid: settings.grid,

@@ -20,7 +20,7 @@ import {
 import type { TrainOptions } from '../train/run.js';
 import { SETTING_NAMES, type SettingName } from '../train/setting-names.js';
 import { defaultText, flagOf, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
-import { type FlagSpec, type Flags, intFlag, numberFlag, VERBOSE_FLAG } from './args.js';
+import { type FlagSpec, type Flags, GPU_DATA_FLAG, intFlag, numberFlag, VERBOSE_FLAG } from './args.js';
 
 export type { Flags } from './args.js';
 
@@ -91,12 +91,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
       'its limits and gains from it, else wasm)',
     default: 'auto',
   },
-  {
-    name: 'gpu-data-bytes',
-    value: 'N',
-    help: 'with WebGPU, keep at most N bytes of the data on the GPU: larger tables are streamed through it',
-    default: 'no limit',
-  },
+  GPU_DATA_FLAG,
   { name: 'init', value: 'FILE', help: 'start from the weights of a model file (or checkpoint)' },
   { name: 'resume', value: 'FILE', help: 'continue the run saved in a checkpoint, with its settings' },
   {

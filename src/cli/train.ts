@@ -12,7 +12,7 @@ import type { ModelSpec } from '../model/spec.js';
 import { TABLE_BATCH, TABLE_EPOCHS } from '../train/defaults.js';
 import type { SettingName } from '../train/setting-names.js';
 import { FIT_SETTINGS, MODEL_SETTINGS, SETTINGS } from '../train/settings.js';
-import { choiceFlag, helpText, intFlag, parseFlags } from './args.js';
+import { choiceFlag, gpuDataBytesOf, helpText, parseFlags } from './args.js';
 import { BACKEND_CHOICES, choiceLine } from './backends.js';
 import { checkModelFile } from './data.js';
 import { cliIo } from './io.js';
@@ -41,8 +41,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
   const str = (name: string) => flags[name] as string | undefined;
   const backendChoice = choiceFlag('backend', str('backend'), BACKEND_CHOICES, 'auto');
-  const gpuData = str('gpu-data-bytes');
-  const gpuDataBytes = gpuData === undefined ? undefined : intFlag('gpu-data-bytes', gpuData, 16);
+  const gpuDataBytes = gpuDataBytesOf(flags);
   for (const name of ['out', 'report', 'checkpoint']) checkOutputFile(name, str(name));
   checkOutputFile('plot', str('plot'), ['.svg']);
   if (str('checkpoint-every') !== undefined && str('checkpoint') === undefined) {

@@ -122,7 +122,7 @@ export function makePlan(
   device: GPUDevice,
   data: DataLimits = {},
 ): Plan {
-  return makeModelsPlan(asModels(settings), evalRowsWanted, device, data);
+  return makeModelsPlan(asModels(settings), evalRowsWanted, device, data, settings.evaluateOnly);
 }
 
 /**
@@ -130,13 +130,15 @@ export function makePlan(
  * device's limits: first as one model would need them (the messages of a single session), then stacked for all K
  * (every limit exceeded is a UserError naming it). It needs no parameters, so models too large are refused before
  * they are initialised. A data set may exceed a binding: it is stored in shards (see shardLimit); data sets larger
- * than `data.residentBytes` together are streamed through a window (see streamPlan).
+ * than `data.residentBytes` together are streamed through a window (see streamPlan), which models that never train
+ * (`evaluateOnly`) need not hold a step in.
  */
 export function makeModelsPlan(
   options: ModelsOptions,
   evalRowsWanted: number,
   device: GPUDevice,
   data: DataLimits = {},
+  evaluateOnly = false,
 ): Plan {
   const { spec, batch, train, test, val } = options;
   const steps = checkModels(options);
@@ -171,7 +173,7 @@ export function makeModelsPlan(
   const most = (set: EvalSet) => Math.max(...models.map((model) => model.counts[set]));
   const hasVal = models.every((model) => model.valRows) || (val !== undefined && models.every((m) => !m.valRows));
   const evalCount = Math.max(test?.count ?? 0, hasVal ? most('val') : 0) || most('train');
-  const stream = streamPlan(options, data.residentBytes, shard);
+  const stream = streamPlan(options, data.residentBytes, shard, evaluateOnly);
   // A streamed set's window holds each model's rows of a batch where the models read rows of their own.
   const ownVal = models.every((m) => m.valRows) ? k : 1;
   const ownTrain = models.some((m) => m.trainRows) ? k : 1;
@@ -303,9 +305,14 @@ export function checkGpuDataBytes(bytes: number): void {
 /**
  * The window that streams a session's data sets, where together (a set shared by two roles once) they take more
  * than `residentBytes` on the device: as many rows of float32 inputs and label words as residentBytes holds, within
- * one shard, and at least a training step of every model.
+ * one shard, and at least a training step of every model (a row, where they never train).
  */
-function streamPlan(options: ModelsOptions, residentBytes: number | undefined, shard: ShardLimit) {
+function streamPlan(
+  options: ModelsOptions,
+  residentBytes: number | undefined,
+  shard: ShardLimit,
+  evaluateOnly: boolean,
+): StreamPlan | undefined {
   if (residentBytes === undefined) return undefined;
   checkGpuDataBytes(residentBytes);
   const { spec, batch, train, test, val } = options;
@@ -318,7 +325,7 @@ function streamPlan(options: ModelsOptions, residentBytes: number | undefined, s
     Math.floor(shard.bytes / (4 * Math.max(...widths))),
   );
   const k = options.models.length;
-  if (rows < k * batch) {
+  if (rows < (evaluateOnly ? 1 : k * batch)) {
     const size = (bytes: number) => (bytes < 2 ** 20 ? `${bytes.toLocaleString('en-US')} bytes` : mib(bytes));
     const need = k * batch * 4 * (widths[0] + widths[1]);
     throw new UserError(
@@ -329,7 +336,7 @@ function streamPlan(options: ModelsOptions, residentBytes: number | undefined, s
       'batchSize',
     );
   }
-  return { rows, steps: Math.floor(rows / (k * batch)) };
+  return { rows, steps: Math.max(1, Math.floor(rows / (k * batch))) };
 }
 
 /**

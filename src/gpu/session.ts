@@ -148,7 +148,7 @@ export class WebGpuModels implements ModelsSession {
     const { matmul = {}, onDispose = () => {}, prerecord = true, evalRows = DEFAULT_EVAL_ROWS } = tuning;
     gpu.check();
     const limits = { shardBytes: tuning.dataShardBytes, residentBytes: tuning.gpuDataBytes };
-    const plan = makeModelsPlan(options, evalRows, gpu.device, limits);
+    const plan = makeModelsPlan(options, evalRows, gpu.device, limits, extras.evaluateOnly);
     const { spec, batch, train } = options;
     const starts = options.models.map((model, i) => {
       const optimizerState = extras.optimizerStates?.[i];
