@@ -10,9 +10,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset, EvalSet, ModelsOptions, SessionOptions } from '../src/backend.js';
+import { cliName } from '../src/cli/failure.js';
 import { UserError } from '../src/errors.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/backend.js';
-import { makePlan } from '../src/gpu/plan.js';
+import { makePlan, setupFailure } from '../src/gpu/plan.js';
 import type { WebGpuModels } from '../src/gpu/session.js';
 import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import type { WebGpuSession } from '../src/gpu/single-session.js';
@@ -271,6 +272,13 @@ describe('the limits of a sharded or streamed set', () => {
       rows: 97,
       steps: 10,
     });
+    // Out of memory at set-up, a session of resident sets is told it may stream them; a streamed one is not.
+    const [, fix] = setupFailure(makePlan(options, EVAL_ROWS, device));
+    expect(fix(cliName)).toBe(
+      'use smaller layers or a smaller --batch-size, or set --gpu-data-bytes to stream the data sets through the GPU',
+    );
+    const [, streamedFix] = setupFailure(makePlan(options, EVAL_ROWS, device, { residentBytes: 1000 }));
+    expect(streamedFix(cliName)).toBe('use smaller layers or a smaller --batch-size');
     for (const bad of [0, 8, 1.5, Number.NaN]) {
       const backend = await limitedBackend({ gpuDataBytes: bad });
       expect(() => backend.checkFits(options)).toThrow(/^gpuDataBytes must be a whole number of bytes, at least 16/);

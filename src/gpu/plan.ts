@@ -99,6 +99,16 @@ export const SESSION_FIX: Wording = (n) => `use smaller layers or a smaller ${n(
 /** How to fix models that fit one at a time but not all at once. */
 export const MODELS_FIX: Wording = () => 'train fewer models at once';
 
+/**
+ * What a session's set-up is, and how to fix it where the device runs out of memory making it: fewer models, or
+ * smaller ones, or, where its data sets lie whole on the device, streaming them.
+ */
+export function setupFailure(plan: Plan): [what: string, fix: Wording] {
+  const [what, fix] = plan.k > 1 ? [`${plan.k} models`, MODELS_FIX] : ['the model', SESSION_FIX];
+  if (plan.stream) return [what, fix];
+  return [what, (n) => `${fix(n)}, or set ${n('gpuDataBytes')} to stream the data sets through the GPU`];
+}
+
 /** How to fix a prediction that does not fit the device, in the limit checks and the set-up's error scopes. */
 export const PREDICTION_FIX: Wording = () => 'predict fewer images at once';
 

@@ -20,15 +20,7 @@ import type { Gpu } from './device.js';
 import { NetGraph, updateRule } from './graph.js';
 import type { Kernels } from './kernels.js';
 import type { MatmulChoice } from './matmul-variants.js';
-import {
-  DEFAULT_EVAL_ROWS,
-  type EvalPlan,
-  evalSlots,
-  MODELS_FIX,
-  makeModelsPlan,
-  predictionPlan,
-  SESSION_FIX,
-} from './plan.js';
+import { DEFAULT_EVAL_ROWS, type EvalPlan, evalSlots, makeModelsPlan, predictionPlan, setupFailure } from './plan.js';
 import { type PredictionParts, predictOutputs } from './predict.js';
 import {
   type BatchLists,
@@ -157,7 +149,7 @@ export class WebGpuModels implements ModelsSession {
     });
     const res = new Resources(gpu);
     try {
-      const [what, fix] = plan.k > 1 ? [`${plan.k} models`, MODELS_FIX] : ['the model', SESSION_FIX];
+      const [what, fix] = setupFailure(plan);
       const parts = await scoped(gpu.device, what, fix, async (): Promise<SessionParts> => {
         const update = updateRule(plan.models, plan.optimizer);
         const net = { ...spec, dropout: plan.models.some((m) => m.dropout > 0) };
