@@ -15,6 +15,7 @@ import {
   type SessionOptions,
 } from '../backend.js';
 import { startingState } from '../check.js';
+import { labelWidth } from '../model/spec.js';
 import { allocateBuffers, layoutOf } from './buffers.js';
 import type { Gpu } from './device.js';
 import { NetGraph, updateRule } from './graph.js';
@@ -357,7 +358,8 @@ export class WebGpuModels implements ModelsSession {
   async predict(set: Dataset): Promise<Float32Array[]> {
     this.live();
     const slice = this.parts.plan.stream?.rows;
-    return slice ? inSlices(set, slice, (part) => this.predictWhole(part)) : this.predictWhole(set);
+    const width = labelWidth(this.options.spec);
+    return slice ? inSlices(set, slice, width, (part) => this.predictWhole(part)) : this.predictWhole(set);
   }
 
   private async predictWhole(set: Dataset): Promise<Float32Array[]> {

@@ -136,14 +136,17 @@ export class DataWindow {
   }
 }
 
-/** Each model's outputs on `set`, predicted `rows` rows at a time (a set uploaded whole must fit the window's bytes). */
+/**
+ * Each model's outputs on `set` (labels `width` words a row, or none), predicted `rows` rows at a time: a set uploaded
+ * whole must fit the window's bytes.
+ */
 export async function inSlices(
   set: Dataset,
   rows: number,
+  width: number,
   predict: (part: Dataset) => Promise<Float32Array[]>,
 ): Promise<Float32Array[]> {
   if (set.count <= rows) return predict(set);
-  const width = set.labels.length / set.count;
   const parts: Float32Array[][] = [];
   for (let first = 0; first < set.count; first += rows) {
     const end = Math.min(set.count, first + rows);
