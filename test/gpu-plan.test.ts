@@ -11,7 +11,7 @@ import { UserError } from '../src/errors.js';
 import { allocateBuffers } from '../src/gpu/buffers.js';
 import { type NetConfig, updateRule } from '../src/gpu/graph.js';
 import { asModels, makeModelsPlan, makePlan } from '../src/gpu/plan.js';
-import type { Resources } from '../src/gpu/record.js';
+import { Pacer, type Resources } from '../src/gpu/record.js';
 import { sessionEntries } from '../src/gpu/tables.js';
 import { makeOptimizer } from '../src/model/optimizer.js';
 import { makeSpec } from '../src/model/spec.js';
@@ -257,5 +257,33 @@ describe('a GPU plan of sets larger than a storage binding', () => {
       "(48 bytes, the backend's dataShardBytes): raise dataShardBytes";
     expect(() => makePlan(settings, 16, device, { shardBytes: 48 })).toThrow(new UserError(refusal));
     expect(() => makePlan({ ...settings, train: images }, 16, device, { shardBytes: 48 })).not.toThrow();
+  });
+});
+
+describe('the pace of read backs on a software adapter in Node', () => {
+  const train = (units: number) => ({ kind: 'train', units });
+
+  it('sleeps 0.8 of the median time per unit seen, less after work found done on waking, never when inactive', () => {
+    const pacer = new Pacer(true);
+    expect(pacer.sleepMs(train(10))).toBe(0); // nothing seen yet
+    pacer.learn(train(10), 300, 0); // 30 ms a step
+    expect(pacer.sleepMs(train(10))).toBeCloseTo(240);
+    expect(pacer.sleepMs(train(20))).toBeCloseTo(480);
+    expect(pacer.sleepMs({ kind: 'evaluate test', units: 10 })).toBe(0); // another kind
+    pacer.learn(train(10), 500, 0); // 50 a step: the median of 30 and 50
+    expect(pacer.sleepMs(train(10))).toBeCloseTo(320);
+    pacer.learn(train(10), 321, 320); // done on waking: taken as 16 a step; median of 16, 30, 50
+    expect(pacer.sleepMs(train(10))).toBeCloseTo(240);
+    expect(pacer.sleepMs(train(0.5))).toBe(0); // 15 ms expected: waited for at once
+    const inactive = new Pacer(false);
+    inactive.learn(train(10), 300, 0);
+    expect(inactive.sleepMs(train(10))).toBe(0);
+  });
+
+  it('remembers the last 8 read backs of a kind', () => {
+    const pacer = new Pacer(true);
+    for (let i = 0; i < 8; i++) pacer.learn(train(1), 100, 0);
+    for (let i = 0; i < 8; i++) pacer.learn(train(1), 40, 0);
+    expect(pacer.sleepMs(train(1))).toBeCloseTo(32);
   });
 });

@@ -52,11 +52,15 @@ export class Gpu {
   /** The bytes of every buffer made through createBuffer and not yet destroyed through destroyBuffer. */
   private readonly liveBytes = new Map<GPUBuffer, number>();
 
-  /** `instance` is the GPU object the device came from, held so that it lives exactly as long as this handle. */
+  /**
+   * `instance` is the GPU object the device came from, held so that it lives exactly as long as this handle;
+   * `pollsWhileWaiting` that it is Dawn in Node, which waits for the GPU by polling on the main thread.
+   */
   constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterDescription,
     readonly instance?: GPU,
+    readonly pollsWhileWaiting = false,
   ) {
     device.addEventListener('uncapturederror', this.onUncaptured);
     void device.lost.then((info) => {
@@ -179,7 +183,8 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
     (adapter as { info?: GPUAdapterInfo }).info ?? {};
   const { vendor = '', architecture = '', device: name = '', description = '' } = info;
   const software = info.isFallbackAdapter === true || architecture === 'swiftshader';
-  return new Gpu(device, { vendor, architecture, device: name, description, software }, gpu);
+  const dawnNode = gpu !== navigatorGpu();
+  return new Gpu(device, { vendor, architecture, device: name, description, software }, gpu, dawnNode);
 }
 
 const powerPreference = (options: GpuOptions): GPUPowerPreference => options.powerPreference ?? 'high-performance';

@@ -100,7 +100,8 @@ export async function predictOutputs(
         [from, to],
       ),
     );
-    const all = new Float32Array(await recorder.readBack(outputs, 0, bytes, { encoder, staging }));
+    const work = { kind: 'predict', units: setPlan.batches };
+    const all = new Float32Array(await recorder.readBack(outputs, 0, bytes, { encoder, staging, work }));
     return counts.map((count, i) => all.slice(i * most * classes, (i * most + count) * classes));
   } finally {
     res.destroy();

@@ -275,6 +275,7 @@ export class WebGpuModels implements ModelsSession {
       const raw = await recorder.readBack(this.parts.buffers.losses, first * k * 4, steps * k * 4, {
         commands: [chunk.commands],
         afterSubmit: () => this.recordAhead(first, steps),
+        work: { kind: 'train', units: steps },
       });
       const values = new Float32Array(raw);
       for (let i = 0; i < k; i++) {
@@ -319,7 +320,8 @@ export class WebGpuModels implements ModelsSession {
       const encoder = recorder.inGroups(setPlan, fill, (encoder, from, to) =>
         recorder.batches(encoder, lists, batches, plan.stepsPerEpoch + firstSlot, undefined, [from, to]),
       );
-      const raw = await recorder.readBack(buffers.evalOut, firstSlot * k * 8, batches * k * 8, { encoder });
+      const work = { kind: `evaluate ${which}`, units: batches };
+      const raw = await recorder.readBack(buffers.evalOut, firstSlot * k * 8, batches * k * 8, { encoder, work });
       const lossSums = new Float32Array(raw);
       const corrects = new Uint32Array(raw);
       return counts.map((count, i) => {
