@@ -4,7 +4,7 @@ import { labelWidth, type ModelSpec } from './model/spec.js';
 
 /** A labelled set as it is stored: [count, features] row-major inputs and their labels. */
 export interface Dataset {
-  /** Bytes 0..255 (images, normalised by the spec's inputMean and inputStd as a batch is gathered), or float32 as is. */
+  /** Bytes 0..255 (images, normalised by the spec's inputMean and inputStd when gathered), or float32 as is. */
   inputs: Uint8Array | Float32Array;
   /** Classification: [count] class indices. Regression: [count, outputs] float32 targets, already standardised. */
   labels: Uint8Array | Uint32Array | Float32Array;
@@ -157,7 +157,7 @@ export interface Backend {
   dispose(): void;
 }
 
-/** The rows `rows` of a set whose samples have `labelWidth` labels, copied: a model's own rows as it sees them alone. */
+/** Rows `rows` of a set whose samples have `labelWidth` labels, copied: a model's own rows as it sees them alone. */
 export function selectRows(set: Dataset, rows: Uint32Array, labelWidth: number): Dataset {
   const take = <A extends Dataset['inputs'] | Dataset['labels']>(values: A, per: number): A => {
     const out = new (values.constructor as new (n: number) => A)(rows.length * per);

@@ -106,7 +106,7 @@ export function checkModels(options: ModelsOptions): number[] {
   return models.map((_, i) => checkSession(modelAlone(options, i)).stepsPerEpoch);
 }
 
-/** A set must have the model's input size (a DataFitError, with `fix` where given), its task's labels, and its count. */
+/** A set must have the model's input size (a DataFitError, with `fix` where given), its task's labels and its count. */
 export function checkInputs(spec: ModelSpec, set: Dataset, name: string, fix?: Wording): void {
   const inputs = inputSize(spec);
   const images = set.inputs instanceof Uint8Array;
@@ -155,7 +155,7 @@ function checkTask(spec: ModelSpec, set: Dataset, name: string): void {
   }
 }
 
-/** A session's sets, each once, named for people: a set passed as both training and test set (eval's) is its test set. */
+/** A session's sets, each once, named for people: a set given as training and test set (eval's) is its test set. */
 function labelledSets({ train, test, val }: SessionSettings): [string, Dataset][] {
   const named: [string, Dataset | undefined][] = [
     [train === test ? 'test' : 'training', train],

@@ -1,6 +1,7 @@
 /**
  * webgpu-mlp's lower layers, for people who build their own trainer: backends, sessions, checks, the trainer,
- * evaluation, specs, optimisers, schedules, file formats, the GPU device and kernels. They may change in minor versions.
+ * evaluation, specs, optimisers, schedules, file formats, the GPU device and kernels. They may change in minor
+ * versions.
  * @packageDocumentation
  */
 export type {

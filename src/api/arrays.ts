@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { inputSize, type ModelSpec, outputSize, type Task } from '../model/spec.js';
 import type { TableDescription } from '../model/table.js';
 
-/** Rows of inputs: `number[][]`, a row-major Float32Array, or values with their row count; images' bytes as Uint8Array. */
+/** Rows of inputs: `number[][]`, a row-major Float32Array, or values with their row count; images as Uint8Array. */
 export type Inputs =
   | readonly (readonly number[])[]
   | Float32Array
@@ -176,7 +176,8 @@ export const defaultNames = (prefix: string, count: number, single = prefix) =>
 
 /**
  * The training set and the `validationSplit` of the rows held out of it (src/data/split.ts: shuffled, a classifier's
- * stratified), standardised by `description` or one fitted on the training rows; the classes are the description's, else the columns', else y's own.
+ * stratified), standardised by `description` or one fitted on the training rows; the classes are the description's,
+ * else the columns', else y's own.
  */
 export function trainingSets(
   spec: ModelSpec,

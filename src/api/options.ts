@@ -44,8 +44,8 @@ export interface ModelShape {
   /** Seeds the initial weights, and fit's shuffling and dropout unless fit is given its own (default 1). */
   seed?: number;
   /**
-   * Default `'auto'`: WebGPU where an adapter exists and the GPU trains the model faster (by fit's cost model), else the
-   * CPU (`model.backend` says which).
+   * Default `'auto'`: WebGPU where an adapter exists and the GPU trains the model faster (by fit's cost model), else
+   * the CPU (`model.backend` says which).
    */
   backend?: BackendChoice;
   /**

@@ -1,4 +1,4 @@
-/** MLP.sweep's options and result: settings of a grid trained together, with seeds and folds, ranked on held-out rows. */
+/** MLP.sweep's options and result: a grid's settings trained together with seeds and folds, ranked on held-out rows. */
 import type { Backend } from '../backend.js';
 import { UserError } from '../errors.js';
 import type { ModelSpec, Task } from '../model/spec.js';
@@ -78,7 +78,7 @@ export interface SweepModelResult {
   seed: number;
   /** The fold it was scored on (k-fold only). */
   fold?: number;
-  /** Validation accuracy, or R² for a regression, at its kept epoch (the best one with earlyStopping); NaN: diverged. */
+  /** Validation accuracy, or R² for a regression, at its kept epoch (the best with earlyStopping); NaN: diverged. */
   score: number;
   history: FitRecord[];
   /** Why it stopped, where its loss or weights stopped being finite numbers (a learning rate too high). */

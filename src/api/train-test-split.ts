@@ -81,8 +81,8 @@ function classLabels(y: unknown): { labels: string[]; named: boolean } | undefin
 /**
  * Splits rows `x` and their labels `y` into a training and a test part, shuffled with a seed and, for class labels,
  * stratified: each class keeps its share in both parts and a training row. It is the rule of fit's validationSplit
- * and of the CLI's --validation-split: a testSize of f holds out the rows that a validationSplit of f does. Each part keeps the form it was given in (rows, a typed array, or { data, rows }),
- * its rows in their original order.
+ * and of the CLI's --validation-split: a testSize of f holds out the rows that a validationSplit of f does. Each
+ * part keeps the form it was given in (rows, a typed array, or { data, rows }), its rows in their original order.
  */
 export function trainTestSplit<X extends Inputs, Y extends Labels>(
   x: X,

@@ -10,7 +10,7 @@ import { matmulNN, matmulNT, matmulTN } from './matmul.js';
 /** Dropout for one training forward pass: its settings, and the run's step count (0-based) that keys its masks. */
 export type DropoutStep = DropoutConfig & { step: number };
 
-/** Each array a network of `spec` for `maxRows` rows keeps (floats): activations, pre-activations, deltas, gradients. */
+/** Each array a network of `spec` for `maxRows` rows keeps (floats): activations, pre-activations, deltas, gradient. */
 export function networkLengths(spec: ModelSpec, maxRows: number): number[] {
   const last = spec.layers.length - 1;
   return [

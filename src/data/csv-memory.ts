@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 /** Bytes of the file's start that the estimate reads: enough lines to tell their length. */
 export const SAMPLE_BYTES = 256 * 1024;
 
-/** Bytes a reader holds per byte of the table as float32 while it reads: the table, grown once or twice as rows come. */
+/** Bytes a reader holds per byte of the table as float32 while reading: the table, grown once or twice as rows come. */
 export const READING_FACTOR = 1.25;
 
 export interface TableEstimate {
@@ -47,7 +47,7 @@ export function checkTableMemory(file: string, estimate: TableEstimate, factor: 
   if (need <= available) return;
   const shape = `${estimate.rows.toLocaleString('en-US')} rows x ${estimate.columns} columns`;
   throw new UserError(
-    `${file}: its table (about ${shape}) needs about ${size(need)} of memory, more than the ${size(available)} available: ` +
-      'free memory, or use fewer rows (split the file) or columns',
+    `${file}: its table (about ${shape}) needs about ${size(need)} of memory, ` +
+      `more than the ${size(available)} available: free memory, or use fewer rows (split the file) or columns`,
   );
 }

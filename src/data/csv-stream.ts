@@ -189,7 +189,7 @@ class LineScanner {
   }
 }
 
-/** One column's texts: codes into its distinct texts while it has few, else the texts of its cells that are no number. */
+/** A column's texts: codes into its distinct texts while it has few, else the texts of its cells that are no number. */
 interface ColumnTexts {
   codes?: Uint16Array;
   ids: Map<string, number>;
@@ -295,8 +295,9 @@ export class ColumnTable {
         const cell = notNumbers.get(row);
         if (cell !== undefined) return cell;
         throw new UserError(
-          `${this.file}: column "${this.header[column].trim()}" has more than ${MAX_DISTINCT_TEXTS} different values, ` +
-            'too many to read as classes: predict it as a number (a regression), or give it fewer classes',
+          `${this.file}: column "${this.header[column].trim()}" has more than ${MAX_DISTINCT_TEXTS} ` +
+            'different values, too many to read as classes: ' +
+            'predict it as a number (a regression), or give it fewer classes',
         );
       },
     };

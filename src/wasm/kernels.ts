@@ -109,7 +109,8 @@ export class WasmKernels {
     const gib = ((pages * PAGE) / 2 ** 30).toFixed(1);
     if (pages > MAX_PAGES) {
       throw new UserError(
-        `the model needs ${gib} GiB of WebAssembly memory, more than its 4 GiB: use backend webgpu, or a smaller batch or layers`,
+        `the model needs ${gib} GiB of WebAssembly memory, more than its 4 GiB: ` +
+          'use backend webgpu, or a smaller batch or layers',
       );
     }
     let memory: WebAssembly.Memory;
