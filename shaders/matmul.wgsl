@@ -39,8 +39,9 @@
 // slice 0 adds them in slice order (deterministic) and runs the epilogue.
 // DIRECT (the micro tile, a software adapter's): no workgroup memory and no barrier. Each thread loads the 4 rows of
 // a and 4 columns of b of its own 4 x 4 block straight from storage, 4 k at a time (0.5 loads per multiply-add), and
-// the bias-gradient threads sum their column of a after the k loop. On SwiftShader this took a 13-16-3 network's
-// step of 16 models about 30% shorter than staging tiles through workgroup memory. Same products, same k order.
+// the bias-gradient threads sum their column of a after the k loop; a thread whose block lies outside c (a narrow
+// output) loads nothing. On SwiftShader this took a 13-16-3 network's step of 16 models about 30% shorter than
+// staging tiles through workgroup memory. Same products, same k order.
 // Loads: an operand stored along m or n (tn's a, b; nn's b) loads quads, 4 consecutive elements along that dimension,
 // stored as one vec4. An operand stored along k (nt's a and b, nn's a) loads 4 x 4 blocks (4 rows, 4 consecutive k),
 // transposed in registers so workgroup memory is written in whole vec4s too.
@@ -162,23 +163,32 @@ fn unpark(at: u32) -> mat4x4f {
   return mat4x4f(smem[at], smem[at + SLICE], smem[at + 2u * SLICE], smem[at + 3u * SLICE]);
 }
 
-// The epilogue for one 4 x 4 block of results at rows i0.., columns j0...
-fn emit(m: mat4x4f, i0: u32, j0: u32) {
+// The epilogue for one result c[i, j] = v.
+fn emit_one(v_in: f32, i: u32, j: u32) {
+  if (CHECKED && (i >= d.m || j >= d.n)) { return; }
   let flags = d.flags;
-  for (var r = 0u; r < 4u; r++) {
-    let i = i0 + r;
-    for (var s = 0u; s < 4u; s++) {
-      let j = j0 + s;
-      if (!CHECKED || (i < d.m && j < d.n)) {
-        var v = m[r][s];
-        if ((flags & BIAS) != 0u) { v += e[e_base + j]; }
-        if ((flags & RELU) != 0u) { v = select(0.0, v, v > 0.0); }
-        if ((flags & MASK) != 0u && !(e[e_base + i * d.n + j] > 0.0)) { v = 0.0; }
-        let at = c_base + i * d.n + j;
-        if ((flags & UPDATE) != 0u) { c[at] -= lr * v; } else { c[at] = v; }
-      }
-    }
-  }
+  var v = v_in;
+  if ((flags & BIAS) != 0u) { v += e[e_base + j]; }
+  if ((flags & RELU) != 0u) { v = select(0.0, v, v > 0.0); }
+  if ((flags & MASK) != 0u && !(e[e_base + i * d.n + j] > 0.0)) { v = 0.0; }
+  let at = c_base + i * d.n + j;
+  if ((flags & UPDATE) != 0u) { c[at] -= lr * v; } else { c[at] = v; }
+}
+
+// One row of a block: columns j0...
+fn emit_row(v: vec4f, i: u32, j0: u32) {
+  emit_one(v.x, i, j0);
+  emit_one(v.y, i, j0 + 1u);
+  emit_one(v.z, i, j0 + 2u);
+  emit_one(v.w, i, j0 + 3u);
+}
+
+// The epilogue for one 4 x 4 block of results at rows i0.., columns j0..., written out so that no index is dynamic.
+fn emit(m: mat4x4f, i0: u32, j0: u32) {
+  emit_row(m[0], i0, j0);
+  emit_row(m[1], i0 + 1u, j0);
+  emit_row(m[2], i0 + 2u, j0);
+  emit_row(m[3], i0 + 3u, j0);
 }
 
 @compute @workgroup_size(WG)
@@ -187,13 +197,13 @@ fn main(
   @builtin(num_workgroups) groups: vec3u,
   @builtin(local_invocation_index) li: u32,
 ) {
-  let model = models[entry.at * groups.z + wg.z];
-  if (model.runs == 0u) { return; } // the whole workgroup, before any barrier
+  let row = entry.at * groups.z + wg.z; // this model's row of the model table: only two of its fields are read
+  if (models[row].runs == 0u) { return; } // the whole workgroup, before any barrier
   c_base = d.c_off + wg.z * d.c_stride;
   a_base = d.a_off + wg.z * d.a_stride;
   b_base = d.b_off + wg.z * d.b_stride;
   e_base = d.e_off + wg.z * d.e_stride;
-  lr = model.lr;
+  lr = models[row].lr;
   let row0 = wg.y * TM;
   let col0 = wg.x * TN;
   let slice = li / SLICE;
@@ -232,7 +242,9 @@ fn main(
   if (DIRECT) {
     let i0 = row0 + 4u * ty;
     let j0 = col0 + 4u * tx;
-    for (var t = 0u; t < tiles; t++) {
+    // A block wholly outside c (a narrow output) loads nothing.
+    let outside = i0 >= d.m || j0 >= d.n;
+    for (var t = 0u; t < select(tiles, 0u, outside); t++) {
       let k0 = t * TK;
       // The block's 4 rows of a and 4 columns of b at k0 .. k0 + 3, as stored.
       if (A_KM) {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gather, gatherFloats } from '../src/cpu/gather.js';
 import { argmaxCount, softmaxCrossEntropy } from '../src/cpu/losses.js';
 import type { Gpu } from '../src/gpu/device.js';
-import { launch, normalisationTable } from '../src/gpu/kernels.js';
+import { deviceKernels, launch, normalisationTable } from '../src/gpu/kernels.js';
+import { nodeShaderLoader } from '../src/gpu/shaders-node.js';
 import { Rng } from '../src/model/rng.js';
 import { KernelRunner, openTestGpu } from './gpu-setup.js';
 import { expectClose, randomArray, randomLabels } from './helpers.js';
@@ -17,16 +18,27 @@ import { expectClose, randomArray, randomLabels } from './helpers.js';
 
 let gpu: Gpu;
 let run: KernelRunner;
+/** The kernels as a software adapter compiles them (their softwareConstants: the losses on 4 threads). */
+let runSoftware: KernelRunner;
 
 beforeAll(async () => {
   gpu = await openTestGpu();
   run = await KernelRunner.create(gpu);
+  runSoftware = await KernelRunner.create(gpu, deviceKernels(gpu.device, nodeShaderLoader, true));
 });
 
 afterAll(() => {
   run?.destroy();
+  runSoftware?.destroy();
   gpu?.destroy();
 });
+
+/** The losses' two workgroup sizes: a GPU's, and a software adapter's. */
+const LOSS_THREADS = [
+  ['64 threads', false],
+  ['4 threads', true],
+] as const;
+const runnerOf = (software: boolean): KernelRunner => (software ? runSoftware : run);
 
 describe('gather (bytes on the GPU to a normalised batch)', () => {
   it.each([
@@ -175,7 +187,7 @@ describe('gather_floats (float32 inputs on the GPU, with class indices or target
   });
 });
 
-describe('softmax_cross_entropy (loss and logit gradient)', () => {
+describe.each(LOSS_THREADS)('softmax_cross_entropy (loss and logit gradient), %s', (_, software) => {
   it.each([
     [1, 10],
     [7, 10],
@@ -183,6 +195,7 @@ describe('softmax_cross_entropy (loss and logit gradient)', () => {
     [300, 33],
     [9, 300],
   ])('%i rows x %i classes', async (rows, classes) => {
+    const run = runnerOf(software);
     const rng = new Rng(rows * 7 + classes);
     // Logits up to ±50: exp() would overflow fp32 at 88 without the max subtraction on rows that hold both ends.
     const logits = randomArray(rng, rows * classes, -50, 50);
@@ -214,7 +227,7 @@ describe('softmax_cross_entropy (loss and logit gradient)', () => {
   });
 });
 
-describe('argmax_count (evaluation: correct count and loss sum)', () => {
+describe.each(LOSS_THREADS)('argmax_count (evaluation: correct count and loss sum), %s', (_, software) => {
   it.each([
     [1, 10],
     [7, 10],
@@ -222,6 +235,7 @@ describe('argmax_count (evaluation: correct count and loss sum)', () => {
     [130, 3],
     [9, 300],
   ])('%i rows x %i classes, with ties', async (rows, classes) => {
+    const run = runnerOf(software);
     const rng = new Rng(rows * 11 + classes);
     // Small integers make ties common: the first maximum must win, as in ops.argmaxCount.
     const logits = Float32Array.from({ length: rows * classes }, () => rng.below(4));

@@ -45,6 +45,9 @@ describe('kernel definitions against their WGSL', () => {
       ...(name === 'matmul' ? Object.keys(variantConstants(SOME_VARIANT)) : []),
     ];
     expect(given.sort()).toEqual(overridesOf(source).sort());
+    for (const key of Object.keys(definition.softwareConstants ?? {})) {
+      expect(given, `a software adapter's ${key} replaces a constant TypeScript gives`).toContain(key);
+    }
     expect(source.startsWith(`// ${name}: `), 'the header opens with the kernel name').toBe(true);
   });
 

@@ -77,7 +77,7 @@ export async function createWebGpuBackend(
   const { evalRows, prerecord, dataShardBytes, gpuDataBytes } = options;
   const matmul = { ...defaultMatmulChoice(gpu), ...options.matmul };
   const tuning = { evalRows, matmul, prerecord, dataShardBytes, gpuDataBytes };
-  return new WebGpuBackend(gpu, deviceKernels(gpu.device, loader), !options.gpu, tuning);
+  return new WebGpuBackend(gpu, deviceKernels(gpu.device, loader, gpu.adapter.software), !options.gpu, tuning);
 }
 
 /** How matmul variants are picked on this device: a software adapter runs workgroups on a few CPU cores, where the

@@ -78,9 +78,11 @@ export class Kernels {
   private readonly built = new Map<string, Kernel>();
   private readonly pending = new Map<string, Promise<Kernel>>();
 
+  /** `software`: the device is a software adapter's, whose kernels take their definitions' softwareConstants. */
   constructor(
     readonly device: GPUDevice,
     private readonly loader: ShaderLoader,
+    readonly software = false,
   ) {}
 
   /** What has been compiled so far: kernel names, and matmul variants as matmul.<form>.<tile>.<mode>. */
@@ -107,7 +109,12 @@ export class Kernels {
     let job = this.pending.get(key);
     if (!job) {
       // Checked before anything is made: a variant that breaks what matmul.wgsl assumes throws here.
-      const constants = { ...KERNELS[name].constants, ...(variant ? variantConstants(variant) : {}) };
+      const definition = KERNELS[name];
+      const constants = {
+        ...definition.constants,
+        ...(this.software ? definition.softwareConstants : {}),
+        ...(variant ? variantConstants(variant) : {}),
+      };
       job = this.module(name).then(async (module) => {
         const layout = this.layout(name);
         const pipeline = await this.device.createComputePipelineAsync({
@@ -153,18 +160,19 @@ export class Kernels {
 const keyOf = (name: KernelName, variant?: MatmulVariant): string => (variant ? variantKey(variant) : name);
 
 /** A device's pipelines, none compiled yet: each is compiled when a dispatch list first needs it. */
-export function createKernels(device: GPUDevice, loader: ShaderLoader): Kernels {
-  return new Kernels(device, loader);
+export function createKernels(device: GPUDevice, loader: ShaderLoader, software = false): Kernels {
+  return new Kernels(device, loader, software);
 }
 
-const byDevice = new WeakMap<GPUDevice, Map<ShaderLoader, Kernels>>();
+const byDevice = new WeakMap<GPUDevice, Map<ShaderLoader, Kernels>[]>();
 
 /** The pipelines every backend on `device` shares: a kernel compiles once per device, however many models use it. */
-export function deviceKernels(device: GPUDevice, loader: ShaderLoader): Kernels {
-  let byLoader = byDevice.get(device);
-  if (!byLoader) byDevice.set(device, (byLoader = new Map()));
+export function deviceKernels(device: GPUDevice, loader: ShaderLoader, software = false): Kernels {
+  let bySoftware = byDevice.get(device);
+  if (!bySoftware) byDevice.set(device, (bySoftware = [new Map(), new Map()]));
+  const byLoader = bySoftware[Number(software)];
   let kernels = byLoader.get(loader);
-  if (!kernels) byLoader.set(loader, (kernels = createKernels(device, loader)));
+  if (!kernels) byLoader.set(loader, (kernels = createKernels(device, loader, software)));
   return kernels;
 }
 

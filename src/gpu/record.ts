@@ -6,7 +6,7 @@
 import { UserError, type Wording } from '../errors.js';
 import type { Gpu } from './device.js';
 import type { DispatchSpec } from './graph.js';
-import { SOFTWARE_STRIDE_GROUPS } from './kernels/define.js';
+import { softwareStride } from './kernels/define.js';
 import { KERNELS, type Kernels } from './kernels.js';
 import type { MatmulVariant } from './matmul-variants.js';
 import { Pacer, type Work } from './pacer.js';
@@ -189,11 +189,10 @@ export async function buildDispatches(
     const kernel = kernels.get(spec.kernel, spec.launch.variant);
     const bindGroup = res.bindGroup({ label: `${label}: ${spec.kernel} #${i}`, layout: kernel.layout, entries });
     const { groups, gridStride } = spec.launch;
-    const capped = gridStride && res.gpu.adapter.software && groups[0] > SOFTWARE_STRIDE_GROUPS;
     return {
       pipeline: kernel.pipeline,
       bindGroup,
-      groups: capped ? [SOFTWARE_STRIDE_GROUPS, groups[1], groups[2]] : groups,
+      groups: gridStride && res.gpu.adapter.software ? softwareStride(groups) : groups,
       step,
       variant: spec.launch.variant,
     };

@@ -4,7 +4,16 @@
  * instead (matmul.wgsl's RELU and MASK).
  */
 import { ACTIVATIONS, type Activation, LEAKY_SLOPE } from '../../model/spec.js';
-import { defineKernel, f32Bits, kindConstants, type Stacked, strided, WORKGROUP, words } from './define.js';
+import {
+  defineKernel,
+  f32Bits,
+  kindConstants,
+  SOFTWARE_THREADS,
+  type Stacked,
+  strided,
+  WORKGROUP,
+  words,
+} from './define.js';
 
 /** Output y (in place backward); input x, the pre-activation; the model table (each model's dropout, its run step).
  * The activation over `count` values, forward or backward, with each model's dropout on hidden layer `dropoutLayer`
@@ -17,6 +26,7 @@ export const activation = defineKernel({
   step: true,
   // d.kind: an activation's index in ACTIVATIONS, which the WGSL names RELU, LEAKY_RELU, SIGMOID, TANH, GELU.
   constants: { WORKGROUP, ...kindConstants(ACTIVATIONS) },
+  softwareConstants: SOFTWARE_THREADS,
   launch: (count: number, kind: Activation, backward: boolean, dropoutLayer?: number, s: Stacked = {}) => ({
     dims: words(
       count,

@@ -31,6 +31,8 @@ export interface KernelDefinition<Name extends string = string, Args extends unk
    * pipeline is made: a name missing on either side fails pipeline creation, naming it.
    */
   readonly constants?: Readonly<Record<string, number>>;
+  /** Values that replace some of `constants` on a software adapter (Kernels' `software`). */
+  readonly softwareConstants?: Readonly<Record<string, number>>;
   /** Its Dims and workgroup counts, from the sizes its CPU reference takes. */
   readonly launch: (...args: Args) => Launch;
 }
@@ -41,19 +43,36 @@ export const defineKernel = <Name extends string, Args extends unknown[]>(
 ): KernelDefinition<Name, Args> => definition;
 
 /**
- * Threads per workgroup of the 1-D kernels and of the losses' reductions (their WGSL's override WORKGROUP): two
- * warps of a GPU, and few enough that a small model's idle invocations cost little on a software adapter, which runs
- * every invocation of a workgroup (a 13-16-3 network's epoch took a third less on SwiftShader than with 256).
+ * Threads per workgroup of the 1-D kernels and of the losses' reductions (their WGSL's override WORKGROUP) on a GPU:
+ * two warps.
  */
 export const WORKGROUP = 64;
+/**
+ * The same kernels' threads on a software adapter (their softwareConstants): one SIMD group of SwiftShader's, which
+ * runs a workgroup on one core 4 invocations at a time, paying for every invocation's start (the model-table row and
+ * uniforms it reads) and every barrier, busy or idle. 16 models of a 13-16-3 network on SwiftShader: the loss dispatch
+ * took 79 us against 756 with 64 threads; Adam over 276 parameters 135 us in one workgroup a model against 485 in
+ * five of 64.
+ */
+export const SOFTWARE_THREADS = { WORKGROUP: 4 };
 /** Grid-stride kernels cap their workgroup count: far more threads than any GPU runs at once, within every limit. */
 const MAX_STRIDE_GROUPS = 4096;
 
 /**
- * A software adapter's cap: its few CPU cores pay for every workgroup they start, and a grid-stride loop's threads
- * take the rest in turn (784-128-10's batch gather on SwiftShader: 4.5 ms in 784 workgroups, 1.7 ms in 32).
+ * A software adapter's grid-stride workgroups: one per SOFTWARE_STRIDE_ELEMENTS elements, at most
+ * SOFTWARE_STRIDE_GROUPS. Its few CPU cores pay for every workgroup they start, and a grid-stride loop's threads take
+ * the rest in turn (784-128-10's batch gather on SwiftShader: 4.5 ms in 784 workgroups, 1.7 ms in 32; Adam over 276
+ * parameters of 16 models: 135 us in one workgroup per model, 171 in five).
  */
-export const SOFTWARE_STRIDE_GROUPS = 32;
+const SOFTWARE_STRIDE_ELEMENTS = 1024;
+const SOFTWARE_STRIDE_GROUPS = 32;
+
+/** A grid-stride launch's grid (strided's) on a software adapter. */
+export const softwareStride = ([x, y, z]: [number, number, number]): [number, number, number] => [
+  Math.max(1, Math.min(Math.ceil((x * WORKGROUP) / SOFTWARE_STRIDE_ELEMENTS), SOFTWARE_STRIDE_GROUPS)),
+  y,
+  z,
+];
 
 /** A Dims uniform of these u32 words, padded to the 16-byte units that uniforms bind in. */
 export const words = (...values: number[]): Uint32Array => {

@@ -3,7 +3,7 @@
  * through a table; CPU reference gather) and gather_floats.wgsl (float32 inputs as they are, with 32-bit label
  * words; CPU reference gatherFloats).
  */
-import { defineKernel, strided, WORKGROUP, words } from './define.js';
+import { defineKernel, SOFTWARE_THREADS, strided, WORKGROUP, words } from './define.js';
 
 /** Each model's block of the order, of x and of labels_out (elements), for a gather of `models` models. */
 export interface GatherStrides {
@@ -37,6 +37,7 @@ export const gather = defineKernel({
   models: false,
   step: true,
   constants: { WORKGROUP },
+  softwareConstants: SOFTWARE_THREADS,
   launch: (rows: number, features: number, useOrder: boolean, s: GatherStrides = ONE, shard: ShardRows = WHOLE) => ({
     dims: words(rows, features, useOrder ? 1 : 0, s.order, s.x, s.labels, shard.first, shard.count),
     groups: strided(rows * features, s.models),
@@ -52,6 +53,7 @@ export const gatherFloats = defineKernel({
   models: false,
   step: true,
   constants: { WORKGROUP },
+  softwareConstants: SOFTWARE_THREADS,
   launch: (
     rows: number,
     features: number,

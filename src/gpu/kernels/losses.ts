@@ -4,7 +4,7 @@
  * argmax_count (an evaluation batch's correct count and loss sum; CPU argmaxCount and modelLoss).
  */
 import { LOSSES, type Loss, type Task } from '../../model/spec.js';
-import { defineKernel, f32Bits, kindConstants, WORKGROUP, words } from './define.js';
+import { defineKernel, f32Bits, kindConstants, SOFTWARE_THREADS, WORKGROUP, words } from './define.js';
 
 /** One workgroup per model. */
 const perModel = (models: number): [number, number, number] => [1, 1, models];
@@ -28,6 +28,7 @@ const lossKernel = <Name extends string>(name: Name, smoothed: boolean) =>
     models: true,
     step: true,
     constants: { WORKGROUP },
+    softwareConstants: SOFTWARE_THREADS,
     launch: (rows: number, classes: number, smoothing?: number, s: LossStrides = ONE) => ({
       dims: words(rows, classes, ...(smoothed ? [f32Bits(smoothing ?? 0)] : []), s.outputs, s.labels),
       groups: perModel(s.models),
@@ -56,6 +57,7 @@ export const argmaxCount = defineKernel({
   models: true,
   step: true,
   constants: { WORKGROUP, ...kindConstants(LOSS_KINDS) },
+  softwareConstants: SOFTWARE_THREADS,
   launch: (rows: number, classes: number, loss: Loss, task: Task, smoothing?: number, s: LossStrides = ONE) => ({
     dims: words(
       rows,

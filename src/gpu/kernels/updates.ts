@@ -5,7 +5,7 @@
  * table (src/gpu/tables.ts); the Dims hold only the count and each model's stride.
  */
 import { adamBiasCorrection, type OptimizerConfig } from '../../model/optimizer.js';
-import { defineKernel, type Stacked, strided, WORKGROUP, words } from './define.js';
+import { defineKernel, SOFTWARE_THREADS, type Stacked, strided, WORKGROUP, words } from './define.js';
 
 /** An optimiser's kernel: outputs params and its state slots, input grads; Dims the count and the model stride. */
 const updateKernel = <Name extends string>(name: Name, outputs: number) =>
@@ -16,6 +16,7 @@ const updateKernel = <Name extends string>(name: Name, outputs: number) =>
     models: true,
     step: true,
     constants: { WORKGROUP },
+    softwareConstants: SOFTWARE_THREADS,
     launch: (count: number, s: Stacked = {}) => ({
       dims: words(count, s.stride ?? 0),
       groups: strided(count, s.models),
