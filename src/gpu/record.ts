@@ -192,7 +192,7 @@ export async function buildDispatches(
     return {
       pipeline: kernel.pipeline,
       bindGroup,
-      groups: gridStride && res.gpu.adapter.software ? softwareStride(groups) : groups,
+      groups: gridStride && kernels.software ? softwareStride(groups) : groups,
       step,
       variant: spec.launch.variant,
     };

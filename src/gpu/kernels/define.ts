@@ -67,7 +67,7 @@ const MAX_STRIDE_GROUPS = 4096;
 const SOFTWARE_STRIDE_ELEMENTS = 1024;
 const SOFTWARE_STRIDE_GROUPS = 32;
 
-/** A grid-stride launch's grid (strided's) on a software adapter. */
+/** A grid-stride launch's grid (strided's) on a software adapter (Kernels' `software`). */
 export const softwareStride = ([x, y, z]: [number, number, number]): [number, number, number] => [
   Math.max(1, Math.min(Math.ceil((x * WORKGROUP) / SOFTWARE_STRIDE_ELEMENTS), SOFTWARE_STRIDE_GROUPS)),
   y,
