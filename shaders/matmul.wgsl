@@ -208,8 +208,11 @@ fn main(
   let col0 = wg.x * TN;
   let slice = li / SLICE;
   let lane = li % SLICE;
-  let tx = lane % WN;
-  let ty = lane / WN;
+  // Neighbouring threads take neighbouring blocks along n; in DIRECT, along the narrower of m and n, so that a narrow
+  // output's busy blocks share SIMD lanes (a software adapter runs 4 neighbouring invocations together).
+  let down = DIRECT && d.n < d.m;
+  let tx = select(lane % WN, lane / WM, down);
+  let ty = select(lane / WN, lane % WM, down);
   // The operands as stored.
   let a_rows = select(d.m, d.k, A_KM);
   let a_width = select(d.k, d.m, A_KM);
